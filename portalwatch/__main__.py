@@ -1,0 +1,3 @@
+from portalwatch.cli import app
+
+app(prog_name="portalwatch")

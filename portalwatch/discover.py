@@ -1,0 +1,88 @@
+"""Discover stage: walk a section's listing pages, newest first, into article URLs.
+
+A first crawl walks every page: page 1 tells how many there are (from the
+pager), and the rest are fetched concurrently within the portal's limits. An
+incremental run walks from the newest page and stops once `known_stop`
+entries in a row are already known, so a run with nothing new costs about one
+listing page per section.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from portalwatch.config import Section, Source
+from portalwatch.fetch import FetchResult, PortalFetcher
+from portalwatch.parse import ListingPage, parse_listing
+from portalwatch.parse.profile import Profile
+from portalwatch.record import article_id
+
+
+@dataclass(slots=True)
+class SectionDiscovery:
+    section: str
+    article_urls: list[str]  # newest first, no repeats
+    listing_pages: int  # pages fetched
+    total_pages: int | None
+
+
+def listing_url(section: Section, page: int, page_size: int) -> str:
+    return section.listing_url.format(page=page, offset=(page - 1) * page_size)
+
+
+async def discover_section(
+    fetcher: PortalFetcher,
+    source: Source,
+    section: Section,
+    profile: Profile,
+    known_ids: set[str],
+    full: bool,
+    record: Callable[[FetchResult], None],
+    max_pages: int | None = None,
+) -> SectionDiscovery:
+    """Article URLs of one section; `record` is called with every listing fetch."""
+    cap = min(source.max_listing_pages, max_pages or source.max_listing_pages)
+
+    async def listing(page: int) -> ListingPage | None:
+        result = await fetcher.fetch(listing_url(section, page, source.page_size), "listing")
+        record(result)
+        if not result.ok:
+            return None
+        return parse_listing(result.text(), result.url, profile, source.page_size)
+
+    found: dict[str, None] = {}
+    first = await listing(1)
+    fetched = 1
+    if first is None:
+        return SectionDiscovery(section.name, [], fetched, None)
+    total = first.total_pages
+    found.update(dict.fromkeys(first.article_urls))
+    if full and total:
+        rest = await asyncio.gather(*(listing(page) for page in range(2, min(total, cap) + 1)))
+        fetched += len(rest)
+        for page in rest:
+            if page is not None:
+                found.update(dict.fromkeys(page.article_urls))
+        return SectionDiscovery(section.name, list(found), fetched, total)
+
+    streak = _known_streak(first.article_urls, source.id, known_ids, 0)
+    page_number, current = 1, first
+    while current.article_urls and (full or streak < source.known_stop):
+        page_number += 1
+        if page_number > cap or (total is not None and page_number > total):
+            break
+        current = await listing(page_number)
+        fetched += 1
+        if current is None:
+            break
+        found.update(dict.fromkeys(current.article_urls))
+        streak = _known_streak(current.article_urls, source.id, known_ids, streak)
+    return SectionDiscovery(section.name, list(found), fetched, total)
+
+
+def _known_streak(urls: tuple[str, ...], source_id: str, known_ids: set[str], streak: int) -> int:
+    for url in urls:
+        streak = streak + 1 if article_id(source_id, url) in known_ids else 0
+    return streak

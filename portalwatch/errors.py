@@ -1,0 +1,57 @@
+"""The exception hierarchy: callers catch at the level they can act on.
+
+A fetch error is not a parse error is not a storage error; each carries the
+URL or file it is about so that a log line says what to look at next.
+"""
+
+from __future__ import annotations
+
+
+class PortalwatchError(Exception):
+    """Base of every error portalwatch raises on purpose."""
+
+
+class ConfigError(PortalwatchError):
+    """A sources or profile file is missing, unreadable or invalid.
+
+    The message names the file, the source (when there is one) and the field.
+    """
+
+    def __init__(self, path: object, message: str, *, source: str | None = None, field: str | None = None):
+        self.path = str(path)
+        self.source = source
+        self.field = field
+        where = self.path
+        if source:
+            where += f": source '{source}'"
+        if field:
+            where += f": field '{field}'"
+        super().__init__(f"{where}: {message}")
+
+
+class FetchError(PortalwatchError):
+    """A page could not be fetched (network failure, timeout, bad status)."""
+
+    def __init__(self, url: str, message: str):
+        self.url = url
+        super().__init__(f"{url}: {message}")
+
+
+class ExtractionError(PortalwatchError):
+    """A fetched page is not an article we can record (error page, missing fields).
+
+    Such a page is recorded as a failed extraction, never as a new version.
+    """
+
+    def __init__(self, url: str, reason: str):
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{url}: {reason}")
+
+
+class StorageError(PortalwatchError):
+    """The raw store or the warehouse refused a read or a write."""
+
+    def __init__(self, path: object, message: str):
+        self.path = str(path)
+        super().__init__(f"{self.path}: {message}")

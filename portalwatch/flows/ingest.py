@@ -1,0 +1,110 @@
+"""The `ingest` flow: every selected portal crawled concurrently, then loaded.
+
+One task per portal for the crawl and one for the load (a Prefect task run
+costs tens of milliseconds, so never one per page). Portals progress side by
+side; loads are serialized by the warehouse's writer lock. A portal that
+breaks is reported in the run summary and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import acreate_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from portalwatch.config import Source, SourcesConfig, default_sources_path, load_sources
+from portalwatch.crawl import PortalCrawl, Revisit, crawl_portal
+from portalwatch.paths import raw_store_path, warehouse_path
+from portalwatch.storage.rawstore import RawStore
+from portalwatch.storage.warehouse import Warehouse
+
+SUMMARY_COLUMNS = ("source", "listing_pages", "fetched", "created", "updated", "removed", "restored", "unchanged", "failed")
+
+
+@task(name="crawl-portal", task_run_name="crawl-{source.id}", cache_policy=NO_CACHE)
+async def crawl_portal_task(
+    source: Source, config: SourcesConfig, warehouse: Path, raw_dir: Path, revisit: Revisit,
+    max_listing_pages: int | None,
+) -> PortalCrawl:  # fmt: skip
+    known = await asyncio.to_thread(Warehouse(warehouse).known_articles, source.id)
+    return await crawl_portal(source, config, known, RawStore(raw_dir), revisit, max_listing_pages)
+
+
+@task(name="load-portal", task_run_name="load-{crawl.source.source_id}", cache_policy=NO_CACHE)
+async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl) -> dict:
+    loaded = await asyncio.to_thread(
+        Warehouse(warehouse).load_portal, run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone
+    )
+    return {
+        "source": crawl.source.source_id,
+        "listing_pages": crawl.listing_pages,
+        "fetched": crawl.article_fetches,
+        "created": loaded.created,
+        "updated": loaded.updated,
+        "removed": loaded.removed,
+        "restored": loaded.restored,
+        "unchanged": loaded.unchanged,
+        "failed": len(crawl.failures),
+        "failures": crawl.failures[:50],
+    }
+
+
+@flow(name="ingest", log_prints=True)
+async def ingest(
+    config_path: str | None = None,
+    sources: list[str] | None = None,
+    revisit: Revisit = Revisit.NONE,
+    warehouse: str | None = None,
+    raw_dir: str | None = None,
+    max_listing_pages: int | None = None,
+) -> dict:
+    """Crawl the configured portals and record what is new, changed and gone.
+
+    Parameters: a sources file (default: the bundled real portals), the source
+    ids to crawl (default: all enabled), which known articles to re-check
+    (`none` or `all`), the warehouse file and raw store folder, and an optional
+    cap on listing pages per section.
+    """
+    logger = get_run_logger()
+    config = load_sources(config_path or default_sources_path())
+    selected = config.select(sources)
+    warehouse_file = warehouse_path(warehouse)
+    raw_folder = raw_store_path(warehouse_file, raw_dir)
+    store = Warehouse(warehouse_file)
+    await asyncio.to_thread(store.migrate)
+    parameters = {"config_path": str(config_path), "sources": [s.id for s in selected], "revisit": str(revisit)}
+    run_id = await asyncio.to_thread(store.start_run, "ingest", parameters)
+    logger.info("run %s: %d portal(s) into %s", run_id, len(selected), warehouse_file)
+
+    async def one_portal(source: Source) -> dict:
+        crawl = await crawl_portal_task(source, config, warehouse_file, raw_folder, Revisit(revisit), max_listing_pages)
+        summary = await load_portal_task(warehouse_file, run_id, crawl)
+        logger.info(
+            "%s: %d listing pages, %d fetched, %d created, %d updated, %d removed, %d failed",
+            source.id, summary["listing_pages"], summary["fetched"], summary["created"],
+            summary["updated"], summary["removed"], summary["failed"],
+        )  # fmt: skip
+        for url, reason in crawl.failures[:20]:
+            logger.warning("%s: %s: %s", source.id, url, reason)
+        return summary
+
+    outcomes = await asyncio.gather(*(one_portal(source) for source in selected), return_exceptions=True)
+    portals = {}
+    for source, outcome in zip(selected, outcomes):
+        if isinstance(outcome, BaseException):
+            logger.error("%s: portal failed: %s", source.id, outcome)
+            portals[source.id] = {"source": source.id, "error": f"{type(outcome).__name__}: {outcome}"}
+        else:
+            portals[source.id] = outcome
+    status = "completed" if all("error" not in p for p in portals.values()) else "completed_with_errors"
+    summary = {"run_id": run_id, "status": status, "portals": portals}
+    await asyncio.to_thread(store.finish_run, run_id, status, portals)
+    await acreate_table_artifact(
+        key="ingest-summary",
+        table=[{column: p.get(column, "") for column in SUMMARY_COLUMNS} | {"error": p.get("error", "")} for p in portals.values()],
+        description=f"portalwatch ingest run {run_id}",
+    )
+    return summary

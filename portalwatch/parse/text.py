@@ -1,0 +1,52 @@
+"""Text normalization: what two fetches of the same article must agree on."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from selectolax.lexbor import LexborNode
+
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
+_BREAKS = re.compile(r"\n{2,}")
+_BLOCK_TAGS = (
+    "p", "div", "li", "ul", "ol", "table", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "section", "article", "header", "footer", "dl", "dt", "dd", "figure", "figcaption", "pre",
+)  # fmt: skip
+_BLOCK_SELECTOR = ",".join(_BLOCK_TAGS)
+
+
+def clean_line(text: str) -> str:
+    """NFC, every run of whitespace (including no-break spaces) to one space, trimmed."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text).replace("\n", " ")).strip()
+
+
+def node_text(node: LexborNode | None) -> str:
+    """The text of an inline element as one clean line ('' for a missing node)."""
+    return clean_line(node.text(deep=True)) if node is not None else ""
+
+
+def block_text(node: LexborNode) -> str:
+    """The text of a block of HTML as paragraphs separated by blank lines.
+
+    Mutates ``node``: block elements get break markers so that paragraphs,
+    list items and table cells come out as separate paragraphs.
+    """
+    for br in node.css("br"):
+        br.replace_with("\n")
+    for block in node.css(_BLOCK_SELECTOR):
+        block.insert_before("\n\n")
+        block.insert_after("\n\n")
+    return paragraphs_text(node.text(deep=True))
+
+
+def paragraphs_text(text: str) -> str:
+    """Normalize text whose paragraphs are separated by blank lines."""
+    text = unicodedata.normalize("NFC", text)
+    paragraphs = []
+    for chunk in _BREAKS.split(text):
+        lines = [_SPACES.sub(" ", line).strip() for line in chunk.split("\n")]
+        paragraph = "\n".join(line for line in lines if line)
+        if paragraph:
+            paragraphs.append(paragraph)
+    return "\n\n".join(paragraphs)

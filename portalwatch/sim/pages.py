@@ -1,0 +1,361 @@
+"""HTML of the simulated portals, in the shape the real ones use.
+
+Three families, as the seed pages show: the provincial Party portal (an old
+ASP.NET site: layout tables, the article in the items of one list, related
+articles and a ``1141-1150 of 1350`` pager below it), a district portal (list
+items, "Các tin khác:" as plain lines, sidebars) and a commune portal on a
+Joomla template ("Văn bản mới" repeated, template-settings junk). Every page
+carries volatile chrome: a visit counter, a view-state token, a nonce in an
+inline script.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import random
+import unicodedata
+from html import escape
+
+from portalwatch.sim.world import Article, Portal
+
+PAGE_SIZE = 10
+
+# Where each family puts listings and articles. `article_id` recovers the id from a path.
+LISTING_PATHS = {
+    "province": "/tin-tuc-su-kien.aspx?Page={page}",
+    "district": "/tin-tuc?page={page}",
+    "commune": "/index.php/tin-tuc?start={offset}",
+}
+
+
+def article_path(article: Article) -> str:
+    family = article.portal.family
+    if family == "province":
+        return f"/tin-tuc-su-kien/chi-tiet.aspx?NewsID={article.id}&CateID=12"
+    if family == "district":
+        return f"/tin-tuc/{article.slug}-{article.id}.html"
+    return f"/index.php/tin-tuc/{article.id}-{article.slug}"
+
+
+def listing_path(family: str, page: int) -> str:
+    return LISTING_PATHS[family].format(page=page, offset=(page - 1) * PAGE_SIZE)
+
+
+def _e(text: str) -> str:
+    return escape(text, quote=True)
+
+
+def _maybe_nfd(html: str, portal: Portal, rng: random.Random) -> str:
+    """Some portals send decomposed Vietnamese (the same word, other code points)."""
+    if portal.spec.nfd_share and rng.random() < portal.spec.nfd_share:
+        return unicodedata.normalize("NFD", html)
+    return html
+
+
+def _posted(article: Article, with_views: bool) -> str:
+    stamp = article.published_at.strftime("%d/%m/%Y %I:%M:%S %p")
+    return f"Thời gian đăng: {stamp} - Lượt đọc: {article.views}" if with_views else f"Thời gian đăng: {stamp}"
+
+
+def _pager_numbers(page: int, pages: int, href) -> str:
+    low = max(1, min(page - 4, pages - 9))
+    high = min(pages, low + 9)
+    links = [f'<a href="{href(max(1, page - 1))}">&lt;</a>']
+    if low > 1:
+        links.append("<span>...</span>")
+    for number in range(low, high + 1):
+        if number == page:
+            links.append(f'<span class="current">{number}</span>')
+        else:
+            links.append(f'<a href="{href(number)}">{number}</a>')
+    if high < pages:
+        links.append("<span>...</span>")
+    links.append(f'<a href="{href(min(pages, page + 1))}">&gt;</a>')
+    return "&nbsp; ".join(links)
+
+
+def _range_text(page: int, total: int) -> str:
+    first = (page - 1) * PAGE_SIZE + 1
+    return f"{first}-{min(total, page * PAGE_SIZE)} of {total}"
+
+
+def _viewstate(rng: random.Random) -> str:
+    return base64.b64encode(rng.randbytes(48)).decode()
+
+
+def _body_html(article: Article, family: str) -> str:
+    """Paragraphs in the inline-styled markup of a WYSIWYG editor, images where they fall."""
+    parts: list[str] = []
+    images = list(article.images)
+    for index, paragraph in enumerate(article.paragraphs):
+        if family == "province":
+            parts.append(
+                '<p style="text-align: justify;"><span style="font-family: Times New Roman; font-size: 14pt;">'
+                f"{_e(paragraph)}</span></p>"
+            )
+        elif family == "district":
+            parts.append(f'<p style="text-align: justify; line-height: 1.5;">&nbsp;&nbsp;&nbsp; {_e(paragraph)}</p>')
+        else:
+            parts.append(f'<p style="text-align: justify;">{_e(paragraph)}</p>')
+        while images and images[0][2] == index:
+            name, caption, _ = images.pop(0)
+            parts.append(_figure(name, caption, family))
+    return "\n".join(parts)
+
+
+def _figure(name: str, caption: str, family: str) -> str:
+    if family == "province":
+        return (
+            '<table class="image" align="center" border="0" cellpadding="3"><tbody>'
+            f'<tr><td><img src="/Uploads/Images/{_e(name)}" alt="" width="600" /></td></tr>'
+            f'<tr><td class="image_desc" style="text-align: center;"><em>({_e(caption)})</em></td></tr>'
+            "</tbody></table>"
+        )
+    if family == "district":
+        return (
+            f'<p style="text-align: center;"><img src="/Uploads/images/tin-tuc/{_e(name)}" style="width: 600px;" /></p>'
+            f'<p style="text-align: center;"><em>{_e(caption)}</em></p>'
+        )
+    return (
+        f'<p style="text-align: center;"><img src="/images/tin-tuc/{_e(name)}" alt="{_e(caption)}" /></p>'
+        f'<p style="text-align: center;"><em>{_e(caption)}</em></p>'
+    )
+
+
+# ---------------------------------------------------------------- province (ASP.NET)
+
+
+def _province_frame(portal: Portal, rng: random.Random, title: str, content: str) -> str:
+    return f"""<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml"><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<title>{_e(title)}</title>
+<link href="/App_Themes/Default/style.css" rel="stylesheet" type="text/css" />
+<script type="text/javascript">var __pageToken = '{rng.getrandbits(64):016x}';</script>
+</head><body>
+<form name="aspnetForm" method="post" action="./default.aspx" id="aspnetForm">
+<div><input type="hidden" name="__VIEWSTATE" id="__VIEWSTATE" value="{_viewstate(rng)}" /></div>
+<table id="ctl00_tblMain" width="1000" border="0" cellpadding="0" cellspacing="0" align="center">
+<tr><td colspan="2" class="banner"><div class="banner-title">TRANG THÔNG TIN ĐIỆN TỬ ĐẢNG BỘ TỈNH ĐIỆN BIÊN</div></td></tr>
+<tr><td colspan="2" class="menu"><a href="/">Trang chủ</a> | <a href="/gioi-thieu.aspx">Giới thiệu</a> | <a href="{listing_path("province", 1)}">Tin tức - Sự kiện</a> | <a href="/van-ban.aspx">Văn bản</a></td></tr>
+<tr><td valign="top" id="ctl00_tdContent" width="720">
+{content}
+</td><td valign="top" width="280" class="right-col">
+<ul class="ul-right">
+<li><div class="box-title">BẢN ĐỒ HÀNH CHÍNH</div><img src="/Images/ban-do.jpg" alt="" /><div class="box-title">Liên kết web</div>
+<select onchange="window.open(this.value)"><option>-- Chọn liên kết --</option><option value="http://dangcongsan.vn">Báo điện tử Đảng Cộng sản Việt Nam</option></select></li>
+<li><div class="box-title">Thống kê truy cập</div>Tổng truy cập: <span id="ctl00_lblCounter">{portal.visits}</span><br />Đang truy cập: {rng.randint(3, 90)}</li>
+</ul></td></tr>
+<tr><td colspan="2" class="footer">Cơ quan chủ quản: Ban Tuyên giáo Tỉnh ủy Điện Biên</td></tr>
+</table></form></body></html>"""
+
+
+def _province_list(items: list[Article], page: int, total: int) -> str:
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    rows = "\n".join(
+        f'<li><a class="title-other" href="{article_path(a)}">{_e(a.title)}</a></li>' for a in items
+    )
+    pager = _pager_numbers(page, pages, lambda n: listing_path("province", n))
+    return (
+        f'<ul class="ul-other">\n{rows}\n<li class="pager-label">Trang: </li>\n'
+        f'<li class="pager"><span class="pager-info">{_range_text(page, total)}</span>{pager}</li>\n</ul>'
+    )
+
+
+def province_article(portal: Portal, article: Article, rng: random.Random) -> str:
+    live = portal.live()
+    page = rng.randint(1, max(1, math.ceil(len(live) / PAGE_SIZE)))
+    others = live[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    content = f"""<div id="ctl00_ContentPlaceHolder1_ctl00_pnlDetail" class="NewsDetail">
+<ul class="ul-detail">
+<li class="title"><span id="ctl00_ContentPlaceHolder1_ctl00_lblTitle">{_e(article.title)}</span></li>
+<li class="date"><span id="ctl00_ContentPlaceHolder1_ctl00_lblDate">{_posted(article, with_views=True)}</span></li>
+<li class="sapo"><strong>{_e(article.lead)}</strong></li>
+<li class="content"><div id="ctl00_ContentPlaceHolder1_ctl00_divContent">
+{_body_html(article, "province")}
+<p style="text-align: right;"><strong>{_e(article.byline)}</strong></p>
+</div></li>
+</ul>
+{_province_list(others, page, len(live))}
+</div>"""
+    return _province_frame(portal, rng, f"{article.title} - Đảng bộ tỉnh Điện Biên", content)
+
+
+def province_listing(portal: Portal, page: int, rng: random.Random) -> str:
+    live = portal.live()
+    items = live[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    pages = max(1, math.ceil(len(live) / PAGE_SIZE))
+    rows = "\n".join(
+        f'<tr><td class="news-item"><a class="news-title" href="{article_path(a)}">{_e(a.title)}</a>'
+        f'<span class="news-date"> ({a.published_at:%d/%m/%Y})</span><p class="news-sapo">{_e(a.lead[:160])}...</p></td></tr>'
+        for a in items
+    )
+    pager = _pager_numbers(page, pages, lambda n: listing_path("province", n))
+    content = f"""<div id="ctl00_ContentPlaceHolder1_ctl00_pnlList" class="NewsList">
+<div class="cate-title">TIN TỨC - SỰ KIỆN</div>
+<table class="tbl-news" width="100%">{rows}</table>
+<ul class="ul-pager"><li>Trang: </li><li><span class="pager-info">{_range_text(page, len(live))}</span>{pager}</li></ul>
+</div>"""
+    return _province_frame(portal, rng, "Tin tức - Sự kiện - Đảng bộ tỉnh Điện Biên", content)
+
+
+# ---------------------------------------------------------------- district portal
+
+
+def _district_frame(portal: Portal, rng: random.Random, title: str, content: str) -> str:
+    from portalwatch.sim import corpus
+
+    docs = "".join(f"<li><a href=\"/van-ban/{i}\">{_e(t)}</a></li>" for i, t in enumerate(corpus.document_titles(rng, portal.spec.place, 4)))
+    return f"""<!DOCTYPE html>
+<html lang="vi"><head><meta charset="utf-8" /><title>{_e(title)}</title>
+<link rel="stylesheet" href="/Portals/_default/skin.css" />
+<script>window.dataLayer=[{{"sid":"{rng.getrandbits(48):012x}"}}];</script></head>
+<body><div id="dnn_wrapper">
+<div class="header"><div class="site-name">{_e(portal.spec.name.upper())}</div></div>
+<div class="topnav"><a href="/">Trang chủ</a><a href="{listing_path("district", 1)}">Tin tức</a><a href="/van-ban">Văn bản</a></div>
+<div class="container"><div class="row">
+<div class="col-md-8" id="dnn_ContentPane">
+{content}
+</div>
+<div class="col-md-4 sidebar" id="dnn_RightPane">
+<ul class="sidebar-list">
+<li><a href="/van-ban">Công khai gửi nhận văn bản</a></li>
+<li><span>văn bản qua mạng giữa các đơn vị trên địa bàn huyện</span><ul class="docs">{docs}</ul></li>
+<li><a href="https://dichvucong.dienbien.gov.vn">Tiến độ giải quyết DVC trực tuyến</a></li>
+<li><div class="box-title">Thư viện Video</div><a href="/video/1">Di tích lịch sử trên địa bàn huyện</a></li>
+<li><div class="box-title">Thống kê truy cập</div></li>
+<li>Tổng truy cập: <span class="counter">{portal.visits}</span></li>
+<li><div class="box-title">Liên kết Website</div></li>
+</ul></div></div></div>
+<div class="footer">Bản quyền thuộc {_e(portal.spec.name)}</div></div></body></html>"""
+
+
+def district_article(portal: Portal, article: Article, rng: random.Random) -> str:
+    live = portal.live()
+    page = rng.randint(1, max(1, math.ceil(len(live) / PAGE_SIZE)))
+    others = live[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    pages = max(1, math.ceil(len(live) / PAGE_SIZE))
+    other_lines = "<br />\n".join(f'<a href="{article_path(a)}">{_e(a.title)}</a>' for a in others)
+    pager = _pager_numbers(page, pages, lambda n: listing_path("district", n))
+    content = f"""<div class="news-detail">
+<ul class="list-unstyled detail">
+<li><h2 class="news-title">{_e(article.title)}</h2></li>
+<li class="news-time">{_posted(article, with_views=False)}</li>
+<li class="news-content"><p><strong>{_e(article.lead)}</strong></p>
+{_body_html(article, "district")}
+</li>
+<li class="news-author" style="text-align: right;"><b>{_e(article.byline)}</b></li>
+</ul>
+<div class="other-news"><b>Các tin khác:</b><br />
+{other_lines}
+<div class="paging">{_range_text(page, len(live))}{pager}</div>
+</div></div>"""
+    return _district_frame(portal, rng, article.title, content)
+
+
+def district_listing(portal: Portal, page: int, rng: random.Random) -> str:
+    live = portal.live()
+    items = live[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    pages = max(1, math.ceil(len(live) / PAGE_SIZE))
+    rows = "\n".join(
+        f'<div class="news-item"><a class="title" href="{article_path(a)}">{_e(a.title)}</a>'
+        f'<div class="date">{a.published_at:%d/%m/%Y}</div><div class="sapo">{_e(a.lead[:200])}</div></div>'
+        for a in items
+    )
+    pager = _pager_numbers(page, pages, lambda n: listing_path("district", n))
+    content = f"""<div class="list-news"><h3 class="cate">Tin tức - Sự kiện</h3>
+{rows}
+<div class="paging">{_range_text(page, len(live))}{pager}</div></div>"""
+    return _district_frame(portal, rng, "Tin tức - Sự kiện", content)
+
+
+# ---------------------------------------------------------------- commune portal (Joomla)
+
+
+def _joomla_frame(portal: Portal, rng: random.Random, title: str, content: str) -> str:
+    from portalwatch.sim import corpus
+
+    documents = corpus.document_titles(rng, portal.spec.place, 2)
+    latest = "\n".join(
+        f'<li><a href="/index.php/van-ban/{i}">{_e(documents[i % 2])}</a></li>' for i in range(12)
+    )
+    return f"""<!DOCTYPE html>
+<html lang="vi-vn" dir="ltr"><head><meta http-equiv="content-type" content="text/html; charset=utf-8" />
+<meta name="generator" content="Joomla! - Open Source Content Management" /><title>{_e(title)}</title>
+<script type="text/javascript">jQuery(function($){{ $('.hasTooltip').tooltip(); }}); var t3_token="{rng.getrandbits(64):016x}";</script>
+</head><body class="site com_content">
+<div class="t3-wrapper"><header id="t3-header"><h1 class="logo">{_e(portal.spec.name)}</h1></header>
+<nav id="t3-mainnav"><ul class="nav"><li><a href="/">Trang chủ</a></li><li><a href="{listing_path("commune", 1)}">Tin tức</a></li></ul></nav>
+<div id="t3-mainbody" class="container t3-mainbody"><div class="row">
+<div id="t3-content" class="t3-content col-xs-12 col-sm-8">
+{content}
+</div>
+<div class="t3-sidebar t3-sidebar-right col-xs-12 col-sm-4">
+<div class="t3-module module"><div class="module-inner"><h3 class="module-title"><span>Văn bản mới</span></h3>
+<div class="module-ct"><ul class="latestnews">
+{latest}
+</ul></div></div></div>
+<div class="t3-module module"><div class="module-ct"><img src="/images/banners/Thi-hanh-hien-phap-2013-copy.jpg" alt="Thi hanh hien phap 2013 copy" /></div></div>
+<div class="t3-module module"><div class="module-ct">Lượt truy cập: {portal.visits}</div></div>
+</div></div></div>
+<div id="t3-template-settings" class="t3-template-settings" style="display:none"><h3>Template Settings</h3>
+<div class="colors"><h4>Color</h4><p>For each color, the params below will be given default values</p><span>Blue</span> <span>Oranges</span> <span>Red</span></div>
+<h4>Body</h4><label>Background Color</label><label>Text Color</label><h4>Header</h4><label>Background Color</label>
+<h4>Spotlight3</h4><label>Background Color</label><h4>Footer</h4><label>Select menu</label><label>Google Font</label>
+<label>Body Font-size</label><label>Body Font-family</label><label>Direction</label></div>
+</div></body></html>"""
+
+
+def commune_article(portal: Portal, article: Article, rng: random.Random) -> str:
+    stamp = article.published_at.strftime("%d/%m/%Y %H:%M")
+    content = f"""<div class="item-page clearfix" itemscope itemtype="https://schema.org/Article">
+<meta itemprop="inLanguage" content="vi-VN" />
+<div class="page-header"><h2 itemprop="headline">{_e(article.title)}</h2></div>
+<dl class="article-info muted"><dt class="article-info-term">Chi tiết</dt>
+<dd class="published"><span class="icon-calendar"></span><time datetime="{article.published_at.isoformat()}+07:00" itemprop="datePublished">Ngày đăng: {stamp}</time></dd>
+<dd class="hits"><span class="icon-eye-open"></span><meta itemprop="interactionCount" content="UserPageVisits:{article.views}" />Lượt xem: {article.views}</dd></dl>
+<div itemprop="articleBody">
+<p style="text-align: justify;"><strong>{_e(article.lead)}</strong></p>
+{_body_html(article, "commune")}
+<p style="text-align: right;"><strong>{_e(article.byline)}</strong></p>
+</div></div>"""
+    return _joomla_frame(portal, rng, article.title, content)
+
+
+def commune_listing(portal: Portal, page: int, rng: random.Random) -> str:
+    live = portal.live()
+    items = live[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    pages = max(1, math.ceil(len(live) / PAGE_SIZE))
+    rows = "\n".join(
+        f'<div class="items-row"><div class="item"><h2 class="item-title" itemprop="name">'
+        f'<a href="{article_path(a)}" itemprop="url">{_e(a.title)}</a></h2>'
+        f'<p>{_e(a.lead[:180])}</p></div></div>'
+        for a in items
+    )
+    links = "".join(f'<li><a href="{listing_path("commune", n)}">{n}</a></li>' for n in range(1, min(pages, 10) + 1))
+    content = f"""<div class="blog" itemscope itemtype="https://schema.org/Blog">
+{rows}
+<div class="pagination"><p class="counter pull-right">Trang {page} của {pages}</p><ul>{links}</ul></div></div>"""
+    return _joomla_frame(portal, rng, "Tin tức", content)
+
+
+# ---------------------------------------------------------------- error pages
+
+
+def not_found(portal: Portal) -> str:
+    if portal.spec.family == "commune":
+        return "<!DOCTYPE html><html><head><title>404 - Không tìm thấy bài viết</title></head><body><h1>404</h1><p>Không tìm thấy bài viết.</p></body></html>"
+    return """<html><head><title>The resource cannot be found.</title></head><body><span><h1>Server Error in '/' Application.<hr width=100% size=1 color=silver></h1>
+<h2><i>The resource cannot be found.</i></h2></span><b>Description:</b> HTTP 404.</body></html>"""
+
+
+ARTICLE_RENDERERS = {"province": province_article, "district": district_article, "commune": commune_article}
+LISTING_RENDERERS = {"province": province_listing, "district": district_listing, "commune": commune_listing}
+
+
+def render_article(portal: Portal, article: Article, rng: random.Random) -> str:
+    return _maybe_nfd(ARTICLE_RENDERERS[portal.spec.family](portal, article, rng), portal, rng)
+
+
+def render_listing(portal: Portal, page: int, rng: random.Random) -> str:
+    return _maybe_nfd(LISTING_RENDERERS[portal.spec.family](portal, page, rng), portal, rng)

@@ -1,0 +1,169 @@
+"""The simulated portal network: articles that appear, change and disappear.
+
+Everything is a function of the seed and of the number of steps taken, never
+of the order of requests, so two simulators with the same seed and the same
+``advance`` calls publish the same world.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from portalwatch.sim import corpus
+
+START = datetime(2025, 5, 5, 8, 0, 0)  # local time (Asia/Ho_Chi_Minh) of step 0
+STEP = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class PortalSpec:
+    id: str
+    name: str
+    family: str  # "province" | "district" | "commune": page family and CMS
+    place: str
+    size: int  # articles at step 0
+    new_per_step: tuple[int, int]  # inclusive range
+    edits_per_step: tuple[int, int]
+    removals_per_step: tuple[int, int]
+    nfd_share: float = 0.0  # share of responses whose text arrives decomposed (NFD)
+
+
+DEFAULT_PORTALS = (
+    PortalSpec("dcs-dienbien", "Trang thông tin điện tử Đảng bộ tỉnh Điện Biên", "province", "tỉnh Điện Biên",
+               1350, (1, 3), (1, 3), (0, 1)),
+    PortalSpec("tuachua", "Cổng thông tin điện tử huyện Tủa Chùa", "district", "huyện Tủa Chùa",
+               900, (0, 2), (1, 2), (0, 1), nfd_share=0.2),
+    PortalSpec("muongang", "Cổng thông tin điện tử huyện Mường Ảng", "district", "huyện Mường Ảng",
+               600, (0, 2), (1, 2), (0, 1)),
+    PortalSpec("xa-muong-dun", "Cổng thông tin điện tử xã Mường Đun", "commune", "xã Mường Đun",
+               300, (0, 1), (0, 2), (0, 1), nfd_share=0.3),
+    PortalSpec("xa-tua-thang", "Cổng thông tin điện tử xã Tủa Thàng", "commune", "xã Tủa Thàng",
+               250, (0, 1), (0, 2), (0, 1), nfd_share=0.3),
+)  # fmt: skip
+
+@dataclass
+class Article:
+    id: int
+    portal: PortalSpec
+    slug: str
+    title: str
+    lead: str
+    paragraphs: list[str]
+    images: list[tuple[str, str, int]]  # (file name, caption, index of the paragraph it follows)
+    byline: str
+    published_at: datetime
+    views: int
+    version: int = 1
+    removed: bool = False
+    last_changed_step: int = -1
+
+
+@dataclass
+class Portal:
+    spec: PortalSpec
+    articles: list[Article] = field(default_factory=list)  # oldest first
+    by_id: dict[int, Article] = field(default_factory=dict)
+    visits: int = 0
+    requests: int = 0
+
+    def live(self) -> list[Article]:
+        """Published articles, newest first (the listing order)."""
+        return [article for article in reversed(self.articles) if not article.removed]
+
+
+def ascii_slug(text: str, words: int = 10) -> str:
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    parts = ["".join(ch for ch in token if ch.isalnum()) for token in plain.split()]
+    return "-".join(part for part in parts if part)[:80].strip("-") or "bai-viet"
+
+
+class World:
+    """All portals, their articles, and simulated time."""
+
+    def __init__(self, seed: int = 1, scale: float = 1.0, portals: tuple[PortalSpec, ...] = DEFAULT_PORTALS):
+        self.seed = seed
+        self.step = 0
+        self.portals: dict[str, Portal] = {}
+        for index, spec in enumerate(portals):
+            rng = random.Random(f"{seed}:{spec.id}:init")
+            portal = Portal(spec)
+            size = max(15, round(spec.size * scale))
+            # Back-date the archive: a few articles a week over the years before START.
+            span = timedelta(days=max(60, size * 2))
+            times = sorted(START - timedelta(seconds=rng.uniform(0, span.total_seconds())) for _ in range(size))
+            for published_at in times:
+                self._publish(portal, rng, published_at, base_id=1000 * (index + 1))
+            self.portals[spec.id] = portal
+
+    @property
+    def now(self) -> datetime:
+        return START + self.step * STEP
+
+    def _publish(self, portal: Portal, rng: random.Random, published_at: datetime, base_id: int) -> Article:
+        place = portal.spec.place
+        paragraph_count = rng.randint(4, 10)
+        paragraphs = corpus.paragraphs(rng, place, paragraph_count)
+        images = [
+            (corpus.image_name(rng), corpus.caption(rng, place), rng.randrange(paragraph_count))
+            for _ in range(rng.choice((0, 1, 1, 2, 3)))
+        ]
+        article_id = portal.articles[-1].id + 1 if portal.articles else base_id + 1
+        title = corpus.title(rng, place)
+        article = Article(
+            id=article_id,
+            portal=portal.spec,
+            slug=ascii_slug(title),
+            title=title,
+            lead=corpus.lead(rng, place),
+            paragraphs=paragraphs,
+            images=sorted(images, key=lambda image: image[2]),
+            byline=corpus.byline(rng, portal.spec.family),
+            published_at=published_at.replace(microsecond=0),
+            views=rng.randint(50, 12000),
+        )
+        portal.articles.append(article)
+        portal.by_id[article.id] = article
+        return article
+
+    def advance(self, steps: int = 1) -> dict[str, dict[str, int]]:
+        """Move time forward; returns what happened per portal (created/updated/removed)."""
+        happened: dict[str, dict[str, int]] = {pid: {"created": 0, "updated": 0, "removed": 0} for pid in self.portals}
+        for _ in range(steps):
+            self.step += 1
+            for index, (portal_id, portal) in enumerate(self.portals.items()):
+                rng = random.Random(f"{self.seed}:{portal_id}:step{self.step}")
+                spec = portal.spec
+                counts = happened[portal_id]
+                live = [article for article in portal.articles if not article.removed]
+                # Articles that change this step are drawn first, from those that existed before it.
+                edits = rng.randint(*spec.edits_per_step)
+                removals = rng.randint(*spec.removals_per_step)
+                chosen = rng.sample(live, min(len(live), edits + removals))
+                for article in chosen[:edits]:
+                    self._edit(article, rng)
+                    counts["updated"] += 1
+                for article in chosen[edits:]:
+                    article.removed = True
+                    article.last_changed_step = self.step
+                    counts["removed"] += 1
+                for article in live:
+                    article.views += rng.randint(0, 40)
+                for _ in range(rng.randint(*spec.new_per_step)):
+                    published_at = self.now - timedelta(minutes=rng.randint(0, 59))
+                    article = self._publish(portal, rng, published_at, base_id=1000 * (index + 1))
+                    article.last_changed_step = self.step
+                    counts["created"] += 1
+        return happened
+
+    def _edit(self, article: Article, rng: random.Random) -> None:
+        if rng.random() < 0.35:
+            article.title = corpus.edit_title(rng, article.title)
+        else:
+            index = rng.randrange(len(article.paragraphs))
+            article.paragraphs[index] = corpus.edit_paragraph(rng, article.paragraphs[index])
+        article.version += 1
+        article.last_changed_step = self.step

@@ -1,0 +1,1 @@
+"""Storage: the content-addressed raw store and the DuckDB warehouse."""

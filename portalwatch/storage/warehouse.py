@@ -1,0 +1,434 @@
+"""The DuckDB warehouse: schema, migrations and the change-tracking load.
+
+One file any DuckDB client opens. Writers are serialized by a lock file beside
+it (``<warehouse>.lock``), which works across processes and threads with or
+without a Prefect server; connections are opened per unit of work and closed
+at once, so readers wait seconds at most.
+
+Loading appends a version only when an article's content hash changed, and
+logs every change (created, updated, removed, restored). All rows of one
+portal's batch go in through Arrow in one transaction: a crash leaves either
+the whole batch or none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from filelock import FileLock, Timeout
+
+from portalwatch.errors import StorageError
+from portalwatch.record import CONTENT_FIELDS, ArticleRecord
+
+SCHEMA_VERSION = 1
+LOCK_TIMEOUT_SECONDS = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    source_id: str
+    name: str
+    level: str
+    profile: str
+    base_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRow:
+    source_id: str
+    url: str
+    kind: str
+    fetched_at: datetime
+    status: int | None
+    outcome: str
+    error: str | None
+    attempts: int
+    elapsed_ms: float
+    size: int
+    raw_hash: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """An article page that parsed: its record as seen at `fetched_at`."""
+
+    article_id: str
+    url: str
+    record: ArticleRecord
+    content_hash: str
+    raw_hash: str
+    fetched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Gone:
+    """A definite answer that an article is no longer published (404/410, twice)."""
+
+    article_id: str
+    url: str
+    fetched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class KnownArticle:
+    article_id: str
+    url: str
+    removed: bool
+
+
+@dataclass
+class LoadSummary:
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+    restored: int = 0
+    unchanged: int = 0
+    changes: list[tuple[str, str]] = field(default_factory=list)  # (change_type, url)
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    version: int
+    content_hash: str
+    removed: bool
+
+
+class Warehouse:
+    """A warehouse file: ``Warehouse(path).migrate()`` creates or upgrades it."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived connection, holding the writer lock for its lifetime."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StorageError(self.path, f"another writer held the lock for {LOCK_TIMEOUT_SECONDS:.0f} s") from None
+        try:
+            try:
+                con = duckdb.connect(str(self.path))
+            except duckdb.Error as exc:
+                raise StorageError(self.path, f"cannot open the warehouse: {exc}") from None
+            try:
+                yield con
+            finally:
+                con.close()
+        finally:
+            lock.release()
+
+    # -------------------------------------------------------------- schema
+
+    def migrate(self) -> int:
+        """Apply the migrations the file lacks; returns the schema version."""
+        with self.connect() as con:
+            con.execute("CREATE TABLE IF NOT EXISTS portalwatch_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+            row = con.execute("SELECT value FROM portalwatch_meta WHERE key = 'schema_version'").fetchone()
+            current = int(row[0]) if row else 0
+            if current > SCHEMA_VERSION:
+                raise StorageError(
+                    self.path, f"schema version {current} is newer than this portalwatch ({SCHEMA_VERSION}); upgrade it"
+                )
+            for version, sql in _migrations():
+                if version <= current:
+                    continue
+                con.execute("BEGIN")
+                con.execute(sql)
+                con.execute(
+                    "INSERT OR REPLACE INTO portalwatch_meta VALUES ('schema_version', ?)", [str(version)]
+                )
+                con.execute("COMMIT")
+                current = version
+            return current
+
+    # -------------------------------------------------------------- runs
+
+    def start_run(self, flow: str, parameters: dict) -> str:
+        run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        with self.connect() as con:
+            con.execute(
+                "INSERT INTO runs (run_id, flow, started_at, status, parameters) VALUES (?, ?, ?, 'running', ?)",
+                [run_id, flow, datetime.now(UTC), json.dumps(parameters, ensure_ascii=False, default=str)],
+            )
+        return run_id
+
+    def finish_run(self, run_id: str, status: str, summary: dict) -> None:
+        with self.connect() as con:
+            con.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE run_id = ?",
+                [datetime.now(UTC), status, json.dumps(summary, ensure_ascii=False, default=str), run_id],
+            )
+
+    def known_articles(self, source_id: str) -> dict[str, KnownArticle]:
+        """Every article of a source the warehouse has seen, by article id."""
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT article_id, url, removed_at IS NOT NULL FROM article_state WHERE source_id = ?", [source_id]
+            ).fetchall()
+        return {article_id: KnownArticle(article_id, url, removed) for article_id, url, removed in rows}
+
+    # -------------------------------------------------------------- load
+
+    def load_portal(
+        self,
+        run_id: str,
+        source: SourceRow,
+        fetches: Sequence[FetchRow],
+        observations: Sequence[Observation],
+        gone: Sequence[Gone] = (),
+    ) -> LoadSummary:
+        """Record one portal's crawl in one transaction; returns what changed."""
+        latest: dict[str, Observation] = {}
+        for observation in observations:
+            latest[observation.article_id] = observation
+        gone_by_id = {g.article_id: g for g in gone if g.article_id not in latest}
+        with self.connect() as con:
+            con.execute("BEGIN")
+            try:
+                summary = self._load(con, run_id, source, fetches, list(latest.values()), list(gone_by_id.values()))
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return summary
+
+    def _load(self, con, run_id, source, fetches, observations, gone) -> LoadSummary:
+        now = datetime.now(UTC)
+        con.execute(
+            "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
+            [source.source_id, source.name, source.level, source.profile, source.base_url, now],
+        )
+        _insert(con, "fetches", _fetch_table(run_id, fetches))
+        ids = [o.article_id for o in observations] + [g.article_id for g in gone]
+        state = _current_state(con, ids)
+
+        summary = LoadSummary()
+        versions, changes, state_new, state_upd, closes, updated_prev = [], [], [], [], [], {}
+        for o in observations:
+            current = state.get(o.article_id)
+            if current is None:
+                versions.append((o, 1))
+                changes.append(_change(o.article_id, source, o.url, "created", None, None, o.content_hash, 1, o.fetched_at, run_id))
+                state_new.append((o.article_id, source.source_id, o.url, 1, o.content_hash, o.fetched_at, o.fetched_at, None))
+                summary.created += 1
+                summary.changes.append(("created", o.url))
+                continue
+            version = current.version
+            if current.removed:
+                changes.append(_change(o.article_id, source, o.url, "restored", None, current.content_hash, current.content_hash, version, o.fetched_at, run_id))
+                summary.restored += 1
+                summary.changes.append(("restored", o.url))
+            if current.content_hash != o.content_hash:
+                version += 1
+                versions.append((o, version))
+                closes.append((o.article_id, current.version, o.fetched_at))
+                updated_prev[o.article_id] = (current, o, version)
+                summary.updated += 1
+                summary.changes.append(("updated", o.url))
+            elif not current.removed:
+                summary.unchanged += 1
+            state_upd.append((o.article_id, o.url, version, o.content_hash, o.fetched_at, None))
+        changes.extend(_updated_changes(con, source, updated_prev, run_id))
+        for g in gone:
+            current = state.get(g.article_id)
+            if current is None or current.removed:
+                continue
+            changes.append(_change(g.article_id, source, g.url, "removed", None, current.content_hash, None, current.version, g.fetched_at, run_id))
+            state_upd.append((g.article_id, g.url, current.version, current.content_hash, None, g.fetched_at))
+            summary.removed += 1
+            summary.changes.append(("removed", g.url))
+
+        _insert(con, "article_versions", _versions_table(versions, source.source_id, run_id))
+        if closes:
+            con.register("closes", pa.table({
+                "article_id": [c[0] for c in closes], "version": [c[1] for c in closes],
+                "valid_to": pa.array([c[2] for c in closes], pa.timestamp("us", tz="UTC")),
+            }))  # fmt: skip
+            con.execute(
+                "UPDATE article_versions SET valid_to = closes.valid_to FROM closes "
+                "WHERE article_versions.article_id = closes.article_id AND article_versions.version = closes.version"
+            )
+            con.unregister("closes")
+        _insert(con, "changes", _changes_table(changes))
+        _insert(con, "article_state", _state_table(state_new))
+        if state_upd:
+            con.register("state_upd", _state_update_table(state_upd))
+            con.execute(
+                """UPDATE article_state SET
+                       url = u.url,
+                       current_version = u.current_version,
+                       content_hash = u.content_hash,
+                       last_seen = coalesce(u.last_seen, article_state.last_seen),
+                       removed_at = u.removed_at
+                   FROM state_upd AS u WHERE article_state.article_id = u.article_id"""
+            )
+            con.unregister("state_upd")
+        views = [o for o in observations if o.record.view_count is not None]
+        _insert(con, "view_counts", pa.table({
+            "article_id": [o.article_id for o in views],
+            "observed_at": pa.array([o.fetched_at for o in views], pa.timestamp("us", tz="UTC")),
+            "view_count": pa.array([o.record.view_count for o in views], pa.int64()),
+            "run_id": [run_id] * len(views),
+        }))  # fmt: skip
+        return summary
+
+
+def _migrations() -> list[tuple[int, str]]:
+    folder = resources.files("portalwatch.storage") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
+    if rows.num_rows == 0:
+        return
+    con.register("batch_rows", rows)
+    columns = ", ".join(rows.column_names)
+    con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM batch_rows")
+    con.unregister("batch_rows")
+
+
+def _current_state(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, _State]:
+    if not ids:
+        return {}
+    con.register("wanted", pa.table({"article_id": ids}))
+    rows = con.execute(
+        "SELECT s.article_id, s.current_version, s.content_hash, s.removed_at IS NOT NULL "
+        "FROM article_state AS s JOIN (SELECT DISTINCT article_id FROM wanted) USING (article_id)"
+    ).fetchall()
+    con.unregister("wanted")
+    return {row[0]: _State(row[1], row[2], row[3]) for row in rows}
+
+
+def _change(article_id, source, url, change_type, fields, old_hash, new_hash, version, detected_at, run_id) -> dict:
+    return {
+        "article_id": article_id, "source_id": source.source_id, "url": url, "change_type": change_type,
+        "changed_fields": fields, "old_content_hash": old_hash, "new_content_hash": new_hash,
+        "version": version, "detected_at": detected_at, "run_id": run_id,
+    }  # fmt: skip
+
+
+def _updated_changes(con, source: SourceRow, updated_prev: dict, run_id: str) -> list[dict]:
+    """'updated' changes, naming the fields that differ from the previous version."""
+    if not updated_prev:
+        return []
+    con.register("prev", pa.table({
+        "article_id": list(updated_prev),
+        "version": [current.version for current, _, _ in updated_prev.values()],
+    }))  # fmt: skip
+    rows = con.execute(
+        "SELECT v.article_id, v.title, v.published_at, v.author, v.byline, v.lead, v.body_text, v.images "
+        "FROM article_versions AS v JOIN prev USING (article_id, version)"
+    ).fetchall()
+    con.unregister("prev")
+    old_content = {
+        row[0]: {
+            "title": row[1], "published_at": row[2], "author": row[3] or "", "byline": row[4] or "",
+            "lead": row[5] or "", "body_text": row[6], "images": json.loads(row[7]) if row[7] else [],
+        }
+        for row in rows
+    }  # fmt: skip
+    changes = []
+    for article_id, (current, o, version) in updated_prev.items():
+        new = o.record.content()
+        new["published_at"] = o.record.published_at
+        old = old_content.get(article_id, {})
+        fields = [name for name in CONTENT_FIELDS if old.get(name) != new.get(name)]
+        changes.append(_change(article_id, source, o.url, "updated", fields, current.content_hash, o.content_hash, version, o.fetched_at, run_id))
+    return changes
+
+
+_TS = pa.timestamp("us", tz="UTC")
+
+
+def _fetch_table(run_id: str, fetches: Sequence[FetchRow]) -> pa.Table:
+    return pa.table({
+        "run_id": [run_id] * len(fetches),
+        "source_id": [f.source_id for f in fetches],
+        "url": [f.url for f in fetches],
+        "kind": [f.kind for f in fetches],
+        "fetched_at": pa.array([f.fetched_at for f in fetches], _TS),
+        "status": pa.array([f.status for f in fetches], pa.int32()),
+        "outcome": [f.outcome for f in fetches],
+        "error": pa.array([f.error for f in fetches], pa.string()),
+        "attempts": pa.array([f.attempts for f in fetches], pa.int32()),
+        "elapsed_ms": pa.array([f.elapsed_ms for f in fetches], pa.float64()),
+        "bytes": pa.array([f.size for f in fetches], pa.int64()),
+        "raw_hash": pa.array([f.raw_hash for f in fetches], pa.string()),
+    })  # fmt: skip
+
+
+def _versions_table(versions: list[tuple[Observation, int]], source_id: str, run_id: str) -> pa.Table:
+    records = [o.record for o, _ in versions]
+    return pa.table({
+        "article_id": [o.article_id for o, _ in versions],
+        "source_id": [source_id] * len(versions),
+        "url": [o.url for o, _ in versions],
+        "version": pa.array([version for _, version in versions], pa.int32()),
+        "content_hash": [o.content_hash for o, _ in versions],
+        "title": [r.title for r in records],
+        "published_at": pa.array([r.published_at for r in records], _TS),
+        "author": [r.author for r in records],
+        "byline": [r.byline for r in records],
+        "lead": [r.lead for r in records],
+        "body_text": [r.body_text for r in records],
+        "images": [json.dumps(r.content()["images"], ensure_ascii=False) for r in records],
+        "valid_from": pa.array([o.fetched_at for o, _ in versions], _TS),
+        "run_id": [run_id] * len(versions),
+        "raw_hash": [o.raw_hash for o, _ in versions],
+        "parser_version": [r.parser_version for r in records],
+    })  # fmt: skip
+
+
+def _changes_table(changes: list[dict]) -> pa.Table:
+    return pa.table({
+        "article_id": [c["article_id"] for c in changes],
+        "source_id": [c["source_id"] for c in changes],
+        "url": [c["url"] for c in changes],
+        "change_type": [c["change_type"] for c in changes],
+        "changed_fields": pa.array([c["changed_fields"] for c in changes], pa.list_(pa.string())),
+        "old_content_hash": pa.array([c["old_content_hash"] for c in changes], pa.string()),
+        "new_content_hash": pa.array([c["new_content_hash"] for c in changes], pa.string()),
+        "version": pa.array([c["version"] for c in changes], pa.int32()),
+        "detected_at": pa.array([c["detected_at"] for c in changes], _TS),
+        "run_id": [c["run_id"] for c in changes],
+    })  # fmt: skip
+
+
+def _state_table(rows: list[tuple]) -> pa.Table:
+    return pa.table({
+        "article_id": [r[0] for r in rows],
+        "source_id": [r[1] for r in rows],
+        "url": [r[2] for r in rows],
+        "current_version": pa.array([r[3] for r in rows], pa.int32()),
+        "content_hash": [r[4] for r in rows],
+        "first_seen": pa.array([r[5] for r in rows], _TS),
+        "last_seen": pa.array([r[6] for r in rows], _TS),
+        "removed_at": pa.array([r[7] for r in rows], _TS),
+    })  # fmt: skip
+
+
+def _state_update_table(rows: list[tuple]) -> pa.Table:
+    return pa.table({
+        "article_id": [r[0] for r in rows],
+        "url": [r[1] for r in rows],
+        "current_version": pa.array([r[2] for r in rows], pa.int32()),
+        "content_hash": [r[3] for r in rows],
+        "last_seen": pa.array([r[4] for r in rows], _TS),
+        "removed_at": pa.array([r[5] for r in rows], _TS),
+    })  # fmt: skip
