@@ -18,7 +18,6 @@ It is validated on load; an error names the file, the source and the field.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -189,7 +188,3 @@ def _config_error(path: Path, raw: dict, exc: ValidationError) -> ConfigError:
         message += f" (got {error['input']!r})"
     return ConfigError(path, message, source=source, field=field)
 
-
-def slug(value: str) -> str:
-    """A lowercase ASCII id made from any text (used for generated configs)."""
-    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")

@@ -98,7 +98,7 @@ class PortalFetcher:
         self._slots = asyncio.Semaphore(politeness.concurrency)
         self._spacing = asyncio.Lock()
         self._next_start = 0.0
-        self._backoff = wait_exponential_jitter(initial=0.5, max=30.0, jitter=0.5)
+        self._backoff = wait_exponential_jitter(multiplier=0.5, max=30.0, jitter=0.5)
 
     async def __aenter__(self) -> "PortalFetcher":
         return self

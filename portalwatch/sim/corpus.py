@@ -91,7 +91,7 @@ _CTX: dict[str, tuple] = {}
 
 
 def _make_ctx(place: str) -> tuple:
-    """Parse a place display string into (clean, level, name, committee, committee_full, communes)."""
+    """Parse a place into (clean, level, name, committee, committee_full, communes, scale 0..2, scope)."""
     clean = unicodedata.normalize("NFC", str(place)).replace("<", "").replace(">", "").replace("&", "và").strip()
     clean = clean or _PROVINCE_PLACE
     low = clean.lower()
@@ -112,7 +112,14 @@ def _make_ctx(place: str) -> tuple:
         communes = _COMMUNE_DISPLAY[name]
     else:
         communes = _ALL_COMMUNES
-    return (clean, lvl, name, committee, committee_full, communes)
+    if lvl == "tỉnh":
+        scale, scope = 2, "toàn tỉnh"
+    elif lvl in ("xã", "phường", "thị trấn"):
+        parent = _COMMUNE_TO_DISTRICT.get(name, "")
+        scale, scope = 0, "toàn " + _district_display(parent).rsplit(" " + parent, 1)[0] if parent else "toàn huyện"
+    else:
+        scale, scope = 1, "toàn " + lvl
+    return (clean, lvl, name, committee, committee_full, communes, scale, scope)
 
 
 def _ctx(place: str) -> tuple:
@@ -191,9 +198,33 @@ def _g_range2(rng, place):
     return f"{d}-{d + 1}/{_ri(rng, 1, 12)}/{_ri(rng, 2019, 2025)}"
 
 
+_BIG_RANGE = ((150, 7800), (1000, 48000), (8000, 390000))
+_UNIT_RANGE = ((3, 19), (24, 240), (300, 1990))
+_NCOMMUNE_RANGE = ((2, 12), (2, 15), (18, 95))
+
+
 def _g_bignum(rng, place):
+    lo, hi = _BIG_RANGE[_ctx(place)[6]]
     r = rng.random()
-    return _int_vn(int(1000 + r * r * 48000))
+    return _int_vn(int(lo + r * r * (hi - lo)))
+
+
+def _g_units(rng, place):
+    lo, hi = _UNIT_RANGE[_ctx(place)[6]]
+    return _int_vn(_ri(rng, lo, hi))
+
+
+def _g_ncommunes(rng, place):
+    lo, hi = _NCOMMUNE_RANGE[_ctx(place)[6]]
+    return str(_ri(rng, lo, hi))
+
+
+def _g_money_big(rng, place):
+    return _dec_vn(_ri(rng, 12, 900)) + " tỷ đồng"
+
+
+def _g_money_small(rng, place):
+    return f"{_ri(rng, 5, 99) * 10} triệu đồng"
 
 
 def _g_pct(rng, place):
@@ -295,6 +326,8 @@ _GENERATORS = {
     "district": lambda rng, place: _pick(rng, _DISTRICT_DISPLAY),
     "commune": _g_commune,
     "Commune": lambda rng, place: _cap(_g_commune(rng, place)),
+    "District": lambda rng, place: _cap(_pick(rng, _DISTRICT_DISPLAY)),
+    "Unit": lambda rng, place: _cap(_g_unit(rng, place)),
     "unit": _g_unit,
     "person": lambda rng, place: person_name(rng),
     "year": lambda rng, place: str(_ri(rng, 2019, 2025)),
@@ -307,6 +340,11 @@ _GENERATORS = {
     "smallnum": lambda rng, place: str(_ri(rng, 2, 9)),
     "midnum": lambda rng, place: str(_ri(rng, 105, 980)),
     "bignum": _g_bignum,
+    "units": _g_units,
+    "ncommunes": _g_ncommunes,
+    "scope": lambda rng, place: _ctx(place)[7],
+    "money_big": _g_money_big,
+    "money_small": _g_money_small,
     "docno": lambda rng, place: str(_ri(rng, 12, 3450)),
     "pct": _g_pct,
     "pcthigh": _g_pcthigh,
@@ -367,6 +405,8 @@ _P: dict[str, tuple[str, ...]] = {
                  "Ban Dân vận Tỉnh ủy", "Ủy ban Kiểm tra Tỉnh ủy", "Sở Nông nghiệp và Phát triển nông thôn", "Sở Y tế",
                  "Sở Giáo dục và Đào tạo", "Ban Dân tộc tỉnh", "Bộ Chỉ huy Quân sự tỉnh",
                  "Ủy ban MTTQ Việt Nam tỉnh", "Ban Tuyên giáo Tỉnh ủy", "Ban Kinh tế - Ngân sách HĐND tỉnh"),
+    "health_org": ("Trung tâm Y tế {district}", "Trạm Y tế {commune}", "Ban Chỉ đạo phòng, chống dịch COVID-19 {place}",
+                   "ngành Y tế {place}"),
     "org": ("UBND {place}", "UBND {place}", "Ban Thường vụ {committee_full}", "Thường trực HĐND {place}",
             "Ủy ban MTTQ Việt Nam {place}", "Ban Chỉ đạo phòng, chống dịch COVID-19 {place}",
             "Ban Chỉ đạo các chương trình mục tiêu quốc gia {place}", "Hội Nông dân {place}",
@@ -543,15 +583,15 @@ _P["title"] = (
     "{org_prov} tổ chức hội nghị {conf_subject}",
     "{PlaceName}: Hội nghị {conf_subject}",
     "Ban Thường vụ {committee_full} {party_action}",
-    "Đại hội đại biểu Đảng bộ {place} lần thứ {roman}, {party_term}",
+    "Đại hội đại biểu Đảng bộ {unit} lần thứ {roman}, {party_term}",
     "Đại hội đại biểu Đảng bộ {commune} lần thứ {roman}, {party_term} thành công tốt đẹp",
-    "Đảng bộ {commune} tổ chức thành công Đại hội điểm {party_term}",
+    "Đảng bộ {commune} tổ chức thành công Đại hội điểm {party_term} với {midnum} đại biểu tham dự",
     "Trao Huy hiệu {badge} năm tuổi Đảng cho đảng viên {unit}",
     "{Place} kết nạp {num} đảng viên mới trong năm {year}",
-    "{PlaceName}: Học tập, quán triệt Nghị quyết Hội nghị lần thứ {smallnum} Ban Chấp hành Trung ương Đảng khóa XIII",
+    "{PlaceName}: {midnum} cán bộ, đảng viên học tập Nghị quyết Hội nghị lần thứ {smallnum} Ban Chấp hành Trung ương Đảng khóa XIII",
     "{Place} tổng kết công tác {work_area} {yearpair}",
     "Tổng kết công tác {work_area} {yearpair}",
-    "{Place} sơ kết 6 tháng đầu năm {year}, triển khai nhiệm vụ 6 tháng cuối năm",
+    "{Place} sơ kết 6 tháng đầu năm {year}: {ratio} chỉ tiêu đạt và vượt tiến độ",
     "Sơ kết {halfterm} thực hiện {program} tại {unit}",
     "Công bố quyết định về công tác cán bộ tại {unit} ngày {dm}",
     "Đồng chí {person} được bầu giữ chức Chủ tịch UBND {unit}",
@@ -565,71 +605,73 @@ _P["title"] = (
     "Tiếp xúc cử tri trước kỳ họp thứ {kyno}, Quốc hội khóa XV tại {unit}",
     "Đoàn Đại biểu Quốc hội tỉnh tiếp xúc cử tri {unit} sau kỳ họp thứ {kyno}",
     "Giám sát việc thực hiện {policy} tại {unit}",
-    "{Place}: {midnum} khu vực bỏ phiếu sẵn sàng cho ngày hội non sông",
+    "{Place}: {units} khu vực bỏ phiếu sẵn sàng cho ngày hội non sông",
     "{Place}: Tỷ lệ cử tri đi bầu cử đạt {pcthigh}",
     "{org_prov} kiểm tra công tác chuẩn bị bầu cử tại {unit}",
-    "Hội nghị hiệp thương lần thứ {smallord} lựa chọn, giới thiệu người ứng cử đại biểu HĐND {place}",
-    "Công bố kết quả bầu cử đại biểu HĐND {place} khóa {khoa}, {council_term}",
-    "Cử tri vùng cao {commune} nô nức đi bầu cử từ sáng sớm",
-    "Tập huấn nghiệp vụ công tác bầu cử cho các tổ bầu cử {unit}",
-    "{Place} triển khai các biện pháp cấp bách phòng, chống dịch COVID-19",
-    "Tăng cường công tác {covid_task} trên địa bàn {place}",
-    "Ghi nhận thêm {smallnum} ca mắc COVID-19 tại {commune}, khẩn trương truy vết các trường hợp liên quan",
-    "{Place} thực hiện giãn cách xã hội theo {covid_doc}",
+    "Hội nghị hiệp thương lần thứ {smallord}: Lập danh sách {num} người ứng cử đại biểu HĐND {place} khóa {khoa}",
+    "Công bố kết quả bầu cử đại biểu HĐND {place} khóa {khoa}, {council_term}: {num} người trúng cử",
+    "Cử tri vùng cao {commune} nô nức đi bầu cử, tỷ lệ cử tri đi bầu đạt {pcthigh}",
+    "Tập huấn nghiệp vụ công tác bầu cử cho {midnum} thành viên các tổ bầu cử {unit}",
+    "{Place} triển khai các biện pháp cấp bách phòng, chống dịch COVID-19 từ ngày {date}",
+    "Tăng cường công tác {covid_task} tại {unit} trong {period_short}",
+    "Ghi nhận thêm {num} ca mắc COVID-19 tại {commune}, khẩn trương truy vết các trường hợp liên quan",
+    "{Place} thực hiện giãn cách xã hội theo {covid_doc} từ 0 giờ ngày {date}",
     "Hơn {bignum} người dân {place} đã được tiêm vắc-xin phòng COVID-19",
     "Tiêm vắc-xin phòng COVID-19 cho {bignum} trẻ em từ 5 đến dưới 12 tuổi tại {unit}",
-    "Chủ động phòng, chống {disease} trên địa bàn {place}",
+    "Chủ động phòng, chống {disease} tại {unit} trong {period_short}",
     "Quyết liệt không để dịch COVID-19 lây lan trong cộng đồng, {unit} lập {num} chốt kiểm soát",
-    "Ban Chỉ đạo phòng, chống dịch COVID-19 {place} họp khẩn sau khi ghi nhận {smallnum} ca mắc mới",
+    "Ban Chỉ đạo phòng, chống dịch COVID-19 {place} họp khẩn sau khi ghi nhận {num} ca mắc mới tại {commune}",
     "{org_prov} kiểm tra công tác phòng, chống dịch tại các khu cách ly tập trung của {unit}",
     "Nông dân {commune} {agri_success}",
     "Hiệu quả từ mô hình {model} ở {commune}",
     "{Place} phấn đấu trồng mới {ha} {crop} trong năm {year}",
     "Sản phẩm {product} của {unit} đạt chuẩn OCOP {star} sao",
-    "{Place} đẩy nhanh tiến độ gieo cấy vụ {season} năm {year}",
+    "{Place} đẩy nhanh tiến độ gieo cấy vụ {season} năm {year}, phấn đấu đạt {ha} lúa",
     "Chuyển đổi cây trồng trên đất dốc giúp đồng bào {ethnic} ở {commune} thoát nghèo",
     "Tăng cường công tác quản lý, bảo vệ rừng mùa khô năm {year} tại {unit}",
-    "{Place} tiêm phòng vắc-xin cho đàn gia súc, gia cầm đợt {half} năm {year}",
+    "{Place} tiêm phòng cho {bignum} con gia súc, gia cầm đợt {half} năm {year}",
     "Tập huấn kỹ thuật {training_subject} cho {trainee}",
-    "{Place} phấn đấu đến hết năm {year} có thêm {smallnum} xã đạt chuẩn nông thôn mới",
-    "{Place} đón nhận Bằng công nhận {recog}",
+    "{District} phấn đấu đến hết năm {year} có thêm {smallnum} xã đạt chuẩn nông thôn mới",
+    "{Place} phấn đấu đến hết năm {year} giảm tỷ lệ hộ nghèo xuống còn {pctlow}",
+    "{Unit} đón nhận Bằng công nhận {recog} năm {year}",
     "{Commune} đón nhận Bằng công nhận {recog} năm {year}",
     "Xây dựng nông thôn mới ở {commune}: {ntm_remark}",
+    "Năm {year}, {commune} đạt thêm {smallnum} tiêu chí nông thôn mới, nâng tổng số lên {num} tiêu chí",
     "Người dân {commune} hiến {midnum} m2 đất làm đường giao thông nông thôn",
     "{Place} huy động {money} xây dựng nông thôn mới giai đoạn 2021-2025",
     "{Place} ra quân {campaign} năm {year}",
     "Khai giảng năm học {schoolyear}: {school_msg}",
-    "{Place} tổ chức lễ khai giảng năm học {schoolyear}",
-    "{Place} tổng kết năm học {schoolyear}, triển khai nhiệm vụ năm học mới",
+    "{Place} tổ chức lễ khai giảng năm học {schoolyear} với hơn {midnum} học sinh tham dự",
+    "{Place} tổng kết năm học {schoolyear}: Tỷ lệ học sinh lên lớp đạt {pcthigh}",
     "Chuẩn bị chu đáo cho kỳ thi tốt nghiệp THPT năm {year} tại {unit}",
     "Tuyên dương {midnum} học sinh giỏi, giáo viên dạy giỏi {place} năm học {schoolyear}",
     "Duy trì bữa ăn bán trú cho {midnum} học sinh vùng cao {commune}",
     "Ngày hội {edu_event} tại {unit} năm {year}",
     "Khẩn trương khắc phục hậu quả {disaster} tại {unit}",
-    "Mưa lớn gây sạt lở nghiêm trọng trên tuyến quốc lộ {road} qua {unit}",
+    "Mưa lớn đêm {dm} gây sạt lở nghiêm trọng trên tuyến quốc lộ {road} qua {unit}",
     "{Place} thiệt hại trên {money} do mưa lũ",
     "Lãnh đạo tỉnh thăm hỏi, hỗ trợ các hộ dân bị thiệt hại do {disaster} tại {unit}",
-    "{Place} chủ động ứng phó với mưa lũ, sạt lở đất trong mùa mưa năm {year}",
+    "{Place} chủ động ứng phó với mưa lũ năm {year}, di dời {num} hộ dân khỏi vùng nguy hiểm",
     "Di dời khẩn cấp {num} hộ dân ra khỏi vùng nguy cơ sạt lở tại {commune}",
     "Diễn tập phòng, chống thiên tai và tìm kiếm cứu nạn tại {unit} năm {year}",
     "Trao {midnum} suất quà cho {beneficiary} {unit}",
     "Nâng cao hiệu quả thực hiện chính sách dân tộc tại {unit} năm {year}",
-    "Gặp mặt, biểu dương người có uy tín trong đồng bào dân tộc thiểu số {place} năm {year}",
+    "Gặp mặt, biểu dương {num} người có uy tín trong đồng bào dân tộc thiểu số {place} năm {year}",
     "Hỗ trợ {num} hộ nghèo xây dựng nhà ở, xóa nhà tạm tại {unit}",
-    "Đại hội đại biểu các dân tộc thiểu số {place} lần thứ {smallroman}",
+    "Đại hội đại biểu các dân tộc thiểu số {place} lần thứ {smallroman} với {midnum} đại biểu tham dự",
     "{Place} đẩy lùi tảo hôn và hôn nhân cận huyết thống, giảm {num} trường hợp so với năm {year}",
     "Bảo tồn, phát huy giá trị văn hóa truyền thống dân tộc {ethnic} ở {unit}",
     "{Place} giải ngân {pct} vốn Chương trình mục tiêu quốc gia phát triển kinh tế - xã hội vùng đồng bào dân tộc thiểu số",
     "Bộ đội Biên phòng tỉnh {border_action} tại {commune}",
     "Đồn Biên phòng {post} {post_action}",
-    "Giữ vững chủ quyền an ninh biên giới quốc gia trên địa bàn {place} năm {year}",
+    "Đồn Biên phòng {post} quản lý, bảo vệ an toàn {km} km đường biên giới năm {year}",
     "Bắt giữ {smallnum} đối tượng vận chuyển trái phép {drug} tại {commune}",
-    "Hội đàm định kỳ giữa Bộ Chỉ huy Bộ đội Biên phòng tỉnh Điện Biên và Bộ Chỉ huy Quân sự tỉnh {laos_prov} năm {year}",
+    "Hội đàm định kỳ giữa Bộ Chỉ huy Bộ đội Biên phòng tỉnh Điện Biên và Bộ Chỉ huy Quân sự tỉnh {laos_prov} ngày {date}",
     "Cửa khẩu quốc tế Tây Trang làm thủ tục cho {bignum} lượt người xuất, nhập cảnh trong {period_short}",
-    "{Place} đẩy mạnh phát triển du lịch {tourism_kind} gắn với {tour_link}",
+    "{Place} đẩy mạnh phát triển du lịch {tourism_kind} gắn với {tour_link} năm {year}",
     "Lễ hội Hoa Ban năm {year} tại {unit} thu hút đông đảo du khách",
     "Du lịch cộng đồng bản {village}: {tour_remark}",
-    "Long trọng tổ chức Lễ kỷ niệm {anniv}",
+    "{Unit} long trọng tổ chức Lễ kỷ niệm {anniv}",
     "Các hoạt động chào mừng kỷ niệm {anniv} tại {unit}",
     "{Place} đón {bignum} lượt khách du lịch trong dịp nghỉ lễ {holiday}",
     "{Place} quảng bá sản phẩm {product} tại {promo_event} năm {year}",
@@ -637,12 +679,12 @@ _P["title"] = (
     "{Place} ban hành {doc_kind} về {doc_subject}",
     "Đối thoại giữa người đứng đầu cấp ủy, chính quyền với nhân dân {unit} năm {year}",
     "Ra mắt mô hình “{civic_model}” tại {unit}",
-    "Hội thi {contest} {place} năm {year}",
+    "Hội thi {contest} {place} năm {year} thu hút {num} đội thi tham gia",
     "{Place}: Thu ngân sách nhà nước {period_short} ước đạt {pct} dự toán",
-    "{Place} đẩy nhanh tiến độ giải ngân vốn đầu tư công năm {year}",
+    "{Place} đẩy nhanh tiến độ giải ngân vốn đầu tư công năm {year}, đến nay đạt {pct}",
     "Tháo gỡ khó khăn trong {bottleneck} tại {unit}",
     "Đẩy mạnh triển khai Đề án 06 về phát triển ứng dụng dữ liệu dân cư tại {unit} năm {year}",
-    "Cải cách hành chính năm {year}: {Place} nâng cao chất lượng phục vụ người dân, doanh nghiệp",
+    "Cải cách hành chính năm {year}: {Place} giải quyết đúng hạn {pcthigh} hồ sơ của người dân, doanh nghiệp",
     "{Place}: {pcthigh} hồ sơ thủ tục hành chính được giải quyết đúng hạn trong {period_short}",
     "Đồng chí {person}, {position} thăm, chúc Tết các gia đình chính sách tại {unit}",
     "{Place} hoàn thành {pct} kế hoạch tuyển quân năm {year}, {midnum} thanh niên lên đường nhập ngũ",
@@ -652,7 +694,7 @@ _P["title"] = (
     "Phụ nữ {commune} chung tay xây dựng {num} tuyến đường hoa, đường tự quản",
     "{Place} cấp {bignum} thẻ căn cước công dân cho người dân trong {period_short}",
     "{Place}: Khởi công xây dựng {project} tại {commune} với tổng mức đầu tư {money}",
-    "Khánh thành, bàn giao {project} cho {commune}",
+    "Khánh thành, bàn giao {project} trị giá {money} cho {commune}",
 )
 _P["smallroman"] = ("III năm 2019", "IV năm 2024", "IV năm 2024")
 _P["title_suffix"] = (" trên địa bàn {place}", " năm {year}", " trong tình hình mới", " giai đoạn 2021-2025",
@@ -671,7 +713,7 @@ _P["lead_core"] = (
     "các trường học trên địa bàn {place} đồng loạt tổ chức lễ khai giảng năm học {schoolyear}.",
     "{org} tổ chức trao {midnum} suất quà cho hộ nghèo, gia đình chính sách có hoàn cảnh khó khăn tại {commune}.",
     "Ban Chỉ đạo phòng, chống dịch COVID-19 {place} đã họp khẩn để triển khai các biện pháp cấp bách sau khi ghi nhận {smallnum} ca mắc mới tại {commune}.",
-    "{org} đã tổ chức tiêm vắc-xin phòng COVID-19 cho {bignum} người trong độ tuổi tại {num} điểm tiêm trên địa bàn.",
+    "{health_org} đã tổ chức tiêm vắc-xin phòng COVID-19 cho {bignum} người trong độ tuổi tại {num} điểm tiêm trên địa bàn.",
     "cử tri {place} đã nô nức tham gia bầu cử đại biểu Quốc hội khóa XV và đại biểu HĐND các cấp nhiệm kỳ 2021-2026.",
     "Ủy ban bầu cử {place} tổ chức hội nghị tập huấn nghiệp vụ công tác bầu cử cho thành viên các tổ bầu cử.",
     "Hội Nông dân {place} phối hợp với Trung tâm Dịch vụ nông nghiệp tổ chức tập huấn kỹ thuật {training_subject} cho {midnum} hội viên.",
@@ -727,20 +769,20 @@ _TOPICS = {
         "Diện tích cây {crop} trên địa bàn đạt {ha}, trong đó có {midnum} ha đang cho thu hoạch.",
         "Công tác quản lý, bảo vệ rừng được chú trọng; tỷ lệ che phủ rừng đạt {pct}, không để xảy ra cháy rừng lớn.",
         "Người dân được hỗ trợ giống, phân bón và vật tư nông nghiệp thông qua các chương trình, dự án của Nhà nước.",
-        "Gia đình anh {person} ở {commune} là một trong những hộ đi đầu trong việc áp dụng mô hình {model}, mỗi năm thu lãi trên {money}.",
+        "Gia đình anh {person} ở {commune} là một trong những hộ đi đầu trong việc áp dụng mô hình {model}, mỗi năm thu lãi trên {money_small}.",
     ),
     "ntm": (
-        "Đến nay, toàn {lvl} có {num} xã đạt chuẩn nông thôn mới, {smallnum} xã đạt chuẩn nông thôn mới nâng cao; bình quân mỗi xã đạt {crit} tiêu chí.",
+        "Đến nay, {scope} có {ncommunes} xã đạt chuẩn nông thôn mới, {smallnum} xã đạt chuẩn nông thôn mới nâng cao; bình quân mỗi xã đạt {crit} tiêu chí.",
         "Từ nguồn vốn lồng ghép các chương trình, dự án và sự đóng góp của nhân dân, {commune} đã cứng hóa được {km} km đường giao thông nông thôn.",
         "Phong trào “Toàn dân đoàn kết xây dựng nông thôn mới, đô thị văn minh” tiếp tục được hưởng ứng rộng rãi, nhiều hộ dân tự nguyện hiến đất, ngày công lao động.",
         "Tuy nhiên, một số tiêu chí như thu nhập, hộ nghèo, môi trường và an toàn thực phẩm vẫn còn khó đạt do điều kiện kinh tế của người dân còn nhiều hạn chế.",
         "Thu nhập bình quân đầu người của {commune} năm {year} ước đạt {income} triệu đồng/người/năm.",
         "Tỷ lệ hộ nghèo giảm còn {pctlow}, hộ cận nghèo còn {pctlow} theo chuẩn nghèo đa chiều giai đoạn 2022-2025.",
         "Các khu dân cư được chỉnh trang, đường làng ngõ bản xanh, sạch, đẹp; nhiều tuyến đường hoa do phụ nữ và đoàn viên thanh niên đảm nhận.",
-        "Tổng nguồn lực huy động cho xây dựng nông thôn mới năm {year} đạt trên {money}, trong đó nhân dân đóng góp {money}.",
+        "Tổng nguồn lực huy động cho xây dựng nông thôn mới năm {year} đạt trên {money_big}, trong đó nhân dân đóng góp {money_small}.",
     ),
     "edu": (
-        "Năm học {schoolyear}, toàn {lvl} có {midnum} trường học với {bignum} học sinh, trong đó học sinh dân tộc thiểu số chiếm {pct}.",
+        "Năm học {schoolyear}, toàn {lvl} có {units} trường học với {bignum} học sinh, trong đó học sinh dân tộc thiểu số chiếm {pct}.",
         "Tỷ lệ huy động trẻ 6 tuổi vào lớp 1 đạt {pcthigh}, học sinh hoàn thành chương trình tiểu học đạt {pcthigh}.",
         "Ngành Giáo dục chú trọng tăng cường tiếng Việt cho trẻ mầm non, học sinh tiểu học người dân tộc thiểu số, duy trì sĩ số và hạn chế tình trạng học sinh bỏ học giữa chừng.",
         "Hệ thống trường lớp được đầu tư theo hướng kiên cố hóa; đến nay đã có {num} trường đạt chuẩn quốc gia.",
@@ -751,7 +793,7 @@ _TOPICS = {
         "Cô giáo {person}, Trường Mầm non {commune} chia sẻ, mỗi buổi sáng các cô phải đi bộ hơn {smallnum} km để đến điểm trường lẻ.",
     ),
     "election": (
-        "Toàn {lvl} có {bignum} cử tri được lập danh sách tại {midnum} khu vực bỏ phiếu.",
+        "Toàn {lvl} có {bignum} cử tri được lập danh sách tại {units} khu vực bỏ phiếu.",
         "Các tổ bầu cử đã hoàn tất việc niêm yết danh sách cử tri, tiểu sử tóm tắt của những người ứng cử và trang trí khu vực bỏ phiếu.",
         "Kết quả, tỷ lệ cử tri đi bầu cử đạt {pcthigh}; có {num} người trúng cử đại biểu HĐND {lvl} khóa {khoa}, {council_term}.",
         "Ủy ban bầu cử thường xuyên kiểm tra, đôn đốc, bảo đảm cuộc bầu cử diễn ra dân chủ, đúng pháp luật, an toàn và tiết kiệm.",
@@ -769,7 +811,7 @@ _TOPICS = {
         "Các hộ dân ở khu vực có nguy cơ sạt lở cao được di chuyển tạm thời, bố trí chỗ ở và hỗ trợ lương thực, nước uống.",
         "Ngành Giao thông đã huy động máy móc, phương tiện khắc phục các điểm sạt lở, bảo đảm giao thông thông suốt trên tuyến quốc lộ {road}.",
         "Đồng chí {person}, {position} đề nghị các địa phương rà soát, thống kê đầy đủ thiệt hại và kịp thời hỗ trợ để người dân sớm ổn định cuộc sống.",
-        "Chính quyền và các đoàn thể đã đến thăm hỏi, động viên và trao hỗ trợ {num} hộ bị thiệt hại với tổng số tiền {money}.",
+        "Chính quyền và các đoàn thể đã đến thăm hỏi, động viên và trao hỗ trợ {num} hộ bị thiệt hại với tổng số tiền {money_small}.",
         "Hiện nay, {num} hộ dân tại {commune} vẫn đang phải ở nhờ nhà người thân do nhà bị đất đá vùi lấp.",
     ),
     "ethnic": (
@@ -779,7 +821,7 @@ _TOPICS = {
         "Các phong tục, tập quán lạc hậu như tảo hôn, hôn nhân cận huyết thống từng bước được đẩy lùi.",
         "Công tác bảo tồn, phát huy bản sắc văn hóa dân tộc {ethnic} được quan tâm thông qua việc khôi phục lễ hội truyền thống và thành lập các câu lạc bộ văn nghệ dân gian.",
         "Chương trình hỗ trợ nhà ở cho hộ nghèo đã giúp {num} gia đình có nhà ở kiên cố, ổn định cuộc sống.",
-        "Nhiều hộ đồng bào đã vươn lên thoát nghèo nhờ vốn vay ưu đãi của Ngân hàng Chính sách xã hội với tổng dư nợ trên {money}.",
+        "Nhiều hộ đồng bào đã vươn lên thoát nghèo nhờ vốn vay ưu đãi của Ngân hàng Chính sách xã hội với tổng dư nợ trên {money_big}.",
         "Ông {person}, người có uy tín ở bản {village} cho biết, nhờ chính sách hỗ trợ của Nhà nước, đời sống bà con trong bản đã khấm khá hơn trước.",
     ),
     "border": (
@@ -805,7 +847,7 @@ _TOPICS = {
     ),
     "party": (
         "Ban Chấp hành Đảng bộ {lvl} khóa {roman} đã lãnh đạo hoàn thành và hoàn thành vượt mức {ratio} chỉ tiêu chủ yếu của Nghị quyết Đại hội.",
-        "Công tác xây dựng Đảng được chú trọng; năm {year}, toàn Đảng bộ kết nạp {midnum} đảng viên mới, đạt {pct} kế hoạch.",
+        "Công tác xây dựng Đảng được chú trọng; năm {year}, toàn Đảng bộ kết nạp {units} đảng viên mới, đạt {pct} kế hoạch.",
         "Việc học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh được gắn với thực hiện nhiệm vụ chính trị của từng cơ quan, đơn vị.",
         "Công tác kiểm tra, giám sát được tiến hành thường xuyên; Ủy ban Kiểm tra các cấp đã kiểm tra {num} tổ chức đảng và {num} đảng viên khi có dấu hiệu vi phạm.",
         "Đại hội đã bầu Ban Chấp hành Đảng bộ khóa mới gồm {num} đồng chí; đồng chí {person} được bầu giữ chức Bí thư.",
@@ -931,15 +973,17 @@ _P["edit_append"] = (
     "Kết quả cụ thể sẽ được cơ quan chuyên môn thông báo sau.",
     "Thông tin chi tiết được đăng tải trên Cổng thông tin điện tử của {lvl}.",
 )
-_P["title_append"] = (", năm {year}", " trên địa bàn {district}", ": Nhiều chuyển biến tích cực", ": Kết quả bước đầu",
-                      " giai đoạn 2021-2025", " trong tình hình mới", ": Còn nhiều khó khăn", " dịp Tết Nguyên đán")
+_P["title_remark"] = (": Nhiều chuyển biến tích cực", ": Kết quả bước đầu", ": Còn nhiều khó khăn",
+                      ": Những kết quả nổi bật", ": Cần sự vào cuộc của cả hệ thống chính trị",
+                      ": Tạo sức lan tỏa trong cộng đồng", ": Bài học kinh nghiệm")
+_P["title_tail"] = (" trong tình hình mới", " giai đoạn 2021-2025", " trên địa bàn tỉnh")
 
 _TITLE_REWORD = (("Hội nghị", "Hội nghị trực tuyến"), ("triển khai", "triển khai thực hiện"),
                  ("Tăng cường", "Tiếp tục tăng cường"), ("đẩy mạnh", "tiếp tục đẩy mạnh"), ("kiểm tra", "kiểm tra, giám sát"),
                  ("Hiệu quả", "Hiệu quả bước đầu"), ("thành công tốt đẹp", "thành công"), ("UBND", "Ủy ban nhân dân"),
                  ("HĐND", "Hội đồng nhân dân"), ("COVID-19", "Covid-19"), ("Covid-19", "COVID-19"),
                  ("tổ chức", "long trọng tổ chức"), ("Khẩn trương", "Tập trung"), ("hộ dân", "hộ gia đình"),
-                 ("đảng viên", "đảng viên"), ("Trao", "Trao tặng"), ("nô nức", "phấn khởi"), ("Hơn", "Gần"))
+                 ("Trao", "Trao tặng"), ("nô nức", "phấn khởi"), ("Hơn", "Gần"))
 _PARA_REWORD = (("triển khai", "tổ chức triển khai"), ("tăng cường", "tiếp tục tăng cường"),
                 ("khó khăn, hạn chế", "khó khăn, vướng mắc"), ("kịp thời", "kịp thời, hiệu quả"),
                 ("thôn, bản", "thôn, bản, tổ dân phố"), ("UBND", "Ủy ban nhân dân"), ("HĐND", "Hội đồng nhân dân"),
@@ -947,52 +991,61 @@ _PARA_REWORD = (("triển khai", "tổ chức triển khai"), ("tăng cường",
                 ("góp phần", "từng bước góp phần"), ("đề nghị", "yêu cầu"), ("yêu cầu", "đề nghị"),
                 ("Bên cạnh đó", "Ngoài ra"), ("Tuy nhiên", "Mặc dù vậy"), ("tập trung thảo luận", "tập trung thảo luận sôi nổi"),
                 ("cán bộ, đảng viên", "cán bộ, đảng viên, công chức"), ("nhân dân", "người dân"),
-                ("đồng chí", "đồng chí"), ("sự tham gia", "sự tham gia tích cực"))
+                ("sự tham gia", "sự tham gia tích cực"))
 
 # --------------------------------------------------------------------------- template compilation
 
 _SLOT_RE = re.compile(r"\{(\w+)\}")
-_ITEMS: dict[str, list] = {}
 _SLOTS: dict = dict(_GENERATORS)
+_C: dict[str, tuple] = {}
 
 
-def _render(rng: random.Random, parts, place: str) -> str:
-    """Fill a compiled template (a str or a tuple of str / slot callables)."""
-    if parts.__class__ is str:
-        return parts
-    return "".join([p if p.__class__ is str else p(rng, place) for p in parts])
+def _render(rng: random.Random, item, place: str) -> str:
+    """Fill a compiled template (a plain str or a callable(rng, place))."""
+    return item if item.__class__ is str else item(rng, place)
 
 
-def _pool_slot(items: list):
-    """Slot callable drawing uniformly from a compiled pool."""
-    def slot(rng, place):
-        it = items[int(rng.random() * len(items))]
-        return it if it.__class__ is str else _render(rng, it, place)
-    return slot
-
-
-def _compile(text: str):
-    """Compile '{slot}' template text into a str or tuple of parts."""
+def _compile(text: str, stack: tuple = ()):
+    """Compile '{slot}' template text into a str or a generated callable(rng, place) -> str."""
     text = unicodedata.normalize("NFC", text)
     pieces = _SLOT_RE.split(text)
     if len(pieces) == 1:
         return text
-    out = []
+    env: dict = {}
+    expr = []
     for i, piece in enumerate(pieces):
         if i % 2 == 0:
             if piece:
-                out.append(piece)
+                expr.append(repr(piece))
         else:
-            out.append(_SLOTS[piece])
-    return tuple(out)
+            if piece not in _SLOTS:
+                _compile_pool(piece, stack)
+            var = f"_s{len(env)}"
+            env[var] = _SLOTS[piece]
+            expr.append(f"{var}(rng, place)")
+    return eval("lambda rng, place: " + " + ".join(expr), env)  # noqa: S307 - trusted, module-local templates
+
+
+def _compile_pool(name: str, stack: tuple = ()) -> None:
+    """Compile pool `name` (after the pools it refers to) and register its slot callable."""
+    if name in stack:
+        raise ValueError("template cycle: " + " -> ".join(stack + (name,)))
+    items = tuple(_compile(t, stack + (name,)) for t in _P[name])  # KeyError here = unknown slot name
+    size = len(items)
+    if all(it.__class__ is str for it in items):
+        def slot(rng, place, items=items, size=size):
+            return items[int(rng.random() * size)]
+    else:
+        def slot(rng, place, items=items, size=size):
+            it = items[int(rng.random() * size)]
+            return it if it.__class__ is str else it(rng, place)
+    _C[name] = items
+    _SLOTS[name] = slot
 
 
 for _name in _P:
-    _ITEMS[_name] = []
-    _SLOTS[_name] = _pool_slot(_ITEMS[_name])
-for _name, _raw in _P.items():
-    _ITEMS[_name].extend(_compile(t) for t in _raw)
-_C = {k: tuple(v) for k, v in _ITEMS.items()}
+    if _name not in _C:
+        _compile_pool(_name)
 _BASE: dict[str, int] = {}  # pool -> offset, so (pool, index) maps to one int for "already used" sets
 _offset = 0
 for _name, _items in _C.items():
@@ -1050,56 +1103,63 @@ def lead(rng: random.Random, place: str) -> str:
 
 
 def _paragraph(rng: random.Random, place: str, topic: str, used: set) -> str:
-    """One body paragraph of 40..130 words; `used` holds (pool, index) already used in this article."""
-    r = rng.random()
+    """One body paragraph of 40..130 words; `used` holds template ids already used in this article."""
+    rand = rng.random
+    r = rand()
     if r < 0.1:
         prefix = f"{_ri(rng, 1, 5)}. "
     elif r < 0.15:
         prefix = f"{_ri(rng, 1, 4)}.{_ri(rng, 1, 4)}. "
     else:
         prefix = ""
-    target = 45 + int(rng.random() * 70)
+    target = 45 + int(rand() * 70)
     sents: list[str] = []
     local: list = []
     n = 1 if prefix else 0
     tries = 0
     while n < target and tries < 12:
         tries += 1
-        pool = "generic" if (sents and rng.random() < 0.22) else topic
+        pool = "generic" if (sents and rand() < 0.22) else topic
         items = _C[pool]
         size = len(items)
         base = _BASE[pool]
-        i = int(rng.random() * size)
-        for _ in range(size):  # probe for a template not yet used in this article
-            if base + i not in used:
-                break
-            i = i + 1 if i + 1 < size else 0
-        else:
-            for _ in range(size):  # all used: at least avoid repeats within the paragraph
-                if base + i not in local:
-                    break
+        i = int(rand() * size)
+        key = base + i
+        if key in used:  # probe for a template not yet used in this article
+            for _ in range(size):
                 i = i + 1 if i + 1 < size else 0
-            else:
-                continue
-        s = _render(rng, items[i], place)
-        if s[:1].islower():
+                key = base + i
+                if key not in used:
+                    break
+            else:  # all used: at least avoid repeats within the paragraph
+                for _ in range(size):
+                    if key not in local:
+                        break
+                    i = i + 1 if i + 1 < size else 0
+                    key = base + i
+                else:
+                    continue
+        item = items[i]
+        s = item if item.__class__ is str else item(rng, place)
+        if s[0].islower():
             s = s[0].upper() + s[1:]
         w = s.count(" ") + 1
         if n + w > 130:
             if n >= 40:
                 break
             continue
-        used.add(base + i)
-        local.append(base + i)
+        used.add(key)
+        local.append(key)
         sents.append(s)
         n += w
-    shorts = _C["short"]
-    k = int(rng.random() * len(shorts))
-    while n < 40:
-        s = shorts[k % len(shorts)]
-        k += 1
-        sents.append(s)
-        n += s.count(" ") + 1
+    if n < 40:
+        shorts = _C["short"]
+        k = int(rand() * len(shorts))
+        while n < 40:
+            s = shorts[k % len(shorts)]
+            k += 1
+            sents.append(s)
+            n += s.count(" ") + 1
     return prefix + " ".join(sents)
 
 
@@ -1180,20 +1240,30 @@ def byline(rng: random.Random, family: str) -> str:
 
 _NUM_RE = re.compile(r"\d{1,3}(?:\.\d{3})+(?!\d)|\d+,\d+|\d+")
 _PREFIX_RE = re.compile(r"^\d+(?:\.\d+)*\.\s")
+_YEAR_RE = re.compile(r"\b20(?:19|2[0-5])\b")
+
+
+def _editable(s: str, m) -> bool:
+    """Whether a number match may be changed (not part of codes, terms, road numbers, ratios...)."""
+    a, b = m.start(), m.end()
+    text = m.group()
+    before = s[a - 1] if a else " "
+    after = s[b] if b < len(s) else " "
+    if before == "-" or after == "-" or before.isalpha() or after.isalpha() or (text[0] == "0" and len(text) > 1):
+        return False
+    if after == "/" and (b + 1 >= len(s) or not s[b + 1].isdigit() or s[b:b + 3] == "/24"):
+        return False  # document codes like 16/CT-TTg, "24/24 giờ"
+    if len(text) == 4 and text.isdigit() and not 2019 <= int(text) <= 2025:
+        return False  # historical years, programme years
+    if before == "/" and after != "/" and len(text) != 4:
+        return False  # ratio denominators like 16/18
+    return s[max(0, a - 3):a] != "lộ "
 
 
 def _bump_number(rng: random.Random, s: str) -> str:
     """Change one number in s (keeping its formatting); returns s unchanged if none is editable."""
     skip = _PREFIX_RE.match(s)
-    start = skip.end() if skip else 0
-    cands = []
-    for m in _NUM_RE.finditer(s, start):
-        a, b = m.start(), m.end()
-        before = s[a - 1] if a else " "
-        after = s[b] if b < len(s) else " "
-        if before == "-" or after == "-" or before.isalpha() or after.isalpha():
-            continue
-        cands.append(m)
+    cands = [m for m in _NUM_RE.finditer(s, skip.end() if skip else 0) if _editable(s, m)]
     if not cands:
         return s
     m = _pick(rng, cands)
@@ -1201,26 +1271,27 @@ def _bump_number(rng: random.Random, s: str) -> str:
     a, b = m.start(), m.end()
     before = s[a - 1] if a else " "
     after = s[b] if b < len(s) else " "
+    sign = 1 if rng.random() < 0.5 else -1
     if "," in text:
         whole, frac = text.split(",")
         scale = 10 ** len(frac)
         val = int(whole) * scale + int(frac)
-        new = val + _ri(rng, 1, max(1, val // 25)) * (1 if rng.random() < 0.5 else -1)
+        new = val + _ri(rng, 1, max(1, val // 25)) * sign
         if new <= 0 or (after == "%" and new > 100 * scale):
             new = val - 1 if val > 1 else val + 1
         new_text = f"{new // scale},{new % scale:0{len(frac)}d}"
     elif "." in text:
         val = int(text.replace(".", ""))
-        new = val + _ri(rng, 1, max(1, val // 20)) * (1 if rng.random() < 0.5 else -1)
-        new_text = _int_vn(max(new, 1))
+        new = max(1, val + _ri(rng, 1, max(1, val // 20)) * sign)
+        new_text = _int_vn(new if new != val else val + 1)
     else:
         val = int(text)
-        if before == "/" or after == "/":
+        if len(text) == 4:  # a year 2019..2025
+            new = val + sign if 2019 <= val + sign <= 2025 else val - sign
+        elif before == "/" or after == "/":
             new = val - 1 if val > 1 else val + 1
-        elif len(text) == 4 and 1990 <= val <= 2035:
-            new = val + (1 if rng.random() < 0.5 else -1)
         else:
-            new = val + _ri(rng, 1, max(1, val // 10)) * (1 if rng.random() < 0.5 else -1)
+            new = val + _ri(rng, 1, max(1, val // 10)) * sign
             if new <= 0 or (after == "%" and new > 100):
                 new = val - 1 if val > 1 else val + 1
         new_text = str(new)
@@ -1236,21 +1307,56 @@ def _reword(rng: random.Random, s: str, table) -> str:
     return s.replace(a, b, 1)
 
 
+def _title_append(rng: random.Random, t: str) -> str:
+    """Extend a headline with a clause that fits what it already contains."""
+    base = t.rstrip(" .")
+    if ":" not in base and rng.random() < 0.7:
+        return base + _fill(rng, "title_remark", _PROVINCE_PLACE)
+    if not _YEAR_RE.search(base) and rng.random() < 0.7:
+        return f"{base} năm {_ri(rng, 2019, 2025)}"
+    for _ in range(3):
+        tail = _fill(rng, "title_tail", _PROVINCE_PLACE)
+        if tail not in base:
+            return base + tail
+    return base + " trong thời gian tới"
+
+
 def edit_title(rng: random.Random, title: str) -> str:
     """A plausible editorial correction of a headline; always differs from the input."""
     title = unicodedata.normalize("NFC", title)
-    r = rng.random()
-    if r < 0.35:
-        out = _bump_number(rng, title)
-    elif r < 0.75:
-        out = _reword(rng, title, _TITLE_REWORD)
-    else:
-        out = title
-    if out == title:
-        out = title.rstrip(" .") + _fill(rng, "title_append", _PROVINCE_PLACE)
-        if out == title:
-            out = title + " năm " + str(_ri(rng, 2019, 2025))
-    return out
+    ops = (_bump_number, lambda r, t: _reword(r, t, _TITLE_REWORD), _title_append)
+    first = int(rng.random() * 3)
+    for k in range(3):
+        out = ops[(first + k) % 3](rng, title)
+        if out != title:
+            return out
+    return title + " (cập nhật)"
+
+
+_KNOWN_PLACES = _ALL_COMMUNES + _DISTRICT_DISPLAY + (_PROVINCE_PLACE,)
+
+
+def _place_in(text: str) -> str:
+    """The most specific known place mentioned in text (default: the province)."""
+    for p in _KNOWN_PLACES:
+        if p in text:
+            return p
+    return _PROVINCE_PLACE
+
+
+def _insert_sentence(rng: random.Random, paragraph: str) -> str:
+    """Insert a fitting sentence after one of the paragraph's sentences (or at its end)."""
+    place = _place_in(paragraph)
+    pool = "edit_append" if rng.random() < 0.5 else "generic"
+    new = _sentence(rng, pool, place)
+    body = paragraph.rstrip()
+    cuts = [m.end() for m in re.finditer(r"[.!?”] (?=[^\W\d_])", body) if m.end() > 8 and body[m.end()].isupper()]
+    if cuts and rng.random() < 0.6:
+        at = _pick(rng, cuts)
+        return body[:at] + new + " " + body[at:]
+    if not body:
+        return new
+    return body + (" " if body[-1] in ".!?…”" else ". ") + new
 
 
 def edit_paragraph(rng: random.Random, paragraph: str) -> str:
@@ -1261,20 +1367,12 @@ def edit_paragraph(rng: random.Random, paragraph: str) -> str:
         out = _bump_number(rng, paragraph)
     elif r < 0.65:
         out = _reword(rng, paragraph, _PARA_REWORD)
-    elif r < 0.8:
-        cuts = [m.end() for m in re.finditer(r"[.!?”] (?=[A-ZÀ-Ỹ])", paragraph) if m.end() > 8]
-        if cuts:
-            at = _pick(rng, cuts)
-            pool = "edit_append" if rng.random() < 0.5 else "generic"
-            out = paragraph[:at] + _sentence(rng, pool, _PROVINCE_PLACE) + " " + paragraph[at:]
-        else:
-            out = paragraph
     else:
         out = paragraph
     if out == paragraph:
-        body = paragraph.rstrip()
-        sep = " " if not body or body[-1] in ".!?…”" else ". "
-        out = (body + sep if body else "") + _sentence(rng, "edit_append" if rng.random() < 0.6 else "generic", _PROVINCE_PLACE)
+        out = _insert_sentence(rng, paragraph)
+    if out == paragraph:  # only possible for pathological input
+        out = paragraph + " Các nội dung trên sẽ tiếp tục được rà soát, bổ sung."
     return out
 
 

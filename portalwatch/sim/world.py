@@ -122,7 +122,9 @@ class World:
             paragraphs=paragraphs,
             images=sorted(images, key=lambda image: image[2]),
             byline=corpus.byline(rng, portal.spec.family),
-            published_at=published_at.replace(microsecond=0),
+            # Joomla keeps posting times to the minute; the other CMSs to the second.
+            published_at=published_at.replace(second=0 if portal.spec.family == "commune" else published_at.second,
+                                              microsecond=0),
             views=rng.randint(50, 12000),
         )
         portal.articles.append(article)

@@ -1,0 +1,37 @@
+"""Shared fixtures: a private Prefect home, the simulator in a child process, temp warehouses."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+# Before anything imports prefect: a Prefect home of the test session's own, no
+# telemetry, and no configured API so that flows run on an ephemeral server.
+_PREFECT_HOME = tempfile.mkdtemp(prefix="portalwatch-prefect-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ.pop("PREFECT_API_URL", None)
+os.environ.pop("PORTALWATCH_WAREHOUSE", None)
+os.environ.pop("PORTALWATCH_RAW_DIR", None)
+
+import pytest  # noqa: E402
+
+from portalwatch.sim.process import SimulatorProcess  # noqa: E402
+from portalwatch.storage.warehouse import Warehouse  # noqa: E402
+
+SMALL_SCALE = 0.05  # about 170 articles over the five simulated portals
+
+
+@pytest.fixture
+def sim(tmp_path: Path):
+    """A fresh simulated portal network (its own world, so `advance` is private to the test)."""
+    with SimulatorProcess(tmp_path / "sim-sources.toml", seed=7, scale=SMALL_SCALE) as process:
+        yield process
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Warehouse:
+    store = Warehouse(tmp_path / "warehouse.duckdb")
+    store.migrate()
+    return store

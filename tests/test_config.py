@@ -1,0 +1,192 @@
+"""Sources configuration: the bundled file loads, bad files fail with a precise ConfigError."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from portalwatch.config import SourcesConfig, default_sources_path, load_sources
+from portalwatch.errors import ConfigError
+
+GOOD_SOURCE = """
+[[sources]]
+id = "{id}"
+name = "Cổng thông tin điện tử huyện Tủa Chùa"
+level = "{level}"
+profile = "{profile}"
+base_url = "https://tuachua.dienbien.gov.vn"
+sections = [{{ name = "tin-tuc", listing_url = "{listing_url}" }}]
+{extra}
+"""
+
+
+def source_block(
+    id: str = "tuachua",
+    level: str = "district",
+    profile: str = "district_portal",
+    listing_url: str = "https://tuachua.dienbien.gov.vn/tin-tuc?page={page}",
+    extra: str = "",
+) -> str:
+    return GOOD_SOURCE.format(id=id, level=level, profile=profile, listing_url=listing_url, extra=extra)
+
+
+def write(tmp_path: Path, text: str, name: str = "sources.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def load_error(path: Path) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        load_sources(path)
+    return info.value
+
+
+# ------------------------------------------------------------------ the bundled file
+
+
+def test_bundled_sources_load_with_party_government_and_ten_district_portals():
+    config = load_sources(default_sources_path())
+    sources = config.sources
+    assert len(sources) == 12
+    assert len({source.id for source in sources}) == 12
+
+    province = [source for source in sources if source.level == "province"]
+    districts = [source for source in sources if source.level == "district"]
+    assert len(province) == 2
+    assert len(districts) == 10
+
+    party = [source for source in province if source.profile == "dcs_aspnet"]
+    assert len(party) == 1
+    assert "Đảng bộ tỉnh Điện Biên" in party[0].name
+    assert party[0].base_url.startswith("https://") and "dcs.vn" in party[0].base_url
+
+    government = [source for source in province if source is not party[0]]
+    assert "tỉnh Điện Biên" in government[0].name
+    assert "gov.vn" in government[0].base_url
+
+    for source in districts:
+        assert source.profile == "district_portal"
+        assert source.base_url.endswith(".dienbien.gov.vn")
+        assert source.sections and all(
+            "{page}" in section.listing_url or "{offset}" in section.listing_url for section in source.sections
+        )
+    assert {"tuachua", "muongang"} <= {source.id for source in districts}
+
+
+def test_bundled_sources_settings_and_selection():
+    config = load_sources(default_sources_path())
+    assert "@" in config.settings.user_agent or "http" in config.settings.user_agent
+    assert [source.id for source in config.select(None)] == [s.id for s in config.sources if s.enabled]
+    assert [source.id for source in config.select(["tuachua", "dcs-dienbien"])] == ["tuachua", "dcs-dienbien"]
+    tuachua = config.select(["tuachua"])[0]
+    assert config.politeness_for(tuachua) == config.settings.politeness
+    assert tuachua.hosts == frozenset({"tuachua.dienbien.gov.vn"})
+
+
+def test_select_unknown_id_raises_config_error():
+    config = load_sources(default_sources_path())
+    with pytest.raises(ConfigError) as info:
+        config.select(["tuachua", "tuachuaa"])
+    assert "tuachuaa" in str(info.value)
+
+
+def test_minimal_good_file_loads(tmp_path):
+    config = load_sources(write(tmp_path, source_block()))
+    assert isinstance(config, SourcesConfig)
+    [source] = config.sources
+    assert source.id == "tuachua"
+    assert source.page_size == 10 and source.enabled
+
+
+# ------------------------------------------------------------------ bad files
+
+
+def test_missing_required_field_names_file_source_and_field(tmp_path):
+    text = source_block().replace('name = "Cổng thông tin điện tử huyện Tủa Chùa"\n', "")
+    path = write(tmp_path, text)
+    error = load_error(path)
+    message = str(error)
+    assert str(path) in message
+    assert "'tuachua'" in message
+    assert "field 'name'" in message
+    assert error.source == "tuachua" and error.field == "name"
+
+
+def test_bad_level_names_file_source_and_field(tmp_path):
+    path = write(tmp_path, source_block(level="county"))
+    error = load_error(path)
+    message = str(error)
+    assert str(path) in message
+    assert "'tuachua'" in message
+    assert "field 'level'" in message
+    assert "county" in message
+
+
+def test_listing_url_without_placeholder_names_file_source_and_field(tmp_path):
+    path = write(tmp_path, source_block(listing_url="https://tuachua.dienbien.gov.vn/tin-tuc?page=1"))
+    error = load_error(path)
+    message = str(error)
+    assert str(path) in message
+    assert "'tuachua'" in message
+    assert "listing_url" in message
+    assert "{page}" in message
+
+
+def test_unknown_profile_names_file_source_and_field(tmp_path):
+    path = write(tmp_path, source_block(profile="wordpress_generic"))
+    error = load_error(path)
+    message = str(error)
+    assert str(path) in message
+    assert "'tuachua'" in message
+    assert "field 'profile'" in message
+    assert "wordpress_generic" in message
+
+
+def test_duplicate_source_id_names_file_and_id(tmp_path):
+    text = source_block(id="tuachua") + source_block(id="muongang") + source_block(id="tuachua")
+    path = write(tmp_path, text)
+    message = str(load_error(path))
+    assert str(path) in message
+    assert "duplicate" in message
+    assert "'tuachua'" in message
+    assert "muongang" not in message
+
+
+def test_misspelled_key_names_file_source_and_field(tmp_path):
+    path = write(tmp_path, source_block(extra="max_listing_page = 3"))
+    error = load_error(path)
+    message = str(error)
+    assert str(path) in message
+    assert "'tuachua'" in message
+    assert "field 'max_listing_page'" in message
+    assert "unknown field" in message
+
+
+def test_error_in_second_source_names_that_source(tmp_path):
+    text = source_block(id="tuachua") + source_block(id="muongang", level="town")
+    error = load_error(write(tmp_path, text))
+    assert error.source == "muongang"
+    assert error.field == "level"
+
+
+def test_misspelled_settings_key_names_the_field(tmp_path):
+    text = '[settings]\nuser_agnet = "me"\n' + source_block()
+    error = load_error(write(tmp_path, text))
+    assert "user_agnet" in str(error)
+    assert str(tmp_path) in str(error)
+
+
+def test_invalid_toml_names_file(tmp_path):
+    path = write(tmp_path, source_block() + '\n[[sources]\nid = "broken\n')
+    message = str(load_error(path))
+    assert str(path) in message
+    assert "TOML" in message
+
+
+def test_missing_file_names_file(tmp_path):
+    path = tmp_path / "nowhere" / "sources.toml"
+    message = str(load_error(path))
+    assert str(path) in message
+    assert "not found" in message
