@@ -29,7 +29,6 @@ from filelock import FileLock, Timeout
 from portalwatch.errors import StorageError
 from portalwatch.record import CONTENT_FIELDS, ArticleRecord
 
-SCHEMA_VERSION = 1
 LOCK_TIMEOUT_SECONDS = 600.0
 
 
@@ -137,11 +136,13 @@ class Warehouse:
             con.execute("CREATE TABLE IF NOT EXISTS portalwatch_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
             row = con.execute("SELECT value FROM portalwatch_meta WHERE key = 'schema_version'").fetchone()
             current = int(row[0]) if row else 0
-            if current > SCHEMA_VERSION:
+            migrations = _migrations()
+            if current > migrations[-1][0]:
                 raise StorageError(
-                    self.path, f"schema version {current} is newer than this portalwatch ({SCHEMA_VERSION}); upgrade it"
+                    self.path,
+                    f"schema version {current} is newer than this portalwatch knows ({migrations[-1][0]}); upgrade it",
                 )
-            for version, sql in _migrations():
+            for version, sql in migrations:
                 if version <= current:
                     continue
                 con.execute("BEGIN")
@@ -286,6 +287,7 @@ class Warehouse:
 
 
 def _migrations() -> list[tuple[int, str]]:
+    """(version, SQL) of every file in migrations/, named NNN_what.sql, in order."""
     folder = resources.files("portalwatch.storage") / "migrations"
     found = []
     for entry in folder.iterdir():
