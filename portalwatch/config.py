@@ -23,6 +23,10 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cronsim import CronSim, CronSimError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from portalwatch.errors import ConfigError
@@ -41,6 +45,50 @@ class Politeness(_Strict):
     delay_seconds: float = Field(0.5, ge=0, le=120, description="Minimum time between two request starts.")
     timeout_seconds: float = Field(30.0, gt=0, le=600, description="Connect/read timeout of one request.")
     retries: int = Field(3, ge=1, le=10, description="Attempts per request for transient failures.")
+
+
+class Schedule(_Strict):
+    """When scheduled ingest runs start: a cron expression or an interval, in a time zone."""
+
+    cron: str | None = Field(None, description="Cron expression, e.g. '0 * * * *' (hourly).")
+    interval_seconds: int | None = Field(None, ge=10, description="Or: a run every this many seconds.")
+    timezone: str = Field("Asia/Ho_Chi_Minh", description="IANA time zone the cron expression is read in.")
+    revisit: Literal["none", "all"] = Field("none", description="Known articles a scheduled run re-checks.")
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                CronSim(value, datetime(2025, 1, 1))
+            except CronSimError as exc:
+                raise ValueError(f"not a cron expression: {exc}") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> "Schedule":
+        if (self.cron is None) == (self.interval_seconds is None):
+            raise ValueError("give exactly one of 'cron' or 'interval_seconds'")
+        return self
+
+
+# Each portal's own cadence: the provincial portal hourly, districts every few
+# hours, communes daily. A sources file may redefine or add schedules.
+DEFAULT_SCHEDULES = {
+    "hourly": Schedule(cron="5 * * * *"),
+    "every-6-hours": Schedule(cron="20 */6 * * *"),
+    "daily": Schedule(cron="40 5 * * *"),
+}
+DEFAULT_SCHEDULE_FOR_LEVEL = {"province": "hourly", "district": "every-6-hours", "commune": "daily"}
 
 
 class Section(_Strict):
@@ -74,6 +122,7 @@ class Source(_Strict):
         10, ge=1, description="An incremental run stops walking a listing after this many known entries in a row."
     )
     politeness: Politeness | None = None
+    schedule: str | None = Field(None, description="Name of its schedule [default: by level].")
     verify_tls: bool = True
     enabled: bool = True
 
@@ -104,6 +153,7 @@ class Settings(_Strict):
 
 class SourcesConfig(_Strict):
     settings: Settings = Settings()
+    schedules: dict[str, Schedule] = Field(default_factory=dict)
     sources: list[Source] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -114,6 +164,23 @@ class SourcesConfig(_Strict):
                 raise ValueError(f"duplicate source id '{source.id}'")
             seen.add(source.id)
         return self
+
+    @model_validator(mode="after")
+    def _known_schedules(self) -> "SourcesConfig":
+        for index, source in enumerate(self.sources):
+            if source.schedule and source.schedule not in self.all_schedules:
+                raise ValueError(
+                    f"sources[{index}] ('{source.id}'): unknown schedule '{source.schedule}' "
+                    f"(known: {', '.join(sorted(self.all_schedules))})"
+                )
+        return self
+
+    @property
+    def all_schedules(self) -> dict[str, Schedule]:
+        return DEFAULT_SCHEDULES | self.schedules
+
+    def schedule_of(self, source: Source) -> str:
+        return source.schedule or DEFAULT_SCHEDULE_FOR_LEVEL[source.level]
 
     def politeness_for(self, source: Source) -> Politeness:
         return source.politeness or self.settings.politeness

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from portalwatch.config import Source, SourcesConfig
-from portalwatch.discover import discover_section
+from portalwatch.discover import SectionDiscovery, discover_pages, discover_section
 from portalwatch.errors import ExtractionError
 from portalwatch.fetch import FetchResult, PortalFetcher
 from portalwatch.parse import parse_article
@@ -25,6 +26,7 @@ class Revisit(StrEnum):
     """Which known articles a run fetches again, to catch edits and removals."""
 
     NONE = "none"  # only articles discovered for the first time
+    LISTED = "listed"  # known articles found on the listing pages walked (a refreshing backfill)
     ALL = "all"  # every known article, removed ones included (they may come back)
 
 
@@ -58,9 +60,17 @@ async def crawl_portal(
     raw_store: RawStore,
     revisit: Revisit = Revisit.NONE,
     max_listing_pages: int | None = None,
+    pages: dict[str, range] | None = None,
+    published: tuple[datetime | None, datetime | None] = (None, None),
 ) -> PortalCrawl:
-    """Crawl one portal: new articles from its listings, plus the revisits asked for."""
+    """Crawl one portal: new articles from its listings, plus the revisits asked for.
+
+    `pages` (section name -> listing pages) walks exactly those pages instead
+    of discovering from the newest; `published` keeps only articles posted in
+    [since, until) (both ends optional).
+    """
     profile = get_profile(source.profile)
+    since, until = published
     crawl = PortalCrawl(source_row(source))
 
     def record(result: FetchResult, outcome: str | None = None, error: str | None = None) -> str | None:
@@ -82,9 +92,15 @@ async def crawl_portal(
         full_listing = not known
         targets: dict[str, str] = {}  # article id -> URL, newest first
         for section in source.sections:
-            found = await discover_section(
-                fetcher, source, section, profile, set(known), full_listing, record, max_listing_pages
-            )
+            found: SectionDiscovery
+            if pages is not None:
+                if section.name not in pages:
+                    continue
+                found = await discover_pages(fetcher, source, section, profile, pages[section.name], record)
+            else:
+                found = await discover_section(
+                    fetcher, source, section, profile, set(known), full_listing, record, max_listing_pages
+                )
             crawl.listing_pages += found.listing_pages
             for url in found.article_urls:
                 targets.setdefault(article_id(source.id, url), url)
@@ -92,7 +108,7 @@ async def crawl_portal(
         crawl.new_urls = sum(1 for key in targets if key not in known)
         if revisit is Revisit.NONE:
             targets = {key: url for key, url in targets.items() if key not in known}
-        else:
+        elif revisit is Revisit.ALL:
             for key, article in known.items():
                 targets.setdefault(key, rebase(article.url, source.base_url))
 
@@ -107,6 +123,8 @@ async def crawl_portal(
                 record(result, "extraction_failed", exc.reason)
                 return result
             raw_hash = record(result)
+            if (since and article.published_at < since) or (until and article.published_at >= until):
+                return result
             crawl.observations.append(
                 Observation(key, url, article, article.content_hash, raw_hash or "", result.fetched_at)
             )

@@ -86,3 +86,35 @@ def _known_streak(urls: tuple[str, ...], source_id: str, known_ids: set[str], st
     for url in urls:
         streak = streak + 1 if article_id(source_id, url) in known_ids else 0
     return streak
+
+
+async def discover_pages(
+    fetcher: PortalFetcher,
+    source: Source,
+    section: Section,
+    profile: Profile,
+    pages: range,
+    record: Callable[[FetchResult], None],
+) -> SectionDiscovery:
+    """Article URLs on an explicit range of listing pages (a backfill's chunk)."""
+    results = await asyncio.gather(*(fetcher.fetch(listing_url(section, page, source.page_size), "listing") for page in pages))
+    found: dict[str, None] = {}
+    total = None
+    for result in results:
+        record(result)
+        if result.ok:
+            listing = parse_listing(result.text(), result.url, profile, source.page_size)
+            found.update(dict.fromkeys(listing.article_urls))
+            total = listing.total_pages or total
+    return SectionDiscovery(section.name, list(found), len(results), total)
+
+
+async def listing_page_count(
+    fetcher: PortalFetcher, source: Source, section: Section, profile: Profile, record: Callable[[FetchResult], None]
+) -> int | None:
+    """How many listing pages a section has now, from the pager of its first page."""
+    result = await fetcher.fetch(listing_url(section, 1, source.page_size), "listing")
+    record(result)
+    if not result.ok:
+        return None
+    return parse_listing(result.text(), result.url, profile, source.page_size).total_pages

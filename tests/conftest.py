@@ -11,6 +11,7 @@ from pathlib import Path
 _PREFECT_HOME = tempfile.mkdtemp(prefix="portalwatch-prefect-")
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["PREFECT_LOGGING_TO_API_ENABLED"] = "false"  # the ephemeral server stops before the last flush
 os.environ.pop("PREFECT_API_URL", None)
 os.environ.pop("PORTALWATCH_WAREHOUSE", None)
 os.environ.pop("PORTALWATCH_RAW_DIR", None)
@@ -35,3 +36,13 @@ def warehouse(tmp_path: Path) -> Warehouse:
     store = Warehouse(tmp_path / "warehouse.duckdb")
     store.migrate()
     return store
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop Prefect's ephemeral server while pytest's output streams are still open."""
+    import sys
+
+    server_module = sys.modules.get("prefect.server.api.server")
+    if server_module is not None:
+        for server in list(server_module.SubprocessASGIServer._instances.values()):
+            server.stop()

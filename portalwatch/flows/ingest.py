@@ -9,6 +9,7 @@ breaks is reported in the run summary and does not stop the others.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -21,22 +22,24 @@ from portalwatch.paths import raw_store_path, warehouse_path
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 
-SUMMARY_COLUMNS = ("source", "listing_pages", "fetched", "created", "updated", "removed", "restored", "unchanged", "failed")
+COUNTS = ("listing_pages", "fetched", "created", "updated", "removed", "restored", "unchanged", "failed")
+SUMMARY_COLUMNS = ("source", *COUNTS)
 
 
 @task(name="crawl-portal", task_run_name="crawl-{source.id}", cache_policy=NO_CACHE)
 async def crawl_portal_task(
     source: Source, config: SourcesConfig, warehouse: Path, raw_dir: Path, revisit: Revisit,
-    max_listing_pages: int | None,
+    max_listing_pages: int | None = None, pages: dict[str, range] | None = None,
+    published: tuple[datetime | None, datetime | None] = (None, None),
 ) -> PortalCrawl:  # fmt: skip
     known = await asyncio.to_thread(Warehouse(warehouse).known_articles, source.id)
-    return await crawl_portal(source, config, known, RawStore(raw_dir), revisit, max_listing_pages)
+    return await crawl_portal(source, config, known, RawStore(raw_dir), revisit, max_listing_pages, pages, published)
 
 
 @task(name="load-portal", task_run_name="load-{crawl.source.source_id}", cache_policy=NO_CACHE)
-async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl) -> dict:
+async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl, cause: str = "portal") -> dict:
     loaded = await asyncio.to_thread(
-        Warehouse(warehouse).load_portal, run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone
+        Warehouse(warehouse).load_portal, run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone, cause
     )
     return {
         "source": crawl.source.source_id,

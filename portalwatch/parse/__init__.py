@@ -70,6 +70,8 @@ def parse_article(html: str, url: str, profile: Profile) -> ArticleRecord:
     Raises ExtractionError naming the URL and what was missing.
     """
     rules = profile.article
+    if rules.require_end_tag and "</html>" not in html[-4096:].lower():
+        raise ExtractionError(url, "the page ends before </html>: truncated in transfer")
     tree = LexborHTMLParser(html)
     root = tree.css_first(rules.root)
     if root is None:

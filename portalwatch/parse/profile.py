@@ -59,6 +59,7 @@ class ArticleRules(_Strict):
     drop: list[str] = Field(default_factory=list, description="Chrome inside the body to remove.")
     author_patterns: list[str] = Field(default_factory=lambda: list(DEFAULT_AUTHOR_PATTERNS))
     min_body_chars: int = Field(200, ge=0, description="A shorter body is a failed extraction.")
+    require_end_tag: bool = Field(True, description="A page without </html> at its end was cut short.")
 
     @field_validator("published_pattern", "view_count_pattern")
     @classmethod

@@ -8,7 +8,6 @@ import unicodedata
 from selectolax.lexbor import LexborNode
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
-_BREAKS = re.compile(r"\n{2,}")
 _BLOCK_TAGS = (
     "p", "div", "li", "ul", "ol", "table", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
     "blockquote", "section", "article", "header", "footer", "dl", "dt", "dd", "figure", "figcaption", "pre",
@@ -41,12 +40,16 @@ def block_text(node: LexborNode) -> str:
 
 
 def paragraphs_text(text: str) -> str:
-    """Normalize text whose paragraphs are separated by blank lines."""
-    text = unicodedata.normalize("NFC", text)
-    paragraphs = []
-    for chunk in _BREAKS.split(text):
-        lines = [_SPACES.sub(" ", line).strip() for line in chunk.split("\n")]
-        paragraph = "\n".join(line for line in lines if line)
-        if paragraph:
-            paragraphs.append(paragraph)
+    """Normalize text whose paragraphs are separated by blank (or whitespace-only) lines."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in unicodedata.normalize("NFC", text).split("\n"):
+        line = _SPACES.sub(" ", line).strip()
+        if line:
+            current.append(line)
+        elif current:
+            paragraphs.append("\n".join(current))
+            current = []
+    if current:
+        paragraphs.append("\n".join(current))
     return "\n\n".join(paragraphs)

@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import os
 import tempfile
+import zlib
 from pathlib import Path
 
 from portalwatch.errors import StorageError
@@ -54,5 +55,5 @@ class RawStore:
             return gzip.decompress(path.read_bytes())
         except FileNotFoundError:
             raise StorageError(path, "raw page not in the store") from None
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise StorageError(path, f"raw page unreadable: {exc}") from None

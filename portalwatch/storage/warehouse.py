@@ -31,6 +31,17 @@ from portalwatch.record import CONTENT_FIELDS, ArticleRecord
 
 LOCK_TIMEOUT_SECONDS = 600.0
 
+LATEST_ARTICLE_PAGES_SQL = """
+SELECT url, raw_hash, fetched_at FROM (
+    SELECT url, raw_hash, fetched_at, outcome,
+           row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC) AS newest
+    FROM fetches
+    WHERE source_id = ? AND kind = 'article' AND outcome IN ('ok', 'extraction_failed', 'gone')
+)
+WHERE newest = 1 AND outcome <> 'gone' AND raw_hash IS NOT NULL
+ORDER BY url
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class SourceRow:
@@ -108,7 +119,7 @@ class Warehouse:
         self.path = Path(path)
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived connection, holding the writer lock for its lifetime."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS)
@@ -118,7 +129,7 @@ class Warehouse:
             raise StorageError(self.path, f"another writer held the lock for {LOCK_TIMEOUT_SECONDS:.0f} s") from None
         try:
             try:
-                con = duckdb.connect(str(self.path))
+                con = duckdb.connect(str(self.path), read_only=read_only)
             except duckdb.Error as exc:
                 raise StorageError(self.path, f"cannot open the warehouse: {exc}") from None
             try:
@@ -131,28 +142,37 @@ class Warehouse:
     # -------------------------------------------------------------- schema
 
     def migrate(self) -> int:
-        """Apply the migrations the file lacks; returns the schema version."""
+        """Apply every migration the file lacks, in order; returns the schema version.
+
+        Applied migrations are listed one by one in ``portalwatch_migrations``,
+        so a migration added between two others is still applied.
+        """
         with self.connect() as con:
             con.execute("CREATE TABLE IF NOT EXISTS portalwatch_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
-            row = con.execute("SELECT value FROM portalwatch_meta WHERE key = 'schema_version'").fetchone()
-            current = int(row[0]) if row else 0
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS portalwatch_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ)"
+            )
+            applied = {row[0] for row in con.execute("SELECT version FROM portalwatch_migrations").fetchall()}
             migrations = _migrations()
-            if current > migrations[-1][0]:
+            known = {version for version, _ in migrations}
+            if applied - known:
                 raise StorageError(
                     self.path,
-                    f"schema version {current} is newer than this portalwatch knows ({migrations[-1][0]}); upgrade it",
+                    f"written by a newer portalwatch (migrations {sorted(applied - known)} unknown here); upgrade it",
                 )
             for version, sql in migrations:
-                if version <= current:
+                if version in applied:
                     continue
                 con.execute("BEGIN")
                 con.execute(sql)
+                con.execute("INSERT INTO portalwatch_migrations VALUES (?, ?)", [version, datetime.now(UTC)])
                 con.execute(
-                    "INSERT OR REPLACE INTO portalwatch_meta VALUES ('schema_version', ?)", [str(version)]
+                    "INSERT OR REPLACE INTO portalwatch_meta VALUES ('schema_version', ?)",
+                    [str(max(applied | {version}))],
                 )
                 con.execute("COMMIT")
-                current = version
-            return current
+                applied.add(version)
+            return max(applied)
 
     # -------------------------------------------------------------- runs
 
@@ -180,6 +200,30 @@ class Warehouse:
             ).fetchall()
         return {article_id: KnownArticle(article_id, url, removed) for article_id, url, removed in rows}
 
+    def latest_article_pages(self, source_id: str) -> list[tuple[str, str, datetime]]:
+        """(url, raw hash, fetched at) of the latest answer of every article page of a source
+        that answered with a page (parsed or not), skipping articles whose latest answer was 404/410."""
+        with self.connect() as con:
+            return con.execute(LATEST_ARTICLE_PAGES_SQL, [source_id]).fetchall()
+
+    # -------------------------------------------------------------- backfills
+
+    def loaded_chunks(self, backfill_key: str, source_id: str) -> set[tuple[str, int]]:
+        """(section, first page) of every chunk this backfill already loaded."""
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT section, first_page FROM backfill_progress WHERE backfill_key = ? AND source_id = ?",
+                [backfill_key, source_id],
+            ).fetchall()
+        return {(section, first_page) for section, first_page in rows}
+
+    def mark_chunk_loaded(self, backfill_key: str, source_id: str, section: str, pages: range, run_id: str) -> None:
+        with self.connect() as con:
+            con.execute(
+                "INSERT OR REPLACE INTO backfill_progress VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [backfill_key, source_id, section, pages.start, pages.stop - 1, run_id, datetime.now(UTC)],
+            )
+
     # -------------------------------------------------------------- load
 
     def load_portal(
@@ -189,8 +233,13 @@ class Warehouse:
         fetches: Sequence[FetchRow],
         observations: Sequence[Observation],
         gone: Sequence[Gone] = (),
+        cause: str = "portal",
     ) -> LoadSummary:
-        """Record one portal's crawl in one transaction; returns what changed."""
+        """Record one portal's crawl in one transaction; returns what changed.
+
+        `cause` is stored on every change: 'portal' for what a crawl saw,
+        'parser' for what a re-parse of stored pages produced.
+        """
         latest: dict[str, Observation] = {}
         for observation in observations:
             latest[observation.article_id] = observation
@@ -198,14 +247,16 @@ class Warehouse:
         with self.connect() as con:
             con.execute("BEGIN")
             try:
-                summary = self._load(con, run_id, source, fetches, list(latest.values()), list(gone_by_id.values()))
+                summary = self._load(
+                    con, run_id, source, fetches, list(latest.values()), list(gone_by_id.values()), cause
+                )
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
         return summary
 
-    def _load(self, con, run_id, source, fetches, observations, gone) -> LoadSummary:
+    def _load(self, con, run_id, source, fetches, observations, gone, cause) -> LoadSummary:
         now = datetime.now(UTC)
         con.execute(
             "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
@@ -262,7 +313,7 @@ class Warehouse:
                 "WHERE article_versions.article_id = closes.article_id AND article_versions.version = closes.version"
             )
             con.unregister("closes")
-        _insert(con, "changes", _changes_table(changes))
+        _insert(con, "changes", _changes_table(changes, cause))
         _insert(con, "article_state", _state_table(state_new))
         if state_upd:
             con.register("state_upd", _state_update_table(state_upd))
@@ -397,7 +448,7 @@ def _versions_table(versions: list[tuple[Observation, int]], source_id: str, run
     })  # fmt: skip
 
 
-def _changes_table(changes: list[dict]) -> pa.Table:
+def _changes_table(changes: list[dict], cause: str) -> pa.Table:
     return pa.table({
         "article_id": [c["article_id"] for c in changes],
         "source_id": [c["source_id"] for c in changes],
@@ -409,6 +460,7 @@ def _changes_table(changes: list[dict]) -> pa.Table:
         "version": pa.array([c["version"] for c in changes], pa.int32()),
         "detected_at": pa.array([c["detected_at"] for c in changes], _TS),
         "run_id": [c["run_id"] for c in changes],
+        "cause": [cause] * len(changes),
     })  # fmt: skip
 
 

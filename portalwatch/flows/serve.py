@@ -1,0 +1,120 @@
+"""Deployments: `ingest` on each configured schedule, `backfill` and `reparse` on demand.
+
+`portalwatch serve` serves them from one process against the Prefect API in
+PREFECT_API_URL; without one it starts a local Prefect server (SQLite under
+the data folder) first, because the ephemeral in-process server runs flows
+but never schedules them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from prefect import aserve
+from prefect.deployments.runner import EntrypointType, RunnerDeployment
+from prefect.schedules import Cron, Interval
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from portalwatch.config import SourcesConfig
+from portalwatch.flows.backfill import backfill
+from portalwatch.flows.ingest import ingest
+from portalwatch.flows.reparse import reparse
+
+ON_DEMAND = "on-demand"
+
+
+def build_deployments(config_path: Path, config: SourcesConfig, warehouse: Path) -> list[RunnerDeployment]:
+    """One `ingest` deployment per schedule (with its sources), plus backfill and reparse."""
+    config_file, warehouse_file = str(config_path.resolve()), str(warehouse.resolve())
+    groups: dict[str, list[str]] = defaultdict(list)
+    for source in config.sources:
+        if source.enabled:
+            groups[config.schedule_of(source)].append(source.id)
+    deployments = []
+    for name, source_ids in sorted(groups.items()):
+        schedule = config.all_schedules[name]
+        trigger = (
+            Cron(schedule.cron, timezone=schedule.timezone)
+            if schedule.cron
+            else Interval(schedule.interval_seconds, timezone=schedule.timezone)
+        )
+        deployments.append(
+            ingest.to_deployment(
+                name=name,
+                schedules=[trigger],
+                parameters={
+                    "config_path": config_file, "sources": source_ids,
+                    "revisit": schedule.revisit, "warehouse": warehouse_file,
+                },  # fmt: skip
+                description=f"Scheduled crawl of {', '.join(source_ids)}",
+                tags=["portalwatch", "scheduled"],
+                entrypoint_type=EntrypointType.MODULE_PATH,
+            )
+        )
+    defaults = {"config_path": config_file, "warehouse": warehouse_file}
+    deployments.append(
+        backfill.to_deployment(name=ON_DEMAND, parameters=defaults, tags=["portalwatch"],
+                               entrypoint_type=EntrypointType.MODULE_PATH,
+                               description="Walk listing pages or a publication period; idempotent, resumable")
+    )  # fmt: skip
+    deployments.append(
+        reparse.to_deployment(name=ON_DEMAND, parameters=defaults, tags=["portalwatch"],
+                              entrypoint_type=EntrypointType.MODULE_PATH,
+                              description="Parse stored raw pages again with the current parsers")
+    )  # fmt: skip
+    return deployments
+
+
+async def serve_deployments(deployments: list[RunnerDeployment], limit: int | None = None) -> None:
+    await aserve(*deployments, limit=limit, print_starting_message=True)
+
+
+@contextmanager
+def prefect_api(data_dir: Path, port: int = 4200, startup_timeout: float = 120.0) -> Iterator[str]:
+    """The configured Prefect API, or a local Prefect server started for the duration."""
+    configured = os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()
+    if configured:
+        yield configured
+        return
+    home = data_dir / "prefect"
+    home.mkdir(parents=True, exist_ok=True)
+    env = os.environ | {"PREFECT_HOME": str(home.resolve()), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    log = open(home / "server.log", "ab")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        _wait_healthy(url, server, startup_timeout, home / "server.log")
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def _wait_healthy(url: str, server: subprocess.Popen, timeout: float, log_path: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the local Prefect server exited with {server.returncode}; see {log_path}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the local Prefect server did not answer within {timeout:.0f} s; see {log_path}")

@@ -1,0 +1,457 @@
+"""The DuckDB warehouse: schema, runs, and the change-tracking load, on a real file."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from portalwatch.record import ArticleRecord, Image, article_id
+from portalwatch.storage.warehouse import (
+    FetchRow,
+    Gone,
+    Observation,
+    SourceRow,
+    Warehouse,
+)
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+T0 = datetime(2025, 5, 5, 1, 0, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+SOURCE = SourceRow("tuachua", "Cổng thông tin điện tử huyện Tủa Chùa", "district", "district_portal",
+                   "https://tuachua.dienbien.gov.vn")  # fmt: skip
+BASE = "https://tuachua.dienbien.gov.vn"
+
+TABLE_COLUMNS = {
+    "sources": ["source_id", "name", "level", "profile", "base_url", "updated_at"],
+    "runs": ["run_id", "flow", "started_at", "finished_at", "status", "parameters", "summary"],
+    "fetches": ["run_id", "source_id", "url", "kind", "fetched_at", "status", "outcome", "error", "attempts",
+                "elapsed_ms", "bytes", "raw_hash"],
+    "article_versions": ["article_id", "source_id", "url", "version", "content_hash", "title", "published_at",
+                         "author", "byline", "lead", "body_text", "images", "valid_from", "valid_to", "run_id",
+                         "raw_hash", "parser_version"],
+    "article_state": ["article_id", "source_id", "url", "current_version", "content_hash", "first_seen",
+                      "last_seen", "removed_at"],
+    "changes": ["article_id", "source_id", "url", "change_type", "changed_fields", "old_content_hash",
+                "new_content_hash", "version", "detected_at", "run_id"],
+    "view_counts": ["article_id", "observed_at", "view_count", "run_id"],
+}  # fmt: skip
+ARTICLES_VIEW_COLUMNS = [
+    "article_id", "source_id", "url", "version", "content_hash", "title", "published_at", "author", "byline",
+    "lead", "body_text", "images", "parser_version", "first_seen", "last_seen", "removed_at",
+]  # fmt: skip
+DATA_TABLES = ("sources", "fetches", "article_versions", "article_state", "changes", "view_counts")
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def record(n: int = 1, **changes) -> ArticleRecord:
+    base = ArticleRecord(
+        title=f"Hội nghị triển khai nhiệm vụ năm 2025 số {n}",
+        published_at=datetime(2025, 5, 4, 9, 30, 15, tzinfo=TZ),
+        body_text=f"Đoạn một của bài {n}.\n\nĐoạn hai của bài {n}.",
+        lead=f"Sáng 4/5, UBND huyện Tủa Chùa tổ chức hội nghị số {n}.",
+        byline="Lò Văn Mừng - Trung tâm VH - TT - TH",
+        author="Lò Văn Mừng",
+        images=(Image("anh-1.jpg", "Toàn cảnh hội nghị."),),
+        view_count=100 + n,
+        parser_version="district_portal/1+1",
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def url_for(n: int) -> str:
+    return f"{BASE}/tin-tuc/hoi-nghi-{n}-{1000 + n}.html"
+
+
+def observe(n: int, at: datetime, rec: ArticleRecord | None = None) -> Observation:
+    rec = rec or record(n)
+    url = url_for(n)
+    return Observation(article_id(SOURCE.source_id, url), url, rec, rec.content_hash, f"{n:064x}", at)
+
+
+def gone(n: int, at: datetime) -> Gone:
+    url = url_for(n)
+    return Gone(article_id(SOURCE.source_id, url), url, at)
+
+
+def fetch(url: str, at: datetime, kind: str | None = "article", status: int | None = 200, outcome: str = "ok") -> FetchRow:
+    return FetchRow(SOURCE.source_id, url, kind, at, status, outcome, None, 1, 12.5, 2048, "ab" * 32)
+
+
+def fetches_for(observations=(), gones=()) -> list[FetchRow]:
+    rows = [fetch(o.url, o.fetched_at) for o in observations]
+    rows += [fetch(g.url, g.fetched_at, status=404, outcome="gone") for g in gones]
+    return rows
+
+
+def load(warehouse: Warehouse, observations=(), gones=(), run_id: str = "run-1"):
+    return warehouse.load_portal(run_id, SOURCE, fetches_for(observations, gones), list(observations), list(gones))
+
+
+def query(warehouse: Warehouse, sql: str, params=None) -> list[tuple]:
+    with warehouse.connect() as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def count(warehouse: Warehouse, table: str) -> int:
+    return query(warehouse, f"SELECT count(*) FROM {table}")[0][0]
+
+
+def changes_of(warehouse: Warehouse, n: int) -> list[tuple]:
+    return query(
+        warehouse,
+        "SELECT change_type, changed_fields, old_content_hash, new_content_hash, version, detected_at, run_id "
+        "FROM changes WHERE article_id = ? ORDER BY detected_at, change_type",
+        [article_id(SOURCE.source_id, url_for(n))],
+    )
+
+
+def versions_of(warehouse: Warehouse, n: int) -> list[tuple]:
+    return query(
+        warehouse,
+        "SELECT version, content_hash, title, body_text, valid_from, valid_to FROM article_versions "
+        "WHERE article_id = ? ORDER BY version",
+        [article_id(SOURCE.source_id, url_for(n))],
+    )
+
+
+def state_of(warehouse: Warehouse, n: int) -> tuple | None:
+    rows = query(
+        warehouse,
+        "SELECT current_version, content_hash, first_seen, last_seen, removed_at FROM article_state WHERE article_id = ?",
+        [article_id(SOURCE.source_id, url_for(n))],
+    )
+    return rows[0] if rows else None
+
+
+def snapshot(warehouse: Warehouse) -> dict[str, list[tuple]]:
+    return {table: query(warehouse, f"SELECT * FROM {table} ORDER BY ALL") for table in DATA_TABLES + ("runs",)}
+
+
+# ------------------------------------------------------------------ schema
+
+
+def newest_migration() -> int:
+    folder = resources.files("portalwatch.storage") / "migrations"
+    numbers = [int(entry.name.split("_", 1)[0]) for entry in folder.iterdir() if entry.name.endswith(".sql")]
+    assert 1 in numbers  # 001_initial.sql: schema version 1
+    return max(numbers)
+
+
+def test_migrate_creates_schema_and_records_its_version(tmp_path):
+    warehouse = Warehouse(tmp_path / "sub" / "warehouse.duckdb")
+    assert not (tmp_path / "sub").exists()
+    version = warehouse.migrate()
+    assert version == newest_migration() >= 1
+    assert (tmp_path / "sub" / "warehouse.duckdb").is_file()
+    meta = query(warehouse, "SELECT key, value FROM portalwatch_meta WHERE key = 'schema_version'")
+    assert meta == [("schema_version", str(version))]
+    assert count(warehouse, "article_versions") == 0
+
+
+def test_migrate_is_idempotent(warehouse):
+    version = newest_migration()
+    load(warehouse, [observe(1, T0)])
+    before = snapshot(warehouse)
+    assert warehouse.migrate() == version
+    assert warehouse.migrate() == version
+    meta = query(warehouse, "SELECT key, value FROM portalwatch_meta WHERE key = 'schema_version'")
+    assert meta == [("schema_version", str(version))]
+    assert snapshot(warehouse) == before
+    assert count(warehouse, "article_versions") == 1
+
+
+def test_tables_and_view_have_the_documented_columns(warehouse):
+    with warehouse.connect() as con:
+        for table, columns in TABLE_COLUMNS.items():
+            found = con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                [table],
+            ).fetchall()
+            # The documented columns, in order; later migrations may only append.
+            assert [row[0] for row in found][: len(columns)] == columns, table
+        kinds = dict(
+            con.execute(
+                "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main'"
+            ).fetchall()
+        )
+        found = con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'articles' ORDER BY ordinal_position"
+        ).fetchall()
+    assert [row[0] for row in found][: len(ARTICLES_VIEW_COLUMNS)] == ARTICLES_VIEW_COLUMNS
+    assert kinds["articles"] == "VIEW"
+    for table in TABLE_COLUMNS:
+        assert kinds[table] == "BASE TABLE"
+
+
+# ------------------------------------------------------------------ runs
+
+
+def test_start_and_finish_run(warehouse):
+    run_id = warehouse.start_run("ingest", {"sources": ["tuachua"], "revisit": "none"})
+    rows = query(warehouse, "SELECT flow, status, parameters, finished_at, summary FROM runs WHERE run_id = ?", [run_id])
+    assert len(rows) == 1
+    flow, status, parameters, finished_at, summary = rows[0]
+    assert (flow, status, finished_at, summary) == ("ingest", "running", None, None)
+    assert json.loads(parameters) == {"sources": ["tuachua"], "revisit": "none"}
+
+    result = {"tuachua": {"created": 3, "updated": 1, "removed": 0, "note": "Tủa Chùa"}}
+    warehouse.finish_run(run_id, "completed", result)
+    [(status, summary, started_at, finished_at)] = query(
+        warehouse, "SELECT status, summary, started_at, finished_at FROM runs WHERE run_id = ?", [run_id]
+    )
+    assert status == "completed"
+    assert json.loads(summary) == result
+    assert started_at <= finished_at
+
+    other = warehouse.start_run("ingest", {})
+    assert other != run_id
+    assert count(warehouse, "runs") == 2
+
+
+# ------------------------------------------------------------------ load
+
+
+def test_first_load_creates_version_1(warehouse):
+    obs = observe(1, T0)
+    summary = load(warehouse, [obs])
+    assert (summary.created, summary.updated, summary.removed, summary.restored) == (1, 0, 0, 0)
+    assert summary.changes == [("created", obs.url)]
+
+    [(version, content_hash, title, body_text, valid_from, valid_to)] = versions_of(warehouse, 1)
+    assert (version, content_hash, title, body_text) == (1, obs.content_hash, obs.record.title, obs.record.body_text)
+    assert (valid_from, valid_to) == (T0, None)
+    assert changes_of(warehouse, 1) == [("created", None, None, obs.content_hash, 1, T0, "run-1")]
+    assert state_of(warehouse, 1) == (1, obs.content_hash, T0, T0, None)
+
+    [row] = query(
+        warehouse,
+        "SELECT url, title, published_at, author, byline, lead, images, parser_version, source_id, removed_at "
+        "FROM articles",
+    )
+    assert row[0] == obs.url and row[1] == obs.record.title
+    assert row[2] == obs.record.published_at
+    assert row[3:6] == ("Lò Văn Mừng", obs.record.byline, obs.record.lead)
+    assert json.loads(row[6]) == [{"src": "anh-1.jpg", "caption": "Toàn cảnh hội nghị."}]
+    assert row[7:] == ("district_portal/1+1", "tuachua", None)
+    assert query(warehouse, "SELECT * FROM sources")[0][:5] == dataclasses.astuple(SOURCE)
+
+
+def test_same_hash_adds_nothing_and_moves_last_seen(warehouse):
+    load(warehouse, [observe(1, T0)], run_id="run-1")
+    recounted = observe(1, T0 + HOUR, record(1, view_count=999))  # only the counter moved
+    summary = load(warehouse, [recounted], run_id="run-2")
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 0, 1)
+    assert summary.changes == []
+    assert len(versions_of(warehouse, 1)) == 1
+    assert len(changes_of(warehouse, 1)) == 1
+    assert state_of(warehouse, 1) == (1, recounted.content_hash, T0, T0 + HOUR, None)
+    assert query(warehouse, "SELECT last_seen, first_seen FROM articles") == [(T0 + HOUR, T0)]
+
+
+@pytest.mark.parametrize(
+    ("edit", "fields"),
+    [
+        ({"title": "Hội nghị triển khai nhiệm vụ năm 2025 (đã sửa)"}, ["title"]),
+        ({"body_text": "Đoạn một của bài 1.\n\nĐoạn hai đã sửa."}, ["body_text"]),
+        ({"published_at": datetime(2025, 5, 4, 9, 31, 15, tzinfo=TZ)}, ["published_at"]),
+        ({"images": (Image("anh-1.jpg", "Toàn cảnh hội nghị (ảnh mới)."),)}, ["images"]),
+        ({"images": ()}, ["images"]),
+        ({"lead": "Sapo mới.", "byline": "Theo Giàng A Páo", "author": "Giàng A Páo"}, ["author", "byline", "lead"]),
+    ],
+)
+def test_changed_content_adds_version_2_and_an_update(warehouse, edit, fields):
+    first = observe(1, T0)
+    load(warehouse, [first], run_id="run-1")
+    second = observe(1, T0 + HOUR, record(1, **edit))
+    assert second.content_hash != first.content_hash
+    summary = load(warehouse, [second], run_id="run-2")
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 1, 0)
+    assert summary.changes == [("updated", second.url)]
+
+    versions = versions_of(warehouse, 1)
+    assert [v[0] for v in versions] == [1, 2]
+    assert versions[0][1] == first.content_hash and versions[1][1] == second.content_hash
+    assert versions[0][4:] == (T0, T0 + HOUR)  # valid_to of v1 = valid_from of v2
+    assert versions[1][4:] == (T0 + HOUR, None)
+
+    updates = [c for c in changes_of(warehouse, 1) if c[0] == "updated"]
+    assert updates == [("updated", fields, first.content_hash, second.content_hash, 2, T0 + HOUR, "run-2")]
+    assert state_of(warehouse, 1) == (2, second.content_hash, T0, T0 + HOUR, None)
+    assert query(warehouse, "SELECT version, content_hash FROM articles") == [(2, second.content_hash)]
+
+
+def test_third_version_closes_only_the_second(warehouse):
+    load(warehouse, [observe(1, T0)])
+    load(warehouse, [observe(1, T0 + HOUR, record(1, title="Tiêu đề thứ hai của bài số 1"))])
+    load(warehouse, [observe(1, T0 + 2 * HOUR, record(1, title="Tiêu đề thứ ba của bài số 1"))])
+    versions = versions_of(warehouse, 1)
+    assert [(v[0], v[4], v[5]) for v in versions] == [
+        (1, T0, T0 + HOUR),
+        (2, T0 + HOUR, T0 + 2 * HOUR),
+        (3, T0 + 2 * HOUR, None),
+    ]
+    updates = [c for c in changes_of(warehouse, 1) if c[0] == "updated"]
+    assert [(c[1], c[4]) for c in updates] == [(["title"], 2), (["title"], 3)]
+
+
+def test_gone_removes_once(warehouse):
+    first = observe(1, T0)
+    load(warehouse, [first, observe(2, T0)])
+    summary = load(warehouse, gones=[gone(1, T0 + HOUR)], run_id="run-2")
+    assert summary.removed == 1
+    assert summary.changes == [("removed", first.url)]
+    assert changes_of(warehouse, 1)[-1] == ("removed", None, first.content_hash, None, 1, T0 + HOUR, "run-2")
+    assert state_of(warehouse, 1) == (1, first.content_hash, T0, T0, T0 + HOUR)  # last_seen unchanged
+    assert query(warehouse, "SELECT url, removed_at FROM articles WHERE removed_at IS NOT NULL") == [
+        (first.url, T0 + HOUR)
+    ]
+    assert state_of(warehouse, 2)[4] is None
+
+    before = snapshot(warehouse)
+    again = load(warehouse, gones=[gone(1, T0 + 2 * HOUR)], run_id="run-3")
+    assert (again.removed, again.changes) == (0, [])
+    after = snapshot(warehouse)
+    assert after["changes"] == before["changes"]
+    assert after["article_state"] == before["article_state"]
+    assert after["article_versions"] == before["article_versions"]
+
+
+def test_observing_a_removed_article_restores_it(warehouse):
+    first = observe(1, T0)
+    load(warehouse, [first])
+    load(warehouse, gones=[gone(1, T0 + HOUR)])
+    back = observe(1, T0 + 2 * HOUR)
+    summary = load(warehouse, [back], run_id="run-3")
+    assert (summary.restored, summary.updated, summary.created) == (1, 0, 0)
+    assert summary.changes == [("restored", back.url)]
+    assert [c[0] for c in changes_of(warehouse, 1)] == ["created", "removed", "restored"]
+    restored = changes_of(warehouse, 1)[-1]
+    assert restored[4:] == (1, T0 + 2 * HOUR, "run-3")
+    assert state_of(warehouse, 1) == (1, first.content_hash, T0, T0 + 2 * HOUR, None)
+    assert len(versions_of(warehouse, 1)) == 1
+    assert query(warehouse, "SELECT removed_at FROM articles") == [(None,)]
+
+
+def test_restored_with_new_content_is_restored_and_updated(warehouse):
+    load(warehouse, [observe(1, T0)])
+    load(warehouse, gones=[gone(1, T0 + HOUR)])
+    back = observe(1, T0 + 2 * HOUR, record(1, body_text="Nội dung mới hoàn toàn.\n\nĐoạn hai."))
+    summary = load(warehouse, [back])
+    assert (summary.restored, summary.updated) == (1, 1)
+    kinds = [(c[0], c[1], c[4]) for c in changes_of(warehouse, 1)]
+    assert kinds[:2] == [("created", None, 1), ("removed", None, 1)]
+    assert sorted(kinds[2:]) == [("restored", None, 1), ("updated", ["body_text"], 2)]
+    assert state_of(warehouse, 1)[0] == 2 and state_of(warehouse, 1)[4] is None
+
+
+def test_gone_for_unknown_article_adds_nothing(warehouse):
+    load(warehouse, [observe(1, T0)])
+    before = snapshot(warehouse)
+    summary = load(warehouse, gones=[gone(7, T0 + HOUR)], run_id="run-2")
+    assert (summary.removed, summary.changes) == (0, [])
+    after = snapshot(warehouse)
+    for table in ("article_versions", "article_state", "changes", "view_counts"):
+        assert after[table] == before[table], table
+    assert state_of(warehouse, 7) is None
+
+
+def test_gone_and_observation_of_the_same_article_keeps_it(warehouse):
+    load(warehouse, [observe(1, T0)])
+    summary = load(warehouse, [observe(1, T0 + HOUR)], [gone(1, T0 + HOUR)])
+    assert summary.removed == 0
+    assert state_of(warehouse, 1)[4] is None
+
+
+def test_view_counts_for_observations_with_a_counter(warehouse):
+    with_counter = observe(1, T0)
+    without = observe(2, T0, record(2, view_count=None))
+    load(warehouse, [with_counter, without], run_id="run-1")
+    load(warehouse, [observe(1, T0 + HOUR, record(1, view_count=250))], run_id="run-2")
+    rows = query(warehouse, "SELECT article_id, observed_at, view_count, run_id FROM view_counts ORDER BY observed_at")
+    assert rows == [
+        (with_counter.article_id, T0, 101, "run-1"),
+        (with_counter.article_id, T0 + HOUR, 250, "run-2"),
+    ]
+
+
+def test_fetches_are_all_inserted_with_the_run_id(warehouse):
+    observations = [observe(n, T0) for n in range(1, 4)]
+    rows = fetches_for(observations) + [
+        fetch(f"{BASE}/tin-tuc?page=1", T0, kind="listing"),
+        FetchRow("tuachua", f"{BASE}/tin-tuc/loi.html", "article", T0, None, "network_error", "timed out", 4, 30000.0,
+                 0, None),
+    ]  # fmt: skip
+    warehouse.load_portal("run-42", SOURCE, rows, observations)
+    found = query(warehouse, "SELECT run_id, url, kind, status, outcome, error, attempts, bytes, raw_hash FROM fetches")
+    assert len(found) == len(rows) == 5
+    assert {row[0] for row in found} == {"run-42"}
+    assert sorted(row[1] for row in found) == sorted(row.url for row in rows)
+    failed = [row for row in found if row[4] == "network_error"]
+    assert failed == [("run-42", f"{BASE}/tin-tuc/loi.html", "article", None, "network_error", "timed out", 4, 0, None)]
+
+
+def test_same_batch_twice_adds_no_version_and_no_change(warehouse):
+    load(warehouse, [observe(1, T0), observe(2, T0), observe(3, T0)], run_id="run-1")
+    batch_obs = [observe(1, T0 + HOUR, record(1, title="Bài số 1 đã được sửa tiêu đề")), observe(4, T0 + HOUR),
+                 observe(2, T0 + HOUR)]  # fmt: skip
+    batch_gone = [gone(3, T0 + HOUR)]
+    first = load(warehouse, batch_obs, batch_gone, run_id="run-2")
+    assert (first.created, first.updated, first.removed, first.unchanged) == (1, 1, 1, 1)
+    versions, changes = count(warehouse, "article_versions"), count(warehouse, "changes")
+    state = query(warehouse, "SELECT article_id, current_version, content_hash, removed_at FROM article_state ORDER BY 1")
+
+    second = load(warehouse, batch_obs, batch_gone, run_id="run-3")
+    assert (second.created, second.updated, second.removed, second.restored) == (0, 0, 0, 0)
+    assert second.changes == []
+    assert count(warehouse, "article_versions") == versions == 5
+    assert count(warehouse, "changes") == changes == 3 + 3
+    assert query(
+        warehouse, "SELECT article_id, current_version, content_hash, removed_at FROM article_state ORDER BY 1"
+    ) == state
+    assert query(warehouse, "SELECT count(*) FROM fetches WHERE run_id = 'run-3'") == [(4,)]
+
+
+def test_duplicate_observations_in_one_batch_keep_the_last(warehouse):
+    early = observe(1, T0)
+    late = observe(1, T0 + HOUR, record(1, title="Tiêu đề cuối cùng của bài số 1"))
+    summary = load(warehouse, [early, late])
+    assert summary.created == 1
+    assert [(v[0], v[2]) for v in versions_of(warehouse, 1)] == [(1, late.record.title)]
+
+
+# ------------------------------------------------------------------ one transaction
+
+
+def test_failed_load_leaves_the_warehouse_unchanged(warehouse):
+    load(warehouse, [observe(1, T0), observe(2, T0)], run_id="run-1")
+    warehouse.start_run("ingest", {})
+    before = snapshot(warehouse)
+    other_source = SourceRow("tuachua", "Tên đã đổi", "district", "district_portal", "https://new.example")
+    observations = [observe(1, T0 + HOUR, record(1, title="Tiêu đề mới")), observe(3, T0 + HOUR)]
+    rows = fetches_for(observations) + [fetch(f"{BASE}/tin-tuc?page=1", T0 + HOUR, kind=None)]
+    with pytest.raises(Exception):
+        warehouse.load_portal("run-2", other_source, rows, observations, [gone(2, T0 + HOUR)])
+    assert snapshot(warehouse) == before
+
+
+def test_load_failing_late_is_rolled_back_entirely(warehouse):
+    """A failure after versions, changes and states were written (at the view counts) undoes all of it."""
+    load(warehouse, [observe(1, T0), observe(2, T0)], run_id="run-1")
+    before = snapshot(warehouse)
+    observations = [
+        observe(1, T0 + HOUR, record(1, title="Tiêu đề mới của bài số 1")),
+        observe(3, T0 + HOUR, record(3, view_count="nhiều")),  # not a number: the last insert fails
+    ]
+    with pytest.raises(Exception):
+        warehouse.load_portal("run-2", SOURCE, fetches_for(observations), observations, [gone(2, T0 + HOUR)])
+    assert snapshot(warehouse) == before
+    # And the warehouse still works afterwards.
+    summary = load(warehouse, [observe(3, T0 + 2 * HOUR)], run_id="run-3")
+    assert summary.created == 1
