@@ -8,6 +8,7 @@ import io
 import json
 import os
 import sys
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -25,8 +26,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err = Console(stderr=True)
+# Tables keep their columns when printed to a pipe or a log (rich assumes 80 there).
+console = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 WarehouseOption = Annotated[
     Path | None,
@@ -123,6 +125,169 @@ def print_summary(summary: dict) -> None:
     for portal in summary["portals"].values():
         for url, reason in portal.get("failures", [])[:5]:
             err.print(f"[yellow]{portal['source']}[/]: {url}: {reason}", highlight=False)
+
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="Sources file [default: config/sources.toml].")
+]
+SourceOption = Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")]
+
+
+class _RichProgress:
+    """Progress of a flow, as a rich progress bar."""
+
+    def __init__(self, progress, task_id):
+        self.progress, self.task_id = progress, task_id
+
+    def add_total(self, units: int) -> None:
+        task = self.progress.tasks[self.task_id]
+        self.progress.update(self.task_id, total=(task.total or 0) + units)
+
+    def advance(self, units: int, description: str) -> None:
+        self.progress.update(self.task_id, advance=units, description=description[:60])
+
+
+def _run_with_progress(label: str, flow_call) -> dict:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from portalwatch import progress as flow_progress
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=False) as bar:  # fmt: skip
+        task_id = bar.add_task(label, total=0)
+        with flow_progress.watching(_RichProgress(bar, task_id)):
+            return asyncio.run(flow_call)
+
+
+@app.command()
+def backfill(
+    config: ConfigOption = None,
+    source: SourceOption = None,
+    pages: Annotated[str | None, typer.Option(help="Listing pages to walk, e.g. 100-135 [default: all].")] = None,
+    since: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Keep articles published on or after this day.")] = None,
+    until: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Keep articles published on or before this day.")] = None,
+    refresh: Annotated[bool, typer.Option(help="Fetch again articles already stored.")] = False,
+    chunk_pages: Annotated[int, typer.Option(help="Listing pages per loaded chunk.")] = 10,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Walk listing pages or a publication period of the portals (idempotent, resumable).
+
+    Examples: `backfill -s tuachua --since 2021-01-01 --until 2021-12-31`;
+    `backfill -s dcs-dienbien --pages 100-135`. Running the same backfill again
+    resumes after its last loaded chunk and adds nothing already stored.
+    """
+    from portalwatch.errors import PortalwatchError
+    from portalwatch.flows.backfill import backfill as backfill_flow
+
+    first_page, last_page = 1, None
+    if pages:
+        try:
+            first, _, last = pages.partition("-")
+            first_page, last_page = int(first), int(last or first)
+        except ValueError:
+            _fail(f"--pages {pages!r}: expected FIRST-LAST, e.g. 100-135")
+    try:
+        summary = _run_with_progress(
+            "backfill",
+            backfill_flow(
+                sources=source or None, first_page=first_page, last_page=last_page,
+                since=since.date() if since else None, until=until.date() if until else None,
+                refresh=refresh, chunk_pages=chunk_pages, config_path=str(config) if config else None,
+                warehouse=str(warehouse) if warehouse else None,
+            ),
+        )  # fmt: skip
+    except (PortalwatchError, ValueError) as exc:
+        _fail(str(exc))
+    print_summary(summary)
+    if summary["status"] != "completed":
+        raise typer.Exit(1)
+
+
+@app.command()
+def reparse(
+    config: ConfigOption = None,
+    source: SourceOption = None,
+    profile: Annotated[list[str] | None, typer.Option("--profile", "-p", help="Only portals on this CMS profile.")] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Parse stored raw pages again with the current parsers; fetches nothing.
+
+    Differences become versions whose changes have cause = 'parser'.
+    """
+    from portalwatch.errors import PortalwatchError
+    from portalwatch.flows.reparse import reparse as reparse_flow
+
+    try:
+        summary = _run_with_progress(
+            "reparse",
+            reparse_flow(sources=source or None, profiles=profile or None,
+                         config_path=str(config) if config else None, warehouse=str(warehouse) if warehouse else None),
+        )  # fmt: skip
+    except PortalwatchError as exc:
+        _fail(str(exc))
+    table = Table("source", "pages", "changed by the parser", "failed", title=f"reparse {summary['run_id']}")
+    for portal in summary["portals"].values():
+        table.add_row(portal["source"], str(portal["pages"]), str(portal["created"] + portal["updated"]), str(portal["failed"]))
+    console.print(table)
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    warehouse: WarehouseOption = None,
+    port: Annotated[int, typer.Option(help="Port of the local Prefect server started when PREFECT_API_URL is unset.")] = 4200,
+    limit: Annotated[int | None, typer.Option(help="At most this many flow runs at once.")] = None,
+) -> None:
+    """Serve the deployments: `ingest` on each configured schedule, `backfill` and `reparse` on demand.
+
+    Uses the Prefect API in PREFECT_API_URL; without one, starts a local Prefect
+    server (SQLite under the warehouse's folder) so schedules work out of the box.
+    Trigger on-demand runs with e.g.
+    `prefect deployment run 'backfill/on-demand' --param sources='["tuachua"]' --param since=2021-01-01`.
+    """
+    from portalwatch.config import default_sources_path, load_sources
+    from portalwatch.errors import PortalwatchError
+    from portalwatch.flows.serve import build_deployments, prefect_api, serve_deployments
+    from portalwatch.paths import warehouse_path
+
+    config_path = config or default_sources_path()
+    try:
+        sources = load_sources(config_path)
+    except PortalwatchError as exc:
+        _fail(str(exc))
+    warehouse_file = warehouse_path(warehouse)
+    with prefect_api(warehouse_file.parent, port) as api_url:
+        err.print(f"Prefect API: {api_url}")
+        deployments = build_deployments(Path(config_path), sources, warehouse_file)
+        try:
+            asyncio.run(serve_deployments(deployments, limit))
+        except KeyboardInterrupt:
+            pass
+
+
+@app.command()
+def status(
+    config: ConfigOption = None,
+    warehouse: WarehouseOption = None,
+    runs: Annotated[int, typer.Option(help="How many recent runs to list.")] = 10,
+) -> None:
+    """The last runs, and per source: last run, newest article, error rate, next scheduled run."""
+    from portalwatch.config import default_sources_path, load_sources
+    from portalwatch.errors import PortalwatchError
+    from portalwatch.paths import warehouse_path
+    from portalwatch.status import freshness, recent_runs
+
+    path = warehouse_path(warehouse)
+    if not path.exists():
+        _fail(f"{path}: no warehouse here yet (run `portalwatch run` first, or pass --warehouse)")
+    try:
+        sources = load_sources(config or default_sources_path())
+        columns, rows = recent_runs(path, runs)
+        print_rows(columns, rows, OutputFormat.table)
+        columns, rows = freshness(path, sources)
+        print_rows(columns, rows, OutputFormat.table)
+    except PortalwatchError as exc:
+        _fail(str(exc))
 
 
 @app.command()

@@ -8,6 +8,7 @@ an edit on the portal.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from functools import lru_cache
@@ -85,9 +86,10 @@ class Profile(_Strict):
 
 
 def profiles_dir() -> Path:
+    """$PORTALWATCH_PROFILES_DIR when set (your own or adapted profiles), else the bundled ones."""
     from portalwatch.config import config_dir
 
-    return config_dir() / "profiles"
+    return Path(os.environ.get("PORTALWATCH_PROFILES_DIR") or config_dir() / "profiles")
 
 
 def load_profile_file(path: Path) -> Profile:
@@ -106,10 +108,15 @@ def load_profile_file(path: Path) -> Profile:
     return profile
 
 
-@lru_cache(maxsize=1)
 def available_profiles() -> dict[str, Profile]:
-    """Every bundled profile, by name (loaded and validated once per process)."""
-    return {path.stem: load_profile_file(path) for path in sorted(profiles_dir().glob("*.toml"))}
+    """Every profile in the profiles folder, by name."""
+    return _profiles_in(profiles_dir())
+
+
+@lru_cache(maxsize=8)
+def _profiles_in(folder: Path) -> dict[str, Profile]:
+    """Loaded and validated once per folder and process."""
+    return {path.stem: load_profile_file(path) for path in sorted(folder.glob("*.toml"))}
 
 
 def get_profile(name: str) -> Profile:

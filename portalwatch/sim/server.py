@@ -81,7 +81,8 @@ class Simulator:
     async def _portals(self, request: web.Request) -> web.Response:
         return web.json_response(
             [
-                {"id": pid, "family": p.spec.family, "base_url": self.base_urls[pid], "articles": len(p.articles)}
+                {"id": pid, "family": p.spec.family, "base_url": self.base_urls[pid], "articles": len(p.articles),
+                 "requests": p.requests}  # fmt: skip
                 for pid, p in self.world.portals.items()
             ]
         )

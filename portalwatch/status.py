@@ -1,0 +1,64 @@
+"""What `portalwatch status` shows: recent runs and how fresh each source is."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from cronsim import CronSim
+
+from portalwatch.config import SourcesConfig
+from portalwatch.storage.warehouse import Warehouse
+
+RECENT_RUNS_SQL = """
+SELECT run_id, flow, status,
+       strftime(started_at, '%Y-%m-%d %H:%M:%S') AS started,
+       round(epoch(finished_at) - epoch(started_at), 1) AS seconds,
+       (SELECT count(*) FROM fetches f WHERE f.run_id = r.run_id) AS fetches,
+       (SELECT count(*) FROM changes c WHERE c.run_id = r.run_id) AS changes,
+       (SELECT count(*) FROM fetches f WHERE f.run_id = r.run_id AND f.outcome NOT IN ('ok', 'gone')) AS failed
+FROM runs r ORDER BY started_at DESC LIMIT ?
+"""
+
+FRESHNESS_SQL = """
+WITH last_run AS (
+    SELECT source_id, max(run_id) AS run_id, max(fetched_at) AS last_fetch FROM fetches GROUP BY source_id
+)
+SELECT l.source_id,
+       strftime(l.last_fetch, '%Y-%m-%d %H:%M') AS last_fetch,
+       (SELECT strftime(max(published_at), '%Y-%m-%d %H:%M') FROM articles a WHERE a.source_id = l.source_id) AS newest_article,
+       (SELECT count(*) FROM articles a WHERE a.source_id = l.source_id AND a.removed_at IS NULL) AS articles,
+       (SELECT round(100.0 * count(*) FILTER (WHERE outcome NOT IN ('ok', 'gone')) / greatest(count(*), 1), 1)
+          FROM fetches f WHERE f.source_id = l.source_id AND f.run_id = l.run_id) AS error_pct_last_run
+FROM last_run l
+"""
+
+
+def recent_runs(path: Path, limit: int) -> tuple[list[str], list[tuple]]:
+    with Warehouse(path).connect(read_only=True) as con:
+        cursor = con.execute(RECENT_RUNS_SQL, [limit])
+        return [d[0] for d in cursor.description], cursor.fetchall()
+
+
+def freshness(path: Path, config: SourcesConfig, now: datetime | None = None) -> tuple[list[str], list[tuple]]:
+    """One row per configured source, with its next scheduled run."""
+    with Warehouse(path).connect(read_only=True) as con:
+        seen = {row[0]: row[1:] for row in con.execute(FRESHNESS_SQL).fetchall()}
+    columns = ["source", "schedule", "last_fetch", "newest_article", "articles", "error_pct_last_run", "next_run"]
+    rows = []
+    for source in config.sources:
+        name = config.schedule_of(source)
+        rows.append((source.id, name, *seen.get(source.id, (None, None, 0, None)), next_run(config, name, now)))
+    return columns, rows
+
+
+def next_run(config: SourcesConfig, schedule_name: str, now: datetime | None = None) -> str:
+    schedule = config.all_schedules[schedule_name]
+    zone = ZoneInfo(schedule.timezone)
+    now = (now or datetime.now(zone)).astimezone(zone)
+    if schedule.cron:
+        upcoming = next(CronSim(schedule.cron, now.replace(tzinfo=None)))
+    else:
+        upcoming = now.replace(tzinfo=None) + timedelta(seconds=schedule.interval_seconds or 0)
+    return f"{upcoming:%Y-%m-%d %H:%M} {schedule.timezone}"

@@ -1,0 +1,145 @@
+"""Backfills and re-parses, as a user runs them: flows on an ephemeral Prefect
+server against the simulator, and the CLI in a child process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from portalwatch.config import config_dir
+from portalwatch.flows.backfill import backfill
+from portalwatch.flows.ingest import ingest
+from portalwatch.flows.reparse import reparse
+from portalwatch.sim.pages import PAGE_SIZE
+
+pytestmark = pytest.mark.prefect
+
+
+def query(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql, parameters or []).fetchall()
+
+
+def row_counts(warehouse: Path) -> dict[str, int]:
+    return {t: query(warehouse, f"SELECT count(*) FROM {t}")[0][0] for t in ("article_versions", "changes", "article_state")}
+
+
+def live_by_source(sim, source_id: str) -> list[dict]:
+    """The simulator's live articles of a portal, newest first (the listing order)."""
+    rows = [r for r in sim.truth() if r["source"] == source_id and not r["removed"]]
+    return sorted(rows, key=lambda r: (r["published_at"], r["url"]), reverse=True)
+
+
+def test_backfill_of_a_page_range_is_idempotent_and_resumes(sim, tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    run = lambda: asyncio.run(backfill(  # noqa: E731
+        sources=["tuachua"], first_page=2, last_page=4, chunk_pages=1,
+        config_path=str(sim.config_path), warehouse=str(warehouse),
+    ))  # fmt: skip
+    first = run()
+    portal = first["portals"]["tuachua"]
+    assert portal["chunks"] == 3 and portal["resumed_after"] == 0
+    expected = {r["url"] for r in live_by_source(sim, "tuachua")[PAGE_SIZE : 4 * PAGE_SIZE]}
+    stored = {row[0] for row in query(warehouse, "SELECT url FROM articles")}
+    assert stored == expected and portal["created"] == len(expected) == 3 * PAGE_SIZE
+
+    before = row_counts(warehouse)
+    second = run()
+    assert second["portals"]["tuachua"]["resumed_after"] == 3
+    assert second["portals"]["tuachua"]["chunks"] == 0
+    assert row_counts(warehouse) == before
+
+    # A resumed backfill: forget the last chunk, as if the process had died before recording it.
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("DELETE FROM backfill_progress WHERE first_page = 4")
+    third = run()
+    assert third["portals"]["tuachua"]["chunks"] == 1
+    assert third["portals"]["tuachua"]["fetched"] == 0  # its articles are stored: nothing fetched again
+    assert row_counts(warehouse) == before
+
+
+def test_backfill_of_a_publication_period_keeps_only_that_period(sim, tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    articles = live_by_source(sim, "muongang")
+    days = sorted({date.fromisoformat(r["published_at"][:10]) for r in articles})
+    since, until = days[len(days) // 3], days[2 * len(days) // 3]
+    summary = asyncio.run(backfill(
+        sources=["muongang"], since=since, until=until, config_path=str(sim.config_path), warehouse=str(warehouse),
+    ))  # fmt: skip
+    expected = {r["url"] for r in articles if since <= date.fromisoformat(r["published_at"][:10]) <= until}
+    assert {row[0] for row in query(warehouse, "SELECT url FROM articles")} == expected
+    assert summary["portals"]["muongang"]["created"] == len(expected) > 0
+
+
+def test_refreshing_backfill_records_edits_on_the_portal(sim, tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    parameters = dict(sources=["dcs-dienbien"], config_path=str(sim.config_path), warehouse=str(warehouse))
+    asyncio.run(backfill(**parameters))
+    before = {r["url"]: r["version"] for r in sim.truth()}
+    sim.advance(1)
+    edited = {r["url"] for r in sim.truth() if r["source"] == "dcs-dienbien" and r["url"] in before
+              and r["version"] > before[r["url"]]}  # fmt: skip
+    summary = asyncio.run(backfill(refresh=True, **parameters))
+    updated = {row[0] for row in query(warehouse, "SELECT url FROM changes WHERE change_type = 'updated'")}
+    assert updated == edited and summary["portals"]["dcs-dienbien"]["updated"] == len(edited)
+
+
+def test_reparse_records_parser_changes_apart_from_portal_edits(sim, tmp_path, monkeypatch):
+    warehouse = tmp_path / "warehouse.duckdb"
+    asyncio.run(ingest(config_path=str(sim.config_path), warehouse=str(warehouse)))
+    before = row_counts(warehouse)
+
+    same = asyncio.run(reparse(config_path=str(sim.config_path), warehouse=str(warehouse)))
+    assert row_counts(warehouse) == before
+    assert sum(p["pages"] for p in same["portals"].values()) == before["article_state"]
+
+    # A profile change: the district portals' lead is no longer split from the body.
+    profiles = tmp_path / "profiles"
+    shutil.copytree(config_dir() / "profiles", profiles)
+    district = profiles / "district_portal.toml"
+    text = district.read_text(encoding="utf-8").replace("version = 1", "version = 2")
+    district.write_text(text.replace('lead = "li.news-content > p:first-child"\n', ""), encoding="utf-8")
+    monkeypatch.setenv("PORTALWATCH_PROFILES_DIR", str(profiles))
+
+    changed = asyncio.run(reparse(profiles=["district_portal"], config_path=str(sim.config_path), warehouse=str(warehouse)))
+    district_articles = query(warehouse, "SELECT count(*) FROM articles WHERE source_id IN ('tuachua', 'muongang')")[0][0]
+    assert sum(p["updated"] for p in changed["portals"].values()) == district_articles > 0
+    assert set(changed["portals"]) == {"tuachua", "muongang"}
+    causes = query(warehouse, "SELECT cause, change_type, count(*) FROM changes WHERE run_id = ? GROUP BY ALL",
+                   [changed["run_id"]])  # fmt: skip
+    assert causes == [("parser", "updated", district_articles)]
+    assert query(warehouse, "SELECT DISTINCT changed_fields FROM changes WHERE cause = 'parser'") == [
+        (["lead", "body_text"],)
+    ]
+    versions = query(warehouse, "SELECT DISTINCT parser_version FROM articles WHERE source_id = 'tuachua'")
+    assert versions == [("district_portal/2+1",)]
+    assert query(warehouse, "SELECT count(*) FROM fetches WHERE run_id = ?", [changed["run_id"]]) == [(0,)]
+
+
+def test_backfill_and_ingest_at_the_same_time_keep_the_warehouse_consistent(sim, tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    env = os.environ | {"PORTALWATCH_WAREHOUSE": str(warehouse)}
+    commands = [
+        [sys.executable, "-m", "portalwatch", "run", "-c", str(sim.config_path), "--revisit", "all"],
+        [sys.executable, "-m", "portalwatch", "backfill", "-c", str(sim.config_path), "--chunk-pages", "1"],
+    ]
+    processes = [subprocess.Popen(c, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for c in commands]
+    outputs = [p.communicate(timeout=300)[0].decode() for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    live = {r["url"] for r in sim.truth() if not r["removed"]}
+    assert {row[0] for row in query(warehouse, "SELECT url FROM articles")} == live
+    assert query(warehouse, "SELECT count(*) FROM changes WHERE change_type = 'created'") == [(len(live),)]
+    assert query(warehouse, "SELECT count(*), count(DISTINCT (article_id, version)) FROM article_versions") == [
+        (len(live), len(live))
+    ]
+    assert query(warehouse, "SELECT flow, status FROM runs ORDER BY flow") == [
+        ("backfill", "completed"), ("ingest", "completed"),
+    ]  # fmt: skip
