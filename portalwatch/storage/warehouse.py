@@ -14,6 +14,8 @@ the whole batch or none of it.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -177,11 +179,21 @@ class Warehouse:
     # -------------------------------------------------------------- runs
 
     def start_run(self, flow: str, parameters: dict) -> str:
+        """Record a new run; runs of this machine whose process is gone are marked 'crashed'."""
         run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        host = socket.gethostname()
         with self.connect() as con:
+            running = con.execute("SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?", [host]).fetchall()
+            dead = [stale_id for stale_id, pid in running if pid is None or not _process_alive(pid)]
+            if dead:
+                con.execute(
+                    "UPDATE runs SET status = 'crashed', finished_at = ? WHERE list_contains(?, run_id)",
+                    [datetime.now(UTC), dead],
+                )
             con.execute(
-                "INSERT INTO runs (run_id, flow, started_at, status, parameters) VALUES (?, ?, ?, 'running', ?)",
-                [run_id, flow, datetime.now(UTC), json.dumps(parameters, ensure_ascii=False, default=str)],
+                "INSERT INTO runs (run_id, flow, started_at, status, parameters, host, pid) "
+                "VALUES (?, ?, ?, 'running', ?, ?, ?)",
+                [run_id, flow, datetime.now(UTC), json.dumps(parameters, ensure_ascii=False, default=str), host, os.getpid()],
             )
         return run_id
 
@@ -335,6 +347,16 @@ class Warehouse:
             "run_id": [run_id] * len(views),
         }))  # fmt: skip
         return summary
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _migrations() -> list[tuple[int, str]]:

@@ -16,3 +16,7 @@ CREATE TABLE IF NOT EXISTS backfill_progress (
     loaded_at     TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (backfill_key, source_id, section, first_page)
 );
+
+-- Which process ran a run, so that a run whose process died is marked 'crashed'.
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS host VARCHAR;
+ALTER TABLE runs ADD COLUMN IF NOT EXISTS pid INTEGER;
