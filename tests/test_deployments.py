@@ -1,0 +1,41 @@
+"""The deployments `serve` builds follow the config, and prefect.yaml says the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from portalwatch.config import default_sources_path, load_sources
+from portalwatch.flows.serve import build_deployments
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_one_ingest_deployment_per_schedule_with_its_sources(tmp_path):
+    config = load_sources(default_sources_path())
+    deployments = build_deployments(default_sources_path(), config, tmp_path / "w.duckdb")
+    by_name = {(d.flow_name, d.name): d for d in deployments}
+    assert set(by_name) == {("ingest", "hourly"), ("ingest", "every-6-hours"), ("backfill", "on-demand"),
+                            ("reparse", "on-demand")}  # fmt: skip
+    hourly = by_name[("ingest", "hourly")]
+    assert hourly.parameters["sources"] == ["dcs-dienbien", "dienbien-gov"]
+    assert hourly.schedules[0].schedule.cron == "5 * * * *"
+    assert hourly.schedules[0].schedule.timezone == "Asia/Ho_Chi_Minh"
+    assert by_name[("backfill", "on-demand")].parameters["warehouse"] == str((tmp_path / "w.duckdb").resolve())
+
+
+def test_prefect_yaml_matches_the_bundled_config(tmp_path):
+    config = load_sources(default_sources_path())
+    built = {
+        d.name: (d.parameters["sources"], d.schedules[0].schedule.cron)
+        for d in build_deployments(default_sources_path(), config, tmp_path / "w.duckdb")
+        if d.flow_name == "ingest"
+    }
+    declared = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
+    from_yaml = {
+        d["name"]: (d["parameters"]["sources"], d["schedules"][0]["cron"])
+        for d in declared
+        if d["entrypoint"].endswith(":ingest")
+    }
+    assert from_yaml == built
