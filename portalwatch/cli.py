@@ -300,18 +300,23 @@ def sql(
     """Run a SQL query on the warehouse and print the result."""
     import duckdb
 
+    from portalwatch.errors import PortalwatchError
     from portalwatch.paths import warehouse_path
+    from portalwatch.storage.warehouse import Warehouse
 
     path = warehouse_path(warehouse)
     if not path.exists():
         _fail(f"{path}: no warehouse here yet (run `portalwatch run` first, or pass --warehouse)")
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
+        # Through the writer lock: a query waits for a load in progress instead of failing.
+        with Warehouse(path).connect(read_only=True) as con:
             cursor = con.execute(query)
             columns = [d[0] for d in cursor.description or []]
             rows = cursor.fetchall()
     except duckdb.Error as exc:
         _fail(f"{path}: {exc}")
+    except PortalwatchError as exc:
+        _fail(str(exc))
     print_rows(columns, rows, output, max_rows)
 
 

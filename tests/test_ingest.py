@@ -128,6 +128,25 @@ sections = [{{ name = "tin-tuc", listing_url = "http://127.0.0.1:{dead_port}/ind
     assert all(p["created"] > 0 for source, p in summary["portals"].items() if source != "dead-portal")
     outcome = query(warehouse, "SELECT outcome, attempts, status FROM fetches WHERE source_id = 'dead-portal'")
     assert outcome == [("network_error", 2, None)]
+    # The run's Prefect artifacts: the per-portal table and the failed pages with reasons.
+    summary_table, failures_table = asyncio.run(_latest_artifacts("ingest-summary", "ingest-failures"))
+    assert "dead-portal" in summary_table and "xa-muong-dun" in summary_table
+    assert f"127.0.0.1:{dead_port}" in failures_table and "ConnectError" in failures_table
+
+
+async def _latest_artifacts(*keys: str) -> list[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    async with get_client() as client:
+        found = []
+        for key in keys:
+            artifacts = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])), sort=ArtifactSort.CREATED_DESC, limit=1
+            )
+            found.append(str(artifacts[0].data))
+        return found
 
 
 def _utc_iso(local_iso: str) -> str:

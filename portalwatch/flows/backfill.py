@@ -25,7 +25,7 @@ from portalwatch.config import Source, SourcesConfig, default_sources_path, load
 from portalwatch.crawl import Revisit, source_row
 from portalwatch.discover import listing_page_count
 from portalwatch.fetch import PortalFetcher
-from portalwatch.flows.ingest import COUNTS, crawl_portal_task, load_portal_task
+from portalwatch.flows.ingest import COUNTS, crawl_portal_task, load_portal_task, publish_summary
 from portalwatch.parse import LOCAL_TZ
 from portalwatch.parse.profile import get_profile
 from portalwatch.paths import raw_store_path, warehouse_path
@@ -122,4 +122,5 @@ async def backfill(
             portals[source.id] = outcome
     status = "completed" if all("error" not in p for p in portals.values()) else "completed_with_errors"
     await asyncio.to_thread(store.finish_run, run_id, status, portals)
+    await publish_summary("backfill", run_id, portals)
     return {"run_id": run_id, "status": status, "backfill_key": backfill_key, "portals": portals}

@@ -26,7 +26,9 @@ COUNTS = ("listing_pages", "fetched", "created", "updated", "removed", "restored
 SUMMARY_COLUMNS = ("source", *COUNTS)
 
 
-@task(name="crawl-portal", task_run_name="crawl-{source.id}", cache_policy=NO_CACHE)
+# A crawl that raised (not a page that failed: those are recorded, not raised)
+# is tried once more; a load is retried after a pause, e.g. when the lock timed out.
+@task(name="crawl-portal", task_run_name="crawl-{source.id}", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
 async def crawl_portal_task(
     source: Source, config: SourcesConfig, warehouse: Path, raw_dir: Path, revisit: Revisit,
     max_listing_pages: int | None = None, pages: dict[str, range] | None = None,
@@ -36,7 +38,8 @@ async def crawl_portal_task(
     return await crawl_portal(source, config, known, RawStore(raw_dir), revisit, max_listing_pages, pages, published)
 
 
-@task(name="load-portal", task_run_name="load-{crawl.source.source_id}", cache_policy=NO_CACHE)
+@task(name="load-portal", task_run_name="load-{crawl.source.source_id}", cache_policy=NO_CACHE, retries=2,
+      retry_delay_seconds=10)
 async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl, cause: str = "portal") -> dict:
     loaded = await asyncio.to_thread(
         Warehouse(warehouse).load_portal, run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone, cause
@@ -105,9 +108,17 @@ async def ingest(
     status = "completed" if all("error" not in p for p in portals.values()) else "completed_with_errors"
     summary = {"run_id": run_id, "status": status, "portals": portals}
     await asyncio.to_thread(store.finish_run, run_id, status, portals)
-    await acreate_table_artifact(
-        key="ingest-summary",
-        table=[{column: p.get(column, "") for column in SUMMARY_COLUMNS} | {"error": p.get("error", "")} for p in portals.values()],
-        description=f"portalwatch ingest run {run_id}",
-    )
+    await publish_summary("ingest", run_id, portals)
     return summary
+
+
+async def publish_summary(flow_name: str, run_id: str, portals: dict) -> None:
+    """A table artifact of the run, per portal, and one of the pages that failed."""
+    await acreate_table_artifact(
+        key=f"{flow_name}-summary",
+        table=[{column: p.get(column, "") for column in SUMMARY_COLUMNS} | {"error": p.get("error", "")} for p in portals.values()],
+        description=f"portalwatch {flow_name} run {run_id}",
+    )  # fmt: skip
+    failures = [{"source": p["source"], "url": url, "reason": reason} for p in portals.values() for url, reason in p.get("failures", [])]
+    if failures:
+        await acreate_table_artifact(key=f"{flow_name}-failures", table=failures, description=f"pages that failed in run {run_id}")
