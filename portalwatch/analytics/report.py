@@ -21,7 +21,7 @@ from pygal.style import Style
 VOLUME_COLORS = ("#1565c0", "#64b5f6", "#0d47a1", "#90caf9", "#283593", "#5c6bc0", "#1e88e5", "#bbdefb")
 EDIT_COLORS = ("#ef6c00", "#c62828")  # edits, removals
 LAG_COLORS = ("#6a1b9a", "#2e7d32", "#ad1457")  # district, commune, other levels
-FRESHNESS_COLORS = ("#00897b", "#8d6e63")  # newest article's age at last crawl, time since last crawl
+FRESHNESS_COLORS = ("#00897b",)
 LEVEL_ORDER = ("district", "commune", "province")
 
 MONTHLY_SQL = "SELECT source_id, month, articles FROM monthly_publications ORDER BY month, source_id"
@@ -38,9 +38,7 @@ FROM republications ORDER BY original_published_at DESC, lag_hours LIMIT ?
 """
 FRESHNESS_SQL = """
 SELECT source_id, name, level, live_articles, removed_articles, newest_published_at, last_ok_fetch_at,
-       epoch(newest_age_at_last_crawl) / 3600.0 AS newest_age_hours,
-       epoch(now() - last_ok_fetch_at) / 3600.0 AS since_crawl_hours,
-       last_run_fetches, last_run_failed_fetches
+       epoch(newest_age_at_last_crawl) / 3600.0 AS newest_age_hours, last_run_fetches, last_run_failed_fetches
 FROM source_freshness ORDER BY level, source_id
 """
 RECENT_EDITS_SQL = """
@@ -138,17 +136,14 @@ def _lag_chart(con) -> str | None:
 
 
 def _freshness_chart(rows) -> str | None:
-    if not rows:
+    ages = [(row[0], row[7]) for row in rows if row[7] is not None]
+    if not ages:
         return None
-    chart = pygal.HorizontalBar(**_config(FRESHNESS_COLORS, height=max(300, 80 + 40 * len(rows)), x_title="hours"))
-    chart.x_labels = [row[0] for row in rows]
-    chart.add("newest article's age at the last crawl", [_hours(row[7]) for row in rows])
-    chart.add("since the last successful crawl", [_hours(row[8]) for row in rows])
+    chart = pygal.HorizontalBar(**_config(FRESHNESS_COLORS, height=max(300, 80 + 40 * len(ages)), show_legend=False,
+                                          x_title="hours"))  # fmt: skip
+    chart.x_labels = [source for source, _ in ages]
+    chart.add("newest article's age at the last crawl", [round(max(age, 0.0), 1) for _, age in ages])
     return _svg(chart)
-
-
-def _hours(value: float | None) -> float | None:
-    return None if value is None else round(max(value, 0.0), 1)
 
 
 def collect(con: duckdb.DuckDBPyConnection, warehouse: str) -> ReportData:
@@ -164,12 +159,12 @@ def collect(con: duckdb.DuckDBPyConnection, warehouse: str) -> ReportData:
               _edits_chart(con)),
         Chart("lag", "Republication lag", f"Copies of a text first published elsewhere, hours behind the first "
               f"publisher (the {LAG_BARS} most recent).", _lag_chart(con)),
-        Chart("freshness", "Freshness per portal", "How old each portal's newest article was when it was last read, "
-              "and how long ago that was.", _freshness_chart(freshness)),
+        Chart("freshness", "Freshness per portal", "How old each portal's newest article was when the portal was last "
+              "read (hours); when that was is in the Portals table below.", _freshness_chart(freshness)),
     ]  # fmt: skip
     data.tables = {
         "Portals": (["portal", "name", "level", "live", "removed", "newest article", "last crawl", "last run fetches",
-                     "failed"], [row[:7] + row[9:] for row in freshness]),
+                     "failed"], [row[:7] + row[8:] for row in freshness]),
         "Recent edits": (["detected", "portal", "version", "fields", "title", "url", "days after publication"],
                          con.execute(RECENT_EDITS_SQL, [TABLE_ROWS]).fetchall()),
         "Removed pages": (["removed", "portal", "title", "url"], con.execute(REMOVED_SQL, [TABLE_ROWS]).fetchall()),
