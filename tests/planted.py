@@ -59,7 +59,9 @@ def _article(rng: random.Random, place: str, published_at: datetime) -> ArticleR
 
 
 def observation(source_id: str, url: str, record: ArticleRecord, fetched_at: datetime) -> Observation:
-    return Observation(article_id(source_id, url), url, record, record.content_hash, "raw-" + record.content_hash[:8], fetched_at)
+    return Observation(
+        article_id(source_id, url), url, record, record.content_hash, "raw-" + record.content_hash[:8], fetched_at
+    )
 
 
 def fetch(source_id: str, url: str, fetched_at: datetime, outcome: str = "ok", status: int = 200) -> FetchRow:

@@ -21,7 +21,10 @@ def crawl_into(config_path: Path, warehouse: Warehouse, revisit: Revisit = Revis
 
     async def crawl_all():
         return await asyncio.gather(
-            *(crawl_portal(source, config, warehouse.known_articles(source.id), raw, revisit) for source in config.select(None))
+            *(
+                crawl_portal(source, config, warehouse.known_articles(source.id), raw, revisit)
+                for source in config.select(None)
+            )
         )
 
     for crawl in asyncio.run(crawl_all()):

@@ -61,34 +61,50 @@ def test_history_lists_every_version_with_its_changed_fields(crawled):
     url = title_edits(before, after)[0]
     history = json.loads(invoke("history", url, "-w", str(store.path), "--format", "json"))
     assert [(h["change"], h["version"]) for h in history] == [
-        ("created", 1), *((("updated", v) for v in range(2, after[url]["version"] + 1)))
+        ("created", 1),
+        *(("updated", v) for v in range(2, after[url]["version"] + 1)),
     ]
     assert history[-1]["title"] == after[url]["title"]
     assert history[0]["title"] == before[url]["title"]
     # Each edit names exactly the fields that differ from the version before it.
-    stored_versions = query(store, "SELECT version, title, body_text FROM article_versions WHERE url = ? ORDER BY version", [url])
-    for update, (_, old_title, old_body), (_, new_title, new_body) in zip(history[1:], stored_versions, stored_versions[1:]):
-        differ = [name for name, old, new in (("title", old_title, new_title), ("body_text", old_body, new_body)) if old != new]
+    stored_versions = query(
+        store, "SELECT version, title, body_text FROM article_versions WHERE url = ? ORDER BY version", [url]
+    )
+    for update, (_, old_title, old_body), (_, new_title, new_body) in zip(
+        history[1:], stored_versions, stored_versions[1:]
+    ):
+        differ = [
+            name
+            for name, old, new in (("title", old_title, new_title), ("body_text", old_body, new_body))
+            if old != new
+        ]
         assert update["changed_fields"] == ", ".join(differ)
     assert any("title" in h["changed_fields"] for h in history[1:])
     stored = dict(query(store, "SELECT version, content_hash FROM article_versions WHERE url = ?", [url]))
     assert {h["version"]: h["content_hash"] for h in history} == {v: h[:16] for v, h in stored.items()}
     # The host is not part of an article's identity: its path finds it too.
     path = re.sub(r"^http://[^/]+", "", url)
-    assert json.loads(invoke("history", "http://portal.moved.example" + path, "-w", str(store.path), "-f", "json")) == history
+    assert (
+        json.loads(invoke("history", "http://portal.moved.example" + path, "-w", str(store.path), "-f", "json"))
+        == history
+    )
 
 
 def test_diff_shows_the_simulated_edit_word_by_word(crawled):
     store, before, after, _ = crawled
     url = title_edits(before, after)[0]
-    versions = query(store, "SELECT version, title, body_text FROM article_versions WHERE url = ? ORDER BY version", [url])
+    versions = query(
+        store, "SELECT version, title, body_text FROM article_versions WHERE url = ? ORDER BY version", [url]
+    )
     output = invoke("diff", url, "-w", str(store.path), "--from", "1")
     old_title, new_title = versions[0][1], versions[-1][1]
     assert before[url]["title"] == old_title and after[url]["title"] == new_title
     title_block = output.split("title:\n", 1)[1].split("\nlead:", 1)[0]
     assert "{+" in title_block or "[-" in title_block
     # The marked-up diff holds both texts: drop the insertions for the old, the deletions for the new.
-    assert _words(re.sub(r"(?s)\{\+.*?\+\}", " ", title_block).replace("[-", " ").replace("-]", " ")) == _words(old_title)
+    assert _words(re.sub(r"(?s)\{\+.*?\+\}", " ", title_block).replace("[-", " ").replace("-]", " ")) == _words(
+        old_title
+    )
     assert _words(re.sub(r"(?s)\[-.*?-\]", " ", title_block).replace("{+", " ").replace("+}", " ")) == _words(new_title)
 
 
@@ -121,7 +137,9 @@ def test_text_export_is_seed_shaped_named_by_content_hash_and_stable(crawled, tm
     store, _, after, crawl_again = crawled
     first, second = tmp_path / "first", tmp_path / "second"
     invoke("export", "text", str(first), "-w", str(store.path))
-    versions = query(store, "SELECT source_id, url, version, content_hash, title, published_at, byline FROM article_versions")
+    versions = query(
+        store, "SELECT source_id, url, version, content_hash, title, published_at, byline FROM article_versions"
+    )
     files = {p.relative_to(first).as_posix(): p.read_bytes() for p in first.rglob("*.txt")}
     assert len(files) == len(versions)
     index = {row[0]: row for row in _csv(first / "index.csv")}
@@ -172,7 +190,10 @@ def test_parquet_export_is_partitioned_by_source_and_complete(crawled, tmp_path)
     for table in ("article_versions", "changes", "fetches", "article_state", "text_fingerprints", "articles"):
         assert {p.name for p in (out / table).iterdir()} == {f"source_id={s}" for s in sources}, table
     # Only some portals show a view counter.
-    counted = {row[0] for row in query(store, "SELECT DISTINCT source_id FROM view_counts JOIN article_state USING (article_id)")}
+    counted = {
+        row[0]
+        for row in query(store, "SELECT DISTINCT source_id FROM view_counts JOIN article_state USING (article_id)")
+    }
     assert 0 < len(counted) < len(sources)
     assert {p.name for p in (out / "view_counts").iterdir()} == {f"source_id={s}" for s in counted}
     with duckdb.connect() as con:
@@ -183,8 +204,12 @@ def test_parquet_export_is_partitioned_by_source_and_complete(crawled, tmp_path)
             ).fetchall()
             column = "s.source_id" if table == "view_counts" else "t.source_id"
             join = " JOIN article_state AS s USING (article_id)" if table == "view_counts" else ""
-            assert exported == query(store, f"SELECT {column}, count(*) FROM {table} AS t{join} GROUP BY ALL ORDER BY ALL")
-        assert con.execute(f"SELECT count(*) FROM '{out / 'runs.parquet'}'").fetchone()[0] == len(query(store, "SELECT * FROM runs"))
+            assert exported == query(
+                store, f"SELECT {column}, count(*) FROM {table} AS t{join} GROUP BY ALL ORDER BY ALL"
+            )
+        assert con.execute(f"SELECT count(*) FROM '{out / 'runs.parquet'}'").fetchone()[0] == len(
+            query(store, "SELECT * FROM runs")
+        )
     # Exporting again replaces the earlier export rather than adding to it.
     invoke("export", "parquet", str(out), "-w", str(store.path))
     assert len(list((out / "changes").rglob("*.parquet"))) == len(sources)

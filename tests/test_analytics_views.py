@@ -116,7 +116,9 @@ def test_topics_match_with_and_without_diacritics(planted_warehouse):
             for k in keywords:
                 if fold(k["keyword"]) in text:
                     expected.setdefault((k["topic"], article["url"]), set()).add(k["keyword"])
-        found = {(r["topic"], r["url"]): set(r["matched_keywords"]) for r in rows(store, "SELECT * FROM topic_articles")}
+        found = {
+            (r["topic"], r["url"]): set(r["matched_keywords"]) for r in rows(store, "SELECT * FROM topic_articles")
+        }
         assert found == expected
         # The page written without diacritics matches keywords written with them ...
         assert found[("covid-19", COVID_PLAIN_URL)] == {"COVID", "giãn cách xã hội", "Chỉ thị số 16/CT-TTg"}
@@ -142,14 +144,18 @@ def test_view_trajectories_follow_the_counter(planted_warehouse):
 def test_publication_volume_per_day_and_month(planted_warehouse):
     store, planted = planted_warehouse
     source_of = {row["url"]: row["source_id"] for row in rows(store, "SELECT url, source_id FROM articles")}
-    local_days = Counter((source_of[url], r.published_at.astimezone(LOCAL).date()) for url, r in planted.records.items())
+    local_days = Counter(
+        (source_of[url], r.published_at.astimezone(LOCAL).date()) for url, r in planted.records.items()
+    )
     daily = {(r["source_id"], r["day"]): r["articles"] for r in rows(store, "SELECT * FROM daily_publications")}
     assert daily == dict(local_days)
     months = Counter((source, day.replace(day=1)) for (source, day), n in local_days.items() for _ in range(n))
     monthly = rows(store, "SELECT * FROM monthly_publications")
     assert {(r["source_id"], r["month"]): r["articles"] for r in monthly} == dict(months)
     removed = {(r["source_id"], r["month"]): r["removed_since"] for r in monthly if r["removed_since"]}
-    assert removed == {("huyen-b", planted.records[REMOVED_URL].published_at.astimezone(LOCAL).date().replace(day=1)): 1}
+    assert removed == {
+        ("huyen-b", planted.records[REMOVED_URL].published_at.astimezone(LOCAL).date().replace(day=1)): 1
+    }
 
 
 def test_source_freshness(planted_warehouse):
@@ -189,7 +195,10 @@ def test_every_version_gets_a_fingerprint_and_missing_ones_are_caught_up(tmp_pat
 def test_views_answer_in_a_plain_duckdb_connection(planted_warehouse):
     """No portalwatch code, no extension loading beyond DuckDB's built-ins."""
     store, _ = planted_warehouse
-    with duckdb.connect(str(store.path), read_only=True, config={"autoload_known_extensions": False,
-                                                                 "autoinstall_known_extensions": False}) as con:
+    with duckdb.connect(
+        str(store.path),
+        read_only=True,
+        config={"autoload_known_extensions": False, "autoinstall_known_extensions": False},
+    ) as con:
         for view in VIEWS:
             assert con.execute(f"SELECT count(*) FROM {view}").fetchone()[0] > 0, view

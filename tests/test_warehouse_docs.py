@@ -59,16 +59,16 @@ def test_every_warehouse_object_and_column_is_documented(warehouse):
 
 def test_every_view_has_an_example_query():
     text = DOC.read_text(encoding="utf-8")
-    views = re.split(r"^## ", text, flags=re.M)
+    views = re.split(r"^## ", text, flags=re.MULTILINE)
     (views_section,) = [section for section in views if section.startswith("Views")]
-    for block in re.split(r"^### ", views_section, flags=re.M)[1:]:
+    for block in re.split(r"^### ", views_section, flags=re.MULTILINE)[1:]:
         name = block.split("`")[1]
         assert "```sql" in block, f"view {name} has no example query"
 
 
 def test_the_example_queries_run(warehouse):
     """Every example parses and runs on a migrated (empty) warehouse."""
-    queries = re.findall(r"```sql\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    queries = re.findall(r"```sql\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.DOTALL)
     assert len(queries) >= 11
     with duckdb.connect(str(warehouse.path)) as con:
         con.execute("BEGIN")

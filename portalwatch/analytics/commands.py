@@ -84,7 +84,9 @@ def history(
 
 def diff(
     url: Annotated[str, typer.Argument(help="The article's URL (its path and query are enough when the host moved).")],
-    from_version: Annotated[int | None, typer.Option("--from", help="Older version [default: the one before --to].")] = None,
+    from_version: Annotated[
+        int | None, typer.Option("--from", help="Older version [default: the one before --to].")
+    ] = None,
     to_version: Annotated[int | None, typer.Option("--to", help="Newer version [default: the current one].")] = None,
     source: SourceOption = None,
     warehouse: WarehouseOption = None,
@@ -103,9 +105,19 @@ def diff(
         if older < 1:
             _fail(f"{article.url}: version {newer} has no earlier version to compare with (use --from/--to)")
         old, new = get_version(con, article, older), get_version(con, article, newer)
-    console.print(f"--- {article.url} version {old.version} (recorded {old.valid_from:%Y-%m-%d %H:%M %Z}, {old.content_hash[:16]})", highlight=False)
-    console.print(f"+++ {article.url} version {new.version} (recorded {new.valid_from:%Y-%m-%d %H:%M %Z}, {new.content_hash[:16]})", highlight=False)
-    for name, before, after in (("title", old.title, new.title), ("lead", old.lead, new.lead), ("body", old.body_text, new.body_text)):
+    console.print(
+        f"--- {article.url} version {old.version} (recorded {old.valid_from:%Y-%m-%d %H:%M %Z}, {old.content_hash[:16]})",
+        highlight=False,
+    )
+    console.print(
+        f"+++ {article.url} version {new.version} (recorded {new.valid_from:%Y-%m-%d %H:%M %Z}, {new.content_hash[:16]})",
+        highlight=False,
+    )
+    for name, before, after in (
+        ("title", old.title, new.title),
+        ("lead", old.lead, new.lead),
+        ("body", old.body_text, new.body_text),
+    ):
         if (before or "") == (after or ""):
             console.print(Text(f"{name}: unchanged", style="dim"))
             continue
@@ -135,7 +147,9 @@ def export_parquet_command(
 
 @export_app.command("text")
 def export_text_command(
-    directory: Annotated[Path, typer.Argument(help="Folder to write: DIR/<source_id>/NNN_<hash16>.txt and DIR/index.csv.")],
+    directory: Annotated[
+        Path, typer.Argument(help="Folder to write: DIR/<source_id>/NNN_<hash16>.txt and DIR/index.csv.")
+    ],
     warehouse: WarehouseOption = None,
 ) -> None:
     """One seed-style text file per article version, named NNN_<first 16 hex digits of its content hash>.txt.
@@ -147,7 +161,10 @@ def export_text_command(
 
     with _read(warehouse) as (_, con):
         result = export_text(con, directory)
-    console.print(f"{result.written} file(s) written, {result.unchanged} unchanged, index: {directory / 'index.csv'}", highlight=False)
+    console.print(
+        f"{result.written} file(s) written, {result.unchanged} unchanged, index: {directory / 'index.csv'}",
+        highlight=False,
+    )
 
 
 def report(

@@ -61,7 +61,9 @@ def export_parquet(con: duckdb.DuckDBPyConnection, directory: Path) -> dict[str,
     written = {}
     for name, query in PARTITIONED.items():
         target = directory / name
-        con.execute(f"COPY ({query}) TO '{_sql_path(target)}' (FORMAT parquet, PARTITION_BY (source_id), OVERWRITE true)")
+        con.execute(
+            f"COPY ({query}) TO '{_sql_path(target)}' (FORMAT parquet, PARTITION_BY (source_id), OVERWRITE true)"
+        )
         written[name] = target
     for name, query in SINGLE.items():
         target = directory / f"{name}.parquet"
@@ -99,7 +101,11 @@ def render_text(version: TextVersion) -> str:
     """The version as the seed files show a page: portal banner, title, posting line,
     lead, images with their captions, body, byline; list items marked with •."""
     posted = version.published_at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %I:%M:%S %p")
-    lines = [(version.source_name or version.source_id).upper(), f"  • {version.title}", f"  • Thời gian đăng: {posted}"]
+    lines = [
+        (version.source_name or version.source_id).upper(),
+        f"  • {version.title}",
+        f"  • Thời gian đăng: {posted}",
+    ]
     if version.lead:
         lines.append(f"  • {version.lead}")
     blocks = []

@@ -128,7 +128,9 @@ def _lag_chart(con) -> str | None:
     labels = [f"{row[1]} ← {row[0]}: {row[3][:40]}" for row in rows]
     levels = [level for level in LEVEL_ORDER if any(row[2] == level for row in rows)]
     levels += sorted({row[2] or "unknown" for row in rows} - set(levels))
-    chart = pygal.HorizontalBar(**_config(LAG_COLORS, height=max(300, 60 + 24 * len(rows)), x_title="hours after the first publication"))
+    chart = pygal.HorizontalBar(
+        **_config(LAG_COLORS, height=max(300, 60 + 24 * len(rows)), x_title="hours after the first publication")
+    )
     chart.x_labels = labels
     for level in levels:
         chart.add(f"{level} copies", [round(row[4], 1) if (row[2] or "unknown") == level else None for row in rows])
