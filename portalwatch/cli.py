@@ -351,5 +351,11 @@ def demo(
     run_demo(directory, scale=scale, seed=seed, console=console)
 
 
+# history, diff, export parquet|text, report
+from portalwatch.analytics.commands import register as register_analytics  # noqa: E402
+
+register_analytics(app)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()

@@ -30,6 +30,7 @@ from filelock import FileLock, Timeout
 
 from portalwatch.errors import StorageError
 from portalwatch.record import CONTENT_FIELDS, ArticleRecord
+from portalwatch.storage.similarity import fingerprint_new_versions
 
 LOCK_TIMEOUT_SECONDS = 600.0
 
@@ -346,6 +347,7 @@ class Warehouse:
             "view_count": pa.array([o.record.view_count for o in views], pa.int64()),
             "run_id": [run_id] * len(views),
         }))  # fmt: skip
+        fingerprint_new_versions(con)
         return summary
 
 
