@@ -59,19 +59,21 @@ def sim(
     scale: Annotated[float, typer.Option(help="Portal sizes relative to the default (about 3,400 articles).")] = 1.0,
     host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
     write_config: Annotated[Path | None, typer.Option(help="Write a sources config for the simulated portals here.")] = None,
+    portals: Annotated[int, typer.Option(help="Number of portals (the five default ones, repeated).")] = 5,
+    latency_ms: Annotated[float, typer.Option(help="Every page answers after this many milliseconds.")] = 0.0,
 ) -> None:
     """Serve the simulated portal network over HTTP until interrupted.
 
     POST /_sim/advance?steps=N moves simulated time; GET /_sim/truth lists every article.
     """
     from portalwatch.sim.server import serve
-    from portalwatch.sim.world import World
+    from portalwatch.sim.world import World, network
 
-    if scale <= 0:
-        _fail("--scale must be positive")
-    world = World(seed=seed, scale=scale)
+    if scale <= 0 or portals < 1 or latency_ms < 0:
+        _fail("--scale and --portals must be positive, --latency-ms not negative")
+    world = World(seed=seed, scale=scale, portals=network(portals))
     try:
-        asyncio.run(serve(world, port, write_config, host))
+        asyncio.run(serve(world, port, write_config, host, latency_ms / 1000))
     except KeyboardInterrupt:
         pass
     except OSError as exc:

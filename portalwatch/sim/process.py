@@ -14,10 +14,14 @@ import httpx
 class SimulatorProcess:
     """`portalwatch sim` in a child process; a context manager that waits until it listens."""
 
-    def __init__(self, config_path: Path, seed: int = 1, scale: float = 1.0, startup_timeout: float = 120.0):
+    def __init__(
+        self, config_path: Path, seed: int = 1, scale: float = 1.0, startup_timeout: float = 120.0,
+        portals: int = 5, latency_ms: float = 0.0,
+    ):  # fmt: skip
         self.config_path = Path(config_path)
         self.seed = seed
         self.scale = scale
+        self.options = ["--portals", str(portals), "--latency-ms", str(latency_ms)]
         self.startup_timeout = startup_timeout
         self.process: subprocess.Popen | None = None
         self.base_urls: dict[str, str] = {}
@@ -25,7 +29,7 @@ class SimulatorProcess:
     def __enter__(self) -> "SimulatorProcess":
         self.config_path.unlink(missing_ok=True)
         command = [sys.executable, "-m", "portalwatch", "sim", "--port", "0", "--seed", str(self.seed),
-                   "--scale", str(self.scale), "--write-config", str(self.config_path)]  # fmt: skip
+                   "--scale", str(self.scale), "--write-config", str(self.config_path), *self.options]  # fmt: skip
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + self.startup_timeout
         while not self.config_path.exists():

@@ -37,6 +37,7 @@ HTML = "text/html"
 class Simulator:
     world: World
     host: str = "127.0.0.1"
+    latency: float = 0.0  # seconds every page takes to answer, as a slow portal does
 
     def __post_init__(self) -> None:
         self.base_urls: dict[str, str] = {}
@@ -110,6 +111,8 @@ class Simulator:
     # -------------------------------------------------------------- pages
 
     async def _page(self, request: web.Request) -> web.Response:
+        if self.latency:
+            await asyncio.sleep(self.latency)
         portal: Portal = request.app["portal"]
         portal.requests += 1
         portal.visits += 1
@@ -176,9 +179,11 @@ def sources_toml(sim: Simulator) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def serve(world: World, first_port: int, write_config: Path | None, host: str = "127.0.0.1") -> None:
+async def serve(
+    world: World, first_port: int, write_config: Path | None, host: str = "127.0.0.1", latency: float = 0.0
+) -> None:
     """Run the simulator until cancelled; write the sources config once it listens."""
-    sim = Simulator(world, host)
+    sim = Simulator(world, host, latency)
     await sim.start(first_port)
     try:
         for portal_id, base in sim.base_urls.items():

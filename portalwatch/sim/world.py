@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from portalwatch.sim import corpus
@@ -43,6 +43,16 @@ DEFAULT_PORTALS = (
     PortalSpec("xa-tua-thang", "Cổng thông tin điện tử xã Tủa Thàng", "commune", "xã Tủa Thàng",
                250, (0, 1), (0, 2), (0, 1), nfd_share=0.3),
 )  # fmt: skip
+
+def network(portal_count: int = len(DEFAULT_PORTALS)) -> tuple[PortalSpec, ...]:
+    """The default portals, repeated (with numbered ids) up to `portal_count` portals."""
+    specs = []
+    for index in range(portal_count):
+        base = DEFAULT_PORTALS[index % len(DEFAULT_PORTALS)]
+        copy = index // len(DEFAULT_PORTALS)
+        specs.append(replace(base, id=f"{base.id}-{copy + 1}") if copy else base)
+    return tuple(specs)
+
 
 @dataclass
 class Article:

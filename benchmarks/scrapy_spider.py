@@ -1,0 +1,52 @@
+"""The baseline: a plain Scrapy spider fetching the same pages, writing JSON lines.
+
+Run by benchmarks/run.py in its own process: python scrapy_spider.py URLS_FILE OUT_FILE CONCURRENCY
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import scrapy
+from scrapy.crawler import CrawlerProcess
+
+
+class PagesSpider(scrapy.Spider):
+    name = "pages"
+
+    def __init__(self, urls_file: str, **kwargs):
+        super().__init__(**kwargs)
+        with open(urls_file, encoding="utf-8") as handle:
+            self.page_urls = [line.strip() for line in handle if line.strip()]
+
+    def start_requests(self):
+        for url in self.page_urls:
+            yield scrapy.Request(url, callback=self.parse, dont_filter=True)
+
+    def parse(self, response):
+        yield {"url": response.url, "status": response.status, "body": response.text}
+
+
+def main() -> None:
+    urls_file, out_file, concurrency = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    process = CrawlerProcess(settings={
+        "FEEDS": {out_file: {"format": "jsonlines", "overwrite": True}},
+        "CONCURRENT_REQUESTS": 64,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "DOWNLOAD_DELAY": 0,
+        "ROBOTSTXT_OBEY": False,
+        "LOG_LEVEL": "ERROR",
+        "TELNETCONSOLE_ENABLED": False,
+        "COOKIES_ENABLED": False,
+        "RETRY_ENABLED": False,
+    })  # fmt: skip
+    started = time.perf_counter()
+    process.crawl(PagesSpider, urls_file=urls_file)
+    process.start()
+    print(json.dumps({"seconds": time.perf_counter() - started}))
+
+
+if __name__ == "__main__":
+    main()
