@@ -36,7 +36,8 @@ async def crawl_portal_task(
 @task(name="load-portal", task_run_name="load-{crawl.source.source_id}", cache_policy=NO_CACHE)
 async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl) -> dict:
     loaded = await asyncio.to_thread(
-        Warehouse(warehouse).load_portal, run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone
+        Warehouse(warehouse).load_portal, run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone,
+        crawl.documents,
     )
     return {
         "source": crawl.source.source_id,
