@@ -92,7 +92,8 @@ class Reference:
 def find_references(text: str) -> list[Reference]:
     """Every document a text cites by type and number, in order, without repeats."""
     found: dict[str, Reference] = {}
-    for match in REFERENCE.finditer(unicodedata.normalize("NFC", text)):
+    text = unicodedata.normalize("NFC", text)
+    for match in REFERENCE.finditer(text):
         number = match.group("number")
         referenced = None
         if match.group("year"):
@@ -100,9 +101,10 @@ def find_references(text: str) -> list[Reference]:
                 referenced = date(int(match.group("year")), int(match.group("month")), int(match.group("day")))
             except ValueError:
                 referenced = None
-        start = max(text.rfind(".", 0, match.start()) + 1, match.start() - 200)
-        end = text.find(".", match.end())
-        context = clean_line(text[start : end if end != -1 and end - match.end() < 300 else match.end() + 200])
+        start = max(text.rfind(".", 0, match.start()) + 1, text.rfind("\n", 0, match.start()) + 1, match.start() - 200)
+        ends = [i for i in (text.find(". ", match.end()), text.find("\n", match.end())) if i != -1]
+        end = min([*ends, match.end() + 300, len(text)])
+        context = clean_line(text[start : end + 1])
         kind = match.group("kind")
         kind = next((name for name in _TYPE_NAMES if name.lower() == kind.lower()), kind)
         found.setdefault(number_key(number), Reference(number, kind, referenced, context))

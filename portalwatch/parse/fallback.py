@@ -13,6 +13,7 @@ extractor is (``confidence`` in 0..1).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -44,9 +45,9 @@ _WEEKDAY = re.compile(r"^(?:Thứ\s+\w+|Chủ\s+nhật),\s*", re.IGNORECASE)
 _MARKER = re.compile(r"(?i)Thời gian đăng|Ngày đăng|Được đăng|Đăng ngày|Ngày xuất bản|Ngày phát hành|Đăng lúc|Cập nhật|Ngày cập nhật")
 _VIEWS = re.compile(r"(?i)(?:Lượt đọc|Lượt xem|Số lượt xem|Lượt truy cập|Hits)\s*:?\s*(?P<value>\d[\d.,]*)")
 _HEADINGS = {"h1", "h2", "h3", "h4"}
-_CHROME_TAGS = "script, style, noscript, iframe, nav, header, footer, aside, form input, select, button, template"
+_CHROME_TAGS = "script, style, noscript, iframe, nav, footer, aside, form input, select, button, template"
 _CHROME_NAMES = re.compile(
-    r"(?i)(?:^|[\s_-])(?:menu|nav|navbar|sidebar|side-bar|footer|header|banner|breadcrumbs?|module|widget|"
+    r"(?i)(?:^|[\s_-])(?:menu|nav|navbar|sidebar|side-bar|footer|banner|breadcrumbs?|module|widget|"
     r"right-col|left-col|col-right|col-left|pager|paging|pagination|other-news|related|tin-khac|comment|share|social|"
     r"counter|template-settings|advert|ads|search|login|hidden)(?:$|[\s_-])"
 )
@@ -82,9 +83,13 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
         rules["updated_at"] = f"generic: {updated[1]}"
     rules["published_at"] = f"generic: posting line {marker_text[:60]!r}, {rules['published_at']}"
     view_count = None
-    if match := _VIEWS.search(marker_text):
-        view_count = int(re.sub(r"\D", "", match.group("value")))
-        rules["view_count"] = "generic: counter on the posting line"
+    element, level = marker_node, 0
+    while element is not None and level < 3 and len(text := node_text(element)) < 400:
+        if match := _VIEWS.search(text):
+            view_count = int(re.sub(r"\D", "", match.group("value")))
+            rules["view_count"] = "generic: counter on or beside the posting line"
+            break
+        element, level = element.parent, level + 1
 
     title_node = _heading_before(page, marker_node)
     if title_node is not None:
@@ -120,10 +125,14 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
 
     byline = ""
     paragraphs = _paragraphs(body)
+    after = _next_element(body)
     if paragraphs and _looks_like_byline(paragraphs[-1]):
         byline = node_text(paragraphs[-1])
         rules["byline"] = "generic: short last paragraph"
         paragraphs[-1].decompose()
+    elif after is not None and _looks_like_byline(after):
+        byline = node_text(after)
+        rules["byline"] = "generic: short block after the body"
     credits = split_byline(byline, DEFAULT_BYLINE_PATTERNS)
     for name in ("author", "photographer", "attribution"):
         if getattr(credits, name):
@@ -190,7 +199,7 @@ def _posting_marker(page: LexborNode) -> tuple[LexborNode, str] | None:
     """The smallest element whose text holds a posting marker and a date."""
     best: tuple[LexborNode, str] | None = None
     for node in page.traverse(include_text=True):
-        if node.tag != "-text" or not _MARKER.search(node.text(deep=False) or ""):
+        if node.tag != "-text" or not _MARKER.search(unicodedata.normalize("NFC", node.text(deep=False) or "")):
             continue
         element = node.parent
         while element is not None:
@@ -222,7 +231,7 @@ def _page_title(tree: LexborHTMLParser) -> str:
     if meta is not None and (content := meta.attributes.get("content")):
         return node_text(LexborHTMLParser(f"<p>{content}</p>").css_first("p"))
     title = node_text(tree.css_first("title"))
-    return re.split(r"\s+[-|–]\s+", title)[0] if title else ""
+    return re.split(r"\s+[-|–]\s+(?!.*\s[-|–]\s)", title)[0] if title else ""
 
 
 def _paragraphs(node: LexborNode) -> list[LexborNode]:
@@ -262,6 +271,13 @@ def _all_bold(paragraph: LexborNode) -> bool:
     return bool(bold) and len(bold) >= 0.9 * len(node_text(paragraph))
 
 
+def _next_element(node: LexborNode) -> LexborNode | None:
+    sibling = node.next
+    while sibling is not None and sibling.tag == "-text":
+        sibling = sibling.next
+    return sibling
+
+
 def _looks_like_byline(paragraph: LexborNode) -> bool:
     text = node_text(paragraph)
     if not text or len(text) > 80 or len(text.split()) > 12:
@@ -276,6 +292,12 @@ def _images(body: LexborNode) -> tuple[Image, ...]:
     from urllib.parse import urlsplit
 
     images = []
+    for table in body.css("table"):  # layout tables used as figures: the image, its caption below
+        if len(table.css("img")) == 1 and len(node_text(table).split()) <= 40:
+            img = table.css_first("img")
+            src = img.attributes.get("src") or img.attributes.get("data-src") or ""
+            images.append(Image(urlsplit(src).path.rsplit("/", 1)[-1], node_text(table).strip("() ")))
+            table.decompose()
     for img in body.css("img"):
         src = img.attributes.get("src") or img.attributes.get("data-src") or ""
         holder = img.parent if img.parent is not None and img.parent.tag in ("p", "a", "div", "figure") else img
