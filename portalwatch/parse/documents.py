@@ -218,9 +218,15 @@ def document_from_lines(lines: list[str], where: str, min_text_chars: int = 80) 
             issued_date = None
     header_end = max(number_at, place_at or 0) + 1
     subject, kind_hint = "", ""
-    for line in lines[number_at + 1 : header_end]:
-        if line.startswith("V/v"):
-            subject = line
+    for index in range(number_at + 1, header_end):
+        if lines[index].startswith("V/v"):
+            parts = [lines[index]]
+            for line in lines[index + 1 : header_end]:  # a subject wrapped over several lines
+                if _MOTTOS.match(line) or _PLACE_DATE.match(line) or line.isupper():
+                    break
+                parts.append(line)
+            subject = " ".join(parts)
+            break
     cursor = header_end
     if not subject and cursor < len(lines) and lines[cursor].isupper():
         kind_hint = lines[cursor]
