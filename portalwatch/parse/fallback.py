@@ -53,6 +53,7 @@ _CHROME_NAMES = re.compile(
 )
 _LEAD_NAMES = re.compile(r"(?i)(?:^|[\s_-])(?:sapo|lead|summary|description|desc|chapeau|tomtat)(?:$|[\s_-])")
 _BLOCKS = "div, td, article, section, li, ul, main"
+_BYLINE_NAMES = re.compile(r"(?i)author|byline|tac-?gia|nguon|signature")
 
 
 def extract_fallback(html: str, url: str) -> ArticleRecord:
@@ -284,7 +285,8 @@ def _looks_like_byline(paragraph: LexborNode) -> bool:
         return False
     style = (paragraph.attributes.get("style") or "").replace(" ", "").lower()
     aligned = "text-align:right" in style or (paragraph.attributes.get("align") or "").lower() == "right"
-    return aligned or _all_bold(paragraph) or bool(re.match(r"^(?:Tin|Bài|Ảnh|Theo|Nguồn)\b", text))
+    named = _BYLINE_NAMES.search(f"{paragraph.attributes.get('class') or ''} {paragraph.attributes.get('id') or ''}")
+    return aligned or bool(named) or _all_bold(paragraph) or bool(re.match(r"^(?:Tin|Bài|Ảnh|Theo|Nguồn)\b", text))
 
 
 def _images(body: LexborNode) -> tuple[Image, ...]:
