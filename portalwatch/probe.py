@@ -34,7 +34,7 @@ class ProbeResult:
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        out = {"source": self.source, "profile": self.profile, "kind": self.kind, "failure": self.failure}
+        out = {"source": self.source, "profile": self.profile, "page_kind": self.kind, "failure": self.failure}
         if self.record is not None:
             out |= self.record.to_json()
         return out
