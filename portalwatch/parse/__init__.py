@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -43,7 +43,7 @@ _SEPARATORS = {">", "/", "»", "›", "|", "-", "→"}
 
 __all__ = [
     "CHROME_LINE_PATTERNS", "LOCAL_TZ", "PARSER_VERSION", "ListingPage", "TemplateMismatch", "canonical_url",
-    "body_links", "check_page", "drop_chrome_paragraphs", "error_page_reason", "parse_article", "parse_listing",
+    "attachment_links", "body_links", "check_page", "drop_chrome_paragraphs", "error_page_reason", "parse_article", "parse_listing",
     "record_warnings",
 ]  # fmt: skip
 
@@ -167,7 +167,7 @@ def _extract(html: str, url: str, profile: Profile) -> ArticleRecord:
     breadcrumb = _breadcrumb(tree, rules.breadcrumb, title)
     if breadcrumb:
         provenance["breadcrumb"] = f"css '{rules.breadcrumb}'"
-    outside_files = _attachment_links(tree.css(rules.attachments), url, rules.attachment_extensions) if rules.attachments else []
+    outside_files = attachment_links(tree.css(rules.attachments), url, rules.attachment_extensions) if rules.attachments else []
 
     body = root.css_first(rules.body)
     if body is None:
@@ -263,7 +263,7 @@ def _file_kind(href: str, extensions: list[str] | tuple[str, ...]) -> str | None
     return kind if kind in extensions else None
 
 
-def _attachment_links(nodes: list[LexborNode], url: str, extensions) -> list[Attachment]:
+def attachment_links(nodes: list[LexborNode], url: str, extensions) -> list[Attachment]:
     found = []
     for node in nodes:
         href = node.attributes.get("href")
@@ -286,7 +286,7 @@ def body_links(body: LexborNode, url: str, extensions) -> tuple[list[Link], list
     A paragraph that only lists files ("Tải về: 53-CV-TU.pdf") is an
     attachment list, not text: it leaves the body.
     """
-    files = _unique(_attachment_links(body.css("a[href]"), url, extensions))
+    files = _unique(attachment_links(body.css("a[href]"), url, extensions))
     for block in body.css("p, li, div"):
         anchors = [a for a in block.css("a[href]") if _file_kind(a.attributes.get("href") or "", extensions)]
         if anchors:
@@ -373,6 +373,4 @@ def record_warnings(record: ArticleRecord) -> list[str]:
 
 
 def _with_warning(record: ArticleRecord, *warnings: str) -> ArticleRecord:
-    from dataclasses import replace
-
     return replace(record, warnings=record.warnings + tuple(warnings))

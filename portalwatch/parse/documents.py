@@ -177,7 +177,7 @@ class DocumentRecord:
 
 def parse_document(html: str, url: str, profile: Profile) -> DocumentRecord:
     """The fields of a document page; raises ExtractionError when it is not one."""
-    from portalwatch.parse import _attachment_links, check_page
+    from portalwatch.parse import attachment_links, check_page
 
     rules = profile.documents
     if rules is None:
@@ -188,7 +188,7 @@ def parse_document(html: str, url: str, profile: Profile) -> DocumentRecord:
     if root is None:
         raise ExtractionError(url, f"no document on the page (selector '{rules.root}' matched nothing)")
     title = node_text(tree.css_first(rules.title)) if rules.title else ""
-    attachments = tuple(dict.fromkeys(_attachment_links(tree.css(rules.attachments), url, rules.attachment_extensions)))
+    attachments = tuple(dict.fromkeys(attachment_links(tree.css(rules.attachments), url, rules.attachment_extensions)))
     for selector in rules.drop:
         for node in root.css(selector):
             node.decompose()

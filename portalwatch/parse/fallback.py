@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
+from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -177,8 +179,6 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
         rules=rules,
     )
     notes = [f"fallback: {reason} (confidence x{factor})" for reason, factor in factors]
-    from dataclasses import replace
-
     return replace(record, warnings=(*notes, *record_warnings(record)))
 
 
@@ -291,8 +291,6 @@ def _looks_like_byline(paragraph: LexborNode) -> bool:
 
 def _images(body: LexborNode) -> tuple[Image, ...]:
     """Images of the body, each with the short centered or italic paragraph after it as caption."""
-    from urllib.parse import urlsplit
-
     images = []
     for table in body.css("table"):  # layout tables used as figures: the image, its caption below
         if len(table.css("img")) == 1 and len(node_text(table).split()) <= 40:
