@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test clean
+.PHONY: install demo test accuracy clean
 
 install: $(STAMP)
 
@@ -20,6 +20,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Field accuracy of the profiles and of the generic extractor on the simulator's gold set.
+accuracy: install
+	$(BIN)/python -m portalwatch.accuracy
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -19,6 +19,8 @@ from rich.table import Table
 
 # There is no telemetry to send from a crawler's machine, and often no network for it.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Prefect's 20 s default is too short for its temporary server on a busy small machine.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 app = typer.Typer(
     help="Keep a faithful, queryable history of what Vietnamese government portals publish.",
@@ -229,7 +231,7 @@ def reparse(
         _fail(str(exc))
     table = Table("source", "pages", "changed by the parser", "failed", title=f"reparse {summary['run_id']}")
     for portal in summary["portals"].values():
-        table.add_row(portal["source"], str(portal["pages"]), str(portal["created"] + portal["updated"]), str(portal["failed"]))
+        table.add_row(portal["source"], str(portal["pages"]), str(portal["created"] + portal["reparsed"]), str(portal["failed"]))
     console.print(table)
 
 
@@ -339,6 +341,50 @@ def print_rows(columns: list[str], rows: list[tuple], output: OutputFormat, max_
         console.print(table)
         if len(rows) > max_rows:
             console.print(f"({len(rows)} rows, {max_rows} shown)")
+
+
+class ProbeKind(StrEnum):
+    auto = "auto"
+    article = "article"
+    document = "document"
+
+
+@app.command()
+def probe(
+    target: Annotated[str, typer.Argument(help="URL of a page, or an HTML file.", metavar="URL_OR_FILE")],
+    profile: Annotated[str | None, typer.Option("--profile", "-p", help="CMS profile to parse with [default: the first that matches, else generic].")] = None,
+    kind: Annotated[ProbeKind, typer.Option(help="What the page is.")] = ProbeKind.auto,
+    profile_dir: Annotated[list[Path] | None, typer.Option(help="A folder of extra profiles (repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
+) -> None:
+    """Parse one page and show each field, the rule that produced it, and warnings.
+
+    Exits with 1 when the page is not an article or document the profile can record.
+    """
+    from portalwatch.errors import PortalwatchError
+    from rich.markup import escape
+
+    from portalwatch.probe import probe as run_probe, rows
+
+    try:
+        result = run_probe(target, profile, kind.value, [str(folder) for folder in profile_dir or []])
+    except PortalwatchError as exc:
+        _fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=1, default=str) + "\n")
+    else:
+        for note in result.notes:
+            console.print(f"[dim]{note}[/]", highlight=False)
+        if result.record is not None:
+            table = Table("field", "value", "rule", title=f"{target} — {result.kind}, profile {result.profile}")
+            for name, value, rule in rows(result):
+                table.add_row(escape(name), escape(value), escape(rule))
+            console.print(table)
+            for warning in result.record.warnings:
+                err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    if result.failure:
+        err.print(f"[bold red]not recorded:[/] {result.failure}", highlight=False)
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -96,6 +96,9 @@ class Section(_Strict):
 
     name: str = Field(min_length=1)
     listing_url: str = Field(description="URL of a listing page with a {page} or {offset} placeholder.")
+    kind: Literal["articles", "documents"] = Field(
+        "articles", description="What the listing lists: news articles, or official documents (văn bản)."
+    )
 
     @field_validator("listing_url")
     @classmethod
@@ -149,6 +152,10 @@ class Settings(_Strict):
         description="Identifying User-Agent; put a contact address in it.",
     )
     politeness: Politeness = Politeness()
+    profile_dirs: list[str] = Field(
+        default_factory=list,
+        description="Folders of extra CMS profiles (relative to the sources file); they win over bundled ones.",
+    )
 
 
 class SourcesConfig(_Strict):
@@ -221,11 +228,17 @@ def load_sources(path: str | Path) -> SourcesConfig:
         raise ConfigError(path, f"cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, f"not valid TOML: {exc}") from None
+    settings = raw.get("settings")
+    if isinstance(settings, dict) and isinstance(settings.get("profile_dirs"), list):
+        settings["profile_dirs"] = [str((path.parent / str(folder)).resolve()) for folder in settings["profile_dirs"]]
     try:
         config = SourcesConfig.model_validate(raw)
     except ValidationError as exc:
         raise _config_error(path, raw, exc) from None
-    profiles = available_profiles()
+    for folder in config.settings.profile_dirs:
+        if not Path(folder).is_dir():
+            raise ConfigError(path, f"profile folder {folder} does not exist", field="settings.profile_dirs")
+    profiles = available_profiles(config.settings.profile_dirs)
     for source in config.sources:
         if source.profile not in profiles:
             raise ConfigError(
@@ -234,6 +247,11 @@ def load_sources(path: str | Path) -> SourcesConfig:
                 source=source.id,
                 field="profile",
             )
+        if any(section.kind == "documents" for section in source.sections) and profiles[source.profile].documents is None:
+            raise ConfigError(
+                path, f"profile '{source.profile}' has no [documents] rules for a documents section",
+                source=source.id, field="sections",
+            )  # fmt: skip
     return config
 
 

@@ -50,7 +50,8 @@ async def discover_section(
         record(result)
         if not result.ok:
             return None
-        return parse_listing(result.text(), result.url, profile, source.page_size)
+        rules = profile.documents.listing if section.kind == "documents" and profile.documents else profile.listing
+        return parse_listing(result.text(), result.url, profile, source.page_size, rules)
 
     found: dict[str, None] = {}
     first = await listing(1)

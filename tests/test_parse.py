@@ -76,13 +76,11 @@ def test_article_fields_equal_the_simulated_article(world, portal_id):
         record = parse(portal, article, seed=index)
         assert record.title == article.title
         assert record.lead == article.lead
-        assert record.body_text.split("\n\n") == article.paragraphs
+        assert (record.body_text.split("\n\n") if record.body_text else []) == article.paragraphs
         assert [(image.src, image.caption) for image in record.images] == [
             (name, caption) for name, caption, _ in article.images
         ]
-        assert record.byline == article.byline
-        assert record.author == expected_author(article.byline)
-        assert record.author and record.author in article.byline and record.author != article.byline
+        assert record.byline == article.byline  # how it splits is checked in test_parse_families.py
         if family == "district":
             assert record.view_count is None
         else:
@@ -108,7 +106,7 @@ def test_no_page_chrome_in_body_or_lead(world, portal_id):
         for text in (record.body_text, record.lead):
             for chrome in CHROME:
                 assert chrome not in text, (article.id, chrome)
-            assert article.byline not in text
+            assert not article.byline or article.byline not in text
             for name, caption, _ in article.images:
                 assert caption not in text
                 assert name not in text
@@ -194,7 +192,7 @@ def test_edits_change_the_hash_and_nothing_else_does(world, portal_id):
         if article.version != before[article.id][0]:
             assert record.content_hash != before[article.id][1]
             assert record.title == article.title
-            assert record.body_text.split("\n\n") == article.paragraphs
+            assert (record.body_text.split("\n\n") if record.body_text else []) == article.paragraphs
         else:
             assert record.content_hash == before[article.id][1]
 

@@ -31,7 +31,8 @@ ORDER BY c.detected_at, c.version
 """
 
 VERSION_SQL = """
-SELECT version, valid_from, content_hash, title, published_at, author, byline, lead, body_text, images
+SELECT version, valid_from, content_hash, title, published_at, author, byline, lead, body_text, images,
+       updated_at, photographer, attribution, attachments, links, breadcrumb
 FROM article_versions
 WHERE article_id = ? AND version = ?
 """
@@ -64,6 +65,12 @@ class Version:
     lead: str | None
     body_text: str
     images: str | None
+    updated_at: datetime | None
+    photographer: str | None
+    attribution: str | None
+    attachments: str | None
+    links: str | None
+    breadcrumb: str | None
 
 
 def find_article(con: duckdb.DuckDBPyConnection, url: str, source: str | None = None) -> ArticleRef:

@@ -35,17 +35,23 @@ from portalwatch.storage.warehouse import Warehouse
 @task(name="plan-backfill", task_run_name="plan-{source.id}", cache_policy=NO_CACHE)
 async def plan_backfill_task(
     source: Source, config: SourcesConfig, first_page: int, last_page: int | None, chunk_pages: int
-) -> list[tuple[str, range]]:
-    """The chunks (section, listing pages) to walk, from each section's current page count."""
-    profile = get_profile(source.profile)
-    chunks: list[tuple[str, range]] = []
+) -> list[tuple[str, list[range], bool]]:
+    """Per section: its chunks of listing pages, and whether the last page is known.
+
+    A section whose pager tells no page count is walked chunk after chunk
+    until one lists nothing (or up to its listing-page cap).
+    """
+    profile = get_profile(source.profile, config.settings.profile_dirs)
+    plan = []
     async with PortalFetcher(source, config.politeness_for(source), config.settings.user_agent) as fetcher:
         for section in source.sections:
             total = await listing_page_count(fetcher, source, section, profile, lambda result: None)
-            last = min(filter(None, (last_page, total, source.max_listing_pages)), default=first_page)
-            for start in range(first_page, last + 1, chunk_pages):
-                chunks.append((section.name, range(start, min(start + chunk_pages, last + 1))))
-    return chunks
+            last = min(filter(None, (last_page, total)), default=None)
+            known_end = last is not None
+            last = min(last or source.max_listing_pages, source.max_listing_pages)
+            chunks = [range(start, min(start + chunk_pages, last + 1)) for start in range(first_page, last + 1, chunk_pages)]
+            plan.append((section.name, chunks, known_end))
+    return plan
 
 
 @flow(name="backfill", log_prints=True)
@@ -91,26 +97,40 @@ async def backfill(
     revisit = Revisit.LISTED if refresh else Revisit.NONE
 
     async def one_portal(source: Source) -> dict:
-        chunks = await plan_backfill_task(source, config, first_page, last_page, chunk_pages)
+        plan = await plan_backfill_task(source, config, first_page, last_page, chunk_pages)
         done = await asyncio.to_thread(store.loaded_chunks, backfill_key, source.id)
-        todo = [(section, pages) for section, pages in chunks if (section, pages.start) not in done]
-        progress.add_total(len(todo))
-        logger.info("%s: %d chunk(s) to walk, %d already loaded", source.id, len(todo), len(chunks) - len(todo))
-        totals = {"source": source.id, "chunks": len(todo), "resumed_after": len(chunks) - len(todo), "failures": []}
-        totals |= dict.fromkeys(COUNTS, 0)
-        for section, pages in todo:
-            crawl = await crawl_portal_task(
-                source, config, warehouse_file, raw_folder, revisit, None, {section: pages}, published
-            )
+        totals = {"source": source.id, "chunks": 0, "resumed_after": 0, "failures": []} | dict.fromkeys(COUNTS, 0)
+        for section, chunks, known_end in plan:
+            todo = [pages for pages in chunks if (section, pages.start) not in done]
+            totals["resumed_after"] += len(chunks) - len(todo)
+            if known_end:
+                progress.add_total(len(todo))
+            logger.info("%s %s: %s chunk(s) to walk, %d already loaded", source.id, section,
+                        len(todo) if known_end else "up to " + str(len(todo)), len(chunks) - len(todo))  # fmt: skip
+            for pages in todo:
+                if not known_end:
+                    progress.add_total(1)
+                listed = await backfill_chunk(source, section, pages, totals)
+                if not known_end and not listed:
+                    break
+        return totals
+
+    async def backfill_chunk(source: Source, section: str, pages: range, totals: dict) -> int:
+        """Crawl and load one chunk of listing pages; returns how many entries they listed."""
+        crawl = await crawl_portal_task(
+            source, config, warehouse_file, raw_folder, revisit, None, {section: pages}, published
+        )
+        if crawl.listed:
             summary = await load_portal_task(warehouse_file, run_id, crawl)
             await asyncio.to_thread(store.mark_chunk_loaded, backfill_key, source.id, section, pages, run_id)
+            totals["chunks"] += 1
             for column in COUNTS:
                 totals[column] += summary[column]
             totals["failures"].extend(summary["failures"])
             message = f"{source.id} {section} pages {pages.start}-{pages.stop - 1}: {summary['created']} new"
             logger.info("%s, %d updated, %d failed", message, summary["updated"], summary["failed"])
-            progress.report(1, message)
-        return totals
+        progress.report(1, f"{source.id} {section} pages {pages.start}-{pages.stop - 1}")
+        return crawl.listed
 
     outcomes = await asyncio.gather(*(one_portal(source) for source in selected), return_exceptions=True)
     portals = {}

@@ -22,7 +22,7 @@ from portalwatch.paths import raw_store_path, warehouse_path
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 
-COUNTS = ("listing_pages", "fetched", "created", "updated", "removed", "restored", "unchanged", "failed")
+COUNTS = ("listing_pages", "fetched", "created", "updated", "reparsed", "removed", "restored", "unchanged", "failed")
 SUMMARY_COLUMNS = ("source", *COUNTS)
 
 
@@ -42,7 +42,8 @@ async def crawl_portal_task(
       retry_delay_seconds=10)
 async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl, cause: str = "portal") -> dict:
     loaded = await asyncio.to_thread(
-        Warehouse(warehouse).load_portal, run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone, cause
+        Warehouse(warehouse).load_portal, run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone,
+        crawl.documents, cause,
     )
     return {
         "source": crawl.source.source_id,
@@ -50,6 +51,7 @@ async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl, cau
         "fetched": crawl.article_fetches,
         "created": loaded.created,
         "updated": loaded.updated,
+        "reparsed": loaded.reparsed,
         "removed": loaded.removed,
         "restored": loaded.restored,
         "unchanged": loaded.unchanged,

@@ -34,14 +34,16 @@ BATCH_PAGES = 1000
 
 @task(name="reparse-pages", task_run_name="reparse-{source.id}-{batch_number}", cache_policy=NO_CACHE)
 async def reparse_pages_task(
-    source: Source, raw_dir: Path, pages: list[tuple[str, str, datetime]], batch_number: int
+    source: Source, profile_dirs: list[str], raw_dir: Path, pages: list[tuple[str, str, datetime]], batch_number: int
 ) -> PortalCrawl:
-    return await asyncio.to_thread(reparse_pages, source, raw_dir, pages)
+    return await asyncio.to_thread(reparse_pages, source, profile_dirs, raw_dir, pages)
 
 
-def reparse_pages(source: Source, raw_dir: Path, pages: list[tuple[str, str, datetime]]) -> PortalCrawl:
+def reparse_pages(
+    source: Source, profile_dirs: list[str], raw_dir: Path, pages: list[tuple[str, str, datetime]]
+) -> PortalCrawl:
     """Parse a batch of stored pages of one portal into observations (no fetching)."""
-    profile = get_profile(source.profile)
+    profile = get_profile(source.profile, profile_dirs)
     store = RawStore(raw_dir)
     crawl = PortalCrawl(source_row(source))
     now = datetime.now(UTC)
@@ -80,18 +82,18 @@ async def reparse(
         pages = await asyncio.to_thread(store.latest_article_pages, source.id)
         batches = [pages[i : i + BATCH_PAGES] for i in range(0, len(pages), BATCH_PAGES)]
         progress.add_total(len(batches))
-        totals = {"source": source.id, "pages": len(pages), "created": 0, "updated": 0, "unchanged": 0, "failed": 0,
+        totals = {"source": source.id, "pages": len(pages), "created": 0, "reparsed": 0, "unchanged": 0, "failed": 0,
                   "failures": []}  # fmt: skip
         for number, batch in enumerate(batches, 1):
-            crawl = await reparse_pages_task(source, raw_folder, batch, number)
+            crawl = await reparse_pages_task(source, config.settings.profile_dirs, raw_folder, batch, number)
             summary = await load_portal_task(warehouse_file, run_id, crawl, cause="parser")
-            for column in ("created", "updated", "unchanged", "failed"):
+            for column in ("created", "reparsed", "unchanged", "failed"):
                 totals[column] += summary[column]
             totals["failures"].extend(summary["failures"])
             progress.report(1, f"{source.id}: {number * BATCH_PAGES if number < len(batches) else len(pages)} pages")
         logger.info(
             "%s: %d pages re-parsed, %d changed by the parser, %d failed",
-            source.id, len(pages), totals["updated"] + totals["created"], totals["failed"],
+            source.id, len(pages), totals["reparsed"] + totals["created"], totals["failed"],
         )  # fmt: skip
         portals[source.id] = totals
     await asyncio.to_thread(store.finish_run, run_id, "completed", portals)

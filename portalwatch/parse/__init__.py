@@ -1,7 +1,11 @@
-"""Parse stage: listing pages to article links, article pages to records.
+"""Parse stage: listing pages to page links, article pages to records.
 
-Both are driven by a CMS profile (``config/profiles/*.toml``). A page that is
-not an article (error page, maintenance page, truncated body) raises
+Both are driven by a CMS profile (``config/profiles/*.toml``). When a
+profile's rules find no article on a page (or the profile asks for it), the
+generic extractor of :mod:`portalwatch.parse.fallback` reads the page by the
+conventions of Vietnamese government portals and marks the record as a
+fallback with a confidence. A page that is not an article (error page,
+maintenance page, truncated or empty body, missing fields) raises
 :class:`~portalwatch.errors.ExtractionError` and never becomes a version.
 """
 
@@ -9,23 +13,43 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from urllib.parse import urljoin, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from portalwatch.errors import ExtractionError
-from portalwatch.parse.profile import Profile
-from portalwatch.parse.text import block_text, clean_line, node_text
-from portalwatch.record import ArticleRecord, Image
+from portalwatch.parse.fields import LOCAL_TZ, find_datetime, split_byline
+from portalwatch.parse.profile import ListingRules, Profile
+from portalwatch.parse.text import block_text, clean_html, clean_line, node_text
+from portalwatch.record import Attachment, ArticleRecord, Image, Link, site_relative
 
 # Bumped when the extraction engine (not a profile) changes its output.
-PARSER_VERSION = "1"
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# 2: updated_at, photographer, attribution, attachments, links and breadcrumb
+#    joined the hashed record; the author is split out of the byline.
+PARSER_VERSION = "2"
 
-__all__ = ["LOCAL_TZ", "PARSER_VERSION", "ListingPage", "canonical_url", "parse_article", "parse_listing"]
+# Lines that belong to page chrome, never to an article: a body paragraph like
+# these is a warning (and the generic extractor drops it).
+CHROME_LINE_PATTERNS = (
+    r"^(?:Tổng )?(?:lượt )?truy cập\s*:?", r"^Đang (?:truy cập|online)\s*:?", r"^Thống kê truy cập",
+    r"^Văn bản mới$", r"^Template Settings$", r"^Các tin khác\s*:?$", r"^Tin liên quan\s*:?$",
+    r"^Bài viết liên quan\s*:?$", r"^\d+-\d+ of \d+", r"^Trang\s*:?\s*$", r"^(?:Google Font|Body Font-(?:size|family))$",
+    r"^Liên kết (?:web|website)$", r"^Bản đồ hành chính$",
+)  # fmt: skip
+_CHROME_LINE = re.compile("|".join(CHROME_LINE_PATTERNS), re.IGNORECASE)
+_SEPARATORS = {">", "/", "»", "›", "|", "-", "→"}
+
+__all__ = [
+    "CHROME_LINE_PATTERNS", "LOCAL_TZ", "PARSER_VERSION", "ListingPage", "TemplateMismatch", "canonical_url",
+    "attachment_links", "body_links", "check_page", "drop_chrome_paragraphs", "error_page_reason", "parse_article", "parse_listing",
+    "record_warnings",
+]  # fmt: skip
+
+
+class TemplateMismatch(ExtractionError):
+    """The profile's rules find no article on the page: the portal may have changed its template."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,32 +59,56 @@ class ListingPage:
 
 
 def canonical_url(url: str) -> str:
-    """The URL an article is known by: no fragment, lowercase scheme and host."""
+    """The URL a page is known by: no fragment, lowercase scheme and host."""
     parts = urlsplit(url.strip())
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
 
 
-def parse_listing(html: str, url: str, profile: Profile, page_size: int) -> ListingPage:
-    """Article links (absolute, canonical, in page order, no repeats) and the page count."""
+def parse_listing(
+    html: str, url: str, profile: Profile, page_size: int, rules: ListingRules | None = None
+) -> ListingPage:
+    """Links to the listed pages (absolute, canonical, in page order, no repeats) and the page count.
+
+    `rules` defaults to the profile's article listing.
+    """
+    rules = rules or profile.listing
     tree = LexborHTMLParser(html)
     seen: dict[str, None] = {}
-    for link in tree.css(profile.listing.article_links):
+    for link in tree.css(rules.article_links):
         href = link.attributes.get("href")
         if href and not href.startswith(("javascript:", "mailto:", "#")):
             seen.setdefault(canonical_url(urljoin(url, href)), None)
-    return ListingPage(tuple(seen), _total_pages(tree, profile, page_size))
+    return ListingPage(tuple(seen), _total_pages(tree, rules, page_size))
 
 
-def _total_pages(tree: LexborHTMLParser, profile: Profile, page_size: int) -> int | None:
-    pager = tree.css_first(profile.listing.pager)
+def _total_pages(tree: LexborHTMLParser, rules: ListingRules, page_size: int) -> int | None:
+    pager = tree.css_first(rules.pager)
     if pager is None:
         return None
     text = node_text(pager)
-    rules = profile.listing
     if rules.pages_pattern and (match := re.search(rules.pages_pattern, text)):
         return int(match.group("pages"))
     if rules.total_pattern and (match := re.search(rules.total_pattern, text)):
         return math.ceil(int(match.group("total").replace(".", "")) / page_size)
+    return None
+
+
+def check_page(html: str, url: str, require_html_end: bool = True) -> None:
+    """Refuse a page that cannot be a whole article page: empty, or cut off before its end."""
+    if not html.strip():
+        raise ExtractionError(url, "empty page")
+    if require_html_end and "</html>" not in html[-2048:].lower():
+        raise ExtractionError(url, "page truncated: it ends before its closing </html>")
+
+
+def error_page_reason(tree: LexborHTMLParser, patterns: list[str] | tuple[str, ...]) -> str | None:
+    """Why a page is an error or maintenance page (by its title and first heading), or None."""
+    title = node_text(tree.css_first("title"))
+    heading = node_text(tree.css_first("h1"))
+    for text in (title, heading):
+        for pattern in patterns:
+            if text and re.search(pattern, text):
+                return f"error or maintenance page ({text[:80]!r})"
     return None
 
 
@@ -69,77 +117,198 @@ def parse_article(html: str, url: str, profile: Profile) -> ArticleRecord:
 
     Raises ExtractionError naming the URL and what was missing.
     """
+    from portalwatch.parse.fallback import extract_fallback
+
     rules = profile.article
-    if rules.require_end_tag and "</html>" not in html[-4096:].lower():
-        raise ExtractionError(url, "the page ends before </html>: truncated in transfer")
+    check_page(html, url, rules.require_html_end if rules else True)
+    if rules is None or profile.fallback == "always":
+        return extract_fallback(html, url)
+    try:
+        return _extract(html, url, profile)
+    except TemplateMismatch as mismatch:
+        if profile.fallback != "on_failure":
+            raise
+        try:
+            record = extract_fallback(html, url)
+        except ExtractionError as failure:
+            raise ExtractionError(url, f"{mismatch.reason}; generic extractor: {failure.reason}") from None
+        return _with_warning(record, f"profile '{profile.name}' found no article ({mismatch.reason}): fallback used")
+
+
+def _extract(html: str, url: str, profile: Profile) -> ArticleRecord:
+    rules = profile.article
+    assert rules is not None
     tree = LexborHTMLParser(html)
+    provenance: dict[str, str] = {}
     root = tree.css_first(rules.root)
     if root is None:
-        raise ExtractionError(url, f"no article on the page (selector '{rules.root}' matched nothing)")
+        reason = error_page_reason(tree, rules.error_patterns)
+        if reason:
+            raise ExtractionError(url, reason)
+        raise TemplateMismatch(url, f"no article on the page (selector '{rules.root}' matched nothing)")
     title = node_text(root.css_first(rules.title))
     if not title:
         raise ExtractionError(url, f"no title (selector '{rules.title}' matched nothing or was empty)")
+    provenance["title"] = f"css '{rules.title}'"
+
     posted_line = node_text(root.css_first(rules.posted))
-    published_at = _published_at(posted_line, url, profile)
-    view_count = _view_count(root, posted_line, profile)
+    found = find_datetime(posted_line, rules.published_pattern, rules.date_formats)
+    if found is None:
+        raise ExtractionError(
+            url, f"no posting time in {posted_line[:80]!r} (selector '{rules.posted}', formats {rules.date_formats})"
+        )
+    published_at, provenance["published_at"] = found[0], f"css '{rules.posted}', {found[1]}"
+    updated_at = None
+    if rules.updated_pattern:
+        updated_line = node_text(root.css_first(rules.updated)) if rules.updated else posted_line
+        if updated := find_datetime(updated_line, rules.updated_pattern, rules.date_formats):
+            updated_at, provenance["updated_at"] = updated[0], f"css '{rules.updated or rules.posted}', {updated[1]}"
+    view_count = _view_count(root, posted_line, profile, provenance)
+    breadcrumb = _breadcrumb(tree, rules.breadcrumb, title)
+    if breadcrumb:
+        provenance["breadcrumb"] = f"css '{rules.breadcrumb}'"
+    outside_files = attachment_links(tree.css(rules.attachments), url, rules.attachment_extensions) if rules.attachments else []
 
     body = root.css_first(rules.body)
     if body is None:
         raise ExtractionError(url, f"no body (selector '{rules.body}' matched nothing)")
+    provenance["body_text"] = f"css '{rules.body}'"
     lead = ""
     if rules.lead and (lead_node := root.css_first(rules.lead)) is not None:
         lead = node_text(lead_node)
         lead_node.decompose()
+        provenance["lead"] = f"css '{rules.lead}'"
     byline = ""
     if rules.byline and (bylines := root.css(rules.byline)):
         byline = node_text(bylines[-1])
         bylines[-1].decompose()
+        provenance["byline"] = f"css '{rules.byline}' (last match)"
+    credits = split_byline(byline, rules.byline_patterns)
+    for name in ("author", "photographer", "attribution"):
+        if getattr(credits, name):
+            provenance[name] = credits.rule
     for selector in rules.drop:
         for node in body.css(selector):
             node.decompose()
+    drop_chrome_paragraphs(body, rules.chrome_text)
+    links, attachments = body_links(body, url, rules.attachment_extensions)
+    attachments = _unique(attachments + outside_files)
+    body_html = clean_html(body)
     images = _images(body, url, profile)
     body_text = block_text(body)
-    if len(body_text) < rules.min_body_chars:
+    if len(body_text) < rules.min_body_chars and not images:
         raise ExtractionError(
             url, f"body too short ({len(body_text)} characters, at least {rules.min_body_chars} expected): "
-            "truncated or not an article"
+            "empty, truncated or not an article"
         )  # fmt: skip
-    return ArticleRecord(
+    record = ArticleRecord(
         title=title,
         published_at=published_at,
+        updated_at=updated_at,
         body_text=body_text,
+        body_html=body_html,
         lead=lead,
         byline=byline,
-        author=_author(byline, profile),
+        author=credits.author,
+        photographer=credits.photographer,
+        attribution=credits.attribution,
         images=images,
+        attachments=tuple(attachments),
+        links=tuple(links),
+        breadcrumb=breadcrumb,
         view_count=view_count,
         parser_version=profile.parser_version,
+        rules=provenance,
     )
+    return _with_warning(record, *record_warnings(record))
 
 
-def _published_at(posted_line: str, url: str, profile: Profile) -> datetime:
-    rules = profile.article
-    match = re.search(rules.published_pattern, posted_line)
-    if not match:
-        raise ExtractionError(url, f"no posting time in {posted_line[:80]!r} (selector '{rules.posted}')")
-    value = clean_line(match.group("value"))
-    for date_format in rules.date_formats:
-        try:
-            return datetime.strptime(value, date_format).replace(tzinfo=LOCAL_TZ)
-        except ValueError:
-            continue
-    raise ExtractionError(url, f"posting time {value!r} matches none of the formats {rules.date_formats}")
-
-
-def _view_count(root: LexborNode, posted_line: str, profile: Profile) -> int | None:
+def _view_count(root: LexborNode, posted_line: str, profile: Profile, provenance: dict[str, str]) -> int | None:
     rules = profile.article
     text = posted_line
     if rules.view_count:
         text = node_text(root.css_first(rules.view_count))
     if rules.view_count_pattern and (match := re.search(rules.view_count_pattern, text)):
         digits = re.sub(r"\D", "", match.group("value"))
-        return int(digits) if digits else None
+        if digits:
+            provenance["view_count"] = f"css '{rules.view_count or rules.posted}', pattern {rules.view_count_pattern!r}"
+            return int(digits)
     return None
+
+
+def _breadcrumb(tree: LexborHTMLParser, selector: str | None, title: str) -> tuple[str, ...]:
+    if not selector:
+        return ()
+    items = [node_text(node) for node in tree.css(selector)]
+    items = [item for item in items if item and item not in _SEPARATORS]
+    if items and items[-1] == title:  # some portals end the trail with the article itself
+        items.pop()
+    return tuple(items)
+
+
+def drop_chrome_paragraphs(body: LexborNode, patterns: list[str] | tuple[str, ...]) -> None:
+    """Remove blocks of the body whose whole text is a chrome line."""
+    if not patterns:
+        return
+    chrome = re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+    for node in body.css("p, div, li, td, h3, h4, span"):
+        text = node_text(node)
+        if text and chrome.search(text):
+            node.decompose()
+
+
+def _file_kind(href: str, extensions: list[str] | tuple[str, ...]) -> str | None:
+    path = urlsplit(href).path.lower()
+    kind = path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else ""
+    return kind if kind in extensions else None
+
+
+def attachment_links(nodes: list[LexborNode], url: str, extensions) -> list[Attachment]:
+    found = []
+    for node in nodes:
+        href = node.attributes.get("href")
+        if href and (kind := _file_kind(href, extensions)):
+            absolute = urljoin(url, href)
+            name = node_text(node) or urlsplit(absolute).path.rsplit("/", 1)[-1]
+            found.append(Attachment(site_relative(absolute, url), name, kind))
+    return found
+
+
+_ATTACHMENT_LABEL = re.compile(
+    r"^(?:(?:Tải về|Tải file|File đính kèm|Tệp đính kèm|Văn bản đính kèm|Đính kèm|Download|Xem chi tiết)\s*:?\s*)?$",
+    re.IGNORECASE,
+)
+
+
+def body_links(body: LexborNode, url: str, extensions) -> tuple[list[Link], list[Attachment]]:
+    """Outgoing links and linked files of the body, in order, without repeats.
+
+    A paragraph that only lists files ("Tải về: 53-CV-TU.pdf") is an
+    attachment list, not text: it leaves the body.
+    """
+    files = _unique(attachment_links(body.css("a[href]"), url, extensions))
+    for block in body.css("p, li, div"):
+        anchors = [a for a in block.css("a[href]") if _file_kind(a.attributes.get("href") or "", extensions)]
+        if anchors:
+            rest = node_text(block)
+            for anchor in anchors:
+                rest = rest.replace(node_text(anchor), "", 1)
+            if _ATTACHMENT_LABEL.match(clean_line(rest)):
+                block.decompose()
+    links: list[Link] = []
+    for node in body.css("a[href]"):
+        href = (node.attributes.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "#", "tel:")) or _file_kind(href, extensions):
+            continue
+        text = node_text(node)
+        if not text and node.css_first("img") is not None:
+            continue  # an image that links to its own full-size file
+        links.append(Link(site_relative(urljoin(url, href), url), text))
+    return _unique(links), files
+
+
+def _unique(items: list) -> list:
+    return list(dict.fromkeys(items))
 
 
 def _images(body: LexborNode, url: str, profile: Profile) -> tuple[Image, ...]:
@@ -176,8 +345,32 @@ def _image_src(img: LexborNode, url: str) -> str:
     return urlsplit(urljoin(url, src)).path.rsplit("/", 1)[-1] if src else ""
 
 
-def _author(byline: str, profile: Profile) -> str:
-    for pattern in profile.article.author_patterns:
-        if match := re.match(pattern, byline):
-            return clean_line(match.group("name"))
-    return byline
+def record_warnings(record: ArticleRecord) -> list[str]:
+    """Fields that are missing or look wrong: what a profile author should look at."""
+    warnings = []
+    if not record.lead:
+        warnings.append("lead: none found")
+    if not record.byline:
+        warnings.append("byline: none found")
+    elif not (record.author or record.photographer or record.attribution):
+        warnings.append(f"byline: no pattern split {record.byline!r}")
+    if record.view_count is None:
+        warnings.append("view_count: no counter found")
+    if not record.breadcrumb:
+        warnings.append("breadcrumb: none found")
+    if len(record.title) > 300:
+        warnings.append(f"title: suspiciously long ({len(record.title)} characters)")
+    now = datetime.now(LOCAL_TZ)
+    if record.published_at > now + timedelta(days=1) or record.published_at.year < 1995:
+        warnings.append(f"published_at: implausible ({record.published_at.isoformat()})")
+    if len(record.body_text) < 500 and not record.images:
+        warnings.append(f"body_text: short ({len(record.body_text)} characters)")
+    for line in record.body_text.split("\n"):
+        if _CHROME_LINE.search(line.strip()):
+            warnings.append(f"body_text: a chrome line reached the body: {line.strip()[:60]!r}")
+            break
+    return warnings
+
+
+def _with_warning(record: ArticleRecord, *warnings: str) -> ArticleRecord:
+    return replace(record, warnings=record.warnings + tuple(warnings))

@@ -1,6 +1,7 @@
 """CMS profiles: the selectors and patterns that parse one family of portals.
 
-A profile is a TOML file under ``config/profiles/``; a portal's quirks live
+A profile is a TOML file under ``config/profiles/`` (or under a folder a
+sources file names in ``settings.profile_dirs``); a portal's quirks live
 there, not in Python. ``version`` is bumped whenever a rule changes, and is
 stored beside every version row so that a parser change is never mistaken for
 an edit on the portal.
@@ -8,48 +9,80 @@ an edit on the portal.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from portalwatch.errors import ConfigError
 
-# Bylines as Vietnamese newsrooms write them; a profile may replace the list.
-DEFAULT_AUTHOR_PATTERNS = (
-    r"^(?:Tin|Bài|Ảnh|Tin,\s*ảnh|Tin và ảnh|Bài,\s*ảnh|Bài và ảnh)\s*:\s*(?P<name>.+)$",
-    r"^Theo\s+(?P<name>.+)$",
-    r"^(?P<name>[^,\-–]+?)\s*[,\-–]\s*.+$",
+# Bylines as Vietnamese newsrooms write them, tried in order; a profile may
+# replace the list. Groups: author, photographer, attribution (the credited
+# organization or source), credit (author and photographer both).
+DEFAULT_BYLINE_PATTERNS = (
+    r"^(?:Tin|Bài)\s*(?:,|và|\+)\s*ảnh\s*:\s*(?P<credit>.+)$",
+    r"^(?:Tin|Bài)\s*:\s*(?P<author>[^;,]+?)\s*[;,\-–]?\s*Ảnh\s*:\s*(?P<photographer>.+)$",
+    r"^(?:Tin|Bài)\s*:\s*(?P<author>.+)$",
+    r"^Ảnh\s*:\s*(?P<photographer>.+)$",
+    r"^(?:Theo|Nguồn)\s*:?\s*(?P<attribution>(?:Báo|Đài|Cổng|Trang|Tạp chí|Ban|Sở|Bộ|UBND|Ủy ban|Trung tâm|TTXVN|VTV|VOV|Văn phòng|Thông tấn)\b.*)$",
+    r"^(?:Theo|Nguồn)\s*:?\s*(?P<author>.+)$",
+    r"^(?P<author>[^,\-–(]+?)\s*(?:[,\-–]\s*|\()(?P<attribution>.+?)\)?$",
+    r"^(?P<author>\w+(?:\s+\w+){0,5})$",
 )
+
+# Pages that answer 200 but carry no article: server errors, "not found"
+# pages, maintenance notices. Matched against the page title and headings.
+DEFAULT_ERROR_PATTERNS = (
+    r"(?i)server error", r"(?i)runtime error", r"(?i)resource cannot be found", r"(?i)\b404\b",
+    r"(?i)không tìm thấy", r"(?i)trang không tồn tại", r"(?i)bài viết không tồn tại",
+    r"(?i)service (?:temporarily )?unavailable", r"(?i)maintenance", r"(?i)bảo trì", r"(?i)đang nâng cấp",
+)  # fmt: skip
+
+DEFAULT_ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "zip", "rar")
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _compiles(value: str | None) -> str | None:
+    if value is not None:
+        re.compile(value)
+    return value
+
+
+def _value_group(value: str | None) -> str | None:
+    if value is not None and "value" not in re.compile(value).groupindex:
+        raise ValueError(f"pattern {value!r} needs a named group 'value'")
+    return value
+
+
 class ListingRules(_Strict):
-    article_links: str = Field(description="CSS selector of the links to article pages.")
+    article_links: str = Field(description="CSS selector of the links to the pages listed.")
     pager: str = Field(description="CSS selector of the element carrying the pager text.")
     total_pattern: str | None = Field(None, description="Regex with a 'total' group: number of entries.")
     pages_pattern: str | None = Field(None, description="Regex with a 'pages' group: number of pages.")
 
     @field_validator("total_pattern", "pages_pattern")
     @classmethod
-    def _compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            re.compile(value)
-        return value
+    def _patterns_compile(cls, value: str | None) -> str | None:
+        return _compiles(value)
 
 
 class ArticleRules(_Strict):
     root: str = Field(description="CSS selector of the part of the page holding the article.")
     title: str
     posted: str = Field(description="CSS selector of the element with the posting line.")
-    published_pattern: str = Field(description="Regex with a 'value' group: the posting time text.")
+    published_pattern: list[str] = Field(
+        min_length=1, description="Regexes with a 'value' group: the posting time text (first match wins)."
+    )
     date_formats: list[str] = Field(min_length=1, description="strptime formats of that text (local time).")
+    updated: str | None = Field(None, description="CSS selector of the update line (default: the posting line).")
+    updated_pattern: list[str] = Field(default_factory=list, description="Regexes with a 'value' group: update time.")
     view_count_pattern: str | None = Field(None, description="Regex with a 'value' group on the posting line.")
     view_count: str | None = Field(None, description="CSS selector of a separate view-counter element.")
     lead: str | None = None
@@ -57,25 +90,72 @@ class ArticleRules(_Strict):
     byline: str | None = Field(None, description="CSS selector; the last match is the byline.")
     figure: str | None = Field(None, description="Image containers whose own text is the caption.")
     caption: str | None = Field(None, description="Caption elements that follow their image.")
+    breadcrumb: str | None = Field(None, description="CSS selector of the breadcrumb entries, in order.")
+    attachments: str | None = Field(None, description="CSS selector of file links outside the body.")
+    attachment_extensions: list[str] = Field(default_factory=lambda: list(DEFAULT_ATTACHMENT_EXTENSIONS))
     drop: list[str] = Field(default_factory=list, description="Chrome inside the body to remove.")
-    author_patterns: list[str] = Field(default_factory=lambda: list(DEFAULT_AUTHOR_PATTERNS))
-    min_body_chars: int = Field(200, ge=0, description="A shorter body is a failed extraction.")
-    require_end_tag: bool = Field(True, description="A page without </html> at its end was cut short.")
+    chrome_text: list[str] = Field(
+        default_factory=list, description="Regexes: body paragraphs that match are chrome and are dropped."
+    )
+    byline_patterns: list[str] = Field(default_factory=lambda: list(DEFAULT_BYLINE_PATTERNS))
+    error_patterns: list[str] = Field(default_factory=lambda: list(DEFAULT_ERROR_PATTERNS))
+    min_body_chars: int = Field(200, ge=0, description="A shorter body without images is a failed extraction.")
+    require_html_end: bool = Field(True, description="A page without its closing </html> is truncated.")
 
-    @field_validator("published_pattern", "view_count_pattern")
+    @field_validator("published_pattern", "updated_pattern", mode="before")
+    @classmethod
+    def _as_list(cls, value: str | list[str]) -> list[str]:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("published_pattern", "updated_pattern")
+    @classmethod
+    def _have_value_group(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            _value_group(pattern)
+        return value
+
+    @field_validator("view_count_pattern")
     @classmethod
     def _has_value_group(cls, value: str | None) -> str | None:
-        if value is not None and "value" not in re.compile(value).groupindex:
-            raise ValueError("needs a named group 'value'")
+        return _value_group(value)
+
+    @field_validator("chrome_text", "byline_patterns", "error_patterns")
+    @classmethod
+    def _all_compile(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            re.compile(pattern)
         return value
+
+
+class DocumentRules(_Strict):
+    """Official documents: their listing and the part of a detail page holding the text."""
+
+    listing: ListingRules
+    root: str = Field(description="CSS selector of the document text on its page.")
+    title: str | None = Field(None, description="CSS selector of the page's own title of the document.")
+    attachments: str = Field("a[href]", description="CSS selector of links to the document's files.")
+    drop: list[str] = Field(default_factory=list)
+    attachment_extensions: list[str] = Field(default_factory=lambda: list(DEFAULT_ATTACHMENT_EXTENSIONS))
+    min_text_chars: int = Field(80, ge=0)
 
 
 class Profile(_Strict):
     name: str = Field(pattern=r"^[a-z0-9_]+$")
     version: int = Field(ge=1)
     description: str = ""
+    fallback: Literal["never", "on_failure", "always"] = Field(
+        "on_failure",
+        description="When the generic extractor runs: never, when these rules find no article, or always.",
+    )
     listing: ListingRules
-    article: ArticleRules
+    article: ArticleRules | None = None
+    documents: DocumentRules | None = None
+
+    @model_validator(mode="after")
+    def _rules_or_fallback(self) -> "Profile":
+        if self.article is None and self.fallback != "always":
+            raise ValueError('a profile without [article] rules needs fallback = "always"')
+        return self
 
     @property
     def parser_version(self) -> str:
@@ -86,10 +166,10 @@ class Profile(_Strict):
 
 
 def profiles_dir() -> Path:
-    """$PORTALWATCH_PROFILES_DIR when set (your own or adapted profiles), else the bundled ones."""
+    """The bundled profiles."""
     from portalwatch.config import config_dir
 
-    return Path(os.environ.get("PORTALWATCH_PROFILES_DIR") or config_dir() / "profiles")
+    return config_dir() / "profiles"
 
 
 def load_profile_file(path: Path) -> Profile:
@@ -108,19 +188,25 @@ def load_profile_file(path: Path) -> Profile:
     return profile
 
 
-def available_profiles() -> dict[str, Profile]:
-    """Every profile in the profiles folder, by name."""
-    return _profiles_in(profiles_dir())
+@lru_cache(maxsize=16)
+def _profiles_in(folders: tuple[Path, ...]) -> dict[str, Profile]:
+    found: dict[str, Profile] = {}
+    for folder in folders:
+        for path in sorted(folder.glob("*.toml")):
+            found[path.stem] = load_profile_file(path)
+    return found
 
 
-@lru_cache(maxsize=8)
-def _profiles_in(folder: Path) -> dict[str, Profile]:
-    """Loaded and validated once per folder and process."""
-    return {path.stem: load_profile_file(path) for path in sorted(folder.glob("*.toml"))}
+def available_profiles(extra_dirs: Iterable[str | Path] = ()) -> dict[str, Profile]:
+    """Every bundled profile, plus those in `extra_dirs` (which win on a name clash), by name.
+
+    Loaded and validated once per process and set of folders.
+    """
+    return _profiles_in((profiles_dir(), *(Path(folder) for folder in extra_dirs)))
 
 
-def get_profile(name: str) -> Profile:
-    profiles = available_profiles()
+def get_profile(name: str, extra_dirs: Iterable[str | Path] = ()) -> Profile:
+    profiles = available_profiles(extra_dirs)
     try:
         return profiles[name]
     except KeyError:

@@ -53,3 +53,54 @@ def paragraphs_text(text: str) -> str:
     if current:
         paragraphs.append("\n".join(current))
     return "\n\n".join(paragraphs)
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+
+
+def decode_html(body: bytes, declared: str | None = None) -> str:
+    """The text of a page whatever charset it claims.
+
+    Bytes that are valid UTF-8 (and not plain ASCII) are UTF-8: portals that
+    declare ISO-8859-1 or windows-1258 while sending UTF-8 would otherwise
+    turn every Vietnamese letter into mojibake, and text in a legacy charset
+    practically never forms valid multi-byte UTF-8 sequences. Other bytes are
+    decoded by the declared charset, else the meta tag, else windows-1258.
+    """
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    encoding = declared
+    if not encoding and (match := _META_CHARSET.search(body[:4096])):
+        encoding = match.group(1).decode("ascii")
+    try:
+        return body.decode(encoding or "cp1258", errors="replace")
+    except LookupError:
+        return body.decode("cp1258", errors="replace")
+
+
+# What the cleaned body HTML keeps: structure, links, images and emphasis.
+_KEPT_ATTRIBUTES = {"a": ("href", "title"), "img": ("src", "alt"), "td": ("colspan", "rowspan"), "th": ("colspan", "rowspan")}
+_UNWRAPPED_TAGS = ["span", "font", "center", "section", "article"]
+
+
+def clean_html(node: LexborNode) -> str:
+    """The markup of a body without editor noise: no inline styles, classes or ids, no wrapper spans.
+
+    Works on a copy; ``node`` is unchanged.
+    """
+    from selectolax.lexbor import LexborHTMLParser
+
+    copy = LexborHTMLParser(f"<div id='pw-body'>{node.inner_html or ''}</div>").css_first("#pw-body")
+    copy.unwrap_tags(_UNWRAPPED_TAGS)
+    for element in copy.traverse(include_text=False):
+        if element is copy:
+            continue
+        keep = _KEPT_ATTRIBUTES.get(element.tag, ())
+        for name in list(element.attributes):
+            if name not in keep:
+                del element.attrs[name]
+    html = copy.inner_html or ""
+    html = unicodedata.normalize("NFC", html).replace("\u00a0", " ").replace("&nbsp;", " ")
+    return re.sub(r"[ \t\r\f\v]*\n\s*", "\n", re.sub(r"[ \t]{2,}", " ", html)).strip()

@@ -17,7 +17,8 @@ import random
 import unicodedata
 from html import escape
 
-from portalwatch.sim.world import Article, Portal
+from portalwatch.sim.documents import WEEKDAYS, Document
+from portalwatch.sim.world import Article, Portal, World, ascii_slug
 
 PAGE_SIZE = 10
 
@@ -27,6 +28,30 @@ LISTING_PATHS = {
     "district": "/tin-tuc?page={page}",
     "commune": "/index.php/tin-tuc?start={offset}",
 }
+
+
+DOCUMENT_LISTING_PATHS = {
+    "province": "/van-ban.aspx?Page={page}",
+    "district": "/van-ban?page={page}",
+    "commune": "/index.php/van-ban?start={offset}",
+}
+_FILE_FOLDERS = {"province": "/Uploads/VanBan/", "district": "/Uploads/files/van-ban/", "commune": "/images/van-ban/"}
+
+
+def document_path(family: str, document: Document) -> str:
+    if family == "province":
+        return f"/van-ban/chi-tiet.aspx?DocID={document.id}"
+    if family == "district":
+        return f"/van-ban/{document.slug}-{document.id}.html"
+    return f"/index.php/van-ban/{document.id}-{document.slug}"
+
+
+def document_file_path(family: str, document: Document) -> str:
+    return _FILE_FOLDERS[family] + document.file_name
+
+
+def document_listing_path(family: str, page: int) -> str:
+    return DOCUMENT_LISTING_PATHS[family].format(page=page, offset=(page - 1) * PAGE_SIZE)
 
 
 def article_path(article: Article) -> str:
@@ -84,24 +109,55 @@ def _viewstate(rng: random.Random) -> str:
     return base64.b64encode(rng.randbytes(48)).decode()
 
 
-def _body_html(article: Article, family: str) -> str:
-    """Paragraphs in the inline-styled markup of a WYSIWYG editor, images where they fall."""
+def _body_html(article: Article, family: str, world: World | None = None) -> str:
+    """Paragraphs in the inline-styled markup of a WYSIWYG editor, images where they fall.
+
+    A document the article cites is linked from its mention; the files it
+    attaches are listed after the text.
+    """
     parts: list[str] = []
     images = list(article.images)
+    mentions = {index: (mention, number) for index, mention, number in article.citations}
     for index, paragraph in enumerate(article.paragraphs):
+        text = _e(paragraph)
+        if index in mentions and world is not None:
+            mention, number = mentions[index]
+            document, owner = world_document(world, number)
+            if document is not None:
+                link = f'<a href="{_e(document_path(owner, document))}">{_e(mention)}</a>'
+                text = text.replace(_e(mention), link, 1)
         if family == "province":
             parts.append(
                 '<p style="text-align: justify;"><span style="font-family: Times New Roman; font-size: 14pt;">'
-                f"{_e(paragraph)}</span></p>"
+                f"{text}</span></p>"
             )
         elif family == "district":
-            parts.append(f'<p style="text-align: justify; line-height: 1.5;">&nbsp;&nbsp;&nbsp; {_e(paragraph)}</p>')
+            parts.append(f'<p style="text-align: justify; line-height: 1.5;">&nbsp;&nbsp;&nbsp; {text}</p>')
         else:
-            parts.append(f'<p style="text-align: justify;">{_e(paragraph)}</p>')
+            parts.append(f'<p style="text-align: justify;">{text}</p>')
         while images and images[0][2] == index:
             name, caption, _ = images.pop(0)
             parts.append(_figure(name, caption, family))
+    for name, caption, _ in images:  # a photo story has no paragraphs to follow
+        parts.append(_figure(name, caption, family))
+    if world is not None:
+        for number in article.attachments:
+            document, owner = world_document(world, number)
+            if document is not None:
+                parts.append(
+                    f'<p><strong>Tải về:</strong> <a href="{_e(document_file_path(owner, document))}">'
+                    f"{_e(document.file_name)}</a></p>"
+                )
     return "\n".join(parts)
+
+
+def world_document(world: World, number: str) -> tuple[Document | None, str]:
+    """A document by number, and the family of the portal that publishes it."""
+    for portal in world.portals.values():
+        for document in portal.documents:
+            if document.number == number:
+                return document, portal.spec.family
+    return None, ""
 
 
 def _figure(name: str, caption: str, family: str) -> str:
@@ -162,18 +218,20 @@ def _province_list(items: list[Article], page: int, total: int) -> str:
     )
 
 
-def province_article(portal: Portal, article: Article, rng: random.Random) -> str:
+def province_article(portal: Portal, article: Article, rng: random.Random, world: World | None = None) -> str:
     live = portal.live()
     page = rng.randint(1, max(1, math.ceil(len(live) / PAGE_SIZE)))
     others = live[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    content = f"""<div id="ctl00_ContentPlaceHolder1_ctl00_pnlDetail" class="NewsDetail">
+    byline = f'<p style="text-align: right;"><strong>{_e(article.byline)}</strong></p>' if article.byline else ""
+    content = f"""<div class="breadcrumb"><a href="/">Trang chủ</a> &gt; <a href="{listing_path("province", 1)}">Tin tức - Sự kiện</a> &gt; <a href="/chuyen-muc.aspx?c={ascii_slug(article.category)}">{_e(article.category)}</a></div>
+<div id="ctl00_ContentPlaceHolder1_ctl00_pnlDetail" class="NewsDetail">
 <ul class="ul-detail">
 <li class="title"><span id="ctl00_ContentPlaceHolder1_ctl00_lblTitle">{_e(article.title)}</span></li>
 <li class="date"><span id="ctl00_ContentPlaceHolder1_ctl00_lblDate">{_posted(article, with_views=True)}</span></li>
 <li class="sapo"><strong>{_e(article.lead)}</strong></li>
 <li class="content"><div id="ctl00_ContentPlaceHolder1_ctl00_divContent">
-{_body_html(article, "province")}
-<p style="text-align: right;"><strong>{_e(article.byline)}</strong></p>
+{_body_html(article, "province", world)}
+{byline}
 </div></li>
 </ul>
 {_province_list(others, page, len(live))}
@@ -230,21 +288,23 @@ def _district_frame(portal: Portal, rng: random.Random, title: str, content: str
 <div class="footer">Bản quyền thuộc {_e(portal.spec.name)}</div></div></body></html>"""
 
 
-def district_article(portal: Portal, article: Article, rng: random.Random) -> str:
+def district_article(portal: Portal, article: Article, rng: random.Random, world: World | None = None) -> str:
     live = portal.live()
     page = rng.randint(1, max(1, math.ceil(len(live) / PAGE_SIZE)))
     others = live[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     pages = max(1, math.ceil(len(live) / PAGE_SIZE))
     other_lines = "<br />\n".join(f'<a href="{article_path(a)}">{_e(a.title)}</a>' for a in others)
     pager = _pager_numbers(page, pages, lambda n: listing_path("district", n))
-    content = f"""<div class="news-detail">
+    byline = f'<li class="news-author" style="text-align: right;"><b>{_e(article.byline)}</b></li>' if article.byline else ""
+    content = f"""<ol class="breadcrumb"><li><a href="/">Trang chủ</a></li><li><a href="{listing_path("district", 1)}">Tin tức - Sự kiện</a></li><li class="active">{_e(article.category)}</li></ol>
+<div class="news-detail">
 <ul class="list-unstyled detail">
 <li><h2 class="news-title">{_e(article.title)}</h2></li>
 <li class="news-time">{_posted(article, with_views=False)}</li>
 <li class="news-content"><p><strong>{_e(article.lead)}</strong></p>
-{_body_html(article, "district")}
+{_body_html(article, "district", world)}
 </li>
-<li class="news-author" style="text-align: right;"><b>{_e(article.byline)}</b></li>
+{byline}
 </ul>
 <div class="other-news"><b>Các tin khác:</b><br />
 {other_lines}
@@ -306,18 +366,35 @@ def _joomla_frame(portal: Portal, rng: random.Random, title: str, content: str) 
 </div></body></html>"""
 
 
-def commune_article(portal: Portal, article: Article, rng: random.Random) -> str:
-    stamp = article.published_at.strftime("%d/%m/%Y %H:%M")
-    content = f"""<div class="item-page clearfix" itemscope itemtype="https://schema.org/Article">
+def joomla_date(portal: Portal, moment) -> str:
+    """A Joomla date as the portal's language pack writes it."""
+    if portal.spec.variant == "duoc-dang":
+        return f"{WEEKDAYS[moment.weekday()]}, {moment:%d} Tháng {moment.month} {moment:%Y %H:%M}"
+    return moment.strftime("%d/%m/%Y %H:%M")
+
+
+def commune_article(portal: Portal, article: Article, rng: random.Random, world: World | None = None) -> str:
+    long_form = portal.spec.variant == "duoc-dang"
+    posted = f"Được đăng: {joomla_date(portal, article.published_at)}" if long_form else f"Ngày đăng: {joomla_date(portal, article.published_at)}"
+    hits = f"Hits: {article.views}" if long_form else f"Lượt xem: {article.views}"
+    modified = ""
+    if article.updated_at is not None:
+        label = "Cập nhật lần cuối" if long_form else "Cập nhật"
+        modified = (f'<dd class="modified"><span class="icon-calendar"></span><time datetime="{article.updated_at.isoformat()}+07:00" '
+                    f'itemprop="dateModified">{label}: {joomla_date(portal, article.updated_at)}</time></dd>')
+    byline = f'<p style="text-align: right;"><strong>{_e(article.byline)}</strong></p>' if article.byline else ""
+    content = f"""<ul class="breadcrumb"><li><a href="/" class="pathway">Trang chủ</a><span class="divider">/</span></li><li><a href="{listing_path("commune", 1)}" class="pathway">Tin tức</a><span class="divider">/</span></li><li class="active"><span>{_e(article.category)}</span></li></ul>
+<div class="item-page clearfix" itemscope itemtype="https://schema.org/Article">
 <meta itemprop="inLanguage" content="vi-VN" />
 <div class="page-header"><h2 itemprop="headline">{_e(article.title)}</h2></div>
 <dl class="article-info muted"><dt class="article-info-term">Chi tiết</dt>
-<dd class="published"><span class="icon-calendar"></span><time datetime="{article.published_at.isoformat()}+07:00" itemprop="datePublished">Ngày đăng: {stamp}</time></dd>
-<dd class="hits"><span class="icon-eye-open"></span><meta itemprop="interactionCount" content="UserPageVisits:{article.views}" />Lượt xem: {article.views}</dd></dl>
+<dd class="published"><span class="icon-calendar"></span><time datetime="{article.published_at.isoformat()}+07:00" itemprop="datePublished">{posted}</time></dd>
+{modified}
+<dd class="hits"><span class="icon-eye-open"></span><meta itemprop="interactionCount" content="UserPageVisits:{article.views}" />{hits}</dd></dl>
 <div itemprop="articleBody">
 <p style="text-align: justify;"><strong>{_e(article.lead)}</strong></p>
-{_body_html(article, "commune")}
-<p style="text-align: right;"><strong>{_e(article.byline)}</strong></p>
+{_body_html(article, "commune", world)}
+{byline}
 </div></div>"""
     return _joomla_frame(portal, rng, article.title, content)
 
@@ -353,9 +430,85 @@ ARTICLE_RENDERERS = {"province": province_article, "district": district_article,
 LISTING_RENDERERS = {"province": province_listing, "district": district_listing, "commune": commune_listing}
 
 
-def render_article(portal: Portal, article: Article, rng: random.Random) -> str:
-    return _maybe_nfd(ARTICLE_RENDERERS[portal.spec.family](portal, article, rng), portal, rng)
+def render_article(portal: Portal, article: Article, rng: random.Random, world: World | None = None) -> str:
+    return _maybe_nfd(ARTICLE_RENDERERS[portal.spec.family](portal, article, rng, world), portal, rng)
 
 
 def render_listing(portal: Portal, page: int, rng: random.Random) -> str:
     return _maybe_nfd(LISTING_RENDERERS[portal.spec.family](portal, page, rng), portal, rng)
+
+
+# ---------------------------------------------------------------- official documents
+
+_FRAMES = {"province": "_province_frame", "district": "_district_frame", "commune": "_joomla_frame"}
+
+
+def _frame(portal: Portal, rng: random.Random, title: str, content: str) -> str:
+    return globals()[_FRAMES[portal.spec.family]](portal, rng, title, content)
+
+
+def document_listing(portal: Portal, page: int, rng: random.Random) -> str:
+    """A page of the documents section: number, date and subject columns, newest first."""
+    family = portal.spec.family
+    documents = list(reversed(portal.documents))
+    items = documents[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    pages = max(1, math.ceil(len(documents) / PAGE_SIZE))
+    rows = "\n".join(
+        f'<tr><td class="so-hieu">{_e(d.number)}</td><td class="ngay-bh">{d.issued:%d/%m/%Y}</td>'
+        f'<td class="trich-yeu"><a class="doc-title" href="{_e(document_path(family, d))}">{_e(d.subject)}</a></td>'
+        f'<td class="tai-ve"><a href="{_e(document_file_path(family, d))}">Tải về</a></td></tr>'
+        for d in items
+    )
+    if family == "commune":
+        pager = f'<div class="pagination"><p class="counter pull-right">Trang {page} của {pages}</p></div>'
+    else:
+        links = _pager_numbers(page, pages, lambda n: document_listing_path(family, n))
+        pager = f'<div class="vb-paging"><span class="pager-info">{_range_text(page, len(documents))}</span>{links}</div>'
+    content = f"""<div class="vanban-list"><h3 class="cate">VĂN BẢN CHỈ ĐẠO, ĐIỀU HÀNH</h3>
+<table class="table-vanban" border="1" cellpadding="4"><thead><tr><th>Số/Ký hiệu</th><th>Ngày ban hành</th><th>Trích yếu</th><th>Tải về</th></tr></thead>
+<tbody>
+{rows}
+</tbody></table>
+{pager}</div>"""
+    return _maybe_nfd(_frame(portal, rng, "Văn bản", content), portal, rng)
+
+
+def document_page(portal: Portal, document: Document, rng: random.Random) -> str:
+    """A document's page: the letter laid out as the Word original, and its PDF attached."""
+    family = portal.spec.family
+    left = "".join(f"<p><b>{_e(line)}</b></p>" for line in document.issuer)
+    left += "<p>*</p>" if document.party else "<p>-------</p>"
+    left += f"<p>Số {_e(document.number)}</p>" if document.party else f"<p>Số: {_e(document.number)}</p>"
+    heading = ""
+    if document.subject.startswith("V/v"):
+        left += f"<p><i>{_e(document.subject)}</i></p>"
+    else:
+        heading = (f'<p style="text-align: center;"><b>{_e(document.kind.upper())}</b></p>'
+                   f'<p style="text-align: center;"><b>{_e(document.subject)}</b></p>')  # fmt: skip
+    motto = ("<p><b><u>ĐẢNG CỘNG SẢN VIỆT NAM</u></b></p>" if document.party else
+             "<p><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b></p><p><b><u>Độc lập - Tự do - Hạnh phúc</u></b></p>")  # fmt: skip
+    addressees = ""
+    if document.addressees:
+        items = "".join(f"<p>{_e(line)}</p>" for line in document.addressees)
+        addressees = f'<table class="vb-kinhgui" border="0"><tr><td valign="top"><i>Kính gửi:</i></td><td>{items}</td></tr></table>'
+    body = "\n".join(f'<p style="text-align: justify; text-indent: 1cm;">{_e(p)}</p>' for p in document.paragraphs)
+    distribution = "".join(f"<p>{_e(line)}</p>" for line in document.distribution)
+    signature = "".join(f"<p><b>{_e(line)}</b></p>" for line in document.signer_role)
+    content = f"""<div class="vanban-detail">
+<h2 class="vb-title">{_e(document.title)}</h2>
+<div class="vb-content">
+<table class="vb-header" width="100%" border="0"><tbody><tr>
+<td width="40%" style="text-align: center;" valign="top">{left}</td>
+<td width="60%" style="text-align: center;" valign="top">{motto}<p><i>{_e(document.heading_date())}</i></p></td>
+</tr></tbody></table>
+{heading}
+{addressees}
+{body}
+<table class="vb-footer" width="100%" border="0"><tbody><tr>
+<td width="50%" valign="top"><p><b><i>Nơi nhận:</i></b></p>{distribution}</td>
+<td width="50%" style="text-align: center;" valign="top">{signature}<p><i>(Đã ký)</i></p><p><b>{_e(document.signer)}</b></p></td>
+</tr></tbody></table>
+</div>
+<div class="vb-files">Tệp đính kèm: <a href="{_e(document_file_path(family, document))}">{_e(document.file_name)}</a></div>
+</div>"""
+    return _maybe_nfd(_frame(portal, rng, document.title, content), portal, rng)

@@ -20,6 +20,7 @@ from pathlib import Path
 from aiohttp import web
 
 from portalwatch.sim import pages
+from portalwatch.sim.documents import document_pdf
 from portalwatch.sim.world import Portal, World
 
 # The CMS profile that parses each page family (config/profiles/<name>.toml).
@@ -30,6 +31,12 @@ _ARTICLE_ID = {
     "commune": re.compile(r"^/index\.php/tin-tuc/(\d+)-[a-z0-9-]*$"),
 }
 _LISTING = {"province": "/tin-tuc-su-kien.aspx", "district": "/tin-tuc", "commune": "/index.php/tin-tuc"}
+_DOCUMENT_LISTING = {"province": "/van-ban.aspx", "district": "/van-ban", "commune": "/index.php/van-ban"}
+_DOCUMENT_ID = {
+    "province": re.compile(r"^/van-ban/chi-tiet\.aspx$"),
+    "district": re.compile(r"^/van-ban/[a-z0-9-]*-(\d+)\.html$"),
+    "commune": re.compile(r"^/index\.php/van-ban/(\d+)-[a-z0-9-]*$"),
+}
 HTML = "text/html"
 
 
@@ -49,6 +56,7 @@ class Simulator:
             app["portal"] = portal
             app.router.add_post("/_sim/advance", self._advance)
             app.router.add_get("/_sim/truth", self._truth)
+            app.router.add_get("/_sim/documents", self._documents)
             app.router.add_get("/_sim/portals", self._portals)
             app.router.add_get("/robots.txt", self._robots)
             app.router.add_get("/{tail:.*}", self._page)
@@ -79,6 +87,25 @@ class Simulator:
     async def _truth(self, request: web.Request) -> web.Response:
         return web.json_response(self.truth())
 
+    async def _documents(self, request: web.Request) -> web.Response:
+        return web.json_response(self.documents_truth())
+
+    def documents_truth(self) -> list[dict]:
+        """Every official document, and which documents each article cites."""
+        rows = []
+        for portal_id, portal in self.world.portals.items():
+            base = self.base_urls.get(portal_id, "")
+            family = portal.spec.family
+            for doc in portal.documents:
+                rows.append({
+                    "source": portal_id, "url": base + pages.document_path(family, doc), "number": doc.number,
+                    "kind": doc.kind, "issuer": " ".join(doc.issuer), "issued": doc.issued.isoformat(),
+                    "place": doc.place, "subject": doc.subject, "addressees": list(doc.addressees),
+                    "distribution": list(doc.distribution), "signer": doc.signer,
+                    "file_url": base + pages.document_file_path(family, doc), "cites": list(doc.cites),
+                })  # fmt: skip
+        return rows
+
     async def _portals(self, request: web.Request) -> web.Response:
         return web.json_response(
             [
@@ -104,6 +131,7 @@ class Simulator:
                         "published_at": article.published_at.isoformat() + "+07:00",
                         "version": article.version,
                         "removed": article.removed,
+                        "cites": [number for _, _, number in article.citations],
                     }
                 )
         return rows
@@ -123,12 +151,31 @@ class Simulator:
             if page is None:
                 return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
             return web.Response(text=pages.render_listing(portal, page, rng), content_type=HTML)
+        if request.path == _DOCUMENT_LISTING[family]:
+            page = _listing_page(request, family)
+            if page is None:
+                return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
+            return self._html(portal, pages.document_listing(portal, page, rng), rng)
+        if document := _document(request, portal):
+            return self._html(portal, pages.document_page(portal, document, rng), rng)
+        if request.path.endswith(".pdf"):
+            for document in portal.documents:
+                if request.path == pages.document_file_path(family, document):
+                    return web.Response(body=document_pdf(document), content_type="application/pdf")
+            return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
         article_id = _article_id(request, family)
         article = portal.by_id.get(article_id) if article_id is not None else None
         if article is None or article.removed:
             return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
         article.views += 1
-        return web.Response(text=pages.render_article(portal, article, rng), content_type=HTML)
+        return self._html(portal, pages.render_article(portal, article, rng, self.world), rng)
+
+    @staticmethod
+    def _html(portal: Portal, html: str, rng: random.Random) -> web.Response:
+        """A page in UTF-8; on some portals, with a header that claims another charset."""
+        if portal.spec.misdeclared_share and rng.random() < portal.spec.misdeclared_share:
+            return web.Response(body=html.encode("utf-8"), headers={"Content-Type": "text/html; charset=iso-8859-1"})
+        return web.Response(text=html, content_type=HTML)
 
 
 def _listing_page(request: web.Request, family: str) -> int | None:
@@ -138,6 +185,17 @@ def _listing_page(request: web.Request, family: str) -> int | None:
         return max(1, int(request.query.get("Page" if family == "province" else "page", "1")))
     except ValueError:
         return None
+
+
+def _document(request: web.Request, portal: Portal):
+    family = portal.spec.family
+    match = _DOCUMENT_ID[family].match(request.path)
+    if not match:
+        return None
+    value = request.query.get("DocID", "") if family == "province" else match.group(1)
+    if not value.isdigit():
+        return None
+    return next((doc for doc in portal.documents if doc.id == int(value)), None)
 
 
 def _article_id(request: web.Request, family: str) -> int | None:
@@ -174,7 +232,10 @@ def sources_toml(sim: Simulator) -> str:
             f'profile = "{PROFILE_FOR_FAMILY[family]}"',
             f"base_url = {json.dumps(base)}",
             f"page_size = {pages.PAGE_SIZE}",
-            f'sections = [{{ name = "tin-tuc", listing_url = {json.dumps(listing)} }}]',
+            "sections = [",
+            f'  {{ name = "tin-tuc", listing_url = {json.dumps(listing)} }},',
+            f'  {{ name = "van-ban", kind = "documents", listing_url = {json.dumps(base + pages.DOCUMENT_LISTING_PATHS[family])} }},',
+            "]",
         ]
     return "\n".join(lines) + "\n"
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from portalwatch.sim import corpus
+from portalwatch.sim.documents import Document, make_documents
 
 START = datetime(2025, 5, 5, 8, 0, 0)  # local time (Asia/Ho_Chi_Minh) of step 0
 STEP = timedelta(hours=1)
@@ -29,6 +30,8 @@ class PortalSpec:
     edits_per_step: tuple[int, int]
     removals_per_step: tuple[int, int]
     nfd_share: float = 0.0  # share of responses whose text arrives decomposed (NFD)
+    misdeclared_share: float = 0.0  # share of responses in UTF-8 that declare ISO-8859-1
+    variant: str = ""  # a CMS configuration of the family: "duoc-dang" (Joomla's long date line and Hits)
 
 
 DEFAULT_PORTALS = (
@@ -37,11 +40,11 @@ DEFAULT_PORTALS = (
     PortalSpec("tuachua", "Cổng thông tin điện tử huyện Tủa Chùa", "district", "huyện Tủa Chùa",
                900, (0, 2), (1, 2), (0, 1), nfd_share=0.2),
     PortalSpec("muongang", "Cổng thông tin điện tử huyện Mường Ảng", "district", "huyện Mường Ảng",
-               600, (0, 2), (1, 2), (0, 1)),
+               600, (0, 2), (1, 2), (0, 1), misdeclared_share=0.3),
     PortalSpec("xa-muong-dun", "Cổng thông tin điện tử xã Mường Đun", "commune", "xã Mường Đun",
                300, (0, 1), (0, 2), (0, 1), nfd_share=0.3),
     PortalSpec("xa-tua-thang", "Cổng thông tin điện tử xã Tủa Thàng", "commune", "xã Tủa Thàng",
-               250, (0, 1), (0, 2), (0, 1), nfd_share=0.3),
+               250, (0, 1), (0, 2), (0, 1), nfd_share=0.3, variant="duoc-dang"),
 )  # fmt: skip
 
 def network(portal_count: int = len(DEFAULT_PORTALS)) -> tuple[PortalSpec, ...]:
@@ -69,6 +72,13 @@ class Article:
     version: int = 1
     removed: bool = False
     last_changed_step: int = -1
+    category: str = "Tin tức - Sự kiện"
+    updated_at: datetime | None = None  # shown by Joomla once the article was edited
+    citations: list[tuple[int, str, str]] = field(default_factory=list)  # (paragraph, mention, document number)
+    attachments: list[str] = field(default_factory=list)  # numbers of the documents whose PDF it attaches
+
+
+CATEGORIES = ("Chính trị", "Kinh tế", "Văn hóa - Xã hội", "Quốc phòng - An ninh", "Xây dựng Đảng")
 
 
 @dataclass
@@ -76,6 +86,7 @@ class Portal:
     spec: PortalSpec
     articles: list[Article] = field(default_factory=list)  # oldest first
     by_id: dict[int, Article] = field(default_factory=dict)
+    documents: list[Document] = field(default_factory=list)  # oldest first
     visits: int = 0
     requests: int = 0
 
@@ -98,16 +109,38 @@ class World:
         self.seed = seed
         self.step = 0
         self.portals: dict[str, Portal] = {}
+        # Documents first, all portals: articles cite them, and lower levels cite the province's.
+        cite_pool: list[Document] = []
+        for index, spec in enumerate(portals):
+            size = max(15, round(spec.size * scale))
+            docs_rng = random.Random(f"{seed}:{spec.id}:documents")
+            portal = Portal(spec)
+            portal.documents = make_documents(
+                docs_rng, spec.family, spec.place, max(4, size // 25), START, timedelta(days=max(60, size * 2)),
+                first_id=100 * (index + 1), cite_pool=cite_pool,
+            )
+            self.portals[spec.id] = portal
         for index, spec in enumerate(portals):
             rng = random.Random(f"{seed}:{spec.id}:init")
-            portal = Portal(spec)
+            portal = self.portals[spec.id]
             size = max(15, round(spec.size * scale))
             # Back-date the archive: a few articles a week over the years before START.
             span = timedelta(days=max(60, size * 2))
             times = sorted(START - timedelta(seconds=rng.uniform(0, span.total_seconds())) for _ in range(size))
             for published_at in times:
                 self._publish(portal, rng, published_at, base_id=1000 * (index + 1))
-            self.portals[spec.id] = portal
+
+    def documents_citable(self, portal: Portal) -> list[Document]:
+        """What a portal's articles cite: its own documents and the province's."""
+        province = [p for p in self.portals.values() if p.spec.family == "province" and p is not portal]
+        return portal.documents + [doc for p in province for doc in p.documents]
+
+    def document(self, number: str) -> Document | None:
+        for portal in self.portals.values():
+            for doc in portal.documents:
+                if doc.number == number:
+                    return doc
+        return None
 
     @property
     def now(self) -> datetime:
@@ -137,9 +170,41 @@ class World:
                                               microsecond=0),
             views=rng.randint(50, 12000),
         )
+        self._dress(portal, article)
         portal.articles.append(article)
         portal.by_id[article.id] = article
         return article
+
+    def _dress(self, portal: Portal, article: Article) -> None:
+        """What the page shows beyond the text: category, citations of documents, attached files, variants.
+
+        Drawn from a generator of the article's own so that the text of every
+        article stays what it was before these existed.
+        """
+        rng = random.Random(f"{self.seed}:{portal.spec.id}:dress:{article.id}")
+        article.category = CATEGORIES[rng.randrange(len(CATEGORIES))]
+        shape = rng.random()
+        if shape < 0.04:
+            article.byline = ""  # no byline at all
+        elif shape < 0.06 and article.images:
+            article.paragraphs = []  # a photo story: images and captions only
+            article.images = [(name, caption, 0) for name, caption, _ in article.images]
+            return
+        elif shape < 0.08:
+            article.paragraphs += corpus.paragraphs(rng, portal.spec.place, 30)  # a very long report
+        citable = [doc for doc in self.documents_citable(portal) if doc.issued < article.published_at.date()]
+        if citable and rng.random() < 0.3:
+            doc = citable[rng.randrange(len(citable))]
+            mention = doc.mention()
+            at = rng.randrange(len(article.paragraphs) + 1)
+            article.paragraphs.insert(
+                at, f"Thực hiện {mention} của {doc.issuer_name}, {portal.spec.place} đã triển khai nhiều giải pháp "
+                "đồng bộ, phân công nhiệm vụ cụ thể cho từng cơ quan, đơn vị, bảo đảm đúng tiến độ đề ra."
+            )  # fmt: skip
+            article.images = [(name, caption, index + (index >= at)) for name, caption, index in article.images]
+            article.citations.append((at, mention, doc.number))
+            if rng.random() < 0.5:
+                article.attachments.append(doc.number)
 
     def advance(self, steps: int = 1) -> dict[str, dict[str, int]]:
         """Move time forward; returns what happened per portal (created/updated/removed)."""
@@ -172,10 +237,12 @@ class World:
         return happened
 
     def _edit(self, article: Article, rng: random.Random) -> None:
-        if rng.random() < 0.35:
+        if rng.random() < 0.35 or not article.paragraphs:
             article.title = corpus.edit_title(rng, article.title)
         else:
             index = rng.randrange(len(article.paragraphs))
             article.paragraphs[index] = corpus.edit_paragraph(rng, article.paragraphs[index])
         article.version += 1
         article.last_changed_step = self.step
+        if article.portal.family == "commune":
+            article.updated_at = self.now

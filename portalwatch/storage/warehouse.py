@@ -19,7 +19,7 @@ import socket
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -29,6 +29,7 @@ import pyarrow as pa
 from filelock import FileLock, Timeout
 
 from portalwatch.errors import StorageError
+from portalwatch.parse.documents import DocumentRecord, Reference, find_references
 from portalwatch.record import CONTENT_FIELDS, ArticleRecord
 from portalwatch.storage.similarity import fingerprint_new_versions
 
@@ -80,6 +81,20 @@ class Observation:
     content_hash: str
     raw_hash: str
     fetched_at: datetime
+    # The page is what it was; only the parser reads it differently (the
+    # stored raw page of the current version, parsed again, gives this hash).
+    reparsed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentObservation:
+    """An official document page that parsed, with its files."""
+
+    document_id: str
+    url: str
+    record: DocumentRecord
+    raw_hash: str
+    fetched_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +111,10 @@ class KnownArticle:
     article_id: str
     url: str
     removed: bool
+    content_hash: str | None = None
+    parser_version: str | None = None  # of the current version
+    raw_hash: str | None = None  # the raw page the current version was parsed from
+    kind: str = "article"  # article | document
 
 
 @dataclass
@@ -105,6 +124,9 @@ class LoadSummary:
     removed: int = 0
     restored: int = 0
     unchanged: int = 0
+    reparsed: int = 0  # new versions caused by a parser change, not by the portal
+    documents: int = 0  # new document versions
+    references: int = 0  # references recorded
     changes: list[tuple[str, str]] = field(default_factory=list)  # (change_type, url)
 
 
@@ -206,12 +228,10 @@ class Warehouse:
             )
 
     def known_articles(self, source_id: str) -> dict[str, KnownArticle]:
-        """Every article of a source the warehouse has seen, by article id."""
+        """Every article and document of a source the warehouse has seen, by id."""
         with self.connect() as con:
-            rows = con.execute(
-                "SELECT article_id, url, removed_at IS NOT NULL FROM article_state WHERE source_id = ?", [source_id]
-            ).fetchall()
-        return {article_id: KnownArticle(article_id, url, removed) for article_id, url, removed in rows}
+            rows = con.execute(KNOWN_SQL, [source_id, source_id]).fetchall()
+        return {row[0]: KnownArticle(*row) for row in rows}
 
     def latest_article_pages(self, source_id: str) -> list[tuple[str, str, datetime]]:
         """(url, raw hash, fetched at) of the latest answer of every article page of a source
@@ -246,6 +266,7 @@ class Warehouse:
         fetches: Sequence[FetchRow],
         observations: Sequence[Observation],
         gone: Sequence[Gone] = (),
+        documents: Sequence[DocumentObservation] = (),
         cause: str = "portal",
     ) -> LoadSummary:
         """Record one portal's crawl in one transaction; returns what changed.
@@ -255,19 +276,37 @@ class Warehouse:
         """
         latest: dict[str, Observation] = {}
         for observation in observations:
-            latest[observation.article_id] = observation
+            latest[observation.article_id] = replace(observation, reparsed=True) if cause == "parser" else observation
         gone_by_id = {g.article_id: g for g in gone if g.article_id not in latest}
+        latest_documents = {d.document_id: d for d in documents}
         with self.connect() as con:
             con.execute("BEGIN")
             try:
                 summary = self._load(
                     con, run_id, source, fetches, list(latest.values()), list(gone_by_id.values()), cause
                 )
+                self._load_documents(con, run_id, source, list(latest_documents.values()), summary)
+                summary.references += _resolve_references(con)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
         return summary
+
+    def _load_documents(self, con, run_id: str, source: SourceRow, documents: list[DocumentObservation],
+                        summary: LoadSummary) -> None:  # fmt: skip
+        """New document versions, and the references their text makes."""
+        rows = _document_versions(con, source, documents)
+        _close_documents(con, rows)
+        _insert(con, "documents", _documents_table(rows, source.source_id, run_id))
+        references = [
+            (source.source_id, "document", o.document_id, version, ref, o.fetched_at)
+            for o, version in rows
+            for ref in o.record.references()
+        ]
+        _insert(con, "document_references", _references_table(references, run_id))
+        summary.documents += len(rows)
+        summary.references += len(references)
 
     def _load(self, con, run_id, source, fetches, observations, gone, cause) -> LoadSummary:
         now = datetime.now(UTC)
@@ -300,8 +339,12 @@ class Warehouse:
                 versions.append((o, version))
                 closes.append((o.article_id, current.version, o.fetched_at))
                 updated_prev[o.article_id] = (current, o, version)
-                summary.updated += 1
-                summary.changes.append(("updated", o.url))
+                kind = "reparsed" if o.reparsed else "updated"
+                if o.reparsed:
+                    summary.reparsed += 1
+                else:
+                    summary.updated += 1
+                summary.changes.append((kind, o.url))
             elif not current.removed:
                 summary.unchanged += 1
             state_upd.append((o.article_id, o.url, version, o.content_hash, o.fetched_at, None))
@@ -316,6 +359,13 @@ class Warehouse:
             summary.changes.append(("removed", g.url))
 
         _insert(con, "article_versions", _versions_table(versions, source.source_id, run_id))
+        references = [
+            (source.source_id, "article", o.article_id, version, ref, o.fetched_at)
+            for o, version in versions
+            for ref in find_references("\n\n".join((o.record.title, o.record.lead, o.record.body_text)))
+        ]
+        _insert(con, "document_references", _references_table(references, run_id))
+        summary.references += len(references)
         if closes:
             con.register("closes", pa.table({
                 "article_id": [c[0] for c in closes], "version": [c[1] for c in closes],
@@ -359,6 +409,67 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+KNOWN_SQL = """
+SELECT s.article_id, s.url, s.removed_at IS NOT NULL, s.content_hash, v.parser_version, v.raw_hash, 'article'
+FROM article_state AS s
+LEFT JOIN article_versions AS v ON v.article_id = s.article_id AND v.version = s.current_version
+WHERE s.source_id = ?
+UNION ALL
+SELECT document_id, url, false, content_hash, parser_version, raw_hash, 'document'
+FROM documents WHERE source_id = ? QUALIFY version = max(version) OVER (PARTITION BY document_id)
+"""
+
+CURRENT_DOCUMENTS_SQL = """
+SELECT d.document_id, d.version, d.content_hash
+FROM documents AS d JOIN (SELECT DISTINCT document_id FROM wanted) USING (document_id)
+QUALIFY d.version = max(d.version) OVER (PARTITION BY d.document_id)
+"""
+
+UNRESOLVED_SQL = """
+SELECT DISTINCT r.number_key, r.source_id, r.referenced_date, d.document_id, d.source_id, d.issued_date
+FROM document_references AS r
+JOIN documents AS d ON d.number_key = r.number_key AND (d.document_id <> r.citing_id)
+WHERE r.document_id IS NULL
+"""
+
+RESOLVE_SQL = """
+UPDATE document_references AS r SET document_id = m.document_id
+FROM matches AS m
+WHERE r.document_id IS NULL AND r.number_key = m.number_key AND r.source_id = m.source_id
+  AND r.referenced_date IS NOT DISTINCT FROM m.referenced_date AND r.citing_id <> m.document_id
+"""
+
+
+def _document_versions(con, source: SourceRow, documents: list[DocumentObservation]) -> list[tuple[DocumentObservation, int]]:
+    """The documents whose content is new: each with the version it becomes."""
+    if not documents:
+        return []
+    con.register("wanted", pa.table({"document_id": [d.document_id for d in documents]}))
+    current = {row[0]: (row[1], row[2]) for row in con.execute(CURRENT_DOCUMENTS_SQL).fetchall()}
+    con.unregister("wanted")
+    out = []
+    for document in documents:
+        version, known_hash = current.get(document.document_id, (0, None))
+        if known_hash != document.record.content_hash:
+            out.append((document, version + 1))
+    return out
+
+
+def _close_documents(con, rows: list[tuple[DocumentObservation, int]]) -> None:
+    closes = [(o.document_id, version - 1, o.fetched_at) for o, version in rows if version > 1]
+    if not closes:
+        return
+    con.register("closes", pa.table({
+        "document_id": [c[0] for c in closes], "version": pa.array([c[1] for c in closes], pa.int32()),
+        "valid_to": pa.array([c[2] for c in closes], _TS),
+    }))  # fmt: skip
+    con.execute(
+        "UPDATE documents SET valid_to = closes.valid_to FROM closes "
+        "WHERE documents.document_id = closes.document_id AND documents.version = closes.version"
+    )
+    con.unregister("closes")
 
 
 def _migrations() -> list[tuple[int, str]]:
@@ -409,7 +520,8 @@ def _updated_changes(con, source: SourceRow, updated_prev: dict, run_id: str) ->
         "version": [current.version for current, _, _ in updated_prev.values()],
     }))  # fmt: skip
     rows = con.execute(
-        "SELECT v.article_id, v.title, v.published_at, v.author, v.byline, v.lead, v.body_text, v.images "
+        "SELECT v.article_id, v.title, v.published_at, v.author, v.byline, v.lead, v.body_text, v.images, "
+        "v.updated_at, v.photographer, v.attribution, v.attachments, v.links, v.breadcrumb "
         "FROM article_versions AS v JOIN prev USING (article_id, version)"
     ).fetchall()
     con.unregister("prev")
@@ -417,6 +529,9 @@ def _updated_changes(con, source: SourceRow, updated_prev: dict, run_id: str) ->
         row[0]: {
             "title": row[1], "published_at": row[2], "author": row[3] or "", "byline": row[4] or "",
             "lead": row[5] or "", "body_text": row[6], "images": json.loads(row[7]) if row[7] else [],
+            "updated_at": row[8], "photographer": row[9] or "", "attribution": row[10] or "",
+            "attachments": json.loads(row[11]) if row[11] else [], "links": json.loads(row[12]) if row[12] else [],
+            "breadcrumb": list(row[13] or []),
         }
         for row in rows
     }  # fmt: skip
@@ -424,9 +539,11 @@ def _updated_changes(con, source: SourceRow, updated_prev: dict, run_id: str) ->
     for article_id, (current, o, version) in updated_prev.items():
         new = o.record.content()
         new["published_at"] = o.record.published_at
+        new["updated_at"] = o.record.updated_at
         old = old_content.get(article_id, {})
         fields = [name for name in CONTENT_FIELDS if old.get(name) != new.get(name)]
-        changes.append(_change(article_id, source, o.url, "updated", fields, current.content_hash, o.content_hash, version, o.fetched_at, run_id))
+        kind = "reparsed" if o.reparsed else "updated"
+        changes.append(_change(article_id, source, o.url, kind, fields, current.content_hash, o.content_hash, version, o.fetched_at, run_id))
     return changes
 
 
@@ -469,6 +586,16 @@ def _versions_table(versions: list[tuple[Observation, int]], source_id: str, run
         "run_id": [run_id] * len(versions),
         "raw_hash": [o.raw_hash for o, _ in versions],
         "parser_version": [r.parser_version for r in records],
+        "updated_at": pa.array([r.updated_at for r in records], _TS),
+        "photographer": [r.photographer for r in records],
+        "attribution": [r.attribution for r in records],
+        "attachments": [json.dumps(r.content()["attachments"], ensure_ascii=False) for r in records],
+        "links": [json.dumps(r.content()["links"], ensure_ascii=False) for r in records],
+        "breadcrumb": pa.array([list(r.breadcrumb) for r in records], pa.list_(pa.string())),
+        "category": [r.category for r in records],
+        "body_html": [r.body_html for r in records],
+        "extraction": [r.extraction for r in records],
+        "confidence": pa.array([r.confidence for r in records], pa.float64()),
     })  # fmt: skip
 
 
@@ -484,7 +611,7 @@ def _changes_table(changes: list[dict], cause: str) -> pa.Table:
         "version": pa.array([c["version"] for c in changes], pa.int32()),
         "detected_at": pa.array([c["detected_at"] for c in changes], _TS),
         "run_id": [c["run_id"] for c in changes],
-        "cause": [cause] * len(changes),
+        "cause": ["parser" if c["change_type"] == "reparsed" else cause for c in changes],
     })  # fmt: skip
 
 
@@ -510,3 +637,82 @@ def _state_update_table(rows: list[tuple]) -> pa.Table:
         "last_seen": pa.array([r[4] for r in rows], _TS),
         "removed_at": pa.array([r[5] for r in rows], _TS),
     })  # fmt: skip
+
+
+def _references_table(rows: list[tuple[str, str, str, int, Reference, datetime]], run_id: str) -> pa.Table:
+    return pa.table({
+        "source_id": [r[0] for r in rows],
+        "citing_type": [r[1] for r in rows],
+        "citing_id": [r[2] for r in rows],
+        "citing_version": pa.array([r[3] for r in rows], pa.int32()),
+        "number": [r[4].number for r in rows],
+        "number_key": [r[4].number_key for r in rows],
+        "kind": [r[4].kind for r in rows],
+        "referenced_date": pa.array([r[4].referenced_date for r in rows], pa.date32()),
+        "context": [r[4].context for r in rows],
+        "detected_at": pa.array([r[5] for r in rows], _TS),
+        "run_id": [run_id] * len(rows),
+    })  # fmt: skip
+
+
+def _documents_table(rows: list[tuple[DocumentObservation, int]], source_id: str, run_id: str) -> pa.Table:
+    records = [o.record for o, _ in rows]
+    return pa.table({
+        "document_id": [o.document_id for o, _ in rows],
+        "source_id": [source_id] * len(rows),
+        "url": [o.url for o, _ in rows],
+        "version": pa.array([version for _, version in rows], pa.int32()),
+        "content_hash": [r.content_hash for r in records],
+        "number": [r.number for r in records],
+        "number_key": [r.number_key for r in records],
+        "kind": [r.kind for r in records],
+        "issuer": [r.issuer for r in records],
+        "issued_date": pa.array([r.issued_date for r in records], pa.date32()),
+        "issued_place": [r.issued_place for r in records],
+        "subject": [r.subject for r in records],
+        "title": [r.title for r in records],
+        "addressees": pa.array([list(r.addressees) for r in records], pa.list_(pa.string())),
+        "body_text": [r.body_text for r in records],
+        "distribution": pa.array([list(r.distribution) for r in records], pa.list_(pa.string())),
+        "signer": [r.signer for r in records],
+        "signer_title": [r.signer_title for r in records],
+        "attachments": [json.dumps([
+            {"url": f.url, "name": f.name, "kind": f.kind, "sha256": f.sha256, "bytes": f.size, "pages": f.pages}
+            for f in r.files] or [{"url": a.url, "name": a.name, "kind": a.kind} for a in r.attachments],
+            ensure_ascii=False) for r in records],
+        "attachment_text": ["\n\n".join(f.text for f in r.files if f.text) for r in records],
+        "valid_from": pa.array([o.fetched_at for o, _ in rows], _TS),
+        "run_id": [run_id] * len(rows),
+        "raw_hash": [o.raw_hash for o, _ in rows],
+        "parser_version": [r.parser_version for r in records],
+    })  # fmt: skip
+
+
+def _resolve_references(con: duckdb.DuckDBPyConnection) -> int:
+    """Point unresolved references at the document they cite, where exactly one fits.
+
+    A number fits a document with the same number key and, when the text gives
+    a date, the same issue date; among several, the citing portal's own
+    document wins; still several (the same state number at many communes) is
+    left unresolved. Returns 0: references are counted where they are written.
+    """
+    rows = con.execute(UNRESOLVED_SQL).fetchall()
+    candidates: dict[tuple, list[tuple[str, str]]] = {}
+    for number_key, source_id, referenced_date, document_id, document_source, issued in rows:
+        if referenced_date is not None and issued is not None and referenced_date != issued:
+            continue
+        candidates.setdefault((number_key, source_id, referenced_date), []).append((document_id, document_source))
+    matches = []
+    for (number_key, source_id, referenced_date), found in candidates.items():
+        own = [document_id for document_id, document_source in found if document_source == source_id]
+        chosen = own if own else [document_id for document_id, _ in found]
+        if len(set(chosen)) == 1:
+            matches.append((number_key, source_id, referenced_date, chosen[0]))
+    if matches:
+        con.register("matches", pa.table({
+            "number_key": [m[0] for m in matches], "source_id": [m[1] for m in matches],
+            "referenced_date": pa.array([m[2] for m in matches], pa.date32()), "document_id": [m[3] for m in matches],
+        }))  # fmt: skip
+        con.execute(RESOLVE_SQL)
+        con.unregister("matches")
+    return 0

@@ -1,0 +1,141 @@
+"""Official documents end to end: the simulator's documents sections over HTTP,
+the crawl and parse stages, PDFs fetched and read, and the warehouse's
+documents and document_references tables; and parser changes told apart
+from edits on the portal."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import shutil
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+from portalwatch.config import load_sources
+from portalwatch.crawl import Revisit, crawl_portal
+from portalwatch.parse.documents import document_from_lines, pdf_text
+from portalwatch.parse.profile import profiles_dir
+from portalwatch.record import article_id
+from portalwatch.storage.rawstore import RawStore
+from portalwatch.storage.warehouse import Warehouse
+
+
+def crawl_into(config_path: Path, warehouse: Warehouse, raw: RawStore, sources=None, revisit=Revisit.NONE) -> dict:
+    """The crawl and load stages for the selected portals (no orchestration)."""
+    config = load_sources(config_path)
+    run_id = warehouse.start_run("test", {})
+    summaries = {}
+    for source in config.select(sources):
+        crawl = asyncio.run(crawl_portal(source, config, warehouse.known_articles(source.id), raw, revisit))
+        summaries[source.id] = warehouse.load_portal(
+            run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone, crawl.documents
+        )
+        summaries[source.id].failures = crawl.failures
+    return summaries
+
+
+def rows(warehouse: Warehouse, sql: str, parameters=None) -> list[tuple]:
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        return con.execute(sql, parameters or []).fetchall()
+
+
+def test_documents_and_references_reach_the_warehouse(sim, warehouse, tmp_path):
+    summaries = crawl_into(sim.config_path, warehouse, RawStore(tmp_path / "raw"))
+    assert all(not s.failures for s in summaries.values()), {k: s.failures for k, s in summaries.items()}
+    truth = httpx.get(f"{sim.control_url}/_sim/documents", timeout=30).json()
+    stored = {
+        row[0]: row for row in rows(warehouse, """
+            SELECT url, number, kind, issuer, issued_date, issued_place, subject, addressees, distribution, signer,
+                   attachments, attachment_text, document_id, version
+            FROM documents""")
+    }  # fmt: skip
+    assert set(stored) == {doc["url"] for doc in truth}
+    for doc in truth:
+        url, number, kind, issuer, issued, place, subject, addressees, distribution, signer, files, text, _, version = stored[doc["url"]]
+        assert (number, kind, issuer, issued.isoformat(), place, subject, signer) == (
+            doc["number"], doc["kind"], doc["issuer"], doc["issued"], doc["place"], doc["subject"], doc["signer"])
+        assert addressees == [line.lstrip("- ") for line in doc["addressees"]]
+        assert distribution == [line.lstrip("- ") for line in doc["distribution"]]
+        assert version == 1
+        # The attached PDF: by content hash, and its text, Vietnamese intact, carries the document.
+        import json
+
+        (attachment,) = json.loads(files)
+        served = httpx.get(doc["file_url"], timeout=30).content
+        assert attachment["sha256"] == hashlib.sha256(served).hexdigest() and attachment["pages"] >= 1
+        assert unicodedata.is_normalized("NFC", text)
+        assert doc["number"] in text and doc["signer"] in text and "ngày" in text
+        assert (tmp_path / "raw" / attachment["sha256"][:2] / f"{attachment['sha256']}.gz").exists()
+
+    # Every citation the simulator wrote is a resolved reference to the cited document.
+    by_number = {doc["number"]: article_id(doc["source"], doc["url"]) for doc in truth}
+    articles = {row["url"]: row for row in sim.truth()}
+    references = rows(warehouse, """
+        SELECT r.citing_type, r.citing_id, r.number, r.document_id, r.referenced_date
+        FROM document_references AS r""")
+    article_refs = {(citing, number): target for kind, citing, number, target, _ in references if kind == "article"}
+    cited = [(article_id(row["source"], url), number) for url, row in articles.items() if not row["removed"]
+             for number in row["cites"]]  # fmt: skip
+    assert cited, "the simulated world cites no document"
+    for key in cited:
+        assert article_refs[key] == by_number[key[1]]
+    document_refs = {(citing, number): target for kind, citing, number, target, _ in references if kind == "document"}
+    for doc in truth:
+        for number in doc["cites"]:
+            assert document_refs[(article_id(doc["source"], doc["url"]), number)] == by_number[number]
+    # National documents the portals cite but do not publish stay unresolved.
+    external = [target for kind, _, number, target, _ in references if number not in by_number]
+    assert external and all(target is None for target in external)
+    assert all(d is None or isinstance(d, date) for *_, d in references)
+
+    # A second run with nothing new fetches no document again and records nothing.
+    before = rows(warehouse, "SELECT count(*) FROM documents")[0][0], rows(warehouse, "SELECT count(*) FROM document_references")[0][0]
+    crawl_into(sim.config_path, warehouse, RawStore(tmp_path / "raw"))
+    after = rows(warehouse, "SELECT count(*) FROM documents")[0][0], rows(warehouse, "SELECT count(*) FROM document_references")[0][0]
+    assert before == after
+
+
+def test_the_pdf_carries_the_same_document_as_its_page(sim):
+    truth = httpx.get(f"{sim.control_url}/_sim/documents", timeout=30).json()
+    for doc in truth[:6]:
+        text, pages = pdf_text(httpx.get(doc["file_url"], timeout=30).content, doc["file_url"])
+        record = document_from_lines(text.split("\n"), doc["file_url"])
+        assert (record.number, record.kind, record.issued_date.isoformat(), record.signer) == (
+            doc["number"], doc["kind"], doc["issued"], doc["signer"])
+
+
+def test_a_parser_change_is_recorded_as_reparsed_and_an_edit_as_updated(sim, warehouse, tmp_path):
+    raw = RawStore(tmp_path / "raw")
+    config = tmp_path / "sources.toml"
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    shutil.copy(sim.config_path, config)
+    crawl_into(config, warehouse, raw, ["tuachua"])
+    first = dict(rows(warehouse, "SELECT url, parser_version FROM articles WHERE source_id = 'tuachua'"))
+    assert set(first.values()) == {"district_portal/2+2"}
+
+    # The profile changes (a new version that no longer reads the breadcrumb) while an hour passes on the portals.
+    text = (profiles_dir() / "district_portal.toml").read_text(encoding="utf-8")
+    text = text.replace("version = 2", "version = 3").replace('breadcrumb = "ol.breadcrumb li"\n', "")
+    (profiles / "district_portal.toml").write_text(text, encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "[settings]", '[settings]\nprofile_dirs = ["profiles"]'), encoding="utf-8")  # fmt: skip
+    before = {row["url"]: row for row in sim.truth() if row["source"] == "tuachua"}
+    sim.advance(1)
+    after = {row["url"]: row for row in sim.truth() if row["source"] == "tuachua"}
+    summary = crawl_into(config, warehouse, raw, ["tuachua"], Revisit.ALL)["tuachua"]
+
+    edited = {url for url, row in after.items() if url in before and row["version"] > before[url]["version"] and not row["removed"]}
+    unchanged = {url for url, row in after.items() if url in before and row["version"] == before[url]["version"] and not row["removed"]}
+    recorded = rows(warehouse, "SELECT change_type, url, changed_fields FROM changes WHERE change_type IN ('updated', 'reparsed')")
+    assert {url for kind, url, _ in recorded if kind == "updated"} == edited
+    assert {url for kind, url, _ in recorded if kind == "reparsed"} == unchanged
+    assert all(fields == ["breadcrumb"] for kind, _, fields in recorded if kind == "reparsed")
+    assert summary.reparsed == len(unchanged) > 0 and summary.updated == len(edited)
+    assert set(dict(rows(warehouse, "SELECT url, parser_version FROM articles WHERE source_id = 'tuachua'")).values()) == {
+        "district_portal/3+2"}
