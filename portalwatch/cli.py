@@ -35,6 +35,7 @@ WarehouseOption = Annotated[
 
 
 class RevisitChoice(StrEnum):
+    due = "due"
     none = "none"
     all = "all"
 
@@ -57,19 +58,42 @@ def sim(
     scale: Annotated[float, typer.Option(help="Portal sizes relative to the default (about 3,400 articles).")] = 1.0,
     host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
     write_config: Annotated[Path | None, typer.Option(help="Write a sources config for the simulated portals here.")] = None,
+    faults: Annotated[str, typer.Option(help="Named fault profile to inject (see --list-faults).")] = "none",
+    list_faults: Annotated[bool, typer.Option("--list-faults", help="List the fault profiles and exit.")] = False,
+    portal_size: Annotated[
+        list[str] | None, typer.Option(help="Articles of one portal at the start, as ID=N (repeatable); overrides --scale.")
+    ] = None,
+    validators: Annotated[bool, typer.Option(help="Send ETag / Last-Modified on articles and answer 304s.")] = False,
 ) -> None:
     """Serve the simulated portal network over HTTP until interrupted.
 
-    POST /_sim/advance?steps=N moves simulated time; GET /_sim/truth lists every article.
+    POST /_sim/advance?steps=N moves simulated time; GET /_sim/truth lists every article;
+    GET /_sim/requests is the request log (host, path, start and end times, fault).
     """
+    from portalwatch.sim.faults import PROFILES, get_profile
     from portalwatch.sim.server import serve
     from portalwatch.sim.world import World
 
+    if list_faults:
+        for name, profile in PROFILES.items():
+            console.print(f"[bold]{name:<16}[/] {profile.description}", highlight=False)
+        return
     if scale <= 0:
         _fail("--scale must be positive")
-    world = World(seed=seed, scale=scale)
+    sizes: dict[str, int] = {}
+    for item in portal_size or []:
+        portal_id, _, count = item.partition("=")
+        if not count.isdigit() or int(count) < 1:
+            _fail(f"--portal-size {item!r}: expected ID=N with N a positive number of articles")
+        sizes[portal_id] = int(count)
     try:
-        asyncio.run(serve(world, port, write_config, host))
+        profile = get_profile(faults)
+        world = World(seed=seed, scale=scale, sizes=sizes)
+        profile.check(world)
+    except ValueError as exc:
+        _fail(str(exc))
+    try:
+        asyncio.run(serve(world, port, write_config, host, faults=profile, validators=validators))
     except KeyboardInterrupt:
         pass
     except OSError as exc:

@@ -35,3 +35,20 @@ def warehouse(tmp_path: Path) -> Warehouse:
     store = Warehouse(tmp_path / "warehouse.duckdb")
     store.migrate()
     return store
+
+
+@pytest.fixture
+def start_simulator(tmp_path: Path):
+    """Start simulators with options (fault profile, portal sizes, validators); all stop after the test."""
+    started: list[SimulatorProcess] = []
+
+    def start(name: str = "sim", **options) -> SimulatorProcess:
+        options.setdefault("seed", 7)
+        options.setdefault("scale", SMALL_SCALE)
+        process = SimulatorProcess(tmp_path / f"{name}-sources.toml", **options).__enter__()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.__exit__(None, None, None)

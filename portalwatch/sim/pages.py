@@ -359,3 +359,9 @@ def render_article(portal: Portal, article: Article, rng: random.Random) -> str:
 
 def render_listing(portal: Portal, page: int, rng: random.Random) -> str:
     return _maybe_nfd(LISTING_RENDERERS[portal.spec.family](portal, page, rng), portal, rng)
+
+
+def server_error(status: int) -> str:
+    """The error page of an overloaded IIS or nginx in front of the portal."""
+    titles = {500: "500 - Internal server error.", 502: "502 Bad Gateway", 503: "Service Unavailable"}
+    return f"<html><head><title>{titles.get(status, status)}</title></head><body><h1>{titles.get(status, status)}</h1></body></html>"

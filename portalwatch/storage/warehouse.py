@@ -28,6 +28,7 @@ from filelock import FileLock, Timeout
 
 from portalwatch.errors import StorageError
 from portalwatch.record import CONTENT_FIELDS, ArticleRecord
+from portalwatch.storage.crawlstate import PortalState, PortalStateUpdate, read_portal_state, write_portal_state
 
 LOCK_TIMEOUT_SECONDS = 600.0
 
@@ -54,6 +55,11 @@ class FetchRow:
     elapsed_ms: float
     size: int
     raw_hash: str | None
+    error_class: str | None = None
+    final_url: str | None = None
+    charset: str | None = None
+    conditional: bool = False
+    tls_verified: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +186,11 @@ class Warehouse:
             ).fetchall()
         return {article_id: KnownArticle(article_id, url, removed) for article_id, url, removed in rows}
 
+    def portal_state(self, source_id: str) -> PortalState:
+        """What the crawler remembers of a source: schedules, validators, frontier, completed walks."""
+        with self.connect() as con:
+            return read_portal_state(con, source_id)
+
     # -------------------------------------------------------------- load
 
     def load_portal(
@@ -189,8 +200,13 @@ class Warehouse:
         fetches: Sequence[FetchRow],
         observations: Sequence[Observation],
         gone: Sequence[Gone] = (),
+        state_update: PortalStateUpdate | None = None,
     ) -> LoadSummary:
-        """Record one portal's crawl in one transaction; returns what changed."""
+        """Record one portal's crawl in one transaction; returns what changed.
+
+        `state_update` carries the crawler's memory (schedules, validators,
+        frontier, listing walks, outages); its 304s count as unchanged.
+        """
         latest: dict[str, Observation] = {}
         for observation in observations:
             latest[observation.article_id] = observation
@@ -199,6 +215,8 @@ class Warehouse:
             con.execute("BEGIN")
             try:
                 summary = self._load(con, run_id, source, fetches, list(latest.values()), list(gone_by_id.values()))
+                if state_update is not None:
+                    summary.unchanged += write_portal_state(con, run_id, source.source_id, state_update)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -372,6 +390,11 @@ def _fetch_table(run_id: str, fetches: Sequence[FetchRow]) -> pa.Table:
         "elapsed_ms": pa.array([f.elapsed_ms for f in fetches], pa.float64()),
         "bytes": pa.array([f.size for f in fetches], pa.int64()),
         "raw_hash": pa.array([f.raw_hash for f in fetches], pa.string()),
+        "error_class": pa.array([f.error_class for f in fetches], pa.string()),
+        "final_url": pa.array([f.final_url for f in fetches], pa.string()),
+        "charset": pa.array([f.charset for f in fetches], pa.string()),
+        "conditional": pa.array([f.conditional for f in fetches], pa.bool_()),
+        "tls_verified": pa.array([f.tls_verified for f in fetches], pa.bool_()),
     })  # fmt: skip
 
 
