@@ -67,19 +67,38 @@ def stored_titles(warehouse: Warehouse | Path, source_id: str) -> dict[str, str]
     return dict(query(warehouse, "SELECT url, title FROM articles WHERE source_id = ?", [source_id]))
 
 
-def max_concurrency(entries: list[dict], shave: float = 0.0) -> int:
-    """Most requests in progress at once. `shave` trims each request's end: the moment a server
-    notices that a client hung up trails the hang-up by the time it takes to process it."""
+# Faults whose client hangs up before the response ends (read or total timeout): the
+# server logs their end only when it notices, which trails the hang-up.
+ABANDONED = frozenset({"timeout", "slow"})
+
+
+def max_concurrency(entries: list[dict], notice: float = 0.0) -> int:
+    """Most requests in progress at once, as the server saw them; the end of an abandoned
+    request counts `notice` seconds early (the time the server may take to notice)."""
     events = []
     for entry in entries:
         end = entry["end"] if entry["end"] is not None else float("inf")
-        events += [(entry["start"], 1), (max(entry["start"], end - shave), -1)]
+        if entry["fault"] in ABANDONED:
+            end = max(entry["start"], end - notice)
+        events += [(entry["start"], 1), (end, -1)]
     events.sort(key=lambda event: (event[0], event[1]))
     running = peak = 0
     for _, change in events:
         running += change
         peak = max(peak, running)
     return peak
+
+
+def spacing_kept(entries: list[dict], delay: float, jitter: float) -> bool:
+    """Whether request starts were at least `delay` apart, as the server saw them.
+
+    The server logs a request when its event loop gets to it, up to `jitter` late, so
+    one pair can look closer than it was; but no run of k+1 requests may span less than
+    k delays minus that jitter."""
+    starts = sorted(entry["start"] for entry in entries)
+    return all(
+        starts[j] - starts[i] >= (j - i) * delay - jitter for i in range(len(starts)) for j in range(i + 1, len(starts))
+    )
 
 
 def start_gaps(entries: list[dict]) -> list[float]:

@@ -8,11 +8,12 @@ from collections import Counter
 
 import pytest
 
-from crawling import by_host, crawl_into, max_concurrency, politeness, query, start_gaps, stored_titles, truth_of
+from crawling import by_host, crawl_into, max_concurrency, politeness, query, spacing_kept, start_gaps, stored_titles, truth_of
 
 PORTAL = "muongang"  # a district portal of 30 articles at the test scale
-# How much later than its arrival the simulator may log a request when its event loop is busy.
-SERVER_JITTER = 0.03
+# How much later than its arrival the simulator may log a request (its event loop busy, or
+# its process descheduled on a loaded machine: 60 ms were seen).
+SERVER_JITTER = 0.08
 
 
 def assert_every_live_article_stored_once(warehouse, sim, source_id=PORTAL, except_urls=frozenset()):
@@ -62,12 +63,13 @@ def test_a_server_error_on_every_attempt_is_recorded_then_retried_at_the_end_of_
 
 def test_429_retry_after_pauses_the_whole_host(start_simulator, warehouse, tmp_path):
     sim = start_simulator(faults="rate-limited")
+    source = "xa-muong-dun"
     config = sim.write_sources(tmp_path / "sources.toml", politeness(retries=4))
-    crawl, _ = crawl_into(config, PORTAL, warehouse)
+    crawl, _ = crawl_into(config, source, warehouse)
     assert crawl.failures == []
-    assert_every_live_article_stored_once(warehouse, sim)
+    assert_every_live_article_stored_once(warehouse, sim, source)
 
-    log = sim.requests(PORTAL)
+    log = sim.requests(source)
     limited = [entry for entry in log if entry["status"] == 429]
     assert limited
     for entry in limited:
@@ -198,7 +200,7 @@ def test_per_host_latency_and_many_portals_at_once(start_simulator, tmp_path):
     from portalwatch.storage.rawstore import RawStore
 
     sim = start_simulator(faults="latency")
-    portals = ["tuachua", "muongang", "xa-muong-dun"]
+    portals = ["muongang", "xa-muong-dun", "xa-tua-thang"]
     config_path = sim.write_sources(tmp_path / "sources.toml", politeness(concurrency=2, delay_seconds=0.1), portals=portals)
     config = load_sources(config_path)
 
@@ -213,8 +215,7 @@ def test_per_host_latency_and_many_portals_at_once(start_simulator, tmp_path):
     assert len(hosts) == 3
     for entries in hosts.values():
         assert max_concurrency(entries) <= 2
-        # Spacing is kept by the client; the server sees it give or take its own scheduling jitter.
-        assert min(start_gaps(entries)) >= 0.1 - SERVER_JITTER
+        assert spacing_kept(entries, 0.1, SERVER_JITTER)
         took = [entry["end"] - entry["start"] for entry in entries]
         assert min(took) >= 0.05  # the latency profile delays each host 50-200 ms
     assert max_concurrency(log) > 2  # more than one portal's worth at once
@@ -238,7 +239,7 @@ def test_a_portal_down_for_a_while_is_waited_for_with_probes_and_completed(start
     # Once the circuit opened, only probes went out, a cooldown (or more) apart: the first
     # `threshold + concurrency` drops are the requests that opened it and those already under way.
     probes = dropped[3 + 2 :]
-    assert probes and all(gap >= cooldown * 0.9 for gap in start_gaps(probes))
+    assert probes and all(gap >= cooldown - SERVER_JITTER for gap in start_gaps(probes))
 
 
 def test_robots_txt_is_honored_and_the_user_agent_names_a_contact(start_simulator, warehouse, tmp_path):
@@ -258,7 +259,7 @@ def test_robots_txt_is_honored_and_the_user_agent_names_a_contact(start_simulato
     assert_every_live_article_stored_once(warehouse, sim, source, except_urls=disallowed)
     # Crawl-delay: 0.2 lengthens the configured spacing (0 here) between request starts.
     assert log[0]["path"] == "/robots.txt"
-    assert min(start_gaps(log)) >= 0.2 - SERVER_JITTER
+    assert spacing_kept(log, 0.2, SERVER_JITTER)
     assert {entry["agent"] for entry in log} == {"portalwatch/0.1 (+mailto:demo@localhost)"}
 
 
