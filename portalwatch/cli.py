@@ -104,7 +104,10 @@ def sim(
 def run(
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Sources file [default: config/sources.toml].")] = None,
     source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Crawl only this source id (repeatable).")] = None,
-    revisit: Annotated[RevisitChoice, typer.Option(help="Known articles to re-check for edits and removals.")] = RevisitChoice.none,
+    revisit: Annotated[
+        RevisitChoice,
+        typer.Option(help="Known articles to re-check for edits and removals: those the adaptive schedule says are due, none, or all."),
+    ] = RevisitChoice.due,
     warehouse: WarehouseOption = None,
     max_listing_pages: Annotated[int | None, typer.Option(help="Walk at most this many listing pages per section.")] = None,
 ) -> None:
@@ -145,6 +148,13 @@ def print_summary(summary: dict) -> None:
             table.add_row(*(str(portal[column]) for column in SUMMARY_COLUMNS))
     console.print(table)
     for portal in summary["portals"].values():
+        if portal.get("outcomes"):
+            counts = ", ".join(f"{outcome} {count}" for outcome, count in portal["outcomes"].items())
+            console.print(f"{portal['source']}: fetches {counts}", highlight=False)
+        for outage in portal.get("outages", []):
+            state = "back at " + outage["closed_at"] if outage["closed_at"] else "still down: the next run resumes"
+            err.print(f"[yellow]{portal['source']}[/]: {outage['host']} down since {outage['opened_at']} ({state}), "
+                      f"{outage['skipped']} request(s) skipped", highlight=False)  # fmt: skip
         for url, reason in portal.get("failures", [])[:5]:
             err.print(f"[yellow]{portal['source']}[/]: {url}: {reason}", highlight=False)
 

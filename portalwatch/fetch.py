@@ -7,8 +7,9 @@ keeps
   ``Request-rate`` lengthen the spacing between requests; a disallowed URL is
   recorded, not fetched; an unreachable robots.txt means "disallow all" for
   the run, as RFC 9309 says);
-- a cap on simultaneous requests and a minimum spacing between request starts
-  (a 429's ``Retry-After`` pauses the whole host, not just the one request);
+- a cap on simultaneous requests and a minimum spacing between requests, measured
+  from the moment each one's headers went out (a 429's ``Retry-After`` pauses the
+  whole host, not just the one request);
 - a :class:`~portalwatch.breaker.CircuitBreaker`, so a host that is down is
   waited for a while and then skipped, and the outage recorded.
 
@@ -27,6 +28,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -193,14 +196,29 @@ class _Host:
             host, politeness.breaker_threshold, politeness.breaker_cooldown_seconds, politeness.outage_wait_seconds
         )
 
-    async def wait_turn(self) -> None:
-        """Space request starts at least `delay` apart (longer after a Retry-After)."""
-        async with self.spacing:
-            loop = asyncio.get_running_loop()
-            pause = self.next_start - loop.time()
-            if pause > 0:
+    @asynccontextmanager
+    async def turn(self):
+        """The host's turn to receive a request. It starts `delay` after the previous request
+        went out and lasts until this one's headers are on the wire (the caller calls the
+        yielded function then), so the spacing holds where the portal sees it, however long
+        the connection took to open or the event loop took to get to the write."""
+        loop = asyncio.get_running_loop()
+        await self.spacing.acquire()
+        released = False
+
+        def on_the_wire() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self.next_start = max(self.next_start, loop.time() + self.delay)
+                self.spacing.release()
+
+        try:
+            while (pause := self.next_start - loop.time()) > 0:
                 await asyncio.sleep(pause)
-            self.next_start = loop.time() + self.delay
+            yield on_the_wire
+        finally:
+            on_the_wire()
 
     def pause(self, seconds: float) -> None:
         """The host asked for a break (429 with Retry-After): no request starts before it ends."""
@@ -370,13 +388,13 @@ class PortalFetcher:
                 # Admission is decided with a slot in hand: requests queued for a slot
                 # before the circuit opened must not go out after it did.
                 probe = await host.breaker.admit()
-                await host.wait_turn()
-                result.attempts += 1
-                try:
-                    async with asyncio.timeout(self.politeness.total_timeout_seconds):
-                        answer = await self._exchange(url, headers)
-                except TimeoutError:
-                    raise _TotalTimeout(self.politeness.total_timeout_seconds) from None
+                async with host.turn() as on_the_wire:
+                    result.attempts += 1
+                    try:
+                        async with asyncio.timeout(self.politeness.total_timeout_seconds):
+                            answer = await self._exchange(url, headers, on_the_wire)
+                    except TimeoutError:
+                        raise _TotalTimeout(self.politeness.total_timeout_seconds) from None
         except (httpx.TransportError, _TotalTimeout) as exc:
             host.breaker.failed(_error_text(exc))
             raise
@@ -401,9 +419,13 @@ class PortalFetcher:
             raise transient
         return answer
 
-    async def _exchange(self, url: str, headers: dict) -> _Answer:
+    async def _exchange(self, url: str, headers: dict, on_the_wire: Callable[[], None]) -> _Answer:
+        async def trace(event: str, info: dict) -> None:
+            if event.endswith("send_request_headers.complete"):
+                on_the_wire()
+
         limit = self.politeness.max_body_bytes
-        async with self._client.stream("GET", url, headers=headers) as response:
+        async with self._client.stream("GET", url, headers=headers, extensions={"trace": trace}) as response:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
                 raise _TooLarge(limit, response)

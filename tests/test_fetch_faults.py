@@ -12,8 +12,8 @@ from crawling import by_host, crawl_into, max_concurrency, politeness, query, sp
 
 PORTAL = "muongang"  # a district portal of 30 articles at the test scale
 # How much later than its arrival the simulator may log a request (its event loop busy, or
-# its process descheduled on a loaded machine: 60 ms were seen).
-SERVER_JITTER = 0.08
+# its process descheduled on a loaded machine: 60 and 90 ms were seen).
+SERVER_JITTER = 0.1
 
 
 def assert_every_live_article_stored_once(warehouse, sim, source_id=PORTAL, except_urls=frozenset()):
@@ -201,7 +201,7 @@ def test_per_host_latency_and_many_portals_at_once(start_simulator, tmp_path):
 
     sim = start_simulator(faults="latency")
     portals = ["muongang", "xa-muong-dun", "xa-tua-thang"]
-    config_path = sim.write_sources(tmp_path / "sources.toml", politeness(concurrency=2, delay_seconds=0.1), portals=portals)
+    config_path = sim.write_sources(tmp_path / "sources.toml", politeness(concurrency=2, delay_seconds=0.15), portals=portals)
     config = load_sources(config_path)
 
     async def all_portals():
@@ -215,7 +215,7 @@ def test_per_host_latency_and_many_portals_at_once(start_simulator, tmp_path):
     assert len(hosts) == 3
     for entries in hosts.values():
         assert max_concurrency(entries) <= 2
-        assert spacing_kept(entries, 0.1, SERVER_JITTER)
+        assert spacing_kept(entries, 0.15, SERVER_JITTER)
         took = [entry["end"] - entry["start"] for entry in entries]
         assert min(took) >= 0.05  # the latency profile delays each host 50-200 ms
     assert max_concurrency(log) > 2  # more than one portal's worth at once
@@ -223,7 +223,7 @@ def test_per_host_latency_and_many_portals_at_once(start_simulator, tmp_path):
 
 def test_a_portal_down_for_a_while_is_waited_for_with_probes_and_completed(start_simulator, warehouse, tmp_path):
     sim = start_simulator(faults="down")
-    cooldown = 0.3
+    cooldown = 0.15
     config = sim.write_sources(
         tmp_path / "sources.toml",
         politeness(breaker_threshold=3, breaker_cooldown_seconds=cooldown, outage_wait_seconds=30.0),
@@ -235,11 +235,14 @@ def test_a_portal_down_for_a_while_is_waited_for_with_probes_and_completed(start
     assert len(outages) == 1 and outages[0][1] and outages[0][2] >= 3 and outages[0][3] == 0
 
     dropped = [entry for entry in sim.requests(PORTAL) if entry["fault"] == "down"]
-    assert len(dropped) == 12
-    # Once the circuit opened, only probes went out, a cooldown (or more) apart: the first
-    # `threshold + concurrency` drops are the requests that opened it and those already under way.
+    assert len(dropped) == 8
+    # Once the circuit opened, only probes went out, each failed one doubling the wait for the
+    # next: the first `threshold + concurrency` drops are the requests that opened the circuit
+    # and those already under way.
     probes = dropped[3 + 2 :]
-    assert probes and all(gap >= cooldown - SERVER_JITTER for gap in start_gaps(probes))
+    assert len(probes) >= 2
+    for attempt, gap in enumerate(start_gaps(probes), start=1):
+        assert gap >= cooldown * 2**attempt - SERVER_JITTER
 
 
 def test_robots_txt_is_honored_and_the_user_agent_names_a_contact(start_simulator, warehouse, tmp_path):

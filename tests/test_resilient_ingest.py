@@ -20,8 +20,8 @@ pytestmark = pytest.mark.prefect
 
 DOWN = "muongang"  # the portal the "outage" profile takes down after its 40th request
 # How much later than its arrival the simulator may log a request (its event loop busy, or
-# its process descheduled on a loaded machine: 60 ms were seen).
-SERVER_JITTER = 0.08
+# its process descheduled on a loaded machine: 60 and 90 ms were seen).
+SERVER_JITTER = 0.1
 
 
 def run_ingest(config: Path, warehouse: Path, **parameters) -> dict:
@@ -46,8 +46,8 @@ def live_by_source(truth: list[dict]) -> dict[str, set[str]]:
 def test_flaky_portals_and_an_outage_lose_nothing_and_invent_nothing(start_simulator, tmp_path):
     profile = get_profile("outage")
     assert profile.transient_rate >= 0.10
-    sim = start_simulator(faults="outage", portal_sizes={DOWN: 70, "dcs-dienbien": 30, "tuachua": 30})
-    delay, concurrency = 0.1, 2
+    sim = start_simulator(faults="outage", portal_sizes={DOWN: 60, "dcs-dienbien": 25, "tuachua": 25})
+    delay, concurrency = 0.15, 2
     config = sim.write_sources(tmp_path / "sources.toml", politeness(
         concurrency=concurrency, delay_seconds=delay, timeout_seconds=0.5, total_timeout_seconds=3.0,
         breaker_threshold=4, breaker_cooldown_seconds=0.2, outage_wait_seconds=1.0,

@@ -111,8 +111,8 @@ PROFILES: dict[str, FaultProfile] = {
         FaultProfile("redirect-home", "removed articles redirect to the home page instead of answering 404",
                      removed_redirect_home=1.0),
         FaultProfile("latency", "every portal answers 50-200 ms late", latency=(0.05, 0.2)),
-        FaultProfile("down", "muongang drops 12 connections after its 15th request, then recovers",
-                     outage=Outage("muongang", 15, 12)),
+        FaultProfile("down", "muongang drops 8 connections after its 15th request, then recovers",
+                     outage=Outage("muongang", 15, 8)),
         FaultProfile("robots", "robots.txt asks for a 0.2 s Crawl-delay and disallows 10% of articles",
                      robots=RobotsRules(crawl_delay=0.2, disallow_share=0.1)),
     )
