@@ -4,7 +4,6 @@ not is reported, and nothing is mistaken for an edit or a removal."""
 
 from __future__ import annotations
 
-from collections import Counter
 
 import pytest
 
@@ -136,7 +135,7 @@ def test_a_wrong_declared_charset_does_not_garble_the_text(start_simulator, ware
     sim = start_simulator(faults="wrong-charset")
     config = sim.write_sources(tmp_path / "sources.toml", politeness())
     crawl_into(config, PORTAL, warehouse)
-    mislabeled = {url for url, kinds in sim.permanent_faults().items() if "wrong_charset" in kinds and f"/tin-tuc/" in url}
+    mislabeled = {url for url, kinds in sim.permanent_faults().items() if "wrong_charset" in kinds and "/tin-tuc/" in url}
     ours = mislabeled & set(truth_of(sim, PORTAL))
     assert ours
     # Titles are Vietnamese: decoded as windows-1252 they would not match.
@@ -316,3 +315,80 @@ def test_tls_is_verified_unless_a_source_opts_out_and_every_opt_out_is_logged(tm
     else:
         assert result.outcome == "ok" and "tin tức" in result.text()
         assert len(opt_out_logged) == 1 and not result.tls_verified
+
+
+def test_redirects_are_followed_only_within_the_portal(tmp_path):
+    import asyncio
+
+    from aiohttp import web
+
+    from portalwatch.config import Politeness, Source
+    from portalwatch.fetch import PortalFetcher
+
+    elsewhere_hits: list[str] = []
+
+    async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        return runner, f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+
+    async def scenario():
+        async def elsewhere_page(request):
+            elsewhere_hits.append(request.path)
+            return web.Response(text="<html>quảng cáo</html>", content_type="text/html")
+
+        elsewhere = web.Application()
+        elsewhere.router.add_get("/{tail:.*}", elsewhere_page)
+        elsewhere_runner, other = await serve(elsewhere)
+
+        async def moved(request):
+            raise web.HTTPMovedPermanently("/tin-tuc/bai-moi-2.html")
+
+        async def away(request):
+            raise web.HTTPFound(other + "/quang-cao")
+
+        async def article(request):
+            return web.Response(text="<html>bài mới</html>", content_type="text/html")
+
+        portal = web.Application()
+        portal.router.add_get("/tin-tuc/bai-cu-1.html", moved)
+        portal.router.add_get("/tin-tuc/bai-moi-2.html", article)
+        portal.router.add_get("/tin-tuc/bai-3.html", away)
+        portal_runner, base = await serve(portal)
+        source = Source(id="redirects", name="Cổng", level="commune", profile="joomla_commune", base_url=base,
+                        sections=[{"name": "tin-tuc", "listing_url": base + "/tin-tuc?start={offset}"}])  # fmt: skip
+        try:
+            async with PortalFetcher(source, Politeness(retries=1, delay_seconds=0), "portalwatch/0.1") as fetcher:
+                results = [await fetcher.fetch(base + path, "article") for path in ("/tin-tuc/bai-cu-1.html", "/tin-tuc/bai-3.html")]
+            return (*results, base, other)
+        finally:
+            await portal_runner.cleanup()
+            await elsewhere_runner.cleanup()
+
+    moved, away, base, other = asyncio.run(scenario())
+    assert moved.outcome == "ok" and moved.final_url == base + "/tin-tuc/bai-moi-2.html" and "bài mới" in moved.text()
+    assert away.outcome == "off_site" and away.final_url == other + "/quang-cao" and not away.body
+    assert elsewhere_hits == []  # never followed off the portal
+
+
+def test_fault_decisions_depend_on_seed_url_and_count_not_on_arrival_order():
+    from portalwatch.sim.faults import FaultInjector, get_profile
+
+    profile = get_profile("flaky")
+    urls = [f"/tin-tuc/bai-{n}.html" for n in range(40)]
+    forward, backward = FaultInjector(profile, seed=7), FaultInjector(profile, seed=7)
+    rounds = range(4)
+    seen_forward = {(url, k): forward.transient("p", url) for k in rounds for url in urls}
+    seen_backward = {(url, k): backward.transient("p", url) for k in rounds for url in reversed(urls)}
+    assert seen_forward == seen_backward
+    assert any(seen_forward.values())
+    other_seed = FaultInjector(profile, seed=8)
+    assert {(url, k): other_seed.transient("p", url) for k in rounds for url in urls} != seen_forward
+    # A URL never meets more than `max_streak` transient faults in a row.
+    for url in urls:
+        streak = 0
+        for k in rounds:
+            streak = streak + 1 if seen_forward[(url, k)] else 0
+            assert streak <= profile.max_streak
