@@ -39,6 +39,7 @@ WarehouseOption = Annotated[
 
 
 class RevisitChoice(StrEnum):
+    due = "due"
     none = "none"
     all = "all"
 
@@ -63,19 +64,42 @@ def sim(
     write_config: Annotated[Path | None, typer.Option(help="Write a sources config for the simulated portals here.")] = None,
     portals: Annotated[int, typer.Option(help="Number of portals (the five default ones, repeated).")] = 5,
     latency_ms: Annotated[float, typer.Option(help="Every page answers after this many milliseconds.")] = 0.0,
+    faults: Annotated[str, typer.Option(help="Named fault profile to inject (see --list-faults).")] = "none",
+    list_faults: Annotated[bool, typer.Option("--list-faults", help="List the fault profiles and exit.")] = False,
+    portal_size: Annotated[
+        list[str] | None, typer.Option(help="Articles of one portal at the start, as ID=N (repeatable); overrides --scale.")
+    ] = None,
+    validators: Annotated[bool, typer.Option(help="Send ETag / Last-Modified on articles and answer 304s.")] = False,
 ) -> None:
     """Serve the simulated portal network over HTTP until interrupted.
 
-    POST /_sim/advance?steps=N moves simulated time; GET /_sim/truth lists every article.
+    POST /_sim/advance?steps=N moves simulated time; GET /_sim/truth lists every article;
+    GET /_sim/requests is the request log (host, path, start and end times, fault).
     """
+    from portalwatch.sim.faults import PROFILES, get_profile
     from portalwatch.sim.server import serve
     from portalwatch.sim.world import World, network
 
+    if list_faults:
+        for name, profile in PROFILES.items():
+            console.print(f"[bold]{name:<16}[/] {profile.description}", highlight=False)
+        return
     if scale <= 0 or portals < 1 or latency_ms < 0:
         _fail("--scale and --portals must be positive, --latency-ms not negative")
-    world = World(seed=seed, scale=scale, portals=network(portals))
+    sizes: dict[str, int] = {}
+    for item in portal_size or []:
+        portal_id, _, count = item.partition("=")
+        if not count.isdigit() or int(count) < 1:
+            _fail(f"--portal-size {item!r}: expected ID=N with N a positive number of articles")
+        sizes[portal_id] = int(count)
     try:
-        asyncio.run(serve(world, port, write_config, host, latency_ms / 1000))
+        profile = get_profile(faults)
+        world = World(seed=seed, scale=scale, portals=network(portals), sizes=sizes)
+        profile.check(world)
+    except ValueError as exc:
+        _fail(str(exc))
+    try:
+        asyncio.run(serve(world, port, write_config, host, faults=profile, validators=validators, latency=latency_ms / 1000))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
@@ -86,7 +110,10 @@ def sim(
 def run(
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Sources file [default: config/sources.toml].")] = None,
     source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Crawl only this source id (repeatable).")] = None,
-    revisit: Annotated[RevisitChoice, typer.Option(help="Known articles to re-check for edits and removals.")] = RevisitChoice.none,
+    revisit: Annotated[
+        RevisitChoice,
+        typer.Option(help="Known articles to re-check for edits and removals: those the adaptive schedule says are due, none, or all."),
+    ] = RevisitChoice.due,
     warehouse: WarehouseOption = None,
     max_listing_pages: Annotated[int | None, typer.Option(help="Walk at most this many listing pages per section.")] = None,
 ) -> None:
@@ -127,6 +154,13 @@ def print_summary(summary: dict) -> None:
             table.add_row(*(str(portal[column]) for column in SUMMARY_COLUMNS))
     console.print(table)
     for portal in summary["portals"].values():
+        if portal.get("outcomes"):
+            counts = ", ".join(f"{outcome} {count}" for outcome, count in portal["outcomes"].items())
+            console.print(f"{portal['source']}: fetches {counts}", highlight=False)
+        for outage in portal.get("outages", []):
+            state = "back at " + outage["closed_at"] if outage["closed_at"] else "still down: the next run resumes"
+            err.print(f"[yellow]{portal['source']}[/]: {outage['host']} down since {outage['opened_at']} ({state}), "
+                      f"{outage['skipped']} request(s) skipped", highlight=False)  # fmt: skip
         for url, reason in portal.get("failures", [])[:5]:
             err.print(f"[yellow]{portal['source']}[/]: {url}: {reason}", highlight=False)
 

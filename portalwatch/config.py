@@ -3,7 +3,8 @@
 A sources file is TOML::
 
     [settings]
-    user_agent = "portalwatch/0.1 (+mailto:you@example.org)"
+    user_agent = "portalwatch/0.1"
+    contact = "mailto:you@example.org"   # sent in the User-Agent
 
     [[sources]]
     id = "tuachua"
@@ -39,12 +40,58 @@ class _Strict(BaseModel):
 
 
 class Politeness(_Strict):
-    """How hard one portal may be hit. Defaults suit slow government servers."""
+    """How hard one portal may be hit, and how long to wait for it. Defaults suit slow government servers."""
 
-    concurrency: int = Field(2, ge=1, le=32, description="Maximum simultaneous connections to the portal.")
-    delay_seconds: float = Field(0.5, ge=0, le=120, description="Minimum time between two request starts.")
-    timeout_seconds: float = Field(30.0, gt=0, le=600, description="Connect/read timeout of one request.")
+    concurrency: int = Field(2, ge=1, le=32, description="Maximum simultaneous connections to each host of the portal.")
+    delay_seconds: float = Field(0.5, ge=0, le=120, description="Minimum time between two request starts on a host.")
+    max_crawl_delay_seconds: float = Field(
+        60.0, ge=0, le=3600, description="A robots.txt Crawl-delay is honored up to this many seconds."
+    )
+    connect_timeout_seconds: float = Field(10.0, gt=0, le=600, description="Timeout to open a connection.")
+    timeout_seconds: float = Field(30.0, gt=0, le=600, description="Read timeout: longest wait for the next bytes.")
+    total_timeout_seconds: float = Field(
+        120.0, gt=0, le=3600, description="Longest one request may take, headers and body, however slowly they trickle."
+    )
     retries: int = Field(3, ge=1, le=10, description="Attempts per request for transient failures.")
+    backoff_seconds: float = Field(0.5, gt=0, le=60, description="First wait before a retry; doubles per attempt, with jitter.")
+    backoff_max_seconds: float = Field(30.0, gt=0, le=600, description="Longest wait between two attempts (Retry-After aside).")
+    max_body_bytes: int = Field(10_000_000, ge=1024, description="Larger bodies are abandoned and recorded as too_large.")
+    max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed per fetch, all within the portal's hosts.")
+    breaker_threshold: int = Field(
+        6, ge=1, le=1000, description="Consecutive failed requests (network errors, timeouts, 5xx) that open a host's circuit."
+    )
+    breaker_cooldown_seconds: float = Field(
+        30.0, gt=0, le=3600, description="Wait after the circuit opens before one probe request tries the host again."
+    )
+    outage_wait_seconds: float = Field(
+        300.0, ge=0, le=86_400,
+        description="How long a run waits for a host that is down before it skips the host's remaining pages.",
+    )  # fmt: skip
+
+
+class RevisitPolicy(_Strict):
+    """When known articles are fetched again (``--revisit due``): an adaptive schedule.
+
+    A new article's first interval is its age times `age_factor`, so young
+    articles come back often and old ones rarely. After each check the
+    interval shrinks by `decrease_rate` when the page changed and grows by
+    `increase_rate` when it did not (as Nutch's adaptive fetch schedule does),
+    within [min, max]. A run revisits at most `budget` due articles per portal,
+    the longest overdue first.
+    """
+
+    min_interval_hours: float = Field(1.0, gt=0, description="Shortest interval between two checks of an article.")
+    max_interval_days: float = Field(90.0, gt=0, description="Longest interval between two checks of an article.")
+    age_factor: float = Field(0.05, gt=0, le=10, description="First interval as a share of the article's age.")
+    increase_rate: float = Field(0.4, ge=0, le=10, description="Interval growth after a check that found no change.")
+    decrease_rate: float = Field(0.2, ge=0, lt=1, description="Interval shrink after a check that found a change.")
+    budget: int = Field(200, ge=0, description="Most due articles revisited per portal per run.")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "RevisitPolicy":
+        if self.min_interval_hours > self.max_interval_days * 24:
+            raise ValueError("min_interval_hours exceeds max_interval_days")
+        return self
 
 
 class Schedule(_Strict):
@@ -126,7 +173,13 @@ class Source(_Strict):
     )
     politeness: Politeness | None = None
     schedule: str | None = Field(None, description="Name of its schedule [default: by level].")
-    verify_tls: bool = True
+    revisit: RevisitPolicy | None = None
+    verify_tls: bool = Field(
+        True, description="Check the TLS certificate. Turn off only for a portal with a broken chain; every use is logged."
+    )
+    home_paths: list[str] = Field(
+        ["/"], description="Paths of the portal's home page: an article redirected there has been removed."
+    )
     enabled: bool = True
 
     @field_validator("base_url")
@@ -136,6 +189,14 @@ class Source(_Strict):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("must be an absolute http(s) URL")
         return value.rstrip("/")
+
+    @field_validator("home_paths")
+    @classmethod
+    def _paths(cls, value: list[str]) -> list[str]:
+        for path in value:
+            if not path.startswith("/"):
+                raise ValueError(f"home path {path!r} must start with '/'")
+        return value
 
     @property
     def hosts(self) -> frozenset[str]:
@@ -147,15 +208,39 @@ class Source(_Strict):
 
 class Settings(_Strict):
     user_agent: str = Field(
-        "portalwatch/0.1 (+https://github.com/portalwatch/portalwatch)",
+        "portalwatch/0.1",
         min_length=3,
-        description="Identifying User-Agent; put a contact address in it.",
+        description="Identifying User-Agent; its product token (before '/') is the name matched in robots.txt.",
+    )
+    contact: str | None = Field(
+        None,
+        description="Where portal operators reach whoever runs the crawl (mailto: or http(s) URL); sent in the User-Agent.",
     )
     politeness: Politeness = Politeness()
     profile_dirs: list[str] = Field(
         default_factory=list,
         description="Folders of extra CMS profiles (relative to the sources file); they win over bundled ones.",
     )
+    revisit: RevisitPolicy = RevisitPolicy()
+
+    @field_validator("contact")
+    @classmethod
+    def _contact_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("mailto:", "http://", "https://")):
+            raise ValueError("must be a mailto: address or an http(s) URL")
+        return value
+
+    @property
+    def user_agent_header(self) -> str:
+        """The User-Agent sent: the configured one, with the contact address when it lacks one."""
+        if self.contact and self.contact not in self.user_agent:
+            return f"{self.user_agent} (+{self.contact})"
+        return self.user_agent
+
+    @property
+    def robots_agent(self) -> str:
+        """The product token robots.txt rules are matched against."""
+        return self.user_agent.split("/", 1)[0].split()[0]
 
 
 class SourcesConfig(_Strict):
@@ -191,6 +276,9 @@ class SourcesConfig(_Strict):
 
     def politeness_for(self, source: Source) -> Politeness:
         return source.politeness or self.settings.politeness
+
+    def revisit_for(self, source: Source) -> RevisitPolicy:
+        return source.revisit or self.settings.revisit
 
     def select(self, ids: list[str] | None) -> list[Source]:
         """The enabled sources, or exactly the named ones (an unknown id is an error)."""

@@ -2,32 +2,57 @@
 
 Plain asyncio, no orchestration: the flows call :func:`crawl_portal` once per
 portal and hand its :class:`PortalCrawl` to the warehouse loader.
+
+What a run fetches: the article URLs its listing walk finds for the first
+time, the ones an earlier run found but could not record (the frontier), and
+the known articles its revisit policy picks. Pages that failed are tried once
+more at the end of the run, and a 404/410 or a redirect home removes an
+article only when that second request says the same.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from portalwatch.config import Source, SourcesConfig
 from portalwatch.discover import SectionDiscovery, discover_pages, discover_section
 from portalwatch.errors import ExtractionError
-from portalwatch.fetch import FetchResult, PortalFetcher
+from portalwatch.fetch import TRANSIENT_OUTCOMES, FetchResult, Outcome, PortalFetcher, Validators
 from portalwatch.parse import parse_article
 from portalwatch.parse.documents import parse_document
 from portalwatch.parse.profile import Profile, get_profile
 from portalwatch.parse.text import decode_html
 from portalwatch.record import article_id, rebase
+from portalwatch.schedule import ArticleSchedule, due_for_revisit, next_interval
+from portalwatch.storage.crawlstate import (
+    FrontierEntry,
+    ListingWalk,
+    NotModified,
+    OutageRow,
+    PortalState,
+    PortalStateUpdate,
+    ScheduleRow,
+)
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import DocumentObservation, FetchRow, Gone, KnownArticle, Observation, SourceRow
+
+# Outcomes that settle an article for this run; anything else is a failure to report and retry.
+_SETTLED = frozenset({Outcome.OK, Outcome.NOT_MODIFIED})
+# Worth one more request at the end of the run: to confirm a removal, or because it may go better.
+_SECOND_TRY = TRANSIENT_OUTCOMES | {Outcome.GONE, Outcome.EXTRACTION_FAILED}
+# Not failures: the portal asked us not to fetch these.
+_NOT_FAILURES = frozenset({Outcome.ROBOTS_DISALLOWED})
 
 
 class Revisit(StrEnum):
     """Which known articles a run fetches again, to catch edits and removals."""
 
     NONE = "none"  # only articles discovered for the first time
+    DUE = "due"  # the known articles the adaptive schedule says are due, within the run's budget
     LISTED = "listed"  # known articles found on the listing pages walked (a refreshing backfill)
     ALL = "all"  # every known article, removed ones included (they may come back)
 
@@ -47,10 +72,18 @@ class PortalCrawl:
     discovered: int = 0
     new_urls: int = 0
     raw_new: int = 0
+    revisited: int = 0  # known articles fetched again
+    state: PortalStateUpdate = field(default_factory=PortalStateUpdate)
+    tls_verified: bool = True
 
     @property
     def article_fetches(self) -> int:
         return sum(1 for f in self.fetches if f.kind == "article")
+
+    @property
+    def outcome_counts(self) -> dict[str, int]:
+        """Fetches by outcome (ok, not_modified, gone, timeout, circuit_open, ...)."""
+        return dict(sorted(Counter(f.outcome for f in self.fetches).items()))
 
 
 def source_row(source: Source) -> SourceRow:
@@ -64,20 +97,28 @@ async def crawl_portal(
     raw_store: RawStore,
     revisit: Revisit = Revisit.NONE,
     max_listing_pages: int | None = None,
+    state: PortalState | None = None,
+    now: datetime | None = None,
     pages: dict[str, range] | None = None,
     published: tuple[datetime | None, datetime | None] = (None, None),
 ) -> PortalCrawl:
-    """Crawl one portal: new articles from its listings, plus the revisits asked for.
+    """Crawl one portal: new articles from its listings and frontier, plus the revisits asked for.
 
-    `pages` (section name -> listing pages) walks exactly those pages instead
-    of discovering from the newest; `published` keeps only articles posted in
-    [since, until) (both ends optional).
+    `state` is the crawler's memory from the warehouse (schedules, validators,
+    frontier, completed walks); without it a run walks whole listings only
+    when nothing is known, and `due` revisits nothing. `pages` (section name
+    -> listing pages) walks exactly those pages instead of discovering from
+    the newest; `published` keeps only articles posted in [since, until).
     """
     profile = get_profile(source.profile, config.settings.profile_dirs)
     since, until = published
-    crawl = PortalCrawl(source_row(source))
     known_documents = {key: item for key, item in known.items() if item.kind == "document"}
     known = {key: item for key, item in known.items() if item.kind != "document"}
+    policy = config.revisit_for(source)
+    now = now or datetime.now(UTC)
+    remembered = state is not None
+    state = state or PortalState()
+    crawl = PortalCrawl(source_row(source), tls_verified=source.verify_tls)
 
     def record(result: FetchResult, outcome: str | None = None, error: str | None = None) -> str | None:
         raw_hash = None
@@ -88,15 +129,17 @@ async def crawl_portal(
             FetchRow(
                 source.id, result.url, result.kind, result.fetched_at, result.status, outcome or result.outcome,
                 error or result.error, result.attempts, result.elapsed_ms, len(result.body), raw_hash,
+                result.error_class, result.final_url, result.decoded_charset, result.conditional, result.tls_verified,
             )
         )  # fmt: skip
-        if (outcome or result.outcome) not in ("ok", "gone"):
-            crawl.failures.append((result.url, error or result.error or result.outcome))
         return raw_hash
 
-    async with PortalFetcher(source, config.politeness_for(source), config.settings.user_agent) as fetcher:
-        targets: dict[str, str] = {}  # article id -> URL, newest first
-        document_targets: dict[str, str] = {}
+    settings = config.settings
+    async with PortalFetcher(
+        source, config.politeness_for(source), settings.user_agent_header, settings.robots_agent
+    ) as fetcher:
+        found_urls: dict[str, str] = {}  # article id -> URL, newest first
+        found_documents: dict[str, str] = {}
         for section in source.sections:
             is_documents = section.kind == "documents"
             seen = known_documents if is_documents else known
@@ -106,57 +149,150 @@ async def crawl_portal(
                     continue
                 found = await discover_pages(fetcher, source, section, profile, pages[section.name], record)
             else:
+                full = section.name not in state.complete_walks if remembered else not seen
                 found = await discover_section(
-                    fetcher, source, section, profile, set(seen), not seen, record, max_listing_pages
+                    fetcher, source, section, profile, set(seen), full, record, max_listing_pages
                 )
+                if full:
+                    crawl.state.walks.append(
+                        ListingWalk(section.name, found.complete, found.total_pages, found.listing_pages, now)
+                    )
             crawl.listing_pages += found.listing_pages
             crawl.listed += len(found.article_urls)
             for url in found.article_urls:
-                (document_targets if is_documents else targets).setdefault(article_id(source.id, url), url)
-        crawl.discovered = len(targets)
-        crawl.new_urls = sum(1 for key in targets if key not in known)
-        if revisit is Revisit.NONE:
-            targets = {key: url for key, url in targets.items() if key not in known}
-        elif revisit is Revisit.ALL:
-            for key, article in known.items():
-                targets.setdefault(key, rebase(article.url, source.base_url))
+                (found_documents if is_documents else found_urls).setdefault(article_id(source.id, url), url)
+        crawl.discovered = len(found_urls)
 
-        async def fetch_article(key: str, url: str) -> FetchResult:
-            result = await fetcher.fetch(url, "article")
+        new = {key: url for key, url in found_urls.items() if key not in known}
+        for key, url in state.frontier.items():
+            if key not in known:
+                new.setdefault(key, rebase(url, source.base_url))
+        crawl.new_urls = len(new)
+        if revisit is Revisit.ALL:
+            revisits = {key: rebase(a.url, source.base_url) for key, a in known.items() if key not in new}
+        elif revisit is Revisit.LISTED:
+            revisits = {key: url for key, url in found_urls.items() if key in known}
+        elif revisit is Revisit.DUE:
+            due = due_for_revisit(state.articles.values(), now, policy, exclude=set(new))
+            revisits = {a.article_id: rebase(a.url, source.base_url) for a in due}
+        else:
+            revisits = {}
+        crawl.revisited = len(revisits)
+        work = new | revisits
+
+        observed: dict[str, tuple[Observation, FetchResult]] = {}
+
+        async def fetch_article(key: str, url: str) -> tuple[str, str | None, FetchResult]:
+            """(final outcome, error, result) of one article fetch."""
+            result = await fetcher.fetch(url, "article", _validators(state.articles.get(key)))
             if not result.ok:
                 record(result)
-                return result
+                return result.outcome, result.error, result
             try:
-                article = parse_article(decode_html(result.body, result.charset), url, profile)
+                article = parse_article(result.text(), url, profile)
             except ExtractionError as exc:
-                record(result, "extraction_failed", exc.reason)
-                return result
+                record(result, Outcome.EXTRACTION_FAILED, exc.reason)
+                return Outcome.EXTRACTION_FAILED, exc.reason, result
             raw_hash = record(result)
             if (since and article.published_at < since) or (until and article.published_at >= until):
-                return result
+                return Outcome.OK, None, result
             reparsed = _parser_change_only(known.get(key), article.content_hash, article.parser_version, raw_store, url, profile)
-            crawl.observations.append(
-                Observation(key, url, article, article.content_hash, raw_hash or "", result.fetched_at, reparsed)
-            )
-            return result
+            observation = Observation(key, url, article, article.content_hash, raw_hash or "", result.fetched_at, reparsed)
+            crawl.observations.append(observation)
+            observed[key] = (observation, result)
+            return Outcome.OK, None, result
 
-        if revisit is Revisit.NONE:
-            document_targets = {key: url for key, url in document_targets.items() if key not in known_documents}
-        else:
+        document_work = {key: url for key, url in found_documents.items() if key not in known_documents}
+        if revisit is not Revisit.NONE:
             for key, document in known_documents.items():
-                document_targets.setdefault(key, rebase(document.url, source.base_url))
+                document_work.setdefault(key, rebase(document.url, source.base_url))
         await asyncio.gather(
-            *(fetch_document(fetcher, crawl, record, profile, key, url) for key, url in document_targets.items())
+            *(fetch_document(fetcher, crawl, record, profile, key, url) for key, url in document_work.items())
         )
-        results = await asyncio.gather(*(fetch_article(key, url) for key, url in targets.items()))
-        # A 404 or 410 removes an article only when a second request, made after
-        # the others, says the same: one bad answer from a flaky server is not enough.
-        first_gone = [(key, r.url) for key, r in zip(targets, results) if r.gone]
-        confirmations = await asyncio.gather(*(fetch_article(key, url) for key, url in first_gone))
-        for (key, url), result in zip(first_gone, confirmations):
-            if result.gone:
-                crawl.gone.append(Gone(key, url, result.fetched_at))
+        firsts = dict(zip(work, await asyncio.gather(*(fetch_article(key, url) for key, url in work.items()))))
+        retry = [key for key, (outcome, _, result) in firsts.items()
+                 if outcome in _SECOND_TRY and not fetcher.host_gave_up(result.url)]  # fmt: skip
+        seconds = dict(zip(retry, await asyncio.gather(*(fetch_article(key, work[key]) for key in retry))))
+        finals = firsts | seconds
+        confirmed_gone = {key for key in retry if firsts[key][0] == Outcome.GONE and seconds[key][0] == Outcome.GONE}
+        for key in sorted(confirmed_gone, key=list(work).index):
+            crawl.gone.append(Gone(key, work[key], seconds[key][2].fetched_at))
+
+        for result in fetcher.robots_fetches:
+            record(result)
+        for outage in fetcher.outages:
+            crawl.state.outages.append(
+                OutageRow(outage.host, outage.opened_at, outage.closed_at, outage.failures, outage.skipped, outage.last_error)
+            )
+
+    for fetch in crawl.fetches:
+        if fetch.kind == "listing" and fetch.outcome != Outcome.OK:
+            crawl.failures.append((fetch.url, fetch.error or fetch.outcome))
+    for key, (outcome, error, result) in finals.items():
+        if outcome in _SETTLED or key in confirmed_gone or outcome in _NOT_FAILURES:
+            continue
+        reason = error or outcome
+        if outcome == Outcome.GONE:
+            reason = f"{reason} (not confirmed by a second request)"
+        crawl.failures.append((work[key], reason))
+
+    # The frontier: new URLs that this run could not settle wait for the next one.
+    for key, (outcome, error, result) in finals.items():
+        if key not in new:
+            continue
+        if key in observed or key in confirmed_gone:
+            if key in state.frontier:
+                crawl.state.frontier_done.append(key)
+        else:
+            crawl.state.frontier_pending.append(FrontierEntry(key, new[key], result.fetched_at, outcome, error))
+    crawl.state.frontier_done.extend(key for key in state.frontier if key in known)
+
+    if remembered:
+        _schedule(crawl, state, policy, finals, observed, confirmed_gone)
     return crawl
+
+
+def _validators(prior: ArticleSchedule | None) -> Validators | None:
+    """Send validators only when they belong to the version stored now (a 304 then means exactly that)."""
+    if prior is None or prior.removed or not (prior.etag or prior.last_modified):
+        return None
+    if prior.validated_hash != prior.content_hash:
+        return None
+    return Validators(prior.etag, prior.last_modified)
+
+
+def _schedule(crawl: PortalCrawl, state: PortalState, policy, finals: dict, observed: dict, confirmed_gone: set) -> None:
+    """The next revisit of every article this run settled, and what 304s confirmed."""
+    for key, (observation, result) in observed.items():
+        prior = state.articles.get(key)
+        changed = prior is None or prior.removed or prior.content_hash != observation.content_hash
+        crawl.state.schedules.append(_next(
+            key, observation.url, prior, changed, observation.record.published_at, result.fetched_at, policy,
+            result.etag, result.last_modified, observation.content_hash,
+        ))  # fmt: skip
+    for key, (outcome, _, result) in finals.items():
+        prior = state.articles.get(key)
+        if prior is None:
+            continue
+        if outcome == Outcome.NOT_MODIFIED:
+            crawl.state.not_modified.append(NotModified(key, result.url, prior.content_hash, result.fetched_at))
+            crawl.state.schedules.append(_next(
+                key, prior.url, prior, False, prior.published_at, result.fetched_at, policy,
+                result.etag or prior.etag, result.last_modified or prior.last_modified, prior.content_hash,
+            ))  # fmt: skip
+        elif key in confirmed_gone:
+            crawl.state.schedules.append(
+                _next(key, prior.url, prior, False, prior.published_at, result.fetched_at, policy, None, None, None)
+            )
+
+
+def _next(key, url, prior, changed, published_at, checked_at, policy, etag, last_modified, validated_hash) -> ScheduleRow:
+    interval = next_interval(prior.interval if prior else None, changed, published_at, checked_at, policy)
+    last_changed = checked_at if changed else (prior.last_changed_at if prior else None)
+    return ScheduleRow(
+        key, url, etag, last_modified, validated_hash, checked_at, last_changed, interval, checked_at + interval,
+        (prior.checks if prior else 0) + 1, (prior.changes_seen if prior else 0) + int(changed and prior is not None),
+    )  # fmt: skip
 
 
 async def fetch_document(fetcher: PortalFetcher, crawl: PortalCrawl, record, profile: Profile, key: str, url: str) -> None:
@@ -171,7 +307,7 @@ async def fetch_document(fetcher: PortalFetcher, crawl: PortalCrawl, record, pro
         record(result)
         return
     try:
-        document = parse_document(decode_html(result.body, result.charset), url, profile)
+        document = parse_document(result.text(), url, profile)
     except ExtractionError as exc:
         record(result, "extraction_failed", exc.reason)
         return

@@ -4,7 +4,9 @@ A first crawl walks every page: page 1 tells how many there are (from the
 pager), and the rest are fetched concurrently within the portal's limits. An
 incremental run walks from the newest page and stops once `known_stop`
 entries in a row are already known, so a run with nothing new costs about one
-listing page per section.
+listing page per section. A full walk that lost a page (or was cut short by a
+run's page cap) is not `complete`: the next run walks the whole listing again,
+since the incremental walk would stop at the known entries above the gap.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class SectionDiscovery:
     article_urls: list[str]  # newest first, no repeats
     listing_pages: int  # pages fetched
     total_pages: int | None
+    complete: bool = False  # a full walk that fetched every page up to the end or the source's hard cap
 
 
 def listing_url(section: Section, page: int, page_size: int) -> str:
@@ -66,21 +69,27 @@ async def discover_section(
         for page in rest:
             if page is not None:
                 found.update(dict.fromkeys(page.article_urls))
-        return SectionDiscovery(section.name, list(found), fetched, total)
+        complete = all(page is not None for page in rest) and min(total, cap) == min(total, source.max_listing_pages)
+        return SectionDiscovery(section.name, list(found), fetched, total, complete)
 
     streak = _known_streak(first.article_urls, source.id, known_ids, 0)
     page_number, current = 1, first
+    complete = full
     while current.article_urls and (full or streak < source.known_stop):
         page_number += 1
-        if page_number > cap or (total is not None and page_number > total):
+        if total is not None and page_number > total or page_number > source.max_listing_pages:
+            break
+        if page_number > cap:
+            complete = False
             break
         current = await listing(page_number)
         fetched += 1
         if current is None:
+            complete = False
             break
         found.update(dict.fromkeys(current.article_urls))
         streak = _known_streak(current.article_urls, source.id, known_ids, streak)
-    return SectionDiscovery(section.name, list(found), fetched, total)
+    return SectionDiscovery(section.name, list(found), fetched, total, complete)
 
 
 def _known_streak(urls: tuple[str, ...], source_id: str, known_ids: set[str], streak: int) -> int:

@@ -1,63 +1,137 @@
-"""Fetch stage: httpx, politely, with retries, never raising for a bad page.
+"""Fetch stage: httpx, politely and resiliently, never raising for a bad page.
 
-One :class:`PortalFetcher` per portal: its own client and connection pool
-(a few connections: httpx slows down with many per client, and politeness
-wants few anyway), a cap on simultaneous requests, a minimum spacing between
-request starts, and retries with exponential backoff and jitter for
-connection errors, timeouts, 429 and 5xx (honoring ``Retry-After``).
+One :class:`PortalFetcher` per portal and run. For each host of the portal it
+keeps
+
+- the host's robots.txt (fetched once, parsed by Protego; ``Crawl-delay`` and
+  ``Request-rate`` lengthen the spacing between requests; a disallowed URL is
+  recorded, not fetched; an unreachable robots.txt means "disallow all" for
+  the run, as RFC 9309 says);
+- a cap on simultaneous requests and a minimum spacing between requests, measured
+  from the moment each one's headers went out (a 429's ``Retry-After`` pauses the
+  whole host, not just the one request);
+- a :class:`~portalwatch.breaker.CircuitBreaker`, so a host that is down is
+  waited for a while and then skipped, and the outage recorded.
+
+Each request has connect, read and total timeouts and a body size cap, and is
+retried with exponential backoff and jitter on connection errors, timeouts,
+429 and 5xx (honoring ``Retry-After``). Redirects are followed by hand, only
+within the portal's hosts; a redirect to the portal's home page is the
+portal's way of saying an article is gone. Conditional requests send the
+stored ``ETag`` / ``Last-Modified``; a 304 comes back as ``not_modified``.
+
 Every outcome, good or bad, comes back as a :class:`FetchResult`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
+import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
+from protego import Protego
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
+from portalwatch.breaker import CircuitBreaker, CircuitOpen, Outage
+from portalwatch.charset import decode_html
 from portalwatch.config import Politeness, Source
 
+log = logging.getLogger(__name__)
+
 GONE_STATUSES = frozenset({404, 410})
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_RETRY_AFTER_SECONDS = 120.0
+
+
+class Outcome:
+    """What became of a fetch: the values of ``fetches.outcome``."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"  # 304 to a conditional request
+    GONE = "gone"  # 404, 410, or a redirect to the portal's home page
+    HTTP_ERROR = "http_error"  # any other status, or 429/5xx after every attempt
+    NETWORK_ERROR = "network_error"  # connection refused or reset, protocol error, truncated body
+    TIMEOUT = "timeout"  # connect, read or total timeout on every attempt
+    TOO_LARGE = "too_large"  # body above max_body_bytes
+    OFF_SITE = "off_site"  # redirected away from the portal's hosts
+    REDIRECT_LOOP = "redirect_loop"  # a redirect back to a URL already visited, or too many
+    ROBOTS_DISALLOWED = "robots_disallowed"  # robots.txt forbids it: not fetched
+    ROBOTS_UNAVAILABLE = "robots_unavailable"  # robots.txt unreachable: nothing fetched from the host
+    CIRCUIT_OPEN = "circuit_open"  # the host was down and the run stopped waiting: not fetched
+    EXTRACTION_FAILED = "extraction_failed"  # fetched, but not an article (set by the crawl)
+
+
+# Outcomes that may go another way on a later attempt (the crawl retries them once at the end of a run).
+TRANSIENT_OUTCOMES = frozenset({Outcome.HTTP_ERROR, Outcome.NETWORK_ERROR, Outcome.TIMEOUT})
 
 
 @dataclass(slots=True)
 class FetchResult:
     url: str
-    kind: str  # "listing" | "article"
+    kind: str  # "listing" | "article" | "robots"
     fetched_at: datetime
     status: int | None
-    outcome: str  # ok | gone | http_error | network_error | off_site
+    outcome: str
     error: str | None
     attempts: int
     elapsed_ms: float
     body: bytes = b""
     charset: str | None = None  # as the Content-Type header declared it
+    error_class: str | None = None  # exception class or "HTTP nnn" behind a failure
+    final_url: str | None = None  # after redirects
+    etag: str | None = None
+    last_modified: str | None = None
+    conditional: bool = False  # validators were sent
+    tls_verified: bool = True
+    _decoded: tuple[str, str] | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
-        return self.outcome == "ok"
+        return self.outcome == Outcome.OK
 
     @property
     def gone(self) -> bool:
-        return self.outcome == "gone"
+        return self.outcome == Outcome.GONE
+
+    @property
+    def not_modified(self) -> bool:
+        return self.outcome == Outcome.NOT_MODIFIED
 
     def text(self) -> str:
-        """The body decoded by the declared charset, else the meta tag, else UTF-8."""
-        encoding = self.charset
-        if not encoding and (match := _META_CHARSET.search(self.body[:4096])):
-            encoding = match.group(1).decode("ascii")
-        try:
-            return self.body.decode(encoding or "utf-8", errors="replace")
-        except LookupError:
-            return self.body.decode("utf-8", errors="replace")
+        """The body decoded: BOM, else valid UTF-8, else the declared or meta charset, else detection."""
+        if self._decoded is None:
+            self._decoded = decode_html(self.body, self.charset)
+        return self._decoded[0]
+
+    @property
+    def decoded_charset(self) -> str | None:
+        if not self.body:
+            return None
+        self.text()
+        return self._decoded[1]
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What a portal said identifies a page's version, to send back on the next visit."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
 
 
 class _Transient(Exception):
@@ -67,6 +141,25 @@ class _Transient(Exception):
         self.response = response
         self.retry_after = _retry_after(response.headers.get("retry-after"))
         super().__init__(f"HTTP {response.status_code}")
+
+
+class _TotalTimeout(Exception):
+    def __init__(self, seconds: float):
+        super().__init__(f"no complete response within {seconds:g} s")
+
+
+class _TooLarge(Exception):
+    def __init__(self, limit: int, response: httpx.Response):
+        self.response = response
+        super().__init__(f"body larger than {limit} bytes")
+
+
+@dataclass(slots=True)
+class _Answer:
+    """One HTTP exchange that produced a response."""
+
+    response: httpx.Response
+    body: bytes
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -82,23 +175,88 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, min(seconds, MAX_RETRY_AFTER_SECONDS))
 
 
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+class _Host:
+    """Per-host politeness state: robots rules, concurrency slots, start spacing, circuit."""
+
+    def __init__(self, host: str, politeness: Politeness):
+        self.host = host
+        self.slots = asyncio.Semaphore(politeness.concurrency)
+        self.delay = politeness.delay_seconds
+        self.spacing = asyncio.Lock()
+        self.next_start = 0.0
+        self.robots: Protego | None = None
+        self.robots_error: str | None = None  # robots.txt unreachable: why
+        self.robots_lock = asyncio.Lock()
+        self.robots_checked = False
+        self.breaker = CircuitBreaker(
+            host, politeness.breaker_threshold, politeness.breaker_cooldown_seconds, politeness.outage_wait_seconds
+        )
+
+    @asynccontextmanager
+    async def turn(self):
+        """The host's turn to receive a request. It starts `delay` after the previous request
+        went out and lasts until this one's headers are on the wire (the caller calls the
+        yielded function then), so the spacing holds where the portal sees it, however long
+        the connection took to open or the event loop took to get to the write."""
+        loop = asyncio.get_running_loop()
+        await self.spacing.acquire()
+        released = False
+
+        def on_the_wire() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self.next_start = max(self.next_start, loop.time() + self.delay)
+                self.spacing.release()
+
+        try:
+            while (pause := self.next_start - loop.time()) > 0:
+                await asyncio.sleep(pause)
+            yield on_the_wire
+        finally:
+            on_the_wire()
+
+    def pause(self, seconds: float) -> None:
+        """The host asked for a break (429 with Retry-After): no request starts before it ends."""
+        self.next_start = max(self.next_start, asyncio.get_running_loop().time() + seconds)
+
+
 class PortalFetcher:
     """Fetches the pages of one portal within its politeness limits."""
 
-    def __init__(self, source: Source, politeness: Politeness, user_agent: str):
+    def __init__(self, source: Source, politeness: Politeness, user_agent: str, robots_agent: str | None = None):
         self.source = source
         self.politeness = politeness
+        self.robots_agent = robots_agent or user_agent.split("/", 1)[0].split()[0]
+        self.robots_fetches: list[FetchResult] = []
+        if not source.verify_tls:
+            log.warning(
+                "%s: TLS certificate verification is OFF for this portal (verify_tls = false); "
+                "its pages could be intercepted", source.id,
+            )  # fmt: skip
         self._client = httpx.AsyncClient(
             headers={"User-Agent": user_agent, "Accept-Language": "vi,en;q=0.5"},
-            timeout=httpx.Timeout(politeness.timeout_seconds),
-            limits=httpx.Limits(max_connections=politeness.concurrency, max_keepalive_connections=politeness.concurrency),
-            follow_redirects=True,
+            timeout=httpx.Timeout(
+                connect=politeness.connect_timeout_seconds,
+                read=politeness.timeout_seconds,
+                write=politeness.timeout_seconds,
+                pool=politeness.total_timeout_seconds,
+            ),
+            limits=httpx.Limits(
+                max_connections=politeness.concurrency * len(source.hosts),
+                max_keepalive_connections=politeness.concurrency * len(source.hosts),
+            ),
+            follow_redirects=False,
             verify=source.verify_tls,
         )
-        self._slots = asyncio.Semaphore(politeness.concurrency)
-        self._spacing = asyncio.Lock()
-        self._next_start = 0.0
-        self._backoff = wait_exponential_jitter(multiplier=0.5, max=30.0, jitter=0.5)
+        self._hosts: dict[str, _Host] = {}
+        self._backoff = wait_exponential_jitter(
+            multiplier=politeness.backoff_seconds, max=politeness.backoff_max_seconds, jitter=politeness.backoff_seconds
+        )
 
     async def __aenter__(self) -> "PortalFetcher":
         return self
@@ -106,54 +264,178 @@ class PortalFetcher:
     async def __aexit__(self, *exc_info) -> None:
         await self._client.aclose()
 
-    async def fetch(self, url: str, kind: str) -> FetchResult:
+    @property
+    def outages(self) -> list[Outage]:
+        return [outage for host in self._hosts.values() for outage in host.breaker.outages]
+
+    def host_gave_up(self, url: str) -> bool:
+        """Whether the run stopped waiting for the host of `url` (it is down)."""
+        host = self._hosts.get(urlsplit(url).netloc)
+        return bool(host and host.breaker.gave_up)
+
+    def _host(self, netloc: str) -> _Host:
+        if netloc not in self._hosts:
+            self._hosts[netloc] = _Host(netloc, self.politeness)
+        return self._hosts[netloc]
+
+    # -------------------------------------------------------------- fetch
+
+    async def fetch(self, url: str, kind: str, validators: Validators | None = None) -> FetchResult:
+        """Fetch one page, following redirects within the portal; never raises for a bad page."""
         started = time.perf_counter()
         fetched_at = datetime.now(UTC)
-        attempts = 0
+        headers = validators.headers() if validators else {}
+        result = FetchResult(
+            url, kind, fetched_at, None, Outcome.OK, None, 0, 0.0,
+            conditional=bool(headers), tls_verified=self.source.verify_tls,
+        )  # fmt: skip
+        seen = {url}
+        current = url
+        for hop in range(self.politeness.max_redirects + 1):
+            netloc = urlsplit(current).netloc
+            if netloc not in self.source.hosts:
+                return self._done(result, started, Outcome.OFF_SITE, f"redirected off the portal to {current}", final_url=current)
+            host = self._host(netloc)
+            refusal = await self._robots_refusal(host, current)
+            if refusal is not None:
+                return self._done(result, started, *refusal, final_url=current)
+            answer = await self._attempts(host, current, headers, result, started)
+            if isinstance(answer, FetchResult):
+                return answer
+            response = answer.response
+            result.status = response.status_code
+            if response.status_code not in REDIRECT_STATUSES or "location" not in response.headers:
+                return self._answered(result, started, answer, current)
+            target = _absolute(current, response.headers["location"])
+            if self._is_home(target):
+                return self._done(
+                    result, started, Outcome.GONE, f"HTTP {response.status_code} redirect to the home page {target}",
+                    final_url=target, error_class="redirect_home",
+                )  # fmt: skip
+            if target in seen:
+                return self._done(
+                    result, started, Outcome.REDIRECT_LOOP, f"redirect loop back to {target}",
+                    final_url=target, error_class="redirect_loop",
+                )  # fmt: skip
+            seen.add(target)
+            current = target
+        return self._done(
+            result, started, Outcome.REDIRECT_LOOP, f"more than {self.politeness.max_redirects} redirects",
+            final_url=current, error_class="too_many_redirects",
+        )  # fmt: skip
+
+    def _answered(self, result: FetchResult, started: float, answer: _Answer, url: str) -> FetchResult:
+        response = answer.response
+        result.body = answer.body
+        result.charset = response.charset_encoding
+        result.final_url = url
+        result.etag = response.headers.get("etag")
+        result.last_modified = response.headers.get("last-modified")
+        status = response.status_code
+        if status == 304 and result.conditional:
+            return self._done(result, started, Outcome.NOT_MODIFIED, None)
+        if status in GONE_STATUSES:
+            return self._done(result, started, Outcome.GONE, f"HTTP {status}", error_class=f"HTTP {status}")
+        if status != 200:
+            return self._done(result, started, Outcome.HTTP_ERROR, f"HTTP {status}", error_class=f"HTTP {status}")
+        return self._done(result, started, Outcome.OK, None)
+
+    @staticmethod
+    def _done(result: FetchResult, started: float, outcome: str, error: str | None, *, final_url: str | None = None,
+              error_class: str | None = None) -> FetchResult:  # fmt: skip
+        result.outcome = outcome
+        result.error = error
+        result.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
+        if final_url is not None:
+            result.final_url = final_url
+        if error_class is not None:
+            result.error_class = error_class
+        return result
+
+    async def _attempts(
+        self, host: _Host, url: str, headers: dict, result: FetchResult, started: float
+    ) -> _Answer | FetchResult:
+        """One request, retried on transient failures; a FetchResult when it failed for good."""
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.politeness.retries),
             wait=self._wait,
-            retry=retry_if_exception_type((_Transient, httpx.TransportError)),
+            retry=retry_if_exception_type((_Transient, httpx.TransportError, _TotalTimeout)),
             reraise=True,
         )
         try:
             async for attempt in retrying:
                 with attempt:
-                    attempts += 1
-                    response = await self._request(url)
+                    return await self._request(host, url, headers, result)
+        except CircuitOpen as exc:
+            return self._done(result, started, Outcome.CIRCUIT_OPEN, str(exc), final_url=url, error_class="CircuitOpen")
+        except _TooLarge as exc:
+            result.status = exc.response.status_code
+            return self._done(result, started, Outcome.TOO_LARGE, str(exc), final_url=url, error_class="TooLarge")
         except _Transient as exc:
-            return self._result(url, kind, fetched_at, started, attempts, exc.response, "http_error", str(exc))
+            result.status = exc.response.status_code
+            result.charset = exc.response.charset_encoding
+            return self._done(result, started, Outcome.HTTP_ERROR, str(exc), final_url=url, error_class=str(exc))
+        except (httpx.TimeoutException, _TotalTimeout) as exc:
+            return self._done(result, started, Outcome.TIMEOUT, _error_text(exc), final_url=url, error_class=type(exc).__name__.lstrip("_"))
         except httpx.TransportError as exc:
-            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            return FetchResult(url, kind, fetched_at, None, "network_error", error, attempts, _ms(started))
-        if urlsplit(str(response.url)).netloc not in self.source.hosts:
-            return self._result(
-                url, kind, fetched_at, started, attempts, response, "off_site", f"redirected off the portal to {response.url}"
-            )
-        if response.status_code in GONE_STATUSES:
-            return self._result(url, kind, fetched_at, started, attempts, response, "gone", f"HTTP {response.status_code}")
-        if response.status_code != 200:
-            return self._result(url, kind, fetched_at, started, attempts, response, "http_error", f"HTTP {response.status_code}")
-        return self._result(url, kind, fetched_at, started, attempts, response, "ok", None)
+            return self._done(result, started, Outcome.NETWORK_ERROR, _error_text(exc), final_url=url, error_class=type(exc).__name__)
+        raise AssertionError("unreachable: tenacity either returns or reraises")
 
-    async def _request(self, url: str) -> httpx.Response:
-        async with self._slots:
-            await self._wait_turn()
-            response = await self._client.get(url)
-        if response.status_code == 429 or response.status_code >= 500:
-            raise _Transient(response)
-        return response
+    async def _request(self, host: _Host, url: str, headers: dict, result: FetchResult) -> _Answer:
+        probe = False
+        try:
+            async with host.slots:
+                # Admission is decided with a slot in hand: requests queued for a slot
+                # before the circuit opened must not go out after it did.
+                probe = await host.breaker.admit()
+                async with host.turn() as on_the_wire:
+                    result.attempts += 1
+                    try:
+                        async with asyncio.timeout(self.politeness.total_timeout_seconds):
+                            answer = await self._exchange(url, headers, on_the_wire)
+                    except TimeoutError:
+                        raise _TotalTimeout(self.politeness.total_timeout_seconds) from None
+        except (httpx.TransportError, _TotalTimeout) as exc:
+            host.breaker.failed(_error_text(exc))
+            raise
+        except _TooLarge:
+            host.breaker.succeeded()
+            raise
+        except BaseException:
+            if probe:
+                host.breaker.released()
+            raise
+        status = answer.response.status_code
+        if status >= 500:
+            host.breaker.failed(f"HTTP {status}")
+        else:
+            host.breaker.succeeded()
+        if status >= 500 or status == 429:
+            transient = _Transient(answer.response)
+            if transient.retry_after is not None:
+                host.pause(transient.retry_after)
+            elif status == 429:
+                host.pause(self.politeness.backoff_seconds)
+            raise transient
+        return answer
 
-    async def _wait_turn(self) -> None:
-        """Space request starts at least `delay_seconds` apart on this portal."""
-        if not self.politeness.delay_seconds:
-            return
-        async with self._spacing:
-            loop = asyncio.get_running_loop()
-            pause = self._next_start - loop.time()
-            if pause > 0:
-                await asyncio.sleep(pause)
-            self._next_start = loop.time() + self.politeness.delay_seconds
+    async def _exchange(self, url: str, headers: dict, on_the_wire: Callable[[], None]) -> _Answer:
+        async def trace(event: str, info: dict) -> None:
+            if event.endswith("send_request_headers.complete"):
+                on_the_wire()
+
+        limit = self.politeness.max_body_bytes
+        async with self._client.stream("GET", url, headers=headers, extensions={"trace": trace}) as response:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise _TooLarge(limit, response)
+            chunks, size = [], 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise _TooLarge(limit, response)
+                chunks.append(chunk)
+        return _Answer(response, b"".join(chunks))
 
     def _wait(self, retry_state: RetryCallState) -> float:
         backoff = self._backoff(retry_state)
@@ -162,13 +444,62 @@ class PortalFetcher:
             return max(backoff, exc.retry_after)
         return backoff
 
-    @staticmethod
-    def _result(url, kind, fetched_at, started, attempts, response: httpx.Response, outcome, error) -> FetchResult:
-        return FetchResult(
-            url, kind, fetched_at, response.status_code, outcome, error, attempts, _ms(started),
-            response.content, response.charset_encoding,
-        )
+    # -------------------------------------------------------------- robots.txt and redirects
+
+    async def _robots_refusal(self, host: _Host, url: str) -> tuple[str, str] | None:
+        """(outcome, reason) when robots.txt keeps us from fetching `url`, else None."""
+        async with host.robots_lock:
+            if not host.robots_checked:
+                await self._load_robots(host, url)
+                host.robots_checked = True
+        if host.robots_error is not None:
+            return Outcome.ROBOTS_UNAVAILABLE, f"robots.txt of {host.host} unreachable ({host.robots_error}): nothing fetched"
+        if host.robots is not None and not host.robots.can_fetch(url, self.robots_agent):
+            return Outcome.ROBOTS_DISALLOWED, f"disallowed by robots.txt of {host.host}"
+        return None
+
+    async def _load_robots(self, host: _Host, url: str) -> None:
+        parts = urlsplit(url)
+        robots_url = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
+        started = time.perf_counter()
+        result = FetchResult(robots_url, "robots", datetime.now(UTC), None, Outcome.OK, None, 0, 0.0,
+                             tls_verified=self.source.verify_tls)  # fmt: skip
+        answer = await self._attempts(host, robots_url, {}, result, started)
+        if isinstance(answer, FetchResult):
+            if answer.outcome == Outcome.TOO_LARGE:
+                pass  # as if there were none: the rules cannot be read
+            else:
+                host.robots_error = answer.error
+        else:
+            self._answered(result, started, answer, robots_url)
+            status = answer.response.status_code
+            if status == 200:
+                host.robots = Protego.parse(result.text())
+                self._apply_crawl_delay(host)
+            elif 500 <= status or status == 429:
+                host.robots_error = f"HTTP {status}"
+            # Any other answer (404, 403, a redirect): no rules, everything allowed (RFC 9309 2.3.1.3).
+        self.robots_fetches.append(result)
+
+    def _apply_crawl_delay(self, host: _Host) -> None:
+        asked = host.robots.crawl_delay(self.robots_agent) or 0.0
+        rate = host.robots.request_rate(self.robots_agent)
+        if rate and rate.requests:
+            asked = max(asked, rate.seconds / rate.requests)
+        if asked > host.delay:
+            honored = min(float(asked), self.politeness.max_crawl_delay_seconds)
+            if honored < asked:
+                log.warning("%s: robots.txt asks for %.1f s between requests; capped at %.1f s", host.host, asked, honored)
+            host.delay = max(host.delay, honored)
+            host.pause(honored)  # the robots.txt request itself counts
+
+    def _is_home(self, url: str) -> bool:
+        parts = urlsplit(url)
+        path = parts.path or "/"
+        base_path = urlsplit(self.source.base_url).path or "/"
+        return not parts.query and (path in self.source.home_paths or path.rstrip("/") == base_path.rstrip("/"))
 
 
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 3)
+def _absolute(base: str, location: str) -> str:
+    parts = urlsplit(urljoin(base, location.strip()))
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))

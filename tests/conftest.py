@@ -47,3 +47,20 @@ def pytest_sessionfinish(session, exitstatus):
     if server_module is not None:
         for server in list(server_module.SubprocessASGIServer._instances.values()):
             server.stop()
+
+
+@pytest.fixture
+def start_simulator(tmp_path: Path):
+    """Start simulators with options (fault profile, portal sizes, validators); all stop after the test."""
+    started: list[SimulatorProcess] = []
+
+    def start(name: str = "sim", **options) -> SimulatorProcess:
+        options.setdefault("seed", 7)
+        options.setdefault("scale", SMALL_SCALE)
+        process = SimulatorProcess(tmp_path / f"{name}-sources.toml", **options).__enter__()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.__exit__(None, None, None)

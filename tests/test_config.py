@@ -77,7 +77,7 @@ def test_bundled_sources_load_with_party_government_and_ten_district_portals():
 
 def test_bundled_sources_settings_and_selection():
     config = load_sources(default_sources_path())
-    assert "@" in config.settings.user_agent or "http" in config.settings.user_agent
+    assert config.settings.user_agent_header.endswith("(+mailto:change-me@example.org)")
     assert [source.id for source in config.select(None)] == [s.id for s in config.sources if s.enabled]
     assert [source.id for source in config.select(["tuachua", "dcs-dienbien"])] == ["tuachua", "dcs-dienbien"]
     tuachua = config.select(["tuachua"])[0]

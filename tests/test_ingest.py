@@ -126,8 +126,9 @@ sections = [{{ name = "tin-tuc", listing_url = "http://127.0.0.1:{dead_port}/ind
     assert dead["failed"] == 1 and dead["created"] == 0
     assert "ConnectError" in dead["failures"][0][1]
     assert all(p["created"] > 0 for source, p in summary["portals"].items() if source != "dead-portal")
-    outcome = query(warehouse, "SELECT outcome, attempts, status FROM fetches WHERE source_id = 'dead-portal'")
-    assert outcome == [("network_error", 2, None)]
+    # robots.txt comes first; unreachable, it keeps the crawler off the host (RFC 9309).
+    outcome = query(warehouse, "SELECT kind, outcome, attempts, status FROM fetches WHERE source_id = 'dead-portal' ORDER BY kind")
+    assert outcome == [("listing", "robots_unavailable", 0, None), ("robots", "network_error", 2, None)]
     # The run's Prefect artifacts: the per-portal table and the failed pages with reasons.
     summary_table, failures_table = asyncio.run(_latest_artifacts("ingest-summary", "ingest-failures"))
     assert "dead-portal" in summary_table and "xa-muong-dun" in summary_table

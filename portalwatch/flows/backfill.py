@@ -43,7 +43,10 @@ async def plan_backfill_task(
     """
     profile = get_profile(source.profile, config.settings.profile_dirs)
     plan = []
-    async with PortalFetcher(source, config.politeness_for(source), config.settings.user_agent) as fetcher:
+    settings = config.settings
+    async with PortalFetcher(
+        source, config.politeness_for(source), settings.user_agent_header, settings.robots_agent
+    ) as fetcher:
         for section in source.sections:
             total = await listing_page_count(fetcher, source, section, profile, lambda result: None)
             last = min(filter(None, (last_page, total)), default=None)

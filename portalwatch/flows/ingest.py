@@ -34,8 +34,12 @@ async def crawl_portal_task(
     max_listing_pages: int | None = None, pages: dict[str, range] | None = None,
     published: tuple[datetime | None, datetime | None] = (None, None),
 ) -> PortalCrawl:  # fmt: skip
-    known = await asyncio.to_thread(Warehouse(warehouse).known_articles, source.id)
-    return await crawl_portal(source, config, known, RawStore(raw_dir), revisit, max_listing_pages, pages, published)
+    store = Warehouse(warehouse)
+    known = await asyncio.to_thread(store.known_articles, source.id)
+    state = await asyncio.to_thread(store.portal_state, source.id)
+    return await crawl_portal(
+        source, config, known, RawStore(raw_dir), revisit, max_listing_pages, state=state, pages=pages, published=published
+    )
 
 
 @task(name="load-portal", task_run_name="load-{crawl.source.source_id}", cache_policy=NO_CACHE, retries=2,
@@ -43,7 +47,7 @@ async def crawl_portal_task(
 async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl, cause: str = "portal") -> dict:
     loaded = await asyncio.to_thread(
         Warehouse(warehouse).load_portal, run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone,
-        crawl.documents, cause,
+        documents=crawl.documents, cause=cause, state_update=crawl.state,
     )
     return {
         "source": crawl.source.source_id,
@@ -57,6 +61,15 @@ async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl, cau
         "unchanged": loaded.unchanged,
         "failed": len(crawl.failures),
         "failures": crawl.failures[:50],
+        "revisited": crawl.revisited,
+        "outcomes": crawl.outcome_counts,
+        "pending": len(crawl.state.frontier_pending),
+        "outages": [
+            {"host": o.host, "opened_at": o.opened_at.isoformat(), "closed_at": o.closed_at and o.closed_at.isoformat(),
+             "failures": o.failures, "skipped": o.skipped, "last_error": o.last_error}
+            for o in crawl.state.outages
+        ],
+        "tls_verified": crawl.tls_verified,
     }
 
 
@@ -64,7 +77,7 @@ async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl, cau
 async def ingest(
     config_path: str | None = None,
     sources: list[str] | None = None,
-    revisit: Revisit = Revisit.NONE,
+    revisit: Revisit = Revisit.DUE,
     warehouse: str | None = None,
     raw_dir: str | None = None,
     max_listing_pages: int | None = None,
@@ -73,7 +86,7 @@ async def ingest(
 
     Parameters: a sources file (default: the bundled real portals), the source
     ids to crawl (default: all enabled), which known articles to re-check
-    (`none` or `all`), the warehouse file and raw store folder, and an optional
+    (`due` by the adaptive schedule, `none` or `all`), the warehouse file and raw store folder, and an optional
     cap on listing pages per section.
     """
     logger = get_run_logger()
@@ -97,6 +110,13 @@ async def ingest(
         )  # fmt: skip
         for url, reason in crawl.failures[:20]:
             logger.warning("%s: %s: %s", source.id, url, reason)
+        for outage in summary["outages"]:
+            logger.warning(
+                "%s: %s down since %s (%s); %d request(s) skipped%s", source.id, outage["host"], outage["opened_at"],
+                outage["last_error"], outage["skipped"], "" if outage["closed_at"] else ", still down: the next run resumes",
+            )  # fmt: skip
+        if not crawl.tls_verified:
+            logger.warning("%s: fetched WITHOUT TLS certificate verification (verify_tls = false)", source.id)
         return summary
 
     outcomes = await asyncio.gather(*(one_portal(source) for source in selected), return_exceptions=True)

@@ -512,3 +512,9 @@ def document_page(portal: Portal, document: Document, rng: random.Random) -> str
 <div class="vb-files">Tệp đính kèm: <a href="{_e(document_file_path(family, document))}">{_e(document.file_name)}</a></div>
 </div>"""
     return _maybe_nfd(_frame(portal, rng, document.title, content), portal, rng)
+
+
+def server_error(status: int) -> str:
+    """The error page of an overloaded IIS or nginx in front of the portal."""
+    titles = {500: "500 - Internal server error.", 502: "502 Bad Gateway", 503: "Service Unavailable"}
+    return f"<html><head><title>{titles.get(status, status)}</title></head><body><h1>{titles.get(status, status)}</h1></body></html>"

@@ -15,21 +15,37 @@ class SimulatorProcess:
     """`portalwatch sim` in a child process; a context manager that waits until it listens."""
 
     def __init__(
-        self, config_path: Path, seed: int = 1, scale: float = 1.0, startup_timeout: float = 120.0,
-        portals: int = 5, latency_ms: float = 0.0,
-    ):  # fmt: skip
+        self,
+        config_path: Path,
+        seed: int = 1,
+        scale: float = 1.0,
+        startup_timeout: float = 120.0,
+        faults: str = "none",
+        portal_sizes: dict[str, int] | None = None,
+        validators: bool = False,
+        portals: int = 5,
+        latency_ms: float = 0.0,
+    ):
         self.config_path = Path(config_path)
         self.seed = seed
         self.scale = scale
         self.options = ["--portals", str(portals), "--latency-ms", str(latency_ms)]
         self.startup_timeout = startup_timeout
+        self.faults = faults
+        self.portal_sizes = portal_sizes or {}
+        self.validators = validators
         self.process: subprocess.Popen | None = None
         self.base_urls: dict[str, str] = {}
 
     def __enter__(self) -> "SimulatorProcess":
         self.config_path.unlink(missing_ok=True)
         command = [sys.executable, "-m", "portalwatch", "sim", "--port", "0", "--seed", str(self.seed),
-                   "--scale", str(self.scale), "--write-config", str(self.config_path), *self.options]  # fmt: skip
+                   "--scale", str(self.scale), "--write-config", str(self.config_path), "--faults", self.faults,
+                   *self.options]  # fmt: skip
+        for portal_id, size in self.portal_sizes.items():
+            command += ["--portal-size", f"{portal_id}={size}"]
+        if self.validators:
+            command.append("--validators")
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + self.startup_timeout
         while not self.config_path.exists():
@@ -62,6 +78,28 @@ class SimulatorProcess:
         return response.json()
 
     def truth(self) -> list[dict]:
-        response = httpx.get(f"{self.control_url}/_sim/truth", timeout=60)
+        return self._get("truth")
+
+    def requests(self, portal: str | None = None, since: int = 0) -> list[dict]:
+        """The request log: every request to a portal with host, path, start, end, status and fault."""
+        params = {"since": since} | ({"portal": portal} if portal else {})
+        return self._get("requests", params)
+
+    def permanent_faults(self) -> dict[str, list[str]]:
+        """Article URL -> its permanent faults under the running profile."""
+        return self._get("faults")["articles"]
+
+    def write_sources(
+        self, path: Path, politeness: dict | None = None, revisit: dict | None = None, portals: list[str] | None = None
+    ) -> Path:
+        """A sources config for these portals with the given politeness and revisit settings."""
+        from portalwatch.sim.server import render_sources_toml
+
+        entries = [p for p in self._get("portals") if portals is None or p["id"] in portals]
+        Path(path).write_text(render_sources_toml(entries, politeness, revisit), encoding="utf-8")
+        return Path(path)
+
+    def _get(self, endpoint: str, params: dict | None = None):
+        response = httpx.get(f"{self.control_url}/_sim/{endpoint}", params=params, timeout=60)
         response.raise_for_status()
         return response.json()

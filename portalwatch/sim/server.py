@@ -5,7 +5,15 @@ delays) is real. Every port also answers the control endpoints:
 
 - ``POST /_sim/advance?steps=N`` moves simulated time forward;
 - ``GET /_sim/truth`` lists every article ever published, with its version;
-- ``GET /_sim/portals`` lists the portals and their base URLs.
+- ``GET /_sim/portals`` lists the portals and their base URLs;
+- ``GET /_sim/requests?portal=ID&since=SEQ`` is the request log: every request
+  to a portal with its host, path, start and end (seconds on the simulator's
+  monotonic clock), status and injected fault, so tests can check politeness;
+- ``GET /_sim/faults`` names the fault profile and the articles with a
+  permanent fault (wrong charset, redirect loop, robots-disallowed, ...).
+
+With a fault profile (:mod:`portalwatch.sim.faults`) the pages misbehave as
+real portals do; without one (the default) they answer at once.
 """
 
 from __future__ import annotations
@@ -14,14 +22,20 @@ import asyncio
 import json
 import random
 import re
-from dataclasses import dataclass
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 from aiohttp import web
 
 from portalwatch.sim import pages
 from portalwatch.sim.documents import document_pdf
-from portalwatch.sim.world import Portal, World
+from portalwatch.sim.faults import PROFILES, FaultInjector, FaultProfile
+from portalwatch.sim.world import START, STEP, Article, Portal, World
 
 # The CMS profile that parses each page family (config/profiles/<name>.toml).
 PROFILE_FOR_FAMILY = {"province": "dcs_aspnet", "district": "district_portal", "commune": "joomla_commune"}
@@ -38,29 +52,39 @@ _DOCUMENT_ID = {
     "commune": re.compile(r"^/index\.php/van-ban/(\d+)-[a-z0-9-]*$"),
 }
 HTML = "text/html"
+REQUEST_LOG_LIMIT = 500_000
+LOCAL_UTC_OFFSET = timedelta(hours=7)  # simulated times are local (Asia/Ho_Chi_Minh)
 
 
 @dataclass
 class Simulator:
     world: World
     host: str = "127.0.0.1"
+    faults: FaultProfile = field(default_factory=lambda: PROFILES["none"])
+    validators: bool = False  # send ETag / Last-Modified on articles and answer conditional requests
     latency: float = 0.0  # seconds every page takes to answer, as a slow portal does
 
     def __post_init__(self) -> None:
         self.base_urls: dict[str, str] = {}
         self._runners: list[web.AppRunner] = []
+        self.request_log: deque[dict] = deque(maxlen=REQUEST_LOG_LIMIT)
+        self._seq = 0
+        self.injector = FaultInjector(self.faults, self.world.seed)
 
     async def start(self, first_port: int = 0) -> None:
         for index, (portal_id, portal) in enumerate(self.world.portals.items()):
-            app = web.Application()
+            app = web.Application(middlewares=[self._observe])
             app["portal"] = portal
             app.router.add_post("/_sim/advance", self._advance)
             app.router.add_get("/_sim/truth", self._truth)
             app.router.add_get("/_sim/documents", self._documents)
             app.router.add_get("/_sim/portals", self._portals)
+            app.router.add_get("/_sim/requests", self._requests)
+            app.router.add_get("/_sim/faults", self._faults)
             app.router.add_get("/robots.txt", self._robots)
             app.router.add_get("/{tail:.*}", self._page)
-            runner = web.AppRunner(app, access_log=None)
+            # A client that gives up (timeout) cancels its handler, so the log shows when it left.
+            runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
             await runner.setup()
             site = web.TCPSite(runner, self.host, first_port + index if first_port else 0)
             await site.start()
@@ -107,16 +131,84 @@ class Simulator:
         return rows
 
     async def _portals(self, request: web.Request) -> web.Response:
-        return web.json_response(
-            [
-                {"id": pid, "family": p.spec.family, "base_url": self.base_urls[pid], "articles": len(p.articles),
-                 "requests": p.requests}  # fmt: skip
-                for pid, p in self.world.portals.items()
-            ]
-        )
+        return web.json_response(self.portal_entries())
+
+    def portal_entries(self) -> list[dict]:
+        return [
+            {
+                "id": pid, "family": p.spec.family, "base_url": self.base_urls[pid], "articles": len(p.articles),
+                "name": p.spec.name, "profile": PROFILE_FOR_FAMILY[p.spec.family],
+                "listing_url": self.base_urls[pid] + pages.LISTING_PATHS[p.spec.family],
+                "documents_url": self.base_urls[pid] + pages.DOCUMENT_LISTING_PATHS[p.spec.family],
+                "requests": p.requests,
+            }
+            for pid, p in self.world.portals.items()
+        ]  # fmt: skip
+
+    async def _requests(self, request: web.Request) -> web.Response:
+        portal = request.query.get("portal")
+        try:
+            since = int(request.query.get("since", "0"))
+        except ValueError:
+            return web.json_response({"error": "since must be an integer"}, status=400)
+        entries = [e for e in list(self.request_log) if e["seq"] > since and (portal is None or e["portal"] == portal)]
+        return web.json_response(entries)
+
+    async def _faults(self, request: web.Request) -> web.Response:
+        articles: dict[str, list[str]] = {}
+        for portal_id, portal in self.world.portals.items():
+            base = self.base_urls.get(portal_id, "")
+            for article in portal.articles:
+                kinds = [kind for kind in ("wrong_charset", "redirect_loop", "robots")
+                         if self.injector.permanent(kind, portal_id, article.id)]  # fmt: skip
+                if article.removed and self.injector.permanent("removed_redirect_home", portal_id, article.id):
+                    kinds.append("removed_redirect_home")
+                if kinds:
+                    articles[base + pages.article_path(article)] = kinds
+        return web.json_response({"profile": self.faults.name, "description": self.faults.description, "articles": articles})
 
     async def _robots(self, request: web.Request) -> web.Response:
-        return web.Response(text="User-agent: *\nDisallow: /admin/\n", content_type="text/plain")
+        lines = ["User-agent: *", "Disallow: /admin/"]
+        rules = self.faults.robots
+        if rules is not None:
+            portal: Portal = request.app["portal"]
+            if rules.crawl_delay:
+                lines.append(f"Crawl-delay: {rules.crawl_delay:g}")
+            lines += [
+                f"Disallow: {pages.article_path(article)}"
+                for article in portal.articles
+                if self.injector.permanent("robots", portal.spec.id, article.id)
+            ]
+        return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
+
+    # -------------------------------------------------------------- request log, outages, latency
+
+    @web.middleware
+    async def _observe(self, request: web.Request, handler) -> web.StreamResponse:
+        if request.path.startswith("/_sim/"):
+            return await handler(request)
+        portal: Portal = request.app["portal"]
+        self._seq += 1
+        entry = {"seq": self._seq, "portal": portal.spec.id, "host": request.host, "path": request.path_qs,
+                 "agent": request.headers.get("User-Agent"), "start": time.monotonic(), "end": None, "status": None, "fault": None}  # fmt: skip
+        self.request_log.append(entry)
+        request["log_entry"] = entry
+        try:
+            if self.injector.drops(portal.spec.id, self.world.step):
+                entry["fault"] = "down"
+                request.transport.abort()
+                return web.Response(status=503)  # never sent: the connection is gone
+            latency = self.injector.latency(portal.spec.id)
+            if latency:
+                await asyncio.sleep(latency)
+            response = await handler(request)
+            entry["status"] = response.status
+            return response
+        except web.HTTPException as exc:
+            entry["status"] = exc.status
+            raise
+        finally:
+            entry["end"] = time.monotonic()
 
     def truth(self) -> list[dict]:
         rows = []
@@ -138,7 +230,7 @@ class Simulator:
 
     # -------------------------------------------------------------- pages
 
-    async def _page(self, request: web.Request) -> web.Response:
+    async def _page(self, request: web.Request) -> web.StreamResponse:
         if self.latency:
             await asyncio.sleep(self.latency)
         portal: Portal = request.app["portal"]
@@ -146,11 +238,17 @@ class Simulator:
         portal.visits += 1
         rng = random.Random(f"{self.world.seed}:{portal.spec.id}:req{portal.requests}")
         family = portal.spec.family
+        fault = self.injector.transient(portal.spec.id, request.path_qs) if self.faults.active else None
+        if fault is not None:
+            request["log_entry"]["fault"] = fault
+            early = await self._early_fault(request, fault, rng)
+            if early is not None:
+                return early
         if request.path == _LISTING[family]:
             page = _listing_page(request, family)
             if page is None:
                 return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
-            return web.Response(text=pages.render_listing(portal, page, rng), content_type=HTML)
+            return await self._send(request, pages.render_listing(portal, page, rng), fault)
         if request.path == _DOCUMENT_LISTING[family]:
             page = _listing_page(request, family)
             if page is None:
@@ -165,10 +263,25 @@ class Simulator:
             return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
         article_id = _article_id(request, family)
         article = portal.by_id.get(article_id) if article_id is not None else None
+        if article is not None and self.injector.permanent("redirect_loop", portal.spec.id, article.id):
+            return _loop_redirect(request)
+        if article is not None and article.removed and self.injector.permanent(
+            "removed_redirect_home", portal.spec.id, article.id
+        ):
+            raise web.HTTPFound("/")
         if article is None or article.removed:
             return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
+        headers = {}
+        if self.validators:
+            headers = _validators(article)
+            if _not_modified(request, headers):
+                return web.Response(status=304, headers=headers)
         article.views += 1
-        return self._html(portal, pages.render_article(portal, article, rng, self.world), rng)
+        charset = "windows-1252" if self.injector.permanent("wrong_charset", portal.spec.id, article.id) else "utf-8"
+        if portal.spec.misdeclared_share and rng.random() < portal.spec.misdeclared_share:
+            charset = "iso-8859-1"  # some portals send UTF-8 under a header that claims another charset
+        html = pages.render_article(portal, article, rng, self.world)
+        return await self._send(request, html, fault, headers, charset)
 
     @staticmethod
     def _html(portal: Portal, html: str, rng: random.Random) -> web.Response:
@@ -176,6 +289,71 @@ class Simulator:
         if portal.spec.misdeclared_share and rng.random() < portal.spec.misdeclared_share:
             return web.Response(body=html.encode("utf-8"), headers={"Content-Type": "text/html; charset=iso-8859-1"})
         return web.Response(text=html, content_type=HTML)
+
+    async def _early_fault(self, request: web.Request, fault: str, rng: random.Random) -> web.StreamResponse | None:
+        """Faults that strike before the page is rendered; None for those that shape its delivery."""
+        if fault == "server_error":
+            status = rng.choice((500, 502, 503))
+            return web.Response(text=pages.server_error(status), status=status, content_type=HTML)
+        if fault == "rate_limited":
+            return web.Response(
+                text="Too many requests", status=429, headers={"Retry-After": str(self.faults.retry_after_seconds)}
+            )
+        if fault == "reset":
+            request.transport.abort()
+            return web.Response(status=500)  # never sent
+        if fault == "timeout":
+            await asyncio.sleep(self.faults.hang_seconds)
+        return None
+
+    async def _send(
+        self, request: web.Request, html: str, fault: str | None, headers: dict | None = None, charset: str = "utf-8"
+    ) -> web.StreamResponse:
+        body = html.encode("utf-8")
+        headers = {"Content-Type": f"{HTML}; charset={charset}", **(headers or {})}
+        if fault not in ("truncated", "slow"):
+            return web.Response(body=body, headers=headers)
+        response = web.StreamResponse(headers=headers)
+        response.content_length = len(body)
+        await response.prepare(request)
+        if fault == "truncated":
+            await response.write(body[: len(body) // 2])
+            request.transport.close()
+            return response
+        parts = 10
+        size = -(-len(body) // parts)
+        for index in range(parts):
+            await response.write(body[index * size : (index + 1) * size])
+            await asyncio.sleep(self.faults.slow_seconds / parts)
+        await response.write_eof()
+        return response
+
+
+def _loop_redirect(request: web.Request) -> web.Response:
+    """A to A-with-a-marker and back: the redirect loop of a misconfigured rewrite rule."""
+    query = {key: value for key, value in request.query.items() if key != "loop"}
+    if "loop" not in request.query:
+        query["loop"] = "1"
+    target = request.path + ("?" + urlencode(query) if query else "")
+    raise web.HTTPFound(target)
+
+
+def _validators(article: Article) -> dict[str, str]:
+    changed = START + STEP * article.last_changed_step if article.last_changed_step >= 0 else article.published_at
+    stamp = (changed - LOCAL_UTC_OFFSET).replace(tzinfo=UTC)
+    return {"ETag": f'"{article.id}-v{article.version}"', "Last-Modified": format_datetime(stamp, usegmt=True)}
+
+
+def _not_modified(request: web.Request, validators: dict[str, str]) -> bool:
+    if "If-None-Match" in request.headers:
+        return validators["ETag"] in [tag.strip() for tag in request.headers["If-None-Match"].split(",")]
+    if "If-Modified-Since" in request.headers:
+        try:
+            since = parsedate_to_datetime(request.headers["If-Modified-Since"])
+        except (TypeError, ValueError):
+            return False
+        return parsedate_to_datetime(validators["Last-Modified"]) <= since
+    return False
 
 
 def _listing_page(request: web.Request, family: str) -> int | None:
@@ -206,49 +384,62 @@ def _article_id(request: web.Request, family: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+SIM_POLITENESS = {"concurrency": 4, "delay_seconds": 0.0, "timeout_seconds": 10.0, "retries": 3}
+
+
 def sources_toml(sim: Simulator) -> str:
     """A sources config pointing at the running simulator."""
+    return render_sources_toml(sim.portal_entries())
+
+
+def render_sources_toml(portals: list[dict], politeness: dict | None = None, revisit: dict | None = None) -> str:
+    """A sources config for simulated portals (as ``GET /_sim/portals`` lists them)."""
     lines = [
         "# The simulated portals of `portalwatch sim`, at the addresses of this run.",
         "[settings]",
-        'user_agent = "portalwatch/0.1 (simulated crawl; +mailto:demo@localhost)"',
+        'user_agent = "portalwatch/0.1"',
+        'contact = "mailto:demo@localhost"',
         "",
         "[settings.politeness]",
-        "concurrency = 4",
-        "delay_seconds = 0.0",
-        "timeout_seconds = 10.0",
-        "retries = 3",
+        *(f"{key} = {json.dumps(value)}" for key, value in (politeness or SIM_POLITENESS).items()),
     ]
-    for portal_id, portal in sim.world.portals.items():
-        base = sim.base_urls[portal_id]
-        family = portal.spec.family
-        listing = base + pages.LISTING_PATHS[family]
+    if revisit:
+        lines += ["", "[settings.revisit]", *(f"{key} = {json.dumps(value)}" for key, value in revisit.items())]
+    for portal in portals:
         lines += [
             "",
             "[[sources]]",
-            f"id = {json.dumps(portal_id)}",
-            f"name = {json.dumps(portal.spec.name, ensure_ascii=False)}",
-            f'level = "{family}"',
-            f'profile = "{PROFILE_FOR_FAMILY[family]}"',
-            f"base_url = {json.dumps(base)}",
+            f"id = {json.dumps(portal['id'])}",
+            f"name = {json.dumps(portal['name'], ensure_ascii=False)}",
+            f'level = "{portal["family"]}"',
+            f'profile = "{portal["profile"]}"',
+            f"base_url = {json.dumps(portal['base_url'])}",
             f"page_size = {pages.PAGE_SIZE}",
             "sections = [",
-            f'  {{ name = "tin-tuc", listing_url = {json.dumps(listing)} }},',
-            f'  {{ name = "van-ban", kind = "documents", listing_url = {json.dumps(base + pages.DOCUMENT_LISTING_PATHS[family])} }},',
+            f'  {{ name = "tin-tuc", listing_url = {json.dumps(portal["listing_url"])} }},',
+            f'  {{ name = "van-ban", kind = "documents", listing_url = {json.dumps(portal["documents_url"])} }},',
             "]",
         ]
     return "\n".join(lines) + "\n"
 
 
 async def serve(
-    world: World, first_port: int, write_config: Path | None, host: str = "127.0.0.1", latency: float = 0.0
+    world: World,
+    first_port: int,
+    write_config: Path | None,
+    host: str = "127.0.0.1",
+    faults: FaultProfile | None = None,
+    validators: bool = False,
+    latency: float = 0.0,
 ) -> None:
     """Run the simulator until cancelled; write the sources config once it listens."""
-    sim = Simulator(world, host, latency)
+    sim = Simulator(world, host, faults or PROFILES["none"], validators, latency)
     await sim.start(first_port)
     try:
         for portal_id, base in sim.base_urls.items():
             print(f"{portal_id:<16} {base}  ({len(world.portals[portal_id].articles)} articles)", flush=True)
+        if sim.faults.active:
+            print(f"fault profile: {sim.faults.name}: {sim.faults.description}", flush=True)
         if write_config:
             write_config.parent.mkdir(parents=True, exist_ok=True)
             tmp = write_config.with_suffix(".tmp")

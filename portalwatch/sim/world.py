@@ -105,7 +105,18 @@ def ascii_slug(text: str, words: int = 10) -> str:
 class World:
     """All portals, their articles, and simulated time."""
 
-    def __init__(self, seed: int = 1, scale: float = 1.0, portals: tuple[PortalSpec, ...] = DEFAULT_PORTALS):
+    def __init__(
+        self,
+        seed: int = 1,
+        scale: float = 1.0,
+        portals: tuple[PortalSpec, ...] = DEFAULT_PORTALS,
+        sizes: dict[str, int] | None = None,
+    ):
+        """`sizes` gives some portals an exact number of articles at step 0, whatever the scale."""
+        sizes = sizes or {}
+        unknown = set(sizes) - {spec.id for spec in portals}
+        if unknown:
+            raise ValueError(f"unknown portal id(s) {sorted(unknown)}; known: {[spec.id for spec in portals]}")
         self.seed = seed
         self.step = 0
         self.portals: dict[str, Portal] = {}
@@ -123,7 +134,7 @@ class World:
         for index, spec in enumerate(portals):
             rng = random.Random(f"{seed}:{spec.id}:init")
             portal = self.portals[spec.id]
-            size = max(15, round(spec.size * scale))
+            size = sizes[spec.id] if spec.id in sizes else max(15, round(spec.size * scale))
             # Back-date the archive: a few articles a week over the years before START.
             span = timedelta(days=max(60, size * 2))
             times = sorted(START - timedelta(seconds=rng.uniform(0, span.total_seconds())) for _ in range(size))

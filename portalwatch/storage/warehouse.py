@@ -32,6 +32,7 @@ from portalwatch.errors import StorageError
 from portalwatch.parse.documents import DocumentRecord, Reference, find_references
 from portalwatch.record import CONTENT_FIELDS, ArticleRecord
 from portalwatch.storage.similarity import fingerprint_new_versions
+from portalwatch.storage.crawlstate import PortalState, PortalStateUpdate, read_portal_state, write_portal_state
 
 LOCK_TIMEOUT_SECONDS = 600.0
 
@@ -69,6 +70,11 @@ class FetchRow:
     elapsed_ms: float
     size: int
     raw_hash: str | None
+    error_class: str | None = None
+    final_url: str | None = None
+    charset: str | None = None
+    conditional: bool = False
+    tls_verified: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +263,11 @@ class Warehouse:
                 [backfill_key, source_id, section, pages.start, pages.stop - 1, run_id, datetime.now(UTC)],
             )
 
+    def portal_state(self, source_id: str) -> PortalState:
+        """What the crawler remembers of a source: schedules, validators, frontier, completed walks."""
+        with self.connect() as con:
+            return read_portal_state(con, source_id)
+
     # -------------------------------------------------------------- load
 
     def load_portal(
@@ -268,11 +279,14 @@ class Warehouse:
         gone: Sequence[Gone] = (),
         documents: Sequence[DocumentObservation] = (),
         cause: str = "portal",
+        state_update: PortalStateUpdate | None = None,
     ) -> LoadSummary:
         """Record one portal's crawl in one transaction; returns what changed.
 
         `cause` is stored on every change: 'portal' for what a crawl saw,
-        'parser' for what a re-parse of stored pages produced.
+        'parser' for what a re-parse of stored pages produced. `state_update`
+        carries the crawler's memory (schedules, validators, frontier, listing
+        walks, outages); its 304s count as unchanged.
         """
         latest: dict[str, Observation] = {}
         for observation in observations:
@@ -287,6 +301,8 @@ class Warehouse:
                 )
                 self._load_documents(con, run_id, source, list(latest_documents.values()), summary)
                 summary.references += _resolve_references(con)
+                if state_update is not None:
+                    summary.unchanged += write_portal_state(con, run_id, source.source_id, state_update)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -564,6 +580,11 @@ def _fetch_table(run_id: str, fetches: Sequence[FetchRow]) -> pa.Table:
         "elapsed_ms": pa.array([f.elapsed_ms for f in fetches], pa.float64()),
         "bytes": pa.array([f.size for f in fetches], pa.int64()),
         "raw_hash": pa.array([f.raw_hash for f in fetches], pa.string()),
+        "error_class": pa.array([f.error_class for f in fetches], pa.string()),
+        "final_url": pa.array([f.final_url for f in fetches], pa.string()),
+        "charset": pa.array([f.charset for f in fetches], pa.string()),
+        "conditional": pa.array([f.conditional for f in fetches], pa.bool_()),
+        "tls_verified": pa.array([f.tls_verified for f in fetches], pa.bool_()),
     })  # fmt: skip
 
 

@@ -1,0 +1,183 @@
+"""Faults the simulator injects: what slow, flaky government portals do to a crawler.
+
+A :class:`FaultProfile` names the faults and their rates; ``portalwatch sim
+--faults NAME`` picks one of :data:`PROFILES`. Every decision is a function of
+the seed, the portal, the URL and how many times that URL was requested, never
+of the order in which concurrent requests arrive, so a run meets the same
+faults whatever its timing. Two kinds of fault:
+
+- transient, drawn per request: 5xx, 429 with ``Retry-After``, connection
+  resets, truncated bodies, slow trickled bodies, responses that never come
+  (timeouts). A URL never meets more than `max_streak` of them in a row, as a
+  transient fault clears on a retry;
+- permanent, drawn per article: a wrong charset in the Content-Type header,
+  a redirect loop, a removed article that redirects to the home page instead
+  of answering 404, a robots.txt rule that disallows it.
+
+Per-host latency delays every response of a portal; an outage makes one portal
+drop every connection after its first `after_requests` requests, for
+`requests` requests or, when that is unset, until simulated time advances.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+
+TRANSIENT_KINDS = ("server_error", "rate_limited", "reset", "truncated", "slow", "timeout")
+
+
+@dataclass(frozen=True)
+class Outage:
+    portal: str
+    after_requests: int  # the portal answers this many requests first
+    requests: int | None = None  # then drops this many; None: all, until simulated time advances
+
+
+@dataclass(frozen=True)
+class RobotsRules:
+    crawl_delay: float | None = None
+    disallow_share: float = 0.0  # share of article pages robots.txt disallows
+
+
+@dataclass(frozen=True)
+class FaultProfile:
+    name: str
+    description: str
+    # transient, per request of a listing or article page
+    server_error: float = 0.0
+    rate_limited: float = 0.0
+    reset: float = 0.0
+    truncated: float = 0.0
+    slow: float = 0.0
+    timeout: float = 0.0
+    # permanent, per article
+    wrong_charset: float = 0.0
+    redirect_loop: float = 0.0
+    removed_redirect_home: float = 0.0
+    # per host and per portal
+    latency: tuple[float, float] = (0.0, 0.0)  # seconds added to every response, drawn per portal
+    outage: Outage | None = None
+    robots: RobotsRules | None = None
+    # how the faults behave
+    retry_after_seconds: int = 1
+    slow_seconds: float = 1.0  # a slow body trickles over this long
+    hang_seconds: float = 5.0  # a timeout fault withholds the response this long
+    max_streak: int = 2
+
+    @property
+    def transient_rate(self) -> float:
+        return sum(getattr(self, kind) for kind in TRANSIENT_KINDS)
+
+    @property
+    def active(self) -> bool:
+        return bool(
+            self.transient_rate or self.wrong_charset or self.redirect_loop or self.removed_redirect_home
+            or self.latency[1] or self.outage or self.robots
+        )  # fmt: skip
+
+    def check(self, world) -> None:
+        """Raise ValueError when the profile names a portal the world lacks."""
+        if self.outage and self.outage.portal not in world.portals:
+            raise ValueError(
+                f"fault profile '{self.name}': no portal '{self.outage.portal}' to take down "
+                f"(portals: {', '.join(world.portals)})"
+            )
+
+
+_FLAKY = dict(server_error=0.04, rate_limited=0.02, reset=0.02, truncated=0.02, slow=0.01, timeout=0.01,
+              latency=(0.002, 0.02))  # fmt: skip
+
+PROFILES: dict[str, FaultProfile] = {
+    profile.name: profile
+    for profile in (
+        FaultProfile("none", "no faults: every page answers at once"),
+        FaultProfile("flaky", "12% transient failures (5xx, 429, resets, truncated, slow, timeouts) and per-host latency",
+                     **_FLAKY),
+        FaultProfile("outage", "flaky, and muongang drops every connection after its 40th request until time advances",
+                     **_FLAKY, outage=Outage("muongang", 40)),
+        FaultProfile("hostile", "outage, plus wrong charsets, redirect loops, removals that redirect home, robots rules",
+                     **_FLAKY, outage=Outage("muongang", 40), wrong_charset=0.1, redirect_loop=0.02,
+                     removed_redirect_home=0.5, robots=RobotsRules(crawl_delay=None, disallow_share=0.02)),
+        FaultProfile("server-errors", "30% of page requests answer 500, 502 or 503", server_error=0.3),
+        FaultProfile("rate-limited", "20% of page requests answer 429 with Retry-After: 1", rate_limited=0.2),
+        FaultProfile("resets", "30% of page requests have their connection reset", reset=0.3),
+        FaultProfile("truncated", "30% of pages are cut off mid-body", truncated=0.3),
+        FaultProfile("slow", "30% of pages trickle in over 1 s", slow=0.3),
+        FaultProfile("timeouts", "20% of page requests get no response for 5 s", timeout=0.2),
+        FaultProfile("wrong-charset", "half the articles are UTF-8 declared as windows-1252", wrong_charset=0.5),
+        FaultProfile("redirect-loops", "10% of articles redirect in a loop", redirect_loop=0.1),
+        FaultProfile("redirect-home", "removed articles redirect to the home page instead of answering 404",
+                     removed_redirect_home=1.0),
+        FaultProfile("latency", "every portal answers 50-200 ms late", latency=(0.05, 0.2)),
+        FaultProfile("down", "muongang drops 8 connections after its 15th request, then recovers",
+                     outage=Outage("muongang", 15, 8)),
+        FaultProfile("robots", "robots.txt asks for a 0.2 s Crawl-delay and disallows 10% of articles",
+                     robots=RobotsRules(crawl_delay=0.2, disallow_share=0.1)),
+    )
+}  # fmt: skip
+
+
+def get_profile(name: str) -> FaultProfile:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown fault profile '{name}' (known: {', '.join(PROFILES)})") from None
+
+
+@dataclass
+class FaultInjector:
+    """Draws the faults of one simulator run."""
+
+    profile: FaultProfile
+    seed: int
+    _requests: Counter = field(default_factory=Counter)
+    _streaks: Counter = field(default_factory=Counter)
+    _portal_requests: Counter = field(default_factory=Counter)
+    _outage_step: int | None = None
+    _dropped: int = 0
+
+    def transient(self, portal_id: str, path_qs: str) -> str | None:
+        """The transient fault of this request of a page, if any."""
+        key = (portal_id, path_qs)
+        self._requests[key] += 1
+        if not self.profile.transient_rate or self._streaks[key] >= self.profile.max_streak:
+            self._streaks[key] = 0
+            return None
+        draw = random.Random(f"{self.seed}:fault:{portal_id}:{path_qs}:{self._requests[key]}").random()
+        for kind in TRANSIENT_KINDS:
+            draw -= getattr(self.profile, kind)
+            if draw < 0:
+                self._streaks[key] += 1
+                return kind
+        self._streaks[key] = 0
+        return None
+
+    def permanent(self, kind: str, portal_id: str, article_id: int) -> bool:
+        """Whether an article carries a permanent fault (wrong_charset, redirect_loop, ...)."""
+        rate = getattr(self.profile, kind) if kind != "robots" else (self.profile.robots.disallow_share if self.profile.robots else 0)
+        return bool(rate) and random.Random(f"{self.seed}:{kind}:{portal_id}:{article_id}").random() < rate
+
+    def latency(self, portal_id: str) -> float:
+        low, high = self.profile.latency
+        if not high:
+            return 0.0
+        return random.Random(f"{self.seed}:latency:{portal_id}").uniform(low, high)
+
+    def drops(self, portal_id: str, step: int) -> bool:
+        """Whether the portal is down for this request (counts every request that reaches it)."""
+        outage = self.profile.outage
+        if outage is None or outage.portal != portal_id:
+            return False
+        self._portal_requests[portal_id] += 1
+        if self._portal_requests[portal_id] <= outage.after_requests:
+            return False
+        if self._outage_step is None:
+            self._outage_step = step
+        if step != self._outage_step:
+            return False  # simulated time moved on: the portal is back
+        if outage.requests is not None and self._dropped >= outage.requests:
+            return False
+        self._dropped += 1
+        return True

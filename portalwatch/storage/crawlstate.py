@@ -1,0 +1,223 @@
+"""What the crawler remembers between runs (schema 004): validators and revisit
+schedules per article, the frontier of discovered but unrecorded URLs, which
+listing walks completed, and the outages met.
+
+Read once per portal before a crawl (:func:`read_portal_state`), written in the
+portal's load transaction (:func:`write_portal_state`), through Arrow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import duckdb
+import pyarrow as pa
+
+from portalwatch.schedule import ArticleSchedule
+
+ARTICLE_SCHEDULES_SQL = """
+SELECT s.article_id, s.url, s.content_hash, s.removed_at IS NOT NULL AS removed, v.published_at, s.last_seen,
+       f.etag, f.last_modified, f.validated_hash, f.revisit_interval_s, f.next_revisit_at, f.checks, f.changes_seen, f.last_changed_at
+FROM article_state AS s
+LEFT JOIN article_versions AS v ON v.article_id = s.article_id AND v.version = s.current_version
+LEFT JOIN article_fetch_state AS f ON f.article_id = s.article_id
+WHERE s.source_id = ?
+"""
+FRONTIER_SQL = "SELECT article_id, url FROM crawl_frontier WHERE source_id = ? ORDER BY first_seen_at, article_id"
+COMPLETE_WALKS_SQL = "SELECT section FROM listing_walks WHERE source_id = ? AND walk_complete"
+
+UPSERT_SCHEDULES_SQL = """
+INSERT OR REPLACE INTO article_fetch_state
+SELECT article_id, source_id, url, etag, last_modified, validated_hash, last_checked_at, last_changed_at,
+       revisit_interval_s, next_revisit_at, checks, changes_seen
+FROM schedule_rows
+"""
+# A 304 says the page is what we stored: it was seen, nothing else changes.
+MARK_NOT_MODIFIED_SEEN_SQL = """
+UPDATE article_state SET last_seen = n.fetched_at
+FROM not_modified_rows AS n
+WHERE article_state.article_id = n.article_id AND article_state.content_hash = n.content_hash
+  AND article_state.removed_at IS NULL
+"""
+COUNT_NOT_MODIFIED_MATCHING_SQL = """
+SELECT count(*) FROM not_modified_rows AS n JOIN article_state AS s USING (article_id)
+WHERE s.content_hash = n.content_hash AND s.removed_at IS NULL
+"""
+UPSERT_FRONTIER_SQL = """
+INSERT OR REPLACE INTO crawl_frontier
+SELECT p.article_id, p.source_id, p.url, coalesce(f.first_seen_at, p.attempted_at), p.attempted_at,
+       coalesce(f.attempts, 0) + 1, p.outcome, p.error
+FROM frontier_rows AS p LEFT JOIN crawl_frontier AS f USING (article_id)
+"""
+DELETE_FRONTIER_SQL = "DELETE FROM crawl_frontier WHERE article_id IN (SELECT article_id FROM frontier_done)"
+UPSERT_WALKS_SQL = "INSERT OR REPLACE INTO listing_walks SELECT * FROM walk_rows"
+INSERT_OUTAGES_SQL = "INSERT INTO portal_outages SELECT * FROM outage_rows"
+
+_TS = pa.timestamp("us", tz="UTC")
+
+
+@dataclass(frozen=True, slots=True)
+class PortalState:
+    """A portal's crawl memory, as the crawl starts."""
+
+    articles: dict[str, ArticleSchedule] = field(default_factory=dict)
+    frontier: dict[str, str] = field(default_factory=dict)  # article id -> URL
+    complete_walks: frozenset[str] = frozenset()  # sections whose full listing walk completed
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRow:
+    article_id: str
+    url: str
+    etag: str | None
+    last_modified: str | None
+    validated_hash: str | None
+    last_checked_at: datetime
+    last_changed_at: datetime | None
+    interval: timedelta
+    next_revisit_at: datetime
+    checks: int
+    changes_seen: int
+
+
+@dataclass(frozen=True, slots=True)
+class NotModified:
+    """A 304 to a conditional request: the page is still the stored version `content_hash`."""
+
+    article_id: str
+    url: str
+    content_hash: str
+    fetched_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FrontierEntry:
+    article_id: str
+    url: str
+    attempted_at: datetime
+    outcome: str
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListingWalk:
+    section: str
+    complete: bool
+    total_pages: int | None
+    pages_fetched: int
+    walked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutageRow:
+    host: str
+    opened_at: datetime
+    closed_at: datetime | None
+    failures: int
+    skipped: int
+    last_error: str | None
+
+
+@dataclass
+class PortalStateUpdate:
+    """What one crawl changes in the portal's crawl memory."""
+
+    schedules: list[ScheduleRow] = field(default_factory=list)
+    not_modified: list[NotModified] = field(default_factory=list)
+    frontier_pending: list[FrontierEntry] = field(default_factory=list)
+    frontier_done: list[str] = field(default_factory=list)
+    walks: list[ListingWalk] = field(default_factory=list)
+    outages: list[OutageRow] = field(default_factory=list)
+
+
+def read_portal_state(con: duckdb.DuckDBPyConnection, source_id: str) -> PortalState:
+    articles = {}
+    for row in con.execute(ARTICLE_SCHEDULES_SQL, [source_id]).fetchall():
+        (article_id, url, content_hash, removed, published_at, last_seen, etag, last_modified, validated_hash,
+         interval_s, next_revisit_at, checks, changes_seen, last_changed_at) = row  # fmt: skip
+        articles[article_id] = ArticleSchedule(
+            article_id, url, content_hash, removed, published_at, last_seen, etag, last_modified, validated_hash,
+            timedelta(seconds=interval_s) if interval_s is not None else None, next_revisit_at,
+            checks or 0, changes_seen or 0, last_changed_at,
+        )  # fmt: skip
+    frontier = dict(con.execute(FRONTIER_SQL, [source_id]).fetchall())
+    walks = frozenset(row[0] for row in con.execute(COMPLETE_WALKS_SQL, [source_id]).fetchall())
+    return PortalState(articles, frontier, walks)
+
+
+def write_portal_state(con: duckdb.DuckDBPyConnection, run_id: str, source_id: str, update: PortalStateUpdate) -> int:
+    """Write a crawl's update inside the caller's transaction; returns the 304s that matched the stored state."""
+    unchanged = 0
+    if update.schedules:
+        rows = update.schedules
+        _with(con, "schedule_rows", pa.table({
+            "article_id": [r.article_id for r in rows],
+            "source_id": [source_id] * len(rows),
+            "url": [r.url for r in rows],
+            "etag": pa.array([r.etag for r in rows], pa.string()),
+            "last_modified": pa.array([r.last_modified for r in rows], pa.string()),
+            "validated_hash": pa.array([r.validated_hash for r in rows], pa.string()),
+            "last_checked_at": pa.array([r.last_checked_at for r in rows], _TS),
+            "last_changed_at": pa.array([r.last_changed_at for r in rows], _TS),
+            "revisit_interval_s": pa.array([r.interval.total_seconds() for r in rows], pa.float64()),
+            "next_revisit_at": pa.array([r.next_revisit_at for r in rows], _TS),
+            "checks": pa.array([r.checks for r in rows], pa.int32()),
+            "changes_seen": pa.array([r.changes_seen for r in rows], pa.int32()),
+        }), UPSERT_SCHEDULES_SQL)  # fmt: skip
+    if update.not_modified:
+        rows = update.not_modified
+        table = pa.table({
+            "article_id": [r.article_id for r in rows],
+            "content_hash": [r.content_hash for r in rows],
+            "fetched_at": pa.array([r.fetched_at for r in rows], _TS),
+        })  # fmt: skip
+        con.register("not_modified_rows", table)
+        try:
+            unchanged = con.execute(COUNT_NOT_MODIFIED_MATCHING_SQL).fetchone()[0]
+            con.execute(MARK_NOT_MODIFIED_SEEN_SQL)
+        finally:
+            con.unregister("not_modified_rows")
+    if update.frontier_done:
+        _with(con, "frontier_done", pa.table({"article_id": pa.array(update.frontier_done, pa.string())}), DELETE_FRONTIER_SQL)
+    if update.frontier_pending:
+        rows = update.frontier_pending
+        _with(con, "frontier_rows", pa.table({
+            "article_id": [r.article_id for r in rows],
+            "source_id": [source_id] * len(rows),
+            "url": [r.url for r in rows],
+            "attempted_at": pa.array([r.attempted_at for r in rows], _TS),
+            "outcome": [r.outcome for r in rows],
+            "error": pa.array([r.error for r in rows], pa.string()),
+        }), UPSERT_FRONTIER_SQL)  # fmt: skip
+    if update.walks:
+        rows = update.walks
+        _with(con, "walk_rows", pa.table({
+            "source_id": [source_id] * len(rows),
+            "section": [r.section for r in rows],
+            "walk_complete": pa.array([r.complete for r in rows], pa.bool_()),
+            "total_pages": pa.array([r.total_pages for r in rows], pa.int32()),
+            "pages_fetched": pa.array([r.pages_fetched for r in rows], pa.int32()),
+            "walked_at": pa.array([r.walked_at for r in rows], _TS),
+        }), UPSERT_WALKS_SQL)  # fmt: skip
+    if update.outages:
+        rows = update.outages
+        _with(con, "outage_rows", pa.table({
+            "run_id": [run_id] * len(rows),
+            "source_id": [source_id] * len(rows),
+            "host": [r.host for r in rows],
+            "opened_at": pa.array([r.opened_at for r in rows], _TS),
+            "closed_at": pa.array([r.closed_at for r in rows], _TS),
+            "failures": pa.array([r.failures for r in rows], pa.int32()),
+            "skipped": pa.array([r.skipped for r in rows], pa.int32()),
+            "last_error": pa.array([r.last_error for r in rows], pa.string()),
+        }), INSERT_OUTAGES_SQL)  # fmt: skip
+    return unchanged
+
+
+def _with(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table, sql: str) -> None:
+    con.register(name, table)
+    try:
+        con.execute(sql)
+    finally:
+        con.unregister(name)

@@ -1,0 +1,113 @@
+"""Helpers for the fetching tests: crawl one simulated portal into a real warehouse, read the request log."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from portalwatch.config import load_sources
+from portalwatch.crawl import PortalCrawl, Revisit, crawl_portal
+from portalwatch.storage.rawstore import RawStore
+from portalwatch.storage.warehouse import LoadSummary, Warehouse
+
+# Quick to give up and to retry, so that fault tests take seconds; generous breaker unless a test tightens it.
+FAST_POLITENESS = {
+    "concurrency": 2,
+    "delay_seconds": 0.0,
+    "connect_timeout_seconds": 2.0,
+    "timeout_seconds": 2.0,
+    "total_timeout_seconds": 5.0,
+    "retries": 3,
+    "backoff_seconds": 0.01,
+    "backoff_max_seconds": 0.05,
+    "breaker_threshold": 50,
+    "breaker_cooldown_seconds": 0.2,
+    "outage_wait_seconds": 5.0,
+}
+
+
+def politeness(**overrides) -> dict:
+    return FAST_POLITENESS | overrides
+
+
+def crawl_into(
+    config_path: Path,
+    source_id: str,
+    warehouse: Warehouse,
+    revisit: str = "none",
+    now: datetime | None = None,
+) -> tuple[PortalCrawl, LoadSummary]:
+    """One portal's crawl and load, as the ingest flow does it, without the orchestration."""
+    config = load_sources(config_path)
+    source = config.select([source_id])[0]
+    known = warehouse.known_articles(source_id)
+    state = warehouse.portal_state(source_id)
+    raw = RawStore(warehouse.path.parent / "raw")
+    crawl = asyncio.run(crawl_portal(source, config, known, raw, Revisit(revisit), None, state, now))
+    run_id = warehouse.start_run("test", {"source": source_id})
+    summary = warehouse.load_portal(run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone, crawl.state)
+    warehouse.finish_run(run_id, "completed", {})
+    return crawl, summary
+
+
+def query(warehouse: Warehouse | Path, sql: str, parameters: list | None = None) -> list[tuple]:
+    path = warehouse.path if isinstance(warehouse, Warehouse) else warehouse
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql, parameters or []).fetchall()
+
+
+def truth_of(sim, source_id: str) -> dict[str, dict]:
+    return {row["url"]: row for row in sim.truth() if row["source"] == source_id}
+
+
+def stored_titles(warehouse: Warehouse | Path, source_id: str) -> dict[str, str]:
+    return dict(query(warehouse, "SELECT url, title FROM articles WHERE source_id = ?", [source_id]))
+
+
+# Faults whose client hangs up before the response ends (read or total timeout): the
+# server logs their end only when it notices, which trails the hang-up.
+ABANDONED = frozenset({"timeout", "slow"})
+
+
+def max_concurrency(entries: list[dict], notice: float = 0.0) -> int:
+    """Most requests in progress at once, as the server saw them; the end of an abandoned
+    request counts `notice` seconds early (the time the server may take to notice)."""
+    events = []
+    for entry in entries:
+        end = entry["end"] if entry["end"] is not None else float("inf")
+        if entry["fault"] in ABANDONED:
+            end = max(entry["start"], end - notice)
+        events += [(entry["start"], 1), (end, -1)]
+    events.sort(key=lambda event: (event[0], event[1]))
+    running = peak = 0
+    for _, change in events:
+        running += change
+        peak = max(peak, running)
+    return peak
+
+
+def spacing_kept(entries: list[dict], delay: float, jitter: float) -> bool:
+    """Whether request starts were at least `delay` apart, as the server saw them.
+
+    The server logs a request when its event loop gets to it, up to `jitter` late, so
+    one pair can look closer than it was; but no run of k+1 requests may span less than
+    k delays minus that jitter."""
+    starts = sorted(entry["start"] for entry in entries)
+    return all(
+        starts[j] - starts[i] >= (j - i) * delay - jitter for i in range(len(starts)) for j in range(i + 1, len(starts))
+    )
+
+
+def start_gaps(entries: list[dict]) -> list[float]:
+    starts = sorted(entry["start"] for entry in entries)
+    return [later - earlier for earlier, later in zip(starts, starts[1:])]
+
+
+def by_host(entries: list[dict]) -> dict[str, list[dict]]:
+    hosts: dict[str, list[dict]] = {}
+    for entry in entries:
+        hosts.setdefault(entry["host"], []).append(entry)
+    return hosts
