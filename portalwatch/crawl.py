@@ -203,7 +203,7 @@ async def crawl_portal(
             return Outcome.OK, None, result
 
         document_work = {key: url for key, url in found_documents.items() if key not in known_documents}
-        if revisit is not Revisit.NONE:
+        if revisit is Revisit.ALL:  # documents have no revisit schedule of their own
             for key, document in known_documents.items():
                 document_work.setdefault(key, rebase(document.url, source.base_url))
         await asyncio.gather(

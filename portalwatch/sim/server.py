@@ -19,6 +19,7 @@ real portals do; without one (the default) they answer at once.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ProcessPoolExecutor
 import json
 import random
 import re
@@ -67,6 +68,10 @@ class Simulator:
     def __post_init__(self) -> None:
         self.base_urls: dict[str, str] = {}
         self._runners: list[web.AppRunner] = []
+        # PDFs are rendered in a worker process: rendering one takes tens of milliseconds
+        # of pure Python, which would stall every portal's answers (and their timing).
+        self._pdf_worker: ProcessPoolExecutor | None = None
+        self._pdfs: dict[tuple[str, str], bytes] = {}
         self.request_log: deque[dict] = deque(maxlen=REQUEST_LOG_LIMIT)
         self._seq = 0
         self.injector = FaultInjector(self.faults, self.world.seed)
@@ -95,6 +100,17 @@ class Simulator:
     async def stop(self) -> None:
         for runner in self._runners:
             await runner.cleanup()
+        if self._pdf_worker is not None:
+            self._pdf_worker.shutdown(cancel_futures=True)
+
+    async def _pdf(self, portal: Portal, document) -> bytes:
+        key = (portal.spec.id, document.number)
+        if key not in self._pdfs:
+            if self._pdf_worker is None:
+                self._pdf_worker = ProcessPoolExecutor(max_workers=1)
+            loop = asyncio.get_running_loop()
+            self._pdfs[key] = await loop.run_in_executor(self._pdf_worker, document_pdf, document)
+        return self._pdfs[key]
 
     # -------------------------------------------------------------- control
 
@@ -259,7 +275,7 @@ class Simulator:
         if request.path.endswith(".pdf"):
             for document in portal.documents:
                 if request.path == pages.document_file_path(family, document):
-                    return web.Response(body=document_pdf(document), content_type="application/pdf")
+                    return web.Response(body=await self._pdf(portal, document), content_type="application/pdf")
             return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
         article_id = _article_id(request, family)
         article = portal.by_id.get(article_id) if article_id is not None else None
