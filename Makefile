@@ -5,7 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test accuracy clean
+BENCH_VENV := benchmarks/.venv
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+.PHONY: install demo test accuracy bench clean
 
 install: $(STAMP)
 
@@ -25,5 +28,15 @@ test: install
 accuracy: install
 	$(BIN)/python -m portalwatch.accuracy
 
+# The benchmark's own environment: the project plus the tools it is measured against.
+$(BENCH_STAMP): pyproject.toml benchmarks/requirements.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e . -r benchmarks/requirements.txt
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BENCH_VENV)/bin/python benchmarks/run.py $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) data .pytest_cache

@@ -58,8 +58,12 @@ def crawl_all(config_path: Path, warehouse: Path, revisit: str = "none") -> tupl
 
     async def one(source) -> int:
         known = await asyncio.to_thread(store.known_articles, source.id)
-        crawl = await crawl_portal(source, config, known, raw, Revisit(revisit))
-        await asyncio.to_thread(store.load_portal, run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone)
+        state = await asyncio.to_thread(store.portal_state, source.id)
+        crawl = await crawl_portal(source, config, known, raw, Revisit(revisit), state=state)
+        await asyncio.to_thread(
+            store.load_portal, run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone,
+            documents=crawl.documents, state_update=crawl.state,
+        )  # fmt: skip
         return len(crawl.fetches)
 
     async def everything() -> int:

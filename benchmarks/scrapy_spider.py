@@ -21,7 +21,7 @@ class PagesSpider(scrapy.Spider):
         with open(urls_file, encoding="utf-8") as handle:
             self.page_urls = [line.strip() for line in handle if line.strip()]
 
-    def start_requests(self):
+    async def start(self):
         for url in self.page_urls:
             yield scrapy.Request(url, callback=self.parse, dont_filter=True)
 
