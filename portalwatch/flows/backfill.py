@@ -25,7 +25,7 @@ from portalwatch.config import Source, SourcesConfig, default_sources_path, load
 from portalwatch.crawl import Revisit, source_row
 from portalwatch.discover import listing_page_count
 from portalwatch.fetch import PortalFetcher
-from portalwatch.flows.ingest import COUNTS, crawl_portal_task, load_portal_task, publish_summary
+from portalwatch.flows.ingest import COUNTS, crawl_portal_task, load_portal_task, portal_outcomes, publish_summary
 from portalwatch.parse import LOCAL_TZ
 from portalwatch.parse.profile import get_profile
 from portalwatch.paths import raw_store_path, warehouse_path
@@ -136,14 +136,7 @@ async def backfill(
         return crawl.listed
 
     outcomes = await asyncio.gather(*(one_portal(source) for source in selected), return_exceptions=True)
-    portals = {}
-    for source, outcome in zip(selected, outcomes):
-        if isinstance(outcome, BaseException):
-            logger.error("%s: backfill failed: %s", source.id, outcome)
-            portals[source.id] = {"source": source.id, "error": f"{type(outcome).__name__}: {outcome}"}
-        else:
-            portals[source.id] = outcome
-    status = "completed" if all("error" not in p for p in portals.values()) else "completed_with_errors"
+    portals, status = portal_outcomes(selected, outcomes, logger)
     await asyncio.to_thread(store.finish_run, run_id, status, portals)
     await publish_summary("backfill", run_id, portals)
     return {"run_id": run_id, "status": status, "backfill_key": backfill_key, "portals": portals}

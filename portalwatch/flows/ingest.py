@@ -120,6 +120,15 @@ async def ingest(
         return summary
 
     outcomes = await asyncio.gather(*(one_portal(source) for source in selected), return_exceptions=True)
+    portals, status = portal_outcomes(selected, outcomes, logger)
+    summary = {"run_id": run_id, "status": status, "portals": portals}
+    await asyncio.to_thread(store.finish_run, run_id, status, portals)
+    await publish_summary("ingest", run_id, portals)
+    return summary
+
+
+def portal_outcomes(selected: list[Source], outcomes: list, logger) -> tuple[dict, str]:
+    """Each portal's summary, or the error that stopped it (one broken portal never fails the run)."""
     portals = {}
     for source, outcome in zip(selected, outcomes):
         if isinstance(outcome, BaseException):
@@ -128,10 +137,7 @@ async def ingest(
         else:
             portals[source.id] = outcome
     status = "completed" if all("error" not in p for p in portals.values()) else "completed_with_errors"
-    summary = {"run_id": run_id, "status": status, "portals": portals}
-    await asyncio.to_thread(store.finish_run, run_id, status, portals)
-    await publish_summary("ingest", run_id, portals)
-    return summary
+    return portals, status
 
 
 async def publish_summary(flow_name: str, run_id: str, portals: dict) -> None:
