@@ -20,10 +20,10 @@ from portalwatch import progress
 from portalwatch.config import Source, default_sources_path, load_sources
 from portalwatch.crawl import PortalCrawl, source_row
 from portalwatch.errors import ExtractionError, StorageError
-from portalwatch.fetch import FetchResult
 from portalwatch.flows.ingest import load_portal_task
 from portalwatch.parse import parse_article
 from portalwatch.parse.profile import get_profile
+from portalwatch.parse.text import decode_html
 from portalwatch.paths import raw_store_path, warehouse_path
 from portalwatch.record import article_id
 from portalwatch.storage.rawstore import RawStore
@@ -49,7 +49,7 @@ def reparse_pages(
     now = datetime.now(UTC)
     for url, raw_hash, _ in pages:
         try:
-            html = FetchResult(url, "article", now, 200, "ok", None, 1, 0.0, store.get(raw_hash)).text()
+            html = decode_html(store.get(raw_hash))
             record = parse_article(html, url, profile)
         except (ExtractionError, StorageError) as exc:
             crawl.failures.append((url, str(exc)))
