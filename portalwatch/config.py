@@ -100,7 +100,9 @@ class Schedule(_Strict):
     cron: str | None = Field(None, description="Cron expression, e.g. '0 * * * *' (hourly).")
     interval_seconds: int | None = Field(None, ge=10, description="Or: a run every this many seconds.")
     timezone: str = Field("Asia/Ho_Chi_Minh", description="IANA time zone the cron expression is read in.")
-    revisit: Literal["none", "all"] = Field("none", description="Known articles a scheduled run re-checks.")
+    revisit: Literal["due", "none", "all"] = Field(
+        "due", description="Known articles a scheduled run re-checks: those due on the adaptive schedule, none, or all."
+    )
 
     @field_validator("cron")
     @classmethod
