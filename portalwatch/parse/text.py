@@ -7,6 +7,8 @@ import unicodedata
 
 from selectolax.lexbor import LexborNode
 
+from portalwatch.charset import decode_html as decode_page
+
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 _BLOCK_TAGS = (
     "p", "div", "li", "ul", "ol", "table", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -55,29 +57,9 @@ def paragraphs_text(text: str) -> str:
     return "\n\n".join(paragraphs)
 
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
-
-
 def decode_html(body: bytes, declared: str | None = None) -> str:
-    """The text of a page whatever charset it claims.
-
-    Bytes that are valid UTF-8 (and not plain ASCII) are UTF-8: portals that
-    declare ISO-8859-1 or windows-1258 while sending UTF-8 would otherwise
-    turn every Vietnamese letter into mojibake, and text in a legacy charset
-    practically never forms valid multi-byte UTF-8 sequences. Other bytes are
-    decoded by the declared charset, else the meta tag, else windows-1258.
-    """
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    encoding = declared
-    if not encoding and (match := _META_CHARSET.search(body[:4096])):
-        encoding = match.group(1).decode("ascii")
-    try:
-        return body.decode(encoding or "cp1258", errors="replace")
-    except LookupError:
-        return body.decode("cp1258", errors="replace")
+    """The text of a page whatever charset it claims (the fetch stage's decoding, text only)."""
+    return decode_page(body, declared)[0]
 
 
 # What the cleaned body HTML keeps: structure, links, images and emphasis.
