@@ -224,6 +224,12 @@ class Settings(_Strict):
         description="Folders of extra CMS profiles (relative to the sources file); they win over bundled ones.",
     )
     revisit: RevisitPolicy = RevisitPolicy()
+    parse_workers: int | None = Field(
+        None,
+        ge=0,
+        description="Processes that store and parse fetched pages beside the fetching loop "
+        "(default: one fewer than the CPUs, at least one; 0 parses in the crawling process).",
+    )
 
     @field_validator("contact")
     @classmethod

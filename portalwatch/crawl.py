@@ -22,7 +22,8 @@ from portalwatch.config import Source, SourcesConfig
 from portalwatch.discover import SectionDiscovery, discover_pages, discover_section
 from portalwatch.errors import ExtractionError
 from portalwatch.fetch import TRANSIENT_OUTCOMES, FetchResult, Outcome, PortalFetcher, Validators
-from portalwatch.parse import parse_article
+from portalwatch.pagework import PageWorkers, article_page, attachment_file, default_workers
+from portalwatch.parse import parse_article, parser_versions
 from portalwatch.parse.documents import parse_document
 from portalwatch.parse.profile import Profile, get_profile
 from portalwatch.parse.text import decode_html
@@ -120,96 +121,156 @@ async def crawl_portal(
     state = state or PortalState()
     crawl = PortalCrawl(source_row(source), tls_verified=source.verify_tls)
 
-    def record(result: FetchResult, outcome: str | None = None, error: str | None = None) -> str | None:
+    def record(result: FetchResult, outcome: str | None = None, error: str | None = None,
+               stored: tuple[str, bool] | None = None, charset: str | None = None) -> str | None:  # fmt: skip
         raw_hash = None
-        if result.body:
-            raw_hash, stored = raw_store.put(result.body)
-            crawl.raw_new += stored
+        if stored is None and result.body:
+            stored = raw_store.put(result.body)
+        if stored is not None:
+            raw_hash = stored[0]
+            crawl.raw_new += stored[1]
         crawl.fetches.append(
             FetchRow(
                 source.id, result.url, result.kind, result.fetched_at, result.status, outcome or result.outcome,
                 error or result.error, result.attempts, result.elapsed_ms, len(result.body), raw_hash,
-                result.error_class, result.final_url, result.decoded_charset, result.conditional, result.tls_verified,
+                result.error_class, result.final_url, charset or result.decoded_charset, result.conditional,
+                result.tls_verified,
             )
         )  # fmt: skip
         return raw_hash
 
     settings = config.settings
-    async with PortalFetcher(
-        source, config.politeness_for(source), settings.user_agent_header, settings.robots_agent
-    ) as fetcher:
-        found_urls: dict[str, str] = {}  # article id -> URL, newest first
-        found_documents: dict[str, str] = {}
-        for section in source.sections:
-            is_documents = section.kind == "documents"
-            seen = known_documents if is_documents else known
-            found: SectionDiscovery
-            if pages is not None:
-                if section.name not in pages:
-                    continue
-                found = await discover_pages(fetcher, source, section, profile, pages[section.name], record)
-            else:
-                full = section.name not in state.complete_walks if remembered else not seen
-                found = await discover_section(
-                    fetcher, source, section, profile, set(seen), full, record, max_listing_pages
-                )
-                if full:
-                    crawl.state.walks.append(
-                        ListingWalk(section.name, found.complete, found.total_pages, found.listing_pages, now)
-                    )
-            crawl.listing_pages += found.listing_pages
-            crawl.listed += len(found.article_urls)
-            for url in found.article_urls:
-                (found_documents if is_documents else found_urls).setdefault(article_id(source.id, url), url)
-        crawl.discovered = len(found_urls)
+    workers = PageWorkers(default_workers() if settings.parse_workers is None else settings.parse_workers)
+    today = parser_versions(profile)
+    observed: dict[str, tuple[Observation, FetchResult]] = {}
 
-        new = {key: url for key, url in found_urls.items() if key not in known}
-        for key, url in state.frontier.items():
-            if key not in known:
-                new.setdefault(key, rebase(url, source.base_url))
-        crawl.new_urls = len(new)
-        if revisit is Revisit.ALL:
-            revisits = {key: rebase(a.url, source.base_url) for key, a in known.items() if key not in new}
-        elif revisit is Revisit.LISTED:
-            revisits = {key: url for key, url in found_urls.items() if key in known}
-        elif revisit is Revisit.DUE:
-            due = due_for_revisit(state.articles.values(), now, policy, exclude=set(new))
-            revisits = {a.article_id: rebase(a.url, source.base_url) for a in due}
-        else:
-            revisits = {}
-        crawl.revisited = len(revisits)
-        work = new | revisits
-
-        observed: dict[str, tuple[Observation, FetchResult]] = {}
-
-        async def fetch_article(key: str, url: str) -> tuple[str, str | None, FetchResult]:
-            """(final outcome, error, result) of one article fetch."""
-            result = await fetcher.fetch(url, "article", _validators(state.articles.get(key)))
-            if not result.ok:
-                record(result)
-                return result.outcome, result.error, result
-            try:
-                article = parse_article(result.text(), url, profile)
-            except ExtractionError as exc:
-                record(result, Outcome.EXTRACTION_FAILED, exc.reason)
-                return Outcome.EXTRACTION_FAILED, exc.reason, result
-            raw_hash = record(result)
-            if (since and article.published_at < since) or (until and article.published_at >= until):
+    async def fetch_article(key: str, url: str) -> tuple[str, str | None, FetchResult]:
+        """(final outcome, error, result) of one article fetch."""
+        result = await fetcher.fetch(url, "article", _validators(state.articles.get(key)))
+        if not result.ok:
+            record(result)
+            return result.outcome, result.error, result
+        prior = known.get(key)
+        if _parsed_before(prior, result.body, today):
+            # The very page the current version was parsed from, and today's parser: nothing to parse.
+            raw_hash = record(result, stored=(prior.raw_hash, False) if prior.raw_hash in raw_store else None)
+            schedule = state.articles.get(key)
+            published_at = schedule.published_at if schedule else None
+            if published_at and ((since and published_at < since) or (until and published_at >= until)):
                 return Outcome.OK, None, result
-            reparsed = _parser_change_only(known.get(key), article.content_hash, article.parser_version, raw_store, url, profile)
-            observation = Observation(key, url, article, article.content_hash, raw_hash or "", result.fetched_at, reparsed)
+            observation = Observation(key, url, None, prior.content_hash, raw_hash or "", result.fetched_at)
             crawl.observations.append(observation)
             observed[key] = (observation, result)
             return Outcome.OK, None, result
+        page = await workers.run(article_page, str(raw_store.root), result.body, result.charset, url, profile)
+        stored = (page.raw_hash, page.stored)
+        if page.record is None:
+            record(result, Outcome.EXTRACTION_FAILED, page.error, stored=stored, charset=page.charset)
+            return Outcome.EXTRACTION_FAILED, page.error, result
+        article = page.record
+        record(result, stored=stored, charset=page.charset)
+        if (since and article.published_at < since) or (until and article.published_at >= until):
+            return Outcome.OK, None, result
+        reparsed = _parser_change_only(known.get(key), article.content_hash, article.parser_version, raw_store, url, profile)
+        observation = Observation(key, url, article, article.content_hash, page.raw_hash, result.fetched_at, reparsed)
+        crawl.observations.append(observation)
+        observed[key] = (observation, result)
+        return Outcome.OK, None, result
 
-        document_work = {key: url for key, url in found_documents.items() if key not in known_documents}
+    async with PortalFetcher(
+        source, config.politeness_for(source), settings.user_agent_header, settings.robots_agent
+    ) as fetcher:
+        # Article and document fetches start as soon as a listing page names them,
+        # while the walk of the listings goes on: no connection waits for discovery.
+        found_urls: dict[str, str] = {}  # article id -> URL, in the order the listings gave them
+        found_documents: dict[str, str] = {}
+        work: dict[str, str] = {}  # every article fetched this run: id -> URL
+        firsts_pending: dict[str, asyncio.Task] = {}
+        documents_started: set[str] = set()
+        document_tasks: list[asyncio.Task] = []
+
+        def start_article(key: str, url: str) -> None:
+            if key not in work:
+                work[key] = url
+                firsts_pending[key] = asyncio.ensure_future(fetch_article(key, url))
+
+        def start_document(key: str, url: str) -> None:
+            if key not in documents_started:
+                documents_started.add(key)
+                document_tasks.append(
+                    asyncio.ensure_future(fetch_document(fetcher, crawl, record, workers, profile, key, url))
+                )
+
+        # What is known before any listing answers: the frontier and the revisits asked for.
+        frontier = {key: rebase(url, source.base_url) for key, url in state.frontier.items() if key not in known}
+        if revisit is Revisit.ALL:
+            revisits = {key: rebase(a.url, source.base_url) for key, a in known.items() if key not in frontier}
+        elif revisit is Revisit.DUE:
+            due = due_for_revisit(state.articles.values(), now, policy, exclude=set(frontier))
+            revisits = {a.article_id: rebase(a.url, source.base_url) for a in due}
+        else:
+            revisits = {}
         if revisit is Revisit.ALL:  # documents have no revisit schedule of their own
             for key, document in known_documents.items():
-                document_work.setdefault(key, rebase(document.url, source.base_url))
-        await asyncio.gather(
-            *(fetch_document(fetcher, crawl, record, profile, key, url) for key, url in document_work.items())
-        )
-        firsts = dict(zip(work, await asyncio.gather(*(fetch_article(key, url) for key, url in work.items()))))
+                start_document(key, rebase(document.url, source.base_url))
+        for key, url in (frontier | revisits).items():
+            start_article(key, url)
+
+        def listed(is_documents: bool):
+            def on_page(urls: tuple[str, ...]) -> None:
+                for url in urls:
+                    key = article_id(source.id, url)
+                    if is_documents:
+                        found_documents.setdefault(key, url)
+                        if key not in known_documents:
+                            start_document(key, url)
+                        continue
+                    found_urls.setdefault(key, url)
+                    if key not in known or revisit is Revisit.LISTED:
+                        start_article(key, url)
+
+            return on_page
+
+        async def walk(section) -> SectionDiscovery | None:
+            is_documents = section.kind == "documents"
+            seen = known_documents if is_documents else known
+            if pages is not None:
+                if section.name not in pages:
+                    return None
+                return await discover_pages(
+                    fetcher, source, section, profile, pages[section.name], record, listed(is_documents)
+                )
+            full = section.name not in state.complete_walks if remembered else not seen
+            found = await discover_section(
+                fetcher, source, section, profile, set(seen), full, record, max_listing_pages, listed(is_documents)
+            )
+            if full:
+                crawl.state.walks.append(
+                    ListingWalk(section.name, found.complete, found.total_pages, found.listing_pages, now)
+                )
+            return found
+
+        try:
+            for found in await asyncio.gather(*(walk(section) for section in source.sections)):
+                if found is not None:
+                    crawl.listing_pages += found.listing_pages
+                    crawl.listed += len(found.article_urls)
+            crawl.discovered = len(found_urls)
+            new = {key: url for key, url in work.items() if key not in known}
+            if revisit is Revisit.LISTED:
+                revisits = {key: url for key, url in work.items() if key in known}
+            crawl.new_urls = len(new)
+            crawl.revisited = len(revisits)
+
+            await asyncio.gather(*document_tasks)
+            firsts = dict(zip(firsts_pending, await asyncio.gather(*firsts_pending.values())))
+        except BaseException:
+            # A failure that ends the crawl (the raw store cannot write, the run is cancelled)
+            # must not leave fetches running against a closed client.
+            for task in [*firsts_pending.values(), *document_tasks]:
+                task.cancel()
+            await asyncio.gather(*firsts_pending.values(), *document_tasks, return_exceptions=True)
+            raise
         retry = [key for key, (outcome, _, result) in firsts.items()
                  if outcome in _SECOND_TRY and not fetcher.host_gave_up(result.url)]  # fmt: skip
         seconds = dict(zip(retry, await asyncio.gather(*(fetch_article(key, work[key]) for key in retry))))
@@ -252,6 +313,13 @@ async def crawl_portal(
     return crawl
 
 
+def _parsed_before(prior: KnownArticle | None, body: bytes, today: frozenset[str]) -> bool:
+    """Whether `body` is the raw page the current version was parsed from, by a parser that is still today's."""
+    if prior is None or prior.removed or not prior.raw_hash or prior.content_hash is None:
+        return False
+    return prior.parser_version in today and _sha256(body) == prior.raw_hash
+
+
 def _validators(prior: ArticleSchedule | None) -> Validators | None:
     """Send validators only when they belong to the version stored now (a 304 then means exactly that)."""
     if prior is None or prior.removed or not (prior.etag or prior.last_modified):
@@ -267,7 +335,8 @@ def _schedule(crawl: PortalCrawl, state: PortalState, policy, finals: dict, obse
         prior = state.articles.get(key)
         changed = prior is None or prior.removed or prior.content_hash != observation.content_hash
         crawl.state.schedules.append(_next(
-            key, observation.url, prior, changed, observation.record.published_at, result.fetched_at, policy,
+            key, observation.url, prior, changed,
+            _published(observation, prior), result.fetched_at, policy,
             result.etag, result.last_modified, observation.content_hash,
         ))  # fmt: skip
     for key, (outcome, _, result) in finals.items():
@@ -286,6 +355,12 @@ def _schedule(crawl: PortalCrawl, state: PortalState, policy, finals: dict, obse
             )
 
 
+def _published(observation: Observation, prior) -> datetime | None:
+    if observation.record is not None:
+        return observation.record.published_at
+    return prior.published_at if prior else None
+
+
 def _next(key, url, prior, changed, published_at, checked_at, policy, etag, last_modified, validated_hash) -> ScheduleRow:
     interval = next_interval(prior.interval if prior else None, changed, published_at, checked_at, policy)
     last_changed = checked_at if changed else (prior.last_changed_at if prior else None)
@@ -295,12 +370,12 @@ def _next(key, url, prior, changed, published_at, checked_at, policy, etag, last
     )  # fmt: skip
 
 
-async def fetch_document(fetcher: PortalFetcher, crawl: PortalCrawl, record, profile: Profile, key: str, url: str) -> None:
+async def fetch_document(
+    fetcher: PortalFetcher, crawl: PortalCrawl, record, workers: PageWorkers, profile: Profile, key: str, url: str
+) -> None:
     """Fetch and parse an official document page, then its files (text extracted from PDFs)."""
     from dataclasses import replace
     from urllib.parse import urljoin
-
-    from portalwatch.parse.documents import document_file
 
     result = await fetcher.fetch(url, "document")
     if not result.ok:
@@ -321,7 +396,7 @@ async def fetch_document(fetcher: PortalFetcher, crawl: PortalCrawl, record, pro
             warnings.append(f"attachment {attachment.url}: {fetched.error or fetched.outcome}")
             continue
         try:
-            files.append(document_file(fetched.body, attachment, _sha256(fetched.body), file_url))
+            files.append(await workers.run(attachment_file, fetched.body, attachment, _sha256(fetched.body), file_url))
         except ExtractionError as exc:
             record(fetched, "extraction_failed", exc.reason)
             warnings.append(f"attachment {attachment.url}: {exc.reason}")

@@ -44,8 +44,11 @@ async def discover_section(
     full: bool,
     record: Callable[[FetchResult], None],
     max_pages: int | None = None,
+    on_page: Callable[[tuple[str, ...]], None] | None = None,
 ) -> SectionDiscovery:
-    """Article URLs of one section; `record` is called with every listing fetch."""
+    """Article URLs of one section; `record` is called with every listing fetch,
+    `on_page` with the article URLs of every listing page as soon as it is parsed
+    (so their fetches can start while the walk goes on)."""
     cap = min(source.max_listing_pages, max_pages or source.max_listing_pages)
 
     async def listing(page: int) -> ListingPage | None:
@@ -53,8 +56,10 @@ async def discover_section(
         record(result)
         if not result.ok:
             return None
-        rules = profile.documents.listing if section.kind == "documents" and profile.documents else profile.listing
-        return parse_listing(result.text(), result.url, profile, source.page_size, rules)
+        page = parse_listing(result.text(), result.url, profile, source.page_size, _listing_rules(section, profile))
+        if on_page is not None:
+            on_page(page.article_urls)
+        return page
 
     found: dict[str, None] = {}
     first = await listing(1)
@@ -92,6 +97,10 @@ async def discover_section(
     return SectionDiscovery(section.name, list(found), fetched, total, complete)
 
 
+def _listing_rules(section: Section, profile: Profile):
+    return profile.documents.listing if section.kind == "documents" and profile.documents else profile.listing
+
+
 def _known_streak(urls: tuple[str, ...], source_id: str, known_ids: set[str], streak: int) -> int:
     for url in urls:
         streak = streak + 1 if article_id(source_id, url) in known_ids else 0
@@ -105,18 +114,27 @@ async def discover_pages(
     profile: Profile,
     pages: range,
     record: Callable[[FetchResult], None],
+    on_page: Callable[[tuple[str, ...]], None] | None = None,
 ) -> SectionDiscovery:
     """Article URLs on an explicit range of listing pages (a backfill's chunk)."""
-    results = await asyncio.gather(*(fetcher.fetch(listing_url(section, page, source.page_size), "listing") for page in pages))
+
+    async def listing(page: int) -> ListingPage | None:
+        result = await fetcher.fetch(listing_url(section, page, source.page_size), "listing")
+        record(result)
+        if not result.ok:
+            return None
+        parsed = parse_listing(result.text(), result.url, profile, source.page_size, _listing_rules(section, profile))
+        if on_page is not None:
+            on_page(parsed.article_urls)
+        return parsed
+
     found: dict[str, None] = {}
     total = None
-    for result in results:
-        record(result)
-        if result.ok:
-            listing = parse_listing(result.text(), result.url, profile, source.page_size)
-            found.update(dict.fromkeys(listing.article_urls))
-            total = listing.total_pages or total
-    return SectionDiscovery(section.name, list(found), len(results), total)
+    for listing_page in await asyncio.gather(*(listing(page) for page in pages)):
+        if listing_page is not None:
+            found.update(dict.fromkeys(listing_page.article_urls))
+            total = listing_page.total_pages or total
+    return SectionDiscovery(section.name, list(found), len(pages), total)
 
 
 async def listing_page_count(

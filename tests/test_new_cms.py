@@ -20,7 +20,7 @@ import pytest
 from aiohttp import web
 
 from portalwatch.config import load_sources
-from portalwatch.crawl import crawl_portal
+from portalwatch.crawl import Revisit, crawl_portal
 from portalwatch.errors import ConfigError
 from portalwatch.parse import parse_article
 from portalwatch.parse.profile import get_profile
@@ -172,6 +172,37 @@ def test_the_generic_profile_ingests_the_unknown_cms_as_fallback_records(portal,
         assert body == "\n\n".join(article["paragraphs"])
         assert extraction == "fallback" and 0.5 <= confidence <= 1.0 and parser_version.startswith("fallback/")
         assert author == article["byline"].split(" - ")[0]
+
+
+def test_a_raw_page_already_parsed_by_todays_parser_is_not_parsed_again(portal, warehouse, tmp_path, monkeypatch):
+    config = load_sources(sources_file(tmp_path, portal, "portlet_cms"))
+    (source,) = config.sources
+    raw = RawStore(tmp_path / "raw")
+
+    def crawl_and_load():
+        crawl = asyncio.run(crawl_portal(source, config, warehouse.known_articles(source.id), raw, Revisit.ALL))
+        summary = warehouse.load_portal(warehouse.start_run("test", {}), crawl.source, crawl.fetches, crawl.observations)
+        return crawl, summary
+
+    crawl_and_load()
+    # The same pages again: fetched, seen, not parsed.
+    again, summary = crawl_and_load()
+    assert again.article_fetches == len(ARTICLES) and len(again.observations) == len(ARTICLES)
+    assert all(o.record is None for o in again.observations)
+    assert summary.unchanged == len(ARTICLES) and summary.created == summary.updated == 0
+
+    # One page is edited, another's version comes from an older parser: those two are parsed.
+    monkeypatch.setitem(ARTICLES[0], "lead", ARTICLES[0]["lead"] + " Hội nghị đã thành công tốt đẹp.")
+    with duckdb.connect(str(warehouse.path)) as con:
+        older = con.execute("SELECT article_id FROM articles WHERE url LIKE ?", [f"%/{ARTICLES[1]['id']}"]).fetchone()[0]
+        con.execute("UPDATE article_versions SET parser_version = 'portlet_cms/0+1' WHERE article_id = ?", [older])
+    third, summary = crawl_and_load()
+    assert sorted(o.url.rsplit("/", 1)[1] for o in third.observations if o.record is not None) == sorted(
+        str(a["id"]) for a in ARTICLES[:2]
+    )
+    assert summary.updated == 1 and summary.unchanged == len(ARTICLES) - 1
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM article_versions").fetchone()[0] == len(ARTICLES) + 1
 
 
 def test_the_generic_extractor_on_the_unknown_page_and_its_error_page():

@@ -150,3 +150,4 @@ def test_due_revisits_take_the_longest_overdue_within_the_budget(start_simulator
         assert due_next[key] > now
     for key in ids[:3]:
         assert due_next[key] < now  # still due, next run
+

@@ -42,7 +42,7 @@ _CHROME_LINE = re.compile("|".join(CHROME_LINE_PATTERNS), re.IGNORECASE)
 _SEPARATORS = {">", "/", "»", "›", "|", "-", "→"}
 
 __all__ = [
-    "CHROME_LINE_PATTERNS", "LOCAL_TZ", "PARSER_VERSION", "ListingPage", "TemplateMismatch", "canonical_url",
+    "CHROME_LINE_PATTERNS", "LOCAL_TZ", "PARSER_VERSION", "ListingPage", "TemplateMismatch", "canonical_url", "parser_versions",
     "attachment_links", "body_links", "check_page", "drop_chrome_paragraphs", "error_page_reason", "parse_article", "parse_listing",
     "record_warnings",
 ]  # fmt: skip
@@ -110,6 +110,13 @@ def error_page_reason(tree: LexborHTMLParser, patterns: list[str] | tuple[str, .
             if text and re.search(pattern, text):
                 return f"error or maintenance page ({text[:80]!r})"
     return None
+
+
+def parser_versions(profile: Profile) -> frozenset[str]:
+    """The parser versions today's code stores for pages read with `profile` (its rules, the generic extractor)."""
+    from portalwatch.parse.fallback import FALLBACK_VERSION
+
+    return frozenset({profile.parser_version, f"fallback/{FALLBACK_VERSION}+{PARSER_VERSION}"})
 
 
 def parse_article(html: str, url: str, profile: Profile) -> ArticleRecord:

@@ -79,11 +79,16 @@ class FetchRow:
 
 @dataclass(frozen=True, slots=True)
 class Observation:
-    """An article page that parsed: its record as seen at `fetched_at`."""
+    """An article page that parsed: its record as seen at `fetched_at`.
+
+    `record` is None when the page was not parsed again because it is the very
+    raw page the current version was parsed from, read by today's parser: the
+    article was seen unchanged.
+    """
 
     article_id: str
     url: str
-    record: ArticleRecord
+    record: ArticleRecord | None
     content_hash: str
     raw_hash: str
     fetched_at: datetime
@@ -338,6 +343,8 @@ class Warehouse:
         versions, changes, state_new, state_upd, closes, updated_prev = [], [], [], [], [], {}
         for o in observations:
             current = state.get(o.article_id)
+            if o.record is None and (current is None or current.content_hash != o.content_hash):
+                continue  # seen unchanged, but the version it was checked against is no longer the current one
             if current is None:
                 versions.append((o, 1))
                 changes.append(_change(o.article_id, source, o.url, "created", None, None, o.content_hash, 1, o.fetched_at, run_id))
@@ -406,7 +413,7 @@ class Warehouse:
                    FROM state_upd AS u WHERE article_state.article_id = u.article_id"""
             )
             con.unregister("state_upd")
-        views = [o for o in observations if o.record.view_count is not None]
+        views = [o for o in observations if o.record is not None and o.record.view_count is not None]
         _insert(con, "view_counts", pa.table({
             "article_id": [o.article_id for o in views],
             "observed_at": pa.array([o.fetched_at for o in views], pa.timestamp("us", tz="UTC")),

@@ -1,0 +1,121 @@
+"""The CPU work on fetched pages, done off the event loop that fetches them.
+
+Storing a page (SHA-256, gzip, a file), decoding it, parsing it and reading
+the text of PDFs are pure CPU, mostly in Python, so threads would not run
+them beside the fetching loop (the GIL). They run in a small pool of worker
+processes instead, while the loop goes on fetching: on a machine with two
+cores one process fetches and one parses. ``settings.parse_workers = 0``
+keeps everything in the crawling process (as for a machine with one core).
+
+The pool is started once per process (with ``forkserver``, so a worker never
+inherits the threads of a Prefect flow) and reused by every crawl; a worker
+that dies is replaced, and the page is then parsed in the crawling process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from portalwatch.charset import decode_html
+from portalwatch.errors import ExtractionError
+from portalwatch.parse import parse_article
+from portalwatch.parse.documents import DocumentFile, document_file
+from portalwatch.parse.profile import Profile
+from portalwatch.record import ArticleRecord, Attachment
+from portalwatch.storage.rawstore import RawStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticlePage:
+    """A fetched article page stored and parsed: its record, or why it could not be read."""
+
+    raw_hash: str
+    stored: bool  # the raw store did not have it yet
+    charset: str | None  # the charset the page was decoded with
+    record: ArticleRecord | None
+    error: str | None  # the extraction failure when there is no record
+
+
+def article_page(raw_root: str, body: bytes, charset: str | None, url: str, profile: Profile) -> ArticlePage:
+    """Store the raw page, then decode and parse it (raises only StorageError)."""
+    raw_hash, stored = RawStore(raw_root).put(body)
+    text, decoded = decode_html(body, charset)
+    try:
+        return ArticlePage(raw_hash, stored, decoded, parse_article(text, url, profile), None)
+    except ExtractionError as exc:
+        return ArticlePage(raw_hash, stored, decoded, None, exc.reason)
+
+
+def attachment_file(data: bytes, attachment: Attachment, sha256: str, where: str) -> DocumentFile:
+    return document_file(data, attachment, sha256, where)
+
+
+def default_workers() -> int:
+    """One fewer than the CPUs this process may use (one fetches), at least one."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, cpus - 1)
+
+
+class PageWorkers:
+    """Runs page work in the process pool (or inline when it has no workers)."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+
+    async def run(self, function, *args):
+        pool = _pool(self.workers)
+        if pool is None:
+            return function(*args)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
+        except BrokenProcessPool:
+            log.warning("a page worker process died; it is replaced and this page is parsed in the crawling process")
+            _discard(pool)
+            return function(*args)
+
+
+_lock = threading.Lock()
+_pools: dict[int, ProcessPoolExecutor] = {}
+
+
+def _pool(workers: int) -> Executor | None:
+    if workers <= 0:
+        return None
+    with _lock:
+        pool = _pools.get(workers)
+        if pool is None:
+            context = multiprocessing.get_context("forkserver")
+            # Workers start from a server that has imported the parsers, not the caller's main module.
+            context.set_forkserver_preload([__name__])
+            pool = _pools[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        return pool
+
+
+def _discard(pool: ProcessPoolExecutor) -> None:
+    with _lock:
+        for key, value in list(_pools.items()):
+            if value is pool:
+                del _pools[key]
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+@atexit.register
+def _shutdown() -> None:
+    with _lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.shutdown(wait=True, cancel_futures=True)
