@@ -1,6 +1,6 @@
 """The baseline: a plain Scrapy spider fetching the same pages, writing JSON lines.
 
-Run by benchmarks/run.py in its own process: python scrapy_spider.py URLS_FILE OUT_FILE CONCURRENCY
+Run by benchmarks/run.py in its own process: python scrapy_spider.py URLS_FILE OUT_FILE PER_HOST HOSTS
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import CrawlerProcess
@@ -23,18 +24,21 @@ class PagesSpider(scrapy.Spider):
 
     async def start(self):
         for url in self.page_urls:
-            yield scrapy.Request(url, callback=self.parse, dont_filter=True)
+            # One download slot per portal (host and port), as portalwatch has: the simulated
+            # portals share 127.0.0.1, which Scrapy would otherwise treat as one domain.
+            slot = urlsplit(url).netloc
+            yield scrapy.Request(url, callback=self.parse, dont_filter=True, meta={"download_slot": slot})
 
     def parse(self, response):
         yield {"url": response.url, "status": response.status, "body": response.text}
 
 
 def main() -> None:
-    urls_file, out_file, concurrency = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    urls_file, out_file, per_host, hosts = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     process = CrawlerProcess(settings={
         "FEEDS": {out_file: {"format": "jsonlines", "overwrite": True}},
-        "CONCURRENT_REQUESTS": 64,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "CONCURRENT_REQUESTS": per_host * hosts,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": per_host,
         "DOWNLOAD_DELAY": 0,
         "ROBOTSTXT_OBEY": False,
         "LOG_LEVEL": "ERROR",
