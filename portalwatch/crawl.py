@@ -162,7 +162,9 @@ async def crawl_portal(
             crawl.observations.append(observation)
             observed[key] = (observation, result)
             return Outcome.OK, None, result
-        page = await workers.run(article_page, str(raw_store.root), result.body, result.charset, url, profile)
+        page = await workers.run(
+            article_page, str(raw_store.root), result.body, result.charset, url, profile, prior.content_hash if prior else None
+        )
         stored = (page.raw_hash, page.stored)
         if page.record is None:
             record(result, Outcome.EXTRACTION_FAILED, page.error, stored=stored, charset=page.charset)
@@ -172,7 +174,9 @@ async def crawl_portal(
         if (since and article.published_at < since) or (until and article.published_at >= until):
             return Outcome.OK, None, result
         reparsed = _parser_change_only(known.get(key), article.content_hash, article.parser_version, raw_store, url, profile)
-        observation = Observation(key, url, article, article.content_hash, page.raw_hash, result.fetched_at, reparsed)
+        observation = Observation(
+            key, url, article, article.content_hash, page.raw_hash, result.fetched_at, reparsed, page.fingerprint, page.references
+        )
         crawl.observations.append(observation)
         observed[key] = (observation, result)
         return Outcome.OK, None, result

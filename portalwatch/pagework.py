@@ -1,8 +1,9 @@
 """The CPU work on fetched pages, done off the event loop that fetches them.
 
-Storing a page (SHA-256, gzip, a file), decoding it, parsing it and reading
-the text of PDFs are pure CPU, mostly in Python, so threads would not run
-them beside the fetching loop (the GIL). They run in a small pool of worker
+Storing a page (SHA-256, gzip, a file), decoding it, parsing it, deriving
+its text fingerprint and cited documents, and reading the text of PDFs are
+CPU work, mostly in Python, so threads would not run them beside the
+fetching loop (the GIL). They run in a small pool of worker
 processes instead, while the loop goes on fetching: on a machine with two
 cores one process fetches and one parses. ``settings.parse_workers = 0``
 keeps everything in the crawling process (as for a machine with one core).
@@ -27,10 +28,12 @@ from dataclasses import dataclass
 from portalwatch.charset import decode_html
 from portalwatch.errors import ExtractionError
 from portalwatch.parse import parse_article
-from portalwatch.parse.documents import DocumentFile, document_file
+from portalwatch.parse.documents import DocumentFile, Reference, document_file
 from portalwatch.parse.profile import Profile
 from portalwatch.record import ArticleRecord, Attachment
+from portalwatch.storage.derive import references_of
 from portalwatch.storage.rawstore import RawStore
+from portalwatch.storage.similarity import Fingerprint, article_text, fingerprint_text
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +47,26 @@ class ArticlePage:
     charset: str | None  # the charset the page was decoded with
     record: ArticleRecord | None
     error: str | None  # the extraction failure when there is no record
+    # What the loader stores beside a new version (None when the record is the stored one).
+    fingerprint: Fingerprint | None = None
+    references: tuple[Reference, ...] | None = None
 
 
-def article_page(raw_root: str, body: bytes, charset: str | None, url: str, profile: Profile) -> ArticlePage:
-    """Store the raw page, then decode and parse it (raises only StorageError)."""
+def article_page(
+    raw_root: str, body: bytes, charset: str | None, url: str, profile: Profile, stored_hash: str | None = None
+) -> ArticlePage:
+    """Store the raw page, decode and parse it, and derive what a new version carries
+    unless the record hashes to `stored_hash` (raises only StorageError)."""
     raw_hash, stored = RawStore(raw_root).put(body)
     text, decoded = decode_html(body, charset)
     try:
-        return ArticlePage(raw_hash, stored, decoded, parse_article(text, url, profile), None)
+        record = parse_article(text, url, profile)
     except ExtractionError as exc:
         return ArticlePage(raw_hash, stored, decoded, None, exc.reason)
+    if record.content_hash == stored_hash:
+        return ArticlePage(raw_hash, stored, decoded, record, None)
+    fingerprint = fingerprint_text(article_text(record.lead, record.body_text))
+    return ArticlePage(raw_hash, stored, decoded, record, None, fingerprint, references_of(record))
 
 
 def attachment_file(data: bytes, attachment: Attachment, sha256: str, where: str) -> DocumentFile:

@@ -26,6 +26,7 @@ from portalwatch.parse.profile import get_profile
 from portalwatch.parse.text import decode_html
 from portalwatch.paths import raw_store_path, warehouse_path
 from portalwatch.record import article_id
+from portalwatch.storage.derive import derive
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Observation, Warehouse
 
@@ -42,7 +43,8 @@ async def reparse_pages_task(
 def reparse_pages(
     source: Source, profile_dirs: list[str], raw_dir: Path, pages: list[tuple[str, str, datetime]]
 ) -> PortalCrawl:
-    """Parse a batch of stored pages of one portal into observations (no fetching)."""
+    """Parse a batch of stored pages of one portal into observations (no fetching), derived
+    (fingerprints and references) so that the load only writes them."""
     profile = get_profile(source.profile, profile_dirs)
     store = RawStore(raw_dir)
     crawl = PortalCrawl(source_row(source))
@@ -55,6 +57,8 @@ def reparse_pages(
             crawl.failures.append((url, str(exc)))
             continue
         crawl.observations.append(Observation(article_id(source.id, url), url, record, record.content_hash, raw_hash, now))
+    # Fingerprints and references in one batch here, on the parse worker, not in the load.
+    crawl.observations = derive(crawl.observations)
     return crawl
 
 

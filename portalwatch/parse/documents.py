@@ -51,6 +51,9 @@ REFERENCE = re.compile(
     r"(?:\s*,?\s*ngày\s+(?P<day>\d{1,2})[/-](?P<month>\d{1,2})[/-](?P<year>\d{4}))?",
     re.IGNORECASE,
 )
+# Every reference gives its number after "số" (both NUMBER forms start with a digit): a text
+# without "số" and a digit after it cites nothing, and skips the scan with REFERENCE.
+_NUMBER_AFTER_SO = re.compile(r"số\s*:?\s*\d", re.IGNORECASE)
 _PLACE_DATE = re.compile(r"^(?P<place>[^,\d]{2,60}),\s*ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})", re.IGNORECASE)
 _NUMBER_LINE = re.compile(rf"^Số\s*:?\s*(?P<number>{NUMBER})\s*$")
 _MOTTOS = re.compile(r"^(?:ĐẢNG CỘNG SẢN VIỆT NAM|CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập\s*-\s*Tự do\s*-\s*Hạnh phúc)$", re.IGNORECASE)
@@ -93,6 +96,8 @@ def find_references(text: str) -> list[Reference]:
     """Every document a text cites by type and number, in order, without repeats."""
     found: dict[str, Reference] = {}
     text = unicodedata.normalize("NFC", text)
+    if not _NUMBER_AFTER_SO.search(text):
+        return []
     for match in REFERENCE.finditer(text):
         number = match.group("number")
         referenced = None

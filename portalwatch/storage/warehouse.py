@@ -19,22 +19,33 @@ import socket
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
+from operator import attrgetter
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 from filelock import FileLock, Timeout
 
 from portalwatch.errors import StorageError
-from portalwatch.parse.documents import DocumentRecord, Reference, find_references
+from portalwatch.parse.documents import DocumentRecord, Reference
 from portalwatch.record import CONTENT_FIELDS, ArticleRecord
-from portalwatch.storage.similarity import fingerprint_new_versions
 from portalwatch.storage.crawlstate import PortalState, PortalStateUpdate, read_portal_state, write_portal_state
+from portalwatch.storage.derive import fingerprints_of, references_of
+from portalwatch.storage.sqlarrow import query_arrow
+from portalwatch.storage.similarity import (
+    Fingerprint,
+    fingerprint_missing_versions,
+    fingerprint_table,
+    insert_fingerprints,
+)
 
 LOCK_TIMEOUT_SECONDS = 600.0
+# Article versions go in by chunks: the Arrow buffers of one chunk are reused by the next.
+VERSION_CHUNK = 8192
 
 LATEST_ARTICLE_PAGES_SQL = """
 SELECT url, raw_hash, fetched_at FROM (
@@ -95,6 +106,10 @@ class Observation:
     # The page is what it was; only the parser reads it differently (the
     # stored raw page of the current version, parsed again, gives this hash).
     reparsed: bool = False
+    # Derived from the record by the parse stage (`portalwatch.storage.derive.derive`);
+    # None: the loader computes them for the versions it adds.
+    fingerprint: Fingerprint | None = None
+    references: tuple[Reference, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,9 +308,7 @@ class Warehouse:
         carries the crawler's memory (schedules, validators, frontier, listing
         walks, outages); its 304s count as unchanged.
         """
-        latest: dict[str, Observation] = {}
-        for observation in observations:
-            latest[observation.article_id] = replace(observation, reparsed=True) if cause == "parser" else observation
+        latest: dict[str, Observation] = {observation.article_id: observation for observation in observations}
         gone_by_id = {g.article_id: g for g in gone if g.article_id not in latest}
         latest_documents = {d.document_id: d for d in documents}
         with self.connect() as con:
@@ -330,79 +343,106 @@ class Warehouse:
         summary.references += len(references)
 
     def _load(self, con, run_id, source, fetches, observations, gone, cause) -> LoadSummary:
+        """Article versions, changes and state of one batch: set-wise in SQL over Arrow tables;
+        Python touches only the rows that become versions or changes."""
         now = datetime.now(UTC)
         con.execute(
             "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
             [source.source_id, source.name, source.level, source.profile, source.base_url, now],
         )
         _insert(con, "fetches", _fetch_table(run_id, fetches))
-        ids = [o.article_id for o in observations] + [g.article_id for g in gone]
-        state = _current_state(con, ids)
-
+        params = {"source": source.source_id, "run": run_id, "cause": cause}
         summary = LoadSummary()
-        versions, changes, state_new, state_upd, closes, updated_prev = [], [], [], [], [], {}
-        for o in observations:
-            current = state.get(o.article_id)
-            if o.record is None and (current is None or current.content_hash != o.content_hash):
-                continue  # seen unchanged, but the version it was checked against is no longer the current one
-            if current is None:
-                versions.append((o, 1))
-                changes.append(_change(o.article_id, source, o.url, "created", None, None, o.content_hash, 1, o.fetched_at, run_id))
-                state_new.append((o.article_id, source.source_id, o.url, 1, o.content_hash, o.fetched_at, o.fetched_at, None))
-                summary.created += 1
-                summary.changes.append(("created", o.url))
+
+        unparsed = [o.article_id for o in observations if o.record is None]
+        if unparsed:
+            # Seen unchanged against a version that is no longer the current one: nothing to record.
+            state = _current_state(con, unparsed)
+            observations = [
+                o for o in observations
+                if o.record is not None or (o.article_id in state and state[o.article_id].content_hash == o.content_hash)
+            ]  # fmt: skip
+
+        # Every observation beside its article's current state, in one join.
+        observed = _observed_table(observations, reparsed=cause == "parser")
+        con.register("observed", observed)
+        seen = query_arrow(con, OBSERVED_STATE_SQL)
+        con.unregister("observed")
+        created = _flags(seen["created"])
+        changed = _flags(seen["changed"])
+        restored = _flags(seen["removed"])
+        reparsed = _flags(observed["reparsed"])
+        current_version = seen["current_version"].to_numpy()
+        current_hash = seen["current_hash"]
+        new_version = np.where(created, 1, current_version + changed).astype(np.int32)
+        batch = observed.append_column("current_version", seen["current_version"]) \
+            .append_column("current_hash", seen["current_hash"]) \
+            .append_column("created", seen["created"]).append_column("changed", seen["changed"]) \
+            .append_column("restored", seen["removed"]).append_column("new_version", pa.array(new_version))  # fmt: skip
+
+        summary.created = int(created.sum())
+        summary.restored = int(restored.sum())
+        summary.reparsed = int((changed & reparsed).sum())
+        summary.updated = int((changed & ~reparsed).sum())
+        summary.unchanged = int((~created & ~changed & ~restored).sum())
+        noted = np.flatnonzero(created | changed | restored).tolist()
+        for i in noted:
+            url = observations[i].url
+            if created[i]:
+                summary.changes.append(("created", url))
                 continue
-            version = current.version
-            if current.removed:
-                changes.append(_change(o.article_id, source, o.url, "restored", None, current.content_hash, current.content_hash, version, o.fetched_at, run_id))
-                summary.restored += 1
-                summary.changes.append(("restored", o.url))
-            if current.content_hash != o.content_hash:
-                version += 1
-                versions.append((o, version))
-                closes.append((o.article_id, current.version, o.fetched_at))
-                updated_prev[o.article_id] = (current, o, version)
-                kind = "reparsed" if o.reparsed else "updated"
-                if o.reparsed:
-                    summary.reparsed += 1
-                else:
-                    summary.updated += 1
-                summary.changes.append((kind, o.url))
-            elif not current.removed:
-                summary.unchanged += 1
-            state_upd.append((o.article_id, o.url, version, o.content_hash, o.fetched_at, None))
-        changes.extend(_updated_changes(con, source, updated_prev, run_id))
+            if restored[i]:
+                summary.changes.append(("restored", url))
+            if changed[i]:
+                summary.changes.append(("reparsed" if reparsed[i] else "updated", url))
+
+        new_rows = np.flatnonzero(created | changed).tolist()
+        versions = [(observations[i], int(new_version[i])) for i in new_rows]
+        edited = {
+            observations[i].article_id: (
+                int(current_version[i]), current_hash[i].as_py(), observations[i], int(new_version[i]), bool(reparsed[i])
+            )
+            for i in np.flatnonzero(changed).tolist()
+        }
+        # Read before anything is written: the versions the edits replace.
+        changes = _updated_changes(con, source, edited, run_id)
+
+        for start in range(0, len(versions), VERSION_CHUNK):
+            _insert(con, "article_versions", _versions_table(versions[start : start + VERSION_CHUNK], source.source_id, run_id))
+        insert_fingerprints(con, fingerprint_table(
+            pa.table({
+                "article_id": pa.array([o.article_id for o, _ in versions], pa.string()),
+                "version": pa.array([version for _, version in versions], pa.int32()),
+                "source_id": pa.array([source.source_id] * len(versions), pa.string()),
+            }),
+            fingerprints_of([o for o, _ in versions]),
+        ))  # fmt: skip
+        references = [
+            (source.source_id, "article", o.article_id, version, ref, o.fetched_at)
+            for o, version in versions
+            for ref in (o.references if o.references is not None else references_of(o.record))
+        ]
+        _insert(con, "document_references", _references_table(references, run_id))
+        summary.references += len(references)
+
+        con.register("batch", batch)
+        for sql in BATCH_SQL:
+            con.execute(sql, {name: value for name, value in params.items() if f"${name}" in sql})
+        con.unregister("batch")
+
+        state = _current_state(con, [g.article_id for g in gone])
+        gone_updates = []
         for g in gone:
             current = state.get(g.article_id)
             if current is None or current.removed:
                 continue
             changes.append(_change(g.article_id, source, g.url, "removed", None, current.content_hash, None, current.version, g.fetched_at, run_id))
-            state_upd.append((g.article_id, g.url, current.version, current.content_hash, None, g.fetched_at))
+            gone_updates.append((g.article_id, g.url, current.version, current.content_hash, None, g.fetched_at))
             summary.removed += 1
             summary.changes.append(("removed", g.url))
-
-        _insert(con, "article_versions", _versions_table(versions, source.source_id, run_id))
-        references = [
-            (source.source_id, "article", o.article_id, version, ref, o.fetched_at)
-            for o, version in versions
-            for ref in find_references("\n\n".join((o.record.title, o.record.lead, o.record.body_text)))
-        ]
-        _insert(con, "document_references", _references_table(references, run_id))
-        summary.references += len(references)
-        if closes:
-            con.register("closes", pa.table({
-                "article_id": [c[0] for c in closes], "version": [c[1] for c in closes],
-                "valid_to": pa.array([c[2] for c in closes], pa.timestamp("us", tz="UTC")),
-            }))  # fmt: skip
-            con.execute(
-                "UPDATE article_versions SET valid_to = closes.valid_to FROM closes "
-                "WHERE article_versions.article_id = closes.article_id AND article_versions.version = closes.version"
-            )
-            con.unregister("closes")
         _insert(con, "changes", _changes_table(changes, cause))
-        _insert(con, "article_state", _state_table(state_new))
-        if state_upd:
-            con.register("state_upd", _state_update_table(state_upd))
+        if gone_updates:
+            con.register("state_upd", _state_update_table(gone_updates))
             con.execute(
                 """UPDATE article_state SET
                        url = u.url,
@@ -413,14 +453,7 @@ class Warehouse:
                    FROM state_upd AS u WHERE article_state.article_id = u.article_id"""
             )
             con.unregister("state_upd")
-        views = [o for o in observations if o.record is not None and o.record.view_count is not None]
-        _insert(con, "view_counts", pa.table({
-            "article_id": [o.article_id for o in views],
-            "observed_at": pa.array([o.fetched_at for o in views], pa.timestamp("us", tz="UTC")),
-            "view_count": pa.array([o.record.view_count for o in views], pa.int64()),
-            "run_id": [run_id] * len(views),
-        }))  # fmt: skip
-        fingerprint_new_versions(con)
+        fingerprint_missing_versions(con)
         return summary
 
 
@@ -443,6 +476,37 @@ UNION ALL
 SELECT document_id, url, false, content_hash, parser_version, raw_hash, 'document'
 FROM documents WHERE source_id = ? QUALIFY version = max(version) OVER (PARTITION BY document_id)
 """
+
+OBSERVED_STATE_SQL = """
+SELECT coalesce(s.current_version, 0) AS current_version,
+       s.content_hash AS current_hash,
+       s.article_id IS NULL AS created,
+       coalesce(s.content_hash <> o.content_hash, false) AS changed,
+       s.removed_at IS NOT NULL AS removed
+FROM observed AS o LEFT JOIN article_state AS s USING (article_id)
+ORDER BY o.idx
+"""
+
+# What a batch of observations (`batch`: `observed` beside OBSERVED_STATE_SQL and the
+# version each becomes) writes, set-wise. The 'updated' changes, which name the fields
+# that differ, and the 'removed' ones are written from Python.
+BATCH_SQL = (
+    """INSERT INTO changes (article_id, source_id, url, change_type, changed_fields, old_content_hash,
+                            new_content_hash, version, detected_at, run_id, cause)
+       SELECT article_id, $source, url, CASE WHEN created THEN 'created' ELSE 'restored' END, NULL,
+              CASE WHEN created THEN NULL ELSE current_hash END, coalesce(current_hash, content_hash),
+              CASE WHEN created THEN 1 ELSE current_version END, fetched_at, $run, $cause
+       FROM batch WHERE created OR restored ORDER BY idx""",
+    """UPDATE article_versions SET valid_to = b.fetched_at FROM batch AS b
+       WHERE b.changed AND article_versions.article_id = b.article_id AND article_versions.version = b.current_version""",
+    """INSERT INTO article_state (article_id, source_id, url, current_version, content_hash, first_seen, last_seen, removed_at)
+       SELECT article_id, $source, url, 1, content_hash, fetched_at, fetched_at, NULL FROM batch WHERE created ORDER BY idx""",
+    """UPDATE article_state SET url = b.url, current_version = b.new_version, content_hash = b.content_hash,
+                                last_seen = b.fetched_at, removed_at = NULL
+       FROM batch AS b WHERE NOT b.created AND article_state.article_id = b.article_id""",
+    """INSERT INTO view_counts (article_id, observed_at, view_count, run_id)
+       SELECT article_id, fetched_at, view_count, $run FROM batch WHERE view_count IS NOT NULL ORDER BY idx""",
+)
 
 CURRENT_DOCUMENTS_SQL = """
 SELECT d.document_id, d.version, d.content_hash
@@ -534,13 +598,16 @@ def _change(article_id, source, url, change_type, fields, old_hash, new_hash, ve
     }  # fmt: skip
 
 
-def _updated_changes(con, source: SourceRow, updated_prev: dict, run_id: str) -> list[dict]:
-    """'updated' changes, naming the fields that differ from the previous version."""
-    if not updated_prev:
+def _updated_changes(con, source: SourceRow, edited: dict, run_id: str) -> list[dict]:
+    """'updated' (or 'reparsed') changes, naming the fields that differ from the previous version.
+
+    `edited`: article_id -> (current version, its content hash, observation, new version, reparsed).
+    """
+    if not edited:
         return []
     con.register("prev", pa.table({
-        "article_id": list(updated_prev),
-        "version": [current.version for current, _, _ in updated_prev.values()],
+        "article_id": pa.array(list(edited), pa.string()),
+        "version": pa.array([current for current, _, _, _, _ in edited.values()], pa.int32()),
     }))  # fmt: skip
     rows = con.execute(
         "SELECT v.article_id, v.title, v.published_at, v.author, v.byline, v.lead, v.body_text, v.images, "
@@ -559,71 +626,129 @@ def _updated_changes(con, source: SourceRow, updated_prev: dict, run_id: str) ->
         for row in rows
     }  # fmt: skip
     changes = []
-    for article_id, (current, o, version) in updated_prev.items():
+    for article_id, (_, old_hash, o, version, reparsed) in edited.items():
         new = o.record.content()
         new["published_at"] = o.record.published_at
         new["updated_at"] = o.record.updated_at
         old = old_content.get(article_id, {})
         fields = [name for name in CONTENT_FIELDS if old.get(name) != new.get(name)]
-        kind = "reparsed" if o.reparsed else "updated"
-        changes.append(_change(article_id, source, o.url, kind, fields, current.content_hash, o.content_hash, version, o.fetched_at, run_id))
+        kind = "reparsed" if reparsed else "updated"
+        changes.append(_change(article_id, source, o.url, kind, fields, old_hash, o.content_hash, version, o.fetched_at, run_id))
     return changes
 
 
 _TS = pa.timestamp("us", tz="UTC")
 
 
-def _fetch_table(run_id: str, fetches: Sequence[FetchRow]) -> pa.Table:
+def _flags(column: pa.ChunkedArray) -> np.ndarray:
+    return column.to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _observed_table(observations: Sequence[Observation], reparsed: bool) -> pa.Table:
+    """What the state join needs of each observation, `idx` its position in `observations`."""
     return pa.table({
-        "run_id": [run_id] * len(fetches),
-        "source_id": [f.source_id for f in fetches],
-        "url": [f.url for f in fetches],
-        "kind": [f.kind for f in fetches],
-        "fetched_at": pa.array([f.fetched_at for f in fetches], _TS),
-        "status": pa.array([f.status for f in fetches], pa.int32()),
-        "outcome": [f.outcome for f in fetches],
-        "error": pa.array([f.error for f in fetches], pa.string()),
-        "attempts": pa.array([f.attempts for f in fetches], pa.int32()),
-        "elapsed_ms": pa.array([f.elapsed_ms for f in fetches], pa.float64()),
-        "bytes": pa.array([f.size for f in fetches], pa.int64()),
-        "raw_hash": pa.array([f.raw_hash for f in fetches], pa.string()),
-        "error_class": pa.array([f.error_class for f in fetches], pa.string()),
-        "final_url": pa.array([f.final_url for f in fetches], pa.string()),
-        "charset": pa.array([f.charset for f in fetches], pa.string()),
-        "conditional": pa.array([f.conditional for f in fetches], pa.bool_()),
-        "tls_verified": pa.array([f.tls_verified for f in fetches], pa.bool_()),
+        "idx": pa.array(np.arange(len(observations), dtype=np.int32)),
+        "article_id": pa.array(list(map(attrgetter("article_id"), observations)), pa.string()),
+        "url": pa.array(list(map(attrgetter("url"), observations)), pa.string()),
+        "content_hash": pa.array(list(map(attrgetter("content_hash"), observations)), pa.string()),
+        "fetched_at": pa.array(list(map(attrgetter("fetched_at"), observations)), _TS),
+        "reparsed": pa.array([True] * len(observations) if reparsed else list(map(attrgetter("reparsed"), observations)), pa.bool_()),
+        "view_count": pa.array([o.record.view_count if o.record is not None else None for o in observations], pa.int64()),
     })  # fmt: skip
 
 
-def _versions_table(versions: list[tuple[Observation, int]], source_id: str, run_id: str) -> pa.Table:
-    records = [o.record for o, _ in versions]
+def _fetch_table(run_id: str, fetches: Sequence[FetchRow]) -> pa.Table:
+    def column(name: str) -> list:
+        return list(map(attrgetter(name), fetches))
+
     return pa.table({
-        "article_id": [o.article_id for o, _ in versions],
-        "source_id": [source_id] * len(versions),
-        "url": [o.url for o, _ in versions],
+        "run_id": pa.array([run_id] * len(fetches), pa.string()),
+        "source_id": pa.array(column("source_id"), pa.string()),
+        "url": pa.array(column("url"), pa.string()),
+        "kind": pa.array(column("kind"), pa.string()),
+        "fetched_at": pa.array(column("fetched_at"), _TS),
+        "status": pa.array(column("status"), pa.int32()),
+        "outcome": pa.array(column("outcome"), pa.string()),
+        "error": pa.array(column("error"), pa.string()),
+        "attempts": pa.array(column("attempts"), pa.int32()),
+        "elapsed_ms": pa.array(column("elapsed_ms"), pa.float64()),
+        "bytes": pa.array(column("size"), pa.int64()),
+        "raw_hash": pa.array(column("raw_hash"), pa.string()),
+        "error_class": pa.array(column("error_class"), pa.string()),
+        "final_url": pa.array(column("final_url"), pa.string()),
+        "charset": pa.array(column("charset"), pa.string()),
+        "conditional": pa.array(column("conditional"), pa.bool_()),
+        "tls_verified": pa.array(column("tls_verified"), pa.bool_()),
+    })  # fmt: skip
+
+
+def _string_lists(lists: list[tuple[str, ...]]) -> pa.Array:
+    """A list<string> column from tuples of strings (built from one flat array)."""
+    offsets = np.zeros(len(lists) + 1, np.int32)
+    np.cumsum(np.fromiter(map(len, lists), np.int32, len(lists)), out=offsets[1:])
+    values = pa.array([item for items in lists for item in items], pa.string())
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
+
+
+def _texts(values: list[str]) -> pa.Array:
+    """A string column of long texts, encoded here: `pa.array` would leave a UTF-8 copy cached
+    in every str object (as large again as the texts, for as long as the records live)."""
+    if None in values:
+        return pa.array(values, pa.string())
+    encoded = [value.encode("utf-8") for value in values]
+    offsets = np.zeros(len(encoded) + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), np.int64, len(encoded)), out=offsets[1:])
+    data = pa.py_buffer(b"".join(encoded))
+    if offsets[-1] < 2**31:
+        return pa.StringArray.from_buffers(len(encoded), pa.py_buffer(offsets.astype(np.int32)), data)
+    return pa.LargeStringArray.from_buffers(len(encoded), pa.py_buffer(offsets), data)
+
+
+def _json_list(items: tuple) -> str:
+    """A record's images, attachments or links as stored: a JSON list of their fields."""
+    if not items:
+        return "[]"
+    return json.dumps([asdict(item) for item in items], ensure_ascii=False)
+
+
+def _versions_table(versions: list[tuple[Observation, int]], source_id: str, run_id: str) -> pa.Table:
+    observations = [o for o, _ in versions]
+    records = [o.record for o in observations]
+    count = len(versions)
+
+    def column(name: str, type_: pa.DataType = pa.string(), rows: list = records) -> pa.Array:
+        return pa.array(list(map(attrgetter(name), rows)), type_)
+
+    def texts(name: str) -> pa.Array:
+        return _texts(list(map(attrgetter(name), records)))
+
+    return pa.table({
+        "article_id": column("article_id", rows=observations),
+        "source_id": pa.array([source_id] * count, pa.string()),
+        "url": column("url", rows=observations),
         "version": pa.array([version for _, version in versions], pa.int32()),
-        "content_hash": [o.content_hash for o, _ in versions],
-        "title": [r.title for r in records],
-        "published_at": pa.array([r.published_at for r in records], _TS),
-        "author": [r.author for r in records],
-        "byline": [r.byline for r in records],
-        "lead": [r.lead for r in records],
-        "body_text": [r.body_text for r in records],
-        "images": [json.dumps(r.content()["images"], ensure_ascii=False) for r in records],
-        "valid_from": pa.array([o.fetched_at for o, _ in versions], _TS),
-        "run_id": [run_id] * len(versions),
-        "raw_hash": [o.raw_hash for o, _ in versions],
-        "parser_version": [r.parser_version for r in records],
-        "updated_at": pa.array([r.updated_at for r in records], _TS),
-        "photographer": [r.photographer for r in records],
-        "attribution": [r.attribution for r in records],
-        "attachments": [json.dumps(r.content()["attachments"], ensure_ascii=False) for r in records],
-        "links": [json.dumps(r.content()["links"], ensure_ascii=False) for r in records],
-        "breadcrumb": pa.array([list(r.breadcrumb) for r in records], pa.list_(pa.string())),
-        "category": [r.category for r in records],
-        "body_html": [r.body_html for r in records],
-        "extraction": [r.extraction for r in records],
-        "confidence": pa.array([r.confidence for r in records], pa.float64()),
+        "content_hash": column("content_hash", rows=observations),
+        "title": texts("title"),
+        "published_at": column("published_at", _TS),
+        "author": column("author"),
+        "byline": column("byline"),
+        "lead": texts("lead"),
+        "body_text": texts("body_text"),
+        "images": pa.array([_json_list(r.images) for r in records], pa.string()),
+        "valid_from": column("fetched_at", _TS, rows=observations),
+        "run_id": pa.array([run_id] * count, pa.string()),
+        "raw_hash": column("raw_hash", rows=observations),
+        "parser_version": column("parser_version"),
+        "updated_at": column("updated_at", _TS),
+        "photographer": column("photographer"),
+        "attribution": column("attribution"),
+        "attachments": pa.array([_json_list(r.attachments) for r in records], pa.string()),
+        "links": pa.array([_json_list(r.links) for r in records], pa.string()),
+        "breadcrumb": _string_lists([r.breadcrumb for r in records]),
+        "category": pa.array([r.breadcrumb[-1] if r.breadcrumb else "" for r in records], pa.string()),
+        "body_html": texts("body_html"),
+        "extraction": column("extraction"),
+        "confidence": column("confidence", pa.float64()),
     })  # fmt: skip
 
 
@@ -640,19 +765,6 @@ def _changes_table(changes: list[dict], cause: str) -> pa.Table:
         "detected_at": pa.array([c["detected_at"] for c in changes], _TS),
         "run_id": [c["run_id"] for c in changes],
         "cause": ["parser" if c["change_type"] == "reparsed" else cause for c in changes],
-    })  # fmt: skip
-
-
-def _state_table(rows: list[tuple]) -> pa.Table:
-    return pa.table({
-        "article_id": [r[0] for r in rows],
-        "source_id": [r[1] for r in rows],
-        "url": [r[2] for r in rows],
-        "current_version": pa.array([r[3] for r in rows], pa.int32()),
-        "content_hash": [r[4] for r in rows],
-        "first_seen": pa.array([r[5] for r in rows], _TS),
-        "last_seen": pa.array([r[6] for r in rows], _TS),
-        "removed_at": pa.array([r[7] for r in rows], _TS),
     })  # fmt: skip
 
 
