@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from zoneinfo import ZoneInfo
 
 import pytest
+from filelock import FileLock
 
 from portalwatch.record import ArticleRecord, Image, article_id
 from portalwatch.storage.warehouse import (
@@ -455,3 +458,38 @@ def test_load_failing_late_is_rolled_back_entirely(warehouse):
     # And the warehouse still works afterwards.
     summary = load(warehouse, [observe(3, T0 + 2 * HOUR)], run_id="run-3")
     assert summary.created == 1
+
+
+def test_callers_waiting_in_one_process_take_over_the_open_connection(warehouse):
+    """Loads that queue up together open (and checkpoint) the file once; the lock is freed after the last."""
+    warehouse.migrate()
+    holding, go_on = threading.Event(), threading.Event()
+    connections = []
+
+    def first() -> None:
+        with warehouse.connect() as con:
+            connections.append(con)
+            holding.set()
+            go_on.wait(10)
+            con.execute("INSERT INTO runs (run_id, flow, started_at, status) VALUES ('r1', 'test', now(), 'running')")
+
+    def second() -> None:
+        with warehouse.connect() as con:
+            connections.append(con)
+            con.execute("INSERT INTO runs (run_id, flow, started_at, status) VALUES ('r2', 'test', now(), 'running')")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    assert holding.wait(10)
+    threads[1].start()
+    time.sleep(0.3)  # the second caller is now waiting for its turn
+    go_on.set()
+    for thread in threads:
+        thread.join(10)
+    assert len(connections) == 2 and connections[0] is connections[1]
+    # Nobody waits any more: the connection is closed and other processes may take the lock.
+    lock = FileLock(str(warehouse.path) + ".lock")
+    lock.acquire(timeout=0)
+    lock.release()
+    with warehouse.connect(read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM runs WHERE run_id IN ('r1', 'r2')").fetchone()[0] == 2

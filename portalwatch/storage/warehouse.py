@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -171,25 +172,19 @@ class Warehouse:
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A short-lived connection, holding the writer lock for its lifetime."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS)
-        try:
-            lock.acquire()
-        except Timeout:
-            raise StorageError(self.path, f"another writer held the lock for {LOCK_TIMEOUT_SECONDS:.0f} s") from None
-        try:
-            try:
-                con = duckdb.connect(str(self.path), read_only=read_only)
-            except duckdb.Error as exc:
-                raise StorageError(self.path, f"cannot open the warehouse: {exc}") from None
-            try:
-                yield con
-            finally:
-                con.close()
-        finally:
-            lock.release()
+        """A short-lived connection, holding the writer lock for its lifetime.
 
+        Callers in one process take turns. When others in this process are
+        already waiting for their turn (the loads of portals that finished
+        together), the connection stays open and passes to them, so the file
+        is opened and checkpointed once for the lot; it closes, and the lock
+        is released for other processes, as soon as nobody here waits.
+        """
+        session = _session_for(self.path)
+        with session.turn(read_only) as con:
+            yield con
+
+    # -------------------------------------------------------------- schema
     # -------------------------------------------------------------- schema
 
     def migrate(self) -> int:
@@ -455,6 +450,80 @@ class Warehouse:
             con.unregister("state_upd")
         fingerprint_missing_versions(con)
         return summary
+
+
+class _Session:
+    """One warehouse file's connection in this process, passed from caller to caller."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.turns = threading.Lock()
+        self.count = threading.Lock()
+        self.waiting = 0  # callers waiting for their turn
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.read_only = False
+        self.lock: FileLock | None = None
+
+    @contextmanager
+    def turn(self, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.count:
+            self.waiting += 1
+        self.turns.acquire()
+        try:
+            with self.count:
+                self.waiting -= 1
+            if self.con is not None and self.read_only and not read_only:
+                self._close()  # a writer needs the file open for writing
+            if self.con is None:
+                self._open(read_only)
+            broken = False
+            try:
+                yield self.con
+            except BaseException:
+                broken = True
+                raise
+            finally:
+                with self.count:
+                    keep = self.waiting > 0 and not broken
+                if not keep:
+                    self._close()
+        finally:
+            self.turns.release()
+
+    def _open(self, read_only: bool) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StorageError(self.path, f"another writer held the lock for {LOCK_TIMEOUT_SECONDS:.0f} s") from None
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            lock.release()
+            raise StorageError(self.path, f"cannot open the warehouse: {exc}") from None
+        self.lock, self.read_only = lock, read_only
+
+    def _close(self) -> None:
+        con, lock, self.con, self.lock = self.con, self.lock, None, None
+        try:
+            if con is not None:
+                con.close()
+        finally:
+            if lock is not None:
+                lock.release()
+
+
+_sessions: dict[Path, _Session] = {}
+_sessions_lock = threading.Lock()
+
+
+def _session_for(path: Path) -> _Session:
+    key = path.resolve()
+    with _sessions_lock:
+        if key not in _sessions:
+            _sessions[key] = _Session(path)
+        return _sessions[key]
 
 
 def _process_alive(pid: int) -> bool:
