@@ -263,9 +263,11 @@ def reparse(
         )  # fmt: skip
     except PortalwatchError as exc:
         _fail(str(exc))
-    table = Table("source", "pages", "changed by the parser", "failed", title=f"reparse {summary['run_id']}")
+    table = Table("source", "pages", "already parsed by today's parser", "changed by the parser", "failed",
+                  title=f"reparse {summary['run_id']}")  # fmt: skip
     for portal in summary["portals"].values():
-        table.add_row(portal["source"], str(portal["pages"]), str(portal["created"] + portal["reparsed"]), str(portal["failed"]))
+        table.add_row(portal["source"], str(portal["pages"]), str(portal["skipped"]),
+                      str(portal["created"] + portal["reparsed"]), str(portal["failed"]))  # fmt: skip
     console.print(table)
 
 

@@ -1,10 +1,13 @@
 """The `reparse` flow: run today's parsers over stored raw pages, fetching nothing.
 
 For every article the latest page its portal answered with is read back from
-the raw store and parsed again with the current profile. Records that differ
-become new versions whose changes carry ``cause = 'parser'``, so a fixed
-parser is never mistaken for an edit on the portal. Pages that failed to parse
-before are retried too: a fixed profile recovers them.
+the raw store, decoded with the charset it was decoded with when fetched, and
+parsed again with the current profile. Records that differ become new versions
+whose changes carry ``cause = 'parser'``, so a fixed parser is never mistaken
+for an edit on the portal. Pages that failed to parse before are retried too:
+a fixed profile recovers them. A page that is the very raw page its article's
+current version was parsed from, by a parser that is still today's, is not
+parsed again (counted as `skipped`).
 """
 
 from __future__ import annotations
@@ -21,27 +24,28 @@ from portalwatch.config import Source, default_sources_path, load_sources
 from portalwatch.crawl import PortalCrawl, source_row
 from portalwatch.errors import ExtractionError, StorageError
 from portalwatch.flows.ingest import load_portal_task
-from portalwatch.parse import parse_article
+from portalwatch.parse import parse_article, parser_versions
 from portalwatch.parse.profile import get_profile
 from portalwatch.parse.text import decode_html
 from portalwatch.paths import raw_store_path, warehouse_path
 from portalwatch.record import article_id
 from portalwatch.storage.derive import derive
 from portalwatch.storage.rawstore import RawStore
-from portalwatch.storage.warehouse import Observation, Warehouse
+from portalwatch.storage.warehouse import KnownArticle, Observation, Warehouse
 
 BATCH_PAGES = 1000
 
 
 @task(name="reparse-pages", task_run_name="reparse-{source.id}-{batch_number}", cache_policy=NO_CACHE)
 async def reparse_pages_task(
-    source: Source, profile_dirs: list[str], raw_dir: Path, pages: list[tuple[str, str, datetime]], batch_number: int
+    source: Source, profile_dirs: list[str], raw_dir: Path, pages: list[tuple[str, str, datetime, str | None]],
+    batch_number: int,
 ) -> PortalCrawl:
     return await asyncio.to_thread(reparse_pages, source, profile_dirs, raw_dir, pages)
 
 
 def reparse_pages(
-    source: Source, profile_dirs: list[str], raw_dir: Path, pages: list[tuple[str, str, datetime]]
+    source: Source, profile_dirs: list[str], raw_dir: Path, pages: list[tuple[str, str, datetime, str | None]]
 ) -> PortalCrawl:
     """Parse a batch of stored pages of one portal into observations (no fetching), derived
     (fingerprints and references) so that the load only writes them."""
@@ -49,9 +53,9 @@ def reparse_pages(
     store = RawStore(raw_dir)
     crawl = PortalCrawl(source_row(source))
     now = datetime.now(UTC)
-    for url, raw_hash, _ in pages:
+    for url, raw_hash, _, charset in pages:
         try:
-            html = decode_html(store.get(raw_hash))
+            html = decode_html(store.get(raw_hash), charset)
             record = parse_article(html, url, profile)
         except (ExtractionError, StorageError) as exc:
             crawl.failures.append((url, str(exc)))
@@ -60,6 +64,10 @@ def reparse_pages(
     # Fingerprints and references in one batch here, on the parse worker, not in the load.
     crawl.observations = derive(crawl.observations)
     return crawl
+
+
+def _parsed_by_today(known: KnownArticle | None, raw_hash: str, today: frozenset[str]) -> bool:
+    return known is not None and known.raw_hash == raw_hash and known.parser_version in today
 
 
 @flow(name="reparse", log_prints=True)
@@ -83,11 +91,14 @@ async def reparse(
     )
     portals = {}
     for source in selected:
-        pages = await asyncio.to_thread(store.latest_article_pages, source.id)
+        latest = await asyncio.to_thread(store.latest_article_pages, source.id)
+        known = await asyncio.to_thread(store.known_articles, source.id)
+        today = parser_versions(get_profile(source.profile, config.settings.profile_dirs))
+        pages = [page for page in latest if not _parsed_by_today(known.get(article_id(source.id, page[0])), page[1], today)]
         batches = [pages[i : i + BATCH_PAGES] for i in range(0, len(pages), BATCH_PAGES)]
         progress.add_total(len(batches))
-        totals = {"source": source.id, "pages": len(pages), "created": 0, "reparsed": 0, "unchanged": 0, "failed": 0,
-                  "failures": []}  # fmt: skip
+        totals = {"source": source.id, "pages": len(latest), "skipped": len(latest) - len(pages), "created": 0,
+                  "reparsed": 0, "unchanged": 0, "failed": 0, "failures": []}  # fmt: skip
         for number, batch in enumerate(batches, 1):
             crawl = await reparse_pages_task(source, config.settings.profile_dirs, raw_folder, batch, number)
             summary = await load_portal_task(warehouse_file, run_id, crawl, cause="parser")
@@ -96,8 +107,8 @@ async def reparse(
             totals["failures"].extend(summary["failures"])
             progress.report(1, f"{source.id}: {number * BATCH_PAGES if number < len(batches) else len(pages)} pages")
         logger.info(
-            "%s: %d pages re-parsed, %d changed by the parser, %d failed",
-            source.id, len(pages), totals["reparsed"] + totals["created"], totals["failed"],
+            "%s: %d pages re-parsed (%d already parsed by today's parser), %d changed by the parser, %d failed",
+            source.id, len(pages), totals["skipped"], totals["reparsed"] + totals["created"], totals["failed"],
         )  # fmt: skip
         portals[source.id] = totals
     await asyncio.to_thread(store.finish_run, run_id, "completed", portals)

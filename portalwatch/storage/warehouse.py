@@ -49,8 +49,8 @@ LOCK_TIMEOUT_SECONDS = 600.0
 VERSION_CHUNK = 8192
 
 LATEST_ARTICLE_PAGES_SQL = """
-SELECT url, raw_hash, fetched_at FROM (
-    SELECT url, raw_hash, fetched_at, outcome,
+SELECT url, raw_hash, fetched_at, charset FROM (
+    SELECT url, raw_hash, fetched_at, charset, outcome,
            row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC) AS newest
     FROM fetches
     WHERE source_id = ? AND kind = 'article' AND outcome IN ('ok', 'extraction_failed', 'gone')
@@ -254,9 +254,10 @@ class Warehouse:
             rows = con.execute(KNOWN_SQL, [source_id, source_id]).fetchall()
         return {row[0]: KnownArticle(*row) for row in rows}
 
-    def latest_article_pages(self, source_id: str) -> list[tuple[str, str, datetime]]:
-        """(url, raw hash, fetched at) of the latest answer of every article page of a source
-        that answered with a page (parsed or not), skipping articles whose latest answer was 404/410."""
+    def latest_article_pages(self, source_id: str) -> list[tuple[str, str, datetime, str | None]]:
+        """(url, raw hash, fetched at, charset it was decoded with) of the latest answer of every
+        article page of a source that answered with a page (parsed or not), skipping articles
+        whose latest answer was 404/410."""
         with self.connect() as con:
             return con.execute(LATEST_ARTICLE_PAGES_SQL, [source_id]).fetchall()
 
