@@ -1,4 +1,5 @@
-"""Helpers for the fetching tests: crawl one simulated portal into a real warehouse, read the request log."""
+"""Helpers for the tests that crawl: one simulated portal or all of them into a real warehouse
+with the plain stages (no Prefect), and reading the simulator's request log."""
 
 from __future__ import annotations
 
@@ -53,6 +54,24 @@ def crawl_into(
     )
     warehouse.finish_run(run_id, "completed", {})
     return crawl, summary
+
+
+def crawl_all_into(config_path: Path, warehouse: Warehouse, revisit: Revisit = Revisit.NONE) -> str:
+    """One run over every portal of the sources file; returns its run id."""
+    config = load_sources(config_path)
+    raw = RawStore(warehouse.path.parent / "raw")
+    warehouse.migrate()
+    run_id = warehouse.start_run("ingest", {"revisit": str(revisit)})
+
+    async def crawl_all():
+        return await asyncio.gather(
+            *(crawl_portal(source, config, warehouse.known_articles(source.id), raw, revisit) for source in config.select(None))
+        )
+
+    for crawl in asyncio.run(crawl_all()):
+        warehouse.load_portal(run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone)
+    warehouse.finish_run(run_id, "completed", {})
+    return run_id
 
 
 def query(warehouse: Warehouse | Path, sql: str, parameters: list | None = None) -> list[tuple]:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
-from simcrawl import crawl_into
+from crawling import crawl_all_into
 from typer.testing import CliRunner
 
 from portalwatch.analytics.history import word_diff
@@ -29,14 +29,14 @@ def crawled(tmp_path_factory):
     with SimulatorProcess(folder / "sim-sources.toml", seed=11, scale=SCALE) as sim:
         store = Warehouse(folder / "warehouse.duckdb")
         before = {row["url"]: row for row in sim.truth()}
-        crawl_into(sim.config_path, store)
+        crawl_all_into(sim.config_path, store)
         sim.advance(2)
-        crawl_into(sim.config_path, store, Revisit.ALL)
+        crawl_all_into(sim.config_path, store, Revisit.ALL)
         after = {row["url"]: row for row in sim.truth()}
 
         def crawl_again():
             sim.advance(1)
-            crawl_into(sim.config_path, store, Revisit.ALL)
+            crawl_all_into(sim.config_path, store, Revisit.ALL)
 
         yield store, before, after, crawl_again
 
