@@ -1,21 +1,55 @@
-"""Run one backfill in this process and print its page count and peak RSS (JSON)."""
+"""Run one backfill in this process and print its page count and peak RSS (JSON).
+
+The peak is the high-water mark of the resident set (VmHWM in /proc/PID/status)
+of this process plus that of each page-worker process it started (they parse
+beside the fetching loop, see portalwatch/pagework.py). Not
+`getrusage(RUSAGE_SELF).ru_maxrss`: Linux carries that figure over an exec, so
+a probe started from a process that had grown (benchmarks/run.py after the
+warehouse figure) would report its parent's peak instead of its own. The
+Prefect server a flow starts is a service of its own and is not counted.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import resource
+import os
 import sys
+from pathlib import Path
 
 from portalwatch.flows.backfill import backfill
+
+
+def high_water_mb(pid: int | str) -> float:
+    """The peak resident set of a process since it was started (exec'd), MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def descendants(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found += [int(child), *descendants(int(child))]
+    return found
+
+
+def is_prefect_server(pid: int) -> bool:
+    command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    return b"prefect" in command and (b"uvicorn" in command or b"server" in command)
 
 
 def main() -> None:
     config, warehouse = sys.argv[1], sys.argv[2]
     summary = asyncio.run(backfill(config_path=config, warehouse=warehouse))
     pages = sum(p.get("fetched", 0) + p.get("listing_pages", 0) for p in summary["portals"].values())
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"pages": pages, "peak_rss_mb": round(peak_mb, 1)}))
+    workers = [pid for pid in descendants(os.getpid()) if not is_prefect_server(pid)]
+    own = high_water_mb("self")
+    total = own + sum(high_water_mb(pid) for pid in workers)
+    print(json.dumps({"pages": pages, "peak_rss_mb": round(total, 1), "crawler_mb": round(own, 1),
+                      "worker_processes": len(workers)}))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -242,6 +242,7 @@ def bench_memory(work: Path, quick: bool) -> Figure:
             peaks.append(json.loads(probe.stdout.strip().splitlines()[-1]))
     (small_run, large_run) = peaks
     growth = large_run["peak_rss_mb"] / small_run["peak_rss_mb"]
+    print(f"f: {small_run} / {large_run}", file=sys.stderr)
     return Figure("f", f"peak RSS, backfill of {large_run['pages']:,} pages vs {small_run['pages']:,}",
                   f"{large_run['peak_rss_mb']:,.0f} MiB", f"{small_run['peak_rss_mb']:,.0f} MiB", growth,
                   "< 1 GiB, flat", large_run["peak_rss_mb"] < 1024 and growth < 1.5,

@@ -31,12 +31,14 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import duckdb
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pyarrow as pa
 import rensa
 
-from portalwatch.storage.sqlarrow import query_arrow
+if TYPE_CHECKING:  # the warehouse side only: the parse workers that sign texts never load them
+    import duckdb
+    import pyarrow as pa
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128  # the text_matches view bands them as 32 bands of 4 rows
@@ -250,6 +252,8 @@ def _check_rensa() -> None:
 
 def fingerprint_table(keys: pa.Table, fingerprints: Sequence[Fingerprint]) -> pa.Table:
     """Rows of ``text_fingerprints``: `keys` (article_id, version, source_id) with their fingerprints."""
+    import pyarrow as pa
+
     count = len(fingerprints)
     values = np.frombuffer(b"".join(f.minhash for f in fingerprints), dtype="<u4")
     offsets = pa.array(np.arange(count + 1, dtype=np.int32) * NUM_PERM, pa.int32())
@@ -305,6 +309,8 @@ def fingerprint_missing_versions(con: duckdb.DuckDBPyConnection) -> int:
     whose fingerprint was made by another method (its rows are replaced), are
     caught up here.
     """
+    from portalwatch.storage.sqlarrow import query_arrow
+
     ((versions, fingerprints, current),) = con.execute(COUNTS_SQL, {"method": METHOD}).fetchall()
     if versions == current == fingerprints:
         return 0
