@@ -110,7 +110,7 @@ def bench_end_to_end(work: Path, quick: bool) -> Figure:
     ratio = ours / theirs
     return Figure("a", "end-to-end pages/s, politeness off", f"{ours:,.0f} pages/s ({pages} pages)",
                   f"Scrapy {theirs:,.0f} pages/s ({scraped} pages)", ratio, ">= 2x", ratio >= 2,
-                  "parse, hashes, gzip and load on one event loop; the simulator on the other core")  # fmt: skip
+                  "CPU: crawler, page worker and simulator share 2 cores; per page more work than Scrapy's")  # fmt: skip
 
 
 def bench_latency_bound(work: Path, quick: bool) -> Figure:
@@ -130,7 +130,7 @@ def bench_latency_bound(work: Path, quick: bool) -> Figure:
     ratio = achieved / ideal
     return Figure("b", f"latency-bound: {hosts} portals x {per_host} connections, {latency * 1000:.0f} ms",
                   f"{achieved:,.0f} pages/s", f"ideal {ideal:,.0f} pages/s", ratio, ">= 0.9", ratio >= 0.9,
-                  "listings walked before articles; small portals finish early and idle")  # fmt: skip
+                  "robots.txt and page 1 before the rest; the loads after the last pages; CPU at 100 portals")  # fmt: skip
 
 
 def bench_parser(quick: bool) -> Figure:
@@ -242,11 +242,11 @@ def bench_memory(work: Path, quick: bool) -> Figure:
             peaks.append(json.loads(probe.stdout.strip().splitlines()[-1]))
     (small_run, large_run) = peaks
     growth = large_run["peak_rss_mb"] / small_run["peak_rss_mb"]
-    print(f"f: {small_run} / {large_run}", file=sys.stderr)
+    print(f"f: {small_run} / {large_run}", file=sys.stderr, flush=True)
     return Figure("f", f"peak RSS, backfill of {large_run['pages']:,} pages vs {small_run['pages']:,}",
                   f"{large_run['peak_rss_mb']:,.0f} MiB", f"{small_run['peak_rss_mb']:,.0f} MiB", growth,
                   "< 1 GiB, flat", large_run["peak_rss_mb"] < 1024 and growth < 1.5,
-                  "flat: one chunk in memory; the constant is DuckDB and imports")  # fmt: skip
+                  "one chunk of listing pages at a time; crawler plus page-worker processes")  # fmt: skip
 
 
 def main() -> None:

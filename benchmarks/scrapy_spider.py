@@ -11,6 +11,7 @@ import time
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.http import TextResponse
 from scrapy.crawler import CrawlerProcess
 
 
@@ -30,7 +31,10 @@ class PagesSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse, dont_filter=True, meta={"download_slot": slot})
 
     def parse(self, response):
-        yield {"url": response.url, "status": response.status, "body": response.text}
+        if isinstance(response, TextResponse):
+            yield {"url": response.url, "status": response.status, "body": response.text}
+        else:  # the documents' PDFs: fetched like any page, counted like any page
+            yield {"url": response.url, "status": response.status, "bytes": len(response.body)}
 
 
 def main() -> None:
