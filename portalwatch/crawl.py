@@ -254,8 +254,9 @@ async def crawl_portal(
                 )
             return found
 
+        walks = [asyncio.ensure_future(walk(section)) for section in source.sections]
         try:
-            for found in await asyncio.gather(*(walk(section) for section in source.sections)):
+            for found in await asyncio.gather(*walks):
                 if found is not None:
                     crawl.listing_pages += found.listing_pages
                     crawl.listed += len(found.article_urls)
@@ -271,9 +272,10 @@ async def crawl_portal(
         except BaseException:
             # A failure that ends the crawl (the raw store cannot write, the run is cancelled)
             # must not leave fetches running against a closed client.
-            for task in [*firsts_pending.values(), *document_tasks]:
+            pending = [*walks, *firsts_pending.values(), *document_tasks]
+            for task in pending:
                 task.cancel()
-            await asyncio.gather(*firsts_pending.values(), *document_tasks, return_exceptions=True)
+            await asyncio.gather(*pending, return_exceptions=True)
             raise
         retry = [key for key, (outcome, _, result) in firsts.items()
                  if outcome in _SECOND_TRY and not fetcher.host_gave_up(result.url)]  # fmt: skip
