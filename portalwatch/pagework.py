@@ -118,7 +118,7 @@ def _pool(workers: int) -> Executor | None:
             # (measured: about 15% more pages per second on two cores).
             sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_SECONDS))
             context = multiprocessing.get_context("forkserver")
-            # Workers start from a server that has imported the parsers, not the caller's main module.
+            # Workers fork from a server that has already imported the parsers.
             context.set_forkserver_preload([__name__])
             pool = _pools[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         return pool
