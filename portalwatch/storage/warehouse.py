@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from operator import attrgetter
 from pathlib import Path
@@ -223,10 +223,18 @@ class Warehouse:
     # -------------------------------------------------------------- runs
 
     def start_run(self, flow: str, parameters: dict) -> str:
-        """Record a new run; runs of this machine whose process is gone are marked 'crashed'."""
-        run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        """Record a new run; runs of this machine whose process is gone are marked 'crashed'.
+
+        Run ids sort in the order runs started (``max(run_id)`` is the latest run), even for
+        runs started within the same second or after the clock went back: the id is the start
+        time to the microsecond, never earlier than the latest run's."""
         host = socket.gethostname()
         with self.connect() as con:
+            (latest,) = con.execute("SELECT max(started_at) FROM runs").fetchone()
+            started = datetime.now(UTC)
+            if latest is not None and started <= latest:
+                started = (latest + timedelta(microseconds=1)).astimezone(UTC)
+            run_id = f"{started:%Y%m%dT%H%M%S.%f}-{uuid.uuid4().hex[:8]}"
             running = con.execute("SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?", [host]).fetchall()
             dead = [stale_id for stale_id, pid in running if pid is None or not _process_alive(pid)]
             if dead:
@@ -237,7 +245,7 @@ class Warehouse:
             con.execute(
                 "INSERT INTO runs (run_id, flow, started_at, status, parameters, host, pid) "
                 "VALUES (?, ?, ?, 'running', ?, ?, ?)",
-                [run_id, flow, datetime.now(UTC), json.dumps(parameters, ensure_ascii=False, default=str), host, os.getpid()],
+                [run_id, flow, started, json.dumps(parameters, ensure_ascii=False, default=str), host, os.getpid()],
             )
         return run_id
 
