@@ -70,12 +70,14 @@ def sim(
         list[str] | None, typer.Option(help="Articles of one portal at the start, as ID=N (repeatable); overrides --scale.")
     ] = None,
     validators: Annotated[bool, typer.Option(help="Send ETag / Last-Modified on articles and answer 304s.")] = False,
+    exit_with: Annotated[int | None, typer.Option(hidden=True, help="Stop when the process with this id ends.")] = None,
 ) -> None:
-    """Serve the simulated portal network over HTTP until interrupted.
+    """Serve the simulated portal network over HTTP until interrupted (Ctrl-C, SIGTERM).
 
     POST /_sim/advance?steps=N moves simulated time; GET /_sim/truth lists every article;
     GET /_sim/requests is the request log (host, path, start and end times, fault).
     """
+    from portalwatch import lifeline
     from portalwatch.sim.faults import PROFILES, get_profile
     from portalwatch.sim.server import serve
     from portalwatch.sim.world import World, network
@@ -98,6 +100,8 @@ def sim(
         profile.check(world)
     except ValueError as exc:
         _fail(str(exc))
+    if exit_with is not None:
+        lifeline.exit_with(exit_with)
     try:
         asyncio.run(serve(world, port, write_config, host, faults=profile, validators=validators, latency=latency_ms / 1000))
     except KeyboardInterrupt:
@@ -122,8 +126,10 @@ def run(
     Runs on the Prefect API in $PREFECT_API_URL, or on a temporary local one.
     """
     from portalwatch.errors import PortalwatchError
+    from portalwatch.flows.api import start_temporary_api
     from portalwatch.flows.ingest import ingest
 
+    start_temporary_api()
     try:
         summary = asyncio.run(
             ingest(
@@ -189,7 +195,9 @@ def _run_with_progress(label: str, flow_call) -> dict:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from portalwatch import progress as flow_progress
+    from portalwatch.flows.api import start_temporary_api
 
+    start_temporary_api()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=False) as bar:  # fmt: skip
         task_id = bar.add_task(label, total=0)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from portalwatch.charset import decode_html
 from portalwatch.errors import ExtractionError
+from portalwatch.lifeline import exit_with
 from portalwatch.parse import parse_article
 from portalwatch.parse.documents import DocumentFile, Reference, document_file
 from portalwatch.parse.profile import Profile
@@ -120,7 +121,10 @@ def _pool(workers: int) -> Executor | None:
             context = multiprocessing.get_context("forkserver")
             # Workers fork from a server that has already imported the parsers.
             context.set_forkserver_preload([__name__])
-            pool = _pools[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            # A worker ends with the crawling process, even one killed with SIGKILL.
+            pool = _pools[workers] = ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=exit_with, initargs=(os.getpid(),)
+            )
         return pool
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -12,7 +13,10 @@ import httpx
 
 
 class SimulatorProcess:
-    """`portalwatch sim` in a child process; a context manager that waits until it listens."""
+    """`portalwatch sim` in a child process; a context manager that waits until it listens.
+
+    The simulator stops when the context ends, and on its own when this process ends
+    without ending the context (killed, or an interpreter that exits from a thread)."""
 
     def __init__(
         self,
@@ -41,7 +45,7 @@ class SimulatorProcess:
         self.config_path.unlink(missing_ok=True)
         command = [sys.executable, "-m", "portalwatch", "sim", "--port", "0", "--seed", str(self.seed),
                    "--scale", str(self.scale), "--write-config", str(self.config_path), "--faults", self.faults,
-                   *self.options]  # fmt: skip
+                   "--exit-with", str(os.getpid()), *self.options]  # fmt: skip
         for portal_id, size in self.portal_sizes.items():
             command += ["--portal-size", f"{portal_id}={size}"]
         if self.validators:

@@ -19,12 +19,15 @@ real portals do; without one (the default) they answer at once.
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ProcessPoolExecutor
 import json
+import multiprocessing
+import os
 import random
 import re
+import signal
 import time
 from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -33,6 +36,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from portalwatch.lifeline import exit_with
 from portalwatch.sim import pages
 from portalwatch.sim.documents import document_pdf
 from portalwatch.sim.faults import PROFILES, FaultInjector, FaultProfile
@@ -107,7 +111,12 @@ class Simulator:
         key = (portal.spec.id, document.number)
         if key not in self._pdfs:
             if self._pdf_worker is None:
-                self._pdf_worker = ProcessPoolExecutor(max_workers=1)
+                # Spawned, not forked: a forked child would hold the portals' listening sockets.
+                # It ends with the simulator, even one killed with SIGKILL.
+                self._pdf_worker = ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=exit_with, initargs=(os.getpid(),),
+                )  # fmt: skip
             loop = asyncio.get_running_loop()
             self._pdfs[key] = await loop.run_in_executor(self._pdf_worker, document_pdf, document)
         return self._pdfs[key]
@@ -448,10 +457,14 @@ async def serve(
     validators: bool = False,
     latency: float = 0.0,
 ) -> None:
-    """Run the simulator until cancelled; write the sources config once it listens."""
+    """Run the simulator until SIGTERM or SIGINT; write the sources config once it listens."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
     sim = Simulator(world, host, faults or PROFILES["none"], validators, latency)
-    await sim.start(first_port)
     try:
+        await sim.start(first_port)
         for portal_id, base in sim.base_urls.items():
             print(f"{portal_id:<16} {base}  ({len(world.portals[portal_id].articles)} articles)", flush=True)
         if sim.faults.active:
@@ -462,6 +475,6 @@ async def serve(
             tmp.write_text(sources_toml(sim), encoding="utf-8")
             tmp.replace(write_config)
             print(f"sources config written to {write_config}", flush=True)
-        await asyncio.Event().wait()
+        await stopping.wait()
     finally:
         await sim.stop()
