@@ -123,22 +123,23 @@ def run(
 ) -> None:
     """Run the `ingest` flow once: discover, fetch, store, parse and load every portal.
 
-    Runs on the Prefect API in $PREFECT_API_URL, or on a temporary local one.
+    Shows each portal's progress while it runs (listing pages, articles fetched of those
+    found, failures, coverage). Runs on the Prefect API in $PREFECT_API_URL, or on a
+    temporary local one.
     """
     from portalwatch.errors import PortalwatchError
-    from portalwatch.flows.api import start_temporary_api
     from portalwatch.flows.ingest import ingest
 
-    start_temporary_api()
     try:
-        summary = asyncio.run(
+        summary = _run_with_progress(
+            None,
             ingest(
                 config_path=str(config) if config else None,
                 sources=source or None,
                 revisit=revisit.value,
                 warehouse=str(warehouse) if warehouse else None,
                 max_listing_pages=max_listing_pages,
-            )
+            ),
         )
     except PortalwatchError as exc:
         _fail(str(exc))
@@ -178,7 +179,8 @@ SourceOption = Annotated[list[str] | None, typer.Option("--source", "-s", help="
 
 
 class _RichProgress:
-    """Progress of a flow, as a rich progress bar."""
+    """Progress of a flow as rich progress bars: one for its units of work (when it counts
+    them), one per portal crawled (articles fetched of those found, and the portal's counts)."""
 
     def __init__(self, progress, task_id):
         self.progress, self.task_id = progress, task_id
@@ -190,8 +192,17 @@ class _RichProgress:
     def advance(self, units: int, description: str) -> None:
         self.progress.update(self.task_id, advance=units, description=description[:60])
 
+    def follow(self, portal) -> None:
+        task_id = self.progress.add_task(portal.source, total=None, detail="")
 
-def _run_with_progress(label: str, flow_call) -> dict:
+        def show(portal) -> None:
+            self.progress.update(task_id, completed=portal.settled, total=portal.found or None, detail=portal.line())
+
+        portal.on_change.append(show)
+
+
+def _run_with_progress(label: str | None, flow_call) -> dict:
+    """Run a flow under progress bars on stderr (with a bar for `label` when the flow counts units)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from portalwatch import progress as flow_progress
@@ -199,8 +210,8 @@ def _run_with_progress(label: str, flow_call) -> dict:
 
     start_temporary_api()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=False) as bar:  # fmt: skip
-        task_id = bar.add_task(label, total=0)
+                  TextColumn("{task.fields[detail]}"), console=err, transient=False) as bar:  # fmt: skip
+        task_id = bar.add_task(label, total=0, detail="") if label else None
         with flow_progress.watching(_RichProgress(bar, task_id)):
             return asyncio.run(flow_call)
 

@@ -27,6 +27,7 @@ from portalwatch.parse import parse_article, parser_versions
 from portalwatch.parse.documents import parse_document
 from portalwatch.parse.profile import Profile, get_profile
 from portalwatch.parse.text import decode_html
+from portalwatch.progress import CrawlObserver
 from portalwatch.record import article_id, rebase
 from portalwatch.schedule import ArticleSchedule, due_for_revisit, next_interval
 from portalwatch.storage.crawlstate import (
@@ -47,6 +48,8 @@ _SETTLED = frozenset({Outcome.OK, Outcome.NOT_MODIFIED})
 _SECOND_TRY = TRANSIENT_OUTCOMES | {Outcome.GONE, Outcome.EXTRACTION_FAILED}
 # Not failures: the portal asked us not to fetch these.
 _NOT_FAILURES = frozenset({Outcome.ROBOTS_DISALLOWED})
+# An article done for the run, as its progress counts it (a removal counts once confirmed).
+_DONE = _SETTLED | _NOT_FAILURES
 
 
 class Revisit(StrEnum):
@@ -102,6 +105,7 @@ async def crawl_portal(
     now: datetime | None = None,
     pages: dict[str, range] | None = None,
     published: tuple[datetime | None, datetime | None] = (None, None),
+    observer: CrawlObserver | None = None,
 ) -> PortalCrawl:
     """Crawl one portal: new articles from its listings and frontier, plus the revisits asked for.
 
@@ -110,7 +114,10 @@ async def crawl_portal(
     when nothing is known, and `due` revisits nothing. `pages` (section name
     -> listing pages) walks exactly those pages instead of discovering from
     the newest; `published` keeps only articles posted in [since, until).
+    `observer` is told of every listing page, article found and article done as they happen.
     """
+    observer = observer or CrawlObserver()
+    observer.started()
     profile = get_profile(source.profile, config.settings.profile_dirs)
     since, until = published
     known_documents = {key: item for key, item in known.items() if item.kind == "document"}
@@ -197,6 +204,8 @@ async def crawl_portal(
             if key not in work:
                 work[key] = url
                 firsts_pending[key] = asyncio.ensure_future(fetch_article(key, url))
+                firsts_pending[key].add_done_callback(_tell_done(observer))
+                observer.articles_found(1)
 
         def start_document(key: str, url: str) -> None:
             if key not in documents_started:
@@ -235,19 +244,31 @@ async def crawl_portal(
 
             return on_page
 
+        def listing_record(section_name: str):
+            def record_listing(result: FetchResult, *args, **kwargs) -> str | None:
+                raw_hash = record(result, *args, **kwargs)
+                observer.listing_page(section_name, crawl.fetches[-1].outcome == Outcome.OK)
+                return raw_hash
+
+            return record_listing
+
         async def walk(section) -> SectionDiscovery | None:
             is_documents = section.kind == "documents"
             seen = known_documents if is_documents else known
+            record_listing = listing_record(section.name)
             if pages is not None:
                 if section.name not in pages:
                     return None
-                return await discover_pages(
-                    fetcher, source, section, profile, pages[section.name], record, listed(is_documents)
+                found = await discover_pages(
+                    fetcher, source, section, profile, pages[section.name], record_listing, listed(is_documents)
                 )
+                observer.section_walked(section.name, found.total_pages, False)
+                return found
             full = section.name not in state.complete_walks if remembered else not seen
             found = await discover_section(
-                fetcher, source, section, profile, set(seen), full, record, max_listing_pages, listed(is_documents)
+                fetcher, source, section, profile, set(seen), full, record_listing, max_listing_pages, listed(is_documents)
             )
+            observer.section_walked(section.name, found.total_pages, full)
             if full:
                 crawl.state.walks.append(
                     ListingWalk(section.name, found.complete, found.total_pages, found.listing_pages, now)
@@ -282,6 +303,8 @@ async def crawl_portal(
         seconds = dict(zip(retry, await asyncio.gather(*(fetch_article(key, work[key]) for key in retry))))
         finals = firsts | seconds
         confirmed_gone = {key for key in retry if firsts[key][0] == Outcome.GONE and seconds[key][0] == Outcome.GONE}
+        for key in retry:
+            observer.article_done(seconds[key][0] in _DONE or key in confirmed_gone, again=True)
         for key in sorted(confirmed_gone, key=list(work).index):
             crawl.gone.append(Gone(key, work[key], seconds[key][2].fetched_at))
 
@@ -317,6 +340,16 @@ async def crawl_portal(
     if remembered:
         _schedule(crawl, state, policy, finals, observed, confirmed_gone)
     return crawl
+
+
+def _tell_done(observer: CrawlObserver):
+    """A done-callback that tells `observer` how an article's first fetch went."""
+
+    def done(task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is None:
+            observer.article_done(task.result()[0] in _DONE)
+
+    return done
 
 
 def _parsed_before(prior: KnownArticle | None, body: bytes, today: frozenset[str]) -> bool:

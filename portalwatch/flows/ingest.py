@@ -12,18 +12,23 @@ import asyncio
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import acreate_table_artifact
+from prefect.artifacts import acreate_progress_artifact, acreate_table_artifact, aupdate_progress_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
+from portalwatch import progress
 from portalwatch.config import Source, SourcesConfig, default_sources_path, load_sources
 from portalwatch.crawl import PortalCrawl, Revisit, crawl_portal
 from portalwatch.paths import raw_store_path, warehouse_path
+from portalwatch.progress import CrawlObserver, PortalProgress
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 
 COUNTS = ("listing_pages", "fetched", "created", "updated", "reparsed", "removed", "restored", "unchanged", "failed")
 SUMMARY_COLUMNS = ("source", *COUNTS)
+PROGRESS_SECONDS = 2.0  # how often the run's progress artifact is brought up to date
 
 
 # A crawl that raised (not a page that failed: those are recorded, not raised)
@@ -32,14 +37,15 @@ SUMMARY_COLUMNS = ("source", *COUNTS)
 async def crawl_portal_task(
     source: Source, config: SourcesConfig, warehouse: Path, raw_dir: Path, revisit: Revisit,
     max_listing_pages: int | None = None, pages: dict[str, range] | None = None,
-    published: tuple[datetime | None, datetime | None] = (None, None),
+    published: tuple[datetime | None, datetime | None] = (None, None), observer: CrawlObserver | None = None,
 ) -> PortalCrawl:  # fmt: skip
     store = Warehouse(warehouse)
     known = await asyncio.to_thread(store.known_articles, source.id)
     state = await asyncio.to_thread(store.portal_state, source.id)
     return await crawl_portal(
-        source, config, known, RawStore(raw_dir), revisit, max_listing_pages, state=state, pages=pages, published=published
-    )
+        source, config, known, RawStore(raw_dir), revisit, max_listing_pages, state=state, pages=pages,
+        published=published, observer=observer,
+    )  # fmt: skip
 
 
 @task(name="load-portal", task_run_name="load-{crawl.source.source_id}", cache_policy=NO_CACHE, retries=2,
@@ -100,9 +106,19 @@ async def ingest(
     run_id = await asyncio.to_thread(store.start_run, "ingest", parameters)
     logger.info("run %s: %d portal(s) into %s", run_id, len(selected), warehouse_file)
 
+    watched = {source.id: PortalProgress(source.id) for source in selected}
+    for portal in watched.values():
+        progress.follow(portal)
+
     async def one_portal(source: Source) -> dict:
-        crawl = await crawl_portal_task(source, config, warehouse_file, raw_folder, Revisit(revisit), max_listing_pages)
-        summary = await load_portal_task(warehouse_file, run_id, crawl)
+        try:
+            crawl = await crawl_portal_task(
+                source, config, warehouse_file, raw_folder, Revisit(revisit), max_listing_pages,
+                observer=quote(watched[source.id]),  # the task gets this very object, to count into
+            )  # fmt: skip
+            summary = await load_portal_task(warehouse_file, run_id, crawl)
+        finally:
+            watched[source.id].finish()
         logger.info(
             "%s: %d listing pages, %d fetched, %d created, %d updated, %d removed, %d failed",
             source.id, summary["listing_pages"], summary["fetched"], summary["created"],
@@ -119,7 +135,11 @@ async def ingest(
             logger.warning("%s: fetched WITHOUT TLS certificate verification (verify_tls = false)", source.id)
         return summary
 
+    crawled = asyncio.Event()
+    publishing = asyncio.ensure_future(publish_progress(run_id, list(watched.values()), crawled))
     outcomes = await asyncio.gather(*(one_portal(source) for source in selected), return_exceptions=True)
+    crawled.set()
+    await publishing
     portals, status = portal_outcomes(selected, outcomes, logger)
     summary = {"run_id": run_id, "status": status, "portals": portals}
     await asyncio.to_thread(store.finish_run, run_id, status, portals)
@@ -150,3 +170,41 @@ async def publish_summary(flow_name: str, run_id: str, portals: dict) -> None:
     failures = [{"source": p["source"], "url": url, "reason": reason} for p in portals.values() for url, reason in p.get("failures", [])]
     if failures:
         await acreate_table_artifact(key=f"{flow_name}-failures", table=failures, description=f"pages that failed in run {run_id}")
+
+
+async def publish_progress(run_id: str, portals: list[PortalProgress], done: asyncio.Event) -> None:
+    """A progress artifact of the run, brought up to date every few seconds until `done`.
+
+    Its figure is the share of the article pages found so far that were fetched or failed;
+    its description has each portal's counts. A Prefect API that does not answer costs the
+    run its progress display, never its crawl."""
+    logger = get_run_logger()
+    try:
+        artifact_id = await acreate_progress_artifact(0.0, key="ingest-progress", description=progress_table(run_id, portals))
+        while not done.is_set():
+            try:
+                await asyncio.wait_for(done.wait(), PROGRESS_SECONDS)
+            except TimeoutError:
+                pass
+            await aupdate_progress_artifact(artifact_id, progress_percent(portals), progress_table(run_id, portals))
+    except httpx.HTTPError as exc:
+        logger.warning("run %s: the progress artifact could not be kept up to date: %s", run_id, exc)
+
+
+def progress_percent(portals: list[PortalProgress]) -> float:
+    if all(portal.finished for portal in portals):
+        return 100.0
+    found = sum(portal.found for portal in portals)
+    return 100.0 * sum(portal.settled for portal in portals) / found if found else 0.0
+
+
+def progress_table(run_id: str, portals: list[PortalProgress]) -> str:
+    """Each portal's progress, as a Markdown table (an artifact's description)."""
+    lines = [f"portalwatch ingest run {run_id}", "",
+             "| portal | listing pages | articles fetched / found | failures | coverage | |", "|---|---|---|---|---|---|"]  # fmt: skip
+    for portal in portals:
+        coverage = "" if portal.coverage is None else f"{portal.coverage:.0%}"
+        failures = portal.listing_failures + portal.failures
+        state = "done" if portal.finished else "crawling"
+        lines.append(f"| {portal.source} | {portal.listing_pages} | {portal.fetched} / {portal.found} | {failures} | {coverage} | {state} |")
+    return "\n".join(lines)
