@@ -21,7 +21,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -45,15 +45,16 @@ UPDATED_LABEL = re.compile(r"(?i)(?:Cập nhật(?: lần cuối)?(?: ngày| lú
 _VIEWS = re.compile(
     r"(?i)(?<!Tổng )(?<!Tổng số )(?:Lượt xem|Lượt đọc|Số lượt xem|Số lần xem|Số lượt đọc|Lượt truy cập|Lượt view|Lượt xem bài|Hits|Views?|Đã xem)"
     r"\s*:?\s*(?P<value>\d{1,3}(?:[.,\u00a0 ]\d{3})+(?!\d)|\d+)"
-    r"|(?P<after>\d{1,3}(?:[.,]\d{3})+(?!\d)|\d+)\s*(?:lượt xem|lượt đọc|lần xem|views|hits)\b"
+    r"|(?<![:\d.,])(?P<after>\d{1,3}(?:[.,]\d{3})+(?!\d)|\d+)\s*(?:lượt xem|lượt đọc|lần xem|views|hits)\b(?!\s*:)"
 )
 _COUNTER_NAMES = re.compile(r"(?i)view|luot-?xem|luotxem|hits|counter|luot-?doc")
 _AUTHOR_LABEL = re.compile(
     r"(?i)^(?:Tác giả|Người viết|Viết bởi|Đăng bởi|Người đăng|Bài viết bởi|Posted by|Written by|By|bởi)\s*:?\s*"
 )
 _BYLINE_IN_LINE = re.compile(
-    r"(?i)(?:Tác giả|Người viết|Viết bởi|Đăng bởi|Người đăng|Posted by|Written by)\s*:?\s*(?P<name>[^|•\-–:\d]{2,60}?)\s*(?:$|[|•\-–]|Lượt|Ngày|Cập)"
+    r"(?i)(?:Tác giả|Người viết|Viết bởi|Đăng bởi|Người đăng|Posted by|Written by)\s*:?\s*(?P<name>[^|•\-–:\d]{2,60}?)\s*(?:$|[|•\-–]|Lượt|Ngày|Cập|Số|Đăng|Views|Hits)"
 )
+_AUTHOR_ELEMENTS = "[rel='author'], .author, .byline, [itemprop='author'], .tacgia, .tac-gia"
 _HEADINGS = {"h1": 3.0, "h2": 2.0, "h3": 1.5, "h4": 1.0}
 _TITLE_NAMES = re.compile(r"(?i)title|tieude|tieu-de|tieu_de|headline|heading|tenbai|ten-bai|contentheading|news-?name|subject")
 _DATE_NAMES = re.compile(r"(?i)date|time|ngay|thoigian|thoi-gian|publish|posted|created|meta|info|byline|detail-?time|tg-?dang")
@@ -64,12 +65,16 @@ _CHROME_NAMES = re.compile(
     r"counter|template-settings|advert|ads|search|login|hidden|lienket|lien-ket|weblink|thongke|thong-ke)(?:$|[\s_-])"
 )
 _CHROME_TAGS = {"nav", "footer", "aside", "header"}
-_SITE_NAME = re.compile(r"(?i)^(?:Cổng thông tin|Trang thông tin|Trang chủ|Cổng TTĐT|Trang TTĐT|Báo điện tử|Website|Portal|Home)\b")
+_SITE_NAME = re.compile(
+    r"(?i)^(?:Cổng thông tin|Trang thông tin|Trang chủ|Cổng TTĐT|Trang TTĐT|Báo điện tử|Website|Portal|Home)\b"
+    r"|^(?:UBND|ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN|SỞ|BAN|HUYỆN ỦY|TỈNH ỦY|ĐẢNG ỦY|BÁO)\s+[^a-zà-ỹ]*$"
+)
 # Class or id words of the blocks that carry the site's name ("t3-header", "logo"), not a page header ("page-header").
 _SITE_PARTS = re.compile(r"(?i)^(?:(?:t\d|site|main|top)-?)?(?:header|masthead)$|logo|banner|brand|site-?name|site-?title")
 _LEAD_NAMES = re.compile(r"(?i)(?:^|[\s_-])(?:sapo|lead|summary|description|desc|chapeau|tomtat|tom-tat|intro|excerpt|trich-?yeu)(?:$|[\s_-])")
 _BLOCKS = "div, td, article, section, li, ul, main"
 _BLOCK_TAGS = {"div", "p", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "blockquote", "tr", "td"}
+_INLINE = {"font", "span", "i", "em", "u", "small", "big"}  # not <b>: a bold block is a lead or a heading
 _BYLINE_NAMES = re.compile(r"(?i)author|byline|tac-?gia|nguon|signature")
 
 
@@ -132,7 +137,7 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     page = _Page(html, url)
     rules: dict[str, str] = {}
     factors: list[tuple[str, float]] = []
-    main = _densest_block(page.body, exclude=None)
+    main = _densest_block(page.body, exclude=[])
     main_protect = set(_ancestors(main)) if main is not None else set()
     _refuse_error_page(page, main)
     dates = _visible_dates(page, main_protect)
@@ -154,7 +159,7 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     keep = [node for node in (title.node if title else None, posted.node, main) if node is not None]
     view_count, credits_line = _info_fields(page, info_nodes, title, rules)
     page.drop_chrome(keep)
-    body = _densest_block(page.body, exclude=title.node if title else None)
+    body = _densest_block(page.body, exclude=[node for node in (title.node if title else None, posted.node) if node is not None])
     if body is None:
         raise ExtractionError(url, "generic extractor: no block of paragraphs")
     rules["body_text"] = f"generic: densest block <{body.tag} class={body.attributes.get('class')!r}>"
@@ -163,8 +168,8 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     for node in (posted.node, title.node if title else None):
         if node is not None and _inside(node, body):
             node.decompose()
-    lead = _lead(page, body, title, rules)
     byline = _byline(body, rules) or credits_line
+    lead = _lead(page, body, title, rules)
     credits = split_byline(_AUTHOR_LABEL.sub("", byline), DEFAULT_BYLINE_PATTERNS)
     for name in ("author", "photographer", "attribution"):
         if getattr(credits, name):
@@ -258,6 +263,8 @@ def _site_names(tree: LexborHTMLParser, metadata: dict[str, str]) -> set[str]:
     """Names the site goes by: og:site_name and the text of its header, logo and banner headings."""
     names = {metadata["site_name"].casefold()} if "site_name" in metadata else set()
     for node in tree.css("header, [class], [id]"):
+        if node.tag == "header" and (_inside_tag(node, "article") or _inside_tag(node, "main")):
+            continue  # an article's own header
         if node.tag != "header" and not any(_SITE_PARTS.search(token) for token in _names(node).split()):
             continue
         for heading in node.css("h1, h2, h3, a, span, div, p, td"):
@@ -332,7 +339,7 @@ def _choose_date(page: _Page, dates: list[_Date], titles: list[_Title]) -> _Date
             return same_day[0]
         visible = next((d for d in dates if d.found.value == found.value), None)
         return _Date(visible.node if visible else None, found, 0, False, visible.order if visible else -1, "metadata (article:published_time / datePublished)")
-    strong = [t for t in titles if t.strength >= 2 and not t.link and not t.chrome]
+    strong = [t for t in titles if t.strength >= 1.5 and not t.link and not t.chrome]
     for tier in (1, 2, 3, 4):
         found = [d for d in dates if d.tier == tier]
         if not found:
@@ -375,17 +382,33 @@ def _title_candidates(page: _Page, protected: set[int]) -> list[_Title]:
             continue
         if POSTED_LABEL.match(text) or parse_date(text):
             continue
-        link = node.tag == "a" or _inside_tag(node, "a") or any(len(node_text(a)) >= 0.8 * len(text) for a in node.css("a[href]"))
+        link = _links_elsewhere(node, text, page.url)
         titles.append(_Title(node, text, strength, page.order[node.mem_id], link, page.in_chrome(node, protected)))
     return titles
 
 
+def _links_elsewhere(node: LexborNode, text: str, url: str) -> bool:
+    """Whether a heading is a link to another page (an item of a list), not the page's own title."""
+    anchors = [a for a in node.css("a[href]") if len(node_text(a)) >= 0.8 * len(text)]
+    parent = node
+    while parent is not None and not anchors:
+        if parent.tag == "a" and parent.attributes.get("href"):
+            anchors = [parent]
+        parent = parent.parent
+    own = urlsplit(url)
+    for anchor in anchors:
+        target = urlsplit(urljoin(url, anchor.attributes.get("href") or ""))
+        if (target.path, target.query) != (own.path, own.query) and not target.fragment:
+            return True
+    return False
+
+
 def _title_strength(node: LexborNode) -> float:
     if node.tag in _HEADINGS:
-        return _HEADINGS[node.tag]
+        return _HEADINGS[node.tag] + bool(_TITLE_NAMES.search(_names(node)))
     if node.tag not in ("div", "span", "td", "th", "p", "a", "strong", "b", "font"):
         return 0.0
-    if any(child.tag in _BLOCK_TAGS for child in node.traverse() if child is not node and child.tag != "-text"):
+    if not _leaf(node):
         return 0.0
     if _TITLE_NAMES.search(_names(node)):
         return 2.5
@@ -435,7 +458,9 @@ def _reference_title(page: _Page) -> str:
     """og:title, else <title> without the site's name; '' when it cannot tell the two apart."""
     if "title" in page.metadata and page.metadata["title"].casefold() not in page.site_names:
         return _without_site_name(page, page.metadata["title"]) or page.metadata["title"]
-    return _without_site_name(page, node_text(page.tree.css_first("head title")))
+    title = node_text(page.tree.css_first("head title"))
+    rest = _without_site_name(page, title)
+    return rest if rest != title else ""  # a <title> of one part may be the site's name alone
 
 
 def _without_site_name(page: _Page, title: str) -> str:
@@ -461,14 +486,24 @@ def _info_fields(page: _Page, info_nodes: list[LexborNode], title: _Title | None
             if view_count is None and (count := _count(element, text)) is not None:
                 view_count = count
                 rules["view_count"] = "generic: counter on or beside the posting line"
-            if not byline and (match := _BYLINE_IN_LINE.search(text)):
-                byline = clean_line(match.group("name"))
+            if not byline and (name := _labelled_author(element)):
+                byline = name
                 rules["byline"] = "generic: author label on the posting line"
+            if not byline and (author := element.css_first(_AUTHOR_ELEMENTS)) is not None and 2 <= len(node_text(author)) <= 80:
+                byline = _AUTHOR_LABEL.sub("", node_text(author))
+                rules["byline"] = "generic: author element beside the posting line"
             element, level = element.parent, level + 1
     if not byline and "author" in page.metadata and not re.search(r"(?i)https?:|www\.|\.vn\b", page.metadata["author"]):
         byline = page.metadata["author"]
         rules["byline"] = "generic: <meta name=author>"
     return view_count, byline
+
+
+def _labelled_author(element: LexborNode) -> str:
+    for node in (*element.css("span, div, p, li, dd, td, em, i"), element):
+        if len(text := node_text(node)) <= 120 and (match := _BYLINE_IN_LINE.search(text)):
+            return clean_line(match.group("name"))
+    return ""
 
 
 def _count(element: LexborNode, text: str) -> int | None:
@@ -499,7 +534,8 @@ def _lead(page: _Page, body: LexborNode, title: _Title | None, rules: dict[str, 
             rules["lead"] = "generic: element with a lead class"
             node.decompose()
             return text
-    first = _paragraphs(body)[:1]
+    first = next((child for child in _flow(body) if child.tag != "-text" or (child.text(deep=False) or "").strip()), None)
+    first = [first] if first is not None and first.tag in ("p", "div") and _paragraphs(body)[:1] and _paragraphs(body)[0].mem_id == first.mem_id else []
     if first and _all_bold(first[0]):
         rules["lead"] = "generic: bold first paragraph"
         text = node_text(first[0])
@@ -519,7 +555,7 @@ def _byline(body: LexborNode, rules: dict[str, str]) -> str:
     if after is not None and _looks_like_byline(after):
         rules["byline"] = "generic: short block after the body"
         return node_text(after)
-    for node in body.css("[rel='author'], .author, .byline, [itemprop='author']"):
+    for node in body.css(_AUTHOR_ELEMENTS):
         if (text := node_text(node)) and len(text) <= 80:
             rules["byline"] = "generic: author element"
             node.decompose()
@@ -530,27 +566,45 @@ def _byline(body: LexborNode, rules: dict[str, str]) -> str:
 # --- body -----------------------------------------------------------------------------------------------------------
 
 
-def _densest_block(page: LexborNode, exclude: LexborNode | None) -> LexborNode | None:
-    """The block whose own paragraphs hold the most text that is not link text."""
+def _densest_block(page: LexborNode, exclude: list[LexborNode]) -> LexborNode | None:
+    """The block whose own paragraphs hold the most text that is not link text (`exclude`'s text aside)."""
+    excluded = {node.mem_id for node in exclude}
     best, best_score = None, 0
     for block in page.css(_BLOCKS):
-        if exclude is not None and block.mem_id == exclude.mem_id:
+        if block.mem_id in excluded or _LEAD_NAMES.search(_names(block)):
             continue
         score = 0
-        for child in block.iter(include_text=True):
+        for child in _flow(block):
+            if child.mem_id in excluded:
+                continue
             if child.tag == "-text":
                 score += len((child.text(deep=False) or "").strip())
-            elif child.tag in ("p", "blockquote") or (child.tag in ("div", "span", "font") and _leaf(child)):
+            elif child.tag in ("p", "blockquote") or (child.tag == "div" and _leaf(child)):
                 text = len(node_text(child))
                 links = sum(len(node_text(a)) for a in child.css("a"))
                 score += text - 3 * links
+            elif child.tag in ("table", "figure") and _figure(child):
+                score += len(node_text(child)) + 50  # a photo and its caption are the article too
         if score > best_score:
             best, best_score = block, score
     return best
 
 
+def _flow(block: LexborNode):
+    """The children of a block, looking through inline wrappers (<font>, <span>, <b> ...) as editors nest them."""
+    for child in block.iter(include_text=True):
+        if child.tag in _INLINE:
+            yield from _flow(child)
+        else:
+            yield child
+
+
+def _figure(node: LexborNode) -> bool:
+    return len(node.css("img")) == 1 and len(node_text(node).split()) <= 40
+
+
 def _leaf(node: LexborNode) -> bool:
-    return not any(child.tag in _BLOCK_TAGS for child in node.traverse() if child is not node)
+    return not any(child.tag in _BLOCK_TAGS for child in node.traverse() if child.mem_id != node.mem_id)
 
 
 # --- helpers --------------------------------------------------------------------------------------------------------
@@ -561,7 +615,9 @@ def _names(node: LexborNode) -> str:
 
 
 def _chrome_named(node: LexborNode) -> bool:
-    return node.tag in _CHROME_TAGS or (node.tag not in ("body", "html") and bool(_CHROME_NAMES.search(_names(node))))
+    if node.tag in _CHROME_TAGS:
+        return not (node.tag in ("header", "footer") and _inside_tag(node, "article"))  # an article's own header
+    return node.tag not in ("body", "html") and bool(_CHROME_NAMES.search(_names(node)))
 
 
 def _ancestors(node: LexborNode):
@@ -588,7 +644,8 @@ def _inside_tag(node: LexborNode, tag: str) -> bool:
 
 
 def _paragraphs(node: LexborNode) -> list[LexborNode]:
-    return [child for child in node.iter() if child.tag == "p" and node_text(child)]
+    """The paragraphs of a block: <p>, and <div>s holding only text."""
+    return [child for child in _flow(node) if (child.tag == "p" or (child.tag == "div" and _leaf(child))) and node_text(child)]
 
 
 def _inside(node: LexborNode, container: LexborNode) -> bool:
@@ -627,7 +684,7 @@ def _images(body: LexborNode) -> tuple[Image, ...]:
     """Images of the body, each with the short centered or italic paragraph after it as caption."""
     images = []
     for table in body.css("table"):  # layout tables used as figures: the image, its caption below
-        if len(table.css("img")) == 1 and len(node_text(table).split()) <= 40:
+        if _figure(table):
             img = table.css_first("img")
             src = img.attributes.get("src") or img.attributes.get("data-src") or ""
             images.append(Image(urlsplit(src).path.rsplit("/", 1)[-1], node_text(table).strip("() ")))
