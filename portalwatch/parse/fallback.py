@@ -145,6 +145,7 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     posted = _choose_date(page, dates, titles)
     if posted is None:
         raise ExtractionError(url, "generic extractor: no posting time (no date in the metadata, a <time>, a labelled line or beside the title)")
+    _refuse_listing(page, posted, dates, titles)
     title = _choose_title(page, titles, posted)
     title_text = title.text if title else _reference_title(page)
     if not title_text:
@@ -201,9 +202,27 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
 
 def _refuse_error_page(page: _Page, main: LexborNode | None) -> None:
     """An error, not-found or maintenance page: a short page whose title or first heading says so."""
-    text_chars = len(node_text(main)) if main is not None else 0
-    if text_chars < 1500 and (reason := error_page_reason(page.tree, DEFAULT_ERROR_PATTERNS)):
+    text = node_text(main) if main is not None else ""
+    if len(text) < 1500 and (reason := error_page_reason(page.tree, DEFAULT_ERROR_PATTERNS)):
         raise ExtractionError(page.url, f"generic extractor: {reason}")
+    if len(text) < 400 and any(re.search(pattern, text) for pattern in DEFAULT_ERROR_PATTERNS):
+        raise ExtractionError(page.url, f"generic extractor: a not-found or error notice ({text[:80]!r})")
+
+
+def _refuse_listing(page: _Page, posted: _Date, dates: list[_Date], titles: list[_Title]) -> None:
+    """A listing: the posting time is one of many alike, each entry with a heading that links to its page."""
+    if posted.node is None:
+        return
+    shape = _shape(posted.node)
+    alike = sum(1 for date in dates if date.node is not None and _shape(date.node) == shape)
+    links = sum(1 for title in titles if title.link and not title.chrome)
+    if alike >= 3 and links >= 3:
+        raise ExtractionError(page.url, f"generic extractor: a listing page ({alike} entries dated like {node_text(posted.node)[:40]!r}, {links} headings linking elsewhere)")
+
+
+def _shape(node: LexborNode) -> tuple:
+    parent = node.parent
+    return (node.tag, node.attributes.get("class"), parent.tag if parent else None, parent.attributes.get("class") if parent else None)
 
 
 def _body_factors(body_text: str, link_chars: int) -> list[tuple[str, float]]:
