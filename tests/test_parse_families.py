@@ -192,8 +192,7 @@ def test_the_generic_extractor_reads_every_family_without_a_profile(world):
 
 
 def test_published_at_forms_of_the_portals():
-    from portalwatch.parse.fallback import DATE_FORMATS, POSTED_PATTERNS, UPDATED_PATTERNS
-    from portalwatch.parse.fields import find_datetime
+    from portalwatch.parse.dates import first_date
 
     cases = {
         "Thời gian đăng: 24/06/2021 03:43:03 PM - Lượt đọc: 8228": datetime(2021, 6, 24, 15, 43, 3),
@@ -202,9 +201,8 @@ def test_published_at_forms_of_the_portals():
         "Được đăng: 08 Tháng 3 2025 14:10": datetime(2025, 3, 8, 14, 10),
         "Ngày đăng: ngày 09 tháng 12 năm 2020": datetime(2020, 12, 9),
         "Đăng lúc 10:15 12/03/2024": datetime(2024, 3, 12, 10, 15),
+        "Cập nhật lần cuối: 11/03/2025 09:30": datetime(2025, 3, 11, 9, 30),
     }
     for text, expected in cases.items():
-        found = find_datetime(text, POSTED_PATTERNS, DATE_FORMATS)
-        assert found and found[0] == expected.replace(tzinfo=TZ), text
-    updated = find_datetime("Cập nhật lần cuối: 11/03/2025 09:30", UPDATED_PATTERNS, DATE_FORMATS)
-    assert updated and updated[0] == datetime(2025, 3, 11, 9, 30, tzinfo=TZ)
+        found = first_date(text)
+        assert found and found.value == expected.replace(tzinfo=TZ), text
