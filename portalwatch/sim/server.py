@@ -35,11 +35,13 @@ from aiohttp import web
 
 from portalwatch.sim import pages
 from portalwatch.sim.documents import document_pdf
+from portalwatch.sim.families import FAMILIES
 from portalwatch.sim.faults import PROFILES, FaultInjector, FaultProfile
 from portalwatch.sim.world import START, STEP, Article, Portal, World
 
 # The CMS profile that parses each page family (config/profiles/<name>.toml).
-PROFILE_FOR_FAMILY = {"province": "dcs_aspnet", "district": "district_portal", "commune": "joomla_commune"}
+PROFILE_FOR_FAMILY = {"province": "dcs_aspnet", "district": "district_portal", "commune": "joomla_commune",
+                      **{name: family.profile for name, family in FAMILIES.items()}}
 _ARTICLE_ID = {
     "province": re.compile(r"^/tin-tuc-su-kien/chi-tiet\.aspx$"),
     "district": re.compile(r"^/tin-tuc/[a-z0-9-]*-(\d+)\.html$"),
@@ -260,14 +262,13 @@ class Simulator:
             early = await self._early_fault(request, fault, rng)
             if early is not None:
                 return early
-        if request.path == _LISTING[family]:
-            page = _listing_page(request, family)
-            if page is None:
+        if (page := _route_number(request, family, "listing")) is not None:
+            html = pages.render_listing(portal, page, rng) if page else None
+            if html is None:
                 return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
-            return await self._send(request, pages.render_listing(portal, page, rng), fault)
-        if request.path == _DOCUMENT_LISTING[family]:
-            page = _listing_page(request, family)
-            if page is None:
+            return await self._send(request, html, fault)
+        if (page := _route_number(request, family, "document_listing")) is not None:
+            if not page:
                 return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
             return self._html(portal, pages.document_listing(portal, page, rng), rng)
         if document := _document(request, portal):
@@ -372,6 +373,15 @@ def _not_modified(request: web.Request, validators: dict[str, str]) -> bool:
     return False
 
 
+def _route_number(request: web.Request, family: str, route: str) -> int | None:
+    """The page of a listing route (0: a bad page number), or None when the request is not for that route."""
+    if family in FAMILIES:
+        return getattr(FAMILIES[family], f"{route}_page")(request.path, request.query)
+    if request.path != (_LISTING if route == "listing" else _DOCUMENT_LISTING)[family]:
+        return None
+    return _listing_page(request, family) or 0
+
+
 def _listing_page(request: web.Request, family: str) -> int | None:
     try:
         if family == "commune":
@@ -383,6 +393,9 @@ def _listing_page(request: web.Request, family: str) -> int | None:
 
 def _document(request: web.Request, portal: Portal):
     family = portal.spec.family
+    if family in FAMILIES:
+        found = FAMILIES[family].document_id(request.path, request.query)
+        return next((doc for doc in portal.documents if doc.id == found), None) if found else None
     match = _DOCUMENT_ID[family].match(request.path)
     if not match:
         return None
@@ -393,6 +406,8 @@ def _document(request: web.Request, portal: Portal):
 
 
 def _article_id(request: web.Request, family: str) -> int | None:
+    if family in FAMILIES:
+        return FAMILIES[family].article_id(request.path, request.query) or None
     match = _ARTICLE_ID[family].match(request.path)
     if not match:
         return None
