@@ -154,7 +154,7 @@ class Simulator:
     def portal_entries(self) -> list[dict]:
         return [
             {
-                "id": pid, "family": p.spec.family, "base_url": self.base_urls[pid], "articles": len(p.articles),
+                "id": pid, "family": p.spec.family, "level": p.spec.level, "base_url": self.base_urls[pid], "articles": len(p.articles),
                 "name": p.spec.name, "profile": PROFILE_FOR_FAMILY[p.spec.family],
                 "listing_url": self.base_urls[pid] + pages.LISTING_PATHS[p.spec.family],
                 "documents_url": self.base_urls[pid] + pages.DOCUMENT_LISTING_PATHS[p.spec.family],
@@ -442,7 +442,7 @@ def render_sources_toml(portals: list[dict], politeness: dict | None = None, rev
             "[[sources]]",
             f"id = {json.dumps(portal['id'])}",
             f"name = {json.dumps(portal['name'], ensure_ascii=False)}",
-            f'level = "{portal["family"]}"',
+            f'level = "{portal["level"]}"',
             f'profile = "{portal["profile"]}"',
             f"base_url = {json.dumps(portal['base_url'])}",
             f"page_size = {pages.PAGE_SIZE}",
