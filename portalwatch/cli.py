@@ -64,7 +64,7 @@ def sim(
     write_config: Annotated[Path | None, typer.Option(help="Write a sources config for the simulated portals here.")] = None,
     portals: Annotated[int | None, typer.Option(help="Number of portals (those of --families, repeated) [default: one of each].")] = None,
     families: Annotated[
-        str, typer.Option(help="Page families: 'default' (the five seed portals) or 'all' (with five more CMSs).")
+        str, typer.Option(help="Page families: 'default' (the five seed portals) or 'all' (with six more CMSs).")
     ] = "default",
     latency_ms: Annotated[float, typer.Option(help="Every page answers after this many milliseconds.")] = 0.0,
     faults: Annotated[str, typer.Option(help="Named fault profile to inject (see --list-faults).")] = "none",

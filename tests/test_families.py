@@ -1,5 +1,5 @@
 """The page families beyond the seed pages (portlet portal server, SharePoint,
-WordPress, newspaper layout, table layout): each one's profile reads its gold
+WordPress, newspaper layout, table layout, eGov platform): each one's profile reads its gold
 set, the generic reader takes none of their non-article pages for an article,
 the accuracy report runs, and each portal is crawled over HTTP into a real
 warehouse, re-crawled without a false change, and its changes recorded

@@ -22,7 +22,12 @@ chrome:
 - ``table``: an old ASP site of nested layout tables: the title in
   ``<td class="tieude">``, ``<title>`` the site name only, ``<font>`` tags,
   paragraphs split by ``<br><br>``, ``(Ngày đăng: 28/12/2023 - 10:15)``,
-  "Số lần xem", a marquee of the latest titles.
+  "Số lần xem", a marquee of the latest titles;
+- ``egov``: a provincial eGov portal platform (Bootstrap, ASP.NET Core): the
+  site name in the page's ``<h1>`` and the title in an ``<h2>``, the posting
+  time ``20/09/2025 08:15:00`` alone beside a calendar icon, ``Lượt xem:
+  1,234`` with a comma, the lead in italics, ``Tác giả: ...`` after the text,
+  "Tổng số: 345 bản ghi" in the pager.
 
 A family renders the page around a body that :mod:`portalwatch.sim.pages`
 builds from its paragraph and figure markup, and answers the server's
@@ -779,4 +784,113 @@ function ShowDate() {{ var d=new Date(); document.write("Hôm nay: " + d.getDate
         return f'<div class="phantrang"><font size="2">Tổng số văn bản: {count} - Trang: {links}</font></div>'
 
 
-FAMILIES: dict[str, Family] = {family.name: family for family in (Portlet(), SharePoint(), WordPress(), Newspaper(), TableLayout())}
+# ---------------------------------------------------------------- eGov portal platform
+
+
+class EGov(Family):
+    name = "egov"
+    profile = "egov_portal"
+    minute_times = False
+    listing_template = "/chuyen-muc/tin-tuc-su-kien.html?pageindex={page}"
+    document_listing_template = "/van-ban-chi-dao-dieu-hanh.html?pageindex={page}"
+    file_folder = "/uploads/vanban/"
+    listing_route = (r"^/chuyen-muc/tin-tuc-su-kien\.html$", "pageindex")
+    document_listing_route = (r"^/van-ban-chi-dao-dieu-hanh\.html$", "pageindex")
+    article_route = (r"^/tin-tuc-su-kien/t(\d+)/[a-z0-9-]*\.html$", None)
+    document_route = (r"^/van-ban/vb(\d+)/[a-z0-9-]*\.html$", None)
+
+    def article_path(self, article: Article) -> str:
+        return f"/tin-tuc-su-kien/t{article.id}/{article.slug}.html"
+
+    def document_path(self, document: Document) -> str:
+        return f"/van-ban/vb{document.id}/{document.slug}.html"
+
+    def paragraph(self, text: str) -> str:
+        return (f'<p style="text-align: justify;"><span style="font-size:14px;"><span style="font-family:Arial,Helvetica,sans-serif;">'
+                f"{text}</span></span></p>")  # fmt: skip
+
+    def figure(self, name: str, caption: str) -> str:
+        return (f'<p style="text-align: center;"><img alt="" src="/uploads/news/{random.Random(name).randint(2019, 2025)}/{_e(name)}" style="width: 100%; max-width: 700px;" /></p>'
+                f'<p style="text-align: center;"><span style="font-size:12px;"><i>{_e(caption)}</i></span></p>')  # fmt: skip
+
+    def frame(self, portal: Portal, rng: random.Random, title: str, content: str) -> str:
+        notices = "".join(f'<li><a href="{_e(self.article_path(a))}"><i class="fa fa-caret-right"></i> {_e(a.title)}</a><span class="date">{a.published_at:%d/%m/%Y}</span></li>'
+                          for a in portal.live()[:5])  # fmt: skip
+        return f"""<!DOCTYPE html>
+<html lang="vi"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1.0" />
+<title>{_e(title)}</title>
+<link rel="stylesheet" href="/lib/bootstrap/dist/css/bootstrap.min.css" /><link rel="stylesheet" href="/css/site.min.css?v={rng.getrandbits(40):x}" />
+<script>var __RequestVerificationToken = "CfDJ8{rng.getrandbits(200):x}"; var siteId = {rng.randint(10, 99)};</script>
+</head><body>
+<div class="header-top"><div class="container"><span class="hotline">Đường dây nóng: 0215.3{rng.randint(100000, 999999)}</span>
+<ul class="header-links"><li><a href="https://dichvucong.dienbien.gov.vn">Dịch vụ công trực tuyến</a></li><li><a href="/hoi-dap.html">Hỏi đáp</a></li><li><a href="/Account/Login">Đăng nhập</a></li></ul></div></div>
+<header class="header"><div class="container"><a class="logo" href="/"><img src="/images/quoc-huy.png" alt="" /></a>
+<h1 class="site-name">{_e(portal.spec.name.upper())}</h1><div class="slogan">Thông tin chính thống - Phục vụ nhân dân</div></div></header>
+<nav class="navbar navbar-expand-lg mega-menu"><div class="container"><ul class="navbar-nav">
+<li class="nav-item"><a class="nav-link" href="/"><i class="fa fa-home"></i></a></li>
+<li class="nav-item dropdown"><a class="nav-link dropdown-toggle" href="/gioi-thieu.html" data-toggle="dropdown">Giới thiệu</a><div class="dropdown-menu"><a class="dropdown-item" href="/gioi-thieu/lich-su.html">Lịch sử</a><a class="dropdown-item" href="/gioi-thieu/to-chuc.html">Cơ cấu tổ chức</a></div></li>
+<li class="nav-item active"><a class="nav-link" href="{_e(self.listing_path(1))}">Tin tức - Sự kiện</a></li>
+<li class="nav-item"><a class="nav-link" href="{_e(self.document_listing_path(1))}">Văn bản</a></li>
+<li class="nav-item"><a class="nav-link" href="/cong-khai-ngan-sach.html">Công khai ngân sách</a></li></ul></div></nav>
+<main class="container main-content"><div class="row">
+<div class="col-lg-9 col-md-8">
+{content}
+</div>
+<div class="col-lg-3 col-md-4 sidebar">
+<div class="block-sidebar"><div class="title-block"><span>Thông báo</span></div><ul class="list-notice">{notices}</ul></div>
+<div class="block-sidebar"><div class="title-block"><span>Thăm dò ý kiến</span></div><form class="poll"><p>Bạn đánh giá thế nào về giao diện mới của Cổng thông tin?</p><label><input type="radio" name="poll" /> Đẹp, dễ sử dụng</label><label><input type="radio" name="poll" /> Bình thường</label><button type="button">Bình chọn</button></form></div>
+<div class="block-sidebar"><div class="title-block"><span>Thống kê truy cập</span></div><div class="statistic"><p>Trực tuyến: <b>{rng.randint(2, 150)}</b></p><p>Tổng lượt truy cập: <b>{portal.visits + 987_000:,}</b></p></div></div>
+</div></div></main>
+<footer class="footer"><div class="container"><p><b>{_e(portal.spec.name)}</b></p><p>Cơ quan chủ quản: Ủy ban nhân dân {_e(portal.spec.place)}</p><p>Địa chỉ: {_e(portal.spec.place)}, tỉnh Điện Biên</p><p>Đơn vị phát triển: VNPT Điện Biên</p></div></footer>
+<script src="/lib/jquery/dist/jquery.min.js"></script><script src="/js/site.min.js?v={rng.getrandbits(40):x}"></script>
+<script>(function(){{var s=document.createElement('script');s.src='https://chatbot.dienbien.gov.vn/widget.js?bot={rng.getrandbits(32):x}';document.body.appendChild(s);}})();</script>
+</body></html>"""
+
+    def article(self, portal: Portal, article: Article, rng: random.Random, body: str) -> str:
+        author = author_of(article.byline)
+        byline = f'<div class="author-news text-right"><b>Tác giả: {_e(author)}</b></div>' if author else ""
+        others = "".join(f'<li><a href="{_e(self.article_path(a))}">{_e(a.title)}</a> <span class="date">({a.published_at:%d/%m/%Y %H:%M})</span></li>'
+                         for a in rng.sample(portal.live(), min(6, len(portal.live()))) if a is not article)  # fmt: skip
+        content = f"""<nav aria-label="breadcrumb"><ol class="breadcrumb"><li class="breadcrumb-item"><a href="/">Trang chủ</a></li><li class="breadcrumb-item"><a href="{_e(self.listing_path(1))}">Tin tức - Sự kiện</a></li><li class="breadcrumb-item active">{_e(article.category)}</li></ol></nav>
+<div class="news-detail-page">
+<div class="title-news-detail"><h2>{_e(article.title)}</h2></div>
+<div class="meta-news"><span class="post-date"><i class="fa fa-calendar"></i> {article.published_at:%d/%m/%Y %H:%M:%S}</span> <span class="post-view"><i class="fa fa-eye"></i> Lượt xem: {article.views:,}</span>
+<span class="font-resize"><a href="javascript:void(0)" onclick="resizeText(-1)">A-</a> <a href="javascript:void(0)" onclick="resizeText(1)">A+</a></span></div>
+<div class="summary-news"><p><em><strong>{_e(article.lead)}</strong></em></p></div>
+<div class="content-news" id="content-news">
+{body}
+</div>
+{byline}
+<div class="share-news"><div class="fb-like" data-href="{_e(self.article_path(article))}" data-layout="button_count"></div><a href="javascript:window.print()"><i class="fa fa-print"></i> In bài viết</a></div>
+<div class="other-news"><div class="title-block"><span>Tin cùng chuyên mục</span></div><ul>{others}</ul></div>
+</div>"""
+        return self.frame(portal, rng, f"{article.title} - {portal.spec.name}", content)
+
+    def listing(self, portal: Portal, page: int, rng: random.Random) -> str:
+        live = portal.live()
+        pages = _pages(len(live))
+        rows = "\n".join(
+            f'<div class="news-item row"><div class="col-md-4"><a href="{_e(self.article_path(a))}"><img src="/uploads/news/thumb/{a.id}.jpg" class="img-fluid" /></a></div>'
+            f'<div class="col-md-8"><h3 class="news-item-title"><a href="{_e(self.article_path(a))}">{_e(a.title)}</a></h3>'
+            f'<span class="post-date">{a.published_at:%d/%m/%Y %H:%M:%S}</span><p class="news-item-summary">{_e(a.lead[:200])}</p></div></div>'
+            for a in _page_items(live, page)
+        )  # fmt: skip
+        low, high = max(1, page - 2), min(pages, page + 2)
+        links = "".join(f'<li class="page-item{" active" if n == page else ""}"><a class="page-link" href="{_e(self.listing_path(n))}">{n}</a></li>'
+                        for n in range(low, high + 1))  # fmt: skip
+        content = f"""<div class="title-category"><h2>Tin tức - Sự kiện</h2></div>
+<div class="list-news">
+{rows}
+</div>
+<div class="paging-wrap"><span class="total-record">Tổng số: {len(live)} bản ghi</span><ul class="pagination">
+<li class="page-item"><a class="page-link" href="{_e(self.listing_path(1))}">Đầu</a></li>{links}<li class="page-item"><a class="page-link" href="{_e(self.listing_path(pages))}">Cuối</a></li></ul></div>"""
+        return self.frame(portal, rng, "Tin tức - Sự kiện", content)
+
+    def document_pager(self, page: int, count: int) -> str:
+        links = "".join(f'<li class="page-item"><a class="page-link" href="{_e(self.document_listing_path(n))}">{n}</a></li>' for n in range(1, _pages(count) + 1))
+        return f'<div class="paging-wrap"><span class="total-record">Tổng số: {count} bản ghi</span><ul class="pagination">{links}</ul></div>'
+
+
+FAMILIES: dict[str, Family] = {
+    family.name: family for family in (Portlet(), SharePoint(), WordPress(), Newspaper(), TableLayout(), EGov())
+}
