@@ -62,7 +62,10 @@ def sim(
     scale: Annotated[float, typer.Option(help="Portal sizes relative to the default (about 3,400 articles).")] = 1.0,
     host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
     write_config: Annotated[Path | None, typer.Option(help="Write a sources config for the simulated portals here.")] = None,
-    portals: Annotated[int, typer.Option(help="Number of portals (the five default ones, repeated).")] = 5,
+    portals: Annotated[int | None, typer.Option(help="Number of portals (those of --families, repeated) [default: one of each].")] = None,
+    families: Annotated[
+        str, typer.Option(help="Page families: 'default' (the five seed portals) or 'all' (with six more CMSs).")
+    ] = "default",
     latency_ms: Annotated[float, typer.Option(help="Every page answers after this many milliseconds.")] = 0.0,
     faults: Annotated[str, typer.Option(help="Named fault profile to inject (see --list-faults).")] = "none",
     list_faults: Annotated[bool, typer.Option("--list-faults", help="List the fault profiles and exit.")] = False,
@@ -80,13 +83,13 @@ def sim(
     from portalwatch import lifeline
     from portalwatch.sim.faults import PROFILES, get_profile
     from portalwatch.sim.server import serve
-    from portalwatch.sim.world import World, network
+    from portalwatch.sim.world import FAMILY_SETS, World, network
 
     if list_faults:
         for name, profile in PROFILES.items():
             console.print(f"[bold]{name:<16}[/] {profile.description}", highlight=False)
         return
-    if scale <= 0 or portals < 1 or latency_ms < 0:
+    if scale <= 0 or (portals is not None and portals < 1) or latency_ms < 0:
         _fail("--scale and --portals must be positive, --latency-ms not negative")
     sizes: dict[str, int] = {}
     for item in portal_size or []:
@@ -96,7 +99,8 @@ def sim(
         sizes[portal_id] = int(count)
     try:
         profile = get_profile(faults)
-        world = World(seed=seed, scale=scale, portals=network(portals), sizes=sizes)
+        specs = network(portals or len(FAMILY_SETS.get(families, ())), families)
+        world = World(seed=seed, scale=scale, portals=specs, sizes=sizes)
         profile.check(world)
     except ValueError as exc:
         _fail(str(exc))

@@ -1280,6 +1280,14 @@ def byline(rng: random.Random, family: str) -> str:
     return f"{name}, VPTU" if r < 0.75 else f"{name} - Ban Tuyên giáo Tỉnh ủy"
 
 
+def author_of(byline: str) -> str:
+    """The person a byline of :func:`byline` names as its author ('' for no byline)."""
+    for prefix in ("Tin, ảnh: ", "Theo "):
+        if byline.startswith(prefix):
+            return byline.removeprefix(prefix)
+    return byline.split(", ", 1)[0].split(" - ", 1)[0]
+
+
 _NUM_RE = re.compile(r"\d{1,3}(?:\.\d{3})+(?!\d)|\d+,\d+|\d+")
 _PREFIX_RE = re.compile(r"^\d+(?:\.\d+)*\.\s")
 _DATE_INTRO = ("ngày ", "Ngày ", "đêm ", "Sáng ", "sáng ", "Chiều ", "chiều ")

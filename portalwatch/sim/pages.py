@@ -1,6 +1,7 @@
 """HTML of the simulated portals, in the shape the real ones use.
 
-Three families, as the seed pages show: the provincial Party portal (an old
+Three families, as the seed pages show, and those of :mod:`portalwatch.sim.families`
+(platforms the seed pages do not show). The provincial Party portal (an old
 ASP.NET site: layout tables, the article in the items of one list, related
 articles and a ``1141-1150 of 1350`` pager below it), a district portal (list
 items, "Các tin khác:" as plain lines, sidebars) and a commune portal on a
@@ -18,6 +19,7 @@ import unicodedata
 from html import escape
 
 from portalwatch.sim.documents import WEEKDAYS, Document
+from portalwatch.sim.families import FAMILIES
 from portalwatch.sim.world import Article, Portal, World, ascii_slug
 
 PAGE_SIZE = 10
@@ -27,6 +29,7 @@ LISTING_PATHS = {
     "province": "/tin-tuc-su-kien.aspx?Page={page}",
     "district": "/tin-tuc?page={page}",
     "commune": "/index.php/tin-tuc?start={offset}",
+    **{name: family.listing_template for name, family in FAMILIES.items()},
 }
 
 
@@ -34,11 +37,14 @@ DOCUMENT_LISTING_PATHS = {
     "province": "/van-ban.aspx?Page={page}",
     "district": "/van-ban?page={page}",
     "commune": "/index.php/van-ban?start={offset}",
+    **{name: family.document_listing_template for name, family in FAMILIES.items()},
 }
 _FILE_FOLDERS = {"province": "/Uploads/VanBan/", "district": "/Uploads/files/van-ban/", "commune": "/images/van-ban/"}
 
 
 def document_path(family: str, document: Document) -> str:
+    if family in FAMILIES:
+        return FAMILIES[family].document_path(document)
     if family == "province":
         return f"/van-ban/chi-tiet.aspx?DocID={document.id}"
     if family == "district":
@@ -47,6 +53,8 @@ def document_path(family: str, document: Document) -> str:
 
 
 def document_file_path(family: str, document: Document) -> str:
+    if family in FAMILIES:
+        return FAMILIES[family].file_path(document)
     return _FILE_FOLDERS[family] + document.file_name
 
 
@@ -56,6 +64,8 @@ def document_listing_path(family: str, page: int) -> str:
 
 def article_path(article: Article) -> str:
     family = article.portal.family
+    if family in FAMILIES:
+        return FAMILIES[family].article_path(article)
     if family == "province":
         return f"/tin-tuc-su-kien/chi-tiet.aspx?NewsID={article.id}&CateID=12"
     if family == "district":
@@ -126,7 +136,9 @@ def _body_html(article: Article, family: str, world: World | None = None) -> str
             if document is not None:
                 link = f'<a href="{_e(document_path(owner, document))}">{_e(mention)}</a>'
                 text = text.replace(_e(mention), link, 1)
-        if family == "province":
+        if family in FAMILIES:
+            parts.append(FAMILIES[family].paragraph(text))
+        elif family == "province":
             parts.append(
                 '<p style="text-align: justify;"><span style="font-family: Times New Roman; font-size: 14pt;">'
                 f"{text}</span></p>"
@@ -161,6 +173,8 @@ def world_document(world: World, number: str) -> tuple[Document | None, str]:
 
 
 def _figure(name: str, caption: str, family: str) -> str:
+    if family in FAMILIES:
+        return FAMILIES[family].figure(name, caption)
     if family == "province":
         return (
             '<table class="image" align="center" border="0" cellpadding="3"><tbody>'
@@ -420,6 +434,8 @@ def commune_listing(portal: Portal, page: int, rng: random.Random) -> str:
 
 
 def not_found(portal: Portal) -> str:
+    if portal.spec.family in FAMILIES:
+        return FAMILIES[portal.spec.family].not_found(portal)
     if portal.spec.family == "commune":
         return "<!DOCTYPE html><html><head><title>404 - Không tìm thấy bài viết</title></head><body><h1>404</h1><p>Không tìm thấy bài viết.</p></body></html>"
     return """<html><head><title>The resource cannot be found.</title></head><body><span><h1>Server Error in '/' Application.<hr width=100% size=1 color=silver></h1>
@@ -431,11 +447,24 @@ LISTING_RENDERERS = {"province": province_listing, "district": district_listing,
 
 
 def render_article(portal: Portal, article: Article, rng: random.Random, world: World | None = None) -> str:
-    return _maybe_nfd(ARTICLE_RENDERERS[portal.spec.family](portal, article, rng, world), portal, rng)
+    family = portal.spec.family
+    if family in FAMILIES:
+        html = FAMILIES[family].article(portal, article, rng, _body_html(article, family, world))
+    else:
+        html = ARTICLE_RENDERERS[family](portal, article, rng, world)
+    return _maybe_nfd(html, portal, rng)
 
 
-def render_listing(portal: Portal, page: int, rng: random.Random) -> str:
-    return _maybe_nfd(LISTING_RENDERERS[portal.spec.family](portal, page, rng), portal, rng)
+def render_listing(portal: Portal, page: int, rng: random.Random) -> str | None:
+    """A listing page; None where the CMS answers "not found" past its last page."""
+    family = portal.spec.family
+    html = FAMILIES[family].listing(portal, page, rng) if family in FAMILIES else LISTING_RENDERERS[family](portal, page, rng)
+    return _maybe_nfd(html, portal, rng) if html is not None else None
+
+
+def shows_views(family: str) -> bool:
+    """Whether the family's article pages show a view counter."""
+    return FAMILIES[family].shows_views if family in FAMILIES else family != "district"
 
 
 # ---------------------------------------------------------------- official documents
@@ -444,6 +473,8 @@ _FRAMES = {"province": "_province_frame", "district": "_district_frame", "commun
 
 
 def _frame(portal: Portal, rng: random.Random, title: str, content: str) -> str:
+    if portal.spec.family in FAMILIES:
+        return FAMILIES[portal.spec.family].frame(portal, rng, title, content)
     return globals()[_FRAMES[portal.spec.family]](portal, rng, title, content)
 
 
@@ -459,7 +490,9 @@ def document_listing(portal: Portal, page: int, rng: random.Random) -> str:
         f'<td class="tai-ve"><a href="{_e(document_file_path(family, d))}">Tải về</a></td></tr>'
         for d in items
     )
-    if family == "commune":
+    if family in FAMILIES:
+        pager = FAMILIES[family].document_pager(page, len(documents))
+    elif family == "commune":
         pager = f'<div class="pagination"><p class="counter pull-right">Trang {page} của {pages}</p></div>'
     else:
         links = _pager_numbers(page, pages, lambda n: document_listing_path(family, n))

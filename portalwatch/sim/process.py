@@ -27,13 +27,16 @@ class SimulatorProcess:
         faults: str = "none",
         portal_sizes: dict[str, int] | None = None,
         validators: bool = False,
-        portals: int = 5,
+        portals: int | None = None,
         latency_ms: float = 0.0,
+        families: str = "default",
     ):
         self.config_path = Path(config_path)
         self.seed = seed
         self.scale = scale
-        self.options = ["--portals", str(portals), "--latency-ms", str(latency_ms)]
+        self.options = ["--latency-ms", str(latency_ms), "--families", families]
+        if portals is not None:
+            self.options += ["--portals", str(portals)]
         self.startup_timeout = startup_timeout
         self.faults = faults
         self.portal_sizes = portal_sizes or {}

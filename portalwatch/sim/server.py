@@ -39,11 +39,13 @@ from aiohttp import web
 from portalwatch.lifeline import exit_with
 from portalwatch.sim import pages
 from portalwatch.sim.documents import document_pdf
+from portalwatch.sim.families import FAMILIES
 from portalwatch.sim.faults import PROFILES, FaultInjector, FaultProfile
 from portalwatch.sim.world import START, STEP, Article, Portal, World
 
 # The CMS profile that parses each page family (config/profiles/<name>.toml).
-PROFILE_FOR_FAMILY = {"province": "dcs_aspnet", "district": "district_portal", "commune": "joomla_commune"}
+PROFILE_FOR_FAMILY = {"province": "dcs_aspnet", "district": "district_portal", "commune": "joomla_commune",
+                      **{name: family.profile for name, family in FAMILIES.items()}}
 _ARTICLE_ID = {
     "province": re.compile(r"^/tin-tuc-su-kien/chi-tiet\.aspx$"),
     "district": re.compile(r"^/tin-tuc/[a-z0-9-]*-(\d+)\.html$"),
@@ -161,7 +163,7 @@ class Simulator:
     def portal_entries(self) -> list[dict]:
         return [
             {
-                "id": pid, "family": p.spec.family, "base_url": self.base_urls[pid], "articles": len(p.articles),
+                "id": pid, "family": p.spec.family, "level": p.spec.level, "base_url": self.base_urls[pid], "articles": len(p.articles),
                 "name": p.spec.name, "profile": PROFILE_FOR_FAMILY[p.spec.family],
                 "listing_url": self.base_urls[pid] + pages.LISTING_PATHS[p.spec.family],
                 "documents_url": self.base_urls[pid] + pages.DOCUMENT_LISTING_PATHS[p.spec.family],
@@ -269,14 +271,13 @@ class Simulator:
             early = await self._early_fault(request, fault, rng)
             if early is not None:
                 return early
-        if request.path == _LISTING[family]:
-            page = _listing_page(request, family)
-            if page is None:
+        if (page := _route_number(request, family, "listing")) is not None:
+            html = pages.render_listing(portal, page, rng) if page else None
+            if html is None:
                 return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
-            return await self._send(request, pages.render_listing(portal, page, rng), fault)
-        if request.path == _DOCUMENT_LISTING[family]:
-            page = _listing_page(request, family)
-            if page is None:
+            return await self._send(request, html, fault)
+        if (page := _route_number(request, family, "document_listing")) is not None:
+            if not page:
                 return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
             return self._html(portal, pages.document_listing(portal, page, rng), rng)
         if document := _document(request, portal):
@@ -381,6 +382,15 @@ def _not_modified(request: web.Request, validators: dict[str, str]) -> bool:
     return False
 
 
+def _route_number(request: web.Request, family: str, route: str) -> int | None:
+    """The page of a listing route (0: a bad page number), or None when the request is not for that route."""
+    if family in FAMILIES:
+        return getattr(FAMILIES[family], f"{route}_page")(request.path, request.query)
+    if request.path != (_LISTING if route == "listing" else _DOCUMENT_LISTING)[family]:
+        return None
+    return _listing_page(request, family) or 0
+
+
 def _listing_page(request: web.Request, family: str) -> int | None:
     try:
         if family == "commune":
@@ -392,6 +402,9 @@ def _listing_page(request: web.Request, family: str) -> int | None:
 
 def _document(request: web.Request, portal: Portal):
     family = portal.spec.family
+    if family in FAMILIES:
+        found = FAMILIES[family].document_id(request.path, request.query)
+        return next((doc for doc in portal.documents if doc.id == found), None) if found else None
     match = _DOCUMENT_ID[family].match(request.path)
     if not match:
         return None
@@ -402,6 +415,8 @@ def _document(request: web.Request, portal: Portal):
 
 
 def _article_id(request: web.Request, family: str) -> int | None:
+    if family in FAMILIES:
+        return FAMILIES[family].article_id(request.path, request.query) or None
     match = _ARTICLE_ID[family].match(request.path)
     if not match:
         return None
@@ -436,7 +451,7 @@ def render_sources_toml(portals: list[dict], politeness: dict | None = None, rev
             "[[sources]]",
             f"id = {json.dumps(portal['id'])}",
             f"name = {json.dumps(portal['name'], ensure_ascii=False)}",
-            f'level = "{portal["family"]}"',
+            f'level = "{portal["level"]}"',
             f'profile = "{portal["profile"]}"',
             f"base_url = {json.dumps(portal['base_url'])}",
             f"page_size = {pages.PAGE_SIZE}",

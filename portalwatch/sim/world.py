@@ -23,7 +23,7 @@ STEP = timedelta(hours=1)
 class PortalSpec:
     id: str
     name: str
-    family: str  # "province" | "district" | "commune": page family and CMS
+    family: str  # page family and CMS: "province" | "district" | "commune", or one of MORE_PORTALS' families
     place: str
     size: int  # articles at step 0
     new_per_step: tuple[int, int]  # inclusive range
@@ -32,6 +32,13 @@ class PortalSpec:
     nfd_share: float = 0.0  # share of responses whose text arrives decomposed (NFD)
     misdeclared_share: float = 0.0  # share of responses in UTF-8 that declare ISO-8859-1
     variant: str = ""  # a CMS configuration of the family: "duoc-dang" (Joomla's long date line and Hits)
+
+    @property
+    def level(self) -> str:
+        """The administrative level the place is at: "province", "district" or "commune"."""
+        if self.place.startswith(("xã ", "phường ", "thị trấn ")):
+            return "commune"
+        return "district" if self.place.startswith(("huyện ", "thị xã ", "thành phố ")) else "province"
 
 
 DEFAULT_PORTALS = (
@@ -47,12 +54,37 @@ DEFAULT_PORTALS = (
                250, (0, 1), (0, 2), (0, 1), nfd_share=0.3, variant="duoc-dang"),
 )  # fmt: skip
 
-def network(portal_count: int = len(DEFAULT_PORTALS)) -> tuple[PortalSpec, ...]:
-    """The default portals, repeated (with numbered ids) up to `portal_count` portals."""
+# Portals on platforms the project was not written for (see portalwatch.sim.families): in the
+# world only when asked (`portalwatch sim --families all`), so that the demo, the tests and the
+# benchmarks keep their five portals and their speed.
+MORE_PORTALS = (
+    PortalSpec("xa-thanh-xuong", "Cổng thông tin điện tử xã Thanh Xương", "portlet", "xã Thanh Xương",
+               220, (0, 1), (0, 2), (0, 1), nfd_share=0.2),
+    PortalSpec("dienbiendong", "Cổng thông tin điện tử huyện Điện Biên Đông", "sharepoint", "huyện Điện Biên Đông",
+               260, (0, 2), (1, 2), (0, 1)),
+    PortalSpec("xa-keo-lom", "Trang thông tin điện tử xã Keo Lôm", "wordpress", "xã Keo Lôm",
+               150, (0, 1), (0, 1), (0, 1), misdeclared_share=0.3),
+    PortalSpec("huyen-dien-bien", "Cổng thông tin điện tử huyện Điện Biên", "newspaper", "huyện Điện Biên",
+               400, (1, 3), (1, 2), (0, 1)),
+    PortalSpec("muongcha", "Trang thông tin điện tử huyện Mường Chà", "table", "huyện Mường Chà",
+               200, (0, 1), (0, 1), (0, 1), nfd_share=0.2),
+    PortalSpec("xa-muong-pon", "Cổng thông tin điện tử xã Mường Pồn", "egov", "xã Mường Pồn",
+               180, (0, 1), (0, 2), (0, 1)),
+)  # fmt: skip
+FAMILY_SETS = {"default": DEFAULT_PORTALS, "all": DEFAULT_PORTALS + MORE_PORTALS}
+MINUTE_FAMILIES = frozenset({"commune", "portlet", "sharepoint", "newspaper", "table"})  # CMSs that keep minutes only
+
+
+def network(portal_count: int = len(DEFAULT_PORTALS), families: str = "default") -> tuple[PortalSpec, ...]:
+    """The portals of a family set ("default": the five seed portals, "all": with MORE_PORTALS),
+    repeated (with numbered ids) up to `portal_count` portals."""
+    if families not in FAMILY_SETS:
+        raise ValueError(f"unknown family set {families!r}; known: {', '.join(FAMILY_SETS)}")
+    base_specs = FAMILY_SETS[families]
     specs = []
     for index in range(portal_count):
-        base = DEFAULT_PORTALS[index % len(DEFAULT_PORTALS)]
-        copy = index // len(DEFAULT_PORTALS)
+        base = base_specs[index % len(base_specs)]
+        copy = index // len(base_specs)
         specs.append(replace(base, id=f"{base.id}-{copy + 1}") if copy else base)
     return tuple(specs)
 
@@ -175,9 +207,9 @@ class World:
             lead=corpus.lead(rng, place),
             paragraphs=paragraphs,
             images=sorted(images, key=lambda image: image[2]),
-            byline=corpus.byline(rng, portal.spec.family),
-            # Joomla keeps posting times to the minute; the other CMSs to the second.
-            published_at=published_at.replace(second=0 if portal.spec.family == "commune" else published_at.second,
+            byline=corpus.byline(rng, portal.spec.level),
+            # Joomla and some others keep posting times to the minute; the other CMSs to the second.
+            published_at=published_at.replace(second=0 if portal.spec.family in MINUTE_FAMILIES else published_at.second,
                                               microsecond=0),
             views=rng.randint(50, 12000),
         )
