@@ -21,7 +21,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from portalwatch.errors import ExtractionError
 from portalwatch.parse.fields import find_datetime, split_byline
-from portalwatch.parse.profile import DEFAULT_ATTACHMENT_EXTENSIONS, DEFAULT_BYLINE_PATTERNS, DEFAULT_ERROR_PATTERNS
+from portalwatch.parse.profile import DEFAULT_ATTACHMENT_EXTENSIONS, DEFAULT_BYLINE_PATTERNS
 from portalwatch.parse.text import block_text, clean_html, node_text
 from portalwatch.record import EXTRACTION_FALLBACK, ArticleRecord, Image
 
@@ -60,7 +60,7 @@ _BYLINE_NAMES = re.compile(r"(?i)author|byline|tac-?gia|nguon|signature")
 
 def extract_fallback(html: str, url: str) -> ArticleRecord:
     """The record of an article page read by convention alone; raises ExtractionError."""
-    from portalwatch.parse import CHROME_LINE_PATTERNS, PARSER_VERSION, drop_chrome_paragraphs, error_page_reason
+    from portalwatch.parse import CHROME_LINE_PATTERNS, PARSER_VERSION, drop_chrome_paragraphs
     from portalwatch.parse import body_links, record_warnings
 
     tree = LexborHTMLParser(html)
@@ -73,8 +73,7 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
 
     marker = _posting_marker(page)
     if marker is None:
-        reason = error_page_reason(tree, DEFAULT_ERROR_PATTERNS)
-        raise ExtractionError(url, reason or "generic extractor: no posting line (Thời gian đăng / Ngày đăng / Cập nhật ...)")
+        raise ExtractionError(url, "generic extractor: no posting line (Thời gian đăng / Ngày đăng / Cập nhật ...)")
     marker_node, marker_text = marker
     posted = find_datetime(_strip_weekdays(marker_text), POSTED_PATTERNS, DATE_FORMATS)
     updated = find_datetime(_strip_weekdays(marker_text), UPDATED_PATTERNS, DATE_FORMATS)
