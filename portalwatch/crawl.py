@@ -169,6 +169,7 @@ async def crawl_portal(
         stored = (page.raw_hash, page.stored)
         if page.record is None:
             outcome = Outcome.NOT_AN_ARTICLE if page.wrong_page else Outcome.EXTRACTION_FAILED
+            result.error_class = "WrongPage" if page.wrong_page else None
             record(result, outcome, page.error, stored=stored, charset=page.charset)
             return outcome, page.error, result
         article = page.record
@@ -408,7 +409,9 @@ async def fetch_document(
     try:
         document = parse_document(result.text(), url, profile, result.final_url)
     except ExtractionError as exc:
-        record(result, Outcome.NOT_A_DOCUMENT if isinstance(exc, WrongPage) else Outcome.EXTRACTION_FAILED, exc.reason)
+        wrong_page = isinstance(exc, WrongPage)
+        result.error_class = "WrongPage" if wrong_page else None
+        record(result, Outcome.NOT_A_DOCUMENT if wrong_page else Outcome.EXTRACTION_FAILED, exc.reason)
         return
     raw_hash = record(result)
     files, warnings = [], list(document.warnings)

@@ -107,7 +107,7 @@ def read_listing(
         if reason := error_page_reason(tree, profile.pages, deep=False, skip=item_links):
             raise WrongPage(url, f"not a listing page: {reason}")
         return listing
-    if _past_the_end(tree, rules, listing, page_number):
+    if _past_the_end(tree, rules, page_size, page_number):
         return listing
     reason = error_page_reason(tree, profile.pages) or (
         f"no entries (selector '{rules.article_links}' matched nothing) and not past the end of the list"
@@ -115,11 +115,14 @@ def read_listing(
     raise WrongPage(url, f"not a listing page: {reason}")
 
 
-def _past_the_end(tree: LexborHTMLParser, rules: ListingRules, listing: ListingPage, page_number: int) -> bool:
-    """Whether a page without entries is the end of its list: its own pager says so, or its text."""
-    if tree.css_first(rules.pager) is not None and listing.total_pages is not None:
-        return listing.total_pages < page_number or (page_number == 1 and listing.total_pages <= 1)
+def _past_the_end(tree: LexborHTMLParser, rules: ListingRules, page_size: int, page_number: int) -> bool:
+    """Whether a page without entries is the end of its list: its pager (or, without one, its
+    text) puts it past the last page, or it says there is nothing more."""
     text = node_text(tree.body) if tree.body is not None else ""
+    pager = tree.css_first(rules.pager)
+    pages = _stated_pages(node_text(pager) if pager is not None else text, rules, page_size)
+    if pages is not None:
+        return pages < page_number or (page_number == 1 and pages <= 1)
     return any(re.search(pattern, text) for pattern in rules.end_of_list_text)
 
 
@@ -139,7 +142,10 @@ def _total_pages(tree: LexborHTMLParser, rules: ListingRules, page_size: int) ->
     pager = tree.css_first(rules.pager)
     if pager is None:
         return None
-    text = node_text(pager)
+    return _stated_pages(node_text(pager), rules, page_size)
+
+
+def _stated_pages(text: str, rules: ListingRules, page_size: int) -> int | None:
     if rules.pages_pattern and (match := re.search(rules.pages_pattern, text)):
         return int(match.group("pages"))
     if rules.total_pattern and (match := re.search(rules.total_pattern, text)):
