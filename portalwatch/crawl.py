@@ -366,7 +366,9 @@ def _schedule(crawl: PortalCrawl, state: PortalState, policy, finals: dict, obse
             crawl.state.schedules.append(_failed(key, prior, outcome, error, result.fetched_at, policy))
 
 
-def _failed(key: str, prior: ArticleSchedule, outcome: str, error: str | None, attempted_at: datetime, policy) -> ScheduleRow:
+def _failed(
+    key: str, prior: ArticleSchedule, outcome: str, error: str | None, attempted_at: datetime, policy
+) -> ScheduleRow:
     """A check that failed (no answer, not the article's page, a removal not confirmed) settles
     nothing: the schedule stays as it was, and the article is due again soon."""
     failed = prior.failed_checks + 1

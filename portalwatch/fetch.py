@@ -89,7 +89,9 @@ class Outcome:
 
 
 # The outcome of a page of each kind that is not the page asked for.
-WRONG_PAGE_OUTCOMES = {"listing": Outcome.NOT_A_LISTING, "article": Outcome.NOT_AN_ARTICLE, "document": Outcome.NOT_A_DOCUMENT}
+WRONG_PAGE_OUTCOMES = {
+    "listing": Outcome.NOT_A_LISTING, "article": Outcome.NOT_AN_ARTICLE, "document": Outcome.NOT_A_DOCUMENT,
+}  # fmt: skip
 # Outcomes that may go another way on a later attempt (the crawl retries them once at the end of a run).
 TRANSIENT_OUTCOMES = frozenset({Outcome.HTTP_ERROR, Outcome.NETWORK_ERROR, Outcome.TIMEOUT, *WRONG_PAGE_OUTCOMES.values()})
 
