@@ -20,7 +20,7 @@ from enum import StrEnum
 
 from portalwatch.config import Source, SourcesConfig
 from portalwatch.discover import SectionDiscovery, discover_pages, discover_section
-from portalwatch.errors import ExtractionError
+from portalwatch.errors import ExtractionError, WrongPage
 from portalwatch.fetch import TRANSIENT_OUTCOMES, FetchResult, Outcome, PortalFetcher, Validators
 from portalwatch.pagework import PageWorkers, article_page, attachment_file, default_workers
 from portalwatch.parse import parse_article, parser_versions
@@ -29,7 +29,7 @@ from portalwatch.parse.profile import Profile, get_profile
 from portalwatch.parse.text import decode_html
 from portalwatch.progress import CrawlObserver
 from portalwatch.record import article_id, rebase
-from portalwatch.schedule import ArticleSchedule, due_for_revisit, next_interval
+from portalwatch.schedule import ArticleSchedule, due_for_revisit, initial_interval, next_interval, retry_delay
 from portalwatch.storage.crawlstate import (
     FrontierEntry,
     ListingWalk,
@@ -170,12 +170,15 @@ async def crawl_portal(
             observed[key] = (observation, result)
             return Outcome.OK, None, result
         page = await workers.run(
-            article_page, str(raw_store.root), result.body, result.charset, url, profile, prior.content_hash if prior else None
-        )
+            article_page, str(raw_store.root), result.body, result.charset, url, profile,
+            prior.content_hash if prior else None, result.final_url,
+        )  # fmt: skip
         stored = (page.raw_hash, page.stored)
         if page.record is None:
-            record(result, Outcome.EXTRACTION_FAILED, page.error, stored=stored, charset=page.charset)
-            return Outcome.EXTRACTION_FAILED, page.error, result
+            outcome = Outcome.NOT_AN_ARTICLE if page.wrong_page else Outcome.EXTRACTION_FAILED
+            result.error_class = "WrongPage" if page.wrong_page else None
+            record(result, outcome, page.error, stored=stored, charset=page.charset)
+            return outcome, page.error, result
         article = page.record
         record(result, stored=stored, charset=page.charset)
         if (since and article.published_at < since) or (until and article.published_at >= until):
@@ -369,7 +372,7 @@ def _validators(prior: ArticleSchedule | None) -> Validators | None:
 
 
 def _schedule(crawl: PortalCrawl, state: PortalState, policy, finals: dict, observed: dict, confirmed_gone: set) -> None:
-    """The next revisit of every article this run settled, and what 304s confirmed."""
+    """The next revisit of every known article this run checked, and what 304s confirmed."""
     for key, (observation, result) in observed.items():
         prior = state.articles.get(key)
         changed = prior is None or prior.removed or prior.content_hash != observation.content_hash
@@ -378,7 +381,7 @@ def _schedule(crawl: PortalCrawl, state: PortalState, policy, finals: dict, obse
             _published(observation, prior), result.fetched_at, policy,
             result.etag, result.last_modified, observation.content_hash,
         ))  # fmt: skip
-    for key, (outcome, _, result) in finals.items():
+    for key, (outcome, error, result) in finals.items():
         prior = state.articles.get(key)
         if prior is None:
             continue
@@ -392,6 +395,24 @@ def _schedule(crawl: PortalCrawl, state: PortalState, policy, finals: dict, obse
             crawl.state.schedules.append(
                 _next(key, prior.url, prior, False, prior.published_at, result.fetched_at, policy, None, None, None)
             )
+        elif key not in observed and outcome not in _SETTLED | _NOT_FAILURES:
+            crawl.state.schedules.append(_failed(key, prior, outcome, error, result.fetched_at, policy))
+
+
+def _failed(
+    key: str, prior: ArticleSchedule, outcome: str, error: str | None, attempted_at: datetime, policy
+) -> ScheduleRow:
+    """A check that failed (no answer, not the article's page, a removal not confirmed) settles
+    nothing: the schedule stays as it was, and the article is due again soon."""
+    failed = prior.failed_checks + 1
+    interval = prior.interval or initial_interval(prior.published_at, attempted_at, policy)
+    if outcome == Outcome.GONE:
+        error = f"{error or outcome} (not confirmed by a second request)"
+    return ScheduleRow(
+        key, prior.url, prior.etag, prior.last_modified, prior.validated_hash, prior.last_checked_at or prior.last_seen,
+        prior.last_changed_at, interval, attempted_at + retry_delay(failed, policy), prior.checks, prior.changes_seen,
+        failed, f"{outcome}: {error}" if error else outcome,
+    )  # fmt: skip
 
 
 def _published(observation: Observation, prior) -> datetime | None:
@@ -421,9 +442,11 @@ async def fetch_document(
         record(result)
         return
     try:
-        document = parse_document(result.text(), url, profile)
+        document = parse_document(result.text(), url, profile, result.final_url)
     except ExtractionError as exc:
-        record(result, "extraction_failed", exc.reason)
+        wrong_page = isinstance(exc, WrongPage)
+        result.error_class = "WrongPage" if wrong_page else None
+        record(result, Outcome.NOT_A_DOCUMENT if wrong_page else Outcome.EXTRACTION_FAILED, exc.reason)
         return
     raw_hash = record(result)
     files, warnings = [], list(document.warnings)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from portalwatch.config import Section, Source
 from portalwatch.fetch import FetchResult, PortalFetcher
-from portalwatch.parse import ListingPage, parse_listing
+from portalwatch.parse import ListingCheck, ListingPage
 from portalwatch.parse.profile import Profile
 from portalwatch.record import article_id
 
@@ -52,11 +52,12 @@ async def discover_section(
     cap = min(source.max_listing_pages, max_pages or source.max_listing_pages)
 
     async def listing(page: int) -> ListingPage | None:
-        result = await fetcher.fetch(listing_url(section, page, source.page_size), "listing")
+        check = ListingCheck(profile, source.page_size, _listing_rules(section, profile), page)
+        result = await fetcher.fetch(listing_url(section, page, source.page_size), "listing", judge=check)
         record(result)
         if not result.ok:
             return None
-        page = parse_listing(result.text(), result.url, profile, source.page_size, _listing_rules(section, profile))
+        page = check.page
         if on_page is not None:
             on_page(page.article_urls)
         return page
@@ -119,11 +120,12 @@ async def discover_pages(
     """Article URLs on an explicit range of listing pages (a backfill's chunk)."""
 
     async def listing(page: int) -> ListingPage | None:
-        result = await fetcher.fetch(listing_url(section, page, source.page_size), "listing")
+        check = ListingCheck(profile, source.page_size, _listing_rules(section, profile), page)
+        result = await fetcher.fetch(listing_url(section, page, source.page_size), "listing", judge=check)
         record(result)
         if not result.ok:
             return None
-        parsed = parse_listing(result.text(), result.url, profile, source.page_size, _listing_rules(section, profile))
+        parsed = check.page
         if on_page is not None:
             on_page(parsed.article_urls)
         return parsed
@@ -141,8 +143,9 @@ async def listing_page_count(
     fetcher: PortalFetcher, source: Source, section: Section, profile: Profile, record: Callable[[FetchResult], None]
 ) -> int | None:
     """How many listing pages a section has now, from the pager of its first page."""
-    result = await fetcher.fetch(listing_url(section, 1, source.page_size), "listing")
+    check = ListingCheck(profile, source.page_size, _listing_rules(section, profile))
+    result = await fetcher.fetch(listing_url(section, 1, source.page_size), "listing", judge=check)
     record(result)
     if not result.ok:
         return None
-    return parse_listing(result.text(), result.url, profile, source.page_size).total_pages
+    return check.page.total_pages

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from portalwatch.errors import ExtractionError
+from portalwatch.errors import ExtractionError, WrongPage
 from portalwatch.parse import CHROME_LINE_PATTERNS, parse_article
 from portalwatch.parse.profile import get_profile
 from portalwatch.parse.text import decode_html
@@ -145,19 +145,22 @@ def test_pages_that_are_not_articles_fail_with_a_reason(world, family_portal):
     url = BASE + pages.article_path(article)
     html = unicodedata.normalize("NFC", rendered(world, family_portal, article, 5))
 
-    with pytest.raises(ExtractionError, match="truncated"):
+    with pytest.raises(WrongPage, match="cut short"):
         parse_article(html[: len(html) * 2 // 3], url, profile)
-    with pytest.raises(ExtractionError, match="error or maintenance page"):
+    with pytest.raises(WrongPage, match="not an article: soft-404 page"):
         parse_article(pages.not_found(portal), url, profile)
     maintenance = "<html><head><title>Hệ thống đang bảo trì</title></head><body><h1>Website đang bảo trì, vui lòng quay lại sau</h1></body></html>"
-    with pytest.raises(ExtractionError, match="maintenance"):
+    with pytest.raises(WrongPage, match="not an article: maintenance page"):
         parse_article(maintenance, url, profile)
+    # Pages that look like the article but cannot be read are extraction failures, not wrong pages.
     empty = Article(**{**article.__dict__, "paragraphs": [], "images": [], "citations": [], "attachments": []})
-    with pytest.raises(ExtractionError, match="body too short"):
+    with pytest.raises(ExtractionError, match="body too short") as failure:
         parse_article(pages.render_article(portal, empty, random.Random(1), world), url, profile)
+    assert not isinstance(failure.value, WrongPage)
     undated = re.sub(r"(Thời gian đăng|Ngày đăng|Được đăng): [^<]*", "", html)
-    with pytest.raises(ExtractionError, match="no posting time"):
+    with pytest.raises(ExtractionError, match="no posting time") as failure:
         parse_article(undated, url, profile)
+    assert not isinstance(failure.value, WrongPage)
 
 
 def test_a_photo_story_is_an_article_with_images_and_no_text(world):

@@ -24,7 +24,7 @@ from datetime import date
 
 from selectolax.lexbor import LexborHTMLParser
 
-from portalwatch.errors import ExtractionError
+from portalwatch.errors import ExtractionError, WrongPage
 from portalwatch.parse.profile import Profile
 from portalwatch.parse.text import block_text, clean_line, node_text
 from portalwatch.record import Attachment, content_hash
@@ -180,15 +180,28 @@ class DocumentRecord:
         }  # fmt: skip
 
 
-def parse_document(html: str, url: str, profile: Profile) -> DocumentRecord:
-    """The fields of a document page; raises ExtractionError when it is not one."""
-    from portalwatch.parse import attachment_links, check_page
+def parse_document(html: str, url: str, profile: Profile, final_url: str | None = None) -> DocumentRecord:
+    """The fields of a document page; raises WrongPage when the answer is not a document
+    page at all (maintenance, soft-404, error page, empty or cut), ExtractionError when
+    its fields cannot be read."""
+    from portalwatch.parse import check_page, error_page_reason
 
     rules = profile.documents
     if rules is None:
         raise ExtractionError(url, f"profile '{profile.name}' has no [documents] rules")
-    check_page(html, url)
+    check_page(html, url, profile.pages, final_url)
     tree = LexborHTMLParser(html)
+    try:
+        return _document(tree, url, profile, rules)
+    except ExtractionError as failure:
+        if reason := error_page_reason(LexborHTMLParser(html), profile.pages):
+            raise WrongPage(url, f"not a document: {reason}") from failure
+        raise
+
+
+def _document(tree: LexborHTMLParser, url: str, profile: Profile, rules) -> DocumentRecord:
+    from portalwatch.parse import attachment_links
+
     root = tree.css_first(rules.root)
     if root is None:
         raise ExtractionError(url, f"no document on the page (selector '{rules.root}' matched nothing)")

@@ -30,7 +30,7 @@ from portalwatch.parse import CHROME_LINE_PATTERNS, PARSER_VERSION, body_links, 
 from portalwatch.parse import record_warnings
 from portalwatch.parse.dates import FoundDate, find_dates, first_date, parse_date
 from portalwatch.parse.fields import split_byline
-from portalwatch.parse.profile import DEFAULT_ATTACHMENT_EXTENSIONS, DEFAULT_BYLINE_PATTERNS, DEFAULT_ERROR_PATTERNS
+from portalwatch.parse.profile import DEFAULT_ATTACHMENT_EXTENSIONS, DEFAULT_BYLINE_PATTERNS, PageRules
 from portalwatch.parse.text import block_text, clean_html, clean_line, node_text
 from portalwatch.record import EXTRACTION_FALLBACK, ArticleRecord, Image
 
@@ -200,12 +200,16 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     return replace(record, warnings=(*notes, *record_warnings(record)))
 
 
+_PAGE_RULES = PageRules()
+_NOTICE_PATTERNS = (*_PAGE_RULES.not_found_text, *_PAGE_RULES.maintenance_text, *_PAGE_RULES.error_text)
+
+
 def _refuse_error_page(page: _Page, main: LexborNode | None) -> None:
     """An error, not-found or maintenance page: a short page whose title or first heading says so."""
     text = node_text(main) if main is not None else ""
-    if len(text) < 1500 and (reason := error_page_reason(page.tree, DEFAULT_ERROR_PATTERNS)):
+    if len(text) < 1500 and (reason := error_page_reason(page.tree, _PAGE_RULES, deep=False)):
         raise ExtractionError(page.url, f"generic extractor: {reason}")
-    if len(text) < 400 and any(re.search(pattern, text) for pattern in DEFAULT_ERROR_PATTERNS):
+    if len(text) < 400 and any(re.search(pattern, text) for pattern in _NOTICE_PATTERNS):
         raise ExtractionError(page.url, f"generic extractor: a not-found or error notice ({text[:80]!r})")
 
 

@@ -17,6 +17,7 @@ import math
 import random
 import unicodedata
 from html import escape
+from urllib.parse import quote
 
 from portalwatch.sim.documents import WEEKDAYS, Document
 from portalwatch.sim.families import FAMILIES
@@ -545,6 +546,81 @@ def document_page(portal: Portal, document: Document, rng: random.Random) -> str
 <div class="vb-files">Tệp đính kèm: <a href="{_e(document_file_path(family, document))}">{_e(document.file_name)}</a></div>
 </div>"""
     return _maybe_nfd(_frame(portal, rng, document.title, content), portal, rng)
+
+
+# ---------------------------------------------------------------- broken answers that say 200
+#
+# What a portal sends with status 200 when it cannot send the page: each comes in
+# several forms (wording, language, markup, in the site's chrome or on its own), so
+# that no single string gives them away.
+
+_MAINTENANCE = (
+    ("Hệ thống đang bảo trì", "Xin quý độc giả vui lòng quay lại sau ít phút. Xin cảm ơn!"),
+    ("Website đang được nâng cấp", "Chúng tôi đang nâng cấp hệ thống để phục vụ tốt hơn. Mong quý vị thông cảm."),
+    ("THÔNG BÁO BẢO TRÌ HỆ THỐNG", "Cổng thông tin tạm dừng hoạt động để bảo trì định kỳ."),
+    ("Site under maintenance", "We are performing scheduled maintenance. Please check back soon."),
+)
+_NOT_FOUND = (
+    ("Không tìm thấy trang", "Trang bạn yêu cầu không tồn tại hoặc đã bị xóa."),
+    ("Thông báo", "Bài viết không tồn tại hoặc đã bị gỡ bỏ khỏi hệ thống."),
+    ("Lỗi 404", "Rất tiếc, nội dung bạn tìm không tồn tại. Vui lòng quay lại trang chủ."),
+    ("Page not found", "The page you requested could not be found."),
+)
+
+
+def maintenance_page(portal: Portal, rng: random.Random, variant: int) -> str:
+    """A maintenance notice: in the portal's chrome, or the bare page a web server shows instead."""
+    heading, text = _MAINTENANCE[variant % len(_MAINTENANCE)]
+    if variant % 2 == 0:
+        content = f'<div class="alert alert-warning" style="text-align:center"><h3>{_e(heading)}</h3><p>{_e(text)}</p></div>'
+        return _frame(portal, rng, portal.spec.name, content)
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8" /><title>{_e(heading)}</title></head>'
+            f'<body style="text-align:center"><img src="/images/maintenance.png" alt="" />'
+            f'<h1>{_e(heading)}</h1><p>{_e(text)}</p></body></html>')  # fmt: skip
+
+
+def soft_404_page(portal: Portal, rng: random.Random, variant: int) -> str:
+    """A "not found" page in full site chrome, sent with status 200."""
+    heading, text = _NOT_FOUND[variant % len(_NOT_FOUND)]
+    if variant % 2 == 0:
+        content = f'<div class="message-box"><div class="box-title">{_e(heading)}</div><p>{_e(text)}</p></div>'
+    else:
+        content = f'<h2 class="page-title">{_e(heading)}</h2><p>{_e(text)} <a href="/">Trang chủ</a></p>'
+    return _frame(portal, rng, portal.spec.name, content)
+
+
+ERROR_PATH = "/Error.aspx"
+
+
+def error_redirect_target(path_qs: str) -> str:
+    """Where an ASP.NET site with customErrors on sends a request that failed."""
+    return f"{ERROR_PATH}?aspxerrorpath={quote(path_qs, safe='/')}"
+
+
+def error_page(portal: Portal, rng: random.Random, variant: int) -> str:
+    """The page behind an error redirect: ASP.NET's own, or the site's custom one in its chrome."""
+    if variant % 3 == 0:
+        return ("<html><head><title>Runtime Error</title></head><body><span><h1>Server Error in '/' Application."
+                "<hr width=100% size=1 color=silver></h1><h2><i>Runtime Error</i></h2></span>"
+                "<b>Description:</b> An application error occurred on the server.</body></html>")  # fmt: skip
+    if variant % 3 == 1:
+        content = ('<div class="error-page"><h3>Đã có lỗi xảy ra</h3>'
+                   "<p>Hệ thống không thể xử lý yêu cầu của bạn lúc này. Vui lòng thử lại sau.</p></div>")  # fmt: skip
+        return _frame(portal, rng, portal.spec.name, content)
+    content = '<div class="error-page"><h3>Error</h3><p>An error occurred while processing your request.</p></div>'
+    return _frame(portal, rng, "Error", content)
+
+
+EMPTY_BODIES = ("", "\r\n", "<html><head></head><body></body></html>")
+
+
+def cut_at(body: bytes, variant: int) -> int:
+    """Where a cut page ends: mid-body, or just before its closing tags, where it still looks whole."""
+    end = body.rfind(b"</body>")
+    if variant % 3 == 0 and end > 0:
+        return end
+    share = (0.35, 0.55, 0.8)[variant % 3]
+    return max(1, int(len(body) * share))
 
 
 def server_error(status: int) -> str:

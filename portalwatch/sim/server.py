@@ -13,7 +13,9 @@ delays) is real. Every port also answers the control endpoints:
   permanent fault (wrong charset, redirect loop, robots-disallowed, ...).
 
 With a fault profile (:mod:`portalwatch.sim.faults`) the pages misbehave as
-real portals do; without one (the default) they answer at once.
+real portals do; without one (the default) they answer at once. Every portal
+answers ``/Error.aspx`` with an error page and status 200, as an ASP.NET site
+with custom errors does, for the error redirects to land on.
 """
 
 from __future__ import annotations
@@ -265,7 +267,12 @@ class Simulator:
         portal.visits += 1
         rng = random.Random(f"{self.world.seed}:{portal.spec.id}:req{portal.requests}")
         family = portal.spec.family
-        fault = self.injector.transient(portal.spec.id, request.path_qs) if self.faults.active else None
+        if request.path == pages.ERROR_PATH:  # where an error redirect lands: it answers 200
+            variant = self.injector.variant("error_page", portal.spec.id, request.path_qs, 3)
+            return web.Response(text=pages.error_page(portal, rng, variant), content_type=HTML)
+        fault = None
+        if self.faults.active:
+            fault = self.injector.transient(portal.spec.id, request.path_qs, html=not request.path.endswith(".pdf"))
         if fault is not None:
             request["log_entry"]["fault"] = fault
             early = await self._early_fault(request, fault, rng)
@@ -279,9 +286,9 @@ class Simulator:
         if (page := _route_number(request, family, "document_listing")) is not None:
             if not page:
                 return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
-            return self._html(portal, pages.document_listing(portal, page, rng), rng)
+            return await self._send(request, pages.document_listing(portal, page, rng), fault, charset=_charset(portal, rng))
         if document := _document(request, portal):
-            return self._html(portal, pages.document_page(portal, document, rng), rng)
+            return await self._send(request, pages.document_page(portal, document, rng), fault, charset=_charset(portal, rng))
         if request.path.endswith(".pdf"):
             for document in portal.documents:
                 if request.path == pages.document_file_path(family, document):
@@ -309,13 +316,6 @@ class Simulator:
         html = pages.render_article(portal, article, rng, self.world)
         return await self._send(request, html, fault, headers, charset)
 
-    @staticmethod
-    def _html(portal: Portal, html: str, rng: random.Random) -> web.Response:
-        """A page in UTF-8; on some portals, with a header that claims another charset."""
-        if portal.spec.misdeclared_share and rng.random() < portal.spec.misdeclared_share:
-            return web.Response(body=html.encode("utf-8"), headers={"Content-Type": "text/html; charset=iso-8859-1"})
-        return web.Response(text=html, content_type=HTML)
-
     async def _early_fault(self, request: web.Request, fault: str, rng: random.Random) -> web.StreamResponse | None:
         """Faults that strike before the page is rendered; None for those that shape its delivery."""
         if fault == "server_error":
@@ -330,6 +330,20 @@ class Simulator:
             return web.Response(status=500)  # never sent
         if fault == "timeout":
             await asyncio.sleep(self.faults.hang_seconds)
+        return self._broken_page(request, fault, rng)
+
+    def _broken_page(self, request: web.Request, fault: str, rng: random.Random) -> web.Response | None:
+        """The answers that say 200 (or redirect to one) without being the page asked for."""
+        portal: Portal = request.app["portal"]
+        variant = self.injector.variant(fault, portal.spec.id, request.path_qs, 12)
+        if fault == "maintenance":
+            return web.Response(text=pages.maintenance_page(portal, rng, variant), content_type=HTML)
+        if fault == "soft_404":
+            return web.Response(text=pages.soft_404_page(portal, rng, variant), content_type=HTML)
+        if fault == "error_redirect":
+            raise web.HTTPFound(pages.error_redirect_target(request.path_qs))
+        if fault == "empty":
+            return web.Response(text=pages.EMPTY_BODIES[variant % len(pages.EMPTY_BODIES)], content_type=HTML)
         return None
 
     async def _send(
@@ -337,6 +351,10 @@ class Simulator:
     ) -> web.StreamResponse:
         body = html.encode("utf-8")
         headers = {"Content-Type": f"{HTML}; charset={charset}", **(headers or {})}
+        if fault == "cut":  # the Content-Length says the cut page is whole
+            portal_id = request.app["portal"].spec.id
+            return web.Response(body=body[: pages.cut_at(body, self.injector.variant(fault, portal_id, request.path_qs, 12))],
+                                headers=headers)  # fmt: skip
         if fault not in ("truncated", "slow"):
             return web.Response(body=body, headers=headers)
         response = web.StreamResponse(headers=headers)
@@ -353,6 +371,11 @@ class Simulator:
             await asyncio.sleep(self.faults.slow_seconds / parts)
         await response.write_eof()
         return response
+
+
+def _charset(portal: Portal, rng: random.Random) -> str:
+    """UTF-8; on some portals, declared in the header as another charset."""
+    return "iso-8859-1" if portal.spec.misdeclared_share and rng.random() < portal.spec.misdeclared_share else "utf-8"
 
 
 def _loop_redirect(request: web.Request) -> web.Response:
