@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from portalwatch.config import Source, SourcesConfig
-from portalwatch.discover import SectionDiscovery, discover_pages, discover_section
+from portalwatch.discover import Repair, SectionDiscovery, discover_pages, discover_section
 from portalwatch.errors import ExtractionError
 from portalwatch.fetch import TRANSIENT_OUTCOMES, FetchResult, Outcome, PortalFetcher, Validators
 from portalwatch.pagework import PageWorkers, article_page, attachment_file, default_workers
@@ -37,6 +37,8 @@ from portalwatch.storage.crawlstate import (
     PortalState,
     PortalStateUpdate,
     ScheduleRow,
+    SectionCoverage,
+    SectionMember,
 )
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import DocumentObservation, FetchRow, Gone, KnownArticle, Observation, SourceRow
@@ -68,6 +70,7 @@ class PortalCrawl:
     documents: list[DocumentObservation] = field(default_factory=list)
     gone: list[Gone] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    short_pages: list[tuple[str, str]] = field(default_factory=list)  # listing pages with fewer entries than stated
     listing_pages: int = 0
     listed: int = 0  # entries on the listing pages walked (articles and documents)
     discovered: int = 0
@@ -220,10 +223,17 @@ async def crawl_portal(
         for key, url in (frontier | revisits).items():
             start_article(key, url)
 
-        def listed(is_documents: bool):
+        members: dict[tuple[str, str], SectionMember] = {}
+
+        def listed(section):
+            is_documents = section.kind == "documents"
+
             def on_page(urls: tuple[str, ...]) -> None:
                 for url in urls:
                     key = article_id(source.id, url)
+                    members.setdefault((section.name, key), SectionMember(
+                        section.name, key, "document" if is_documents else "article", url, datetime.now(UTC)
+                    ))  # fmt: skip
                     if is_documents:
                         found_documents.setdefault(key, url)
                         if key not in known_documents:
@@ -236,22 +246,18 @@ async def crawl_portal(
             return on_page
 
         async def walk(section) -> SectionDiscovery | None:
-            is_documents = section.kind == "documents"
-            seen = known_documents if is_documents else known
+            seen = known_documents if section.kind == "documents" else known
             if pages is not None:
                 if section.name not in pages:
                     return None
-                return await discover_pages(
-                    fetcher, source, section, profile, pages[section.name], record, listed(is_documents)
-                )
-            full = section.name not in state.complete_walks if remembered else not seen
+                return await discover_pages(fetcher, source, section, profile, pages[section.name], record, listed(section))
+            last = state.walks.get(section.name)
+            full = _walk_whole(last) if remembered else not seen
             found = await discover_section(
-                fetcher, source, section, profile, set(seen), full, record, max_listing_pages, listed(is_documents)
-            )
-            if full:
-                crawl.state.walks.append(
-                    ListingWalk(section.name, found.complete, found.total_pages, found.listing_pages, now)
-                )
+                fetcher, source, section, profile, set(seen), full, record, max_listing_pages, listed(section),
+                repair=None if full else _repair(last),
+            )  # fmt: skip
+            _remember_walk(crawl, section, found, now)
             return found
 
         walks = [asyncio.ensure_future(walk(section)) for section in source.sections]
@@ -260,6 +266,8 @@ async def crawl_portal(
                 if found is not None:
                     crawl.listing_pages += found.listing_pages
                     crawl.listed += len(found.article_urls)
+                    crawl.short_pages += found.short_pages
+            crawl.state.members = list(members.values())
             crawl.discovered = len(found_urls)
             new = {key: url for key, url in work.items() if key not in known}
             if revisit is Revisit.LISTED:
@@ -295,6 +303,7 @@ async def crawl_portal(
     for fetch in crawl.fetches:
         if fetch.kind == "listing" and fetch.outcome != Outcome.OK:
             crawl.failures.append((fetch.url, fetch.error or fetch.outcome))
+    crawl.failures += crawl.short_pages
     for key, (outcome, error, result) in finals.items():
         if outcome in _SETTLED or key in confirmed_gone or outcome in _NOT_FAILURES:
             continue
@@ -317,6 +326,31 @@ async def crawl_portal(
     if remembered:
         _schedule(crawl, state, policy, finals, observed, confirmed_gone)
     return crawl
+
+
+def _walk_whole(last: ListingWalk | None) -> bool:
+    """Whether a section's listing is walked whole: never walked, or nothing is known of what its last walk missed."""
+    return last is None or (not last.complete and last.missing_pages is None)
+
+
+def _repair(last: ListingWalk | None) -> Repair | None:
+    if last is None or last.missing_pages is None or (not last.missing_pages and last.resume_page is None):
+        return None
+    return Repair(last.missing_pages, last.resume_page, last.entries)
+
+
+def _remember_walk(crawl: PortalCrawl, section, found: SectionDiscovery, now: datetime) -> None:
+    """The walk's state for the next run, and its coverage row."""
+    repair = found.repair
+    crawl.state.walks.append(ListingWalk(
+        section.name, found.complete, found.total_pages, found.listing_pages, now,
+        repair.entries if repair else found.entries, repair.pages if repair else None, repair.resume_page if repair else None,
+    ))  # fmt: skip
+    crawl.state.coverage.append(SectionCoverage(
+        section.name, section.kind, found.entries, found.entries_basis,
+        found.total_pages, len(found.article_urls), found.listing_pages, found.missing_pages, found.resume_page,
+        found.complete, now,
+    ))  # fmt: skip
 
 
 def _parsed_before(prior: KnownArticle | None, body: bytes, today: frozenset[str]) -> bool:

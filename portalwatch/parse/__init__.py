@@ -56,6 +56,9 @@ class TemplateMismatch(ExtractionError):
 class ListingPage:
     article_urls: tuple[str, ...]
     total_pages: int | None  # from the pager, when it says
+    # Entries in the whole list, when the pager states it (`41-50 of 3421`); a pager
+    # that gives only a page count leaves it None.
+    stated_entries: int | None = None
 
 
 def canonical_url(url: str) -> str:
@@ -78,19 +81,23 @@ def parse_listing(
         href = link.attributes.get("href")
         if href and not href.startswith(("javascript:", "mailto:", "#")):
             seen.setdefault(canonical_url(urljoin(url, href)), None)
-    return ListingPage(tuple(seen), _total_pages(tree, rules, page_size))
+    return ListingPage(tuple(seen), *_pager_counts(tree, rules, page_size))
 
 
-def _total_pages(tree: LexborHTMLParser, rules: ListingRules, page_size: int) -> int | None:
+def _pager_counts(tree: LexborHTMLParser, rules: ListingRules, page_size: int) -> tuple[int | None, int | None]:
+    """(pages, entries) the pager states; entries only when it gives them, pages worked out from them."""
     pager = tree.css_first(rules.pager)
     if pager is None:
-        return None
+        return None, None
     text = node_text(pager)
-    if rules.pages_pattern and (match := re.search(rules.pages_pattern, text)):
-        return int(match.group("pages"))
+    entries = None
     if rules.total_pattern and (match := re.search(rules.total_pattern, text)):
-        return math.ceil(int(match.group("total").replace(".", "")) / page_size)
-    return None
+        entries = int(match.group("total").replace(".", ""))
+    if rules.pages_pattern and (match := re.search(rules.pages_pattern, text)):
+        return int(match.group("pages")), entries
+    if entries is not None:
+        return math.ceil(entries / page_size), entries
+    return None, None
 
 
 def check_page(html: str, url: str, require_html_end: bool = True) -> None:
