@@ -253,8 +253,10 @@ async def crawl_portal(
                 return await discover_pages(fetcher, source, section, profile, pages[section.name], record, listed(section))
             last = state.walks.get(section.name)
             full = _walk_whole(last) if remembered else not seen
+            # Entries in the frontier were discovered already: the walk need not look past them.
+            discovered = set(seen) if section.kind == "documents" else set(seen) | set(state.frontier)
             found = await discover_section(
-                fetcher, source, section, profile, set(seen), full, record, max_listing_pages, listed(section),
+                fetcher, source, section, profile, discovered, full, record, max_listing_pages, listed(section),
                 repair=None if full else _repair(last),
             )  # fmt: skip
             _remember_walk(crawl, section, found, now)
