@@ -162,7 +162,7 @@ def print_summary(summary: dict) -> None:
         if "error" in portal:
             table.add_row(portal["source"], f"[red]{portal['error']}[/]")
         else:
-            table.add_row(*(str(portal[column]) for column in SUMMARY_COLUMNS))
+            table.add_row(*(str(portal.get(column, "")) for column in SUMMARY_COLUMNS))
     console.print(table)
     for portal in summary["portals"].values():
         if portal.get("outcomes"):
@@ -172,6 +172,10 @@ def print_summary(summary: dict) -> None:
             state = "back at " + outage["closed_at"] if outage["closed_at"] else "still down: the next run resumes"
             err.print(f"[yellow]{portal['source']}[/]: {outage['host']} down since {outage['opened_at']} ({state}), "
                       f"{outage['skipped']} request(s) skipped", highlight=False)  # fmt: skip
+        for section in portal.get("sections", []):
+            console.print(f"{portal['source']}: coverage of {section['text']}", highlight=False)
+        for warning in portal.get("warnings", []):
+            err.print(f"[yellow]{portal['source']}: warning:[/] {warning}", highlight=False)
         for url, reason in portal.get("failures", [])[:5]:
             err.print(f"[yellow]{portal['source']}[/]: {url}: {reason}", highlight=False)
 
@@ -334,11 +338,12 @@ def status(
     warehouse: WarehouseOption = None,
     runs: Annotated[int, typer.Option(help="How many recent runs to list.")] = 10,
 ) -> None:
-    """The last runs, and per source: last run, newest article, error rate, next scheduled run."""
+    """The last runs; per source: last run, newest article, error rate, next scheduled run; per listing
+    section: the entries the warehouse holds of those the portal states (coverage)."""
     from portalwatch.config import default_sources_path, load_sources
     from portalwatch.errors import PortalwatchError
     from portalwatch.paths import warehouse_path
-    from portalwatch.status import freshness, recent_runs
+    from portalwatch.status import coverage, freshness, recent_runs
 
     path = warehouse_path(warehouse)
     if not path.exists():
@@ -348,6 +353,8 @@ def status(
         columns, rows = recent_runs(path, runs)
         print_rows(columns, rows, OutputFormat.table)
         columns, rows = freshness(path, sources)
+        print_rows(columns, rows, OutputFormat.table)
+        columns, rows = coverage(path)
         print_rows(columns, rows, OutputFormat.table)
     except PortalwatchError as exc:
         _fail(str(exc))

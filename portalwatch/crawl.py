@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from portalwatch.config import Source, SourcesConfig
-from portalwatch.discover import SectionDiscovery, discover_pages, discover_section
+from portalwatch.discover import Repair, SectionDiscovery, discover_pages, discover_section
 from portalwatch.errors import ExtractionError, WrongPage
 from portalwatch.fetch import TRANSIENT_OUTCOMES, FetchResult, Outcome, PortalFetcher, Validators
 from portalwatch.pagework import PageWorkers, article_page, attachment_file, default_workers
@@ -38,6 +38,8 @@ from portalwatch.storage.crawlstate import (
     PortalState,
     PortalStateUpdate,
     ScheduleRow,
+    SectionCoverage,
+    SectionMember,
 )
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import DocumentObservation, FetchRow, Gone, KnownArticle, Observation, SourceRow
@@ -71,6 +73,7 @@ class PortalCrawl:
     documents: list[DocumentObservation] = field(default_factory=list)
     gone: list[Gone] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    short_pages: list[tuple[str, str]] = field(default_factory=list)  # listing pages with fewer entries than stated
     listing_pages: int = 0
     listed: int = 0  # entries on the listing pages walked (articles and documents)
     discovered: int = 0
@@ -232,10 +235,17 @@ async def crawl_portal(
         for key, url in (frontier | revisits).items():
             start_article(key, url)
 
-        def listed(is_documents: bool):
+        members: dict[tuple[str, str], SectionMember] = {}
+
+        def listed(section):
+            is_documents = section.kind == "documents"
+
             def on_page(urls: tuple[str, ...]) -> None:
                 for url in urls:
                     key = article_id(source.id, url)
+                    members.setdefault((section.name, key), SectionMember(
+                        section.name, key, "document" if is_documents else "article", url, datetime.now(UTC)
+                    ))  # fmt: skip
                     if is_documents:
                         found_documents.setdefault(key, url)
                         if key not in known_documents:
@@ -256,26 +266,26 @@ async def crawl_portal(
             return record_listing
 
         async def walk(section) -> SectionDiscovery | None:
-            is_documents = section.kind == "documents"
-            seen = known_documents if is_documents else known
+            seen = known_documents if section.kind == "documents" else known
             record_listing = listing_record(section.name)
             if pages is not None:
                 if section.name not in pages:
                     return None
                 found = await discover_pages(
-                    fetcher, source, section, profile, pages[section.name], record_listing, listed(is_documents)
+                    fetcher, source, section, profile, pages[section.name], record_listing, listed(section)
                 )
                 observer.section_walked(section.name, found.total_pages, False)
                 return found
-            full = section.name not in state.complete_walks if remembered else not seen
+            last = state.walks.get(section.name)
+            full = _walk_whole(last) if remembered else not seen
+            # Entries in the frontier were discovered already: the walk need not look past them.
+            discovered = set(seen) if section.kind == "documents" else set(seen) | set(state.frontier)
             found = await discover_section(
-                fetcher, source, section, profile, set(seen), full, record_listing, max_listing_pages, listed(is_documents)
-            )
+                fetcher, source, section, profile, discovered, full, record_listing, max_listing_pages, listed(section),
+                repair=None if full else _repair(last),
+            )  # fmt: skip
             observer.section_walked(section.name, found.total_pages, full)
-            if full:
-                crawl.state.walks.append(
-                    ListingWalk(section.name, found.complete, found.total_pages, found.listing_pages, now)
-                )
+            _remember_walk(crawl, section, found, now)
             return found
 
         walks = [asyncio.ensure_future(walk(section)) for section in source.sections]
@@ -284,6 +294,8 @@ async def crawl_portal(
                 if found is not None:
                     crawl.listing_pages += found.listing_pages
                     crawl.listed += len(found.article_urls)
+                    crawl.short_pages += found.short_pages
+            crawl.state.members = list(members.values())
             crawl.discovered = len(found_urls)
             new = {key: url for key, url in work.items() if key not in known}
             if revisit is Revisit.LISTED:
@@ -321,6 +333,7 @@ async def crawl_portal(
     for fetch in crawl.fetches:
         if fetch.kind == "listing" and fetch.outcome != Outcome.OK:
             crawl.failures.append((fetch.url, fetch.error or fetch.outcome))
+    crawl.failures += crawl.short_pages
     for key, (outcome, error, result) in finals.items():
         if outcome in _SETTLED or key in confirmed_gone or outcome in _NOT_FAILURES:
             continue
@@ -353,6 +366,31 @@ def _tell_done(observer: CrawlObserver):
             observer.article_done(task.result()[0] in _DONE)
 
     return done
+
+
+def _walk_whole(last: ListingWalk | None) -> bool:
+    """Whether a section's listing is walked whole: never walked, or nothing is known of what its last walk missed."""
+    return last is None or (not last.complete and last.missing_pages is None)
+
+
+def _repair(last: ListingWalk | None) -> Repair | None:
+    if last is None or last.missing_pages is None or (not last.missing_pages and last.resume_page is None):
+        return None
+    return Repair(last.missing_pages, last.resume_page, last.entries)
+
+
+def _remember_walk(crawl: PortalCrawl, section, found: SectionDiscovery, now: datetime) -> None:
+    """The walk's state for the next run, and its coverage row."""
+    repair = found.repair
+    crawl.state.walks.append(ListingWalk(
+        section.name, found.complete, found.total_pages, found.listing_pages, now,
+        repair.entries if repair else found.entries, repair.pages if repair else None, repair.resume_page if repair else None,
+    ))  # fmt: skip
+    crawl.state.coverage.append(SectionCoverage(
+        section.name, section.kind, found.entries, found.entries_basis,
+        found.total_pages, len(found.article_urls), found.listing_pages, found.missing_pages, found.resume_page,
+        found.complete, now,
+    ))  # fmt: skip
 
 
 def _parsed_before(prior: KnownArticle | None, body: bytes, today: frozenset[str]) -> bool:

@@ -23,11 +23,13 @@ from portalwatch.config import Source, SourcesConfig, default_sources_path, load
 from portalwatch.crawl import PortalCrawl, Revisit, crawl_portal
 from portalwatch.paths import raw_store_path, warehouse_path
 from portalwatch.progress import CrawlObserver, PortalProgress
+from portalwatch.storage.coverage import Coverage, describe, drop_warning
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 
 COUNTS = ("listing_pages", "fetched", "created", "updated", "reparsed", "removed", "restored", "unchanged", "failed")
-SUMMARY_COLUMNS = ("source", *COUNTS)
+SUMMARY_COLUMNS = ("source", *COUNTS, "coverage")
+COVERAGE_COLUMNS = ("source", "section", "kind", "held", "entries", "basis", "pct", "previous_pct", "missing_pages", "complete")
 PROGRESS_SECONDS = 2.0  # how often the run's progress artifact is brought up to date
 
 
@@ -76,7 +78,20 @@ async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl, cau
             for o in crawl.state.outages
         ],
         "tls_verified": crawl.tls_verified,
+        "coverage": portal_coverage(loaded.coverage),
+        "sections": [c.as_dict() | {"text": describe(c)} for c in loaded.coverage],
+        "warnings": [drop_warning(c) for c in loaded.coverage if c.dropped],
     }
+
+
+def portal_coverage(sections: list[Coverage]) -> str:
+    """`97.3%` of the entries the portal states over its sections walked; empty when none states a total."""
+    counted = [c for c in sections if c.entries is not None]
+    if not counted:
+        return ""
+    entries = sum(c.entries for c in counted)
+    held = sum(c.held for c in counted)
+    return f"{100.0 * held / entries:.1f}%" if entries else "100.0%"
 
 
 @flow(name="ingest", log_prints=True)
@@ -126,6 +141,10 @@ async def ingest(
         )  # fmt: skip
         for url, reason in crawl.failures[:20]:
             logger.warning("%s: %s: %s", source.id, url, reason)
+        for section in summary["sections"]:
+            logger.info("%s: coverage of %s", source.id, section["text"])
+        for warning in summary["warnings"]:
+            logger.warning("%s: %s", source.id, warning)
         for outage in summary["outages"]:
             logger.warning(
                 "%s: %s down since %s (%s); %d request(s) skipped%s", source.id, outage["host"], outage["opened_at"],
@@ -167,6 +186,13 @@ async def publish_summary(flow_name: str, run_id: str, portals: dict) -> None:
         table=[{column: p.get(column, "") for column in SUMMARY_COLUMNS} | {"error": p.get("error", "")} for p in portals.values()],
         description=f"portalwatch {flow_name} run {run_id}",
     )  # fmt: skip
+    coverage = [{"source": p["source"]} | {column: _cell(section.get(column)) for column in COVERAGE_COLUMNS[1:]}
+                for p in portals.values() for section in p.get("sections", [])]  # fmt: skip
+    if coverage:
+        await acreate_table_artifact(
+            key=f"{flow_name}-coverage", table=coverage,
+            description=f"run {run_id}: per section, the entries the warehouse holds of those the portal states",
+        )  # fmt: skip
     failures = [{"source": p["source"], "url": url, "reason": reason} for p in portals.values() for url, reason in p.get("failures", [])]
     if failures:
         await acreate_table_artifact(key=f"{flow_name}-failures", table=failures, description=f"pages that failed in run {run_id}")
@@ -208,3 +234,11 @@ def progress_table(run_id: str, portals: list[PortalProgress]) -> str:
         state = "done" if portal.finished else "crawling"
         lines.append(f"| {portal.source} | {portal.listing_pages} | {portal.fetched} / {portal.found} | {failures} | {coverage} | {state} |")
     return "\n".join(lines)
+
+
+def _cell(value) -> str | int | float:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return value

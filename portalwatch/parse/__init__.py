@@ -59,6 +59,9 @@ class TemplateMismatch(ExtractionError):
 class ListingPage:
     article_urls: tuple[str, ...]
     total_pages: int | None  # from the pager, when it says
+    # Entries in the whole list, when the pager states it (`41-50 of 3421`); a pager
+    # that gives only a page count leaves it None.
+    stated_entries: int | None = None
 
 
 def canonical_url(url: str) -> str:
@@ -84,7 +87,7 @@ def _listing(tree: LexborHTMLParser, url: str, rules: ListingRules, page_size: i
         href = link.attributes.get("href")
         if href and not href.startswith(("javascript:", "mailto:", "#")):
             seen.setdefault(canonical_url(urljoin(url, href)), None)
-    return ListingPage(tuple(seen), _total_pages(tree, rules, page_size))
+    return ListingPage(tuple(seen), *_pager_counts(tree, rules, page_size))
 
 
 def read_listing(
@@ -120,7 +123,7 @@ def _past_the_end(tree: LexborHTMLParser, rules: ListingRules, page_size: int, p
     text) puts it past the last page, or it says there is nothing more."""
     text = node_text(tree.body) if tree.body is not None else ""
     pager = tree.css_first(rules.pager)
-    pages = _stated_pages(node_text(pager) if pager is not None else text, rules, page_size)
+    pages, _ = _stated_counts(node_text(pager) if pager is not None else text, rules, page_size)
     if pages is not None:
         return pages < page_number or (page_number == 1 and pages <= 1)
     return any(re.search(pattern, text) for pattern in rules.end_of_list_text)
@@ -138,19 +141,23 @@ class ListingCheck:
         self.page = read_listing(html, url, self.profile, self.page_size, self.rules, self.page_number, final_url)
 
 
-def _total_pages(tree: LexborHTMLParser, rules: ListingRules, page_size: int) -> int | None:
+def _pager_counts(tree: LexborHTMLParser, rules: ListingRules, page_size: int) -> tuple[int | None, int | None]:
+    """(pages, entries) the pager states; entries only when it gives them, pages worked out from them."""
     pager = tree.css_first(rules.pager)
     if pager is None:
-        return None
-    return _stated_pages(node_text(pager), rules, page_size)
+        return None, None
+    return _stated_counts(node_text(pager), rules, page_size)
 
 
-def _stated_pages(text: str, rules: ListingRules, page_size: int) -> int | None:
-    if rules.pages_pattern and (match := re.search(rules.pages_pattern, text)):
-        return int(match.group("pages"))
+def _stated_counts(text: str, rules: ListingRules, page_size: int) -> tuple[int | None, int | None]:
+    entries = None
     if rules.total_pattern and (match := re.search(rules.total_pattern, text)):
-        return math.ceil(int(match.group("total").replace(".", "")) / page_size)
-    return None
+        entries = int(match.group("total").replace(".", ""))
+    if rules.pages_pattern and (match := re.search(rules.pages_pattern, text)):
+        return int(match.group("pages")), entries
+    if entries is not None:
+        return math.ceil(entries / page_size), entries
+    return None, None
 
 
 def check_page(html: str, url: str, rules: PageRules | None = None, final_url: str | None = None) -> None:

@@ -34,6 +34,7 @@ from filelock import FileLock, Timeout
 from portalwatch.errors import StorageError
 from portalwatch.parse.documents import DocumentRecord, Reference
 from portalwatch.record import CONTENT_FIELDS, ArticleRecord
+from portalwatch.storage.coverage import Coverage, write_coverage
 from portalwatch.storage.crawlstate import PortalState, PortalStateUpdate, read_portal_state, write_portal_state
 from portalwatch.storage.derive import fingerprints_of, references_of
 from portalwatch.storage.sqlarrow import query_arrow
@@ -155,6 +156,7 @@ class LoadSummary:
     documents: int = 0  # new document versions
     references: int = 0  # references recorded
     changes: list[tuple[str, str]] = field(default_factory=list)  # (change_type, url)
+    coverage: list[Coverage] = field(default_factory=list)  # per section walked, against the previous run
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,7 +312,8 @@ class Warehouse:
         `cause` is stored on every change: 'portal' for what a crawl saw,
         'parser' for what a re-parse of stored pages produced. `state_update`
         carries the crawler's memory (schedules, validators, frontier, listing
-        walks, outages); its 304s count as unchanged.
+        walks, section members, outages) and the coverage of the sections
+        walked; its 304s count as unchanged.
         """
         latest: dict[str, Observation] = {observation.article_id: observation for observation in observations}
         gone_by_id = {g.article_id: g for g in gone if g.article_id not in latest}
@@ -325,6 +328,7 @@ class Warehouse:
                 summary.references += _resolve_references(con)
                 if state_update is not None:
                     summary.unchanged += write_portal_state(con, run_id, source.source_id, state_update)
+                    summary.coverage = write_coverage(con, run_id, source.source_id, state_update.coverage)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
