@@ -5,6 +5,7 @@ back for exactly those pages at the next run, and a run whose coverage dropped s
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,10 +13,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from aiohttp import web
+from typer.testing import CliRunner
 
 from crawling import crawl_into, politeness, query
+from portalwatch.cli import app, print_summary
 from portalwatch.config import load_sources
 from portalwatch.discover import listing_url
+from portalwatch.flows.ingest import ingest
 from portalwatch.status import coverage
 from portalwatch.storage.coverage import drop_warning
 
@@ -216,7 +220,56 @@ def test_a_drop_in_coverage_is_a_warning_in_the_summary_and_status(portal, wareh
         "source": "xa-ngan", "section": "tin", "kind": "articles", "held": 25, "stated": 31, "basis": "stated",
         "coverage_pct": 80.65, "missing_pages": 0, "complete": True, "walked_at": None,
     }  # fmt: skip
+    shown = CliRunner().invoke(app, ["status", "-c", str(config), "-w", str(warehouse.path)])
+    assert shown.exit_code == 0, shown.output
+    (line,) = [line for line in shown.output.splitlines() if "xa-ngan" in line and "80.65" in line]
+    assert "│ 25 " in line and "│ 31 " in line and "stated" in line
+    report = tmp_path / "report.html"
+    assert CliRunner().invoke(app, ["report", str(report), "-w", str(warehouse.path)]).exit_code == 0
+    coverage_table = report.read_text(encoding="utf-8").split("<h2>Coverage</h2>")[1].split("</table>")[0]
+    assert "<td>xa-ngan</td><td>tin</td><td>articles</td><td>25</td><td>31</td><td>stated</td><td>80.65</td>" in coverage_table
     # Once the pages answer, the next run fetches them from the frontier and coverage is whole again.
     portal.failing = set()
     crawl, summary = crawl_into(config, "xa-ngan", warehouse)
     assert summary.coverage[0].pct == 100.0 and not summary.coverage[0].dropped
+
+
+@pytest.mark.prefect
+def test_the_ingest_flow_reports_coverage_and_warns_of_a_drop(portal, tmp_path, caplog, capsys):
+    config = portal.sources(tmp_path / "sources.toml")
+    warehouse = tmp_path / "warehouse.duckdb"
+    first = asyncio.run(ingest(config_path=str(config), warehouse=str(warehouse)))
+    assert first["portals"]["xa-ngan"]["coverage"] == "100.0%" and not first["portals"]["xa-ngan"]["warnings"]
+    portal.articles, portal.failing = 31, set(range(26, 32))
+    second = asyncio.run(ingest(config_path=str(config), warehouse=str(warehouse)))
+    # The run summary, printed and stored, and the flow's log say the coverage dropped.
+    warning = "tin: coverage dropped from 100.0% to 80.7% (25 of 31 held)"
+    capsys.readouterr()
+    print_summary(second)
+    printed = capsys.readouterr()
+    assert f"xa-ngan: warning: {warning}" in printed.err
+    assert "xa-ngan: coverage of tin: 25 of 31 held (80.7%, stated)" in printed.out
+    (summary,) = query(warehouse, "SELECT summary FROM runs ORDER BY started_at DESC LIMIT 1")
+    stored = json.loads(summary[0])["xa-ngan"]
+    assert stored["warnings"] == [warning] and stored["coverage"] == "80.6%"
+    assert [(s["section"], s["held"], s["entries"], s["pct"], s["previous_pct"]) for s in stored["sections"]] == [
+        ("tin", 25, 31, 80.65, 100.0)
+    ]
+    assert any(record.levelname == "WARNING" and warning in record.getMessage() for record in caplog.records)
+    # The Prefect artifact of the run: one row per section.
+    (artifact,) = asyncio.run(_latest_artifact_data("ingest-coverage"))
+    assert artifact == [{"source": "xa-ngan", "section": "tin", "kind": "articles", "held": 25, "entries": 31,
+                         "basis": "stated", "pct": 80.65, "previous_pct": 100.0, "missing_pages": "", "complete": True}]  # fmt: skip
+
+
+async def _latest_artifact_data(key: str) -> list:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    async with get_client() as client:
+        artifacts = await client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])), sort=ArtifactSort.CREATED_DESC, limit=1
+        )
+    data = artifacts[0].data
+    return [json.loads(data) if isinstance(data, str) else data]
