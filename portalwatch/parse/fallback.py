@@ -358,20 +358,36 @@ def _choose_date(page: _Page, dates: list[_Date], titles: list[_Title]) -> _Date
             return same_day[0]
         visible = next((d for d in dates if d.found.value == found.value), None)
         return _Date(visible.node if visible else None, found, 0, False, visible.order if visible else -1, "metadata (article:published_time / datePublished)")
-    strong = [t for t in titles if t.strength >= 1.5 and not t.link and not t.chrome]
-    for tier in (1, 2, 3, 4):
+    anchors = _anchor_titles(page, titles)
+    for tier, reach in ((1, None), (2, None), (3, 60), (4, 25)):
         found = [d for d in dates if d.tier == tier]
-        if not found:
-            continue
         posted = [d for d in found if not d.updated] or found
-        if tier <= 2:
-            return posted[0]
-        reach = 60 if tier == 3 else 25
-        near = [(min((abs(t.order - d.order) for t in strong), default=reach + 1), d) for d in posted]
-        near = [(distance, d) for distance, d in near if distance <= reach]
-        if near:
-            return min(near, key=lambda pair: pair[0])[1]
+        if not posted:
+            continue
+        if not anchors:
+            if reach is None:
+                return posted[0]
+            continue
+        distance, nearest = min(((min(_gap(t, d) for t in anchors), d) for d in posted), key=lambda pair: (pair[0], pair[1].order))
+        if reach is None or distance <= reach:
+            return nearest
     return None
+
+
+def _anchor_titles(page: _Page, titles: list[_Title]) -> list[_Title]:
+    """The headings most likely the article's: those the page's <title> agrees with, else the strongest."""
+    strong = [t for t in titles if t.strength >= 1.5 and not t.link and not t.chrome]
+    references = _references(page)
+    agreeing = [t for t in strong if _agrees(t.text, references)]
+    if agreeing or not strong:
+        return agreeing
+    top = max(t.strength for t in strong)
+    return [t for t in strong if t.strength == top]
+
+
+def _gap(title: _Title, date: _Date) -> int:
+    """Elements between a heading and a date; a date above its heading is further than one below it."""
+    return date.order - title.order if date.order > title.order else 3 * (title.order - date.order)
 
 
 def _times(posted: _Date, dates: list[_Date], rules: dict[str, str], factors: list[tuple[str, float]]):

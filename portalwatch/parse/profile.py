@@ -80,7 +80,9 @@ class ArticleRules(_Strict):
     published_pattern: list[str] = Field(
         min_length=1, description="Regexes with a 'value' group: the posting time text (first match wins)."
     )
-    date_formats: list[str] = Field(min_length=1, description="strptime formats of that text (local time).")
+    date_formats: list[str] = Field(
+        min_length=1, description="strptime formats of that text (local time); 'auto' reads any common Vietnamese form."
+    )
     updated: str | None = Field(None, description="CSS selector of the update line (default: the posting line).")
     updated_pattern: list[str] = Field(default_factory=list, description="Regexes with a 'value' group: update time.")
     view_count_pattern: str | None = Field(None, description="Regex with a 'value' group on the posting line.")
