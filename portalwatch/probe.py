@@ -65,11 +65,15 @@ def pick_profile(html: str, kind: str, extra_dirs: list[str]) -> tuple[Profile, 
     tree = LexborHTMLParser(html)
     profiles = available_profiles(extra_dirs)
     for profile in profiles.values():
-        if kind in ("auto", "document") and profile.documents and tree.css_first(profile.documents.root) is not None:
+        if kind in ("auto", "document") and _finds(tree, profile.documents and profile.documents.root):
             return profile, "document"
         if kind in ("auto", "article") and profile.article and tree.css_first(profile.article.root) is not None:
             return profile, "article"
     return profiles["generic"], "document" if kind == "document" or (kind == "auto" and looks_like_document(html)) else "article"
+
+
+def _finds(tree: LexborHTMLParser, selector: str | None) -> bool:
+    return bool(selector) and tree.css_first(selector) is not None
 
 
 def probe(target: str, profile_name: str | None = None, kind: str = "auto", extra_dirs: list[str] | None = None) -> ProbeResult:
@@ -80,7 +84,7 @@ def probe(target: str, profile_name: str | None = None, kind: str = "auto", extr
         tree = LexborHTMLParser(html)
         if kind == "auto":
             documents, article = profile.documents, profile.article
-            if documents and tree.css_first(documents.root) is not None:
+            if _finds(tree, documents and documents.root):
                 kind = "document"
             elif not (article and tree.css_first(article.root) is not None) and looks_like_document(html):
                 kind = "document"

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
+from aiohttp import web
 from typer.testing import CliRunner
 
 from portalwatch.cli import app
+from portalwatch.config import load_sources
+from portalwatch.crawl import crawl_portal
 from portalwatch.errors import ExtractionError
 from portalwatch.parse.documents import looks_like_document, parse_document, read_document
 from portalwatch.parse.profile import get_profile
+from portalwatch.storage.rawstore import RawStore
 
 PAGES = Path(__file__).parent / "pages"
 URL = "http://portal.example/van-ban/chi-tiet/1"
@@ -103,3 +110,63 @@ def test_probe_reads_a_document_with_no_profile_and_with_kind_document(tmp_path)
         assert record["page_kind"] == "document" and record["failure"] is None, arguments
         assert (record["number"], record["signer_title"], record["issued_date"]) == ("214/UBND-VP", "KT. CHỦ TỊCH PHÓ CHỦ TỊCH", "2024-03-15")
         assert [ref["number"] for ref in record["references"]] == ["45/KH-UBND", "1234/QĐ-UBND"]
+
+
+@pytest.fixture
+def document_portal():
+    """A portal no profile knows, with a documents section, on a loopback port of its own."""
+    names = sorted(DOCUMENTS)
+    listing = "".join(f'<h3 class="title"><a href="/van-ban/{n}.html">Văn bản {n}</a></h3>' for n in names)
+
+    async def listing_page(request: web.Request) -> web.Response:
+        items = listing if request.query.get("p", "1") == "1" else ""
+        return web.Response(text=f"<html><body><div class='vb'>{items}</div></body></html>", content_type="text/html")
+
+    async def document_page(request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if name not in DOCUMENTS:
+            return web.Response(status=404)
+        return web.Response(text=page("documents", name), content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/van-ban", listing_page)
+    app.router.add_get("/van-ban/{name}.html", document_page)
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(app, access_log=None)
+    loop.run_until_complete(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    loop.run_until_complete(site.start())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=10)
+    loop.run_until_complete(runner.cleanup())
+    loop.close()
+
+
+def test_a_crawl_with_the_generic_profile_stores_documents_of_an_unknown_template(document_portal, warehouse, tmp_path):
+    config_path = tmp_path / "sources.toml"
+    config_path.write_text(f"""
+[settings]
+user_agent = "portalwatch-test/0.1"
+politeness = {{ concurrency = 2, delay_seconds = 0.0, timeout_seconds = 5.0, retries = 1 }}
+
+[[sources]]
+id = "xa-moi"
+name = "Trang thông tin điện tử xã mới"
+level = "commune"
+profile = "generic"
+base_url = "{document_portal}"
+sections = [{{ name = "van-ban", kind = "documents", listing_url = "{document_portal}/van-ban?p={{page}}" }}]
+""", encoding="utf-8")
+    config = load_sources(config_path)
+    (source,) = config.sources
+    crawl = asyncio.run(crawl_portal(source, config, warehouse.known_articles(source.id), RawStore(tmp_path / "raw")))
+    assert sorted(d.record.number for d in crawl.documents) == sorted(d["number"] for d in DOCUMENTS.values())
+    warehouse.load_portal(warehouse.start_run("test", {}), crawl.source, crawl.fetches, crawl.observations, documents=crawl.documents)
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        stored = dict(con.execute("SELECT number, signer_title FROM documents").fetchall())
+        cited = {row[0] for row in con.execute("SELECT number FROM document_references").fetchall()}
+    assert stored == {d["number"]: d["signer_title"] for d in DOCUMENTS.values()}
+    assert {number for numbers in CITED.values() for number, _, _ in numbers} <= cited

@@ -198,19 +198,19 @@ class DocumentRecord:
 def parse_document(html: str, url: str, profile: Profile) -> DocumentRecord:
     """The fields of a document page; raises ExtractionError when it is not one.
 
-    A profile without [documents] rules, or whose rules find no document on
-    the page, hands the page to :func:`read_document`, which finds the
-    document by its layout wherever it sits.
+    A profile without [documents] rules or a root selector, or whose root
+    selector finds nothing, hands the page to :func:`read_document`, which
+    finds the document by its layout wherever it sits.
     """
     rules = profile.documents
     check_page(html, url)
     tree = LexborHTMLParser(html)
-    root = tree.css_first(rules.root) if rules is not None else None
-    if rules is None or root is None:
+    root = tree.css_first(rules.root) if rules is not None and rules.root else None
+    if root is None:
         try:
             return read_document(html, url)
         except ExtractionError as failure:
-            if rules is None:
+            if rules is None or not rules.root:
                 raise
             raise ExtractionError(url, f"no document on the page (selector '{rules.root}' matched nothing; {failure.reason})") from None
     title = node_text(tree.css_first(rules.title)) if rules.title else ""

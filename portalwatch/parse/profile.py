@@ -133,7 +133,9 @@ class DocumentRules(_Strict):
     """Official documents: their listing and the part of a detail page holding the text."""
 
     listing: ListingRules
-    root: str = Field(description="CSS selector of the document text on its page.")
+    root: str | None = Field(
+        None, description="CSS selector of the document text on its page; none: found by the document's layout."
+    )
     title: str | None = Field(None, description="CSS selector of the page's own title of the document.")
     attachments: str = Field("a[href]", description="CSS selector of links to the document's files.")
     drop: list[str] = Field(default_factory=list)
