@@ -3,7 +3,9 @@
 The pages under tests/pages/articles are shaped like real platforms (a portal
 server's portlets, SharePoint web parts, WordPress, DNN, a provincial
 newspaper, an old table layout, Joomla 4, an eGov portal, a JavaScript
-front end with JSON-LD); tests/pages/other holds pages that are not articles.
+front end with JSON-LD, a table layout with a dated sidebar on the left, a
+bare date under the heading); tests/pages/other holds pages that are not
+articles.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ ARTICLES = {
                       3456, "", "Theo báo cáo của Sở Kế hoạch và Đầu tư", "trước ngày 31/3."),
     "nuxt_jsonld": ("Ngày hội văn hóa các dân tộc huyện Điện Biên Đông năm 2024", at(2024, 6, 9, 14, 20),
                     2019, "Giàng A Dế", "Ngày 8 và 9/6, huyện Điện Biên Đông", "các đoàn có thành tích cao."),
+    "left_sidebar_table": ("Hội nghị sơ kết công tác 6 tháng đầu năm 2024", at(2024, 7, 5, 14, 30),
+                           1234, "Quàng Thị Mai", "Sáng 4/7, UBND xã Nà Tấu", "giữ vững an ninh trật tự."),
+    "bare_date": ("Xã Pú Nhi ra quân tổng vệ sinh môi trường hưởng ứng Ngày Môi trường thế giới", at(2024, 6, 6, 9, 12),
+                  None, "Lý A Dơ", "Sáng 5/6, Đoàn Thanh niên xã Pú Nhi", "trên địa bàn xã."),
 }  # fmt: skip
 
 
@@ -116,6 +122,12 @@ def test_a_time_after_a_bar_or_a_dash_is_not_dropped():
     table = extract_fallback(page("articles", "table_layout"), URL)
     assert (sharepoint.published_at.hour, sharepoint.published_at.minute) == (16, 5)
     assert (table.published_at.hour, table.published_at.minute) == (10, 15)
+
+
+def test_a_bare_date_is_trusted_less_than_a_labelled_one():
+    bare = extract_fallback(page("articles", "bare_date"), URL)
+    labelled = extract_fallback(page("articles", "left_sidebar_table"), URL)
+    assert bare.confidence < labelled.confidence and any("unlabelled date" in warning for warning in bare.warnings)
 
 
 def test_a_title_not_shown_near_the_date_comes_from_metadata_with_less_confidence():

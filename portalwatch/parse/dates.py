@@ -108,10 +108,15 @@ def _read(match: re.Match) -> FoundDate | None:
 def local_datetime(value: str, formats: list[str] | tuple[str, ...]) -> tuple[datetime, str] | None:
     """The first strptime format that reads `value` (local time), and that format; None if none does.
 
-    Vietnamese-locale meridiems (SA, CH) read as AM and PM.
+    Vietnamese-locale meridiems (SA, CH) read as AM and PM. The format ``auto``
+    reads any form :func:`parse_date` knows.
     """
     value = re.sub(r"\bCH$", "PM", re.sub(r"\bSA$", "AM", clean_line(value)))
     for date_format in formats:
+        if date_format == "auto":
+            if (found := parse_date(value)) is not None:
+                return found.value, date_format
+            continue
         try:
             return datetime.strptime(value, date_format).replace(tzinfo=LOCAL_TZ), date_format
         except ValueError:

@@ -43,7 +43,7 @@ POSTED_LABEL = re.compile(
 )
 UPDATED_LABEL = re.compile(r"(?i)(?:Cập nhật(?: lần cuối)?(?: ngày| lúc| vào)?|Ngày cập nhật|Sửa đổi lần cuối|Chỉnh sửa lúc|Updated(?: on)?)")
 _VIEWS = re.compile(
-    r"(?i)(?<!Tổng )(?<!Tổng số )(?:Lượt xem|Lượt đọc|Số lượt xem|Số lần xem|Số lượt đọc|Lượt truy cập|Lượt view|Lượt xem bài|Hits|Views?|Đã xem)"
+    r"(?i)(?<!Tổng )(?<!Tổng số )(?:Lượt xem|Lượt đọc|Số lượt xem|Số lần xem|Số lượt đọc|Số lần đọc|Lần xem|Lượt truy cập|Lượt view|Lượt xem bài|Hits|Views?|Đã xem)"
     r"\s*:?\s*(?P<value>\d{1,3}(?:[.,\u00a0 ]\d{3})+(?!\d)|\d+)"
     r"|(?<![:\d.,])(?P<after>\d{1,3}(?:[.,]\d{3})+(?!\d)|\d+)\s*(?:lượt xem|lượt đọc|lần xem|views|hits)\b(?!\s*:)"
 )
@@ -214,14 +214,31 @@ def _refuse_error_page(page: _Page, main: LexborNode | None) -> None:
 
 
 def _refuse_listing(page: _Page, posted: _Date, dates: list[_Date], titles: list[_Title]) -> None:
-    """A listing: the posting time is one of many alike, each entry with a heading that links to its page."""
+    """A listing: the posting time is one of several alike, each beside a link to the page it dates."""
     if posted.node is None:
         return
     shape = _shape(posted.node)
-    alike = sum(1 for date in dates if date.node is not None and _shape(date.node) == shape)
-    links = sum(1 for title in titles if title.link and not title.chrome)
-    if alike >= 3 and links >= 3:
-        raise ExtractionError(page.url, f"generic extractor: a listing page ({alike} entries dated like {node_text(posted.node)[:40]!r}, {links} headings linking elsewhere)")
+    alike = [date.node for date in dates if date.node is not None and _shape(date.node) == shape]
+    linked = sum(1 for node in alike if _entry_link(node, page.url))
+    headings = sum(1 for title in titles if title.link and not title.chrome)
+    if len(alike) >= 3 and (headings >= 3 or linked >= 0.8 * len(alike)):
+        raise ExtractionError(
+            page.url, f"generic extractor: a listing page ({len(alike)} entries dated like {node_text(posted.node)[:40]!r}, "
+            "each beside a link to its page)"
+        )  # fmt: skip
+
+
+def _entry_link(date_node: LexborNode, url: str) -> bool:
+    """Whether a date sits in a small block (a list entry, a table row) with a link to another page."""
+    element = date_node.parent
+    for _ in range(3):
+        if element is None or len(node_text(element)) > 600:
+            return False
+        for anchor in element.css("a[href]"):
+            if len(node_text(anchor)) >= 15 and _links_elsewhere(anchor, node_text(anchor), url):
+                return True
+        element = element.parent
+    return False
 
 
 def _shape(node: LexborNode) -> tuple:
@@ -362,20 +379,36 @@ def _choose_date(page: _Page, dates: list[_Date], titles: list[_Title]) -> _Date
             return same_day[0]
         visible = next((d for d in dates if d.found.value == found.value), None)
         return _Date(visible.node if visible else None, found, 0, False, visible.order if visible else -1, "metadata (article:published_time / datePublished)")
-    strong = [t for t in titles if t.strength >= 1.5 and not t.link and not t.chrome]
-    for tier in (1, 2, 3, 4):
+    anchors = _anchor_titles(page, titles)
+    for tier, reach in ((1, None), (2, None), (3, 60), (4, 25)):
         found = [d for d in dates if d.tier == tier]
-        if not found:
-            continue
         posted = [d for d in found if not d.updated] or found
-        if tier <= 2:
-            return posted[0]
-        reach = 60 if tier == 3 else 25
-        near = [(min((abs(t.order - d.order) for t in strong), default=reach + 1), d) for d in posted]
-        near = [(distance, d) for distance, d in near if distance <= reach]
-        if near:
-            return min(near, key=lambda pair: pair[0])[1]
+        if not posted:
+            continue
+        if not anchors:
+            if reach is None:
+                return posted[0]
+            continue
+        distance, nearest = min(((min(_gap(t, d) for t in anchors), d) for d in posted), key=lambda pair: (pair[0], pair[1].order))
+        if reach is None or distance <= reach:
+            return nearest
     return None
+
+
+def _anchor_titles(page: _Page, titles: list[_Title]) -> list[_Title]:
+    """The headings most likely the article's: those the page's <title> agrees with, else the strongest."""
+    strong = [t for t in titles if t.strength >= 1.5 and not t.link and not t.chrome]
+    references = _references(page)
+    agreeing = [t for t in strong if _agrees(t.text, references)]
+    if agreeing or not strong:
+        return agreeing
+    top = max(t.strength for t in strong)
+    return [t for t in strong if t.strength == top]
+
+
+def _gap(title: _Title, date: _Date) -> int:
+    """Elements between a heading and a date; a date above its heading is further than one below it."""
+    return date.order - title.order if date.order > title.order else 3 * (title.order - date.order)
 
 
 def _times(posted: _Date, dates: list[_Date], rules: dict[str, str], factors: list[tuple[str, float]]):
@@ -437,10 +470,22 @@ def _title_strength(node: LexborNode) -> float:
         return 2.5
     style = (node.attributes.get("style") or "").replace(" ", "").lower()
     size = re.search(r"font-size:(\d+)(px|pt)", style)
-    large = (size and int(size.group(1)) >= 15) or (node.css_first("font[size='4'], font[size='5'], font[size='+1'], font[size='+2']") is not None)
-    if node.tag in ("td", "p", "div") and (large or (_all_bold(node) and "font-weight:bold" not in style and node.tag == "td")):
-        return 1.0 + bool(large)
+    large = bool(size and int(size.group(1)) >= (15 if size.group(2) == "px" else 13)) or _large_inside(node)
+    bold = _all_bold(node) or "font-weight:bold" in style or "font-weight:700" in style
+    if node.tag in ("td", "p", "div") and bold:
+        return 2.0 if large else 1.0 if node.tag == "td" else 0.0
     return 0.0
+
+
+def _large_inside(node: LexborNode) -> bool:
+    """Whether the text is set large inside (<font size=4>, a span at 16px): editors' headings."""
+    if node.css_first("font[size='4'], font[size='5'], font[size='6'], font[size='+1'], font[size='+2']") is not None:
+        return True
+    for inner in node.css("[style*='font-size']"):
+        size = re.search(r"font-size:\s*(\d+)(px|pt)", inner.attributes.get("style") or "")
+        if size and int(size.group(1)) >= (16 if size.group(2) == "px" else 14) and len(node_text(inner)) >= 0.8 * len(node_text(node)):
+            return True
+    return False
 
 
 def _choose_title(page: _Page, titles: list[_Title], posted: _Date) -> _Title | None:
@@ -552,8 +597,11 @@ def _view_count_near(body: LexborNode, rules: dict[str, str]) -> int | None:
 
 def _lead(page: _Page, body: LexborNode, title: _Title | None, rules: dict[str, str]) -> str:
     scope = _common_ancestor(title.node, body) if title is not None else body
+    after = title.order if title is not None else -1
     for node in (scope or body).css("[class], [id]"):
-        if _LEAD_NAMES.search(_names(node)) and (text := node_text(node)) and len(text) >= 20:
+        if not _LEAD_NAMES.search(_names(node)) or page.order.get(node.mem_id, -1) <= after:
+            continue
+        if 20 <= len(text := node_text(node)) <= 1000:
             rules["lead"] = "generic: element with a lead class"
             node.decompose()
             return text
@@ -700,7 +748,9 @@ def _looks_like_byline(paragraph: LexborNode) -> bool:
     aligned = "text-align:right" in style or (paragraph.attributes.get("align") or "").lower() == "right"
     named = _BYLINE_NAMES.search(_names(paragraph))
     labelled = re.match(r"(?i)^(?:Tin|Bài|Ảnh|Theo|Nguồn|Tác giả|Viết bởi|Người viết)\b", text)
-    return aligned or bool(named) or _all_bold(paragraph) or bool(labelled)
+    bold = "".join(node_text(node) for node in paragraph.css("strong, b"))
+    led_by_name = len(text) <= 60 and len(bold) >= 0.4 * len(text) and text.startswith(bold[:10])
+    return aligned or bool(named) or _all_bold(paragraph) or bool(labelled) or led_by_name
 
 
 def _images(body: LexborNode) -> tuple[Image, ...]:

@@ -133,7 +133,9 @@ class ArticleRules(_Strict):
     published_pattern: list[str] = Field(
         min_length=1, description="Regexes with a 'value' group: the posting time text (first match wins)."
     )
-    date_formats: list[str] = Field(min_length=1, description="strptime formats of that text (local time).")
+    date_formats: list[str] = Field(
+        min_length=1, description="strptime formats of that text (local time); 'auto' reads any common Vietnamese form."
+    )
     updated: str | None = Field(None, description="CSS selector of the update line (default: the posting line).")
     updated_pattern: list[str] = Field(default_factory=list, description="Regexes with a 'value' group: update time.")
     view_count_pattern: str | None = Field(None, description="Regex with a 'value' group on the posting line.")
@@ -180,7 +182,9 @@ class DocumentRules(_Strict):
     """Official documents: their listing and the part of a detail page holding the text."""
 
     listing: ListingRules
-    root: str = Field(description="CSS selector of the document text on its page.")
+    root: str | None = Field(
+        None, description="CSS selector of the document text on its page; none: found by the document's layout."
+    )
     title: str | None = Field(None, description="CSS selector of the page's own title of the document.")
     attachments: str = Field("a[href]", description="CSS selector of links to the document's files.")
     drop: list[str] = Field(default_factory=list)
