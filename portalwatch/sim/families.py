@@ -124,7 +124,7 @@ class Family:
 
     # ------------------------------------------------------------ markup
 
-    def paragraph(self, text: str) -> str:
+    def paragraph(self, text: str, article: Article) -> str:
         return f'<p style="text-align: justify;">{text}</p>'
 
     def figure(self, name: str, caption: str) -> str:
@@ -138,6 +138,14 @@ class Family:
 
     def listing(self, portal: Portal, page: int, rng: random.Random) -> str | None:
         """A page of the news listing; None where the CMS answers 404 past the last page."""
+        raise NotImplementedError
+
+    def document_listing(self, documents: list[Document], pager: str) -> str:
+        """A page of the documents section: its rows, newest first, and the pager."""
+        raise NotImplementedError
+
+    def document_page(self, document: Document, letter: str) -> str:
+        """A document's view around its letter (the Word original's tables and paragraphs)."""
         raise NotImplementedError
 
     def document_pager(self, page: int, count: int) -> str:
@@ -171,6 +179,21 @@ class Portlet(Family):
 
     def document_path(self, document: Document) -> str:
         return f"/web/guest/van-ban/-/vanban/{document.slug}-{document.id}"
+
+    def document_listing(self, documents: list[Document], pager: str) -> str:
+        rows = "".join(
+            f'<tr><td>{_e(d.number)}</td><td>{d.issued:%d/%m/%Y}</td><td><a class="vb-link" href="{_e(self.document_path(d))}">{_e(d.subject)}</a></td>'
+            f'<td><a href="{_e(self.file_path(d))}"><img src="/egov-theme/images/file_system/small/pdf.png" alt="Tải về" /></a></td></tr>'
+            for d in documents
+        )  # fmt: skip
+        return (f'<div class="taglib-header "><h3 class="header-title"><span>Văn bản</span></h3></div>'
+                f'<table class="table table-bordered table-hover table-striped van-ban"><thead class="table-columns"><tr><th>Số ký hiệu</th><th>Ngày ban hành</th><th>Trích yếu</th><th>Tệp</th></tr></thead><tbody class="table-data">{rows}</tbody></table>{pager}')  # fmt: skip
+
+    def document_page(self, document: Document, letter: str) -> str:
+        return f"""<div class="taglib-header "><h3 class="header-title"><span>{_e(document.title)}</span></h3></div>
+<div class="vanban-chitiet"><table class="table thuoc-tinh"><tr><th>Số ký hiệu</th><td>{_e(document.number)}</td></tr><tr><th>Ngày ban hành</th><td>{document.issued:%d/%m/%Y}</td></tr><tr><th>Loại văn bản</th><td>{_e(document.kind)}</td></tr></table>
+<div class="noi-dung-van-ban">{letter}</div>
+<div class="file-dinh-kem">Tệp đính kèm: <a href="{_e(self.file_path(document))}">{_e(document.file_name)}</a></div></div>"""
 
     def figure(self, name: str, caption: str) -> str:
         return (f'<figure class="image" style="display: table; margin: 0 auto;"><img alt="{_e(caption)}" height="400" '
@@ -289,7 +312,22 @@ class SharePoint(Family):
     def document_path(self, document: Document) -> str:
         return f"/Pages/chi-tiet-van-ban.aspx?ItemID={document.id}"
 
-    def paragraph(self, text: str) -> str:
+    def document_listing(self, documents: list[Document], pager: str) -> str:
+        rows = "".join(
+            f'<tr class="ms-itmhover"><td class="ms-vb-icon"><img src="/_layouts/15/images/icpdf.png" alt="pdf" /></td>'
+            f'<td class="ms-vb2">{_e(d.number)}</td><td class="ms-vb2"><nobr>{d.issued:%d/%m/%Y}</nobr></td>'
+            f'<td class="ms-vb2"><a class="ms-listlink" href="{_e(self.document_path(d))}" onclick="EditLink2(this,\'WPQ2\');return false;">{_e(d.subject)}</a></td></tr>'
+            for d in documents
+        )  # fmt: skip
+        return (f'<div class="ms-webpart-chrome-title"><h2 class="ms-webpart-titleText"><span>Văn bản chỉ đạo điều hành</span></h2></div>'
+                f'<table class="ms-listviewtable" cellpadding="1" cellspacing="0" summary="Văn bản"><tr class="ms-viewheadertr"><th>Loại</th><th>Số ký hiệu</th><th>Ngày ban hành</th><th>Trích yếu</th></tr>{rows}</table>{pager}')  # fmt: skip
+
+    def document_page(self, document: Document, letter: str) -> str:
+        return f"""<div class="chi-tiet-van-ban"><div class="tieu-de-vb"><span id="ctl00_PlaceHolderMain_lblTieuDe">{_e(document.title)}</span></div>
+<div class="ms-rtestate-field noi-dung-vb">{letter}</div>
+<div class="dinh-kem"><img src="/_layouts/15/images/icpdf.png" alt="" /> <a href="{_e(self.file_path(document))}">{_e(document.file_name)}</a></div></div>"""
+
+    def paragraph(self, text: str, article: Article) -> str:
         return (f'<p style="text-align: justify;">&#8203;<span style="font-family: arial, sans-serif; font-size: 13pt;">'
                 f"{text}</span></p>")  # fmt: skip
 
@@ -421,7 +459,22 @@ class WordPress(Family):
     def document_path(self, document: Document) -> str:
         return f"/van-ban/{document.slug}-{document.id}/"
 
-    def paragraph(self, text: str) -> str:
+    def document_listing(self, documents: list[Document], pager: str) -> str:
+        rows = "".join(
+            f'<tr><td>{_e(d.number)}</td><td>{d.issued:%d/%m/%Y}</td><td class="trich-yeu"><a href="{_e(self.document_path(d))}">{_e(d.subject)}</a></td></tr>'
+            for d in documents
+        )  # fmt: skip
+        return (f'<header class="page-header"><h1 class="page-title">Văn bản</h1></header>'
+                f'<figure class="wp-block-table is-style-stripes"><table><thead><tr><th>Số, ký hiệu</th><th>Ngày ban hành</th><th>Trích yếu</th></tr></thead><tbody>{rows}</tbody></table></figure>{pager}')  # fmt: skip
+
+    def document_page(self, document: Document, letter: str) -> str:
+        return f"""<article class="van_ban type-van_ban status-publish hentry"><header class="entry-header"><h1 class="entry-title">{_e(document.title)}</h1></header>
+<div class="entry-content">{letter}
+<div class="wp-block-file"><a href="{_e(self.file_path(document))}">{_e(document.file_name)}</a><a href="{_e(self.file_path(document))}" class="wp-block-file__button wp-element-button" download>Tải xuống</a></div></div></article>"""
+
+    def paragraph(self, text: str, article: Article) -> str:
+        if article.id % 2:  # written in the block editor; older posts in the classic one
+            return f"<!-- wp:paragraph -->\n<p>{text}</p>\n<!-- /wp:paragraph -->"
         return f"<p>{text}</p>"
 
     def figure(self, name: str, caption: str) -> str:
@@ -580,7 +633,20 @@ class Newspaper(Family):
     def document_path(self, document: Document) -> str:
         return f"/van-ban/{document.slug}-{document.id}.htm"
 
-    def paragraph(self, text: str) -> str:
+    def document_listing(self, documents: list[Document], pager: str) -> str:
+        rows = "".join(
+            f'<div class="item-vb"><a class="title-vb" href="{_e(self.document_path(d))}">{_e(d.kind)} số {_e(d.number)}</a>'
+            f'<p class="trich-yeu">{_e(d.subject)}</p><span class="time">Ngày ban hành: {d.issued:%d/%m/%Y}</span></div>'
+            for d in documents
+        )  # fmt: skip
+        return f'<h1 class="title-cate">Văn bản</h1><div class="list-vanban">{rows}</div>{pager}'
+
+    def document_page(self, document: Document, letter: str) -> str:
+        return f"""<div class="detail-vanban"><h1 class="title-detail">{_e(document.title)}</h1>
+<div class="detail-content fck_detail">{letter}</div>
+<div class="attach"><b>File đính kèm:</b> <a href="{_e(self.file_path(document))}">{_e(document.file_name)}</a></div></div>"""
+
+    def paragraph(self, text: str, article: Article) -> str:
         return f'<p class="Normal" style="text-align: justify;">{text}</p>'
 
     def figure(self, name: str, caption: str) -> str:
@@ -695,8 +761,31 @@ class TableLayout(Family):
     def document_path(self, document: Document) -> str:
         return f"/chitietvb.asp?id={document.id}"
 
-    def paragraph(self, text: str) -> str:
-        return f"{text}<br><br>"
+    def document_listing(self, documents: list[Document], pager: str) -> str:
+        rows = "".join(
+            f'<tr><td><font size="2">{_e(d.number)}</font></td><td><font size="2">{d.issued:%d/%m/%Y}</font></td>'
+            f'<td><a class="tieude_nho" href="{_e(self.document_path(d)[1:])}"><font size="2">{_e(d.subject)}</font></a></td></tr>'
+            for d in documents
+        )  # fmt: skip
+        return (f'<table width="100%" border="1" cellspacing="0" cellpadding="3" bordercolor="#CCCCCC"><tr bgcolor="#EEEEEE"><td colspan="3"><b>VĂN BẢN PHÁP QUY</b></td></tr>'
+                f'<tr><td><b>Số/Ký hiệu</b></td><td><b>Ngày</b></td><td><b>Trích yếu</b></td></tr>{rows}</table>{pager}')  # fmt: skip
+
+    def document_page(self, document: Document, letter: str) -> str:
+        return f"""<table class="chitietvb" width="100%" border="0" cellspacing="0" cellpadding="4">
+<tr><td class="tieude"><font color="#003399" size="3"><b>{_e(document.title)}</b></font></td></tr>
+<tr><td class="noidungvb"><font face="Times New Roman" size="3">{letter}</font></td></tr>
+<tr><td><font size="2">File đính kèm: <a href="{_e(self.file_path(document)[1:])}">{_e(document.file_name)}</a></font></td></tr></table>"""
+
+    def paragraph(self, text: str, article: Article) -> str:
+        # Years of editors: plain lines split by breaks, indented paragraphs, and text pasted from Word.
+        style = article.id % 3
+        if style == 0:
+            return f"{text}<br><br>"
+        if style == 1:
+            return f'<p align="justify">&nbsp;&nbsp;&nbsp;&nbsp;{text}</p>'
+        return ('<p class="MsoNormal" style="margin-bottom:6.0pt;text-align:justify;text-indent:36.0pt;line-height:115%">'
+                '<span lang="VI" style="font-size:13.0pt;line-height:115%;font-family:&quot;Times New Roman&quot;,serif;'
+                f'mso-fareast-font-family:&quot;Times New Roman&quot;">{text}<o:p></o:p></span></p>')  # fmt: skip
 
     def figure(self, name: str, caption: str) -> str:
         return (f'<table width="500" border="0" align="center" cellpadding="2" cellspacing="0"><tr><td align="center"><img src="upload/images/{_e(name)}" width="480" border="0"></td></tr>'
@@ -805,7 +894,21 @@ class EGov(Family):
     def document_path(self, document: Document) -> str:
         return f"/van-ban/vb{document.id}/{document.slug}.html"
 
-    def paragraph(self, text: str) -> str:
+    def document_listing(self, documents: list[Document], pager: str) -> str:
+        rows = "".join(
+            f'<tr><td>{i}</td><td>{_e(d.number)}</td><td>{d.issued:%d/%m/%Y}</td><td><a class="document-link" href="{_e(self.document_path(d))}">{_e(d.subject)}</a></td></tr>'
+            for i, d in enumerate(documents, 1)
+        )  # fmt: skip
+        return (f'<div class="title-category"><h2>Văn bản chỉ đạo điều hành</h2></div><table class="table table-bordered table-document">'
+                f'<thead><tr><th>STT</th><th>Số hiệu</th><th>Ngày ban hành</th><th>Trích yếu</th></tr></thead><tbody>{rows}</tbody></table>{pager}')  # fmt: skip
+
+    def document_page(self, document: Document, letter: str) -> str:
+        return f"""<div class="document-detail"><div class="title-news-detail"><h2>{_e(document.title)}</h2></div>
+<table class="table table-bordered document-info"><tr><td>Số hiệu</td><td>{_e(document.number)}</td><td>Ngày ban hành</td><td>{document.issued:%d/%m/%Y}</td></tr><tr><td>Người ký</td><td>{_e(document.signer)}</td><td>Loại văn bản</td><td>{_e(document.kind)}</td></tr></table>
+<div class="document-content">{letter}</div>
+<div class="document-files"><i class="fa fa-paperclip"></i> <a href="{_e(self.file_path(document))}" target="_blank">{_e(document.file_name)}</a></div></div>"""
+
+    def paragraph(self, text: str, article: Article) -> str:
         return (f'<p style="text-align: justify;"><span style="font-size:14px;"><span style="font-family:Arial,Helvetica,sans-serif;">'
                 f"{text}</span></span></p>")  # fmt: skip
 
