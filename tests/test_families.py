@@ -103,6 +103,9 @@ def test_each_new_portal_is_crawled_recrawled_and_its_changes_recorded(start_sim
         assert (again.created, again.updated, again.removed) == (0, 0, 0), spec.id
         assert again.unchanged == len(live)
 
+    # WordPress sends its first listing page to the category's canonical URL.
+    assert any(entry["status"] == 301 and entry["path"].endswith("/page/1/") for entry in sim.requests("xa-keo-lom"))
+
     happened = sim.advance(2)["happened"]
     for spec in MORE_PORTALS:
         _, summary = crawl_into(config, spec.id, warehouse, revisit="all")

@@ -107,11 +107,15 @@ class Family:
         found = re.match(pattern, path)
         if not found:
             return None
-        value = query.get(parameter, default) if parameter else found.group(1)
+        value = query.get(parameter, default) if parameter else found.group(1) or default
         return int(value) if value.isdigit() else 0
 
     def listing_page(self, path: str, query) -> int | None:
         return self._match(self.listing_route, path, query, default="1")
+
+    def redirect(self, path: str) -> str | None:
+        """Where the CMS sends a request for a URL it does not serve as asked (its canonical form), or None."""
+        return None
 
     def document_listing_page(self, path: str, query) -> int | None:
         return self._match(self.document_listing_route, path, query, default="1")
@@ -445,16 +449,23 @@ class WordPress(Family):
     name = "wordpress"
     profile = "wordpress_site"
     minute_times = False
-    listing_template = "/chuyen-muc/tin-tuc/page/{page}/"
+    listing_template = "/chuyen-muc/tin-tuc/page/{page}/"  # page 1 redirects to /chuyen-muc/tin-tuc/
     document_listing_template = "/van-ban/page/{page}/"
     file_folder = "/wp-content/uploads/van-ban/"
-    listing_route = (r"^/chuyen-muc/tin-tuc/page/(\d+)/$", None)
-    document_listing_route = (r"^/van-ban/page/(\d+)/$", None)
+    listing_route = (r"^/chuyen-muc/tin-tuc/(?:page/(\d+)/)?$", None)
+    document_listing_route = (r"^/van-ban/(?:page/(\d+)/)?$", None)
     article_route = (r"^/\d{4}/\d{2}/[a-z0-9-]*-(\d+)/$", None)
     document_route = (r"^/van-ban/[a-z0-9-]*-(\d+)/$", None)
 
     def article_path(self, article: Article) -> str:
         return f"/{article.published_at:%Y/%m}/{article.slug}-{article.id}/"
+
+    def redirect(self, path: str) -> str | None:
+        if path.endswith("/page/1/"):
+            return path.removesuffix("page/1/")
+        if not path.endswith("/") and "." not in path.rsplit("/", 1)[-1]:
+            return path + "/"
+        return None
 
     def document_path(self, document: Document) -> str:
         return f"/van-ban/{document.slug}-{document.id}/"
@@ -540,9 +551,10 @@ class WordPress(Family):
 
     def article(self, portal: Portal, article: Article, rng: random.Random, body: str) -> str:
         published = article.published_at.isoformat() + "+07:00"
+        modified = (article.updated_at or article.published_at).isoformat() + "+07:00"
         schema = {"@context": "https://schema.org", "@graph": [
             {"@type": "Article", "@id": f"{self.article_path(article)}#article", "headline": article.title[:110],
-             "datePublished": published, "dateModified": published, "inLanguage": "vi"},
+             "datePublished": published, "dateModified": modified, "inLanguage": "vi"},
             {"@type": "WebSite", "name": portal.spec.name, "inLanguage": "vi"}]}  # fmt: skip
         head = (f'<meta property="og:locale" content="vi_VN" /><meta property="og:type" content="article" />'
                 f'<meta property="og:title" content="{_e(article.title)}" /><meta property="og:description" content="{_e(article.lead[:150])}" />'
@@ -559,7 +571,7 @@ class WordPress(Family):
         content = f"""<article id="post-{article.id}" class="post-{article.id} post type-post status-publish format-standard has-post-thumbnail hentry category-tin-tuc">
 <header class="entry-header">
 <h1 class="entry-title">{_e(article.title)}</h1>
-<div class="entry-meta"><span class="posted-on">Đăng ngày <a href="{_e(self.article_path(article))}" rel="bookmark"><time class="entry-date published updated" datetime="{published}">{self.date(article.published_at)}</time></a></span>{byline}</div>
+<div class="entry-meta"><span class="posted-on">Đăng ngày <a href="{_e(self.article_path(article))}" rel="bookmark">{self._times(article, published, modified)}</a></span>{byline}</div>
 </header>
 <div class="entry-content">
 <p><strong>{_e(article.lead)}</strong></p>
@@ -576,6 +588,13 @@ class WordPress(Family):
 <p class="comment-form-comment"><label for="comment">Bình luận <span class="required">*</span></label><textarea id="comment" name="comment" cols="45" rows="8" maxlength="65525" required></textarea></p>
 <p class="form-submit"><input name="submit" type="submit" id="submit" class="submit" value="Phản hồi" /><input type='hidden' name='comment_post_ID' value='{article.id}' id='comment_post_ID' /></p></form></div></div>"""
         return self.frame(portal, rng, article.title, content, head)
+
+    def _times(self, article: Article, published: str, modified: str) -> str:
+        """The theme's posted-on times: the "updated" one is shown only once the post was edited."""
+        if article.updated_at is None:
+            return f'<time class="entry-date published updated" datetime="{published}">{self.date(article.published_at)}</time>'
+        return (f'<time class="entry-date published" datetime="{published}">{self.date(article.published_at)}</time>'
+                f'<time class="updated" datetime="{modified}">{self.date(article.updated_at)}</time>')  # fmt: skip
 
     def listing(self, portal: Portal, page: int, rng: random.Random) -> str | None:
         live = portal.live()
