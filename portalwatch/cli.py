@@ -62,7 +62,7 @@ def sim(
     scale: Annotated[float, typer.Option(help="Portal sizes relative to the default (about 3,400 articles).")] = 1.0,
     host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
     write_config: Annotated[Path | None, typer.Option(help="Write a sources config for the simulated portals here.")] = None,
-    portals: Annotated[int | None, typer.Option(help="Number of portals (those of --families, repeated) [default: one of each].")] = None,
+    portals: Annotated[int | None, typer.Option(help="Number of portals (those of --families, repeated; by default one of each).")] = None,
     families: Annotated[
         str, typer.Option(help="Page families: 'default' (the five seed portals) or 'all' (with six more CMSs).")
     ] = "default",

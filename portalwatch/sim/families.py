@@ -107,11 +107,15 @@ class Family:
         found = re.match(pattern, path)
         if not found:
             return None
-        value = query.get(parameter, default) if parameter else found.group(1)
+        value = query.get(parameter, default) if parameter else found.group(1) or default
         return int(value) if value.isdigit() else 0
 
     def listing_page(self, path: str, query) -> int | None:
         return self._match(self.listing_route, path, query, default="1")
+
+    def redirect(self, path: str) -> str | None:
+        """Where the CMS sends a request for a URL it does not serve as asked (its canonical form), or None."""
+        return None
 
     def document_listing_page(self, path: str, query) -> int | None:
         return self._match(self.document_listing_route, path, query, default="1")
@@ -124,7 +128,7 @@ class Family:
 
     # ------------------------------------------------------------ markup
 
-    def paragraph(self, text: str) -> str:
+    def paragraph(self, text: str, article: Article) -> str:
         return f'<p style="text-align: justify;">{text}</p>'
 
     def figure(self, name: str, caption: str) -> str:
@@ -138,6 +142,14 @@ class Family:
 
     def listing(self, portal: Portal, page: int, rng: random.Random) -> str | None:
         """A page of the news listing; None where the CMS answers 404 past the last page."""
+        raise NotImplementedError
+
+    def document_listing(self, documents: list[Document], pager: str) -> str:
+        """A page of the documents section: its rows, newest first, and the pager."""
+        raise NotImplementedError
+
+    def document_page(self, document: Document, letter: str) -> str:
+        """A document's view around its letter (the Word original's tables and paragraphs)."""
         raise NotImplementedError
 
     def document_pager(self, page: int, count: int) -> str:
@@ -171,6 +183,21 @@ class Portlet(Family):
 
     def document_path(self, document: Document) -> str:
         return f"/web/guest/van-ban/-/vanban/{document.slug}-{document.id}"
+
+    def document_listing(self, documents: list[Document], pager: str) -> str:
+        rows = "".join(
+            f'<tr><td>{_e(d.number)}</td><td>{d.issued:%d/%m/%Y}</td><td><a class="vb-link" href="{_e(self.document_path(d))}">{_e(d.subject)}</a></td>'
+            f'<td><a href="{_e(self.file_path(d))}"><img src="/egov-theme/images/file_system/small/pdf.png" alt="Tải về" /></a></td></tr>'
+            for d in documents
+        )  # fmt: skip
+        return (f'<div class="taglib-header "><h3 class="header-title"><span>Văn bản</span></h3></div>'
+                f'<table class="table table-bordered table-hover table-striped van-ban"><thead class="table-columns"><tr><th>Số ký hiệu</th><th>Ngày ban hành</th><th>Trích yếu</th><th>Tệp</th></tr></thead><tbody class="table-data">{rows}</tbody></table>{pager}')  # fmt: skip
+
+    def document_page(self, document: Document, letter: str) -> str:
+        return f"""<div class="taglib-header "><h3 class="header-title"><span>{_e(document.title)}</span></h3></div>
+<div class="vanban-chitiet"><table class="table thuoc-tinh"><tr><th>Số ký hiệu</th><td>{_e(document.number)}</td></tr><tr><th>Ngày ban hành</th><td>{document.issued:%d/%m/%Y}</td></tr><tr><th>Loại văn bản</th><td>{_e(document.kind)}</td></tr></table>
+<div class="noi-dung-van-ban">{letter}</div>
+<div class="file-dinh-kem">Tệp đính kèm: <a href="{_e(self.file_path(document))}">{_e(document.file_name)}</a></div></div>"""
 
     def figure(self, name: str, caption: str) -> str:
         return (f'<figure class="image" style="display: table; margin: 0 auto;"><img alt="{_e(caption)}" height="400" '
@@ -289,7 +316,22 @@ class SharePoint(Family):
     def document_path(self, document: Document) -> str:
         return f"/Pages/chi-tiet-van-ban.aspx?ItemID={document.id}"
 
-    def paragraph(self, text: str) -> str:
+    def document_listing(self, documents: list[Document], pager: str) -> str:
+        rows = "".join(
+            f'<tr class="ms-itmhover"><td class="ms-vb-icon"><img src="/_layouts/15/images/icpdf.png" alt="pdf" /></td>'
+            f'<td class="ms-vb2">{_e(d.number)}</td><td class="ms-vb2"><nobr>{d.issued:%d/%m/%Y}</nobr></td>'
+            f'<td class="ms-vb2"><a class="ms-listlink" href="{_e(self.document_path(d))}" onclick="EditLink2(this,\'WPQ2\');return false;">{_e(d.subject)}</a></td></tr>'
+            for d in documents
+        )  # fmt: skip
+        return (f'<div class="ms-webpart-chrome-title"><h2 class="ms-webpart-titleText"><span>Văn bản chỉ đạo điều hành</span></h2></div>'
+                f'<table class="ms-listviewtable" cellpadding="1" cellspacing="0" summary="Văn bản"><tr class="ms-viewheadertr"><th>Loại</th><th>Số ký hiệu</th><th>Ngày ban hành</th><th>Trích yếu</th></tr>{rows}</table>{pager}')  # fmt: skip
+
+    def document_page(self, document: Document, letter: str) -> str:
+        return f"""<div class="chi-tiet-van-ban"><div class="tieu-de-vb"><span id="ctl00_PlaceHolderMain_lblTieuDe">{_e(document.title)}</span></div>
+<div class="ms-rtestate-field noi-dung-vb">{letter}</div>
+<div class="dinh-kem"><img src="/_layouts/15/images/icpdf.png" alt="" /> <a href="{_e(self.file_path(document))}">{_e(document.file_name)}</a></div></div>"""
+
+    def paragraph(self, text: str, article: Article) -> str:
         return (f'<p style="text-align: justify;">&#8203;<span style="font-family: arial, sans-serif; font-size: 13pt;">'
                 f"{text}</span></p>")  # fmt: skip
 
@@ -407,21 +449,43 @@ class WordPress(Family):
     name = "wordpress"
     profile = "wordpress_site"
     minute_times = False
-    listing_template = "/chuyen-muc/tin-tuc/page/{page}/"
+    listing_template = "/chuyen-muc/tin-tuc/page/{page}/"  # page 1 redirects to /chuyen-muc/tin-tuc/
     document_listing_template = "/van-ban/page/{page}/"
     file_folder = "/wp-content/uploads/van-ban/"
-    listing_route = (r"^/chuyen-muc/tin-tuc/page/(\d+)/$", None)
-    document_listing_route = (r"^/van-ban/page/(\d+)/$", None)
+    listing_route = (r"^/chuyen-muc/tin-tuc/(?:page/(\d+)/)?$", None)
+    document_listing_route = (r"^/van-ban/(?:page/(\d+)/)?$", None)
     article_route = (r"^/\d{4}/\d{2}/[a-z0-9-]*-(\d+)/$", None)
     document_route = (r"^/van-ban/[a-z0-9-]*-(\d+)/$", None)
 
     def article_path(self, article: Article) -> str:
         return f"/{article.published_at:%Y/%m}/{article.slug}-{article.id}/"
 
+    def redirect(self, path: str) -> str | None:
+        if path.endswith("/page/1/"):
+            return path.removesuffix("page/1/")
+        if not path.endswith("/") and "." not in path.rsplit("/", 1)[-1]:
+            return path + "/"
+        return None
+
     def document_path(self, document: Document) -> str:
         return f"/van-ban/{document.slug}-{document.id}/"
 
-    def paragraph(self, text: str) -> str:
+    def document_listing(self, documents: list[Document], pager: str) -> str:
+        rows = "".join(
+            f'<tr><td>{_e(d.number)}</td><td>{d.issued:%d/%m/%Y}</td><td class="trich-yeu"><a href="{_e(self.document_path(d))}">{_e(d.subject)}</a></td></tr>'
+            for d in documents
+        )  # fmt: skip
+        return (f'<header class="page-header"><h1 class="page-title">Văn bản</h1></header>'
+                f'<figure class="wp-block-table is-style-stripes"><table><thead><tr><th>Số, ký hiệu</th><th>Ngày ban hành</th><th>Trích yếu</th></tr></thead><tbody>{rows}</tbody></table></figure>{pager}')  # fmt: skip
+
+    def document_page(self, document: Document, letter: str) -> str:
+        return f"""<article class="van_ban type-van_ban status-publish hentry"><header class="entry-header"><h1 class="entry-title">{_e(document.title)}</h1></header>
+<div class="entry-content">{letter}
+<div class="wp-block-file"><a href="{_e(self.file_path(document))}">{_e(document.file_name)}</a><a href="{_e(self.file_path(document))}" class="wp-block-file__button wp-element-button" download>Tải xuống</a></div></div></article>"""
+
+    def paragraph(self, text: str, article: Article) -> str:
+        if article.id % 2:  # written in the block editor; older posts in the classic one
+            return f"<!-- wp:paragraph -->\n<p>{text}</p>\n<!-- /wp:paragraph -->"
         return f"<p>{text}</p>"
 
     def figure(self, name: str, caption: str) -> str:
@@ -487,9 +551,10 @@ class WordPress(Family):
 
     def article(self, portal: Portal, article: Article, rng: random.Random, body: str) -> str:
         published = article.published_at.isoformat() + "+07:00"
+        modified = (article.updated_at or article.published_at).isoformat() + "+07:00"
         schema = {"@context": "https://schema.org", "@graph": [
             {"@type": "Article", "@id": f"{self.article_path(article)}#article", "headline": article.title[:110],
-             "datePublished": published, "dateModified": published, "inLanguage": "vi"},
+             "datePublished": published, "dateModified": modified, "inLanguage": "vi"},
             {"@type": "WebSite", "name": portal.spec.name, "inLanguage": "vi"}]}  # fmt: skip
         head = (f'<meta property="og:locale" content="vi_VN" /><meta property="og:type" content="article" />'
                 f'<meta property="og:title" content="{_e(article.title)}" /><meta property="og:description" content="{_e(article.lead[:150])}" />'
@@ -506,7 +571,7 @@ class WordPress(Family):
         content = f"""<article id="post-{article.id}" class="post-{article.id} post type-post status-publish format-standard has-post-thumbnail hentry category-tin-tuc">
 <header class="entry-header">
 <h1 class="entry-title">{_e(article.title)}</h1>
-<div class="entry-meta"><span class="posted-on">Đăng ngày <a href="{_e(self.article_path(article))}" rel="bookmark"><time class="entry-date published updated" datetime="{published}">{self.date(article.published_at)}</time></a></span>{byline}</div>
+<div class="entry-meta"><span class="posted-on">Đăng ngày <a href="{_e(self.article_path(article))}" rel="bookmark">{self._times(article, published, modified)}</a></span>{byline}</div>
 </header>
 <div class="entry-content">
 <p><strong>{_e(article.lead)}</strong></p>
@@ -523,6 +588,13 @@ class WordPress(Family):
 <p class="comment-form-comment"><label for="comment">Bình luận <span class="required">*</span></label><textarea id="comment" name="comment" cols="45" rows="8" maxlength="65525" required></textarea></p>
 <p class="form-submit"><input name="submit" type="submit" id="submit" class="submit" value="Phản hồi" /><input type='hidden' name='comment_post_ID' value='{article.id}' id='comment_post_ID' /></p></form></div></div>"""
         return self.frame(portal, rng, article.title, content, head)
+
+    def _times(self, article: Article, published: str, modified: str) -> str:
+        """The theme's posted-on times: the "updated" one is shown only once the post was edited."""
+        if article.updated_at is None:
+            return f'<time class="entry-date published updated" datetime="{published}">{self.date(article.published_at)}</time>'
+        return (f'<time class="entry-date published" datetime="{published}">{self.date(article.published_at)}</time>'
+                f'<time class="updated" datetime="{modified}">{self.date(article.updated_at)}</time>')  # fmt: skip
 
     def listing(self, portal: Portal, page: int, rng: random.Random) -> str | None:
         live = portal.live()
@@ -580,7 +652,20 @@ class Newspaper(Family):
     def document_path(self, document: Document) -> str:
         return f"/van-ban/{document.slug}-{document.id}.htm"
 
-    def paragraph(self, text: str) -> str:
+    def document_listing(self, documents: list[Document], pager: str) -> str:
+        rows = "".join(
+            f'<div class="item-vb"><a class="title-vb" href="{_e(self.document_path(d))}">{_e(d.kind)} số {_e(d.number)}</a>'
+            f'<p class="trich-yeu">{_e(d.subject)}</p><span class="time">Ngày ban hành: {d.issued:%d/%m/%Y}</span></div>'
+            for d in documents
+        )  # fmt: skip
+        return f'<h1 class="title-cate">Văn bản</h1><div class="list-vanban">{rows}</div>{pager}'
+
+    def document_page(self, document: Document, letter: str) -> str:
+        return f"""<div class="detail-vanban"><h1 class="title-detail">{_e(document.title)}</h1>
+<div class="detail-content fck_detail">{letter}</div>
+<div class="attach"><b>File đính kèm:</b> <a href="{_e(self.file_path(document))}">{_e(document.file_name)}</a></div></div>"""
+
+    def paragraph(self, text: str, article: Article) -> str:
         return f'<p class="Normal" style="text-align: justify;">{text}</p>'
 
     def figure(self, name: str, caption: str) -> str:
@@ -695,8 +780,31 @@ class TableLayout(Family):
     def document_path(self, document: Document) -> str:
         return f"/chitietvb.asp?id={document.id}"
 
-    def paragraph(self, text: str) -> str:
-        return f"{text}<br><br>"
+    def document_listing(self, documents: list[Document], pager: str) -> str:
+        rows = "".join(
+            f'<tr><td><font size="2">{_e(d.number)}</font></td><td><font size="2">{d.issued:%d/%m/%Y}</font></td>'
+            f'<td><a class="tieude_nho" href="{_e(self.document_path(d)[1:])}"><font size="2">{_e(d.subject)}</font></a></td></tr>'
+            for d in documents
+        )  # fmt: skip
+        return (f'<table width="100%" border="1" cellspacing="0" cellpadding="3" bordercolor="#CCCCCC"><tr bgcolor="#EEEEEE"><td colspan="3"><b>VĂN BẢN PHÁP QUY</b></td></tr>'
+                f'<tr><td><b>Số/Ký hiệu</b></td><td><b>Ngày</b></td><td><b>Trích yếu</b></td></tr>{rows}</table>{pager}')  # fmt: skip
+
+    def document_page(self, document: Document, letter: str) -> str:
+        return f"""<table class="chitietvb" width="100%" border="0" cellspacing="0" cellpadding="4">
+<tr><td class="tieude"><font color="#003399" size="3"><b>{_e(document.title)}</b></font></td></tr>
+<tr><td class="noidungvb"><font face="Times New Roman" size="3">{letter}</font></td></tr>
+<tr><td><font size="2">File đính kèm: <a href="{_e(self.file_path(document)[1:])}">{_e(document.file_name)}</a></font></td></tr></table>"""
+
+    def paragraph(self, text: str, article: Article) -> str:
+        # Years of editors: plain lines split by breaks, indented paragraphs, and text pasted from Word.
+        style = article.id % 3
+        if style == 0:
+            return f"{text}<br><br>"
+        if style == 1:
+            return f'<p align="justify">&nbsp;&nbsp;&nbsp;&nbsp;{text}</p>'
+        return ('<p class="MsoNormal" style="margin-bottom:6.0pt;text-align:justify;text-indent:36.0pt;line-height:115%">'
+                '<span lang="VI" style="font-size:13.0pt;line-height:115%;font-family:&quot;Times New Roman&quot;,serif;'
+                f'mso-fareast-font-family:&quot;Times New Roman&quot;">{text}<o:p></o:p></span></p>')  # fmt: skip
 
     def figure(self, name: str, caption: str) -> str:
         return (f'<table width="500" border="0" align="center" cellpadding="2" cellspacing="0"><tr><td align="center"><img src="upload/images/{_e(name)}" width="480" border="0"></td></tr>'
@@ -805,7 +913,21 @@ class EGov(Family):
     def document_path(self, document: Document) -> str:
         return f"/van-ban/vb{document.id}/{document.slug}.html"
 
-    def paragraph(self, text: str) -> str:
+    def document_listing(self, documents: list[Document], pager: str) -> str:
+        rows = "".join(
+            f'<tr><td>{i}</td><td>{_e(d.number)}</td><td>{d.issued:%d/%m/%Y}</td><td><a class="document-link" href="{_e(self.document_path(d))}">{_e(d.subject)}</a></td></tr>'
+            for i, d in enumerate(documents, 1)
+        )  # fmt: skip
+        return (f'<div class="title-category"><h2>Văn bản chỉ đạo điều hành</h2></div><table class="table table-bordered table-document">'
+                f'<thead><tr><th>STT</th><th>Số hiệu</th><th>Ngày ban hành</th><th>Trích yếu</th></tr></thead><tbody>{rows}</tbody></table>{pager}')  # fmt: skip
+
+    def document_page(self, document: Document, letter: str) -> str:
+        return f"""<div class="document-detail"><div class="title-news-detail"><h2>{_e(document.title)}</h2></div>
+<table class="table table-bordered document-info"><tr><td>Số hiệu</td><td>{_e(document.number)}</td><td>Ngày ban hành</td><td>{document.issued:%d/%m/%Y}</td></tr><tr><td>Người ký</td><td>{_e(document.signer)}</td><td>Loại văn bản</td><td>{_e(document.kind)}</td></tr></table>
+<div class="document-content">{letter}</div>
+<div class="document-files"><i class="fa fa-paperclip"></i> <a href="{_e(self.file_path(document))}" target="_blank">{_e(document.file_name)}</a></div></div>"""
+
+    def paragraph(self, text: str, article: Article) -> str:
         return (f'<p style="text-align: justify;"><span style="font-size:14px;"><span style="font-family:Arial,Helvetica,sans-serif;">'
                 f"{text}</span></span></p>")  # fmt: skip
 

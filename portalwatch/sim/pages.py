@@ -138,7 +138,7 @@ def _body_html(article: Article, family: str, world: World | None = None) -> str
                 link = f'<a href="{_e(document_path(owner, document))}">{_e(mention)}</a>'
                 text = text.replace(_e(mention), link, 1)
         if family in FAMILIES:
-            parts.append(FAMILIES[family].paragraph(text))
+            parts.append(FAMILIES[family].paragraph(text, article))
         elif family == "province":
             parts.append(
                 '<p style="text-align: justify;"><span style="font-family: Times New Roman; font-size: 14pt;">'
@@ -492,8 +492,9 @@ def document_listing(portal: Portal, page: int, rng: random.Random) -> str:
         for d in items
     )
     if family in FAMILIES:
-        pager = FAMILIES[family].document_pager(page, len(documents))
-    elif family == "commune":
+        content = FAMILIES[family].document_listing(items, FAMILIES[family].document_pager(page, len(documents)))
+        return _maybe_nfd(_frame(portal, rng, "Văn bản", content), portal, rng)
+    if family == "commune":
         pager = f'<div class="pagination"><p class="counter pull-right">Trang {page} của {pages}</p></div>'
     else:
         links = _pager_numbers(page, pages, lambda n: document_listing_path(family, n))
@@ -528,10 +529,7 @@ def document_page(portal: Portal, document: Document, rng: random.Random) -> str
     body = "\n".join(f'<p style="text-align: justify; text-indent: 1cm;">{_e(p)}</p>' for p in document.paragraphs)
     distribution = "".join(f"<p>{_e(line)}</p>" for line in document.distribution)
     signature = "".join(f"<p><b>{_e(line)}</b></p>" for line in document.signer_role)
-    content = f"""<div class="vanban-detail">
-<h2 class="vb-title">{_e(document.title)}</h2>
-<div class="vb-content">
-<table class="vb-header" width="100%" border="0"><tbody><tr>
+    letter = f"""<table class="vb-header" width="100%" border="0"><tbody><tr>
 <td width="40%" style="text-align: center;" valign="top">{left}</td>
 <td width="60%" style="text-align: center;" valign="top">{motto}<p><i>{_e(document.heading_date())}</i></p></td>
 </tr></tbody></table>
@@ -541,7 +539,14 @@ def document_page(portal: Portal, document: Document, rng: random.Random) -> str
 <table class="vb-footer" width="100%" border="0"><tbody><tr>
 <td width="50%" valign="top"><p><b><i>Nơi nhận:</i></b></p>{distribution}</td>
 <td width="50%" style="text-align: center;" valign="top">{signature}<p><i>(Đã ký)</i></p><p><b>{_e(document.signer)}</b></p></td>
-</tr></tbody></table>
+</tr></tbody></table>"""
+    if family in FAMILIES:  # the letter as converted from Word, in the CMS's own document view
+        content = FAMILIES[family].document_page(document, letter)
+    else:
+        content = f"""<div class="vanban-detail">
+<h2 class="vb-title">{_e(document.title)}</h2>
+<div class="vb-content">
+{letter}
 </div>
 <div class="vb-files">Tệp đính kèm: <a href="{_e(document_file_path(family, document))}">{_e(document.file_name)}</a></div>
 </div>"""

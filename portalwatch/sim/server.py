@@ -278,6 +278,8 @@ class Simulator:
             early = await self._early_fault(request, fault, rng)
             if early is not None:
                 return early
+        if family in FAMILIES and (target := FAMILIES[family].redirect(request.path)):
+            raise web.HTTPMovedPermanently(target + (f"?{request.query_string}" if request.query_string else ""))
         if (page := _route_number(request, family, "listing")) is not None:
             html = pages.render_listing(portal, page, rng) if page else None
             if html is None:

@@ -73,6 +73,7 @@ MORE_PORTALS = (
 )  # fmt: skip
 FAMILY_SETS = {"default": DEFAULT_PORTALS, "all": DEFAULT_PORTALS + MORE_PORTALS}
 MINUTE_FAMILIES = frozenset({"commune", "portlet", "sharepoint", "newspaper", "table"})  # CMSs that keep minutes only
+EDIT_TIME_FAMILIES = frozenset({"commune", "wordpress"})  # CMSs whose pages show when an article was last edited
 
 
 def network(portal_count: int = len(DEFAULT_PORTALS), families: str = "default") -> tuple[PortalSpec, ...]:
@@ -287,5 +288,5 @@ class World:
             article.paragraphs[index] = corpus.edit_paragraph(rng, article.paragraphs[index])
         article.version += 1
         article.last_changed_step = self.step
-        if article.portal.family == "commune":
+        if article.portal.family in EDIT_TIME_FAMILIES:
             article.updated_at = self.now
