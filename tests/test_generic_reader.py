@@ -141,8 +141,8 @@ def test_a_title_not_shown_near_the_date_comes_from_metadata_with_less_confidenc
 
 @pytest.mark.parametrize(
     ("name", "reason"),
-    [("listing", "listing page"), ("soft404", "no posting time"), ("maintenance", "error or maintenance page"),
-     ("aspnet_error", "error or maintenance page"), ("no_date", "no posting time")],
+    [("listing", "listing page"), ("soft404", "not-found or error notice"), ("maintenance", "maintenance page"),
+     ("aspnet_error", "error page"), ("no_date", "no posting time")],
 )  # fmt: skip
 def test_a_page_that_is_not_an_article_is_refused_with_a_reason(name, reason):
     with pytest.raises(ExtractionError) as refused:
