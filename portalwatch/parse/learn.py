@@ -513,7 +513,7 @@ class _ArticleLearner:
         if selector is None:
             raise LearnError("no selector finds the posting line on the examples")
         self.rules |= {"posted": selector, "published_pattern": patterns, "date_formats": formats}
-        self.choices.append(FieldChoice("published_at", f"{patterns[0]!r}, {formats[0]!r}", self.choices[-1].agree, self.count))
+        self.choices.append(FieldChoice("published_at", f"{patterns[0]}, {formats[0]}", self.choices[-1].agree, self.count))
         self._learn_updated(formats)
 
     def _learn_updated(self, formats: list[str]) -> None:
@@ -563,7 +563,7 @@ class _ArticleLearner:
             return got == want
 
         if all(reads(index, self.rules["posted"]) for index in range(self.count)):
-            self.choices.append(FieldChoice("view_count", f"posting line, {pattern!r}", self.count, self.count))
+            self.choices.append(FieldChoice("view_count", f"posting line, {pattern}", self.count, self.count))
             return
         proposals = [selector_candidates(s[0]) if s else [] for s in seen]
         self.rules["view_count"] = self._choose("view_count", proposals, reads)
@@ -697,7 +697,7 @@ def _learn_pager(tree: LexborHTMLParser) -> tuple[dict, FieldChoice]:
         for selector in selector_candidates(holder):
             found = _css_first(tree.root, selector)
             if found is not None and (match := re.search(pattern, node_text(found))) and match.group(0) == want:
-                return {"pager": selector, name: pattern}, FieldChoice("pager", f"css '{selector}', {pattern!r}", 1, 1)
+                return {"pager": selector, name: pattern}, FieldChoice("pager", f"css '{selector}', {pattern}", 1, 1)
     numbered = [n for n in tree.body.traverse() if len([a for a in n.css("a[href]") if node_text(a).isdigit()]) >= 2]
     if numbered:
         for selector in selector_candidates(numbered[-1]):
