@@ -120,8 +120,10 @@ def date_patterns(shapes: list[DateShape]) -> tuple[list[str], list[str]]:
     patterns: dict[str, int] = {}
     formats: dict[str, int] = {}
     weekday = WEEKDAY + "?" if any(shape.weekday for shape in shapes) else ""
+    shared = len({shape.label for shape in shapes}) == 1
     for shape in shapes:
-        label = _label_re(shape.label) + r"\s*" if shape.label else ""
+        # A label that is neither a posting nor an update label, and differs between pages, is content.
+        label = _label_re(shape.label) + r"\s*" if shape.label and (shared or shape.kind != "other") else ""
         pattern = f"{label}{weekday}(?P<value>{shape.value_re})"
         patterns[pattern] = patterns.get(pattern, 0) + 1
         formats[shape.date_format] = formats.get(shape.date_format, 0) + 1

@@ -39,7 +39,7 @@ MIN_EXAMPLES, MAX_EXAMPLES = 3, 10
 
 _IDENT = re.compile(r"^-?[A-Za-z_][\w-]*$")
 _ATTR_VALUE = re.compile(r"^[\w:. -]{1,60}$")
-_META_ATTRS = ("itemprop", "role", "property", "rel")
+_META_ATTRS = ("itemprop", "role", "property", "rel", "align")
 _NO_TEXT = frozenset({"script", "style", "noscript", "a", "option", "select", "button", "head", "title", "iframe",
                       "svg", "template", "textarea"})  # fmt: skip
 _BLOCKS = frozenset({"p", "div", "li", "td", "th", "dd", "dt", "blockquote", "section", "article", "h1", "h2", "h3",
@@ -48,6 +48,9 @@ _LEAD_HINT = re.compile(r"sapo|lead|summary|tomtat|tom-tat|description|intro|cha
 _BYLINE_HINT = re.compile(r"author|byline|tacgia|tac-gia|nguon|source|signature|writer|butdanh", re.I)
 _BYLINE_START = re.compile(r"^(?:Tin|Bài|Ảnh|Theo|Nguồn|Tác giả|Viết bởi|Người viết|PV|CTV|BTV)\b", re.I)
 _DEFAULT_DROP = ["script", "style", "iframe", "noscript"]
+# Pager texts: "Trang 2 của 14", "Trang 1/9"; "1-10 of 1350", "Hiển thị 1 - 10 trong 256".
+_PAGES = r"Trang\s*\d+\s*(?:của|/|trên)\s*(?P<pages>\d+)"
+_TOTAL = r"(?P<first>\d+)\s*-\s*(?P<last>\d+)\s*(?:of|/|trong|trên|của)\s*(?:tổng\s*số\s*)?(?P<total>\d[\d.]*)"
 
 
 class LearnError(PortalwatchError):
@@ -221,8 +224,13 @@ def selector_candidates(node: LexborNode, depth: int = 5) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _choose(proposals: list[list[str]], check: Callable[[int, str], bool], count: int, limit: int = 120) -> tuple[str | None, int]:
-    """The proposal that passes `check` on the most examples; on a tie, the one most examples proposed, then the earlier."""
+def _choose(proposals: list[list[str]], check: Callable[[int, str], bool], scopes: list[LexborNode | None],
+            limit: int = 120) -> tuple[str | None, int]:
+    """The proposal that passes `check` on the most examples.
+
+    On a tie: the one that finds fewer nodes in the `scopes` (the more
+    specific), then the one more examples proposed, then the earlier.
+    """
     votes: Counter[str] = Counter()
     first: dict[str, int] = {}
     for selectors in proposals:
@@ -230,24 +238,30 @@ def _choose(proposals: list[list[str]], check: Callable[[int, str], bool], count
             votes[selector] += 1
             first[selector] = min(first.get(selector, rank), rank)
     ranked = sorted(votes, key=lambda s: (-votes[s], first[s]))[:limit]
-    best: tuple[str | None, int] = (None, 0)
-    for selector in ranked:
-        agree = sum(check(index, selector) for index in range(count))
-        if agree > best[1]:
-            best = (selector, agree)
-        if agree == count:
-            break
-    return best
+    scored = []
+    for order, selector in enumerate(ranked):
+        agree = sum(check(index, selector) for index in range(len(scopes)))
+        if agree:
+            scored.append((-agree, sum(len(_css(scope, selector)) for scope in scopes), order, selector))
+    if not scored:
+        return None, 0
+    best = min(scored)
+    return best[3], -best[0]
 
 
 # ---------------------------------------------------------------- what each example shows
 
 
 def _template_texts(examples: list[_Example]) -> set[str]:
-    """Texts of elements found on every example: the template's, not the content's."""
+    """Texts of elements found on every example: the template's, not the content's.
+
+    Link lists do not count: a sidebar of latest news repeats the titles of
+    the other examples, and these are content where they are not links.
+    """
     seen: Counter[str] = Counter()
     for example in examples:
-        seen.update({text for node in example.body.traverse() if (text := node_text(node)) and len(text) <= 400})
+        seen.update({text for node in example.body.traverse() if (text := node_text(node)) and len(text) <= 400
+                     and node.tag != "a" and _link_share(node) < 0.5 and not any(a.tag == "a" for a in _ancestors(node))})
     return {text for text, count in seen.items() if count == len(examples)}
 
 
@@ -330,7 +344,7 @@ def _dates_in(example: _Example) -> list[_DateSeen]:
             inner = [i for i, seen in enumerate(found) if seen.shape.value == shape.value and _contains(node, seen.node)]
             if not inner:
                 found.append(_DateSeen(node, shape))
-            elif shape.label and not found[inner[0]].shape.label:
+            elif shape.kind != "other" and not found[inner[0]].shape.label:
                 found[inner[0]] = _DateSeen(node, shape)
     return found
 
@@ -375,12 +389,13 @@ def _find_lead(example: _Example, root: LexborNode, body: LexborNode, title: str
     return None
 
 
-def _find_byline(example: _Example, root: LexborNode, body: LexborNode) -> LexborNode | None:
+def _find_byline(example: _Example, root: LexborNode, body: LexborNode, template: set[str]) -> LexborNode | None:
     """The short closing line of the article (last in the body, or just after it) that looks like a byline."""
     blocks = [n for n in body.traverse() if n.mem_id != body.mem_id and n.tag in _BLOCKS and node_text(n)
-              and not any(c.tag in _BLOCKS for c in n.iter())]  # fmt: skip
+              and not any(c.tag in _BLOCKS for c in n.iter()) and not _in_no_text(n) and node_text(n) not in template
+              and _link_share(n) < 0.5]  # fmt: skip
     following = [n for n in root.traverse() if example.position(n) > example.position(body) and not _contains(body, n)
-                 and n.tag in _BLOCKS and node_text(n)]  # fmt: skip
+                 and n.tag in _BLOCKS and node_text(n) and node_text(n) not in template]  # fmt: skip
     for node in ([blocks[-1]] if blocks else []) + following[:1]:
         text = node_text(node)
         if not 2 <= len(text) <= 150 or len(text.split()) > 20 or node.css_first("a[href]") is not None:
@@ -449,7 +464,7 @@ class _ArticleLearner:
         return self.rules
 
     def _choose(self, name: str, proposals: list[list[str]], check: Callable[[int, str], bool], needed: bool = False) -> str | None:
-        selector, agree = _choose(proposals, check, self.count)
+        selector, agree = _choose(proposals, check, self.roots or [e.tree.root for e in self.examples])
         if selector is None or (not needed and agree * 2 < self.count):
             self.choices.append(FieldChoice(name, "none", self.count - agree if selector else self.count, self.count))
             return None
@@ -613,7 +628,7 @@ class _ArticleLearner:
             return ([f"{under}:has(> {bold.tag})"] if bold is not None else []) + [under]
 
         self.rules["lead"] = self._learn_part("lead", leads, first_child, last=False)
-        bylines = [_find_byline(e, r, b) if r is not None and b is not None else None
+        bylines = [_find_byline(e, r, b, self.template) if r is not None and b is not None else None
                    for e, r, b in zip(self.examples, self.roots, self.bodies)]  # fmt: skip
         self.rules["byline"] = self._learn_part("byline", bylines, lambda node: [], last=True)
         self.parts = [[n for n in (lead, byline) if n is not None] for lead, byline in zip(leads, bylines)]
@@ -634,19 +649,53 @@ class _ArticleLearner:
                 self.parts[index] += pair[position]
 
     def _learn_chrome(self) -> None:
-        """Blocks of the body whose text is the same on every example: sharing bars, 'back' links, labels."""
-        chrome: dict[str, None] = {}
+        """Blocks of the body whose text is the same on every example: sharing bars, related links, 'print' lines.
+
+        A block inside a box of links (related articles under a heading) takes
+        the box with it, by the box's class when that class holds nothing but
+        such boxes on every example; otherwise the line goes by its text.
+        """
+        lines: dict[str, None] = {}
+        boxes: dict[str, None] = {}
         for index, body in enumerate(self.bodies):
-            for node in body.traverse() if body is not None else []:
-                text = node_text(node)
-                if (node.mem_id != body.mem_id and text in self.template and len(text) <= 300
-                        and node.tag not in ("script", "style", "noscript", "iframe")
-                        and node.parent is not None and node_text(node.parent) not in self.template
-                        and not any(_contains(part, node) for part in self.parts[index])):  # fmt: skip
-                    chrome[f"^{re.escape(text)}$"] = None
-        self.rules["drop"] = list(_DEFAULT_DROP)
-        self.rules["chrome_text"] = list(chrome)
-        self.choices.append(FieldChoice("chrome", f"{len(chrome)} line(s) the same on every example", self.count, self.count))
+            for node in self._chrome_blocks(index):
+                box = node
+                while box.parent is not None and box.parent.mem_id != body.mem_id and _link_share(box.parent) >= 0.5:
+                    box = box.parent
+                selector = next((s for s in _simple_selectors(box, with_style=False) if self._only_chrome(s)), None)
+                if selector:
+                    boxes[selector] = None
+                else:
+                    lines[f"^{re.escape(node_text(node))}$"] = None
+        self.rules["drop"] = _DEFAULT_DROP + list(boxes)
+        self.rules["chrome_text"] = list(lines)
+        rule = f"{len(boxes)} box(es) and {len(lines)} line(s) the same on every example"
+        self.choices.append(FieldChoice("chrome", rule, self.count, self.count))
+
+    def _chrome_blocks(self, index: int) -> list[LexborNode]:
+        """The outermost blocks of an example's body whose text is template, apart from the article's own parts."""
+        body = self.bodies[index]
+        found = []
+        for node in body.traverse() if body is not None else []:
+            text = node_text(node)
+            if (node.mem_id != body.mem_id and text in self.template and len(text) <= 300 and not _in_no_text(node)
+                    and node_text(node.parent) not in self.template
+                    and not any(_contains(part, node) or _contains(node, part) for part in self.parts[index])):  # fmt: skip
+                found.append(node)
+        return found
+
+    def _only_chrome(self, selector: str) -> bool:
+        """On every example, what `selector` finds in the body is template text or links."""
+        for body in self.bodies:
+            for node in _css(body, selector):
+                if node_text(node) not in self.template and _link_share(node) < 0.5:
+                    return False
+        return True
+
+
+def _link_share(node: LexborNode) -> float:
+    text = len(node_text(node))
+    return sum(len(node_text(a)) for a in node.css("a")) / text if text else 1.0
 
 
 # ---------------------------------------------------------------- the listing rules
@@ -686,8 +735,7 @@ def _learn_listing(page: Page, examples: list[_Example], template: set[str]) -> 
 
 def _learn_pager(tree: LexborHTMLParser) -> tuple[dict, FieldChoice]:
     """The element that says how many entries or pages there are, with the pattern that reads it."""
-    generic = get_profile("generic").listing
-    for name, pattern in (("pages_pattern", generic.pages_pattern), ("total_pattern", generic.total_pattern)):
+    for name, pattern in (("pages_pattern", _PAGES), ("total_pattern", _TOTAL)):
         holders = [n for n in tree.body.traverse() if (text := node_text(n)) and len(text) <= 300 and re.search(pattern, text)]
         holders = [n for n in holders if not any(o.mem_id != n.mem_id and _contains(n, o) for o in holders)]
         if not holders:
@@ -703,7 +751,7 @@ def _learn_pager(tree: LexborHTMLParser) -> tuple[dict, FieldChoice]:
         for selector in selector_candidates(numbered[-1]):
             if (found := _css_first(tree.root, selector)) is not None and found.mem_id == numbered[-1].mem_id:
                 return {"pager": selector}, FieldChoice("pager", f"css '{selector}' (page links, no count)", 1, 1)
-    return {"pager": generic.pager}, FieldChoice("pager", "none found: the generic profile's", 0, 1)
+    return {"pager": get_profile("generic").listing.pager}, FieldChoice("pager", "none found: the generic profile's", 0, 1)
 
 
 def _pager_likeness(node: LexborNode) -> tuple:
