@@ -8,8 +8,12 @@ sharing bar and related posts inside the body, unclosed paragraphs).
 ``tests/pages/learn_table``: an old layout-table ASP portal (the <title> is
 the site name, the title in ``<td class="tieude">``, ``(Ngày đăng: 28/12/2023
 - 10:15)`` and ``Số lần xem: 1,234`` in cells of a nested table, Word markup in
-the body, an aligned byline, ``Trang 1/9`` pager). One article of each has no
-byline. ``truth.json`` holds what each page says.
+the body, an aligned byline, ``Trang 1/9`` pager). ``tests/pages/learn_portlet``:
+a SharePoint-style portal (the <title> is the section name on every page, a
+bare ``20/09/2025 08:15:00`` in a span, ``1.234 lượt xem`` with the number
+first, paragraphs and divs mixed in a rich-text field, the byline an unmarked
+last paragraph among styled ones). One article of each has no byline.
+``truth.json`` holds what each page says.
 """
 
 from __future__ import annotations
@@ -62,7 +66,7 @@ def check_record(record, expected: dict) -> None:
     assert [[image.src, image.caption] for image in record.images] == expected["images"]
 
 
-@pytest.mark.parametrize("template", ["learn_newspaper", "learn_table"])
+@pytest.mark.parametrize("template", ["learn_newspaper", "learn_table", "learn_portlet"])
 def test_a_profile_learned_from_five_files_reads_the_templates_other_pages(template, tmp_path):
     folder = PAGES / template
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))

@@ -32,11 +32,15 @@ WEEKDAY = r"(?:(?:Thứ\s+\w+|Chủ\s+nhật|T[2-7]|CN)\s*,?\s*)"
 _WEEKDAY_END = re.compile(rf"{WEEKDAY}$", re.IGNORECASE)
 _POSTING_LABEL = re.compile(r"đăng|xuất bản|ngày tạo|posted|published|created|ngày\s*:?$", re.IGNORECASE)
 _UPDATE_LABEL = re.compile(r"cập nhật|sửa|modified|updated|chỉnh", re.IGNORECASE)
-COUNTER = re.compile(
-    r"(?P<label>Số\s+lượt\s+xem|Lượt\s+xem|Lượt\s+đọc|Số\s+lần\s+xem|Lượt\s+truy\s+cập|Lượt\s+nghe|Đã\s+xem|Hits|Views?)"
-    r"\s*:?\s*(?P<value>\d[\d.,]*)",
-    re.IGNORECASE,
+_COUNTER_LABEL = (r"(?P<label>Số\s+lượt\s+xem|Lượt\s+xem|Lượt\s+đọc|Số\s+lần\s+xem|Lượt\s+truy\s+cập|Lượt\s+nghe|"
+                  r"Đã\s+xem|Hits|Views?)")
+# "Lượt xem: 1.234" and "1.234 lượt xem".
+_COUNTERS = (
+    re.compile(_COUNTER_LABEL + r"\s*:?\s*(?P<value>\d[\d.,]*)", re.IGNORECASE),
+    re.compile(r"(?<![\d/:.,])(?P<value>\d[\d.,]*)\s*" + _COUNTER_LABEL, re.IGNORECASE),
 )
+# Vietnamese-locale 12-hour times ("2:35:10 CH"): strptime has no directive for SA/CH.
+VIETNAMESE_AMPM = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?\s*(?:SA|CH)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,17 +134,20 @@ def date_patterns(shapes: list[DateShape]) -> tuple[list[str], list[str]]:
     return sorted(patterns, key=lambda p: -patterns[p]), sorted(formats, key=lambda f: -formats[f])
 
 
-def counter_values(text: str) -> list[tuple[str, int]]:
-    """(label, count) of every view counter in a line of text."""
+def counter_values(text: str) -> list[tuple[str, int, bool]]:
+    """(label, count, whether the label comes first) of every view counter in a line of text."""
     found = []
-    for match in COUNTER.finditer(clean_line(text)):
-        digits = re.sub(r"\D", "", match.group("value"))
-        if digits:
-            found.append((" ".join(match.group("label").split()), int(digits)))
+    for label_first, counter in zip((True, False), _COUNTERS):
+        for match in counter.finditer(clean_line(text)):
+            digits = re.sub(r"\D", "", match.group("value"))
+            if digits:
+                found.append((" ".join(match.group("label").split()), int(digits), label_first))
     return found
 
 
-def counter_pattern(labels: list[str]) -> str:
+def counter_pattern(labels: list[str], label_first: bool = True) -> str:
     """A view-count rule for the counter labels seen (a 'value' group)."""
     alternatives = "|".join(_label_re(label) for label in dict.fromkeys(labels))
-    return rf"(?:{alternatives})\s*:?\s*(?P<value>\d[\d.,]*)"
+    if label_first:
+        return rf"(?:{alternatives})\s*:?\s*(?P<value>\d[\d.,]*)"
+    return rf"(?P<value>\d[\d.,]*)\s*(?:{alternatives})"

@@ -31,7 +31,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from portalwatch.errors import ExtractionError, PortalwatchError
 from portalwatch.parse import parse_article, parse_listing
 from portalwatch.parse.fields import find_datetime
-from portalwatch.parse.date_shapes import DateShape, counter_pattern, counter_values, date_patterns, date_shapes
+from portalwatch.parse.date_shapes import VIETNAMESE_AMPM, DateShape, counter_pattern, counter_values, date_patterns, date_shapes
 from portalwatch.parse.profile import Profile, get_profile
 from portalwatch.parse.text import clean_line, node_text
 
@@ -269,20 +269,29 @@ def _in_no_text(node: LexborNode) -> bool:
     return node.tag in _NO_TEXT or any(a.tag in _NO_TEXT for a in _ancestors(node))
 
 
-def _find_title(example: _Example, template: set[str]) -> LexborNode | None:
-    """The element whose text the page's <title> (or og:title) repeats; else the first heading that varies."""
-    heads = [node_text(example.tree.css_first("title"))]
-    heads += [clean_line(m.attributes.get("content") or "") for m in example.tree.css("meta[property='og:title'], meta[name='twitter:title']")]
+def _heads(example: _Example) -> list[str]:
+    """What the page's head says its title is: <title>, og:title, twitter:title."""
+    metas = example.tree.css("meta[property='og:title'], meta[name='twitter:title']")
+    return [node_text(example.tree.css_first("title"))] + [clean_line(m.attributes.get("content") or "") for m in metas]
+
+
+def _find_title(example: _Example, template: set[str], shared_heads: set[str]) -> LexborNode | None:
+    """The element whose text the page's <title> (or og:title) repeats; else the first heading that varies.
+
+    A head title that every example shares is the site's or the section's name, not the article's.
+    """
+    heads = [head for head in _heads(example) if head and head not in shared_heads]
     candidates = []
     for node in example.body.traverse():
         text = node_text(node)
-        if not 8 <= len(text) <= 400 or text in template or _in_no_text(node):
+        if not 8 <= len(text) <= 400 or text in template or _in_no_text(node) or _link_share(node) >= 0.5:
             continue
         if any(text in head for head in heads if head):
             candidates.append(node)
     if not candidates:
         candidates = [n for n in example.body.css("h1, h2, h3, [class*='title'], [class*='tieude']")
-                      if 8 <= len(node_text(n)) <= 400 and node_text(n) not in template and not _in_no_text(n)]  # fmt: skip
+                      if 8 <= len(node_text(n)) <= 400 and node_text(n) not in template and not _in_no_text(n)
+                      and _link_share(n) < 0.5]  # fmt: skip
         return candidates[0] if candidates else None
     longest = max(len(node_text(n)) for n in candidates)
     chain = [n for n in candidates if len(node_text(n)) == longest]
@@ -379,9 +388,8 @@ def _first_block(body: LexborNode) -> LexborNode | None:
 def _find_lead(example: _Example, root: LexborNode, body: LexborNode, title: str) -> LexborNode | None:
     """A sapo marked by its class, or the body's first block when it is set in bold."""
     for node in root.css("[class], [id], [itemprop]"):
-        marks = " ".join(node.attributes.get(name) or "" for name in ("class", "id", "itemprop"))
         text = node_text(node)
-        if _LEAD_HINT.search(marks) and 20 <= len(text) <= 1200 and text != title and not _contains(node, body):
+        if _LEAD_HINT.search(_marks(node)) and 20 <= len(text) <= 1200 and text != title and not _contains(node, body):
             return node
     first = _first_block(body)
     if first is not None and _is_bold_block(first) and 20 <= len(node_text(first)) <= 1200:
@@ -390,7 +398,8 @@ def _find_lead(example: _Example, root: LexborNode, body: LexborNode, title: str
 
 
 def _find_byline(example: _Example, root: LexborNode, body: LexborNode, template: set[str]) -> LexborNode | None:
-    """The short closing line of the article (last in the body, or just after it) that looks like a byline."""
+    """The byline: the short closing line of the article (last in the body, or just after it) that looks
+    like one, else an element of the article marked as the author's."""
     blocks = [n for n in body.traverse() if n.mem_id != body.mem_id and n.tag in _BLOCKS and node_text(n)
               and not any(c.tag in _BLOCKS for c in n.iter()) and not _in_no_text(n) and node_text(n) not in template
               and _link_share(n) < 0.5]  # fmt: skip
@@ -400,11 +409,45 @@ def _find_byline(example: _Example, root: LexborNode, body: LexborNode, template
         text = node_text(node)
         if not 2 <= len(text) <= 150 or len(text.split()) > 20 or node.css_first("a[href]") is not None:
             continue
-        marks = " ".join(node.attributes.get(name) or "" for name in ("class", "id", "itemprop", "rel"))
-        right = re.search(r"text-align\s*:\s*right", (node.attributes.get("style") or "") + (node.attributes.get("align") or ""))
-        if right or _BYLINE_HINT.search(marks) or _is_bold_block(node) or _BYLINE_START.match(text):
+        if _marked_as_byline(node) or _is_bold_block(node) or _BYLINE_START.match(text) or _looks_like_a_name(text):
             return node
-    return None
+    marked = [n for n in root.traverse() if _BYLINE_HINT.search(_marks(n)) and 2 <= len(node_text(n)) <= 100
+              and not date_shapes(node_text(n)) and not counter_values(node_text(n)) and node_text(n) not in template]  # fmt: skip
+    return marked[-1] if marked else None
+
+
+def _marked_as_byline(node: LexborNode) -> bool:
+    attributes = node.attributes
+    right = re.search(r"text-align\s*:\s*right", attributes.get("style") or "") or (attributes.get("align") or "").lower() == "right"
+    return bool(right or _BYLINE_HINT.search(_marks(node)))
+
+
+def _marks(node: LexborNode) -> str:
+    """The names a template gives an element: class, id, itemprop, rel."""
+    return " ".join(node.attributes.get(name) or "" for name in ("class", "id", "itemprop", "rel"))
+
+
+def _looks_like_a_name(text: str) -> bool:
+    """'Quàng Văn Tấn', 'Thanh Hà (Văn phòng UBND)': two to six capitalised words first, no sentence."""
+    words = re.split(r"\s*[(\-–,]\s*", text, maxsplit=1)[0].split()
+    return 2 <= len(words) <= 6 and all(word[0].isupper() for word in words) and not text.endswith((".", ":", ";"))
+
+
+def _unlike_its_siblings(node: LexborNode) -> list[str]:
+    """Selectors for a line that lacks an attribute every sibling of its kind has: `p:not([style])`
+    finds an unmarked byline among styled paragraphs, and nothing on a page without one."""
+    parent = node.parent
+    siblings = [s for s in parent.iter() if s.tag == node.tag and s.mem_id != node.mem_id] if parent is not None else []
+    if not siblings:
+        return []
+    missing = set.intersection(*(set(s.attributes) for s in siblings)) - set(node.attributes)
+    anchors = _simple_selectors(parent, with_style=False)[:2]
+    found = []
+    for name in sorted(missing):
+        if _IDENT.match(name):
+            unlike = f"{node.tag}:not([{name}])"
+            found += [f"{anchor} > {unlike}" for anchor in anchors] + [unlike]
+    return found
 
 
 def _find_images(body: LexborNode) -> tuple[list[LexborNode], list[LexborNode]]:
@@ -473,8 +516,9 @@ class _ArticleLearner:
 
     def _find_main_fields(self) -> None:
         missing: dict[str, list[str]] = {}
+        shared_heads = set.intersection(*(set(_heads(example)) for example in self.examples))
         for example in self.examples:
-            title = _find_title(example, self.template)
+            title = _find_title(example, self.template, shared_heads)
             body = _find_body(example, self.template)
             posted = _best_date(example, title, posting=True)
             example.nodes |= {"title": title, "body": body, "posted": posted.node if posted else None}
@@ -516,6 +560,10 @@ class _ArticleLearner:
 
     def _learn_dates(self) -> None:
         shapes = [e.dates["posted"] for e in self.examples if e.dates["posted"]]
+        lines = [node_text(e.nodes["posted"]) for e in self.examples if e.nodes["posted"] is not None]
+        if any(VIETNAMESE_AMPM.search(line) for line in lines):
+            raise LearnError(f"the posting line ({lines[0]!r}) gives 12-hour times with SA/CH, "
+                             "which a profile's strptime formats cannot read: write this profile by hand")
         patterns, formats = date_patterns(shapes)
 
         def check(index: int, selector: str) -> bool:
@@ -554,21 +602,22 @@ class _ArticleLearner:
 
     def _learn_view_count(self) -> None:
         """A counter with a counter's label, inside the article, nearest the posting line; never one the same on every page."""
-        seen: list[tuple[LexborNode, str, int] | None] = []
+        seen: list[tuple[LexborNode, str, int, bool] | None] = []
         for index, example in enumerate(self.examples):
             root, posted_at = self.roots[index], example.position(example.nodes["posted"])
             found = []
             for node in root.traverse() if root is not None else []:
                 text = node_text(node)
                 if text and len(text) <= 200 and not _in_no_text(node):
-                    found += [(node, label, value) for label, value in counter_values(text)]
+                    found += [(node, label, value, first) for label, value, first in counter_values(text)]
             found = [f for f in found if not any(g[0].mem_id != f[0].mem_id and _contains(f[0], g[0]) and g[2] == f[2] for g in found)]
             seen.append(min(found, key=lambda f: abs(example.position(f[0]) - posted_at)) if found else None)
         values = [s[2] for s in seen if s]
         if not values or (len(values) >= 3 and len(set(values)) == 1) or len(values) * 2 < self.count:
             self.choices.append(FieldChoice("view_count", "none", self.count - len(values), self.count))
             return
-        pattern = counter_pattern([s[1] for s in seen if s])
+        firsts = Counter(s[3] for s in seen if s)
+        pattern = counter_pattern([s[1] for s in seen if s], label_first=firsts.most_common(1)[0][0])
         self.rules["view_count_pattern"] = pattern
 
         def reads(index: int, selector: str) -> bool:
@@ -630,7 +679,7 @@ class _ArticleLearner:
         self.rules["lead"] = self._learn_part("lead", leads, first_child, last=False)
         bylines = [_find_byline(e, r, b, self.template) if r is not None and b is not None else None
                    for e, r, b in zip(self.examples, self.roots, self.bodies)]  # fmt: skip
-        self.rules["byline"] = self._learn_part("byline", bylines, lambda node: [], last=True)
+        self.rules["byline"] = self._learn_part("byline", bylines, _unlike_its_siblings, last=True)
         self.parts = [[n for n in (lead, byline) if n is not None] for lead, byline in zip(leads, bylines)]
 
     def _learn_images(self) -> None:
