@@ -61,22 +61,6 @@ def field_accuracy(seed: int = 1, scale: float = 0.1) -> dict[tuple[str, str], d
     return {key: {name: right[key][name] / count for name in FIELDS} | {"pages": count} for key, count in pages_seen.items()}
 
 
-def main() -> None:
-    scale = float(sys.argv[1]) if len(sys.argv) > 1 else 0.1
-    report = field_accuracy(scale=scale)
-    header = f"{'family':<10} {'extractor':<9} {'pages':>5} " + " ".join(f"{name:>12}" for name in FIELDS)
-    print(header)
-    print("-" * len(header))
-    for (family, extractor), shares in sorted(report.items()):
-        cells = " ".join(f"{shares[name]:>12.1%}" for name in FIELDS)
-        print(f"{family:<10} {extractor:<9} {shares['pages']:>5} {cells}")
-    print_learned_profile_accuracy(scale)
-
-
-if __name__ == "__main__":
-    main()
-
-
 # ---------------------------------------------------------------- profiles learned from examples
 
 LEARNED_FIELDS = ("title", "published_at", "view_count", "byline", "body_text")
@@ -135,3 +119,20 @@ def print_learned_profile_accuracy(scale: float) -> None:
     print("-" * len(header))
     for family, shares in sorted(report.items()):
         print(f"{family:<10} {shares['pages']:>5} " + " ".join(f"{shares[name]:>12.1%}" for name in names))
+
+
+def main() -> None:
+    scale = float(sys.argv[1]) if len(sys.argv) > 1 else 0.1
+    report = field_accuracy(scale=scale)
+    header = f"{'family':<10} {'extractor':<9} {'pages':>5} " + " ".join(f"{name:>12}" for name in FIELDS)
+    print(header)
+    print("-" * len(header))
+    for (family, extractor), shares in sorted(report.items()):
+        cells = " ".join(f"{shares[name]:>12.1%}" for name in FIELDS)
+        print(f"{family:<10} {extractor:<9} {shares['pages']:>5} {cells}")
+    print_learned_profile_accuracy(scale)
+
+
+if __name__ == "__main__":
+    main()
+

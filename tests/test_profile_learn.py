@@ -108,9 +108,14 @@ sections = [{{ name = "tin-tuc", listing_url = "{entry['listing_url']}" }}]
         assert published_at == datetime.fromisoformat(truth[url]["published_at"])
 
 
+@pytest.fixture(scope="module")
+def learned_accuracy() -> dict:
+    return learned_profile_accuracy(seed=3, scale=0.1)
+
+
 @pytest.mark.parametrize("family", ["province", "district", "commune"])
-def test_a_profile_learned_from_five_pages_reads_the_rest_of_its_family(family):
-    report = learned_profile_accuracy(seed=3, scale=0.1)[family]
+def test_a_profile_learned_from_five_pages_reads_the_rest_of_its_family(family, learned_accuracy):
+    report = learned_accuracy[family]
     assert report["pages"] >= 30
     for field in LEARNED_FIELDS:
         assert report[field] >= 0.98, (family, field, report)

@@ -97,17 +97,18 @@ class LearnedProfile:
 
     def to_toml(self) -> str:
         lines = ["# Learned by `portalwatch profile learn` from example pages; check it with `portalwatch probe`."]
-        lines += [f"{key} = {_toml(value)}" for key, value in self.as_dict().items() if not isinstance(value, dict)]
-        for table in ("listing", "article"):
-            lines += ["", f"[{table}]"]
-            lines += [f"{key} = {_toml(value)}" for key, value in getattr(self, table).items() if value not in (None, [])]
+        for key, value in self._written().items():
+            if isinstance(value, dict):
+                lines += ["", f"[{key}]", *(f"{name} = {_toml(item)}" for name, item in value.items())]
+            else:
+                lines.append(f"{key} = {_toml(value)}")
         return "\n".join(lines) + "\n"
 
     def write(self, folder: Path) -> Path:
-        """Write ``<folder>/<name>.toml``; what is written reads back as the same profile."""
+        """Write ``<folder>/<name>.toml``, checked to read back as the rules learned."""
         self.profile()
         text = self.to_toml()
-        if tomllib.loads(text) != {k: v for k, v in self._written().items()}:
+        if tomllib.loads(text) != self._written():
             raise LearnError(f"profile '{self.name}': the TOML written does not read back as the rules learned")
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.name}.toml"
@@ -115,10 +116,9 @@ class LearnedProfile:
         return path
 
     def _written(self) -> dict:
-        out = {k: v for k, v in self.as_dict().items() if not isinstance(v, dict)}
-        for table in ("listing", "article"):
-            out[table] = {k: v for k, v in getattr(self, table).items() if v not in (None, [])}
-        return out
+        """The profile as written: rules that found nothing are left out."""
+        tables = {name: {k: v for k, v in getattr(self, name).items() if v not in (None, [])} for name in ("listing", "article")}
+        return {k: v for k, v in self.as_dict().items() if not isinstance(v, dict)} | tables
 
 
 def _toml(value) -> str:
