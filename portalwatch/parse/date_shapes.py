@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from portalwatch.parse.text import clean_line
 
@@ -61,7 +62,8 @@ class DateShape:
         return "posted" if _POSTING_LABEL.search(self.label) else "other"
 
 
-def date_shapes(text: str) -> list[DateShape]:
+@lru_cache(maxsize=4096)
+def date_shapes(text: str) -> tuple[DateShape, ...]:
     """Every date (with its time when there is one) in a line of text, in order, without overlaps."""
     text = clean_line(text)
     found: list[tuple[int, int, re.Match]] = []
@@ -74,7 +76,7 @@ def date_shapes(text: str) -> list[DateShape]:
         shape = _shape(text, match)
         if shape is not None:
             shapes.append(shape)
-    return shapes
+    return tuple(shapes)
 
 
 def _shape(text: str, match: re.Match) -> DateShape | None:

@@ -151,7 +151,7 @@ class _Example:
         self.nodes: dict[str, LexborNode | None] = {}
         self.texts: dict[str, str] = {}
         self.dates: dict[str, DateShape | None] = {}
-        self.views: int | None = None
+        self.dates_seen: list[_DateSeen] | None = None
 
     def position(self, node: LexborNode | None) -> int:
         return self.order.get(node.mem_id, -1) if node is not None else -1
@@ -344,17 +344,24 @@ class _DateSeen:
 
 def _dates_in(example: _Example) -> list[_DateSeen]:
     """Date-shaped lines of the page: the deepest element holding each, or the one that adds its label."""
+    if example.dates_seen is not None:
+        return example.dates_seen
     found: list[_DateSeen] = []
+    below: dict[int, dict[str, int]] = {}  # element -> the dates found inside it, by value -> index in found
     for node in reversed(list(example.body.traverse())):  # inner elements first
-        text = node_text(node)
-        if not text or len(text) > 200 or _in_no_text(node):
-            continue
-        for shape in date_shapes(text):
-            inner = [i for i, seen in enumerate(found) if seen.shape.value == shape.value and _contains(node, seen.node)]
-            if not inner:
+        inner: dict[str, int] = {}
+        for child in node.iter():
+            inner.update(below.pop(child.mem_id, {}))
+        text = node_text(node) if node.tag not in _NO_TEXT else ""
+        for shape in date_shapes(text) if text and len(text) <= 200 and not _in_no_text(node) else []:
+            index = inner.get(shape.value)
+            if index is None:
+                inner[shape.value] = len(found)
                 found.append(_DateSeen(node, shape))
-            elif shape.kind != "other" and not found[inner[0]].shape.label:
-                found[inner[0]] = _DateSeen(node, shape)
+            elif shape.kind != "other" and not found[index].shape.label:
+                found[index] = _DateSeen(node, shape)
+        below[node.mem_id] = inner
+    example.dates_seen = found
     return found
 
 
