@@ -10,6 +10,7 @@ each family's learned profiles to the project's bar on the gold set.
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from portalwatch.accuracy import LEARNED_FIELDS, learned_profile_accuracy
 from portalwatch.cli import app
 from portalwatch.config import load_sources
 from portalwatch.crawl import crawl_portal
+from portalwatch.parse.date_shapes import VIETNAMESE_AMPM, counter_pattern, counter_values, date_patterns, date_shapes
+from portalwatch.parse.fields import find_datetime
 from portalwatch.parse.learn import LearnError, Page, learn_profile
 from portalwatch.parse.profile import get_profile
 from portalwatch.probe import probe
@@ -129,3 +132,30 @@ def test_too_few_examples_or_pages_without_an_article_are_refused_with_the_reaso
         learn_profile([page, page, page], "x")
     with pytest.raises(LearnError, match="lowercase"):
         learn_profile([page] * 3, "My Profile")
+
+
+@pytest.mark.parametrize(
+    ("line", "other_page", "expected"),
+    [
+        ("Thời gian đăng: 24/06/2021 03:43:03 PM - Lượt đọc: 12", "Thời gian đăng: 01/02/2022 09:05:00 AM - Lượt đọc: 7", (2022, 2, 1, 9, 5)),
+        ("Ngày đăng: 14/03/2024 | 16:05", "Ngày đăng: 02/01/2025 | 07:30", (2025, 1, 2, 7, 30)),
+        ("(Ngày đăng: 28/12/2023 - 10:15)", "(Ngày đăng: 05/11/2023 - 23:59)", (2023, 11, 5, 23, 59)),
+        ("Thứ Ba, 12/11/2024, 07:58 [GMT+7]", "Chủ nhật, 17/11/2024, 18:02 [GMT+7]", (2024, 11, 17, 18, 2)),
+        ("20/09/2025 08:15:00", "1/10/2025 14:00:59", (2025, 10, 1, 14, 0)),
+        ("Cập nhật lúc 16:05 ngày 14/03/2024", "Cập nhật lúc 9:40 ngày 2/4/2024", (2024, 4, 2, 9, 40)),
+        ("Được đăng: Thứ hai, 05 Tháng 5 2025 08:00", "Được đăng: Chủ nhật, 11 Tháng 5 2025 19:45", (2025, 5, 11, 19, 45)),
+        ("2024-03-14T16:05:00+07:00", "2024-12-01T06:30:00+07:00", (2024, 12, 1, 6, 30)),
+    ],
+)
+def test_a_posting_line_seen_once_becomes_rules_that_read_other_pages(line, other_page, expected):
+    (shape,) = date_shapes(line)
+    patterns, formats = date_patterns([shape])
+    found = find_datetime(other_page, patterns, formats)
+    assert found is not None and found[0].timetuple()[:5] == expected
+
+
+def test_view_counters_either_way_round_and_vietnamese_am_pm_is_refused():
+    assert counter_values("Lượt xem: 1.234 | Hits: 56") == [("Lượt xem", 1234, True), ("Hits", 56, True)]
+    assert counter_values("12/03/2024 - 5,678 lượt đọc") == [("lượt đọc", 5678, False)]
+    assert re.search(counter_pattern(["lượt đọc"], label_first=False), "98 lượt đọc").group("value") == "98"
+    assert VIETNAMESE_AMPM.search("22/12/2023 2:35:10 CH") and not VIETNAMESE_AMPM.search("22/12/2023 14:35")
