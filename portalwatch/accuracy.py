@@ -87,7 +87,7 @@ def learned_profile_accuracy(seed: int = 1, scale: float = 0.1, examples: int = 
         learned = learn_profile(
             [Page(base + pages.article_path(a), base + pages.article_path(a), rendered[a.id]) for a in live if a.id in chosen],
             name=f"learned_{family}",
-            listings=[Page("listing", base + pages.listing_path(family, 1), pages.render_listing(portal, 1, random.Random(seed)))],
+            listing_page=Page("listing", base + pages.listing_path(family, 1), pages.render_listing(portal, 1, random.Random(seed))),
         ).profile()
         for article in live:
             if article.id in chosen:

@@ -432,7 +432,7 @@ app.add_typer(profile_app, name="profile")
 def profile_learn(
     examples: Annotated[list[str], typer.Argument(help="3 to 10 article pages of one portal (URLs or HTML files).", metavar="URL_OR_FILE...")],
     name: Annotated[str, typer.Option(help="Profile name (lowercase letters, digits, '_'); the file is NAME.toml.")],
-    listing: Annotated[list[str] | None, typer.Option(help="A listing page of the portal (URL or file): learns the links and the pager.")] = None,
+    listing: Annotated[str | None, typer.Option(help="A listing page of the portal (URL or file): learns the links and the pager.")] = None,
     out: Annotated[Path, typer.Option(help="Folder to write the profile to (list it in settings.profile_dirs).")] = Path("profiles"),
     force: Annotated[bool, typer.Option(help="Replace a profile file of that name.")] = False,
 ) -> None:
@@ -446,19 +446,14 @@ def profile_learn(
     `portalwatch probe URL --profile NAME --profile-dir OUT`.
     """
     from portalwatch.errors import PortalwatchError
-    from portalwatch.parse.learn import Page, learn_profile
-    from portalwatch.probe import read_page
+    from portalwatch.parse.learn import learn_profile
 
     path = out / f"{name}.toml"
     if path.exists() and not force:
         _fail(f"{path} exists: pass --force to replace it")
     try:
-        pages, listings = [], []
-        for targets, found in ((examples, pages), (listing or [], listings)):
-            for target in targets:
-                html, url = read_page(target)
-                found.append(Page(target, url, html))
-        learned = learn_profile(pages, name, listings)
+        pages = [_read_example(target) for target in examples]
+        learned = learn_profile(pages, name, _read_example(listing) if listing else None)
         written = learned.write(out)
     except PortalwatchError as exc:
         _fail(str(exc))
@@ -468,6 +463,14 @@ def profile_learn(
         table.add_row(choice.field, escape(choice.rule), f"[{style}]{choice.agree}/{choice.total}[/]")
     console.print(table)
     console.print(f"wrote {written}", highlight=False)
+
+
+def _read_example(target: str):
+    from portalwatch.parse.learn import Page
+    from portalwatch.probe import read_page
+
+    html, url = read_page(target)
+    return Page(target, url, html)
 
 
 @app.command()

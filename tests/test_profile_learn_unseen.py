@@ -81,7 +81,10 @@ def test_a_profile_learned_from_five_files_reads_the_templates_other_pages(templ
         assert probed.failure is None, probed.failure
         check_record(probed.record, page)
     listing_html, listing_url = read_page(str(folder / "listing.html"))
-    assert len(parse_listing(listing_html, listing_url, profile, 10).article_urls) == len(truth)
+    listing = parse_listing(listing_html, listing_url, profile, 10)
+    assert len(listing.article_urls) == len(truth)
+    # "Trang 1/9"; "Tổng số: 68 bản tin" at 10 a page; page links without a count.
+    assert listing.total_pages == {"learn_table": 9, "learn_portlet": 7, "learn_newspaper": None}[template]
 
 
 def test_learning_over_http_from_a_file_server(served, tmp_path):

@@ -21,17 +21,16 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from pydantic import ValidationError
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from portalwatch.errors import ExtractionError, PortalwatchError
-from portalwatch.parse import parse_article, parse_listing
-from portalwatch.parse.fields import find_datetime
+from portalwatch.parse import parse_article
 from portalwatch.parse.date_shapes import VIETNAMESE_AMPM, DateShape, counter_pattern, counter_values, date_patterns, date_shapes
+from portalwatch.parse.fields import find_datetime
 from portalwatch.parse.profile import Profile, get_profile
 from portalwatch.parse.text import clean_line, node_text
 
@@ -48,8 +47,9 @@ _LEAD_HINT = re.compile(r"sapo|lead|summary|tomtat|tom-tat|description|intro|cha
 _BYLINE_HINT = re.compile(r"author|byline|tacgia|tac-gia|nguon|source|signature|writer|butdanh", re.I)
 _BYLINE_START = re.compile(r"^(?:Tin|Bài|Ảnh|Theo|Nguồn|Tác giả|Viết bởi|Người viết|PV|CTV|BTV)\b", re.I)
 _DEFAULT_DROP = ["script", "style", "iframe", "noscript"]
-# Pager texts: "Trang 2 của 14", "Trang 1/9"; "1-10 of 1350", "Hiển thị 1 - 10 trong 256".
+# Pager texts: "Trang 2 của 14", "Trang 1/9"; "1-10 of 1350", "Hiển thị 1 - 10 trong 256"; "Tổng số: 68".
 _PAGES = r"Trang\s*\d+\s*(?:của|/|trên)\s*(?P<pages>\d+)"
+_TOTAL_COUNT = r"Tổng\s*số\s*:?\s*(?P<total>\d[\d.]*)"  # "Tổng số: 68 bản tin"
 _TOTAL = r"(?P<first>\d+)\s*-\s*(?P<last>\d+)\s*(?:of|/|trong|trên|của)\s*(?:tổng\s*số\s*)?(?P<total>\d[\d.]*)"
 
 
@@ -176,7 +176,7 @@ def _css(scope: LexborNode | None, selector: str) -> list[LexborNode]:
         return []
     try:
         return scope.css(selector)
-    except Exception:  # selectolax raises its own errors on a selector it cannot compile
+    except SelectolaxError:  # a class or attribute value that does not make a valid selector
         return []
 
 
@@ -499,7 +499,9 @@ class _ArticleLearner:
         self.template = _template_texts(examples)
         self.rules: dict = {}
         self.choices: list[FieldChoice] = []
-        self.roots: list[LexborNode | None] = []
+        self.roots: list[LexborNode | None] = []  # per example, what the root rule finds
+        self.bodies: list[LexborNode | None] = []  # per example, what the body rule finds
+        self.parts: list[list[LexborNode]] = []  # per example, the lead, byline and images: never chrome
 
     def learn(self) -> dict:
         self._find_main_fields()
@@ -515,8 +517,11 @@ class _ArticleLearner:
 
     def _choose(self, name: str, proposals: list[list[str]], check: Callable[[int, str], bool], needed: bool = False) -> str | None:
         selector, agree = _choose(proposals, check, self.roots or [e.tree.root for e in self.examples])
-        if selector is None or (not needed and agree * 2 < self.count):
-            self.choices.append(FieldChoice(name, "none", self.count - agree if selector else self.count, self.count))
+        if selector is None:
+            self.choices.append(FieldChoice(name, "none: no rule reads any example", 0, self.count))
+            return None
+        if not needed and agree * 2 < self.count:
+            self.choices.append(FieldChoice(name, f"none: the best rule, css '{selector}', reads too few", agree, self.count))
             return None
         self.choices.append(FieldChoice(name, f"css '{selector}'", agree, self.count))
         return selector
@@ -621,7 +626,7 @@ class _ArticleLearner:
             seen.append(min(found, key=lambda f: abs(example.position(f[0]) - posted_at)) if found else None)
         values = [s[2] for s in seen if s]
         if not values or (len(values) >= 3 and len(set(values)) == 1) or len(values) * 2 < self.count:
-            self.choices.append(FieldChoice("view_count", "none", self.count - len(values), self.count))
+            self.choices.append(FieldChoice("view_count", "none: no counter that varies between examples", 0, self.count))
             return
         firsts = Counter(s[3] for s in seen if s)
         pattern = counter_pattern([s[1] for s in seen if s], label_first=firsts.most_common(1)[0][0])
@@ -791,7 +796,7 @@ def _learn_listing(page: Page, examples: list[_Example], template: set[str]) -> 
 
 def _learn_pager(tree: LexborHTMLParser) -> tuple[dict, FieldChoice]:
     """The element that says how many entries or pages there are, with the pattern that reads it."""
-    for name, pattern in (("pages_pattern", _PAGES), ("total_pattern", _TOTAL)):
+    for name, pattern in (("pages_pattern", _PAGES), ("total_pattern", _TOTAL), ("total_pattern", _TOTAL_COUNT)):
         holders = [n for n in tree.body.traverse() if (text := node_text(n)) and len(text) <= 300 and re.search(pattern, text)]
         holders = [n for n in holders if not any(o.mem_id != n.mem_id and _contains(n, o) for o in holders)]
         if not holders:
@@ -820,7 +825,7 @@ def _pager_likeness(node: LexborNode) -> tuple:
 # ---------------------------------------------------------------- the whole profile
 
 
-def learn_profile(pages: list[Page], name: str, listings: list[Page] = ()) -> LearnedProfile:
+def learn_profile(pages: list[Page], name: str, listing_page: Page | None = None) -> LearnedProfile:
     """A profile for the portal the example article pages come from (and its listing page, when given).
 
     Raises LearnError naming the examples on which a field could not be found.
@@ -834,8 +839,8 @@ def learn_profile(pages: list[Page], name: str, listings: list[Page] = ()) -> Le
     article = learner.learn()
     choices = list(learner.choices)
     listing = {k: v for k, v in get_profile("generic").listing.model_dump().items() if v is not None}
-    if listings:
-        listing, listing_choices = _learn_listing(listings[0], examples, learner.template)
+    if listing_page is not None:
+        listing, listing_choices = _learn_listing(listing_page, examples, learner.template)
         choices += listing_choices
     hosts = sorted({urlsplit(p.url).netloc for p in pages if urlsplit(p.url).netloc})
     description = f"Learned from {len(pages)} example pages" + (f" of {', '.join(hosts)}" if hosts else "")
