@@ -12,7 +12,11 @@ the body, an aligned byline, ``Trang 1/9`` pager). ``tests/pages/learn_portlet``
 a SharePoint-style portal (the <title> is the section name on every page, a
 bare ``20/09/2025 08:15:00`` in a span, ``1.234 lượt xem`` with the number
 first, paragraphs and divs mixed in a rich-text field, the byline an unmarked
-last paragraph among styled ones). One article of each has no byline.
+last paragraph among styled ones). ``tests/pages/learn_flat``: a small custom
+CMS with no body wrapper (title linked to itself, ``Đăng ngày: 14/03/2024 |
+16:05 - Lượt xem: 1.234``, sapo, paragraphs, a bold byline and a tag list all
+in one div; captions after a <br> in the image's paragraph). One article of
+each has no byline.
 ``truth.json`` holds what each page says.
 """
 
@@ -66,7 +70,7 @@ def check_record(record, expected: dict) -> None:
     assert [[image.src, image.caption] for image in record.images] == expected["images"]
 
 
-@pytest.mark.parametrize("template", ["learn_newspaper", "learn_table", "learn_portlet"])
+@pytest.mark.parametrize("template", ["learn_newspaper", "learn_table", "learn_portlet", "learn_flat"])
 def test_a_profile_learned_from_five_files_reads_the_templates_other_pages(template, tmp_path):
     folder = PAGES / template
     truth = json.loads((folder / "truth.json").read_text(encoding="utf-8"))
@@ -83,8 +87,8 @@ def test_a_profile_learned_from_five_files_reads_the_templates_other_pages(templ
     listing_html, listing_url = read_page(str(folder / "listing.html"))
     listing = parse_listing(listing_html, listing_url, profile, 10)
     assert len(listing.article_urls) == len(truth)
-    # "Trang 1/9"; "Tổng số: 68 bản tin" at 10 a page; page links without a count.
-    assert listing.total_pages == {"learn_table": 9, "learn_portlet": 7, "learn_newspaper": None}[template]
+    # "Trang 1/9"; "Tổng số: 68 bản tin" at 10 a page; "Trang 1 / 4"; page links without a count.
+    assert listing.total_pages == {"learn_table": 9, "learn_portlet": 7, "learn_flat": 4, "learn_newspaper": None}[template]
 
 
 def test_learning_over_http_from_a_file_server(served, tmp_path):

@@ -284,9 +284,7 @@ def _find_title(example: _Example, template: set[str], shared_heads: set[str]) -
     candidates = []
     for node in example.body.traverse():
         text = node_text(node)
-        if not 8 <= len(text) <= 400 or text in template or _in_no_text(node) or _link_share(node) >= 0.5:
-            continue
-        if any(text in head for head in heads if head):
+        if 8 <= len(text) <= 400 and text not in template and not _in_no_text(node) and any(text in head for head in heads):
             candidates.append(node)
     if not candidates:
         candidates = [n for n in example.body.css("h1, h2, h3, [class*='title'], [class*='tieude']")
@@ -295,8 +293,9 @@ def _find_title(example: _Example, template: set[str], shared_heads: set[str]) -
         return candidates[0] if candidates else None
     longest = max(len(node_text(n)) for n in candidates)
     chain = [n for n in candidates if len(node_text(n)) == longest]
-    headings = [n for n in chain if re.match(r"h[1-6]$", n.tag) or "title" in (n.attributes.get("class") or "")]
-    return (headings or chain)[-1]
+    # A heading over a breadcrumb's last link or a "Tin mới" entry; a heading that links to itself still counts.
+    return max(chain, key=lambda n: (_link_share(n) < 0.5, bool(re.match(r"h[1-6]$", n.tag) or "title" in _marks(n)),
+                                     example.position(n)))
 
 
 def _find_body(example: _Example, template: set[str]) -> LexborNode | None:
@@ -440,21 +439,25 @@ def _looks_like_a_name(text: str) -> bool:
     return 2 <= len(words) <= 6 and all(word[0].isupper() for word in words) and not text.endswith((".", ":", ";"))
 
 
-def _unlike_its_siblings(node: LexborNode) -> list[str]:
-    """Selectors for a line that lacks an attribute every sibling of its kind has: `p:not([style])`
-    finds an unmarked byline among styled paragraphs, and nothing on a page without one."""
+def _byline_selectors(node: LexborNode) -> list[str]:
+    """Selectors for a closing line that only its place and look tell from the paragraphs before it.
+
+    `p:not([style])` when every other paragraph has the attribute, and
+    `p:last-of-type:has(> b)` when it is set in bold: both find nothing on a
+    page without a byline, where a plain `p` would take the last paragraph.
+    """
     parent = node.parent
     siblings = [s for s in parent.iter() if s.tag == node.tag and s.mem_id != node.mem_id] if parent is not None else []
     if not siblings:
         return []
-    missing = set.intersection(*(set(s.attributes) for s in siblings)) - set(node.attributes)
     anchors = _simple_selectors(parent, with_style=False)[:2]
-    found = []
-    for name in sorted(missing):
-        if _IDENT.match(name):
-            unlike = f"{node.tag}:not([{name}])"
-            found += [f"{anchor} > {unlike}" for anchor in anchors] + [unlike]
-    return found
+    shapes = []
+    bold = node.css_first("strong, b")
+    if _is_bold_block(node) and bold is not None:
+        shapes.append(f"{node.tag}:last-of-type:has(> {bold.tag})")
+    missing = set.intersection(*(set(s.attributes) for s in siblings)) - set(node.attributes)
+    shapes += [f"{node.tag}:not([{name}])" for name in sorted(missing) if _IDENT.match(name)]
+    return [selector for shape in shapes for selector in (*(f"{anchor} > {shape}" for anchor in anchors), shape)]
 
 
 def _find_images(body: LexborNode) -> tuple[list[LexborNode], list[LexborNode]]:
@@ -513,6 +516,7 @@ class _ArticleLearner:
         self._learn_lead_and_byline()
         self._learn_images()
         self._learn_chrome()
+        self._drop_fields_inside_body()
         return self.rules
 
     def _choose(self, name: str, proposals: list[list[str]], check: Callable[[int, str], bool], needed: bool = False) -> str | None:
@@ -673,7 +677,7 @@ class _ArticleLearner:
             got = node_text(found[-1 if last else 0]) if found else ""
             return got == wants[index]
 
-        proposals = [extra(node) + selector_candidates(node) if node is not None else [] for node in nodes]
+        proposals = [selector_candidates(node) + extra(node) if node is not None else [] for node in nodes]
         return self._choose(name, proposals, check)
 
     def _learn_lead_and_byline(self) -> None:
@@ -691,7 +695,7 @@ class _ArticleLearner:
         self.rules["lead"] = self._learn_part("lead", leads, first_child, last=False)
         bylines = [_find_byline(e, r, b, self.template) if r is not None and b is not None else None
                    for e, r, b in zip(self.examples, self.roots, self.bodies)]  # fmt: skip
-        self.rules["byline"] = self._learn_part("byline", bylines, _unlike_its_siblings, last=True)
+        self.rules["byline"] = self._learn_part("byline", bylines, _byline_selectors, last=True)
         self.parts = [[n for n in (lead, byline) if n is not None] for lead, byline in zip(leads, bylines)]
 
     def _learn_images(self) -> None:
@@ -719,30 +723,43 @@ class _ArticleLearner:
         lines: dict[str, None] = {}
         boxes: dict[str, None] = {}
         for index, body in enumerate(self.bodies):
-            for node in self._chrome_blocks(index):
+            for node, same_text in self._chrome_blocks(index):
                 box = node
                 while box.parent is not None and box.parent.mem_id != body.mem_id and _link_share(box.parent) >= 0.5:
                     box = box.parent
                 selector = next((s for s in _simple_selectors(box, with_style=False) if self._only_chrome(s)), None)
                 if selector:
                     boxes[selector] = None
-                else:
+                elif same_text:
                     lines[f"^{re.escape(node_text(node))}$"] = None
         self.rules["drop"] = _DEFAULT_DROP + list(boxes)
         self.rules["chrome_text"] = list(lines)
-        rule = f"{len(boxes)} box(es) and {len(lines)} line(s) the same on every example"
+        rule = f"{len(boxes)} box(es) of links or of text the same on every example, {len(lines)} such line(s)"
         self.choices.append(FieldChoice("chrome", rule, self.count, self.count))
 
-    def _chrome_blocks(self, index: int) -> list[LexborNode]:
-        """The outermost blocks of an example's body whose text is template, apart from the article's own parts."""
+    def _drop_fields_inside_body(self) -> None:
+        """Where the body's container also holds the title or the posting line, they leave the body text."""
+        for name in ("title", "posted", "updated", "view_count"):
+            selector = self.rules.get(name)
+            inside = [body is not None and len(_css(body, selector)) == 1 for body in self.bodies] if selector else []
+            if inside and sum(inside) * 2 > self.count and selector not in self.rules["drop"]:
+                self.rules["drop"].append(selector)
+
+    def _chrome_blocks(self, index: int) -> list[tuple[LexborNode, bool]]:
+        """The outermost blocks of an example's body that are template text (True) or mostly links (False),
+        apart from the article's own parts, images and attached files."""
         body = self.bodies[index]
         found = []
         for node in body.traverse() if body is not None else []:
             text = node_text(node)
-            if (node.mem_id != body.mem_id and text in self.template and len(text) <= 300 and not _in_no_text(node)
-                    and node_text(node.parent) not in self.template
-                    and not any(_contains(part, node) or _contains(node, part) for part in self.parts[index])):  # fmt: skip
-                found.append(node)
+            if node.mem_id == body.mem_id or not text or len(text) > 300 or _in_no_text(node) or _has_media(node):
+                continue
+            if any(_contains(part, node) or _contains(node, part) for part in self.parts[index]):
+                continue
+            if text in self.template and node_text(node.parent) not in self.template:
+                found.append((node, True))
+            elif node.tag in _BLOCKS and _link_share(node) >= 0.5 and (node.parent.mem_id == body.mem_id or _link_share(node.parent) < 0.5):
+                found.append((node, False))
         return found
 
     def _only_chrome(self, selector: str) -> bool:
@@ -752,6 +769,13 @@ class _ArticleLearner:
                 if node_text(node) not in self.template and _link_share(node) < 0.5:
                     return False
         return True
+
+
+def _has_media(node: LexborNode) -> bool:
+    """Images or links to files: what the body keeps for its images and attachments."""
+    return node.css_first("img") is not None or any(
+        re.search(r"\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|zip|rar)$", (a.attributes.get("href") or "").lower()) for a in node.css("a[href]")
+    )
 
 
 def _link_share(node: LexborNode) -> float:
