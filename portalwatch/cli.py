@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 # There is no telemetry to send from a crawler's machine, and often no network for it.
@@ -451,6 +452,55 @@ def probe(
     if result.failure:
         err.print(f"[bold red]not recorded:[/] {result.failure}", highlight=False)
         raise typer.Exit(1)
+
+
+profile_app = typer.Typer(help="CMS profiles: learn one from example pages.", no_args_is_help=True)
+app.add_typer(profile_app, name="profile")
+
+
+@profile_app.command("learn")
+def profile_learn(
+    examples: Annotated[list[str], typer.Argument(help="3 to 10 article pages of one portal (URLs or HTML files).", metavar="URL_OR_FILE...")],
+    name: Annotated[str, typer.Option(help="Profile name (lowercase letters, digits, '_'); the file is NAME.toml.")],
+    listing: Annotated[str | None, typer.Option(help="A listing page of the portal (URL or file): learns the links and the pager.")] = None,
+    out: Annotated[Path, typer.Option(help="Folder to write the profile to (list it in settings.profile_dirs).")] = Path("profiles"),
+    force: Annotated[bool, typer.Option(help="Replace a profile file of that name.")] = False,
+) -> None:
+    """Write a CMS profile learned from example pages of one portal.
+
+    What the examples share is template, what varies is content: the command
+    picks the title, posting line, view counter, lead, body, byline, images and
+    chrome rules (and, from a listing page, the article links and the pager),
+    prints each rule with the number of examples it reads, and writes
+    OUT/NAME.toml. Check it on other pages with
+    `portalwatch probe URL --profile NAME --profile-dir OUT`.
+    """
+    from portalwatch.errors import PortalwatchError
+    from portalwatch.parse.learn import learn_profile
+
+    path = out / f"{name}.toml"
+    if path.exists() and not force:
+        _fail(f"{path} exists: pass --force to replace it")
+    try:
+        pages = [_read_example(target) for target in examples]
+        learned = learn_profile(pages, name, _read_example(listing) if listing else None)
+        written = learned.write(out)
+    except PortalwatchError as exc:
+        _fail(str(exc))
+    table = Table("field", "rule", "examples that agree", title=f"profile {name}")
+    for choice in learned.choices:
+        style = "green" if choice.agree == choice.total else "yellow"
+        table.add_row(choice.field, escape(choice.rule), f"[{style}]{choice.agree}/{choice.total}[/]")
+    console.print(table)
+    console.print(f"wrote {written}", highlight=False)
+
+
+def _read_example(target: str):
+    from portalwatch.parse.learn import Page
+    from portalwatch.probe import read_page
+
+    html, url = read_page(target)
+    return Page(target, url, html)
 
 
 @app.command()
