@@ -4,7 +4,12 @@ Each portal answers on its own port, so per-host behaviour (connection limits,
 delays) is real. Every port also answers the control endpoints:
 
 - ``POST /_sim/advance?steps=N`` moves simulated time forward;
-- ``GET /_sim/truth`` lists every article ever published, with its version;
+- ``GET /_sim/truth`` lists every article ever published, with its version,
+  the numbers of the documents it cites (``cites``) and, for a copy of another
+  portal's article, ``republished_from`` (the URL of the article it copies,
+  else null) and ``republication_kind`` (verbatim, retitled, trimmed or
+  edited; see :mod:`portalwatch.sim.republish`);
+- ``GET /_sim/documents`` lists every official document with its own truth;
 - ``GET /_sim/portals`` lists the portals and their base URLs;
 - ``GET /_sim/requests?portal=ID&since=SEQ`` is the request log: every request
   to a portal with its host, path, start and end (seconds on the simulator's
@@ -227,6 +232,11 @@ class Simulator:
             entry["end"] = time.monotonic()
 
     def truth(self) -> list[dict]:
+        def base_url(article: Article | None) -> str | None:
+            if article is None:
+                return None
+            return self.base_urls.get(article.portal.id, "") + pages.article_path(article)
+
         rows = []
         for portal_id, portal in self.world.portals.items():
             base = self.base_urls.get(portal_id, "")
@@ -240,6 +250,8 @@ class Simulator:
                         "version": article.version,
                         "removed": article.removed,
                         "cites": [number for _, _, number in article.citations],
+                        "republished_from": base_url(article.republished_from),
+                        "republication_kind": article.republication_kind or None,
                     }
                 )
         return rows
