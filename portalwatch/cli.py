@@ -75,8 +75,9 @@ def sim(
 
     POST /_sim/advance?steps=N moves simulated time; GET /_sim/truth lists every article:
     its URL, title, posting time, version, whether it was removed, `cites` (the numbers of
-    the documents it cites), `republished_from` (the URL of the article it copies, or null)
-    and `republication_kind` (verbatim, retitled, trimmed or edited, or null);
+    the documents it cites), `cited_documents` (their URLs), `republished_from` (the URL
+    of the article it copies, or null) and `republication_kind` (verbatim, retitled,
+    trimmed or edited, or null);
     GET /_sim/documents lists the official documents; GET /_sim/requests is the request
     log (host, path, start and end times, fault).
     """

@@ -78,6 +78,7 @@ def maybe_republish(world: World, portal: Portal, copy: Article) -> None:
         for index, paragraph in enumerate(copy.paragraphs)
         if mention in paragraph
     ]
+    copy.cited = {number: original.cited[number] for _, _, number in copy.citations}
 
 
 def _pick_original(world: World, portal: Portal, published_at: datetime, rng: random.Random) -> Article | None:

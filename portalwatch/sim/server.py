@@ -5,7 +5,8 @@ delays) is real. Every port also answers the control endpoints:
 
 - ``POST /_sim/advance?steps=N`` moves simulated time forward;
 - ``GET /_sim/truth`` lists every article ever published, with its version,
-  the numbers of the documents it cites (``cites``) and, for a copy of another
+  the numbers of the documents it cites (``cites``) and their URLs
+  (``cited_documents``), and, for a copy of another
   portal's article, ``republished_from`` (the URL of the article it copies,
   else null) and ``republication_kind`` (verbatim, retitled, trimmed or
   edited; see :mod:`portalwatch.sim.republish`);
@@ -39,7 +40,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from portalwatch.sim import pages
-from portalwatch.sim.documents import document_pdf
+from portalwatch.sim.documents import Document, document_pdf
 from portalwatch.sim.faults import PROFILES, FaultInjector, FaultProfile
 from portalwatch.sim.world import START, STEP, Article, Portal, World
 
@@ -231,6 +232,11 @@ class Simulator:
         finally:
             entry["end"] = time.monotonic()
 
+    def document_url(self, document: Document) -> str:
+        """The URL a document is served at."""
+        owner = next(p for p in self.world.portals.values() if any(d is document for d in p.documents))
+        return self.base_urls.get(owner.spec.id, "") + pages.document_path(owner.spec.family, document)
+
     def truth(self) -> list[dict]:
         def base_url(article: Article | None) -> str | None:
             if article is None:
@@ -250,6 +256,7 @@ class Simulator:
                         "version": article.version,
                         "removed": article.removed,
                         "cites": [number for _, _, number in article.citations],
+                        "cited_documents": [self.document_url(doc) for doc in article.cited.values()],
                         "republished_from": base_url(article.republished_from),
                         "republication_kind": article.republication_kind or None,
                     }

@@ -76,6 +76,7 @@ class Article:
     category: str = "Tin tức - Sự kiện"
     updated_at: datetime | None = None  # shown by Joomla once the article was edited
     citations: list[tuple[int, str, str]] = field(default_factory=list)  # (paragraph, mention, document number)
+    cited: dict[str, Document] = field(default_factory=dict)  # document number -> the document cited
     attachments: list[str] = field(default_factory=list)  # numbers of the documents whose PDF it attaches
     republished_from: Article | None = None  # the higher level's article this one copies
     republication_kind: str = ""  # verbatim | retitled | trimmed | edited (see portalwatch.sim.republish)
@@ -228,6 +229,7 @@ class World:
             )  # fmt: skip
             article.images = [(name, caption, index + (index >= at)) for name, caption, index in article.images]
             article.citations.append((at, mention, doc.number))
+            article.cited[doc.number] = doc
             if rng.random() < 0.5:
                 article.attachments.append(doc.number)
 
