@@ -78,8 +78,13 @@ def sim(
 ) -> None:
     """Serve the simulated portal network over HTTP until interrupted (Ctrl-C, SIGTERM).
 
-    POST /_sim/advance?steps=N moves simulated time; GET /_sim/truth lists every article;
-    GET /_sim/requests is the request log (host, path, start and end times, fault).
+    POST /_sim/advance?steps=N moves simulated time; GET /_sim/truth lists every article:
+    its URL, title, posting time, version, whether it was removed, `cites` (the numbers of
+    the documents it cites), `cited_documents` (their URLs), `republished_from` (the URL
+    of the article it copies, or null) and `republication_kind` (verbatim, retitled,
+    trimmed or edited, or null);
+    GET /_sim/documents lists the official documents; GET /_sim/requests is the request
+    log (host, path, start and end times, fault).
     """
     from portalwatch import lifeline
     from portalwatch.sim.faults import PROFILES, get_profile

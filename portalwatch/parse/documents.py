@@ -46,15 +46,32 @@ _CODE = r"[A-ZĐ][A-Za-zĐđ]*"
 # 53-CV/TU, 9816-CV/BTGTW, 296-KL/TU  |  123/QĐ-UBND, 1699/CĐ-TTg, 45/2020/NĐ-CP, 123/UBND-VP
 NUMBER = rf"\d{{1,5}}-{_CODE}/{_CODE}(?:-{_CODE})*|\d{{1,5}}/(?:\d{{4}}/)?{_CODE}(?:-{_CODE})+"
 _NUMBER = re.compile(rf"(?<![\w/-])(?:{NUMBER})(?![\w/-])")
+# In running text numbers also come with spaces around their separators and en or em dashes
+# (``296 - KL/TU``, ``123/QĐ–UBND``): number_key folds these away.
+_DASH = r"\s*[-–—]\s*"
+_SLASH = r"\s*/\s*"
+CITED_NUMBER = (
+    rf"\d{{1,5}}{_DASH}{_CODE}{_SLASH}{_CODE}(?:[-–—]{_CODE})*"
+    rf"|\d{{1,5}}{_SLASH}(?:\d{{4}}{_SLASH})?{_CODE}{_DASH}{_CODE}(?:[-–—]{_CODE})*"
+)
+
+
+def _fold(text: str) -> str:
+    """Text without diacritics (đ → d), as portals sometimes type it."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+_KIND_NAMES = sorted({*_TYPE_NAMES, *map(_fold, _TYPE_NAMES)}, key=len, reverse=True)
 REFERENCE = re.compile(
-    rf"(?P<kind>{'|'.join(re.escape(name) for name in _TYPE_NAMES)})"
-    rf"(?:\s+(?:hỏa tốc|khẩn|liên tịch))?\s+số\s*:?\s*(?P<number>{NUMBER})"
-    r"(?:\s*,?\s*ngày\s+(?P<day>\d{1,2})[/-](?P<month>\d{1,2})[/-](?P<year>\d{4}))?",
+    rf"(?P<kind>{'|'.join(re.escape(name) for name in _KIND_NAMES)})"
+    rf"(?:\s+(?:hỏa tốc|khẩn|liên tịch|hoa toc|khan|lien tich))?\s+s[oố]\s*:?\s*(?P<number>{CITED_NUMBER})"
+    r"(?:\s*,?\s*ng[aà]y\s+(?P<day>\d{1,2})[/-](?P<month>\d{1,2})[/-](?P<year>\d{4}))?",
     re.IGNORECASE,
 )
 # Every reference gives its number after "số" (both NUMBER forms start with a digit): a text
 # without "số" and a digit after it cites nothing, and skips the scan with REFERENCE.
-_NUMBER_AFTER_SO = re.compile(r"số\s*:?\s*\d", re.IGNORECASE)
+_NUMBER_AFTER_SO = re.compile(r"s[oố]\s*:?\s*\d", re.IGNORECASE)
 _PLACE_DATE = re.compile(r"^(?P<place>[^,\d]{2,60}),\s*ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})", re.IGNORECASE)
 _NUMBER_LINE = re.compile(rf"^Số\s*:?\s*(?P<number>{NUMBER})\s*$")
 _MOTTOS = re.compile(r"^(?:ĐẢNG CỘNG SẢN VIỆT NAM|CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập\s*-\s*Tự do\s*-\s*Hạnh phúc)$", re.IGNORECASE)
@@ -76,8 +93,11 @@ _SIGNED = re.compile(r"^\((?:Đã ký|đã ký|Ký|ký)[^)]*\)$|^Ký bởi", re.
 
 
 def number_key(number: str) -> str:
-    """The form numbers are compared in: NFC, no spaces, upper case (QĐ, Đ kept)."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFC", number)).upper()
+    """The form numbers are compared in: no spaces, ASCII hyphens, no diacritics (QĐ → QD), upper case.
+
+    Migration 009 computes the same key in SQL for the rows stored before it.
+    """
+    return _fold(re.sub(r"\s+", "", number).replace("–", "-").replace("—", "-")).upper()
 
 
 def document_type(number: str, hint: str = "") -> str:
@@ -126,7 +146,7 @@ def find_references(text: str) -> list[Reference]:
         end = min([*ends, match.end() + 300, len(text)])
         context = clean_line(text[start : end + 1])
         kind = match.group("kind")
-        kind = next((name for name in _TYPE_NAMES if name.lower() == kind.lower()), kind)
+        kind = next((name for name in _TYPE_NAMES if _fold(name).lower() == _fold(kind).lower()), kind)
         found.setdefault(number_key(number), Reference(number, kind, referenced, context))
     return list(found.values())
 

@@ -87,6 +87,9 @@ class SimulatorProcess:
     def truth(self) -> list[dict]:
         return self._get("truth")
 
+    def documents(self) -> list[dict]:
+        return self._get("documents")
+
     def requests(self, portal: str | None = None, since: int = 0) -> list[dict]:
         """The request log: every request to a portal with host, path, start, end, status and fault."""
         params = {"since": since} | ({"portal": portal} if portal else {})

@@ -4,7 +4,13 @@ Each portal answers on its own port, so per-host behaviour (connection limits,
 delays) is real. Every port also answers the control endpoints:
 
 - ``POST /_sim/advance?steps=N`` moves simulated time forward;
-- ``GET /_sim/truth`` lists every article ever published, with its version;
+- ``GET /_sim/truth`` lists every article ever published, with its version,
+  the numbers of the documents it cites (``cites``) and their URLs
+  (``cited_documents``), and, for a copy of another
+  portal's article, ``republished_from`` (the URL of the article it copies,
+  else null) and ``republication_kind`` (verbatim, retitled, trimmed or
+  edited; see :mod:`portalwatch.sim.republish`);
+- ``GET /_sim/documents`` lists every official document with its own truth;
 - ``GET /_sim/portals`` lists the portals and their base URLs;
 - ``GET /_sim/requests?portal=ID&since=SEQ`` is the request log: every request
   to a portal with its host, path, start and end (seconds on the simulator's
@@ -40,7 +46,7 @@ from aiohttp import web
 
 from portalwatch.lifeline import exit_with
 from portalwatch.sim import pages
-from portalwatch.sim.documents import document_pdf
+from portalwatch.sim.documents import Document, document_pdf
 from portalwatch.sim.families import FAMILIES
 from portalwatch.sim.faults import PROFILES, FaultInjector, FaultProfile
 from portalwatch.sim.world import START, STEP, Article, Portal, World
@@ -239,7 +245,17 @@ class Simulator:
         finally:
             entry["end"] = time.monotonic()
 
+    def document_url(self, document: Document) -> str:
+        """The URL a document is served at."""
+        owner = next(p for p in self.world.portals.values() if any(d is document for d in p.documents))
+        return self.base_urls.get(owner.spec.id, "") + pages.document_path(owner.spec.family, document)
+
     def truth(self) -> list[dict]:
+        def base_url(article: Article | None) -> str | None:
+            if article is None:
+                return None
+            return self.base_urls.get(article.portal.id, "") + pages.article_path(article)
+
         rows = []
         for portal_id, portal in self.world.portals.items():
             base = self.base_urls.get(portal_id, "")
@@ -253,6 +269,9 @@ class Simulator:
                         "version": article.version,
                         "removed": article.removed,
                         "cites": [number for _, _, number in article.citations],
+                        "cited_documents": [self.document_url(doc) for doc in article.cited.values()],
+                        "republished_from": base_url(article.republished_from),
+                        "republication_kind": article.republication_kind or None,
                     }
                 )
         return rows

@@ -8,11 +8,12 @@ of the order of requests, so two simulators with the same seed and the same
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from portalwatch.sim import corpus
+from portalwatch.sim import corpus, republish
 from portalwatch.sim.documents import Document, make_documents
 
 START = datetime(2025, 5, 5, 8, 0, 0)  # local time (Asia/Ho_Chi_Minh) of step 0
@@ -108,9 +109,15 @@ class Article:
     category: str = "Tin tức - Sự kiện"
     updated_at: datetime | None = None  # shown by Joomla once the article was edited
     citations: list[tuple[int, str, str]] = field(default_factory=list)  # (paragraph, mention, document number)
+    cited: dict[str, Document] = field(default_factory=dict)  # document number -> the document cited
     attachments: list[str] = field(default_factory=list)  # numbers of the documents whose PDF it attaches
+    republished_from: Article | None = None  # the higher level's article this one copies
+    republication_kind: str = ""  # verbatim | retitled | trimmed | edited (see portalwatch.sim.republish)
+    copies: list[Article] = field(default_factory=list)  # lower levels' copies of this article
 
 
+_SUBJECT_OPENER = re.compile(r"^(?:V/v|Về)\s+", re.IGNORECASE)
+MENTION_STYLES = ("standard", "spaced", "dashed", "plain")  # see Document.mention
 CATEGORIES = ("Chính trị", "Kinh tế", "Văn hóa - Xã hội", "Quốc phòng - An ninh", "Xây dựng Đảng")
 
 
@@ -215,6 +222,8 @@ class World:
             views=rng.randint(50, 12000),
         )
         self._dress(portal, article)
+        republish.maybe_republish(self, portal, article)
+        article.slug = ascii_slug(article.title)
         portal.articles.append(article)
         portal.by_id[article.id] = article
         return article
@@ -239,14 +248,21 @@ class World:
         citable = [doc for doc in self.documents_citable(portal) if doc.issued < article.published_at.date()]
         if citable and rng.random() < 0.3:
             doc = citable[rng.randrange(len(citable))]
-            mention = doc.mention()
+            # How the number is written and whether the text applies or announces the document are
+            # drawn apart, so that the rest of the article is what it was before they existed.
+            styling = random.Random(f"{self.seed}:{portal.spec.id}:mention:{article.id}")
+            mention = doc.mention(styling.choices(MENTION_STYLES, (0.55, 0.15, 0.15, 0.15))[0])
             at = rng.randrange(len(article.paragraphs) + 1)
             article.paragraphs.insert(
                 at, f"Thực hiện {mention} của {doc.issuer_name}, {portal.spec.place} đã triển khai nhiều giải pháp "
                 "đồng bộ, phân công nhiệm vụ cụ thể cho từng cơ quan, đơn vị, bảo đảm đúng tiến độ đề ra."
+                if styling.random() < 0.7 else
+                f"{doc.issuer_name} vừa ban hành {mention} về {_SUBJECT_OPENER.sub('', doc.subject)}. "
+                "Toàn văn được đăng tải tại mục Văn bản của cổng thông tin."
             )  # fmt: skip
             article.images = [(name, caption, index + (index >= at)) for name, caption, index in article.images]
             article.citations.append((at, mention, doc.number))
+            article.cited[doc.number] = doc
             if rng.random() < 0.5:
                 article.attachments.append(doc.number)
 
