@@ -48,7 +48,7 @@ _INTROS = (
 def maybe_republish(world: World, portal: Portal, copy: Article) -> None:
     """Turn a freshly published article into a copy of a higher level's article, for a share of them."""
     rng = random.Random(f"{world.seed}:{portal.spec.id}:republish:{copy.id}")
-    if rng.random() >= SHARE.get(portal.spec.family, 0.0):
+    if rng.random() >= SHARE.get(portal.spec.level, 0.0):
         return
     original = _pick_original(world, portal, copy.published_at, rng)
     if original is None:
@@ -83,8 +83,8 @@ def maybe_republish(world: World, portal: Portal, copy: Article) -> None:
 
 def _pick_original(world: World, portal: Portal, published_at: datetime, rng: random.Random) -> Article | None:
     """A live article of a higher level, published a lag (log-uniform, hours to weeks) before."""
-    level = LEVEL[portal.spec.family]
-    higher = [p for p in world.portals.values() if LEVEL[p.spec.family] < level and p.articles]
+    level = LEVEL[portal.spec.level]
+    higher = [p for p in world.portals.values() if LEVEL[p.spec.level] < level and p.articles]
     if not higher:
         return None
     source = higher[rng.randrange(len(higher))]
