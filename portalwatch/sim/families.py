@@ -73,7 +73,6 @@ class Family:
     name = ""
     profile = ""
     shows_views = True
-    minute_times = True  # the CMS keeps (and shows) posting times to the minute
     listing_template = ""  # with {page} or {offset}
     document_listing_template = ""
     file_folder = ""
@@ -448,7 +447,6 @@ ExecuteOrDelayUntilScriptLoaded(function(){{var initInfo = {{ listPermsMask: nul
 class WordPress(Family):
     name = "wordpress"
     profile = "wordpress_site"
-    minute_times = False
     listing_template = "/chuyen-muc/tin-tuc/page/{page}/"  # page 1 redirects to /chuyen-muc/tin-tuc/
     document_listing_template = "/van-ban/page/{page}/"
     file_folder = "/wp-content/uploads/van-ban/"
@@ -898,7 +896,6 @@ function ShowDate() {{ var d=new Date(); document.write("Hôm nay: " + d.getDate
 class EGov(Family):
     name = "egov"
     profile = "egov_portal"
-    minute_times = False
     listing_template = "/chuyen-muc/tin-tuc-su-kien.html?pageindex={page}"
     document_listing_template = "/van-ban-chi-dao-dieu-hanh.html?pageindex={page}"
     file_folder = "/uploads/vanban/"
