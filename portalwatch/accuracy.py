@@ -8,7 +8,8 @@ Joomla's long date line) and read twice: by its family's CMS profile, and by
 the generic reader, which reads no profile at all, so every family's score
 for it is a leave-one-family-out score. The simulator's own articles are the
 expected values; a field counts when it is exactly right (the posting time to
-the local minute, the author as the byline names them). Pages that are not
+the local minute, the author as the byline names them, the category as the
+last step of the breadcrumb). Pages that are not
 articles (listing pages, document listings, the portal's "not found" page)
 must give the generic reader no article.
 
@@ -36,7 +37,7 @@ from portalwatch.sim.corpus import author_of
 from portalwatch.sim.server import PROFILE_FOR_FAMILY
 from portalwatch.sim.world import FAMILY_SETS, Article, Portal, World
 
-FIELDS = ("title", "published_at", "view_count", "author", "lead", "body_text", "images")
+FIELDS = ("title", "published_at", "view_count", "author", "lead", "body_text", "images", "category")
 GENERIC_FIELDS = ("title", "published_at", "view_count", "author", "body_text")  # the generic reader's overall score
 _TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _BASE = "http://portal.example"
@@ -87,7 +88,7 @@ def expected_fields(article: Article, family: str) -> dict:
         "title": article.title, "published_at": _minute(article.published_at.replace(tzinfo=_TZ)),
         "view_count": article.views if pages.shows_views(family) else None, "author": author_of(article.byline),
         "lead": article.lead, "body_text": "\n\n".join(article.paragraphs),
-        "images": [(name, caption) for name, caption, _ in article.images],
+        "images": [(name, caption) for name, caption, _ in article.images], "category": article.category,
     }  # fmt: skip
 
 
