@@ -23,6 +23,7 @@ import argparse
 import random
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -118,29 +119,58 @@ def non_article_pages(portal: Portal, rng: random.Random) -> list[tuple[str, str
     return [(_BASE + path, html) for path, html in found if html is not None]
 
 
-def field_accuracy(seed: int = 1, scale: float = 0.1, world: World | None = None) -> Report:
+# A reader of article pages: (html, url, family) -> record, raising ExtractionError for "no article".
+Reader = Callable[[str, str, str], ArticleRecord]
+
+
+def read_with_profile(html: str, url: str, family: str) -> ArticleRecord:
+    """The family's bundled profile."""
+    return parse_article(html, url, get_profile(PROFILE_FOR_FAMILY[family]))
+
+
+def read_generic(html: str, url: str, family: str) -> ArticleRecord:
+    """The generic reader: it reads no profile, so it never sees the family's."""
+    return extract_fallback(html, url)
+
+
+READERS: dict[str, Reader] = {"profile": read_with_profile, "generic": read_generic}
+
+
+def field_accuracy(
+    seed: int = 1, scale: float = 0.1, world: World | None = None, readers: dict[str, Reader] = READERS
+) -> Report:
+    """Every reader on every live article of the gold world; the generic reader on its pages that are no article.
+
+    Other readers (a profile learned from examples, say) are scored alike when passed in `readers`.
+    """
     world = world or gold_world(seed, scale)
     scores: dict[tuple[str, str], Score] = defaultdict(Score)
     non_articles: dict[str, tuple[int, int]] = {}
     for portal in world.portals.values():
         family = portal.spec.family
-        profile = get_profile(PROFILE_FOR_FAMILY[family])
         for article in portal.live():
             html = pages.render_article(portal, article, random.Random(article.id), world)
             url = _BASE + pages.article_path(article)
             expected = expected_fields(article, family)
-            _score(scores[(family, "profile")], lambda: parse_article(html, url, profile), expected)
-            _score(scores[(family, "generic")], lambda: extract_fallback(html, url), expected)
-        checked, returned = non_articles.get(family, (0, 0))
-        for url, html in non_article_pages(portal, random.Random(portal.spec.id)):
-            checked += 1
-            try:
-                extract_fallback(html, url)
-                returned += 1
-            except ExtractionError:
-                pass
-        non_articles[family] = (checked, returned)
+            for name, read in readers.items():
+                _score(scores[(family, name)], lambda: read(html, url, family), expected)
+        checked, returned = _articles_returned(portal)
+        before = non_articles.get(family, (0, 0))
+        non_articles[family] = (before[0] + checked, before[1] + returned)
     return Report(dict(scores), non_articles)
+
+
+def _articles_returned(portal: Portal) -> tuple[int, int]:
+    """(pages that are no article, articles the generic reader returned for them)."""
+    checked = returned = 0
+    for url, html in non_article_pages(portal, random.Random(portal.spec.id)):
+        checked += 1
+        try:
+            extract_fallback(html, url)
+            returned += 1
+        except ExtractionError:
+            pass
+    return checked, returned
 
 
 def render_report(report: Report) -> str:
