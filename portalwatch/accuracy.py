@@ -10,8 +10,8 @@ for it is a leave-one-family-out score. The simulator's own articles are the
 expected values; a field counts when it is exactly right (the posting time to
 the local minute, the author as the byline names them, the category as the
 last step of the breadcrumb). Pages that are not
-articles (listing pages, document listings, the portal's "not found" page)
-must give the generic reader no article.
+articles (listing pages, document listings, the portal's "not found" page,
+server error pages) must give the generic reader no article.
 
 ``make accuracy`` prints the table; ``python -m portalwatch.accuracy 0.2``
 reads a bigger world.
@@ -110,12 +110,14 @@ def _score(score: Score, read, expected: dict) -> None:
 
 
 def non_article_pages(portal: Portal, rng: random.Random) -> list[tuple[str, str]]:
-    """(url, html) of pages of the portal that hold no article: listing pages, a document listing, "not found"."""
+    """(url, html) of pages of the portal that hold no article: listing pages, a document listing, "not found",
+    the server's error pages."""
     family = portal.spec.family
     last = max(1, -(-len(portal.live()) // pages.PAGE_SIZE))
     found = [(pages.listing_path(family, page), pages.render_listing(portal, page, rng)) for page in sorted({1, last})]
     found.append((pages.document_listing_path(family, 1), pages.document_listing(portal, 1, rng)))
     found.append(("/khong-ton-tai", pages.not_found(portal)))
+    found += [(f"/loi-{status}", pages.server_error(status)) for status in (500, 503)]
     return [(_BASE + path, html) for path, html in found if html is not None]
 
 
@@ -186,7 +188,8 @@ def render_report(report: Report) -> str:
         if score.failures:
             reason, count = score.failures.most_common(1)[0]
             lines.append(f"  {family:<11} {extractor:<8} {sum(score.failures.values())} of {score.pages}: {reason} ({count})")
-    lines += ["", "pages that are no article (listings, document listing, not found): articles the generic reader returned"]
+    lines += ["", "pages that are no article (listings, document listing, not found, server errors): "
+              "articles the generic reader returned"]
     lines += [f"  {family:<11} {returned} of {checked}" for family, (checked, returned) in sorted(report.non_articles.items())]
     return "\n".join(lines)
 

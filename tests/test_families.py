@@ -74,7 +74,7 @@ def test_each_profile_reads_the_documents_of_its_family():
 def test_the_generic_reader_returns_no_article_for_pages_that_are_none(report):
     assert set(report.non_articles) == {"province", "district", "commune", *FAMILIES}
     for family, (checked, returned) in report.non_articles.items():
-        assert checked >= (8 if family in ("district", "commune") else 4) and returned == 0, family
+        assert checked >= (12 if family in ("district", "commune") else 6) and returned == 0, family
 
 
 def test_the_report_scores_any_reader_field_by_field():
