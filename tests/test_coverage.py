@@ -115,6 +115,7 @@ class Portal:
     def __init__(self, articles: int):
         self.articles = articles
         self.short_once: set[int] = set()  # listing pages that lose their last entries on their next request
+        self.fail_once: set[int] = set()  # listing pages that answer 503 to their next request
         self.failing: set[int] = set()  # article ids that answer 500
         self.requests: list[str] = []
         self.base = ""
@@ -125,6 +126,9 @@ class Portal:
     async def listing(self, request: web.Request) -> web.Response:
         self.requests.append(request.path_qs)
         page = int(request.query.get("p", "1"))
+        if page in self.fail_once:
+            self.fail_once.discard(page)
+            return web.Response(status=503, text="Service Unavailable")
         entries = self.live()[(page - 1) * 10 : page * 10]
         if page in self.short_once:
             self.short_once.discard(page)
@@ -232,6 +236,27 @@ def test_a_drop_in_coverage_is_a_warning_in_the_summary_and_status(portal, wareh
     portal.failing = set()
     crawl, summary = crawl_into(config, "xa-ngan", warehouse)
     assert summary.coverage[0].pct == 100.0 and not summary.coverage[0].dropped
+
+
+def test_a_walk_from_the_newest_page_that_stopped_short_is_resumed(portal, warehouse, tmp_path):
+    config = portal.sources(tmp_path / "sources.toml")
+    crawl_into(config, "xa-ngan", warehouse)
+    portal.articles = 50  # 25 new: pages 1 and 2 and half of page 3
+    portal.fail_once = {2}
+    crawl, summary = crawl_into(config, "xa-ngan", warehouse)
+    (section,) = summary.coverage
+    assert (section.held, section.entries, section.missing_pages, section.resume_pages) == (35, 50, [], [2])
+    assert not section.complete and section.dropped
+    assert query(warehouse, "SELECT missing_pages, resume_pages FROM listing_walks") == [([], [2])]
+
+    # The next run's walk from the newest page stops at once (page 1 is known); the stopped walk
+    # resumes at page 2 and goes on until it meets known entries again.
+    portal.requests.clear()
+    crawl, summary = crawl_into(config, "xa-ngan", warehouse)
+    (section,) = summary.coverage
+    assert [path for path in portal.requests if path.startswith("/tin?")] == ["/tin?p=1", "/tin?p=2", "/tin?p=3", "/tin?p=4"]
+    assert (section.held, section.pct, section.complete, section.resume_pages) == (50, 100.0, True, [])
+    assert len(query(warehouse, "SELECT * FROM articles")) == 50
 
 
 @pytest.mark.prefect
