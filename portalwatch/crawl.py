@@ -232,7 +232,7 @@ async def crawl_portal(
                 for url in urls:
                     key = article_id(source.id, url)
                     members.setdefault((section.name, key), SectionMember(
-                        section.name, key, "document" if is_documents else "article", url, datetime.now(UTC)
+                        section.name, key, "document" if is_documents else "article", url, now
                     ))  # fmt: skip
                     if is_documents:
                         found_documents.setdefault(key, url)

@@ -196,8 +196,9 @@ async def discover_section(
     if full:
         await _full_walk(walk, cap)
         discovery = walk.discovery()
-        if 1 not in walk.listed:
-            discovery.missing_pages = discovery.repair = None  # nothing known of the list: walk it whole again
+        if not walk.found:
+            # Nothing known of the list (its first page failed, or listed nothing): walk it whole again.
+            discovery.missing_pages, discovery.repair, discovery.complete = None, None, False
         return discovery
     first = await walk.first()
     if first is None:
