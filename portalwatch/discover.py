@@ -159,7 +159,8 @@ class _Walk:
             else:
                 continue
             if entries < expected:
-                out[page] = (url, f"listing page came back short: {entries} of {expected} entries (check the source's page_size if every page says this)")
+                out[page] = (url, f"listing page came back short: {entries} of {expected} entries "
+                                  "(check the source's page_size if every page says this)")  # fmt: skip
         return out
 
     def discovery(self, repair_entries: int | None = None) -> SectionDiscovery:

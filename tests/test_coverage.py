@@ -118,6 +118,7 @@ class Portal:
         self.fail_once: set[int] = set()  # listing pages that answer 503 to their next request
         self.failing: set[int] = set()  # article ids that answer 500
         self.requests: list[str] = []
+        self.pages_only = False  # a pager that gives the page count, not the entries
         self.base = ""
 
     def live(self) -> list[int]:
@@ -135,8 +136,9 @@ class Portal:
             entries = entries[:-4]  # cut inside the list, the page itself whole: a 200 that looks fine
         items = "".join(f'<li><h3><a href="/tin/{n}">Tin số {n} của xã</a></h3></li>' for n in entries)
         first, last = (page - 1) * 10 + 1, min(page * 10, self.articles)
-        return web.Response(text=f"<html><body><ul>{items}</ul><div class='paging'>{first} - {last} của {self.articles}</div>"
-                                 "</body></html>", content_type="text/html")  # fmt: skip
+        pager = f"Trang {page} của {-(-self.articles // 10)}" if self.pages_only else f"{first} - {last} của {self.articles}"
+        return web.Response(text=f"<html><body><ul>{items}</ul><div class='paging'>{pager}</div></body></html>",
+                            content_type="text/html")
 
     async def article(self, request: web.Request) -> web.Response:
         self.requests.append(request.path_qs)
@@ -236,6 +238,38 @@ def test_a_drop_in_coverage_is_a_warning_in_the_summary_and_status(portal, wareh
     portal.failing = set()
     crawl, summary = crawl_into(config, "xa-ngan", warehouse)
     assert summary.coverage[0].pct == 100.0 and not summary.coverage[0].dropped
+
+
+def test_missing_pages_are_looked_for_where_the_list_has_moved_them(portal, warehouse, tmp_path):
+    config = portal.sources(tmp_path / "sources.toml")
+    portal.fail_once = {2}
+    crawl, summary = crawl_into(config, "xa-ngan", warehouse)
+    assert (summary.coverage[0].held, summary.coverage[0].missing_pages) == (15, [2])  # entries 15..6 missing
+    portal.articles = 30  # five new ones push every entry five places down: 15..6 are now on pages 2 and 3
+    portal.requests.clear()
+    crawl, summary = crawl_into(config, "xa-ngan", warehouse)
+    assert [path for path in portal.requests if path.startswith("/tin?")] == ["/tin?p=1", "/tin?p=2", "/tin?p=3"]
+    (section,) = summary.coverage
+    assert (section.held, section.entries, section.pct, section.complete) == (30, 30, 100.0, True)
+
+
+def test_a_pager_without_a_total_is_counted_from_its_last_page_or_estimated(portal, warehouse, tmp_path):
+    config = portal.sources(tmp_path / "sources.toml")
+    portal.pages_only = True
+    crawl, summary = crawl_into(config, "xa-ngan", warehouse)
+    assert [(c.entries, c.basis, c.held, c.pct) for c in summary.coverage] == [(25, "counted", 25, 100.0)]
+    portal.requests.clear()
+    crawl, summary = crawl_into(config, "xa-ngan", warehouse)  # the last page is read to count it
+    assert [path for path in portal.requests if path.startswith("/tin?")] == ["/tin?p=1", "/tin?p=3"]
+    assert [(c.entries, c.basis, c.pct, c.dropped) for c in summary.coverage] == [(25, "counted", 100.0, False)]
+    portal.fail_once = {3}
+    crawl, summary = crawl_into(config, "xa-ngan", warehouse)
+    (section,) = summary.coverage
+    # Three pages of ten at most: an estimate, which claims no drop; the unread page is gone back for.
+    assert (section.entries, section.basis, section.pct, section.dropped) == (30, "estimated", 83.33, False)
+    assert section.missing_pages == [3]
+    crawl, summary = crawl_into(config, "xa-ngan", warehouse)
+    assert [(c.entries, c.basis, c.pct, c.complete) for c in summary.coverage] == [(25, "counted", 100.0, True)]
 
 
 def test_a_walk_from_the_newest_page_that_stopped_short_is_resumed(portal, warehouse, tmp_path):

@@ -70,8 +70,13 @@ class Coverage:
 
     @property
     def dropped(self) -> bool:
-        """Less of the section is held than at the previous run that had a figure (to a tenth of a percent)."""
-        return self.pct is not None and self.previous_pct is not None and round(self.pct, 1) < round(self.previous_pct, 1)
+        """Less of the section is held than at the previous run that had a figure (to a tenth of a percent).
+
+        Against an estimated total (pages × page size, the last page unread) a lower figure
+        says nothing of what is held: no drop is claimed."""
+        if self.pct is None or self.previous_pct is None or self.basis == "estimated":
+            return False
+        return round(self.pct, 1) < round(self.previous_pct, 1)
 
     def as_dict(self) -> dict:
         return asdict(self) | {"dropped": self.dropped}

@@ -193,7 +193,8 @@ def read_portal_state(con: duckdb.DuckDBPyConnection, source_id: str) -> PortalS
         )  # fmt: skip
     frontier = dict(con.execute(FRONTIER_SQL, [source_id]).fetchall())
     walks = {}
-    for section, complete, total_pages, fetched, walked_at, entries, missing, resume in con.execute(WALKS_SQL, [source_id]).fetchall():
+    for row in con.execute(WALKS_SQL, [source_id]).fetchall():
+        section, complete, total_pages, fetched, walked_at, entries, missing, resume = row
         missing = tuple(missing) if missing is not None else None
         walks[section] = ListingWalk(section, complete, total_pages, fetched, walked_at, entries, missing, tuple(resume or ()))
     return PortalState(articles, frontier, walks)
