@@ -244,7 +244,7 @@ async def crawl_portal(
                 for url in urls:
                     key = article_id(source.id, url)
                     members.setdefault((section.name, key), SectionMember(
-                        section.name, key, "document" if is_documents else "article", url, datetime.now(UTC)
+                        section.name, key, "document" if is_documents else "article", url, now
                     ))  # fmt: skip
                     if is_documents:
                         found_documents.setdefault(key, url)
@@ -374,9 +374,9 @@ def _walk_whole(last: ListingWalk | None) -> bool:
 
 
 def _repair(last: ListingWalk | None) -> Repair | None:
-    if last is None or last.missing_pages is None or (not last.missing_pages and last.resume_page is None):
+    if last is None or last.missing_pages is None or not (last.missing_pages or last.resume_pages):
         return None
-    return Repair(last.missing_pages, last.resume_page, last.entries)
+    return Repair(last.missing_pages, last.resume_pages, last.entries)
 
 
 def _remember_walk(crawl: PortalCrawl, section, found: SectionDiscovery, now: datetime) -> None:
@@ -384,11 +384,11 @@ def _remember_walk(crawl: PortalCrawl, section, found: SectionDiscovery, now: da
     repair = found.repair
     crawl.state.walks.append(ListingWalk(
         section.name, found.complete, found.total_pages, found.listing_pages, now,
-        repair.entries if repair else found.entries, repair.pages if repair else None, repair.resume_page if repair else None,
+        repair.entries if repair else found.entries, repair.pages if repair else None, repair.resume_pages if repair else (),
     ))  # fmt: skip
     crawl.state.coverage.append(SectionCoverage(
         section.name, section.kind, found.entries, found.entries_basis,
-        found.total_pages, len(found.article_urls), found.listing_pages, found.missing_pages, found.resume_page,
+        found.total_pages, len(found.article_urls), found.listing_pages, found.missing_pages, found.resume_pages,
         found.complete, now,
     ))  # fmt: skip
 

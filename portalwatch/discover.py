@@ -12,7 +12,7 @@ fewer entries than the pager says it holds (a page before the last one holds
 incremental walk that stopped before reaching known entries (a failed page, a
 run's page cap) leaves a *resume* page. The next run goes back for exactly
 those pages (:class:`Repair`), moved by as many entries as the list grew or
-shrank since, and walks on from the resume page as an incremental walk does.
+shrank since, and walks on from each resume page as an incremental walk does.
 
 Each walk also says how many entries the portal states the section holds:
 from the pager's total (``41-50 of 3421``), or, when the pager gives only a
@@ -40,7 +40,7 @@ class Repair:
     """What an earlier walk of a section left undone, for the next run to go back for."""
 
     pages: tuple[int, ...]  # listing pages that failed or came back short
-    resume_page: int | None = None  # an incremental walk stopped here before reaching known entries
+    resume_pages: tuple[int, ...] = ()  # incremental walks stopped here before reaching known entries
     entries: int | None = None  # the list's length then: pages shift as entries are added or removed
 
 
@@ -54,7 +54,7 @@ class SectionDiscovery:
     entries: int | None = None  # how many entries the portal says the section holds
     entries_basis: str | None = None  # stated (by the pager), counted (last page read) or estimated (pages × size)
     missing_pages: tuple[int, ...] | None = None  # None: unknown (the first page failed on a full walk)
-    resume_page: int | None = None
+    resume_pages: tuple[int, ...] = ()
     short_pages: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
     repair: Repair | None = None  # what the next run goes back for; None: it walks the whole listing
 
@@ -77,7 +77,7 @@ class _Walk:
         self.fetched = 0
         self.total_pages: int | None = None
         self.stated: int | None = None
-        self.resume: int | None = None
+        self.resumes: set[int] = set()
         self.left: list[int] = []  # pages still missing that this run did not get to
 
     async def listing(self, page: int) -> ListingPage | None:
@@ -107,27 +107,24 @@ class _Walk:
             self.total_pages, self.stated = first.total_pages, first.stated_entries
         return first
 
-    async def walk_on(self, page: int, streak: int | None, known_ids: set[str], cap: int) -> int:
+    async def walk_on(self, page: int, streak: int | None, known_ids: set[str], cap: int) -> None:
         """Read pages from `page` on, one by one, until `known_stop` known entries in a row
-        (`streak` None: to the end of the list); returns the last page read."""
-        last = page - 1
+        (`streak` None: to the end of the list); where it stops short, a later run resumes."""
         while streak is None or streak < self.source.known_stop:
             if self.total_pages is not None and page > self.total_pages or page > self.source.max_listing_pages:
                 break
             if page > cap:
-                self.resume = page
+                self.resumes.add(page)
                 break
             current = await self.read(page)
             if current is None:
-                self.resume = page
+                self.resumes.add(page)
                 break
-            last = page
             if not current.article_urls:
                 break  # past the end of the list
             if streak is not None:
                 streak = _known_streak(current.article_urls, self.source.id, known_ids, streak)
             page += 1
-        return last
 
     def shifted(self, page: int, delta: int) -> range:
         """The pages where the entries once on `page` are now, the list having grown by `delta`."""
@@ -155,22 +152,24 @@ class _Walk:
             if page < self.total_pages:
                 expected = self.size
             elif self.stated is not None:
-                expected = self.stated - (page - 1) * self.size
+                expected = min(self.size, self.stated - (page - 1) * self.size)
             else:
                 continue
             if entries < expected:
-                out[page] = (url, f"listing page came back short: {entries} of {expected} entries (check the source's page_size if every page says this)")
+                out[page] = (url, f"listing page came back short: {entries} of {expected} entries "
+                                  "(check the source's page_size if every page says this)")  # fmt: skip
         return out
 
     def discovery(self, repair_entries: int | None = None) -> SectionDiscovery:
         """What the walk found; `repair_entries`: the list's length the pages left over refer to, when not today's."""
         entries, basis = self.entries()
         short = self.short()
-        missing = tuple(sorted((self.failed | set(short) | set(self.left)) - {self.resume}))
-        repair = Repair(missing, self.resume, repair_entries if repair_entries is not None else entries)
+        missing = tuple(sorted((self.failed | set(short) | set(self.left)) - self.resumes))
+        resumes = tuple(sorted(self.resumes))
+        repair = Repair(missing, resumes, repair_entries if repair_entries is not None else entries)
         return SectionDiscovery(
-            self.section.name, list(self.found), self.fetched, self.total_pages, not missing and self.resume is None,
-            entries, basis, missing, self.resume, list(short.values()), repair,
+            self.section.name, list(self.found), self.fetched, self.total_pages, not missing and not resumes,
+            entries, basis, missing, resumes, list(short.values()), repair,
         )  # fmt: skip
 
 
@@ -195,22 +194,22 @@ async def discover_section(
     if full:
         await _full_walk(walk, cap)
         discovery = walk.discovery()
-        if 1 not in walk.listed:
-            discovery.missing_pages = discovery.repair = None  # nothing known of the list: walk it whole again
+        if not walk.found:
+            # Nothing known of the list (its first page failed, or listed nothing): walk it whole again.
+            discovery.missing_pages, discovery.repair, discovery.complete = None, None, False
         return discovery
     first = await walk.first()
     if first is None:
         # Nothing learnt: what was outstanding still is, and this run's new entries wait for the next head walk.
-        walk.resume, walk.left = 1, list(repair.pages if repair else ())
+        walk.resumes = {1, *(repair.resume_pages if repair else ())}
+        walk.left = list(repair.pages if repair else ())
         return walk.discovery(repair.entries if repair else None)
-    head_end = 1
     if first.article_urls:
-        streak = _known_streak(first.article_urls, source.id, known_ids, 0)
-        head_end = await walk.walk_on(2, streak, known_ids, cap)
+        await walk.walk_on(2, _known_streak(first.article_urls, source.id, known_ids, 0), known_ids, cap)
     if walk.stated is None and walk.total_pages and walk.total_pages not in walk.listed and walk.fetched < cap:
         await walk.read(walk.total_pages)  # the pager gives only a page count: count the last page's entries
     if repair is not None:
-        await _go_back(walk, repair, head_end, known_ids, cap)
+        await _go_back(walk, repair, known_ids, cap)
     return walk.discovery()
 
 
@@ -226,20 +225,18 @@ async def _full_walk(walk: _Walk, cap: int) -> None:
         await walk.walk_on(2, None, set(), cap)
 
 
-async def _go_back(walk: _Walk, repair: Repair, head_end: int, known_ids: set[str], cap: int) -> None:
-    """Read again the pages an earlier walk missed, where they are now, and resume its stopped walk."""
+async def _go_back(walk: _Walk, repair: Repair, known_ids: set[str], cap: int) -> None:
+    """Resume the walks an earlier run stopped short, then read again the pages it missed, where they are now."""
     now, _ = walk.entries()
     delta = now - repair.entries if now is not None and repair.entries is not None else 0
+    for resume_page in repair.resume_pages:
+        start = walk.shifted(resume_page, delta).start
+        if start not in walk.listed and start not in walk.failed:  # else this run's walk went past it already
+            await walk.walk_on(start, 0, known_ids, cap)
     pages = sorted({page for missing in repair.pages for page in walk.shifted(missing, delta)} - set(walk.listed))
     budget = max(0, cap - walk.fetched)
     walk.left = pages[budget:]
     await walk.read_all(pages[:budget])
-    if repair.resume_page is None or walk.resume is not None:
-        return
-    start = walk.shifted(repair.resume_page, delta).start
-    if start <= head_end:
-        return  # the head walk went past it, up to known entries
-    await walk.walk_on(start, 0, known_ids, cap)
 
 
 def _listing_rules(section: Section, profile: Profile):

@@ -115,8 +115,10 @@ class Portal:
     def __init__(self, articles: int):
         self.articles = articles
         self.short_once: set[int] = set()  # listing pages that lose their last entries on their next request
+        self.fail_once: set[int] = set()  # listing pages that answer 503 to their next request
         self.failing: set[int] = set()  # article ids that answer 500
         self.requests: list[str] = []
+        self.pages_only = False  # a pager that gives the page count, not the entries
         self.base = ""
 
     def live(self) -> list[int]:
@@ -125,14 +127,18 @@ class Portal:
     async def listing(self, request: web.Request) -> web.Response:
         self.requests.append(request.path_qs)
         page = int(request.query.get("p", "1"))
+        if page in self.fail_once:
+            self.fail_once.discard(page)
+            return web.Response(status=503, text="Service Unavailable")
         entries = self.live()[(page - 1) * 10 : page * 10]
         if page in self.short_once:
             self.short_once.discard(page)
             entries = entries[:-4]  # cut inside the list, the page itself whole: a 200 that looks fine
         items = "".join(f'<li><h3><a href="/tin/{n}">Tin số {n} của xã</a></h3></li>' for n in entries)
         first, last = (page - 1) * 10 + 1, min(page * 10, self.articles)
-        return web.Response(text=f"<html><body><ul>{items}</ul><div class='paging'>{first} - {last} của {self.articles}</div>"
-                                 "</body></html>", content_type="text/html")  # fmt: skip
+        pager = f"Trang {page} của {-(-self.articles // 10)}" if self.pages_only else f"{first} - {last} của {self.articles}"
+        return web.Response(text=f"<html><body><ul>{items}</ul><div class='paging'>{pager}</div></body></html>",
+                            content_type="text/html")
 
     async def article(self, request: web.Request) -> web.Response:
         self.requests.append(request.path_qs)
@@ -232,6 +238,59 @@ def test_a_drop_in_coverage_is_a_warning_in_the_summary_and_status(portal, wareh
     portal.failing = set()
     crawl, summary = crawl_into(config, "xa-ngan", warehouse)
     assert summary.coverage[0].pct == 100.0 and not summary.coverage[0].dropped
+
+
+def test_missing_pages_are_looked_for_where_the_list_has_moved_them(portal, warehouse, tmp_path):
+    config = portal.sources(tmp_path / "sources.toml")
+    portal.fail_once = {2}
+    crawl, summary = crawl_into(config, "xa-ngan", warehouse)
+    assert (summary.coverage[0].held, summary.coverage[0].missing_pages) == (15, [2])  # entries 15..6 missing
+    portal.articles = 30  # five new ones push every entry five places down: 15..6 are now on pages 2 and 3
+    portal.requests.clear()
+    crawl, summary = crawl_into(config, "xa-ngan", warehouse)
+    assert [path for path in portal.requests if path.startswith("/tin?")] == ["/tin?p=1", "/tin?p=2", "/tin?p=3"]
+    (section,) = summary.coverage
+    assert (section.held, section.entries, section.pct, section.complete) == (30, 30, 100.0, True)
+
+
+def test_a_pager_without_a_total_is_counted_from_its_last_page_or_estimated(portal, warehouse, tmp_path):
+    config = portal.sources(tmp_path / "sources.toml")
+    portal.pages_only = True
+    crawl, summary = crawl_into(config, "xa-ngan", warehouse)
+    assert [(c.entries, c.basis, c.held, c.pct) for c in summary.coverage] == [(25, "counted", 25, 100.0)]
+    portal.requests.clear()
+    crawl, summary = crawl_into(config, "xa-ngan", warehouse)  # the last page is read to count it
+    assert [path for path in portal.requests if path.startswith("/tin?")] == ["/tin?p=1", "/tin?p=3"]
+    assert [(c.entries, c.basis, c.pct, c.dropped) for c in summary.coverage] == [(25, "counted", 100.0, False)]
+    portal.fail_once = {3}
+    crawl, summary = crawl_into(config, "xa-ngan", warehouse)
+    (section,) = summary.coverage
+    # Three pages of ten at most: an estimate, which claims no drop; the unread page is gone back for.
+    assert (section.entries, section.basis, section.pct, section.dropped) == (30, "estimated", 83.33, False)
+    assert section.missing_pages == [3]
+    crawl, summary = crawl_into(config, "xa-ngan", warehouse)
+    assert [(c.entries, c.basis, c.pct, c.complete) for c in summary.coverage] == [(25, "counted", 100.0, True)]
+
+
+def test_a_walk_from_the_newest_page_that_stopped_short_is_resumed(portal, warehouse, tmp_path):
+    config = portal.sources(tmp_path / "sources.toml")
+    crawl_into(config, "xa-ngan", warehouse)
+    portal.articles = 50  # 25 new: pages 1 and 2 and half of page 3
+    portal.fail_once = {2}
+    crawl, summary = crawl_into(config, "xa-ngan", warehouse)
+    (section,) = summary.coverage
+    assert (section.held, section.entries, section.missing_pages, section.resume_pages) == (35, 50, [], [2])
+    assert not section.complete and section.dropped
+    assert query(warehouse, "SELECT missing_pages, resume_pages FROM listing_walks") == [([], [2])]
+
+    # The next run's walk from the newest page stops at once (page 1 is known); the stopped walk
+    # resumes at page 2 and goes on until it meets known entries again.
+    portal.requests.clear()
+    crawl, summary = crawl_into(config, "xa-ngan", warehouse)
+    (section,) = summary.coverage
+    assert [path for path in portal.requests if path.startswith("/tin?")] == ["/tin?p=1", "/tin?p=2", "/tin?p=3", "/tin?p=4"]
+    assert (section.held, section.pct, section.complete, section.resume_pages) == (50, 100.0, True, [])
+    assert len(query(warehouse, "SELECT * FROM articles")) == 50
 
 
 @pytest.mark.prefect

@@ -279,6 +279,8 @@ def test_listing_pages_link_the_articles_in_order(world, portal_id):
             parts = urlsplit(link)
             assert parts.scheme == "http" and parts.netloc == "127.0.0.1:8701"
         assert listing.total_pages == total_pages
+        # `1141-1150 of 1350` states the entries; Joomla's `Trang 1 của 5` only the pages.
+        assert listing.stated_entries == (None if family == "commune" else len(live))
 
 
 # ------------------------------------------------------------------ text normalization

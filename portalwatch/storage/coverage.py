@@ -19,7 +19,7 @@ INSERT_COVERAGE_SQL = """
 INSERT INTO section_coverage
 SELECT c.run_id, c.source_id, c.section, c.kind, c.walked_at, c.entries, c.entries_basis, c.total_pages, c.listed,
        h.held, CASE WHEN c.entries > 0 THEN round(100.0 * h.held / c.entries, 2) WHEN c.entries = 0 THEN 100.0 END,
-       c.pages_fetched, c.missing_pages, c.resume_page, c.walk_complete
+       c.pages_fetched, c.missing_pages, c.resume_pages, c.walk_complete
 FROM coverage_rows AS c,
 LATERAL (
     SELECT count(*) AS held FROM section_members AS m
@@ -31,7 +31,7 @@ LATERAL (
 # This run's rows beside the same section's latest row of an earlier run that had a figure.
 COMPARED_SQL = """
 SELECT c.section, c.kind, c.entries, c.entries_basis, c.listed, c.held, c.coverage_pct, c.missing_pages,
-       c.resume_page, c.walk_complete,
+       c.resume_pages, c.walk_complete,
        (SELECT p.coverage_pct FROM section_coverage AS p
         WHERE p.source_id = c.source_id AND p.section = c.section AND p.run_id <> c.run_id
           AND p.walked_at <= c.walked_at AND p.coverage_pct IS NOT NULL
@@ -64,14 +64,19 @@ class Coverage:
     held: int
     pct: float | None
     missing_pages: list[int] | None
-    resume_page: int | None
+    resume_pages: list[int]
     complete: bool
     previous_pct: float | None
 
     @property
     def dropped(self) -> bool:
-        """Less of the section is held than at the previous run that had a figure (to a tenth of a percent)."""
-        return self.pct is not None and self.previous_pct is not None and round(self.pct, 1) < round(self.previous_pct, 1)
+        """Less of the section is held than at the previous run that had a figure (to a tenth of a percent).
+
+        Against an estimated total (pages × page size, the last page unread) a lower figure
+        says nothing of what is held: no drop is claimed."""
+        if self.pct is None or self.previous_pct is None or self.basis == "estimated":
+            return False
+        return round(self.pct, 1) < round(self.previous_pct, 1)
 
     def as_dict(self) -> dict:
         return asdict(self) | {"dropped": self.dropped}
@@ -94,7 +99,7 @@ def write_coverage(con: duckdb.DuckDBPyConnection, run_id: str, source_id: str, 
         "pages_fetched": pa.array([r.pages_fetched for r in rows], pa.int32()),
         "missing_pages": pa.array([list(r.missing_pages) if r.missing_pages is not None else None for r in rows],
                                   pa.list_(pa.int32())),
-        "resume_page": pa.array([r.resume_page for r in rows], pa.int32()),
+        "resume_pages": pa.array([list(r.resume_pages) for r in rows], pa.list_(pa.int32())),
         "walk_complete": pa.array([r.complete for r in rows], pa.bool_()),
     })  # fmt: skip
     con.register("coverage_rows", table)
@@ -118,8 +123,8 @@ def describe(coverage: Coverage) -> str:
         text = f"{coverage.section}: {coverage.held} of {coverage.entries} held ({coverage.pct:.1f}%, {coverage.basis})"
     if coverage.missing_pages:
         text += f", listing pages to go back for: {_pages(coverage.missing_pages)}"
-    if coverage.resume_page is not None:
-        text += f", walk to resume at page {coverage.resume_page}"
+    if coverage.resume_pages:
+        text += f", walks to resume at page {_pages(coverage.resume_pages)}"
     return text
 
 

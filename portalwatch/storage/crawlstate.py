@@ -28,7 +28,7 @@ WHERE s.source_id = ?
 """
 FRONTIER_SQL = "SELECT article_id, url FROM crawl_frontier WHERE source_id = ? ORDER BY first_seen_at, article_id"
 WALKS_SQL = """
-SELECT section, walk_complete, total_pages, pages_fetched, walked_at, entries, missing_pages, resume_page
+SELECT section, walk_complete, total_pages, pages_fetched, walked_at, entries, missing_pages, resume_pages
 FROM listing_walks WHERE source_id = ?
 """
 
@@ -58,8 +58,8 @@ FROM frontier_rows AS p LEFT JOIN crawl_frontier AS f USING (article_id)
 DELETE_FRONTIER_SQL = "DELETE FROM crawl_frontier WHERE article_id IN (SELECT article_id FROM frontier_done)"
 UPSERT_WALKS_SQL = """
 INSERT OR REPLACE INTO listing_walks
-    (source_id, section, walk_complete, total_pages, pages_fetched, walked_at, entries, missing_pages, resume_page)
-SELECT source_id, section, walk_complete, total_pages, pages_fetched, walked_at, entries, missing_pages, resume_page
+    (source_id, section, walk_complete, total_pages, pages_fetched, walked_at, entries, missing_pages, resume_pages)
+SELECT source_id, section, walk_complete, total_pages, pages_fetched, walked_at, entries, missing_pages, resume_pages
 FROM walk_rows
 """
 UPSERT_MEMBERS_SQL = """
@@ -129,7 +129,7 @@ class ListingWalk:
     walked_at: datetime
     entries: int | None = None  # the list's length the pages below refer to
     missing_pages: tuple[int, ...] | None = None  # None: unknown, walk the whole listing
-    resume_page: int | None = None
+    resume_pages: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +155,7 @@ class SectionCoverage:
     listed: int  # distinct entries the walk's pages named
     pages_fetched: int
     missing_pages: tuple[int, ...] | None
-    resume_page: int | None
+    resume_pages: tuple[int, ...]
     complete: bool
     walked_at: datetime
 
@@ -196,9 +196,10 @@ def read_portal_state(con: duckdb.DuckDBPyConnection, source_id: str) -> PortalS
         )  # fmt: skip
     frontier = dict(con.execute(FRONTIER_SQL, [source_id]).fetchall())
     walks = {}
-    for section, complete, total_pages, fetched, walked_at, entries, missing, resume in con.execute(WALKS_SQL, [source_id]).fetchall():
+    for row in con.execute(WALKS_SQL, [source_id]).fetchall():
+        section, complete, total_pages, fetched, walked_at, entries, missing, resume = row
         missing = tuple(missing) if missing is not None else None
-        walks[section] = ListingWalk(section, complete, total_pages, fetched, walked_at, entries, missing, resume)
+        walks[section] = ListingWalk(section, complete, total_pages, fetched, walked_at, entries, missing, tuple(resume or ()))
     return PortalState(articles, frontier, walks)
 
 
@@ -260,7 +261,7 @@ def write_portal_state(con: duckdb.DuckDBPyConnection, run_id: str, source_id: s
             "entries": pa.array([r.entries for r in rows], pa.int32()),
             "missing_pages": pa.array([list(r.missing_pages) if r.missing_pages is not None else None for r in rows],
                                       pa.list_(pa.int32())),
-            "resume_page": pa.array([r.resume_page for r in rows], pa.int32()),
+            "resume_pages": pa.array([list(r.resume_pages) for r in rows], pa.list_(pa.int32())),
         }), UPSERT_WALKS_SQL)  # fmt: skip
     if update.members:
         rows = update.members

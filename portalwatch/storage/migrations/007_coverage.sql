@@ -3,7 +3,7 @@
 -- What a section's last walk left undone, for the next run to go back for exactly that.
 ALTER TABLE listing_walks ADD COLUMN IF NOT EXISTS entries INTEGER;          -- the list's length the pages refer to
 ALTER TABLE listing_walks ADD COLUMN IF NOT EXISTS missing_pages INTEGER[];  -- failed or short pages; NULL: walk it whole
-ALTER TABLE listing_walks ADD COLUMN IF NOT EXISTS resume_page INTEGER;      -- an incremental walk stopped here
+ALTER TABLE listing_walks ADD COLUMN IF NOT EXISTS resume_pages INTEGER[];   -- incremental walks stopped here
 
 -- Which entries (articles, documents) each section's listing names: what the warehouse
 -- holds of a section is counted from it.
@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS section_coverage (
     coverage_pct    DOUBLE,             -- 100 * held / entries
     pages_fetched   INTEGER NOT NULL,
     missing_pages   INTEGER[],          -- NULL: unknown (the first page failed)
-    resume_page     INTEGER,
+    resume_pages    INTEGER[],
     walk_complete   BOOLEAN NOT NULL,
     PRIMARY KEY (run_id, source_id, section)
 );
