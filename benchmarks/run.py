@@ -212,9 +212,11 @@ def bench_warehouse(work: Path, quick: bool) -> list[Figure]:
 
 
 def bench_prefect_overhead(work: Path, quick: bool) -> Figure:
+    from portalwatch.flows.api import start_temporary_api
     from portalwatch.flows.ingest import ingest
     from portalwatch.sim.process import SimulatorProcess
 
+    start_temporary_api()  # guarded: it stops even if the benchmark is killed
     with SimulatorProcess(work / "sim-e.toml", scale=0.6 if quick else 3.0) as sim:
         config = with_politeness(sim.config_path, work / "e.toml", 4)
         pages_direct, direct = crawl_all(config, work / "e1" / "warehouse.duckdb")

@@ -39,6 +39,17 @@ def warehouse(tmp_path: Path) -> Warehouse:
     return store
 
 
+@pytest.fixture(autouse=True)
+def guarded_prefect_server(request):
+    """Prefect's ephemeral server, started for the first test that needs one with a guard
+    that stops it should pytest itself be killed (pytest_sessionfinish stops it otherwise)."""
+    if request.node.get_closest_marker("prefect"):
+        from portalwatch.flows.api import start_temporary_api
+
+        start_temporary_api()
+    yield
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Stop Prefect's ephemeral server while pytest's output streams are still open."""
     import sys

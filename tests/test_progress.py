@@ -68,7 +68,7 @@ def test_the_ingest_flow_keeps_a_progress_artifact_current(start_simulator, tmp_
 
     from portalwatch.flows.api import start_temporary_api
 
-    sim = start_simulator(latency_ms=10.0)
+    sim = start_simulator(latency_ms=20.0)  # a run of a few seconds, so that it is watched while it goes
     config = sim.write_sources(tmp_path / "sources.toml", politeness(concurrency=1, delay_seconds=0.01))
     monkeypatch.setattr(ingest_module, "PROGRESS_SECONDS", 0.2)
     start_temporary_api()  # one server for the flow and for this test's reads of the artifact

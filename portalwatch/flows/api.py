@@ -11,20 +11,23 @@ use that server: Prefect keeps one temporary server per process.
 from __future__ import annotations
 
 import os
+import subprocess
 
 from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import PREFECT_API_URL
 
 from portalwatch import lifeline
 
-_guards = []  # kept, so that each is reaped when it ends
+_guards: dict[int, subprocess.Popen] = {}  # server pid -> its guard, kept so that each is reaped
+
 
 def start_temporary_api() -> str | None:
     """Start Prefect's temporary API server, guarded, unless an API is configured; its URL, or None."""
     if os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value():
         return None
     server = SubprocessASGIServer()
-    if not server.running:
-        server.start()
-        _guards.append(lifeline.guard(server.server_process.pid))
+    server.start()  # nothing to do when it runs already
+    pid = server.server_process.pid
+    if pid not in _guards:
+        _guards[pid] = lifeline.guard(pid)
     return server.api_url

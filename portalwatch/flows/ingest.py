@@ -12,7 +12,6 @@ import asyncio
 from datetime import datetime
 from pathlib import Path
 
-import httpx
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import acreate_progress_artifact, acreate_table_artifact, aupdate_progress_artifact
 from prefect.cache_policies import NO_CACHE
@@ -202,8 +201,8 @@ async def publish_progress(run_id: str, portals: list[PortalProgress], done: asy
     """A progress artifact of the run, brought up to date every few seconds until `done`.
 
     Its figure is the share of the article pages found so far that were fetched or failed;
-    its description has each portal's counts. A Prefect API that does not answer costs the
-    run its progress display, never its crawl."""
+    its description has each portal's counts. A Prefect API that fails to answer costs the
+    run its progress display, never its crawl or its record."""
     logger = get_run_logger()
     try:
         artifact_id = await acreate_progress_artifact(0.0, key="ingest-progress", description=progress_table(run_id, portals))
@@ -213,7 +212,7 @@ async def publish_progress(run_id: str, portals: list[PortalProgress], done: asy
             except TimeoutError:
                 pass
             await aupdate_progress_artifact(artifact_id, progress_percent(portals), progress_table(run_id, portals))
-    except httpx.HTTPError as exc:
+    except Exception as exc:  # whatever the API answered: the run goes on, and finishes
         logger.warning("run %s: the progress artifact could not be kept up to date: %s", run_id, exc)
 
 
