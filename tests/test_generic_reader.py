@@ -4,7 +4,8 @@ The pages under tests/pages/articles are shaped like real platforms (a portal
 server's portlets, SharePoint web parts, WordPress, DNN, a provincial
 newspaper, an old table layout, Joomla 4, an eGov portal, a JavaScript
 front end with JSON-LD, a table layout with a dated sidebar on the left, a
-bare date under the heading); tests/pages/other holds pages that are not
+bare date under the heading, a Word paste with a bold 18px heading and the
+date in the cell after its label); tests/pages/other holds pages that are not
 articles.
 """
 
@@ -58,6 +59,8 @@ ARTICLES = {
                            1234, "Quàng Thị Mai", "Sáng 4/7, UBND xã Nà Tấu", "giữ vững an ninh trật tự."),
     "bare_date": ("Xã Pú Nhi ra quân tổng vệ sinh môi trường hưởng ứng Ngày Môi trường thế giới", at(2024, 6, 6, 9, 12),
                   None, "Lý A Dơ", "Sáng 5/6, Đoàn Thanh niên xã Pú Nhi", "trên địa bàn xã."),
+    "word_pasted": ("Mường Nhé: Khai giảng lớp xóa mù chữ cho đồng bào dân tộc Mông", at(2024, 10, 14),
+                    1024, "Vàng A Sử", "Ngày 12/10, Trung tâm Giáo dục", "phục vụ sản xuất và đời sống."),
 }  # fmt: skip
 
 
@@ -141,7 +144,7 @@ def test_a_title_not_shown_near_the_date_comes_from_metadata_with_less_confidenc
 
 @pytest.mark.parametrize(
     ("name", "reason"),
-    [("listing", "listing page"), ("soft404", "no posting time"), ("maintenance", "error or maintenance page"),
+    [("listing", "listing page"), ("table_listing", "listing page"), ("soft404", "no posting time"), ("maintenance", "error or maintenance page"),
      ("aspnet_error", "error or maintenance page"), ("no_date", "no posting time")],
 )  # fmt: skip
 def test_a_page_that_is_not_an_article_is_refused_with_a_reason(name, reason):

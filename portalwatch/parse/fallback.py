@@ -745,7 +745,7 @@ def _looks_like_byline(paragraph: LexborNode) -> bool:
     named = _BYLINE_NAMES.search(_names(paragraph))
     labelled = re.match(r"(?i)^(?:Tin|Bài|Ảnh|Theo|Nguồn|Tác giả|Viết bởi|Người viết)\b", text)
     bold = "".join(node_text(node) for node in paragraph.css("strong, b"))
-    led_by_name = len(text) <= 60 and len(bold) >= 0.4 * len(text) and text.startswith(bold[:10])
+    led_by_name = len(text) <= 60 and len(bold) >= 0.3 * len(text) and text.startswith(bold[:10])
     return aligned or bool(named) or _all_bold(paragraph) or bool(labelled) or led_by_name
 
 
