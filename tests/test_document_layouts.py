@@ -83,6 +83,17 @@ def test_attachments_and_the_page_title_come_with_the_document():
     assert decision.body_text.endswith("chịu trách nhiệm thi hành Quyết định này./.")
 
 
+def test_a_page_of_the_documents_details_only_gives_them_and_its_file():
+    html = page("documents", "details_table")
+    assert looks_like_document(html)
+    document = read_document(html, URL)
+    assert (document.number, document.kind, document.issuer, document.issued_date, document.signer) == (
+        "87/TB-UBND", "Thông báo", "UBND huyện Nậm Pồ", date(2024, 5, 9), "Lò Văn Tiến")
+    assert document.subject.startswith("Kết luận của Chủ tịch UBND huyện tại buổi làm việc")
+    assert document.body_text == "" and "attached files" in document.warnings[0]
+    assert [(a.url, a.kind) for a in document.attachments] == [("/Upload/VanBan/87-TB-UBND.pdf", "pdf")]
+
+
 def test_a_profile_whose_rules_miss_the_page_falls_back_to_the_layout():
     html = page("documents", "table_cong_van")
     for profile in ("generic", "dcs_aspnet"):
