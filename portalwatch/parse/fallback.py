@@ -138,28 +138,11 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     rules: dict[str, str] = {}
     factors: list[tuple[str, float]] = []
     main = _densest_block(page.body, exclude=[])
-    main_protect = set(_ancestors(main)) if main is not None else set()
     _refuse_error_page(page, main)
-    dates = _visible_dates(page, main_protect)
-    titles = _title_candidates(page, main_protect)
-    posted = _choose_date(page, dates, titles)
-    if posted is None:
-        raise ExtractionError(url, "generic extractor: no posting time (no date in the metadata, a <time>, a labelled line or beside the title)")
-    _refuse_listing(page, posted, dates, titles)
-    title = _choose_title(page, titles, posted)
-    title_text = title.text if title else _reference_title(page)
-    if not title_text:
-        raise ExtractionError(url, "generic extractor: no title (no heading near the posting time; <title> holds only the site name)")
-    if title is not None and title.link and sum(candidate.link for candidate in titles) >= 4:
-        raise ExtractionError(url, f"generic extractor: a listing page (its headings are links, like {title.text[:60]!r})")
-    rules["title"] = f"generic: <{title.node.tag}> nearest the posting time" if title else "generic: og:title or <title>"
-    if title is None:
-        factors.append(("no heading near the posting time", 0.7))
+    dates, posted, title, title_text = _headline(page, main, rules, factors)
     published_at, updated_at = _times(posted, dates, rules, factors)
-    info_nodes = [d.node for d in dates if d.node is not None and d.order == posted.order] if posted.node else []
-    keep = [node for node in (title.node if title else None, posted.node, main) if node is not None]
-    view_count, credits_line = _info_fields(page, info_nodes, title, rules)
-    page.drop_chrome(keep)
+    view_count, credits_line = _info_fields(page, [posted.node] if posted.node else [], rules)
+    page.drop_chrome([node for node in (title.node if title else None, posted.node, main) if node is not None])
     body = _densest_block(page.body, exclude=[node for node in (title.node if title else None, posted.node) if node is not None])
     if body is None:
         raise ExtractionError(url, "generic extractor: no block of paragraphs")
@@ -175,17 +158,7 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     for name in ("author", "photographer", "attribution"):
         if getattr(credits, name):
             rules[name] = f"generic: {credits.rule}"
-    drop_chrome_paragraphs(body, CHROME_LINE_PATTERNS)
-    links, attachments = body_links(body, url, DEFAULT_ATTACHMENT_EXTENSIONS)
-    body_html = clean_html(body)
-    images = _images(body)
-    link_chars = sum(len(node_text(a)) for a in body.css("a"))
-    body_text = block_text(body)
-    if len(body_text) < 200 and not images:
-        raise ExtractionError(url, f"generic extractor: body too short ({len(body_text)} characters): not an article")
-    if link_chars > 0.5 * len(body_text):
-        raise ExtractionError(url, "generic extractor: the densest block is mostly links: a listing page, not an article")
-    factors += _body_factors(body_text, link_chars)
+    body_text, body_html, images, links, attachments = _body_content(body, url, factors)
     confidence = 1.0
     for _, factor in factors:
         confidence *= factor
@@ -198,6 +171,45 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     )  # fmt: skip
     notes = [f"fallback: {reason} (confidence x{factor})" for reason, factor in factors]
     return replace(record, warnings=(*notes, *record_warnings(record)))
+
+
+def _headline(page: _Page, main: LexborNode | None, rules: dict[str, str], factors: list[tuple[str, float]]):
+    """The dates the page shows, the posting time, the title's heading (None: from metadata) and the title."""
+    protected = set(_ancestors(main)) if main is not None else set()
+    dates = _visible_dates(page, protected)
+    titles = _title_candidates(page, protected)
+    posted = _choose_date(page, dates, titles)
+    if posted is None:
+        raise ExtractionError(page.url, "generic extractor: no posting time (no date in the metadata, a <time>, "
+                                        "a labelled line or beside the title)")  # fmt: skip
+    _refuse_listing(page, posted, dates, titles)
+    title = _choose_title(page, titles, posted)
+    title_text = title.text if title else _reference_title(page)
+    if not title_text:
+        raise ExtractionError(page.url, "generic extractor: no title (no heading near the posting time; "
+                                        "<title> holds only the site name)")  # fmt: skip
+    if title is not None and title.link and sum(candidate.link for candidate in titles) >= 4:
+        raise ExtractionError(page.url, f"generic extractor: a listing page (its headings are links, like {title.text[:60]!r})")
+    rules["title"] = f"generic: <{title.node.tag}> nearest the posting time" if title else "generic: og:title or <title>"
+    if title is None:
+        factors.append(("no heading near the posting time", 0.7))
+    return dates, posted, title, title_text
+
+
+def _body_content(body: LexborNode, url: str, factors: list[tuple[str, float]]):
+    """Text, cleaned HTML, images, links and files of the body; refuses a body too short or made of links."""
+    drop_chrome_paragraphs(body, CHROME_LINE_PATTERNS)
+    links, attachments = body_links(body, url, DEFAULT_ATTACHMENT_EXTENSIONS)
+    body_html = clean_html(body)
+    images = _images(body)
+    link_chars = sum(len(node_text(a)) for a in body.css("a"))
+    body_text = block_text(body)
+    if len(body_text) < 200 and not images:
+        raise ExtractionError(url, f"generic extractor: body too short ({len(body_text)} characters): not an article")
+    if link_chars > 0.5 * len(body_text):
+        raise ExtractionError(url, "generic extractor: the densest block is mostly links: a listing page, not an article")
+    factors += _body_factors(body_text, link_chars)
+    return body_text, body_html, images, links, attachments
 
 
 def _refuse_error_page(page: _Page, main: LexborNode | None) -> None:
@@ -541,7 +553,7 @@ def _without_site_name(page: _Page, title: str) -> str:
 # --- counter, byline, lead -----------------------------------------------------------------------------------------
 
 
-def _info_fields(page: _Page, info_nodes: list[LexborNode], title: _Title | None, rules: dict[str, str]):
+def _info_fields(page: _Page, info_nodes: list[LexborNode], rules: dict[str, str]):
     """View count and a labelled author on the posting line or the lines around it."""
     view_count, byline = None, ""
     for node in info_nodes:
@@ -740,12 +752,14 @@ def _looks_like_byline(paragraph: LexborNode) -> bool:
     text = node_text(paragraph)
     if not text or len(text) > 80 or len(text.split()) > 12:
         return False
+    if sum(len(node_text(a)) for a in paragraph.css("a[href]")) >= 0.5 * len(text):
+        return False  # a link line ('Tải về: 27-HD-TU.pdf'), not a name
     style = (paragraph.attributes.get("style") or "").replace(" ", "").lower()
     aligned = "text-align:right" in style or (paragraph.attributes.get("align") or "").lower() == "right"
     named = _BYLINE_NAMES.search(_names(paragraph))
     labelled = re.match(r"(?i)^(?:Tin|Bài|Ảnh|Theo|Nguồn|Tác giả|Viết bởi|Người viết)\b", text)
     bold = "".join(node_text(node) for node in paragraph.css("strong, b"))
-    led_by_name = len(text) <= 60 and len(bold) >= 0.3 * len(text) and text.startswith(bold[:10])
+    led_by_name = len(text) <= 60 and len(bold) >= 0.3 * len(text) and text.startswith(bold[:10]) and not bold.endswith(":")
     return aligned or bool(named) or _all_bold(paragraph) or bool(labelled) or led_by_name
 
 
