@@ -80,11 +80,6 @@ def parse_date(text: str) -> FoundDate | None:
     return found if found is not None and len(found.text) >= 0.6 * len(_WEEKDAY.sub("", clean_line(text))) else None
 
 
-def is_date_shaped(text: str) -> bool:
-    """Whether a short text is a date and little else (a date element's content)."""
-    return parse_date(text) is not None
-
-
 def _read(match: re.Match) -> FoundDate | None:
     raw = clean_line(match.group(0))
     if match.group("iso"):

@@ -447,7 +447,8 @@ def _closing(lines: list[str], cursor: int, distribution_at: int) -> tuple[list[
     if distribution_at < len(lines):
         first = lines[distribution_at].split(":", 1)[1].strip() if ":" in lines[distribution_at] else ""
         for line in ([first] if first else []) + lines[distribution_at + 1 :]:
-            if not signature and (line.startswith(("-", "+", "•")) or not (_signer_starts(line) or line.isupper() or _SIGNED.match(line))):
+            signing = _signer_starts(line) or line.isupper() or _SIGNED.match(line)
+            if not signature and (line.startswith(("-", "+", "•")) or not signing):
                 if item := line.lstrip("-+• ").strip():
                     distribution.append(item)
             else:

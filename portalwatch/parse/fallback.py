@@ -28,7 +28,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from portalwatch.errors import ExtractionError
 from portalwatch.parse import CHROME_LINE_PATTERNS, PARSER_VERSION, body_links, drop_chrome_paragraphs, error_page_reason
 from portalwatch.parse import record_warnings
-from portalwatch.parse.dates import FoundDate, find_dates, first_date, parse_date
+from portalwatch.parse.dates import FoundDate, first_date, parse_date
 from portalwatch.parse.fields import split_byline
 from portalwatch.parse.profile import DEFAULT_ATTACHMENT_EXTENSIONS, DEFAULT_BYLINE_PATTERNS, DEFAULT_ERROR_PATTERNS
 from portalwatch.parse.text import block_text, clean_html, clean_line, node_text
@@ -39,11 +39,17 @@ FALLBACK_VERSION = 2
 
 POSTED_LABEL = re.compile(
     r"(?i)(?:Thời gian đăng|Ngày đăng(?: tin| bài)?|Đăng ngày|Đăng lúc|Đăng vào|Được đăng(?: ngày| vào| lúc)?|Ngày tạo"
-    r"|Ngày xuất bản|Xuất bản(?: ngày| lúc)?|Ngày phát hành|Ngày viết|Thời gian(?= *:)|Ngày(?= *:)|Posted(?: on)?|Published(?: on)?)"
+    r"|Ngày xuất bản|Xuất bản(?: ngày| lúc)?|Ngày phát hành|Ngày viết|Thời gian(?= *:)|Ngày(?= *:)"
+    r"|Posted(?: on)?|Published(?: on)?)"
 )
-UPDATED_LABEL = re.compile(r"(?i)(?:Cập nhật(?: lần cuối)?(?: ngày| lúc| vào)?|Ngày cập nhật|Sửa đổi lần cuối|Chỉnh sửa lúc|Updated(?: on)?)")
+UPDATED_LABEL = re.compile(
+    r"(?i)(?:Cập nhật(?: lần cuối)?(?: ngày| lúc| vào)?|Ngày cập nhật|Sửa đổi lần cuối|Chỉnh sửa lúc|Updated(?: on)?)"
+)
+# A counter, labelled before or after its number, with '.' or ',' between thousands; never the site's
+# visit counter ('Tổng lượt truy cập').
 _VIEWS = re.compile(
-    r"(?i)(?<!Tổng )(?<!Tổng số )(?:Lượt xem|Lượt đọc|Số lượt xem|Số lần xem|Số lượt đọc|Số lần đọc|Lần xem|Lượt truy cập|Lượt view|Lượt xem bài|Hits|Views?|Đã xem)"
+    r"(?i)(?<!Tổng )(?<!Tổng số )(?:Lượt xem|Lượt đọc|Số lượt xem|Số lần xem|Số lượt đọc|Số lần đọc|Lần xem"
+    r"|Lượt truy cập|Lượt view|Lượt xem bài|Hits|Views?|Đã xem)"
     r"\s*:?\s*(?P<value>\d{1,3}(?:[.,\u00a0 ]\d{3})+(?!\d)|\d+)"
     r"|(?<![:\d.,])(?P<after>\d{1,3}(?:[.,]\d{3})+(?!\d)|\d+)\s*(?:lượt xem|lượt đọc|lần xem|views|hits)\b(?!\s*:)"
 )
@@ -52,17 +58,23 @@ _AUTHOR_LABEL = re.compile(
     r"(?i)^(?:Tác giả|Người viết|Viết bởi|Đăng bởi|Người đăng|Bài viết bởi|Posted by|Written by|By|bởi)\s*:?\s*"
 )
 _BYLINE_IN_LINE = re.compile(
-    r"(?i)(?:Tác giả|Người viết|Viết bởi|Đăng bởi|Người đăng|Posted by|Written by)\s*:?\s*(?P<name>[^|•\-–:\d]{2,60}?)\s*(?:$|[|•\-–]|Lượt|Ngày|Cập|Số|Đăng|Views|Hits)"
+    r"(?i)(?:Tác giả|Người viết|Viết bởi|Đăng bởi|Người đăng|Posted by|Written by)\s*:?\s*"
+    r"(?P<name>[^|•\-–:\d]{2,60}?)\s*(?:$|[|•\-–]|Lượt|Ngày|Cập|Số|Đăng|Views|Hits)"
 )
 _AUTHOR_ELEMENTS = "[rel='author'], .author, .byline, [itemprop='author'], .tacgia, .tac-gia"
 _HEADINGS = {"h1": 3.0, "h2": 2.0, "h3": 1.5, "h4": 1.0}
-_TITLE_NAMES = re.compile(r"(?i)title|tieude|tieu-de|tieu_de|headline|heading|tenbai|ten-bai|contentheading|news-?name|subject")
-_DATE_NAMES = re.compile(r"(?i)date|time|ngay|thoigian|thoi-gian|publish|posted|created|meta|info|byline|detail-?time|tg-?dang")
+_TITLE_NAMES = re.compile(
+    r"(?i)title|tieude|tieu-de|tieu_de|headline|heading|tenbai|ten-bai|contentheading|news-?name|subject"
+)
+_DATE_NAMES = re.compile(
+    r"(?i)date|time|ngay|thoigian|thoi-gian|publish|posted|created|meta|info|byline|detail-?time|tg-?dang"
+)
 _HARD_CHROME = "script, style, noscript, iframe, select, button, template, input, textarea, svg"
 _CHROME_NAMES = re.compile(
     r"(?i)(?:^|[\s_-])(?:menu|nav|navbar|sidebar|side-bar|footer|banner|breadcrumbs?|module|widget|top-?bar|logo|"
-    r"right-col|left-col|col-right|col-left|pager|paging|pagination|other-news|othernews|related|tin-khac|tinkhac|comments?|share|social|"
-    r"counter|template-settings|advert|ads|search|login|hidden|lienket|lien-ket|weblink|thongke|thong-ke)(?:$|[\s_-])"
+    r"right-col|left-col|col-right|col-left|pager|paging|pagination|other-news|othernews|related|tin-khac|tinkhac|"
+    r"comments?|share|social|counter|template-settings|advert|ads|search|login|hidden|lienket|lien-ket|weblink|"
+    r"thongke|thong-ke)(?:$|[\s_-])"
 )
 _CHROME_TAGS = {"nav", "footer", "aside", "header"}
 _SITE_NAME = re.compile(
@@ -71,9 +83,13 @@ _SITE_NAME = re.compile(
 )
 # Class or id words of the blocks that carry the site's name ("t3-header", "logo"), not a page header ("page-header").
 _SITE_PARTS = re.compile(r"(?i)^(?:(?:t\d|site|main|top)-?)?(?:header|masthead)$|logo|banner|brand|site-?name|site-?title")
-_LEAD_NAMES = re.compile(r"(?i)(?:^|[\s_-])(?:sapo|lead|summary|description|desc|chapeau|tomtat|tom-tat|intro|excerpt|trich-?yeu)(?:$|[\s_-])")
+_LEAD_NAMES = re.compile(
+    r"(?i)(?:^|[\s_-])(?:sapo|lead|summary|description|desc|chapeau|tomtat|tom-tat|intro|excerpt|trich-?yeu)(?:$|[\s_-])"
+)
 _BLOCKS = "div, td, article, section, li, ul, main"
-_BLOCK_TAGS = {"div", "p", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "blockquote", "tr", "td"}
+_BLOCK_TAGS = {
+    "div", "p", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "blockquote", "tr", "td",
+}  # fmt: skip
 _INLINE = {"font", "span", "i", "em", "u", "small", "big"}  # not <b>: a bold block is a lead or a heading
 _BYLINE_NAMES = re.compile(r"(?i)author|byline|tac-?gia|nguon|signature")
 
@@ -250,8 +266,9 @@ def _entry_link(date_node: LexborNode, url: str) -> bool:
 
 
 def _shape(node: LexborNode) -> tuple:
-    parent = node.parent
-    return (node.tag, node.attributes.get("class"), parent.tag if parent else None, parent.attributes.get("class") if parent else None)
+    """What entries of one list share: the element and its parent, by tag and class."""
+    parent = node.parent or node
+    return node.tag, node.attributes.get("class"), parent.tag, parent.attributes.get("class")
 
 
 def _body_factors(body_text: str, link_chars: int) -> list[tuple[str, float]]:
@@ -326,19 +343,19 @@ def _site_names(tree: LexborHTMLParser, metadata: dict[str, str]) -> set[str]:
 
 
 def _visible_dates(page: _Page, protected: set[int]) -> list[_Date]:
-    """Every posting or update time the page shows, by the kind of evidence for it."""
-    dates: list[_Date] = []
-    seen: set[tuple[int, bool]] = set()
+    """Every posting or update time the page shows outside its chrome, by the kind of evidence for it."""
+    dates: dict[tuple[int, bool], _Date] = {}
+    for node, found, tier, updated, rule in _date_evidence(page.body):
+        if (node.mem_id, updated) not in dates and not page.in_chrome(node, protected):
+            dates[node.mem_id, updated] = _Date(node, found, tier, updated, page.order.get(node.mem_id, 0), rule)
+    return list(dates.values())
 
-    def add(node: LexborNode, found: FoundDate, tier: int, updated: bool, rule: str) -> None:
-        if (node.mem_id, updated) not in seen and not page.in_chrome(node, protected):
-            seen.add((node.mem_id, updated))
-            dates.append(_Date(node, found, tier, updated, page.order.get(node.mem_id, 0), rule))
 
-    for node in page.body.traverse(include_text=True):
+def _date_evidence(body: LexborNode):
+    """(element, date, tier, is an update, rule) for each <time datetime>, labelled line and date-only element."""
+    for node in body.traverse(include_text=True):
         if node.tag == "time" and (stamp := node.attributes.get("datetime")) and (found := first_date(stamp)):
-            updated = bool(re.search(r"(?i)updated|modified", node.attributes.get("class") or ""))
-            add(node, found, 1, updated, "<time datetime>")
+            yield node, found, 1, bool(re.search(r"(?i)updated|modified", node.attributes.get("class") or "")), "<time datetime>"
         if node.tag != "-text":
             continue
         raw = unicodedata.normalize("NFC", node.text(deep=False) or "")
@@ -346,13 +363,12 @@ def _visible_dates(page: _Page, protected: set[int]) -> list[_Date]:
             continue
         for label, updated in ((POSTED_LABEL, False), (UPDATED_LABEL, True)):
             if label.search(raw) and (hit := _labelled(node.parent, label)):
-                add(hit[0], hit[1], 2, updated, f"posting line {node_text(hit[0])[:60]!r}")
+                yield hit[0], hit[1], 2, updated, f"posting line {node_text(hit[0])[:60]!r}"
         if len(raw.strip()) <= 80 and first_date(raw):
             element = _date_element(node.parent)
             if element is not None and (found := parse_date(node_text(element))):
                 tier = 3 if any(_DATE_NAMES.search(_names(a)) for a in (element, element.parent) if a is not None) else 4
-                add(element, found, tier, False, f"date in <{element.tag} class={element.attributes.get('class')!r}>")
-    return dates
+                yield element, found, tier, False, f"date in <{element.tag} class={element.attributes.get('class')!r}>"
 
 
 def _labelled(element: LexborNode, label: re.Pattern) -> tuple[LexborNode, FoundDate] | None:
@@ -386,7 +402,8 @@ def _choose_date(page: _Page, dates: list[_Date], titles: list[_Title]) -> _Date
         if not found.has_time and same_day:
             return same_day[0]
         visible = next((d for d in dates if d.found.value == found.value), None)
-        return _Date(visible.node if visible else None, found, 0, False, visible.order if visible else -1, "metadata (article:published_time / datePublished)")
+        rule = "metadata (article:published_time / datePublished)"
+        return _Date(visible.node if visible else None, found, 0, False, visible.order if visible else -1, rule)
     anchors = _anchor_titles(page, titles)
     for tier, reach in ((1, None), (2, None), (3, 60), (4, 25)):
         found = [d for d in dates if d.tier == tier]
@@ -491,7 +508,8 @@ def _large_inside(node: LexborNode) -> bool:
         return True
     for inner in node.css("[style*='font-size']"):
         size = re.search(r"font-size:\s*(\d+)(px|pt)", inner.attributes.get("style") or "")
-        if size and int(size.group(1)) >= (16 if size.group(2) == "px" else 14) and len(node_text(inner)) >= 0.8 * len(node_text(node)):
+        large = size and int(size.group(1)) >= (16 if size.group(2) == "px" else 14)
+        if large and len(node_text(inner)) >= 0.8 * len(node_text(node)):
             return True
     return False
 
@@ -542,7 +560,10 @@ def _reference_title(page: _Page) -> str:
 def _without_site_name(page: _Page, title: str) -> str:
     """`title` without a leading or trailing part that names the site ('' if all of it does)."""
     parts = re.split(r"(\s+[-|–»:]{1,2}\s+)", title)
-    site = [not re.fullmatch(r"\s+\S+\s+", part) and (part.casefold() in page.site_names or bool(_SITE_NAME.match(part))) for part in parts]
+    site = [
+        not re.fullmatch(r"\s+\S+\s+", part) and (part.casefold() in page.site_names or bool(_SITE_NAME.match(part)))
+        for part in parts
+    ]
     while parts and site[-1]:
         parts, site = parts[:-2], site[:-2]
     while parts and site[0]:
@@ -614,11 +635,11 @@ def _lead(page: _Page, body: LexborNode, title: _Title | None, rules: dict[str, 
             node.decompose()
             return text
     first = next((child for child in _flow(body) if child.tag != "-text" or (child.text(deep=False) or "").strip()), None)
-    first = [first] if first is not None and first.tag in ("p", "div") and _paragraphs(body)[:1] and _paragraphs(body)[0].mem_id == first.mem_id else []
-    if first and _all_bold(first[0]):
+    paragraphs = _paragraphs(body)
+    if first is not None and paragraphs and paragraphs[0].mem_id == first.mem_id and _all_bold(first):
         rules["lead"] = "generic: bold first paragraph"
-        text = node_text(first[0])
-        first[0].decompose()
+        text = node_text(first)
+        first.decompose()
         return text
     return ""
 
@@ -782,7 +803,8 @@ def _images(body: LexborNode) -> tuple[Image, ...]:
         if caption_node is not None and caption_node.tag in ("p", "figcaption", "div"):
             style = (caption_node.attributes.get("style") or "").replace(" ", "").lower()
             text = node_text(caption_node)
-            if text and len(text.split()) <= 40 and ("center" in style or caption_node.css_first("em, i") is not None or caption_node.tag == "figcaption"):
+            marked = "center" in style or caption_node.css_first("em, i") is not None or caption_node.tag == "figcaption"
+            if text and len(text.split()) <= 40 and marked:
                 caption = text.strip("() ")
                 caption_node.decompose()
         images.append(Image(urlsplit(src).path.rsplit("/", 1)[-1], caption))
