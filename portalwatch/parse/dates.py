@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dateparser.date import DateDataParser
@@ -43,10 +44,12 @@ DATE_SHAPE = re.compile(
 )
 _WEEKDAY = re.compile(r"(?i)(?:Thứ\s+(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|Chủ\s+nhật|\bCN|\bT[2-7](?!\d))\s*[,\-–]?\s*")
 _MONTH_NAME = re.compile(rf"(?i)\b(tháng|thg)\s+({_MONTH_WORD})\b")
+# The text reaching dateparser is already a normalised absolute date: its relative-time and
+# timestamp parsers would only cost time (and read "3 ngày" as a date).
 _PARSER = DateDataParser(
-    languages=["vi", "en"],
+    languages=["vi"],
     settings={"DATE_ORDER": "DMY", "REQUIRE_PARTS": ["day", "month", "year"], "TIMEZONE": "Asia/Ho_Chi_Minh",
-              "TO_TIMEZONE": "Asia/Ho_Chi_Minh", "RETURN_AS_TIMEZONE_AWARE": True},
+              "TO_TIMEZONE": "Asia/Ho_Chi_Minh", "RETURN_AS_TIMEZONE_AWARE": True, "PARSERS": ["absolute-time"]},
 )  # fmt: skip
 
 
@@ -92,12 +95,18 @@ def _read(match: re.Match) -> FoundDate | None:
         clock = re.sub(r"(?i)\bsáng\b", "SA", re.sub(r"(?i)\b(?:chiều|tối)\b", "CH", clock))
         zone = re.sub(r"[\[\]()\s]", "", match.group("zone") or "").replace("GMT", "UTC")
         normal, has_time = clean_line(f"{date} {clock} {zone}"), bool(clock)
-    parsed = _PARSER.get_date_data(normal)
-    value = parsed.date_obj if parsed else None
+    value = _absolute(normal)
     year = re.search(r"\d{4}", match.group("date") or raw)
     if value is None or year is None or value.year != int(year.group(0)):
         return None  # dateparser filled in what the text does not say
     return FoundDate(value.astimezone(LOCAL_TZ), raw, has_time)
+
+
+@lru_cache(maxsize=4096)
+def _absolute(normal: str) -> datetime | None:
+    """dateparser's reading of a normalised date (pages repeat the same dates, so they are read once)."""
+    parsed = _PARSER.get_date_data(normal)
+    return parsed.date_obj if parsed else None
 
 
 def local_datetime(value: str, formats: list[str] | tuple[str, ...]) -> tuple[datetime, str] | None:
