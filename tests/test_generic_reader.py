@@ -199,3 +199,28 @@ def test_probe_with_no_profile_reads_an_unseen_template(tmp_path):
     record = json.loads(shown.stdout)
     assert record["profile"] == "generic" and record["failure"] is None
     assert record["published_at"] == "2023-12-22T14:35:10+07:00" and record["view_count"] == 1234
+
+
+BODY = "".join(
+    f"<p>Đoạn {n}: UBND xã tổ chức hội nghị triển khai nhiệm vụ phát triển kinh tế - xã hội, bảo đảm quốc phòng, an ninh năm 2025.</p>"
+    for n in range(1, 5)
+)
+
+
+@pytest.mark.parametrize(
+    ("info_line", "byline", "author", "attribution", "views"),
+    [
+        ("14/03/2024 16:05 bởi Nguyễn Văn An | Lượt xem: 1.203", "Nguyễn Văn An", "Nguyễn Văn An", "", 1203),
+        ("Ngày đăng: 14/03/2024 16:05 - Tác giả: Đỗ Thị Lan - Lượt đọc: 77", "Đỗ Thị Lan", "Đỗ Thị Lan", "", 77),
+        ("Nguồn: Báo Lai Châu | 14/03/2024 16:05 | Hits: 2,450", "Nguồn: Báo Lai Châu", "", "Báo Lai Châu", 2450),
+        ("Cập nhật: 14/03/2024 16:05 (Tin, ảnh: Minh Châu) 356 lượt xem", "Tin, ảnh: Minh Châu", "Minh Châu", "", 356),
+        ("Đăng lúc 16:05 ngày 14/03/2024 · Views 9", "", "", "", 9),
+    ],
+)  # fmt: skip
+def test_credits_and_counters_on_the_posting_line(info_line, byline, author, attribution, views):
+    html = f"""<html><head><title>Tin tức</title></head><body><div class="detail">
+    <h1>UBND xã tổ chức hội nghị triển khai nhiệm vụ năm 2025</h1><div class="info">{info_line}</div>
+    <div class="content">{BODY}</div></div><div class="footer">Tổng lượt truy cập: 1.234.567</div></body></html>"""
+    record = extract_fallback(html, URL)
+    assert record.published_at == at(2024, 3, 14, 16, 5)
+    assert (record.byline, record.author, record.attribution, record.view_count) == (byline, author, attribution, views)

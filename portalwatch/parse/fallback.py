@@ -57,9 +57,13 @@ _COUNTER_NAMES = re.compile(r"(?i)view|luot-?xem|luotxem|hits|counter|luot-?doc"
 _AUTHOR_LABEL = re.compile(
     r"(?i)^(?:Tác giả|Người viết|Viết bởi|Đăng bởi|Người đăng|Bài viết bởi|Posted by|Written by|By|bởi)\s*:?\s*"
 )
+_LINE_END = r"\s*(?:$|[|•\-–()\[\]]|Lượt|Ngày|Cập|Số|Đăng|Views|Hits)"
 _BYLINE_IN_LINE = re.compile(
-    r"(?i)(?:Tác giả|Người viết|Viết bởi|Đăng bởi|Người đăng|Posted by|Written by)\s*:?\s*"
-    r"(?P<name>[^|•\-–:\d]{2,60}?)\s*(?:$|[|•\-–]|Lượt|Ngày|Cập|Số|Đăng|Views|Hits)"
+    r"(?i)(?:Tác giả|Người viết|Viết bởi|Đăng bởi|Người đăng|Posted by|Written by|(?<!\w)bởi)\s*:?\s*"
+    rf"(?P<name>[^|•\-–:\d()\[\]]{{2,60}}?){_LINE_END}"
+)
+_CREDIT_IN_LINE = re.compile(
+    rf"(?P<credit>(?:Tin,? ảnh|Tin và ảnh|Bài và ảnh|Tin|Bài|Ảnh|Nguồn|Theo)\s*:\s*[^|•\-–:\d()\[\]]{{2,60}}?){_LINE_END}"
 )
 _AUTHOR_ELEMENTS = "[rel='author'], .author, .byline, [itemprop='author'], .tacgia, .tac-gia"
 _HEADINGS = {"h1": 3.0, "h2": 2.0, "h3": 1.5, "h4": 1.0}
@@ -364,11 +368,14 @@ def _date_evidence(body: LexborNode):
         for label, updated in ((POSTED_LABEL, False), (UPDATED_LABEL, True)):
             if label.search(raw) and (hit := _labelled(node.parent, label)):
                 yield hit[0], hit[1], 2, updated, f"posting line {node_text(hit[0])[:60]!r}"
-        if len(raw.strip()) <= 80 and first_date(raw):
-            element = _date_element(node.parent)
-            if element is not None and (found := parse_date(node_text(element))):
-                tier = 3 if any(_DATE_NAMES.search(_names(a)) for a in (element, element.parent) if a is not None) else 4
-                yield element, found, tier, False, f"date in <{element.tag} class={element.attributes.get('class')!r}>"
+        if len(raw.strip()) > 200 or not (found := first_date(raw)):
+            continue
+        element = _date_element(node.parent)
+        if element is not None and (found := parse_date(node_text(element))):
+            tier = 3 if any(_DATE_NAMES.search(_names(a)) for a in (element, element.parent) if a is not None) else 4
+            yield element, found, tier, False, f"date in <{element.tag} class={element.attributes.get('class')!r}>"
+        elif _DATE_NAMES.search(_names(node.parent)) and len(node_text(node.parent)) <= 200:
+            yield node.parent, found, 3, False, f"date on the line <{node.parent.tag} class={node.parent.attributes.get('class')!r}>"
 
 
 def _labelled(element: LexborNode, label: re.Pattern) -> tuple[LexborNode, FoundDate] | None:
@@ -597,9 +604,14 @@ def _info_fields(page: _Page, info_nodes: list[LexborNode], rules: dict[str, str
 
 
 def _labelled_author(element: LexborNode) -> str:
+    """An author's name after its label ('Tác giả:', 'bởi'), or a credit with its label ('Nguồn: Báo Lai Châu')."""
     for node in (*element.css("span, div, p, li, dd, td, em, i"), element):
-        if len(text := node_text(node)) <= 120 and (match := _BYLINE_IN_LINE.search(text)):
+        if len(text := node_text(node)) > 120:
+            continue
+        if match := _BYLINE_IN_LINE.search(text):
             return clean_line(match.group("name"))
+        if match := _CREDIT_IN_LINE.search(text):
+            return clean_line(match.group("credit"))
     return ""
 
 
