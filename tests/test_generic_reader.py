@@ -98,6 +98,18 @@ def test_a_marked_lead_is_kept_apart_from_the_body():
     assert egov.attribution == "Sở Kế hoạch và Đầu tư"
 
 
+def test_photos_keep_their_captions_out_of_the_body():
+    captions = {
+        "wordpress": ("tap-huan-ong-1024x683.jpg", "Hội viên thực hành chia đàn ong"),  # <figcaption>
+        "newspaper": ("che-phin-ho.jpg", "Người dân thôn Phìn Hồ Thầu thu hái chè."),  # a caption class
+        "portlet_portal": ("trong-rung-tua-thang.jpg", "Cán bộ và nhân dân xã Mường Báng trồng rừng phòng hộ"),  # <em>
+    }
+    for name, (src, caption) in captions.items():
+        record = extract_fallback(page("articles", name), URL)
+        assert [(image.src, image.caption) for image in record.images] == [(src, caption)], name
+        assert caption not in record.body_text, name
+
+
 def test_a_main_column_named_like_chrome_keeps_the_title_date_and_body():
     """`col-left` names a sidebar on some portals and the article's column on others."""
     record = extract_fallback(page("articles", "egov_col_left"), URL)

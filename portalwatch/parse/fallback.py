@@ -95,6 +95,7 @@ _BLOCK_TAGS = {
     "div", "p", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "blockquote", "tr", "td",
 }  # fmt: skip
 _INLINE = {"font", "span", "i", "em", "u", "small", "big"}  # not <b>: a bold block is a lead or a heading
+_CAPTION_NAMES = re.compile(r"(?i)caption|desc|chu-?thich|legend|image-?note|photo-?note")
 _BYLINE_NAMES = re.compile(r"(?i)author|byline|tac-?gia|nguon|signature")
 
 
@@ -797,28 +798,30 @@ def _looks_like_byline(paragraph: LexborNode) -> bool:
 
 
 def _images(body: LexborNode) -> tuple[Image, ...]:
-    """Images of the body, each with the short centered or italic paragraph after it as caption."""
+    """Images of the body with their captions (a figure's own text, or the short marked paragraph after the image)."""
     images = []
-    for table in body.css("table"):  # layout tables used as figures: the image, its caption below
-        if _figure(table):
-            img = table.css_first("img")
-            src = img.attributes.get("src") or img.attributes.get("data-src") or ""
-            images.append(Image(urlsplit(src).path.rsplit("/", 1)[-1], node_text(table).strip("() ")))
-            table.decompose()
+    for figure in [*body.css("figure"), *body.css("table")]:  # layout tables used as figures too
+        if _figure(figure):
+            caption = node_text(figure.css_first("figcaption")) if figure.tag == "figure" else node_text(figure)
+            images.append(Image(_image_name(figure.css_first("img")), caption.strip("() ")))
+            figure.decompose()
     for img in body.css("img"):
-        src = img.attributes.get("src") or img.attributes.get("data-src") or ""
-        holder = img.parent if img.parent is not None and img.parent.tag in ("p", "a", "div", "figure") else img
-        caption_node = holder.next
-        while caption_node is not None and caption_node.tag == "-text" and not (caption_node.text(deep=False) or "").strip():
-            caption_node = caption_node.next
+        holder = img.parent if img.parent is not None and img.parent.tag in ("p", "a", "div", "span") else img
+        caption_node = _next_element(holder)
         caption = ""
         if caption_node is not None and caption_node.tag in ("p", "figcaption", "div"):
             style = (caption_node.attributes.get("style") or "").replace(" ", "").lower()
             text = node_text(caption_node)
-            marked = "center" in style or caption_node.css_first("em, i") is not None or caption_node.tag == "figcaption"
+            marked = ("center" in style or caption_node.css_first("em, i") is not None or caption_node.tag == "figcaption"
+                      or bool(_CAPTION_NAMES.search(_names(caption_node))))  # fmt: skip
             if text and len(text.split()) <= 40 and marked:
                 caption = text.strip("() ")
                 caption_node.decompose()
-        images.append(Image(urlsplit(src).path.rsplit("/", 1)[-1], caption))
+        images.append(Image(_image_name(img), caption))
         img.decompose()
     return tuple(images)
+
+
+def _image_name(img: LexborNode) -> str:
+    src = img.attributes.get("src") or img.attributes.get("data-src") or ""
+    return urlsplit(src).path.rsplit("/", 1)[-1]
