@@ -35,6 +35,7 @@ _DAY_MONTH_YEAR = (
     r"(?:ngày\s+)?\d{1,2}\s+tháng\s+\d{1,2}\s*,?\s+năm\s+\d{4}"
     rf"|\d{{1,2}}\s+(?:tháng|thg)\s+(?:\d{{1,2}}|{_MONTH_WORD})\s*[,/]?\s*(?:năm\s+)?\d{{4}}"
     r"|\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4}"
+    rf"|(?:tháng|thg)\s+(?:\d{{1,2}}|{_MONTH_WORD})\s+\d{{1,2}}\s*,\s*\d{{4}}"  # month first: Tháng Sáu 3, 2024
 )
 _BETWEEN = r"\s*(?:[,|\-–]|\blúc\b|\bngày\b)?\s*[\[(]?\s*"
 DATE_SHAPE = re.compile(
@@ -43,6 +44,7 @@ DATE_SHAPE = re.compile(
     re.IGNORECASE,
 )
 _WEEKDAY = re.compile(r"(?i)(?:Thứ\s+(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|Chủ\s+nhật|\bCN|\bT[2-7](?!\d))\s*[,\-–]?\s*")
+_MONTH_FIRST = re.compile(r"(?i)^(?:tháng|thg)\s+(?P<month>\d{1,2})\s+(?P<day>\d{1,2})\s*,\s*(?P<year>\d{4})$")
 _MONTH_NAME = re.compile(rf"(?i)\b(tháng|thg)\s+({_MONTH_WORD})\b")
 # The text reaching dateparser is already a normalised absolute date: its relative-time and
 # timestamp parsers would only cost time (and read "3 ngày" as a date).
@@ -89,6 +91,8 @@ def _read(match: re.Match) -> FoundDate | None:
         normal, has_time = raw, "T" in raw or ":" in raw
     else:
         date = _MONTH_NAME.sub(lambda m: f"tháng {_MONTH_NAMES[m.group(2).lower()]}", match.group("date"))
+        if month_first := _MONTH_FIRST.match(date):
+            date = "{day}/{month}/{year}".format(**month_first.groupdict())
         date = re.sub(r"(?i)^ngày\s+", "", re.sub(r"\s*([/.-])\s*", r"\1", date))
         clock = match.group("before") or match.group("after") or ""
         clock = re.sub(r"(?i)\s*(?:h|giờ)\s*", ":", clock, count=1) if re.search(r"(?i)\d\s*(?:h|giờ)", clock) else clock
