@@ -18,6 +18,7 @@ from portalwatch.config import load_sources
 from portalwatch.crawl import crawl_portal
 from portalwatch.errors import ExtractionError
 from portalwatch.parse.documents import looks_like_document, parse_document, read_document
+from portalwatch.parse.fallback import extract_fallback
 from portalwatch.parse.profile import get_profile
 from portalwatch.storage.rawstore import RawStore
 
@@ -99,6 +100,12 @@ def test_a_profile_whose_rules_miss_the_page_falls_back_to_the_layout():
     for profile in ("generic", "dcs_aspnet"):
         document = parse_document(html, URL, get_profile(profile))
         assert (document.number, document.signer) == ("214/UBND-VP", "Lò Văn Thắng"), profile
+
+
+def test_the_article_reader_refuses_a_document_dated_only_by_its_place_and_date_line():
+    with pytest.raises(ExtractionError) as refused:
+        extract_fallback(page("documents", "paragraph_quyet_dinh"), URL)
+    assert "an official document, not an article" in refused.value.reason
 
 
 @pytest.mark.parametrize(("folder", "name"), [("articles", "dnn_aspnet"), ("other", "listing"), ("articles", "newspaper")])

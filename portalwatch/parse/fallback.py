@@ -66,6 +66,8 @@ _CREDIT_IN_LINE = re.compile(
     rf"(?P<credit>(?:Tin,? ảnh|Tin và ảnh|Bài và ảnh|Tin|Bài|Ảnh|Nguồn|Theo)\s*:\s*[^|•\-–:\d()\[\]]{{2,60}}?){_LINE_END}"
 )
 _AUTHOR_ELEMENTS = "[rel='author'], .author, .byline, [itemprop='author'], .tacgia, .tac-gia"
+# An official document's "<place>, ngày 15 tháng 3 năm 2024" line.
+_PLACE_AND_DATE = re.compile(r"(?i)^[^,\d]{2,60},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")
 _HEADINGS = {"h1": 3.0, "h2": 2.0, "h3": 1.5, "h4": 1.0}
 _TITLE_NAMES = re.compile(
     r"(?i)title|tieude|tieu-de|tieu_de|headline|heading|tenbai|ten-bai|contentheading|news-?name|subject"
@@ -204,6 +206,9 @@ def _headline(page: _Page, main: LexborNode | None, rules: dict[str, str], facto
         raise ExtractionError(page.url, "generic extractor: no posting time (no date in the metadata, a <time>, "
                                         "a labelled line or beside the title)")  # fmt: skip
     _refuse_listing(page, posted, dates, titles)
+    if posted.tier >= 3 and _PLACE_AND_DATE.match(node_text(posted.node)):
+        raise ExtractionError(page.url, "generic extractor: an official document, not an article (its only date is the "
+                                        f"place-and-date line {node_text(posted.node)[:60]!r}): read it as a document")  # fmt: skip
     title = _choose_title(page, titles, posted)
     title_text = title.text if title else _reference_title(page)
     if not title_text:
