@@ -165,6 +165,14 @@ def test_a_page_that_is_not_an_article_is_refused_with_a_reason(name, reason):
     assert reason in refused.value.reason and refused.value.url == URL
 
 
+def test_an_article_whose_title_cites_a_404_decision_is_still_an_article():
+    paragraph = "<p>Ủy ban nhân dân huyện ban hành quyết định phê duyệt kế hoạch sử dụng đất năm 2024, làm căn cứ giao đất.</p>"
+    html = f"""<html><head><title>Quyết định 404/QĐ-UBND phê duyệt kế hoạch sử dụng đất</title></head><body>
+    <h1>Quyết định 404/QĐ-UBND phê duyệt kế hoạch sử dụng đất năm 2024</h1><div class="date">Ngày đăng: 14/03/2024 08:00</div>
+    <div class="noidung">{paragraph * 8}</div></body></html>"""
+    assert extract_fallback(html, URL).title == "Quyết định 404/QĐ-UBND phê duyệt kế hoạch sử dụng đất năm 2024"
+
+
 DATE_FORMS = {
     "Ngày đăng: 14/03/2024 | 16:05": at(2024, 3, 14, 16, 5),
     "(Ngày đăng: 28/12/2023 - 10:15)": at(2023, 12, 28, 10, 15),

@@ -239,9 +239,12 @@ def _body_content(body: LexborNode, url: str, factors: list[tuple[str, float]]):
 
 
 def _refuse_error_page(page: _Page, main: LexborNode | None) -> None:
-    """An error, not-found or maintenance page: a short page whose title or first heading says so."""
+    """An error, not-found or maintenance page: a short page whose title or first heading says so.
+
+    A page with an article's worth of text is not one, whatever its title says ('Quyết định 404/QĐ-UBND').
+    """
     text = node_text(main) if main is not None else ""
-    if len(text) < 1500 and (reason := error_page_reason(page.tree, DEFAULT_ERROR_PATTERNS)):
+    if len(text) < 800 and (reason := error_page_reason(page.tree, DEFAULT_ERROR_PATTERNS)):
         raise ExtractionError(page.url, f"generic extractor: {reason}")
     if len(text) < 400 and any(re.search(pattern, text) for pattern in DEFAULT_ERROR_PATTERNS):
         raise ExtractionError(page.url, f"generic extractor: a not-found or error notice ({text[:80]!r})")
