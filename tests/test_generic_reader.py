@@ -165,6 +165,14 @@ def test_a_page_that_is_not_an_article_is_refused_with_a_reason(name, reason):
     assert reason in refused.value.reason and refused.value.url == URL
 
 
+def test_a_trusted_date_without_a_time_yields_to_the_posting_line_of_the_same_day():
+    paragraph = "<p>Ủy ban nhân dân huyện ban hành quyết định phê duyệt kế hoạch sử dụng đất năm 2024, làm căn cứ giao đất.</p>"
+    html = f"""<html><head><title>Tin</title><meta property="article:published_time" content="2024-03-14"></head><body>
+    <h1>Huyện phê duyệt kế hoạch sử dụng đất năm 2024</h1><time datetime="2024-03-14">14/03/2024</time>
+    <div class="meta">Ngày đăng: 14/03/2024 | 16:05</div><div class="noidung">{paragraph * 4}</div></body></html>"""
+    assert extract_fallback(html, URL).published_at == at(2024, 3, 14, 16, 5)
+
+
 def test_an_article_whose_title_cites_a_404_decision_is_still_an_article():
     paragraph = "<p>Ủy ban nhân dân huyện ban hành quyết định phê duyệt kế hoạch sử dụng đất năm 2024, làm căn cứ giao đất.</p>"
     html = f"""<html><head><title>Quyết định 404/QĐ-UBND phê duyệt kế hoạch sử dụng đất</title></head><body>

@@ -412,14 +412,27 @@ def _date_element(element: LexborNode) -> LexborNode | None:
 
 
 def _choose_date(page: _Page, dates: list[_Date], titles: list[_Title]) -> _Date | None:
-    """The posting time: metadata, else the most trusted visible evidence next to a heading."""
-    if "published" in page.metadata and (found := first_date(page.metadata["published"])):
-        same_day = [d for d in dates if d.tier <= 3 and d.found.has_time and d.found.value.date() == found.value.date()]
-        if not found.has_time and same_day:
-            return same_day[0]
-        visible = next((d for d in dates if d.found.value == found.value), None)
-        rule = "metadata (article:published_time / datePublished)"
-        return _Date(visible.node if visible else None, found, 0, False, visible.order if visible else -1, rule)
+    """The posting time: metadata, else the most trusted visible evidence next to a heading.
+
+    Evidence that gives only the day yields to less trusted evidence of the same day that gives the time.
+    """
+    chosen = _metadata_date(page, dates) or _visible_date(page, dates, titles)
+    if chosen is None or chosen.found.has_time:
+        return chosen
+    day = chosen.found.value.date()
+    timed = [d for d in dates if d.tier <= 3 and not d.updated and d.found.has_time and d.found.value.date() == day]
+    return timed[0] if timed else chosen
+
+
+def _metadata_date(page: _Page, dates: list[_Date]) -> _Date | None:
+    if "published" not in page.metadata or (found := first_date(page.metadata["published"])) is None:
+        return None
+    visible = next((d for d in dates if d.found.value == found.value), None)
+    rule = "metadata (article:published_time / datePublished)"
+    return _Date(visible.node if visible else None, found, 0, False, visible.order if visible else -1, rule)
+
+
+def _visible_date(page: _Page, dates: list[_Date], titles: list[_Title]) -> _Date | None:
     anchors = _anchor_titles(page, titles)
     for tier, reach in ((1, None), (2, None), (3, 60), (4, 25)):
         found = [d for d in dates if d.tier == tier]
