@@ -24,6 +24,7 @@ from portalwatch.errors import ExtractionError
 from portalwatch.parse import parse_article
 from portalwatch.parse.dates import find_dates, first_date, parse_date
 from portalwatch.parse.fallback import extract_fallback
+from portalwatch.parse.fields import find_datetime
 from portalwatch.parse.profile import get_profile
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -213,6 +214,14 @@ def test_every_common_date_form_reads_as_local_time(text):
     found = first_date(text)
     assert found is not None and found.value == DATE_FORMS[text]
     assert found.value.utcoffset().total_seconds() == 7 * 3600
+
+
+def test_a_profile_shares_the_date_reader():
+    """Profiles name strptime formats; 'auto' reads any form above, and SA/CH read as AM/PM either way."""
+    line = r"Ngày đăng:\s*(?P<value>.+)"
+    assert find_datetime("Ngày đăng: 14/03/2024 | 16:05", [line], ["auto"])[0] == at(2024, 3, 14, 16, 5)
+    assert find_datetime("Ngày đăng: 22/12/2023 2:35:10 CH", [line], ["%d/%m/%Y %I:%M:%S %p"])[0] == at(2023, 12, 22, 14, 35, 10)
+    assert find_datetime("Ngày đăng: hôm qua", [line], ["auto"]) is None
 
 
 def test_text_that_only_looks_like_a_date_is_not_read_as_one():
