@@ -111,6 +111,13 @@ def test_photos_keep_their_captions_out_of_the_body():
         assert caption not in record.body_text, name
 
 
+def test_the_breadcrumb_trail_is_read_without_its_separators():
+    trails = {"joomla4": ("Trang chủ", "Tin tức"), "egov_col_left": ("Trang chủ", "Tin tức sự kiện"),
+              "sharepoint": ("Trang chủ", "Tin tức sự kiện"), "table_layout": ()}  # fmt: skip
+    for name, trail in trails.items():
+        assert extract_fallback(page("articles", name), URL).breadcrumb == trail, name
+
+
 def test_a_main_column_named_like_chrome_keeps_the_title_date_and_body():
     """`col-left` names a sidebar on some portals and the article's column on others."""
     record = extract_fallback(page("articles", "egov_col_left"), URL)

@@ -68,6 +68,7 @@ _CREDIT_IN_LINE = re.compile(
 _AUTHOR_ELEMENTS = "[rel='author'], .author, .byline, [itemprop='author'], .tacgia, .tac-gia"
 # An official document's "<place>, ngày 15 tháng 3 năm 2024" line.
 _PLACE_AND_DATE = re.compile(r"(?i)^[^,\d]{2,60},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")
+_TRAIL = "[class*='breadcrumb'], [id*='breadcrumb'], [class*='pathway'], .path, .duongdan, .duong-dan, [aria-label*='readcrumb']"
 _HEADINGS = {"h1": 3.0, "h2": 2.0, "h3": 1.5, "h4": 1.0}
 _TITLE_NAMES = re.compile(
     r"(?i)title|tieude|tieu-de|tieu_de|headline|heading|tenbai|ten-bai|contentheading|news-?name|subject"
@@ -165,6 +166,7 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     dates, posted, title, title_text = _headline(page, main, rules, factors)
     published_at, updated_at = _times(posted, dates, rules, factors)
     view_count, credits_line = _info_fields(page, [posted.node] if posted.node else [], rules)
+    breadcrumb = _breadcrumb(page, title_text, rules)
     page.drop_chrome([node for node in (title.node if title else None, posted.node, main) if node is not None])
     body = _densest_block(page.body, exclude=[node for node in (title.node if title else None, posted.node) if node is not None])
     if body is None:
@@ -188,7 +190,7 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     record = ArticleRecord(
         title=title_text, published_at=published_at, updated_at=updated_at, body_text=body_text, body_html=body_html,
         lead=lead, byline=byline, author=credits.author, photographer=credits.photographer, attribution=credits.attribution,
-        images=images, attachments=tuple(attachments), links=tuple(links), view_count=view_count,
+        images=images, attachments=tuple(attachments), links=tuple(links), breadcrumb=breadcrumb, view_count=view_count,
         parser_version=f"fallback/{FALLBACK_VERSION}+{PARSER_VERSION}", extraction=EXTRACTION_FALLBACK,
         confidence=round(confidence, 2), rules=rules,
     )  # fmt: skip
@@ -645,6 +647,23 @@ def _count(element: LexborNode, text: str) -> int | None:
         if _COUNTER_NAMES.search(_names(node)) and re.fullmatch(r"\d{1,3}(?:[.,]\d{3})*|\d+", counter):
             return int(re.sub(r"\D", "", counter))
     return None
+
+
+def _breadcrumb(page: _Page, title: str, rules: dict[str, str]) -> tuple[str, ...]:
+    """The trail of sections above the article (its links, and a last entry that is not one), without the article."""
+    for trail in page.body.css(_TRAIL):
+        items = [node_text(node) for node in trail.css("a, li, span") if node.tag == "a" or _leaf_entry(node)]
+        items = [item for item in dict.fromkeys(items) if item and item.strip("/>»›|-→ ")]
+        if items and items[-1] == title:
+            items.pop()
+        if 1 <= len(items) <= 8 and all(len(item) <= 80 for item in items):
+            rules["breadcrumb"] = f"generic: <{trail.tag} class={trail.attributes.get('class')!r}>"
+            return tuple(items)
+    return ()
+
+
+def _leaf_entry(node: LexborNode) -> bool:
+    return not any(inner.mem_id != node.mem_id for inner in node.css("a, li, span"))
 
 
 def _view_count_near(body: LexborNode, rules: dict[str, str]) -> int | None:
