@@ -173,6 +173,14 @@ def test_a_page_that_is_not_an_article_is_refused_with_a_reason(name, reason):
     assert reason in refused.value.reason and refused.value.url == URL
 
 
+def test_a_section_name_in_title_does_not_win_over_the_article_heading():
+    paragraph = "<p>Ủy ban nhân dân huyện ban hành quyết định phê duyệt kế hoạch sử dụng đất năm 2024, làm căn cứ giao đất.</p>"
+    html = f"""<html><head><title>Tin tức - Sự kiện - Cổng TTĐT huyện Mường Chà</title></head><body>
+    <h2 class="cat-name">Tin tức - Sự kiện</h2><h1>Huyện phê duyệt kế hoạch sử dụng đất năm 2024</h1>
+    <div class="meta">Ngày đăng: 14/03/2024 | 16:05</div><div class="noidung">{paragraph * 4}</div></body></html>"""
+    assert extract_fallback(html, URL).title == "Huyện phê duyệt kế hoạch sử dụng đất năm 2024"
+
+
 def test_a_trusted_date_without_a_time_yields_to_the_posting_line_of_the_same_day():
     paragraph = "<p>Ủy ban nhân dân huyện ban hành quyết định phê duyệt kế hoạch sử dụng đất năm 2024, làm căn cứ giao đất.</p>"
     html = f"""<html><head><title>Tin</title><meta property="article:published_time" content="2024-03-14"></head><body>

@@ -575,8 +575,9 @@ def _references(page: _Page) -> list[str]:
 
 
 def _agrees(text: str, references: list[str]) -> bool:
+    """Whether a heading is what the page's title names; a section name ('Tin tức - Sự kiện') is too short to tell."""
     text = text.casefold()
-    return any(text == ref or (len(text) >= 15 and text in ref) or (len(ref) >= 15 and ref in text) for ref in references)
+    return len(text) >= 20 and any(text == ref or text in ref or (len(ref) >= 20 and ref in text) for ref in references)
 
 
 def _reference_title(page: _Page) -> str:
