@@ -263,11 +263,20 @@ def read_document(html: str, url: str) -> DocumentRecord:
         raise ExtractionError(url, "no official document on the page (no 'Số: 123/UBND-VP' line beside a place-and-date "
                                    "line, 'Kính gửi', 'Nơi nhận' or a signer's block, nor a table of its details)")  # fmt: skip
     attachments = tuple(dict.fromkeys(attachment_links(tree.css("a[href]"), url, DEFAULT_ATTACHMENT_EXTENSIONS)))
+    return replace(record, title=_document_title(tree, record), attachments=attachments, parser_version=f"documents/{LAYOUT_READER_VERSION}+{PARSER_VERSION}")
+
+
+def _document_title(tree: LexborHTMLParser, record: DocumentRecord) -> str:
+    """The page's own title of the document: the heading (or og:title, <title>) that names its number or its kind;
+    else its kind and number."""
     og_title = tree.css_first("meta[property='og:title']")
-    title = node_text(tree.css_first("h1")) or clean_line(og_title.attributes.get("content") or "" if og_title else "")
-    if not title or title in (record.issuer, record.number):
-        title = " ".join(part for part in (record.kind, record.number) if part)
-    return replace(record, title=title, attachments=attachments, parser_version=f"documents/{LAYOUT_READER_VERSION}+{PARSER_VERSION}")
+    headings = tree.body.css("h1, h2, h3, [class*='title'], [class*='tieude']") if tree.body is not None else []
+    titles = [clean_line(og_title.attributes.get("content") or "") if og_title is not None else ""]
+    titles += [node_text(node) for node in headings] + [node_text(tree.css_first("head title"))]
+    for title in titles:
+        if 0 < len(title) <= 300 and (record.number_key in number_key(title) or (record.kind and title.startswith(record.kind))):
+            return title
+    return " ".join(part for part in (record.kind, record.number) if part)
 
 
 def _document_details(page: LexborNode) -> DocumentRecord | None:
