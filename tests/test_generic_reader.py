@@ -5,8 +5,8 @@ server's portlets, SharePoint web parts, WordPress, DNN, a provincial
 newspaper, an old table layout, Joomla 4, an eGov portal, a JavaScript
 front end with JSON-LD, a table layout with a dated sidebar on the left, a
 bare date under the heading, a Word paste with a bold 18px heading and the
-date in the cell after its label); tests/pages/other holds pages that are not
-articles.
+date in the cell after its label, a body split in two sections around a photo);
+tests/pages/other holds pages that are not articles.
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ ARTICLES = {
                   None, "Lý A Dơ", "Sáng 5/6, Đoàn Thanh niên xã Pú Nhi", "trên địa bàn xã."),
     "word_pasted": ("Mường Nhé: Khai giảng lớp xóa mù chữ cho đồng bào dân tộc Mông", at(2024, 10, 14),
                     1024, "Vàng A Sử", "Ngày 12/10, Trung tâm Giáo dục", "phục vụ sản xuất và đời sống."),
+    "split_sections": ("Xã Mường Mươn tổng kết công tác chuyển đổi số năm 2024", at(2024, 12, 20, 9, 0),
+                       310, "Lò Thị Hoa", "Sáng 19/12, UBND xã Mường Mươn", "thanh toán không dùng tiền mặt."),
 }  # fmt: skip
 
 
@@ -104,6 +106,7 @@ def test_photos_keep_their_captions_out_of_the_body():
         "wordpress": ("tap-huan-ong-1024x683.jpg", "Hội viên thực hành chia đàn ong"),  # <figcaption>
         "newspaper": ("che-phin-ho.jpg", "Người dân thôn Phìn Hồ Thầu thu hái chè."),  # a caption class
         "portlet_portal": ("trong-rung-tua-thang.jpg", "Cán bộ và nhân dân xã Mường Báng trồng rừng phòng hộ"),  # <em>
+        "split_sections": ("cds.jpg", "Quang cảnh hội nghị"),  # beside the image, between the sections
     }
     for name, (src, caption) in captions.items():
         record = extract_fallback(page("articles", name), URL)

@@ -168,9 +168,11 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     view_count, credits_line = _info_fields(page, [posted.node] if posted.node else [], rules)
     breadcrumb = _breadcrumb(page, title_text, rules)
     page.drop_chrome([node for node in (title.node if title else None, posted.node, main) if node is not None])
-    body = _densest_block(page.body, exclude=[node for node in (title.node if title else None, posted.node) if node is not None])
+    headline = [node for node in (title.node if title else None, posted.node) if node is not None]
+    body = _densest_block(page.body, exclude=headline)
     if body is None:
         raise ExtractionError(url, "generic extractor: no block of paragraphs")
+    body = _whole_body(body, headline)
     rules["body_text"] = f"generic: densest block <{body.tag} class={body.attributes.get('class')!r}>"
     if view_count is None:
         view_count = _view_count_near(body, rules)
@@ -727,21 +729,39 @@ def _densest_block(page: LexborNode, exclude: list[LexborNode]) -> LexborNode | 
     for block in page.css(_BLOCKS):
         if block.mem_id in excluded or _LEAD_NAMES.search(_names(block)):
             continue
-        score = 0
-        for child in _flow(block):
-            if child.mem_id in excluded:
-                continue
-            if child.tag == "-text":
-                score += len((child.text(deep=False) or "").strip())
-            elif child.tag in ("p", "blockquote") or (child.tag == "div" and _leaf(child)):
-                text = len(node_text(child))
-                links = sum(len(node_text(a)) for a in child.css("a"))
-                score += text - 3 * links
-            elif child.tag in ("table", "figure") and _figure(child):
-                score += len(node_text(child)) + 50  # a photo and its caption are the article too
-        if score > best_score:
+        if (score := _own_text(block, excluded)) > best_score:
             best, best_score = block, score
     return best
+
+
+def _own_text(block: LexborNode, excluded: set[int]) -> int:
+    """Characters of the block's own paragraphs, link text counted against them."""
+    score = 0
+    for child in _flow(block):
+        if child.mem_id in excluded:
+            continue
+        if child.tag == "-text":
+            score += len((child.text(deep=False) or "").strip())
+        elif child.tag in ("p", "blockquote") or (child.tag == "div" and _leaf(child)):
+            text = len(node_text(child))
+            links = sum(len(node_text(a)) for a in child.css("a"))
+            score += text - 3 * links
+        elif child.tag in ("table", "figure") and _figure(child):
+            score += len(node_text(child)) + 50  # a photo and its caption are the article too
+    return score
+
+
+def _whole_body(block: LexborNode, exclude: list[LexborNode]) -> LexborNode:
+    """The densest block, widened to its parent while sibling blocks hold paragraphs of the same article
+    (a body split into sections, or around a photo)."""
+    excluded = {node.mem_id for node in exclude}
+    best = _own_text(block, excluded)
+    while (parent := block.parent) is not None and parent.tag not in ("body", "html"):
+        siblings = [child for child in parent.iter() if child.mem_id != block.mem_id and child.tag in ("div", "section")]
+        if not any(_own_text(sibling, excluded) >= max(150, 0.3 * best) for sibling in siblings):
+            break
+        block = parent
+    return block
 
 
 def _flow(block: LexborNode):
@@ -798,8 +818,14 @@ def _inside_tag(node: LexborNode, tag: str) -> bool:
 
 
 def _paragraphs(node: LexborNode) -> list[LexborNode]:
-    """The paragraphs of a block: <p>, and <div>s holding only text."""
-    return [child for child in _flow(node) if (child.tag == "p" or (child.tag == "div" and _leaf(child))) and node_text(child)]
+    """The paragraphs of a block, in order: <p>, and <div>s holding only text, in the sections it is split into."""
+    found = []
+    for child in _flow(node):
+        if (child.tag == "p" or (child.tag == "div" and _leaf(child))) and node_text(child):
+            found.append(child)
+        elif child.tag in ("div", "section") and not _figure(child):
+            found += _paragraphs(child)
+    return found
 
 
 def _inside(node: LexborNode, container: LexborNode) -> bool:
@@ -848,7 +874,7 @@ def _images(body: LexborNode) -> tuple[Image, ...]:
             figure.decompose()
     for img in body.css("img"):
         holder = img.parent if img.parent is not None and img.parent.tag in ("p", "a", "div", "span") else img
-        caption_node = _next_element(holder)
+        caption_node = _next_element(img) if _next_element(img) is not None else _next_element(holder)
         caption = ""
         if caption_node is not None and caption_node.tag in ("p", "figcaption", "div"):
             style = (caption_node.attributes.get("style") or "").replace(" ", "").lower()
