@@ -93,8 +93,10 @@ def probe(target: str, profile_name: str | None = None, kind: str = "auto", extr
         notes = []
     else:
         profile, kind = pick_profile(html, kind, extra_dirs)
-        notes = [f"profile '{profile.name}' chosen: its rules find {'a document' if kind == 'document' else 'an article'}"
-                 if profile.name != "generic" else f"no profile's rules match: the generic {'document layout reader' if kind == 'document' else 'extractor'} reads the page"]  # fmt: skip
+        found = "a document" if kind == "document" else "an article"
+        reader = "document layout reader" if kind == "document" else "extractor"
+        notes = [f"profile '{profile.name}' chosen: its rules find {found}" if profile.name != "generic"
+                 else f"no profile's rules match: the generic {reader} reads the page"]  # fmt: skip
     result = ProbeResult(target, profile.name, kind, notes=notes)
     try:
         result.record = parse_document(html, url, profile) if kind == "document" else parse_article(html, url, profile)

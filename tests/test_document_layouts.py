@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import threading
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,10 @@ from portalwatch.config import load_sources
 from portalwatch.crawl import crawl_portal
 from portalwatch.errors import ExtractionError
 from portalwatch.parse.documents import looks_like_document, parse_document, read_document
+from portalwatch.parse.fallback import extract_fallback
 from portalwatch.parse.profile import get_profile
+from portalwatch.sim import pages
+from portalwatch.sim.world import World
 from portalwatch.storage.rawstore import RawStore
 
 PAGES = Path(__file__).parent / "pages"
@@ -79,8 +83,36 @@ def test_attachments_and_the_page_title_come_with_the_document():
     assert table.title.startswith("Công văn số 214/UBND-VP")
     decision = read_document(page("documents", "paragraph_quyet_dinh"), URL)
     assert [a.kind for a in decision.attachments] == ["docx", "pdf"]
+    assert decision.title == "Quyết định ban hành Quy chế làm việc của Ủy ban nhân dân xã Quài Tở"  # its heading, not <title>
     assert decision.body_text.startswith("CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ QUÀI TỞ\n\nCăn cứ Luật")
     assert decision.body_text.endswith("chịu trách nhiệm thi hành Quyết định này./.")
+
+
+def test_a_page_of_the_documents_details_only_gives_them_and_its_file():
+    html = page("documents", "details_table")
+    assert looks_like_document(html)
+    document = read_document(html, URL)
+    assert (document.number, document.kind, document.issuer, document.issued_date, document.signer) == (
+        "87/TB-UBND", "Thông báo", "UBND huyện Nậm Pồ", date(2024, 5, 9), "Lò Văn Tiến")
+    assert document.subject.startswith("Kết luận của Chủ tịch UBND huyện tại buổi làm việc")
+    assert document.body_text == "" and "attached files" in document.warnings[0]
+    assert [(a.url, a.kind) for a in document.attachments] == [("/Upload/VanBan/87-TB-UBND.pdf", "pdf")]
+
+
+def test_the_layout_reader_reads_every_simulated_document_as_written():
+    """No profile: the simulator's document pages of every family, against the documents it wrote."""
+    world = World(seed=5, scale=0.06)
+    checked = 0
+    for portal in world.portals.values():
+        for document in portal.documents:
+            record = read_document(pages.document_page(portal, document, random.Random(document.id)), URL)
+            assert (record.number, record.kind, record.issuer, record.issued_date, record.subject, record.signer, record.title) == (
+                document.number, document.kind, " ".join(document.issuer), document.issued, document.subject,
+                document.signer, document.title)  # fmt: skip
+            assert record.addressees == tuple(line.lstrip("- ") for line in document.addressees)
+            assert record.distribution == tuple(line.lstrip("- ") for line in document.distribution)
+            checked += 1
+    assert checked >= 6
 
 
 def test_a_profile_whose_rules_miss_the_page_falls_back_to_the_layout():
@@ -88,6 +120,12 @@ def test_a_profile_whose_rules_miss_the_page_falls_back_to_the_layout():
     for profile in ("generic", "dcs_aspnet"):
         document = parse_document(html, URL, get_profile(profile))
         assert (document.number, document.signer) == ("214/UBND-VP", "Lò Văn Thắng"), profile
+
+
+def test_the_article_reader_refuses_a_document_dated_only_by_its_place_and_date_line():
+    with pytest.raises(ExtractionError) as refused:
+        extract_fallback(page("documents", "paragraph_quyet_dinh"), URL)
+    assert "an official document, not an article" in refused.value.reason
 
 
 @pytest.mark.parametrize(("folder", "name"), [("articles", "dnn_aspnet"), ("other", "listing"), ("articles", "newspaper")])

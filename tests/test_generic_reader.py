@@ -4,8 +4,9 @@ The pages under tests/pages/articles are shaped like real platforms (a portal
 server's portlets, SharePoint web parts, WordPress, DNN, a provincial
 newspaper, an old table layout, Joomla 4, an eGov portal, a JavaScript
 front end with JSON-LD, a table layout with a dated sidebar on the left, a
-bare date under the heading); tests/pages/other holds pages that are not
-articles.
+bare date under the heading, a Word paste with a bold 18px heading and the
+date in the cell after its label, a body split in two sections around a photo);
+tests/pages/other holds pages that are not articles.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from portalwatch.errors import ExtractionError
 from portalwatch.parse import parse_article
 from portalwatch.parse.dates import find_dates, first_date, parse_date
 from portalwatch.parse.fallback import extract_fallback
+from portalwatch.parse.fields import find_datetime
 from portalwatch.parse.profile import get_profile
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -58,6 +60,10 @@ ARTICLES = {
                            1234, "Quàng Thị Mai", "Sáng 4/7, UBND xã Nà Tấu", "giữ vững an ninh trật tự."),
     "bare_date": ("Xã Pú Nhi ra quân tổng vệ sinh môi trường hưởng ứng Ngày Môi trường thế giới", at(2024, 6, 6, 9, 12),
                   None, "Lý A Dơ", "Sáng 5/6, Đoàn Thanh niên xã Pú Nhi", "trên địa bàn xã."),
+    "word_pasted": ("Mường Nhé: Khai giảng lớp xóa mù chữ cho đồng bào dân tộc Mông", at(2024, 10, 14),
+                    1024, "Vàng A Sử", "Ngày 12/10, Trung tâm Giáo dục", "phục vụ sản xuất và đời sống."),
+    "split_sections": ("Xã Mường Mươn tổng kết công tác chuyển đổi số năm 2024", at(2024, 12, 20, 9, 0),
+                       310, "Lò Thị Hoa", "Sáng 19/12, UBND xã Mường Mươn", "thanh toán không dùng tiền mặt."),
 }  # fmt: skip
 
 
@@ -93,6 +99,26 @@ def test_a_marked_lead_is_kept_apart_from_the_body():
     egov = extract_fallback(page("articles", "egov_col_left"), URL)
     assert egov.lead.startswith("Tính đến ngày 10/3") and "Tính đến ngày 10/3" not in egov.body_text
     assert egov.attribution == "Sở Kế hoạch và Đầu tư"
+
+
+def test_photos_keep_their_captions_out_of_the_body():
+    captions = {
+        "wordpress": ("tap-huan-ong-1024x683.jpg", "Hội viên thực hành chia đàn ong"),  # <figcaption>
+        "newspaper": ("che-phin-ho.jpg", "Người dân thôn Phìn Hồ Thầu thu hái chè."),  # a caption class
+        "portlet_portal": ("trong-rung-tua-thang.jpg", "Cán bộ và nhân dân xã Mường Báng trồng rừng phòng hộ"),  # <em>
+        "split_sections": ("cds.jpg", "Quang cảnh hội nghị"),  # beside the image, between the sections
+    }
+    for name, (src, caption) in captions.items():
+        record = extract_fallback(page("articles", name), URL)
+        assert [(image.src, image.caption) for image in record.images] == [(src, caption)], name
+        assert caption not in record.body_text, name
+
+
+def test_the_breadcrumb_trail_is_read_without_its_separators():
+    trails = {"joomla4": ("Trang chủ", "Tin tức"), "egov_col_left": ("Trang chủ", "Tin tức sự kiện"),
+              "sharepoint": ("Trang chủ", "Tin tức sự kiện"), "table_layout": ()}  # fmt: skip
+    for name, trail in trails.items():
+        assert extract_fallback(page("articles", name), URL).breadcrumb == trail, name
 
 
 def test_a_main_column_named_like_chrome_keeps_the_title_date_and_body():
@@ -141,13 +167,37 @@ def test_a_title_not_shown_near_the_date_comes_from_metadata_with_less_confidenc
 
 @pytest.mark.parametrize(
     ("name", "reason"),
-    [("listing", "listing page"), ("soft404", "not-found or error notice"), ("maintenance", "maintenance page"),
-     ("aspnet_error", "error page"), ("no_date", "no posting time")],
+    [("listing", "listing page"), ("table_listing", "listing page"), ("soft404", "not-found or error notice"),
+     ("maintenance", "maintenance page"), ("aspnet_error", "error page"), ("no_date", "no posting time")],
 )  # fmt: skip
 def test_a_page_that_is_not_an_article_is_refused_with_a_reason(name, reason):
     with pytest.raises(ExtractionError) as refused:
         extract_fallback(page("other", name), URL)
     assert reason in refused.value.reason and refused.value.url == URL
+
+
+def test_a_section_name_in_title_does_not_win_over_the_article_heading():
+    paragraph = "<p>Ủy ban nhân dân huyện ban hành quyết định phê duyệt kế hoạch sử dụng đất năm 2024, làm căn cứ giao đất.</p>"
+    html = f"""<html><head><title>Tin tức - Sự kiện - Cổng TTĐT huyện Mường Chà</title></head><body>
+    <h2 class="cat-name">Tin tức - Sự kiện</h2><h1>Huyện phê duyệt kế hoạch sử dụng đất năm 2024</h1>
+    <div class="meta">Ngày đăng: 14/03/2024 | 16:05</div><div class="noidung">{paragraph * 4}</div></body></html>"""
+    assert extract_fallback(html, URL).title == "Huyện phê duyệt kế hoạch sử dụng đất năm 2024"
+
+
+def test_a_trusted_date_without_a_time_yields_to_the_posting_line_of_the_same_day():
+    paragraph = "<p>Ủy ban nhân dân huyện ban hành quyết định phê duyệt kế hoạch sử dụng đất năm 2024, làm căn cứ giao đất.</p>"
+    html = f"""<html><head><title>Tin</title><meta property="article:published_time" content="2024-03-14"></head><body>
+    <h1>Huyện phê duyệt kế hoạch sử dụng đất năm 2024</h1><time datetime="2024-03-14">14/03/2024</time>
+    <div class="meta">Ngày đăng: 14/03/2024 | 16:05</div><div class="noidung">{paragraph * 4}</div></body></html>"""
+    assert extract_fallback(html, URL).published_at == at(2024, 3, 14, 16, 5)
+
+
+def test_an_article_whose_title_cites_a_404_decision_is_still_an_article():
+    paragraph = "<p>Ủy ban nhân dân huyện ban hành quyết định phê duyệt kế hoạch sử dụng đất năm 2024, làm căn cứ giao đất.</p>"
+    html = f"""<html><head><title>Quyết định 404/QĐ-UBND phê duyệt kế hoạch sử dụng đất</title></head><body>
+    <h1>Quyết định 404/QĐ-UBND phê duyệt kế hoạch sử dụng đất năm 2024</h1><div class="date">Ngày đăng: 14/03/2024 08:00</div>
+    <div class="noidung">{paragraph * 8}</div></body></html>"""
+    assert extract_fallback(html, URL).title == "Quyết định 404/QĐ-UBND phê duyệt kế hoạch sử dụng đất năm 2024"
 
 
 DATE_FORMS = {
@@ -167,6 +217,8 @@ DATE_FORMS = {
     "03 Tháng Sáu, 2024": at(2024, 6, 3),
     "Cập nhật 12 Tháng Mười Hai 2023 10:00": at(2023, 12, 12, 10, 0),
     "Được đăng: 08 tháng 6 2025 14:10": at(2025, 6, 8, 14, 10),
+    "Tháng Sáu 3, 2024 lúc 8:30 sáng": at(2024, 6, 3, 8, 30),
+    "Cập nhật lúc 20:15 ngày 14.03.2024": at(2024, 3, 14, 20, 15),
     "ngày 15 tháng 3 năm 2024": at(2024, 3, 15),
     "2024-03-14T09:05:00Z": at(2024, 3, 14, 16, 5),
     "2024-03-14T16:05:00+07:00": at(2024, 3, 14, 16, 5),
@@ -180,6 +232,14 @@ def test_every_common_date_form_reads_as_local_time(text):
     found = first_date(text)
     assert found is not None and found.value == DATE_FORMS[text]
     assert found.value.utcoffset().total_seconds() == 7 * 3600
+
+
+def test_a_profile_shares_the_date_reader():
+    """Profiles name strptime formats; 'auto' reads any form above, and SA/CH read as AM/PM either way."""
+    line = r"Ngày đăng:\s*(?P<value>.+)"
+    assert find_datetime("Ngày đăng: 14/03/2024 | 16:05", [line], ["auto"])[0] == at(2024, 3, 14, 16, 5)
+    assert find_datetime("Ngày đăng: 22/12/2023 2:35:10 CH", [line], ["%d/%m/%Y %I:%M:%S %p"])[0] == at(2023, 12, 22, 14, 35, 10)
+    assert find_datetime("Ngày đăng: hôm qua", [line], ["auto"]) is None
 
 
 def test_text_that_only_looks_like_a_date_is_not_read_as_one():
@@ -196,3 +256,28 @@ def test_probe_with_no_profile_reads_an_unseen_template(tmp_path):
     record = json.loads(shown.stdout)
     assert record["profile"] == "generic" and record["failure"] is None
     assert record["published_at"] == "2023-12-22T14:35:10+07:00" and record["view_count"] == 1234
+
+
+BODY = "".join(
+    f"<p>Đoạn {n}: UBND xã tổ chức hội nghị triển khai nhiệm vụ phát triển kinh tế - xã hội, bảo đảm quốc phòng, an ninh năm 2025.</p>"
+    for n in range(1, 5)
+)
+
+
+@pytest.mark.parametrize(
+    ("info_line", "byline", "author", "attribution", "views"),
+    [
+        ("14/03/2024 16:05 bởi Nguyễn Văn An | Lượt xem: 1.203", "Nguyễn Văn An", "Nguyễn Văn An", "", 1203),
+        ("Ngày đăng: 14/03/2024 16:05 - Tác giả: Đỗ Thị Lan - Lượt đọc: 77", "Đỗ Thị Lan", "Đỗ Thị Lan", "", 77),
+        ("Nguồn: Báo Lai Châu | 14/03/2024 16:05 | Hits: 2,450", "Nguồn: Báo Lai Châu", "", "Báo Lai Châu", 2450),
+        ("Cập nhật: 14/03/2024 16:05 (Tin, ảnh: Minh Châu) 356 lượt xem", "Tin, ảnh: Minh Châu", "Minh Châu", "", 356),
+        ("Đăng lúc 16:05 ngày 14/03/2024 · Views 9", "", "", "", 9),
+    ],
+)  # fmt: skip
+def test_credits_and_counters_on_the_posting_line(info_line, byline, author, attribution, views):
+    html = f"""<html><head><title>Tin tức</title></head><body><div class="detail">
+    <h1>UBND xã tổ chức hội nghị triển khai nhiệm vụ năm 2025</h1><div class="info">{info_line}</div>
+    <div class="content">{BODY}</div></div><div class="footer">Tổng lượt truy cập: 1.234.567</div></body></html>"""
+    record = extract_fallback(html, URL)
+    assert record.published_at == at(2024, 3, 14, 16, 5)
+    assert (record.byline, record.author, record.attribution, record.view_count) == (byline, author, attribution, views)

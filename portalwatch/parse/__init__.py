@@ -23,7 +23,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from portalwatch.errors import ExtractionError, WrongPage
-from portalwatch.parse.fields import LOCAL_TZ, find_datetime, split_byline
+from portalwatch.parse.dates import LOCAL_TZ
+from portalwatch.parse.fields import find_datetime, split_byline
 from portalwatch.parse.profile import ListingRules, PageRules, Profile
 from portalwatch.parse.text import block_text, clean_html, clean_line, node_text
 from portalwatch.record import Attachment, ArticleRecord, Image, Link, site_relative

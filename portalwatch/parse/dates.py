@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dateparser.date import DateDataParser
@@ -34,6 +35,7 @@ _DAY_MONTH_YEAR = (
     r"(?:ngày\s+)?\d{1,2}\s+tháng\s+\d{1,2}\s*,?\s+năm\s+\d{4}"
     rf"|\d{{1,2}}\s+(?:tháng|thg)\s+(?:\d{{1,2}}|{_MONTH_WORD})\s*[,/]?\s*(?:năm\s+)?\d{{4}}"
     r"|\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4}"
+    rf"|(?:tháng|thg)\s+(?:\d{{1,2}}|{_MONTH_WORD})\s+\d{{1,2}}\s*,\s*\d{{4}}"  # month first: Tháng Sáu 3, 2024
 )
 _BETWEEN = r"\s*(?:[,|\-–]|\blúc\b|\bngày\b)?\s*[\[(]?\s*"
 DATE_SHAPE = re.compile(
@@ -42,11 +44,14 @@ DATE_SHAPE = re.compile(
     re.IGNORECASE,
 )
 _WEEKDAY = re.compile(r"(?i)(?:Thứ\s+(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|Chủ\s+nhật|\bCN|\bT[2-7](?!\d))\s*[,\-–]?\s*")
+_MONTH_FIRST = re.compile(r"(?i)^(?:tháng|thg)\s+(?P<month>\d{1,2})\s+(?P<day>\d{1,2})\s*,\s*(?P<year>\d{4})$")
 _MONTH_NAME = re.compile(rf"(?i)\b(tháng|thg)\s+({_MONTH_WORD})\b")
+# The text reaching dateparser is already a normalised absolute date: its relative-time and
+# timestamp parsers would only cost time (and read "3 ngày" as a date).
 _PARSER = DateDataParser(
-    languages=["vi", "en"],
+    languages=["vi"],
     settings={"DATE_ORDER": "DMY", "REQUIRE_PARTS": ["day", "month", "year"], "TIMEZONE": "Asia/Ho_Chi_Minh",
-              "TO_TIMEZONE": "Asia/Ho_Chi_Minh", "RETURN_AS_TIMEZONE_AWARE": True},
+              "TO_TIMEZONE": "Asia/Ho_Chi_Minh", "RETURN_AS_TIMEZONE_AWARE": True, "PARSERS": ["absolute-time"]},
 )  # fmt: skip
 
 
@@ -80,29 +85,32 @@ def parse_date(text: str) -> FoundDate | None:
     return found if found is not None and len(found.text) >= 0.6 * len(_WEEKDAY.sub("", clean_line(text))) else None
 
 
-def is_date_shaped(text: str) -> bool:
-    """Whether a short text is a date and little else (a date element's content)."""
-    return parse_date(text) is not None
-
-
 def _read(match: re.Match) -> FoundDate | None:
     raw = clean_line(match.group(0))
     if match.group("iso"):
         normal, has_time = raw, "T" in raw or ":" in raw
     else:
         date = _MONTH_NAME.sub(lambda m: f"tháng {_MONTH_NAMES[m.group(2).lower()]}", match.group("date"))
+        if month_first := _MONTH_FIRST.match(date):
+            date = "{day}/{month}/{year}".format(**month_first.groupdict())
         date = re.sub(r"(?i)^ngày\s+", "", re.sub(r"\s*([/.-])\s*", r"\1", date))
         clock = match.group("before") or match.group("after") or ""
         clock = re.sub(r"(?i)\s*(?:h|giờ)\s*", ":", clock, count=1) if re.search(r"(?i)\d\s*(?:h|giờ)", clock) else clock
         clock = re.sub(r"(?i)\bsáng\b", "SA", re.sub(r"(?i)\b(?:chiều|tối)\b", "CH", clock))
         zone = re.sub(r"[\[\]()\s]", "", match.group("zone") or "").replace("GMT", "UTC")
         normal, has_time = clean_line(f"{date} {clock} {zone}"), bool(clock)
-    parsed = _PARSER.get_date_data(normal)
-    value = parsed.date_obj if parsed else None
+    value = _absolute(normal)
     year = re.search(r"\d{4}", match.group("date") or raw)
     if value is None or year is None or value.year != int(year.group(0)):
         return None  # dateparser filled in what the text does not say
     return FoundDate(value.astimezone(LOCAL_TZ), raw, has_time)
+
+
+@lru_cache(maxsize=4096)
+def _absolute(normal: str) -> datetime | None:
+    """dateparser's reading of a normalised date (pages repeat the same dates, so they are read once)."""
+    parsed = _PARSER.get_date_data(normal)
+    return parsed.date_obj if parsed else None
 
 
 def local_datetime(value: str, formats: list[str] | tuple[str, ...]) -> tuple[datetime, str] | None:

@@ -87,6 +87,21 @@ _LAYOUT_PARTS = (
 )  # fmt: skip
 _SIGNER_TITLE = re.compile(r"^(?:TM|T/M|T\.M|KT|Q|TL|TUQ|T/L)\.?\s+[A-ZĐÀ-Ỹ]")
 _SEPARATOR = re.compile(r"^[-_*=.\s]+$")
+# Labels of a documents module's detail table.
+_DETAIL_LABELS = {
+    "number": re.compile(r"(?i)^(?:Số\s*/?\s*ký hiệu|Số hiệu(?: văn bản)?|Ký hiệu|Số văn bản)$"),
+    "issued": re.compile(r"(?i)^(?:Ngày ban hành|Ngày ký|Ngày văn bản)$"),
+    "kind": re.compile(r"(?i)^(?:Loại văn bản|Hình thức(?: văn bản)?|Thể loại)$"),
+    "issuer": re.compile(r"(?i)^(?:Cơ quan ban hành|Đơn vị ban hành|Nơi ban hành)$"),
+    "subject": re.compile(r"(?i)^(?:Trích yếu(?: nội dung)?|Tiêu đề|Về việc)$"),
+    "signer": re.compile(r"(?i)^(?:Người ký(?: duyệt)?)$"),
+    "signer_title": re.compile(r"(?i)^(?:Chức vụ(?: người ký)?)$"),
+}
+# Words of a signer's capacity (T/M BAN THƯỜNG VỤ, KT. CHỦ TỊCH, PHÓ GIÁM ĐỐC ...), never of a name.
+_ROLE = re.compile(
+    r"\b(?:CHỦ TỊCH|GIÁM ĐỐC|BÍ THƯ|TRƯỞNG|PHÓ|ỦY|UỶ|UBND|BAN|THƯỜNG|CHÁNH|VĂN PHÒNG|HỘI|ĐOÀN|CỤC|SỞ|TỔNG|THỦ|NHÂN DÂN"
+    r"|ĐẢNG|TRỰC|KÝ THAY|THỪA|QUYỀN)\b|^(?:TM|T/M|KT|TL|TUQ|Q)\.?\s"
+)
 _DISTRIBUTION = re.compile(r"^Nơi nhận\s*:?")
 _NUMBER_THEN_MORE = re.compile(rf"^(?P<number_line>Số\s*:?\s*(?:{NUMBER}))\s+(?P<rest>\S.*)$")
 _SIGNED = re.compile(r"^\((?:Đã ký|đã ký|Ký|ký)[^)]*\)$|^Ký bởi", re.IGNORECASE)
@@ -259,30 +274,84 @@ def _lines(node: LexborNode) -> list[str]:
 
 
 def looks_like_document(html: str) -> bool:
-    """Whether a page shows an official document: a number line and at least one more part of the layout."""
+    """Whether a page shows an official document: a number line and at least one more part of the layout,
+    or a table of its details."""
     tree = LexborHTMLParser(html)
-    return tree.body is not None and _document_region(tree.body) is not None
+    return tree.body is not None and (_document_region(tree.body) is not None or _document_details(tree.body) is not None)
 
 
 def read_document(html: str, url: str) -> DocumentRecord:
     """A document page of any template, found by its layout (number line, place and date, Kính gửi,
-    Nơi nhận, signer's block), laid out in tables, paragraphs or lists."""
+    Nơi nhận, signer's block), laid out in tables, paragraphs or lists; else a page that gives only
+    the document's details (Số ký hiệu, Ngày ban hành, Trích yếu ...) and attaches its text."""
     tree = LexborHTMLParser(html)
     if tree.body is None:
         raise ExtractionError(url, "no <body>")
     for node in tree.body.css(_NOT_TEXT):
         node.decompose()
     region = _document_region(tree.body)
-    if region is None:
+    record = document_from_lines(_lines(region), url) if region is not None else _document_details(tree.body)
+    if record is None:
         raise ExtractionError(url, "no official document on the page (no 'Số: 123/UBND-VP' line beside a place-and-date "
-                                   "line, 'Kính gửi', 'Nơi nhận' or a signer's block)")  # fmt: skip
+                                   "line, 'Kính gửi', 'Nơi nhận' or a signer's block, nor a table of its details)")  # fmt: skip
     attachments = tuple(dict.fromkeys(attachment_links(tree.css("a[href]"), url, DEFAULT_ATTACHMENT_EXTENSIONS)))
+    return replace(record, title=_document_title(tree, record), attachments=attachments, parser_version=f"documents/{LAYOUT_READER_VERSION}+{PARSER_VERSION}")
+
+
+def _document_title(tree: LexborHTMLParser, record: DocumentRecord) -> str:
+    """The page's own title of the document: the heading (or og:title, <title>) that names its number or its kind;
+    else its kind and number."""
     og_title = tree.css_first("meta[property='og:title']")
-    title = node_text(tree.css_first("h1")) or clean_line(og_title.attributes.get("content") or "" if og_title else "")
-    record = document_from_lines(_lines(region), url)
-    if not title or title in (record.issuer, record.number):
-        title = " ".join(part for part in (record.kind, record.number) if part)
-    return replace(record, title=title, attachments=attachments, parser_version=f"documents/{LAYOUT_READER_VERSION}+{PARSER_VERSION}")
+    headings = tree.body.css("h1, h2, h3, [class*='title'], [class*='tieude']") if tree.body is not None else []
+    titles = [clean_line(og_title.attributes.get("content") or "") if og_title is not None else ""]
+    titles += [node_text(node) for node in headings] + [node_text(tree.css_first("head title"))]
+    for title in titles:
+        if 0 < len(title) <= 300 and (record.number_key in number_key(title) or (record.kind and title.startswith(record.kind))):
+            return title
+    return " ".join(part for part in (record.kind, record.number) if part)
+
+
+def _document_details(page: LexborNode) -> DocumentRecord | None:
+    """A page that gives a document's details as labelled rows (Số ký hiệu, Ngày ban hành, Trích yếu ...) and
+    leaves its text to the attached file; None without a number and a subject or date."""
+    details: dict[str, str] = {}
+    for label, value in _labelled_rows(page):
+        for name, pattern in _DETAIL_LABELS.items():
+            if pattern.match(label) and value:
+                details.setdefault(name, value)
+    number = _NUMBER.search(details.get("number", ""))
+    issued = re.match(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", details.get("issued", ""))
+    if number is None or not (details.get("subject") or issued):
+        return None
+    try:
+        issued_date = date(int(issued.group(3)), int(issued.group(2)), int(issued.group(1))) if issued else None
+    except ValueError:
+        issued_date = None
+    kind = document_type(number.group(0), details.get("kind", "") or details.get("subject", ""))
+    return DocumentRecord(
+        number=number.group(0), kind=kind, issuer=details.get("issuer", ""), issued_date=issued_date, issued_place="",
+        subject=details.get("subject", ""), addressees=(), body_text="", distribution=(), signer=details.get("signer", ""),
+        signer_title=details.get("signer_title", ""),
+        warnings=("body_text: the page lists the document's details only; its text is in the attached files",),
+    )  # fmt: skip
+
+
+def _labelled_rows(page: LexborNode):
+    """(label, value) pairs of detail tables (a row of two cells), definition lists and 'Label: value' lines."""
+    for row in page.css("tr"):
+        cells = [node_text(cell) for cell in row.iter() if cell.tag in ("td", "th")]
+        if len(cells) == 2:
+            yield cells[0].rstrip(": "), cells[1]
+    for term in page.css("dt"):
+        if (value := term.next) is not None:
+            while value is not None and value.tag == "-text":
+                value = value.next
+            if value is not None and value.tag == "dd":
+                yield node_text(term).rstrip(": "), node_text(value)
+    for line in _lines(page):
+        if ":" in line and len(line) <= 400:
+            label, value = line.split(":", 1)
+            yield label.strip(), value.strip()
 
 
 def _document_region(page: LexborNode) -> LexborNode | None:
@@ -419,7 +488,8 @@ def _closing(lines: list[str], cursor: int, distribution_at: int) -> tuple[list[
     if distribution_at < len(lines):
         first = lines[distribution_at].split(":", 1)[1].strip() if ":" in lines[distribution_at] else ""
         for line in ([first] if first else []) + lines[distribution_at + 1 :]:
-            if not signature and (line.startswith(("-", "+", "•")) or not (_signer_starts(line) or line.isupper() or _SIGNED.match(line))):
+            signing = _signer_starts(line) or line.isupper() or _SIGNED.match(line)
+            if not signature and (line.startswith(("-", "+", "•")) or not signing):
                 if item := line.lstrip("-+• ").strip():
                     distribution.append(item)
             else:
@@ -433,8 +503,10 @@ def _signer(signature: list[str]) -> tuple[str, str]:
     """The signer's name (the first line after the titles in capitals) and those titles."""
     titles: list[str] = []
     for line in signature:
-        if line.isupper():
+        if line.isupper() and (not titles or _ROLE.search(line)):
             titles.append(line)
+        elif line.isupper():  # a name set in capitals, after the titles
+            return line, " ".join(titles)
         elif not _SIGNED.match(line) and not _SEPARATOR.match(line):
             return line, " ".join(titles)
     return "", " ".join(titles)

@@ -28,7 +28,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from portalwatch.errors import ExtractionError
 from portalwatch.parse import CHROME_LINE_PATTERNS, PARSER_VERSION, body_links, drop_chrome_paragraphs, error_page_reason
 from portalwatch.parse import record_warnings
-from portalwatch.parse.dates import FoundDate, find_dates, first_date, parse_date
+from portalwatch.parse.dates import FoundDate, first_date, parse_date
 from portalwatch.parse.fields import split_byline
 from portalwatch.parse.profile import DEFAULT_ATTACHMENT_EXTENSIONS, DEFAULT_BYLINE_PATTERNS, PageRules
 from portalwatch.parse.text import block_text, clean_html, clean_line, node_text
@@ -39,11 +39,17 @@ FALLBACK_VERSION = 2
 
 POSTED_LABEL = re.compile(
     r"(?i)(?:Thời gian đăng|Ngày đăng(?: tin| bài)?|Đăng ngày|Đăng lúc|Đăng vào|Được đăng(?: ngày| vào| lúc)?|Ngày tạo"
-    r"|Ngày xuất bản|Xuất bản(?: ngày| lúc)?|Ngày phát hành|Ngày viết|Thời gian(?= *:)|Ngày(?= *:)|Posted(?: on)?|Published(?: on)?)"
+    r"|Ngày xuất bản|Xuất bản(?: ngày| lúc)?|Ngày phát hành|Ngày viết|Thời gian(?= *:)|Ngày(?= *:)"
+    r"|Posted(?: on)?|Published(?: on)?)"
 )
-UPDATED_LABEL = re.compile(r"(?i)(?:Cập nhật(?: lần cuối)?(?: ngày| lúc| vào)?|Ngày cập nhật|Sửa đổi lần cuối|Chỉnh sửa lúc|Updated(?: on)?)")
+UPDATED_LABEL = re.compile(
+    r"(?i)(?:Cập nhật(?: lần cuối)?(?: ngày| lúc| vào)?|Ngày cập nhật|Sửa đổi lần cuối|Chỉnh sửa lúc|Updated(?: on)?)"
+)
+# A counter, labelled before or after its number, with '.' or ',' between thousands; never the site's
+# visit counter ('Tổng lượt truy cập').
 _VIEWS = re.compile(
-    r"(?i)(?<!Tổng )(?<!Tổng số )(?:Lượt xem|Lượt đọc|Số lượt xem|Số lần xem|Số lượt đọc|Số lần đọc|Lần xem|Lượt truy cập|Lượt view|Lượt xem bài|Hits|Views?|Đã xem)"
+    r"(?i)(?<!Tổng )(?<!Tổng số )(?:Lượt xem|Lượt đọc|Số lượt xem|Số lần xem|Số lượt đọc|Số lần đọc|Lần xem"
+    r"|Lượt truy cập|Lượt view|Lượt xem bài|Hits|Views?|Đã xem)"
     r"\s*:?\s*(?P<value>\d{1,3}(?:[.,\u00a0 ]\d{3})+(?!\d)|\d+)"
     r"|(?<![:\d.,])(?P<after>\d{1,3}(?:[.,]\d{3})+(?!\d)|\d+)\s*(?:lượt xem|lượt đọc|lần xem|views|hits)\b(?!\s*:)"
 )
@@ -51,18 +57,31 @@ _COUNTER_NAMES = re.compile(r"(?i)view|luot-?xem|luotxem|hits|counter|luot-?doc"
 _AUTHOR_LABEL = re.compile(
     r"(?i)^(?:Tác giả|Người viết|Viết bởi|Đăng bởi|Người đăng|Bài viết bởi|Posted by|Written by|By|bởi)\s*:?\s*"
 )
+_LINE_END = r"\s*(?:$|[|•\-–()\[\]]|Lượt|Ngày|Cập|Số|Đăng|Views|Hits)"
 _BYLINE_IN_LINE = re.compile(
-    r"(?i)(?:Tác giả|Người viết|Viết bởi|Đăng bởi|Người đăng|Posted by|Written by)\s*:?\s*(?P<name>[^|•\-–:\d]{2,60}?)\s*(?:$|[|•\-–]|Lượt|Ngày|Cập|Số|Đăng|Views|Hits)"
+    r"(?i)(?:Tác giả|Người viết|Viết bởi|Đăng bởi|Người đăng|Posted by|Written by|(?<!\w)bởi)\s*:?\s*"
+    rf"(?P<name>[^|•\-–:\d()\[\]]{{2,60}}?){_LINE_END}"
+)
+_CREDIT_IN_LINE = re.compile(
+    rf"(?P<credit>(?:Tin,? ảnh|Tin và ảnh|Bài và ảnh|Tin|Bài|Ảnh|Nguồn|Theo)\s*:\s*[^|•\-–:\d()\[\]]{{2,60}}?){_LINE_END}"
 )
 _AUTHOR_ELEMENTS = "[rel='author'], .author, .byline, [itemprop='author'], .tacgia, .tac-gia"
+# An official document's "<place>, ngày 15 tháng 3 năm 2024" line.
+_PLACE_AND_DATE = re.compile(r"(?i)^[^,\d]{2,60},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")
+_TRAIL = "[class*='breadcrumb'], [id*='breadcrumb'], [class*='pathway'], .path, .duongdan, .duong-dan, [aria-label*='readcrumb']"
 _HEADINGS = {"h1": 3.0, "h2": 2.0, "h3": 1.5, "h4": 1.0}
-_TITLE_NAMES = re.compile(r"(?i)title|tieude|tieu-de|tieu_de|headline|heading|tenbai|ten-bai|contentheading|news-?name|subject")
-_DATE_NAMES = re.compile(r"(?i)date|time|ngay|thoigian|thoi-gian|publish|posted|created|meta|info|byline|detail-?time|tg-?dang")
+_TITLE_NAMES = re.compile(
+    r"(?i)title|tieude|tieu-de|tieu_de|headline|heading|tenbai|ten-bai|contentheading|news-?name|subject"
+)
+_DATE_NAMES = re.compile(
+    r"(?i)date|time|ngay|thoigian|thoi-gian|publish|posted|created|meta|info|byline|detail-?time|tg-?dang"
+)
 _HARD_CHROME = "script, style, noscript, iframe, select, button, template, input, textarea, svg"
 _CHROME_NAMES = re.compile(
     r"(?i)(?:^|[\s_-])(?:menu|nav|navbar|sidebar|side-bar|footer|banner|breadcrumbs?|module|widget|top-?bar|logo|"
-    r"right-col|left-col|col-right|col-left|pager|paging|pagination|other-news|othernews|related|tin-khac|tinkhac|comments?|share|social|"
-    r"counter|template-settings|advert|ads|search|login|hidden|lienket|lien-ket|weblink|thongke|thong-ke)(?:$|[\s_-])"
+    r"right-col|left-col|col-right|col-left|pager|paging|pagination|other-news|othernews|related|tin-khac|tinkhac|"
+    r"comments?|share|social|counter|template-settings|advert|ads|search|login|hidden|lienket|lien-ket|weblink|"
+    r"thongke|thong-ke)(?:$|[\s_-])"
 )
 _CHROME_TAGS = {"nav", "footer", "aside", "header"}
 _SITE_NAME = re.compile(
@@ -71,10 +90,15 @@ _SITE_NAME = re.compile(
 )
 # Class or id words of the blocks that carry the site's name ("t3-header", "logo"), not a page header ("page-header").
 _SITE_PARTS = re.compile(r"(?i)^(?:(?:t\d|site|main|top)-?)?(?:header|masthead)$|logo|banner|brand|site-?name|site-?title")
-_LEAD_NAMES = re.compile(r"(?i)(?:^|[\s_-])(?:sapo|lead|summary|description|desc|chapeau|tomtat|tom-tat|intro|excerpt|trich-?yeu)(?:$|[\s_-])")
+_LEAD_NAMES = re.compile(
+    r"(?i)(?:^|[\s_-])(?:sapo|lead|summary|description|desc|chapeau|tomtat|tom-tat|intro|excerpt|trich-?yeu)(?:$|[\s_-])"
+)
 _BLOCKS = "div, td, article, section, li, ul, main"
-_BLOCK_TAGS = {"div", "p", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "blockquote", "tr", "td"}
+_BLOCK_TAGS = {
+    "div", "p", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "blockquote", "tr", "td",
+}  # fmt: skip
 _INLINE = {"font", "span", "i", "em", "u", "small", "big"}  # not <b>: a bold block is a lead or a heading
+_CAPTION_NAMES = re.compile(r"(?i)caption|desc|chu-?thich|legend|image-?note|photo-?note")
 _BYLINE_NAMES = re.compile(r"(?i)author|byline|tac-?gia|nguon|signature")
 
 
@@ -138,31 +162,17 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     rules: dict[str, str] = {}
     factors: list[tuple[str, float]] = []
     main = _densest_block(page.body, exclude=[])
-    main_protect = set(_ancestors(main)) if main is not None else set()
     _refuse_error_page(page, main)
-    dates = _visible_dates(page, main_protect)
-    titles = _title_candidates(page, main_protect)
-    posted = _choose_date(page, dates, titles)
-    if posted is None:
-        raise ExtractionError(url, "generic extractor: no posting time (no date in the metadata, a <time>, a labelled line or beside the title)")
-    _refuse_listing(page, posted, dates, titles)
-    title = _choose_title(page, titles, posted)
-    title_text = title.text if title else _reference_title(page)
-    if not title_text:
-        raise ExtractionError(url, "generic extractor: no title (no heading near the posting time; <title> holds only the site name)")
-    if title is not None and title.link and sum(candidate.link for candidate in titles) >= 4:
-        raise ExtractionError(url, f"generic extractor: a listing page (its headings are links, like {title.text[:60]!r})")
-    rules["title"] = f"generic: <{title.node.tag}> nearest the posting time" if title else "generic: og:title or <title>"
-    if title is None:
-        factors.append(("no heading near the posting time", 0.7))
+    dates, posted, title, title_text = _headline(page, main, rules, factors)
     published_at, updated_at = _times(posted, dates, rules, factors)
-    info_nodes = [d.node for d in dates if d.node is not None and d.order == posted.order] if posted.node else []
-    keep = [node for node in (title.node if title else None, posted.node, main) if node is not None]
-    view_count, credits_line = _info_fields(page, info_nodes, title, rules)
-    page.drop_chrome(keep)
-    body = _densest_block(page.body, exclude=[node for node in (title.node if title else None, posted.node) if node is not None])
+    view_count, credits_line = _info_fields(page, [posted.node] if posted.node else [], rules)
+    breadcrumb = _breadcrumb(page, title_text, rules)
+    page.drop_chrome([node for node in (title.node if title else None, posted.node, main) if node is not None])
+    headline = [node for node in (title.node if title else None, posted.node) if node is not None]
+    body = _densest_block(page.body, exclude=headline)
     if body is None:
         raise ExtractionError(url, "generic extractor: no block of paragraphs")
+    body = _whole_body(body, headline)
     rules["body_text"] = f"generic: densest block <{body.tag} class={body.attributes.get('class')!r}>"
     if view_count is None:
         view_count = _view_count_near(body, rules)
@@ -175,6 +185,49 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     for name in ("author", "photographer", "attribution"):
         if getattr(credits, name):
             rules[name] = f"generic: {credits.rule}"
+    body_text, body_html, images, links, attachments = _body_content(body, url, factors)
+    confidence = 1.0
+    for _, factor in factors:
+        confidence *= factor
+    record = ArticleRecord(
+        title=title_text, published_at=published_at, updated_at=updated_at, body_text=body_text, body_html=body_html,
+        lead=lead, byline=byline, author=credits.author, photographer=credits.photographer, attribution=credits.attribution,
+        images=images, attachments=tuple(attachments), links=tuple(links), breadcrumb=breadcrumb, view_count=view_count,
+        parser_version=f"fallback/{FALLBACK_VERSION}+{PARSER_VERSION}", extraction=EXTRACTION_FALLBACK,
+        confidence=round(confidence, 2), rules=rules,
+    )  # fmt: skip
+    notes = [f"fallback: {reason} (confidence x{factor})" for reason, factor in factors]
+    return replace(record, warnings=(*notes, *record_warnings(record)))
+
+
+def _headline(page: _Page, main: LexborNode | None, rules: dict[str, str], factors: list[tuple[str, float]]):
+    """The dates the page shows, the posting time, the title's heading (None: from metadata) and the title."""
+    protected = set(_ancestors(main)) if main is not None else set()
+    dates = _visible_dates(page, protected)
+    titles = _title_candidates(page, protected)
+    posted = _choose_date(page, dates, titles)
+    if posted is None:
+        raise ExtractionError(page.url, "generic extractor: no posting time (no date in the metadata, a <time>, "
+                                        "a labelled line or beside the title)")  # fmt: skip
+    _refuse_listing(page, posted, dates, titles)
+    if posted.tier >= 3 and _PLACE_AND_DATE.match(node_text(posted.node)):
+        raise ExtractionError(page.url, "generic extractor: an official document, not an article (its only date is the "
+                                        f"place-and-date line {node_text(posted.node)[:60]!r}): read it as a document")  # fmt: skip
+    title = _choose_title(page, titles, posted)
+    title_text = title.text if title else _reference_title(page)
+    if not title_text:
+        raise ExtractionError(page.url, "generic extractor: no title (no heading near the posting time; "
+                                        "<title> holds only the site name)")  # fmt: skip
+    if title is not None and title.link and sum(candidate.link for candidate in titles) >= 4:
+        raise ExtractionError(page.url, f"generic extractor: a listing page (its headings are links, like {title.text[:60]!r})")
+    rules["title"] = f"generic: <{title.node.tag}> nearest the posting time" if title else "generic: og:title or <title>"
+    if title is None:
+        factors.append(("no heading near the posting time", 0.7))
+    return dates, posted, title, title_text
+
+
+def _body_content(body: LexborNode, url: str, factors: list[tuple[str, float]]):
+    """Text, cleaned HTML, images, links and files of the body; refuses a body too short or made of links."""
     drop_chrome_paragraphs(body, CHROME_LINE_PATTERNS)
     links, attachments = body_links(body, url, DEFAULT_ATTACHMENT_EXTENSIONS)
     body_html = clean_html(body)
@@ -186,18 +239,7 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     if link_chars > 0.5 * len(body_text):
         raise ExtractionError(url, "generic extractor: the densest block is mostly links: a listing page, not an article")
     factors += _body_factors(body_text, link_chars)
-    confidence = 1.0
-    for _, factor in factors:
-        confidence *= factor
-    record = ArticleRecord(
-        title=title_text, published_at=published_at, updated_at=updated_at, body_text=body_text, body_html=body_html,
-        lead=lead, byline=byline, author=credits.author, photographer=credits.photographer, attribution=credits.attribution,
-        images=images, attachments=tuple(attachments), links=tuple(links), view_count=view_count,
-        parser_version=f"fallback/{FALLBACK_VERSION}+{PARSER_VERSION}", extraction=EXTRACTION_FALLBACK,
-        confidence=round(confidence, 2), rules=rules,
-    )  # fmt: skip
-    notes = [f"fallback: {reason} (confidence x{factor})" for reason, factor in factors]
-    return replace(record, warnings=(*notes, *record_warnings(record)))
+    return body_text, body_html, images, links, attachments
 
 
 _PAGE_RULES = PageRules()
@@ -205,9 +247,12 @@ _NOTICE_PATTERNS = (*_PAGE_RULES.not_found_text, *_PAGE_RULES.maintenance_text, 
 
 
 def _refuse_error_page(page: _Page, main: LexborNode | None) -> None:
-    """An error, not-found or maintenance page: a short page whose title or first heading says so."""
+    """An error, not-found or maintenance page: a short page whose title or first heading says so.
+
+    A page with an article's worth of text is not one, whatever its title says ('Quyết định 404/QĐ-UBND').
+    """
     text = node_text(main) if main is not None else ""
-    if len(text) < 1500 and (reason := error_page_reason(page.tree, _PAGE_RULES, deep=False)):
+    if len(text) < 800 and (reason := error_page_reason(page.tree, _PAGE_RULES, deep=False)):
         raise ExtractionError(page.url, f"generic extractor: {reason}")
     if len(text) < 400 and any(re.search(pattern, text) for pattern in _NOTICE_PATTERNS):
         raise ExtractionError(page.url, f"generic extractor: a not-found or error notice ({text[:80]!r})")
@@ -242,8 +287,9 @@ def _entry_link(date_node: LexborNode, url: str) -> bool:
 
 
 def _shape(node: LexborNode) -> tuple:
-    parent = node.parent
-    return (node.tag, node.attributes.get("class"), parent.tag if parent else None, parent.attributes.get("class") if parent else None)
+    """What entries of one list share: the element and its parent, by tag and class."""
+    parent = node.parent or node
+    return node.tag, node.attributes.get("class"), parent.tag, parent.attributes.get("class")
 
 
 def _body_factors(body_text: str, link_chars: int) -> list[tuple[str, float]]:
@@ -318,19 +364,19 @@ def _site_names(tree: LexborHTMLParser, metadata: dict[str, str]) -> set[str]:
 
 
 def _visible_dates(page: _Page, protected: set[int]) -> list[_Date]:
-    """Every posting or update time the page shows, by the kind of evidence for it."""
-    dates: list[_Date] = []
-    seen: set[tuple[int, bool]] = set()
+    """Every posting or update time the page shows outside its chrome, by the kind of evidence for it."""
+    dates: dict[tuple[int, bool], _Date] = {}
+    for node, found, tier, updated, rule in _date_evidence(page.body):
+        if (node.mem_id, updated) not in dates and not page.in_chrome(node, protected):
+            dates[node.mem_id, updated] = _Date(node, found, tier, updated, page.order.get(node.mem_id, 0), rule)
+    return list(dates.values())
 
-    def add(node: LexborNode, found: FoundDate, tier: int, updated: bool, rule: str) -> None:
-        if (node.mem_id, updated) not in seen and not page.in_chrome(node, protected):
-            seen.add((node.mem_id, updated))
-            dates.append(_Date(node, found, tier, updated, page.order.get(node.mem_id, 0), rule))
 
-    for node in page.body.traverse(include_text=True):
+def _date_evidence(body: LexborNode):
+    """(element, date, tier, is an update, rule) for each <time datetime>, labelled line and date-only element."""
+    for node in body.traverse(include_text=True):
         if node.tag == "time" and (stamp := node.attributes.get("datetime")) and (found := first_date(stamp)):
-            updated = bool(re.search(r"(?i)updated|modified", node.attributes.get("class") or ""))
-            add(node, found, 1, updated, "<time datetime>")
+            yield node, found, 1, bool(re.search(r"(?i)updated|modified", node.attributes.get("class") or "")), "<time datetime>"
         if node.tag != "-text":
             continue
         raw = unicodedata.normalize("NFC", node.text(deep=False) or "")
@@ -338,13 +384,15 @@ def _visible_dates(page: _Page, protected: set[int]) -> list[_Date]:
             continue
         for label, updated in ((POSTED_LABEL, False), (UPDATED_LABEL, True)):
             if label.search(raw) and (hit := _labelled(node.parent, label)):
-                add(hit[0], hit[1], 2, updated, f"posting line {node_text(hit[0])[:60]!r}")
-        if len(raw.strip()) <= 80 and first_date(raw):
-            element = _date_element(node.parent)
-            if element is not None and (found := parse_date(node_text(element))):
-                tier = 3 if any(_DATE_NAMES.search(_names(a)) for a in (element, element.parent) if a is not None) else 4
-                add(element, found, tier, False, f"date in <{element.tag} class={element.attributes.get('class')!r}>")
-    return dates
+                yield hit[0], hit[1], 2, updated, f"posting line {node_text(hit[0])[:60]!r}"
+        if len(raw.strip()) > 200 or not (found := first_date(raw)):
+            continue
+        element = _date_element(node.parent)
+        if element is not None and (found := parse_date(node_text(element))):
+            tier = 3 if any(_DATE_NAMES.search(_names(a)) for a in (element, element.parent) if a is not None) else 4
+            yield element, found, tier, False, f"date in <{element.tag} class={element.attributes.get('class')!r}>"
+        elif _DATE_NAMES.search(_names(node.parent)) and len(node_text(node.parent)) <= 200:
+            yield node.parent, found, 3, False, f"date on the line <{node.parent.tag} class={node.parent.attributes.get('class')!r}>"
 
 
 def _labelled(element: LexborNode, label: re.Pattern) -> tuple[LexborNode, FoundDate] | None:
@@ -372,13 +420,27 @@ def _date_element(element: LexborNode) -> LexborNode | None:
 
 
 def _choose_date(page: _Page, dates: list[_Date], titles: list[_Title]) -> _Date | None:
-    """The posting time: metadata, else the most trusted visible evidence next to a heading."""
-    if "published" in page.metadata and (found := first_date(page.metadata["published"])):
-        same_day = [d for d in dates if d.tier <= 3 and d.found.has_time and d.found.value.date() == found.value.date()]
-        if not found.has_time and same_day:
-            return same_day[0]
-        visible = next((d for d in dates if d.found.value == found.value), None)
-        return _Date(visible.node if visible else None, found, 0, False, visible.order if visible else -1, "metadata (article:published_time / datePublished)")
+    """The posting time: metadata, else the most trusted visible evidence next to a heading.
+
+    Evidence that gives only the day yields to less trusted evidence of the same day that gives the time.
+    """
+    chosen = _metadata_date(page, dates) or _visible_date(page, dates, titles)
+    if chosen is None or chosen.found.has_time:
+        return chosen
+    day = chosen.found.value.date()
+    timed = [d for d in dates if d.tier <= 3 and not d.updated and d.found.has_time and d.found.value.date() == day]
+    return timed[0] if timed else chosen
+
+
+def _metadata_date(page: _Page, dates: list[_Date]) -> _Date | None:
+    if "published" not in page.metadata or (found := first_date(page.metadata["published"])) is None:
+        return None
+    visible = next((d for d in dates if d.found.value == found.value), None)
+    rule = "metadata (article:published_time / datePublished)"
+    return _Date(visible.node if visible else None, found, 0, False, visible.order if visible else -1, rule)
+
+
+def _visible_date(page: _Page, dates: list[_Date], titles: list[_Title]) -> _Date | None:
     anchors = _anchor_titles(page, titles)
     for tier, reach in ((1, None), (2, None), (3, 60), (4, 25)):
         found = [d for d in dates if d.tier == tier]
@@ -483,7 +545,8 @@ def _large_inside(node: LexborNode) -> bool:
         return True
     for inner in node.css("[style*='font-size']"):
         size = re.search(r"font-size:\s*(\d+)(px|pt)", inner.attributes.get("style") or "")
-        if size and int(size.group(1)) >= (16 if size.group(2) == "px" else 14) and len(node_text(inner)) >= 0.8 * len(node_text(node)):
+        large = size and int(size.group(1)) >= (16 if size.group(2) == "px" else 14)
+        if large and len(node_text(inner)) >= 0.8 * len(node_text(node)):
             return True
     return False
 
@@ -518,8 +581,9 @@ def _references(page: _Page) -> list[str]:
 
 
 def _agrees(text: str, references: list[str]) -> bool:
+    """Whether a heading is what the page's title names; a section name ('Tin tức - Sự kiện') is too short to tell."""
     text = text.casefold()
-    return any(text == ref or (len(text) >= 15 and text in ref) or (len(ref) >= 15 and ref in text) for ref in references)
+    return len(text) >= 20 and any(text == ref or text in ref or (len(ref) >= 20 and ref in text) for ref in references)
 
 
 def _reference_title(page: _Page) -> str:
@@ -534,7 +598,10 @@ def _reference_title(page: _Page) -> str:
 def _without_site_name(page: _Page, title: str) -> str:
     """`title` without a leading or trailing part that names the site ('' if all of it does)."""
     parts = re.split(r"(\s+[-|–»:]{1,2}\s+)", title)
-    site = [not re.fullmatch(r"\s+\S+\s+", part) and (part.casefold() in page.site_names or bool(_SITE_NAME.match(part))) for part in parts]
+    site = [
+        not re.fullmatch(r"\s+\S+\s+", part) and (part.casefold() in page.site_names or bool(_SITE_NAME.match(part)))
+        for part in parts
+    ]
     while parts and site[-1]:
         parts, site = parts[:-2], site[:-2]
     while parts and site[0]:
@@ -545,7 +612,7 @@ def _without_site_name(page: _Page, title: str) -> str:
 # --- counter, byline, lead -----------------------------------------------------------------------------------------
 
 
-def _info_fields(page: _Page, info_nodes: list[LexborNode], title: _Title | None, rules: dict[str, str]):
+def _info_fields(page: _Page, info_nodes: list[LexborNode], rules: dict[str, str]):
     """View count and a labelled author on the posting line or the lines around it."""
     view_count, byline = None, ""
     for node in info_nodes:
@@ -568,9 +635,14 @@ def _info_fields(page: _Page, info_nodes: list[LexborNode], title: _Title | None
 
 
 def _labelled_author(element: LexborNode) -> str:
+    """An author's name after its label ('Tác giả:', 'bởi'), or a credit with its label ('Nguồn: Báo Lai Châu')."""
     for node in (*element.css("span, div, p, li, dd, td, em, i"), element):
-        if len(text := node_text(node)) <= 120 and (match := _BYLINE_IN_LINE.search(text)):
+        if len(text := node_text(node)) > 120:
+            continue
+        if match := _BYLINE_IN_LINE.search(text):
             return clean_line(match.group("name"))
+        if match := _CREDIT_IN_LINE.search(text):
+            return clean_line(match.group("credit"))
     return ""
 
 
@@ -582,6 +654,23 @@ def _count(element: LexborNode, text: str) -> int | None:
         if _COUNTER_NAMES.search(_names(node)) and re.fullmatch(r"\d{1,3}(?:[.,]\d{3})*|\d+", counter):
             return int(re.sub(r"\D", "", counter))
     return None
+
+
+def _breadcrumb(page: _Page, title: str, rules: dict[str, str]) -> tuple[str, ...]:
+    """The trail of sections above the article (its links, and a last entry that is not one), without the article."""
+    for trail in page.body.css(_TRAIL):
+        items = [node_text(node) for node in trail.css("a, li, span") if node.tag == "a" or _leaf_entry(node)]
+        items = [item for item in dict.fromkeys(items) if item and item.strip("/>»›|-→ ")]
+        if items and items[-1] == title:
+            items.pop()
+        if 1 <= len(items) <= 8 and all(len(item) <= 80 for item in items):
+            rules["breadcrumb"] = f"generic: <{trail.tag} class={trail.attributes.get('class')!r}>"
+            return tuple(items)
+    return ()
+
+
+def _leaf_entry(node: LexborNode) -> bool:
+    return not any(inner.mem_id != node.mem_id for inner in node.css("a, li, span"))
 
 
 def _view_count_near(body: LexborNode, rules: dict[str, str]) -> int | None:
@@ -606,11 +695,11 @@ def _lead(page: _Page, body: LexborNode, title: _Title | None, rules: dict[str, 
             node.decompose()
             return text
     first = next((child for child in _flow(body) if child.tag != "-text" or (child.text(deep=False) or "").strip()), None)
-    first = [first] if first is not None and first.tag in ("p", "div") and _paragraphs(body)[:1] and _paragraphs(body)[0].mem_id == first.mem_id else []
-    if first and _all_bold(first[0]):
+    paragraphs = _paragraphs(body)
+    if first is not None and paragraphs and paragraphs[0].mem_id == first.mem_id and _all_bold(first):
         rules["lead"] = "generic: bold first paragraph"
-        text = node_text(first[0])
-        first[0].decompose()
+        text = node_text(first)
+        first.decompose()
         return text
     return ""
 
@@ -644,21 +733,39 @@ def _densest_block(page: LexborNode, exclude: list[LexborNode]) -> LexborNode | 
     for block in page.css(_BLOCKS):
         if block.mem_id in excluded or _LEAD_NAMES.search(_names(block)):
             continue
-        score = 0
-        for child in _flow(block):
-            if child.mem_id in excluded:
-                continue
-            if child.tag == "-text":
-                score += len((child.text(deep=False) or "").strip())
-            elif child.tag in ("p", "blockquote") or (child.tag == "div" and _leaf(child)):
-                text = len(node_text(child))
-                links = sum(len(node_text(a)) for a in child.css("a"))
-                score += text - 3 * links
-            elif child.tag in ("table", "figure") and _figure(child):
-                score += len(node_text(child)) + 50  # a photo and its caption are the article too
-        if score > best_score:
+        if (score := _own_text(block, excluded)) > best_score:
             best, best_score = block, score
     return best
+
+
+def _own_text(block: LexborNode, excluded: set[int]) -> int:
+    """Characters of the block's own paragraphs, link text counted against them."""
+    score = 0
+    for child in _flow(block):
+        if child.mem_id in excluded:
+            continue
+        if child.tag == "-text":
+            score += len((child.text(deep=False) or "").strip())
+        elif child.tag in ("p", "blockquote") or (child.tag == "div" and _leaf(child)):
+            text = len(node_text(child))
+            links = sum(len(node_text(a)) for a in child.css("a"))
+            score += text - 3 * links
+        elif child.tag in ("table", "figure") and _figure(child):
+            score += len(node_text(child)) + 50  # a photo and its caption are the article too
+    return score
+
+
+def _whole_body(block: LexborNode, exclude: list[LexborNode]) -> LexborNode:
+    """The densest block, widened to its parent while sibling blocks hold paragraphs of the same article
+    (a body split into sections, or around a photo)."""
+    excluded = {node.mem_id for node in exclude}
+    best = _own_text(block, excluded)
+    while (parent := block.parent) is not None and parent.tag not in ("body", "html"):
+        siblings = [child for child in parent.iter() if child.mem_id != block.mem_id and child.tag in ("div", "section")]
+        if not any(_own_text(sibling, excluded) >= max(150, 0.3 * best) for sibling in siblings):
+            break
+        block = parent
+    return block
 
 
 def _flow(block: LexborNode):
@@ -715,8 +822,14 @@ def _inside_tag(node: LexborNode, tag: str) -> bool:
 
 
 def _paragraphs(node: LexborNode) -> list[LexborNode]:
-    """The paragraphs of a block: <p>, and <div>s holding only text."""
-    return [child for child in _flow(node) if (child.tag == "p" or (child.tag == "div" and _leaf(child))) and node_text(child)]
+    """The paragraphs of a block, in order: <p>, and <div>s holding only text, in the sections it is split into."""
+    found = []
+    for child in _flow(node):
+        if (child.tag == "p" or (child.tag == "div" and _leaf(child))) and node_text(child):
+            found.append(child)
+        elif child.tag in ("div", "section") and not _figure(child):
+            found += _paragraphs(child)
+    return found
 
 
 def _inside(node: LexborNode, container: LexborNode) -> bool:
@@ -744,37 +857,42 @@ def _looks_like_byline(paragraph: LexborNode) -> bool:
     text = node_text(paragraph)
     if not text or len(text) > 80 or len(text.split()) > 12:
         return False
+    if sum(len(node_text(a)) for a in paragraph.css("a[href]")) >= 0.5 * len(text):
+        return False  # a link line ('Tải về: 27-HD-TU.pdf'), not a name
     style = (paragraph.attributes.get("style") or "").replace(" ", "").lower()
     aligned = "text-align:right" in style or (paragraph.attributes.get("align") or "").lower() == "right"
     named = _BYLINE_NAMES.search(_names(paragraph))
     labelled = re.match(r"(?i)^(?:Tin|Bài|Ảnh|Theo|Nguồn|Tác giả|Viết bởi|Người viết)\b", text)
     bold = "".join(node_text(node) for node in paragraph.css("strong, b"))
-    led_by_name = len(text) <= 60 and len(bold) >= 0.4 * len(text) and text.startswith(bold[:10])
+    led_by_name = len(text) <= 60 and len(bold) >= 0.3 * len(text) and text.startswith(bold[:10]) and not bold.endswith(":")
     return aligned or bool(named) or _all_bold(paragraph) or bool(labelled) or led_by_name
 
 
 def _images(body: LexborNode) -> tuple[Image, ...]:
-    """Images of the body, each with the short centered or italic paragraph after it as caption."""
+    """Images of the body with their captions (a figure's own text, or the short marked paragraph after the image)."""
     images = []
-    for table in body.css("table"):  # layout tables used as figures: the image, its caption below
-        if _figure(table):
-            img = table.css_first("img")
-            src = img.attributes.get("src") or img.attributes.get("data-src") or ""
-            images.append(Image(urlsplit(src).path.rsplit("/", 1)[-1], node_text(table).strip("() ")))
-            table.decompose()
+    for figure in [*body.css("figure"), *body.css("table")]:  # layout tables used as figures too
+        if _figure(figure):
+            caption = node_text(figure.css_first("figcaption")) if figure.tag == "figure" else node_text(figure)
+            images.append(Image(_image_name(figure.css_first("img")), caption.strip("() ")))
+            figure.decompose()
     for img in body.css("img"):
-        src = img.attributes.get("src") or img.attributes.get("data-src") or ""
-        holder = img.parent if img.parent is not None and img.parent.tag in ("p", "a", "div", "figure") else img
-        caption_node = holder.next
-        while caption_node is not None and caption_node.tag == "-text" and not (caption_node.text(deep=False) or "").strip():
-            caption_node = caption_node.next
+        holder = img.parent if img.parent is not None and img.parent.tag in ("p", "a", "div", "span") else img
+        caption_node = _next_element(img) if _next_element(img) is not None else _next_element(holder)
         caption = ""
         if caption_node is not None and caption_node.tag in ("p", "figcaption", "div"):
             style = (caption_node.attributes.get("style") or "").replace(" ", "").lower()
             text = node_text(caption_node)
-            if text and len(text.split()) <= 40 and ("center" in style or caption_node.css_first("em, i") is not None or caption_node.tag == "figcaption"):
+            marked = ("center" in style or caption_node.css_first("em, i") is not None or caption_node.tag == "figcaption"
+                      or bool(_CAPTION_NAMES.search(_names(caption_node))))  # fmt: skip
+            if text and len(text.split()) <= 40 and marked:
                 caption = text.strip("() ")
                 caption_node.decompose()
-        images.append(Image(urlsplit(src).path.rsplit("/", 1)[-1], caption))
+        images.append(Image(_image_name(img), caption))
         img.decompose()
     return tuple(images)
+
+
+def _image_name(img: LexborNode) -> str:
+    src = img.attributes.get("src") or img.attributes.get("data-src") or ""
+    return urlsplit(src).path.rsplit("/", 1)[-1]

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from portalwatch.parse.dates import LOCAL_TZ, local_datetime
+from portalwatch.parse.dates import local_datetime
 from portalwatch.parse.text import clean_line
 
 
