@@ -315,9 +315,10 @@ def _find_body(example: _Example, template: set[str]) -> LexborNode | None:
         block = blocks[mem_id]
         if weight < 20 or node_text(block) in template:
             continue
-        if len(block.css("br")) >= 2:
-            scores[mem_id] += weight
-        for share, ancestor in zip((1.0, 0.5), _ancestors(block)):
+        # Paragraphs made with <br> belong to their block; <p>-like blocks to the element around them.
+        shares = (1.0, 0.5, 0.25) if sum(child.tag == "br" for child in block.iter()) >= 2 else (0.0, 1.0, 0.5)
+        scores[mem_id] += weight * shares[0]
+        for share, ancestor in zip(shares[1:], _ancestors(block)):
             scores[ancestor.mem_id] += weight * share
             blocks[ancestor.mem_id] = ancestor
     if not scores:
@@ -411,7 +412,7 @@ def _find_byline(example: _Example, root: LexborNode, body: LexborNode, template
               and _link_share(n) < 0.5]  # fmt: skip
     following = [n for n in root.traverse() if example.position(n) > example.position(body) and not _contains(body, n)
                  and n.tag in _BLOCKS and node_text(n) and node_text(n) not in template]  # fmt: skip
-    for node in ([blocks[-1]] if blocks else []) + following[:1]:
+    for node in ([blocks[-1]] if blocks else []) + following[:1] + _closing_inline(body):
         text = node_text(node)
         if not 2 <= len(text) <= 150 or len(text.split()) > 20 or node.css_first("a[href]") is not None:
             continue
@@ -420,6 +421,13 @@ def _find_byline(example: _Example, root: LexborNode, body: LexborNode, template
     marked = [n for n in root.traverse() if _BYLINE_HINT.search(_marks(n)) and 2 <= len(node_text(n)) <= 100
               and not date_shapes(node_text(n)) and not counter_values(node_text(n)) and node_text(n) not in template]  # fmt: skip
     return marked[-1] if marked else None
+
+
+def _closing_inline(body: LexborNode) -> list[LexborNode]:
+    """A bold or italic name that ends a body made of <br>-separated text, with nothing after it."""
+    children = [c for c in body.iter(include_text=True) if c.tag != "br" and (c.tag != "-text" or clean_line(c.text_content or ""))]
+    last = children[-1] if children else None
+    return [last] if last is not None and last.tag in ("b", "strong", "em", "i", "span", "font") else []
 
 
 def _marked_as_byline(node: LexborNode) -> bool:
@@ -455,9 +463,18 @@ def _byline_selectors(node: LexborNode) -> list[str]:
     bold = node.css_first("strong, b")
     if _is_bold_block(node) and bold is not None:
         shapes.append(f"{node.tag}:last-of-type:has(> {bold.tag})")
+    if node.next is None or all(n.tag == "br" or (n.tag == "-text" and not clean_line(n.text_content or "")) for n in _following(node)):
+        shapes.append(f"{node.tag}:last-child")
     missing = set.intersection(*(set(s.attributes) for s in siblings)) - set(node.attributes)
     shapes += [f"{node.tag}:not([{name}])" for name in sorted(missing) if _IDENT.match(name)]
     return [selector for shape in shapes for selector in (*(f"{anchor} > {shape}" for anchor in anchors), shape)]
+
+
+def _following(node: LexborNode) -> Iterator[LexborNode]:
+    node = node.next
+    while node is not None:
+        yield node
+        node = node.next
 
 
 def _find_images(body: LexborNode) -> tuple[list[LexborNode], list[LexborNode]]:
