@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: install
-	$(BIN)/portalwatch demo
+	$(BIN)/portalwatch demo $(DEMO_ARGS)
 
 test: install
 	$(BIN)/python -m pytest

@@ -63,7 +63,10 @@ def sim(
     scale: Annotated[float, typer.Option(help="Portal sizes relative to the default (about 3,400 articles).")] = 1.0,
     host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
     write_config: Annotated[Path | None, typer.Option(help="Write a sources config for the simulated portals here.")] = None,
-    portals: Annotated[int, typer.Option(help="Number of portals (the five default ones, repeated).")] = 5,
+    portals: Annotated[int | None, typer.Option(help="Number of portals (those of --families, repeated; by default one of each).")] = None,
+    families: Annotated[
+        str, typer.Option(help="Page families: 'default' (the five seed portals) or 'all' (with six more CMSs).")
+    ] = "default",
     latency_ms: Annotated[float, typer.Option(help="Every page answers after this many milliseconds.")] = 0.0,
     faults: Annotated[str, typer.Option(help="Named fault profile to inject (see --list-faults).")] = "none",
     list_faults: Annotated[bool, typer.Option("--list-faults", help="List the fault profiles and exit.")] = False,
@@ -71,21 +74,28 @@ def sim(
         list[str] | None, typer.Option(help="Articles of one portal at the start, as ID=N (repeatable); overrides --scale.")
     ] = None,
     validators: Annotated[bool, typer.Option(help="Send ETag / Last-Modified on articles and answer 304s.")] = False,
+    exit_with: Annotated[int | None, typer.Option(hidden=True, help="Stop when the process with this id ends.")] = None,
 ) -> None:
-    """Serve the simulated portal network over HTTP until interrupted.
+    """Serve the simulated portal network over HTTP until interrupted (Ctrl-C, SIGTERM).
 
-    POST /_sim/advance?steps=N moves simulated time; GET /_sim/truth lists every article;
-    GET /_sim/requests is the request log (host, path, start and end times, fault).
+    POST /_sim/advance?steps=N moves simulated time; GET /_sim/truth lists every article:
+    its URL, title, posting time, version, whether it was removed, `cites` (the numbers of
+    the documents it cites), `cited_documents` (their URLs), `republished_from` (the URL
+    of the article it copies, or null) and `republication_kind` (verbatim, retitled,
+    trimmed or edited, or null);
+    GET /_sim/documents lists the official documents; GET /_sim/requests is the request
+    log (host, path, start and end times, fault).
     """
+    from portalwatch import lifeline
     from portalwatch.sim.faults import PROFILES, get_profile
     from portalwatch.sim.server import serve
-    from portalwatch.sim.world import World, network
+    from portalwatch.sim.world import FAMILY_SETS, World, network
 
     if list_faults:
         for name, profile in PROFILES.items():
             console.print(f"[bold]{name:<16}[/] {profile.description}", highlight=False)
         return
-    if scale <= 0 or portals < 1 or latency_ms < 0:
+    if scale <= 0 or (portals is not None and portals < 1) or latency_ms < 0:
         _fail("--scale and --portals must be positive, --latency-ms not negative")
     sizes: dict[str, int] = {}
     for item in portal_size or []:
@@ -95,10 +105,13 @@ def sim(
         sizes[portal_id] = int(count)
     try:
         profile = get_profile(faults)
-        world = World(seed=seed, scale=scale, portals=network(portals), sizes=sizes)
+        specs = network(portals or len(FAMILY_SETS.get(families, ())), families)
+        world = World(seed=seed, scale=scale, portals=specs, sizes=sizes)
         profile.check(world)
     except ValueError as exc:
         _fail(str(exc))
+    if exit_with is not None:
+        lifeline.exit_with(exit_with)
     try:
         asyncio.run(serve(world, port, write_config, host, faults=profile, validators=validators, latency=latency_ms / 1000))
     except KeyboardInterrupt:
@@ -120,20 +133,23 @@ def run(
 ) -> None:
     """Run the `ingest` flow once: discover, fetch, store, parse and load every portal.
 
-    Runs on the Prefect API in $PREFECT_API_URL, or on a temporary local one.
+    Shows each portal's progress while it runs (listing pages, articles fetched of those
+    found, failures, coverage). Runs on the Prefect API in $PREFECT_API_URL, or on a
+    temporary local one.
     """
     from portalwatch.errors import PortalwatchError
     from portalwatch.flows.ingest import ingest
 
     try:
-        summary = asyncio.run(
+        summary = _run_with_progress(
+            None,
             ingest(
                 config_path=str(config) if config else None,
                 sources=source or None,
                 revisit=revisit.value,
                 warehouse=str(warehouse) if warehouse else None,
                 max_listing_pages=max_listing_pages,
-            )
+            ),
         )
     except PortalwatchError as exc:
         _fail(str(exc))
@@ -152,7 +168,7 @@ def print_summary(summary: dict) -> None:
         if "error" in portal:
             table.add_row(portal["source"], f"[red]{portal['error']}[/]")
         else:
-            table.add_row(*(str(portal[column]) for column in SUMMARY_COLUMNS))
+            table.add_row(*(str(portal.get(column, "")) for column in SUMMARY_COLUMNS))
     console.print(table)
     for portal in summary["portals"].values():
         if portal.get("outcomes"):
@@ -162,6 +178,10 @@ def print_summary(summary: dict) -> None:
             state = "back at " + outage["closed_at"] if outage["closed_at"] else "still down: the next run resumes"
             err.print(f"[yellow]{portal['source']}[/]: {outage['host']} down since {outage['opened_at']} ({state}), "
                       f"{outage['skipped']} request(s) skipped", highlight=False)  # fmt: skip
+        for section in portal.get("sections", []):
+            console.print(f"{portal['source']}: coverage of {section['text']}", highlight=False)
+        for warning in portal.get("warnings", []):
+            err.print(f"[yellow]{portal['source']}: warning:[/] {warning}", highlight=False)
         for url, reason in portal.get("failures", [])[:5]:
             err.print(f"[yellow]{portal['source']}[/]: {url}: {reason}", highlight=False)
 
@@ -173,7 +193,8 @@ SourceOption = Annotated[list[str] | None, typer.Option("--source", "-s", help="
 
 
 class _RichProgress:
-    """Progress of a flow, as a rich progress bar."""
+    """Progress of a flow as rich progress bars: one for its units of work (when it counts
+    them), one per portal crawled (articles fetched of those found, and the portal's counts)."""
 
     def __init__(self, progress, task_id):
         self.progress, self.task_id = progress, task_id
@@ -185,15 +206,26 @@ class _RichProgress:
     def advance(self, units: int, description: str) -> None:
         self.progress.update(self.task_id, advance=units, description=description[:60])
 
+    def follow(self, portal) -> None:
+        task_id = self.progress.add_task(portal.source, total=None, detail="")
 
-def _run_with_progress(label: str, flow_call) -> dict:
+        def show(portal) -> None:
+            self.progress.update(task_id, completed=portal.settled, total=portal.found or None, detail=portal.line())
+
+        portal.on_change.append(show)
+
+
+def _run_with_progress(label: str | None, flow_call) -> dict:
+    """Run a flow under progress bars on stderr (with a bar for `label` when the flow counts units)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from portalwatch import progress as flow_progress
+    from portalwatch.flows.api import start_temporary_api
 
+    start_temporary_api()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=False) as bar:  # fmt: skip
-        task_id = bar.add_task(label, total=0)
+                  TextColumn("{task.fields[detail]}"), console=err, transient=False) as bar:  # fmt: skip
+        task_id = bar.add_task(label, total=0, detail="") if label else None
         with flow_progress.watching(_RichProgress(bar, task_id)):
             return asyncio.run(flow_call)
 
@@ -312,11 +344,12 @@ def status(
     warehouse: WarehouseOption = None,
     runs: Annotated[int, typer.Option(help="How many recent runs to list.")] = 10,
 ) -> None:
-    """The last runs, and per source: last run, newest article, error rate, next scheduled run."""
+    """The last runs; per source: last run, newest article, error rate, next scheduled run; per listing
+    section: the entries the warehouse holds of those the portal states (coverage)."""
     from portalwatch.config import default_sources_path, load_sources
     from portalwatch.errors import PortalwatchError
     from portalwatch.paths import warehouse_path
-    from portalwatch.status import freshness, recent_runs
+    from portalwatch.status import coverage, freshness, recent_runs
 
     path = warehouse_path(warehouse)
     if not path.exists():
@@ -326,6 +359,8 @@ def status(
         columns, rows = recent_runs(path, runs)
         print_rows(columns, rows, OutputFormat.table)
         columns, rows = freshness(path, sources)
+        print_rows(columns, rows, OutputFormat.table)
+        columns, rows = coverage(path)
         print_rows(columns, rows, OutputFormat.table)
     except PortalwatchError as exc:
         _fail(str(exc))

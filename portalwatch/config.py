@@ -77,7 +77,10 @@ class RevisitPolicy(_Strict):
     interval shrinks by `decrease_rate` when the page changed and grows by
     `increase_rate` when it did not (as Nutch's adaptive fetch schedule does),
     within [min, max]. A run revisits at most `budget` due articles per portal,
-    the longest overdue first.
+    the ones whose last check failed first, then the longest overdue. A failed
+    check leaves the interval as it was: the article is due at the next run, and
+    after more failures in a row, after `min_interval_hours` doubling up to
+    `retry_max_hours`.
     """
 
     min_interval_hours: float = Field(1.0, gt=0, description="Shortest interval between two checks of an article.")
@@ -86,6 +89,9 @@ class RevisitPolicy(_Strict):
     increase_rate: float = Field(0.4, ge=0, le=10, description="Interval growth after a check that found no change.")
     decrease_rate: float = Field(0.2, ge=0, lt=1, description="Interval shrink after a check that found a change.")
     budget: int = Field(200, ge=0, description="Most due articles revisited per portal per run.")
+    retry_max_hours: float = Field(
+        24.0, gt=0, description="Longest wait before a failed check is tried again (the first is retried at the next run)."
+    )
 
     @model_validator(mode="after")
     def _bounds(self) -> "RevisitPolicy":

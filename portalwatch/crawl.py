@@ -19,16 +19,17 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from portalwatch.config import Source, SourcesConfig
-from portalwatch.discover import SectionDiscovery, discover_pages, discover_section
-from portalwatch.errors import ExtractionError
+from portalwatch.discover import Repair, SectionDiscovery, discover_pages, discover_section
+from portalwatch.errors import ExtractionError, WrongPage
 from portalwatch.fetch import TRANSIENT_OUTCOMES, FetchResult, Outcome, PortalFetcher, Validators
 from portalwatch.pagework import PageWorkers, article_page, attachment_file, default_workers
 from portalwatch.parse import parse_article, parser_versions
 from portalwatch.parse.documents import parse_document
 from portalwatch.parse.profile import Profile, get_profile
 from portalwatch.parse.text import decode_html
+from portalwatch.progress import CrawlObserver
 from portalwatch.record import article_id, rebase
-from portalwatch.schedule import ArticleSchedule, due_for_revisit, next_interval
+from portalwatch.schedule import ArticleSchedule, due_for_revisit, initial_interval, next_interval, retry_delay
 from portalwatch.storage.crawlstate import (
     FrontierEntry,
     ListingWalk,
@@ -37,6 +38,8 @@ from portalwatch.storage.crawlstate import (
     PortalState,
     PortalStateUpdate,
     ScheduleRow,
+    SectionCoverage,
+    SectionMember,
 )
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import DocumentObservation, FetchRow, Gone, KnownArticle, Observation, SourceRow
@@ -47,6 +50,8 @@ _SETTLED = frozenset({Outcome.OK, Outcome.NOT_MODIFIED})
 _SECOND_TRY = TRANSIENT_OUTCOMES | {Outcome.GONE, Outcome.EXTRACTION_FAILED}
 # Not failures: the portal asked us not to fetch these.
 _NOT_FAILURES = frozenset({Outcome.ROBOTS_DISALLOWED})
+# An article done for the run, as its progress counts it (a removal counts once confirmed).
+_DONE = _SETTLED | _NOT_FAILURES
 
 
 class Revisit(StrEnum):
@@ -68,6 +73,7 @@ class PortalCrawl:
     documents: list[DocumentObservation] = field(default_factory=list)
     gone: list[Gone] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    short_pages: list[tuple[str, str]] = field(default_factory=list)  # listing pages with fewer entries than stated
     listing_pages: int = 0
     listed: int = 0  # entries on the listing pages walked (articles and documents)
     discovered: int = 0
@@ -102,6 +108,7 @@ async def crawl_portal(
     now: datetime | None = None,
     pages: dict[str, range] | None = None,
     published: tuple[datetime | None, datetime | None] = (None, None),
+    observer: CrawlObserver | None = None,
 ) -> PortalCrawl:
     """Crawl one portal: new articles from its listings and frontier, plus the revisits asked for.
 
@@ -110,7 +117,10 @@ async def crawl_portal(
     when nothing is known, and `due` revisits nothing. `pages` (section name
     -> listing pages) walks exactly those pages instead of discovering from
     the newest; `published` keeps only articles posted in [since, until).
+    `observer` is told of every listing page, article found and article done as they happen.
     """
+    observer = observer or CrawlObserver()
+    observer.started()
     profile = get_profile(source.profile, config.settings.profile_dirs)
     since, until = published
     known_documents = {key: item for key, item in known.items() if item.kind == "document"}
@@ -163,12 +173,15 @@ async def crawl_portal(
             observed[key] = (observation, result)
             return Outcome.OK, None, result
         page = await workers.run(
-            article_page, str(raw_store.root), result.body, result.charset, url, profile, prior.content_hash if prior else None
-        )
+            article_page, str(raw_store.root), result.body, result.charset, url, profile,
+            prior.content_hash if prior else None, result.final_url,
+        )  # fmt: skip
         stored = (page.raw_hash, page.stored)
         if page.record is None:
-            record(result, Outcome.EXTRACTION_FAILED, page.error, stored=stored, charset=page.charset)
-            return Outcome.EXTRACTION_FAILED, page.error, result
+            outcome = Outcome.NOT_AN_ARTICLE if page.wrong_page else Outcome.EXTRACTION_FAILED
+            result.error_class = "WrongPage" if page.wrong_page else None
+            record(result, outcome, page.error, stored=stored, charset=page.charset)
+            return outcome, page.error, result
         article = page.record
         record(result, stored=stored, charset=page.charset)
         if (since and article.published_at < since) or (until and article.published_at >= until):
@@ -197,6 +210,8 @@ async def crawl_portal(
             if key not in work:
                 work[key] = url
                 firsts_pending[key] = asyncio.ensure_future(fetch_article(key, url))
+                firsts_pending[key].add_done_callback(_tell_done(observer))
+                observer.articles_found(1)
 
         def start_document(key: str, url: str) -> None:
             if key not in documents_started:
@@ -220,10 +235,17 @@ async def crawl_portal(
         for key, url in (frontier | revisits).items():
             start_article(key, url)
 
-        def listed(is_documents: bool):
+        members: dict[tuple[str, str], SectionMember] = {}
+
+        def listed(section):
+            is_documents = section.kind == "documents"
+
             def on_page(urls: tuple[str, ...]) -> None:
                 for url in urls:
                     key = article_id(source.id, url)
+                    members.setdefault((section.name, key), SectionMember(
+                        section.name, key, "document" if is_documents else "article", url, datetime.now(UTC)
+                    ))  # fmt: skip
                     if is_documents:
                         found_documents.setdefault(key, url)
                         if key not in known_documents:
@@ -235,23 +257,35 @@ async def crawl_portal(
 
             return on_page
 
+        def listing_record(section_name: str):
+            def record_listing(result: FetchResult, *args, **kwargs) -> str | None:
+                raw_hash = record(result, *args, **kwargs)
+                observer.listing_page(section_name, crawl.fetches[-1].outcome == Outcome.OK)
+                return raw_hash
+
+            return record_listing
+
         async def walk(section) -> SectionDiscovery | None:
-            is_documents = section.kind == "documents"
-            seen = known_documents if is_documents else known
+            seen = known_documents if section.kind == "documents" else known
+            record_listing = listing_record(section.name)
             if pages is not None:
                 if section.name not in pages:
                     return None
-                return await discover_pages(
-                    fetcher, source, section, profile, pages[section.name], record, listed(is_documents)
+                found = await discover_pages(
+                    fetcher, source, section, profile, pages[section.name], record_listing, listed(section)
                 )
-            full = section.name not in state.complete_walks if remembered else not seen
+                observer.section_walked(section.name, found.total_pages, False)
+                return found
+            last = state.walks.get(section.name)
+            full = _walk_whole(last) if remembered else not seen
+            # Entries in the frontier were discovered already: the walk need not look past them.
+            discovered = set(seen) if section.kind == "documents" else set(seen) | set(state.frontier)
             found = await discover_section(
-                fetcher, source, section, profile, set(seen), full, record, max_listing_pages, listed(is_documents)
-            )
-            if full:
-                crawl.state.walks.append(
-                    ListingWalk(section.name, found.complete, found.total_pages, found.listing_pages, now)
-                )
+                fetcher, source, section, profile, discovered, full, record_listing, max_listing_pages, listed(section),
+                repair=None if full else _repair(last),
+            )  # fmt: skip
+            observer.section_walked(section.name, found.total_pages, full)
+            _remember_walk(crawl, section, found, now)
             return found
 
         walks = [asyncio.ensure_future(walk(section)) for section in source.sections]
@@ -260,6 +294,8 @@ async def crawl_portal(
                 if found is not None:
                     crawl.listing_pages += found.listing_pages
                     crawl.listed += len(found.article_urls)
+                    crawl.short_pages += found.short_pages
+            crawl.state.members = list(members.values())
             crawl.discovered = len(found_urls)
             new = {key: url for key, url in work.items() if key not in known}
             if revisit is Revisit.LISTED:
@@ -282,6 +318,8 @@ async def crawl_portal(
         seconds = dict(zip(retry, await asyncio.gather(*(fetch_article(key, work[key]) for key in retry))))
         finals = firsts | seconds
         confirmed_gone = {key for key in retry if firsts[key][0] == Outcome.GONE and seconds[key][0] == Outcome.GONE}
+        for key in retry:
+            observer.article_done(seconds[key][0] in _DONE or key in confirmed_gone, again=True)
         for key in sorted(confirmed_gone, key=list(work).index):
             crawl.gone.append(Gone(key, work[key], seconds[key][2].fetched_at))
 
@@ -295,6 +333,7 @@ async def crawl_portal(
     for fetch in crawl.fetches:
         if fetch.kind == "listing" and fetch.outcome != Outcome.OK:
             crawl.failures.append((fetch.url, fetch.error or fetch.outcome))
+    crawl.failures += crawl.short_pages
     for key, (outcome, error, result) in finals.items():
         if outcome in _SETTLED or key in confirmed_gone or outcome in _NOT_FAILURES:
             continue
@@ -319,6 +358,41 @@ async def crawl_portal(
     return crawl
 
 
+def _tell_done(observer: CrawlObserver):
+    """A done-callback that tells `observer` how an article's first fetch went."""
+
+    def done(task: asyncio.Task) -> None:
+        if not task.cancelled() and task.exception() is None:
+            observer.article_done(task.result()[0] in _DONE)
+
+    return done
+
+
+def _walk_whole(last: ListingWalk | None) -> bool:
+    """Whether a section's listing is walked whole: never walked, or nothing is known of what its last walk missed."""
+    return last is None or (not last.complete and last.missing_pages is None)
+
+
+def _repair(last: ListingWalk | None) -> Repair | None:
+    if last is None or last.missing_pages is None or (not last.missing_pages and last.resume_page is None):
+        return None
+    return Repair(last.missing_pages, last.resume_page, last.entries)
+
+
+def _remember_walk(crawl: PortalCrawl, section, found: SectionDiscovery, now: datetime) -> None:
+    """The walk's state for the next run, and its coverage row."""
+    repair = found.repair
+    crawl.state.walks.append(ListingWalk(
+        section.name, found.complete, found.total_pages, found.listing_pages, now,
+        repair.entries if repair else found.entries, repair.pages if repair else None, repair.resume_page if repair else None,
+    ))  # fmt: skip
+    crawl.state.coverage.append(SectionCoverage(
+        section.name, section.kind, found.entries, found.entries_basis,
+        found.total_pages, len(found.article_urls), found.listing_pages, found.missing_pages, found.resume_page,
+        found.complete, now,
+    ))  # fmt: skip
+
+
 def _parsed_before(prior: KnownArticle | None, body: bytes, today: frozenset[str]) -> bool:
     """Whether `body` is the raw page the current version was parsed from, by a parser that is still today's."""
     if prior is None or prior.removed or not prior.raw_hash or prior.content_hash is None:
@@ -336,7 +410,7 @@ def _validators(prior: ArticleSchedule | None) -> Validators | None:
 
 
 def _schedule(crawl: PortalCrawl, state: PortalState, policy, finals: dict, observed: dict, confirmed_gone: set) -> None:
-    """The next revisit of every article this run settled, and what 304s confirmed."""
+    """The next revisit of every known article this run checked, and what 304s confirmed."""
     for key, (observation, result) in observed.items():
         prior = state.articles.get(key)
         changed = prior is None or prior.removed or prior.content_hash != observation.content_hash
@@ -345,7 +419,7 @@ def _schedule(crawl: PortalCrawl, state: PortalState, policy, finals: dict, obse
             _published(observation, prior), result.fetched_at, policy,
             result.etag, result.last_modified, observation.content_hash,
         ))  # fmt: skip
-    for key, (outcome, _, result) in finals.items():
+    for key, (outcome, error, result) in finals.items():
         prior = state.articles.get(key)
         if prior is None:
             continue
@@ -359,6 +433,24 @@ def _schedule(crawl: PortalCrawl, state: PortalState, policy, finals: dict, obse
             crawl.state.schedules.append(
                 _next(key, prior.url, prior, False, prior.published_at, result.fetched_at, policy, None, None, None)
             )
+        elif key not in observed and outcome not in _SETTLED | _NOT_FAILURES:
+            crawl.state.schedules.append(_failed(key, prior, outcome, error, result.fetched_at, policy))
+
+
+def _failed(
+    key: str, prior: ArticleSchedule, outcome: str, error: str | None, attempted_at: datetime, policy
+) -> ScheduleRow:
+    """A check that failed (no answer, not the article's page, a removal not confirmed) settles
+    nothing: the schedule stays as it was, and the article is due again soon."""
+    failed = prior.failed_checks + 1
+    interval = prior.interval or initial_interval(prior.published_at, attempted_at, policy)
+    if outcome == Outcome.GONE:
+        error = f"{error or outcome} (not confirmed by a second request)"
+    return ScheduleRow(
+        key, prior.url, prior.etag, prior.last_modified, prior.validated_hash, prior.last_checked_at or prior.last_seen,
+        prior.last_changed_at, interval, attempted_at + retry_delay(failed, policy), prior.checks, prior.changes_seen,
+        failed, f"{outcome}: {error}" if error else outcome,
+    )  # fmt: skip
 
 
 def _published(observation: Observation, prior) -> datetime | None:
@@ -388,9 +480,11 @@ async def fetch_document(
         record(result)
         return
     try:
-        document = parse_document(result.text(), url, profile)
+        document = parse_document(result.text(), url, profile, result.final_url)
     except ExtractionError as exc:
-        record(result, "extraction_failed", exc.reason)
+        wrong_page = isinstance(exc, WrongPage)
+        result.error_class = "WrongPage" if wrong_page else None
+        record(result, Outcome.NOT_A_DOCUMENT if wrong_page else Outcome.EXTRACTION_FAILED, exc.reason)
         return
     raw_hash = record(result)
     files, warnings = [], list(document.warnings)

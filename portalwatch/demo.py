@@ -29,6 +29,7 @@ GROUP BY ALL ORDER BY articles DESC
 
 def run_demo(directory: Path, scale: float, seed: int, console: Console) -> None:
     from portalwatch.cli import print_rows, print_summary, OutputFormat
+    from portalwatch.flows.api import start_temporary_api
     from portalwatch.flows.ingest import ingest
 
     if directory.exists():
@@ -43,6 +44,7 @@ def run_demo(directory: Path, scale: float, seed: int, console: Console) -> None
         for source_id, base_url in sim.base_urls.items():
             console.print(f"  {source_id:<14} {base_url}")
 
+        start_temporary_api()
         console.rule("1. First crawl: every listing page, every article")
         started = time.perf_counter()
         first = asyncio.run(ingest(config_path=str(config), warehouse=str(warehouse)))

@@ -4,22 +4,44 @@ A first crawl walks every page: page 1 tells how many there are (from the
 pager), and the rest are fetched concurrently within the portal's limits. An
 incremental run walks from the newest page and stops once `known_stop`
 entries in a row are already known, so a run with nothing new costs about one
-listing page per section. A full walk that lost a page (or was cut short by a
-run's page cap) is not `complete`: the next run walks the whole listing again,
-since the incremental walk would stop at the known entries above the gap.
+listing page per section.
+
+Nothing a walk missed is forgotten. A page that failed, or came back with
+fewer entries than the pager says it holds (a page before the last one holds
+`page_size`; the last one the rest of the stated total), is *missing*; an
+incremental walk that stopped before reaching known entries (a failed page, a
+run's page cap) leaves a *resume* page. The next run goes back for exactly
+those pages (:class:`Repair`), moved by as many entries as the list grew or
+shrank since, and walks on from the resume page as an incremental walk does.
+
+Each walk also says how many entries the portal states the section holds:
+from the pager's total (``41-50 of 3421``), or, when the pager gives only a
+page count, counted from its last page (fetched for that when the walk did
+not reach it), or estimated as pages × page size when that page failed.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from portalwatch.config import Section, Source
 from portalwatch.fetch import FetchResult, PortalFetcher
-from portalwatch.parse import ListingPage, parse_listing
+from portalwatch.parse import ListingCheck, ListingPage
 from portalwatch.parse.profile import Profile
 from portalwatch.record import article_id
+
+STATED, COUNTED, ESTIMATED = "stated", "counted", "estimated"
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """What an earlier walk of a section left undone, for the next run to go back for."""
+
+    pages: tuple[int, ...]  # listing pages that failed or came back short
+    resume_page: int | None = None  # an incremental walk stopped here before reaching known entries
+    entries: int | None = None  # the list's length then: pages shift as entries are added or removed
 
 
 @dataclass(slots=True)
@@ -28,11 +50,128 @@ class SectionDiscovery:
     article_urls: list[str]  # newest first, no repeats
     listing_pages: int  # pages fetched
     total_pages: int | None
-    complete: bool = False  # a full walk that fetched every page up to the end or the source's hard cap
+    complete: bool = False  # nothing outstanding: no missing page, no walk to resume
+    entries: int | None = None  # how many entries the portal says the section holds
+    entries_basis: str | None = None  # stated (by the pager), counted (last page read) or estimated (pages × size)
+    missing_pages: tuple[int, ...] | None = None  # None: unknown (the first page failed on a full walk)
+    resume_page: int | None = None
+    short_pages: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+    repair: Repair | None = None  # what the next run goes back for; None: it walks the whole listing
 
 
 def listing_url(section: Section, page: int, page_size: int) -> str:
     return section.listing_url.format(page=page, offset=(page - 1) * page_size)
+
+
+class _Walk:
+    """One walk of one section: the pages read, what they listed, and what they lacked."""
+
+    def __init__(self, fetcher: PortalFetcher, source: Source, section: Section, profile: Profile,
+                 record: Callable[[FetchResult], None], on_page: Callable[[tuple[str, ...]], None] | None):  # fmt: skip
+        self.fetcher, self.source, self.section, self.profile = fetcher, source, section, profile
+        self.record, self.on_page = record, on_page
+        self.size = source.page_size
+        self.found: dict[str, None] = {}
+        self.listed: dict[int, tuple[str, int]] = {}  # page -> (URL, entries it listed)
+        self.failed: set[int] = set()
+        self.fetched = 0
+        self.total_pages: int | None = None
+        self.stated: int | None = None
+        self.resume: int | None = None
+        self.left: list[int] = []  # pages still missing that this run did not get to
+
+    async def listing(self, page: int) -> ListingPage | None:
+        listing_page = await fetch_listing(self.fetcher, self.source, self.section, self.profile, page, self.record)
+        if listing_page is None:
+            return None
+        if self.on_page is not None:
+            self.on_page(listing_page.article_urls)
+        self.listed[page] = (listing_url(self.section, page, self.size), len(listing_page.article_urls))
+        return listing_page
+
+    async def read(self, page: int) -> ListingPage | None:
+        self.fetched += 1
+        listing_page = await self.listing(page)
+        if listing_page is None:
+            self.failed.add(page)
+            return None
+        self.found.update(dict.fromkeys(listing_page.article_urls))
+        return listing_page
+
+    async def read_all(self, pages) -> None:
+        await asyncio.gather(*(self.read(page) for page in pages))
+
+    async def first(self) -> ListingPage | None:
+        first = await self.read(1)
+        if first is not None:
+            self.total_pages, self.stated = first.total_pages, first.stated_entries
+        return first
+
+    async def walk_on(self, page: int, streak: int | None, known_ids: set[str], cap: int) -> int:
+        """Read pages from `page` on, one by one, until `known_stop` known entries in a row
+        (`streak` None: to the end of the list); returns the last page read."""
+        last = page - 1
+        while streak is None or streak < self.source.known_stop:
+            if self.total_pages is not None and page > self.total_pages or page > self.source.max_listing_pages:
+                break
+            if page > cap:
+                self.resume = page
+                break
+            current = await self.read(page)
+            if current is None:
+                self.resume = page
+                break
+            last = page
+            if not current.article_urls:
+                break  # past the end of the list
+            if streak is not None:
+                streak = _known_streak(current.article_urls, self.source.id, known_ids, streak)
+            page += 1
+        return last
+
+    def shifted(self, page: int, delta: int) -> range:
+        """The pages where the entries once on `page` are now, the list having grown by `delta`."""
+        first = max(0, (page - 1) * self.size + delta)
+        last = max(first, page * self.size - 1 + delta)
+        end = min(self.total_pages or last // self.size + 1, self.source.max_listing_pages)
+        return range(first // self.size + 1, min(last // self.size + 1, end) + 1)
+
+    def entries(self) -> tuple[int | None, str | None]:
+        """How many entries the portal says the section holds, and on what basis."""
+        if self.stated is not None:
+            return self.stated, STATED
+        if self.total_pages is None:
+            return None, None
+        if self.total_pages in self.listed:
+            return (self.total_pages - 1) * self.size + self.listed[self.total_pages][1], COUNTED
+        return self.total_pages * self.size, ESTIMATED
+
+    def short(self) -> dict[int, tuple[str, str]]:
+        """Pages that listed fewer entries than the pager says they hold: page -> (URL, reason)."""
+        out = {}
+        for page, (url, entries) in self.listed.items():
+            if self.total_pages is None or page > self.total_pages:
+                continue
+            if page < self.total_pages:
+                expected = self.size
+            elif self.stated is not None:
+                expected = self.stated - (page - 1) * self.size
+            else:
+                continue
+            if entries < expected:
+                out[page] = (url, f"listing page came back short: {entries} of {expected} entries (check the source's page_size if every page says this)")
+        return out
+
+    def discovery(self, repair_entries: int | None = None) -> SectionDiscovery:
+        """What the walk found; `repair_entries`: the list's length the pages left over refer to, when not today's."""
+        entries, basis = self.entries()
+        short = self.short()
+        missing = tuple(sorted((self.failed | set(short) | set(self.left)) - {self.resume}))
+        repair = Repair(missing, self.resume, repair_entries if repair_entries is not None else entries)
+        return SectionDiscovery(
+            self.section.name, list(self.found), self.fetched, self.total_pages, not missing and self.resume is None,
+            entries, basis, missing, self.resume, list(short.values()), repair,
+        )  # fmt: skip
 
 
 async def discover_section(
@@ -45,56 +184,62 @@ async def discover_section(
     record: Callable[[FetchResult], None],
     max_pages: int | None = None,
     on_page: Callable[[tuple[str, ...]], None] | None = None,
+    repair: Repair | None = None,
 ) -> SectionDiscovery:
     """Article URLs of one section; `record` is called with every listing fetch,
     `on_page` with the article URLs of every listing page as soon as it is parsed
-    (so their fetches can start while the walk goes on)."""
+    (so their fetches can start while the walk goes on). An incremental walk
+    (`full` false) also goes back for what `repair` lists."""
     cap = min(source.max_listing_pages, max_pages or source.max_listing_pages)
-
-    async def listing(page: int) -> ListingPage | None:
-        result = await fetcher.fetch(listing_url(section, page, source.page_size), "listing")
-        record(result)
-        if not result.ok:
-            return None
-        page = parse_listing(result.text(), result.url, profile, source.page_size, _listing_rules(section, profile))
-        if on_page is not None:
-            on_page(page.article_urls)
-        return page
-
-    found: dict[str, None] = {}
-    first = await listing(1)
-    fetched = 1
+    walk = _Walk(fetcher, source, section, profile, record, on_page)
+    if full:
+        await _full_walk(walk, cap)
+        discovery = walk.discovery()
+        if 1 not in walk.listed:
+            discovery.missing_pages = discovery.repair = None  # nothing known of the list: walk it whole again
+        return discovery
+    first = await walk.first()
     if first is None:
-        return SectionDiscovery(section.name, [], fetched, None)
-    total = first.total_pages
-    found.update(dict.fromkeys(first.article_urls))
-    if full and total:
-        rest = await asyncio.gather(*(listing(page) for page in range(2, min(total, cap) + 1)))
-        fetched += len(rest)
-        for page in rest:
-            if page is not None:
-                found.update(dict.fromkeys(page.article_urls))
-        complete = all(page is not None for page in rest) and min(total, cap) == min(total, source.max_listing_pages)
-        return SectionDiscovery(section.name, list(found), fetched, total, complete)
+        # Nothing learnt: what was outstanding still is, and this run's new entries wait for the next head walk.
+        walk.resume, walk.left = 1, list(repair.pages if repair else ())
+        return walk.discovery(repair.entries if repair else None)
+    head_end = 1
+    if first.article_urls:
+        streak = _known_streak(first.article_urls, source.id, known_ids, 0)
+        head_end = await walk.walk_on(2, streak, known_ids, cap)
+    if walk.stated is None and walk.total_pages and walk.total_pages not in walk.listed and walk.fetched < cap:
+        await walk.read(walk.total_pages)  # the pager gives only a page count: count the last page's entries
+    if repair is not None:
+        await _go_back(walk, repair, head_end, known_ids, cap)
+    return walk.discovery()
 
-    streak = _known_streak(first.article_urls, source.id, known_ids, 0)
-    page_number, current = 1, first
-    complete = full
-    while current.article_urls and (full or streak < source.known_stop):
-        page_number += 1
-        if total is not None and page_number > total or page_number > source.max_listing_pages:
-            break
-        if page_number > cap:
-            complete = False
-            break
-        current = await listing(page_number)
-        fetched += 1
-        if current is None:
-            complete = False
-            break
-        found.update(dict.fromkeys(current.article_urls))
-        streak = _known_streak(current.article_urls, source.id, known_ids, streak)
-    return SectionDiscovery(section.name, list(found), fetched, total, complete)
+
+async def _full_walk(walk: _Walk, cap: int) -> None:
+    first = await walk.first()
+    if first is None:
+        return
+    if walk.total_pages:
+        end = min(walk.total_pages, walk.source.max_listing_pages)
+        await walk.read_all(range(2, min(end, cap) + 1))
+        walk.left = list(range(cap + 1, end + 1))
+    elif first.article_urls:
+        await walk.walk_on(2, None, set(), cap)
+
+
+async def _go_back(walk: _Walk, repair: Repair, head_end: int, known_ids: set[str], cap: int) -> None:
+    """Read again the pages an earlier walk missed, where they are now, and resume its stopped walk."""
+    now, _ = walk.entries()
+    delta = now - repair.entries if now is not None and repair.entries is not None else 0
+    pages = sorted({page for missing in repair.pages for page in walk.shifted(missing, delta)} - set(walk.listed))
+    budget = max(0, cap - walk.fetched)
+    walk.left = pages[budget:]
+    await walk.read_all(pages[:budget])
+    if repair.resume_page is None or walk.resume is not None:
+        return
+    start = walk.shifted(repair.resume_page, delta).start
+    if start <= head_end:
+        return  # the head walk went past it, up to known entries
+    await walk.walk_on(start, 0, known_ids, cap)
 
 
 def _listing_rules(section: Section, profile: Profile):
@@ -119,12 +264,8 @@ async def discover_pages(
     """Article URLs on an explicit range of listing pages (a backfill's chunk)."""
 
     async def listing(page: int) -> ListingPage | None:
-        result = await fetcher.fetch(listing_url(section, page, source.page_size), "listing")
-        record(result)
-        if not result.ok:
-            return None
-        parsed = parse_listing(result.text(), result.url, profile, source.page_size, _listing_rules(section, profile))
-        if on_page is not None:
+        parsed = await fetch_listing(fetcher, source, section, profile, page, record)
+        if parsed is not None and on_page is not None:
             on_page(parsed.article_urls)
         return parsed
 
@@ -141,8 +282,18 @@ async def listing_page_count(
     fetcher: PortalFetcher, source: Source, section: Section, profile: Profile, record: Callable[[FetchResult], None]
 ) -> int | None:
     """How many listing pages a section has now, from the pager of its first page."""
-    result = await fetcher.fetch(listing_url(section, 1, source.page_size), "listing")
+    first = await fetch_listing(fetcher, source, section, profile, 1, record)
+    return first.total_pages if first is not None else None
+
+
+async def fetch_listing(
+    fetcher: PortalFetcher, source: Source, section: Section, profile: Profile, page: int,
+    record: Callable[[FetchResult], None],
+) -> ListingPage | None:  # fmt: skip
+    """One listing page, when the answer is one (the fetcher retries an answer that is not); `record` sees the fetch."""
+    check = ListingCheck(profile, source.page_size, _listing_rules(section, profile), page)
+    result = await fetcher.fetch(listing_url(section, page, source.page_size), "listing", judge=check)
     record(result)
-    if not result.ok:
+    if not result.ok or check.page is None:
         return None
-    return parse_listing(result.text(), result.url, profile, source.page_size).total_pages
+    return check.page

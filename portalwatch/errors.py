@@ -49,6 +49,14 @@ class ExtractionError(PortalwatchError):
         super().__init__(f"{url}: {reason}")
 
 
+class WrongPage(ExtractionError):
+    """A page that answered 200 but is not the page asked for: a maintenance notice, a
+    soft-404, an error page reached by redirect, an empty body, a page cut short.
+
+    Such an answer is a failed fetch, tried again later: never a version, never a removal.
+    """
+
+
 class StorageError(PortalwatchError):
     """The raw store or the warehouse refused a read or a write."""
 

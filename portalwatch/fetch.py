@@ -19,6 +19,10 @@ retried with exponential backoff and jitter on connection errors, timeouts,
 within the portal's hosts; a redirect to the portal's home page is the
 portal's way of saying an article is gone. Conditional requests send the
 stored ``ETag`` / ``Last-Modified``; a 304 comes back as ``not_modified``.
+A caller that can tell a page of its kind passes a judge: a 200 answer it
+refuses (a maintenance notice, a soft-404, an error page...) is fetched again
+like a transient failure, and comes back as ``not_a_listing`` (or article,
+document) with the judge's reason when every attempt was refused.
 
 Every outcome, good or bad, comes back as a :class:`FetchResult`.
 """
@@ -40,11 +44,19 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 from protego import Protego
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from portalwatch.breaker import CircuitBreaker, CircuitOpen, Outage
 from portalwatch.charset import decode_html
 from portalwatch.config import Politeness, Source
+from portalwatch.errors import WrongPage
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +80,24 @@ class Outcome:
     ROBOTS_DISALLOWED = "robots_disallowed"  # robots.txt forbids it: not fetched
     ROBOTS_UNAVAILABLE = "robots_unavailable"  # robots.txt unreachable: nothing fetched from the host
     CIRCUIT_OPEN = "circuit_open"  # the host was down and the run stopped waiting: not fetched
-    EXTRACTION_FAILED = "extraction_failed"  # fetched, but not an article (set by the crawl)
+    EXTRACTION_FAILED = "extraction_failed"  # an article or document page whose fields cannot be read (set by the crawl)
+    # Answered 200, but not the page asked for: a maintenance notice, a soft-404, an error page
+    # reached by redirect, an empty or cut body, a page of another kind.
+    NOT_A_LISTING = "not_a_listing"
+    NOT_AN_ARTICLE = "not_an_article"
+    NOT_A_DOCUMENT = "not_a_document"
 
 
+# The outcome of a page of each kind that is not the page asked for.
+WRONG_PAGE_OUTCOMES = {
+    "listing": Outcome.NOT_A_LISTING, "article": Outcome.NOT_AN_ARTICLE, "document": Outcome.NOT_A_DOCUMENT,
+}  # fmt: skip
 # Outcomes that may go another way on a later attempt (the crawl retries them once at the end of a run).
-TRANSIENT_OUTCOMES = frozenset({Outcome.HTTP_ERROR, Outcome.NETWORK_ERROR, Outcome.TIMEOUT})
+TRANSIENT_OUTCOMES = frozenset({Outcome.HTTP_ERROR, Outcome.NETWORK_ERROR, Outcome.TIMEOUT, *WRONG_PAGE_OUTCOMES.values()})
+
+# Judges a page that answered 200 (its text, the URL asked for, where redirects led):
+# raises WrongPage when it is not the page asked for.
+PageJudge = Callable[[str, str, "str | None"], None]
 
 
 @dataclass(slots=True)
@@ -290,8 +315,39 @@ class PortalFetcher:
 
     # -------------------------------------------------------------- fetch
 
-    async def fetch(self, url: str, kind: str, validators: Validators | None = None) -> FetchResult:
-        """Fetch one page, following redirects within the portal; never raises for a bad page."""
+    async def fetch(
+        self, url: str, kind: str, validators: Validators | None = None, judge: PageJudge | None = None
+    ) -> FetchResult:
+        """Fetch one page, following redirects within the portal; never raises for a bad page.
+
+        With a `judge`, a page it refuses is fetched again (with backoff, up to the
+        politeness' `retries` times, redirects and all), as a transient failure is.
+        """
+        if judge is None:
+            return await self._fetch(url, kind, validators)
+        attempts = 0
+
+        async def judged() -> FetchResult:
+            nonlocal attempts
+            result = await self._fetch(url, kind, validators)
+            attempts += result.attempts
+            result.attempts = attempts
+            if result.ok:
+                try:
+                    judge(result.text(), url, result.final_url)
+                except WrongPage as refused:
+                    result.outcome, result.error, result.error_class = WRONG_PAGE_OUTCOMES[kind], refused.reason, "WrongPage"
+            return result
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.politeness.retries),
+            wait=self._backoff,
+            retry=retry_if_result(lambda result: result.outcome == WRONG_PAGE_OUTCOMES[kind]),
+            retry_error_callback=lambda state: state.outcome.result(),
+        )
+        return await retrying(judged)
+
+    async def _fetch(self, url: str, kind: str, validators: Validators | None) -> FetchResult:
         started = time.perf_counter()
         fetched_at = datetime.now(UTC)
         headers = validators.headers() if validators else {}

@@ -27,7 +27,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from portalwatch.charset import decode_html
-from portalwatch.errors import ExtractionError
+from portalwatch.errors import ExtractionError, WrongPage
+from portalwatch.lifeline import exit_with
 from portalwatch.parse import parse_article
 from portalwatch.parse.documents import DocumentFile, Reference, document_file
 from portalwatch.parse.profile import Profile
@@ -53,19 +54,21 @@ class ArticlePage:
     # What the loader stores beside a new version (None when the record is the stored one).
     fingerprint: Fingerprint | None = None
     references: tuple[Reference, ...] | None = None
+    wrong_page: bool = False  # the answer was not an article page at all (maintenance, soft-404, ...)
 
 
 def article_page(
-    raw_root: str, body: bytes, charset: str | None, url: str, profile: Profile, stored_hash: str | None = None
-) -> ArticlePage:
+    raw_root: str, body: bytes, charset: str | None, url: str, profile: Profile, stored_hash: str | None = None,
+    final_url: str | None = None,
+) -> ArticlePage:  # fmt: skip
     """Store the raw page, decode and parse it, and derive what a new version carries
     unless the record hashes to `stored_hash` (raises only StorageError)."""
     raw_hash, stored = RawStore(raw_root).put(body)
     text, decoded = decode_html(body, charset)
     try:
-        record = parse_article(text, url, profile)
+        record = parse_article(text, url, profile, final_url)
     except ExtractionError as exc:
-        return ArticlePage(raw_hash, stored, decoded, None, exc.reason)
+        return ArticlePage(raw_hash, stored, decoded, None, exc.reason, wrong_page=isinstance(exc, WrongPage))
     if record.content_hash == stored_hash:
         return ArticlePage(raw_hash, stored, decoded, record, None)
     fingerprint = fingerprint_text(article_text(record.lead, record.body_text))
@@ -120,7 +123,10 @@ def _pool(workers: int) -> Executor | None:
             context = multiprocessing.get_context("forkserver")
             # Workers fork from a server that has already imported the parsers.
             context.set_forkserver_preload([__name__])
-            pool = _pools[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            # A worker ends with the crawling process, even one killed with SIGKILL.
+            pool = _pools[workers] = ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=exit_with, initargs=(os.getpid(),)
+            )
         return pool
 
 

@@ -3,7 +3,9 @@
 The tool to run while writing or adapting a CMS profile: it shows every
 extracted field, the rule that produced it, and warnings for fields that are
 missing or look wrong. Without ``--profile`` it picks the first profile whose
-rules find an article or a document on the page, else the generic extractor.
+rules find an article or a document on the page, else the generic readers: the
+document layout reader when the page shows an official document, the generic
+article extractor otherwise.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from portalwatch.errors import ExtractionError, PortalwatchError
 from portalwatch.parse import parse_article
-from portalwatch.parse.documents import DocumentRecord, parse_document
+from portalwatch.parse.documents import DocumentRecord, looks_like_document, parse_document
 from portalwatch.parse.profile import Profile, available_profiles, get_profile
 from portalwatch.parse.text import decode_html
 from portalwatch.record import ArticleRecord
@@ -63,11 +65,15 @@ def pick_profile(html: str, kind: str, extra_dirs: list[str]) -> tuple[Profile, 
     tree = LexborHTMLParser(html)
     profiles = available_profiles(extra_dirs)
     for profile in profiles.values():
-        if kind in ("auto", "document") and profile.documents and tree.css_first(profile.documents.root) is not None:
+        if kind in ("auto", "document") and _finds(tree, profile.documents and profile.documents.root):
             return profile, "document"
         if kind in ("auto", "article") and profile.article and tree.css_first(profile.article.root) is not None:
             return profile, "article"
-    return profiles["generic"], "article"
+    return profiles["generic"], "document" if kind == "document" or (kind == "auto" and looks_like_document(html)) else "article"
+
+
+def _finds(tree: LexborHTMLParser, selector: str | None) -> bool:
+    return bool(selector) and tree.css_first(selector) is not None
 
 
 def probe(target: str, profile_name: str | None = None, kind: str = "auto", extra_dirs: list[str] | None = None) -> ProbeResult:
@@ -77,13 +83,18 @@ def probe(target: str, profile_name: str | None = None, kind: str = "auto", extr
         profile = get_profile(profile_name, extra_dirs)
         tree = LexborHTMLParser(html)
         if kind == "auto":
-            documents = profile.documents
-            kind = "document" if documents and tree.css_first(documents.root) is not None else "article"
+            documents, article = profile.documents, profile.article
+            if _finds(tree, documents and documents.root):
+                kind = "document"
+            elif not (article and tree.css_first(article.root) is not None) and looks_like_document(html):
+                kind = "document"
+            else:
+                kind = "article"
         notes = []
     else:
         profile, kind = pick_profile(html, kind, extra_dirs)
         notes = [f"profile '{profile.name}' chosen: its rules find {'a document' if kind == 'document' else 'an article'}"
-                 if profile.name != "generic" else "no profile's rules match: the generic extractor reads the page"]  # fmt: skip
+                 if profile.name != "generic" else f"no profile's rules match: the generic {'document layout reader' if kind == 'document' else 'extractor'} reads the page"]  # fmt: skip
     result = ProbeResult(target, profile.name, kind, notes=notes)
     try:
         result.record = parse_document(html, url, profile) if kind == "document" else parse_article(html, url, profile)

@@ -7,7 +7,9 @@ hours, a five-year-old one after months. After each check the interval
 adapts, as Nutch's AdaptiveFetchSchedule does: it shrinks by
 `decrease_rate` when the page changed and grows by `increase_rate` when it
 did not (never below the share of the article's age it would start with),
-always within [min, max].
+always within [min, max]. A check that failed is no check: the interval stays,
+and the article is due again at the next run, then (failing again) after a
+wait that doubles from `min_interval_hours` up to `retry_max_hours`.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class ArticleSchedule:
     checks: int = 0
     changes_seen: int = 0
     last_changed_at: datetime | None = None
+    last_checked_at: datetime | None = None
+    failed_checks: int = 0  # in a row, since the last check that settled the article
 
     def due_at(self, policy: RevisitPolicy) -> datetime:
         """When the article is due; articles without a schedule yet start from their last sighting."""
@@ -76,11 +80,21 @@ def next_interval(
     return _clamp(max(previous * (1 + policy.increase_rate), _age_share(published_at, now, policy)), policy)
 
 
+def retry_delay(failed_checks: int, policy: RevisitPolicy) -> timedelta:
+    """How long after its `failed_checks`-th failed check in a row an article is tried again:
+    at the next run after the first, then after min_interval_hours, doubling, up to retry_max_hours."""
+    if failed_checks <= 1:
+        return timedelta(0)
+    hours = policy.min_interval_hours * 2 ** min(failed_checks - 2, 30)
+    return timedelta(hours=min(hours, policy.retry_max_hours))
+
+
 def due_for_revisit(
     articles: Iterable[ArticleSchedule], now: datetime, policy: RevisitPolicy, exclude: set[str] = frozenset()
 ) -> list[ArticleSchedule]:
-    """The articles due at `now`, longest overdue first, at most `policy.budget` of them."""
+    """The articles due at `now`, those whose last check failed first, then the longest
+    overdue, at most `policy.budget` of them."""
     due = [(article.due_at(policy), article) for article in articles if article.article_id not in exclude]
     due = [(at, article) for at, article in due if at <= now]
-    due.sort(key=lambda pair: (pair[0], pair[1].article_id))
+    due.sort(key=lambda pair: (pair[1].failed_checks == 0, pair[0], pair[1].article_id))
     return [article for _, article in due[: policy.budget]]

@@ -1,4 +1,4 @@
-"""What `portalwatch status` shows: recent runs and how fresh each source is."""
+"""What `portalwatch status` shows: recent runs, how fresh each source is, and each section's coverage."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from cronsim import CronSim
 
 from portalwatch.config import SourcesConfig
+from portalwatch.storage.coverage import LATEST_COVERAGE_COLUMNS, latest_coverage
 from portalwatch.storage.warehouse import Warehouse
 
 RECENT_RUNS_SQL = """
@@ -51,6 +52,14 @@ def freshness(path: Path, config: SourcesConfig, now: datetime | None = None) ->
         name = config.schedule_of(source)
         rows.append((source.id, name, *seen.get(source.id, (None, None, 0, None)), next_run(config, name, now)))
     return columns, rows
+
+
+def coverage(path: Path) -> tuple[list[str], list[tuple]]:
+    """Per listing section, its latest walk: held of stated entries, missing pages."""
+    with Warehouse(path).connect(read_only=True) as con:
+        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'section_coverage'").fetchone()[0]:
+            return list(LATEST_COVERAGE_COLUMNS), []  # written before coverage was recorded: the next run migrates it
+        return list(LATEST_COVERAGE_COLUMNS), latest_coverage(con)
 
 
 def next_run(config: SourcesConfig, schedule_name: str, now: datetime | None = None) -> str:

@@ -213,7 +213,7 @@ def test_the_generic_extractor_on_the_unknown_page_and_its_error_page():
     assert "Lượt truy cập" not in record.body_text and "Tin mới" not in record.body_text
     assert record.rules["published_at"].startswith("generic: posting line")
     error = "<html><head><title>404 - Không tìm thấy trang</title></head><body><h1>Trang không tồn tại</h1></body></html>"
-    with pytest.raises(Exception, match="error or maintenance page"):
+    with pytest.raises(Exception, match="not an article: soft-404 page"):
         parse_article(error, "http://127.0.0.1/web/pa-ham/tin/999", generic)
 
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from portalwatch.errors import ExtractionError
+from portalwatch.errors import ExtractionError, WrongPage
 from portalwatch.parse import CHROME_LINE_PATTERNS, parse_article
 from portalwatch.parse.profile import get_profile
 from portalwatch.parse.text import decode_html
@@ -145,19 +145,22 @@ def test_pages_that_are_not_articles_fail_with_a_reason(world, family_portal):
     url = BASE + pages.article_path(article)
     html = unicodedata.normalize("NFC", rendered(world, family_portal, article, 5))
 
-    with pytest.raises(ExtractionError, match="truncated"):
+    with pytest.raises(WrongPage, match="cut short"):
         parse_article(html[: len(html) * 2 // 3], url, profile)
-    with pytest.raises(ExtractionError, match="error or maintenance page"):
+    with pytest.raises(WrongPage, match="not an article: soft-404 page"):
         parse_article(pages.not_found(portal), url, profile)
     maintenance = "<html><head><title>Hệ thống đang bảo trì</title></head><body><h1>Website đang bảo trì, vui lòng quay lại sau</h1></body></html>"
-    with pytest.raises(ExtractionError, match="maintenance"):
+    with pytest.raises(WrongPage, match="not an article: maintenance page"):
         parse_article(maintenance, url, profile)
+    # Pages that look like the article but cannot be read are extraction failures, not wrong pages.
     empty = Article(**{**article.__dict__, "paragraphs": [], "images": [], "citations": [], "attachments": []})
-    with pytest.raises(ExtractionError, match="body too short"):
+    with pytest.raises(ExtractionError, match="body too short") as failure:
         parse_article(pages.render_article(portal, empty, random.Random(1), world), url, profile)
+    assert not isinstance(failure.value, WrongPage)
     undated = re.sub(r"(Thời gian đăng|Ngày đăng|Được đăng): [^<]*", "", html)
-    with pytest.raises(ExtractionError, match="no posting time"):
+    with pytest.raises(ExtractionError, match="no posting time") as failure:
         parse_article(undated, url, profile)
+    assert not isinstance(failure.value, WrongPage)
 
 
 def test_a_photo_story_is_an_article_with_images_and_no_text(world):
@@ -192,8 +195,7 @@ def test_the_generic_extractor_reads_every_family_without_a_profile(world):
 
 
 def test_published_at_forms_of_the_portals():
-    from portalwatch.parse.fallback import DATE_FORMATS, POSTED_PATTERNS, UPDATED_PATTERNS
-    from portalwatch.parse.fields import find_datetime
+    from portalwatch.parse.dates import first_date
 
     cases = {
         "Thời gian đăng: 24/06/2021 03:43:03 PM - Lượt đọc: 8228": datetime(2021, 6, 24, 15, 43, 3),
@@ -202,9 +204,8 @@ def test_published_at_forms_of_the_portals():
         "Được đăng: 08 Tháng 3 2025 14:10": datetime(2025, 3, 8, 14, 10),
         "Ngày đăng: ngày 09 tháng 12 năm 2020": datetime(2020, 12, 9),
         "Đăng lúc 10:15 12/03/2024": datetime(2024, 3, 12, 10, 15),
+        "Cập nhật lần cuối: 11/03/2025 09:30": datetime(2025, 3, 11, 9, 30),
     }
     for text, expected in cases.items():
-        found = find_datetime(text, POSTED_PATTERNS, DATE_FORMATS)
-        assert found and found[0] == expected.replace(tzinfo=TZ), text
-    updated = find_datetime("Cập nhật lần cuối: 11/03/2025 09:30", UPDATED_PATTERNS, DATE_FORMATS)
-    assert updated and updated[0] == datetime(2025, 3, 11, 9, 30, tzinfo=TZ)
+        found = first_date(text)
+        assert found and found.value == expected.replace(tzinfo=TZ), text

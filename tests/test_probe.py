@@ -54,7 +54,7 @@ def test_probe_a_simulator_url_and_a_page_that_is_not_an_article(sim, tmp_path):
     missing = tmp_path / "404.html"
     missing.write_text("<html><head><title>404 - Không tìm thấy bài viết</title></head><body><h1>404</h1></body></html>")
     failed = runner.invoke(app, ["probe", str(missing)])
-    assert failed.exit_code == 1 and "not recorded" in failed.output and "error or maintenance page" in failed.output
+    assert failed.exit_code == 1 and "not recorded" in failed.output and "not an article: soft-404 page" in failed.output
 
     unreadable = runner.invoke(app, ["probe", str(tmp_path / "nowhere.html")])
     assert unreadable.exit_code == 2 and "nowhere.html" in unreadable.output

@@ -113,11 +113,12 @@ def test_fingerprints_are_pinned():
     """A change of the word or shingle hashing, or of rensa's algorithm, changes every stored
     signature: it needs a new METHOD (and a migration), not a silent difference."""
     fingerprint = fingerprint_text("Sáng 4/5, UBND huyện Tủa Chùa tổ chức hội nghị triển khai nhiệm vụ năm 2025.")
-    assert METHOD == "rensa-rminhash-v2:128:seed1:words5:poly64v1"
+    assert METHOD == "rensa-rminhash-v2:128:seed1:words5:poly64v1:sample2"
     assert rensa.RMinHash.ALGORITHM_VERSION == similarity.RENSA_ALGORITHM
     assert fingerprint.text_hash == "165c96d7bb91fd9a372ea80c860083ac0d74704ea71827af7d2d1aa59b00d5bb"
     assert fingerprint.shingles == 13
     assert fingerprint.signature[:6] == (766920020, 3261622583, 3247227174, 3265645734, 3222010976, 3083622175)
+    assert fingerprint.sampled == (29101429574104128, 101054445878254447, 3044771745606769788)
 
 
 def test_reference_prefilter_keeps_every_reference():
@@ -214,7 +215,7 @@ def test_an_edit_gets_a_fingerprint_of_its_own(tmp_path):
 
 def test_the_migration_drops_old_signatures_and_the_next_load_recomputes_them(tmp_path):
     store = Warehouse(tmp_path / "warehouse.duckdb")
-    store.migrate()
+    schema = store.migrate()
     observed = derive(observations(20))
     store.load_portal(store.start_run("ingest", {}), SOURCE, fetches(observed), observed)
     current, _ = stored(store)
@@ -222,7 +223,7 @@ def test_the_migration_drops_old_signatures_and_the_next_load_recomputes_them(tm
     with duckdb.connect(str(store.path)) as con:
         con.execute("UPDATE text_fingerprints SET method = 'minhash:affine32:128:seed1:words5', minhash = [1, 2, 3]")
         con.execute("DELETE FROM portalwatch_migrations WHERE version = 6")
-    assert store.migrate() == 6
+    assert store.migrate() == schema  # migration 6 applied again, the later ones kept
     with duckdb.connect(str(store.path), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM text_fingerprints").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM article_versions").fetchone()[0] == 20

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pytest
 from filelock import FileLock
 
@@ -216,6 +217,18 @@ def test_start_and_finish_run(warehouse):
     other = warehouse.start_run("ingest", {})
     assert other != run_id
     assert count(warehouse, "runs") == 2
+
+
+def test_run_ids_sort_in_the_order_runs_started_even_within_one_second(warehouse):
+    # "The last run" is max(run_id) in the README's queries, in `status` and in the tests.
+    started = [warehouse.start_run("ingest", {}) for _ in range(20)]
+    assert sorted(started) == started
+    assert query(warehouse, "SELECT max(run_id) FROM runs") == [(started[-1],)]
+    # A clock that went back (NTP) does not reorder them either.
+    with duckdb.connect(str(warehouse.path)) as con:
+        con.execute("UPDATE runs SET started_at = started_at + INTERVAL 1 HOUR")
+    later = warehouse.start_run("ingest", {})
+    assert later > started[-1]
 
 
 # ------------------------------------------------------------------ load

@@ -17,6 +17,8 @@ import jinja2
 import pygal
 from pygal.style import Style
 
+from portalwatch.storage.coverage import latest_coverage
+
 # One palette per chart, none shared, so that each chart can be recognized by its colours.
 VOLUME_COLORS = ("#1565c0", "#64b5f6", "#0d47a1", "#90caf9", "#283593", "#5c6bc0", "#1e88e5", "#bbdefb")
 EDIT_COLORS = ("#ef6c00", "#c62828")  # edits, removals
@@ -167,6 +169,8 @@ def collect(con: duckdb.DuckDBPyConnection, warehouse: str) -> ReportData:
     data.tables = {
         "Portals": (["portal", "name", "level", "live", "removed", "newest article", "last crawl", "last run fetches",
                      "failed"], [row[:7] + row[8:] for row in freshness]),
+        "Coverage": (["portal", "section", "kind", "held", "stated", "basis", "coverage %", "pages missing", "complete",
+                      "walked"], latest_coverage(con)),
         "Recent edits": (["detected", "portal", "version", "fields", "title", "url", "days after publication"],
                          con.execute(RECENT_EDITS_SQL, [TABLE_ROWS]).fetchall()),
         "Removed pages": (["removed", "portal", "title", "url"], con.execute(REMOVED_SQL, [TABLE_ROWS]).fetchall()),

@@ -12,18 +12,25 @@ import asyncio
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import acreate_table_artifact
+from prefect.artifacts import acreate_progress_artifact, acreate_table_artifact, aupdate_progress_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
+from portalwatch import progress
 from portalwatch.config import Source, SourcesConfig, default_sources_path, load_sources
 from portalwatch.crawl import PortalCrawl, Revisit, crawl_portal
 from portalwatch.paths import raw_store_path, warehouse_path
+from portalwatch.progress import CrawlObserver, PortalProgress
+from portalwatch.storage.coverage import Coverage, describe, drop_warning
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 
 COUNTS = ("listing_pages", "fetched", "created", "updated", "reparsed", "removed", "restored", "unchanged", "failed")
-SUMMARY_COLUMNS = ("source", *COUNTS)
+SUMMARY_COLUMNS = ("source", *COUNTS, "coverage")
+COVERAGE_COLUMNS = ("source", "section", "kind", "held", "entries", "basis", "pct", "previous_pct", "missing_pages", "complete")
+PROGRESS_SECONDS = 2.0  # how often the run's progress artifact is brought up to date
 
 
 # A crawl that raised (not a page that failed: those are recorded, not raised)
@@ -32,14 +39,15 @@ SUMMARY_COLUMNS = ("source", *COUNTS)
 async def crawl_portal_task(
     source: Source, config: SourcesConfig, warehouse: Path, raw_dir: Path, revisit: Revisit,
     max_listing_pages: int | None = None, pages: dict[str, range] | None = None,
-    published: tuple[datetime | None, datetime | None] = (None, None),
+    published: tuple[datetime | None, datetime | None] = (None, None), observer: CrawlObserver | None = None,
 ) -> PortalCrawl:  # fmt: skip
     store = Warehouse(warehouse)
     known = await asyncio.to_thread(store.known_articles, source.id)
     state = await asyncio.to_thread(store.portal_state, source.id)
     return await crawl_portal(
-        source, config, known, RawStore(raw_dir), revisit, max_listing_pages, state=state, pages=pages, published=published
-    )
+        source, config, known, RawStore(raw_dir), revisit, max_listing_pages, state=state, pages=pages,
+        published=published, observer=observer,
+    )  # fmt: skip
 
 
 @task(name="load-portal", task_run_name="load-{crawl.source.source_id}", cache_policy=NO_CACHE, retries=2,
@@ -70,7 +78,20 @@ async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl, cau
             for o in crawl.state.outages
         ],
         "tls_verified": crawl.tls_verified,
+        "coverage": portal_coverage(loaded.coverage),
+        "sections": [c.as_dict() | {"text": describe(c)} for c in loaded.coverage],
+        "warnings": [drop_warning(c) for c in loaded.coverage if c.dropped],
     }
+
+
+def portal_coverage(sections: list[Coverage]) -> str:
+    """`97.3%` of the entries the portal states over its sections walked; empty when none states a total."""
+    counted = [c for c in sections if c.entries is not None]
+    if not counted:
+        return ""
+    entries = sum(c.entries for c in counted)
+    held = sum(c.held for c in counted)
+    return f"{100.0 * held / entries:.1f}%" if entries else "100.0%"
 
 
 @flow(name="ingest", log_prints=True)
@@ -100,9 +121,19 @@ async def ingest(
     run_id = await asyncio.to_thread(store.start_run, "ingest", parameters)
     logger.info("run %s: %d portal(s) into %s", run_id, len(selected), warehouse_file)
 
+    watched = {source.id: PortalProgress(source.id) for source in selected}
+    for portal in watched.values():
+        progress.follow(portal)
+
     async def one_portal(source: Source) -> dict:
-        crawl = await crawl_portal_task(source, config, warehouse_file, raw_folder, Revisit(revisit), max_listing_pages)
-        summary = await load_portal_task(warehouse_file, run_id, crawl)
+        try:
+            crawl = await crawl_portal_task(
+                source, config, warehouse_file, raw_folder, Revisit(revisit), max_listing_pages,
+                observer=quote(watched[source.id]),  # the task gets this very object, to count into
+            )  # fmt: skip
+            summary = await load_portal_task(warehouse_file, run_id, crawl)
+        finally:
+            watched[source.id].finish()
         logger.info(
             "%s: %d listing pages, %d fetched, %d created, %d updated, %d removed, %d failed",
             source.id, summary["listing_pages"], summary["fetched"], summary["created"],
@@ -110,6 +141,10 @@ async def ingest(
         )  # fmt: skip
         for url, reason in crawl.failures[:20]:
             logger.warning("%s: %s: %s", source.id, url, reason)
+        for section in summary["sections"]:
+            logger.info("%s: coverage of %s", source.id, section["text"])
+        for warning in summary["warnings"]:
+            logger.warning("%s: %s", source.id, warning)
         for outage in summary["outages"]:
             logger.warning(
                 "%s: %s down since %s (%s); %d request(s) skipped%s", source.id, outage["host"], outage["opened_at"],
@@ -119,7 +154,11 @@ async def ingest(
             logger.warning("%s: fetched WITHOUT TLS certificate verification (verify_tls = false)", source.id)
         return summary
 
+    crawled = asyncio.Event()
+    publishing = asyncio.ensure_future(publish_progress(run_id, list(watched.values()), crawled))
     outcomes = await asyncio.gather(*(one_portal(source) for source in selected), return_exceptions=True)
+    crawled.set()
+    await publishing
     portals, status = portal_outcomes(selected, outcomes, logger)
     summary = {"run_id": run_id, "status": status, "portals": portals}
     await asyncio.to_thread(store.finish_run, run_id, status, portals)
@@ -147,6 +186,59 @@ async def publish_summary(flow_name: str, run_id: str, portals: dict) -> None:
         table=[{column: p.get(column, "") for column in SUMMARY_COLUMNS} | {"error": p.get("error", "")} for p in portals.values()],
         description=f"portalwatch {flow_name} run {run_id}",
     )  # fmt: skip
+    coverage = [{"source": p["source"]} | {column: _cell(section.get(column)) for column in COVERAGE_COLUMNS[1:]}
+                for p in portals.values() for section in p.get("sections", [])]  # fmt: skip
+    if coverage:
+        await acreate_table_artifact(
+            key=f"{flow_name}-coverage", table=coverage,
+            description=f"run {run_id}: per section, the entries the warehouse holds of those the portal states",
+        )  # fmt: skip
     failures = [{"source": p["source"], "url": url, "reason": reason} for p in portals.values() for url, reason in p.get("failures", [])]
     if failures:
         await acreate_table_artifact(key=f"{flow_name}-failures", table=failures, description=f"pages that failed in run {run_id}")
+
+
+async def publish_progress(run_id: str, portals: list[PortalProgress], done: asyncio.Event) -> None:
+    """A progress artifact of the run, brought up to date every few seconds until `done`.
+
+    Its figure is the share of the article pages found so far that were fetched or failed;
+    its description has each portal's counts. A Prefect API that does not answer costs the
+    run its progress display, never its crawl."""
+    logger = get_run_logger()
+    try:
+        artifact_id = await acreate_progress_artifact(0.0, key="ingest-progress", description=progress_table(run_id, portals))
+        while not done.is_set():
+            try:
+                await asyncio.wait_for(done.wait(), PROGRESS_SECONDS)
+            except TimeoutError:
+                pass
+            await aupdate_progress_artifact(artifact_id, progress_percent(portals), progress_table(run_id, portals))
+    except httpx.HTTPError as exc:
+        logger.warning("run %s: the progress artifact could not be kept up to date: %s", run_id, exc)
+
+
+def progress_percent(portals: list[PortalProgress]) -> float:
+    if all(portal.finished for portal in portals):
+        return 100.0
+    found = sum(portal.found for portal in portals)
+    return 100.0 * sum(portal.settled for portal in portals) / found if found else 0.0
+
+
+def progress_table(run_id: str, portals: list[PortalProgress]) -> str:
+    """Each portal's progress, as a Markdown table (an artifact's description)."""
+    lines = [f"portalwatch ingest run {run_id}", "",
+             "| portal | listing pages | articles fetched / found | failures | coverage | |", "|---|---|---|---|---|---|"]  # fmt: skip
+    for portal in portals:
+        coverage = "" if portal.coverage is None else f"{portal.coverage:.0%}"
+        failures = portal.listing_failures + portal.failures
+        state = "done" if portal.finished else "crawling"
+        lines.append(f"| {portal.source} | {portal.listing_pages} | {portal.fetched} / {portal.found} | {failures} | {coverage} | {state} |")
+    return "\n".join(lines)
+
+
+def _cell(value) -> str | int | float:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return value

@@ -23,6 +23,7 @@ from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.schedules import Cron, Interval
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from portalwatch import lifeline
 from portalwatch.config import SourcesConfig
 from portalwatch.flows.backfill import backfill
 from portalwatch.flows.ingest import ingest
@@ -88,10 +89,12 @@ def prefect_api(data_dir: Path, port: int = 4200, startup_timeout: float = 120.0
     home.mkdir(parents=True, exist_ok=True)
     env = os.environ | {"PREFECT_HOME": str(home.resolve()), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     log = open(home / "server.log", "ab")
+    # In a session of its own, with a guard that stops it (and whatever it started) if this process is killed.
     server = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
+    guard = lifeline.guard(server.pid)
     url = f"http://127.0.0.1:{port}/api"
     try:
         _wait_healthy(url, server, startup_timeout, home / "server.log")
@@ -103,6 +106,7 @@ def prefect_api(data_dir: Path, port: int = 4200, startup_timeout: float = 120.0
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+        guard.wait()
         log.close()
 
 

@@ -4,9 +4,12 @@ Both are driven by a CMS profile (``config/profiles/*.toml``). When a
 profile's rules find no article on a page (or the profile asks for it), the
 generic extractor of :mod:`portalwatch.parse.fallback` reads the page by the
 conventions of Vietnamese government portals and marks the record as a
-fallback with a confidence. A page that is not an article (error page,
-maintenance page, truncated or empty body, missing fields) raises
-:class:`~portalwatch.errors.ExtractionError` and never becomes a version.
+fallback with a confidence. A page is evidence only when it is what it
+claims to be: an answer that is not the page asked for (a maintenance notice,
+a soft-404, an error page reached by redirect, an empty or cut body: the
+profile's ``[pages]`` rules) raises :class:`~portalwatch.errors.WrongPage`,
+and an article page whose fields cannot be read raises
+:class:`~portalwatch.errors.ExtractionError`. Neither becomes a version.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from portalwatch.errors import ExtractionError
+from portalwatch.errors import ExtractionError, WrongPage
 from portalwatch.parse.fields import LOCAL_TZ, find_datetime, split_byline
-from portalwatch.parse.profile import ListingRules, Profile
+from portalwatch.parse.profile import ListingRules, PageRules, Profile
 from portalwatch.parse.text import block_text, clean_html, clean_line, node_text
 from portalwatch.record import Attachment, ArticleRecord, Image, Link, site_relative
 
@@ -44,7 +47,7 @@ _SEPARATORS = {">", "/", "»", "›", "|", "-", "→"}
 __all__ = [
     "CHROME_LINE_PATTERNS", "LOCAL_TZ", "PARSER_VERSION", "ListingPage", "TemplateMismatch", "canonical_url", "parser_versions",
     "attachment_links", "body_links", "check_page", "drop_chrome_paragraphs", "error_page_reason", "parse_article", "parse_listing",
-    "record_warnings",
+    "read_listing", "record_warnings", "ListingCheck",
 ]  # fmt: skip
 
 
@@ -56,6 +59,9 @@ class TemplateMismatch(ExtractionError):
 class ListingPage:
     article_urls: tuple[str, ...]
     total_pages: int | None  # from the pager, when it says
+    # Entries in the whole list, when the pager states it (`41-50 of 3421`); a pager
+    # that gives only a page count leaves it None.
+    stated_entries: int | None = None
 
 
 def canonical_url(url: str) -> str:
@@ -69,47 +75,136 @@ def parse_listing(
 ) -> ListingPage:
     """Links to the listed pages (absolute, canonical, in page order, no repeats) and the page count.
 
-    `rules` defaults to the profile's article listing.
+    `rules` defaults to the profile's article listing. Takes any page as it comes:
+    :func:`read_listing` first makes sure it is a listing page.
     """
-    rules = rules or profile.listing
-    tree = LexborHTMLParser(html)
+    return _listing(LexborHTMLParser(html), url, rules or profile.listing, page_size)
+
+
+def _listing(tree: LexborHTMLParser, url: str, rules: ListingRules, page_size: int) -> ListingPage:
     seen: dict[str, None] = {}
     for link in tree.css(rules.article_links):
         href = link.attributes.get("href")
         if href and not href.startswith(("javascript:", "mailto:", "#")):
             seen.setdefault(canonical_url(urljoin(url, href)), None)
-    return ListingPage(tuple(seen), _total_pages(tree, rules, page_size))
+    return ListingPage(tuple(seen), *_pager_counts(tree, rules, page_size))
 
 
-def _total_pages(tree: LexborHTMLParser, rules: ListingRules, page_size: int) -> int | None:
+def read_listing(
+    html: str, url: str, profile: Profile, page_size: int, rules: ListingRules | None = None, page_number: int = 1,
+    final_url: str | None = None,
+) -> ListingPage:  # fmt: skip
+    """A listing page, when it is one; raises WrongPage naming what was seen instead.
+
+    It is one when the listing rules find its entries, or when it is a recognised
+    end of the list (no entries: its pager puts it past the last page, or it says
+    the list has nothing more). A maintenance notice, a soft-404, an error page,
+    an empty or cut page, or a page of another kind is not.
+    """
+    rules = rules or profile.listing
+    check_page(html, url, profile.pages, final_url)
+    tree = LexborHTMLParser(html)
+    listing = _listing(tree, url, rules, page_size)
+    if listing.article_urls:
+        item_links = {node.mem_id for node in tree.css(rules.article_links)}
+        if reason := error_page_reason(tree, profile.pages, deep=False, skip=item_links):
+            raise WrongPage(url, f"not a listing page: {reason}")
+        return listing
+    if _past_the_end(tree, rules, page_size, page_number):
+        return listing
+    reason = error_page_reason(tree, profile.pages) or (
+        f"no entries (selector '{rules.article_links}' matched nothing) and not past the end of the list"
+    )
+    raise WrongPage(url, f"not a listing page: {reason}")
+
+
+def _past_the_end(tree: LexborHTMLParser, rules: ListingRules, page_size: int, page_number: int) -> bool:
+    """Whether a page without entries is the end of its list: its pager (or, without one, its
+    text) puts it past the last page, or it says there is nothing more."""
+    text = node_text(tree.body) if tree.body is not None else ""
+    pager = tree.css_first(rules.pager)
+    pages, _ = _stated_counts(node_text(pager) if pager is not None else text, rules, page_size)
+    if pages is not None:
+        return pages < page_number or (page_number == 1 and pages <= 1)
+    return any(re.search(pattern, text) for pattern in rules.end_of_list_text)
+
+
+class ListingCheck:
+    """Judges a fetched listing page (for the fetcher, which retries a page that is not one)
+    and keeps what it read."""
+
+    def __init__(self, profile: Profile, page_size: int, rules: ListingRules | None = None, page_number: int = 1):
+        self.profile, self.page_size, self.rules, self.page_number = profile, page_size, rules, page_number
+        self.page: ListingPage | None = None
+
+    def __call__(self, html: str, url: str, final_url: str | None) -> None:
+        self.page = read_listing(html, url, self.profile, self.page_size, self.rules, self.page_number, final_url)
+
+
+def _pager_counts(tree: LexborHTMLParser, rules: ListingRules, page_size: int) -> tuple[int | None, int | None]:
+    """(pages, entries) the pager states; entries only when it gives them, pages worked out from them."""
     pager = tree.css_first(rules.pager)
     if pager is None:
-        return None
-    text = node_text(pager)
-    if rules.pages_pattern and (match := re.search(rules.pages_pattern, text)):
-        return int(match.group("pages"))
+        return None, None
+    return _stated_counts(node_text(pager), rules, page_size)
+
+
+def _stated_counts(text: str, rules: ListingRules, page_size: int) -> tuple[int | None, int | None]:
+    entries = None
     if rules.total_pattern and (match := re.search(rules.total_pattern, text)):
-        return math.ceil(int(match.group("total").replace(".", "")) / page_size)
-    return None
+        entries = int(match.group("total").replace(".", ""))
+    if rules.pages_pattern and (match := re.search(rules.pages_pattern, text)):
+        return int(match.group("pages")), entries
+    if entries is not None:
+        return math.ceil(entries / page_size), entries
+    return None, None
 
 
-def check_page(html: str, url: str, require_html_end: bool = True) -> None:
-    """Refuse a page that cannot be a whole article page: empty, or cut off before its end."""
+def check_page(html: str, url: str, rules: PageRules | None = None, final_url: str | None = None) -> None:
+    """Refuse an answer that cannot be the page asked for, whatever it holds: one a redirect
+    brought to an error page, an empty one, one cut off before its end (raises WrongPage)."""
+    rules = rules or PageRules()
+    if final_url and final_url != url and any(re.search(pattern, final_url) for pattern in rules.error_redirects):
+        raise WrongPage(url, f"redirected to an error page: {final_url}")
     if not html.strip():
-        raise ExtractionError(url, "empty page")
-    if require_html_end and "</html>" not in html[-2048:].lower():
-        raise ExtractionError(url, "page truncated: it ends before its closing </html>")
+        raise WrongPage(url, "empty page: the body is blank")
+    if rules.require_html_end and "</html>" not in html[-2048:].lower():
+        raise WrongPage(url, f"page cut short: it ends before its closing </html> ({len(html)} characters)")
 
 
-def error_page_reason(tree: LexborHTMLParser, patterns: list[str] | tuple[str, ...]) -> str | None:
-    """Why a page is an error or maintenance page (by its title and first heading), or None."""
-    title = node_text(tree.css_first("title"))
-    heading = node_text(tree.css_first("h1"))
-    for text in (title, heading):
-        for pattern in patterns:
-            if text and re.search(pattern, text):
-                return f"error or maintenance page ({text[:80]!r})"
+# Where a broken page says what it is, besides its title and headings: short blocks of text.
+_TELLING_BLOCKS = "p, div, span, td, li, b, strong, h5, h6, center"
+_TELLING_LENGTH = 200
+
+
+def error_page_reason(
+    tree: LexborHTMLParser, rules: PageRules, deep: bool = True, skip: set[int] = frozenset()
+) -> str | None:
+    """What a page is instead of the page asked for, by what it says (empty, maintenance
+    notice, soft-404, error page), or None. Looks at the title and headings, and with
+    `deep` at short blocks of text too; elements in `skip` (and their contents) are not read."""
+    body_text = node_text(tree.body) if tree.body is not None else ""
+    if len(body_text) < rules.min_text_chars:
+        return "empty page: no text"
+    kinds = (("maintenance page", rules.maintenance_text), ("soft-404 page", rules.not_found_text),
+             ("error page", rules.error_text))  # fmt: skip
+    for text in _telling_texts(tree, deep, skip):
+        for kind, patterns in kinds:
+            if any(re.search(pattern, text) for pattern in patterns):
+                return f"{kind} ({text[:80]!r})"
     return None
+
+
+def _telling_texts(tree: LexborHTMLParser, deep: bool, skip: set[int]):
+    yield node_text(tree.css_first("title"))
+    selectors = ["h1, h2, h3, h4"] + ([_TELLING_BLOCKS] if deep else [])
+    for selector in selectors:
+        for node in tree.css(selector):
+            if skip and any(link.mem_id in skip for link in node.css("a")):
+                continue
+            text = node_text(node)
+            if text and (selector != _TELLING_BLOCKS or len(text) <= _TELLING_LENGTH):
+                yield text
 
 
 def parser_versions(profile: Profile) -> frozenset[str]:
@@ -119,16 +214,28 @@ def parser_versions(profile: Profile) -> frozenset[str]:
     return frozenset({profile.parser_version, f"fallback/{FALLBACK_VERSION}+{PARSER_VERSION}"})
 
 
-def parse_article(html: str, url: str, profile: Profile) -> ArticleRecord:
-    """Extract the normalized record of one article page.
+def parse_article(html: str, url: str, profile: Profile, final_url: str | None = None) -> ArticleRecord:
+    """Extract the normalized record of one article page (`final_url`: where redirects led).
 
-    Raises ExtractionError naming the URL and what was missing.
+    Raises WrongPage when the answer is not an article page at all (maintenance,
+    soft-404, error page, empty or cut), ExtractionError naming the URL and what
+    was missing when it looks like one but cannot be read.
     """
+    check_page(html, url, profile.pages, final_url)
+    try:
+        return _article(html, url, profile)
+    except WrongPage:
+        raise
+    except ExtractionError as failure:
+        if reason := error_page_reason(LexborHTMLParser(html), profile.pages):
+            raise WrongPage(url, f"not an article: {reason}") from failure
+        raise
+
+
+def _article(html: str, url: str, profile: Profile) -> ArticleRecord:
     from portalwatch.parse.fallback import extract_fallback
 
-    rules = profile.article
-    check_page(html, url, rules.require_html_end if rules else True)
-    if rules is None or profile.fallback == "always":
+    if profile.article is None or profile.fallback == "always":
         return extract_fallback(html, url)
     try:
         return _extract(html, url, profile)
@@ -149,9 +256,6 @@ def _extract(html: str, url: str, profile: Profile) -> ArticleRecord:
     provenance: dict[str, str] = {}
     root = tree.css_first(rules.root)
     if root is None:
-        reason = error_page_reason(tree, rules.error_patterns)
-        if reason:
-            raise ExtractionError(url, reason)
         raise TemplateMismatch(url, f"no article on the page (selector '{rules.root}' matched nothing)")
     title = node_text(root.css_first(rules.title))
     if not title:

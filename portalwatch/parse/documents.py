@@ -22,10 +22,11 @@ import unicodedata
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from portalwatch.errors import ExtractionError
-from portalwatch.parse.profile import Profile
+from portalwatch.errors import ExtractionError, WrongPage
+from portalwatch.parse import PARSER_VERSION, attachment_links, check_page, error_page_reason
+from portalwatch.parse.profile import DEFAULT_ATTACHMENT_EXTENSIONS, Profile
 from portalwatch.parse.text import block_text, clean_line, node_text
 from portalwatch.record import Attachment, content_hash
 
@@ -45,24 +46,58 @@ _CODE = r"[A-ZĐ][A-Za-zĐđ]*"
 # 53-CV/TU, 9816-CV/BTGTW, 296-KL/TU  |  123/QĐ-UBND, 1699/CĐ-TTg, 45/2020/NĐ-CP, 123/UBND-VP
 NUMBER = rf"\d{{1,5}}-{_CODE}/{_CODE}(?:-{_CODE})*|\d{{1,5}}/(?:\d{{4}}/)?{_CODE}(?:-{_CODE})+"
 _NUMBER = re.compile(rf"(?<![\w/-])(?:{NUMBER})(?![\w/-])")
+# In running text numbers also come with spaces around their separators and en or em dashes
+# (``296 - KL/TU``, ``123/QĐ–UBND``): number_key folds these away.
+_DASH = r"\s*[-–—]\s*"
+_SLASH = r"\s*/\s*"
+CITED_NUMBER = (
+    rf"\d{{1,5}}{_DASH}{_CODE}{_SLASH}{_CODE}(?:[-–—]{_CODE})*"
+    rf"|\d{{1,5}}{_SLASH}(?:\d{{4}}{_SLASH})?{_CODE}{_DASH}{_CODE}(?:[-–—]{_CODE})*"
+)
+
+
+def _fold(text: str) -> str:
+    """Text without diacritics (đ → d), as portals sometimes type it."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
+
+
+_KIND_NAMES = sorted({*_TYPE_NAMES, *map(_fold, _TYPE_NAMES)}, key=len, reverse=True)
 REFERENCE = re.compile(
-    rf"(?P<kind>{'|'.join(re.escape(name) for name in _TYPE_NAMES)})"
-    rf"(?:\s+(?:hỏa tốc|khẩn|liên tịch))?\s+số\s*:?\s*(?P<number>{NUMBER})"
-    r"(?:\s*,?\s*ngày\s+(?P<day>\d{1,2})[/-](?P<month>\d{1,2})[/-](?P<year>\d{4}))?",
+    rf"(?P<kind>{'|'.join(re.escape(name) for name in _KIND_NAMES)})"
+    rf"(?:\s+(?:hỏa tốc|khẩn|liên tịch|hoa toc|khan|lien tich))?\s+s[oố]\s*:?\s*(?P<number>{CITED_NUMBER})"
+    r"(?:\s*,?\s*ng[aà]y\s+(?P<day>\d{1,2})[/-](?P<month>\d{1,2})[/-](?P<year>\d{4}))?",
     re.IGNORECASE,
 )
 # Every reference gives its number after "số" (both NUMBER forms start with a digit): a text
 # without "số" and a digit after it cites nothing, and skips the scan with REFERENCE.
-_NUMBER_AFTER_SO = re.compile(r"số\s*:?\s*\d", re.IGNORECASE)
+_NUMBER_AFTER_SO = re.compile(r"s[oố]\s*:?\s*\d", re.IGNORECASE)
 _PLACE_DATE = re.compile(r"^(?P<place>[^,\d]{2,60}),\s*ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})", re.IGNORECASE)
 _NUMBER_LINE = re.compile(rf"^Số\s*:?\s*(?P<number>{NUMBER})\s*$")
 _MOTTOS = re.compile(r"^(?:ĐẢNG CỘNG SẢN VIỆT NAM|CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập\s*-\s*Tự do\s*-\s*Hạnh phúc)$", re.IGNORECASE)
+# Bumped whenever the layout reader (a document on a page no profile knows) changes its output.
+LAYOUT_READER_VERSION = 1
+_NOT_TEXT = "script, style, noscript, iframe, select, button, template, nav, input, textarea"
+_NUMBER_IN_TEXT = re.compile(rf"(?:^|\s)Số\s*:?\s*(?:{NUMBER})(?![\w/-])")
+# Parts of the layout besides the number: at least one must sit near it.
+_LAYOUT_PARTS = (
+    re.compile(r"[^,\d\n]{2,60},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}", re.IGNORECASE),
+    re.compile(r"Kính\s+gửi"), re.compile(r"Nơi\s+nhận"),
+    re.compile(r"(?:^|\s)(?:TM|T/M|KT|Q|TL|TUQ)\.?\s+[A-ZĐÀ-Ỹ]{2,}"), re.compile(r"(?:^|\s)V/v\s"),
+)  # fmt: skip
+_SIGNER_TITLE = re.compile(r"^(?:TM|T/M|T\.M|KT|Q|TL|TUQ|T/L)\.?\s+[A-ZĐÀ-Ỹ]")
+_SEPARATOR = re.compile(r"^[-_*=.\s]+$")
+_DISTRIBUTION = re.compile(r"^Nơi nhận\s*:?")
+_NUMBER_THEN_MORE = re.compile(rf"^(?P<number_line>Số\s*:?\s*(?:{NUMBER}))\s+(?P<rest>\S.*)$")
 _SIGNED = re.compile(r"^\((?:Đã ký|đã ký|Ký|ký)[^)]*\)$|^Ký bởi", re.IGNORECASE)
 
 
 def number_key(number: str) -> str:
-    """The form numbers are compared in: NFC, no spaces, upper case (QĐ, Đ kept)."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFC", number)).upper()
+    """The form numbers are compared in: no spaces, ASCII hyphens, no diacritics (QĐ → QD), upper case.
+
+    Migration 009 computes the same key in SQL for the rows stored before it.
+    """
+    return _fold(re.sub(r"\s+", "", number).replace("–", "-").replace("—", "-")).upper()
 
 
 def document_type(number: str, hint: str = "") -> str:
@@ -111,7 +146,7 @@ def find_references(text: str) -> list[Reference]:
         end = min([*ends, match.end() + 300, len(text)])
         context = clean_line(text[start : end + 1])
         kind = match.group("kind")
-        kind = next((name for name in _TYPE_NAMES if name.lower() == kind.lower()), kind)
+        kind = next((name for name in _TYPE_NAMES if _fold(name).lower() == _fold(kind).lower()), kind)
         found.setdefault(number_key(number), Reference(number, kind, referenced, context))
     return list(found.values())
 
@@ -180,38 +215,104 @@ class DocumentRecord:
         }  # fmt: skip
 
 
-def parse_document(html: str, url: str, profile: Profile) -> DocumentRecord:
-    """The fields of a document page; raises ExtractionError when it is not one."""
-    from portalwatch.parse import attachment_links, check_page
+def parse_document(html: str, url: str, profile: Profile, final_url: str | None = None) -> DocumentRecord:
+    """The fields of a document page; raises WrongPage when the answer is not a document
+    page at all (maintenance, soft-404, error page, empty or cut), ExtractionError when
+    its fields cannot be read.
 
+    A profile without [documents] rules or a root selector, or whose root
+    selector finds nothing, hands the page to :func:`read_document`, which
+    finds the document by its layout wherever it sits.
+    """
+    check_page(html, url, profile.pages, final_url)
+    try:
+        return _document(LexborHTMLParser(html), html, url, profile)
+    except WrongPage:
+        raise
+    except ExtractionError as failure:
+        if reason := error_page_reason(LexborHTMLParser(html), profile.pages):
+            raise WrongPage(url, f"not a document: {reason}") from failure
+        raise
+
+
+def _document(tree: LexborHTMLParser, html: str, url: str, profile: Profile) -> DocumentRecord:
     rules = profile.documents
-    if rules is None:
-        raise ExtractionError(url, f"profile '{profile.name}' has no [documents] rules")
-    check_page(html, url)
-    tree = LexborHTMLParser(html)
-    root = tree.css_first(rules.root)
+    root = tree.css_first(rules.root) if rules is not None and rules.root else None
     if root is None:
-        raise ExtractionError(url, f"no document on the page (selector '{rules.root}' matched nothing)")
+        try:
+            return read_document(html, url)
+        except ExtractionError as failure:
+            if rules is None or not rules.root:
+                raise
+            raise ExtractionError(url, f"no document on the page (selector '{rules.root}' matched nothing; {failure.reason})") from None
     title = node_text(tree.css_first(rules.title)) if rules.title else ""
     attachments = tuple(dict.fromkeys(attachment_links(tree.css(rules.attachments), url, rules.attachment_extensions)))
     for selector in rules.drop:
         for node in root.css(selector):
             node.decompose()
-    lines = [line for paragraph in block_text(root).split("\n\n") for line in paragraph.split("\n")]
-    record = document_from_lines(lines, url, min_text_chars=rules.min_text_chars)
+    record = document_from_lines(_lines(root), url, min_text_chars=rules.min_text_chars)
     return replace(record, title=title, attachments=attachments, parser_version=profile.parser_version)
+
+
+def _lines(node: LexborNode) -> list[str]:
+    return [line for paragraph in block_text(node).split("\n\n") for line in paragraph.split("\n")]
+
+
+def looks_like_document(html: str) -> bool:
+    """Whether a page shows an official document: a number line and at least one more part of the layout."""
+    tree = LexborHTMLParser(html)
+    return tree.body is not None and _document_region(tree.body) is not None
+
+
+def read_document(html: str, url: str) -> DocumentRecord:
+    """A document page of any template, found by its layout (number line, place and date, Kính gửi,
+    Nơi nhận, signer's block), laid out in tables, paragraphs or lists."""
+    tree = LexborHTMLParser(html)
+    if tree.body is None:
+        raise ExtractionError(url, "no <body>")
+    for node in tree.body.css(_NOT_TEXT):
+        node.decompose()
+    region = _document_region(tree.body)
+    if region is None:
+        raise ExtractionError(url, "no official document on the page (no 'Số: 123/UBND-VP' line beside a place-and-date "
+                                   "line, 'Kính gửi', 'Nơi nhận' or a signer's block)")  # fmt: skip
+    attachments = tuple(dict.fromkeys(attachment_links(tree.css("a[href]"), url, DEFAULT_ATTACHMENT_EXTENSIONS)))
+    og_title = tree.css_first("meta[property='og:title']")
+    title = node_text(tree.css_first("h1")) or clean_line(og_title.attributes.get("content") or "" if og_title else "")
+    record = document_from_lines(_lines(region), url)
+    if not title or title in (record.issuer, record.number):
+        title = " ".join(part for part in (record.kind, record.number) if part)
+    return replace(record, title=title, attachments=attachments, parser_version=f"documents/{LAYOUT_READER_VERSION}+{PARSER_VERSION}")
+
+
+def _document_region(page: LexborNode) -> LexborNode | None:
+    """The smallest block around a document's number line that holds the most of the rest of its layout."""
+    for text in page.traverse(include_text=True):
+        if text.tag != "-text" or "Số" not in unicodedata.normalize("NFC", text.text(deep=False) or ""):
+            continue
+        element = text.parent
+        if element is None or not _NUMBER_IN_TEXT.search(node_text(element)):
+            continue
+        best, best_parts = None, 1
+        while element is not None and element.tag not in ("body", "html"):
+            content = unicodedata.normalize("NFC", element.text(deep=True) or "")
+            parts = sum(bool(pattern.search(content)) for pattern in _LAYOUT_PARTS)
+            if parts > best_parts:
+                best, best_parts = element, parts
+            element = element.parent
+        if best is not None:
+            return best
+    return None
 
 
 def document_from_lines(lines: list[str], where: str, min_text_chars: int = 80) -> DocumentRecord:
     """Read a document's fields from its lines (an HTML rendering or a PDF's text)."""
-    lines = [clean_line(line) for line in lines]
-    lines = [line for line in lines if line]
+    lines = _split_header_lines([line for line in (clean_line(line) for line in lines) if line])
     number_at = next((i for i, line in enumerate(lines) if _NUMBER_LINE.match(line)), None)
     if number_at is None:
         raise ExtractionError(where, "no document number (a 'Số 53-CV/TU' or 'Số: 123/QĐ-UBND' line)")
     number = _NUMBER_LINE.match(lines[number_at]).group("number")
-    issuer = " ".join(line for line in lines[:number_at] if line not in ("*", "-------") and not _MOTTOS.match(line)
-                      and not set(line) <= set("-_*"))  # fmt: skip
+    issuer = _issuer(lines[:number_at])
     place_at = next((i for i, line in enumerate(lines) if _PLACE_DATE.match(line)), None)
     issued_date, issued_place = None, ""
     if place_at is not None:
@@ -222,48 +323,12 @@ def document_from_lines(lines: list[str], where: str, min_text_chars: int = 80) 
         except ValueError:
             issued_date = None
     header_end = max(number_at, place_at or 0) + 1
-    subject, kind_hint = "", ""
-    for index in range(number_at + 1, header_end):
-        if lines[index].startswith("V/v"):
-            parts = [lines[index]]
-            for line in lines[index + 1 : header_end]:  # a subject wrapped over several lines
-                if _MOTTOS.match(line) or _PLACE_DATE.match(line) or line.isupper():
-                    break
-                parts.append(line)
-            subject = " ".join(parts)
-            break
-    cursor = header_end
-    if not subject and cursor < len(lines) and lines[cursor].isupper():
-        kind_hint = lines[cursor]
-        cursor += 1
-        if cursor < len(lines):
-            subject = lines[cursor]
-            cursor += 1
-    addressees: list[str] = []
-    if cursor < len(lines) and lines[cursor].startswith("Kính gửi"):
-        rest = lines[cursor].split(":", 1)[1].strip(" *") if ":" in lines[cursor] else ""
-        if rest:
-            addressees.append(rest)
-        cursor += 1
-        while cursor < len(lines) and lines[cursor].startswith(("-", "+", "•")):
-            item = lines[cursor].lstrip("-+• ").strip()
-            if item:
-                addressees.append(item)
-            cursor += 1
-    distribution_at = next((i for i in range(cursor, len(lines)) if lines[i].rstrip(":").strip() == "Nơi nhận"), len(lines))
-    body = lines[cursor:distribution_at]
-    distribution, signature = [], []
-    for line in lines[distribution_at + 1 :]:
-        if line.startswith("-") and not signature:
-            item = line.lstrip("- ").strip()
-            if item:
-                distribution.append(item)
-        else:
-            signature.append(line)
-    signer_title = " ".join(line for line in signature if line.isupper())
-    named = [line for line in signature if not line.isupper() and not _SIGNED.match(line)]
-    signer = named[-1] if named else ""
-    body_text = "\n\n".join(body)
+    subject, kind_hint, cursor = _subject(lines, number_at, header_end)
+    addressees, cursor = _addressees(lines, cursor)
+    distribution_at = next((i for i in range(cursor, len(lines)) if _DISTRIBUTION.match(lines[i])), len(lines))
+    body, distribution, signature = _closing(lines, cursor, distribution_at)
+    signer, signer_title = _signer(signature)
+    body_text = "\n\n".join(line for line in body if not _SEPARATOR.match(line))
     if len(body_text) < min_text_chars:
         raise ExtractionError(where, f"document text too short ({len(body_text)} characters): truncated or not a document")
     warnings = []
@@ -276,6 +341,122 @@ def document_from_lines(lines: list[str], where: str, min_text_chars: int = 80) 
         issued_place=issued_place, subject=subject, addressees=tuple(addressees), body_text=body_text,
         distribution=tuple(distribution), signer=signer, signer_title=signer_title, warnings=tuple(warnings),
     )  # fmt: skip
+
+
+def _split_header_lines(lines: list[str]) -> list[str]:
+    """Header parts a page sets side by side on one line ('Số: 12/UBND-VP  Mường Phăng, ngày ...') as lines of their own."""
+    split = []
+    for line in lines:
+        if match := _NUMBER_THEN_MORE.match(line):
+            split += [match.group("number_line"), match.group("rest")]
+        else:
+            split.append(line)
+    return split
+
+
+def _issuer(before_number: list[str]) -> str:
+    """The issuer: the upper-case lines just above the number (a parent body, then the issuing body)."""
+    issuer: list[str] = []
+    for line in reversed(before_number):
+        if _SEPARATOR.match(line):
+            if issuer:
+                break
+            continue
+        if _MOTTOS.match(line) or not line.isupper() or len(issuer) == 4:
+            break
+        issuer.insert(0, line)
+    return " ".join(issuer)
+
+
+def _subject(lines: list[str], number_at: int, header_end: int) -> tuple[str, str, int]:
+    """The subject (a letter's 'V/v ...' or the trích yếu under a type heading), that heading, and where the rest starts."""
+    for index in range(number_at + 1, header_end):
+        if lines[index].startswith("V/v"):
+            parts = [lines[index]]
+            for line in lines[index + 1 : header_end]:  # a subject wrapped over several lines
+                if _MOTTOS.match(line) or _PLACE_DATE.match(line) or line.isupper():
+                    break
+                parts.append(line)
+            return " ".join(parts), "", header_end
+    cursor = header_end
+    while cursor < len(lines) and (_MOTTOS.match(lines[cursor]) or _SEPARATOR.match(lines[cursor])):
+        cursor += 1
+    if cursor < len(lines) and lines[cursor].isupper() and len(lines[cursor]) <= 60:
+        kind_hint = lines[cursor]
+        if cursor + 1 < len(lines):
+            return lines[cursor + 1], kind_hint, cursor + 2
+        return "", kind_hint, cursor + 1
+    return "", "", cursor
+
+
+def _addressees(lines: list[str], cursor: int) -> tuple[list[str], int]:
+    """'Kính gửi: ...' and the list under it, dashed or not (a list's bullets do not reach the text)."""
+    if cursor >= len(lines) or not lines[cursor].startswith("Kính gửi"):
+        return [], cursor
+    addressees = []
+    rest = lines[cursor].split(":", 1)[1].strip(" *") if ":" in lines[cursor] else ""
+    if rest:
+        addressees.append(rest.lstrip("-+• "))
+    cursor += 1
+    while cursor < len(lines):
+        line = lines[cursor]
+        dashed = line.startswith(("-", "+", "•"))
+        listed = len(line) <= 150 and len(line.split()) <= 25 and (
+            line.endswith((",", ";")) or (line.endswith(".") and addressees and addressees[-1].endswith((",", ";")))
+        )  # fmt: skip
+        if not (dashed or (listed and not rest)):
+            break
+        if item := line.lstrip("-+• ").strip():
+            addressees.append(item)
+        cursor += 1
+    return addressees, cursor
+
+
+def _closing(lines: list[str], cursor: int, distribution_at: int) -> tuple[list[str], list[str], list[str]]:
+    """Body, distribution ('Nơi nhận') and the signer's block, whichever order the page sets the last two in."""
+    body = lines[cursor:distribution_at]
+    distribution, signature = [], []
+    if distribution_at < len(lines):
+        first = lines[distribution_at].split(":", 1)[1].strip() if ":" in lines[distribution_at] else ""
+        for line in ([first] if first else []) + lines[distribution_at + 1 :]:
+            if not signature and (line.startswith(("-", "+", "•")) or not (_signer_starts(line) or line.isupper() or _SIGNED.match(line))):
+                if item := line.lstrip("-+• ").strip():
+                    distribution.append(item)
+            else:
+                signature.append(line)
+    if not signature:
+        body, signature = _trailing_signature(body)
+    return body, distribution, signature
+
+
+def _signer(signature: list[str]) -> tuple[str, str]:
+    """The signer's name (the first line after the titles in capitals) and those titles."""
+    titles: list[str] = []
+    for line in signature:
+        if line.isupper():
+            titles.append(line)
+        elif not _SIGNED.match(line) and not _SEPARATOR.match(line):
+            return line, " ".join(titles)
+    return "", " ".join(titles)
+
+
+def _signer_starts(line: str) -> bool:
+    return bool(_SIGNER_TITLE.match(line))
+
+
+def _trailing_signature(body: list[str]) -> tuple[list[str], list[str]]:
+    """A signer's block set at the end of the body: titles in capitals, '(Đã ký)', then the name."""
+    start = len(body)
+    while start > 0 and len(body) - start < 6:
+        line = body[start - 1]
+        name = len(line) <= 40 and len(line.split()) <= 6 and line[:1].isupper() and not line.endswith((".", ":", ";", ","))
+        if not (line.isupper() or _SIGNED.match(line) or _signer_starts(line) or name):
+            break
+        start -= 1
+    block = body[start:]
+    if not any(line.isupper() or _signer_starts(line) for line in block):
+        return body, []
+    return body[:start], block
 
 
 def pdf_text(data: bytes, where: str) -> tuple[str, int]:

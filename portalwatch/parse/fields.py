@@ -1,26 +1,16 @@
-"""Field rules shared by the profile extractor and the generic one: dates and bylines."""
+"""Field rules shared by the profile extractor and the generic one: dates and bylines.
+
+Dates themselves are read in :mod:`portalwatch.parse.dates`.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from portalwatch.parse.dates import LOCAL_TZ, local_datetime
 from portalwatch.parse.text import clean_line
-
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def local_datetime(value: str, formats: list[str] | tuple[str, ...]) -> tuple[datetime, str] | None:
-    """The first format that reads `value` (local time), and that format; None if none does."""
-    value = clean_line(value)
-    for date_format in formats:
-        try:
-            return datetime.strptime(value, date_format).replace(tzinfo=LOCAL_TZ), date_format
-        except ValueError:
-            continue
-    return None
 
 
 def find_datetime(text: str, patterns: list[str], formats: list[str]) -> tuple[datetime, str] | None:

@@ -34,12 +34,30 @@ DEFAULT_BYLINE_PATTERNS = (
     r"^(?P<author>\w+(?:\s+\w+){0,5})$",
 )
 
-# Pages that answer 200 but carry no article: server errors, "not found"
-# pages, maintenance notices. Matched against the page title and headings.
-DEFAULT_ERROR_PATTERNS = (
-    r"(?i)server error", r"(?i)runtime error", r"(?i)resource cannot be found", r"(?i)\b404\b",
-    r"(?i)không tìm thấy", r"(?i)trang không tồn tại", r"(?i)bài viết không tồn tại",
-    r"(?i)service (?:temporarily )?unavailable", r"(?i)maintenance", r"(?i)bảo trì", r"(?i)đang nâng cấp",
+# What portals write on the pages they send with status 200 instead of the page
+# asked for, in Vietnamese and English. Matched against the page title, its
+# headings and its short blocks of text, only once a page failed to read as what
+# it should be: an article that mentions maintenance is still an article.
+DEFAULT_NOT_FOUND_TEXT = (
+    r"(?i)không tìm thấy", r"(?i)không tồn tại", r"(?i)đã bị (?:xóa|xoá|gỡ)", r"(?i)page not found",
+    r"(?i)(?:could|can) ?not be found", r"(?i)\bnot found\b", r"(?i)\b404\b", r"(?i)no longer available",
+)  # fmt: skip
+DEFAULT_MAINTENANCE_TEXT = (
+    r"(?i)bảo trì", r"(?i)nâng cấp", r"(?i)maintenance", r"(?i)service (?:temporarily )?unavailable",
+    r"(?i)tạm (?:dừng|ngừng) (?:hoạt động|truy cập|phục vụ)", r"(?i)be back soon",
+)  # fmt: skip
+DEFAULT_ERROR_TEXT = (
+    r"(?i)server error", r"(?i)runtime error", r"(?i)an error (?:has )?occurred", r"(?i)(?:có|xảy ra) lỗi",
+    r"(?i)^\s*lỗi\b", r"(?i)^\s*error\b", r"(?i)bad request", r"(?i)access denied",
+)  # fmt: skip
+# Where a portal's error redirects land (ASP.NET customErrors, CMS error routes).
+DEFAULT_ERROR_REDIRECTS = (
+    r"(?i)/error\.aspx", r"(?i)[?&]aspxerrorpath=",
+    r"(?i)/(?:error|errors|loi|404|not-?found|page-?not-?found|bao-?tri|maintenance)(?:\.\w+)?/?(?:$|\?)",
+)  # fmt: skip
+# What a listing page says past the end of its list (or in an empty section).
+DEFAULT_END_OF_LIST_TEXT = (
+    r"(?i)(?:không|chưa) có (?:bài viết|tin|tin bài|dữ liệu|văn bản|nội dung)", r"(?i)no (?:items|articles|results|entries)",
 )  # fmt: skip
 
 DEFAULT_ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "zip", "rar")
@@ -55,6 +73,12 @@ def _compiles(value: str | None) -> str | None:
     return value
 
 
+def _all_compile(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        re.compile(pattern)
+    return patterns
+
+
 def _value_group(value: str | None) -> str | None:
     if value is not None and "value" not in re.compile(value).groupindex:
         raise ValueError(f"pattern {value!r} needs a named group 'value'")
@@ -66,11 +90,40 @@ class ListingRules(_Strict):
     pager: str = Field(description="CSS selector of the element carrying the pager text.")
     total_pattern: str | None = Field(None, description="Regex with a 'total' group: number of entries.")
     pages_pattern: str | None = Field(None, description="Regex with a 'pages' group: number of pages.")
+    end_of_list_text: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_END_OF_LIST_TEXT),
+        description="Regexes: what a page with no entries says when it is past the end of the list.",
+    )
 
     @field_validator("total_pattern", "pages_pattern")
     @classmethod
     def _patterns_compile(cls, value: str | None) -> str | None:
         return _compiles(value)
+
+    @field_validator("end_of_list_text")
+    @classmethod
+    def _all_compile(cls, value: list[str]) -> list[str]:
+        return _all_compile(value)
+
+
+class PageRules(_Strict):
+    """How to tell a page that answered 200 from the page asked for (every kind of page)."""
+
+    not_found_text: list[str] = Field(default_factory=lambda: list(DEFAULT_NOT_FOUND_TEXT),
+                                      description="Regexes: the wording of a 'not found' page sent with status 200.")
+    maintenance_text: list[str] = Field(default_factory=lambda: list(DEFAULT_MAINTENANCE_TEXT),
+                                        description="Regexes: the wording of a maintenance notice.")
+    error_text: list[str] = Field(default_factory=lambda: list(DEFAULT_ERROR_TEXT),
+                                  description="Regexes: the wording of an error page.")
+    error_redirects: list[str] = Field(default_factory=lambda: list(DEFAULT_ERROR_REDIRECTS),
+                                       description="Regexes on the URL a redirect led to: an error page, not the page.")
+    require_html_end: bool = Field(True, description="A page without its closing </html> was cut short.")
+    min_text_chars: int = Field(1, ge=0, description="A page with less text than this (chrome included) is empty.")
+
+    @field_validator("not_found_text", "maintenance_text", "error_text", "error_redirects")
+    @classmethod
+    def _all_compile(cls, value: list[str]) -> list[str]:
+        return _all_compile(value)
 
 
 class ArticleRules(_Strict):
@@ -80,7 +133,9 @@ class ArticleRules(_Strict):
     published_pattern: list[str] = Field(
         min_length=1, description="Regexes with a 'value' group: the posting time text (first match wins)."
     )
-    date_formats: list[str] = Field(min_length=1, description="strptime formats of that text (local time).")
+    date_formats: list[str] = Field(
+        min_length=1, description="strptime formats of that text (local time); 'auto' reads any common Vietnamese form."
+    )
     updated: str | None = Field(None, description="CSS selector of the update line (default: the posting line).")
     updated_pattern: list[str] = Field(default_factory=list, description="Regexes with a 'value' group: update time.")
     view_count_pattern: str | None = Field(None, description="Regex with a 'value' group on the posting line.")
@@ -98,9 +153,7 @@ class ArticleRules(_Strict):
         default_factory=list, description="Regexes: body paragraphs that match are chrome and are dropped."
     )
     byline_patterns: list[str] = Field(default_factory=lambda: list(DEFAULT_BYLINE_PATTERNS))
-    error_patterns: list[str] = Field(default_factory=lambda: list(DEFAULT_ERROR_PATTERNS))
     min_body_chars: int = Field(200, ge=0, description="A shorter body without images is a failed extraction.")
-    require_html_end: bool = Field(True, description="A page without its closing </html> is truncated.")
 
     @field_validator("published_pattern", "updated_pattern", mode="before")
     @classmethod
@@ -119,19 +172,19 @@ class ArticleRules(_Strict):
     def _has_value_group(cls, value: str | None) -> str | None:
         return _value_group(value)
 
-    @field_validator("chrome_text", "byline_patterns", "error_patterns")
+    @field_validator("chrome_text", "byline_patterns")
     @classmethod
     def _all_compile(cls, value: list[str]) -> list[str]:
-        for pattern in value:
-            re.compile(pattern)
-        return value
+        return _all_compile(value)
 
 
 class DocumentRules(_Strict):
     """Official documents: their listing and the part of a detail page holding the text."""
 
     listing: ListingRules
-    root: str = Field(description="CSS selector of the document text on its page.")
+    root: str | None = Field(
+        None, description="CSS selector of the document text on its page; none: found by the document's layout."
+    )
     title: str | None = Field(None, description="CSS selector of the page's own title of the document.")
     attachments: str = Field("a[href]", description="CSS selector of links to the document's files.")
     drop: list[str] = Field(default_factory=list)
@@ -148,6 +201,7 @@ class Profile(_Strict):
         description="When the generic extractor runs: never, when these rules find no article, or always.",
     )
     listing: ListingRules
+    pages: PageRules = Field(default_factory=PageRules)
     article: ArticleRules | None = None
     documents: DocumentRules | None = None
 

@@ -1280,6 +1280,14 @@ def byline(rng: random.Random, family: str) -> str:
     return f"{name}, VPTU" if r < 0.75 else f"{name} - Ban Tuyên giáo Tỉnh ủy"
 
 
+def author_of(byline: str) -> str:
+    """The person a byline of :func:`byline` names as its author ('' for no byline)."""
+    for prefix in ("Tin, ảnh: ", "Theo "):
+        if byline.startswith(prefix):
+            return byline.removeprefix(prefix)
+    return byline.split(", ", 1)[0].split(" - ", 1)[0]
+
+
 _NUM_RE = re.compile(r"\d{1,3}(?:\.\d{3})+(?!\d)|\d+,\d+|\d+")
 _PREFIX_RE = re.compile(r"^\d+(?:\.\d+)*\.\s")
 _DATE_INTRO = ("ngày ", "Ngày ", "đêm ", "Sáng ", "sáng ", "Chiều ", "chiều ")
@@ -1407,7 +1415,7 @@ def _place_in(text: str) -> str:
     return _PROVINCE_PLACE
 
 
-def _insert_sentence(rng: random.Random, paragraph: str) -> str:
+def insert_sentence(rng: random.Random, paragraph: str) -> str:
     """Insert a fitting sentence after one of the paragraph's sentences (or at its end)."""
     place = _place_in(paragraph)
     pool = "edit_append" if rng.random() < 0.5 else "generic"
@@ -1422,7 +1430,7 @@ def _insert_sentence(rng: random.Random, paragraph: str) -> str:
     return body + (" " if body[-1] in ".!?…”" else ". ") + new
 
 
-def _drop_sentence(rng: random.Random, paragraph: str) -> str:
+def drop_sentence(rng: random.Random, paragraph: str) -> str:
     """Remove one sentence other than the first (unchanged if there is only one)."""
     body = paragraph.rstrip()
     starts = [0] + [m.end() for m in re.finditer(r"[.!?”] (?=[^\W\d_])", body) if m.end() > 8 and body[m.end()].isupper()]
@@ -1445,9 +1453,9 @@ def edit_paragraph(rng: random.Random, paragraph: str) -> str:
         out = paragraph
     if out == paragraph:  # add a sentence, or cut one when the paragraph is already long
         if _wc(paragraph) > 110:
-            out = _drop_sentence(rng, paragraph)
+            out = drop_sentence(rng, paragraph)
         if out == paragraph:
-            out = _insert_sentence(rng, paragraph)
+            out = insert_sentence(rng, paragraph)
     if out == paragraph:  # only possible for pathological input
         out = paragraph + " Các nội dung trên sẽ tiếp tục được rà soát, bổ sung."
     return out

@@ -15,6 +15,8 @@ world's seed.
 from __future__ import annotations
 
 import random
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
@@ -66,9 +68,22 @@ class Document:
         subject = self.subject if self.subject.startswith("V/v") else self.subject[:1].lower() + self.subject[1:]
         return f"{self.kind} số {self.number} {subject}"
 
-    def mention(self) -> str:
-        """How another text cites it: ``Kết luận số 296-KL/TU ngày 26/3/2020``."""
-        return f"{self.kind} số {self.number} ngày {self.issued.day:02d}/{self.issued.month:02d}/{self.issued.year}"
+    def mention(self, style: str = "standard") -> str:
+        """How another text cites it: ``Kết luận số 296-KL/TU ngày 26/3/2020``.
+
+        Portals also write the number ``spaced`` (``296 - KL/TU``, ``123 / QĐ-UBND``),
+        ``dashed`` (``296–KL/TU``) or the whole mention ``plain``, without diacritics.
+        """
+        number = self.number
+        if style == "spaced":
+            number = re.sub(r"^(\d+)([-/])", r"\1 \2 ", number)
+        elif style == "dashed":
+            number = number.replace("-", "–")
+        text = f"{self.kind} số {number} ngày {self.issued.day:02d}/{self.issued.month:02d}/{self.issued.year}"
+        if style == "plain":
+            decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+            text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        return text
 
     def heading_date(self) -> str:
         return f"{self.place}, ngày {self.issued.day:02d} tháng {self.issued.month:02d} năm {self.issued.year}"

@@ -8,8 +8,11 @@ faults whatever its timing. Two kinds of fault:
 
 - transient, drawn per request: 5xx, 429 with ``Retry-After``, connection
   resets, truncated bodies, slow trickled bodies, responses that never come
-  (timeouts). A URL never meets more than `max_streak` of them in a row, as a
-  transient fault clears on a retry;
+  (timeouts), and the broken answers that say 200: a maintenance page, a
+  soft-404 in the site's chrome, a redirect to an ASP.NET error page that
+  answers 200, an empty body, a page cut short under a Content-Length that
+  matches the cut. A URL never meets more than `max_streak` of them in a row,
+  as a transient fault clears on a retry;
 - permanent, drawn per article: a wrong charset in the Content-Type header,
   a redirect loop, a removed article that redirects to the home page instead
   of answering 404, a robots.txt rule that disallows it.
@@ -25,7 +28,9 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
-TRANSIENT_KINDS = ("server_error", "rate_limited", "reset", "truncated", "slow", "timeout")
+# The kinds that answer 200 with something other than the page asked for; they strike HTML pages only.
+PAGE_KINDS = ("maintenance", "soft_404", "error_redirect", "empty", "cut")
+TRANSIENT_KINDS = ("server_error", "rate_limited", "reset", "truncated", "slow", "timeout", *PAGE_KINDS)
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,11 @@ class FaultProfile:
     truncated: float = 0.0
     slow: float = 0.0
     timeout: float = 0.0
+    maintenance: float = 0.0  # 200: "Hệ thống đang bảo trì" and the like, in the portal's chrome or on its own
+    soft_404: float = 0.0  # 200: "Không tìm thấy trang", "Page not found", in the site's chrome
+    error_redirect: float = 0.0  # 302 to /Error.aspx?aspxerrorpath=<path>, which answers 200
+    empty: float = 0.0  # 200 with an empty (or blank, or bare skeleton) body
+    cut: float = 0.0  # 200, the page cut short, Content-Length matching what is sent
     # permanent, per article
     wrong_charset: float = 0.0
     redirect_loop: float = 0.0
@@ -89,6 +99,10 @@ class FaultProfile:
 _FLAKY = dict(server_error=0.04, rate_limited=0.02, reset=0.02, truncated=0.02, slow=0.01, timeout=0.01,
               latency=(0.002, 0.02))  # fmt: skip
 
+_REAL_WORLD = dict(server_error=0.03, rate_limited=0.015, reset=0.015, truncated=0.01, slow=0.005, timeout=0.005,
+                   maintenance=0.03, soft_404=0.03, error_redirect=0.025, empty=0.015, cut=0.02,
+                   latency=(0.001, 0.01))  # fmt: skip
+
 PROFILES: dict[str, FaultProfile] = {
     profile.name: profile
     for profile in (
@@ -100,6 +114,13 @@ PROFILES: dict[str, FaultProfile] = {
         FaultProfile("hostile", "outage, plus wrong charsets, redirect loops, removals that redirect home, robots rules",
                      **_FLAKY, outage=Outage("muongang", 40), wrong_charset=0.1, redirect_loop=0.02,
                      removed_redirect_home=0.5, robots=RobotsRules(crawl_delay=None, disallow_share=0.02)),
+        FaultProfile("real-world", "20% of page requests fail as broken portals do: maintenance, soft-404, error-page, "
+                     "empty and cut pages that say 200, 5xx, 429, resets, timeouts", **_REAL_WORLD),
+        FaultProfile("maintenance", "30% of pages answer 200 with a maintenance notice", maintenance=0.3),
+        FaultProfile("soft-404", "30% of pages answer 200 with a 'page not found' in the site's chrome", soft_404=0.3),
+        FaultProfile("error-redirects", "30% of pages redirect to /Error.aspx, which answers 200", error_redirect=0.3),
+        FaultProfile("empty", "30% of pages answer 200 with an empty body", empty=0.3),
+        FaultProfile("cut", "30% of pages are cut short under a Content-Length that matches the cut", cut=0.3),
         FaultProfile("server-errors", "30% of page requests answer 500, 502 or 503", server_error=0.3),
         FaultProfile("rate-limited", "20% of page requests answer 429 with Retry-After: 1", rate_limited=0.2),
         FaultProfile("resets", "30% of page requests have their connection reset", reset=0.3),
@@ -138,8 +159,8 @@ class FaultInjector:
     _outage_step: int | None = None
     _dropped: int = 0
 
-    def transient(self, portal_id: str, path_qs: str) -> str | None:
-        """The transient fault of this request of a page, if any."""
+    def transient(self, portal_id: str, path_qs: str, html: bool = True) -> str | None:
+        """The transient fault of this request of a page, if any (`html`: the page kinds may strike)."""
         key = (portal_id, path_qs)
         self._requests[key] += 1
         if not self.profile.transient_rate or self._streaks[key] >= self.profile.max_streak:
@@ -148,11 +169,18 @@ class FaultInjector:
         draw = random.Random(f"{self.seed}:fault:{portal_id}:{path_qs}:{self._requests[key]}").random()
         for kind in TRANSIENT_KINDS:
             draw -= getattr(self.profile, kind)
-            if draw < 0:
+            if draw < 0 and (html or kind not in PAGE_KINDS):
                 self._streaks[key] += 1
                 return kind
+            if draw < 0:
+                break
         self._streaks[key] = 0
         return None
+
+    def variant(self, kind: str, portal_id: str, path_qs: str, count: int) -> int:
+        """Which form of a page fault this request meets (its wording, markup, cut point)."""
+        key = (portal_id, path_qs)
+        return random.Random(f"{self.seed}:{kind}:{portal_id}:{path_qs}:{self._requests[key]}").randrange(count)
 
     def permanent(self, kind: str, portal_id: str, article_id: int) -> bool:
         """Whether an article carries a permanent fault (wrong_charset, redirect_loop, ...)."""

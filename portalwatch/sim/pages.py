@@ -1,6 +1,7 @@
 """HTML of the simulated portals, in the shape the real ones use.
 
-Three families, as the seed pages show: the provincial Party portal (an old
+Three families, as the seed pages show, and those of :mod:`portalwatch.sim.families`
+(platforms the seed pages do not show). The provincial Party portal (an old
 ASP.NET site: layout tables, the article in the items of one list, related
 articles and a ``1141-1150 of 1350`` pager below it), a district portal (list
 items, "Các tin khác:" as plain lines, sidebars) and a commune portal on a
@@ -16,8 +17,10 @@ import math
 import random
 import unicodedata
 from html import escape
+from urllib.parse import quote
 
 from portalwatch.sim.documents import WEEKDAYS, Document
+from portalwatch.sim.families import FAMILIES
 from portalwatch.sim.world import Article, Portal, World, ascii_slug
 
 PAGE_SIZE = 10
@@ -27,6 +30,7 @@ LISTING_PATHS = {
     "province": "/tin-tuc-su-kien.aspx?Page={page}",
     "district": "/tin-tuc?page={page}",
     "commune": "/index.php/tin-tuc?start={offset}",
+    **{name: family.listing_template for name, family in FAMILIES.items()},
 }
 
 
@@ -34,11 +38,14 @@ DOCUMENT_LISTING_PATHS = {
     "province": "/van-ban.aspx?Page={page}",
     "district": "/van-ban?page={page}",
     "commune": "/index.php/van-ban?start={offset}",
+    **{name: family.document_listing_template for name, family in FAMILIES.items()},
 }
 _FILE_FOLDERS = {"province": "/Uploads/VanBan/", "district": "/Uploads/files/van-ban/", "commune": "/images/van-ban/"}
 
 
 def document_path(family: str, document: Document) -> str:
+    if family in FAMILIES:
+        return FAMILIES[family].document_path(document)
     if family == "province":
         return f"/van-ban/chi-tiet.aspx?DocID={document.id}"
     if family == "district":
@@ -47,6 +54,8 @@ def document_path(family: str, document: Document) -> str:
 
 
 def document_file_path(family: str, document: Document) -> str:
+    if family in FAMILIES:
+        return FAMILIES[family].file_path(document)
     return _FILE_FOLDERS[family] + document.file_name
 
 
@@ -56,6 +65,8 @@ def document_listing_path(family: str, page: int) -> str:
 
 def article_path(article: Article) -> str:
     family = article.portal.family
+    if family in FAMILIES:
+        return FAMILIES[family].article_path(article)
     if family == "province":
         return f"/tin-tuc-su-kien/chi-tiet.aspx?NewsID={article.id}&CateID=12"
     if family == "district":
@@ -126,7 +137,9 @@ def _body_html(article: Article, family: str, world: World | None = None) -> str
             if document is not None:
                 link = f'<a href="{_e(document_path(owner, document))}">{_e(mention)}</a>'
                 text = text.replace(_e(mention), link, 1)
-        if family == "province":
+        if family in FAMILIES:
+            parts.append(FAMILIES[family].paragraph(text, article))
+        elif family == "province":
             parts.append(
                 '<p style="text-align: justify;"><span style="font-family: Times New Roman; font-size: 14pt;">'
                 f"{text}</span></p>"
@@ -161,6 +174,8 @@ def world_document(world: World, number: str) -> tuple[Document | None, str]:
 
 
 def _figure(name: str, caption: str, family: str) -> str:
+    if family in FAMILIES:
+        return FAMILIES[family].figure(name, caption)
     if family == "province":
         return (
             '<table class="image" align="center" border="0" cellpadding="3"><tbody>'
@@ -420,6 +435,8 @@ def commune_listing(portal: Portal, page: int, rng: random.Random) -> str:
 
 
 def not_found(portal: Portal) -> str:
+    if portal.spec.family in FAMILIES:
+        return FAMILIES[portal.spec.family].not_found(portal)
     if portal.spec.family == "commune":
         return "<!DOCTYPE html><html><head><title>404 - Không tìm thấy bài viết</title></head><body><h1>404</h1><p>Không tìm thấy bài viết.</p></body></html>"
     return """<html><head><title>The resource cannot be found.</title></head><body><span><h1>Server Error in '/' Application.<hr width=100% size=1 color=silver></h1>
@@ -431,11 +448,24 @@ LISTING_RENDERERS = {"province": province_listing, "district": district_listing,
 
 
 def render_article(portal: Portal, article: Article, rng: random.Random, world: World | None = None) -> str:
-    return _maybe_nfd(ARTICLE_RENDERERS[portal.spec.family](portal, article, rng, world), portal, rng)
+    family = portal.spec.family
+    if family in FAMILIES:
+        html = FAMILIES[family].article(portal, article, rng, _body_html(article, family, world))
+    else:
+        html = ARTICLE_RENDERERS[family](portal, article, rng, world)
+    return _maybe_nfd(html, portal, rng)
 
 
-def render_listing(portal: Portal, page: int, rng: random.Random) -> str:
-    return _maybe_nfd(LISTING_RENDERERS[portal.spec.family](portal, page, rng), portal, rng)
+def render_listing(portal: Portal, page: int, rng: random.Random) -> str | None:
+    """A listing page; None where the CMS answers "not found" past its last page."""
+    family = portal.spec.family
+    html = FAMILIES[family].listing(portal, page, rng) if family in FAMILIES else LISTING_RENDERERS[family](portal, page, rng)
+    return _maybe_nfd(html, portal, rng) if html is not None else None
+
+
+def shows_views(family: str) -> bool:
+    """Whether the family's article pages show a view counter."""
+    return FAMILIES[family].shows_views if family in FAMILIES else family != "district"
 
 
 # ---------------------------------------------------------------- official documents
@@ -444,6 +474,8 @@ _FRAMES = {"province": "_province_frame", "district": "_district_frame", "commun
 
 
 def _frame(portal: Portal, rng: random.Random, title: str, content: str) -> str:
+    if portal.spec.family in FAMILIES:
+        return FAMILIES[portal.spec.family].frame(portal, rng, title, content)
     return globals()[_FRAMES[portal.spec.family]](portal, rng, title, content)
 
 
@@ -459,6 +491,9 @@ def document_listing(portal: Portal, page: int, rng: random.Random) -> str:
         f'<td class="tai-ve"><a href="{_e(document_file_path(family, d))}">Tải về</a></td></tr>'
         for d in items
     )
+    if family in FAMILIES:
+        content = FAMILIES[family].document_listing(items, FAMILIES[family].document_pager(page, len(documents)))
+        return _maybe_nfd(_frame(portal, rng, "Văn bản", content), portal, rng)
     if family == "commune":
         pager = f'<div class="pagination"><p class="counter pull-right">Trang {page} của {pages}</p></div>'
     else:
@@ -494,10 +529,7 @@ def document_page(portal: Portal, document: Document, rng: random.Random) -> str
     body = "\n".join(f'<p style="text-align: justify; text-indent: 1cm;">{_e(p)}</p>' for p in document.paragraphs)
     distribution = "".join(f"<p>{_e(line)}</p>" for line in document.distribution)
     signature = "".join(f"<p><b>{_e(line)}</b></p>" for line in document.signer_role)
-    content = f"""<div class="vanban-detail">
-<h2 class="vb-title">{_e(document.title)}</h2>
-<div class="vb-content">
-<table class="vb-header" width="100%" border="0"><tbody><tr>
+    letter = f"""<table class="vb-header" width="100%" border="0"><tbody><tr>
 <td width="40%" style="text-align: center;" valign="top">{left}</td>
 <td width="60%" style="text-align: center;" valign="top">{motto}<p><i>{_e(document.heading_date())}</i></p></td>
 </tr></tbody></table>
@@ -507,11 +539,93 @@ def document_page(portal: Portal, document: Document, rng: random.Random) -> str
 <table class="vb-footer" width="100%" border="0"><tbody><tr>
 <td width="50%" valign="top"><p><b><i>Nơi nhận:</i></b></p>{distribution}</td>
 <td width="50%" style="text-align: center;" valign="top">{signature}<p><i>(Đã ký)</i></p><p><b>{_e(document.signer)}</b></p></td>
-</tr></tbody></table>
+</tr></tbody></table>"""
+    if family in FAMILIES:  # the letter as converted from Word, in the CMS's own document view
+        content = FAMILIES[family].document_page(document, letter)
+    else:
+        content = f"""<div class="vanban-detail">
+<h2 class="vb-title">{_e(document.title)}</h2>
+<div class="vb-content">
+{letter}
 </div>
 <div class="vb-files">Tệp đính kèm: <a href="{_e(document_file_path(family, document))}">{_e(document.file_name)}</a></div>
 </div>"""
     return _maybe_nfd(_frame(portal, rng, document.title, content), portal, rng)
+
+
+# ---------------------------------------------------------------- broken answers that say 200
+#
+# What a portal sends with status 200 when it cannot send the page: each comes in
+# several forms (wording, language, markup, in the site's chrome or on its own), so
+# that no single string gives them away.
+
+_MAINTENANCE = (
+    ("Hệ thống đang bảo trì", "Xin quý độc giả vui lòng quay lại sau ít phút. Xin cảm ơn!"),
+    ("Website đang được nâng cấp", "Chúng tôi đang nâng cấp hệ thống để phục vụ tốt hơn. Mong quý vị thông cảm."),
+    ("THÔNG BÁO BẢO TRÌ HỆ THỐNG", "Cổng thông tin tạm dừng hoạt động để bảo trì định kỳ."),
+    ("Site under maintenance", "We are performing scheduled maintenance. Please check back soon."),
+)
+_NOT_FOUND = (
+    ("Không tìm thấy trang", "Trang bạn yêu cầu không tồn tại hoặc đã bị xóa."),
+    ("Thông báo", "Bài viết không tồn tại hoặc đã bị gỡ bỏ khỏi hệ thống."),
+    ("Lỗi 404", "Rất tiếc, nội dung bạn tìm không tồn tại. Vui lòng quay lại trang chủ."),
+    ("Page not found", "The page you requested could not be found."),
+)
+
+
+def maintenance_page(portal: Portal, rng: random.Random, variant: int) -> str:
+    """A maintenance notice: in the portal's chrome, or the bare page a web server shows instead."""
+    heading, text = _MAINTENANCE[variant % len(_MAINTENANCE)]
+    if variant % 2 == 0:
+        content = f'<div class="alert alert-warning" style="text-align:center"><h3>{_e(heading)}</h3><p>{_e(text)}</p></div>'
+        return _frame(portal, rng, portal.spec.name, content)
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8" /><title>{_e(heading)}</title></head>'
+            f'<body style="text-align:center"><img src="/images/maintenance.png" alt="" />'
+            f'<h1>{_e(heading)}</h1><p>{_e(text)}</p></body></html>')  # fmt: skip
+
+
+def soft_404_page(portal: Portal, rng: random.Random, variant: int) -> str:
+    """A "not found" page in full site chrome, sent with status 200."""
+    heading, text = _NOT_FOUND[variant % len(_NOT_FOUND)]
+    if variant % 2 == 0:
+        content = f'<div class="message-box"><div class="box-title">{_e(heading)}</div><p>{_e(text)}</p></div>'
+    else:
+        content = f'<h2 class="page-title">{_e(heading)}</h2><p>{_e(text)} <a href="/">Trang chủ</a></p>'
+    return _frame(portal, rng, portal.spec.name, content)
+
+
+ERROR_PATH = "/Error.aspx"
+
+
+def error_redirect_target(path_qs: str) -> str:
+    """Where an ASP.NET site with customErrors on sends a request that failed."""
+    return f"{ERROR_PATH}?aspxerrorpath={quote(path_qs, safe='/')}"
+
+
+def error_page(portal: Portal, rng: random.Random, variant: int) -> str:
+    """The page behind an error redirect: ASP.NET's own, or the site's custom one in its chrome."""
+    if variant % 3 == 0:
+        return ("<html><head><title>Runtime Error</title></head><body><span><h1>Server Error in '/' Application."
+                "<hr width=100% size=1 color=silver></h1><h2><i>Runtime Error</i></h2></span>"
+                "<b>Description:</b> An application error occurred on the server.</body></html>")  # fmt: skip
+    if variant % 3 == 1:
+        content = ('<div class="error-page"><h3>Đã có lỗi xảy ra</h3>'
+                   "<p>Hệ thống không thể xử lý yêu cầu của bạn lúc này. Vui lòng thử lại sau.</p></div>")  # fmt: skip
+        return _frame(portal, rng, portal.spec.name, content)
+    content = '<div class="error-page"><h3>Error</h3><p>An error occurred while processing your request.</p></div>'
+    return _frame(portal, rng, "Error", content)
+
+
+EMPTY_BODIES = ("", "\r\n", "<html><head></head><body></body></html>")
+
+
+def cut_at(body: bytes, variant: int) -> int:
+    """Where a cut page ends: mid-body, or just before its closing tags, where it still looks whole."""
+    end = body.rfind(b"</body>")
+    if variant % 3 == 0 and end > 0:
+        return end
+    share = (0.35, 0.55, 0.8)[variant % 3]
+    return max(1, int(len(body) * share))
 
 
 def server_error(status: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -12,7 +13,10 @@ import httpx
 
 
 class SimulatorProcess:
-    """`portalwatch sim` in a child process; a context manager that waits until it listens."""
+    """`portalwatch sim` in a child process; a context manager that waits until it listens.
+
+    The simulator stops when the context ends, and on its own when this process ends
+    without ending the context (killed, or an interpreter that exits from a thread)."""
 
     def __init__(
         self,
@@ -23,13 +27,16 @@ class SimulatorProcess:
         faults: str = "none",
         portal_sizes: dict[str, int] | None = None,
         validators: bool = False,
-        portals: int = 5,
+        portals: int | None = None,
         latency_ms: float = 0.0,
+        families: str = "default",
     ):
         self.config_path = Path(config_path)
         self.seed = seed
         self.scale = scale
-        self.options = ["--portals", str(portals), "--latency-ms", str(latency_ms)]
+        self.options = ["--latency-ms", str(latency_ms), "--families", families]
+        if portals is not None:
+            self.options += ["--portals", str(portals)]
         self.startup_timeout = startup_timeout
         self.faults = faults
         self.portal_sizes = portal_sizes or {}
@@ -41,7 +48,7 @@ class SimulatorProcess:
         self.config_path.unlink(missing_ok=True)
         command = [sys.executable, "-m", "portalwatch", "sim", "--port", "0", "--seed", str(self.seed),
                    "--scale", str(self.scale), "--write-config", str(self.config_path), "--faults", self.faults,
-                   *self.options]  # fmt: skip
+                   "--exit-with", str(os.getpid()), *self.options]  # fmt: skip
         for portal_id, size in self.portal_sizes.items():
             command += ["--portal-size", f"{portal_id}={size}"]
         if self.validators:
@@ -79,6 +86,9 @@ class SimulatorProcess:
 
     def truth(self) -> list[dict]:
         return self._get("truth")
+
+    def documents(self) -> list[dict]:
+        return self._get("documents")
 
     def requests(self, portal: str | None = None, since: int = 0) -> list[dict]:
         """The request log: every request to a portal with host, path, start, end, status and fault."""

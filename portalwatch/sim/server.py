@@ -4,7 +4,13 @@ Each portal answers on its own port, so per-host behaviour (connection limits,
 delays) is real. Every port also answers the control endpoints:
 
 - ``POST /_sim/advance?steps=N`` moves simulated time forward;
-- ``GET /_sim/truth`` lists every article ever published, with its version;
+- ``GET /_sim/truth`` lists every article ever published, with its version,
+  the numbers of the documents it cites (``cites``) and their URLs
+  (``cited_documents``), and, for a copy of another
+  portal's article, ``republished_from`` (the URL of the article it copies,
+  else null) and ``republication_kind`` (verbatim, retitled, trimmed or
+  edited; see :mod:`portalwatch.sim.republish`);
+- ``GET /_sim/documents`` lists every official document with its own truth;
 - ``GET /_sim/portals`` lists the portals and their base URLs;
 - ``GET /_sim/requests?portal=ID&since=SEQ`` is the request log: every request
   to a portal with its host, path, start and end (seconds on the simulator's
@@ -13,18 +19,23 @@ delays) is real. Every port also answers the control endpoints:
   permanent fault (wrong charset, redirect loop, robots-disallowed, ...).
 
 With a fault profile (:mod:`portalwatch.sim.faults`) the pages misbehave as
-real portals do; without one (the default) they answer at once.
+real portals do; without one (the default) they answer at once. Every portal
+answers ``/Error.aspx`` with an error page and status 200, as an ASP.NET site
+with custom errors does, for the error redirects to land on.
 """
 
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ProcessPoolExecutor
 import json
+import multiprocessing
+import os
 import random
 import re
+import signal
 import time
 from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -33,13 +44,16 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from portalwatch.lifeline import exit_with
 from portalwatch.sim import pages
-from portalwatch.sim.documents import document_pdf
+from portalwatch.sim.documents import Document, document_pdf
+from portalwatch.sim.families import FAMILIES
 from portalwatch.sim.faults import PROFILES, FaultInjector, FaultProfile
 from portalwatch.sim.world import START, STEP, Article, Portal, World
 
 # The CMS profile that parses each page family (config/profiles/<name>.toml).
-PROFILE_FOR_FAMILY = {"province": "dcs_aspnet", "district": "district_portal", "commune": "joomla_commune"}
+PROFILE_FOR_FAMILY = {"province": "dcs_aspnet", "district": "district_portal", "commune": "joomla_commune",
+                      **{name: family.profile for name, family in FAMILIES.items()}}
 _ARTICLE_ID = {
     "province": re.compile(r"^/tin-tuc-su-kien/chi-tiet\.aspx$"),
     "district": re.compile(r"^/tin-tuc/[a-z0-9-]*-(\d+)\.html$"),
@@ -107,7 +121,12 @@ class Simulator:
         key = (portal.spec.id, document.number)
         if key not in self._pdfs:
             if self._pdf_worker is None:
-                self._pdf_worker = ProcessPoolExecutor(max_workers=1)
+                # Spawned, not forked: a forked child would hold the portals' listening sockets.
+                # It ends with the simulator, even one killed with SIGKILL.
+                self._pdf_worker = ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=exit_with, initargs=(os.getpid(),),
+                )  # fmt: skip
             loop = asyncio.get_running_loop()
             self._pdfs[key] = await loop.run_in_executor(self._pdf_worker, document_pdf, document)
         return self._pdfs[key]
@@ -152,7 +171,7 @@ class Simulator:
     def portal_entries(self) -> list[dict]:
         return [
             {
-                "id": pid, "family": p.spec.family, "base_url": self.base_urls[pid], "articles": len(p.articles),
+                "id": pid, "family": p.spec.family, "level": p.spec.level, "base_url": self.base_urls[pid], "articles": len(p.articles),
                 "name": p.spec.name, "profile": PROFILE_FOR_FAMILY[p.spec.family],
                 "listing_url": self.base_urls[pid] + pages.LISTING_PATHS[p.spec.family],
                 "documents_url": self.base_urls[pid] + pages.DOCUMENT_LISTING_PATHS[p.spec.family],
@@ -226,7 +245,17 @@ class Simulator:
         finally:
             entry["end"] = time.monotonic()
 
+    def document_url(self, document: Document) -> str:
+        """The URL a document is served at."""
+        owner = next(p for p in self.world.portals.values() if any(d is document for d in p.documents))
+        return self.base_urls.get(owner.spec.id, "") + pages.document_path(owner.spec.family, document)
+
     def truth(self) -> list[dict]:
+        def base_url(article: Article | None) -> str | None:
+            if article is None:
+                return None
+            return self.base_urls.get(article.portal.id, "") + pages.article_path(article)
+
         rows = []
         for portal_id, portal in self.world.portals.items():
             base = self.base_urls.get(portal_id, "")
@@ -240,6 +269,9 @@ class Simulator:
                         "version": article.version,
                         "removed": article.removed,
                         "cites": [number for _, _, number in article.citations],
+                        "cited_documents": [self.document_url(doc) for doc in article.cited.values()],
+                        "republished_from": base_url(article.republished_from),
+                        "republication_kind": article.republication_kind or None,
                     }
                 )
         return rows
@@ -254,24 +286,30 @@ class Simulator:
         portal.visits += 1
         rng = random.Random(f"{self.world.seed}:{portal.spec.id}:req{portal.requests}")
         family = portal.spec.family
-        fault = self.injector.transient(portal.spec.id, request.path_qs) if self.faults.active else None
+        if request.path == pages.ERROR_PATH:  # where an error redirect lands: it answers 200
+            variant = self.injector.variant("error_page", portal.spec.id, request.path_qs, 3)
+            return web.Response(text=pages.error_page(portal, rng, variant), content_type=HTML)
+        fault = None
+        if self.faults.active:
+            fault = self.injector.transient(portal.spec.id, request.path_qs, html=not request.path.endswith(".pdf"))
         if fault is not None:
             request["log_entry"]["fault"] = fault
             early = await self._early_fault(request, fault, rng)
             if early is not None:
                 return early
-        if request.path == _LISTING[family]:
-            page = _listing_page(request, family)
-            if page is None:
+        if family in FAMILIES and (target := FAMILIES[family].redirect(request.path)):
+            raise web.HTTPMovedPermanently(target + (f"?{request.query_string}" if request.query_string else ""))
+        if (page := _route_number(request, family, "listing")) is not None:
+            html = pages.render_listing(portal, page, rng) if page else None
+            if html is None:
                 return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
-            return await self._send(request, pages.render_listing(portal, page, rng), fault)
-        if request.path == _DOCUMENT_LISTING[family]:
-            page = _listing_page(request, family)
-            if page is None:
+            return await self._send(request, html, fault)
+        if (page := _route_number(request, family, "document_listing")) is not None:
+            if not page:
                 return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
-            return self._html(portal, pages.document_listing(portal, page, rng), rng)
+            return await self._send(request, pages.document_listing(portal, page, rng), fault, charset=_charset(portal, rng))
         if document := _document(request, portal):
-            return self._html(portal, pages.document_page(portal, document, rng), rng)
+            return await self._send(request, pages.document_page(portal, document, rng), fault, charset=_charset(portal, rng))
         if request.path.endswith(".pdf"):
             for document in portal.documents:
                 if request.path == pages.document_file_path(family, document):
@@ -299,13 +337,6 @@ class Simulator:
         html = pages.render_article(portal, article, rng, self.world)
         return await self._send(request, html, fault, headers, charset)
 
-    @staticmethod
-    def _html(portal: Portal, html: str, rng: random.Random) -> web.Response:
-        """A page in UTF-8; on some portals, with a header that claims another charset."""
-        if portal.spec.misdeclared_share and rng.random() < portal.spec.misdeclared_share:
-            return web.Response(body=html.encode("utf-8"), headers={"Content-Type": "text/html; charset=iso-8859-1"})
-        return web.Response(text=html, content_type=HTML)
-
     async def _early_fault(self, request: web.Request, fault: str, rng: random.Random) -> web.StreamResponse | None:
         """Faults that strike before the page is rendered; None for those that shape its delivery."""
         if fault == "server_error":
@@ -320,6 +351,20 @@ class Simulator:
             return web.Response(status=500)  # never sent
         if fault == "timeout":
             await asyncio.sleep(self.faults.hang_seconds)
+        return self._broken_page(request, fault, rng)
+
+    def _broken_page(self, request: web.Request, fault: str, rng: random.Random) -> web.Response | None:
+        """The answers that say 200 (or redirect to one) without being the page asked for."""
+        portal: Portal = request.app["portal"]
+        variant = self.injector.variant(fault, portal.spec.id, request.path_qs, 12)
+        if fault == "maintenance":
+            return web.Response(text=pages.maintenance_page(portal, rng, variant), content_type=HTML)
+        if fault == "soft_404":
+            return web.Response(text=pages.soft_404_page(portal, rng, variant), content_type=HTML)
+        if fault == "error_redirect":
+            raise web.HTTPFound(pages.error_redirect_target(request.path_qs))
+        if fault == "empty":
+            return web.Response(text=pages.EMPTY_BODIES[variant % len(pages.EMPTY_BODIES)], content_type=HTML)
         return None
 
     async def _send(
@@ -327,6 +372,10 @@ class Simulator:
     ) -> web.StreamResponse:
         body = html.encode("utf-8")
         headers = {"Content-Type": f"{HTML}; charset={charset}", **(headers or {})}
+        if fault == "cut":  # the Content-Length says the cut page is whole
+            portal_id = request.app["portal"].spec.id
+            return web.Response(body=body[: pages.cut_at(body, self.injector.variant(fault, portal_id, request.path_qs, 12))],
+                                headers=headers)  # fmt: skip
         if fault not in ("truncated", "slow"):
             return web.Response(body=body, headers=headers)
         response = web.StreamResponse(headers=headers)
@@ -343,6 +392,11 @@ class Simulator:
             await asyncio.sleep(self.faults.slow_seconds / parts)
         await response.write_eof()
         return response
+
+
+def _charset(portal: Portal, rng: random.Random) -> str:
+    """UTF-8; on some portals, declared in the header as another charset."""
+    return "iso-8859-1" if portal.spec.misdeclared_share and rng.random() < portal.spec.misdeclared_share else "utf-8"
 
 
 def _loop_redirect(request: web.Request) -> web.Response:
@@ -372,6 +426,15 @@ def _not_modified(request: web.Request, validators: dict[str, str]) -> bool:
     return False
 
 
+def _route_number(request: web.Request, family: str, route: str) -> int | None:
+    """The page of a listing route (0: a bad page number), or None when the request is not for that route."""
+    if family in FAMILIES:
+        return getattr(FAMILIES[family], f"{route}_page")(request.path, request.query)
+    if request.path != (_LISTING if route == "listing" else _DOCUMENT_LISTING)[family]:
+        return None
+    return _listing_page(request, family) or 0
+
+
 def _listing_page(request: web.Request, family: str) -> int | None:
     try:
         if family == "commune":
@@ -383,6 +446,9 @@ def _listing_page(request: web.Request, family: str) -> int | None:
 
 def _document(request: web.Request, portal: Portal):
     family = portal.spec.family
+    if family in FAMILIES:
+        found = FAMILIES[family].document_id(request.path, request.query)
+        return next((doc for doc in portal.documents if doc.id == found), None) if found else None
     match = _DOCUMENT_ID[family].match(request.path)
     if not match:
         return None
@@ -393,6 +459,8 @@ def _document(request: web.Request, portal: Portal):
 
 
 def _article_id(request: web.Request, family: str) -> int | None:
+    if family in FAMILIES:
+        return FAMILIES[family].article_id(request.path, request.query) or None
     match = _ARTICLE_ID[family].match(request.path)
     if not match:
         return None
@@ -427,7 +495,7 @@ def render_sources_toml(portals: list[dict], politeness: dict | None = None, rev
             "[[sources]]",
             f"id = {json.dumps(portal['id'])}",
             f"name = {json.dumps(portal['name'], ensure_ascii=False)}",
-            f'level = "{portal["family"]}"',
+            f'level = "{portal["level"]}"',
             f'profile = "{portal["profile"]}"',
             f"base_url = {json.dumps(portal['base_url'])}",
             f"page_size = {pages.PAGE_SIZE}",
@@ -448,10 +516,14 @@ async def serve(
     validators: bool = False,
     latency: float = 0.0,
 ) -> None:
-    """Run the simulator until cancelled; write the sources config once it listens."""
+    """Run the simulator until SIGTERM or SIGINT; write the sources config once it listens."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
     sim = Simulator(world, host, faults or PROFILES["none"], validators, latency)
-    await sim.start(first_port)
     try:
+        await sim.start(first_port)
         for portal_id, base in sim.base_urls.items():
             print(f"{portal_id:<16} {base}  ({len(world.portals[portal_id].articles)} articles)", flush=True)
         if sim.faults.active:
@@ -462,6 +534,6 @@ async def serve(
             tmp.write_text(sources_toml(sim), encoding="utf-8")
             tmp.replace(write_config)
             print(f"sources config written to {write_config}", flush=True)
-        await asyncio.Event().wait()
+        await stopping.wait()
     finally:
         await sim.stop()

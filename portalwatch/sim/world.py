@@ -8,11 +8,12 @@ of the order of requests, so two simulators with the same seed and the same
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from portalwatch.sim import corpus
+from portalwatch.sim import corpus, republish
 from portalwatch.sim.documents import Document, make_documents
 
 START = datetime(2025, 5, 5, 8, 0, 0)  # local time (Asia/Ho_Chi_Minh) of step 0
@@ -23,7 +24,7 @@ STEP = timedelta(hours=1)
 class PortalSpec:
     id: str
     name: str
-    family: str  # "province" | "district" | "commune": page family and CMS
+    family: str  # page family and CMS: "province" | "district" | "commune", or one of MORE_PORTALS' families
     place: str
     size: int  # articles at step 0
     new_per_step: tuple[int, int]  # inclusive range
@@ -32,6 +33,13 @@ class PortalSpec:
     nfd_share: float = 0.0  # share of responses whose text arrives decomposed (NFD)
     misdeclared_share: float = 0.0  # share of responses in UTF-8 that declare ISO-8859-1
     variant: str = ""  # a CMS configuration of the family: "duoc-dang" (Joomla's long date line and Hits)
+
+    @property
+    def level(self) -> str:
+        """The administrative level the place is at: "province", "district" or "commune"."""
+        if self.place.startswith(("xã ", "phường ", "thị trấn ")):
+            return "commune"
+        return "district" if self.place.startswith(("huyện ", "thị xã ", "thành phố ")) else "province"
 
 
 DEFAULT_PORTALS = (
@@ -47,12 +55,38 @@ DEFAULT_PORTALS = (
                250, (0, 1), (0, 2), (0, 1), nfd_share=0.3, variant="duoc-dang"),
 )  # fmt: skip
 
-def network(portal_count: int = len(DEFAULT_PORTALS)) -> tuple[PortalSpec, ...]:
-    """The default portals, repeated (with numbered ids) up to `portal_count` portals."""
+# Portals on platforms the project was not written for (see portalwatch.sim.families): in the
+# world only when asked (`portalwatch sim --families all`), so that the demo, the tests and the
+# benchmarks keep their five portals and their speed.
+MORE_PORTALS = (
+    PortalSpec("xa-thanh-xuong", "Cổng thông tin điện tử xã Thanh Xương", "portlet", "xã Thanh Xương",
+               220, (0, 1), (0, 2), (0, 1), nfd_share=0.2),
+    PortalSpec("dienbiendong", "Cổng thông tin điện tử huyện Điện Biên Đông", "sharepoint", "huyện Điện Biên Đông",
+               260, (0, 2), (1, 2), (0, 1)),
+    PortalSpec("xa-keo-lom", "Trang thông tin điện tử xã Keo Lôm", "wordpress", "xã Keo Lôm",
+               150, (0, 1), (0, 1), (0, 1), misdeclared_share=0.3),
+    PortalSpec("huyen-dien-bien", "Cổng thông tin điện tử huyện Điện Biên", "newspaper", "huyện Điện Biên",
+               400, (1, 3), (1, 2), (0, 1)),
+    PortalSpec("muongcha", "Trang thông tin điện tử huyện Mường Chà", "table", "huyện Mường Chà",
+               200, (0, 1), (0, 1), (0, 1), nfd_share=0.2),
+    PortalSpec("xa-muong-pon", "Cổng thông tin điện tử xã Mường Pồn", "egov", "xã Mường Pồn",
+               180, (0, 1), (0, 2), (0, 1)),
+)  # fmt: skip
+FAMILY_SETS = {"default": DEFAULT_PORTALS, "all": DEFAULT_PORTALS + MORE_PORTALS}
+MINUTE_FAMILIES = frozenset({"commune", "portlet", "sharepoint", "newspaper", "table"})  # CMSs that keep minutes only
+EDIT_TIME_FAMILIES = frozenset({"commune", "wordpress"})  # CMSs whose pages show when an article was last edited
+
+
+def network(portal_count: int = len(DEFAULT_PORTALS), families: str = "default") -> tuple[PortalSpec, ...]:
+    """The portals of a family set ("default": the five seed portals, "all": with MORE_PORTALS),
+    repeated (with numbered ids) up to `portal_count` portals."""
+    if families not in FAMILY_SETS:
+        raise ValueError(f"unknown family set {families!r}; known: {', '.join(FAMILY_SETS)}")
+    base_specs = FAMILY_SETS[families]
     specs = []
     for index in range(portal_count):
-        base = DEFAULT_PORTALS[index % len(DEFAULT_PORTALS)]
-        copy = index // len(DEFAULT_PORTALS)
+        base = base_specs[index % len(base_specs)]
+        copy = index // len(base_specs)
         specs.append(replace(base, id=f"{base.id}-{copy + 1}") if copy else base)
     return tuple(specs)
 
@@ -75,9 +109,15 @@ class Article:
     category: str = "Tin tức - Sự kiện"
     updated_at: datetime | None = None  # shown by Joomla once the article was edited
     citations: list[tuple[int, str, str]] = field(default_factory=list)  # (paragraph, mention, document number)
+    cited: dict[str, Document] = field(default_factory=dict)  # document number -> the document cited
     attachments: list[str] = field(default_factory=list)  # numbers of the documents whose PDF it attaches
+    republished_from: Article | None = None  # the higher level's article this one copies
+    republication_kind: str = ""  # verbatim | retitled | trimmed | edited (see portalwatch.sim.republish)
+    copies: list[Article] = field(default_factory=list)  # lower levels' copies of this article
 
 
+_SUBJECT_OPENER = re.compile(r"^(?:V/v|Về)\s+", re.IGNORECASE)
+MENTION_STYLES = ("standard", "spaced", "dashed", "plain")  # see Document.mention
 CATEGORIES = ("Chính trị", "Kinh tế", "Văn hóa - Xã hội", "Quốc phòng - An ninh", "Xây dựng Đảng")
 
 
@@ -175,13 +215,15 @@ class World:
             lead=corpus.lead(rng, place),
             paragraphs=paragraphs,
             images=sorted(images, key=lambda image: image[2]),
-            byline=corpus.byline(rng, portal.spec.family),
-            # Joomla keeps posting times to the minute; the other CMSs to the second.
-            published_at=published_at.replace(second=0 if portal.spec.family == "commune" else published_at.second,
+            byline=corpus.byline(rng, portal.spec.level),
+            # Joomla and some others keep posting times to the minute; the other CMSs to the second.
+            published_at=published_at.replace(second=0 if portal.spec.family in MINUTE_FAMILIES else published_at.second,
                                               microsecond=0),
             views=rng.randint(50, 12000),
         )
         self._dress(portal, article)
+        republish.maybe_republish(self, portal, article)
+        article.slug = ascii_slug(article.title)
         portal.articles.append(article)
         portal.by_id[article.id] = article
         return article
@@ -206,14 +248,21 @@ class World:
         citable = [doc for doc in self.documents_citable(portal) if doc.issued < article.published_at.date()]
         if citable and rng.random() < 0.3:
             doc = citable[rng.randrange(len(citable))]
-            mention = doc.mention()
+            # How the number is written and whether the text applies or announces the document are
+            # drawn apart, so that the rest of the article is what it was before they existed.
+            styling = random.Random(f"{self.seed}:{portal.spec.id}:mention:{article.id}")
+            mention = doc.mention(styling.choices(MENTION_STYLES, (0.55, 0.15, 0.15, 0.15))[0])
             at = rng.randrange(len(article.paragraphs) + 1)
             article.paragraphs.insert(
                 at, f"Thực hiện {mention} của {doc.issuer_name}, {portal.spec.place} đã triển khai nhiều giải pháp "
                 "đồng bộ, phân công nhiệm vụ cụ thể cho từng cơ quan, đơn vị, bảo đảm đúng tiến độ đề ra."
+                if styling.random() < 0.7 else
+                f"{doc.issuer_name} vừa ban hành {mention} về {_SUBJECT_OPENER.sub('', doc.subject)}. "
+                "Toàn văn được đăng tải tại mục Văn bản của cổng thông tin."
             )  # fmt: skip
             article.images = [(name, caption, index + (index >= at)) for name, caption, index in article.images]
             article.citations.append((at, mention, doc.number))
+            article.cited[doc.number] = doc
             if rng.random() < 0.5:
                 article.attachments.append(doc.number)
 
@@ -255,5 +304,5 @@ class World:
             article.paragraphs[index] = corpus.edit_paragraph(rng, article.paragraphs[index])
         article.version += 1
         article.last_changed_step = self.step
-        if article.portal.family == "commune":
+        if article.portal.family in EDIT_TIME_FAMILIES:
             article.updated_at = self.now

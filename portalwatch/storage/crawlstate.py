@@ -1,6 +1,7 @@
-"""What the crawler remembers between runs (schema 004): validators and revisit
-schedules per article, the frontier of discovered but unrecorded URLs, which
-listing walks completed, and the outages met.
+"""What the crawler remembers between runs (schema 004, 007): validators and revisit
+schedules per article, the frontier of discovered but unrecorded URLs, what each
+section's listing walk left undone, which entries each section lists, and the
+outages met.
 
 Read once per portal before a crawl (:func:`read_portal_state`), written in the
 portal's load transaction (:func:`write_portal_state`), through Arrow.
@@ -18,19 +19,23 @@ from portalwatch.schedule import ArticleSchedule
 
 ARTICLE_SCHEDULES_SQL = """
 SELECT s.article_id, s.url, s.content_hash, s.removed_at IS NOT NULL AS removed, v.published_at, s.last_seen,
-       f.etag, f.last_modified, f.validated_hash, f.revisit_interval_s, f.next_revisit_at, f.checks, f.changes_seen, f.last_changed_at
+       f.etag, f.last_modified, f.validated_hash, f.revisit_interval_s, f.next_revisit_at, f.checks, f.changes_seen, f.last_changed_at,
+       f.last_checked_at, f.failed_checks
 FROM article_state AS s
 LEFT JOIN article_versions AS v ON v.article_id = s.article_id AND v.version = s.current_version
 LEFT JOIN article_fetch_state AS f ON f.article_id = s.article_id
 WHERE s.source_id = ?
 """
 FRONTIER_SQL = "SELECT article_id, url FROM crawl_frontier WHERE source_id = ? ORDER BY first_seen_at, article_id"
-COMPLETE_WALKS_SQL = "SELECT section FROM listing_walks WHERE source_id = ? AND walk_complete"
+WALKS_SQL = """
+SELECT section, walk_complete, total_pages, pages_fetched, walked_at, entries, missing_pages, resume_page
+FROM listing_walks WHERE source_id = ?
+"""
 
 UPSERT_SCHEDULES_SQL = """
 INSERT OR REPLACE INTO article_fetch_state
 SELECT article_id, source_id, url, etag, last_modified, validated_hash, last_checked_at, last_changed_at,
-       revisit_interval_s, next_revisit_at, checks, changes_seen
+       revisit_interval_s, next_revisit_at, checks, changes_seen, failed_checks, last_failure
 FROM schedule_rows
 """
 # A 304 says the page is what we stored: it was seen, nothing else changes.
@@ -51,7 +56,18 @@ SELECT p.article_id, p.source_id, p.url, coalesce(f.first_seen_at, p.attempted_a
 FROM frontier_rows AS p LEFT JOIN crawl_frontier AS f USING (article_id)
 """
 DELETE_FRONTIER_SQL = "DELETE FROM crawl_frontier WHERE article_id IN (SELECT article_id FROM frontier_done)"
-UPSERT_WALKS_SQL = "INSERT OR REPLACE INTO listing_walks SELECT * FROM walk_rows"
+UPSERT_WALKS_SQL = """
+INSERT OR REPLACE INTO listing_walks
+    (source_id, section, walk_complete, total_pages, pages_fetched, walked_at, entries, missing_pages, resume_page)
+SELECT source_id, section, walk_complete, total_pages, pages_fetched, walked_at, entries, missing_pages, resume_page
+FROM walk_rows
+"""
+UPSERT_MEMBERS_SQL = """
+INSERT OR REPLACE INTO section_members
+SELECT m.source_id, m.section, m.item_id, m.kind, m.url, coalesce(s.first_listed_at, m.listed_at), m.listed_at
+FROM member_rows AS m
+LEFT JOIN section_members AS s USING (source_id, section, item_id)
+"""
 INSERT_OUTAGES_SQL = "INSERT INTO portal_outages SELECT * FROM outage_rows"
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -63,7 +79,7 @@ class PortalState:
 
     articles: dict[str, ArticleSchedule] = field(default_factory=dict)
     frontier: dict[str, str] = field(default_factory=dict)  # article id -> URL
-    complete_walks: frozenset[str] = frozenset()  # sections whose full listing walk completed
+    walks: dict[str, ListingWalk] = field(default_factory=dict)  # section -> its last walk
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +95,8 @@ class ScheduleRow:
     next_revisit_at: datetime
     checks: int
     changes_seen: int
+    failed_checks: int = 0  # in a row; 0 once a check settles the article
+    last_failure: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +120,43 @@ class FrontierEntry:
 
 @dataclass(frozen=True, slots=True)
 class ListingWalk:
+    """A section's walk, and what it left for the next run to go back for."""
+
     section: str
     complete: bool
     total_pages: int | None
     pages_fetched: int
+    walked_at: datetime
+    entries: int | None = None  # the list's length the pages below refer to
+    missing_pages: tuple[int, ...] | None = None  # None: unknown, walk the whole listing
+    resume_page: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SectionMember:
+    """An entry (article or document) a section's listing named."""
+
+    section: str
+    item_id: str
+    kind: str  # article | document
+    url: str
+    listed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SectionCoverage:
+    """One section's walk in one run, against the portal's own count (see storage.coverage)."""
+
+    section: str
+    kind: str  # articles | documents
+    entries: int | None  # what the portal says the section holds
+    entries_basis: str | None  # stated | counted | estimated
+    total_pages: int | None
+    listed: int  # distinct entries the walk's pages named
+    pages_fetched: int
+    missing_pages: tuple[int, ...] | None
+    resume_page: int | None
+    complete: bool
     walked_at: datetime
 
 
@@ -129,20 +180,25 @@ class PortalStateUpdate:
     frontier_done: list[str] = field(default_factory=list)
     walks: list[ListingWalk] = field(default_factory=list)
     outages: list[OutageRow] = field(default_factory=list)
+    members: list[SectionMember] = field(default_factory=list)
+    coverage: list[SectionCoverage] = field(default_factory=list)
 
 
 def read_portal_state(con: duckdb.DuckDBPyConnection, source_id: str) -> PortalState:
     articles = {}
     for row in con.execute(ARTICLE_SCHEDULES_SQL, [source_id]).fetchall():
         (article_id, url, content_hash, removed, published_at, last_seen, etag, last_modified, validated_hash,
-         interval_s, next_revisit_at, checks, changes_seen, last_changed_at) = row  # fmt: skip
+         interval_s, next_revisit_at, checks, changes_seen, last_changed_at, last_checked_at, failed_checks) = row  # fmt: skip
         articles[article_id] = ArticleSchedule(
             article_id, url, content_hash, removed, published_at, last_seen, etag, last_modified, validated_hash,
             timedelta(seconds=interval_s) if interval_s is not None else None, next_revisit_at,
-            checks or 0, changes_seen or 0, last_changed_at,
+            checks or 0, changes_seen or 0, last_changed_at, last_checked_at, failed_checks or 0,
         )  # fmt: skip
     frontier = dict(con.execute(FRONTIER_SQL, [source_id]).fetchall())
-    walks = frozenset(row[0] for row in con.execute(COMPLETE_WALKS_SQL, [source_id]).fetchall())
+    walks = {}
+    for section, complete, total_pages, fetched, walked_at, entries, missing, resume in con.execute(WALKS_SQL, [source_id]).fetchall():
+        missing = tuple(missing) if missing is not None else None
+        walks[section] = ListingWalk(section, complete, total_pages, fetched, walked_at, entries, missing, resume)
     return PortalState(articles, frontier, walks)
 
 
@@ -164,6 +220,8 @@ def write_portal_state(con: duckdb.DuckDBPyConnection, run_id: str, source_id: s
             "next_revisit_at": pa.array([r.next_revisit_at for r in rows], _TS),
             "checks": pa.array([r.checks for r in rows], pa.int32()),
             "changes_seen": pa.array([r.changes_seen for r in rows], pa.int32()),
+            "failed_checks": pa.array([r.failed_checks for r in rows], pa.int32()),
+            "last_failure": pa.array([r.last_failure for r in rows], pa.string()),
         }), UPSERT_SCHEDULES_SQL)  # fmt: skip
     if update.not_modified:
         rows = update.not_modified
@@ -199,7 +257,21 @@ def write_portal_state(con: duckdb.DuckDBPyConnection, run_id: str, source_id: s
             "total_pages": pa.array([r.total_pages for r in rows], pa.int32()),
             "pages_fetched": pa.array([r.pages_fetched for r in rows], pa.int32()),
             "walked_at": pa.array([r.walked_at for r in rows], _TS),
+            "entries": pa.array([r.entries for r in rows], pa.int32()),
+            "missing_pages": pa.array([list(r.missing_pages) if r.missing_pages is not None else None for r in rows],
+                                      pa.list_(pa.int32())),
+            "resume_page": pa.array([r.resume_page for r in rows], pa.int32()),
         }), UPSERT_WALKS_SQL)  # fmt: skip
+    if update.members:
+        rows = update.members
+        _with(con, "member_rows", pa.table({
+            "source_id": [source_id] * len(rows),
+            "section": [r.section for r in rows],
+            "item_id": [r.item_id for r in rows],
+            "kind": [r.kind for r in rows],
+            "url": [r.url for r in rows],
+            "listed_at": pa.array([r.listed_at for r in rows], _TS),
+        }), UPSERT_MEMBERS_SQL)  # fmt: skip
     if update.outages:
         rows = update.outages
         _with(con, "outage_rows", pa.table({

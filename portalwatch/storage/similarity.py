@@ -12,7 +12,14 @@ article version therefore also gets a `Fingerprint` of its lead and body:
 - ``minhash``: a MinHash signature (rensa's R-MinHash, 128 uint32 values) of
   the set of its shingles, whose share of equal positions between two texts
   estimates the Jaccard similarity of their shingle sets — close for
-  near-duplicates.
+  near-duplicates;
+- ``sample``: the text's distinct shingle hashes that fall in a fixed quarter
+  of the hash range. A copy trimmed to the first paragraphs shares few
+  shingles with the whole original (a low Jaccard similarity), but its sample
+  is, bar edits, a subset of the original's: the share of the smaller sample
+  found in the larger estimates how much of the shorter text the longer one
+  contains. A subset of a sample is exactly the sample of the subset, which
+  no MinHash signature offers.
 
 Signing is batched and vectorized: the texts of a batch are lowercased in
 Python, then split into words and hashed with numpy over one array of code
@@ -45,7 +52,10 @@ NUM_PERM = 128  # the text_matches view bands them as 32 bands of 4 rows
 SEED = 1
 RENSA_ALGORITHM = 2  # rensa's RMinHash.ALGORITHM_VERSION these signatures were made with
 TOKEN_HASH = "poly64v1"  # how words and shingles become the 64-bit hashes rensa signs (below)
-METHOD = f"rensa-rminhash-v{RENSA_ALGORITHM}:{NUM_PERM}:seed{SEED}:words{SHINGLE_WORDS}:{TOKEN_HASH}"
+SAMPLE_BITS = 2  # shingles whose hash has this many leading zero bits are sampled: a quarter of them
+METHOD = (
+    f"rensa-rminhash-v{RENSA_ALGORITHM}:{NUM_PERM}:seed{SEED}:words{SHINGLE_WORDS}:{TOKEN_HASH}:sample{SAMPLE_BITS}"
+)
 BATCH_ROWS = 5000  # versions fingerprinted per query when catching up
 CHUNK_CHARS = 1 << 17  # code points signed per numpy pass: small arrays stay in the CPU cache
 
@@ -70,6 +80,7 @@ class Fingerprint:
     text_hash: str  # SHA-256 (hex) of the text's words, NFC, lowercased, joined by single spaces
     shingles: int  # distinct five-word shingles (a text shorter than five words is one)
     minhash: bytes  # NUM_PERM uint32 values, little-endian: the R-MinHash signature of the shingle set
+    sample: bytes  # uint64 values, little-endian, ascending: the distinct sampled shingle hashes
 
     @property
     def signature(self) -> tuple[int, ...]:
@@ -85,6 +96,18 @@ class Fingerprint:
             return 1.0
         mine, theirs = np.frombuffer(self.minhash, dtype="<u4"), np.frombuffer(other.minhash, dtype="<u4")
         return float(np.count_nonzero(mine == theirs)) / len(mine)
+
+    @property
+    def sampled(self) -> tuple[int, ...]:
+        """The sampled shingle hashes as integers (what the warehouse stores as UBIGINT[])."""
+        return tuple(np.frombuffer(self.sample, dtype="<u8").tolist())
+
+    def containment(self, other: Fingerprint) -> float:
+        """How the ``text_matches`` view scores containment: the share of the smaller sample
+        found in the other (1.0 for two texts without sampled shingles)."""
+        mine, theirs = np.frombuffer(self.sample, dtype="<u8"), np.frombuffer(other.sample, dtype="<u8")
+        smaller = min(len(mine), len(theirs))
+        return len(np.intersect1d(mine, theirs)) / smaller if smaller else 1.0
 
 
 def article_text(lead: str | None, body_text: str) -> str:
@@ -161,6 +184,7 @@ def _fingerprint_chunk(texts: Sequence[str]) -> list[Fingerprint]:
     starts = (np.arange(total) - first_word[word_doc]) < shingles_per_doc[word_doc]
     shingle_hash = _mix(combined[starts])
     shingle_doc = word_doc[starts]
+    samples = _samples(shingle_hash, shingle_doc, count)
 
     # Distinct shingles per text: sort the keys (a shingle hash, its low bits replaced by the text's
     # index in the chunk: 44 bits of hash, a collision within a text of 1,000 shingles is ~1e-8 likely)
@@ -177,9 +201,23 @@ def _fingerprint_chunk(texts: Sequence[str]) -> list[Fingerprint]:
     signatures = np.array(matrix.to_rows(), dtype="<u4").tobytes()
     width = NUM_PERM * 4
     return [
-        Fingerprint(METHOD, text_hash, shingles, signatures[i * width : (i + 1) * width])
+        Fingerprint(METHOD, text_hash, shingles, signatures[i * width : (i + 1) * width], samples[i])
         for i, (text_hash, shingles) in enumerate(zip(text_hashes, distinct_counts.tolist()))
     ]
+
+
+def _samples(shingle_hash: np.ndarray, shingle_doc: np.ndarray, count: int) -> list[bytes]:
+    """Each text's distinct sampled shingle hashes, ascending, as little-endian uint64 bytes."""
+    picked = shingle_hash < _U64(1 << (64 - SAMPLE_BITS))
+    hashes, docs = shingle_hash[picked], shingle_doc[picked]
+    order = np.lexsort((hashes, docs))
+    hashes, docs = hashes[order], docs[order]
+    keep = np.ones(len(hashes), bool)
+    keep[1:] = (hashes[1:] != hashes[:-1]) | (docs[1:] != docs[:-1])
+    hashes, docs = hashes[keep], docs[keep]
+    bounds = np.searchsorted(docs, np.arange(count + 1))
+    raw = hashes.astype("<u8").tobytes()
+    return [raw[a * 8 : b * 8] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
 
 
 def _text_hashes(points, is_word, word_end, word_doc, doc_start, lengths) -> list[str]:
@@ -257,6 +295,9 @@ def fingerprint_table(keys: pa.Table, fingerprints: Sequence[Fingerprint]) -> pa
     count = len(fingerprints)
     values = np.frombuffer(b"".join(f.minhash for f in fingerprints), dtype="<u4")
     offsets = pa.array(np.arange(count + 1, dtype=np.int32) * NUM_PERM, pa.int32())
+    sample_values = np.frombuffer(b"".join(f.sample for f in fingerprints), dtype="<u8")
+    sample_offsets = np.zeros(count + 1, np.int32)
+    np.cumsum([len(f.sample) // 8 for f in fingerprints], out=sample_offsets[1:])
     return pa.table({
         "article_id": keys.column("article_id"),
         "version": keys.column("version"),  # INTEGER: int32
@@ -265,6 +306,7 @@ def fingerprint_table(keys: pa.Table, fingerprints: Sequence[Fingerprint]) -> pa
         "text_hash": pa.array([f.text_hash for f in fingerprints], pa.string()),
         "shingles": pa.array([f.shingles for f in fingerprints], pa.int32()),
         "minhash": pa.ListArray.from_arrays(offsets, pa.array(values, pa.uint32())),
+        "sample": pa.ListArray.from_arrays(pa.array(sample_offsets, pa.int32()), pa.array(sample_values, pa.uint64())),
     })  # fmt: skip
 
 
@@ -273,8 +315,8 @@ def insert_fingerprints(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
         return
     con.register("fingerprint_rows", rows)
     con.execute(
-        "INSERT INTO text_fingerprints (article_id, version, source_id, method, text_hash, shingles, minhash) "
-        "SELECT article_id, version, source_id, method, text_hash, shingles, minhash FROM fingerprint_rows"
+        "INSERT INTO text_fingerprints (article_id, version, source_id, method, text_hash, shingles, minhash, sample) "
+        "SELECT article_id, version, source_id, method, text_hash, shingles, minhash, sample FROM fingerprint_rows"
     )
     con.unregister("fingerprint_rows")
 

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from operator import attrgetter
 from pathlib import Path
@@ -34,6 +34,7 @@ from filelock import FileLock, Timeout
 from portalwatch.errors import StorageError
 from portalwatch.parse.documents import DocumentRecord, Reference
 from portalwatch.record import CONTENT_FIELDS, ArticleRecord
+from portalwatch.storage.coverage import Coverage, write_coverage
 from portalwatch.storage.crawlstate import PortalState, PortalStateUpdate, read_portal_state, write_portal_state
 from portalwatch.storage.derive import fingerprints_of, references_of
 from portalwatch.storage.sqlarrow import query_arrow
@@ -155,6 +156,7 @@ class LoadSummary:
     documents: int = 0  # new document versions
     references: int = 0  # references recorded
     changes: list[tuple[str, str]] = field(default_factory=list)  # (change_type, url)
+    coverage: list[Coverage] = field(default_factory=list)  # per section walked, against the previous run
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,10 +225,18 @@ class Warehouse:
     # -------------------------------------------------------------- runs
 
     def start_run(self, flow: str, parameters: dict) -> str:
-        """Record a new run; runs of this machine whose process is gone are marked 'crashed'."""
-        run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        """Record a new run; runs of this machine whose process is gone are marked 'crashed'.
+
+        Run ids sort in the order runs started (``max(run_id)`` is the latest run), even for
+        runs started within the same second or after the clock went back: the id is the start
+        time to the microsecond, never earlier than the latest run's."""
         host = socket.gethostname()
         with self.connect() as con:
+            (latest,) = con.execute("SELECT max(started_at) FROM runs").fetchone()
+            started = datetime.now(UTC)
+            if latest is not None and started <= latest:
+                started = (latest + timedelta(microseconds=1)).astimezone(UTC)
+            run_id = f"{started:%Y%m%dT%H%M%S.%f}-{uuid.uuid4().hex[:8]}"
             running = con.execute("SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?", [host]).fetchall()
             dead = [stale_id for stale_id, pid in running if pid is None or not _process_alive(pid)]
             if dead:
@@ -237,7 +247,7 @@ class Warehouse:
             con.execute(
                 "INSERT INTO runs (run_id, flow, started_at, status, parameters, host, pid) "
                 "VALUES (?, ?, ?, 'running', ?, ?, ?)",
-                [run_id, flow, datetime.now(UTC), json.dumps(parameters, ensure_ascii=False, default=str), host, os.getpid()],
+                [run_id, flow, started, json.dumps(parameters, ensure_ascii=False, default=str), host, os.getpid()],
             )
         return run_id
 
@@ -302,7 +312,8 @@ class Warehouse:
         `cause` is stored on every change: 'portal' for what a crawl saw,
         'parser' for what a re-parse of stored pages produced. `state_update`
         carries the crawler's memory (schedules, validators, frontier, listing
-        walks, outages); its 304s count as unchanged.
+        walks, section members, outages) and the coverage of the sections
+        walked; its 304s count as unchanged.
         """
         latest: dict[str, Observation] = {observation.article_id: observation for observation in observations}
         gone_by_id = {g.article_id: g for g in gone if g.article_id not in latest}
@@ -317,6 +328,7 @@ class Warehouse:
                 summary.references += _resolve_references(con)
                 if state_update is not None:
                     summary.unchanged += write_portal_state(con, run_id, source.source_id, state_update)
+                    summary.coverage = write_coverage(con, run_id, source.source_id, state_update.coverage)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")

@@ -1,0 +1,198 @@
+"""The generic reader on templates no profile knows, and the date forms Vietnamese portals write.
+
+The pages under tests/pages/articles are shaped like real platforms (a portal
+server's portlets, SharePoint web parts, WordPress, DNN, a provincial
+newspaper, an old table layout, Joomla 4, an eGov portal, a JavaScript
+front end with JSON-LD, a table layout with a dated sidebar on the left, a
+bare date under the heading); tests/pages/other holds pages that are not
+articles.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from typer.testing import CliRunner
+
+from portalwatch.cli import app
+from portalwatch.errors import ExtractionError
+from portalwatch.parse import parse_article
+from portalwatch.parse.dates import find_dates, first_date, parse_date
+from portalwatch.parse.fallback import extract_fallback
+from portalwatch.parse.profile import get_profile
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+PAGES = Path(__file__).parent / "pages"
+URL = "http://portal.example/tin-tuc/chi-tiet/1"
+
+
+def at(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=TZ)
+
+
+# page -> (title, published_at, view_count, author, first words of the body, last words of the body)
+ARTICLES = {
+    "portlet_portal": ("Huyện Tủa Thàng ra quân trồng 120 ha rừng phòng hộ đầu nguồn năm 2025", at(2025, 9, 20, 8, 15),
+                       1284, "Quàng Văn Pó", "Sáng 19/9, Ban Chỉ đạo", "tỷ lệ sống trên 85%."),
+    "sharepoint": ("Lai Châu: Triển khai chiến dịch tiêm vắc xin sởi cho trẻ từ 1 đến 10 tuổi", at(2024, 3, 14, 16, 5),
+                   2345, "Đỗ Thị Lan", "Thực hiện chỉ đạo của Bộ Y tế", "hướng dẫn của cán bộ y tế."),
+    "wordpress": ("Hội Nông dân xã Na Sang tập huấn nuôi ong lấy mật", at(2024, 6, 3, 8, 30),
+                  None, "Lường Thị Xuân", "Ngày 1/6, Hội Nông dân xã Na Sang", "từ nghề nuôi ong."),
+    "dnn_aspnet": ("Thị xã Mường Lay tổ chức Ngày hội Đại đoàn kết toàn dân tộc tại tổ dân phố số 2", at(2023, 12, 22, 14, 35, 10),
+                   1234, "Hoàng Thu Trang", "Ngày 21/12, Ban công tác Mặt trận", "khu dân cư văn hóa."),
+    "newspaper": ("Mở rộng vùng trồng chè Shan tuyết ở Phìn Hồ", at(2024, 11, 12, 7, 58),
+                  None, "Minh Tuấn", "Những ngày này, trên các triền đồi", "người dân vùng cao."),
+    "table_layout": ('Mường Ảng tổng kết 10 năm thực hiện phong trào "Toàn dân đoàn kết xây dựng đời sống văn hóa"',
+                     at(2023, 12, 28, 10, 15), 567, "Lò Văn Hùng", "Sáng ngày 27/12, Ban Chỉ đạo", "trong thực hiện phong trào."),
+    "joomla4": ("Xã Thanh Nưa ra mắt mô hình “Dân vận khéo” trong xây dựng nông thôn mới", at(2024, 10, 8, 15, 20),
+                1532, "Lò Thị Hương", "Chiều 7/10, Đảng ủy xã Thanh Nưa", "nông thôn mới nâng cao."),
+    "egov_col_left": ("Sơn La giải ngân vốn đầu tư công đạt 78% kế hoạch", at(2024, 3, 14, 16, 5),
+                      3456, "", "Theo báo cáo của Sở Kế hoạch và Đầu tư", "trước ngày 31/3."),
+    "nuxt_jsonld": ("Ngày hội văn hóa các dân tộc huyện Điện Biên Đông năm 2024", at(2024, 6, 9, 14, 20),
+                    2019, "Giàng A Dế", "Ngày 8 và 9/6, huyện Điện Biên Đông", "các đoàn có thành tích cao."),
+    "left_sidebar_table": ("Hội nghị sơ kết công tác 6 tháng đầu năm 2024", at(2024, 7, 5, 14, 30),
+                           1234, "Quàng Thị Mai", "Sáng 4/7, UBND xã Nà Tấu", "giữ vững an ninh trật tự."),
+    "bare_date": ("Xã Pú Nhi ra quân tổng vệ sinh môi trường hưởng ứng Ngày Môi trường thế giới", at(2024, 6, 6, 9, 12),
+                  None, "Lý A Dơ", "Sáng 5/6, Đoàn Thanh niên xã Pú Nhi", "trên địa bàn xã."),
+}  # fmt: skip
+
+
+def page(folder: str, name: str) -> str:
+    return (PAGES / folder / f"{name}.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", sorted(ARTICLES))
+def test_an_unseen_template_is_read_field_by_field(name):
+    title, published_at, view_count, author, starts, ends = ARTICLES[name]
+    record = extract_fallback(page("articles", name), URL)
+    assert record.title == title
+    assert record.published_at == published_at
+    assert record.view_count == view_count
+    assert record.author == author
+    assert record.body_text.startswith(starts) and record.body_text.endswith(ends)
+    assert record.extraction == "fallback" and 0 < record.confidence <= 1
+    for chrome in ("Trang chủ", "truy cập", "Tin mới", "Bài viết mới", "Các tin khác", "Bản quyền", title):
+        assert chrome not in record.body_text, chrome
+
+
+def test_the_generic_profile_reads_them_through_parse_article():
+    generic = get_profile("generic")
+    for name, (title, published_at, *_rest) in ARTICLES.items():
+        record = parse_article(page("articles", name), URL, generic)
+        assert (record.title, record.published_at) == (title, published_at), name
+
+
+def test_a_marked_lead_is_kept_apart_from_the_body():
+    newspaper = extract_fallback(page("articles", "newspaper"), URL)
+    assert newspaper.lead.startswith("LCĐT - Năm 2024, xã Phìn Hồ trồng mới 35 ha chè")
+    assert "LCĐT" not in newspaper.body_text
+    egov = extract_fallback(page("articles", "egov_col_left"), URL)
+    assert egov.lead.startswith("Tính đến ngày 10/3") and "Tính đến ngày 10/3" not in egov.body_text
+    assert egov.attribution == "Sở Kế hoạch và Đầu tư"
+
+
+def test_a_main_column_named_like_chrome_keeps_the_title_date_and_body():
+    """`col-left` names a sidebar on some portals and the article's column on others."""
+    record = extract_fallback(page("articles", "egov_col_left"), URL)
+    assert record.title == "Sơn La giải ngân vốn đầu tư công đạt 78% kế hoạch"
+    assert record.body_text.count("\n\n") == 2  # three paragraphs; the source line is the byline
+    assert "Thông báo tuyển dụng" not in record.body_text and "12.345.678" not in record.body_text
+
+
+def test_a_title_in_a_table_cell_wins_over_the_site_name_in_title():
+    html = page("articles", "table_layout")
+    assert "<title>UBND HUYỆN MƯỜNG ẢNG</title>" in html
+    record = extract_fallback(html, URL)
+    assert record.title.startswith("Mường Ảng tổng kết 10 năm") and "UBND HUYỆN" not in record.title
+
+
+def test_metadata_is_trusted_over_the_visible_line_and_the_update_is_kept():
+    record = extract_fallback(page("articles", "wordpress"), URL)
+    assert record.published_at == at(2024, 6, 3, 8, 30)  # article:published_time 01:30 UTC
+    assert record.updated_at == at(2024, 6, 4, 9, 0)
+    assert "metadata" in record.rules["published_at"]
+
+
+def test_a_time_after_a_bar_or_a_dash_is_not_dropped():
+    sharepoint = extract_fallback(page("articles", "sharepoint"), URL)
+    table = extract_fallback(page("articles", "table_layout"), URL)
+    assert (sharepoint.published_at.hour, sharepoint.published_at.minute) == (16, 5)
+    assert (table.published_at.hour, table.published_at.minute) == (10, 15)
+
+
+def test_a_bare_date_is_trusted_less_than_a_labelled_one():
+    bare = extract_fallback(page("articles", "bare_date"), URL)
+    labelled = extract_fallback(page("articles", "left_sidebar_table"), URL)
+    assert bare.confidence < labelled.confidence and any("unlabelled date" in warning for warning in bare.warnings)
+
+
+def test_a_title_not_shown_near_the_date_comes_from_metadata_with_less_confidence():
+    html = """<html><head><meta property="og:title" content="Xã Pa Tần tổ chức Ngày hội Đại đoàn kết">
+    <title>Xã Pa Tần tổ chức Ngày hội Đại đoàn kết - Cổng thông tin điện tử xã Pa Tần</title></head><body>
+    <div class="info">Ngày đăng: 18/11/2024 08:00</div><div class="noidung">""" + "<p>Ngày 17/11, tại bản Pa Tần, Ban công tác Mặt trận tổ chức Ngày hội Đại đoàn kết toàn dân tộc.</p>" * 4 + "</div></body></html>"
+    record = extract_fallback(html, URL)
+    assert record.title == "Xã Pa Tần tổ chức Ngày hội Đại đoàn kết"
+    assert record.confidence < 1 and any("no heading" in warning for warning in record.warnings)
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [("listing", "listing page"), ("soft404", "not-found or error notice"), ("maintenance", "maintenance page"),
+     ("aspnet_error", "error page"), ("no_date", "no posting time")],
+)  # fmt: skip
+def test_a_page_that_is_not_an_article_is_refused_with_a_reason(name, reason):
+    with pytest.raises(ExtractionError) as refused:
+        extract_fallback(page("other", name), URL)
+    assert reason in refused.value.reason and refused.value.url == URL
+
+
+DATE_FORMS = {
+    "Ngày đăng: 14/03/2024 | 16:05": at(2024, 3, 14, 16, 5),
+    "(Ngày đăng: 28/12/2023 - 10:15)": at(2023, 12, 28, 10, 15),
+    "Cập nhật: 05/05/2025, 08:07": at(2025, 5, 5, 8, 7),
+    "Thời gian: 09/09/2022 [08:46]": at(2022, 9, 9, 8, 46),
+    "20/09/2025 08:15:00": at(2025, 9, 20, 8, 15),
+    "10:15 12/03/2024": at(2024, 3, 12, 10, 15),
+    "Đăng lúc 10:15 ngày 12/03/2024": at(2024, 3, 12, 10, 15),
+    "22/12/2023 2:35:10 CH": at(2023, 12, 22, 14, 35, 10),
+    "22/12/2023 9:05:10 SA": at(2023, 12, 22, 9, 5, 10),
+    "24/06/2021 03:43:03 PM": at(2021, 6, 24, 15, 43, 3),
+    "Thứ Ba, 12/11/2024, 07:58 [GMT+7]": at(2024, 11, 12, 7, 58),
+    "Chủ nhật, 10/03/2024 08:00 (GMT+7)": at(2024, 3, 10, 8, 0),
+    "T3, 12/11/2024 07:58": at(2024, 11, 12, 7, 58),
+    "03 Tháng Sáu, 2024": at(2024, 6, 3),
+    "Cập nhật 12 Tháng Mười Hai 2023 10:00": at(2023, 12, 12, 10, 0),
+    "Được đăng: 08 tháng 6 2025 14:10": at(2025, 6, 8, 14, 10),
+    "ngày 15 tháng 3 năm 2024": at(2024, 3, 15),
+    "2024-03-14T09:05:00Z": at(2024, 3, 14, 16, 5),
+    "2024-03-14T16:05:00+07:00": at(2024, 3, 14, 16, 5),
+    "2024-03-14 16:05:00+0700": at(2024, 3, 14, 16, 5),
+    "14h30 ngày 5/6/2024": at(2024, 6, 5, 14, 30),
+}
+
+
+@pytest.mark.parametrize("text", sorted(DATE_FORMS))
+def test_every_common_date_form_reads_as_local_time(text):
+    found = first_date(text)
+    assert found is not None and found.value == DATE_FORMS[text]
+    assert found.value.utcoffset().total_seconds() == 7 * 3600
+
+
+def test_text_that_only_looks_like_a_date_is_not_read_as_one():
+    assert find_dates("31/02/2024") == []  # no such day
+    assert find_dates("Lượt xem: 1.234 - Số: 214/UBND-VP") == []
+    assert first_date("03 Tháng Sáu, 2024").has_time is False
+    assert parse_date("Ngày 18/6, đồng chí Bí thư đã đến thăm và làm việc tại huyện Nậm Pồ năm 2024") is None
+
+
+def test_probe_with_no_profile_reads_an_unseen_template(tmp_path):
+    target = tmp_path / "page.html"
+    target.write_text(page("articles", "dnn_aspnet"), encoding="utf-8")
+    shown = CliRunner().invoke(app, ["probe", str(target), "--json"])
+    record = json.loads(shown.stdout)
+    assert record["profile"] == "generic" and record["failure"] is None
+    assert record["published_at"] == "2023-12-22T14:35:10+07:00" and record["view_count"] == 1234
