@@ -166,7 +166,7 @@ class _Example:
 
 def _ancestors(node: LexborNode) -> Iterator[LexborNode]:
     node = node.parent
-    while node is not None and node.tag not in ("html", "-document", None):
+    while node is not None and node.tag not in ("-document", None):
         yield node
         node = node.parent
 
@@ -435,11 +435,12 @@ def _first_block(body: LexborNode) -> LexborNode | None:
     return None
 
 
-def _find_lead(example: _Example, root: LexborNode, body: LexborNode, title: str) -> LexborNode | None:
+def _find_lead(example: _Example, root: LexborNode, body: LexborNode, title: str, template: set[str]) -> LexborNode | None:
     """A sapo marked by its class, or the body's first block when it is set in bold."""
     for node in root.css("[class], [id], [itemprop]"):
         text = node_text(node)
-        if _LEAD_HINT.search(_marks(node)) and 20 <= len(text) <= 1200 and text != title and not _contains(node, body):
+        if (_LEAD_HINT.search(_marks(node)) and 20 <= len(text) <= 1200 and text != title and text not in template
+                and not _contains(node, body) and _link_share(node) < 0.5):  # fmt: skip
             return node
     first = _first_block(body)
     if first is not None and _is_bold_block(first) and 20 <= len(node_text(first)) <= 1200:
@@ -768,7 +769,7 @@ class _ArticleLearner:
 
     def _learn_lead_and_byline(self) -> None:
         titles = [e.texts["title"] for e in self.examples]
-        leads = [_find_lead(e, r, b, t) if r is not None and b is not None else None
+        leads = [_find_lead(e, r, b, t, self.template) if r is not None and b is not None else None
                  for e, r, b, t in zip(self.examples, self.roots, self.bodies, titles)]  # fmt: skip
 
         def first_child(node: LexborNode) -> list[str]:
@@ -875,33 +876,36 @@ def _link_share(node: LexborNode) -> float:
 
 
 def _url_shape(url: str) -> tuple[str, str, tuple[str, ...]]:
-    """Host, folder and query keys: what the links to a portal's articles have in common."""
+    """Host, folders (numbers generalised) and query keys: what the links to a portal's articles share."""
     parts = urlsplit(url)
+    folders = [re.sub(r"\d+", "#", segment) for segment in parts.path.split("/") if segment][:-1]
     keys = tuple(sorted({key for key, _ in parse_qsl(parts.query, keep_blank_values=True)}))
-    return parts.netloc.lower(), parts.path.rsplit("/", 1)[0], keys
+    return parts.netloc.lower(), "/".join(folders), keys
 
 
 def _learn_listing(page: Page, examples: list[_Example], template: set[str]) -> tuple[dict, list[FieldChoice]]:
+    """The links to articles (those shaped like the examples' URLs, else the commonest shape of titled links) and the pager."""
     tree = LexborHTMLParser(unicodedata.normalize("NFC", page.html))
     links = []
     for link in tree.css("a[href]"):
         href, text = (link.attributes.get("href") or "").strip(), node_text(link)
         if len(text) >= 15 and len(text.split()) >= 3 and text not in template and not href.startswith(("javascript:", "mailto:", "#")):
-            links.append((link, _url_shape(urljoin(page.url, href))))
-    shapes = Counter(shape for _, shape in links)
+            links.append((link, urljoin(page.url, href)))
+    shapes = Counter(_url_shape(url) for _, url in links)
     wanted = {_url_shape(e.page.url) for e in examples} & set(shapes) or {s for s, _ in shapes.most_common(1)}
-    articles = {link.mem_id for link, shape in links if shape in wanted}
+    articles = {url for _, url in links if _url_shape(url) in wanted}
     if not articles:
         raise LearnError(f"{page.source}: no links to article pages found on this listing page")
-    proposals = Counter(s for link, shape in links if shape in wanted for s in selector_candidates(link))
+    proposals = Counter(s for link, url in links if url in articles for s in selector_candidates(link))
     best, best_score = None, None
     for selector in sorted(proposals, key=lambda s: -proposals[s])[:120]:
-        matched = {node.mem_id for node in _css(tree.root, selector)}
-        score = (len(matched & articles) - 2 * len(matched - articles), -len(matched))
+        matched = _css(tree.root, selector)
+        urls = {urljoin(page.url, (node.attributes.get("href") or "").strip()) for node in matched}
+        score = (len(urls & articles) - 2 * len(urls - articles), -len(matched))
         if best_score is None or score > best_score:
             best, best_score = selector, score
-    found = len({n.mem_id for n in _css(tree.root, best)} & articles)
-    choices = [FieldChoice("article_links", f"css '{best}'", found, len(articles))]
+    found = {urljoin(page.url, (node.attributes.get("href") or "").strip()) for node in _css(tree.root, best)} & articles
+    choices = [FieldChoice("article_links", f"css '{best}'", len(found), len(articles))]
     pager, choice = _learn_pager(tree)
     return {"article_links": best, **pager}, choices + [choice]
 
