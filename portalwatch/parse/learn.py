@@ -928,7 +928,8 @@ def _learn_pager(tree: LexborHTMLParser) -> tuple[dict, FieldChoice]:
         for selector in selector_candidates(numbered[-1]):
             if (found := _css_first(tree.root, selector)) is not None and found.mem_id == numbered[-1].mem_id:
                 return {"pager": selector}, FieldChoice("pager", f"css '{selector}' (page links, no count)", 1, 1)
-    return {"pager": get_profile("generic").listing.pager}, FieldChoice("pager", "none found: the generic profile's", 0, 1)
+    choice = FieldChoice("pager", "none: the page shows no page count (the crawl walks on until a listing page lists nothing)", 0, 1)
+    return {"pager": get_profile("generic").listing.pager}, choice
 
 
 def _pager_likeness(node: LexborNode) -> tuple:
