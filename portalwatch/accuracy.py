@@ -188,8 +188,8 @@ def learned_profile_accuracy(seed: int = 1, scale: float = 0.1, examples: int = 
             for family, count in scored.items()}  # fmt: skip
 
 
-def print_learned_profile_accuracy(scale: float) -> None:
-    report = learned_profile_accuracy(scale=scale)
+def print_learned_profile_accuracy(scale: float, seed: int = 1) -> None:
+    report = learned_profile_accuracy(seed=seed, scale=scale)
     names = (*LEARNED_FIELDS, "all")
     header = f"{'family':<10} {'pages':>5} " + " ".join(f"{name:>12}" for name in names)
     print(f"\nProfiles learned from {LEARN_EXAMPLES} pages of each portal, on the portal's other pages")
@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     print(render_report(field_accuracy(seed=args.seed, scale=args.scale)))
-    print_learned_profile_accuracy(args.scale)
+    print_learned_profile_accuracy(args.scale, args.seed)
 
 
 if __name__ == "__main__":

@@ -830,7 +830,9 @@ class _ArticleLearner:
         """Where the body's container also holds the title or the posting line, they leave the body text."""
         for name in ("title", "posted", "updated", "view_count"):
             selector = self.rules.get(name)
-            inside = [body is not None and len(_css(body, selector)) == 1 for body in self.bodies] if selector else []
+            found = [_css_first(root, selector) if selector else None for root in self.roots]
+            inside = [body is not None and node is not None and _contains(body, node) and len(_css(body, selector)) == 1
+                      for body, node in zip(self.bodies, found)]  # fmt: skip
             if inside and sum(inside) * 2 > self.count and selector not in self.rules["drop"]:
                 self.rules["drop"].append(selector)
 
