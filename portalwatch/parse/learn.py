@@ -82,6 +82,8 @@ class FieldChoice:
 
 @dataclass
 class LearnedProfile:
+    """The rules learned, as the tables of a profile file, and the choice made for each field."""
+
     name: str
     listing: dict
     article: dict
