@@ -919,6 +919,8 @@ def _learn_pager(tree: LexborHTMLParser) -> tuple[dict, FieldChoice]:
     for name, pattern in (("pages_pattern", _PAGES), ("total_pattern", _TOTAL), ("total_pattern", _TOTAL_COUNT)):
         holders = [n for n in tree.body.traverse() if (text := node_text(n)) and len(text) <= 300 and re.search(pattern, text)]
         holders = [n for n in holders if not any(o.mem_id != n.mem_id and _contains(n, o) for o in holders)]
+        # A pager has page links, a pager's name or a short text; "2015-2020/..." in an excerpt has none of these.
+        holders = [n for n in holders if _pager_likeness(n)[:2] != (0, False) or len(node_text(n)) <= 60]
         if not holders:
             continue
         holder = max(holders, key=_pager_likeness)
