@@ -8,9 +8,10 @@ Joomla's long date line) and read twice: by its family's CMS profile, and by
 the generic reader, which reads no profile at all, so every family's score
 for it is a leave-one-family-out score. The simulator's own articles are the
 expected values; a field counts when it is exactly right (the posting time to
-the local minute, the author as the byline names them). Pages that are not
-articles (listing pages, document listings, the portal's "not found" page)
-must give the generic reader no article.
+the local minute, the author as the byline names them, the category as the
+last step of the breadcrumb). Pages that are not
+articles (listing pages, document listings, the portal's "not found" page,
+server error pages) must give the generic reader no article.
 
 ``make accuracy`` prints the table; ``python -m portalwatch.accuracy 0.2``
 reads a bigger world.
@@ -22,6 +23,7 @@ import argparse
 import random
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -37,7 +39,7 @@ from portalwatch.sim.corpus import author_of
 from portalwatch.sim.server import PROFILE_FOR_FAMILY
 from portalwatch.sim.world import FAMILY_SETS, Article, Portal, World
 
-FIELDS = ("title", "published_at", "view_count", "author", "lead", "body_text", "images")
+FIELDS = ("title", "published_at", "view_count", "author", "lead", "body_text", "images", "category")
 GENERIC_FIELDS = ("title", "published_at", "view_count", "author", "body_text")  # the generic reader's overall score
 _TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _BASE = "http://portal.example"
@@ -88,7 +90,7 @@ def expected_fields(article: Article, family: str) -> dict:
         "title": article.title, "published_at": _minute(article.published_at.replace(tzinfo=_TZ)),
         "view_count": article.views if pages.shows_views(family) else None, "author": author_of(article.byline),
         "lead": article.lead, "body_text": "\n\n".join(article.paragraphs),
-        "images": [(name, caption) for name, caption, _ in article.images],
+        "images": [(name, caption) for name, caption, _ in article.images], "category": article.category,
     }  # fmt: skip
 
 
@@ -109,38 +111,69 @@ def _score(score: Score, read, expected: dict) -> None:
 
 
 def non_article_pages(portal: Portal, rng: random.Random) -> list[tuple[str, str]]:
-    """(url, html) of pages of the portal that hold no article: listing pages, a document listing, "not found"."""
+    """(url, html) of pages of the portal that hold no article: listing pages, a document listing, "not found",
+    the server's error pages."""
     family = portal.spec.family
     last = max(1, -(-len(portal.live()) // pages.PAGE_SIZE))
     found = [(pages.listing_path(family, page), pages.render_listing(portal, page, rng)) for page in sorted({1, last})]
     found.append((pages.document_listing_path(family, 1), pages.document_listing(portal, 1, rng)))
     found.append(("/khong-ton-tai", pages.not_found(portal)))
+    found += [(f"/loi-{status}", pages.server_error(status)) for status in (500, 503)]
     return [(_BASE + path, html) for path, html in found if html is not None]
 
 
-def field_accuracy(seed: int = 1, scale: float = 0.1, world: World | None = None) -> Report:
+# A reader of article pages: (html, url, family) -> record, raising ExtractionError for "no article".
+Reader = Callable[[str, str, str], ArticleRecord]
+
+
+def read_with_profile(html: str, url: str, family: str) -> ArticleRecord:
+    """The family's bundled profile."""
+    return parse_article(html, url, get_profile(PROFILE_FOR_FAMILY[family]))
+
+
+def read_generic(html: str, url: str, family: str) -> ArticleRecord:
+    """The generic reader: it reads no profile, so it never sees the family's."""
+    return extract_fallback(html, url)
+
+
+READERS: dict[str, Reader] = {"profile": read_with_profile, "generic": read_generic}
+
+
+def field_accuracy(
+    seed: int = 1, scale: float = 0.1, world: World | None = None, readers: dict[str, Reader] = READERS
+) -> Report:
+    """Every reader on every live article of the gold world; the generic reader on its pages that are no article.
+
+    Other readers (a profile learned from examples, say) are scored alike when passed in `readers`.
+    """
     world = world or gold_world(seed, scale)
     scores: dict[tuple[str, str], Score] = defaultdict(Score)
     non_articles: dict[str, tuple[int, int]] = {}
     for portal in world.portals.values():
         family = portal.spec.family
-        profile = get_profile(PROFILE_FOR_FAMILY[family])
         for article in portal.live():
             html = pages.render_article(portal, article, random.Random(article.id), world)
             url = _BASE + pages.article_path(article)
             expected = expected_fields(article, family)
-            _score(scores[(family, "profile")], lambda: parse_article(html, url, profile), expected)
-            _score(scores[(family, "generic")], lambda: extract_fallback(html, url), expected)
-        checked, returned = non_articles.get(family, (0, 0))
-        for url, html in non_article_pages(portal, random.Random(portal.spec.id)):
-            checked += 1
-            try:
-                extract_fallback(html, url)
-                returned += 1
-            except ExtractionError:
-                pass
-        non_articles[family] = (checked, returned)
+            for name, read in readers.items():
+                _score(scores[(family, name)], lambda: read(html, url, family), expected)
+        checked, returned = _articles_returned(portal)
+        before = non_articles.get(family, (0, 0))
+        non_articles[family] = (before[0] + checked, before[1] + returned)
     return Report(dict(scores), non_articles)
+
+
+def _articles_returned(portal: Portal) -> tuple[int, int]:
+    """(pages that are no article, articles the generic reader returned for them)."""
+    checked = returned = 0
+    for url, html in non_article_pages(portal, random.Random(portal.spec.id)):
+        checked += 1
+        try:
+            extract_fallback(html, url)
+            returned += 1
+        except ExtractionError:
+            pass
+    return checked, returned
 
 
 # ---------------------------------------------------------------- profiles learned from examples
@@ -212,7 +245,8 @@ def render_report(report: Report) -> str:
         if score.failures:
             reason, count = score.failures.most_common(1)[0]
             lines.append(f"  {family:<11} {extractor:<8} {sum(score.failures.values())} of {score.pages}: {reason} ({count})")
-    lines += ["", "pages that are no article (listings, document listing, not found): articles the generic reader returned"]
+    lines += ["", "pages that are no article (listings, document listing, not found, server errors): "
+              "articles the generic reader returned"]
     lines += [f"  {family:<11} {returned} of {checked}" for family, (checked, returned) in sorted(report.non_articles.items())]
     return "\n".join(lines)
 

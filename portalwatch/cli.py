@@ -513,11 +513,17 @@ def demo(
     scale: Annotated[float, typer.Option(help="Size of the simulated network (1.0: about 3,400 articles).")] = 1.0,
     seed: Annotated[int, typer.Option(help="Seed of the simulated world.")] = 1,
     directory: Annotated[Path, typer.Option("--dir", help="Where the demo writes (emptied first).")] = Path("data/demo"),
+    families: Annotated[
+        str, typer.Option(help="Page families: 'default' (the five seed portals) or 'all' (with six more CMSs).")
+    ] = "default",
 ) -> None:
     """Start the simulator, crawl it, let time pass, crawl again, and show what changed."""
     from portalwatch.demo import run_demo
+    from portalwatch.sim.world import FAMILY_SETS
 
-    run_demo(directory, scale=scale, seed=seed, console=console)
+    if families not in FAMILY_SETS:
+        _fail(f"--families {families!r}: expected one of {', '.join(FAMILY_SETS)}")
+    run_demo(directory, scale=scale, seed=seed, console=console, families=families)
 
 
 # history, diff, export parquet|text, report

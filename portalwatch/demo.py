@@ -27,7 +27,7 @@ GROUP BY ALL ORDER BY articles DESC
 """
 
 
-def run_demo(directory: Path, scale: float, seed: int, console: Console) -> None:
+def run_demo(directory: Path, scale: float, seed: int, console: Console, families: str = "default") -> None:
     from portalwatch.cli import print_rows, print_summary, OutputFormat
     from portalwatch.flows.api import start_temporary_api
     from portalwatch.flows.ingest import ingest
@@ -40,7 +40,7 @@ def run_demo(directory: Path, scale: float, seed: int, console: Console) -> None
 
     console.rule("[bold]portalwatch demo")
     console.print(f"Starting the portal simulator (seed {seed}, scale {scale}) ...")
-    with SimulatorProcess(config, seed=seed, scale=scale) as sim:
+    with SimulatorProcess(config, seed=seed, scale=scale, families=families) as sim:
         for source_id, base_url in sim.base_urls.items():
             console.print(f"  {source_id:<14} {base_url}")
 

@@ -73,7 +73,6 @@ class Family:
     name = ""
     profile = ""
     shows_views = True
-    minute_times = True  # the CMS keeps (and shows) posting times to the minute
     listing_template = ""  # with {page} or {offset}
     document_listing_template = ""
     file_folder = ""
@@ -258,7 +257,8 @@ class Portlet(Family):
         related = "".join(f'<li><a href="{_e(self.article_path(a))}">{_e(a.title)}</a> <span class="date">({a.published_at:%d/%m/%Y})</span></li>'
                           for a in rng.sample(portal.live(), min(5, len(portal.live()))) if a is not article)  # fmt: skip
         byline = f'<div class="tac-gia" style="text-align: right;"><strong>{_e(article.byline)}</strong></div>' if article.byline else ""
-        content = f"""<div class="taglib-header "><span class="header-back-to"><a class="icon-circle-arrow-left previous-level" href="{_e(self.listing_path(1))}" id="_101_INSTANCE_xT3k_TabsBack" title="Quay lại"><span class="helper-hidden-accessible">Quay lại</span></a></span>
+        content = f"""<ul aria-label="Breadcrumb" class="breadcrumb breadcrumb-horizontal"><li class="first"><a href="/web/guest/trang-chu">Trang chủ</a><span class="divider">/</span></li><li><a href="{_e(self.listing_path(1))}">Tin tức - Sự kiện</a><span class="divider">/</span></li><li class="last active"><a href="{_e(self.listing_path(1))}&amp;categoryId={rng.randint(10000, 99999)}">{_e(article.category)}</a></li></ul>
+<div class="taglib-header "><span class="header-back-to"><a class="icon-circle-arrow-left previous-level" href="{_e(self.listing_path(1))}" id="_101_INSTANCE_xT3k_TabsBack" title="Quay lại"><span class="helper-hidden-accessible">Quay lại</span></a></span>
 <h3 class="header-title"><span>{_e(article.title)}</span></h3></div>
 <div class="asset-full-content default-asset-publisher show-asset-title">
 <div class="news-meta"><span class="date-time"><i class="icon-time"></i> Ngày đăng: {article.published_at:%d/%m/%Y | %H:%M}</span> &nbsp; <span class="view-count"><i class="icon-eye-open"></i> Lượt xem: {_thousands(article.views)}</span></div>
@@ -448,7 +448,6 @@ ExecuteOrDelayUntilScriptLoaded(function(){{var initInfo = {{ listPermsMask: nul
 class WordPress(Family):
     name = "wordpress"
     profile = "wordpress_site"
-    minute_times = False
     listing_template = "/chuyen-muc/tin-tuc/page/{page}/"  # page 1 redirects to /chuyen-muc/tin-tuc/
     document_listing_template = "/van-ban/page/{page}/"
     file_folder = "/wp-content/uploads/van-ban/"
@@ -898,7 +897,6 @@ function ShowDate() {{ var d=new Date(); document.write("Hôm nay: " + d.getDate
 class EGov(Family):
     name = "egov"
     profile = "egov_portal"
-    minute_times = False
     listing_template = "/chuyen-muc/tin-tuc-su-kien.html?pageindex={page}"
     document_listing_template = "/van-ban-chi-dao-dieu-hanh.html?pageindex={page}"
     file_folder = "/uploads/vanban/"

@@ -171,8 +171,8 @@ class Simulator:
     def portal_entries(self) -> list[dict]:
         return [
             {
-                "id": pid, "family": p.spec.family, "level": p.spec.level, "base_url": self.base_urls[pid], "articles": len(p.articles),
-                "name": p.spec.name, "profile": PROFILE_FOR_FAMILY[p.spec.family],
+                "id": pid, "family": p.spec.family, "level": p.spec.level, "base_url": self.base_urls[pid],
+                "articles": len(p.articles), "name": p.spec.name, "profile": PROFILE_FOR_FAMILY[p.spec.family],
                 "listing_url": self.base_urls[pid] + pages.LISTING_PATHS[p.spec.family],
                 "documents_url": self.base_urls[pid] + pages.DOCUMENT_LISTING_PATHS[p.spec.family],
                 "requests": p.requests,
