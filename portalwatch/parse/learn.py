@@ -3,8 +3,9 @@
 Three to ten article pages of a portal share their template and differ in
 their content. On every example the learner finds the nodes that hold each
 field: the heading whose text the page's ``<title>`` or ``og:title`` repeats,
-the date-shaped line nearest it, the block with the most paragraph text, the
-short closing line that names the author. For each field it proposes CSS
+the date-shaped line nearest it (or the JSON-LD ``datePublished`` when the page
+shows no time), the block with the most paragraph text, the short closing line
+that names the author. For each field it proposes CSS
 selectors from the classes, ids and attributes of those nodes and of their
 ancestors, tries every proposal on every example, and keeps the one that reads
 the most examples alike (the most specific one on a tie). Blocks inside the
