@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from portalwatch.errors import ExtractionError
 from portalwatch.parse import parse_article
 from portalwatch.parse.fallback import extract_fallback
-from portalwatch.parse.learn import Page, learn_profile
+from portalwatch.parse.learn import LearnError, Page, learn_profile
 from portalwatch.parse.profile import get_profile
 from portalwatch.record import ArticleRecord
 from portalwatch.sim import pages
@@ -176,54 +176,53 @@ def _articles_returned(portal: Portal) -> tuple[int, int]:
     return checked, returned
 
 
-LEARNED_FIELDS = ("title", "published_at", "view_count", "byline", "body_text")
+# ---------------------------------------------------------------- profiles learned from examples
+
+LEARNED_FIELDS = ("title", "published_at", "view_count", "author", "body_text")
 LEARN_EXAMPLES = 5
 
 
-def learned_profile_accuracy(seed: int = 1, scale: float = 0.1, examples: int = LEARN_EXAMPLES) -> dict[str, dict[str, float]]:
+def learned_profile_accuracy(seed: int = 1, scale: float = 0.1, examples: int = LEARN_EXAMPLES,
+                             world: World | None = None) -> dict[str, dict[str, float]]:
     """family -> field -> share of pages exactly right, read by profiles learned from `examples` pages.
 
     One profile per portal, learned from `examples` of its live articles (and
     its first listing page), is scored on every other live article of the
-    portal; the shares are per family. ``published_at`` is compared to the
-    minute, ``all`` is the share of pages with every field right.
+    portal; the shares are per family, ``all`` is the share of pages with
+    every field right. A portal whose examples teach no profile counts its
+    pages as wrong.
     """
-    world = gold_world(seed, scale)
-    right: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    scored: dict[str, int] = defaultdict(int)
+    world = world or gold_world(seed, scale)
+    right: dict[str, Counter] = defaultdict(Counter)
+    scored: Counter = Counter()
     for portal in world.portals.values():
-        family, base = portal.spec.family, f"http://{portal.spec.id}.portal.example"
-        live = portal.live()
+        family, live = portal.spec.family, portal.live()
         chosen = {a.id for a in random.Random(f"{seed}:{portal.spec.id}").sample(live, examples)}
-        rendered = {a.id: pages.render_article(portal, a, random.Random(a.id), world) for a in live}
-        learned = learn_profile(
-            [Page(base + pages.article_path(a), base + pages.article_path(a), rendered[a.id]) for a in live if a.id in chosen],
-            name=f"learned_{family}",
-            listing_page=Page("listing", base + pages.listing_path(family, 1), pages.render_listing(portal, 1, random.Random(seed))),
-        ).profile()
-        for article in live:
-            if article.id in chosen:
-                continue
+        rendered = {a.id: (_BASE + pages.article_path(a), pages.render_article(portal, a, random.Random(a.id), world)) for a in live}
+        listing = pages.render_listing(portal, 1, random.Random(seed))
+        try:
+            learned = learn_profile(
+                [Page(rendered[a][0], *rendered[a]) for a in sorted(chosen)], f"learned_{family}",
+                Page("listing", _BASE + pages.listing_path(family, 1), listing) if listing else None,
+            ).profile()
+        except LearnError:
+            learned = None
+        for article in (a for a in live if a.id not in chosen):
             scored[family] += 1
-            expected = {"title": article.title, "published_at": article.published_at.replace(second=0, tzinfo=_TZ),
-                        "view_count": article.views if pages.shows_views(family) else None, "byline": article.byline,
-                        "body_text": "\n\n".join(article.paragraphs)}  # fmt: skip
             try:
-                record = parse_article(rendered[article.id], base + pages.article_path(article), learned)
+                got = record_fields(parse_article(rendered[article.id][1], rendered[article.id][0], learned)) if learned else None
             except ExtractionError:
-                continue
-            got = {name: getattr(record, name) for name in LEARNED_FIELDS}
-            got["published_at"] = got["published_at"].replace(second=0)
-            hits = [got[name] == expected[name] for name in LEARNED_FIELDS]
-            for name, hit in zip(LEARNED_FIELDS, hits):
-                right[family][name] += hit
+                got = None
+            expected = expected_fields(article, family)
+            hits = [got is not None and got[name] == expected[name] for name in LEARNED_FIELDS]
+            right[family].update(name for name, hit in zip(LEARNED_FIELDS, hits) if hit)
             right[family]["all"] += all(hits)
     return {family: {name: right[family][name] / count for name in (*LEARNED_FIELDS, "all")} | {"pages": count}
             for family, count in scored.items()}  # fmt: skip
 
 
-def print_learned_profile_accuracy(scale: float) -> None:
-    report = learned_profile_accuracy(scale=scale)
+def print_learned_profile_accuracy(scale: float, seed: int = 1) -> None:
+    report = learned_profile_accuracy(seed=seed, scale=scale)
     names = (*LEARNED_FIELDS, "all")
     header = f"{'family':<10} {'pages':>5} " + " ".join(f"{name:>12}" for name in names)
     print(f"\nProfiles learned from {LEARN_EXAMPLES} pages of each portal, on the portal's other pages")
@@ -258,7 +257,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     print(render_report(field_accuracy(seed=args.seed, scale=args.scale)))
-    print_learned_profile_accuracy(args.scale)
+    print_learned_profile_accuracy(args.scale, args.seed)
 
 
 if __name__ == "__main__":

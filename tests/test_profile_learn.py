@@ -28,28 +28,55 @@ from portalwatch.parse.fields import find_datetime
 from portalwatch.parse.learn import LearnError, Page, learn_profile
 from portalwatch.parse.profile import get_profile
 from portalwatch.probe import probe
+from portalwatch.sim.world import FAMILY_SETS
 from portalwatch.storage.rawstore import RawStore
 
 PORTAL = "xa-tua-thang"  # Joomla with the long "Được đăng: Thứ hai, 05 Tháng 5 2025 08:00" line, Hits, NFD pages
 
 
-def portal_entry(sim) -> dict:
+def portal_entry(sim, portal: str) -> dict:
     portals = httpx.get(f"{sim.control_url}/_sim/portals", timeout=30).json()
-    return next(p for p in portals if p["id"] == PORTAL)
+    return next(p for p in portals if p["id"] == portal)
 
 
-def live_articles(sim) -> list[dict]:
-    return sorted((row for row in sim.truth() if row["source"] == PORTAL and not row["removed"]), key=lambda row: row["url"])
+def live_articles(sim, portal: str) -> list[dict]:
+    return sorted((row for row in sim.truth() if row["source"] == portal and not row["removed"]), key=lambda row: row["url"])
 
 
-def learn_over_http(sim, out: Path) -> tuple[list[dict], dict, CliRunner]:
-    articles, entry = live_articles(sim), portal_entry(sim)
+def learn_over_http(sim, out: Path, portal: str = PORTAL, name: str = "learned_joomla") -> tuple[list[dict], dict, CliRunner]:
+    articles, entry = live_articles(sim, portal), portal_entry(sim, portal)
     listing = entry["listing_url"].format(page=1, offset=0)
-    runner = CliRunner()
-    result = runner.invoke(app, ["profile", "learn", *(a["url"] for a in articles[:5]), "--listing", listing,
-                                 "--name", "learned_joomla", "--out", str(out)])  # fmt: skip
+    result = CliRunner().invoke(app, ["profile", "learn", *(a["url"] for a in articles[:5]), "--listing", listing,
+                                      "--name", name, "--out", str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
     return articles, entry, result
+
+
+def crawl_with_profile(entry: dict, profile: str, warehouse, tmp_path: Path) -> list[tuple]:
+    """Crawl two listing pages of the portal with a sources file naming the profile; the stored articles."""
+    config_path = tmp_path / "sources.toml"
+    config_path.write_text(f"""
+[settings]
+user_agent = "portalwatch-test/0.1"
+profile_dirs = ["profiles"]
+politeness = {{ concurrency = 4, delay_seconds = 0.0, timeout_seconds = 10.0, retries = 2 }}
+
+[[sources]]
+id = "{entry['id']}"
+name = "{entry['name']}"
+level = "commune"
+profile = "{profile}"
+base_url = "{entry['base_url']}"
+page_size = 10
+sections = [{{ name = "tin-tuc", listing_url = "{entry['listing_url']}" }}]
+""", encoding="utf-8")
+    config = load_sources(config_path)
+    (source,) = config.sources
+    crawl = asyncio.run(crawl_portal(source, config, {}, RawStore(tmp_path / "raw"), max_listing_pages=2))
+    assert not crawl.failures, crawl.failures
+    warehouse.load_portal(warehouse.start_run("test", {}), crawl.source, crawl.fetches, crawl.observations, crawl.gone)
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        return con.execute("SELECT url, title, published_at, extraction FROM articles").fetchall()
 
 
 def test_a_profile_learned_over_http_reads_the_portals_other_pages(sim, tmp_path):
@@ -81,29 +108,7 @@ def test_the_cli_probe_reads_a_new_page_with_the_learned_profile(sim, tmp_path):
 
 def test_a_crawl_with_the_learned_profile_stores_what_the_portal_published(sim, warehouse, tmp_path):
     articles, entry, _ = learn_over_http(sim, tmp_path / "profiles")
-    config_path = tmp_path / "sources.toml"
-    config_path.write_text(f"""
-[settings]
-user_agent = "portalwatch-test/0.1"
-profile_dirs = ["profiles"]
-politeness = {{ concurrency = 4, delay_seconds = 0.0, timeout_seconds = 10.0, retries = 2 }}
-
-[[sources]]
-id = "{PORTAL}"
-name = "Xã Tủa Thàng"
-level = "commune"
-profile = "learned_joomla"
-base_url = "{entry['base_url']}"
-page_size = 10
-sections = [{{ name = "tin-tuc", listing_url = "{entry['listing_url']}" }}]
-""", encoding="utf-8")
-    config = load_sources(config_path)
-    (source,) = config.sources
-    crawl = asyncio.run(crawl_portal(source, config, {}, RawStore(tmp_path / "raw"), max_listing_pages=2))
-    assert not crawl.failures, crawl.failures
-    warehouse.load_portal(warehouse.start_run("test", {}), crawl.source, crawl.fetches, crawl.observations, crawl.gone)
-    with duckdb.connect(str(warehouse.path), read_only=True) as con:
-        stored = con.execute("SELECT url, title, published_at, extraction FROM articles").fetchall()
+    stored = crawl_with_profile(entry, "learned_joomla", warehouse, tmp_path)
     truth = {a["url"]: a for a in articles}
     assert len(stored) == min(20, len(articles))
     for url, title, published_at, extraction in stored:
@@ -111,15 +116,31 @@ sections = [{{ name = "tin-tuc", listing_url = "{entry['listing_url']}" }}]
         assert published_at == datetime.fromisoformat(truth[url]["published_at"])
 
 
+@pytest.mark.parametrize("family", ["wordpress", "table", "newspaper"])
+def test_a_profile_learned_over_http_for_other_platforms_crawls_them(family, start_simulator, warehouse, tmp_path):
+    """WordPress keeps the minute only in its JSON-LD; the table layout nests everything in cells; the
+    newspaper shows its date above the title and dated lists of other articles around it."""
+    sim = start_simulator(families="all", scale=0.04)
+    portals = httpx.get(f"{sim.control_url}/_sim/portals", timeout=30).json()
+    portal = next(p["id"] for p in portals if p["family"] == family)
+    articles, entry, _ = learn_over_http(sim, tmp_path / "profiles", portal, f"learned_{family}")
+    stored = crawl_with_profile(entry, f"learned_{family}", warehouse, tmp_path)
+    truth = {a["url"]: a for a in articles}
+    assert len(stored) == min(20, len(articles))
+    for url, title, published_at, extraction in stored:
+        assert (title, extraction) == (truth[url]["title"], "profile")
+        assert published_at.replace(second=0) == datetime.fromisoformat(truth[url]["published_at"]).replace(second=0)
+
+
 @pytest.fixture(scope="module")
 def learned_accuracy() -> dict:
-    return learned_profile_accuracy(seed=3, scale=0.1)
+    return learned_profile_accuracy(seed=3, scale=0.2)
 
 
-@pytest.mark.parametrize("family", ["province", "district", "commune"])
+@pytest.mark.parametrize("family", sorted({spec.family for spec in FAMILY_SETS["all"]}))
 def test_a_profile_learned_from_five_pages_reads_the_rest_of_its_family(family, learned_accuracy):
     report = learned_accuracy[family]
-    assert report["pages"] >= 30
+    assert report["pages"] >= 20
     for field in LEARNED_FIELDS:
         assert report[field] >= 0.98, (family, field, report)
 

@@ -33,7 +33,8 @@ import pytest
 from typer.testing import CliRunner
 
 from portalwatch.cli import app
-from portalwatch.parse import parse_listing
+from portalwatch.parse import parse_article, parse_listing
+from portalwatch.parse.learn import Page, learn_profile
 from portalwatch.parse.profile import get_profile
 from portalwatch.probe import probe, read_page
 
@@ -107,3 +108,29 @@ def test_learning_over_http_from_a_file_server(served, tmp_path):
         assert probed.failure is None, probed.failure
         check_record(probed.record, page)
     assert "div.sharedaddy" in profile.article.drop  # the sharing bar, the same on every page, is chrome
+
+
+def br_page(number: int, byline: bool = True) -> str:
+    """An old portal that writes an article as one table cell of <br>-separated text, the author in bold at its end."""
+    paragraphs = "<br><br>".join(
+        f"Đoạn {k} của bài {number}: UBND xã tổ chức hội nghị triển khai nhiệm vụ năm {2020 + number}, "
+        f"các đại biểu thảo luận về {k + 2} nội dung trọng tâm." for k in range(4)
+    )  # fmt: skip
+    closing = f"<br><br><b>Lò Văn {'ABCDEFG'[number]}</b>" if byline else ""
+    return f"""<html><head><title>Xã Mường Mươn: hội nghị triển khai nhiệm vụ năm {2020 + number}</title></head><body>
+<table width=900><tr><td class=left><a href=/>Trang chủ</a><br><a href=/tin>Tin tức</a></td><td>
+<table><tr><td class=tieude>Xã Mường Mươn: hội nghị triển khai nhiệm vụ năm {2020 + number}</td></tr>
+<tr><td class=ngay>Ngày đăng: 0{number + 1}/03/2024 08:1{number}</td></tr>
+<tr><td class=noidung>{paragraphs}{closing}</td></tr>
+<tr><td><a href=/a>Tin khác thứ nhất về hoạt động của xã</a><br><a href=/b>Tin khác thứ hai về hoạt động của xã</a></td></tr>
+</table></td></tr></table></body></html>"""
+
+
+def test_a_body_of_br_separated_text_with_the_author_in_bold_at_its_end():
+    examples = [Page(f"{n}.html", f"http://127.0.0.1/tin/{n}", br_page(n, byline=n != 2)) for n in range(5)]
+    profile = learn_profile(examples, "br_cms").profile()
+    for number, byline in ((5, "Lò Văn F"), (6, "")):
+        record = parse_article(br_page(number, byline=bool(byline)), f"http://127.0.0.1/tin/{number}", profile)
+        assert record.byline == byline and record.body_text.count("\n\n") == 3
+        assert record.body_text.startswith(f"Đoạn 0 của bài {number}:") and record.body_text.endswith("trọng tâm.")
+        assert record.published_at == datetime(2024, 3, number + 1, 8, 10 + number, tzinfo=record.published_at.tzinfo)

@@ -11,7 +11,7 @@ the value, so any order and separator a template uses is kept as it is.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
@@ -31,7 +31,7 @@ _VALUE_RES = {"d": r"\d{1,2}", "m": r"\d{1,2}", "y": r"\d{4}", "H": r"\d{1,2}", 
               "p": r"[AaPp][Mm]"}  # fmt: skip
 WEEKDAY = r"(?:(?:Thứ\s+\w+|Chủ\s+nhật|T[2-7]|CN)\s*,?\s*)"
 _WEEKDAY_END = re.compile(rf"{WEEKDAY}$", re.IGNORECASE)
-_POSTING_LABEL = re.compile(r"đăng|xuất bản|ngày tạo|posted|published|created|ngày\s*:?$", re.IGNORECASE)
+_POSTING_LABEL = re.compile(r"đăng|xuất bản|ngày tạo|posted|published|created|ngày\s*:$", re.IGNORECASE)
 _UPDATE_LABEL = re.compile(r"cập nhật|sửa|modified|updated|chỉnh", re.IGNORECASE)
 _COUNTER_LABEL = (r"(?P<label>Số\s+lượt\s+xem|Lượt\s+xem|Lượt\s+đọc|Số\s+lần\s+xem|Lượt\s+truy\s+cập|Lượt\s+nghe|"
                   r"Đã\s+xem|Hits|Views?)")
@@ -53,6 +53,7 @@ class DateShape:
     weekday: bool  # a weekday sits between the label and the value
     when: datetime  # naive local time
     has_time: bool
+    label_re: str = ""  # a regex for the label, when the label is no plain words (JSON-LD's '"datePublished": "')
 
     @property
     def kind(self) -> str:
@@ -130,10 +131,17 @@ def date_patterns(shapes: list[DateShape]) -> tuple[list[str], list[str]]:
     for shape in shapes:
         # A label that is neither a posting nor an update label, and differs between pages, is content.
         label = _label_re(shape.label) + r"\s*" if shape.label and (shared or shape.kind != "other") else ""
+        label = shape.label_re or label
         pattern = f"{label}{weekday}(?P<value>{shape.value_re})"
         patterns[pattern] = patterns.get(pattern, 0) + 1
         formats[shape.date_format] = formats.get(shape.date_format, 0) + 1
     return sorted(patterns, key=lambda p: -patterns[p]), sorted(formats, key=lambda f: -formats[f])
+
+
+def json_ld_date(key: str, shape: DateShape) -> DateShape:
+    """A date read from a JSON-LD property: its rule finds the property, and the value in its quotes."""
+    label = "published" if key == "datePublished" else "modified"
+    return replace(shape, label=label, weekday=False, label_re=rf'"{key}"\s*:\s*"')
 
 
 def counter_values(text: str) -> list[tuple[str, int, bool]]:

@@ -3,8 +3,9 @@
 Three to ten article pages of a portal share their template and differ in
 their content. On every example the learner finds the nodes that hold each
 field: the heading whose text the page's ``<title>`` or ``og:title`` repeats,
-the date-shaped line nearest it, the block with the most paragraph text, the
-short closing line that names the author. For each field it proposes CSS
+the date-shaped line nearest it (or the JSON-LD ``datePublished`` when the page
+shows no time), the block with the most paragraph text, the short closing line
+that names the author. For each field it proposes CSS
 selectors from the classes, ids and attributes of those nodes and of their
 ancestors, tries every proposal on every example, and keeps the one that reads
 the most examples alike (the most specific one on a tie). Blocks inside the
@@ -29,16 +30,18 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from portalwatch.errors import ExtractionError, PortalwatchError
 from portalwatch.parse import parse_article
-from portalwatch.parse.date_shapes import VIETNAMESE_AMPM, DateShape, counter_pattern, counter_values, date_patterns, date_shapes
+from portalwatch.parse.date_shapes import (
+    VIETNAMESE_AMPM, DateShape, counter_pattern, counter_values, date_patterns, date_shapes, json_ld_date,
+)
 from portalwatch.parse.fields import find_datetime
-from portalwatch.parse.profile import Profile, get_profile
+from portalwatch.parse.profile import DEFAULT_BYLINE_PATTERNS, Profile, get_profile
 from portalwatch.parse.text import clean_line, node_text
 
 MIN_EXAMPLES, MAX_EXAMPLES = 3, 10
 
 _IDENT = re.compile(r"^-?[A-Za-z_][\w-]*$")
-_ATTR_VALUE = re.compile(r"^[\w:. -]{1,60}$")
-_META_ATTRS = ("itemprop", "role", "property", "rel", "align")
+_ATTR_VALUE = re.compile(r"^[\w:./+ -]{1,60}$")
+_META_ATTRS = ("itemprop", "role", "property", "rel", "align", "type")
 _NO_TEXT = frozenset({"script", "style", "noscript", "a", "option", "select", "button", "head", "title", "iframe",
                       "svg", "template", "textarea"})  # fmt: skip
 _BLOCKS = frozenset({"p", "div", "li", "td", "th", "dd", "dt", "blockquote", "section", "article", "h1", "h2", "h3",
@@ -47,6 +50,8 @@ _LEAD_HINT = re.compile(r"sapo|lead|summary|tomtat|tom-tat|description|intro|cha
 _BYLINE_HINT = re.compile(r"author|byline|tacgia|tac-gia|nguon|source|signature|writer|butdanh", re.I)
 _BYLINE_START = re.compile(r"^(?:Tin|Bài|Ảnh|Theo|Nguồn|Tác giả|Viết bởi|Người viết|PV|CTV|BTV)\b", re.I)
 _DEFAULT_DROP = ["script", "style", "iframe", "noscript"]
+# Byline labels the default byline patterns already split.
+_BYLINE_KNOWN_LABEL = re.compile(r"^(?:Tin|Bài|Ảnh|Theo|Nguồn)\b", re.I)
 # Pager texts: "Trang 2 của 14", "Trang 1/9"; "1-10 of 1350", "Hiển thị 1 - 10 trong 256"; "Tổng số: 68".
 _PAGES = r"Trang\s*\d+\s*(?:của|/|trên)\s*(?P<pages>\d+)"
 _TOTAL_COUNT = r"Tổng\s*số\s*:?\s*(?P<total>\d[\d.]*)"  # "Tổng số: 68 bản tin"
@@ -78,6 +83,8 @@ class FieldChoice:
 
 @dataclass
 class LearnedProfile:
+    """The rules learned, as the tables of a profile file, and the choice made for each field."""
+
     name: str
     listing: dict
     article: dict
@@ -162,7 +169,7 @@ class _Example:
 
 def _ancestors(node: LexborNode) -> Iterator[LexborNode]:
     node = node.parent
-    while node is not None and node.tag not in ("html", "-document", None):
+    while node is not None and node.tag not in ("-document", None):
         yield node
         node = node.parent
 
@@ -299,30 +306,44 @@ def _find_title(example: _Example, template: set[str], shared_heads: set[str]) -
 
 
 def _find_body(example: _Example, template: set[str]) -> LexborNode | None:
-    """The element holding the most paragraph text that is not template (link text does not count)."""
+    """The element holding the most paragraph text that is not template (link text does not count).
+
+    Text belongs to its nearest block; paragraphs to the nearest block around
+    them (inline wrappers such as <font> skipped), and a block whose lines are
+    separated by <br> holds its text itself.
+    """
     weights: Counter[int] = Counter()
+    breaks: Counter[int] = Counter()
     blocks: dict[int, LexborNode] = {}
     for node in example.body.traverse(include_text=True):
-        if node.tag != "-text" or len(text := clean_line(node.text_content or "")) < 2:
+        if node.tag not in ("-text", "br") or _in_no_text(node.parent):
             continue
-        block = next((a for a in _ancestors(node) if a.tag in _BLOCKS), None)
-        if block is None or _in_no_text(node.parent):
+        block = _block_of(node)
+        if block is None:
             continue
-        weights[block.mem_id] += len(text)
         blocks[block.mem_id] = block
+        if node.tag == "br":
+            breaks[block.mem_id] += 1
+        elif len(text := clean_line(node.text_content or "")) >= 2:
+            weights[block.mem_id] += len(text)
     scores: Counter[int] = Counter()
     for mem_id, weight in weights.items():
         block = blocks[mem_id]
         if weight < 20 or node_text(block) in template:
             continue
-        if len(block.css("br")) >= 2:
-            scores[mem_id] += weight
-        for share, ancestor in zip((1.0, 0.5), _ancestors(block)):
-            scores[ancestor.mem_id] += weight * share
-            blocks[ancestor.mem_id] = ancestor
-    if not scores:
-        return None
-    return blocks[scores.most_common(1)[0][0]]
+        shares = (1.0, 0.5, 0.25) if breaks[mem_id] >= 2 else (0.0, 1.0, 0.5)
+        scores[mem_id] += weight * shares[0]
+        around = block
+        for share in shares[1:]:
+            if (around := _block_of(around)) is None:
+                break
+            scores[around.mem_id] += weight * share
+            blocks[around.mem_id] = around
+    return blocks[scores.most_common(1)[0][0]] if scores else None
+
+
+def _block_of(node: LexborNode) -> LexborNode | None:
+    return next((a for a in _ancestors(node) if a.tag in _BLOCKS), None)
 
 
 def _lca(nodes: list[LexborNode]) -> LexborNode | None:
@@ -360,21 +381,47 @@ def _dates_in(example: _Example) -> list[_DateSeen]:
             elif shape.kind != "other" and not found[index].shape.label:
                 found[index] = _DateSeen(node, shape)
         below[node.mem_id] = inner
+    found = [seen for seen in found if not _in_link_list(seen)] + _metadata_dates(example)
     example.dates_seen = found
     return found
 
 
-def _best_date(example: _Example, title: LexborNode | None, posting: bool) -> _DateSeen | None:
-    """The posting line (labelled as such, with a time, nearest after the title), or the update line."""
+def _in_link_list(seen: _DateSeen) -> bool:
+    """A date beside a link to another page (an entry of "Tin khác"), not the page's own."""
+    block = seen.node if seen.node.tag in _BLOCKS else _block_of(seen.node)
+    if block is None or _link_share(block) < 0.5:
+        return False
+    return any(seen.shape.value not in node_text(link) for link in block.css("a[href]"))
+
+
+def _metadata_dates(example: _Example) -> list[_DateSeen]:
+    """datePublished and dateModified in the page's JSON-LD, where a template keeps the time it does not show."""
+    found = []
+    for script in example.tree.css("script[type='application/ld+json']"):
+        text = script.text(deep=True) or ""
+        for key in ("datePublished", "dateModified"):
+            if (match := re.search(rf'"{key}"\s*:\s*"([^"]+)"', text)) and (shapes := date_shapes(match.group(1))):
+                found.append(_DateSeen(script, json_ld_date(key, shapes[0])))
+    return found
+
+
+def _best_date(example: _Example, title: LexborNode | None, posting: bool, exclude: set[str]) -> _DateSeen | None:
+    """The posting line, or the update line.
+
+    A line labelled as a posting or update time with the time of day first, then
+    a labelled date, then an unlabelled time, then a bare date; among equals a
+    posting label over an update label, and the line nearest the title, after it
+    rather than before.
+    """
     title_at = example.position(title)
-    dates = _dates_in(example)
+    dates = [d for d in _dates_in(example) if d.shape.value not in exclude]
     if not posting:
         dates = [d for d in dates if d.shape.kind == "updated"]
 
     def rank(date: _DateSeen) -> tuple:
         at = example.position(date.node)
-        label = {"posted": 2, "other": 1, "updated": 0}[date.shape.kind]
-        return (label, date.shape.has_time, at >= title_at, -abs(at - title_at))
+        tier = 2 * (date.shape.kind != "other") + date.shape.has_time
+        return (tier, date.shape.kind == "posted", at >= title_at, -abs(at - title_at))
 
     return max(dates, key=rank) if dates else None
 
@@ -391,11 +438,12 @@ def _first_block(body: LexborNode) -> LexborNode | None:
     return None
 
 
-def _find_lead(example: _Example, root: LexborNode, body: LexborNode, title: str) -> LexborNode | None:
+def _find_lead(example: _Example, root: LexborNode, body: LexborNode, title: str, template: set[str]) -> LexborNode | None:
     """A sapo marked by its class, or the body's first block when it is set in bold."""
     for node in root.css("[class], [id], [itemprop]"):
         text = node_text(node)
-        if _LEAD_HINT.search(_marks(node)) and 20 <= len(text) <= 1200 and text != title and not _contains(node, body):
+        if (_LEAD_HINT.search(_marks(node)) and 20 <= len(text) <= 1200 and text != title and text not in template
+                and not _contains(node, body) and _link_share(node) < 0.5):  # fmt: skip
             return node
     first = _first_block(body)
     if first is not None and _is_bold_block(first) and 20 <= len(node_text(first)) <= 1200:
@@ -409,9 +457,9 @@ def _find_byline(example: _Example, root: LexborNode, body: LexborNode, template
     blocks = [n for n in body.traverse() if n.mem_id != body.mem_id and n.tag in _BLOCKS and node_text(n)
               and not any(c.tag in _BLOCKS for c in n.iter()) and not _in_no_text(n) and node_text(n) not in template
               and _link_share(n) < 0.5]  # fmt: skip
-    following = [n for n in root.traverse() if example.position(n) > example.position(body) and not _contains(body, n)
-                 and n.tag in _BLOCKS and node_text(n) and node_text(n) not in template]  # fmt: skip
-    for node in ([blocks[-1]] if blocks else []) + following[:1]:
+    following = [_innermost(n) for n in root.traverse() if example.position(n) > example.position(body)
+                 and not _contains(body, n) and n.tag in _BLOCKS and node_text(n) and node_text(n) not in template]  # fmt: skip
+    for node in ([blocks[-1]] if blocks else []) + following[:1] + _closing_inline(body):
         text = node_text(node)
         if not 2 <= len(text) <= 150 or len(text.split()) > 20 or node.css_first("a[href]") is not None:
             continue
@@ -420,6 +468,23 @@ def _find_byline(example: _Example, root: LexborNode, body: LexborNode, template
     marked = [n for n in root.traverse() if _BYLINE_HINT.search(_marks(n)) and 2 <= len(node_text(n)) <= 100
               and not date_shapes(node_text(n)) and not counter_values(node_text(n)) and node_text(n) not in template]  # fmt: skip
     return marked[-1] if marked else None
+
+
+def _innermost(node: LexborNode) -> LexborNode:
+    """The deepest block or named element that holds all of a node's text (a row's only cell, say)."""
+    text = node_text(node)
+    while True:
+        inner = next((c for c in node.iter() if node_text(c) == text and (c.tag in _BLOCKS or _marks(c))), None)
+        if inner is None:
+            return node
+        node = inner
+
+
+def _closing_inline(body: LexborNode) -> list[LexborNode]:
+    """A bold or italic name that ends a body made of <br>-separated text, with nothing after it."""
+    children = [c for c in body.iter(include_text=True) if c.tag != "br" and (c.tag != "-text" or clean_line(c.text_content or ""))]
+    last = children[-1] if children else None
+    return [last] if last is not None and last.tag in ("b", "strong", "em", "i", "span", "font") else []
 
 
 def _marked_as_byline(node: LexborNode) -> bool:
@@ -439,6 +504,19 @@ def _looks_like_a_name(text: str) -> bool:
     return 2 <= len(words) <= 6 and all(word[0].isupper() for word in words) and not text.endswith((".", ":", ";"))
 
 
+def _byline_label_patterns(bylines: list[str]) -> list[str] | None:
+    """Byline patterns for a label the default ones do not know ('Tác giả: Cầm Thu Cặp'), when most bylines carry it."""
+    labels = Counter(m.group(1) for text in bylines if (m := re.match(r"^(\w+(?:\s+\w+){0,2})\s*:\s*\S", text)))
+    if not labels:
+        return None
+    label, count = labels.most_common(1)[0]
+    if count * 2 < len(bylines) or _BYLINE_KNOWN_LABEL.match(label):
+        return None
+    prefix = r"^" + r"\s+".join(map(re.escape, label.split())) + r"\s*:\s*"
+    return [prefix + r"(?P<author>[^,\-–(]+?)\s*(?:[,\-–]\s*|\()(?P<attribution>.+?)\)?$", prefix + r"(?P<author>.+)$",
+            *DEFAULT_BYLINE_PATTERNS]  # fmt: skip
+
+
 def _byline_selectors(node: LexborNode) -> list[str]:
     """Selectors for a closing line that only its place and look tell from the paragraphs before it.
 
@@ -455,9 +533,18 @@ def _byline_selectors(node: LexborNode) -> list[str]:
     bold = node.css_first("strong, b")
     if _is_bold_block(node) and bold is not None:
         shapes.append(f"{node.tag}:last-of-type:has(> {bold.tag})")
+    if node.next is None or all(n.tag == "br" or (n.tag == "-text" and not clean_line(n.text_content or "")) for n in _following(node)):
+        shapes.append(f"{node.tag}:last-child")
     missing = set.intersection(*(set(s.attributes) for s in siblings)) - set(node.attributes)
     shapes += [f"{node.tag}:not([{name}])" for name in sorted(missing) if _IDENT.match(name)]
     return [selector for shape in shapes for selector in (*(f"{anchor} > {shape}" for anchor in anchors), shape)]
+
+
+def _following(node: LexborNode) -> Iterator[LexborNode]:
+    node = node.next
+    while node is not None:
+        yield node
+        node = node.next
 
 
 def _find_images(body: LexborNode) -> tuple[list[LexborNode], list[LexborNode]]:
@@ -505,6 +592,7 @@ class _ArticleLearner:
         self.roots: list[LexborNode | None] = []  # per example, what the root rule finds
         self.bodies: list[LexborNode | None] = []  # per example, what the body rule finds
         self.parts: list[list[LexborNode]] = []  # per example, the lead, byline and images: never chrome
+        self.template_dates: set[str] = set()
 
     def learn(self) -> dict:
         self._find_main_fields()
@@ -533,10 +621,12 @@ class _ArticleLearner:
     def _find_main_fields(self) -> None:
         missing: dict[str, list[str]] = {}
         shared_heads = set.intersection(*(set(_heads(example)) for example in self.examples))
+        # A date every example shows (today's date in the header, a fixed notice) is the template's.
+        self.template_dates = set.intersection(*({d.shape.value for d in _dates_in(e)} for e in self.examples))
         for example in self.examples:
             title = _find_title(example, self.template, shared_heads)
             body = _find_body(example, self.template)
-            posted = _best_date(example, title, posting=True)
+            posted = _best_date(example, title, posting=True, exclude=self.template_dates)
             example.nodes |= {"title": title, "body": body, "posted": posted.node if posted else None}
             example.texts["title"] = node_text(title)
             example.dates = {"posted": posted.shape if posted else None}
@@ -554,7 +644,7 @@ class _ArticleLearner:
             wanted.append(nodes)
             top = _lca(nodes)
             chain = [top, *_ancestors(top)] if top is not None else []
-            proposals.append([s for node in chain for s in _simple_selectors(node, with_style=False)] + ["body"])
+            proposals.append([s for node in chain for s in _simple_selectors(node, with_style=False)] + ["body", "html"])
 
         def check(index: int, selector: str) -> bool:
             root = self.examples[index].scope(selector)
@@ -598,7 +688,7 @@ class _ArticleLearner:
     def _learn_updated(self, formats: list[str]) -> None:
         seen = []
         for index, example in enumerate(self.examples):
-            updated = _best_date(example, example.nodes["title"], posting=False)
+            updated = _best_date(example, example.nodes["title"], posting=False, exclude=self.template_dates)
             inside = updated is not None and self.roots[index] is not None and _contains(self.roots[index], updated.node)
             seen.append(updated if inside else None)
         shapes = [u.shape for u in seen if u]
@@ -682,7 +772,7 @@ class _ArticleLearner:
 
     def _learn_lead_and_byline(self) -> None:
         titles = [e.texts["title"] for e in self.examples]
-        leads = [_find_lead(e, r, b, t) if r is not None and b is not None else None
+        leads = [_find_lead(e, r, b, t, self.template) if r is not None and b is not None else None
                  for e, r, b, t in zip(self.examples, self.roots, self.bodies, titles)]  # fmt: skip
 
         def first_child(node: LexborNode) -> list[str]:
@@ -696,6 +786,8 @@ class _ArticleLearner:
         bylines = [_find_byline(e, r, b, self.template) if r is not None and b is not None else None
                    for e, r, b in zip(self.examples, self.roots, self.bodies)]  # fmt: skip
         self.rules["byline"] = self._learn_part("byline", bylines, _byline_selectors, last=True)
+        if self.rules["byline"] and (patterns := _byline_label_patterns([node_text(b) for b in bylines if b is not None])):
+            self.rules["byline_patterns"] = patterns
         self.parts = [[n for n in (lead, byline) if n is not None] for lead, byline in zip(leads, bylines)]
 
     def _learn_images(self) -> None:
@@ -741,7 +833,9 @@ class _ArticleLearner:
         """Where the body's container also holds the title or the posting line, they leave the body text."""
         for name in ("title", "posted", "updated", "view_count"):
             selector = self.rules.get(name)
-            inside = [body is not None and len(_css(body, selector)) == 1 for body in self.bodies] if selector else []
+            found = [_css_first(root, selector) if selector else None for root in self.roots]
+            inside = [body is not None and node is not None and _contains(body, node) and len(_css(body, selector)) == 1
+                      for body, node in zip(self.bodies, found)]  # fmt: skip
             if inside and sum(inside) * 2 > self.count and selector not in self.rules["drop"]:
                 self.rules["drop"].append(selector)
 
@@ -787,33 +881,36 @@ def _link_share(node: LexborNode) -> float:
 
 
 def _url_shape(url: str) -> tuple[str, str, tuple[str, ...]]:
-    """Host, folder and query keys: what the links to a portal's articles have in common."""
+    """Host, folders (numbers generalised) and query keys: what the links to a portal's articles share."""
     parts = urlsplit(url)
+    folders = [re.sub(r"\d+", "#", segment) for segment in parts.path.split("/") if segment][:-1]
     keys = tuple(sorted({key for key, _ in parse_qsl(parts.query, keep_blank_values=True)}))
-    return parts.netloc.lower(), parts.path.rsplit("/", 1)[0], keys
+    return parts.netloc.lower(), "/".join(folders), keys
 
 
 def _learn_listing(page: Page, examples: list[_Example], template: set[str]) -> tuple[dict, list[FieldChoice]]:
+    """The links to articles (those shaped like the examples' URLs, else the commonest shape of titled links) and the pager."""
     tree = LexborHTMLParser(unicodedata.normalize("NFC", page.html))
     links = []
     for link in tree.css("a[href]"):
         href, text = (link.attributes.get("href") or "").strip(), node_text(link)
         if len(text) >= 15 and len(text.split()) >= 3 and text not in template and not href.startswith(("javascript:", "mailto:", "#")):
-            links.append((link, _url_shape(urljoin(page.url, href))))
-    shapes = Counter(shape for _, shape in links)
+            links.append((link, urljoin(page.url, href)))
+    shapes = Counter(_url_shape(url) for _, url in links)
     wanted = {_url_shape(e.page.url) for e in examples} & set(shapes) or {s for s, _ in shapes.most_common(1)}
-    articles = {link.mem_id for link, shape in links if shape in wanted}
+    articles = {url for _, url in links if _url_shape(url) in wanted}
     if not articles:
         raise LearnError(f"{page.source}: no links to article pages found on this listing page")
-    proposals = Counter(s for link, shape in links if shape in wanted for s in selector_candidates(link))
+    proposals = Counter(s for link, url in links if url in articles for s in selector_candidates(link))
     best, best_score = None, None
     for selector in sorted(proposals, key=lambda s: -proposals[s])[:120]:
-        matched = {node.mem_id for node in _css(tree.root, selector)}
-        score = (len(matched & articles) - 2 * len(matched - articles), -len(matched))
+        matched = _css(tree.root, selector)
+        urls = {urljoin(page.url, (node.attributes.get("href") or "").strip()) for node in matched}
+        score = (len(urls & articles) - 2 * len(urls - articles), -len(matched))
         if best_score is None or score > best_score:
             best, best_score = selector, score
-    found = len({n.mem_id for n in _css(tree.root, best)} & articles)
-    choices = [FieldChoice("article_links", f"css '{best}'", found, len(articles))]
+    found = {urljoin(page.url, (node.attributes.get("href") or "").strip()) for node in _css(tree.root, best)} & articles
+    choices = [FieldChoice("article_links", f"css '{best}'", len(found), len(articles))]
     pager, choice = _learn_pager(tree)
     return {"article_links": best, **pager}, choices + [choice]
 
@@ -823,6 +920,8 @@ def _learn_pager(tree: LexborHTMLParser) -> tuple[dict, FieldChoice]:
     for name, pattern in (("pages_pattern", _PAGES), ("total_pattern", _TOTAL), ("total_pattern", _TOTAL_COUNT)):
         holders = [n for n in tree.body.traverse() if (text := node_text(n)) and len(text) <= 300 and re.search(pattern, text)]
         holders = [n for n in holders if not any(o.mem_id != n.mem_id and _contains(n, o) for o in holders)]
+        # A pager has page links, a pager's name or a short text; "2015-2020/..." in an excerpt has none of these.
+        holders = [n for n in holders if _pager_likeness(n)[:2] != (0, False) or len(node_text(n)) <= 60]
         if not holders:
             continue
         holder = max(holders, key=_pager_likeness)
@@ -836,7 +935,8 @@ def _learn_pager(tree: LexborHTMLParser) -> tuple[dict, FieldChoice]:
         for selector in selector_candidates(numbered[-1]):
             if (found := _css_first(tree.root, selector)) is not None and found.mem_id == numbered[-1].mem_id:
                 return {"pager": selector}, FieldChoice("pager", f"css '{selector}' (page links, no count)", 1, 1)
-    return {"pager": get_profile("generic").listing.pager}, FieldChoice("pager", "none found: the generic profile's", 0, 1)
+    choice = FieldChoice("pager", "none: the page shows no page count (the crawl walks on until a listing page lists nothing)", 0, 1)
+    return {"pager": get_profile("generic").listing.pager}, choice
 
 
 def _pager_likeness(node: LexborNode) -> tuple:
