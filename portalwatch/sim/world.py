@@ -267,7 +267,10 @@ class World:
         if rng.random() < 0.35 or not article.paragraphs:
             article.title = corpus.edit_title(rng, article.title)
         else:
-            index = rng.randrange(len(article.paragraphs))
+            # Editors correct the text around a document's number and date, not the citation itself.
+            cited = {at for at, _, _ in article.citations}
+            editable = [i for i in range(len(article.paragraphs)) if i not in cited] or list(range(len(article.paragraphs)))
+            index = editable[rng.randrange(len(editable))]
             article.paragraphs[index] = corpus.edit_paragraph(rng, article.paragraphs[index])
         article.version += 1
         article.last_changed_step = self.step
