@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from portalwatch.parse.documents import find_references, number_key
@@ -14,7 +16,10 @@ from portalwatch.quality import NOT_A_COPY, measure, render
 from portalwatch.sim import corpus
 from portalwatch.sim.republish import KINDS, LEVEL, MAX_LAG, MIN_LAG
 from portalwatch.sim.world import World
+from portalwatch.record import ArticleRecord
 from portalwatch.storage.similarity import fingerprint_texts
+from portalwatch.storage.warehouse import Warehouse
+from planted import FIRST_CRAWL, PUBLISHED, SOURCES, fetch, observation
 
 ATTRIBUTIONS = ("Theo ", "Nguồn: ", "(Theo ")
 
@@ -93,3 +98,29 @@ def test_the_warehouse_finds_the_simulated_republications_and_citations(tmp_path
     assert quality.median_lag_error is not None and quality.median_lag_error < 0.01
     assert quality.citations.expected >= 100
     assert quality.citations.precision >= 0.99 and quality.citations.recall >= 0.99
+
+
+def test_the_first_publisher_is_the_earliest_day_then_the_higher_level(tmp_path: Path):
+    """A commune's copy dated without a time (midnight), and a district's copy posted the same
+    minute as the province, do not pass for the source of the province's article."""
+    store = Warehouse(tmp_path / "warehouse.duckdb")
+    store.migrate()
+    rng = random.Random("first-publisher")
+    original = ArticleRecord(
+        title=corpus.title(rng, "tỉnh Điện Biên"), published_at=PUBLISHED, lead=corpus.lead(rng, "tỉnh Điện Biên"),
+        body_text="\n\n".join(corpus.paragraphs(rng, "tỉnh Điện Biên", 6)), parser_version="test/1",
+    )  # fmt: skip
+    midnight = PUBLISHED.replace(hour=0, minute=0)
+    copies = {"tinh": original, "huyen-a": original, "xa-c": replace(original, published_at=midnight)}
+    run = store.start_run("ingest", {})
+    for minute, (source_id, record) in enumerate(copies.items()):
+        url = f"http://{source_id}.example/tin/bai-{source_id}.html"
+        # The province is seen last: neither the crawl order nor the posting time decides.
+        seen = FIRST_CRAWL - timedelta(minutes=minute)
+        store.load_portal(run, SOURCES[source_id], [fetch(source_id, url, seen)], [observation(source_id, url, record, seen)])
+    store.finish_run(run, "completed", {})
+    with duckdb.connect(str(store.path), read_only=True) as con:
+        found = dict(con.execute("SELECT source_id, original_source_id FROM republications").fetchall())
+        lags = dict(con.execute("SELECT source_id, lag_hours FROM republications").fetchall())
+    assert found == {"huyen-a": "tinh", "xa-c": "tinh"}
+    assert lags == {"huyen-a": 0.0, "xa-c": -PUBLISHED.hour}

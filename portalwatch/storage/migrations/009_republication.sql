@@ -109,9 +109,11 @@ GROUP BY a_id, b_id
 HAVING bool_or(same_text OR similarity >= 0.7 OR (containment >= 0.85 AND shared_sample >= 16));
 
 -- Republication: each copy of a text with the portal that published it first and the
--- copy's lag behind it. First means the earliest posting time (the first time the
--- warehouse saw the article where the page gives none); on a tie, the higher level
--- (province, then district, then commune), then the earliest seen.
+-- copy's lag behind it. First means the earliest posting day (local time); within a day, the
+-- higher level (province, then district, then commune), then the earliest posting time, then
+-- the earliest seen. Text moves down the hierarchy, and the day comes first because some
+-- portals give a date without a time (midnight) or a time in the wrong zone: a commune's copy
+-- dated 00:00 is not the source of the province's article posted at 14:00 the same day.
 CREATE OR REPLACE VIEW republications AS
 WITH matches AS MATERIALIZED (
     SELECT * FROM text_matches
@@ -125,8 +127,9 @@ originals AS (
     SELECT
         m.article_id,
         arg_min(m.member_id, (
-            coalesce(a.published_at, a.first_seen),
+            CAST(a.published_at AT TIME ZONE 'Asia/Ho_Chi_Minh' AS DATE),
             CASE s.level WHEN 'province' THEN 0 WHEN 'district' THEN 1 WHEN 'commune' THEN 2 ELSE 3 END,
+            a.published_at,
             a.first_seen,
             m.member_id
         )) AS original_id
