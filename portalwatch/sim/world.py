@@ -78,9 +78,10 @@ class Article:
     citations: list[tuple[int, str, str]] = field(default_factory=list)  # (paragraph, mention, document number)
     cited: dict[str, Document] = field(default_factory=dict)  # document number -> the document cited
     attachments: list[str] = field(default_factory=list)  # numbers of the documents whose PDF it attaches
-    republished_from: Article | None = None  # the higher level's article this one copies
+    # The higher level's article this one copies, and its copies: kept out of repr and ==, which would follow the chain.
+    republished_from: Article | None = field(default=None, repr=False, compare=False)
     republication_kind: str = ""  # verbatim | retitled | trimmed | edited (see portalwatch.sim.republish)
-    copies: list[Article] = field(default_factory=list)  # lower levels' copies of this article
+    copies: list[Article] = field(default_factory=list, repr=False, compare=False)
 
 
 _SUBJECT_OPENER = re.compile(r"^(?:V/v|Về)\s+", re.IGNORECASE)
