@@ -15,15 +15,16 @@ SET number_key = upper(strip_accents(translate(regexp_replace(nfc_normalize(numb
 
 -- Pairs of articles on different portals that carry the same text, in one of three ways:
 -- the same words (text_hash); near-duplicates (estimated Jaccard similarity of five-word
--- shingles >= 0.7); or the shorter text contained in the longer (containment >= 0.8 of the
--- smaller shingle sample, with at least 8 sampled shingles in common), which is how a copy
+-- shingles >= 0.7); or the shorter text contained in the longer (>= 85% of the smaller
+-- shingle sample in the other, and >= 16 sampled shingles in common), which is how a copy
 -- trimmed to its first paragraphs shows. Unrelated articles built from the same stock
--- phrases reach a similarity of 0.3 and a containment of 0.5; docs/warehouse.md has the
--- measured trade-off.
+-- phrases reach a similarity of 0.48 and, sharing 16 sampled shingles or more, a
+-- containment of 0.78; docs/warehouse.md has the measured trade-off.
 -- Candidates come from MinHash bands (32 bands of 4 values), from equal text hashes, and
--- from each version's four rarest sampled shingles that another portal's text shares (a
--- copy's rarest shingles are its original's). Every version of each article takes part;
--- a pair keeps its best-matching versions.
+-- from each version's eight rarest sampled shingles that another portal's texts share, when
+-- a pair shares two of them (a copy's rarest shingles are its original's). Only those last
+-- candidates are scored on their samples: list_intersect is the costly part. Every version
+-- of each article takes part; a pair keeps its best-matching versions.
 CREATE OR REPLACE VIEW text_matches AS
 WITH bands AS (
     SELECT
