@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 BENCH_VENV := benchmarks/.venv
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: install demo test accuracy bench clean
+.PHONY: install demo test accuracy quality bench clean
 
 install: $(STAMP)
 
@@ -27,6 +27,10 @@ test: install
 # Field accuracy of the profiles and of the generic extractor on the simulator's gold set.
 accuracy: install
 	$(BIN)/python -m portalwatch.accuracy
+
+# Republications and citations found in the warehouse against the simulator's truth.
+quality: install
+	$(BIN)/python -m portalwatch.quality
 
 # The benchmark's own environment: the project plus the tools it is measured against.
 $(BENCH_STAMP): pyproject.toml benchmarks/requirements.txt

@@ -12,6 +12,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from portalwatch.quality import FOUND_SQL, score_republications
 from portalwatch.sim.process import SimulatorProcess
 
 PER_PORTAL_SQL = """
@@ -24,6 +25,18 @@ SELECT s.source_id AS source, s.level,
        strftime(max(a.published_at), '%Y-%m-%d') AS newest
 FROM sources s LEFT JOIN articles a USING (source_id)
 GROUP BY ALL ORDER BY articles DESC
+"""
+
+# How text moves down the hierarchy: copies per (first publisher's level → copy's level).
+REPUBLISHED_SQL = """
+SELECT original_level || ' → ' || level AS path, count(*) AS copies,
+       round(median(lag_hours), 1) AS median_lag_hours,
+       count(*) FILTER (WHERE title_changed) AS new_heading,
+       count(*) FILTER (WHERE NOT same_text) AS text_changed
+FROM republications
+GROUP BY ALL
+ORDER BY list_position(['province', 'district', 'commune'], any_value(original_level)),
+         list_position(['province', 'district', 'commune'], any_value(level))
 """
 
 
@@ -60,13 +73,31 @@ def run_demo(directory: Path, scale: float, seed: int, console: Console, familie
         third = asyncio.run(ingest(config_path=str(config), warehouse=str(warehouse), revisit="all"))
         print_summary(third)
         _compare(console, happened, third)
+        truth = sim.truth()
 
     console.rule("The warehouse")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         cursor = con.execute(PER_PORTAL_SQL)
         print_rows([d[0] for d in cursor.description], cursor.fetchall(), OutputFormat.table)
+        _republications(console, con, truth)
     console.print(f"Warehouse: {warehouse}   raw pages: {directory / 'raw'}")
     console.print(f'Try: portalwatch sql -w {warehouse} "SELECT change_type, count(*) FROM changes GROUP BY 1"')
+
+
+def _republications(console: Console, con: duckdb.DuckDBPyConnection, truth: list[dict]) -> None:
+    """Copies found per level, median lags, and how they compare with the copies the simulator made."""
+    from portalwatch.cli import print_rows, OutputFormat
+
+    console.rule("Republications: the same text on several portals")
+    con.execute("SET enable_progress_bar = false")
+    cursor = con.execute(REPUBLISHED_SQL)
+    print_rows([d[0] for d in cursor.description], cursor.fetchall(), OutputFormat.table)
+    held = {url for (url,) in con.execute("SELECT url FROM article_state").fetchall()}
+    overall = score_republications(truth, con.execute(FOUND_SQL).fetchall(), held).overall
+    console.print(
+        f"{overall.found} copies found; the simulator made {overall.expected} among the articles crawled: "
+        f"precision {overall.precision:.3f}, recall {overall.recall:.3f} (`make quality` scores each kind of copy)"
+    )
 
 
 def _compare(console: Console, happened: dict, summary: dict) -> None:

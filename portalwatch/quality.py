@@ -150,6 +150,7 @@ def measure(directory: Path, seed: int = 1, scale: float = 1.0, steps: int = 24)
         crawl(config, warehouse, Revisit.ALL)
         truth = sim.truth()
     with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        con.execute("SET enable_progress_bar = false")
         held = {url for (url,) in con.execute("SELECT url FROM article_state").fetchall()}
         found = con.execute(FOUND_SQL).fetchall()
         resolved = set(con.execute(RESOLVED_SQL).fetchall())

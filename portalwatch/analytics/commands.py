@@ -66,8 +66,14 @@ def history(
     warehouse: WarehouseOption = None,
     output: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
 ) -> None:
-    """Every recorded change of an article: created, each edit with the fields it changed, removals."""
-    from portalwatch.analytics.history import HISTORY_COLUMNS, find_article, history_rows
+    """Every recorded change of an article: created, each edit with the fields it changed, removals.
+
+    In a table, also where its text was republished: the first publication and every copy on
+    other portals, with the lag and whether the copy has a new heading.
+    """
+    from portalwatch.analytics.history import (
+        HISTORY_COLUMNS, REPUBLICATION_COLUMNS, find_article, history_rows, republication_rows,
+    )  # fmt: skip
     from portalwatch.cli import OutputFormat, print_rows
 
     try:
@@ -77,9 +83,13 @@ def history(
     with _read(warehouse) as (_, con):
         article = find_article(con, url, source)
         rows = history_rows(con, article)
+        trail = republication_rows(con, article) if chosen is OutputFormat.table else []
     if chosen is OutputFormat.table:
         console.print(f"{article.url} ({article.source_id}, article {article.article_id})", highlight=False)
     print_rows(HISTORY_COLUMNS, rows, chosen, max_rows=len(rows))
+    if trail:
+        console.print(f"The same text on {len(trail)} portals (first publication, then copies):")
+        print_rows(REPUBLICATION_COLUMNS, trail, chosen, max_rows=len(trail))
 
 
 def diff(

@@ -41,6 +41,28 @@ VERSIONS_SQL = "SELECT max(version) FROM article_versions WHERE article_id = ?"
 
 HISTORY_COLUMNS = ["detected_at", "change", "version", "content_hash", "changed_fields", "title", "published_at"]
 
+# Where the article's text went: the first publication of the text (this article or the one it
+# copies) and every copy of it, in posting order.
+REPUBLICATIONS_SQL = """
+WITH text_origin AS (
+    SELECT coalesce(
+        (SELECT original_article_id FROM republications WHERE article_id = $article), $article
+    ) AS original_article_id
+),
+trail AS (
+    SELECT r.* FROM republications AS r JOIN text_origin USING (original_article_id)
+)
+SELECT 'original' AS role, any_value(original_source_id), any_value(original_level), any_value(original_url),
+       any_value(original_published_at), NULL::INTERVAL, NULL::DOUBLE, NULL::DOUBLE, NULL::BOOLEAN
+FROM trail
+UNION ALL
+SELECT 'copy', source_id, level, url, published_at, lag, round(similarity, 2), round(containment, 2), title_changed
+FROM trail
+ORDER BY role = 'copy', 5
+"""
+
+REPUBLICATION_COLUMNS = ["role", "source", "level", "url", "published_at", "lag", "similarity", "containment", "new_heading"]
+
 
 class ArticleNotFound(PortalwatchError):
     pass
@@ -97,6 +119,12 @@ def history_rows(con: duckdb.DuckDBPyConnection, article: ArticleRef) -> list[tu
         for detected, change, version, content_hash, fields, title, published_at
         in con.execute(HISTORY_SQL, [article.article_id]).fetchall()
     ]  # fmt: skip
+
+
+def republication_rows(con: duckdb.DuckDBPyConnection, article: ArticleRef) -> list[tuple]:
+    """The text's first publication and its copies on other portals; empty when it was not republished."""
+    rows = con.execute(REPUBLICATIONS_SQL, {"article": article.article_id}).fetchall()
+    return [row for row in rows if row[3] is not None] if len(rows) > 1 else []
 
 
 def latest_version(con: duckdb.DuckDBPyConnection, article: ArticleRef) -> int:

@@ -125,14 +125,14 @@ def _attribute(rng: random.Random, original: Article, copy: Article) -> None:
         author = _AUTHOR.match(original.byline)
         copy.byline = f"Theo {author.group('name') if author else original.portal.name}"
     elif r < 0.45:
-        copy.paragraphs.append(f"Nguồn: {domain_of(original)}")
+        copy.paragraphs.append(f"Nguồn: {_domain_of(original)}")
     elif r < 0.7:
         copy.paragraphs.append(f"(Theo {original.portal.name})")
     elif r < 0.85:
         copy.byline = original.byline
 
 
-def domain_of(article: Article) -> str:
+def _domain_of(article: Article) -> str:
     """The host a portal is known by in attribution lines."""
     if article.portal.family == "province":
         return "dienbien.dcs.vn"

@@ -111,9 +111,10 @@ class Article:
     citations: list[tuple[int, str, str]] = field(default_factory=list)  # (paragraph, mention, document number)
     cited: dict[str, Document] = field(default_factory=dict)  # document number -> the document cited
     attachments: list[str] = field(default_factory=list)  # numbers of the documents whose PDF it attaches
-    republished_from: Article | None = None  # the higher level's article this one copies
+    # The higher level's article this one copies, and its copies: kept out of repr and ==, which would follow the chain.
+    republished_from: Article | None = field(default=None, repr=False, compare=False)
     republication_kind: str = ""  # verbatim | retitled | trimmed | edited (see portalwatch.sim.republish)
-    copies: list[Article] = field(default_factory=list)  # lower levels' copies of this article
+    copies: list[Article] = field(default_factory=list, repr=False, compare=False)
 
 
 _SUBJECT_OPENER = re.compile(r"^(?:V/v|Về)\s+", re.IGNORECASE)
@@ -300,7 +301,10 @@ class World:
         if rng.random() < 0.35 or not article.paragraphs:
             article.title = corpus.edit_title(rng, article.title)
         else:
-            index = rng.randrange(len(article.paragraphs))
+            # Editors correct the text around a document's number and date, not the citation itself.
+            cited = {at for at, _, _ in article.citations}
+            editable = [i for i in range(len(article.paragraphs)) if i not in cited] or list(range(len(article.paragraphs)))
+            index = editable[rng.randrange(len(editable))]
             article.paragraphs[index] = corpus.edit_paragraph(rng, article.paragraphs[index])
         article.version += 1
         article.last_changed_step = self.step

@@ -15,15 +15,16 @@ SET number_key = upper(strip_accents(translate(regexp_replace(nfc_normalize(numb
 
 -- Pairs of articles on different portals that carry the same text, in one of three ways:
 -- the same words (text_hash); near-duplicates (estimated Jaccard similarity of five-word
--- shingles >= 0.7); or the shorter text contained in the longer (containment >= 0.8 of the
--- smaller shingle sample, with at least 8 sampled shingles in common), which is how a copy
+-- shingles >= 0.7); or the shorter text contained in the longer (>= 85% of the smaller
+-- shingle sample in the other, and >= 16 sampled shingles in common), which is how a copy
 -- trimmed to its first paragraphs shows. Unrelated articles built from the same stock
--- phrases reach a similarity of 0.3 and a containment of 0.5; docs/warehouse.md has the
--- measured trade-off.
+-- phrases reach a similarity of 0.48 and, sharing 16 sampled shingles or more, a
+-- containment of 0.78; docs/warehouse.md has the measured trade-off.
 -- Candidates come from MinHash bands (32 bands of 4 values), from equal text hashes, and
--- from each version's four rarest sampled shingles that another portal's text shares (a
--- copy's rarest shingles are its original's). Every version of each article takes part;
--- a pair keeps its best-matching versions.
+-- from each version's eight rarest sampled shingles that another portal's texts share, when
+-- a pair shares two of them (a copy's rarest shingles are its original's). Only those last
+-- candidates are scored on their samples: list_intersect is the costly part. Every version
+-- of each article takes part; a pair keeps its best-matching versions.
 CREATE OR REPLACE VIEW text_matches AS
 WITH bands AS (
     SELECT
@@ -46,12 +47,14 @@ rarest AS (
     SELECT s.article_id, s.version, s.source_id, s.method, s.shingle
     FROM samples AS s
     JOIN rarity AS r ON r.method = s.method AND r.shingle = s.shingle
-    QUALIFY row_number() OVER (PARTITION BY s.article_id, s.version ORDER BY r.texts, s.shingle) <= 4
+    QUALIFY row_number() OVER (PARTITION BY s.article_id, s.version ORDER BY r.texts, s.shingle) <= 8
 ),
 shared AS (
     SELECT x.article_id AS a_id, x.version AS a_version, y.article_id AS b_id, y.version AS b_version
     FROM rarest AS x
     JOIN samples AS y ON x.method = y.method AND x.shingle = y.shingle AND x.source_id <> y.source_id
+    GROUP BY ALL
+    HAVING count(*) >= 2
 ),
 candidates AS (
     SELECT x.article_id AS a_id, x.version AS a_version, y.article_id AS b_id, y.version AS b_version
@@ -62,12 +65,8 @@ candidates AS (
     SELECT x.article_id, x.version, y.article_id, y.version
     FROM text_fingerprints AS x
     JOIN text_fingerprints AS y ON x.text_hash = y.text_hash AND x.source_id <> y.source_id
-    UNION
-    SELECT a_id, a_version, b_id, b_version FROM shared
-    UNION
-    SELECT b_id, b_version, a_id, a_version FROM shared
 ),
-scored AS (
+near AS (
     SELECT
         c.a_id, c.b_id,
         fx.text_hash = fy.text_hash AS same_text,
@@ -75,41 +74,63 @@ scored AS (
              ELSE list_sum(list_transform(list_zip(fx.minhash, fy.minhash), lambda p: CAST(p[1] = p[2] AS INTEGER)))
                   / len(fx.minhash)
         END AS similarity,
-        len(list_intersect(fx.sample, fy.sample)) AS shared_sample,
-        CASE WHEN fx.text_hash = fy.text_hash THEN 1.0
-             ELSE len(list_intersect(fx.sample, fy.sample)) / greatest(least(len(fx.sample), len(fy.sample)), 1)
-        END AS containment
+        CASE WHEN fx.text_hash = fy.text_hash THEN 1.0 END AS containment,
+        0 AS shared_sample
     FROM candidates AS c
     JOIN text_fingerprints AS fx ON fx.article_id = c.a_id AND fx.version = c.a_version
     JOIN text_fingerprints AS fy ON fy.article_id = c.b_id AND fy.version = c.b_version
     WHERE fx.method = fy.method
+),
+contained AS (
+    SELECT
+        c.a_id, c.b_id,
+        fx.text_hash = fy.text_hash AS same_text,
+        list_sum(list_transform(list_zip(fx.minhash, fy.minhash), lambda p: CAST(p[1] = p[2] AS INTEGER)))
+            / len(fx.minhash) AS similarity,
+        len(list_intersect(fx.sample, fy.sample)) / greatest(least(len(fx.sample), len(fy.sample)), 1) AS containment,
+        len(list_intersect(fx.sample, fy.sample)) AS shared_sample
+    FROM (SELECT a_id, a_version, b_id, b_version FROM shared
+          UNION SELECT b_id, b_version, a_id, a_version FROM shared) AS c
+    JOIN text_fingerprints AS fx ON fx.article_id = c.a_id AND fx.version = c.a_version
+    JOIN text_fingerprints AS fy ON fy.article_id = c.b_id AND fy.version = c.b_version
+),
+scored AS (
+    SELECT * FROM near
+    UNION ALL
+    SELECT * FROM contained
 )
 SELECT
     a_id AS article_id,
     b_id AS matched_article_id,
     max(similarity) AS similarity,
-    max(containment) FILTER (WHERE same_text OR shared_sample >= 8) AS containment,
+    max(containment) FILTER (WHERE same_text OR shared_sample >= 16) AS containment,
     bool_or(same_text) AS same_text
 FROM scored
 GROUP BY a_id, b_id
-HAVING bool_or(same_text OR similarity >= 0.7 OR (containment >= 0.8 AND shared_sample >= 8));
+HAVING bool_or(same_text OR similarity >= 0.7 OR (containment >= 0.85 AND shared_sample >= 16));
 
 -- Republication: each copy of a text with the portal that published it first and the
--- copy's lag behind it. First means the earliest posting time (the first time the
--- warehouse saw the article where the page gives none); on a tie, the higher level
--- (province, then district, then commune), then the earliest seen.
+-- copy's lag behind it. First means the earliest posting day (local time); within a day, the
+-- higher level (province, then district, then commune), then the earliest posting time, then
+-- the earliest seen. Text moves down the hierarchy, and the day comes first because some
+-- portals give a date without a time (midnight) or a time in the wrong zone: a commune's copy
+-- dated 00:00 is not the source of the province's article posted at 14:00 the same day.
 CREATE OR REPLACE VIEW republications AS
-WITH members AS (
-    SELECT article_id, matched_article_id AS member_id FROM text_matches
+WITH matches AS MATERIALIZED (
+    SELECT * FROM text_matches
+),
+members AS (
+    SELECT article_id, matched_article_id AS member_id FROM matches
     UNION
-    SELECT article_id, article_id FROM text_matches
+    SELECT article_id, article_id FROM matches
 ),
 originals AS (
     SELECT
         m.article_id,
         arg_min(m.member_id, (
-            coalesce(a.published_at, a.first_seen),
+            CAST(a.published_at AT TIME ZONE 'Asia/Ho_Chi_Minh' AS DATE),
             CASE s.level WHEN 'province' THEN 0 WHEN 'district' THEN 1 WHEN 'commune' THEN 2 ELSE 3 END,
+            a.published_at,
             a.first_seen,
             m.member_id
         )) AS original_id
@@ -143,7 +164,7 @@ SELECT
 FROM originals AS f
 JOIN articles AS o ON o.article_id = f.original_id
 JOIN articles AS r ON r.article_id = f.article_id
-JOIN text_matches AS t ON t.article_id = f.article_id AND t.matched_article_id = f.original_id
+JOIN matches AS t ON t.article_id = f.article_id AND t.matched_article_id = f.original_id
 LEFT JOIN sources AS so ON so.source_id = o.source_id
 LEFT JOIN sources AS sr ON sr.source_id = r.source_id
 WHERE f.original_id <> f.article_id;
