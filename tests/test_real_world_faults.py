@@ -11,6 +11,7 @@ import random
 import re
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from crawling import crawl_into, politeness, query, truth_of
@@ -78,6 +79,7 @@ def test_each_broken_page_is_recorded_with_its_outcome_and_reason_and_never_as_a
     assert stored == {url: row["title"] for url, row in truth.items() if not row["removed"]}
     assert query(warehouse, "SELECT DISTINCT change_type FROM changes") == [("created",)]
     assert query(warehouse, "SELECT max(version) FROM article_versions") == [(1,)]
+    assert dict(query(warehouse, "SELECT url, number FROM documents")) == documents_truth(sim, PORTAL)
     assert crawl.failures == []
 
 
@@ -108,6 +110,11 @@ def test_soft_404s_on_revisits_remove_nothing_and_the_failed_checks_come_back_at
     assert rechecked == {url.split(sim.base_urls[PORTAL])[1] for url in failed}
     assert query(warehouse, "SELECT count(*) FROM article_fetch_state WHERE failed_checks > 0") == [(0,)]
     assert query(warehouse, "SELECT count(*) FROM articles WHERE removed_at IS NOT NULL") == [(0,)]
+
+
+def documents_truth(sim, source_id: str | None = None) -> dict[str, str]:
+    rows = httpx.get(f"{sim.control_url}/_sim/documents", timeout=30).json()
+    return {row["url"]: row["number"] for row in rows if source_id in (None, row["source"])}
 
 
 def changes_between(before: list[dict], after: list[dict]) -> dict[str, set[str]]:
@@ -163,6 +170,13 @@ def test_under_real_world_faults_the_warehouse_converges_to_the_truth_within_thr
             break
     assert dict(query(warehouse, "SELECT url, title FROM articles")) == live, f"not converged after {runs} runs"
     print(f"real-world: every live article stored after {runs} run(s)")
+    # Official documents too, each with its number, however their pages answered.
+    documents = documents_truth(sim)
+    for _ in range(runs, MAX_RUNS):
+        if dict(query(warehouse, "SELECT DISTINCT url, number FROM documents")) == documents:
+            break
+        crawl_every_portal(sim, config, warehouse, "due")
+    assert dict(query(warehouse, "SELECT DISTINCT url, number FROM documents")) == documents
     assert query(warehouse, "SELECT count(*) FROM article_versions") == [(len(live),)]
     assert query(warehouse, "SELECT DISTINCT change_type FROM changes") == [("created",)]
     faults = {entry["fault"] for entry in sim.requests()}

@@ -103,8 +103,7 @@ def read_listing(
     tree = LexborHTMLParser(html)
     listing = _listing(tree, url, rules, page_size)
     if listing.article_urls:
-        item_links = {node.mem_id for node in tree.css(rules.article_links)}
-        if reason := error_page_reason(tree, profile.pages, deep=False, skip=item_links):
+        if reason := error_page_reason(tree, profile.pages, deep=False):
             raise WrongPage(url, f"not a listing page: {reason}")
         return listing
     if _past_the_end(tree, rules, page_size, page_number):
@@ -170,30 +169,29 @@ _TELLING_BLOCKS = "p, div, span, td, li, b, strong, h5, h6, center"
 _TELLING_LENGTH = 200
 
 
-def error_page_reason(
-    tree: LexborHTMLParser, rules: PageRules, deep: bool = True, skip: set[int] = frozenset()
-) -> str | None:
+def error_page_reason(tree: LexborHTMLParser, rules: PageRules, deep: bool = True) -> str | None:
     """What a page is instead of the page asked for, by what it says (empty, maintenance
     notice, soft-404, error page), or None. Looks at the title and headings, and with
-    `deep` at short blocks of text too; elements in `skip` (and their contents) are not read."""
+    `deep` at short blocks of text too; without it, headings that hold a link (entries,
+    news in a sidebar: what a real page lists, not what a broken one says) are not read."""
     body_text = node_text(tree.body) if tree.body is not None else ""
     if len(body_text) < rules.min_text_chars:
         return "empty page: no text"
     kinds = (("maintenance page", rules.maintenance_text), ("soft-404 page", rules.not_found_text),
              ("error page", rules.error_text))  # fmt: skip
-    for text in _telling_texts(tree, deep, skip):
+    for text in _telling_texts(tree, deep):
         for kind, patterns in kinds:
             if any(re.search(pattern, text) for pattern in patterns):
                 return f"{kind} ({text[:80]!r})"
     return None
 
 
-def _telling_texts(tree: LexborHTMLParser, deep: bool, skip: set[int]):
+def _telling_texts(tree: LexborHTMLParser, deep: bool):
     yield node_text(tree.css_first("title"))
     selectors = ["h1, h2, h3, h4"] + ([_TELLING_BLOCKS] if deep else [])
     for selector in selectors:
         for node in tree.css(selector):
-            if skip and any(link.mem_id in skip for link in node.css("a")):
+            if not deep and node.css_first("a[href]") is not None:
                 continue
             text = node_text(node)
             if text and (selector != _TELLING_BLOCKS or len(text) <= _TELLING_LENGTH):

@@ -25,11 +25,14 @@ LEFT JOIN article_versions AS v ON v.article_id = s.article_id AND v.version = s
 LEFT JOIN article_fetch_state AS f ON f.article_id = s.article_id
 WHERE s.source_id = ?
 """
-FRONTIER_SQL = "SELECT article_id, url FROM crawl_frontier WHERE source_id = ? ORDER BY first_seen_at, article_id"
+FRONTIER_SQL = """
+SELECT article_id, url, coalesce(kind, 'article') FROM crawl_frontier WHERE source_id = ? ORDER BY first_seen_at, article_id
+"""
 COMPLETE_WALKS_SQL = "SELECT section FROM listing_walks WHERE source_id = ? AND walk_complete"
 
 UPSERT_SCHEDULES_SQL = """
-INSERT OR REPLACE INTO article_fetch_state
+INSERT OR REPLACE INTO article_fetch_state (article_id, source_id, url, etag, last_modified, validated_hash,
+    last_checked_at, last_changed_at, revisit_interval_s, next_revisit_at, checks, changes_seen, failed_checks, last_failure)
 SELECT article_id, source_id, url, etag, last_modified, validated_hash, last_checked_at, last_changed_at,
        revisit_interval_s, next_revisit_at, checks, changes_seen, failed_checks, last_failure
 FROM schedule_rows
@@ -46,9 +49,10 @@ SELECT count(*) FROM not_modified_rows AS n JOIN article_state AS s USING (artic
 WHERE s.content_hash = n.content_hash AND s.removed_at IS NULL
 """
 UPSERT_FRONTIER_SQL = """
-INSERT OR REPLACE INTO crawl_frontier
+INSERT OR REPLACE INTO crawl_frontier (article_id, source_id, url, first_seen_at, last_attempt_at, attempts,
+    last_outcome, last_error, kind)
 SELECT p.article_id, p.source_id, p.url, coalesce(f.first_seen_at, p.attempted_at), p.attempted_at,
-       coalesce(f.attempts, 0) + 1, p.outcome, p.error
+       coalesce(f.attempts, 0) + 1, p.outcome, p.error, p.kind
 FROM frontier_rows AS p LEFT JOIN crawl_frontier AS f USING (article_id)
 """
 DELETE_FRONTIER_SQL = "DELETE FROM crawl_frontier WHERE article_id IN (SELECT article_id FROM frontier_done)"
@@ -65,6 +69,7 @@ class PortalState:
     articles: dict[str, ArticleSchedule] = field(default_factory=dict)
     frontier: dict[str, str] = field(default_factory=dict)  # article id -> URL
     complete_walks: frozenset[str] = frozenset()  # sections whose full listing walk completed
+    document_frontier: dict[str, str] = field(default_factory=dict)  # document id -> URL
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +106,7 @@ class FrontierEntry:
     attempted_at: datetime
     outcome: str
     error: str | None
+    kind: str = "article"  # or "document"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +150,11 @@ def read_portal_state(con: duckdb.DuckDBPyConnection, source_id: str) -> PortalS
             timedelta(seconds=interval_s) if interval_s is not None else None, next_revisit_at,
             checks or 0, changes_seen or 0, last_changed_at, last_checked_at, failed_checks or 0,
         )  # fmt: skip
-    frontier = dict(con.execute(FRONTIER_SQL, [source_id]).fetchall())
+    frontier_rows = con.execute(FRONTIER_SQL, [source_id]).fetchall()
     walks = frozenset(row[0] for row in con.execute(COMPLETE_WALKS_SQL, [source_id]).fetchall())
-    return PortalState(articles, frontier, walks)
+    frontier = {key: url for key, url, kind in frontier_rows if kind == "article"}
+    documents = {key: url for key, url, kind in frontier_rows if kind == "document"}
+    return PortalState(articles, frontier, walks, documents)
 
 
 def write_portal_state(con: duckdb.DuckDBPyConnection, run_id: str, source_id: str, update: PortalStateUpdate) -> int:
@@ -194,6 +202,7 @@ def write_portal_state(con: duckdb.DuckDBPyConnection, run_id: str, source_id: s
             "attempted_at": pa.array([r.attempted_at for r in rows], _TS),
             "outcome": [r.outcome for r in rows],
             "error": pa.array([r.error for r in rows], pa.string()),
+            "kind": [r.kind for r in rows],
         }), UPSERT_FRONTIER_SQL)  # fmt: skip
     if update.walks:
         rows = update.walks
