@@ -301,3 +301,33 @@ def test_failed_checks_come_back_at_the_next_run_then_after_hours_never_months()
     budget = RevisitPolicy(budget=1)
     assert [a.article_id for a in due_for_revisit(articles, now, budget)] == ["failed"]
     assert [a.article_id for a in due_for_revisit(articles, now, policy)] == ["failed", "old"]
+
+
+def test_a_redirect_to_another_page_is_not_the_article_unless_the_profile_reads_an_article_there(world):
+    district = world.portals["tuachua"]
+    profile = get_profile(PROFILE_FOR_FAMILY[district.spec.family])
+    article = next(a for a in district.live() if a.paragraphs)
+    url = BASE + pages.article_path(article)
+    moved = BASE + "/tin-tuc/tieu-de-moi-" + str(article.id) + ".html"
+    # A new address of the same article: the profile's rules read it there.
+    own = pages.render_article(district, article, random.Random(1), world)
+    assert parse_article(own, url, profile, moved).title == article.title
+    assert parse_article(own, url, profile, url.replace("http:", "https:")).title == article.title
+    # Another portal's page that only the generic extractor can read: without a redirect it is a
+    # fallback record (the portal changed its template); after one, not the article asked for.
+    commune = world.portals["xa-muong-dun"]
+    elsewhere = pages.render_article(commune, next(a for a in commune.live() if a.paragraphs), random.Random(1), world)
+    assert parse_article(elsewhere, url, profile).extraction == "fallback"
+    with pytest.raises(WrongPage, match="not the article asked for: redirected to"):
+        parse_article(elsewhere, url, profile, BASE + "/trang-chu.aspx?tab=1")
+
+
+def test_listing_entries_in_a_sidebar_do_not_make_a_broken_page_a_listing():
+    generic = get_profile("generic")
+    sidebar = "".join(f'<h3><a href="/tin/{n}">Nâng cấp đường giao thông nông thôn bản {n}</a></h3>' for n in range(5))
+    broken = (f"<html><head><title>Cổng TTĐT xã</title></head><body><div class='content'><h2>Không tìm thấy trang</h2>"
+              f"<p>Trang bạn yêu cầu không tồn tại.</p></div><div class='side'>{sidebar}</div></body></html>")  # fmt: skip
+    with pytest.raises(WrongPage, match="not a listing page: soft-404 page"):
+        read_listing(broken, BASE + "/tin?p=2", generic, 10, page_number=2)
+    listing = broken.replace("<h2>Không tìm thấy trang</h2><p>Trang bạn yêu cầu không tồn tại.</p>", "")
+    assert len(read_listing(listing, BASE + "/tin?p=2", generic, 10, page_number=2).article_urls) == 5

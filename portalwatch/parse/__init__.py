@@ -18,7 +18,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -26,7 +26,7 @@ from portalwatch.errors import ExtractionError, WrongPage
 from portalwatch.parse.fields import LOCAL_TZ, find_datetime, split_byline
 from portalwatch.parse.profile import ListingRules, PageRules, Profile
 from portalwatch.parse.text import block_text, clean_html, clean_line, node_text
-from portalwatch.record import Attachment, ArticleRecord, Image, Link, site_relative
+from portalwatch.record import EXTRACTION_FALLBACK, Attachment, ArticleRecord, Image, Link, site_relative
 
 # Bumped when the extraction engine (not a profile) changes its output.
 # 2: updated_at, photographer, attribution, attachments, links and breadcrumb
@@ -152,18 +152,6 @@ def _stated_pages(text: str, rules: ListingRules, page_size: int) -> int | None:
     return None
 
 
-def check_page(html: str, url: str, rules: PageRules | None = None, final_url: str | None = None) -> None:
-    """Refuse an answer that cannot be the page asked for, whatever it holds: one a redirect
-    brought to an error page, an empty one, one cut off before its end (raises WrongPage)."""
-    rules = rules or PageRules()
-    if final_url and final_url != url and any(re.search(pattern, final_url) for pattern in rules.error_redirects):
-        raise WrongPage(url, f"redirected to an error page: {final_url}")
-    if not html.strip():
-        raise WrongPage(url, "empty page: the body is blank")
-    if rules.require_html_end and "</html>" not in html[-2048:].lower():
-        raise WrongPage(url, f"page cut short: it ends before its closing </html> ({len(html)} characters)")
-
-
 # Where a broken page says what it is, besides its title and headings: short blocks of text.
 _TELLING_BLOCKS = "p, div, span, td, li, b, strong, h5, h6, center"
 _TELLING_LENGTH = 200
@@ -214,13 +202,43 @@ def parse_article(html: str, url: str, profile: Profile, final_url: str | None =
     """
     check_page(html, url, profile.pages, final_url)
     try:
-        return _article(html, url, profile)
+        record = _article(html, url, profile)
     except WrongPage:
         raise
     except ExtractionError as failure:
         if reason := error_page_reason(LexborHTMLParser(html), profile.pages):
             raise WrongPage(url, f"not an article: {reason}") from failure
         raise
+    if profile.article is not None and record.extraction == EXTRACTION_FALLBACK and _redirected_elsewhere(url, final_url):
+        # Another address may serve the article (a new slug, a canonical URL), but then the
+        # profile's rules read it; what only the generic extractor reads may be any page.
+        raise WrongPage(url, f"not the article asked for: redirected to {final_url}, where the profile finds no article")
+    return record
+
+
+def check_page(html: str, url: str, rules: PageRules | None = None, final_url: str | None = None) -> None:
+    """Refuse an answer that cannot be the page asked for, whatever it holds: one a redirect
+    brought to an error page, an empty one, one cut off before its end (raises WrongPage)."""
+    rules = rules or PageRules()
+    if final_url and final_url != url and any(re.search(pattern, final_url) for pattern in rules.error_redirects):
+        raise WrongPage(url, f"redirected to an error page: {final_url}")
+    if not html.strip():
+        raise WrongPage(url, "empty page: the body is blank")
+    if rules.require_html_end and "</html>" not in html[-2048:].lower():
+        raise WrongPage(url, f"page cut short: it ends before its closing </html> ({len(html)} characters)")
+
+
+def _redirected_elsewhere(url: str, final_url: str | None) -> bool:
+    """Whether redirects led to another page: not the same path and query (on any scheme or
+    host, whatever the case of the path, a trailing slash or the order of the parameters)."""
+    if not final_url:
+        return False
+    asked, landed = urlsplit(url), urlsplit(final_url)
+    return _page_key(asked) != _page_key(landed)
+
+
+def _page_key(parts) -> tuple[str, list[tuple[str, str]]]:
+    return parts.path.rstrip("/").lower(), sorted(parse_qsl(parts.query, keep_blank_values=True))
 
 
 def _article(html: str, url: str, profile: Profile) -> ArticleRecord:
