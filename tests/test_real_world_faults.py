@@ -22,7 +22,7 @@ from portalwatch.parse.documents import parse_document
 from portalwatch.parse.profile import get_profile
 from portalwatch.schedule import ArticleSchedule, due_for_revisit, retry_delay
 from portalwatch.sim import pages
-from portalwatch.sim.faults import PAGE_KINDS, get_profile as fault_profile
+from portalwatch.sim.faults import PAGE_KINDS, FaultInjector, get_profile as fault_profile
 from portalwatch.sim.server import PROFILE_FOR_FAMILY
 from portalwatch.sim.world import World
 
@@ -48,6 +48,29 @@ def test_every_page_fault_kind_has_a_profile_of_its_own_and_the_real_world_mix_i
     real_world = fault_profile("real-world")
     assert 0.18 <= real_world.transient_rate <= 0.22
     assert all(getattr(real_world, kind) > 0 for kind in (*PAGE_KINDS, "server_error", "rate_limited", "reset", "timeout"))
+    # Decided by seed, URL and request count, whatever the order of arrival; never more than
+    # max_streak faults in a row; the page kinds never strike a file.
+    urls = [f"/tin-tuc/bai-{n}.html" for n in range(60)]
+    forward, backward = FaultInjector(real_world, seed=7), FaultInjector(real_world, seed=7)
+
+    def draws(injector, order):
+        seen = {}
+        for k in range(5):
+            for url in order:
+                fault = injector.transient("p", url)
+                seen[(url, k)] = (fault, fault and injector.variant(fault, "p", url, 12))
+        return seen
+
+    seen = draws(forward, urls)
+    assert seen == draws(backward, list(reversed(urls)))
+    assert {fault for fault, _ in seen.values()} >= set(PAGE_KINDS)
+    for url in urls:
+        streak = 0
+        for k in range(5):
+            streak = streak + 1 if seen[(url, k)][0] else 0
+            assert streak <= real_world.max_streak
+    files = FaultInjector(real_world, seed=7)
+    assert not {files.transient("p", f"/files/{n}.pdf", html=False) for n in range(300)} & set(PAGE_KINDS)
 
 
 @pytest.mark.parametrize("kind", PAGE_KINDS)
