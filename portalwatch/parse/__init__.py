@@ -103,7 +103,9 @@ def read_listing(
     tree = LexborHTMLParser(html)
     listing = _listing(tree, url, rules, page_size)
     if listing.article_urls:
-        if reason := error_page_reason(tree, profile.pages, deep=False):
+        # Links that match the entries' selector can be a broken page's chrome (a sidebar of
+        # news under the generic rules): without the list's pager, its title and headings judge.
+        if tree.css_first(rules.pager) is None and (reason := error_page_reason(tree, profile.pages, deep=False)):
             raise WrongPage(url, f"not a listing page: {reason}")
         return listing
     if _past_the_end(tree, rules, page_size, page_number):
