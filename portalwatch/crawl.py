@@ -292,7 +292,9 @@ async def crawl_portal(
         seconds = dict(zip(retry, second_tries[: len(retry)]))
         finals = firsts | seconds
         document_finals = document_firsts | dict(zip(document_retry, second_tries[len(retry) :]))
-        confirmed_gone = {key for key in retry if firsts[key][0] == Outcome.GONE and seconds[key][0] == Outcome.GONE}
+        confirmed_gone = {key for key in retry
+                          if _removal_confirmed(firsts[key][0], seconds[key][0], state.articles.get(key))}  # fmt: skip
+        gone_seen = {key for key in retry if Outcome.GONE in (firsts[key][0], seconds[key][0])} - confirmed_gone
         for key in sorted(confirmed_gone, key=list(work).index):
             crawl.gone.append(Gone(key, work[key], seconds[key][2].fetched_at))
 
@@ -327,7 +329,7 @@ async def crawl_portal(
     _settle_documents(crawl, state, known_documents, document_urls, document_finals)
 
     if remembered:
-        _schedule(crawl, state, policy, finals, observed, confirmed_gone)
+        _schedule(crawl, state, policy, finals, observed, confirmed_gone, gone_seen)
     return crawl
 
 
@@ -367,7 +369,18 @@ def _validators(prior: ArticleSchedule | None) -> Validators | None:
     return Validators(prior.etag, prior.last_modified)
 
 
-def _schedule(crawl: PortalCrawl, state: PortalState, policy, finals: dict, observed: dict, confirmed_gone: set) -> None:
+def _removal_confirmed(first: str, second: str, prior: ArticleSchedule | None) -> bool:
+    """Whether two requests said the article is gone and none said otherwise: this run's two, or
+    one of them and an earlier run's that could not be confirmed then."""
+    said = (first, second)
+    if Outcome.GONE not in said or any(outcome in _SETTLED for outcome in said):
+        return False
+    return said == (Outcome.GONE, Outcome.GONE) or (prior is not None and prior.unconfirmed_removal_at is not None)
+
+
+def _schedule(
+    crawl: PortalCrawl, state: PortalState, policy, finals: dict, observed: dict, confirmed_gone: set, gone_seen: set
+) -> None:
     """The next revisit of every known article this run checked, and what 304s confirmed."""
     for key, (observation, result) in observed.items():
         prior = state.articles.get(key)
@@ -392,22 +405,23 @@ def _schedule(crawl: PortalCrawl, state: PortalState, policy, finals: dict, obse
                 _next(key, prior.url, prior, False, prior.published_at, result.fetched_at, policy, None, None, None)
             )
         elif key not in observed and outcome not in _SETTLED | _NOT_FAILURES:
-            crawl.state.schedules.append(_failed(key, prior, outcome, error, result.fetched_at, policy))
+            crawl.state.schedules.append(_failed(key, prior, outcome, error, result.fetched_at, policy, key in gone_seen))
 
 
 def _failed(
-    key: str, prior: ArticleSchedule, outcome: str, error: str | None, attempted_at: datetime, policy
+    key: str, prior: ArticleSchedule, outcome: str, error: str | None, attempted_at: datetime, policy, gone_seen: bool
 ) -> ScheduleRow:
     """A check that failed (no answer, not the article's page, a removal not confirmed) settles
-    nothing: the schedule stays as it was, and the article is due again soon."""
+    nothing: the schedule stays as it was, and the article is due again soon. A 404/410 it met
+    is remembered, for the next run's request to confirm."""
     failed = prior.failed_checks + 1
     interval = prior.interval or initial_interval(prior.published_at, attempted_at, policy)
-    if outcome == Outcome.GONE:
-        error = f"{error or outcome} (not confirmed by a second request)"
+    if gone_seen:
+        error = f"{error or outcome} (a removal not confirmed by a second request)"
     return ScheduleRow(
         key, prior.url, prior.etag, prior.last_modified, prior.validated_hash, prior.last_checked_at or prior.last_seen,
         prior.last_changed_at, interval, attempted_at + retry_delay(failed, policy), prior.checks, prior.changes_seen,
-        failed, f"{outcome}: {error}" if error else outcome,
+        failed, f"{outcome}: {error}" if error else outcome, attempted_at if gone_seen else prior.unconfirmed_removal_at,
     )  # fmt: skip
 
 

@@ -19,7 +19,7 @@ from portalwatch.schedule import ArticleSchedule
 ARTICLE_SCHEDULES_SQL = """
 SELECT s.article_id, s.url, s.content_hash, s.removed_at IS NOT NULL AS removed, v.published_at, s.last_seen,
        f.etag, f.last_modified, f.validated_hash, f.revisit_interval_s, f.next_revisit_at, f.checks, f.changes_seen, f.last_changed_at,
-       f.last_checked_at, f.failed_checks
+       f.last_checked_at, f.failed_checks, f.unconfirmed_removal_at
 FROM article_state AS s
 LEFT JOIN article_versions AS v ON v.article_id = s.article_id AND v.version = s.current_version
 LEFT JOIN article_fetch_state AS f ON f.article_id = s.article_id
@@ -32,9 +32,10 @@ COMPLETE_WALKS_SQL = "SELECT section FROM listing_walks WHERE source_id = ? AND 
 
 UPSERT_SCHEDULES_SQL = """
 INSERT OR REPLACE INTO article_fetch_state (article_id, source_id, url, etag, last_modified, validated_hash,
-    last_checked_at, last_changed_at, revisit_interval_s, next_revisit_at, checks, changes_seen, failed_checks, last_failure)
+    last_checked_at, last_changed_at, revisit_interval_s, next_revisit_at, checks, changes_seen, failed_checks, last_failure,
+    unconfirmed_removal_at)
 SELECT article_id, source_id, url, etag, last_modified, validated_hash, last_checked_at, last_changed_at,
-       revisit_interval_s, next_revisit_at, checks, changes_seen, failed_checks, last_failure
+       revisit_interval_s, next_revisit_at, checks, changes_seen, failed_checks, last_failure, unconfirmed_removal_at
 FROM schedule_rows
 """
 # A 304 says the page is what we stored: it was seen, nothing else changes.
@@ -87,6 +88,7 @@ class ScheduleRow:
     changes_seen: int
     failed_checks: int = 0  # in a row; 0 once a check settles the article
     last_failure: str | None = None
+    unconfirmed_removal_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +146,12 @@ def read_portal_state(con: duckdb.DuckDBPyConnection, source_id: str) -> PortalS
     articles = {}
     for row in con.execute(ARTICLE_SCHEDULES_SQL, [source_id]).fetchall():
         (article_id, url, content_hash, removed, published_at, last_seen, etag, last_modified, validated_hash,
-         interval_s, next_revisit_at, checks, changes_seen, last_changed_at, last_checked_at, failed_checks) = row  # fmt: skip
+         interval_s, next_revisit_at, checks, changes_seen, last_changed_at, last_checked_at, failed_checks,
+         unconfirmed_removal_at) = row  # fmt: skip
         articles[article_id] = ArticleSchedule(
             article_id, url, content_hash, removed, published_at, last_seen, etag, last_modified, validated_hash,
             timedelta(seconds=interval_s) if interval_s is not None else None, next_revisit_at,
-            checks or 0, changes_seen or 0, last_changed_at, last_checked_at, failed_checks or 0,
+            checks or 0, changes_seen or 0, last_changed_at, last_checked_at, failed_checks or 0, unconfirmed_removal_at,
         )  # fmt: skip
     frontier_rows = con.execute(FRONTIER_SQL, [source_id]).fetchall()
     walks = frozenset(row[0] for row in con.execute(COMPLETE_WALKS_SQL, [source_id]).fetchall())
@@ -177,6 +180,7 @@ def write_portal_state(con: duckdb.DuckDBPyConnection, run_id: str, source_id: s
             "changes_seen": pa.array([r.changes_seen for r in rows], pa.int32()),
             "failed_checks": pa.array([r.failed_checks for r in rows], pa.int32()),
             "last_failure": pa.array([r.last_failure for r in rows], pa.string()),
+            "unconfirmed_removal_at": pa.array([r.unconfirmed_removal_at for r in rows], _TS),
         }), UPSERT_SCHEDULES_SQL)  # fmt: skip
     if update.not_modified:
         rows = update.not_modified
