@@ -203,8 +203,8 @@ async def crawl_portal(
         found_documents: dict[str, str] = {}
         work: dict[str, str] = {}  # every article fetched this run: id -> URL
         firsts_pending: dict[str, asyncio.Task] = {}
-        documents_started: set[str] = set()
-        document_tasks: list[asyncio.Task] = []
+        document_urls: dict[str, str] = {}  # every document fetched this run: id -> URL
+        document_tasks: dict[str, asyncio.Task] = {}
 
         def start_article(key: str, url: str) -> None:
             if key not in work:
@@ -214,11 +214,9 @@ async def crawl_portal(
                 observer.articles_found(1)
 
         def start_document(key: str, url: str) -> None:
-            if key not in documents_started:
-                documents_started.add(key)
-                document_tasks.append(
-                    asyncio.ensure_future(fetch_document(fetcher, crawl, record, workers, profile, key, url))
-                )
+            if key not in document_urls:
+                document_urls[key] = url
+                document_tasks[key] = asyncio.ensure_future(fetch_document(fetcher, crawl, record, workers, profile, key, url))
 
         # What is known before any listing answers: the frontier and the revisits asked for.
         frontier = {key: rebase(url, source.base_url) for key, url in state.frontier.items() if key not in known}
@@ -232,6 +230,9 @@ async def crawl_portal(
         if revisit is Revisit.ALL:  # documents have no revisit schedule of their own
             for key, document in known_documents.items():
                 start_document(key, rebase(document.url, source.base_url))
+        for key, url in state.document_frontier.items():
+            if key not in known_documents:
+                start_document(key, rebase(url, source.base_url))
         for key, url in (frontier | revisits).items():
             start_article(key, url)
 
@@ -303,21 +304,30 @@ async def crawl_portal(
             crawl.new_urls = len(new)
             crawl.revisited = len(revisits)
 
-            await asyncio.gather(*document_tasks)
+            document_firsts = dict(zip(document_tasks, await asyncio.gather(*document_tasks.values())))
             firsts = dict(zip(firsts_pending, await asyncio.gather(*firsts_pending.values())))
         except BaseException:
             # A failure that ends the crawl (the raw store cannot write, the run is cancelled)
             # must not leave fetches running against a closed client.
-            pending = [*walks, *firsts_pending.values(), *document_tasks]
+            pending = [*walks, *firsts_pending.values(), *document_tasks.values()]
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
             raise
         retry = [key for key, (outcome, _, result) in firsts.items()
                  if outcome in _SECOND_TRY and not fetcher.host_gave_up(result.url)]  # fmt: skip
-        seconds = dict(zip(retry, await asyncio.gather(*(fetch_article(key, work[key]) for key in retry))))
+        document_retry = [key for key, (outcome, _, result) in document_firsts.items()
+                          if outcome in _SECOND_TRY and not fetcher.host_gave_up(result.url)]  # fmt: skip
+        second_tries = await asyncio.gather(
+            *(fetch_article(key, work[key]) for key in retry),
+            *(fetch_document(fetcher, crawl, record, workers, profile, key, document_urls[key]) for key in document_retry),
+        )  # fmt: skip
+        seconds = dict(zip(retry, second_tries[: len(retry)]))
         finals = firsts | seconds
-        confirmed_gone = {key for key in retry if firsts[key][0] == Outcome.GONE and seconds[key][0] == Outcome.GONE}
+        document_finals = document_firsts | dict(zip(document_retry, second_tries[len(retry) :]))
+        confirmed_gone = {key for key in retry
+                          if _removal_confirmed(firsts[key][0], seconds[key][0], state.articles.get(key))}  # fmt: skip
+        gone_seen = {key for key in retry if Outcome.GONE in (firsts[key][0], seconds[key][0])} - confirmed_gone
         for key in retry:
             observer.article_done(seconds[key][0] in _DONE or key in confirmed_gone, again=True)
         for key in sorted(confirmed_gone, key=list(work).index):
@@ -352,9 +362,10 @@ async def crawl_portal(
         else:
             crawl.state.frontier_pending.append(FrontierEntry(key, new[key], result.fetched_at, outcome, error))
     crawl.state.frontier_done.extend(key for key in state.frontier if key in known)
+    _settle_documents(crawl, state, known_documents, document_urls, document_finals)
 
     if remembered:
-        _schedule(crawl, state, policy, finals, observed, confirmed_gone)
+        _schedule(crawl, state, policy, finals, observed, confirmed_gone, gone_seen)
     return crawl
 
 
@@ -393,6 +404,26 @@ def _remember_walk(crawl: PortalCrawl, section, found: SectionDiscovery, now: da
     ))  # fmt: skip
 
 
+def _settle_documents(crawl: PortalCrawl, state: PortalState, known: dict, urls: dict[str, str], finals: dict) -> None:
+    """Report the documents this run could not record; new ones wait in the frontier for the next run
+    (unless both requests said 404/410: a dead link, nothing to record)."""
+    recorded = {observation.document_id for observation in crawl.documents}
+    for key, (outcome, error, result) in finals.items():
+        if key in recorded:
+            if key in state.document_frontier:
+                crawl.state.frontier_done.append(key)
+            continue
+        if outcome not in _NOT_FAILURES:
+            crawl.failures.append((urls[key], error or outcome))
+        if key in known:
+            continue
+        if outcome == Outcome.GONE:
+            crawl.state.frontier_done.append(key)
+        else:
+            crawl.state.frontier_pending.append(FrontierEntry(key, urls[key], result.fetched_at, outcome, error, "document"))
+    crawl.state.frontier_done.extend(key for key in state.document_frontier if key in known)
+
+
 def _parsed_before(prior: KnownArticle | None, body: bytes, today: frozenset[str]) -> bool:
     """Whether `body` is the raw page the current version was parsed from, by a parser that is still today's."""
     if prior is None or prior.removed or not prior.raw_hash or prior.content_hash is None:
@@ -409,7 +440,18 @@ def _validators(prior: ArticleSchedule | None) -> Validators | None:
     return Validators(prior.etag, prior.last_modified)
 
 
-def _schedule(crawl: PortalCrawl, state: PortalState, policy, finals: dict, observed: dict, confirmed_gone: set) -> None:
+def _removal_confirmed(first: str, second: str, prior: ArticleSchedule | None) -> bool:
+    """Whether two requests said the article is gone and none said otherwise: this run's two, or
+    one of them and an earlier run's that could not be confirmed then."""
+    said = (first, second)
+    if Outcome.GONE not in said or any(outcome in _SETTLED for outcome in said):
+        return False
+    return said == (Outcome.GONE, Outcome.GONE) or (prior is not None and prior.unconfirmed_removal_at is not None)
+
+
+def _schedule(
+    crawl: PortalCrawl, state: PortalState, policy, finals: dict, observed: dict, confirmed_gone: set, gone_seen: set
+) -> None:
     """The next revisit of every known article this run checked, and what 304s confirmed."""
     for key, (observation, result) in observed.items():
         prior = state.articles.get(key)
@@ -434,22 +476,23 @@ def _schedule(crawl: PortalCrawl, state: PortalState, policy, finals: dict, obse
                 _next(key, prior.url, prior, False, prior.published_at, result.fetched_at, policy, None, None, None)
             )
         elif key not in observed and outcome not in _SETTLED | _NOT_FAILURES:
-            crawl.state.schedules.append(_failed(key, prior, outcome, error, result.fetched_at, policy))
+            crawl.state.schedules.append(_failed(key, prior, outcome, error, result.fetched_at, policy, key in gone_seen))
 
 
 def _failed(
-    key: str, prior: ArticleSchedule, outcome: str, error: str | None, attempted_at: datetime, policy
+    key: str, prior: ArticleSchedule, outcome: str, error: str | None, attempted_at: datetime, policy, gone_seen: bool
 ) -> ScheduleRow:
     """A check that failed (no answer, not the article's page, a removal not confirmed) settles
-    nothing: the schedule stays as it was, and the article is due again soon."""
+    nothing: the schedule stays as it was, and the article is due again soon. A 404/410 it met
+    is remembered, for the next run's request to confirm."""
     failed = prior.failed_checks + 1
     interval = prior.interval or initial_interval(prior.published_at, attempted_at, policy)
-    if outcome == Outcome.GONE:
-        error = f"{error or outcome} (not confirmed by a second request)"
+    if gone_seen:
+        error = f"{error or outcome} (a removal not confirmed by a second request)"
     return ScheduleRow(
         key, prior.url, prior.etag, prior.last_modified, prior.validated_hash, prior.last_checked_at or prior.last_seen,
         prior.last_changed_at, interval, attempted_at + retry_delay(failed, policy), prior.checks, prior.changes_seen,
-        failed, f"{outcome}: {error}" if error else outcome,
+        failed, f"{outcome}: {error}" if error else outcome, attempted_at if gone_seen else prior.unconfirmed_removal_at,
     )  # fmt: skip
 
 
@@ -470,22 +513,24 @@ def _next(key, url, prior, changed, published_at, checked_at, policy, etag, last
 
 async def fetch_document(
     fetcher: PortalFetcher, crawl: PortalCrawl, record, workers: PageWorkers, profile: Profile, key: str, url: str
-) -> None:
-    """Fetch and parse an official document page, then its files (text extracted from PDFs)."""
+) -> tuple[str, str | None, FetchResult]:
+    """Fetch and parse an official document page, then its files (text extracted from PDFs);
+    returns (outcome, error, result) of the page's fetch."""
     from dataclasses import replace
     from urllib.parse import urljoin
 
     result = await fetcher.fetch(url, "document")
     if not result.ok:
         record(result)
-        return
+        return result.outcome, result.error, result
     try:
         document = parse_document(result.text(), url, profile, result.final_url)
     except ExtractionError as exc:
         wrong_page = isinstance(exc, WrongPage)
         result.error_class = "WrongPage" if wrong_page else None
-        record(result, Outcome.NOT_A_DOCUMENT if wrong_page else Outcome.EXTRACTION_FAILED, exc.reason)
-        return
+        outcome = Outcome.NOT_A_DOCUMENT if wrong_page else Outcome.EXTRACTION_FAILED
+        record(result, outcome, exc.reason)
+        return outcome, exc.reason, result
     raw_hash = record(result)
     files, warnings = [], list(document.warnings)
     for attachment in document.attachments:
@@ -504,6 +549,7 @@ async def fetch_document(
         record(fetched)
     document = replace(document, files=tuple(files), warnings=tuple(warnings))
     crawl.documents.append(DocumentObservation(key, url, document, raw_hash or "", result.fetched_at))
+    return Outcome.OK, None, result
 
 
 def _sha256(body: bytes) -> str:

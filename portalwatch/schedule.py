@@ -41,6 +41,7 @@ class ArticleSchedule:
     last_changed_at: datetime | None = None
     last_checked_at: datetime | None = None
     failed_checks: int = 0  # in a row, since the last check that settled the article
+    unconfirmed_removal_at: datetime | None = None  # a 404/410 a failed check met, for a later one to confirm
 
     def due_at(self, policy: RevisitPolicy) -> datetime:
         """When the article is due; articles without a schedule yet start from their last sighting."""

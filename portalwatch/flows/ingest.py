@@ -70,7 +70,8 @@ async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl, cau
         "failures": crawl.failures[:50],
         "revisited": crawl.revisited,
         "outcomes": crawl.outcome_counts,
-        "pending": len(crawl.state.frontier_pending),
+        "pending": sum(entry.kind == "article" for entry in crawl.state.frontier_pending),
+        "pending_documents": sum(entry.kind == "document" for entry in crawl.state.frontier_pending),
         "outages": [
             {"host": o.host, "opened_at": o.opened_at.isoformat(), "closed_at": o.closed_at and o.closed_at.isoformat(),
              "failures": o.failures, "skipped": o.skipped, "last_error": o.last_error}

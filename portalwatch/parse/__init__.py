@@ -18,7 +18,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -27,7 +27,7 @@ from portalwatch.parse.dates import LOCAL_TZ
 from portalwatch.parse.fields import find_datetime, split_byline
 from portalwatch.parse.profile import ListingRules, PageRules, Profile
 from portalwatch.parse.text import block_text, clean_html, clean_line, node_text
-from portalwatch.record import Attachment, ArticleRecord, Image, Link, site_relative
+from portalwatch.record import EXTRACTION_FALLBACK, Attachment, ArticleRecord, Image, Link, site_relative
 
 # Bumped when the extraction engine (not a profile) changes its output.
 # 2: updated_at, photographer, attribution, attachments, links and breadcrumb
@@ -107,8 +107,9 @@ def read_listing(
     tree = LexborHTMLParser(html)
     listing = _listing(tree, url, rules, page_size)
     if listing.article_urls:
-        item_links = {node.mem_id for node in tree.css(rules.article_links)}
-        if reason := error_page_reason(tree, profile.pages, deep=False, skip=item_links):
+        # Links that match the entries' selector can be a broken page's chrome (a sidebar of
+        # news under the generic rules): without the list's pager, its title and headings judge.
+        if tree.css_first(rules.pager) is None and (reason := error_page_reason(tree, profile.pages, deep=False)):
             raise WrongPage(url, f"not a listing page: {reason}")
         return listing
     if _past_the_end(tree, rules, page_size, page_number):
@@ -161,47 +162,34 @@ def _stated_counts(text: str, rules: ListingRules, page_size: int) -> tuple[int 
     return None, None
 
 
-def check_page(html: str, url: str, rules: PageRules | None = None, final_url: str | None = None) -> None:
-    """Refuse an answer that cannot be the page asked for, whatever it holds: one a redirect
-    brought to an error page, an empty one, one cut off before its end (raises WrongPage)."""
-    rules = rules or PageRules()
-    if final_url and final_url != url and any(re.search(pattern, final_url) for pattern in rules.error_redirects):
-        raise WrongPage(url, f"redirected to an error page: {final_url}")
-    if not html.strip():
-        raise WrongPage(url, "empty page: the body is blank")
-    if rules.require_html_end and "</html>" not in html[-2048:].lower():
-        raise WrongPage(url, f"page cut short: it ends before its closing </html> ({len(html)} characters)")
-
-
 # Where a broken page says what it is, besides its title and headings: short blocks of text.
 _TELLING_BLOCKS = "p, div, span, td, li, b, strong, h5, h6, center"
 _TELLING_LENGTH = 200
 
 
-def error_page_reason(
-    tree: LexborHTMLParser, rules: PageRules, deep: bool = True, skip: set[int] = frozenset()
-) -> str | None:
+def error_page_reason(tree: LexborHTMLParser, rules: PageRules, deep: bool = True) -> str | None:
     """What a page is instead of the page asked for, by what it says (empty, maintenance
     notice, soft-404, error page), or None. Looks at the title and headings, and with
-    `deep` at short blocks of text too; elements in `skip` (and their contents) are not read."""
+    `deep` at short blocks of text too; without it, headings that hold a link (entries,
+    news in a sidebar: what a real page lists, not what a broken one says) are not read."""
     body_text = node_text(tree.body) if tree.body is not None else ""
     if len(body_text) < rules.min_text_chars:
         return "empty page: no text"
     kinds = (("maintenance page", rules.maintenance_text), ("soft-404 page", rules.not_found_text),
              ("error page", rules.error_text))  # fmt: skip
-    for text in _telling_texts(tree, deep, skip):
+    for text in _telling_texts(tree, deep):
         for kind, patterns in kinds:
             if any(re.search(pattern, text) for pattern in patterns):
                 return f"{kind} ({text[:80]!r})"
     return None
 
 
-def _telling_texts(tree: LexborHTMLParser, deep: bool, skip: set[int]):
+def _telling_texts(tree: LexborHTMLParser, deep: bool):
     yield node_text(tree.css_first("title"))
     selectors = ["h1, h2, h3, h4"] + ([_TELLING_BLOCKS] if deep else [])
     for selector in selectors:
         for node in tree.css(selector):
-            if skip and any(link.mem_id in skip for link in node.css("a")):
+            if not deep and node.css_first("a[href]") is not None:
                 continue
             text = node_text(node)
             if text and (selector != _TELLING_BLOCKS or len(text) <= _TELLING_LENGTH):
@@ -224,13 +212,43 @@ def parse_article(html: str, url: str, profile: Profile, final_url: str | None =
     """
     check_page(html, url, profile.pages, final_url)
     try:
-        return _article(html, url, profile)
+        record = _article(html, url, profile)
     except WrongPage:
         raise
     except ExtractionError as failure:
         if reason := error_page_reason(LexborHTMLParser(html), profile.pages):
             raise WrongPage(url, f"not an article: {reason}") from failure
         raise
+    if profile.article is not None and record.extraction == EXTRACTION_FALLBACK and _redirected_elsewhere(url, final_url):
+        # Another address may serve the article (a new slug, a canonical URL), but then the
+        # profile's rules read it; what only the generic extractor reads may be any page.
+        raise WrongPage(url, f"not the article asked for: redirected to {final_url}, where the profile finds no article")
+    return record
+
+
+def check_page(html: str, url: str, rules: PageRules | None = None, final_url: str | None = None) -> None:
+    """Refuse an answer that cannot be the page asked for, whatever it holds: one a redirect
+    brought to an error page, an empty one, one cut off before its end (raises WrongPage)."""
+    rules = rules or PageRules()
+    if final_url and final_url != url and any(re.search(pattern, final_url) for pattern in rules.error_redirects):
+        raise WrongPage(url, f"redirected to an error page: {final_url}")
+    if not html.strip():
+        raise WrongPage(url, "empty page: the body is blank")
+    if rules.require_html_end and "</html>" not in html[-2048:].lower():
+        raise WrongPage(url, f"page cut short: it ends before its closing </html> ({len(html)} characters)")
+
+
+def _redirected_elsewhere(url: str, final_url: str | None) -> bool:
+    """Whether redirects led to another page: not the same path and query (on any scheme or
+    host, whatever the case of the path, a trailing slash or the order of the parameters)."""
+    if not final_url:
+        return False
+    asked, landed = urlsplit(url), urlsplit(final_url)
+    return _page_key(asked) != _page_key(landed)
+
+
+def _page_key(parts) -> tuple[str, list[tuple[str, str]]]:
+    return parts.path.rstrip("/").lower(), sorted(parse_qsl(parts.query, keep_blank_values=True))
 
 
 def _article(html: str, url: str, profile: Profile) -> ArticleRecord:

@@ -20,22 +20,26 @@ from portalwatch.schedule import ArticleSchedule
 ARTICLE_SCHEDULES_SQL = """
 SELECT s.article_id, s.url, s.content_hash, s.removed_at IS NOT NULL AS removed, v.published_at, s.last_seen,
        f.etag, f.last_modified, f.validated_hash, f.revisit_interval_s, f.next_revisit_at, f.checks, f.changes_seen, f.last_changed_at,
-       f.last_checked_at, f.failed_checks
+       f.last_checked_at, f.failed_checks, f.unconfirmed_removal_at
 FROM article_state AS s
 LEFT JOIN article_versions AS v ON v.article_id = s.article_id AND v.version = s.current_version
 LEFT JOIN article_fetch_state AS f ON f.article_id = s.article_id
 WHERE s.source_id = ?
 """
-FRONTIER_SQL = "SELECT article_id, url FROM crawl_frontier WHERE source_id = ? ORDER BY first_seen_at, article_id"
+FRONTIER_SQL = """
+SELECT article_id, url, coalesce(kind, 'article') FROM crawl_frontier WHERE source_id = ? ORDER BY first_seen_at, article_id
+"""
 WALKS_SQL = """
 SELECT section, walk_complete, total_pages, pages_fetched, walked_at, entries, missing_pages, resume_pages
 FROM listing_walks WHERE source_id = ?
 """
 
 UPSERT_SCHEDULES_SQL = """
-INSERT OR REPLACE INTO article_fetch_state
+INSERT OR REPLACE INTO article_fetch_state (article_id, source_id, url, etag, last_modified, validated_hash,
+    last_checked_at, last_changed_at, revisit_interval_s, next_revisit_at, checks, changes_seen, failed_checks, last_failure,
+    unconfirmed_removal_at)
 SELECT article_id, source_id, url, etag, last_modified, validated_hash, last_checked_at, last_changed_at,
-       revisit_interval_s, next_revisit_at, checks, changes_seen, failed_checks, last_failure
+       revisit_interval_s, next_revisit_at, checks, changes_seen, failed_checks, last_failure, unconfirmed_removal_at
 FROM schedule_rows
 """
 # A 304 says the page is what we stored: it was seen, nothing else changes.
@@ -50,9 +54,10 @@ SELECT count(*) FROM not_modified_rows AS n JOIN article_state AS s USING (artic
 WHERE s.content_hash = n.content_hash AND s.removed_at IS NULL
 """
 UPSERT_FRONTIER_SQL = """
-INSERT OR REPLACE INTO crawl_frontier
+INSERT OR REPLACE INTO crawl_frontier (article_id, source_id, url, first_seen_at, last_attempt_at, attempts,
+    last_outcome, last_error, kind)
 SELECT p.article_id, p.source_id, p.url, coalesce(f.first_seen_at, p.attempted_at), p.attempted_at,
-       coalesce(f.attempts, 0) + 1, p.outcome, p.error
+       coalesce(f.attempts, 0) + 1, p.outcome, p.error, p.kind
 FROM frontier_rows AS p LEFT JOIN crawl_frontier AS f USING (article_id)
 """
 DELETE_FRONTIER_SQL = "DELETE FROM crawl_frontier WHERE article_id IN (SELECT article_id FROM frontier_done)"
@@ -80,6 +85,7 @@ class PortalState:
     articles: dict[str, ArticleSchedule] = field(default_factory=dict)
     frontier: dict[str, str] = field(default_factory=dict)  # article id -> URL
     walks: dict[str, ListingWalk] = field(default_factory=dict)  # section -> its last walk
+    document_frontier: dict[str, str] = field(default_factory=dict)  # document id -> URL
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +103,7 @@ class ScheduleRow:
     changes_seen: int
     failed_checks: int = 0  # in a row; 0 once a check settles the article
     last_failure: str | None = None
+    unconfirmed_removal_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +123,7 @@ class FrontierEntry:
     attempted_at: datetime
     outcome: str
     error: str | None
+    kind: str = "article"  # or "document"
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,19 +196,22 @@ def read_portal_state(con: duckdb.DuckDBPyConnection, source_id: str) -> PortalS
     articles = {}
     for row in con.execute(ARTICLE_SCHEDULES_SQL, [source_id]).fetchall():
         (article_id, url, content_hash, removed, published_at, last_seen, etag, last_modified, validated_hash,
-         interval_s, next_revisit_at, checks, changes_seen, last_changed_at, last_checked_at, failed_checks) = row  # fmt: skip
+         interval_s, next_revisit_at, checks, changes_seen, last_changed_at, last_checked_at, failed_checks,
+         unconfirmed_removal_at) = row  # fmt: skip
         articles[article_id] = ArticleSchedule(
             article_id, url, content_hash, removed, published_at, last_seen, etag, last_modified, validated_hash,
             timedelta(seconds=interval_s) if interval_s is not None else None, next_revisit_at,
-            checks or 0, changes_seen or 0, last_changed_at, last_checked_at, failed_checks or 0,
+            checks or 0, changes_seen or 0, last_changed_at, last_checked_at, failed_checks or 0, unconfirmed_removal_at,
         )  # fmt: skip
-    frontier = dict(con.execute(FRONTIER_SQL, [source_id]).fetchall())
+    frontier_rows = con.execute(FRONTIER_SQL, [source_id]).fetchall()
+    frontier = {key: url for key, url, kind in frontier_rows if kind == "article"}
+    documents = {key: url for key, url, kind in frontier_rows if kind == "document"}
     walks = {}
     for row in con.execute(WALKS_SQL, [source_id]).fetchall():
         section, complete, total_pages, fetched, walked_at, entries, missing, resume = row
         missing = tuple(missing) if missing is not None else None
         walks[section] = ListingWalk(section, complete, total_pages, fetched, walked_at, entries, missing, tuple(resume or ()))
-    return PortalState(articles, frontier, walks)
+    return PortalState(articles, frontier, walks, documents)
 
 
 def write_portal_state(con: duckdb.DuckDBPyConnection, run_id: str, source_id: str, update: PortalStateUpdate) -> int:
@@ -223,6 +234,7 @@ def write_portal_state(con: duckdb.DuckDBPyConnection, run_id: str, source_id: s
             "changes_seen": pa.array([r.changes_seen for r in rows], pa.int32()),
             "failed_checks": pa.array([r.failed_checks for r in rows], pa.int32()),
             "last_failure": pa.array([r.last_failure for r in rows], pa.string()),
+            "unconfirmed_removal_at": pa.array([r.unconfirmed_removal_at for r in rows], _TS),
         }), UPSERT_SCHEDULES_SQL)  # fmt: skip
     if update.not_modified:
         rows = update.not_modified
@@ -248,6 +260,7 @@ def write_portal_state(con: duckdb.DuckDBPyConnection, run_id: str, source_id: s
             "attempted_at": pa.array([r.attempted_at for r in rows], _TS),
             "outcome": [r.outcome for r in rows],
             "error": pa.array([r.error for r in rows], pa.string()),
+            "kind": [r.kind for r in rows],
         }), UPSERT_FRONTIER_SQL)  # fmt: skip
     if update.walks:
         rows = update.walks
