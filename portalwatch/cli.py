@@ -124,6 +124,7 @@ def run(
     from portalwatch.errors import PortalwatchError
     from portalwatch.flows.ingest import ingest
 
+    _refuse_only_closed(config, source)
     try:
         summary = asyncio.run(
             ingest(
@@ -141,6 +142,21 @@ def run(
         raise typer.Exit(1)
 
 
+def _refuse_only_closed(config: Path | None, source_ids: list[str] | None) -> None:
+    """Fail before any fetch when every source asked for is closed (their live URLs are never fetched)."""
+    from portalwatch.config import default_sources_path, load_sources
+    from portalwatch.errors import PortalwatchError
+
+    if not source_ids:
+        return
+    try:
+        selected = load_sources(config or default_sources_path()).select(source_ids)
+    except PortalwatchError as exc:
+        _fail(str(exc))
+    if all(source.closed for source in selected):
+        _fail("; ".join(source.closed_note for source in selected))
+
+
 def print_summary(summary: dict) -> None:
     from portalwatch.flows.ingest import SUMMARY_COLUMNS
 
@@ -148,7 +164,9 @@ def print_summary(summary: dict) -> None:
     for column in SUMMARY_COLUMNS:
         table.add_column(column.replace("_", " "), justify="left" if column == "source" else "right")
     for portal in summary["portals"].values():
-        if "error" in portal:
+        if "skipped" in portal:
+            err.print(f"[yellow]{portal['source']}[/]: {portal['skipped']}", highlight=False)
+        elif "error" in portal:
             table.add_row(portal["source"], f"[red]{portal['error']}[/]")
         else:
             table.add_row(*(str(portal[column]) for column in SUMMARY_COLUMNS))
@@ -307,12 +325,15 @@ def serve(
 
 @app.command()
 def status(
-    config: ConfigOption = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Sources file [default: the one the warehouse's latest run read, else config/sources.toml]."),
+    ] = None,
     warehouse: WarehouseOption = None,
     runs: Annotated[int, typer.Option(help="How many recent runs to list.")] = 10,
 ) -> None:
-    """The last runs, and per source: last run, newest article, error rate, next scheduled run."""
-    from portalwatch.config import default_sources_path, load_sources
+    """The last runs, and per source: last run, newest article, error rate, next scheduled run, lifecycle."""
+    from portalwatch.config import load_sources
     from portalwatch.errors import PortalwatchError
     from portalwatch.paths import warehouse_path
     from portalwatch.status import freshness, recent_runs
@@ -321,13 +342,32 @@ def status(
     if not path.exists():
         _fail(f"{path}: no warehouse here yet (run `portalwatch run` first, or pass --warehouse)")
     try:
-        sources = load_sources(config or default_sources_path())
+        sources = load_sources(config or _sources_file_for_status(path))
         columns, rows = recent_runs(path, runs)
         print_rows(columns, rows, OutputFormat.table)
         columns, rows = freshness(path, sources)
         print_rows(columns, rows, OutputFormat.table)
     except PortalwatchError as exc:
         _fail(str(exc))
+
+
+def _sources_file_for_status(warehouse: Path) -> Path:
+    """The sources file the warehouse's runs used, when it is still there; else the bundled one."""
+    from portalwatch.config import default_sources_path, sources_digest
+    from portalwatch.status import sources_file_of_runs
+
+    used = sources_file_of_runs(warehouse)
+    if used is None:
+        return default_sources_path()
+    path, digest = used
+    if not path.is_file():
+        err.print(f"[yellow]note:[/] {path}, the sources file of the latest run, is gone; showing {default_sources_path()}",
+                  highlight=False)  # fmt: skip
+        return default_sources_path()
+    if digest and sources_digest(path) != digest:
+        err.print(f"[yellow]note:[/] {path} changed since the latest run read it", highlight=False)
+    err.print(f"sources: {path}", highlight=False)
+    return path
 
 
 @app.command()

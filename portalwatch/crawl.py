@@ -20,7 +20,7 @@ from enum import StrEnum
 
 from portalwatch.config import Source, SourcesConfig
 from portalwatch.discover import SectionDiscovery, discover_pages, discover_section
-from portalwatch.errors import ExtractionError
+from portalwatch.errors import ConfigError, ExtractionError
 from portalwatch.fetch import TRANSIENT_OUTCOMES, FetchResult, Outcome, PortalFetcher, Validators
 from portalwatch.pagework import PageWorkers, article_page, attachment_file, default_workers
 from portalwatch.parse import parse_article, parser_versions
@@ -88,7 +88,10 @@ class PortalCrawl:
 
 
 def source_row(source: Source) -> SourceRow:
-    return SourceRow(source.id, source.name, source.level, source.profile, source.base_url)
+    return SourceRow(
+        source.id, source.name, source.level, source.profile, source.base_url,
+        source.status, source.active_from, source.active_until, tuple(source.successors),
+    )  # fmt: skip
 
 
 async def crawl_portal(
@@ -111,6 +114,8 @@ async def crawl_portal(
     -> listing pages) walks exactly those pages instead of discovering from
     the newest; `published` keeps only articles posted in [since, until).
     """
+    if source.closed:
+        raise ConfigError("sources", source.closed_note)
     profile = get_profile(source.profile, config.settings.profile_dirs)
     since, until = published
     known_documents = {key: item for key, item in known.items() if item.kind == "document"}

@@ -32,11 +32,14 @@ ON_DEMAND = "on-demand"
 
 
 def build_deployments(config_path: Path, config: SourcesConfig, warehouse: Path) -> list[RunnerDeployment]:
-    """One `ingest` deployment per schedule (with its sources), plus backfill and reparse."""
+    """One `ingest` deployment per schedule (with its sources), plus backfill and reparse.
+
+    Closed and disabled sources are on no schedule.
+    """
     config_file, warehouse_file = str(config_path.resolve()), str(warehouse.resolve())
     groups: dict[str, list[str]] = defaultdict(list)
     for source in config.sources:
-        if source.enabled:
+        if source.scheduled:
             groups[config.schedule_of(source)].append(source.id)
     deployments = []
     for name, source_ids in sorted(groups.items()):

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from operator import attrgetter
 from pathlib import Path
@@ -67,6 +67,10 @@ class SourceRow:
     level: str
     profile: str
     base_url: str
+    status: str = "active"  # active | frozen | closed
+    active_from: date | None = None
+    active_until: date | None = None
+    successors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +91,9 @@ class FetchRow:
     charset: str | None = None
     conditional: bool = False
     tls_verified: bool = True
+    via: str = "live"  # live | archive | warc
+    archive: str | None = None  # the archive (or WARC file) a capture came from
+    capture_timestamp: str | None = None  # the archive's 14-digit timestamp of the capture
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,9 +350,11 @@ class Warehouse:
         Python touches only the rows that become versions or changes."""
         now = datetime.now(UTC)
         con.execute(
-            "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
-            [source.source_id, source.name, source.level, source.profile, source.base_url, now],
-        )
+            "INSERT OR REPLACE INTO sources (source_id, name, level, profile, base_url, updated_at, status, active_from,"
+            " active_until, successors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [source.source_id, source.name, source.level, source.profile, source.base_url, now, source.status,
+             source.active_from, source.active_until, list(source.successors)],
+        )  # fmt: skip
         _insert(con, "fetches", _fetch_table(run_id, fetches))
         params = {"source": source.source_id, "run": run_id, "cause": cause}
         summary = LoadSummary()
@@ -749,6 +758,9 @@ def _fetch_table(run_id: str, fetches: Sequence[FetchRow]) -> pa.Table:
         "charset": pa.array(column("charset"), pa.string()),
         "conditional": pa.array(column("conditional"), pa.bool_()),
         "tls_verified": pa.array(column("tls_verified"), pa.bool_()),
+        "via": pa.array(column("via"), pa.string()),
+        "archive": pa.array(column("archive"), pa.string()),
+        "capture_timestamp": pa.array(column("capture_timestamp"), pa.string()),
     })  # fmt: skip
 
 
