@@ -480,6 +480,11 @@ from portalwatch.analytics.commands import register as register_analytics  # noq
 
 register_analytics(app)
 
+# export warc, import warc
+from portalwatch.archive.commands import register as register_archive  # noqa: E402
+
+register_archive(app)
+
 
 def main() -> None:  # pragma: no cover - console entry point
     app()

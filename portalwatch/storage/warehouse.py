@@ -59,6 +59,13 @@ WHERE newest = 1 AND outcome <> 'gone' AND raw_hash IS NOT NULL
 ORDER BY url
 """
 
+LAST_SEEN_SQL = """
+SELECT article_id, greatest(last_seen, coalesce(removed_at, last_seen)) FROM article_state WHERE source_id = ?
+"""
+STORED_CAPTURES_SQL = """
+SELECT DISTINCT url, payload_digest FROM fetches WHERE source_id = ? AND payload_digest IS NOT NULL
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class SourceRow:
@@ -94,6 +101,7 @@ class FetchRow:
     via: str = "live"  # live | archive | warc
     archive: str | None = None  # the archive (or WARC file) a capture came from
     capture_timestamp: str | None = None  # the archive's 14-digit timestamp of the capture
+    payload_digest: str | None = None  # sha1:BASE32 of the body (archives' and WARC's digest), for captures
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +275,18 @@ class Warehouse:
         whose latest answer was 404/410."""
         with self.connect() as con:
             return con.execute(LATEST_ARTICLE_PAGES_SQL, [source_id]).fetchall()
+
+    def last_seen(self, source_id: str) -> dict[str, datetime]:
+        """When each article of a source was last observed (seen, or found removed)."""
+        with self.connect() as con:
+            rows = con.execute(LAST_SEEN_SQL, [source_id]).fetchall()
+        return dict(rows)
+
+    def stored_captures(self, source_id: str) -> set[tuple[str, str]]:
+        """(URL, payload digest) of every capture of a source already recorded from an archive or a WARC file."""
+        with self.connect() as con:
+            rows = con.execute(STORED_CAPTURES_SQL, [source_id]).fetchall()
+        return set(rows)
 
     # -------------------------------------------------------------- backfills
 
@@ -761,6 +781,7 @@ def _fetch_table(run_id: str, fetches: Sequence[FetchRow]) -> pa.Table:
         "via": pa.array(column("via"), pa.string()),
         "archive": pa.array(column("archive"), pa.string()),
         "capture_timestamp": pa.array(column("capture_timestamp"), pa.string()),
+        "payload_digest": pa.array(column("payload_digest"), pa.string()),
     })  # fmt: skip
 
 

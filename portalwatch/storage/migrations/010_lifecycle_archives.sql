@@ -10,3 +10,4 @@ ALTER TABLE sources ADD COLUMN IF NOT EXISTS successors VARCHAR[];              
 ALTER TABLE fetches ADD COLUMN IF NOT EXISTS via VARCHAR DEFAULT 'live';        -- live | archive | warc
 ALTER TABLE fetches ADD COLUMN IF NOT EXISTS archive VARCHAR;                   -- archive name (or WARC file) when not live
 ALTER TABLE fetches ADD COLUMN IF NOT EXISTS capture_timestamp VARCHAR;         -- the archive's 14-digit capture timestamp
+ALTER TABLE fetches ADD COLUMN IF NOT EXISTS payload_digest VARCHAR;            -- sha1:BASE32 of the body, for archive and WARC captures
