@@ -70,12 +70,17 @@ def sim(
         list[str] | None, typer.Option(help="Articles of one portal at the start, as ID=N (repeatable); overrides --scale.")
     ] = None,
     validators: Annotated[bool, typer.Option(help="Send ETag / Last-Modified on articles and answer 304s.")] = False,
+    archive: Annotated[bool, typer.Option(help="Also serve a Wayback-compatible archive of the portals on its own port.")] = False,
+    archive_steps: Annotated[int, typer.Option(help="Simulated hours the archive captures before serving starts.")] = 0,
+    archive_throttle: Annotated[bool, typer.Option(help="The archive answers each URL's first request with 429 and Retry-After.")] = False,
+    closed: Annotated[list[str] | None, typer.Option(help="A portal whose live host no longer answers (repeatable); its archive remains.")] = None,
 ) -> None:
     """Serve the simulated portal network over HTTP until interrupted.
 
     POST /_sim/advance?steps=N moves simulated time; GET /_sim/truth lists every article;
     GET /_sim/requests is the request log (host, path, start and end times, fault).
     """
+    from portalwatch.sim.archive import SimArchive
     from portalwatch.sim.faults import PROFILES, get_profile
     from portalwatch.sim.server import serve
     from portalwatch.sim.world import World, network
@@ -98,8 +103,16 @@ def sim(
         profile.check(world)
     except ValueError as exc:
         _fail(str(exc))
+    unknown = set(closed or ()) - set(world.portals)
+    if unknown or archive_steps < 0 or ((archive_steps or archive_throttle) and not archive):
+        _fail(f"--closed names unknown portal(s) {sorted(unknown)}" if unknown
+              else "--archive-steps (not negative) and --archive-throttle need --archive")  # fmt: skip
+    web_archive = SimArchive(world, archive_throttle) if archive else None
+    if web_archive is not None:
+        web_archive.advance(archive_steps)
     try:
-        asyncio.run(serve(world, port, write_config, host, faults=profile, validators=validators, latency=latency_ms / 1000))
+        asyncio.run(serve(world, port, write_config, host, faults=profile, validators=validators, latency=latency_ms / 1000,
+                          archive=web_archive, closed=frozenset(closed or ())))  # fmt: skip
     except KeyboardInterrupt:
         pass
     except OSError as exc:

@@ -248,6 +248,24 @@ class Source(_Strict):
         return frozenset(found)
 
 
+class Archive(_Strict):
+    """A web archive that speaks the Wayback Machine's CDX API and replays original bytes (`id_`)."""
+
+    cdx_url: str = Field(description="The CDX endpoint, e.g. https://web.archive.org/cdx/search/cdx.")
+    replay_url: str = Field(description="The replay prefix: captures are at <replay_url>/<timestamp>id_/<url>.")
+    page_size: int = Field(1000, ge=1, le=100_000, description="CDX rows asked for per request (paged with resume keys).")
+    politeness: Politeness | None = Field(None, description="How hard the archive may be hit [default: settings.politeness].")
+    sources: list[str] | None = Field(None, description="Ids of the sources it serves [default: all].")
+
+    @field_validator("cdx_url", "replay_url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL")
+        return value.rstrip("/")
+
+
 class Settings(_Strict):
     user_agent: str = Field(
         "portalwatch/0.1",
@@ -295,6 +313,7 @@ class SourcesConfig(_Strict):
     settings: Settings = Settings()
     schedules: dict[str, Schedule] = Field(default_factory=dict)
     sources: list[Source] = Field(min_length=1)
+    archives: dict[str, Archive] = Field(default_factory=dict, description="Web archives to recover history from.")
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "SourcesConfig":
@@ -325,6 +344,26 @@ class SourcesConfig(_Strict):
                     f"sources[{index}] ('{source.id}'): unknown successor(s) {unknown}; successors must be source ids of this file"
                 )
         return self
+
+    @model_validator(mode="after")
+    def _archive_sources(self) -> "SourcesConfig":
+        ids = {source.id for source in self.sources}
+        for name, archive in self.archives.items():
+            unknown = sorted(set(archive.sources or ()) - ids)
+            if unknown:
+                raise ValueError(f"archives.{name}: unknown source(s) {unknown}")
+        return self
+
+    def archive_for(self, source: Source, name: str | None = None) -> tuple[str, Archive]:
+        """The archive named, or the first configured that serves the source."""
+        serving = {key: a for key, a in self.archives.items() if a.sources is None or source.id in a.sources}
+        if name is not None and name not in self.archives:
+            raise ConfigError("archives", f"unknown archive '{name}' (configured: {', '.join(self.archives) or 'none'})")
+        if name is not None:
+            return name, self.archives[name]
+        if not serving:
+            raise ConfigError("archives", f"no [archives.NAME] in the sources file serves source '{source.id}'")
+        return next(iter(serving.items()))
 
     @property
     def all_schedules(self) -> dict[str, Schedule]:
