@@ -237,6 +237,10 @@ def backfill(
     until: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Keep articles published on or before this day.")] = None,
     refresh: Annotated[bool, typer.Option(help="Fetch again articles already stored.")] = False,
     chunk_pages: Annotated[int, typer.Option(help="Listing pages per loaded chunk.")] = 10,
+    from_archive: Annotated[
+        bool, typer.Option(help="Recover the portal's history from a web archive instead (--since/--until: capture days).")
+    ] = False,
+    archive: Annotated[str | None, typer.Option(help="The archive to use: a name under `archives` in the sources file (default: the first that serves the portal).")] = None,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Walk listing pages or a publication period of the portals (idempotent, resumable).
@@ -244,9 +248,17 @@ def backfill(
     Examples: `backfill -s tuachua --since 2021-01-01 --until 2021-12-31`;
     `backfill -s dcs-dienbien --pages 100-135`. Running the same backfill again
     resumes after its last loaded chunk and adds nothing already stored.
+    `backfill -s tuachua --from-archive` recovers a (closed) portal's captures from a
+    web archive's CDX index, each version observed at its capture time.
     """
     from portalwatch.errors import PortalwatchError
     from portalwatch.flows.backfill import backfill as backfill_flow
+
+    if from_archive:
+        _backfill_from_archive(config, source, since, until, archive, warehouse, pages, refresh)
+        return
+    if archive:
+        _fail("--archive goes with --from-archive")
 
     first_page, last_page = 1, None
     if pages:
@@ -268,6 +280,34 @@ def backfill(
     except (PortalwatchError, ValueError) as exc:
         _fail(str(exc))
     print_summary(summary)
+    if summary["status"] != "completed":
+        raise typer.Exit(1)
+
+
+def _backfill_from_archive(config, source, since, until, archive, warehouse, pages, refresh) -> None:
+    from portalwatch.errors import PortalwatchError
+    from portalwatch.flows.archive import archive_backfill
+
+    if pages or refresh:
+        _fail("--pages and --refresh walk the live portal; they do not go with --from-archive")
+    try:
+        summary = _run_with_progress(
+            "archive",
+            archive_backfill(sources=source or None, archive=archive, since=since.date() if since else None,
+                             until=until.date() if until else None, config_path=str(config) if config else None,
+                             warehouse=str(warehouse) if warehouse else None),
+        )  # fmt: skip
+    except (PortalwatchError, ValueError) as exc:
+        _fail(str(exc))
+    print_summary(summary)
+    for portal in summary["portals"].values():
+        if "listed" in portal:
+            console.print(
+                f"{portal['source']}: archive {portal['archive']}: {portal['listed']} captures listed, "
+                f"{portal['skipped_stored']} already stored, {portal['duplicates']} duplicates, "
+                f"{portal['not_pages']} not article pages, {portal['older_than_stored']} older than what is stored",
+                highlight=False,
+            )  # fmt: skip
     if summary["status"] != "completed":
         raise typer.Exit(1)
 

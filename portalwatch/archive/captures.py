@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from portalwatch.config import Source, SourcesConfig
 from portalwatch.crawl import source_row
@@ -47,6 +48,8 @@ class Capture:
     error: str | None = None
     attempts: int = 1
     elapsed_ms: float = 0.0
+    redirected_home: bool = False  # a redirect to the portal's home page: the article was removed
+    final_url: str | None = None  # where a redirect capture led
 
     @property
     def timestamp(self) -> str:
@@ -131,13 +134,15 @@ class CaptureLoader:
             summary.failed += 1
             summary.failures.append((capture.url, capture.error or capture.outcome))
             return None, self._fetch_row(capture, capture.outcome, capture.error, None)
-        if capture.status in GONE_STATUSES:
+        if capture.status in GONE_STATUSES or capture.redirected_home:
             raw_hash = self.raw_store.put(capture.body)[0] if capture.body else None
             event = Gone(article_id(self.source.id, capture.url), capture.url, capture.captured_at)
             return (event if capture.kind == "article" else None), self._fetch_row(capture, Outcome.GONE, None, raw_hash)
         if capture.status != 200 or capture.kind != "article":
             raw_hash = self.raw_store.put(capture.body)[0] if capture.body else None
-            outcome, error = (Outcome.OK, None) if capture.status == 200 else (Outcome.HTTP_ERROR, f"HTTP {capture.status}")
+            # A redirect capture is recorded; the page it led to is a capture of its own.
+            answered = capture.status == 200 or (capture.status or 0) // 100 == 3
+            outcome, error = (Outcome.OK, None) if answered else (Outcome.HTTP_ERROR, f"HTTP {capture.status}")
             if outcome != Outcome.OK:
                 summary.failed += 1
                 summary.failures.append((capture.url, error))
@@ -158,7 +163,17 @@ class CaptureLoader:
                    charset: str | None = None) -> FetchRow:  # fmt: skip
         return FetchRow(
             self.source.id, capture.url, capture.kind, capture.captured_at, capture.status, outcome, error,
-            capture.attempts, capture.elapsed_ms, len(capture.body), raw_hash, None, None, charset or capture.charset,
+            capture.attempts, capture.elapsed_ms, len(capture.body), raw_hash, None, capture.final_url,
+            charset or capture.charset,
             False, True, capture.via, capture.archive, capture.timestamp,
-            capture.digest or (payload_digest(capture.body) if capture.body else None),
+            None if capture.outcome else capture.digest or (payload_digest(capture.body) if capture.body else None),
         )  # fmt: skip
+
+
+def page_kind(source: Source, url: str) -> str:
+    """What a captured page is, by its URL: robots.txt, a listing (its section's path, the home page), else an article."""
+    path = urlsplit(url).path
+    if path.endswith("/robots.txt"):
+        return "robots"
+    listing_paths = {urlsplit(section.listing_url).path for section in source.sections}
+    return "listing" if path in listing_paths or path in source.home_paths else "article"

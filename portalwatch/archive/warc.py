@@ -33,7 +33,7 @@ from warcio.timeutils import iso_date_to_datetime
 from warcio.warcwriter import WARCWriter
 
 from portalwatch import __version__
-from portalwatch.archive.captures import Capture, CaptureLoader, CaptureSummary, payload_digest
+from portalwatch.archive.captures import Capture, CaptureLoader, CaptureSummary, page_kind, payload_digest
 from portalwatch.config import Source, SourcesConfig
 from portalwatch.errors import PortalwatchError, StorageError
 from portalwatch.record import article_id
@@ -263,14 +263,5 @@ def _capture(path: Path, record, source: Source, bodies: dict[str, bytes]) -> Ca
     return Capture(
         url, iso_date_to_datetime(headers.get_header("WARC-Date")).replace(tzinfo=UTC),
         int(record.http_headers.get_statuscode() or 0), body, "warc", path.name, digest, charset,
-        headers.get_header(KIND_FIELD) or _kind(source, url),
+        headers.get_header(KIND_FIELD) or page_kind(source, url),
     )  # fmt: skip
-
-
-def _kind(source: Source, url: str) -> str:
-    """A page's kind for WARCs of other crawlers: listing pages by their section's path, else an article."""
-    path = urlsplit(url).path
-    if path.endswith("/robots.txt"):
-        return "robots"
-    listing_paths = {urlsplit(section.listing_url).path for section in source.sections}
-    return "listing" if path in listing_paths or path in source.home_paths else "article"

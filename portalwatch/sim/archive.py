@@ -14,8 +14,9 @@ order or timing of requests.
   to) that time, with the archived status; a redirect capture answers with the redirect to
   the target's replay URL.
 
-With ``throttle`` the archive rate-limits: the first request for each URL answers 429 with
-``Retry-After``, as busy archives do.
+With ``throttle`` the archive rate-limits as busy archives do: the first request of each
+index query, and of one replay URL in eight, answers 429 with ``Retry-After``.
+``GET /_sim/requests`` on the archive's port is its request log.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import bisect
 import copy
 import random
 import re
+import time
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -162,21 +164,37 @@ class SimArchive:
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._observe])
+        app.router.add_get("/_sim/requests", self._requests)
         app.router.add_get("/robots.txt", self._robots)
         app.router.add_get("/cdx/search/cdx", self._cdx)
         app.router.add_get("/{tail:.*}", self._replay)
         return app
 
+    async def _requests(self, request: web.Request) -> web.Response:
+        return web.json_response(self.request_log)
+
+    def _throttled(self, request: web.Request) -> bool:
+        """The index's first answer to each query, and the first to one replay in eight (by URL), are 429s."""
+        if not self.throttle or self.asked[request.path_qs] > 1:
+            return False
+        return request.path.startswith("/cdx/") or zlib.crc32(request.path_qs.encode()) % 8 == 0
+
     @web.middleware
     async def _observe(self, request: web.Request, handler) -> web.StreamResponse:
+        if request.path.startswith("/_sim/"):
+            return await handler(request)
         key = request.path_qs
         self.asked[key] = self.asked.get(key, 0) + 1
-        entry = {"path": key, "status": None}
+        entry = {"path": key, "status": None, "start": time.monotonic()}
         self.request_log.append(entry)
-        if self.throttle and self.asked[key] == 1 and request.path != "/robots.txt":
+        if self._throttled(request):
             entry["status"] = 429
             return web.Response(status=429, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}, text="Too Many Requests")
-        response = await handler(request)
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:  # the redirects of redirect captures
+            entry["status"] = exc.status
+            raise
         entry["status"] = response.status
         return response
 
