@@ -20,6 +20,7 @@ It is validated on load; an error names the file, the source and the field.
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -349,6 +350,8 @@ class SourcesConfig(_Strict):
     def _archive_sources(self) -> "SourcesConfig":
         ids = {source.id for source in self.sources}
         for name, archive in self.archives.items():
+            if not re.fullmatch(_ID_PATTERN, name):
+                raise ValueError(f"archives.{name}: an archive's name is lowercase letters, digits, '-' and '_'")
             unknown = sorted(set(archive.sources or ()) - ids)
             if unknown:
                 raise ValueError(f"archives.{name}: unknown source(s) {unknown}")

@@ -19,7 +19,6 @@ from portalwatch.errors import ConfigError
 from portalwatch.flows.ingest import sources_file_parameters
 from portalwatch.flows.serve import build_deployments
 from portalwatch.storage.rawstore import RawStore
-from portalwatch.storage.warehouse import Warehouse
 
 
 def with_lifecycle(config_path: Path, source_id: str, lines: str, out: Path) -> Path:

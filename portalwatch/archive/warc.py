@@ -25,7 +25,6 @@ from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import duckdb
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
