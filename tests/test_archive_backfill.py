@@ -75,6 +75,7 @@ def test_every_captured_version_once_at_its_capture_time_and_a_second_run_adds_n
     assert kinds >= {(200, False), (200, True), (404, False), (302, False)}  # pages, revisits, 404s, redirects home
     first = recover(sim, warehouse, "tuachua")
     assert first.listing_pages > 1, "the index is read page after page (resume keys)"
+    assert first.redirects_followed > 0, "shared links that redirect lead to the article's capture"
     assert first.loaded.failed == 0, first.loaded.failures
     expected_versions, expected_removals = expected_history(sim, "tuachua")
     versions, removals = recorded_history(warehouse, "tuachua")
@@ -132,3 +133,8 @@ def test_backfill_from_archive_command(closed_portal, tmp_path):
 
     live = portalwatch("run", "-s", "tuachua")
     assert live.returncode == 2 and "--from-archive" in " ".join(live.stderr.split())
+    mixed = portalwatch("run", "-s", "tuachua", "-s", "xa-tua-thang", "--max-listing-pages", "1")
+    assert mixed.returncode == 0, mixed.stdout + mixed.stderr
+    assert "tuachua' is closed" in " ".join(mixed.stderr.split())
+    crawled = query(store, "SELECT DISTINCT source_id, via FROM fetches WHERE run_id = (SELECT max(run_id) FROM runs)")
+    assert crawled == [("xa-tua-thang", "live")]

@@ -41,6 +41,7 @@ class ArchiveRecovery:
     duplicates: int = 0  # the same payload of a URL listed twice
     not_pages: int = 0  # listings, robots.txt, images and the like
     fetched: int = 0
+    redirects_followed: int = 0  # redirect captures that led to a capture of another page of the portal
     digest_mismatches: int = 0  # replayed bytes whose digest differs from the index's
     loaded: CaptureSummary = field(default_factory=CaptureSummary)
 
@@ -117,6 +118,7 @@ async def _replay(client: CdxClient, source: Source, archive: str, row: CdxRow,
             return [redirect]
         led_to = Capture(target[1], parse_timestamp(target[0]), 200, result.body, digest=payload_digest(result.body),
                          charset=result.charset, kind=page_kind(source, target[1]), **common)  # fmt: skip
+        recovery.redirects_followed += 1
         return [redirect, led_to]
     if result.status == 200 and payload_digest(result.body) != row.payload_digest:
         recovery.digest_mismatches += 1

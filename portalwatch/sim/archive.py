@@ -4,7 +4,8 @@ Captures are taken at simulated times through the world's history, as a crawler 
 archive would take them: some articles many times, some never (gaps); the same bytes
 captured twice (duplicates, and `warc/revisit` rows), the same content under changed page
 chrome, versions the portal no longer shows, 404 captures of removed articles and 302
-captures of removals that redirect home. Every decision depends on the seed, never on the
+captures of removals that redirect home, 301 captures of shared links (a tracking parameter)
+that redirect to the article. Every decision depends on the seed, never on the
 order or timing of requests.
 
 - ``GET /cdx/search/cdx`` answers as the Wayback Machine's CDX server: ``url`` (with a
@@ -94,6 +95,11 @@ class SimArchive:
             self._capture(portal, article, moment, rng)
         if draw > 0.9:  # the very same bytes captured again: collapsed by digest, or indexed as a revisit
             self._again(portal, article, moments[-1] + timedelta(minutes=rng.randint(5, 600)), revisit=draw > 0.95)
+        if rng.random() < 0.15:  # a shared link with a tracking parameter, which the portal redirected
+            path = pages.article_path(article)
+            shared = f"{path}{'&' if '?' in path else '?'}fbclid={rng.getrandbits(48):x}"
+            self._add(ArchivedCapture(portal.spec.id, shared, _timestamp(moments[0] + timedelta(minutes=1)), 301, b"",
+                                      payload_digest(shared.encode()), 0, None, location=path))  # fmt: skip
 
     def after_step(self) -> None:
         """Captures taken during the step just simulated."""
@@ -240,7 +246,7 @@ class SimArchive:
         limit = int(query.get("limit", "0") or 0)
         page, rest = (rows[:limit], rows[limit:]) if limit > 0 else (rows, [])
         lines = [[key, c.timestamp, self.base_urls[c.portal_id] + c.path,
-                  "warc/revisit" if c.revisit else ("text/html" if c.status != 302 else "unk"),
+                  "warc/revisit" if c.revisit else ("unk" if c.location else "text/html"),
                   "-" if c.revisit else str(c.status), c.digest.removeprefix("sha1:"), str(len(c.body))]
                  for key, c in page]  # fmt: skip
         if query.get("output") != "json":
@@ -263,7 +269,7 @@ class SimArchive:
             return web.Response(status=404, text="not in the archive")
         wanted = match["timestamp"].ljust(14, "0")
         capture = min(captures, key=lambda c: abs(int(c.timestamp) - int(wanted)))
-        if capture.status == 302:
+        if capture.status in (301, 302):
             target = self.base_urls[capture.portal_id] + (capture.location or "/")
             raise web.HTTPFound(f"/web/{capture.timestamp}id_/{target}")
         return web.Response(body=capture.html, status=capture.status,
