@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from crawling import query
+from portalwatch.archive.cdx import ArchiveError
 from portalwatch.archive.recover import recover_from_archive
 from portalwatch.config import load_sources
 from portalwatch.record import article_id
@@ -138,3 +139,18 @@ def test_backfill_from_archive_command(closed_portal, tmp_path):
     assert "tuachua' is closed" in " ".join(mixed.stderr.split())
     crawled = query(store, "SELECT DISTINCT source_id, via FROM fetches WHERE run_id = (SELECT max(run_id) FROM runs)")
     assert crawled == [("xa-tua-thang", "live")]
+
+
+def test_an_archive_that_does_not_answer_is_an_error_naming_it_and_stores_nothing(closed_portal, tmp_path, warehouse):
+    sim = closed_portal
+    dead = sim.base_urls["tuachua"]  # closed: nothing listens there
+    text = sim.config_path.read_text(encoding="utf-8").replace(sim.archive_url, dead)
+    text = text.replace("[archives.sim.politeness]", "[archives.sim.politeness]\nbackoff_seconds = 0.05\nbreaker_threshold = 2")
+    config_path = tmp_path / "dead-archive.toml"
+    config_path.write_text(text, encoding="utf-8")
+    config = load_sources(config_path)
+    with pytest.raises(ArchiveError) as error:
+        asyncio.run(recover_from_archive(config.select(["tuachua"])[0], config, warehouse,
+                                         RawStore(tmp_path / "raw"), "run-1"))  # fmt: skip
+    assert f"{dead}/cdx/search/cdx?" in str(error.value) and "did not answer" in str(error.value)
+    assert query(warehouse, "SELECT count(*) FROM fetches") == [(0,)]
