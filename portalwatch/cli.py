@@ -75,6 +75,10 @@ def sim(
     ] = None,
     validators: Annotated[bool, typer.Option(help="Send ETag / Last-Modified on articles and answer 304s.")] = False,
     exit_with: Annotated[int | None, typer.Option(hidden=True, help="Stop when the process with this id ends.")] = None,
+    archive: Annotated[bool, typer.Option(help="Also serve a Wayback-compatible archive of the portals on its own port.")] = False,
+    archive_steps: Annotated[int, typer.Option(help="Simulated hours the archive captures before serving starts.")] = 0,
+    archive_throttle: Annotated[bool, typer.Option(help="The archive answers each URL's first request with 429 and Retry-After.")] = False,
+    closed: Annotated[list[str] | None, typer.Option(help="A portal whose live host no longer answers (repeatable); its archive remains.")] = None,
 ) -> None:
     """Serve the simulated portal network over HTTP until interrupted (Ctrl-C, SIGTERM).
 
@@ -87,6 +91,7 @@ def sim(
     log (host, path, start and end times, fault).
     """
     from portalwatch import lifeline
+    from portalwatch.sim.archive import SimArchive
     from portalwatch.sim.faults import PROFILES, get_profile
     from portalwatch.sim.server import serve
     from portalwatch.sim.world import FAMILY_SETS, World, network
@@ -112,8 +117,16 @@ def sim(
         _fail(str(exc))
     if exit_with is not None:
         lifeline.exit_with(exit_with)
+    unknown = set(closed or ()) - set(world.portals)
+    if unknown or archive_steps < 0 or ((archive_steps or archive_throttle) and not archive):
+        _fail(f"--closed names unknown portal(s) {sorted(unknown)}" if unknown
+              else "--archive-steps (not negative) and --archive-throttle need --archive")  # fmt: skip
+    web_archive = SimArchive(world, archive_throttle) if archive else None
+    if web_archive is not None:
+        web_archive.advance(archive_steps)
     try:
-        asyncio.run(serve(world, port, write_config, host, faults=profile, validators=validators, latency=latency_ms / 1000))
+        asyncio.run(serve(world, port, write_config, host, faults=profile, validators=validators, latency=latency_ms / 1000,
+                          archive=web_archive, closed=frozenset(closed or ())))  # fmt: skip
     except KeyboardInterrupt:
         pass
     except OSError as exc:
@@ -140,6 +153,7 @@ def run(
     from portalwatch.errors import PortalwatchError
     from portalwatch.flows.ingest import ingest
 
+    _refuse_only_closed(config, source)
     try:
         summary = _run_with_progress(
             None,
@@ -158,6 +172,21 @@ def run(
         raise typer.Exit(1)
 
 
+def _refuse_only_closed(config: Path | None, source_ids: list[str] | None) -> None:
+    """Fail before any fetch when every source asked for is closed (their live URLs are never fetched)."""
+    from portalwatch.config import default_sources_path, load_sources
+    from portalwatch.errors import PortalwatchError
+
+    if not source_ids:
+        return
+    try:
+        selected = load_sources(config or default_sources_path()).select(source_ids)
+    except PortalwatchError as exc:
+        _fail(str(exc))
+    if all(source.closed for source in selected):
+        _fail("; ".join(source.closed_note for source in selected))
+
+
 def print_summary(summary: dict) -> None:
     from portalwatch.flows.ingest import SUMMARY_COLUMNS
 
@@ -165,7 +194,9 @@ def print_summary(summary: dict) -> None:
     for column in SUMMARY_COLUMNS:
         table.add_column(column.replace("_", " "), justify="left" if column == "source" else "right")
     for portal in summary["portals"].values():
-        if "error" in portal:
+        if "skipped" in portal:
+            err.print(f"[yellow]{portal['source']}[/]: {portal['skipped']}", highlight=False)
+        elif "error" in portal:
             table.add_row(portal["source"], f"[red]{portal['error']}[/]")
         else:
             table.add_row(*(str(portal.get(column, "")) for column in SUMMARY_COLUMNS))
@@ -239,6 +270,10 @@ def backfill(
     until: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Keep articles published on or before this day.")] = None,
     refresh: Annotated[bool, typer.Option(help="Fetch again articles already stored.")] = False,
     chunk_pages: Annotated[int, typer.Option(help="Listing pages per loaded chunk.")] = 10,
+    from_archive: Annotated[
+        bool, typer.Option(help="Recover the portal's history from a web archive instead (--since/--until: capture days).")
+    ] = False,
+    archive: Annotated[str | None, typer.Option(help="The archive to use: a name under `archives` in the sources file (default: the first that serves the portal).")] = None,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Walk listing pages or a publication period of the portals (idempotent, resumable).
@@ -246,9 +281,17 @@ def backfill(
     Examples: `backfill -s tuachua --since 2021-01-01 --until 2021-12-31`;
     `backfill -s dcs-dienbien --pages 100-135`. Running the same backfill again
     resumes after its last loaded chunk and adds nothing already stored.
+    `backfill -s tuachua --from-archive` recovers a (closed) portal's captures from a
+    web archive's CDX index, each version observed at its capture time.
     """
     from portalwatch.errors import PortalwatchError
     from portalwatch.flows.backfill import backfill as backfill_flow
+
+    if from_archive:
+        _backfill_from_archive(config, source, since, until, archive, warehouse, pages, refresh)
+        return
+    if archive:
+        _fail("--archive goes with --from-archive")
 
     first_page, last_page = 1, None
     if pages:
@@ -270,6 +313,34 @@ def backfill(
     except (PortalwatchError, ValueError) as exc:
         _fail(str(exc))
     print_summary(summary)
+    if summary["status"] != "completed":
+        raise typer.Exit(1)
+
+
+def _backfill_from_archive(config, source, since, until, archive, warehouse, pages, refresh) -> None:
+    from portalwatch.errors import PortalwatchError
+    from portalwatch.flows.archive import archive_backfill
+
+    if pages or refresh:
+        _fail("--pages and --refresh walk the live portal; they do not go with --from-archive")
+    try:
+        summary = _run_with_progress(
+            "archive",
+            archive_backfill(sources=source or None, archive=archive, since=since.date() if since else None,
+                             until=until.date() if until else None, config_path=str(config) if config else None,
+                             warehouse=str(warehouse) if warehouse else None),
+        )  # fmt: skip
+    except (PortalwatchError, ValueError) as exc:
+        _fail(str(exc))
+    print_summary(summary)
+    for portal in summary["portals"].values():
+        if "listed" in portal:
+            console.print(
+                f"{portal['source']}: archive {portal['archive']}: {portal['listed']} captures listed, "
+                f"{portal['skipped_stored']} already stored, {portal['duplicates']} duplicates, "
+                f"{portal['not_pages']} not article pages, {portal['older_than_stored']} older than what is stored",
+                highlight=False,
+            )  # fmt: skip
     if summary["status"] != "completed":
         raise typer.Exit(1)
 
@@ -340,13 +411,16 @@ def serve(
 
 @app.command()
 def status(
-    config: ConfigOption = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Sources file [default: the one the warehouse's latest run read, else config/sources.toml]."),
+    ] = None,
     warehouse: WarehouseOption = None,
     runs: Annotated[int, typer.Option(help="How many recent runs to list.")] = 10,
 ) -> None:
-    """The last runs; per source: last run, newest article, error rate, next scheduled run; per listing
-    section: the entries the warehouse holds of those the portal states (coverage)."""
-    from portalwatch.config import default_sources_path, load_sources
+    """The last runs; per source: last run, newest article, error rate, next scheduled run, lifecycle; per
+    listing section: the entries the warehouse holds of those the portal states (coverage)."""
+    from portalwatch.config import load_sources
     from portalwatch.errors import PortalwatchError
     from portalwatch.paths import warehouse_path
     from portalwatch.status import coverage, freshness, recent_runs
@@ -355,7 +429,7 @@ def status(
     if not path.exists():
         _fail(f"{path}: no warehouse here yet (run `portalwatch run` first, or pass --warehouse)")
     try:
-        sources = load_sources(config or default_sources_path())
+        sources = load_sources(config or _sources_file_for_status(path))
         columns, rows = recent_runs(path, runs)
         print_rows(columns, rows, OutputFormat.table)
         columns, rows = freshness(path, sources)
@@ -364,6 +438,25 @@ def status(
         print_rows(columns, rows, OutputFormat.table)
     except PortalwatchError as exc:
         _fail(str(exc))
+
+
+def _sources_file_for_status(warehouse: Path) -> Path:
+    """The sources file the warehouse's runs used, when it is still there; else the bundled one."""
+    from portalwatch.config import default_sources_path, sources_digest
+    from portalwatch.status import sources_file_of_runs
+
+    used = sources_file_of_runs(warehouse)
+    if used is None:
+        return default_sources_path()
+    path, digest = used
+    if not path.is_file():
+        err.print(f"[yellow]note:[/] {path}, the sources file of the latest run, is gone; showing {default_sources_path()}",
+                  highlight=False)  # fmt: skip
+        return default_sources_path()
+    if digest and sources_digest(path) != digest:
+        err.print(f"[yellow]note:[/] {path} changed since the latest run read it", highlight=False)
+    err.print(f"sources: {path}", highlight=False)
+    return path
 
 
 @app.command()
@@ -530,6 +623,11 @@ def demo(
 from portalwatch.analytics.commands import register as register_analytics  # noqa: E402
 
 register_analytics(app)
+
+# export warc, import warc
+from portalwatch.archive.commands import register as register_archive  # noqa: E402
+
+register_archive(app)
 
 
 def main() -> None:  # pragma: no cover - console entry point

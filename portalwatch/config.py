@@ -19,12 +19,14 @@ It is validated on load; an error names the file, the source and the field.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cronsim import CronSim, CronSimError
@@ -189,6 +191,45 @@ class Source(_Strict):
         ["/"], description="Paths of the portal's home page: an article redirected there has been removed."
     )
     enabled: bool = True
+    status: Literal["active", "frozen", "closed"] = Field(
+        "active",
+        description="active: publishing; frozen: still answers but no longer publishes; "
+        "closed: gone, never scheduled nor fetched live (its history comes from web archives).",
+    )
+    active_from: date | None = Field(None, description="First day the portal published, when known.")
+    active_until: date | None = Field(None, description="Day the portal stopped publishing (frozen) or closed.")
+    successors: list[str] = Field(
+        default_factory=list,
+        description="Ids of the sources that took over (a district's communes, a merged commune's new unit).",
+    )
+
+    @model_validator(mode="after")
+    def _lifecycle(self) -> "Source":
+        if self.active_from and self.active_until and self.active_until < self.active_from:
+            raise ValueError(f"active_until {self.active_until} is before active_from {self.active_from}")
+        if self.status == "active" and self.active_until is not None:
+            raise ValueError("an active source has no active_until: set status to 'frozen' or 'closed'")
+        if self.id in self.successors:
+            raise ValueError("a source cannot be its own successor")
+        return self
+
+    @property
+    def closed(self) -> bool:
+        return self.status == "closed"
+
+    @property
+    def closed_note(self) -> str:
+        """Why a closed source is not crawled, and what to do instead."""
+        since = f" since {self.active_until}" if self.active_until else ""
+        return (
+            f"source '{self.id}' is closed{since}: its live URLs are not fetched; recover its history "
+            f"from web archives with `portalwatch backfill -s {self.id} --from-archive`"
+        )
+
+    @property
+    def scheduled(self) -> bool:
+        """Whether scheduled runs crawl it: enabled and not closed."""
+        return self.enabled and not self.closed
 
     @field_validator("base_url")
     @classmethod
@@ -212,6 +253,24 @@ class Source(_Strict):
         found = {urlsplit(self.base_url).netloc}
         found.update(urlsplit(section.listing_url).netloc for section in self.sections)
         return frozenset(found)
+
+
+class Archive(_Strict):
+    """A web archive that speaks the Wayback Machine's CDX API and replays original bytes (`id_`)."""
+
+    cdx_url: str = Field(description="The CDX endpoint, e.g. https://web.archive.org/cdx/search/cdx.")
+    replay_url: str = Field(description="The replay prefix: captures are at <replay_url>/<timestamp>id_/<url>.")
+    page_size: int = Field(1000, ge=1, le=100_000, description="CDX rows asked for per request (paged with resume keys).")
+    politeness: Politeness | None = Field(None, description="How hard the archive may be hit [default: settings.politeness].")
+    sources: list[str] | None = Field(None, description="Ids of the sources it serves [default: all].")
+
+    @field_validator("cdx_url", "replay_url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http(s) URL")
+        return value.rstrip("/")
 
 
 class Settings(_Strict):
@@ -261,6 +320,7 @@ class SourcesConfig(_Strict):
     settings: Settings = Settings()
     schedules: dict[str, Schedule] = Field(default_factory=dict)
     sources: list[Source] = Field(min_length=1)
+    archives: dict[str, Archive] = Field(default_factory=dict, description="Web archives to recover history from.")
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "SourcesConfig":
@@ -281,6 +341,39 @@ class SourcesConfig(_Strict):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _known_successors(self) -> "SourcesConfig":
+        ids = {source.id for source in self.sources}
+        for index, source in enumerate(self.sources):
+            unknown = [successor for successor in source.successors if successor not in ids]
+            if unknown:
+                raise ValueError(
+                    f"sources[{index}] ('{source.id}'): unknown successor(s) {unknown}; successors must be source ids of this file"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _archive_sources(self) -> "SourcesConfig":
+        ids = {source.id for source in self.sources}
+        for name, archive in self.archives.items():
+            if not re.fullmatch(_ID_PATTERN, name):
+                raise ValueError(f"archives.{name}: an archive's name is lowercase letters, digits, '-' and '_'")
+            unknown = sorted(set(archive.sources or ()) - ids)
+            if unknown:
+                raise ValueError(f"archives.{name}: unknown source(s) {unknown}")
+        return self
+
+    def archive_for(self, source: Source, name: str | None = None) -> tuple[str, Archive]:
+        """The archive named, or the first configured that serves the source."""
+        serving = {key: a for key, a in self.archives.items() if a.sources is None or source.id in a.sources}
+        if name is not None and name not in self.archives:
+            raise ConfigError("archives", f"unknown archive '{name}' (configured: {', '.join(self.archives) or 'none'})")
+        if name is not None:
+            return name, self.archives[name]
+        if not serving:
+            raise ConfigError("archives", f"no [archives.NAME] in the sources file serves source '{source.id}'")
+        return next(iter(serving.items()))
+
     @property
     def all_schedules(self) -> dict[str, Schedule]:
         return DEFAULT_SCHEDULES | self.schedules
@@ -295,9 +388,9 @@ class SourcesConfig(_Strict):
         return source.revisit or self.settings.revisit
 
     def select(self, ids: list[str] | None) -> list[Source]:
-        """The enabled sources, or exactly the named ones (an unknown id is an error)."""
+        """The enabled sources that are not closed, or exactly the named ones (an unknown id is an error)."""
         if not ids:
-            return [source for source in self.sources if source.enabled]
+            return [source for source in self.sources if source.scheduled]
         by_id = {source.id: source for source in self.sources}
         unknown = [source_id for source_id in ids if source_id not in by_id]
         if unknown:
@@ -315,6 +408,11 @@ def config_dir() -> Path:
 
 def default_sources_path() -> Path:
     return config_dir() / "sources.toml"
+
+
+def sources_digest(path: str | Path) -> str:
+    """SHA-256 of a sources file's bytes, recorded with every run that read it."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def load_sources(path: str | Path) -> SourcesConfig:

@@ -20,7 +20,7 @@ from enum import StrEnum
 
 from portalwatch.config import Source, SourcesConfig
 from portalwatch.discover import Repair, SectionDiscovery, discover_pages, discover_section
-from portalwatch.errors import ExtractionError, WrongPage
+from portalwatch.errors import ConfigError, ExtractionError, WrongPage
 from portalwatch.fetch import TRANSIENT_OUTCOMES, FetchResult, Outcome, PortalFetcher, Validators
 from portalwatch.pagework import PageWorkers, article_page, attachment_file, default_workers
 from portalwatch.parse import parse_article, parser_versions
@@ -94,7 +94,10 @@ class PortalCrawl:
 
 
 def source_row(source: Source) -> SourceRow:
-    return SourceRow(source.id, source.name, source.level, source.profile, source.base_url)
+    return SourceRow(
+        source.id, source.name, source.level, source.profile, source.base_url,
+        source.status, source.active_from, source.active_until, tuple(source.successors),
+    )  # fmt: skip
 
 
 async def crawl_portal(
@@ -119,6 +122,8 @@ async def crawl_portal(
     the newest; `published` keeps only articles posted in [since, until).
     `observer` is told of every listing page, article found and article done as they happen.
     """
+    if source.closed:
+        raise ConfigError("sources", source.closed_note)
     observer = observer or CrawlObserver()
     observer.started()
     profile = get_profile(source.profile, config.settings.profile_dirs)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from cronsim import CronSim
 
-from portalwatch.config import SourcesConfig
+from portalwatch.config import Source, SourcesConfig
 from portalwatch.storage.coverage import LATEST_COVERAGE_COLUMNS, latest_coverage
 from portalwatch.storage.warehouse import Warehouse
 
@@ -36,6 +36,12 @@ FROM last_run l
 """
 
 
+LATEST_SOURCES_FILE_SQL = """
+SELECT parameters->>'config_path', parameters->>'config_sha256' FROM runs
+WHERE parameters->>'config_path' IS NOT NULL ORDER BY started_at DESC LIMIT 1
+"""
+
+
 def recent_runs(path: Path, limit: int) -> tuple[list[str], list[tuple]]:
     with Warehouse(path).connect(read_only=True) as con:
         cursor = con.execute(RECENT_RUNS_SQL, [limit])
@@ -43,14 +49,17 @@ def recent_runs(path: Path, limit: int) -> tuple[list[str], list[tuple]]:
 
 
 def freshness(path: Path, config: SourcesConfig, now: datetime | None = None) -> tuple[list[str], list[tuple]]:
-    """One row per configured source, with its next scheduled run."""
+    """One row per configured source, with its lifecycle and next scheduled run."""
     with Warehouse(path).connect(read_only=True) as con:
         seen = {row[0]: row[1:] for row in con.execute(FRESHNESS_SQL).fetchall()}
-    columns = ["source", "schedule", "last_fetch", "newest_article", "articles", "error_pct_last_run", "next_run"]
+    columns = ["source", "schedule", "last_fetch", "newest_article", "articles", "error_pct_last_run", "next_run",
+               "lifecycle", "successors"]  # fmt: skip
     rows = []
     for source in config.sources:
         name = config.schedule_of(source)
-        rows.append((source.id, name, *seen.get(source.id, (None, None, 0, None)), next_run(config, name, now)))
+        upcoming = next_run(config, name, now) if source.scheduled else ("never: closed" if source.closed else "never: disabled")
+        rows.append((source.id, name, *seen.get(source.id, (None, None, 0, None)), upcoming, lifecycle(source),
+                     ", ".join(source.successors)))  # fmt: skip
     return columns, rows
 
 
@@ -60,6 +69,22 @@ def coverage(path: Path) -> tuple[list[str], list[tuple]]:
         if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'section_coverage'").fetchone()[0]:
             return list(LATEST_COVERAGE_COLUMNS), []  # written before coverage was recorded: the next run migrates it
         return list(LATEST_COVERAGE_COLUMNS), latest_coverage(con)
+
+
+def lifecycle(source: Source) -> str:
+    """`active`, `frozen 2025-07-01`, `closed 2025-07-01`, with the first day when known."""
+    since = f"from {source.active_from} " if source.active_from else ""
+    until = f" {source.active_until}" if source.active_until else ""
+    return f"{since}{source.status}{until}".strip()
+
+
+def sources_file_of_runs(path: Path) -> tuple[Path, str | None] | None:
+    """The sources file the warehouse's latest run read, with the SHA-256 it had then (older runs lack it)."""
+    with Warehouse(path).connect(read_only=True) as con:
+        row = con.execute(LATEST_SOURCES_FILE_SQL).fetchone()
+    if row is None or not row[0] or row[0] == "None":
+        return None
+    return Path(row[0]), row[1]
 
 
 def next_run(config: SourcesConfig, schedule_name: str, now: datetime | None = None) -> str:

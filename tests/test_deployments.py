@@ -16,7 +16,8 @@ def test_one_ingest_deployment_per_schedule_with_its_sources(tmp_path):
     config = load_sources(default_sources_path())
     deployments = build_deployments(default_sources_path(), config, tmp_path / "w.duckdb")
     by_name = {(d.flow_name, d.name): d for d in deployments}
-    assert set(by_name) == {("ingest", "hourly"), ("ingest", "every-6-hours"), ("backfill", "on-demand"),
+    # The district portals closed on 2025-07-01: nothing runs every six hours any more.
+    assert set(by_name) == {("ingest", "hourly"), ("backfill", "on-demand"), ("archive-backfill", "on-demand"),
                             ("reparse", "on-demand")}  # fmt: skip
     hourly = by_name[("ingest", "hourly")]
     assert hourly.parameters["sources"] == ["dcs-dienbien", "dienbien-gov"]

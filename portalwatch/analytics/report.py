@@ -8,7 +8,7 @@ Every number comes from the warehouse's documented views.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -42,6 +42,10 @@ FRESHNESS_SQL = """
 SELECT source_id, name, level, live_articles, removed_articles, newest_published_at, last_ok_fetch_at,
        epoch(newest_age_at_last_crawl) / 3600.0 AS newest_age_hours, last_run_fetches, last_run_failed_fetches
 FROM source_freshness ORDER BY level, source_id
+"""
+LIFECYCLE_SQL = """
+SELECT source_id, name, level, status, active_from, active_until, array_to_string(successors, ', ') AS successors
+FROM sources ORDER BY status = 'active', active_until DESC, source_id
 """
 RECENT_EDITS_SQL = """
 SELECT detected_at, source_id, version, array_to_string(changed_fields, ', ') AS fields, new_title, url,
@@ -179,6 +183,10 @@ def collect(con: duckdb.DuckDBPyConnection, warehouse: str) -> ReportData:
                            con.execute(REPUBLICATIONS_SQL, [TABLE_ROWS]).fetchall()),
         "Topics": (["topic", "articles", "portals", "first", "last"], con.execute(TOPICS_SQL).fetchall()),
     }  # fmt: skip
+    data.tables["Portal lifecycle"] = (
+        ["portal", "name", "level", "status", "active from", "active until", "successors"],
+        con.execute(LIFECYCLE_SQL).fetchall(),
+    )
     return data
 
 
@@ -187,6 +195,8 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, datetime):
         return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%Y-%m-%d}"
     if isinstance(value, float):
         return f"{value:.2f}"
     if isinstance(value, bool):

@@ -25,7 +25,15 @@ from portalwatch.config import Source, SourcesConfig, default_sources_path, load
 from portalwatch.crawl import Revisit, source_row
 from portalwatch.discover import listing_page_count
 from portalwatch.fetch import PortalFetcher
-from portalwatch.flows.ingest import COUNTS, crawl_portal_task, load_portal_task, portal_outcomes, publish_summary
+from portalwatch.flows.ingest import (
+    COUNTS,
+    crawl_portal_task,
+    live_and_closed,
+    load_portal_task,
+    portal_outcomes,
+    publish_summary,
+    sources_file_parameters,
+)
 from portalwatch.parse import LOCAL_TZ
 from portalwatch.parse.profile import get_profile
 from portalwatch.paths import raw_store_path, warehouse_path
@@ -81,8 +89,9 @@ async def backfill(
     logger = get_run_logger()
     if first_page < 1 or (last_page is not None and last_page < first_page) or chunk_pages < 1:
         raise ValueError(f"bad page range: first_page={first_page}, last_page={last_page}, chunk_pages={chunk_pages}")
-    config = load_sources(config_path or default_sources_path())
-    selected = config.select(sources)
+    config_file = Path(config_path or default_sources_path()).resolve()
+    config = load_sources(config_file)
+    selected, closed = live_and_closed(config.select(sources), logger)
     warehouse_file = warehouse_path(warehouse)
     raw_folder = raw_store_path(warehouse_file, raw_dir)
     store = Warehouse(warehouse_file)
@@ -92,7 +101,8 @@ async def backfill(
         "since": str(since or ""), "until": str(until or ""), "refresh": refresh, "chunk_pages": chunk_pages,
     }  # fmt: skip
     backfill_key = hashlib.sha256(json.dumps(key_parameters, sort_keys=True).encode()).hexdigest()[:16]
-    run_id = await asyncio.to_thread(store.start_run, "backfill", key_parameters | {"backfill_key": backfill_key})
+    run_parameters = key_parameters | {"backfill_key": backfill_key} | sources_file_parameters(config_file)
+    run_id = await asyncio.to_thread(store.start_run, "backfill", run_parameters)
     published = (
         datetime.combine(since, time(), LOCAL_TZ) if since else None,
         datetime.combine(until + timedelta(days=1), time(), LOCAL_TZ) if until else None,
@@ -137,6 +147,7 @@ async def backfill(
 
     outcomes = await asyncio.gather(*(one_portal(source) for source in selected), return_exceptions=True)
     portals, status = portal_outcomes(selected, outcomes, logger)
+    portals |= closed
     await asyncio.to_thread(store.finish_run, run_id, status, portals)
     await publish_summary("backfill", run_id, portals)
     return {"run_id": run_id, "status": status, "backfill_key": backfill_key, "portals": portals}

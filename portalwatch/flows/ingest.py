@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
 from portalwatch import progress
-from portalwatch.config import Source, SourcesConfig, default_sources_path, load_sources
+from portalwatch.config import Source, SourcesConfig, default_sources_path, load_sources, sources_digest
 from portalwatch.crawl import PortalCrawl, Revisit, crawl_portal
 from portalwatch.paths import raw_store_path, warehouse_path
 from portalwatch.progress import CrawlObserver, PortalProgress
@@ -111,13 +111,14 @@ async def ingest(
     cap on listing pages per section.
     """
     logger = get_run_logger()
-    config = load_sources(config_path or default_sources_path())
-    selected = config.select(sources)
+    config_file = Path(config_path or default_sources_path()).resolve()
+    config = load_sources(config_file)
+    selected, closed = live_and_closed(config.select(sources), logger)
     warehouse_file = warehouse_path(warehouse)
     raw_folder = raw_store_path(warehouse_file, raw_dir)
     store = Warehouse(warehouse_file)
     await asyncio.to_thread(store.migrate)
-    parameters = {"config_path": str(config_path), "sources": [s.id for s in selected], "revisit": str(revisit)}
+    parameters = {"sources": [s.id for s in selected], "revisit": str(revisit)} | sources_file_parameters(config_file)
     run_id = await asyncio.to_thread(store.start_run, "ingest", parameters)
     logger.info("run %s: %d portal(s) into %s", run_id, len(selected), warehouse_file)
 
@@ -160,10 +161,26 @@ async def ingest(
     crawled.set()
     await publishing
     portals, status = portal_outcomes(selected, outcomes, logger)
+    portals |= closed
     summary = {"run_id": run_id, "status": status, "portals": portals}
     await asyncio.to_thread(store.finish_run, run_id, status, portals)
     await publish_summary("ingest", run_id, portals)
     return summary
+
+
+def sources_file_parameters(config_file: Path) -> dict:
+    """Which sources file a run read, so that `status` later reads the same one."""
+    return {"config_path": str(config_file), "config_sha256": sources_digest(config_file)}
+
+
+def live_and_closed(selected: list[Source], logger) -> tuple[list[Source], dict]:
+    """The sources to crawl live, and a summary entry for each closed one (never fetched)."""
+    closed = {}
+    for source in selected:
+        if source.closed:
+            logger.warning("%s", source.closed_note)
+            closed[source.id] = {"source": source.id, "skipped": source.closed_note}
+    return [source for source in selected if not source.closed], closed
 
 
 def portal_outcomes(selected: list[Source], outcomes: list, logger) -> tuple[dict, str]:

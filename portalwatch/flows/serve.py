@@ -25,6 +25,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from portalwatch import lifeline
 from portalwatch.config import SourcesConfig
+from portalwatch.flows.archive import archive_backfill
 from portalwatch.flows.backfill import backfill
 from portalwatch.flows.ingest import ingest
 from portalwatch.flows.reparse import reparse
@@ -33,11 +34,14 @@ ON_DEMAND = "on-demand"
 
 
 def build_deployments(config_path: Path, config: SourcesConfig, warehouse: Path) -> list[RunnerDeployment]:
-    """One `ingest` deployment per schedule (with its sources), plus backfill and reparse."""
+    """One `ingest` deployment per schedule (with its sources), plus backfill, archive-backfill and reparse.
+
+    Closed and disabled sources are on no schedule.
+    """
     config_file, warehouse_file = str(config_path.resolve()), str(warehouse.resolve())
     groups: dict[str, list[str]] = defaultdict(list)
     for source in config.sources:
-        if source.enabled:
+        if source.scheduled:
             groups[config.schedule_of(source)].append(source.id)
     deployments = []
     for name, source_ids in sorted(groups.items()):
@@ -65,6 +69,11 @@ def build_deployments(config_path: Path, config: SourcesConfig, warehouse: Path)
         backfill.to_deployment(name=ON_DEMAND, parameters=defaults, tags=["portalwatch"],
                                entrypoint_type=EntrypointType.MODULE_PATH,
                                description="Walk listing pages or a publication period; idempotent, resumable")
+    )  # fmt: skip
+    deployments.append(
+        archive_backfill.to_deployment(name=ON_DEMAND, parameters=defaults, tags=["portalwatch"],
+                                       entrypoint_type=EntrypointType.MODULE_PATH,
+                                       description="Recover portals' history from a web archive; idempotent")
     )  # fmt: skip
     deployments.append(
         reparse.to_deployment(name=ON_DEMAND, parameters=defaults, tags=["portalwatch"],

@@ -30,6 +30,10 @@ class SimulatorProcess:
         portals: int | None = None,
         latency_ms: float = 0.0,
         families: str = "default",
+        archive: bool = False,
+        archive_steps: int = 0,
+        archive_throttle: bool = False,
+        closed: tuple[str, ...] = (),
     ):
         self.config_path = Path(config_path)
         self.seed = seed
@@ -37,6 +41,13 @@ class SimulatorProcess:
         self.options = ["--latency-ms", str(latency_ms), "--families", families]
         if portals is not None:
             self.options += ["--portals", str(portals)]
+        if archive:
+            self.options += ["--archive", "--archive-steps", str(archive_steps)]
+            self.options += ["--archive-throttle"] if archive_throttle else []
+        for portal_id in closed:
+            self.options += ["--closed", portal_id]
+        self.archive_url: str | None = None
+        self.closed = frozenset(closed)
         self.startup_timeout = startup_timeout
         self.faults = faults
         self.portal_sizes = portal_sizes or {}
@@ -64,6 +75,8 @@ class SimulatorProcess:
             time.sleep(0.05)
         config = tomllib.loads(self.config_path.read_text(encoding="utf-8"))
         self.base_urls = {source["id"]: source["base_url"] for source in config["sources"]}
+        if "sim" in config.get("archives", {}):
+            self.archive_url = config["archives"]["sim"]["replay_url"].removesuffix("/web")
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -77,7 +90,8 @@ class SimulatorProcess:
 
     @property
     def control_url(self) -> str:
-        return next(iter(self.base_urls.values()))
+        """A portal that answers (a closed one does not), for the control endpoints."""
+        return next(url for portal_id, url in self.base_urls.items() if portal_id not in self.closed)
 
     def advance(self, steps: int = 1) -> dict:
         response = httpx.post(f"{self.control_url}/_sim/advance", params={"steps": steps}, timeout=60)

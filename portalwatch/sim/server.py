@@ -46,6 +46,7 @@ from aiohttp import web
 
 from portalwatch.lifeline import exit_with
 from portalwatch.sim import pages
+from portalwatch.sim.archive import SimArchive
 from portalwatch.sim.documents import Document, document_pdf
 from portalwatch.sim.families import FAMILIES
 from portalwatch.sim.faults import PROFILES, FaultInjector, FaultProfile
@@ -78,9 +79,14 @@ class Simulator:
     faults: FaultProfile = field(default_factory=lambda: PROFILES["none"])
     validators: bool = False  # send ETag / Last-Modified on articles and answer conditional requests
     latency: float = 0.0  # seconds every page takes to answer, as a slow portal does
+    archive: SimArchive | None = None  # a web archive of the portals, served on a port of its own
+    closed: frozenset[str] = frozenset()  # portals whose live host no longer answers
 
     def __post_init__(self) -> None:
         self.base_urls: dict[str, str] = {}
+        self.archive_url: str | None = None
+        if self.archive is not None:
+            self.archive.closed = self.closed
         self._runners: list[web.AppRunner] = []
         # PDFs are rendered in a worker process: rendering one takes tens of milliseconds
         # of pure Python, which would stall every portal's answers (and their timing).
@@ -110,6 +116,19 @@ class Simulator:
             port = site._server.sockets[0].getsockname()[1]  # the port the OS gave us
             self.base_urls[portal_id] = f"http://{self.host}:{port}"
             self._runners.append(runner)
+            if portal_id in self.closed:
+                await site.stop()  # closed: its address stays known (archives hold it), nothing answers there
+        if self.archive is not None:
+            self.archive_url = await self._start_archive(first_port + len(self.world.portals) if first_port else 0)
+
+    async def _start_archive(self, port: int) -> str:
+        self.archive.base_urls = self.base_urls
+        runner = web.AppRunner(self.archive.app(), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, port)
+        await site.start()
+        self._runners.append(runner)
+        return f"http://{self.host}:{site._server.sockets[0].getsockname()[1]}"
 
     async def stop(self) -> None:
         for runner in self._runners:
@@ -140,7 +159,7 @@ class Simulator:
             return web.json_response({"error": "steps must be an integer"}, status=400)
         if not 1 <= steps <= 10_000:
             return web.json_response({"error": "steps must be between 1 and 10000"}, status=400)
-        happened = self.world.advance(steps)
+        happened = self.archive.advance(steps) if self.archive else self.world.advance(steps)
         return web.json_response({"step": self.world.step, "now": self.world.now.isoformat(), "happened": happened})
 
     async def _truth(self, request: web.Request) -> web.Response:
@@ -273,6 +292,7 @@ class Simulator:
                         "republished_from": base_url(article.republished_from),
                         "republication_kind": article.republication_kind or None,
                     }
+                    | ({"captures": self.archive.truth(portal_id, article)} if self.archive else {})
                 )
         return rows
 
@@ -472,8 +492,22 @@ SIM_POLITENESS = {"concurrency": 4, "delay_seconds": 0.0, "timeout_seconds": 10.
 
 
 def sources_toml(sim: Simulator) -> str:
-    """A sources config pointing at the running simulator."""
-    return render_sources_toml(sim.portal_entries())
+    """A sources config pointing at the running simulator (and its archive, when it has one)."""
+    text = render_sources_toml(sim.portal_entries())
+    for portal_id in sorted(sim.closed):
+        text = text.replace(f'id = "{portal_id}"\n', f'id = "{portal_id}"\nstatus = "closed"\n', 1)
+    if sim.archive is not None:
+        text += archive_toml(sim.archive_url)
+    return text
+
+
+def archive_toml(archive_url: str) -> str:
+    """The `[archives.sim]` table of a sources file, for the simulator's archive."""
+    return "\n".join([
+        "", "[archives.sim]", f'cdx_url = "{archive_url}/cdx/search/cdx"', f'replay_url = "{archive_url}/web"',
+        "page_size = 50", "", "[archives.sim.politeness]",
+        *(f"{key} = {json.dumps(value)}" for key, value in SIM_POLITENESS.items()),
+    ]) + "\n"
 
 
 def render_sources_toml(portals: list[dict], politeness: dict | None = None, revisit: dict | None = None) -> str:
@@ -515,17 +549,22 @@ async def serve(
     faults: FaultProfile | None = None,
     validators: bool = False,
     latency: float = 0.0,
+    archive: SimArchive | None = None,
+    closed: frozenset[str] = frozenset(),
 ) -> None:
     """Run the simulator until SIGTERM or SIGINT; write the sources config once it listens."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
-    sim = Simulator(world, host, faults or PROFILES["none"], validators, latency)
+    sim = Simulator(world, host, faults or PROFILES["none"], validators, latency, archive, closed)
     try:
         await sim.start(first_port)
         for portal_id, base in sim.base_urls.items():
-            print(f"{portal_id:<16} {base}  ({len(world.portals[portal_id].articles)} articles)", flush=True)
+            state = "  CLOSED" if portal_id in closed else ""
+            print(f"{portal_id:<16} {base}  ({len(world.portals[portal_id].articles)} articles){state}", flush=True)
+        if archive is not None:
+            print(f"{'archive':<16} {sim.archive_url}  ({archive.capture_count} captures)", flush=True)
         if sim.faults.active:
             print(f"fault profile: {sim.faults.name}: {sim.faults.description}", flush=True)
         if write_config:

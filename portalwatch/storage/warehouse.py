@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from operator import attrgetter
 from pathlib import Path
@@ -60,6 +60,13 @@ WHERE newest = 1 AND outcome <> 'gone' AND raw_hash IS NOT NULL
 ORDER BY url
 """
 
+LAST_SEEN_SQL = """
+SELECT article_id, greatest(last_seen, coalesce(removed_at, last_seen)) FROM article_state WHERE source_id = ?
+"""
+STORED_CAPTURES_SQL = """
+SELECT DISTINCT url, payload_digest FROM fetches WHERE source_id = ? AND payload_digest IS NOT NULL
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class SourceRow:
@@ -68,6 +75,10 @@ class SourceRow:
     level: str
     profile: str
     base_url: str
+    status: str = "active"  # active | frozen | closed
+    active_from: date | None = None
+    active_until: date | None = None
+    successors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +99,10 @@ class FetchRow:
     charset: str | None = None
     conditional: bool = False
     tls_verified: bool = True
+    via: str = "live"  # live | archive | warc
+    archive: str | None = None  # the archive (or WARC file) a capture came from
+    capture_timestamp: str | None = None  # the archive's 14-digit timestamp of the capture
+    payload_digest: str | None = None  # sha1:BASE32 of the body (archives' and WARC's digest), for captures
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +286,18 @@ class Warehouse:
         with self.connect() as con:
             return con.execute(LATEST_ARTICLE_PAGES_SQL, [source_id]).fetchall()
 
+    def last_seen(self, source_id: str) -> dict[str, datetime]:
+        """When each article of a source was last observed (seen, or found removed)."""
+        with self.connect() as con:
+            rows = con.execute(LAST_SEEN_SQL, [source_id]).fetchall()
+        return dict(rows)
+
+    def stored_captures(self, source_id: str) -> set[tuple[str, str]]:
+        """(URL, payload digest) of every capture of a source already recorded from an archive or a WARC file."""
+        with self.connect() as con:
+            rows = con.execute(STORED_CAPTURES_SQL, [source_id]).fetchall()
+        return set(rows)
+
     # -------------------------------------------------------------- backfills
 
     def loaded_chunks(self, backfill_key: str, source_id: str) -> set[tuple[str, int]]:
@@ -355,9 +382,11 @@ class Warehouse:
         Python touches only the rows that become versions or changes."""
         now = datetime.now(UTC)
         con.execute(
-            "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
-            [source.source_id, source.name, source.level, source.profile, source.base_url, now],
-        )
+            "INSERT OR REPLACE INTO sources (source_id, name, level, profile, base_url, updated_at, status, active_from,"
+            " active_until, successors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [source.source_id, source.name, source.level, source.profile, source.base_url, now, source.status,
+             source.active_from, source.active_until, list(source.successors)],
+        )  # fmt: skip
         _insert(con, "fetches", _fetch_table(run_id, fetches))
         params = {"source": source.source_id, "run": run_id, "cause": cause}
         summary = LoadSummary()
@@ -761,6 +790,10 @@ def _fetch_table(run_id: str, fetches: Sequence[FetchRow]) -> pa.Table:
         "charset": pa.array(column("charset"), pa.string()),
         "conditional": pa.array(column("conditional"), pa.bool_()),
         "tls_verified": pa.array(column("tls_verified"), pa.bool_()),
+        "via": pa.array(column("via"), pa.string()),
+        "archive": pa.array(column("archive"), pa.string()),
+        "capture_timestamp": pa.array(column("capture_timestamp"), pa.string()),
+        "payload_digest": pa.array(column("payload_digest"), pa.string()),
     })  # fmt: skip
 
 
