@@ -84,7 +84,8 @@ def maybe_republish(world: World, portal: Portal, copy: Article) -> None:
 def _pick_original(world: World, portal: Portal, published_at: datetime, rng: random.Random) -> Article | None:
     """A live article of a higher level, published a lag (log-uniform, hours to weeks) before."""
     level = LEVEL[portal.spec.family]
-    higher = [p for p in world.portals.values() if LEVEL[p.spec.family] < level and p.articles]
+    # A family of another name (a CMS of its own) is neither copied from nor copies.
+    higher = [p for p in world.portals.values() if LEVEL.get(p.spec.family, level) < level and p.articles]
     if not higher:
         return None
     source = higher[rng.randrange(len(higher))]
