@@ -72,13 +72,14 @@ def sim(
     validators: Annotated[bool, typer.Option(help="Send ETag / Last-Modified on articles and answer 304s.")] = False,
     archive: Annotated[bool, typer.Option(help="Also serve a Wayback-compatible archive of the portals on its own port.")] = False,
     archive_steps: Annotated[int, typer.Option(help="Simulated hours the archive captures before serving starts.")] = 0,
-    archive_throttle: Annotated[bool, typer.Option(help="The archive answers each URL's first request with 429 and Retry-After.")] = False,
+    archive_throttle: Annotated[bool, typer.Option(help="The archive answers some first requests (every index query, one replay in eight) with 429 and Retry-After.")] = False,
     closed: Annotated[list[str] | None, typer.Option(help="A portal whose live host no longer answers (repeatable); its archive remains.")] = None,
 ) -> None:
     """Serve the simulated portal network over HTTP until interrupted.
 
     POST /_sim/advance?steps=N moves simulated time; GET /_sim/truth lists every article;
     GET /_sim/requests is the request log (host, path, start and end times, fault).
+    With --archive, a Wayback-compatible archive answers on the next port (CDX and id_ replay).
     """
     from portalwatch.sim.archive import SimArchive
     from portalwatch.sim.faults import PROFILES, get_profile
