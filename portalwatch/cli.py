@@ -77,7 +77,7 @@ def sim(
     exit_with: Annotated[int | None, typer.Option(hidden=True, help="Stop when the process with this id ends.")] = None,
     archive: Annotated[bool, typer.Option(help="Also serve a Wayback-compatible archive of the portals on its own port.")] = False,
     archive_steps: Annotated[int, typer.Option(help="Simulated hours the archive captures before serving starts.")] = 0,
-    archive_throttle: Annotated[bool, typer.Option(help="The archive answers each URL's first request with 429 and Retry-After.")] = False,
+    archive_throttle: Annotated[bool, typer.Option(help="The archive answers some first requests (every index query, one replay in eight) with 429 and Retry-After.")] = False,
     closed: Annotated[list[str] | None, typer.Option(help="A portal whose live host no longer answers (repeatable); its archive remains.")] = None,
 ) -> None:
     """Serve the simulated portal network over HTTP until interrupted (Ctrl-C, SIGTERM).
@@ -86,9 +86,10 @@ def sim(
     its URL, title, posting time, version, whether it was removed, `cites` (the numbers of
     the documents it cites), `cited_documents` (their URLs), `republished_from` (the URL
     of the article it copies, or null) and `republication_kind` (verbatim, retitled,
-    trimmed or edited, or null);
+    trimmed or edited, or null), and with --archive its `captures`;
     GET /_sim/documents lists the official documents; GET /_sim/requests is the request
     log (host, path, start and end times, fault).
+    With --archive, a Wayback-compatible archive answers on the next port (CDX and id_ replay).
     """
     from portalwatch import lifeline
     from portalwatch.sim.archive import SimArchive

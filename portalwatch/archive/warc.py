@@ -32,7 +32,7 @@ from warcio.timeutils import iso_date_to_datetime
 from warcio.warcwriter import WARCWriter
 
 from portalwatch import __version__
-from portalwatch.archive.captures import Capture, CaptureLoader, CaptureSummary, page_kind, payload_digest
+from portalwatch.archive.captures import Capture, CaptureLoader, page_kind, payload_digest
 from portalwatch.config import Source, SourcesConfig
 from portalwatch.errors import PortalwatchError, StorageError
 from portalwatch.record import article_id
@@ -199,64 +199,82 @@ def import_warc(
     files: list[Path], config: SourcesConfig, warehouse: Warehouse, raw_store: RawStore, run_id: str,
     only: list[Source] | None = None,
 ) -> WarcImport:  # fmt: skip
-    """Record the responses and revisits of WARC files under the configured sources they belong to."""
-    sources = only or config.sources
-    by_host = {host: source for source in sources for host in source.hosts}
-    by_id = {source.id: source for source in sources}
-    stored = {source.id: {(article_id(source.id, url), digest) for url, digest in warehouse.stored_captures(source.id)}
-              for source in sources}  # fmt: skip
-    result = WarcImport()
-    captures: dict[str, list[Capture]] = defaultdict(list)
-    bodies: dict[str, bytes] = {}  # payload digest -> body, to resolve revisits
-    for path, record in _records(files):
-        result.records += 1
-        source = by_id.get(record.rec_headers.get_header(SOURCE_FIELD) or "") or by_host.get(urlsplit(
-            record.rec_headers.get_header("WARC-Target-URI") or "").netloc)  # fmt: skip
-        if source is None:
-            host = urlsplit(record.rec_headers.get_header("WARC-Target-URI") or "").netloc
-            result.unknown_hosts[host] = result.unknown_hosts.get(host, 0) + 1
-            continue
-        capture = _capture(path, record, source, bodies)
-        if capture is None:
-            result.unresolved_revisits += 1
-            continue
-        if (article_id(source.id, capture.url), capture.digest) in stored[source.id]:
-            result.skipped_stored += 1
-            continue
-        captures[source.id].append(capture)
-    for source_id, found in captures.items():
-        summary: CaptureSummary = CaptureLoader(warehouse, run_id, by_id[source_id], config, raw_store).load(found)
-        result.portals[source_id] = summary.as_dict()
-    return result
+    """Record the responses and revisits of WARC files under the configured sources they belong to.
 
-
-def _records(files: list[Path]) -> Iterator[tuple[Path, object]]:
-    """The response and revisit records of the files, in order."""
+    Files are loaded one after the other (give them in the order they were written), so memory
+    holds one file's captures; payloads are kept in the raw store, where revisits find them.
+    """
+    importer = _WarcImporter(config, warehouse, raw_store, run_id, only or config.sources)
     for path in files:
-        try:
-            with path.open("rb") as stream:
-                for record in ArchiveIterator(stream, check_digests="raise"):
-                    if record.format != "warc":
-                        raise WarcError(path, f"not a readable WARC file: a record reads as {record.format.upper()}")
-                    if record.rec_type in ("response", "revisit") and record.http_headers is not None:
-                        yield path, record
-        except FileNotFoundError:
-            raise WarcError(path, "file not found") from None
-        except (ArchiveLoadFailed, ValueError, OSError) as exc:
-            raise WarcError(path, f"not a readable WARC file: {exc}") from None
+        for record in _records(path):
+            importer.add(path, record)
+        importer.load()
+    return importer.result
 
 
-def _capture(path: Path, record, source: Source, bodies: dict[str, bytes]) -> Capture | None:
+class _WarcImporter:
+    def __init__(self, config: SourcesConfig, warehouse: Warehouse, raw_store: RawStore, run_id: str,
+                 sources: list[Source]):  # fmt: skip
+        self.config, self.warehouse, self.raw_store, self.run_id = config, warehouse, raw_store, run_id
+        self.by_host = {host: source for source in sources for host in source.hosts}
+        self.by_id = {source.id: source for source in sources}
+        self.stored = {source.id: {(article_id(source.id, url), digest)
+                                   for url, digest in warehouse.stored_captures(source.id)} for source in sources}  # fmt: skip
+        self.payloads: dict[str, str] = {}  # payload digest -> raw hash, to resolve revisits
+        self.captures: dict[str, list[Capture]] = defaultdict(list)
+        self.result = WarcImport()
+
+    def add(self, path: Path, record) -> None:
+        self.result.records += 1
+        target = record.rec_headers.get_header("WARC-Target-URI") or ""
+        source = self.by_id.get(record.rec_headers.get_header(SOURCE_FIELD) or "") or self.by_host.get(urlsplit(target).netloc)
+        if source is None:
+            host = urlsplit(target).netloc
+            self.result.unknown_hosts[host] = self.result.unknown_hosts.get(host, 0) + 1
+            return
+        capture = _capture(path, record, source, self.payloads, self.raw_store)
+        if capture is None:
+            self.result.unresolved_revisits += 1
+        elif (article_id(source.id, capture.url), capture.digest) in self.stored[source.id]:
+            self.result.skipped_stored += 1
+        else:
+            self.captures[source.id].append(capture)
+
+    def load(self) -> None:
+        for source_id, found in self.captures.items():
+            summary = CaptureLoader(self.warehouse, self.run_id, self.by_id[source_id], self.config, self.raw_store).load(found)
+            totals = self.result.portals.setdefault(source_id, dict.fromkeys(summary.as_dict(), 0) | {"failures": []})
+            for name, value in summary.as_dict().items():
+                totals[name] += value
+        self.captures.clear()
+
+
+def _records(path: Path) -> Iterator:
+    """The response and revisit records of a file, in order."""
+    try:
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream, check_digests="raise"):
+                if record.format != "warc":
+                    raise WarcError(path, f"not a readable WARC file: a record reads as {record.format.upper()}")
+                if record.rec_type in ("response", "revisit") and record.http_headers is not None:
+                    yield record
+    except FileNotFoundError:
+        raise WarcError(path, "file not found") from None
+    except (ArchiveLoadFailed, ValueError, OSError) as exc:
+        raise WarcError(path, f"not a readable WARC file: {exc}") from None
+
+
+def _capture(path: Path, record, source: Source, payloads: dict[str, str], raw_store: RawStore) -> Capture | None:
     headers = record.rec_headers
     url = headers.get_header("WARC-Target-URI")
     body = record.content_stream().read()
     digest = headers.get_header("WARC-Payload-Digest") or payload_digest(body)
     if record.rec_type == "revisit":
-        if digest not in bodies:
+        if digest not in payloads:
             return None
-        body = bodies[digest]
-    else:
-        bodies.setdefault(digest, body)
+        body = raw_store.get(payloads[digest])
+    elif digest not in payloads:
+        payloads[digest] = raw_store.put(body)[0]
     content_type = record.http_headers.get_header("Content-Type") or ""
     charset = content_type.partition("charset=")[2].split(";")[0].strip() or None
     return Capture(

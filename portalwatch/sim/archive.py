@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import bisect
 import copy
+import hashlib
 import random
 import re
 import time
@@ -35,7 +36,6 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from portalwatch.archive.captures import payload_digest
 from portalwatch.sim import pages
 from portalwatch.sim.world import START, Article, Portal, World
 
@@ -61,6 +61,11 @@ class ArchivedCapture:
     @property
     def html(self) -> bytes:
         return zlib.decompress(self.body) if self.body else b""
+
+
+def payload_digest(body: bytes) -> str:
+    """SHA-1 in base 32, as the Wayback Machine's index names a payload."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
 
 
 def _timestamp(local: datetime) -> str:
