@@ -335,7 +335,7 @@ async def crawl_portal(
 
 def _settle_documents(crawl: PortalCrawl, state: PortalState, known: dict, urls: dict[str, str], finals: dict) -> None:
     """Report the documents this run could not record; new ones wait in the frontier for the next run
-    (unless both requests said 404/410: a dead link, nothing to record)."""
+    (unless the last request said 404/410: a dead link, nothing to record)."""
     recorded = {observation.document_id for observation in crawl.documents}
     for key, (outcome, error, result) in finals.items():
         if key in recorded:
