@@ -20,11 +20,11 @@ from enum import StrEnum
 
 from portalwatch.config import Source, SourcesConfig
 from portalwatch.discover import Repair, SectionDiscovery, discover_pages, discover_section
-from portalwatch.errors import ConfigError, ExtractionError, WrongPage
+from portalwatch.errors import ConfigError, ExtractionError
 from portalwatch.fetch import TRANSIENT_OUTCOMES, FetchResult, Outcome, PortalFetcher, Validators
 from portalwatch.pagework import PageWorkers, article_page, attachment_file, default_workers
 from portalwatch.parse import parse_article, parser_versions
-from portalwatch.parse.documents import parse_document
+from portalwatch.parse.documents import DocumentCheck, FileCheck
 from portalwatch.parse.profile import Profile, get_profile
 from portalwatch.parse.text import decode_html
 from portalwatch.progress import CrawlObserver
@@ -411,7 +411,7 @@ def _remember_walk(crawl: PortalCrawl, section, found: SectionDiscovery, now: da
 
 def _settle_documents(crawl: PortalCrawl, state: PortalState, known: dict, urls: dict[str, str], finals: dict) -> None:
     """Report the documents this run could not record; new ones wait in the frontier for the next run
-    (unless both requests said 404/410: a dead link, nothing to record)."""
+    (unless the last request said 404/410: a dead link, nothing to record)."""
     recorded = {observation.document_id for observation in crawl.documents}
     for key, (outcome, error, result) in finals.items():
         if key in recorded:
@@ -524,23 +524,25 @@ async def fetch_document(
     from dataclasses import replace
     from urllib.parse import urljoin
 
-    result = await fetcher.fetch(url, "document")
+    # Pages and files that are not what was asked for are fetched again at once, as a 5xx is.
+    check = DocumentCheck(profile)
+    result = await fetcher.fetch(url, "document", judge=check)
     if not result.ok:
         record(result)
         return result.outcome, result.error, result
-    try:
-        document = parse_document(result.text(), url, profile, result.final_url)
-    except ExtractionError as exc:
-        wrong_page = isinstance(exc, WrongPage)
-        result.error_class = "WrongPage" if wrong_page else None
-        outcome = Outcome.NOT_A_DOCUMENT if wrong_page else Outcome.EXTRACTION_FAILED
-        record(result, outcome, exc.reason)
-        return outcome, exc.reason, result
+    if check.failure is not None:
+        record(result, Outcome.EXTRACTION_FAILED, check.failure)
+        return Outcome.EXTRACTION_FAILED, check.failure, result
+    document = check.record
     raw_hash = record(result)
     files, warnings = [], list(document.warnings)
     for attachment in document.attachments:
         file_url = urljoin(url, attachment.url)
-        fetched = await fetcher.fetch(file_url, "attachment")
+        fetched = await fetcher.fetch(file_url, "attachment", judge=FileCheck(attachment))
+        if fetched.outcome in TRANSIENT_OUTCOMES | {Outcome.CIRCUIT_OPEN}:
+            # Recorded without this file, the document would change when the file comes back.
+            record(fetched)
+            return fetched.outcome, f"attachment {attachment.url}: {fetched.error or fetched.outcome}", result
         if not fetched.ok:
             record(fetched)
             warnings.append(f"attachment {attachment.url}: {fetched.error or fetched.outcome}")

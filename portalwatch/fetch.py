@@ -91,13 +91,13 @@ class Outcome:
 # The outcome of a page of each kind that is not the page asked for.
 WRONG_PAGE_OUTCOMES = {
     "listing": Outcome.NOT_A_LISTING, "article": Outcome.NOT_AN_ARTICLE, "document": Outcome.NOT_A_DOCUMENT,
+    "attachment": Outcome.NOT_A_DOCUMENT,  # a document's file
 }  # fmt: skip
 # Outcomes that may go another way on a later attempt (the crawl retries them once at the end of a run).
 TRANSIENT_OUTCOMES = frozenset({Outcome.HTTP_ERROR, Outcome.NETWORK_ERROR, Outcome.TIMEOUT, *WRONG_PAGE_OUTCOMES.values()})
 
-# Judges a page that answered 200 (its text, the URL asked for, where redirects led):
-# raises WrongPage when it is not the page asked for.
-PageJudge = Callable[[str, str, "str | None"], None]
+# Judges a page (or file) that answered 200: raises WrongPage when it is not the one asked for.
+PageJudge = Callable[["FetchResult"], None]
 
 
 @dataclass(slots=True)
@@ -334,7 +334,7 @@ class PortalFetcher:
             result.attempts = attempts
             if result.ok:
                 try:
-                    judge(result.text(), url, result.final_url)
+                    judge(result)
                 except WrongPage as refused:
                     result.outcome, result.error, result.error_class = WRONG_PAGE_OUTCOMES[kind], refused.reason, "WrongPage"
             return result

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import duckdb
 import httpx
-import pytest
 
 from portalwatch.config import load_sources
 from portalwatch.crawl import Revisit, crawl_portal

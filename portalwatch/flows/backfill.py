@@ -22,7 +22,7 @@ from prefect.cache_policies import NO_CACHE
 
 from portalwatch import progress
 from portalwatch.config import Source, SourcesConfig, default_sources_path, load_sources
-from portalwatch.crawl import Revisit, source_row
+from portalwatch.crawl import Revisit
 from portalwatch.discover import listing_page_count
 from portalwatch.fetch import PortalFetcher
 from portalwatch.flows.ingest import (

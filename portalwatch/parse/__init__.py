@@ -139,8 +139,11 @@ class ListingCheck:
         self.profile, self.page_size, self.rules, self.page_number = profile, page_size, rules, page_number
         self.page: ListingPage | None = None
 
-    def __call__(self, html: str, url: str, final_url: str | None) -> None:
-        self.page = read_listing(html, url, self.profile, self.page_size, self.rules, self.page_number, final_url)
+    def __call__(self, fetched) -> None:
+        """`fetched`: the answer, with its text(), the url asked for and the final_url redirects led to."""
+        self.page = read_listing(
+            fetched.text(), fetched.url, self.profile, self.page_size, self.rules, self.page_number, fetched.final_url
+        )
 
 
 def _pager_counts(tree: LexborHTMLParser, rules: ListingRules, page_size: int) -> tuple[int | None, int | None]:

@@ -22,7 +22,7 @@ _TIME_AFTER = rf"(?:(?:\s*[|,\-–]\s*|\s+lúc\s+|\s+|\s*\(\s*){_TIME}\)?)?"
 _SHAPES = tuple(re.compile(shape, re.IGNORECASE) for shape in (
     rf"{_TIME}(?:\s*[|,\-–]\s*|\s+ngày\s+|\s+)(?P<d>\d{{1,2}})[/.\-](?P<m>\d{{1,2}})[/.\-](?P<y>\d{{4}})\b",
     rf"\b(?P<d>\d{{1,2}})[/.\-](?P<m>\d{{1,2}})[/.\-](?P<y>\d{{4}})\b{_TIME_AFTER}",
-    rf"\b(?P<y>\d{{4}})-(?P<m>\d{{2}})-(?P<d>\d{{2}})(?:[T ](?P<H>\d{{2}}):(?P<M>\d{{2}})(?::(?P<S>\d{{2}}))?)?",
+    r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?",
     rf"ngày\s+(?P<d>\d{{1,2}})\s+tháng\s+(?P<m>\d{{1,2}})\s+năm\s+(?P<y>\d{{4}}){_TIME_AFTER}",
     rf"\b(?P<d>\d{{1,2}})\s+tháng\s+(?P<m>\d{{1,2}}),?\s+(?:năm\s+)?(?P<y>\d{{4}}){_TIME_AFTER}",
 ))  # fmt: skip

@@ -374,6 +374,26 @@ def _document_region(page: LexborNode) -> LexborNode | None:
     return None
 
 
+class DocumentCheck:
+    """Judges a fetched document page for the fetcher: raises WrongPage when it is not one (so
+    that it is fetched again) and keeps its record, or why its fields could not be read."""
+
+    def __init__(self, profile: Profile):
+        self.profile = profile
+        self.record: DocumentRecord | None = None
+        self.failure: str | None = None
+
+    def __call__(self, fetched) -> None:
+        """`fetched`: the answer, with its text(), the url asked for and the final_url redirects led to."""
+        self.record, self.failure = None, None
+        try:
+            self.record = parse_document(fetched.text(), fetched.url, self.profile, fetched.final_url)
+        except WrongPage:
+            raise
+        except ExtractionError as exc:
+            self.failure = exc.reason
+
+
 def document_from_lines(lines: list[str], where: str, min_text_chars: int = 80) -> DocumentRecord:
     """Read a document's fields from its lines (an HTML rendering or a PDF's text)."""
     lines = _split_header_lines([line for line in (clean_line(line) for line in lines) if line])
@@ -542,6 +562,33 @@ def pdf_text(data: bytes, where: str) -> tuple[str, int]:
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
         raise ExtractionError(where, f"not a readable PDF: {exc}") from None
     return unicodedata.normalize("NFC", "\n\n".join(page.strip() for page in pages)), len(pages)
+
+
+_HTML_START = re.compile(rb"^\s*(?:<!doctype\s+html|<html|<head|<body|<meta|<title)", re.IGNORECASE)
+
+
+def file_problem(data: bytes, attachment: Attachment) -> str | None:
+    """Why an answer for an attached file is not that file (empty, or a web page: a maintenance
+    notice, a soft-404, an error page sent in its place), or None."""
+    if not data.strip():
+        return "not the file: an empty answer"
+    if attachment.kind not in ("htm", "html") and _HTML_START.match(data[:512]):
+        return f"not the file: a web page instead of a {attachment.kind.upper()} file"
+    if attachment.kind == "pdf" and b"%%EOF" not in data[-1024:]:
+        return "not the whole file: a PDF cut short before its %%EOF"
+    return None
+
+
+class FileCheck:
+    """Judges a fetched attached file for the fetcher: raises WrongPage when it is not the file."""
+
+    def __init__(self, attachment: Attachment):
+        self.attachment = attachment
+
+    def __call__(self, fetched) -> None:
+        """`fetched`: the answer, with its body and the url asked for."""
+        if problem := file_problem(fetched.body, self.attachment):
+            raise WrongPage(fetched.url, problem)
 
 
 def document_file(data: bytes, attachment: Attachment, sha256: str, where: str) -> DocumentFile:

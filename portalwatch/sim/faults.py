@@ -28,7 +28,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
-# The kinds that answer 200 with something other than the page asked for; they strike HTML pages only.
+# The kinds that answer 200 with something other than the page (or file) asked for.
 PAGE_KINDS = ("maintenance", "soft_404", "error_redirect", "empty", "cut")
 TRANSIENT_KINDS = ("server_error", "rate_limited", "reset", "truncated", "slow", "timeout", *PAGE_KINDS)
 
@@ -159,8 +159,8 @@ class FaultInjector:
     _outage_step: int | None = None
     _dropped: int = 0
 
-    def transient(self, portal_id: str, path_qs: str, html: bool = True) -> str | None:
-        """The transient fault of this request of a page, if any (`html`: the page kinds may strike)."""
+    def transient(self, portal_id: str, path_qs: str) -> str | None:
+        """The transient fault of this request of a page, if any."""
         key = (portal_id, path_qs)
         self._requests[key] += 1
         if not self.profile.transient_rate or self._streaks[key] >= self.profile.max_streak:
@@ -169,11 +169,9 @@ class FaultInjector:
         draw = random.Random(f"{self.seed}:fault:{portal_id}:{path_qs}:{self._requests[key]}").random()
         for kind in TRANSIENT_KINDS:
             draw -= getattr(self.profile, kind)
-            if draw < 0 and (html or kind not in PAGE_KINDS):
+            if draw < 0:
                 self._streaks[key] += 1
                 return kind
-            if draw < 0:
-                break
         self._streaks[key] = 0
         return None
 

@@ -309,9 +309,7 @@ class Simulator:
         if request.path == pages.ERROR_PATH:  # where an error redirect lands: it answers 200
             variant = self.injector.variant("error_page", portal.spec.id, request.path_qs, 3)
             return web.Response(text=pages.error_page(portal, rng, variant), content_type=HTML)
-        fault = None
-        if self.faults.active:
-            fault = self.injector.transient(portal.spec.id, request.path_qs, html=not request.path.endswith(".pdf"))
+        fault = self.injector.transient(portal.spec.id, request.path_qs) if self.faults.active else None
         if fault is not None:
             request["log_entry"]["fault"] = fault
             early = await self._early_fault(request, fault, rng)
@@ -333,7 +331,10 @@ class Simulator:
         if request.path.endswith(".pdf"):
             for document in portal.documents:
                 if request.path == pages.document_file_path(family, document):
-                    return web.Response(body=await self._pdf(portal, document), content_type="application/pdf")
+                    pdf = await self._pdf(portal, document)
+                    if fault == "cut":
+                        pdf = pdf[: pages.cut_at(pdf, self.injector.variant(fault, portal.spec.id, request.path_qs, 12))]
+                    return web.Response(body=pdf, content_type="application/pdf")
             return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
         article_id = _article_id(request, family)
         article = portal.by_id.get(article_id) if article_id is not None else None
