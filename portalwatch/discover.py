@@ -122,9 +122,14 @@ class _Walk:
                 break
             if not current.article_urls:
                 break  # past the end of the list
+            if self.total_pages is None and page > 1 and len(current.article_urls) < self._most_listed(page):
+                break  # with no pager to say so, a page shorter than the ones before it is the last one
             if streak is not None:
                 streak = _known_streak(current.article_urls, self.source.id, known_ids, streak)
             page += 1
+
+    def _most_listed(self, before: int) -> int:
+        return max((entries for number, (_, entries) in self.listed.items() if number < before), default=0)
 
     def shifted(self, page: int, delta: int) -> range:
         """The pages where the entries once on `page` are now, the list having grown by `delta`."""

@@ -1280,11 +1280,16 @@ def byline(rng: random.Random, family: str) -> str:
     return f"{name}, VPTU" if r < 0.75 else f"{name} - Ban Tuyên giáo Tỉnh ủy"
 
 
+_ORGANISATIONS = ("Trang thông tin", "Cổng thông tin", "Báo ", "Đài ")
+
+
 def author_of(byline: str) -> str:
     """The person a byline of :func:`byline` names as its author ('' for no byline)."""
     for prefix in ("Tin, ảnh: ", "Theo "):
         if byline.startswith(prefix):
-            return byline.removeprefix(prefix)
+            name = byline.removeprefix(prefix)
+            # "Theo Trang thông tin điện tử ..." credits a portal, not a person.
+            return "" if name.startswith(_ORGANISATIONS) else name
     return byline.split(", ", 1)[0].split(" - ", 1)[0]
 
 

@@ -61,7 +61,7 @@ def maybe_republish(world: World, portal: Portal, copy: Article) -> None:
     copy.paragraphs = list(original.paragraphs)
     copy.images = list(original.images)
     copy.attachments = list(original.attachments)
-    copy.byline = corpus.byline(rng, portal.spec.family)
+    copy.byline = corpus.byline(rng, portal.spec.level)
     if kind == "retitled":
         copy.title = corpus.edit_title(rng, original.title) if rng.random() < 0.5 else corpus.title(rng, portal.spec.place)
     elif kind == "trimmed":
