@@ -244,6 +244,9 @@ def _body_content(body: LexborNode, url: str, factors: list[tuple[str, float]]):
     return body_text, body_html, images, links, attachments
 
 
+_PHOTO_CHARS = 50  # what a photo weighs in a block's text: a photo story is an article too
+_FRAME_NAMES = re.compile(r"(?i)(?:^|[\s_-])(?:footer|copyright|menu|navbar|nav|comments?)(?:$|[\s_-])")
+_COPYRIGHT = re.compile(r"(?i)©|\(c\)\s*\d{4}|\bBản quyền\b|\bCopyright\b")
 _CLOSING_CHARS = 200  # a byline or counter line; longer is the next part of the page
 _SOURCE_LINE = re.compile(r"(?i)^\(?\s*(?:Nguồn|Theo)\b")
 _ARTICLE_CHARS = 500  # paragraph text of one block that only an article has; a listing's entries are short
@@ -277,7 +280,8 @@ def _refuse_listing(page: _Page, posted: _Date, dates: list[_Date], titles: list
     alike = [date.node for date in dates if date.node is not None and _shape(date.node) == shape]
     linked = sum(1 for node in alike if _entry_link(node, page.url))
     headings = sum(1 for title in titles if title.link and not title.chrome)
-    if len(alike) >= 3 and (headings >= 3 or linked >= 0.8 * len(alike)):
+    short_page = len(alike) >= 2 and linked == len(alike) and _entry_link(posted.node, page.url)  # a last page of two
+    if len(alike) >= 3 and (headings >= 3 or linked >= 0.8 * len(alike)) or short_page:
         raise ExtractionError(
             page.url, f"generic extractor: a listing page ({len(alike)} entries dated like {node_text(posted.node)[:40]!r}, "
             "each beside a link to its page)"
@@ -816,11 +820,15 @@ def _closing_lines(body: LexborNode, count: int = 3) -> list[LexborNode]:
 
 
 def _densest_block(page: LexborNode, exclude: list[LexborNode]) -> LexborNode | None:
-    """The block whose own paragraphs hold the most text that is not link text (`exclude`'s text aside)."""
+    """The block whose own paragraphs hold the most text that is not link text (`exclude`'s text aside).
+
+    A page's footer, menus and comment box are never the article, however little text the article has
+    (a photo story); a main column named like a side one ('col-left') may be.
+    """
     excluded = {node.mem_id for node in exclude}
     best, best_score = None, 0
     for block in page.css(_BLOCKS):
-        if block.mem_id in excluded or _LEAD_NAMES.search(_names(block)):
+        if block.mem_id in excluded or _LEAD_NAMES.search(_names(block)) or _page_frame(block):
             continue
         if (score := _own_text(block, excluded)) > best_score:
             best, best_score = block, score
@@ -838,10 +846,21 @@ def _own_text(block: LexborNode, excluded: set[int]) -> int:
         elif child.tag in ("p", "blockquote") or (child.tag == "div" and _leaf(child)):
             text = len(node_text(child))
             links = sum(len(node_text(a)) for a in child.css("a"))
-            score += text - 3 * links
+            score += text - 3 * links + _PHOTO_CHARS * len(child.css("img"))
         elif child.tag in ("table", "figure") and _figure(child):
-            score += len(node_text(child)) + 50  # a photo and its caption are the article too
+            score += len(node_text(child)) + _PHOTO_CHARS  # a photo and its caption are the article too
     return score
+
+
+def _page_frame(node: LexborNode) -> bool:
+    """Whether a block is, or sits in, the page's footer, menu, comment box or copyright line."""
+    if len(text := node_text(node)) < _CLOSING_CHARS * 3 and _COPYRIGHT.search(text):
+        return True  # a footer cell of a table layout, named by nothing but its text
+    while node is not None and node.tag not in ("body", "html"):
+        if node.tag in ("footer", "nav") and not _inside_tag(node, "article") or _FRAME_NAMES.search(_names(node)):
+            return True
+        node = node.parent
+    return False
 
 
 def _whole_body(block: LexborNode, exclude: list[LexborNode]) -> LexborNode:
