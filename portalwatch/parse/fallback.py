@@ -29,7 +29,7 @@ from portalwatch.errors import ExtractionError
 from portalwatch.parse import CHROME_LINE_PATTERNS, PARSER_VERSION, body_links, drop_chrome_paragraphs, error_page_reason
 from portalwatch.parse import record_warnings
 from portalwatch.parse.dates import FoundDate, first_date, parse_date
-from portalwatch.parse.fields import split_byline
+from portalwatch.parse.fields import Credits, split_byline
 from portalwatch.parse.profile import DEFAULT_ATTACHMENT_EXTENSIONS, DEFAULT_BYLINE_PATTERNS, PageRules
 from portalwatch.parse.text import block_text, clean_html, clean_line, node_text
 from portalwatch.record import EXTRACTION_FALLBACK, ArticleRecord, Image
@@ -182,7 +182,7 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
             node.decompose()
     byline = _byline(body, rules) or credits_line
     lead = _lead(page, body, title, rules)
-    credits = split_byline(_AUTHOR_LABEL.sub("", byline), DEFAULT_BYLINE_PATTERNS)
+    credits = _credits(byline, rules)
     for name in ("author", "photographer", "attribution"):
         if getattr(credits, name):
             rules[name] = f"generic: {credits.rule}"
@@ -520,9 +520,10 @@ def _visible_date(page: _Page, dates: list[_Date], titles: list[_Title]) -> _Dat
             if reach is None:
                 return posted[0]
             continue
-        distance, nearest = min(((min(_gap(t, d) for t in anchors), d) for d in posted), key=lambda pair: (pair[0], pair[1].order))
-        if reach is None or distance <= reach:
-            return nearest
+        near = [(min(_gap(t, d) for t in anchors), d) for d in posted]
+        near = [(distance, d) for distance, d in near if reach is None or distance <= reach]
+        if near:  # a date beside a link to another page is an entry of a list (related news), not the posting time
+            return min(near, key=lambda pair: (_entry_link(pair[1].node, page.url), pair[0], pair[1].order))[1]
     return None
 
 
@@ -701,6 +702,16 @@ def _info_fields(page: _Page, info_nodes: list[LexborNode], rules: dict[str, str
         byline = page.metadata["author"]
         rules["byline"] = "generic: <meta name=author>"
     return view_count, byline
+
+
+def _credits(byline: str, rules: dict[str, str]) -> Credits:
+    """Author, photographer and source of the byline; a name the page marks as its author ('bởi', a vcard, an
+    author element) is the author whatever its shape ('Cổng thông tin điện tử huyện X' posting as an account)."""
+    credits = split_byline(_AUTHOR_LABEL.sub("", byline), DEFAULT_BYLINE_PATTERNS)
+    marked = rules.get("byline", "").startswith(("generic: author label", "generic: author element"))
+    if marked and not (credits.author or credits.photographer or credits.attribution) and len(byline) <= 80:
+        return Credits(author=clean_line(_AUTHOR_LABEL.sub("", byline)), rule="name the page marks as its author")
+    return credits
 
 
 def _labelled_author(element: LexborNode) -> str:
