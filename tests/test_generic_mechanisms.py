@@ -169,6 +169,13 @@ def test_a_photo_story_is_read_above_a_footer_cell_of_plain_text():
     assert (record.title, record.author, record.body_text) == (TITLE, "Mai Thị Huyền", "")
 
 
+def test_a_page_wrapped_in_a_block_named_like_its_frame_is_still_read():
+    page = html(f"<div class='layout has-nav'><h1>{TITLE}</h1><p class='date'>05/05/2025 10:50</p>"
+                f"<div class='content'>{paragraphs()}</div><div class='footer'>Bản quyền © 2025 UBND xã</div></div>")  # fmt: skip
+    record = extract_fallback(page, URL)
+    assert (record.title, record.body_text) == (TITLE, "\n\n".join(PARAGRAPHS))
+
+
 # --- every family of the simulator ----------------------------------------------------------------------------------
 
 

@@ -834,16 +834,18 @@ def _densest_block(page: LexborNode, exclude: list[LexborNode]) -> LexborNode | 
     """The block whose own paragraphs hold the most text that is not link text (`exclude`'s text aside).
 
     A page's footer, menus and comment box are never the article, however little text the article has
-    (a photo story); a main column named like a side one ('col-left') may be.
+    (a photo story); a main column named like a side one ('col-left') may be, and so may any block when the
+    page names everything like its frame.
     """
     excluded = {node.mem_id for node in exclude}
-    best, best_score = None, 0
-    for block in page.css(_BLOCKS):
-        if block.mem_id in excluded or _LEAD_NAMES.search(_names(block)) or _page_frame(block):
-            continue
-        if (score := _own_text(block, excluded)) > best_score:
-            best, best_score = block, score
-    return best
+    scored = [
+        (_own_text(block, excluded), block) for block in page.css(_BLOCKS)
+        if block.mem_id not in excluded and not _LEAD_NAMES.search(_names(block))
+    ]  # fmt: skip
+    for candidates in ([pair for pair in scored if not _page_frame(pair[1])], scored):
+        if (best := max(candidates, key=lambda pair: pair[0], default=(0, None)))[0] > 0:
+            return best[1]
+    return None
 
 
 def _own_text(block: LexborNode, excluded: set[int]) -> int:
