@@ -74,6 +74,17 @@ def test_a_last_listing_page_of_two_entries_is_refused():
         extract_fallback(page, "http://portal.example/tin-tuc?page=7")
 
 
+def test_a_last_listing_page_of_one_entry_is_refused():
+    page = html(
+        "<table><tr><td colspan='2' class='tieude_muc'><b>TIN TỨC - SỰ KIỆN</b></td></tr><tr><td><img src='upload/thumb-1.jpg'></td><td>"
+        f"<a class='tieude_nho' href='chitiet.asp?id=1'><b>{TITLE}</b></a> <font size='1'>(29/01/2025)</font><br>"
+        f"<font size='2'>{SENTENCE}</font></td></tr></table>",
+        "<title>TRANG THÔNG TIN ĐIỆN TỬ HUYỆN MƯỜNG CHÀ</title>",
+    )  # fmt: skip
+    with pytest.raises(ExtractionError, match="listing"):
+        extract_fallback(page, "http://portal.example/tintuc.asp?page=6")
+
+
 # --- title ---------------------------------------------------------------------------------------------------------
 
 

@@ -249,6 +249,7 @@ _FRAME_NAMES = re.compile(r"(?i)(?:^|[\s_-])(?:footer|copyright|menu|navbar|nav|
 _COPYRIGHT = re.compile(r"(?i)©|\(c\)\s*\d{4}|\bBản quyền\b|\bCopyright\b")
 _CLOSING_CHARS = 200  # a byline or counter line; longer is the next part of the page
 _SOURCE_LINE = re.compile(r"(?i)^\(?\s*(?:Nguồn|Theo)\b")
+_ENTRY_CHARS = 600  # a list entry's block: its link, date and summary
 _ARTICLE_CHARS = 500  # paragraph text of one block that only an article has; a listing's entries are short
 _PAGE_RULES = PageRules()
 _NOTICE_PATTERNS = (*_PAGE_RULES.not_found_text, *_PAGE_RULES.maintenance_text, *_PAGE_RULES.error_text)
@@ -276,6 +277,9 @@ def _refuse_listing(page: _Page, posted: _Date, dates: list[_Date], titles: list
         return
     if main is not None and _own_text(main, set()) >= _ARTICLE_CHARS and not _entry_link(posted.node, page.url):
         return
+    if any(title.link and not title.chrome and _one_entry(title.node, posted.node) for title in titles):
+        raise ExtractionError(page.url, "generic extractor: a listing page (its posting time dates a link to another "
+                                        f"page, {node_text(posted.node)[:40]!r})")  # fmt: skip
     shape = _shape(posted.node)
     alike = [date.node for date in dates if date.node is not None and _shape(date.node) == shape]
     linked = sum(1 for node in alike if _entry_link(node, page.url))
@@ -288,11 +292,17 @@ def _refuse_listing(page: _Page, posted: _Date, dates: list[_Date], titles: list
         )  # fmt: skip
 
 
+def _one_entry(heading: LexborNode, date_node: LexborNode) -> bool:
+    """Whether a heading and a date sit in one small block (a list entry, a table row)."""
+    common = _common_ancestor(heading, date_node)
+    return common is not None and len(node_text(common)) <= _ENTRY_CHARS
+
+
 def _entry_link(date_node: LexborNode, url: str) -> bool:
     """Whether a date sits in a small block (a list entry, a table row) with a link to another page."""
     element = date_node.parent
     for _ in range(3):
-        if element is None or len(node_text(element)) > 600:
+        if element is None or len(node_text(element)) > _ENTRY_CHARS:
             return False
         for anchor in element.css("a[href]"):
             if len(node_text(anchor)) >= 15 and _links_elsewhere(anchor, node_text(anchor), url):
