@@ -85,6 +85,18 @@ def test_a_last_listing_page_of_one_entry_is_refused():
         extract_fallback(page, "http://portal.example/tintuc.asp?page=6")
 
 
+def test_a_short_photo_story_above_a_linked_heading_is_still_an_article():
+    page = html(
+        f"<div class='news'><h2 class='title'>{TITLE}</h2><div>Thời gian đăng: 21/11/2023 01:18:39 AM - Lượt đọc: 5679</div>"
+        "<div class='content'><p><img src='/Uploads/toan-canh.jpg'></p><p><em>Toàn cảnh hội nghị.</em></p></div>"
+        "<div class='title'><a href='/tin-tuc/gap-mat-bieu-duong.html'>Gặp mặt, biểu dương 14 người có uy tín trong "
+        "đồng bào dân tộc thiểu số</a></div></div>"
+    )  # fmt: skip
+    record = extract_fallback(page, URL)
+    assert (record.title, record.view_count) == (TITLE, 5679)
+    assert [image.src for image in record.images] == ["toan-canh.jpg"]
+
+
 # --- title ---------------------------------------------------------------------------------------------------------
 
 

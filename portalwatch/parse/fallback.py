@@ -277,7 +277,9 @@ def _refuse_listing(page: _Page, posted: _Date, dates: list[_Date], titles: list
         return
     if main is not None and _own_text(main, set()) >= _ARTICLE_CHARS and not _entry_link(posted.node, page.url):
         return
-    if any(title.link and not title.chrome and _one_entry(title.node, posted.node) for title in titles):
+    visible = [title for title in titles if not title.chrome]
+    nearest = min(visible, key=lambda title: abs(title.order - posted.order), default=None)
+    if nearest is not None and nearest.link and _one_entry(nearest.node, posted.node):
         raise ExtractionError(page.url, "generic extractor: a listing page (its posting time dates a link to another "
                                         f"page, {node_text(posted.node)[:40]!r})")  # fmt: skip
     shape = _shape(posted.node)
@@ -293,7 +295,7 @@ def _refuse_listing(page: _Page, posted: _Date, dates: list[_Date], titles: list
 
 
 def _one_entry(heading: LexborNode, date_node: LexborNode) -> bool:
-    """Whether a heading and a date sit in one small block (a list entry, a table row)."""
+    """Whether a heading and a date sit in one small block (a list entry, a table row, or a whole short page)."""
     common = _common_ancestor(heading, date_node)
     return common is not None and len(node_text(common)) <= _ENTRY_CHARS
 
