@@ -66,6 +66,14 @@ def test_a_related_news_box_inside_the_text_is_kept_out_of_the_body():
     assert record.published_at == datetime(2025, 5, 5, 10, 50, tzinfo=TZ)
 
 
+def test_a_list_of_the_articles_files_inside_the_text_is_not_taken_for_a_box_of_links():
+    files = ("<div class='attachments'><a href='/Uploads/ke-hoach-45.pdf'>Kế hoạch số 45/KH-UBND</a> "
+             "<a href='/Uploads/phu-luc.docx'>Phụ lục kèm theo</a></div>")  # fmt: skip
+    page = html(f"<h1>{TITLE}</h1><p class='date'>05/05/2025 10:50</p><div class='content'>{paragraphs()}{files}</div>")
+    record = extract_fallback(page, URL)
+    assert [attachment.name for attachment in record.attachments] == ["Kế hoạch số 45/KH-UBND", "Phụ lục kèm theo"]
+
+
 def test_a_last_listing_page_of_two_entries_is_refused():
     shape = ("<div class='news-item'><a class='title' href='/tin-tuc/bai-{n}.html'>{title}</a><div class='date'>1{n}/01/2025"
              f"</div><div class='sapo'>{SENTENCE}</div></div>")  # fmt: skip

@@ -244,6 +244,7 @@ def _body_content(body: LexborNode, url: str, factors: list[tuple[str, float]]):
     return body_text, body_html, images, links, attachments
 
 
+_FILE_LINK = re.compile(rf"(?i)\.(?:{'|'.join(DEFAULT_ATTACHMENT_EXTENSIONS)})(?:$|[?#])")
 _PHOTO_CHARS = 50  # what a photo weighs in a block's text: a photo story is an article too
 _FRAME_NAMES = re.compile(r"(?i)(?:^|[\s_-])(?:footer|copyright|menu|navbar|nav|comments?)(?:$|[\s_-])")
 _COPYRIGHT = re.compile(r"(?i)©|\(c\)\s*\d{4}|\bBản quyền\b|\bCopyright\b")
@@ -321,11 +322,13 @@ def _shape(node: LexborNode) -> tuple:
 
 def _drop_inner_chrome(body: LexborNode) -> None:
     """Remove what sits inside an article's body without being the article: boxes of links (related news set in
-    the text), counter lines, and headings with no text after them (an empty 'related posts' box)."""
+    the text; a list of the article's files stays), counter lines, and headings with no text after them (an empty
+    'related posts' box)."""
     for block in body.css("div, ul, ol, table, aside, section"):
         anchors = block.css("a[href]")
         text = len(node_text(block))
-        if len(anchors) >= 2 and text and sum(len(node_text(a)) for a in anchors) >= 0.6 * text:
+        files = any(_FILE_LINK.search(anchor.attributes.get("href") or "") for anchor in anchors)
+        if len(anchors) >= 2 and text and not files and sum(len(node_text(a)) for a in anchors) >= 0.6 * text:
             block.decompose()
     for block in body.css("p, div, li, span"):
         text = node_text(block)
@@ -338,7 +341,7 @@ def _drop_inner_chrome(body: LexborNode) -> None:
 
 def _text_after(node: LexborNode, container: LexborNode) -> bool:
     """Whether any text of `container` comes after `node` (and outside it)."""
-    inside = set(_descendants(node))
+    inside = _descendants(node)
     seen = False
     for item in container.traverse(include_text=True):
         if item.mem_id == node.mem_id:
