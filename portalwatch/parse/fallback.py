@@ -29,13 +29,13 @@ from portalwatch.errors import ExtractionError
 from portalwatch.parse import CHROME_LINE_PATTERNS, PARSER_VERSION, body_links, drop_chrome_paragraphs, error_page_reason
 from portalwatch.parse import record_warnings
 from portalwatch.parse.dates import FoundDate, first_date, parse_date
-from portalwatch.parse.fields import split_byline
+from portalwatch.parse.fields import Credits, split_byline
 from portalwatch.parse.profile import DEFAULT_ATTACHMENT_EXTENSIONS, DEFAULT_BYLINE_PATTERNS, PageRules
 from portalwatch.parse.text import block_text, clean_html, clean_line, node_text
 from portalwatch.record import EXTRACTION_FALLBACK, ArticleRecord, Image
 
 # Bumped whenever these heuristics change their output.
-FALLBACK_VERSION = 2
+FALLBACK_VERSION = 3
 
 POSTED_LABEL = re.compile(
     r"(?i)(?:Thời gian đăng|Ngày đăng(?: tin| bài)?|Đăng ngày|Đăng lúc|Đăng vào|Được đăng(?: ngày| vào| lúc)?|Ngày tạo"
@@ -90,6 +90,7 @@ _SITE_NAME = re.compile(
 )
 # Class or id words of the blocks that carry the site's name ("t3-header", "logo"), not a page header ("page-header").
 _SITE_PARTS = re.compile(r"(?i)^(?:(?:t\d|site|main|top)-?)?(?:header|masthead)$|logo|banner|brand|site-?name|site-?title")
+_SITE_PART_CHARS = 2000  # more text than a header, logo or banner holds
 _LEAD_NAMES = re.compile(
     r"(?i)(?:^|[\s_-])(?:sapo|lead|summary|description|desc|chapeau|tomtat|tom-tat|intro|excerpt|trich-?yeu)(?:$|[\s_-])"
 )
@@ -181,7 +182,7 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
             node.decompose()
     byline = _byline(body, rules) or credits_line
     lead = _lead(page, body, title, rules)
-    credits = split_byline(_AUTHOR_LABEL.sub("", byline), DEFAULT_BYLINE_PATTERNS)
+    credits = _credits(byline, rules)
     for name in ("author", "photographer", "attribution"):
         if getattr(credits, name):
             rules[name] = f"generic: {credits.rule}"
@@ -209,7 +210,7 @@ def _headline(page: _Page, main: LexborNode | None, rules: dict[str, str], facto
     if posted is None:
         raise ExtractionError(page.url, "generic extractor: no posting time (no date in the metadata, a <time>, "
                                         "a labelled line or beside the title)")  # fmt: skip
-    _refuse_listing(page, posted, dates, titles)
+    _refuse_listing(page, posted, dates, titles, main)
     if posted.tier >= 3 and _PLACE_AND_DATE.match(node_text(posted.node)):
         raise ExtractionError(page.url, "generic extractor: an official document, not an article (its only date is the "
                                         f"place-and-date line {node_text(posted.node)[:60]!r}): read it as a document")  # fmt: skip
@@ -229,6 +230,7 @@ def _headline(page: _Page, main: LexborNode | None, rules: dict[str, str], facto
 def _body_content(body: LexborNode, url: str, factors: list[tuple[str, float]]):
     """Text, cleaned HTML, images, links and files of the body; refuses a body too short or made of links."""
     drop_chrome_paragraphs(body, CHROME_LINE_PATTERNS)
+    _drop_inner_chrome(body)
     links, attachments = body_links(body, url, DEFAULT_ATTACHMENT_EXTENSIONS)
     body_html = clean_html(body)
     images = _images(body)
@@ -242,6 +244,14 @@ def _body_content(body: LexborNode, url: str, factors: list[tuple[str, float]]):
     return body_text, body_html, images, links, attachments
 
 
+_FILE_LINK = re.compile(rf"(?i)\.(?:{'|'.join(DEFAULT_ATTACHMENT_EXTENSIONS)})(?:$|[?#])")
+_PHOTO_CHARS = 50  # what a photo weighs in a block's text: a photo story is an article too
+_FRAME_NAMES = re.compile(r"(?i)(?:^|[\s_-])(?:footer|copyright|menu|navbar|nav|comments?)(?:$|[\s_-])")
+_COPYRIGHT = re.compile(r"(?i)©|\(c\)\s*\d{4}|\bBản quyền\b|\bCopyright\b")
+_CLOSING_CHARS = 200  # a byline or counter line; longer is the next part of the page
+_SOURCE_LINE = re.compile(r"(?i)^\(?\s*(?:Nguồn|Theo)\b")
+_ENTRY_CHARS = 600  # a list entry's block: its link, date and summary
+_ARTICLE_CHARS = 500  # paragraph text of one block that only an article has; a listing's entries are short
 _PAGE_RULES = PageRules()
 _NOTICE_PATTERNS = (*_PAGE_RULES.not_found_text, *_PAGE_RULES.maintenance_text, *_PAGE_RULES.error_text)
 
@@ -258,26 +268,44 @@ def _refuse_error_page(page: _Page, main: LexborNode | None) -> None:
         raise ExtractionError(page.url, f"generic extractor: a not-found or error notice ({text[:80]!r})")
 
 
-def _refuse_listing(page: _Page, posted: _Date, dates: list[_Date], titles: list[_Title]) -> None:
-    """A listing: the posting time is one of several alike, each beside a link to the page it dates."""
+def _refuse_listing(page: _Page, posted: _Date, dates: list[_Date], titles: list[_Title], main: LexborNode | None) -> None:
+    """A listing: the posting time is one of several alike, each beside a link to the page it dates.
+
+    A posting time that is itself no entry (no link to another page beside it), above a block of article text,
+    is an article's, whatever list of dated links (related news, a sidebar) shares its shape.
+    """
     if posted.node is None:
         return
+    if main is not None and _own_text(main, set()) >= _ARTICLE_CHARS and not _entry_link(posted.node, page.url):
+        return
+    visible = [title for title in titles if not title.chrome]
+    nearest = min(visible, key=lambda title: abs(title.order - posted.order), default=None)
+    if nearest is not None and nearest.link and _one_entry(nearest.node, posted.node):
+        raise ExtractionError(page.url, "generic extractor: a listing page (its posting time dates a link to another "
+                                        f"page, {node_text(posted.node)[:40]!r})")  # fmt: skip
     shape = _shape(posted.node)
     alike = [date.node for date in dates if date.node is not None and _shape(date.node) == shape]
     linked = sum(1 for node in alike if _entry_link(node, page.url))
     headings = sum(1 for title in titles if title.link and not title.chrome)
-    if len(alike) >= 3 and (headings >= 3 or linked >= 0.8 * len(alike)):
+    short_page = len(alike) >= 2 and linked == len(alike) and _entry_link(posted.node, page.url)  # a last page of two
+    if len(alike) >= 3 and (headings >= 3 or linked >= 0.8 * len(alike)) or short_page:
         raise ExtractionError(
             page.url, f"generic extractor: a listing page ({len(alike)} entries dated like {node_text(posted.node)[:40]!r}, "
             "each beside a link to its page)"
         )  # fmt: skip
 
 
+def _one_entry(heading: LexborNode, date_node: LexborNode) -> bool:
+    """Whether a heading and a date sit in one small block (a list entry, a table row, or a whole short page)."""
+    common = _common_ancestor(heading, date_node)
+    return common is not None and len(node_text(common)) <= _ENTRY_CHARS
+
+
 def _entry_link(date_node: LexborNode, url: str) -> bool:
     """Whether a date sits in a small block (a list entry, a table row) with a link to another page."""
     element = date_node.parent
     for _ in range(3):
-        if element is None or len(node_text(element)) > 600:
+        if element is None or len(node_text(element)) > _ENTRY_CHARS:
             return False
         for anchor in element.css("a[href]"):
             if len(node_text(anchor)) >= 15 and _links_elsewhere(anchor, node_text(anchor), url):
@@ -290,6 +318,41 @@ def _shape(node: LexborNode) -> tuple:
     """What entries of one list share: the element and its parent, by tag and class."""
     parent = node.parent or node
     return node.tag, node.attributes.get("class"), parent.tag, parent.attributes.get("class")
+
+
+def _drop_inner_chrome(body: LexborNode) -> None:
+    """Remove what sits inside an article's body without being the article: boxes of links (related news set in
+    the text; a list of the article's files stays), counter lines, and headings with no text after them (an empty
+    'related posts' box)."""
+    for block in body.css("div, ul, ol, table, aside, section"):
+        anchors = block.css("a[href]")
+        text = len(node_text(block))
+        files = any(_FILE_LINK.search(anchor.attributes.get("href") or "") for anchor in anchors)
+        if len(anchors) >= 2 and text and not files and sum(len(node_text(a)) for a in anchors) >= 0.6 * text:
+            block.decompose()
+    for block in body.css("p, div, li, span"):
+        text = node_text(block)
+        if text and len(text) <= 60 and (match := _VIEWS.search(text)) and len(match.group(0)) >= 0.5 * len(text):
+            block.decompose()
+    for heading in reversed(body.css("h2, h3, h4, h5, h6")):
+        if not _text_after(heading, body):
+            heading.decompose()
+
+
+def _text_after(node: LexborNode, container: LexborNode) -> bool:
+    """Whether any text of `container` comes after `node` (and outside it)."""
+    inside = _descendants(node)
+    seen = False
+    for item in container.traverse(include_text=True):
+        if item.mem_id == node.mem_id:
+            seen = True
+        elif seen and item.mem_id not in inside and item.tag == "-text" and (item.text(deep=False) or "").strip():
+            return True
+    return False
+
+
+def _descendants(node: LexborNode) -> set[int]:
+    return {inner.mem_id for inner in node.traverse(include_text=True)}
 
 
 def _body_factors(body_text: str, link_chars: int) -> list[tuple[str, float]]:
@@ -349,6 +412,8 @@ def _site_names(tree: LexborHTMLParser, metadata: dict[str, str]) -> set[str]:
     """Names the site goes by: og:site_name and the text of its header, logo and banner headings."""
     names = {metadata["site_name"].casefold()} if "site_name" in metadata else set()
     for node in tree.css("header, [class], [id]"):
+        if node.tag in ("body", "html") or len(node_text(node)) > _SITE_PART_CHARS:
+            continue  # a body class like 'wp-custom-logo' or a wrapper of the whole page names no site
         if node.tag == "header" and (_inside_tag(node, "article") or _inside_tag(node, "main")):
             continue  # an article's own header
         if node.tag != "header" and not any(_SITE_PARTS.search(token) for token in _names(node).split()):
@@ -376,7 +441,7 @@ def _date_evidence(body: LexborNode):
     """(element, date, tier, is an update, rule) for each <time datetime>, labelled line and date-only element."""
     for node in body.traverse(include_text=True):
         if node.tag == "time" and (stamp := node.attributes.get("datetime")) and (found := first_date(stamp)):
-            yield node, found, 1, bool(re.search(r"(?i)updated|modified", node.attributes.get("class") or "")), "<time datetime>"
+            yield node, found, 1, _update_time(node), "<time datetime>"
         if node.tag != "-text":
             continue
         raw = unicodedata.normalize("NFC", node.text(deep=False) or "")
@@ -389,10 +454,16 @@ def _date_evidence(body: LexborNode):
             continue
         element = _date_element(node.parent)
         if element is not None and (found := parse_date(node_text(element))):
-            tier = 3 if any(_DATE_NAMES.search(_names(a)) for a in (element, element.parent) if a is not None) else 4
+            tier = 3 if _date_named(node.parent, element) else 4
             yield element, found, tier, False, f"date in <{element.tag} class={element.attributes.get('class')!r}>"
         elif _DATE_NAMES.search(_names(node.parent)) and len(node_text(node.parent)) <= 200:
             yield node.parent, found, 3, False, f"date on the line <{node.parent.tag} class={node.parent.attributes.get('class')!r}>"
+
+
+def _update_time(node: LexborNode) -> bool:
+    """Whether a <time> gives an update: WordPress marks its posting time 'published updated'."""
+    names = node.attributes.get("class") or ""
+    return bool(re.search(r"(?i)updated|modified", names)) and not re.search(r"(?i)published|posted|entry-date", names)
 
 
 def _labelled(element: LexborNode, label: re.Pattern) -> tuple[LexborNode, FoundDate] | None:
@@ -408,6 +479,19 @@ def _labelled(element: LexborNode, label: re.Pattern) -> tuple[LexborNode, Found
                 return element, found
         element = element.parent
     return None
+
+
+def _date_named(inner: LexborNode, element: LexborNode) -> bool:
+    """Whether a class or id says date on the way from the text's own element up to `element` or its parent
+    ('<div class=detail-top>Category <span class=date>...</span></div>')."""
+    node = inner
+    while node is not None:
+        if _DATE_NAMES.search(_names(node)):
+            return True
+        if node.mem_id == element.mem_id:
+            return element.parent is not None and bool(_DATE_NAMES.search(_names(element.parent)))
+        node = node.parent
+    return False
 
 
 def _date_element(element: LexborNode) -> LexborNode | None:
@@ -451,9 +535,10 @@ def _visible_date(page: _Page, dates: list[_Date], titles: list[_Title]) -> _Dat
             if reach is None:
                 return posted[0]
             continue
-        distance, nearest = min(((min(_gap(t, d) for t in anchors), d) for d in posted), key=lambda pair: (pair[0], pair[1].order))
-        if reach is None or distance <= reach:
-            return nearest
+        near = [(min(_gap(t, d) for t in anchors), d) for d in posted]
+        near = [(distance, d) for distance, d in near if reach is None or distance <= reach]
+        if near:  # a date beside a link to another page is an entry of a list (related news), not the posting time
+            return min(near, key=lambda pair: (_entry_link(pair[1].node, page.url), pair[0], pair[1].order))[1]
     return None
 
 
@@ -634,6 +719,16 @@ def _info_fields(page: _Page, info_nodes: list[LexborNode], rules: dict[str, str
     return view_count, byline
 
 
+def _credits(byline: str, rules: dict[str, str]) -> Credits:
+    """Author, photographer and source of the byline; a name the page marks as its author ('bởi', a vcard, an
+    author element) is the author whatever its shape ('Cổng thông tin điện tử huyện X' posting as an account)."""
+    credits = split_byline(_AUTHOR_LABEL.sub("", byline), DEFAULT_BYLINE_PATTERNS)
+    marked = rules.get("byline", "").startswith(("generic: author label", "generic: author element"))
+    if marked and not (credits.author or credits.photographer or credits.attribution) and len(byline) <= 80:
+        return Credits(author=clean_line(_AUTHOR_LABEL.sub("", byline)), rule="name the page marks as its author")
+    return credits
+
+
 def _labelled_author(element: LexborNode) -> str:
     """An author's name after its label ('Tác giả:', 'bởi'), or a credit with its label ('Nguồn: Báo Lai Châu')."""
     for node in (*element.css("span, div, p, li, dd, td, em, i"), element):
@@ -674,9 +769,8 @@ def _leaf_entry(node: LexborNode) -> bool:
 
 
 def _view_count_near(body: LexborNode, rules: dict[str, str]) -> int | None:
-    """A counter line just after the body ('Số lần xem: 1.234')."""
-    after = _next_element(body)
-    for node in [*_paragraphs(body)[-2:], *([after] if after is not None else [])]:
+    """A counter line at the end of the body or just after it ('Số lần xem: 1.234')."""
+    for node in [*_paragraphs(body)[-2:], *_closing_lines(body)]:
         text = node_text(node)
         if len(text) < 120 and (match := _VIEWS.search(text)):
             rules["view_count"] = "generic: counter line at the end of the body"
@@ -705,14 +799,20 @@ def _lead(page: _Page, body: LexborNode, title: _Title | None, rules: dict[str, 
 
 
 def _byline(body: LexborNode, rules: dict[str, str]) -> str:
+    """The closing name line: the body's short last paragraph, or a short line just after the body.
+
+    A last paragraph that names a source ('Nguồn: ...', 'Theo ...') is the article's own text when a name line
+    follows the body.
+    """
     paragraphs = _paragraphs(body)
-    after = _next_element(body)
-    if paragraphs and _looks_like_byline(paragraphs[-1]):
+    after = next((node for node in _closing_lines(body) if _looks_like_byline(node)), None)
+    last = paragraphs[-1] if paragraphs and _looks_like_byline(paragraphs[-1]) else None
+    if last is not None and not (after is not None and _SOURCE_LINE.match(node_text(last))):
         rules["byline"] = "generic: short last paragraph"
-        text = node_text(paragraphs[-1])
-        paragraphs[-1].decompose()
+        text = node_text(last)
+        last.decompose()
         return text
-    if after is not None and _looks_like_byline(after):
+    if after is not None:
         rules["byline"] = "generic: short block after the body"
         return node_text(after)
     for node in body.css(_AUTHOR_ELEMENTS):
@@ -723,19 +823,44 @@ def _byline(body: LexborNode, rules: dict[str, str]) -> str:
     return ""
 
 
+def _closing_lines(body: LexborNode, count: int = 3) -> list[LexborNode]:
+    """The first short blocks after the body, looking past the wrappers the body ends (a byline or counter row
+    after the body's table cell, a byline after the body's web part)."""
+    found: list[LexborNode] = []
+    node = body
+    for _ in range(4):
+        sibling = _next_element(node)
+        while sibling is not None and len(found) < count:
+            if text := node_text(sibling):
+                if len(text) > _CLOSING_CHARS:
+                    return found
+                found.append(sibling)
+            sibling = _next_element(sibling)
+        node = node.parent
+        if len(found) >= count or node is None or node.tag in ("body", "html"):
+            break
+    return found
+
+
 # --- body -----------------------------------------------------------------------------------------------------------
 
 
 def _densest_block(page: LexborNode, exclude: list[LexborNode]) -> LexborNode | None:
-    """The block whose own paragraphs hold the most text that is not link text (`exclude`'s text aside)."""
+    """The block whose own paragraphs hold the most text that is not link text (`exclude`'s text aside).
+
+    A page's footer, menus and comment box are never the article, however little text the article has
+    (a photo story); a main column named like a side one ('col-left') may be, and so may any block when the
+    page names everything like its frame.
+    """
     excluded = {node.mem_id for node in exclude}
-    best, best_score = None, 0
-    for block in page.css(_BLOCKS):
-        if block.mem_id in excluded or _LEAD_NAMES.search(_names(block)):
-            continue
-        if (score := _own_text(block, excluded)) > best_score:
-            best, best_score = block, score
-    return best
+    scored = [
+        (_own_text(block, excluded), block) for block in page.css(_BLOCKS)
+        if block.mem_id not in excluded and not _LEAD_NAMES.search(_names(block))
+    ]  # fmt: skip
+    for candidates in ([pair for pair in scored if not _page_frame(pair[1])], scored):
+        if (best := max(candidates, key=lambda pair: pair[0], default=(0, None)))[0] > 0:
+            return best[1]
+    return None
 
 
 def _own_text(block: LexborNode, excluded: set[int]) -> int:
@@ -749,10 +874,21 @@ def _own_text(block: LexborNode, excluded: set[int]) -> int:
         elif child.tag in ("p", "blockquote") or (child.tag == "div" and _leaf(child)):
             text = len(node_text(child))
             links = sum(len(node_text(a)) for a in child.css("a"))
-            score += text - 3 * links
+            score += text - 3 * links + _PHOTO_CHARS * len(child.css("img"))
         elif child.tag in ("table", "figure") and _figure(child):
-            score += len(node_text(child)) + 50  # a photo and its caption are the article too
+            score += len(node_text(child)) + _PHOTO_CHARS  # a photo and its caption are the article too
     return score
+
+
+def _page_frame(node: LexborNode) -> bool:
+    """Whether a block is, or sits in, the page's footer, menu, comment box or copyright line."""
+    if len(text := node_text(node)) < _CLOSING_CHARS * 3 and _COPYRIGHT.search(text):
+        return True  # a footer cell of a table layout, named by nothing but its text
+    while node is not None and node.tag not in ("body", "html"):
+        if node.tag in ("footer", "nav") and not _inside_tag(node, "article") or _FRAME_NAMES.search(_names(node)):
+            return True
+        node = node.parent
+    return False
 
 
 def _whole_body(block: LexborNode, exclude: list[LexborNode]) -> LexborNode:
