@@ -60,13 +60,14 @@ def _poll_for_end(pids: list[int], timeout: float | None) -> int | None:
     deadline = None if timeout is None else time.monotonic() + timeout
     while deadline is None or time.monotonic() < deadline:
         for pid in pids:
-            if not _alive(pid):
+            if not process_alive(pid):
                 return pid
         time.sleep(POLL_SECONDS)
     return None
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one of another user's counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -32,6 +32,7 @@ import pyarrow as pa
 from filelock import FileLock, Timeout
 
 from portalwatch.errors import StorageError
+from portalwatch.lifeline import process_alive
 from portalwatch.parse.documents import DocumentRecord, Reference
 from portalwatch.record import CONTENT_FIELDS, ArticleRecord
 from portalwatch.storage.coverage import Coverage, write_coverage
@@ -253,7 +254,7 @@ class Warehouse:
                 started = (latest + timedelta(microseconds=1)).astimezone(UTC)
             run_id = f"{started:%Y%m%dT%H%M%S.%f}-{uuid.uuid4().hex[:8]}"
             running = con.execute("SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?", [host]).fetchall()
-            dead = [stale_id for stale_id, pid in running if pid is None or not _process_alive(pid)]
+            dead = [stale_id for stale_id, pid in running if pid is None or not process_alive(pid)]
             if dead:
                 con.execute(
                     "UPDATE runs SET status = 'crashed', finished_at = ? WHERE list_contains(?, run_id)",
@@ -568,14 +569,6 @@ def _session_for(path: Path) -> _Session:
         return _sessions[key]
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 KNOWN_SQL = """
