@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from portalwatch.storage.warehouse import Gone
 from tests.crawling import crawl_into, politeness, query
 
 REMOVALS_SQL = "SELECT url, run_id FROM changes WHERE item_kind = 'document' AND change_type = 'removed'"
@@ -56,3 +57,23 @@ def test_due_documents_are_revisited_within_the_budget(sim, warehouse, tmp_path)
     assert held and held <= fetched, "a due document was not revisited"
     articles = query(warehouse, "SELECT count(*) FROM article_state WHERE source_id = ?", [source_id])[0][0]
     assert crawl.revisited == min(200, articles + len(held))  # one budget for articles and documents
+
+
+def test_a_removed_document_that_answers_again_is_restored(sim, warehouse, tmp_path):
+    config = sim.write_sources(tmp_path / "sources.toml", politeness())
+    source_id = next(iter(sim.base_urls))
+    crawl, _ = crawl_into(config, source_id, warehouse, revisit="all")
+    document = crawl.documents[0]
+    # The warehouse recorded the document's removal (the portal took it down, then put it back).
+    run_id = warehouse.start_run("test", {})
+    gone = Gone(document.document_id, document.url, datetime.now(UTC))
+    summary = warehouse.load_portal(run_id, crawl.source, [], [], gone_documents=[gone])
+    assert summary.documents_removed == 1
+    assert query(warehouse, "SELECT count(*) FROM document_state WHERE removed_at IS NOT NULL") == [(1,)]
+
+    _, summary = crawl_into(config, source_id, warehouse, revisit="due", now=datetime.now(UTC) + timedelta(days=3650))
+    assert summary.documents_restored == 1
+    assert query(warehouse, "SELECT change_type FROM changes WHERE item_kind = 'document' ORDER BY detected_at") == [
+        ("removed",), ("restored",)
+    ]
+    assert query(warehouse, "SELECT count(*) FROM document_state WHERE removed_at IS NOT NULL") == [(0,)]

@@ -18,6 +18,8 @@ from portalwatch.sim.documents import Document, make_documents
 
 START = datetime(2025, 5, 5, 8, 0, 0)  # local time (Asia/Ho_Chi_Minh) of step 0
 STEP = timedelta(hours=1)
+DOCUMENT_REMOVAL_CHANCE = 0.3  # per portal and step
+DOCUMENTS_KEPT = 3  # live documents a portal never goes below
 
 
 @dataclass(frozen=True)
@@ -299,11 +301,12 @@ class World:
         return happened
 
     def _take_down_documents(self, portal: Portal, portal_id: str) -> int:
-        """Now and then a portal takes an official document down. Drawn from a generator of its
-        own, so that the articles evolve exactly as they would without documents."""
+        """Now and then a portal takes an official document down, never emptying its documents
+        section. Drawn from a generator of its own, so that the articles evolve exactly as they
+        would without documents."""
         rng = random.Random(f"{self.seed}:{portal_id}:step{self.step}:documents")
         live = [document for document in portal.documents if not document.removed]
-        if not live or rng.random() >= 0.5:
+        if len(live) <= DOCUMENTS_KEPT or rng.random() >= DOCUMENT_REMOVAL_CHANCE:
             return 0
         rng.choice(live).removed = True
         return 1
