@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from enum import StrEnum
 
 from portalwatch.config import Source, SourcesConfig
@@ -72,6 +72,7 @@ class PortalCrawl:
     observations: list[Observation] = field(default_factory=list)
     documents: list[DocumentObservation] = field(default_factory=list)
     gone: list[Gone] = field(default_factory=list)
+    gone_documents: list[Gone] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
     short_pages: list[tuple[str, str]] = field(default_factory=list)  # listing pages with fewer entries than stated
     listing_pages: int = 0
@@ -79,7 +80,7 @@ class PortalCrawl:
     discovered: int = 0
     new_urls: int = 0
     raw_new: int = 0
-    revisited: int = 0  # known articles fetched again
+    revisited: int = 0  # known articles and documents fetched again
     state: PortalStateUpdate = field(default_factory=PortalStateUpdate)
     tls_verified: bool = True
 
@@ -225,16 +226,19 @@ async def crawl_portal(
 
         # What is known before any listing answers: the frontier and the revisits asked for.
         frontier = {key: rebase(url, source.base_url) for key, url in state.frontier.items() if key not in known}
+        # Documents are revisited as articles are, within the same budget.
         if revisit is Revisit.ALL:
             revisits = {key: rebase(a.url, source.base_url) for key, a in known.items() if key not in frontier}
+            document_revisits = {key: rebase(d.url, source.base_url) for key, d in known_documents.items()}
         elif revisit is Revisit.DUE:
-            due = due_for_revisit(state.articles.values(), now, policy, exclude=set(frontier))
-            revisits = {a.article_id: rebase(a.url, source.base_url) for a in due}
+            candidates = [*state.articles.values(), *state.documents.values()]
+            due = {a.article_id: rebase(a.url, source.base_url) for a in due_for_revisit(candidates, now, policy, set(frontier))}
+            revisits = {key: url for key, url in due.items() if key not in state.documents}
+            document_revisits = {key: url for key, url in due.items() if key in state.documents}
         else:
-            revisits = {}
-        if revisit is Revisit.ALL:  # documents have no revisit schedule of their own
-            for key, document in known_documents.items():
-                start_document(key, rebase(document.url, source.base_url))
+            revisits, document_revisits = {}, {}
+        for key, url in document_revisits.items():
+            start_document(key, url)
         for key, url in state.document_frontier.items():
             if key not in known_documents:
                 start_document(key, rebase(url, source.base_url))
@@ -307,7 +311,7 @@ async def crawl_portal(
             if revisit is Revisit.LISTED:
                 revisits = {key: url for key, url in work.items() if key in known}
             crawl.new_urls = len(new)
-            crawl.revisited = len(revisits)
+            crawl.revisited = len(revisits) + len(document_revisits)
 
             document_firsts = dict(zip(document_tasks, await asyncio.gather(*document_tasks.values())))
             firsts = dict(zip(firsts_pending, await asyncio.gather(*firsts_pending.values())))
@@ -329,14 +333,18 @@ async def crawl_portal(
         )  # fmt: skip
         seconds = dict(zip(retry, second_tries[: len(retry)]))
         finals = firsts | seconds
-        document_finals = document_firsts | dict(zip(document_retry, second_tries[len(retry) :]))
-        confirmed_gone = {key for key in retry
-                          if _removal_confirmed(firsts[key][0], seconds[key][0], state.articles.get(key))}  # fmt: skip
-        gone_seen = {key for key in retry if Outcome.GONE in (firsts[key][0], seconds[key][0])} - confirmed_gone
+        document_seconds = dict(zip(document_retry, second_tries[len(retry) :]))
+        document_finals = document_firsts | document_seconds
+        confirmed_gone, gone_seen = _removals(retry, firsts, seconds, state.articles)
+        documents_gone, documents_gone_seen = _removals(
+            [key for key in document_retry if key in known_documents], document_firsts, document_seconds, state.documents
+        )
         for key in retry:
             observer.article_done(seconds[key][0] in _DONE or key in confirmed_gone, again=True)
         for key in sorted(confirmed_gone, key=list(work).index):
             crawl.gone.append(Gone(key, work[key], seconds[key][2].fetched_at))
+        for key in sorted(documents_gone, key=list(document_urls).index):
+            crawl.gone_documents.append(Gone(key, document_urls[key], document_seconds[key][2].fetched_at))
 
         for result in fetcher.robots_fetches:
             record(result)
@@ -367,11 +375,31 @@ async def crawl_portal(
         else:
             crawl.state.frontier_pending.append(FrontierEntry(key, new[key], result.fetched_at, outcome, error))
     crawl.state.frontier_done.extend(key for key in state.frontier if key in known)
-    _settle_documents(crawl, state, known_documents, document_urls, document_finals)
+    _settle_documents(crawl, state, known_documents, document_urls, document_finals, documents_gone)
 
     if remembered:
-        _schedule(crawl, state, policy, finals, observed, confirmed_gone, gone_seen)
+        checked = {key: (o.url, o.content_hash, _published(o, state.articles.get(key)), r) for key, (o, r) in observed.items()}
+        _schedule(crawl.state.schedules, crawl.state, state.articles, policy, finals, checked, confirmed_gone, gone_seen)
+        _schedule(crawl.state.document_schedules, crawl.state, state.documents, policy, document_finals,
+                  _documents_checked(crawl, document_finals), documents_gone, documents_gone_seen)  # fmt: skip
     return crawl
+
+
+def _documents_checked(crawl: PortalCrawl, finals: dict) -> dict:
+    """The documents this run recorded, as `_schedule` takes them; a document's age is its issue date's."""
+    checked = {}
+    for document in crawl.documents:
+        issued = document.record.issued_date
+        published_at = datetime.combine(issued, time(), UTC) if issued else None
+        checked[document.document_id] = (document.url, document.record.content_hash, published_at, finals[document.document_id][2])
+    return checked
+
+
+def _removals(retried: list[str], firsts: dict, seconds: dict, priors: dict[str, ArticleSchedule]) -> tuple[set, set]:
+    """The pages of `retried` whose removal is confirmed, and those that met a 404/410 not confirmed yet."""
+    confirmed = {key for key in retried if _removal_confirmed(firsts[key][0], seconds[key][0], priors.get(key))}
+    seen = {key for key in retried if Outcome.GONE in (firsts[key][0], seconds[key][0])} - confirmed
+    return confirmed, seen
 
 
 def _tell_done(observer: CrawlObserver):
@@ -409,11 +437,15 @@ def _remember_walk(crawl: PortalCrawl, section, found: SectionDiscovery, now: da
     ))  # fmt: skip
 
 
-def _settle_documents(crawl: PortalCrawl, state: PortalState, known: dict, urls: dict[str, str], finals: dict) -> None:
+def _settle_documents(
+    crawl: PortalCrawl, state: PortalState, known: dict, urls: dict[str, str], finals: dict, gone: set[str]
+) -> None:
     """Report the documents this run could not record; new ones wait in the frontier for the next run
     (unless the last request said 404/410: a dead link, nothing to record)."""
     recorded = {observation.document_id for observation in crawl.documents}
     for key, (outcome, error, result) in finals.items():
+        if key in gone:
+            continue
         if key in recorded:
             if key in state.document_frontier:
                 crawl.state.frontier_done.append(key)
@@ -455,33 +487,34 @@ def _removal_confirmed(first: str, second: str, prior: ArticleSchedule | None) -
 
 
 def _schedule(
-    crawl: PortalCrawl, state: PortalState, policy, finals: dict, observed: dict, confirmed_gone: set, gone_seen: set
+    schedules: list[ScheduleRow], update: PortalStateUpdate, priors: dict[str, ArticleSchedule], policy, finals: dict,
+    checked: dict, confirmed_gone: set, gone_seen: set,
 ) -> None:
-    """The next revisit of every known article this run checked, and what 304s confirmed."""
-    for key, (observation, result) in observed.items():
-        prior = state.articles.get(key)
-        changed = prior is None or prior.removed or prior.content_hash != observation.content_hash
-        crawl.state.schedules.append(_next(
-            key, observation.url, prior, changed,
-            _published(observation, prior), result.fetched_at, policy,
-            result.etag, result.last_modified, observation.content_hash,
+    """The next revisit (into `schedules`) of every page, article or document, this run checked, and what 304s
+    confirmed. `checked`: page id -> (url, content hash, published, fetch) of those that answered with their content."""
+    for key, (url, content_hash, published_at, result) in checked.items():
+        prior = priors.get(key)
+        changed = prior is None or prior.removed or prior.content_hash != content_hash
+        schedules.append(_next(
+            key, url, prior, changed, published_at, result.fetched_at, policy,
+            result.etag, result.last_modified, content_hash,
         ))  # fmt: skip
     for key, (outcome, error, result) in finals.items():
-        prior = state.articles.get(key)
+        prior = priors.get(key)
         if prior is None:
             continue
         if outcome == Outcome.NOT_MODIFIED:
-            crawl.state.not_modified.append(NotModified(key, result.url, prior.content_hash, result.fetched_at))
-            crawl.state.schedules.append(_next(
+            update.not_modified.append(NotModified(key, result.url, prior.content_hash, result.fetched_at))
+            schedules.append(_next(
                 key, prior.url, prior, False, prior.published_at, result.fetched_at, policy,
                 result.etag or prior.etag, result.last_modified or prior.last_modified, prior.content_hash,
             ))  # fmt: skip
         elif key in confirmed_gone:
-            crawl.state.schedules.append(
+            schedules.append(
                 _next(key, prior.url, prior, False, prior.published_at, result.fetched_at, policy, None, None, None)
             )
-        elif key not in observed and outcome not in _SETTLED | _NOT_FAILURES:
-            crawl.state.schedules.append(_failed(key, prior, outcome, error, result.fetched_at, policy, key in gone_seen))
+        elif key not in checked and outcome not in _SETTLED | _NOT_FAILURES:
+            schedules.append(_failed(key, prior, outcome, error, result.fetched_at, policy, key in gone_seen))
 
 
 def _failed(

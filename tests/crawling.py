@@ -50,7 +50,8 @@ def crawl_into(
     crawl = asyncio.run(crawl_portal(source, config, known, raw, Revisit(revisit), None, state, now))
     run_id = warehouse.start_run("test", {"source": source_id})
     summary = warehouse.load_portal(
-        run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone, documents=crawl.documents, state_update=crawl.state
+        run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone, documents=crawl.documents,
+        state_update=crawl.state, gone_documents=crawl.gone_documents,
     )
     warehouse.finish_run(run_id, "completed", {})
     return crawl, summary

@@ -62,9 +62,15 @@ def test_ingest_records_the_simulated_world_and_its_changes(sim, tmp_path):
         | {("removed", url) for url, row in after.items() if row["removed"] and not truth.get(url, row)["removed"]}
     )
     run_id = third["run_id"]
-    recorded = set(query(warehouse, "SELECT change_type, url FROM changes WHERE run_id = ?", [run_id]))
+    recorded = set(query(warehouse, "SELECT change_type, url FROM changes WHERE run_id = ? AND item_kind = 'article'", [run_id]))
     assert recorded == expected
-    assert sum(sum(counts.values()) for counts in happened.values()) == len(expected) > 0
+    kinds = ("created", "updated", "removed")
+    assert sum(counts[kind] for counts in happened.values() for kind in kinds) == len(expected) > 0
+    # Documents the portals took down are recorded removed, by the same run.
+    taken_down = {row["url"] for row in sim.documents() if row["removed"]}
+    assert len(taken_down) == sum(counts["documents_removed"] for counts in happened.values())
+    assert set(query(warehouse, "SELECT change_type, url FROM changes WHERE run_id = ? AND item_kind = 'document'",
+                     [run_id])) == {("removed", url) for url in taken_down}  # fmt: skip
     # Every article carries as many versions as the simulator made of it.
     versions_by_url = dict(query(warehouse, "SELECT url, max(version) FROM article_versions GROUP BY url"))
     assert versions_by_url == {url: row["version"] for url, row in after.items()}

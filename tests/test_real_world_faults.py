@@ -150,6 +150,7 @@ def test_soft_404s_on_revisits_remove_nothing_and_the_failed_checks_come_back_at
     rechecked = {entry["path"] for entry in sim.requests(PORTAL, since=since) if "/tin-tuc/" in entry["path"]}
     assert rechecked == {url.split(sim.base_urls[PORTAL])[1] for url in failed}
     assert query(warehouse, "SELECT count(*) FROM article_fetch_state WHERE failed_checks > 0") == [(0,)]
+    assert query(warehouse, "SELECT count(*) FROM document_fetch_state WHERE failed_checks > 0") == [(0,)]
     assert query(warehouse, "SELECT count(*) FROM articles WHERE removed_at IS NOT NULL") == [(0,)]
 
 
@@ -177,9 +178,9 @@ def crawl_every_portal(sim, config, warehouse, revisit: str) -> None:
 
 
 def recorded_changes(warehouse, before: set[str]) -> dict[str, set[str]]:
-    """The changes recorded by the runs that are not in `before`, per change type."""
+    """The changes to articles recorded by the runs that are not in `before`, per change type."""
     changes: dict[str, set[str]] = {"created": set(), "updated": set(), "removed": set()}
-    for run_id, url, change_type in query(warehouse, "SELECT run_id, url, change_type FROM changes"):
+    for run_id, url, change_type in query(warehouse, "SELECT run_id, url, change_type FROM changes WHERE item_kind = 'article'"):
         if run_id not in before:
             changes.setdefault(change_type, set()).add(url)
     return changes
@@ -189,6 +190,9 @@ def assert_nothing_false(warehouse, truth: list[dict]) -> None:
     removed = {row["url"] for row in truth if row["removed"]}
     falsely_removed = {url for (url,) in query(warehouse, "SELECT url FROM articles WHERE removed_at IS NOT NULL")} - removed
     assert not falsely_removed
+
+
+DOCUMENT_REMOVALS_SQL = "SELECT url FROM changes WHERE item_kind = 'document' AND change_type = 'removed'"
 
 
 def run_ids(warehouse) -> set[str]:
@@ -234,15 +238,20 @@ def test_under_real_world_faults_the_warehouse_converges_to_the_truth_within_thr
     after = sim.truth()
     expected = changes_between(truth, after)
     assert all(expected.values()), expected
+    documents_removed = sorted(row["url"] for row in sim.documents() if row["removed"])
+    assert documents_removed
     mark = run_ids(warehouse)
     for runs, revisit in enumerate(["all", "due", "due"], start=1):
         crawl_every_portal(sim, config, warehouse, revisit)
         assert_nothing_false(warehouse, after)
         recorded = recorded_changes(warehouse, mark)
         assert recorded["updated"] <= expected["updated"] and recorded["created"] <= expected["created"]
-        if recorded == expected:
+        documents_recorded = sorted(url for (url,) in query(warehouse, DOCUMENT_REMOVALS_SQL))
+        assert set(documents_recorded) <= set(documents_removed)  # never a false removal
+        if recorded == expected and documents_recorded == documents_removed:
             break
     assert recorded == expected, f"not converged after {runs} runs"
+    assert documents_recorded == documents_removed, "each removed document recorded removed once"
     print(f"real-world, seed {seed}: every change recorded after {runs} run(s)")
     # Nothing waits any more: the frontier and the failed revisits have drained.
     assert query(warehouse, "SELECT count(*) FROM crawl_frontier") == [(0,)]

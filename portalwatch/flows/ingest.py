@@ -54,7 +54,7 @@ async def crawl_portal_task(
 async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl, cause: str = "portal") -> dict:
     loaded = await asyncio.to_thread(
         Warehouse(warehouse).load_portal, run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone,
-        documents=crawl.documents, cause=cause, state_update=crawl.state,
+        documents=crawl.documents, cause=cause, state_update=crawl.state, gone_documents=crawl.gone_documents,
     )
     return {
         "source": crawl.source.source_id,
@@ -65,6 +65,8 @@ async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl, cau
         "reparsed": loaded.reparsed,
         "removed": loaded.removed,
         "restored": loaded.restored,
+        "documents_removed": loaded.documents_removed,
+        "documents_restored": loaded.documents_restored,
         "unchanged": loaded.unchanged,
         "failed": len(crawl.failures),
         "failures": crawl.failures[:50],

@@ -58,6 +58,7 @@ class Document:
     slug: str
     issuer_name: str  # how other texts name the issuer ("Ban Thường vụ Tỉnh ủy", "UBND huyện Tủa Chùa")
     cites: tuple[str, ...] = field(default=())  # numbers of other documents its body mentions
+    removed: bool = False  # taken down: its page answers 404 and the listing drops it
 
     @property
     def file_name(self) -> str:

@@ -482,7 +482,7 @@ def _frame(portal: Portal, rng: random.Random, title: str, content: str) -> str:
 def document_listing(portal: Portal, page: int, rng: random.Random) -> str:
     """A page of the documents section: number, date and subject columns, newest first."""
     family = portal.spec.family
-    documents = list(reversed(portal.documents))
+    documents = [d for d in reversed(portal.documents) if not d.removed]
     items = documents[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     pages = max(1, math.ceil(len(documents) / PAGE_SIZE))
     rows = "\n".join(

@@ -181,6 +181,7 @@ class Simulator:
                     "place": doc.place, "subject": doc.subject, "addressees": list(doc.addressees),
                     "distribution": list(doc.distribution), "signer": doc.signer,
                     "file_url": base + pages.document_file_path(family, doc), "cites": list(doc.cites),
+                    "removed": doc.removed,
                 })  # fmt: skip
         return rows
 
@@ -326,7 +327,7 @@ class Simulator:
             if not page:
                 return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
             return await self._send(request, pages.document_listing(portal, page, rng), fault, charset=_charset(portal, rng))
-        if document := _document(request, portal):
+        if (document := _document(request, portal)) and not document.removed:
             return await self._send(request, pages.document_page(portal, document, rng), fault, charset=_charset(portal, rng))
         if request.path.endswith(".pdf"):
             for document in portal.documents:

@@ -18,6 +18,8 @@ from portalwatch.sim.documents import Document, make_documents
 
 START = datetime(2025, 5, 5, 8, 0, 0)  # local time (Asia/Ho_Chi_Minh) of step 0
 STEP = timedelta(hours=1)
+DOCUMENT_REMOVAL_CHANCE = 0.3  # per portal and step
+DOCUMENTS_KEPT = 3  # live documents a portal never goes below
 
 
 @dataclass(frozen=True)
@@ -269,7 +271,7 @@ class World:
 
     def advance(self, steps: int = 1) -> dict[str, dict[str, int]]:
         """Move time forward; returns what happened per portal (created/updated/removed)."""
-        happened: dict[str, dict[str, int]] = {pid: {"created": 0, "updated": 0, "removed": 0} for pid in self.portals}
+        happened: dict[str, dict[str, int]] = {pid: {"created": 0, "updated": 0, "removed": 0, "documents_removed": 0} for pid in self.portals}
         for _ in range(steps):
             self.step += 1
             for index, (portal_id, portal) in enumerate(self.portals.items()):
@@ -295,7 +297,19 @@ class World:
                     article = self._publish(portal, rng, published_at, base_id=1000 * (index + 1))
                     article.last_changed_step = self.step
                     counts["created"] += 1
+                counts["documents_removed"] = self._take_down_documents(portal, portal_id)
         return happened
+
+    def _take_down_documents(self, portal: Portal, portal_id: str) -> int:
+        """Now and then a portal takes an official document down, never emptying its documents
+        section. Drawn from a generator of its own, so that the articles evolve exactly as they
+        would without documents."""
+        rng = random.Random(f"{self.seed}:{portal_id}:step{self.step}:documents")
+        live = [document for document in portal.documents if not document.removed]
+        if len(live) <= DOCUMENTS_KEPT or rng.random() >= DOCUMENT_REMOVAL_CHANCE:
+            return 0
+        rng.choice(live).removed = True
+        return 1
 
     def _edit(self, article: Article, rng: random.Random) -> None:
         if rng.random() < 0.35 or not article.paragraphs:

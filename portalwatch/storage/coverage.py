@@ -3,7 +3,7 @@ against what the warehouse holds of it.
 
 Written in the portal's load transaction, after its articles, documents and
 section members, so that `held` counts what this very load leaves stored: the
-section's listed entries that are live articles or stored documents.
+section's listed entries that are live articles or stored documents not removed.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ LATERAL (
     SELECT count(*) AS held FROM section_members AS m
     WHERE m.source_id = c.source_id AND m.section = c.section
       AND (EXISTS (SELECT 1 FROM article_state AS s WHERE s.article_id = m.item_id AND s.removed_at IS NULL)
-           OR EXISTS (SELECT 1 FROM documents AS d WHERE d.document_id = m.item_id))
+           OR (EXISTS (SELECT 1 FROM documents AS d WHERE d.document_id = m.item_id)
+               AND NOT EXISTS (SELECT 1 FROM document_state AS r WHERE r.document_id = m.item_id AND r.removed_at IS NOT NULL)))
 ) AS h
 """
 # This run's rows beside the same section's latest row of an earlier run that had a figure.

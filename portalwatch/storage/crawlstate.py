@@ -26,6 +26,18 @@ LEFT JOIN article_versions AS v ON v.article_id = s.article_id AND v.version = s
 LEFT JOIN article_fetch_state AS f ON f.article_id = s.article_id
 WHERE s.source_id = ?
 """
+# A document's schedule is an article's; its age is its issue date's.
+DOCUMENT_SCHEDULES_SQL = """
+SELECT d.document_id, d.url, d.content_hash, s.removed_at IS NOT NULL AS removed, d.issued_date::TIMESTAMPTZ,
+       coalesce(f.last_checked_at, d.valid_from),
+       f.etag, f.last_modified, f.validated_hash, f.revisit_interval_s, f.next_revisit_at, f.checks, f.changes_seen,
+       f.last_changed_at, f.last_checked_at, f.failed_checks, f.unconfirmed_removal_at
+FROM documents AS d
+LEFT JOIN document_state AS s ON s.document_id = d.document_id
+LEFT JOIN document_fetch_state AS f ON f.document_id = d.document_id
+WHERE d.source_id = ?
+QUALIFY d.version = max(d.version) OVER (PARTITION BY d.document_id)
+"""
 FRONTIER_SQL = """
 SELECT article_id, url, coalesce(kind, 'article') FROM crawl_frontier WHERE source_id = ? ORDER BY first_seen_at, article_id
 """
@@ -42,6 +54,7 @@ SELECT article_id, source_id, url, etag, last_modified, validated_hash, last_che
        revisit_interval_s, next_revisit_at, checks, changes_seen, failed_checks, last_failure, unconfirmed_removal_at
 FROM schedule_rows
 """
+UPSERT_DOCUMENT_SCHEDULES_SQL = UPSERT_SCHEDULES_SQL.replace("article_fetch_state (article_id", "document_fetch_state (document_id")
 # A 304 says the page is what we stored: it was seen, nothing else changes.
 MARK_NOT_MODIFIED_SEEN_SQL = """
 UPDATE article_state SET last_seen = n.fetched_at
@@ -86,6 +99,7 @@ class PortalState:
     frontier: dict[str, str] = field(default_factory=dict)  # article id -> URL
     walks: dict[str, ListingWalk] = field(default_factory=dict)  # section -> its last walk
     document_frontier: dict[str, str] = field(default_factory=dict)  # document id -> URL
+    documents: dict[str, ArticleSchedule] = field(default_factory=dict)  # the schedules of known documents
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +197,7 @@ class PortalStateUpdate:
     """What one crawl changes in the portal's crawl memory."""
 
     schedules: list[ScheduleRow] = field(default_factory=list)
+    document_schedules: list[ScheduleRow] = field(default_factory=list)
     not_modified: list[NotModified] = field(default_factory=list)
     frontier_pending: list[FrontierEntry] = field(default_factory=list)
     frontier_done: list[str] = field(default_factory=list)
@@ -193,16 +208,8 @@ class PortalStateUpdate:
 
 
 def read_portal_state(con: duckdb.DuckDBPyConnection, source_id: str) -> PortalState:
-    articles = {}
-    for row in con.execute(ARTICLE_SCHEDULES_SQL, [source_id]).fetchall():
-        (article_id, url, content_hash, removed, published_at, last_seen, etag, last_modified, validated_hash,
-         interval_s, next_revisit_at, checks, changes_seen, last_changed_at, last_checked_at, failed_checks,
-         unconfirmed_removal_at) = row  # fmt: skip
-        articles[article_id] = ArticleSchedule(
-            article_id, url, content_hash, removed, published_at, last_seen, etag, last_modified, validated_hash,
-            timedelta(seconds=interval_s) if interval_s is not None else None, next_revisit_at,
-            checks or 0, changes_seen or 0, last_changed_at, last_checked_at, failed_checks or 0, unconfirmed_removal_at,
-        )  # fmt: skip
+    articles = _schedules(con, ARTICLE_SCHEDULES_SQL, source_id)
+    schedules = _schedules(con, DOCUMENT_SCHEDULES_SQL, source_id)
     frontier_rows = con.execute(FRONTIER_SQL, [source_id]).fetchall()
     frontier = {key: url for key, url, kind in frontier_rows if kind == "article"}
     documents = {key: url for key, url, kind in frontier_rows if kind == "document"}
@@ -211,14 +218,29 @@ def read_portal_state(con: duckdb.DuckDBPyConnection, source_id: str) -> PortalS
         section, complete, total_pages, fetched, walked_at, entries, missing, resume = row
         missing = tuple(missing) if missing is not None else None
         walks[section] = ListingWalk(section, complete, total_pages, fetched, walked_at, entries, missing, tuple(resume or ()))
-    return PortalState(articles, frontier, walks, documents)
+    return PortalState(articles, frontier, walks, documents, schedules)
+
+
+def _schedules(con: duckdb.DuckDBPyConnection, sql: str, source_id: str) -> dict[str, ArticleSchedule]:
+    schedules = {}
+    for row in con.execute(sql, [source_id]).fetchall():
+        (item_id, url, content_hash, removed, published_at, last_seen, etag, last_modified, validated_hash,
+         interval_s, next_revisit_at, checks, changes_seen, last_changed_at, last_checked_at, failed_checks,
+         unconfirmed_removal_at) = row  # fmt: skip
+        schedules[item_id] = ArticleSchedule(
+            item_id, url, content_hash, removed, published_at, last_seen, etag, last_modified, validated_hash,
+            timedelta(seconds=interval_s) if interval_s is not None else None, next_revisit_at,
+            checks or 0, changes_seen or 0, last_changed_at, last_checked_at, failed_checks or 0, unconfirmed_removal_at,
+        )  # fmt: skip
+    return schedules
 
 
 def write_portal_state(con: duckdb.DuckDBPyConnection, run_id: str, source_id: str, update: PortalStateUpdate) -> int:
     """Write a crawl's update inside the caller's transaction; returns the 304s that matched the stored state."""
     unchanged = 0
-    if update.schedules:
-        rows = update.schedules
+    for rows, sql in ((update.schedules, UPSERT_SCHEDULES_SQL), (update.document_schedules, UPSERT_DOCUMENT_SCHEDULES_SQL)):
+        if not rows:
+            continue
         _with(con, "schedule_rows", pa.table({
             "article_id": [r.article_id for r in rows],
             "source_id": [source_id] * len(rows),
@@ -235,7 +257,7 @@ def write_portal_state(con: duckdb.DuckDBPyConnection, run_id: str, source_id: s
             "failed_checks": pa.array([r.failed_checks for r in rows], pa.int32()),
             "last_failure": pa.array([r.last_failure for r in rows], pa.string()),
             "unconfirmed_removal_at": pa.array([r.unconfirmed_removal_at for r in rows], _TS),
-        }), UPSERT_SCHEDULES_SQL)  # fmt: skip
+        }), sql)  # fmt: skip
     if update.not_modified:
         rows = update.not_modified
         table = pa.table({

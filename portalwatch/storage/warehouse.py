@@ -143,7 +143,7 @@ class DocumentObservation:
 
 @dataclass(frozen=True, slots=True)
 class Gone:
-    """A definite answer that an article is no longer published (404/410, twice)."""
+    """A definite answer that an article (or a document) is no longer published (404/410, twice)."""
 
     article_id: str
     url: str
@@ -170,6 +170,8 @@ class LoadSummary:
     unchanged: int = 0
     reparsed: int = 0  # new versions caused by a parser change, not by the portal
     documents: int = 0  # new document versions
+    documents_removed: int = 0
+    documents_restored: int = 0
     references: int = 0  # references recorded
     changes: list[tuple[str, str]] = field(default_factory=list)  # (change_type, url)
     coverage: list[Coverage] = field(default_factory=list)  # per section walked, against the previous run
@@ -334,6 +336,7 @@ class Warehouse:
         documents: Sequence[DocumentObservation] = (),
         cause: str = "portal",
         state_update: PortalStateUpdate | None = None,
+        gone_documents: Sequence[Gone] = (),
     ) -> LoadSummary:
         """Record one portal's crawl in one transaction; returns what changed.
 
@@ -346,6 +349,7 @@ class Warehouse:
         latest: dict[str, Observation] = {observation.article_id: observation for observation in observations}
         gone_by_id = {g.article_id: g for g in gone if g.article_id not in latest}
         latest_documents = {d.document_id: d for d in documents}
+        gone_documents = [g for g in {g.article_id: g for g in gone_documents}.values() if g.article_id not in latest_documents]
         with self.connect() as con:
             con.execute("BEGIN")
             try:
@@ -353,6 +357,7 @@ class Warehouse:
                     con, run_id, source, fetches, list(latest.values()), list(gone_by_id.values()), cause
                 )
                 self._load_documents(con, run_id, source, list(latest_documents.values()), summary)
+                _document_lifecycle(con, run_id, source, list(latest_documents.values()), gone_documents, cause, summary)
                 summary.references += _resolve_references(con)
                 if state_update is not None:
                     summary.unchanged += write_portal_state(con, run_id, source.source_id, state_update)
@@ -577,8 +582,9 @@ FROM article_state AS s
 LEFT JOIN article_versions AS v ON v.article_id = s.article_id AND v.version = s.current_version
 WHERE s.source_id = ?
 UNION ALL
-SELECT document_id, url, false, content_hash, parser_version, raw_hash, 'document'
-FROM documents WHERE source_id = ? QUALIFY version = max(version) OVER (PARTITION BY document_id)
+SELECT d.document_id, d.url, s.removed_at IS NOT NULL, d.content_hash, d.parser_version, d.raw_hash, 'document'
+FROM documents AS d LEFT JOIN document_state AS s ON s.document_id = d.document_id
+WHERE d.source_id = ? QUALIFY d.version = max(d.version) OVER (PARTITION BY d.document_id)
 """
 
 OBSERVED_STATE_SQL = """
@@ -631,6 +637,49 @@ FROM matches AS m
 WHERE r.document_id IS NULL AND r.number_key = m.number_key AND r.source_id = m.source_id
   AND r.referenced_date IS NOT DISTINCT FROM m.referenced_date AND r.citing_id <> m.document_id
 """
+
+
+# Documents answering again after their removal, and documents found removed: (id, url, hash, version, at).
+DOCUMENT_RESTORED_SQL = """
+SELECT s.document_id, o.url, d.content_hash, d.version, o.fetched_at
+FROM document_state AS s JOIN observed_documents AS o USING (document_id)
+JOIN documents AS d ON d.document_id = s.document_id
+WHERE s.removed_at IS NOT NULL
+QUALIFY d.version = max(d.version) OVER (PARTITION BY d.document_id)
+"""
+DOCUMENT_REMOVED_SQL = """
+SELECT d.document_id, o.url, d.content_hash, d.version, o.fetched_at
+FROM documents AS d JOIN observed_documents AS o USING (document_id)
+LEFT JOIN document_state AS s ON s.document_id = d.document_id
+WHERE s.removed_at IS NULL
+QUALIFY d.version = max(d.version) OVER (PARTITION BY d.document_id)
+"""
+
+
+def _document_lifecycle(con, run_id: str, source: SourceRow, seen: list[DocumentObservation], gone: list[Gone],
+                        cause: str, summary: LoadSummary) -> None:  # fmt: skip
+    """'restored' for removed documents that answered again, 'removed' for those whose removal
+    was confirmed; document_state says which are removed, since when."""
+    changes = []
+    for rows, sql, kind in (([(o.document_id, o.url, o.fetched_at) for o in seen], DOCUMENT_RESTORED_SQL, "restored"),
+                            ([(g.article_id, g.url, g.fetched_at) for g in gone], DOCUMENT_REMOVED_SQL, "removed")):  # fmt: skip
+        if not rows:
+            continue
+        con.register("observed_documents", pa.table({
+            "document_id": [r[0] for r in rows], "url": [r[1] for r in rows], "fetched_at": pa.array([r[2] for r in rows], _TS),
+        }))  # fmt: skip
+        found = con.execute(sql).fetchall()
+        con.unregister("observed_documents")
+        for document_id, url, content_hash, version, at in found:
+            old, new = (content_hash, None) if kind == "removed" else (content_hash, content_hash)
+            changes.append(_change(document_id, source, url, kind, None, old, new, version, at, run_id))
+            con.execute(
+                "INSERT OR REPLACE INTO document_state (document_id, source_id, url, removed_at) VALUES (?, ?, ?, ?)",
+                [document_id, source.source_id, url, at if kind == "removed" else None],
+            )
+        setattr(summary, f"documents_{kind}", getattr(summary, f"documents_{kind}") + len(found))
+    table = _changes_table(changes, cause)
+    _insert(con, "changes", table.append_column("item_kind", pa.array(["document"] * table.num_rows, pa.string())))
 
 
 def _document_versions(con, source: SourceRow, documents: list[DocumentObservation]) -> list[tuple[DocumentObservation, int]]:
