@@ -48,8 +48,16 @@ def main() -> None:
     workers = [pid for pid in descendants(os.getpid()) if not is_prefect_server(pid)]
     own = high_water_mb("self")
     total = own + sum(high_water_mb(pid) for pid in workers)
-    print(json.dumps({"pages": pages, "peak_rss_mb": round(total, 1), "crawler_mb": round(own, 1),
-                      "worker_processes": len(workers)}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "pages": pages,
+                "peak_rss_mb": round(total, 1),
+                "crawler_mb": round(own, 1),
+                "worker_processes": len(workers),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -61,9 +61,15 @@ def crawl_all(config_path: Path, warehouse: Path, revisit: str = "none") -> tupl
         state = await asyncio.to_thread(store.portal_state, source.id)
         crawl = await crawl_portal(source, config, known, raw, Revisit(revisit), state=state)
         await asyncio.to_thread(
-            store.load_portal, run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone,
-            documents=crawl.documents, state_update=crawl.state,
-        )  # fmt: skip
+            store.load_portal,
+            run_id,
+            crawl.source,
+            crawl.fetches,
+            crawl.observations,
+            crawl.gone,
+            documents=crawl.documents,
+            state_update=crawl.state,
+        )
         return len(crawl.fetches)
 
     async def everything() -> int:
@@ -99,37 +105,60 @@ def bench_end_to_end(work: Path, quick: bool) -> Figure:
         urls_file = work / "a-urls.txt"
         urls_file.write_text("\n".join(urls), encoding="utf-8")
         result = subprocess.run(
-            [sys.executable, str(HERE / "scrapy_spider.py"), str(urls_file), str(work / "scrapy.jsonl"), str(per_host),
-             str(len(sim.base_urls))],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                str(HERE / "scrapy_spider.py"),
+                str(urls_file),
+                str(work / "scrapy.jsonl"),
+                str(per_host),
+                str(len(sim.base_urls)),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         scrapy_seconds = json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
-        scraped = sum(1 for _ in open(work / "scrapy.jsonl", encoding="utf-8"))
+        scraped = len((work / "scrapy.jsonl").read_text(encoding="utf-8").splitlines())
         theirs = scraped / scrapy_seconds
     ratio = ours / theirs
-    return Figure("a", "end-to-end pages/s, politeness off", f"{ours:,.0f} pages/s ({pages} pages)",
-                  f"Scrapy {theirs:,.0f} pages/s ({scraped} pages)", ratio, ">= 2x", ratio >= 2,
-                  "CPU: crawler, page worker and simulator share 2 cores; per page more work than Scrapy's")  # fmt: skip
+    return Figure(
+        "a",
+        "end-to-end pages/s, politeness off",
+        f"{ours:,.0f} pages/s ({pages} pages)",
+        f"Scrapy {theirs:,.0f} pages/s ({scraped} pages)",
+        ratio,
+        ">= 2x",
+        ratio >= 2,
+        "CPU: crawler, page worker and simulator share 2 cores; per page more work than Scrapy's",
+    )
 
 
 def bench_latency_bound(work: Path, quick: bool) -> Figure:
     from portalwatch.sim.process import SimulatorProcess
-
     from portalwatch.sim.world import network
 
     hosts, per_host, latency, articles = (20 if quick else 100), 2, 0.3, 40
     # Every portal the same size: the ideal assumes every host has work for the whole run.
     sizes = {spec.id: articles for spec in network(hosts)}
-    with SimulatorProcess(work / "sim-b.toml", scale=0.02, portals=hosts, latency_ms=latency * 1000, portal_sizes=sizes) as sim:
+    with SimulatorProcess(
+        work / "sim-b.toml", scale=0.02, portals=hosts, latency_ms=latency * 1000, portal_sizes=sizes
+    ) as sim:
         config = with_politeness(sim.config_path, work / "b.toml", per_host)
         crawl_all(config, work / "b-warm" / "warehouse.duckdb")  # the simulator renders its PDFs once
         pages, seconds = crawl_all(config, work / "b" / "warehouse.duckdb")
     achieved = pages / seconds
     ideal = hosts * per_host / latency
     ratio = achieved / ideal
-    return Figure("b", f"latency-bound: {hosts} portals x {per_host} connections, {latency * 1000:.0f} ms",
-                  f"{achieved:,.0f} pages/s", f"ideal {ideal:,.0f} pages/s", ratio, ">= 0.9", ratio >= 0.9,
-                  "robots.txt and page 1 before the rest; the loads after the last pages; CPU at 100 portals")  # fmt: skip
+    return Figure(
+        "b",
+        f"latency-bound: {hosts} portals x {per_host} connections, {latency * 1000:.0f} ms",
+        f"{achieved:,.0f} pages/s",
+        f"ideal {ideal:,.0f} pages/s",
+        ratio,
+        ">= 0.9",
+        ratio >= 0.9,
+        "robots.txt and page 1 before the rest; the loads after the last pages; CPU at 100 portals",
+    )
 
 
 def bench_parser(quick: bool) -> Figure:
@@ -157,8 +186,16 @@ def bench_parser(quick: bool) -> Figure:
     ours = rate(lambda html, profile: parse_article(html, "http://portal.example/a", profile))
     theirs = rate(lambda html, profile: trafilatura.extract(html, with_metadata=True))
     ratio = ours / theirs
-    return Figure("c", "parser pages/s per core (CPU time)", f"{ours:,.0f} pages/s", f"trafilatura {theirs:,.0f} pages/s",
-                  ratio, ">= 20x", ratio >= 20, "selectolax's parse of the page; trafilatura's lxml tree building")  # fmt: skip
+    return Figure(
+        "c",
+        "parser pages/s per core (CPU time)",
+        f"{ours:,.0f} pages/s",
+        f"trafilatura {theirs:,.0f} pages/s",
+        ratio,
+        ">= 20x",
+        ratio >= 20,
+        "selectolax's parse of the page; trafilatura's lxml tree building",
+    )
 
 
 def bench_warehouse(work: Path, quick: bool) -> list[Figure]:
@@ -172,7 +209,17 @@ def bench_warehouse(work: Path, quick: bool) -> list[Figure]:
     source = SourceRow("bench", "Bench portal", "province", "dcs_aspnet", "http://bench.example")
     now = datetime.now(UTC)
     rng = random.Random(1)
-    words = ["huyện", "xã", "hội nghị", "triển khai", "nhiệm vụ", "phát triển", "kinh tế", "đồng bào", "năm 2024"]
+    words = [
+        "huyện",
+        "xã",
+        "hội nghị",
+        "triển khai",
+        "nhiệm vụ",
+        "phát triển",
+        "kinh tế",
+        "đồng bào",
+        "năm 2024",
+    ]
     observations, fetches = [], []
     for index in range(count):
         url = f"http://bench.example/tin-tuc/{index}.html"
@@ -180,11 +227,16 @@ def bench_warehouse(work: Path, quick: bool) -> list[Figure]:
             title=f"Bài {index} " + " ".join(rng.choices(words, k=8)),
             published_at=now - timedelta(minutes=index),
             body_text="\n\n".join(" ".join(rng.choices(words, k=60)) for _ in range(5)),
-            lead=" ".join(rng.choices(words, k=20)), byline="Tin, ảnh: Lò Văn A", author="Lò Văn A",
-            view_count=index, parser_version="bench/1+1",
-        )  # fmt: skip
+            lead=" ".join(rng.choices(words, k=20)),
+            byline="Tin, ảnh: Lò Văn A",
+            author="Lò Văn A",
+            view_count=index,
+            parser_version="bench/1+1",
+        )
         raw_hash = f"{index:064x}"
-        observations.append(Observation(article_id("bench", url), url, record, record.content_hash, raw_hash, now))
+        observations.append(
+            Observation(article_id("bench", url), url, record, record.content_hash, raw_hash, now)
+        )
         fetches.append(FetchRow("bench", url, "article", now, 200, "ok", None, 1, 10.0, 30_000, raw_hash))
     # The parse stage derives fingerprints and references, in batches of a crawl's size, on its own cores.
     started = time.process_time()
@@ -200,14 +252,37 @@ def bench_warehouse(work: Path, quick: bool) -> list[Figure]:
     assert summary.unchanged == count
     rate = count / load_seconds
     return [
-        Figure("d0", "fingerprints and references, per core (CPU time)", f"{derive_rate:,.0f} versions/s",
-               "part of the parse stage", None, "-", None,
-               "numpy over the texts' code points, rensa's signing, the reference regexes"),
-        Figure("d1", f"warehouse load, {count:,} new versions", f"{rate:,.0f} versions/s", "target 50,000 versions/s",
-               rate / 50_000, ">= 1.0", rate >= 50_000, "DuckDB writing the texts (insert, commit's checkpoint)"),
-        Figure("d2", f"no-change re-run over {count:,} known articles", f"{rerun_seconds:.2f} s of warehouse time",
-               "target 5 s", 5 / rerun_seconds, ">= 1.0", rerun_seconds < 5, "the state lookup join and the updates"),
-    ]  # fmt: skip
+        Figure(
+            "d0",
+            "fingerprints and references, per core (CPU time)",
+            f"{derive_rate:,.0f} versions/s",
+            "part of the parse stage",
+            None,
+            "-",
+            None,
+            "numpy over the texts' code points, rensa's signing, the reference regexes",
+        ),
+        Figure(
+            "d1",
+            f"warehouse load, {count:,} new versions",
+            f"{rate:,.0f} versions/s",
+            "target 50,000 versions/s",
+            rate / 50_000,
+            ">= 1.0",
+            rate >= 50_000,
+            "DuckDB writing the texts (insert, commit's checkpoint)",
+        ),
+        Figure(
+            "d2",
+            f"no-change re-run over {count:,} known articles",
+            f"{rerun_seconds:.2f} s of warehouse time",
+            "target 5 s",
+            5 / rerun_seconds,
+            ">= 1.0",
+            rerun_seconds < 5,
+            "the state lookup join and the updates",
+        ),
+    ]
 
 
 def bench_prefect_overhead(work: Path, quick: bool) -> Figure:
@@ -219,13 +294,27 @@ def bench_prefect_overhead(work: Path, quick: bool) -> Figure:
     with SimulatorProcess(work / "sim-e.toml", scale=0.6 if quick else 3.0) as sim:
         config = with_politeness(sim.config_path, work / "e.toml", 4)
         pages_direct, direct = crawl_all(config, work / "e1" / "warehouse.duckdb")
-        asyncio.run(ingest(config_path=str(config), warehouse=str(work / "warm" / "warehouse.duckdb"), sources=["xa-tua-thang"]))
+        asyncio.run(
+            ingest(
+                config_path=str(config),
+                warehouse=str(work / "warm" / "warehouse.duckdb"),
+                sources=["xa-tua-thang"],
+            )
+        )
         started = time.perf_counter()
         asyncio.run(ingest(config_path=str(config), warehouse=str(work / "e2" / "warehouse.duckdb")))
         through_flow = time.perf_counter() - started
     overhead = through_flow / direct - 1
-    return Figure("e", f"Prefect overhead, {pages_direct:,}-page run", f"flow {through_flow:.1f} s", f"stages {direct:.1f} s",
-                  overhead, "< 10%", overhead < 0.10, "task and flow run bookkeeping on the Prefect server")  # fmt: skip
+    return Figure(
+        "e",
+        f"Prefect overhead, {pages_direct:,}-page run",
+        f"flow {through_flow:.1f} s",
+        f"stages {direct:.1f} s",
+        overhead,
+        "< 10%",
+        overhead < 0.10,
+        "task and flow run bookkeeping on the Prefect server",
+    )
 
 
 def bench_memory(work: Path, quick: bool) -> Figure:
@@ -237,21 +326,36 @@ def bench_memory(work: Path, quick: bool) -> Figure:
         with SimulatorProcess(work / f"sim-f-{scale}.toml", scale=scale) as sim:
             config = with_politeness(sim.config_path, work / f"f-{scale}.toml", 4)
             probe = subprocess.run(
-                [sys.executable, str(HERE / "memory_probe.py"), str(config), str(work / f"f-{scale}" / "warehouse.duckdb")],
-                capture_output=True, text=True, check=True,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    str(HERE / "memory_probe.py"),
+                    str(config),
+                    str(work / f"f-{scale}" / "warehouse.duckdb"),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             peaks.append(json.loads(probe.stdout.strip().splitlines()[-1]))
     (small_run, large_run) = peaks
     growth = large_run["peak_rss_mb"] / small_run["peak_rss_mb"]
     print(f"f: {small_run} / {large_run}", file=sys.stderr, flush=True)
-    return Figure("f", f"peak RSS, backfill of {large_run['pages']:,} pages vs {small_run['pages']:,}",
-                  f"{large_run['peak_rss_mb']:,.0f} MiB", f"{small_run['peak_rss_mb']:,.0f} MiB", growth,
-                  "< 1 GiB, flat", large_run["peak_rss_mb"] < 1024 and growth < 1.5,
-                  "one chunk of listing pages at a time; crawler plus page-worker processes")  # fmt: skip
+    return Figure(
+        "f",
+        f"peak RSS, backfill of {large_run['pages']:,} pages vs {small_run['pages']:,}",
+        f"{large_run['peak_rss_mb']:,.0f} MiB",
+        f"{small_run['peak_rss_mb']:,.0f} MiB",
+        growth,
+        "< 1 GiB, flat",
+        large_run["peak_rss_mb"] < 1024 and growth < 1.5,
+        "one chunk of listing pages at a time; crawler plus page-worker processes",
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a first look")
     parser.add_argument("--only", default="a,b,c,d,e,f", help="comma-separated figures to run")
     args = parser.parse_args()
@@ -277,11 +381,22 @@ def main() -> None:
 
 def print_table(figures: list[Figure]) -> None:
     header = ("", "figure", "portalwatch", "baseline", "ratio", "target", "met", "bounded by")
-    rows = [(f.key, f.what, f.measured, f.baseline, "-" if f.ratio is None else f"{f.ratio:.2f}", f.target,
-             "-" if f.met is None else "yes" if f.met else "no", f.bound) for f in figures]  # fmt: skip
+    rows = [
+        (
+            f.key,
+            f.what,
+            f.measured,
+            f.baseline,
+            "-" if f.ratio is None else f"{f.ratio:.2f}",
+            f.target,
+            "-" if f.met is None else "yes" if f.met else "no",
+            f.bound,
+        )
+        for f in figures
+    ]
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths), *rows]:
-        print(" | ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
+        print(" | ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)))
 
 
 if __name__ == "__main__":

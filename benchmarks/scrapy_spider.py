@@ -11,8 +11,8 @@ import time
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.http import TextResponse
 from scrapy.crawler import CrawlerProcess
+from scrapy.http import TextResponse
 
 
 class PagesSpider(scrapy.Spider):
@@ -39,17 +39,19 @@ class PagesSpider(scrapy.Spider):
 
 def main() -> None:
     urls_file, out_file, per_host, hosts = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    process = CrawlerProcess(settings={
-        "FEEDS": {out_file: {"format": "jsonlines", "overwrite": True}},
-        "CONCURRENT_REQUESTS": per_host * hosts,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": per_host,
-        "DOWNLOAD_DELAY": 0,
-        "ROBOTSTXT_OBEY": False,
-        "LOG_LEVEL": "ERROR",
-        "TELNETCONSOLE_ENABLED": False,
-        "COOKIES_ENABLED": False,
-        "RETRY_ENABLED": False,
-    })  # fmt: skip
+    process = CrawlerProcess(
+        settings={
+            "FEEDS": {out_file: {"format": "jsonlines", "overwrite": True}},
+            "CONCURRENT_REQUESTS": per_host * hosts,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": per_host,
+            "DOWNLOAD_DELAY": 0,
+            "ROBOTSTXT_OBEY": False,
+            "LOG_LEVEL": "ERROR",
+            "TELNETCONSOLE_ENABLED": False,
+            "COOKIES_ENABLED": False,
+            "RETRY_ENABLED": False,
+        }
+    )
     started = time.perf_counter()
     process.crawl(PagesSpider, urls_file=urls_file)
     process.start()

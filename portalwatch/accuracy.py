@@ -40,7 +40,13 @@ from portalwatch.sim.server import PROFILE_FOR_FAMILY
 from portalwatch.sim.world import FAMILY_SETS, Article, Portal, World
 
 FIELDS = ("title", "published_at", "view_count", "author", "lead", "body_text", "images", "category")
-GENERIC_FIELDS = ("title", "published_at", "view_count", "author", "body_text")  # the generic reader's overall score
+GENERIC_FIELDS = (
+    "title",
+    "published_at",
+    "view_count",
+    "author",
+    "body_text",
+)  # the generic reader's overall score
 _TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _BASE = "http://portal.example"
 
@@ -58,7 +64,9 @@ class Score:
 @dataclass
 class Report:
     scores: dict[tuple[str, str], Score]  # (family, "profile" | "generic")
-    non_articles: dict[str, tuple[int, int]]  # family -> (non-article pages, articles the generic reader returned)
+    non_articles: dict[
+        str, tuple[int, int]
+    ]  # family -> (non-article pages, articles the generic reader returned)
 
     def overall_generic(self) -> float:
         """Exact fields of the generic reader over every page of every family, on GENERIC_FIELDS."""
@@ -87,16 +95,23 @@ def _minute(moment: datetime | None) -> datetime | None:
 def expected_fields(article: Article, family: str) -> dict:
     """What a perfect reader gets from the article's page: the simulator's own values."""
     return {
-        "title": article.title, "published_at": _minute(article.published_at.replace(tzinfo=_TZ)),
-        "view_count": article.views if pages.shows_views(family) else None, "author": author_of(article.byline),
-        "lead": article.lead, "body_text": "\n\n".join(article.paragraphs),
-        "images": [(name, caption) for name, caption, _ in article.images], "category": article.category,
-    }  # fmt: skip
+        "title": article.title,
+        "published_at": _minute(article.published_at.replace(tzinfo=_TZ)),
+        "view_count": article.views if pages.shows_views(family) else None,
+        "author": author_of(article.byline),
+        "lead": article.lead,
+        "body_text": "\n\n".join(article.paragraphs),
+        "images": [(name, caption) for name, caption, _ in article.images],
+        "category": article.category,
+    }
 
 
 def record_fields(record: ArticleRecord) -> dict:
     got = {name: getattr(record, name) for name in FIELDS if name not in ("published_at", "images")}
-    return got | {"published_at": _minute(record.published_at), "images": [(i.src, i.caption) for i in record.images]}
+    return got | {
+        "published_at": _minute(record.published_at),
+        "images": [(i.src, i.caption) for i in record.images],
+    }
 
 
 def _score(score: Score, read, expected: dict) -> None:
@@ -115,7 +130,10 @@ def non_article_pages(portal: Portal, rng: random.Random) -> list[tuple[str, str
     the server's error pages."""
     family = portal.spec.family
     last = max(1, -(-len(portal.live()) // pages.PAGE_SIZE))
-    found = [(pages.listing_path(family, page), pages.render_listing(portal, page, rng)) for page in sorted({1, last})]
+    found = [
+        (pages.listing_path(family, page), pages.render_listing(portal, page, rng))
+        for page in sorted({1, last})
+    ]
     found.append((pages.document_listing_path(family, 1), pages.document_listing(portal, 1, rng)))
     found.append(("/khong-ton-tai", pages.not_found(portal)))
     found += [(f"/loi-{status}", pages.server_error(status)) for status in (500, 503)]
@@ -156,7 +174,11 @@ def field_accuracy(
             url = _BASE + pages.article_path(article)
             expected = expected_fields(article, family)
             for name, read in readers.items():
-                _score(scores[(family, name)], lambda: read(html, url, family), expected)
+                _score(
+                    scores[(family, name)],
+                    lambda read=read, html=html, url=url, family=family: read(html, url, family),
+                    expected,
+                )
         checked, returned = _articles_returned(portal)
         before = non_articles.get(family, (0, 0))
         non_articles[family] = (before[0] + checked, before[1] + returned)
@@ -182,8 +204,9 @@ LEARNED_FIELDS = ("title", "published_at", "view_count", "author", "body_text")
 LEARN_EXAMPLES = 5
 
 
-def learned_profile_accuracy(seed: int = 1, scale: float = 0.1, examples: int = LEARN_EXAMPLES,
-                             world: World | None = None) -> dict[str, dict[str, float]]:
+def learned_profile_accuracy(
+    seed: int = 1, scale: float = 0.1, examples: int = LEARN_EXAMPLES, world: World | None = None
+) -> dict[str, dict[str, float]]:
     """family -> field -> share of pages exactly right, read by profiles learned from `examples` pages.
 
     One profile per portal, learned from `examples` of its live articles (and
@@ -198,11 +221,15 @@ def learned_profile_accuracy(seed: int = 1, scale: float = 0.1, examples: int = 
     for portal in world.portals.values():
         family, live = portal.spec.family, portal.live()
         chosen = {a.id for a in random.Random(f"{seed}:{portal.spec.id}").sample(live, examples)}
-        rendered = {a.id: (_BASE + pages.article_path(a), pages.render_article(portal, a, random.Random(a.id), world)) for a in live}
+        rendered = {
+            a.id: (_BASE + pages.article_path(a), pages.render_article(portal, a, random.Random(a.id), world))
+            for a in live
+        }
         listing = pages.render_listing(portal, 1, random.Random(seed))
         try:
             learned = learn_profile(
-                [Page(rendered[a][0], *rendered[a]) for a in sorted(chosen)], f"learned_{family}",
+                [Page(rendered[a][0], *rendered[a]) for a in sorted(chosen)],
+                f"learned_{family}",
                 Page("listing", _BASE + pages.listing_path(family, 1), listing) if listing else None,
             ).profile()
         except LearnError:
@@ -210,15 +237,21 @@ def learned_profile_accuracy(seed: int = 1, scale: float = 0.1, examples: int = 
         for article in (a for a in live if a.id not in chosen):
             scored[family] += 1
             try:
-                got = record_fields(parse_article(rendered[article.id][1], rendered[article.id][0], learned)) if learned else None
+                got = (
+                    record_fields(parse_article(rendered[article.id][1], rendered[article.id][0], learned))
+                    if learned
+                    else None
+                )
             except ExtractionError:
                 got = None
             expected = expected_fields(article, family)
             hits = [got is not None and got[name] == expected[name] for name in LEARNED_FIELDS]
-            right[family].update(name for name, hit in zip(LEARNED_FIELDS, hits) if hit)
+            right[family].update(name for name, hit in zip(LEARNED_FIELDS, hits, strict=False) if hit)
             right[family]["all"] += all(hits)
-    return {family: {name: right[family][name] / count for name in (*LEARNED_FIELDS, "all")} | {"pages": count}
-            for family, count in scored.items()}  # fmt: skip
+    return {
+        family: {name: right[family][name] / count for name in (*LEARNED_FIELDS, "all")} | {"pages": count}
+        for family, count in scored.items()
+    }
 
 
 def print_learned_profile_accuracy(scale: float, seed: int = 1) -> None:
@@ -238,22 +271,38 @@ def render_report(report: Report) -> str:
     for (family, extractor), score in sorted(report.scores.items()):
         cells = " ".join(f"{score.share(name):>12.1%}" for name in FIELDS)
         lines.append(f"{family:<11} {extractor:<8} {score.pages:>5} {cells}")
-    lines += ["", f"generic reader, exact {', '.join(GENERIC_FIELDS)}: {report.overall_generic():.1%} of the fields "
-              f"of every page, {report.mean_generic():.1%} averaged over families", "",
-              "pages read as no article (the most frequent reason):"]  # fmt: skip
+    lines += [
+        "",
+        f"generic reader, exact {', '.join(GENERIC_FIELDS)}: {report.overall_generic():.1%} of the fields "
+        f"of every page, {report.mean_generic():.1%} averaged over families",
+        "",
+        "pages read as no article (the most frequent reason):",
+    ]
     for (family, extractor), score in sorted(report.scores.items()):
         if score.failures:
             reason, count = score.failures.most_common(1)[0]
-            lines.append(f"  {family:<11} {extractor:<8} {sum(score.failures.values())} of {score.pages}: {reason} ({count})")
-    lines += ["", "pages that are no article (listings, document listing, not found, server errors): "
-              "articles the generic reader returned"]
-    lines += [f"  {family:<11} {returned} of {checked}" for family, (checked, returned) in sorted(report.non_articles.items())]
+            lines.append(
+                f"  {family:<11} {extractor:<8} {sum(score.failures.values())} of {score.pages}: {reason} ({count})"
+            )
+    lines += [
+        "",
+        "pages that are no article (listings, document listing, not found, server errors): "
+        "articles the generic reader returned",
+    ]
+    lines += [
+        f"  {family:<11} {returned} of {checked}"
+        for family, (checked, returned) in sorted(report.non_articles.items())
+    ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m portalwatch.accuracy", description=__doc__.split("\n\n")[0])
-    parser.add_argument("scale", nargs="?", type=float, default=0.1, help="size of the simulated world (default 0.1)")
+    parser = argparse.ArgumentParser(
+        prog="python -m portalwatch.accuracy", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "scale", nargs="?", type=float, default=0.1, help="size of the simulated world (default 0.1)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     print(render_report(field_accuracy(seed=args.seed, scale=args.scale)))
@@ -262,4 +311,3 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
-

@@ -23,10 +23,12 @@ MAX_COOLDOWN_FACTOR = 8
 class CircuitOpen(Exception):
     """The host is down and the run has stopped waiting for it."""
 
-    def __init__(self, host: str, outage: "Outage"):
+    def __init__(self, host: str, outage: Outage):
         self.host = host
         self.outage = outage
-        super().__init__(f"{host} is down since {outage.opened_at:%H:%M:%S} UTC ({outage.last_error}); skipped")
+        super().__init__(
+            f"{host} is down since {outage.opened_at:%H:%M:%S} UTC ({outage.last_error}); skipped"
+        )
 
 
 @dataclass
@@ -72,7 +74,9 @@ class CircuitBreaker:
             changed = self._changed
             wake = min(self._probe_at, self._opened_at + self.give_up_after) - now
             try:
-                await asyncio.wait_for(changed.wait(), timeout=max(wake, 0.001) if not self._probing else None)
+                await asyncio.wait_for(
+                    changed.wait(), timeout=max(wake, 0.001) if not self._probing else None
+                )
             except TimeoutError:
                 pass
         return False

@@ -35,7 +35,9 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 WarehouseOption = Annotated[
     Path | None,
-    typer.Option("--warehouse", "-w", help="DuckDB file [default: $PORTALWATCH_WAREHOUSE or data/warehouse.duckdb]"),
+    typer.Option(
+        "--warehouse", "-w", help="DuckDB file [default: $PORTALWATCH_WAREHOUSE or data/warehouse.duckdb]"
+    ),
 ]
 
 
@@ -60,25 +62,52 @@ def _fail(message: str) -> None:
 def sim(
     port: Annotated[int, typer.Option(help="First port; portal i listens on PORT+i (0: free ports).")] = 0,
     seed: Annotated[int, typer.Option(help="Seed of the simulated world.")] = 1,
-    scale: Annotated[float, typer.Option(help="Portal sizes relative to the default (about 3,400 articles).")] = 1.0,
+    scale: Annotated[
+        float, typer.Option(help="Portal sizes relative to the default (about 3,400 articles).")
+    ] = 1.0,
     host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
-    write_config: Annotated[Path | None, typer.Option(help="Write a sources config for the simulated portals here.")] = None,
-    portals: Annotated[int | None, typer.Option(help="Number of portals (those of --families, repeated; by default one of each).")] = None,
+    write_config: Annotated[
+        Path | None, typer.Option(help="Write a sources config for the simulated portals here.")
+    ] = None,
+    portals: Annotated[
+        int | None,
+        typer.Option(help="Number of portals (those of --families, repeated; by default one of each)."),
+    ] = None,
     families: Annotated[
-        str, typer.Option(help="Page families: 'default' (the five seed portals) or 'all' (with six more CMSs).")
+        str,
+        typer.Option(help="Page families: 'default' (the five seed portals) or 'all' (with six more CMSs)."),
     ] = "default",
     latency_ms: Annotated[float, typer.Option(help="Every page answers after this many milliseconds.")] = 0.0,
     faults: Annotated[str, typer.Option(help="Named fault profile to inject (see --list-faults).")] = "none",
-    list_faults: Annotated[bool, typer.Option("--list-faults", help="List the fault profiles and exit.")] = False,
+    list_faults: Annotated[
+        bool, typer.Option("--list-faults", help="List the fault profiles and exit.")
+    ] = False,
     portal_size: Annotated[
-        list[str] | None, typer.Option(help="Articles of one portal at the start, as ID=N (repeatable); overrides --scale.")
+        list[str] | None,
+        typer.Option(help="Articles of one portal at the start, as ID=N (repeatable); overrides --scale."),
     ] = None,
-    validators: Annotated[bool, typer.Option(help="Send ETag / Last-Modified on articles and answer 304s.")] = False,
-    exit_with: Annotated[int | None, typer.Option(hidden=True, help="Stop when the process with this id ends.")] = None,
-    archive: Annotated[bool, typer.Option(help="Also serve a Wayback-compatible archive of the portals on its own port.")] = False,
-    archive_steps: Annotated[int, typer.Option(help="Simulated hours the archive captures before serving starts.")] = 0,
-    archive_throttle: Annotated[bool, typer.Option(help="The archive answers some first requests (every index query, one replay in eight) with 429 and Retry-After.")] = False,
-    closed: Annotated[list[str] | None, typer.Option(help="A portal whose live host no longer answers (repeatable); its archive remains.")] = None,
+    validators: Annotated[
+        bool, typer.Option(help="Send ETag / Last-Modified on articles and answer 304s.")
+    ] = False,
+    exit_with: Annotated[
+        int | None, typer.Option(hidden=True, help="Stop when the process with this id ends.")
+    ] = None,
+    archive: Annotated[
+        bool, typer.Option(help="Also serve a Wayback-compatible archive of the portals on its own port.")
+    ] = False,
+    archive_steps: Annotated[
+        int, typer.Option(help="Simulated hours the archive captures before serving starts.")
+    ] = 0,
+    archive_throttle: Annotated[
+        bool,
+        typer.Option(
+            help="The archive answers some first requests (every index query, one replay in eight) with 429 and Retry-After."
+        ),
+    ] = False,
+    closed: Annotated[
+        list[str] | None,
+        typer.Option(help="A portal whose live host no longer answers (repeatable); its archive remains."),
+    ] = None,
 ) -> None:
     """Serve the simulated portal network over HTTP until interrupted (Ctrl-C, SIGTERM).
 
@@ -120,14 +149,28 @@ def sim(
         lifeline.exit_with(exit_with)
     unknown = set(closed or ()) - set(world.portals)
     if unknown or archive_steps < 0 or ((archive_steps or archive_throttle) and not archive):
-        _fail(f"--closed names unknown portal(s) {sorted(unknown)}" if unknown
-              else "--archive-steps (not negative) and --archive-throttle need --archive")  # fmt: skip
+        _fail(
+            f"--closed names unknown portal(s) {sorted(unknown)}"
+            if unknown
+            else "--archive-steps (not negative) and --archive-throttle need --archive"
+        )
     web_archive = SimArchive(world, archive_throttle) if archive else None
     if web_archive is not None:
         web_archive.advance(archive_steps)
     try:
-        asyncio.run(serve(world, port, write_config, host, faults=profile, validators=validators, latency=latency_ms / 1000,
-                          archive=web_archive, closed=frozenset(closed or ())))  # fmt: skip
+        asyncio.run(
+            serve(
+                world,
+                port,
+                write_config,
+                host,
+                faults=profile,
+                validators=validators,
+                latency=latency_ms / 1000,
+                archive=web_archive,
+                closed=frozenset(closed or ()),
+            )
+        )
     except KeyboardInterrupt:
         pass
     except OSError as exc:
@@ -136,14 +179,22 @@ def sim(
 
 @app.command()
 def run(
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="Sources file [default: config/sources.toml].")] = None,
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Crawl only this source id (repeatable).")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Sources file [default: config/sources.toml].")
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Crawl only this source id (repeatable).")
+    ] = None,
     revisit: Annotated[
         RevisitChoice,
-        typer.Option(help="Known articles to re-check for edits and removals: those the adaptive schedule says are due, none, or all."),
+        typer.Option(
+            help="Known articles to re-check for edits and removals: those the adaptive schedule says are due, none, or all."
+        ),
     ] = RevisitChoice.due,
     warehouse: WarehouseOption = None,
-    max_listing_pages: Annotated[int | None, typer.Option(help="Walk at most this many listing pages per section.")] = None,
+    max_listing_pages: Annotated[
+        int | None, typer.Option(help="Walk at most this many listing pages per section.")
+    ] = None,
 ) -> None:
     """Run the `ingest` flow once: discover, fetch, store, parse and load every portal.
 
@@ -207,9 +258,16 @@ def print_summary(summary: dict) -> None:
             counts = ", ".join(f"{outcome} {count}" for outcome, count in portal["outcomes"].items())
             console.print(f"{portal['source']}: fetches {counts}", highlight=False)
         for outage in portal.get("outages", []):
-            state = "back at " + outage["closed_at"] if outage["closed_at"] else "still down: the next run resumes"
-            err.print(f"[yellow]{portal['source']}[/]: {outage['host']} down since {outage['opened_at']} ({state}), "
-                      f"{outage['skipped']} request(s) skipped", highlight=False)  # fmt: skip
+            state = (
+                "back at " + outage["closed_at"]
+                if outage["closed_at"]
+                else "still down: the next run resumes"
+            )
+            err.print(
+                f"[yellow]{portal['source']}[/]: {outage['host']} down since {outage['opened_at']} ({state}), "
+                f"{outage['skipped']} request(s) skipped",
+                highlight=False,
+            )
         for section in portal.get("sections", []):
             console.print(f"{portal['source']}: coverage of {section['text']}", highlight=False)
         for warning in portal.get("warnings", []):
@@ -221,7 +279,9 @@ def print_summary(summary: dict) -> None:
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="Sources file [default: config/sources.toml].")
 ]
-SourceOption = Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")]
+SourceOption = Annotated[
+    list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")
+]
 
 
 class _RichProgress:
@@ -242,7 +302,9 @@ class _RichProgress:
         task_id = self.progress.add_task(portal.source, total=None, detail="")
 
         def show(portal) -> None:
-            self.progress.update(task_id, completed=portal.settled, total=portal.found or None, detail=portal.line())
+            self.progress.update(
+                task_id, completed=portal.settled, total=portal.found or None, detail=portal.line()
+            )
 
         portal.on_change.append(show)
 
@@ -255,8 +317,15 @@ def _run_with_progress(label: str | None, flow_call) -> dict:
     from portalwatch.flows.api import start_temporary_api
 
     start_temporary_api()
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TextColumn("{task.fields[detail]}"), console=err, transient=False) as bar:  # fmt: skip
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[detail]}"),
+        console=err,
+        transient=False,
+    ) as bar:
         task_id = bar.add_task(label, total=0, detail="") if label else None
         with flow_progress.watching(_RichProgress(bar, task_id)):
             return asyncio.run(flow_call)
@@ -266,15 +335,31 @@ def _run_with_progress(label: str | None, flow_call) -> dict:
 def backfill(
     config: ConfigOption = None,
     source: SourceOption = None,
-    pages: Annotated[str | None, typer.Option(help="Listing pages to walk, e.g. 100-135 [default: all].")] = None,
-    since: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Keep articles published on or after this day.")] = None,
-    until: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Keep articles published on or before this day.")] = None,
+    pages: Annotated[
+        str | None, typer.Option(help="Listing pages to walk, e.g. 100-135 [default: all].")
+    ] = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Keep articles published on or after this day."),
+    ] = None,
+    until: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Keep articles published on or before this day."),
+    ] = None,
     refresh: Annotated[bool, typer.Option(help="Fetch again articles already stored.")] = False,
     chunk_pages: Annotated[int, typer.Option(help="Listing pages per loaded chunk.")] = 10,
     from_archive: Annotated[
-        bool, typer.Option(help="Recover the portal's history from a web archive instead (--since/--until: capture days).")
+        bool,
+        typer.Option(
+            help="Recover the portal's history from a web archive instead (--since/--until: capture days)."
+        ),
     ] = False,
-    archive: Annotated[str | None, typer.Option(help="The archive to use: a name under `archives` in the sources file (default: the first that serves the portal).")] = None,
+    archive: Annotated[
+        str | None,
+        typer.Option(
+            help="The archive to use: a name under `archives` in the sources file (default: the first that serves the portal)."
+        ),
+    ] = None,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Walk listing pages or a publication period of the portals (idempotent, resumable).
@@ -305,12 +390,17 @@ def backfill(
         summary = _run_with_progress(
             "backfill",
             backfill_flow(
-                sources=source or None, first_page=first_page, last_page=last_page,
-                since=since.date() if since else None, until=until.date() if until else None,
-                refresh=refresh, chunk_pages=chunk_pages, config_path=str(config) if config else None,
+                sources=source or None,
+                first_page=first_page,
+                last_page=last_page,
+                since=since.date() if since else None,
+                until=until.date() if until else None,
+                refresh=refresh,
+                chunk_pages=chunk_pages,
+                config_path=str(config) if config else None,
                 warehouse=str(warehouse) if warehouse else None,
             ),
-        )  # fmt: skip
+        )
     except (PortalwatchError, ValueError) as exc:
         _fail(str(exc))
     print_summary(summary)
@@ -327,10 +417,15 @@ def _backfill_from_archive(config, source, since, until, archive, warehouse, pag
     try:
         summary = _run_with_progress(
             "archive",
-            archive_backfill(sources=source or None, archive=archive, since=since.date() if since else None,
-                             until=until.date() if until else None, config_path=str(config) if config else None,
-                             warehouse=str(warehouse) if warehouse else None),
-        )  # fmt: skip
+            archive_backfill(
+                sources=source or None,
+                archive=archive,
+                since=since.date() if since else None,
+                until=until.date() if until else None,
+                config_path=str(config) if config else None,
+                warehouse=str(warehouse) if warehouse else None,
+            ),
+        )
     except (PortalwatchError, ValueError) as exc:
         _fail(str(exc))
     print_summary(summary)
@@ -341,7 +436,7 @@ def _backfill_from_archive(config, source, since, until, archive, warehouse, pag
                 f"{portal['skipped_stored']} already stored, {portal['duplicates']} duplicates, "
                 f"{portal['not_pages']} not article pages, {portal['older_than_stored']} older than what is stored",
                 highlight=False,
-            )  # fmt: skip
+            )
     if summary["status"] != "completed":
         raise typer.Exit(1)
 
@@ -350,7 +445,9 @@ def _backfill_from_archive(config, source, since, until, archive, warehouse, pag
 def reparse(
     config: ConfigOption = None,
     source: SourceOption = None,
-    profile: Annotated[list[str] | None, typer.Option("--profile", "-p", help="Only portals on this CMS profile.")] = None,
+    profile: Annotated[
+        list[str] | None, typer.Option("--profile", "-p", help="Only portals on this CMS profile.")
+    ] = None,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Parse stored raw pages again with the current parsers; fetches nothing.
@@ -363,16 +460,31 @@ def reparse(
     try:
         summary = _run_with_progress(
             "reparse",
-            reparse_flow(sources=source or None, profiles=profile or None,
-                         config_path=str(config) if config else None, warehouse=str(warehouse) if warehouse else None),
-        )  # fmt: skip
+            reparse_flow(
+                sources=source or None,
+                profiles=profile or None,
+                config_path=str(config) if config else None,
+                warehouse=str(warehouse) if warehouse else None,
+            ),
+        )
     except PortalwatchError as exc:
         _fail(str(exc))
-    table = Table("source", "pages", "already parsed by today's parser", "changed by the parser", "failed",
-                  title=f"reparse {summary['run_id']}")  # fmt: skip
+    table = Table(
+        "source",
+        "pages",
+        "already parsed by today's parser",
+        "changed by the parser",
+        "failed",
+        title=f"reparse {summary['run_id']}",
+    )
     for portal in summary["portals"].values():
-        table.add_row(portal["source"], str(portal["pages"]), str(portal["skipped"]),
-                      str(portal["created"] + portal["reparsed"]), str(portal["failed"]))  # fmt: skip
+        table.add_row(
+            portal["source"],
+            str(portal["pages"]),
+            str(portal["skipped"]),
+            str(portal["created"] + portal["reparsed"]),
+            str(portal["failed"]),
+        )
     console.print(table)
 
 
@@ -380,7 +492,9 @@ def reparse(
 def serve(
     config: ConfigOption = None,
     warehouse: WarehouseOption = None,
-    port: Annotated[int, typer.Option(help="Port of the local Prefect server started when PREFECT_API_URL is unset.")] = 4200,
+    port: Annotated[
+        int, typer.Option(help="Port of the local Prefect server started when PREFECT_API_URL is unset.")
+    ] = 4200,
     limit: Annotated[int | None, typer.Option(help="At most this many flow runs at once.")] = None,
 ) -> None:
     """Serve the deployments: `ingest` on each configured schedule, `backfill` and `reparse` on demand.
@@ -414,7 +528,11 @@ def serve(
 def status(
     config: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="Sources file [default: the one the warehouse's latest run read, else config/sources.toml]."),
+        typer.Option(
+            "--config",
+            "-c",
+            help="Sources file [default: the one the warehouse's latest run read, else config/sources.toml].",
+        ),
     ] = None,
     warehouse: WarehouseOption = None,
     runs: Annotated[int, typer.Option(help="How many recent runs to list.")] = 10,
@@ -451,8 +569,10 @@ def _sources_file_for_status(warehouse: Path) -> Path:
         return default_sources_path()
     path, digest = used
     if not path.is_file():
-        err.print(f"[yellow]note:[/] {path}, the sources file of the latest run, is gone; showing {default_sources_path()}",
-                  highlight=False)  # fmt: skip
+        err.print(
+            f"[yellow]note:[/] {path}, the sources file of the latest run, is gone; showing {default_sources_path()}",
+            highlight=False,
+        )
         return default_sources_path()
     if digest and sources_digest(path) != digest:
         err.print(f"[yellow]note:[/] {path} changed since the latest run read it", highlight=False)
@@ -464,7 +584,9 @@ def _sources_file_for_status(warehouse: Path) -> Path:
 def sql(
     query: Annotated[str, typer.Argument(help="SQL to run on the warehouse (read-only).")],
     warehouse: WarehouseOption = None,
-    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.table,
     max_rows: Annotated[int, typer.Option(help="Rows shown in table format.")] = 100,
 ) -> None:
     """Run a SQL query on the warehouse and print the result."""
@@ -492,7 +614,14 @@ def sql(
 
 def print_rows(columns: list[str], rows: list[tuple], output: OutputFormat, max_rows: int = 100) -> None:
     if output is OutputFormat.json:
-        sys.stdout.write(json.dumps([dict(zip(columns, row)) for row in rows], ensure_ascii=False, default=str, indent=1))
+        sys.stdout.write(
+            json.dumps(
+                [dict(zip(columns, row, strict=False)) for row in rows],
+                ensure_ascii=False,
+                default=str,
+                indent=1,
+            )
+        )
         sys.stdout.write("\n")
     elif output is OutputFormat.csv:
         buffer = io.StringIO()
@@ -518,19 +647,29 @@ class ProbeKind(StrEnum):
 @app.command()
 def probe(
     target: Annotated[str, typer.Argument(help="URL of a page, or an HTML file.", metavar="URL_OR_FILE")],
-    profile: Annotated[str | None, typer.Option("--profile", "-p", help="CMS profile to parse with [default: the first that matches, else generic].")] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="CMS profile to parse with [default: the first that matches, else generic].",
+        ),
+    ] = None,
     kind: Annotated[ProbeKind, typer.Option(help="What the page is.")] = ProbeKind.auto,
-    profile_dir: Annotated[list[Path] | None, typer.Option(help="A folder of extra profiles (repeatable).")] = None,
+    profile_dir: Annotated[
+        list[Path] | None, typer.Option(help="A folder of extra profiles (repeatable).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
 ) -> None:
     """Parse one page and show each field, the rule that produced it, and warnings.
 
     Exits with 1 when the page is not an article or document the profile can record.
     """
-    from portalwatch.errors import PortalwatchError
     from rich.markup import escape
 
-    from portalwatch.probe import probe as run_probe, rows
+    from portalwatch.errors import PortalwatchError
+    from portalwatch.probe import probe as run_probe
+    from portalwatch.probe import rows
 
     try:
         result = run_probe(target, profile, kind.value, [str(folder) for folder in profile_dir or []])
@@ -542,7 +681,9 @@ def probe(
         for note in result.notes:
             console.print(f"[dim]{note}[/]", highlight=False)
         if result.record is not None:
-            table = Table("field", "value", "rule", title=f"{target} — {result.kind}, profile {result.profile}")
+            table = Table(
+                "field", "value", "rule", title=f"{target} — {result.kind}, profile {result.profile}"
+            )
             for name, value, rule in rows(result):
                 table.add_row(escape(name), escape(value), escape(rule))
             console.print(table)
@@ -559,10 +700,22 @@ app.add_typer(profile_app, name="profile")
 
 @profile_app.command("learn")
 def profile_learn(
-    examples: Annotated[list[str], typer.Argument(help="3 to 10 article pages of one portal (URLs or HTML files).", metavar="URL_OR_FILE...")],
-    name: Annotated[str, typer.Option(help="Profile name (lowercase letters, digits, '_'); the file is NAME.toml.")],
-    listing: Annotated[str | None, typer.Option(help="A listing page of the portal (URL or file): learns the links and the pager.")] = None,
-    out: Annotated[Path, typer.Option(help="Folder to write the profile to (list it in settings.profile_dirs).")] = Path("profiles"),
+    examples: Annotated[
+        list[str],
+        typer.Argument(
+            help="3 to 10 article pages of one portal (URLs or HTML files).", metavar="URL_OR_FILE..."
+        ),
+    ],
+    name: Annotated[
+        str, typer.Option(help="Profile name (lowercase letters, digits, '_'); the file is NAME.toml.")
+    ],
+    listing: Annotated[
+        str | None,
+        typer.Option(help="A listing page of the portal (URL or file): learns the links and the pager."),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option(help="Folder to write the profile to (list it in settings.profile_dirs).")
+    ] = Path("profiles"),
     force: Annotated[bool, typer.Option(help="Replace a profile file of that name.")] = False,
 ) -> None:
     """Write a CMS profile learned from example pages of one portal.
@@ -604,11 +757,16 @@ def _read_example(target: str):
 
 @app.command()
 def demo(
-    scale: Annotated[float, typer.Option(help="Size of the simulated network (1.0: about 3,400 articles).")] = 1.0,
+    scale: Annotated[
+        float, typer.Option(help="Size of the simulated network (1.0: about 3,400 articles).")
+    ] = 1.0,
     seed: Annotated[int, typer.Option(help="Seed of the simulated world.")] = 1,
-    directory: Annotated[Path, typer.Option("--dir", help="Where the demo writes (emptied first).")] = Path("data/demo"),
+    directory: Annotated[Path, typer.Option("--dir", help="Where the demo writes (emptied first).")] = Path(
+        "data/demo"
+    ),
     families: Annotated[
-        str, typer.Option(help="Page families: 'default' (the five seed portals) or 'all' (with six more CMSs).")
+        str,
+        typer.Option(help="Page families: 'default' (the five seed portals) or 'all' (with six more CMSs)."),
     ] = "default",
 ) -> None:
     """Start the simulator, crawl it, let time pass, crawl again, and show what changed."""

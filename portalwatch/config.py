@@ -22,11 +22,10 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
-
-from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cronsim import CronSim, CronSimError
@@ -44,31 +43,56 @@ class _Strict(BaseModel):
 class Politeness(_Strict):
     """How hard one portal may be hit, and how long to wait for it. Defaults suit slow government servers."""
 
-    concurrency: int = Field(2, ge=1, le=32, description="Maximum simultaneous connections to each host of the portal.")
-    delay_seconds: float = Field(0.5, ge=0, le=120, description="Minimum time between two request starts on a host.")
+    concurrency: int = Field(
+        2, ge=1, le=32, description="Maximum simultaneous connections to each host of the portal."
+    )
+    delay_seconds: float = Field(
+        0.5, ge=0, le=120, description="Minimum time between two request starts on a host."
+    )
     max_crawl_delay_seconds: float = Field(
         60.0, ge=0, le=3600, description="A robots.txt Crawl-delay is honored up to this many seconds."
     )
     connect_timeout_seconds: float = Field(10.0, gt=0, le=600, description="Timeout to open a connection.")
-    timeout_seconds: float = Field(30.0, gt=0, le=600, description="Read timeout: longest wait for the next bytes.")
+    timeout_seconds: float = Field(
+        30.0, gt=0, le=600, description="Read timeout: longest wait for the next bytes."
+    )
     total_timeout_seconds: float = Field(
-        120.0, gt=0, le=3600, description="Longest one request may take, headers and body, however slowly they trickle."
+        120.0,
+        gt=0,
+        le=3600,
+        description="Longest one request may take, headers and body, however slowly they trickle.",
     )
     retries: int = Field(3, ge=1, le=10, description="Attempts per request for transient failures.")
-    backoff_seconds: float = Field(0.5, gt=0, le=60, description="First wait before a retry; doubles per attempt, with jitter.")
-    backoff_max_seconds: float = Field(30.0, gt=0, le=600, description="Longest wait between two attempts (Retry-After aside).")
-    max_body_bytes: int = Field(10_000_000, ge=1024, description="Larger bodies are abandoned and recorded as too_large.")
-    max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed per fetch, all within the portal's hosts.")
+    backoff_seconds: float = Field(
+        0.5, gt=0, le=60, description="First wait before a retry; doubles per attempt, with jitter."
+    )
+    backoff_max_seconds: float = Field(
+        30.0, gt=0, le=600, description="Longest wait between two attempts (Retry-After aside)."
+    )
+    max_body_bytes: int = Field(
+        10_000_000, ge=1024, description="Larger bodies are abandoned and recorded as too_large."
+    )
+    max_redirects: int = Field(
+        5, ge=0, le=20, description="Redirects followed per fetch, all within the portal's hosts."
+    )
     breaker_threshold: int = Field(
-        6, ge=1, le=1000, description="Consecutive failed requests (network errors, timeouts, 5xx) that open a host's circuit."
+        6,
+        ge=1,
+        le=1000,
+        description="Consecutive failed requests (network errors, timeouts, 5xx) that open a host's circuit.",
     )
     breaker_cooldown_seconds: float = Field(
-        30.0, gt=0, le=3600, description="Wait after the circuit opens before one probe request tries the host again."
+        30.0,
+        gt=0,
+        le=3600,
+        description="Wait after the circuit opens before one probe request tries the host again.",
     )
     outage_wait_seconds: float = Field(
-        300.0, ge=0, le=86_400,
+        300.0,
+        ge=0,
+        le=86_400,
         description="How long a run waits for a host that is down before it skips the host's remaining pages.",
-    )  # fmt: skip
+    )
 
 
 class RevisitPolicy(_Strict):
@@ -85,18 +109,30 @@ class RevisitPolicy(_Strict):
     `retry_max_hours`.
     """
 
-    min_interval_hours: float = Field(1.0, gt=0, description="Shortest interval between two checks of an article.")
-    max_interval_days: float = Field(90.0, gt=0, description="Longest interval between two checks of an article.")
-    age_factor: float = Field(0.05, gt=0, le=10, description="First interval as a share of the article's age.")
-    increase_rate: float = Field(0.4, ge=0, le=10, description="Interval growth after a check that found no change.")
-    decrease_rate: float = Field(0.2, ge=0, lt=1, description="Interval shrink after a check that found a change.")
+    min_interval_hours: float = Field(
+        1.0, gt=0, description="Shortest interval between two checks of an article."
+    )
+    max_interval_days: float = Field(
+        90.0, gt=0, description="Longest interval between two checks of an article."
+    )
+    age_factor: float = Field(
+        0.05, gt=0, le=10, description="First interval as a share of the article's age."
+    )
+    increase_rate: float = Field(
+        0.4, ge=0, le=10, description="Interval growth after a check that found no change."
+    )
+    decrease_rate: float = Field(
+        0.2, ge=0, lt=1, description="Interval shrink after a check that found a change."
+    )
     budget: int = Field(200, ge=0, description="Most due articles revisited per portal per run.")
     retry_max_hours: float = Field(
-        24.0, gt=0, description="Longest wait before a failed check is tried again (the first is retried at the next run)."
+        24.0,
+        gt=0,
+        description="Longest wait before a failed check is tried again (the first is retried at the next run).",
     )
 
     @model_validator(mode="after")
-    def _bounds(self) -> "RevisitPolicy":
+    def _bounds(self) -> RevisitPolicy:
         if self.min_interval_hours > self.max_interval_days * 24:
             raise ValueError("min_interval_hours exceeds max_interval_days")
         return self
@@ -109,7 +145,8 @@ class Schedule(_Strict):
     interval_seconds: int | None = Field(None, ge=10, description="Or: a run every this many seconds.")
     timezone: str = Field("Asia/Ho_Chi_Minh", description="IANA time zone the cron expression is read in.")
     revisit: Literal["due", "none", "all"] = Field(
-        "due", description="Known articles a scheduled run re-checks: those due on the adaptive schedule, none, or all."
+        "due",
+        description="Known articles a scheduled run re-checks: those due on the adaptive schedule, none, or all.",
     )
 
     @field_validator("cron")
@@ -132,7 +169,7 @@ class Schedule(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _one_trigger(self) -> "Schedule":
+    def _one_trigger(self) -> Schedule:
         if (self.cron is None) == (self.interval_seconds is None):
             raise ValueError("give exactly one of 'cron' or 'interval_seconds'")
         return self
@@ -179,13 +216,16 @@ class Source(_Strict):
     page_size: int = Field(10, ge=1, le=200, description="Entries per listing page (for {offset} URLs).")
     max_listing_pages: int = Field(10_000, ge=1, description="Hard cap on listing pages walked per section.")
     known_stop: int = Field(
-        10, ge=1, description="An incremental run stops walking a listing after this many known entries in a row."
+        10,
+        ge=1,
+        description="An incremental run stops walking a listing after this many known entries in a row.",
     )
     politeness: Politeness | None = None
     schedule: str | None = Field(None, description="Name of its schedule [default: by level].")
     revisit: RevisitPolicy | None = None
     verify_tls: bool = Field(
-        True, description="Check the TLS certificate. Turn off only for a portal with a broken chain; every use is logged."
+        True,
+        description="Check the TLS certificate. Turn off only for a portal with a broken chain; every use is logged.",
     )
     home_paths: list[str] = Field(
         ["/"], description="Paths of the portal's home page: an article redirected there has been removed."
@@ -197,14 +237,16 @@ class Source(_Strict):
         "closed: gone, never scheduled nor fetched live (its history comes from web archives).",
     )
     active_from: date | None = Field(None, description="First day the portal published, when known.")
-    active_until: date | None = Field(None, description="Day the portal stopped publishing (frozen) or closed.")
+    active_until: date | None = Field(
+        None, description="Day the portal stopped publishing (frozen) or closed."
+    )
     successors: list[str] = Field(
         default_factory=list,
         description="Ids of the sources that took over (a district's communes, a merged commune's new unit).",
     )
 
     @model_validator(mode="after")
-    def _lifecycle(self) -> "Source":
+    def _lifecycle(self) -> Source:
         if self.active_from and self.active_until and self.active_until < self.active_from:
             raise ValueError(f"active_until {self.active_until} is before active_from {self.active_from}")
         if self.status == "active" and self.active_until is not None:
@@ -259,9 +301,15 @@ class Archive(_Strict):
     """A web archive that speaks the Wayback Machine's CDX API and replays original bytes (`id_`)."""
 
     cdx_url: str = Field(description="The CDX endpoint, e.g. https://web.archive.org/cdx/search/cdx.")
-    replay_url: str = Field(description="The replay prefix: captures are at <replay_url>/<timestamp>id_/<url>.")
-    page_size: int = Field(1000, ge=1, le=100_000, description="CDX rows asked for per request (paged with resume keys).")
-    politeness: Politeness | None = Field(None, description="How hard the archive may be hit [default: settings.politeness].")
+    replay_url: str = Field(
+        description="The replay prefix: captures are at <replay_url>/<timestamp>id_/<url>."
+    )
+    page_size: int = Field(
+        1000, ge=1, le=100_000, description="CDX rows asked for per request (paged with resume keys)."
+    )
+    politeness: Politeness | None = Field(
+        None, description="How hard the archive may be hit [default: settings.politeness]."
+    )
     sources: list[str] | None = Field(None, description="Ids of the sources it serves [default: all].")
 
     @field_validator("cdx_url", "replay_url")
@@ -320,10 +368,12 @@ class SourcesConfig(_Strict):
     settings: Settings = Settings()
     schedules: dict[str, Schedule] = Field(default_factory=dict)
     sources: list[Source] = Field(min_length=1)
-    archives: dict[str, Archive] = Field(default_factory=dict, description="Web archives to recover history from.")
+    archives: dict[str, Archive] = Field(
+        default_factory=dict, description="Web archives to recover history from."
+    )
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> "SourcesConfig":
+    def _unique_ids(self) -> SourcesConfig:
         seen: set[str] = set()
         for source in self.sources:
             if source.id in seen:
@@ -332,7 +382,7 @@ class SourcesConfig(_Strict):
         return self
 
     @model_validator(mode="after")
-    def _known_schedules(self) -> "SourcesConfig":
+    def _known_schedules(self) -> SourcesConfig:
         for index, source in enumerate(self.sources):
             if source.schedule and source.schedule not in self.all_schedules:
                 raise ValueError(
@@ -342,7 +392,7 @@ class SourcesConfig(_Strict):
         return self
 
     @model_validator(mode="after")
-    def _known_successors(self) -> "SourcesConfig":
+    def _known_successors(self) -> SourcesConfig:
         ids = {source.id for source in self.sources}
         for index, source in enumerate(self.sources):
             unknown = [successor for successor in source.successors if successor not in ids]
@@ -353,11 +403,13 @@ class SourcesConfig(_Strict):
         return self
 
     @model_validator(mode="after")
-    def _archive_sources(self) -> "SourcesConfig":
+    def _archive_sources(self) -> SourcesConfig:
         ids = {source.id for source in self.sources}
         for name, archive in self.archives.items():
             if not re.fullmatch(_ID_PATTERN, name):
-                raise ValueError(f"archives.{name}: an archive's name is lowercase letters, digits, '-' and '_'")
+                raise ValueError(
+                    f"archives.{name}: an archive's name is lowercase letters, digits, '-' and '_'"
+                )
             unknown = sorted(set(archive.sources or ()) - ids)
             if unknown:
                 raise ValueError(f"archives.{name}: unknown source(s) {unknown}")
@@ -367,11 +419,15 @@ class SourcesConfig(_Strict):
         """The archive named, or the first configured that serves the source."""
         serving = {key: a for key, a in self.archives.items() if a.sources is None or source.id in a.sources}
         if name is not None and name not in self.archives:
-            raise ConfigError("archives", f"unknown archive '{name}' (configured: {', '.join(self.archives) or 'none'})")
+            raise ConfigError(
+                "archives", f"unknown archive '{name}' (configured: {', '.join(self.archives) or 'none'})"
+            )
         if name is not None:
             return name, self.archives[name]
         if not serving:
-            raise ConfigError("archives", f"no [archives.NAME] in the sources file serves source '{source.id}'")
+            raise ConfigError(
+                "archives", f"no [archives.NAME] in the sources file serves source '{source.id}'"
+            )
         return next(iter(serving.items()))
 
     @property
@@ -430,7 +486,9 @@ def load_sources(path: str | Path) -> SourcesConfig:
         raise ConfigError(path, f"not valid TOML: {exc}") from None
     settings = raw.get("settings")
     if isinstance(settings, dict) and isinstance(settings.get("profile_dirs"), list):
-        settings["profile_dirs"] = [str((path.parent / str(folder)).resolve()) for folder in settings["profile_dirs"]]
+        settings["profile_dirs"] = [
+            str((path.parent / str(folder)).resolve()) for folder in settings["profile_dirs"]
+        ]
     try:
         config = SourcesConfig.model_validate(raw)
     except ValidationError as exc:
@@ -447,11 +505,16 @@ def load_sources(path: str | Path) -> SourcesConfig:
                 source=source.id,
                 field="profile",
             )
-        if any(section.kind == "documents" for section in source.sections) and profiles[source.profile].documents is None:
+        if (
+            any(section.kind == "documents" for section in source.sections)
+            and profiles[source.profile].documents is None
+        ):
             raise ConfigError(
-                path, f"profile '{source.profile}' has no [documents] rules for a documents section",
-                source=source.id, field="sections",
-            )  # fmt: skip
+                path,
+                f"profile '{source.profile}' has no [documents] rules for a documents section",
+                source=source.id,
+                field="sections",
+            )
     return config
 
 
@@ -472,4 +535,3 @@ def _config_error(path: Path, raw: dict, exc: ValidationError) -> ConfigError:
     elif "input" in error and not isinstance(error["input"], dict | list):
         message += f" (got {error['input']!r})"
     return ConfigError(path, message, source=source, field=field)
-

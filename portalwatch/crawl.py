@@ -29,7 +29,13 @@ from portalwatch.parse.profile import Profile, get_profile
 from portalwatch.parse.text import decode_html
 from portalwatch.progress import CrawlObserver
 from portalwatch.record import article_id, rebase
-from portalwatch.schedule import ArticleSchedule, due_for_revisit, initial_interval, next_interval, retry_delay
+from portalwatch.schedule import (
+    ArticleSchedule,
+    due_for_revisit,
+    initial_interval,
+    next_interval,
+    retry_delay,
+)
 from portalwatch.storage.crawlstate import (
     FrontierEntry,
     ListingWalk,
@@ -42,7 +48,14 @@ from portalwatch.storage.crawlstate import (
     SectionMember,
 )
 from portalwatch.storage.rawstore import RawStore
-from portalwatch.storage.warehouse import DocumentObservation, FetchRow, Gone, KnownArticle, Observation, SourceRow
+from portalwatch.storage.warehouse import (
+    DocumentObservation,
+    FetchRow,
+    Gone,
+    KnownArticle,
+    Observation,
+    SourceRow,
+)
 
 # Outcomes that settle an article for this run; anything else is a failure to report and retry.
 _SETTLED = frozenset({Outcome.OK, Outcome.NOT_MODIFIED})
@@ -74,7 +87,9 @@ class PortalCrawl:
     gone: list[Gone] = field(default_factory=list)
     gone_documents: list[Gone] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
-    short_pages: list[tuple[str, str]] = field(default_factory=list)  # listing pages with fewer entries than stated
+    short_pages: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # listing pages with fewer entries than stated
     listing_pages: int = 0
     listed: int = 0  # entries on the listing pages walked (articles and documents)
     discovered: int = 0
@@ -96,9 +111,16 @@ class PortalCrawl:
 
 def source_row(source: Source) -> SourceRow:
     return SourceRow(
-        source.id, source.name, source.level, source.profile, source.base_url,
-        source.status, source.active_from, source.active_until, tuple(source.successors),
-    )  # fmt: skip
+        source.id,
+        source.name,
+        source.level,
+        source.profile,
+        source.base_url,
+        source.status,
+        source.active_from,
+        source.active_until,
+        tuple(source.successors),
+    )
 
 
 async def crawl_portal(
@@ -137,8 +159,13 @@ async def crawl_portal(
     state = state or PortalState()
     crawl = PortalCrawl(source_row(source), tls_verified=source.verify_tls)
 
-    def record(result: FetchResult, outcome: str | None = None, error: str | None = None,
-               stored: tuple[str, bool] | None = None, charset: str | None = None) -> str | None:  # fmt: skip
+    def record(
+        result: FetchResult,
+        outcome: str | None = None,
+        error: str | None = None,
+        stored: tuple[str, bool] | None = None,
+        charset: str | None = None,
+    ) -> str | None:
         raw_hash = None
         if stored is None and result.body:
             stored = raw_store.put(result.body)
@@ -147,12 +174,24 @@ async def crawl_portal(
             crawl.raw_new += stored[1]
         crawl.fetches.append(
             FetchRow(
-                source.id, result.url, result.kind, result.fetched_at, result.status, outcome or result.outcome,
-                error or result.error, result.attempts, result.elapsed_ms, len(result.body), raw_hash,
-                result.error_class, result.final_url, charset or result.decoded_charset, result.conditional,
+                source.id,
+                result.url,
+                result.kind,
+                result.fetched_at,
+                result.status,
+                outcome or result.outcome,
+                error or result.error,
+                result.attempts,
+                result.elapsed_ms,
+                len(result.body),
+                raw_hash,
+                result.error_class,
+                result.final_url,
+                charset or result.decoded_charset,
+                result.conditional,
                 result.tls_verified,
             )
-        )  # fmt: skip
+        )
         return raw_hash
 
     settings = config.settings
@@ -179,9 +218,15 @@ async def crawl_portal(
             observed[key] = (observation, result)
             return Outcome.OK, None, result
         page = await workers.run(
-            article_page, str(raw_store.root), result.body, result.charset, url, profile,
-            prior.content_hash if prior else None, result.final_url,
-        )  # fmt: skip
+            article_page,
+            str(raw_store.root),
+            result.body,
+            result.charset,
+            url,
+            profile,
+            prior.content_hash if prior else None,
+            result.final_url,
+        )
         stored = (page.raw_hash, page.stored)
         if page.record is None:
             outcome = Outcome.NOT_AN_ARTICLE if page.wrong_page else Outcome.EXTRACTION_FAILED
@@ -192,9 +237,19 @@ async def crawl_portal(
         record(result, stored=stored, charset=page.charset)
         if (since and article.published_at < since) or (until and article.published_at >= until):
             return Outcome.OK, None, result
-        reparsed = _parser_change_only(known.get(key), article.content_hash, article.parser_version, raw_store, url, profile)
+        reparsed = _parser_change_only(
+            known.get(key), article.content_hash, article.parser_version, raw_store, url, profile
+        )
         observation = Observation(
-            key, url, article, article.content_hash, page.raw_hash, result.fetched_at, reparsed, page.fingerprint, page.references
+            key,
+            url,
+            article,
+            article.content_hash,
+            page.raw_hash,
+            result.fetched_at,
+            reparsed,
+            page.fingerprint,
+            page.references,
         )
         crawl.observations.append(observation)
         observed[key] = (observation, result)
@@ -222,17 +277,26 @@ async def crawl_portal(
         def start_document(key: str, url: str) -> None:
             if key not in document_urls:
                 document_urls[key] = url
-                document_tasks[key] = asyncio.ensure_future(fetch_document(fetcher, crawl, record, workers, profile, key, url))
+                document_tasks[key] = asyncio.ensure_future(
+                    fetch_document(fetcher, crawl, record, workers, profile, key, url)
+                )
 
         # What is known before any listing answers: the frontier and the revisits asked for.
-        frontier = {key: rebase(url, source.base_url) for key, url in state.frontier.items() if key not in known}
+        frontier = {
+            key: rebase(url, source.base_url) for key, url in state.frontier.items() if key not in known
+        }
         # Documents are revisited as articles are, within the same budget.
         if revisit is Revisit.ALL:
-            revisits = {key: rebase(a.url, source.base_url) for key, a in known.items() if key not in frontier}
+            revisits = {
+                key: rebase(a.url, source.base_url) for key, a in known.items() if key not in frontier
+            }
             document_revisits = {key: rebase(d.url, source.base_url) for key, d in known_documents.items()}
         elif revisit is Revisit.DUE:
             candidates = [*state.articles.values(), *state.documents.values()]
-            due = {a.article_id: rebase(a.url, source.base_url) for a in due_for_revisit(candidates, now, policy, set(frontier))}
+            due = {
+                a.article_id: rebase(a.url, source.base_url)
+                for a in due_for_revisit(candidates, now, policy, set(frontier))
+            }
             revisits = {key: url for key, url in due.items() if key not in state.documents}
             document_revisits = {key: url for key, url in due.items() if key in state.documents}
         else:
@@ -253,9 +317,10 @@ async def crawl_portal(
             def on_page(urls: tuple[str, ...]) -> None:
                 for url in urls:
                     key = article_id(source.id, url)
-                    members.setdefault((section.name, key), SectionMember(
-                        section.name, key, "document" if is_documents else "article", url, now
-                    ))  # fmt: skip
+                    members.setdefault(
+                        (section.name, key),
+                        SectionMember(section.name, key, "document" if is_documents else "article", url, now),
+                    )
                     if is_documents:
                         found_documents.setdefault(key, url)
                         if key not in known_documents:
@@ -291,9 +356,17 @@ async def crawl_portal(
             # Entries in the frontier were discovered already: the walk need not look past them.
             discovered = set(seen) if section.kind == "documents" else set(seen) | set(state.frontier)
             found = await discover_section(
-                fetcher, source, section, profile, discovered, full, record_listing, max_listing_pages, listed(section),
+                fetcher,
+                source,
+                section,
+                profile,
+                discovered,
+                full,
+                record_listing,
+                max_listing_pages,
+                listed(section),
                 repair=None if full else _repair(last),
-            )  # fmt: skip
+            )
             observer.section_walked(section.name, found.total_pages, full)
             _remember_walk(crawl, section, found, now)
             return found
@@ -313,8 +386,10 @@ async def crawl_portal(
             crawl.new_urls = len(new)
             crawl.revisited = len(revisits) + len(document_revisits)
 
-            document_firsts = dict(zip(document_tasks, await asyncio.gather(*document_tasks.values())))
-            firsts = dict(zip(firsts_pending, await asyncio.gather(*firsts_pending.values())))
+            document_firsts = dict(
+                zip(document_tasks, await asyncio.gather(*document_tasks.values()), strict=False)
+            )
+            firsts = dict(zip(firsts_pending, await asyncio.gather(*firsts_pending.values()), strict=False))
         except BaseException:
             # A failure that ends the crawl (the raw store cannot write, the run is cancelled)
             # must not leave fetches running against a closed client.
@@ -323,21 +398,33 @@ async def crawl_portal(
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
             raise
-        retry = [key for key, (outcome, _, result) in firsts.items()
-                 if outcome in _SECOND_TRY and not fetcher.host_gave_up(result.url)]  # fmt: skip
-        document_retry = [key for key, (outcome, _, result) in document_firsts.items()
-                          if outcome in _SECOND_TRY and not fetcher.host_gave_up(result.url)]  # fmt: skip
+        retry = [
+            key
+            for key, (outcome, _, result) in firsts.items()
+            if outcome in _SECOND_TRY and not fetcher.host_gave_up(result.url)
+        ]
+        document_retry = [
+            key
+            for key, (outcome, _, result) in document_firsts.items()
+            if outcome in _SECOND_TRY and not fetcher.host_gave_up(result.url)
+        ]
         second_tries = await asyncio.gather(
             *(fetch_article(key, work[key]) for key in retry),
-            *(fetch_document(fetcher, crawl, record, workers, profile, key, document_urls[key]) for key in document_retry),
-        )  # fmt: skip
-        seconds = dict(zip(retry, second_tries[: len(retry)]))
+            *(
+                fetch_document(fetcher, crawl, record, workers, profile, key, document_urls[key])
+                for key in document_retry
+            ),
+        )
+        seconds = dict(zip(retry, second_tries[: len(retry)], strict=False))
         finals = firsts | seconds
-        document_seconds = dict(zip(document_retry, second_tries[len(retry) :]))
+        document_seconds = dict(zip(document_retry, second_tries[len(retry) :], strict=False))
         document_finals = document_firsts | document_seconds
         confirmed_gone, gone_seen = _removals(retry, firsts, seconds, state.articles)
         documents_gone, documents_gone_seen = _removals(
-            [key for key in document_retry if key in known_documents], document_firsts, document_seconds, state.documents
+            [key for key in document_retry if key in known_documents],
+            document_firsts,
+            document_seconds,
+            state.documents,
         )
         for key in retry:
             observer.article_done(seconds[key][0] in _DONE or key in confirmed_gone, again=True)
@@ -350,14 +437,21 @@ async def crawl_portal(
             record(result)
         for outage in fetcher.outages:
             crawl.state.outages.append(
-                OutageRow(outage.host, outage.opened_at, outage.closed_at, outage.failures, outage.skipped, outage.last_error)
+                OutageRow(
+                    outage.host,
+                    outage.opened_at,
+                    outage.closed_at,
+                    outage.failures,
+                    outage.skipped,
+                    outage.last_error,
+                )
             )
 
     for fetch in crawl.fetches:
         if fetch.kind == "listing" and fetch.outcome != Outcome.OK:
             crawl.failures.append((fetch.url, fetch.error or fetch.outcome))
     crawl.failures += crawl.short_pages
-    for key, (outcome, error, result) in finals.items():
+    for key, (outcome, error, _result) in finals.items():
         if outcome in _SETTLED or key in confirmed_gone or outcome in _NOT_FAILURES:
             continue
         reason = error or outcome
@@ -366,22 +460,44 @@ async def crawl_portal(
         crawl.failures.append((work[key], reason))
 
     # The frontier: new URLs that this run could not settle wait for the next one.
-    for key, (outcome, error, result) in finals.items():
+    for key, (outcome, error, _result) in finals.items():
         if key not in new:
             continue
         if key in observed or key in confirmed_gone:
             if key in state.frontier:
                 crawl.state.frontier_done.append(key)
         else:
-            crawl.state.frontier_pending.append(FrontierEntry(key, new[key], result.fetched_at, outcome, error))
+            crawl.state.frontier_pending.append(
+                FrontierEntry(key, new[key], result.fetched_at, outcome, error)
+            )
     crawl.state.frontier_done.extend(key for key in state.frontier if key in known)
     _settle_documents(crawl, state, known_documents, document_urls, document_finals, documents_gone)
 
     if remembered:
-        checked = {key: (o.url, o.content_hash, _published(o, state.articles.get(key)), r) for key, (o, r) in observed.items()}
-        _schedule(crawl.state.schedules, crawl.state, state.articles, policy, finals, checked, confirmed_gone, gone_seen)
-        _schedule(crawl.state.document_schedules, crawl.state, state.documents, policy, document_finals,
-                  _documents_checked(crawl, document_finals), documents_gone, documents_gone_seen)  # fmt: skip
+        checked = {
+            key: (o.url, o.content_hash, _published(o, state.articles.get(key)), r)
+            for key, (o, r) in observed.items()
+        }
+        _schedule(
+            crawl.state.schedules,
+            crawl.state,
+            state.articles,
+            policy,
+            finals,
+            checked,
+            confirmed_gone,
+            gone_seen,
+        )
+        _schedule(
+            crawl.state.document_schedules,
+            crawl.state,
+            state.documents,
+            policy,
+            document_finals,
+            _documents_checked(crawl, document_finals),
+            documents_gone,
+            documents_gone_seen,
+        )
     return crawl
 
 
@@ -391,13 +507,22 @@ def _documents_checked(crawl: PortalCrawl, finals: dict) -> dict:
     for document in crawl.documents:
         issued = document.record.issued_date
         published_at = datetime.combine(issued, time(), UTC) if issued else None
-        checked[document.document_id] = (document.url, document.record.content_hash, published_at, finals[document.document_id][2])
+        checked[document.document_id] = (
+            document.url,
+            document.record.content_hash,
+            published_at,
+            finals[document.document_id][2],
+        )
     return checked
 
 
-def _removals(retried: list[str], firsts: dict, seconds: dict, priors: dict[str, ArticleSchedule]) -> tuple[set, set]:
+def _removals(
+    retried: list[str], firsts: dict, seconds: dict, priors: dict[str, ArticleSchedule]
+) -> tuple[set, set]:
     """The pages of `retried` whose removal is confirmed, and those that met a 404/410 not confirmed yet."""
-    confirmed = {key for key in retried if _removal_confirmed(firsts[key][0], seconds[key][0], priors.get(key))}
+    confirmed = {
+        key for key in retried if _removal_confirmed(firsts[key][0], seconds[key][0], priors.get(key))
+    }
     seen = {key for key in retried if Outcome.GONE in (firsts[key][0], seconds[key][0])} - confirmed
     return confirmed, seen
 
@@ -426,15 +551,33 @@ def _repair(last: ListingWalk | None) -> Repair | None:
 def _remember_walk(crawl: PortalCrawl, section, found: SectionDiscovery, now: datetime) -> None:
     """The walk's state for the next run, and its coverage row."""
     repair = found.repair
-    crawl.state.walks.append(ListingWalk(
-        section.name, found.complete, found.total_pages, found.listing_pages, now,
-        repair.entries if repair else found.entries, repair.pages if repair else None, repair.resume_pages if repair else (),
-    ))  # fmt: skip
-    crawl.state.coverage.append(SectionCoverage(
-        section.name, section.kind, found.entries, found.entries_basis,
-        found.total_pages, len(found.article_urls), found.listing_pages, found.missing_pages, found.resume_pages,
-        found.complete, now,
-    ))  # fmt: skip
+    crawl.state.walks.append(
+        ListingWalk(
+            section.name,
+            found.complete,
+            found.total_pages,
+            found.listing_pages,
+            now,
+            repair.entries if repair else found.entries,
+            repair.pages if repair else None,
+            repair.resume_pages if repair else (),
+        )
+    )
+    crawl.state.coverage.append(
+        SectionCoverage(
+            section.name,
+            section.kind,
+            found.entries,
+            found.entries_basis,
+            found.total_pages,
+            len(found.article_urls),
+            found.listing_pages,
+            found.missing_pages,
+            found.resume_pages,
+            found.complete,
+            now,
+        )
+    )
 
 
 def _settle_documents(
@@ -457,7 +600,9 @@ def _settle_documents(
         if outcome == Outcome.GONE:
             crawl.state.frontier_done.append(key)
         else:
-            crawl.state.frontier_pending.append(FrontierEntry(key, urls[key], result.fetched_at, outcome, error, "document"))
+            crawl.state.frontier_pending.append(
+                FrontierEntry(key, urls[key], result.fetched_at, outcome, error, "document")
+            )
     crawl.state.frontier_done.extend(key for key in state.document_frontier if key in known)
 
 
@@ -483,42 +628,87 @@ def _removal_confirmed(first: str, second: str, prior: ArticleSchedule | None) -
     said = (first, second)
     if Outcome.GONE not in said or any(outcome in _SETTLED for outcome in said):
         return False
-    return said == (Outcome.GONE, Outcome.GONE) or (prior is not None and prior.unconfirmed_removal_at is not None)
+    return said == (Outcome.GONE, Outcome.GONE) or (
+        prior is not None and prior.unconfirmed_removal_at is not None
+    )
 
 
 def _schedule(
-    schedules: list[ScheduleRow], update: PortalStateUpdate, priors: dict[str, ArticleSchedule], policy, finals: dict,
-    checked: dict, confirmed_gone: set, gone_seen: set,
+    schedules: list[ScheduleRow],
+    update: PortalStateUpdate,
+    priors: dict[str, ArticleSchedule],
+    policy,
+    finals: dict,
+    checked: dict,
+    confirmed_gone: set,
+    gone_seen: set,
 ) -> None:
     """The next revisit (into `schedules`) of every page, article or document, this run checked, and what 304s
     confirmed. `checked`: page id -> (url, content hash, published, fetch) of those that answered with their content."""
     for key, (url, content_hash, published_at, result) in checked.items():
         prior = priors.get(key)
         changed = prior is None or prior.removed or prior.content_hash != content_hash
-        schedules.append(_next(
-            key, url, prior, changed, published_at, result.fetched_at, policy,
-            result.etag, result.last_modified, content_hash,
-        ))  # fmt: skip
-    for key, (outcome, error, result) in finals.items():
+        schedules.append(
+            _next(
+                key,
+                url,
+                prior,
+                changed,
+                published_at,
+                result.fetched_at,
+                policy,
+                result.etag,
+                result.last_modified,
+                content_hash,
+            )
+        )
+    for key, (outcome, error, _result) in finals.items():
         prior = priors.get(key)
         if prior is None:
             continue
         if outcome == Outcome.NOT_MODIFIED:
             update.not_modified.append(NotModified(key, result.url, prior.content_hash, result.fetched_at))
-            schedules.append(_next(
-                key, prior.url, prior, False, prior.published_at, result.fetched_at, policy,
-                result.etag or prior.etag, result.last_modified or prior.last_modified, prior.content_hash,
-            ))  # fmt: skip
+            schedules.append(
+                _next(
+                    key,
+                    prior.url,
+                    prior,
+                    False,
+                    prior.published_at,
+                    result.fetched_at,
+                    policy,
+                    result.etag or prior.etag,
+                    result.last_modified or prior.last_modified,
+                    prior.content_hash,
+                )
+            )
         elif key in confirmed_gone:
             schedules.append(
-                _next(key, prior.url, prior, False, prior.published_at, result.fetched_at, policy, None, None, None)
+                _next(
+                    key,
+                    prior.url,
+                    prior,
+                    False,
+                    prior.published_at,
+                    result.fetched_at,
+                    policy,
+                    None,
+                    None,
+                    None,
+                )
             )
         elif key not in checked and outcome not in _SETTLED | _NOT_FAILURES:
             schedules.append(_failed(key, prior, outcome, error, result.fetched_at, policy, key in gone_seen))
 
 
 def _failed(
-    key: str, prior: ArticleSchedule, outcome: str, error: str | None, attempted_at: datetime, policy, gone_seen: bool
+    key: str,
+    prior: ArticleSchedule,
+    outcome: str,
+    error: str | None,
+    attempted_at: datetime,
+    policy,
+    gone_seen: bool,
 ) -> ScheduleRow:
     """A check that failed (no answer, not the article's page, a removal not confirmed) settles
     nothing: the schedule stays as it was, and the article is due again soon. A 404/410 it met
@@ -528,10 +718,21 @@ def _failed(
     if gone_seen:
         error = f"{error or outcome} (a removal not confirmed by a second request)"
     return ScheduleRow(
-        key, prior.url, prior.etag, prior.last_modified, prior.validated_hash, prior.last_checked_at or prior.last_seen,
-        prior.last_changed_at, interval, attempted_at + retry_delay(failed, policy), prior.checks, prior.changes_seen,
-        failed, f"{outcome}: {error}" if error else outcome, attempted_at if gone_seen else prior.unconfirmed_removal_at,
-    )  # fmt: skip
+        key,
+        prior.url,
+        prior.etag,
+        prior.last_modified,
+        prior.validated_hash,
+        prior.last_checked_at or prior.last_seen,
+        prior.last_changed_at,
+        interval,
+        attempted_at + retry_delay(failed, policy),
+        prior.checks,
+        prior.changes_seen,
+        failed,
+        f"{outcome}: {error}" if error else outcome,
+        attempted_at if gone_seen else prior.unconfirmed_removal_at,
+    )
 
 
 def _published(observation: Observation, prior) -> datetime | None:
@@ -540,17 +741,34 @@ def _published(observation: Observation, prior) -> datetime | None:
     return prior.published_at if prior else None
 
 
-def _next(key, url, prior, changed, published_at, checked_at, policy, etag, last_modified, validated_hash) -> ScheduleRow:
+def _next(
+    key, url, prior, changed, published_at, checked_at, policy, etag, last_modified, validated_hash
+) -> ScheduleRow:
     interval = next_interval(prior.interval if prior else None, changed, published_at, checked_at, policy)
     last_changed = checked_at if changed else (prior.last_changed_at if prior else None)
     return ScheduleRow(
-        key, url, etag, last_modified, validated_hash, checked_at, last_changed, interval, checked_at + interval,
-        (prior.checks if prior else 0) + 1, (prior.changes_seen if prior else 0) + int(changed and prior is not None),
-    )  # fmt: skip
+        key,
+        url,
+        etag,
+        last_modified,
+        validated_hash,
+        checked_at,
+        last_changed,
+        interval,
+        checked_at + interval,
+        (prior.checks if prior else 0) + 1,
+        (prior.changes_seen if prior else 0) + int(changed and prior is not None),
+    )
 
 
 async def fetch_document(
-    fetcher: PortalFetcher, crawl: PortalCrawl, record, workers: PageWorkers, profile: Profile, key: str, url: str
+    fetcher: PortalFetcher,
+    crawl: PortalCrawl,
+    record,
+    workers: PageWorkers,
+    profile: Profile,
+    key: str,
+    url: str,
 ) -> tuple[str, str | None, FetchResult]:
     """Fetch and parse an official document page, then its files (text extracted from PDFs);
     returns (outcome, error, result) of the page's fetch."""
@@ -581,7 +799,9 @@ async def fetch_document(
             warnings.append(f"attachment {attachment.url}: {fetched.error or fetched.outcome}")
             continue
         try:
-            files.append(await workers.run(attachment_file, fetched.body, attachment, _sha256(fetched.body), file_url))
+            files.append(
+                await workers.run(attachment_file, fetched.body, attachment, _sha256(fetched.body), file_url)
+            )
         except ExtractionError as exc:
             record(fetched, "extraction_failed", exc.reason)
             warnings.append(f"attachment {attachment.url}: {exc.reason}")
@@ -599,7 +819,12 @@ def _sha256(body: bytes) -> str:
 
 
 def _parser_change_only(
-    known: KnownArticle | None, new_hash: str, parser_version: str, raw_store: RawStore, url: str, profile: Profile
+    known: KnownArticle | None,
+    new_hash: str,
+    parser_version: str,
+    raw_store: RawStore,
+    url: str,
+    profile: Profile,
 ) -> bool:
     """Whether a new hash comes from a new parser reading an unchanged page.
 

@@ -41,7 +41,7 @@ ORDER BY list_position(['province', 'district', 'commune'], any_value(original_l
 
 
 def run_demo(directory: Path, scale: float, seed: int, console: Console, families: str = "default") -> None:
-    from portalwatch.cli import print_rows, print_summary, OutputFormat
+    from portalwatch.cli import OutputFormat, print_rows, print_summary
     from portalwatch.flows.api import start_temporary_api
     from portalwatch.flows.ingest import ingest
 
@@ -81,12 +81,14 @@ def run_demo(directory: Path, scale: float, seed: int, console: Console, familie
         print_rows([d[0] for d in cursor.description], cursor.fetchall(), OutputFormat.table)
         _republications(console, con, truth)
     console.print(f"Warehouse: {warehouse}   raw pages: {directory / 'raw'}")
-    console.print(f'Try: portalwatch sql -w {warehouse} "SELECT change_type, count(*) FROM changes GROUP BY 1"')
+    console.print(
+        f'Try: portalwatch sql -w {warehouse} "SELECT change_type, count(*) FROM changes GROUP BY 1"'
+    )
 
 
 def _republications(console: Console, con: duckdb.DuckDBPyConnection, truth: list[dict]) -> None:
     """Copies found per level, median lags, and how they compare with the copies the simulator made."""
-    from portalwatch.cli import print_rows, OutputFormat
+    from portalwatch.cli import OutputFormat, print_rows
 
     console.rule("Republications: the same text on several portals")
     con.execute("SET enable_progress_bar = false")
@@ -107,7 +109,9 @@ def _compare(console: Console, happened: dict, summary: dict) -> None:
         table.add_column(column)
     all_match = True
     for source_id, truth in happened.items():
-        recorded = Counter({k: summary["portals"][source_id].get(k, 0) for k in ("created", "updated", "removed")})
+        recorded = Counter(
+            {k: summary["portals"][source_id].get(k, 0) for k in ("created", "updated", "removed")}
+        )
         match = all(recorded[k] == truth[k] for k in ("created", "updated", "removed"))
         all_match &= match
         table.add_row(
@@ -116,5 +120,8 @@ def _compare(console: Console, happened: dict, summary: dict) -> None:
             "[green]yes[/]" if match else "[red]no[/]",
         )
     console.print(table)
-    console.print("[green]Every change the simulator made was recorded, and nothing else.[/]" if all_match
-                  else "[red]Recorded changes differ from the simulator's truth.[/]")  # fmt: skip
+    console.print(
+        "[green]Every change the simulator made was recorded, and nothing else.[/]"
+        if all_match
+        else "[red]Recorded changes differ from the simulator's truth.[/]"
+    )

@@ -52,7 +52,9 @@ class SectionDiscovery:
     total_pages: int | None
     complete: bool = False  # nothing outstanding: no missing page, no walk to resume
     entries: int | None = None  # how many entries the portal says the section holds
-    entries_basis: str | None = None  # stated (by the pager), counted (last page read) or estimated (pages × size)
+    entries_basis: str | None = (
+        None  # stated (by the pager), counted (last page read) or estimated (pages × size)
+    )
     missing_pages: tuple[int, ...] | None = None  # None: unknown (the first page failed on a full walk)
     resume_pages: tuple[int, ...] = ()
     short_pages: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
@@ -66,8 +68,15 @@ def listing_url(section: Section, page: int, page_size: int) -> str:
 class _Walk:
     """One walk of one section: the pages read, what they listed, and what they lacked."""
 
-    def __init__(self, fetcher: PortalFetcher, source: Source, section: Section, profile: Profile,
-                 record: Callable[[FetchResult], None], on_page: Callable[[tuple[str, ...]], None] | None):  # fmt: skip
+    def __init__(
+        self,
+        fetcher: PortalFetcher,
+        source: Source,
+        section: Section,
+        profile: Profile,
+        record: Callable[[FetchResult], None],
+        on_page: Callable[[tuple[str, ...]], None] | None,
+    ):
         self.fetcher, self.source, self.section, self.profile = fetcher, source, section, profile
         self.record, self.on_page = record, on_page
         self.size = source.page_size
@@ -81,7 +90,9 @@ class _Walk:
         self.left: list[int] = []  # pages still missing that this run did not get to
 
     async def listing(self, page: int) -> ListingPage | None:
-        listing_page = await fetch_listing(self.fetcher, self.source, self.section, self.profile, page, self.record)
+        listing_page = await fetch_listing(
+            self.fetcher, self.source, self.section, self.profile, page, self.record
+        )
         if listing_page is None:
             return None
         if self.on_page is not None:
@@ -111,7 +122,11 @@ class _Walk:
         """Read pages from `page` on, one by one, until `known_stop` known entries in a row
         (`streak` None: to the end of the list); where it stops short, a later run resumes."""
         while streak is None or streak < self.source.known_stop:
-            if self.total_pages is not None and page > self.total_pages or page > self.source.max_listing_pages:
+            if (
+                self.total_pages is not None
+                and page > self.total_pages
+                or page > self.source.max_listing_pages
+            ):
                 break
             if page > cap:
                 self.resumes.add(page)
@@ -161,8 +176,11 @@ class _Walk:
             else:
                 continue
             if entries < expected:
-                out[page] = (url, f"listing page came back short: {entries} of {expected} entries "
-                                  "(check the source's page_size if every page says this)")  # fmt: skip
+                out[page] = (
+                    url,
+                    f"listing page came back short: {entries} of {expected} entries "
+                    "(check the source's page_size if every page says this)",
+                )
         return out
 
     def discovery(self, repair_entries: int | None = None) -> SectionDiscovery:
@@ -173,9 +191,18 @@ class _Walk:
         resumes = tuple(sorted(self.resumes))
         repair = Repair(missing, resumes, repair_entries if repair_entries is not None else entries)
         return SectionDiscovery(
-            self.section.name, list(self.found), self.fetched, self.total_pages, not missing and not resumes,
-            entries, basis, missing, resumes, list(short.values()), repair,
-        )  # fmt: skip
+            self.section.name,
+            list(self.found),
+            self.fetched,
+            self.total_pages,
+            not missing and not resumes,
+            entries,
+            basis,
+            missing,
+            resumes,
+            list(short.values()),
+            repair,
+        )
 
 
 async def discover_section(
@@ -211,7 +238,12 @@ async def discover_section(
         return walk.discovery(repair.entries if repair else None)
     if first.article_urls:
         await walk.walk_on(2, _known_streak(first.article_urls, source.id, known_ids, 0), known_ids, cap)
-    if walk.stated is None and walk.total_pages and walk.total_pages not in walk.listed and walk.fetched < cap:
+    if (
+        walk.stated is None
+        and walk.total_pages
+        and walk.total_pages not in walk.listed
+        and walk.fetched < cap
+    ):
         await walk.read(walk.total_pages)  # the pager gives only a page count: count the last page's entries
     if repair is not None:
         await _go_back(walk, repair, known_ids, cap)
@@ -238,7 +270,9 @@ async def _go_back(walk: _Walk, repair: Repair, known_ids: set[str], cap: int) -
         start = walk.shifted(resume_page, delta).start
         if start not in walk.listed and start not in walk.failed:  # else this run's walk went past it already
             await walk.walk_on(start, 0, known_ids, cap)
-    pages = sorted({page for missing in repair.pages for page in walk.shifted(missing, delta)} - set(walk.listed))
+    pages = sorted(
+        {page for missing in repair.pages for page in walk.shifted(missing, delta)} - set(walk.listed)
+    )
     budget = max(0, cap - walk.fetched)
     walk.left = pages[budget:]
     await walk.read_all(pages[:budget])
@@ -281,7 +315,11 @@ async def discover_pages(
 
 
 async def listing_page_count(
-    fetcher: PortalFetcher, source: Source, section: Section, profile: Profile, record: Callable[[FetchResult], None]
+    fetcher: PortalFetcher,
+    source: Source,
+    section: Section,
+    profile: Profile,
+    record: Callable[[FetchResult], None],
 ) -> int | None:
     """How many listing pages a section has now, from the pager of its first page."""
     first = await fetch_listing(fetcher, source, section, profile, 1, record)
@@ -289,9 +327,13 @@ async def listing_page_count(
 
 
 async def fetch_listing(
-    fetcher: PortalFetcher, source: Source, section: Section, profile: Profile, page: int,
+    fetcher: PortalFetcher,
+    source: Source,
+    section: Section,
+    profile: Profile,
+    page: int,
     record: Callable[[FetchResult], None],
-) -> ListingPage | None:  # fmt: skip
+) -> ListingPage | None:
     """One listing page, when the answer is one (the fetcher retries an answer that is not); `record` sees the fetch."""
     check = ListingCheck(profile, source.page_size, _listing_rules(section, profile), page)
     result = await fetcher.fetch(listing_url(section, page, source.page_size), "listing", judge=check)

@@ -80,7 +80,9 @@ class Outcome:
     ROBOTS_DISALLOWED = "robots_disallowed"  # robots.txt forbids it: not fetched
     ROBOTS_UNAVAILABLE = "robots_unavailable"  # robots.txt unreachable: nothing fetched from the host
     CIRCUIT_OPEN = "circuit_open"  # the host was down and the run stopped waiting: not fetched
-    EXTRACTION_FAILED = "extraction_failed"  # an article or document page whose fields cannot be read (set by the crawl)
+    EXTRACTION_FAILED = (
+        "extraction_failed"  # an article or document page whose fields cannot be read (set by the crawl)
+    )
     # Answered 200, but not the page asked for: a maintenance notice, a soft-404, an error page
     # reached by redirect, an empty or cut body, a page of another kind.
     NOT_A_LISTING = "not_a_listing"
@@ -90,11 +92,15 @@ class Outcome:
 
 # The outcome of a page of each kind that is not the page asked for.
 WRONG_PAGE_OUTCOMES = {
-    "listing": Outcome.NOT_A_LISTING, "article": Outcome.NOT_AN_ARTICLE, "document": Outcome.NOT_A_DOCUMENT,
+    "listing": Outcome.NOT_A_LISTING,
+    "article": Outcome.NOT_AN_ARTICLE,
+    "document": Outcome.NOT_A_DOCUMENT,
     "attachment": Outcome.NOT_A_DOCUMENT,  # a document's file
-}  # fmt: skip
+}
 # Outcomes that may go another way on a later attempt (the crawl retries them once at the end of a run).
-TRANSIENT_OUTCOMES = frozenset({Outcome.HTTP_ERROR, Outcome.NETWORK_ERROR, Outcome.TIMEOUT, *WRONG_PAGE_OUTCOMES.values()})
+TRANSIENT_OUTCOMES = frozenset(
+    {Outcome.HTTP_ERROR, Outcome.NETWORK_ERROR, Outcome.TIMEOUT, *WRONG_PAGE_OUTCOMES.values()}
+)
 
 # Judges a page (or file) that answered 200: raises WrongPage when it is not the one asked for.
 PageJudge = Callable[["FetchResult"], None]
@@ -228,7 +234,10 @@ class _Host:
         self.robots_lock = asyncio.Lock()
         self.robots_checked = False
         self.breaker = CircuitBreaker(
-            host, politeness.breaker_threshold, politeness.breaker_cooldown_seconds, politeness.outage_wait_seconds
+            host,
+            politeness.breaker_threshold,
+            politeness.breaker_cooldown_seconds,
+            politeness.outage_wait_seconds,
         )
 
     @asynccontextmanager
@@ -263,7 +272,9 @@ class _Host:
 class PortalFetcher:
     """Fetches the pages of one portal within its politeness limits."""
 
-    def __init__(self, source: Source, politeness: Politeness, user_agent: str, robots_agent: str | None = None):
+    def __init__(
+        self, source: Source, politeness: Politeness, user_agent: str, robots_agent: str | None = None
+    ):
         self.source = source
         self.politeness = politeness
         self.robots_agent = robots_agent or user_agent.split("/", 1)[0].split()[0]
@@ -271,8 +282,9 @@ class PortalFetcher:
         if not source.verify_tls:
             log.warning(
                 "%s: TLS certificate verification is OFF for this portal (verify_tls = false); "
-                "its pages could be intercepted", source.id,
-            )  # fmt: skip
+                "its pages could be intercepted",
+                source.id,
+            )
         self._client = httpx.AsyncClient(
             headers={"User-Agent": user_agent, "Accept-Language": "vi,en;q=0.5"},
             timeout=httpx.Timeout(
@@ -286,14 +298,18 @@ class PortalFetcher:
                 max_keepalive_connections=politeness.concurrency * len(source.hosts),
             ),
             follow_redirects=False,
-            verify=_tls_context(source.verify_tls, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")),
+            verify=_tls_context(
+                source.verify_tls, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+            ),
         )
         self._hosts: dict[str, _Host] = {}
         self._backoff = wait_exponential_jitter(
-            multiplier=politeness.backoff_seconds, max=politeness.backoff_max_seconds, jitter=politeness.backoff_seconds
+            multiplier=politeness.backoff_seconds,
+            max=politeness.backoff_max_seconds,
+            jitter=politeness.backoff_seconds,
         )
 
-    async def __aenter__(self) -> "PortalFetcher":
+    async def __aenter__(self) -> PortalFetcher:
         return self
 
     async def __aexit__(self, *exc_info) -> None:
@@ -336,7 +352,11 @@ class PortalFetcher:
                 try:
                     judge(result)
                 except WrongPage as refused:
-                    result.outcome, result.error, result.error_class = WRONG_PAGE_OUTCOMES[kind], refused.reason, "WrongPage"
+                    result.outcome, result.error, result.error_class = (
+                        WRONG_PAGE_OUTCOMES[kind],
+                        refused.reason,
+                        "WrongPage",
+                    )
             return result
 
         retrying = AsyncRetrying(
@@ -352,15 +372,29 @@ class PortalFetcher:
         fetched_at = datetime.now(UTC)
         headers = validators.headers() if validators else {}
         result = FetchResult(
-            url, kind, fetched_at, None, Outcome.OK, None, 0, 0.0,
-            conditional=bool(headers), tls_verified=self.source.verify_tls,
-        )  # fmt: skip
+            url,
+            kind,
+            fetched_at,
+            None,
+            Outcome.OK,
+            None,
+            0,
+            0.0,
+            conditional=bool(headers),
+            tls_verified=self.source.verify_tls,
+        )
         seen = {url}
         current = url
-        for hop in range(self.politeness.max_redirects + 1):
+        for _hop in range(self.politeness.max_redirects + 1):
             netloc = urlsplit(current).netloc
             if netloc not in self.source.hosts:
-                return self._done(result, started, Outcome.OFF_SITE, f"redirected off the portal to {current}", final_url=current)
+                return self._done(
+                    result,
+                    started,
+                    Outcome.OFF_SITE,
+                    f"redirected off the portal to {current}",
+                    final_url=current,
+                )
             host = self._host(netloc)
             refusal = await self._robots_refusal(host, current)
             if refusal is not None:
@@ -375,20 +409,32 @@ class PortalFetcher:
             target = _absolute(current, response.headers["location"])
             if self._is_home(target):
                 return self._done(
-                    result, started, Outcome.GONE, f"HTTP {response.status_code} redirect to the home page {target}",
-                    final_url=target, error_class="redirect_home",
-                )  # fmt: skip
+                    result,
+                    started,
+                    Outcome.GONE,
+                    f"HTTP {response.status_code} redirect to the home page {target}",
+                    final_url=target,
+                    error_class="redirect_home",
+                )
             if target in seen:
                 return self._done(
-                    result, started, Outcome.REDIRECT_LOOP, f"redirect loop back to {target}",
-                    final_url=target, error_class="redirect_loop",
-                )  # fmt: skip
+                    result,
+                    started,
+                    Outcome.REDIRECT_LOOP,
+                    f"redirect loop back to {target}",
+                    final_url=target,
+                    error_class="redirect_loop",
+                )
             seen.add(target)
             current = target
         return self._done(
-            result, started, Outcome.REDIRECT_LOOP, f"more than {self.politeness.max_redirects} redirects",
-            final_url=current, error_class="too_many_redirects",
-        )  # fmt: skip
+            result,
+            started,
+            Outcome.REDIRECT_LOOP,
+            f"more than {self.politeness.max_redirects} redirects",
+            final_url=current,
+            error_class="too_many_redirects",
+        )
 
     def _answered(self, result: FetchResult, started: float, answer: _Answer, url: str) -> FetchResult:
         response = answer.response
@@ -403,12 +449,21 @@ class PortalFetcher:
         if status in GONE_STATUSES:
             return self._done(result, started, Outcome.GONE, f"HTTP {status}", error_class=f"HTTP {status}")
         if status != 200:
-            return self._done(result, started, Outcome.HTTP_ERROR, f"HTTP {status}", error_class=f"HTTP {status}")
+            return self._done(
+                result, started, Outcome.HTTP_ERROR, f"HTTP {status}", error_class=f"HTTP {status}"
+            )
         return self._done(result, started, Outcome.OK, None)
 
     @staticmethod
-    def _done(result: FetchResult, started: float, outcome: str, error: str | None, *, final_url: str | None = None,
-              error_class: str | None = None) -> FetchResult:  # fmt: skip
+    def _done(
+        result: FetchResult,
+        started: float,
+        outcome: str,
+        error: str | None,
+        *,
+        final_url: str | None = None,
+        error_class: str | None = None,
+    ) -> FetchResult:
         result.outcome = outcome
         result.error = error
         result.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
@@ -433,18 +488,38 @@ class PortalFetcher:
                 with attempt:
                     return await self._request(host, url, headers, result)
         except CircuitOpen as exc:
-            return self._done(result, started, Outcome.CIRCUIT_OPEN, str(exc), final_url=url, error_class="CircuitOpen")
+            return self._done(
+                result, started, Outcome.CIRCUIT_OPEN, str(exc), final_url=url, error_class="CircuitOpen"
+            )
         except _TooLarge as exc:
             result.status = exc.response.status_code
-            return self._done(result, started, Outcome.TOO_LARGE, str(exc), final_url=url, error_class="TooLarge")
+            return self._done(
+                result, started, Outcome.TOO_LARGE, str(exc), final_url=url, error_class="TooLarge"
+            )
         except _Transient as exc:
             result.status = exc.response.status_code
             result.charset = exc.response.charset_encoding
-            return self._done(result, started, Outcome.HTTP_ERROR, str(exc), final_url=url, error_class=str(exc))
+            return self._done(
+                result, started, Outcome.HTTP_ERROR, str(exc), final_url=url, error_class=str(exc)
+            )
         except (httpx.TimeoutException, _TotalTimeout) as exc:
-            return self._done(result, started, Outcome.TIMEOUT, _error_text(exc), final_url=url, error_class=type(exc).__name__.lstrip("_"))
+            return self._done(
+                result,
+                started,
+                Outcome.TIMEOUT,
+                _error_text(exc),
+                final_url=url,
+                error_class=type(exc).__name__.lstrip("_"),
+            )
         except httpx.TransportError as exc:
-            return self._done(result, started, Outcome.NETWORK_ERROR, _error_text(exc), final_url=url, error_class=type(exc).__name__)
+            return self._done(
+                result,
+                started,
+                Outcome.NETWORK_ERROR,
+                _error_text(exc),
+                final_url=url,
+                error_class=type(exc).__name__,
+            )
         raise AssertionError("unreachable: tenacity either returns or reraises")
 
     async def _request(self, host: _Host, url: str, headers: dict, result: FetchResult) -> _Answer:
@@ -519,7 +594,10 @@ class PortalFetcher:
                 await self._load_robots(host, url)
                 host.robots_checked = True
         if host.robots_error is not None:
-            return Outcome.ROBOTS_UNAVAILABLE, f"robots.txt of {host.host} unreachable ({host.robots_error}): nothing fetched"
+            return (
+                Outcome.ROBOTS_UNAVAILABLE,
+                f"robots.txt of {host.host} unreachable ({host.robots_error}): nothing fetched",
+            )
         if host.robots is not None and not host.robots.can_fetch(url, self.robots_agent):
             return Outcome.ROBOTS_DISALLOWED, f"disallowed by robots.txt of {host.host}"
         return None
@@ -528,8 +606,17 @@ class PortalFetcher:
         parts = urlsplit(url)
         robots_url = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
         started = time.perf_counter()
-        result = FetchResult(robots_url, "robots", datetime.now(UTC), None, Outcome.OK, None, 0, 0.0,
-                             tls_verified=self.source.verify_tls)  # fmt: skip
+        result = FetchResult(
+            robots_url,
+            "robots",
+            datetime.now(UTC),
+            None,
+            Outcome.OK,
+            None,
+            0,
+            0.0,
+            tls_verified=self.source.verify_tls,
+        )
         answer = await self._attempts(host, robots_url, {}, result, started)
         if isinstance(answer, FetchResult):
             if answer.outcome == Outcome.TOO_LARGE:
@@ -542,7 +629,7 @@ class PortalFetcher:
             if status == 200:
                 host.robots = Protego.parse(result.text())
                 self._apply_crawl_delay(host)
-            elif 500 <= status or status == 429:
+            elif status >= 500 or status == 429:
                 host.robots_error = f"HTTP {status}"
             # Any other answer (404, 403, a redirect): no rules, everything allowed (RFC 9309 2.3.1.3).
         self.robots_fetches.append(result)
@@ -555,7 +642,12 @@ class PortalFetcher:
         if asked > host.delay:
             honored = min(float(asked), self.politeness.max_crawl_delay_seconds)
             if honored < asked:
-                log.warning("%s: robots.txt asks for %.1f s between requests; capped at %.1f s", host.host, asked, honored)
+                log.warning(
+                    "%s: robots.txt asks for %.1f s between requests; capped at %.1f s",
+                    host.host,
+                    asked,
+                    honored,
+                )
             host.delay = max(host.delay, honored)
             host.pause(honored)  # the robots.txt request itself counts
 
@@ -563,7 +655,9 @@ class PortalFetcher:
         parts = urlsplit(url)
         path = parts.path or "/"
         base_path = urlsplit(self.source.base_url).path or "/"
-        return not parts.query and (path in self.source.home_paths or path.rstrip("/") == base_path.rstrip("/"))
+        return not parts.query and (
+            path in self.source.home_paths or path.rstrip("/") == base_path.rstrip("/")
+        )
 
 
 def _absolute(base: str, location: str) -> str:

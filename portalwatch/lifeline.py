@@ -83,8 +83,10 @@ def guard(child_pid: int, owner_pid: int | None = None) -> subprocess.Popen:
     owner = owner_pid or os.getpid()
     return subprocess.Popen(
         [sys.executable, "-m", "portalwatch.lifeline", str(owner), str(child_pid)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def _stop(pid: int) -> None:

@@ -58,9 +58,14 @@ class ArticlePage:
 
 
 def article_page(
-    raw_root: str, body: bytes, charset: str | None, url: str, profile: Profile, stored_hash: str | None = None,
+    raw_root: str,
+    body: bytes,
+    charset: str | None,
+    url: str,
+    profile: Profile,
+    stored_hash: str | None = None,
     final_url: str | None = None,
-) -> ArticlePage:  # fmt: skip
+) -> ArticlePage:
     """Store the raw page, decode and parse it, and derive what a new version carries
     unless the record hashes to `stored_hash` (raises only StorageError)."""
     raw_hash, stored = RawStore(raw_root).put(body)
@@ -101,7 +106,9 @@ class PageWorkers:
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
         except BrokenProcessPool:
-            log.warning("a page worker process died; it is replaced and this page is parsed in the crawling process")
+            log.warning(
+                "a page worker process died; it is replaced and this page is parsed in the crawling process"
+            )
             _discard(pool)
             return function(*args)
 

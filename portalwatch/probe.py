@@ -36,7 +36,12 @@ class ProbeResult:
     notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        out = {"source": self.source, "profile": self.profile, "page_kind": self.kind, "failure": self.failure}
+        out = {
+            "source": self.source,
+            "profile": self.profile,
+            "page_kind": self.kind,
+            "failure": self.failure,
+        }
         if self.record is not None:
             out |= self.record.to_json()
         return out
@@ -46,7 +51,9 @@ def read_page(target: str) -> tuple[str, str]:
     """The text of a page and the URL it is known by (a file: URL for a file)."""
     if target.startswith(("http://", "https://")):
         try:
-            response = httpx.get(target, headers={"User-Agent": USER_AGENT}, follow_redirects=True, timeout=30)
+            response = httpx.get(
+                target, headers={"User-Agent": USER_AGENT}, follow_redirects=True, timeout=30
+            )
         except httpx.HTTPError as exc:
             raise PortalwatchError(f"{target}: cannot fetch: {type(exc).__name__}: {exc}") from None
         if response.status_code != 200:
@@ -67,16 +74,24 @@ def pick_profile(html: str, kind: str, extra_dirs: list[str]) -> tuple[Profile, 
     for profile in profiles.values():
         if kind in ("auto", "document") and _finds(tree, profile.documents and profile.documents.root):
             return profile, "document"
-        if kind in ("auto", "article") and profile.article and tree.css_first(profile.article.root) is not None:
+        if (
+            kind in ("auto", "article")
+            and profile.article
+            and tree.css_first(profile.article.root) is not None
+        ):
             return profile, "article"
-    return profiles["generic"], "document" if kind == "document" or (kind == "auto" and looks_like_document(html)) else "article"
+    return profiles["generic"], "document" if kind == "document" or (
+        kind == "auto" and looks_like_document(html)
+    ) else "article"
 
 
 def _finds(tree: LexborHTMLParser, selector: str | None) -> bool:
     return bool(selector) and tree.css_first(selector) is not None
 
 
-def probe(target: str, profile_name: str | None = None, kind: str = "auto", extra_dirs: list[str] | None = None) -> ProbeResult:
+def probe(
+    target: str, profile_name: str | None = None, kind: str = "auto", extra_dirs: list[str] | None = None
+) -> ProbeResult:
     extra_dirs = extra_dirs or []
     html, url = read_page(target)
     if profile_name:
@@ -84,9 +99,11 @@ def probe(target: str, profile_name: str | None = None, kind: str = "auto", extr
         tree = LexborHTMLParser(html)
         if kind == "auto":
             documents, article = profile.documents, profile.article
-            if _finds(tree, documents and documents.root):
-                kind = "document"
-            elif not (article and tree.css_first(article.root) is not None) and looks_like_document(html):
+            if (
+                _finds(tree, documents and documents.root)
+                or not (article and tree.css_first(article.root) is not None)
+                and looks_like_document(html)
+            ):
                 kind = "document"
             else:
                 kind = "article"
@@ -95,11 +112,16 @@ def probe(target: str, profile_name: str | None = None, kind: str = "auto", extr
         profile, kind = pick_profile(html, kind, extra_dirs)
         found = "a document" if kind == "document" else "an article"
         reader = "document layout reader" if kind == "document" else "extractor"
-        notes = [f"profile '{profile.name}' chosen: its rules find {found}" if profile.name != "generic"
-                 else f"no profile's rules match: the generic {reader} reads the page"]  # fmt: skip
+        notes = [
+            f"profile '{profile.name}' chosen: its rules find {found}"
+            if profile.name != "generic"
+            else f"no profile's rules match: the generic {reader} reads the page"
+        ]
     result = ProbeResult(target, profile.name, kind, notes=notes)
     try:
-        result.record = parse_document(html, url, profile) if kind == "document" else parse_article(html, url, profile)
+        result.record = (
+            parse_document(html, url, profile) if kind == "document" else parse_article(html, url, profile)
+        )
     except ExtractionError as exc:
         result.failure = exc.reason
     return result

@@ -68,7 +68,9 @@ class Quality:
     @property
     def overall(self) -> Score:
         scores = self.republications.values()
-        return Score(sum(s.expected for s in scores), sum(s.found for s in scores), sum(s.right for s in scores))
+        return Score(
+            sum(s.expected for s in scores), sum(s.found for s in scores), sum(s.right for s in scores)
+        )
 
     @property
     def median_lag_error(self) -> float | None:
@@ -111,12 +113,16 @@ def score_republications(truth: list[dict], found: list[tuple[str, str, float]],
                 quality.lag_errors.append(abs(lag_hours - lag))
         else:
             quality.wrong.append((kind, copy_url, original_url))
-    quality.missed = [(kind, url, original) for url, (kind, original, _) in expected.items() if url not in reported]
+    quality.missed = [
+        (kind, url, original) for url, (kind, original, _) in expected.items() if url not in reported
+    ]
     return quality
 
 
 def score_citations(truth: list[dict], resolved: set[tuple[str, str]], held: set[str]) -> Score:
-    expected = {(row["url"], doc) for row in truth if row["url"] in held for doc in row.get("cited_documents", [])}
+    expected = {
+        (row["url"], doc) for row in truth if row["url"] in held for doc in row.get("cited_documents", [])
+    }
     return Score(len(expected), len(resolved), len(expected & resolved))
 
 
@@ -127,15 +133,31 @@ def crawl(config_path: Path, warehouse: Warehouse, revisit: Revisit) -> None:
     run_id = warehouse.start_run("quality", {"revisit": str(revisit)})
 
     async def crawl_all():
-        return await asyncio.gather(*(
-            crawl_portal(source, config, warehouse.known_articles(source.id), raw, revisit, None,
-                         warehouse.portal_state(source.id))
-            for source in config.select(None)
-        ))  # fmt: skip
+        return await asyncio.gather(
+            *(
+                crawl_portal(
+                    source,
+                    config,
+                    warehouse.known_articles(source.id),
+                    raw,
+                    revisit,
+                    None,
+                    warehouse.portal_state(source.id),
+                )
+                for source in config.select(None)
+            )
+        )
 
     for result in asyncio.run(crawl_all()):
-        warehouse.load_portal(run_id, result.source, result.fetches, result.observations, result.gone,
-                              documents=result.documents, state_update=result.state)  # fmt: skip
+        warehouse.load_portal(
+            run_id,
+            result.source,
+            result.fetches,
+            result.observations,
+            result.gone,
+            documents=result.documents,
+            state_update=result.state,
+        )
     warehouse.finish_run(run_id, "completed", {})
 
 
@@ -160,13 +182,19 @@ def measure(directory: Path, seed: int = 1, scale: float = 1.0, steps: int = 24)
 
 
 def render(quality: Quality) -> str:
-    lines = [f"{'republication kind':<20} {'copies':>6} {'found':>6} {'right':>6} {'precision':>9} {'recall':>7}"]
+    lines = [
+        f"{'republication kind':<20} {'copies':>6} {'found':>6} {'right':>6} {'precision':>9} {'recall':>7}"
+    ]
     lines.append("-" * len(lines[0]))
     for kind, score in [*quality.republications.items(), ("all", quality.overall)]:
         recall = f"{score.recall:>7.3f}" if kind != NOT_A_COPY else f"{'':>7}"
-        lines.append(f"{kind:<20} {score.expected:>6} {score.found:>6} {score.right:>6} {score.precision:>9.3f} {recall}")
+        lines.append(
+            f"{kind:<20} {score.expected:>6} {score.found:>6} {score.right:>6} {score.precision:>9.3f} {recall}"
+        )
     error = quality.median_lag_error
-    lines.append(f"median lag error: {'n/a' if error is None else f'{error:.2f} h'} over {len(quality.lag_errors)} copies")
+    lines.append(
+        f"median lag error: {'n/a' if error is None else f'{error:.2f} h'} over {len(quality.lag_errors)} copies"
+    )
     citations = quality.citations
     lines.append(
         f"citations resolved: {citations.right} of {citations.expected} cited documents "
@@ -175,7 +203,9 @@ def render(quality: Quality) -> str:
     for title, pairs in (("missed", quality.missed), ("wrong", quality.wrong)):
         counts = Counter(kind for kind, _, _ in pairs)
         if counts:
-            lines.append(f"{title}: " + ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items())))
+            lines.append(
+                f"{title}: " + ", ".join(f"{count} {kind}" for kind, count in sorted(counts.items()))
+            )
     return "\n".join(lines)
 
 

@@ -19,9 +19,20 @@ from urllib.parse import urlsplit, urlunsplit
 
 # The fields that make a version; `changed_fields` names are taken from here.
 CONTENT_FIELDS = (
-    "title", "published_at", "updated_at", "author", "photographer", "attribution", "byline", "lead",
-    "body_text", "images", "attachments", "links", "breadcrumb",
-)  # fmt: skip
+    "title",
+    "published_at",
+    "updated_at",
+    "author",
+    "photographer",
+    "attribution",
+    "byline",
+    "lead",
+    "body_text",
+    "images",
+    "attachments",
+    "links",
+    "breadcrumb",
+)
 
 # How a record was extracted: by the rules of its CMS profile, or by the generic
 # conventions of Vietnamese government pages when no profile applies.

@@ -71,7 +71,11 @@ def initial_interval(published_at: datetime | None, now: datetime, policy: Revis
 
 
 def next_interval(
-    previous: timedelta | None, changed: bool, published_at: datetime | None, now: datetime, policy: RevisitPolicy
+    previous: timedelta | None,
+    changed: bool,
+    published_at: datetime | None,
+    now: datetime,
+    policy: RevisitPolicy,
 ) -> timedelta:
     """The interval after a check that found the page `changed` (or not)."""
     if previous is None:

@@ -48,26 +48,53 @@ def recent_runs(path: Path, limit: int) -> tuple[list[str], list[tuple]]:
         return [d[0] for d in cursor.description], cursor.fetchall()
 
 
-def freshness(path: Path, config: SourcesConfig, now: datetime | None = None) -> tuple[list[str], list[tuple]]:
+def freshness(
+    path: Path, config: SourcesConfig, now: datetime | None = None
+) -> tuple[list[str], list[tuple]]:
     """One row per configured source, with its lifecycle and next scheduled run."""
     with Warehouse(path).connect(read_only=True) as con:
         seen = {row[0]: row[1:] for row in con.execute(FRESHNESS_SQL).fetchall()}
-    columns = ["source", "schedule", "last_fetch", "newest_article", "articles", "error_pct_last_run", "next_run",
-               "lifecycle", "successors"]  # fmt: skip
+    columns = [
+        "source",
+        "schedule",
+        "last_fetch",
+        "newest_article",
+        "articles",
+        "error_pct_last_run",
+        "next_run",
+        "lifecycle",
+        "successors",
+    ]
     rows = []
     for source in config.sources:
         name = config.schedule_of(source)
-        upcoming = next_run(config, name, now) if source.scheduled else ("never: closed" if source.closed else "never: disabled")
-        rows.append((source.id, name, *seen.get(source.id, (None, None, 0, None)), upcoming, lifecycle(source),
-                     ", ".join(source.successors)))  # fmt: skip
+        upcoming = (
+            next_run(config, name, now)
+            if source.scheduled
+            else ("never: closed" if source.closed else "never: disabled")
+        )
+        rows.append(
+            (
+                source.id,
+                name,
+                *seen.get(source.id, (None, None, 0, None)),
+                upcoming,
+                lifecycle(source),
+                ", ".join(source.successors),
+            )
+        )
     return columns, rows
 
 
 def coverage(path: Path) -> tuple[list[str], list[tuple]]:
     """Per listing section, its latest walk: held of stated entries, missing pages."""
     with Warehouse(path).connect(read_only=True) as con:
-        if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'section_coverage'").fetchone()[0]:
-            return list(LATEST_COVERAGE_COLUMNS), []  # written before coverage was recorded: the next run migrates it
+        if not con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'section_coverage'"
+        ).fetchone()[0]:
+            return list(
+                LATEST_COVERAGE_COLUMNS
+            ), []  # written before coverage was recorded: the next run migrates it
         return list(LATEST_COVERAGE_COLUMNS), latest_coverage(con)
 
 

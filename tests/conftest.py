@@ -12,7 +12,9 @@ _PREFECT_HOME = tempfile.mkdtemp(prefix="portalwatch-prefect-")
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_LOGGING_TO_API_ENABLED"] = "false"  # the ephemeral server stops before the last flush
-os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"  # a busy 2-core machine starts it slowly
+os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = (
+    "120"  # a busy 2-core machine starts it slowly
+)
 os.environ.pop("PREFECT_API_URL", None)
 os.environ.pop("PORTALWATCH_WAREHOUSE", None)
 os.environ.pop("PORTALWATCH_RAW_DIR", None)

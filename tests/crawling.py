@@ -50,8 +50,14 @@ def crawl_into(
     crawl = asyncio.run(crawl_portal(source, config, known, raw, Revisit(revisit), None, state, now))
     run_id = warehouse.start_run("test", {"source": source_id})
     summary = warehouse.load_portal(
-        run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone, documents=crawl.documents,
-        state_update=crawl.state, gone_documents=crawl.gone_documents,
+        run_id,
+        crawl.source,
+        crawl.fetches,
+        crawl.observations,
+        crawl.gone,
+        documents=crawl.documents,
+        state_update=crawl.state,
+        gone_documents=crawl.gone_documents,
     )
     warehouse.finish_run(run_id, "completed", {})
     return crawl, summary
@@ -66,7 +72,10 @@ def crawl_all_into(config_path: Path, warehouse: Warehouse, revisit: Revisit = R
 
     async def crawl_all():
         return await asyncio.gather(
-            *(crawl_portal(source, config, warehouse.known_articles(source.id), raw, revisit) for source in config.select(None))
+            *(
+                crawl_portal(source, config, warehouse.known_articles(source.id), raw, revisit)
+                for source in config.select(None)
+            )
         )
 
     for crawl in asyncio.run(crawl_all()):
@@ -119,13 +128,15 @@ def spacing_kept(entries: list[dict], delay: float, jitter: float) -> bool:
     k delays minus that jitter."""
     starts = sorted(entry["start"] for entry in entries)
     return all(
-        starts[j] - starts[i] >= (j - i) * delay - jitter for i in range(len(starts)) for j in range(i + 1, len(starts))
+        starts[j] - starts[i] >= (j - i) * delay - jitter
+        for i in range(len(starts))
+        for j in range(i + 1, len(starts))
     )
 
 
 def start_gaps(entries: list[dict]) -> list[float]:
     starts = sorted(entry["start"] for entry in entries)
-    return [later - earlier for earlier, later in zip(starts, starts[1:])]
+    return [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
 
 
 def by_host(entries: list[dict]) -> dict[str, list[dict]]:

@@ -60,7 +60,12 @@ def _article(rng: random.Random, place: str, published_at: datetime) -> ArticleR
 
 def observation(source_id: str, url: str, record: ArticleRecord, fetched_at: datetime) -> Observation:
     return Observation(
-        article_id(source_id, url), url, record, record.content_hash, "raw-" + record.content_hash[:8], fetched_at
+        article_id(source_id, url),
+        url,
+        record,
+        record.content_hash,
+        "raw-" + record.content_hash[:8],
+        fetched_at,
     )
 
 
@@ -75,7 +80,9 @@ def plant(warehouse: Warehouse) -> Planted:
     paragraphs = original.body_text.split("\n\n")
     copies = {"tinh": (ORIGINAL_URL, original)}
     for source_id, (lag, new_heading, near_only) in CHAIN.items():
-        record = replace(original, published_at=PUBLISHED + timedelta(hours=lag), byline=f"Biên tập: {source_id}")
+        record = replace(
+            original, published_at=PUBLISHED + timedelta(hours=lag), byline=f"Biên tập: {source_id}"
+        )
         if new_heading:
             record = replace(record, title=f"{SOURCES[source_id].name}: {original.title.lower()}")
         if near_only:
@@ -118,16 +125,24 @@ def plant(warehouse: Warehouse) -> Planted:
     second_run = warehouse.start_run("ingest", {"planted": True, "revisit": "all"})
     edited = replace(original, title=original.title + EDITED_TITLE_SUFFIX, view_count=400)
     warehouse.load_portal(
-        second_run, SOURCES["tinh"], [fetch("tinh", ORIGINAL_URL, SECOND_CRAWL)],
+        second_run,
+        SOURCES["tinh"],
+        [fetch("tinh", ORIGINAL_URL, SECOND_CRAWL)],
         [observation("tinh", ORIGINAL_URL, edited, SECOND_CRAWL)],
-    )  # fmt: skip
+    )
     warehouse.load_portal(
-        second_run, SOURCES["huyen-b"], [fetch("huyen-b", REMOVED_URL, SECOND_CRAWL, "gone", 404)], [],
+        second_run,
+        SOURCES["huyen-b"],
+        [fetch("huyen-b", REMOVED_URL, SECOND_CRAWL, "gone", 404)],
+        [],
         [Gone(article_id("huyen-b", REMOVED_URL), REMOVED_URL, SECOND_CRAWL)],
-    )  # fmt: skip
+    )
     warehouse.load_portal(
-        second_run, SOURCES["xa-c"], [fetch("xa-c", COVID_PLAIN_URL, SECOND_CRAWL, "http_error", 503)], [],
-    )  # fmt: skip
+        second_run,
+        SOURCES["xa-c"],
+        [fetch("xa-c", COVID_PLAIN_URL, SECOND_CRAWL, "http_error", 503)],
+        [],
+    )
     warehouse.finish_run(second_run, "completed", {})
     planted.run_ids.append(second_run)
     return planted

@@ -71,7 +71,7 @@ def test_history_lists_every_version_with_its_changed_fields(crawled):
         store, "SELECT version, title, body_text FROM article_versions WHERE url = ? ORDER BY version", [url]
     )
     for update, (_, old_title, old_body), (_, new_title, new_body) in zip(
-        history[1:], stored_versions, stored_versions[1:]
+        history[1:], stored_versions, stored_versions[1:], strict=False
     ):
         differ = [
             name
@@ -85,7 +85,9 @@ def test_history_lists_every_version_with_its_changed_fields(crawled):
     # The host is not part of an article's identity: its path finds it too.
     path = re.sub(r"^http://[^/]+", "", url)
     assert (
-        json.loads(invoke("history", "http://portal.moved.example" + path, "-w", str(store.path), "-f", "json"))
+        json.loads(
+            invoke("history", "http://portal.moved.example" + path, "-w", str(store.path), "-f", "json")
+        )
         == history
     )
 
@@ -102,10 +104,12 @@ def test_diff_shows_the_simulated_edit_word_by_word(crawled):
     title_block = output.split("title:\n", 1)[1].split("\nlead:", 1)[0]
     assert "{+" in title_block or "[-" in title_block
     # The marked-up diff holds both texts: drop the insertions for the old, the deletions for the new.
-    assert _words(re.sub(r"(?s)\{\+.*?\+\}", " ", title_block).replace("[-", " ").replace("-]", " ")) == _words(
-        old_title
+    assert _words(
+        re.sub(r"(?s)\{\+.*?\+\}", " ", title_block).replace("[-", " ").replace("-]", " ")
+    ) == _words(old_title)
+    assert _words(re.sub(r"(?s)\[-.*?-\]", " ", title_block).replace("{+", " ").replace("+}", " ")) == _words(
+        new_title
     )
-    assert _words(re.sub(r"(?s)\[-.*?-\]", " ", title_block).replace("{+", " ").replace("+}", " ")) == _words(new_title)
 
 
 def test_word_diff_marks_only_what_changed():
@@ -120,7 +124,9 @@ def test_word_diff_marks_only_what_changed():
 def test_diff_and_history_refuse_unknown_urls_and_versions(crawled):
     store, _, after, _ = crawled
     result = CliRunner().invoke(app, ["history", "http://nowhere.example/x.html", "-w", str(store.path)])
-    assert result.exit_code == 2 and "http://nowhere.example/x.html: no article" in _words(result.output, joined=True)
+    assert result.exit_code == 2 and "http://nowhere.example/x.html: no article" in _words(
+        result.output, joined=True
+    )
     url = next(iter(after))
     result = CliRunner().invoke(app, ["diff", url, "-w", str(store.path), "--from", "1", "--to", "99"])
     assert result.exit_code == 2 and "no version 99 (versions 1 to " in _words(result.output, joined=True)
@@ -138,7 +144,8 @@ def test_text_export_is_seed_shaped_named_by_content_hash_and_stable(crawled, tm
     first, second = tmp_path / "first", tmp_path / "second"
     invoke("export", "text", str(first), "-w", str(store.path))
     versions = query(
-        store, "SELECT source_id, url, version, content_hash, title, published_at, byline FROM article_versions"
+        store,
+        "SELECT source_id, url, version, content_hash, title, published_at, byline FROM article_versions",
     )
     files = {p.relative_to(first).as_posix(): p.read_bytes() for p in first.rglob("*.txt")}
     assert len(files) == len(versions)
@@ -192,7 +199,9 @@ def test_parquet_export_is_partitioned_by_source_and_complete(crawled, tmp_path)
     # Only some portals show a view counter.
     counted = {
         row[0]
-        for row in query(store, "SELECT DISTINCT source_id FROM view_counts JOIN article_state USING (article_id)")
+        for row in query(
+            store, "SELECT DISTINCT source_id FROM view_counts JOIN article_state USING (article_id)"
+        )
     }
     assert 0 < len(counted) < len(sources)
     assert {p.name for p in (out / "view_counts").iterdir()} == {f"source_id={s}" for s in counted}

@@ -25,9 +25,16 @@ from planted import (
 from portalwatch.storage.warehouse import Warehouse
 
 VIEWS = (
-    "daily_publications", "monthly_publications", "edit_log", "removed_articles", "text_matches",
-    "republications", "topic_articles", "view_trajectories", "source_freshness",
-)  # fmt: skip
+    "daily_publications",
+    "monthly_publications",
+    "edit_log",
+    "removed_articles",
+    "text_matches",
+    "republications",
+    "topic_articles",
+    "view_trajectories",
+    "source_freshness",
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +48,7 @@ def rows(store: Warehouse, sql: str, parameters: list | None = None) -> list[dic
     with duckdb.connect(str(store.path), read_only=True) as con:
         cursor = con.execute(sql, parameters or [])
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]
 
 
 def test_the_republication_chain_is_found_with_its_lags(planted_warehouse):
@@ -66,9 +73,14 @@ def test_the_republication_chain_is_found_with_its_lags(planted_warehouse):
 
 def test_only_the_chain_matches_across_portals(planted_warehouse):
     store, planted = planted_warehouse
-    chain_ids = {row["article_id"] for row in rows(
-        store, "SELECT article_id FROM articles WHERE url IN (SELECT unnest(?))", [list(planted.urls.values())]
-    )}  # fmt: skip
+    chain_ids = {
+        row["article_id"]
+        for row in rows(
+            store,
+            "SELECT article_id FROM articles WHERE url IN (SELECT unnest(?))",
+            [list(planted.urls.values())],
+        )
+    }
     matches = rows(store, "SELECT article_id, matched_article_id FROM text_matches")
     assert {(m["article_id"], m["matched_article_id"]) for m in matches} == {
         (a, b) for a in chain_ids for b in chain_ids if a != b
@@ -99,14 +111,18 @@ def test_removed_articles_lists_the_page_taken_down(planted_warehouse):
 def fold(text: str) -> str:
     """Lowercase, no diacritics, đ as d, words separated by single spaces, padded."""
     decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    plain = "".join(ch if ch.isascii() and ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch))
+    plain = "".join(
+        ch if ch.isascii() and ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch)
+    )
     return f" {' '.join(plain.split())} "
 
 
 def test_topics_match_with_and_without_diacritics(planted_warehouse):
     store, _ = planted_warehouse
     with duckdb.connect(str(store.path)) as con:
-        con.execute("INSERT INTO topic_keywords VALUES ('thien tai', 'phong chong thien tai'), ('thien tai', 'lũ ống')")
+        con.execute(
+            "INSERT INTO topic_keywords VALUES ('thien tai', 'phong chong thien tai'), ('thien tai', 'lũ ống')"
+        )
     try:
         keywords = rows(store, "SELECT topic, keyword FROM topic_keywords")
         articles = rows(store, "SELECT article_id, url, title, lead, body_text FROM articles")
@@ -117,7 +133,8 @@ def test_topics_match_with_and_without_diacritics(planted_warehouse):
                 if fold(k["keyword"]) in text:
                     expected.setdefault((k["topic"], article["url"]), set()).add(k["keyword"])
         found = {
-            (r["topic"], r["url"]): set(r["matched_keywords"]) for r in rows(store, "SELECT * FROM topic_articles")
+            (r["topic"], r["url"]): set(r["matched_keywords"])
+            for r in rows(store, "SELECT * FROM topic_articles")
         }
         assert found == expected
         # The page written without diacritics matches keywords written with them ...
@@ -132,7 +149,9 @@ def test_topics_match_with_and_without_diacritics(planted_warehouse):
 
 def test_view_trajectories_follow_the_counter(planted_warehouse):
     store, _ = planted_warehouse
-    trajectory = rows(store, "SELECT * FROM view_trajectories WHERE url = ? ORDER BY observed_at", [ORIGINAL_URL])
+    trajectory = rows(
+        store, "SELECT * FROM view_trajectories WHERE url = ? ORDER BY observed_at", [ORIGINAL_URL]
+    )
     assert [t["view_count"] for t in trajectory] == [100, 400]
     assert [t["views_gained"] for t in trajectory] == [None, 300]
     assert trajectory[1]["since_previous"] == SECOND_CRAWL - FIRST_CRAWL
@@ -147,9 +166,13 @@ def test_publication_volume_per_day_and_month(planted_warehouse):
     local_days = Counter(
         (source_of[url], r.published_at.astimezone(LOCAL).date()) for url, r in planted.records.items()
     )
-    daily = {(r["source_id"], r["day"]): r["articles"] for r in rows(store, "SELECT * FROM daily_publications")}
+    daily = {
+        (r["source_id"], r["day"]): r["articles"] for r in rows(store, "SELECT * FROM daily_publications")
+    }
     assert daily == dict(local_days)
-    months = Counter((source, day.replace(day=1)) for (source, day), n in local_days.items() for _ in range(n))
+    months = Counter(
+        (source, day.replace(day=1)) for (source, day), n in local_days.items() for _ in range(n)
+    )
     monthly = rows(store, "SELECT * FROM monthly_publications")
     assert {(r["source_id"], r["month"]): r["articles"] for r in monthly} == dict(months)
     removed = {(r["source_id"], r["month"]): r["removed_since"] for r in monthly if r["removed_since"]}

@@ -70,7 +70,8 @@ def test_bundled_sources_load_with_party_government_and_ten_district_portals():
         assert source.profile == "district_portal"
         assert source.base_url.endswith(".dienbien.gov.vn")
         assert source.sections and all(
-            "{page}" in section.listing_url or "{offset}" in section.listing_url for section in source.sections
+            "{page}" in section.listing_url or "{offset}" in section.listing_url
+            for section in source.sections
         )
     assert {"tuachua", "muongang"} <= {source.id for source in districts}
 
@@ -79,7 +80,9 @@ def test_bundled_sources_settings_and_selection():
     config = load_sources(default_sources_path())
     assert config.settings.user_agent_header.endswith("(+mailto:change-me@example.org)")
     # Closed portals (the districts, since 2025-07-01) are selected only by name.
-    assert [source.id for source in config.select(None)] == [s.id for s in config.sources if s.enabled and s.status != "closed"]
+    assert [source.id for source in config.select(None)] == [
+        s.id for s in config.sources if s.enabled and s.status != "closed"
+    ]
     assert [source.id for source in config.select(["tuachua", "dcs-dienbien"])] == ["tuachua", "dcs-dienbien"]
     tuachua = config.select(["tuachua"])[0]
     assert config.politeness_for(tuachua) == config.settings.politeness

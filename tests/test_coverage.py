@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from aiohttp import web
+from crawling import crawl_into, politeness, query
 from typer.testing import CliRunner
 
-from crawling import crawl_into, politeness, query
 from portalwatch.cli import app, print_summary
 from portalwatch.config import load_sources
 from portalwatch.discover import listing_url
@@ -39,7 +39,7 @@ def test_every_section_is_fully_covered_on_a_clean_simulator(sim, warehouse, tmp
             assert section.basis == ("counted" if source_id.startswith("xa-") else "stated")
         assert next(c for c in summary.coverage if c.section == "tin-tuc").entries == live
     columns, rows = coverage(warehouse.path)
-    shown = [dict(zip(columns, row)) for row in rows]
+    shown = [dict(zip(columns, row, strict=False)) for row in rows]
     assert len(shown) == 2 * len(sim.base_urls)
     assert all(row["coverage_pct"] == 100.0 and row["held"] == row["stated"] > 0 for row in shown)
 
@@ -57,9 +57,11 @@ def test_listing_pages_that_failed_are_fetched_again_and_only_they(start_simulat
     config = load_sources(config_path)
     first = {source_id: crawl_into(config_path, source_id, warehouse) for source_id in sim.base_urls}
     missing = {
-        (source_id, c.section): c for source_id, (crawl, _) in first.items() for c in crawl.state.coverage
+        (source_id, c.section): c
+        for source_id, (crawl, _) in first.items()
+        for c in crawl.state.coverage
         if c.missing_pages != ()
-    }  # fmt: skip
+    }
     assert missing, "the fault profile made no listing page fail: the test proves nothing"
     for (source_id, section), walk in missing.items():
         (loaded,) = [c for c in first[source_id][1].coverage if c.section == section]
@@ -70,7 +72,9 @@ def test_listing_pages_that_failed_are_fetched_again_and_only_they(start_simulat
         listing = next(s for s in source.sections if s.name == section)
         for page in walk.missing_pages or ():
             assert listing_url(listing, page, source.page_size) in failed
-    stored = query(warehouse, "SELECT source_id, section, missing_pages FROM listing_walks WHERE NOT walk_complete")
+    stored = query(
+        warehouse, "SELECT source_id, section, missing_pages FROM listing_walks WHERE NOT walk_complete"
+    )
     assert {(s, section) for s, section, _ in stored} == set(missing)
 
     # The faults clear: with a third attempt no page fails (the simulator never faults three times in a row).
@@ -78,17 +82,21 @@ def test_listing_pages_that_failed_are_fetched_again_and_only_they(start_simulat
     since = max(entry["seq"] for entry in sim.requests())
     second = {source_id: crawl_into(config_path, source_id, warehouse) for source_id in sim.base_urls}
     log = sim.requests(since=since)
-    for source_id, (crawl, summary) in second.items():
+    for source_id, (_crawl, summary) in second.items():
         source = config.select([source_id])[0]
         for section in source.sections:
             walk = next(c for c in first[source_id][0].state.coverage if c.section == section.name)
             if walk.missing_pages is None:  # its first page failed: nothing known, walked whole
                 pages = set(range(1, walk.total_pages or 1)) | {1}
             else:
-                pages = {1, *walk.missing_pages} | ({walk.total_pages} if walk.entries_basis == "counted" else set())
+                pages = {1, *walk.missing_pages} | (
+                    {walk.total_pages} if walk.entries_basis == "counted" else set()
+                )
             expected = {_path(listing_url(section, page, source.page_size)) for page in pages}
             prefix = urlsplit(section.listing_url).path
-            requested = {e["path"] for e in log if e["portal"] == source_id and urlsplit(e["path"]).path == prefix}
+            requested = {
+                e["path"] for e in log if e["portal"] == source_id and urlsplit(e["path"]).path == prefix
+            }
             if walk.missing_pages is None:
                 assert expected <= requested
             else:
@@ -136,9 +144,15 @@ class Portal:
             entries = entries[:-4]  # cut inside the list, the page itself whole: a 200 that looks fine
         items = "".join(f'<li><h3><a href="/tin/{n}">Tin số {n} của xã</a></h3></li>' for n in entries)
         first, last = (page - 1) * 10 + 1, min(page * 10, self.articles)
-        pager = f"Trang {page} của {-(-self.articles // 10)}" if self.pages_only else f"{first} - {last} của {self.articles}"
-        return web.Response(text=f"<html><body><ul>{items}</ul><div class='paging'>{pager}</div></body></html>",
-                            content_type="text/html")
+        pager = (
+            f"Trang {page} của {-(-self.articles // 10)}"
+            if self.pages_only
+            else f"{first} - {last} của {self.articles}"
+        )
+        return web.Response(
+            text=f"<html><body><ul>{items}</ul><div class='paging'>{pager}</div></body></html>",
+            content_type="text/html",
+        )
 
     async def article(self, request: web.Request) -> web.Response:
         self.requests.append(request.path_qs)
@@ -148,13 +162,20 @@ class Portal:
         if number > self.articles:
             return web.Response(status=404)
         posted = datetime(2024, 1, 1, 8, 0) + timedelta(hours=number)
-        body = "".join(f"<p>Đoạn {k} của tin số {number}: nội dung về công tác chỉ đạo sản xuất của xã.</p>" for k in range(4))
-        return web.Response(text=f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Tin số {number} của xã</title></head>
+        body = "".join(
+            f"<p>Đoạn {k} của tin số {number}: nội dung về công tác chỉ đạo sản xuất của xã.</p>"
+            for k in range(4)
+        )
+        return web.Response(
+            text=f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Tin số {number} của xã</title></head>
 <body><div class="article"><h1>Tin số {number} của xã</h1><div class="meta">Ngày đăng: {posted:%d/%m/%Y %H:%M}</div>
-<div class="content">{body}</div></div></body></html>""", content_type="text/html")
+<div class="content">{body}</div></div></body></html>""",
+            content_type="text/html",
+        )
 
     def sources(self, path: Path) -> Path:
-        path.write_text(f"""
+        path.write_text(
+            f"""
 [settings]
 user_agent = "portalwatch-test/0.1"
 politeness = {{ concurrency = 2, delay_seconds = 0.0, timeout_seconds = 5.0, retries = 1, breaker_threshold = 100 }}
@@ -166,7 +187,9 @@ level = "commune"
 profile = "generic"
 base_url = "{self.base}"
 sections = [{{ name = "tin", listing_url = "{self.base}/tin?p={{page}}" }}]
-""", encoding="utf-8")
+""",
+            encoding="utf-8",
+        )
         return path
 
 
@@ -198,14 +221,19 @@ def test_a_listing_page_that_came_back_short_is_fetched_again(portal, warehouse,
     (section,) = summary.coverage
     assert (section.entries, section.basis, section.held, section.listed) == (25, "stated", 21, 21)
     assert section.pct == 84.0 and section.missing_pages == [2] and not section.complete
-    assert (f"{portal.base}/tin?p=2", "listing page came back short: 6 of 10 entries "
-            "(check the source's page_size if every page says this)") in crawl.failures  # fmt: skip
+    assert (
+        f"{portal.base}/tin?p=2",
+        "listing page came back short: 6 of 10 entries "
+        "(check the source's page_size if every page says this)",
+    ) in crawl.failures
 
     portal.requests.clear()
     crawl, summary = crawl_into(config, "xa-ngan", warehouse)
     (section,) = summary.coverage
     assert sorted(path for path in portal.requests if path.startswith("/tin?")) == ["/tin?p=1", "/tin?p=2"]
-    assert sorted(portal.requests) == sorted(["/tin?p=1", "/tin?p=2", *(f"/tin/{n}" for n in range(6, 10))])  # the four cut off page 2
+    assert sorted(portal.requests) == sorted(
+        ["/tin?p=1", "/tin?p=2", *(f"/tin/{n}" for n in range(6, 10))]
+    )  # the four cut off page 2
     assert (section.held, section.pct, section.previous_pct, section.complete) == (25, 100.0, 84.0, True)
     assert len(query(warehouse, "SELECT * FROM articles")) == 25
 
@@ -222,10 +250,18 @@ def test_a_drop_in_coverage_is_a_warning_in_the_summary_and_status(portal, wareh
     assert section.dropped and section.pct == 80.65
     assert drop_warning(section) == "tin: coverage dropped from 100.0% to 80.7% (25 of 31 held)"
     columns, rows = coverage(warehouse.path)
-    assert dict(zip(columns, rows[0])) | {"walked_at": None} == {
-        "source": "xa-ngan", "section": "tin", "kind": "articles", "held": 25, "stated": 31, "basis": "stated",
-        "coverage_pct": 80.65, "missing_pages": 0, "complete": True, "walked_at": None,
-    }  # fmt: skip
+    assert dict(zip(columns, rows[0], strict=False)) | {"walked_at": None} == {
+        "source": "xa-ngan",
+        "section": "tin",
+        "kind": "articles",
+        "held": 25,
+        "stated": 31,
+        "basis": "stated",
+        "coverage_pct": 80.65,
+        "missing_pages": 0,
+        "complete": True,
+        "walked_at": None,
+    }
     shown = CliRunner().invoke(app, ["status", "-c", str(config), "-w", str(warehouse.path)])
     assert shown.exit_code == 0, shown.output
     (line,) = [line for line in shown.output.splitlines() if "xa-ngan" in line and "80.65" in line]
@@ -233,7 +269,10 @@ def test_a_drop_in_coverage_is_a_warning_in_the_summary_and_status(portal, wareh
     report = tmp_path / "report.html"
     assert CliRunner().invoke(app, ["report", str(report), "-w", str(warehouse.path)]).exit_code == 0
     coverage_table = report.read_text(encoding="utf-8").split("<h2>Coverage</h2>")[1].split("</table>")[0]
-    assert "<td>xa-ngan</td><td>tin</td><td>articles</td><td>25</td><td>31</td><td>stated</td><td>80.65</td>" in coverage_table
+    assert (
+        "<td>xa-ngan</td><td>tin</td><td>articles</td><td>25</td><td>31</td><td>stated</td><td>80.65</td>"
+        in coverage_table
+    )
     # Once the pages answer, the next run fetches them from the frontier and coverage is whole again.
     portal.failing = set()
     crawl, summary = crawl_into(config, "xa-ngan", warehouse)
@@ -248,7 +287,11 @@ def test_missing_pages_are_looked_for_where_the_list_has_moved_them(portal, ware
     portal.articles = 30  # five new ones push every entry five places down: 15..6 are now on pages 2 and 3
     portal.requests.clear()
     crawl, summary = crawl_into(config, "xa-ngan", warehouse)
-    assert [path for path in portal.requests if path.startswith("/tin?")] == ["/tin?p=1", "/tin?p=2", "/tin?p=3"]
+    assert [path for path in portal.requests if path.startswith("/tin?")] == [
+        "/tin?p=1",
+        "/tin?p=2",
+        "/tin?p=3",
+    ]
     (section,) = summary.coverage
     assert (section.held, section.entries, section.pct, section.complete) == (30, 30, 100.0, True)
 
@@ -261,7 +304,9 @@ def test_a_pager_without_a_total_is_counted_from_its_last_page_or_estimated(port
     portal.requests.clear()
     crawl, summary = crawl_into(config, "xa-ngan", warehouse)  # the last page is read to count it
     assert [path for path in portal.requests if path.startswith("/tin?")] == ["/tin?p=1", "/tin?p=3"]
-    assert [(c.entries, c.basis, c.pct, c.dropped) for c in summary.coverage] == [(25, "counted", 100.0, False)]
+    assert [(c.entries, c.basis, c.pct, c.dropped) for c in summary.coverage] == [
+        (25, "counted", 100.0, False)
+    ]
     portal.fail_once = {3}
     crawl, summary = crawl_into(config, "xa-ngan", warehouse)
     (section,) = summary.coverage
@@ -269,7 +314,9 @@ def test_a_pager_without_a_total_is_counted_from_its_last_page_or_estimated(port
     assert (section.entries, section.basis, section.pct, section.dropped) == (30, "estimated", 83.33, False)
     assert section.missing_pages == [3]
     crawl, summary = crawl_into(config, "xa-ngan", warehouse)
-    assert [(c.entries, c.basis, c.pct, c.complete) for c in summary.coverage] == [(25, "counted", 100.0, True)]
+    assert [(c.entries, c.basis, c.pct, c.complete) for c in summary.coverage] == [
+        (25, "counted", 100.0, True)
+    ]
 
 
 def test_a_walk_from_the_newest_page_that_stopped_short_is_resumed(portal, warehouse, tmp_path):
@@ -288,7 +335,12 @@ def test_a_walk_from_the_newest_page_that_stopped_short_is_resumed(portal, wareh
     portal.requests.clear()
     crawl, summary = crawl_into(config, "xa-ngan", warehouse)
     (section,) = summary.coverage
-    assert [path for path in portal.requests if path.startswith("/tin?")] == ["/tin?p=1", "/tin?p=2", "/tin?p=3", "/tin?p=4"]
+    assert [path for path in portal.requests if path.startswith("/tin?")] == [
+        "/tin?p=1",
+        "/tin?p=2",
+        "/tin?p=3",
+        "/tin?p=4",
+    ]
     assert (section.held, section.pct, section.complete, section.resume_pages) == (50, 100.0, True, [])
     assert len(query(warehouse, "SELECT * FROM articles")) == 50
 
@@ -311,14 +363,26 @@ def test_the_ingest_flow_reports_coverage_and_warns_of_a_drop(portal, tmp_path, 
     (summary,) = query(warehouse, "SELECT summary FROM runs ORDER BY started_at DESC LIMIT 1")
     stored = json.loads(summary[0])["xa-ngan"]
     assert stored["warnings"] == [warning] and stored["coverage"] == "80.6%"
-    assert [(s["section"], s["held"], s["entries"], s["pct"], s["previous_pct"]) for s in stored["sections"]] == [
-        ("tin", 25, 31, 80.65, 100.0)
-    ]
+    assert [
+        (s["section"], s["held"], s["entries"], s["pct"], s["previous_pct"]) for s in stored["sections"]
+    ] == [("tin", 25, 31, 80.65, 100.0)]
     assert any(record.levelname == "WARNING" and warning in record.getMessage() for record in caplog.records)
     # The Prefect artifact of the run: one row per section.
     (artifact,) = asyncio.run(_latest_artifact_data("ingest-coverage"))
-    assert artifact == [{"source": "xa-ngan", "section": "tin", "kind": "articles", "held": 25, "entries": 31,
-                         "basis": "stated", "pct": 80.65, "previous_pct": 100.0, "missing_pages": "", "complete": True}]  # fmt: skip
+    assert artifact == [
+        {
+            "source": "xa-ngan",
+            "section": "tin",
+            "kind": "articles",
+            "held": 25,
+            "entries": 31,
+            "basis": "stated",
+            "pct": 80.65,
+            "previous_pct": 100.0,
+            "missing_pages": "",
+            "complete": True,
+        }
+    ]
 
 
 async def _latest_artifact_data(key: str) -> list:
@@ -328,7 +392,9 @@ async def _latest_artifact_data(key: str) -> list:
 
     async with get_client() as client:
         artifacts = await client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])), sort=ArtifactSort.CREATED_DESC, limit=1
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=1,
         )
     data = artifacts[0].data
     return [json.loads(data) if isinstance(data, str) else data]

@@ -49,8 +49,9 @@ def test_runs_killed_at_several_points_are_completed_by_the_next_run(sim, tmp_pa
     stored_after_kills = []
     for fraction in (0.02, 0.3, 0.7, 0.97):
         start = simulator_requests(sim)
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                   start_new_session=True)  # fmt: skip
+        process = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         deadline = time.monotonic() + 120
         while simulator_requests(sim) - start < fraction * total_requests and process.poll() is None:
             assert time.monotonic() < deadline, "the run made no progress"

@@ -17,13 +17,19 @@ def test_one_ingest_deployment_per_schedule_with_its_sources(tmp_path):
     deployments = build_deployments(default_sources_path(), config, tmp_path / "w.duckdb")
     by_name = {(d.flow_name, d.name): d for d in deployments}
     # The district portals closed on 2025-07-01: nothing runs every six hours any more.
-    assert set(by_name) == {("ingest", "hourly"), ("backfill", "on-demand"), ("archive-backfill", "on-demand"),
-                            ("reparse", "on-demand")}  # fmt: skip
+    assert set(by_name) == {
+        ("ingest", "hourly"),
+        ("backfill", "on-demand"),
+        ("archive-backfill", "on-demand"),
+        ("reparse", "on-demand"),
+    }
     hourly = by_name[("ingest", "hourly")]
     assert hourly.parameters["sources"] == ["dcs-dienbien", "dienbien-gov"]
     assert hourly.schedules[0].schedule.cron == "5 * * * *"
     assert hourly.schedules[0].schedule.timezone == "Asia/Ho_Chi_Minh"
-    assert by_name[("backfill", "on-demand")].parameters["warehouse"] == str((tmp_path / "w.duckdb").resolve())
+    assert by_name[("backfill", "on-demand")].parameters["warehouse"] == str(
+        (tmp_path / "w.duckdb").resolve()
+    )
 
 
 def test_prefect_yaml_matches_the_bundled_config(tmp_path):

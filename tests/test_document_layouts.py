@@ -31,28 +31,42 @@ URL = "http://portal.example/van-ban/chi-tiet/1"
 # page -> expected fields
 DOCUMENTS = {
     "table_cong_van": {
-        "number": "214/UBND-VP", "kind": "Công văn", "issuer": "UBND HUYỆN ĐIỆN BIÊN ỦY BAN NHÂN DÂN XÃ MƯỜNG PHĂNG",
-        "issued_date": date(2024, 3, 15), "issued_place": "Mường Phăng",
+        "number": "214/UBND-VP",
+        "kind": "Công văn",
+        "issuer": "UBND HUYỆN ĐIỆN BIÊN ỦY BAN NHÂN DÂN XÃ MƯỜNG PHĂNG",
+        "issued_date": date(2024, 3, 15),
+        "issued_place": "Mường Phăng",
         "subject": "V/v tăng cường công tác phòng cháy, chữa cháy rừng mùa khô năm 2024",
         "addressees": ("Trưởng các bản trên địa bàn xã;", "Ban Quản lý rừng đặc dụng Mường Phăng."),
         "distribution": ("Như trên;", "UBND huyện (b/c);", "Lưu: VT, VP."),
-        "signer": "Lò Văn Thắng", "signer_title": "KT. CHỦ TỊCH PHÓ CHỦ TỊCH",
+        "signer": "Lò Văn Thắng",
+        "signer_title": "KT. CHỦ TỊCH PHÓ CHỦ TỊCH",
     },
     "paragraph_quyet_dinh": {
-        "number": "52/QĐ-UBND", "kind": "Quyết định", "issuer": "ỦY BAN NHÂN DÂN XÃ QUÀI TỞ",
-        "issued_date": date(2024, 4, 2), "issued_place": "Quài Tở",
+        "number": "52/QĐ-UBND",
+        "kind": "Quyết định",
+        "issuer": "ỦY BAN NHÂN DÂN XÃ QUÀI TỞ",
+        "issued_date": date(2024, 4, 2),
+        "issued_place": "Quài Tở",
         "subject": "Về việc ban hành Quy chế làm việc của Ủy ban nhân dân xã Quài Tở nhiệm kỳ 2021 - 2026",
-        "addressees": (), "distribution": ("UBND huyện Tuần Giáo;", "Như Điều 2;", "Lưu: VT."),
-        "signer": "Quàng Văn Inh", "signer_title": "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH",
+        "addressees": (),
+        "distribution": ("UBND huyện Tuần Giáo;", "Như Điều 2;", "Lưu: VT."),
+        "signer": "Quàng Văn Inh",
+        "signer_title": "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH",
     },
     "list_ke_hoach": {
-        "number": "18-KH/ĐU", "kind": "Kế hoạch", "issuer": "ĐẢNG BỘ HUYỆN ĐIỆN BIÊN ĐẢNG ỦY XÃ THANH XƯƠNG",
-        "issued_date": date(2024, 1, 5), "issued_place": "Thanh Xương",
+        "number": "18-KH/ĐU",
+        "kind": "Kế hoạch",
+        "issuer": "ĐẢNG BỘ HUYỆN ĐIỆN BIÊN ĐẢNG ỦY XÃ THANH XƯƠNG",
+        "issued_date": date(2024, 1, 5),
+        "issued_place": "Thanh Xương",
         "subject": "tổ chức các hoạt động kỷ niệm 70 năm Chiến thắng Điện Biên Phủ (07/5/1954 - 07/5/2024)",
-        "addressees": (), "distribution": ("Ban Thường vụ Huyện ủy (b/c),", "Các chi bộ trực thuộc,", "Lưu Văn phòng Đảng ủy."),
-        "signer": "Lường Văn Chung", "signer_title": "T/M ĐẢNG ỦY BÍ THƯ",
+        "addressees": (),
+        "distribution": ("Ban Thường vụ Huyện ủy (b/c),", "Các chi bộ trực thuộc,", "Lưu Văn phòng Đảng ủy."),
+        "signer": "Lường Văn Chung",
+        "signer_title": "T/M ĐẢNG ỦY BÍ THƯ",
     },
-}  # fmt: skip
+}
 CITED = {
     "table_cong_van": [("45/KH-UBND", "Kế hoạch", date(2024, 1, 20)), ("1234/QĐ-UBND", "Quyết định", None)],
     "paragraph_quyet_dinh": [("3056/QĐ-UBND", "Quyết định", date(2023, 12, 15))],
@@ -83,7 +97,9 @@ def test_attachments_and_the_page_title_come_with_the_document():
     assert table.title.startswith("Công văn số 214/UBND-VP")
     decision = read_document(page("documents", "paragraph_quyet_dinh"), URL)
     assert [a.kind for a in decision.attachments] == ["docx", "pdf"]
-    assert decision.title == "Quyết định ban hành Quy chế làm việc của Ủy ban nhân dân xã Quài Tở"  # its heading, not <title>
+    assert (
+        decision.title == "Quyết định ban hành Quy chế làm việc của Ủy ban nhân dân xã Quài Tở"
+    )  # its heading, not <title>
     assert decision.body_text.startswith("CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ QUÀI TỞ\n\nCăn cứ Luật")
     assert decision.body_text.endswith("chịu trách nhiệm thi hành Quyết định này./.")
 
@@ -93,7 +109,12 @@ def test_a_page_of_the_documents_details_only_gives_them_and_its_file():
     assert looks_like_document(html)
     document = read_document(html, URL)
     assert (document.number, document.kind, document.issuer, document.issued_date, document.signer) == (
-        "87/TB-UBND", "Thông báo", "UBND huyện Nậm Pồ", date(2024, 5, 9), "Lò Văn Tiến")
+        "87/TB-UBND",
+        "Thông báo",
+        "UBND huyện Nậm Pồ",
+        date(2024, 5, 9),
+        "Lò Văn Tiến",
+    )
     assert document.subject.startswith("Kết luận của Chủ tịch UBND huyện tại buổi làm việc")
     assert document.body_text == "" and "attached files" in document.warnings[0]
     assert [(a.url, a.kind) for a in document.attachments] == [("/Upload/VanBan/87-TB-UBND.pdf", "pdf")]
@@ -106,9 +127,23 @@ def test_the_layout_reader_reads_every_simulated_document_as_written():
     for portal in world.portals.values():
         for document in portal.documents:
             record = read_document(pages.document_page(portal, document, random.Random(document.id)), URL)
-            assert (record.number, record.kind, record.issuer, record.issued_date, record.subject, record.signer, record.title) == (
-                document.number, document.kind, " ".join(document.issuer), document.issued, document.subject,
-                document.signer, document.title)  # fmt: skip
+            assert (
+                record.number,
+                record.kind,
+                record.issuer,
+                record.issued_date,
+                record.subject,
+                record.signer,
+                record.title,
+            ) == (
+                document.number,
+                document.kind,
+                " ".join(document.issuer),
+                document.issued,
+                document.subject,
+                document.signer,
+                document.title,
+            )
             assert record.addressees == tuple(line.lstrip("- ") for line in document.addressees)
             assert record.distribution == tuple(line.lstrip("- ") for line in document.distribution)
             checked += 1
@@ -128,7 +163,9 @@ def test_the_article_reader_refuses_a_document_dated_only_by_its_place_and_date_
     assert "an official document, not an article" in refused.value.reason
 
 
-@pytest.mark.parametrize(("folder", "name"), [("articles", "dnn_aspnet"), ("other", "listing"), ("articles", "newspaper")])
+@pytest.mark.parametrize(
+    ("folder", "name"), [("articles", "dnn_aspnet"), ("other", "listing"), ("articles", "newspaper")]
+)
 def test_a_page_without_a_document_is_not_read_as_one(folder, name):
     html = page(folder, name)
     assert not looks_like_document(html)
@@ -141,12 +178,19 @@ def test_probe_reads_a_document_with_no_profile_and_with_kind_document(tmp_path)
     target = tmp_path / "cong-van.html"
     target.write_text(page("documents", "table_cong_van"), encoding="utf-8")
     runner = CliRunner()
-    for arguments in (["probe", str(target), "--json"], ["probe", str(target), "--kind", "document", "--json"],
-                      ["probe", str(target), "--profile", "generic", "--json"]):  # fmt: skip
+    for arguments in (
+        ["probe", str(target), "--json"],
+        ["probe", str(target), "--kind", "document", "--json"],
+        ["probe", str(target), "--profile", "generic", "--json"],
+    ):
         shown = runner.invoke(app, arguments)
         record = json.loads(shown.stdout)
         assert record["page_kind"] == "document" and record["failure"] is None, arguments
-        assert (record["number"], record["signer_title"], record["issued_date"]) == ("214/UBND-VP", "KT. CHỦ TỊCH PHÓ CHỦ TỊCH", "2024-03-15")
+        assert (record["number"], record["signer_title"], record["issued_date"]) == (
+            "214/UBND-VP",
+            "KT. CHỦ TỊCH PHÓ CHỦ TỊCH",
+            "2024-03-15",
+        )
         assert [ref["number"] for ref in record["references"]] == ["45/KH-UBND", "1234/QĐ-UBND"]
 
 
@@ -158,7 +202,9 @@ def document_portal():
 
     async def listing_page(request: web.Request) -> web.Response:
         items = listing if request.query.get("p", "1") == "1" else ""
-        return web.Response(text=f"<html><body><div class='vb'>{items}</div></body></html>", content_type="text/html")
+        return web.Response(
+            text=f"<html><body><div class='vb'>{items}</div></body></html>", content_type="text/html"
+        )
 
     async def document_page(request: web.Request) -> web.Response:
         name = request.match_info["name"]
@@ -183,9 +229,12 @@ def document_portal():
     loop.close()
 
 
-def test_a_crawl_with_the_generic_profile_stores_documents_of_an_unknown_template(document_portal, warehouse, tmp_path):
+def test_a_crawl_with_the_generic_profile_stores_documents_of_an_unknown_template(
+    document_portal, warehouse, tmp_path
+):
     config_path = tmp_path / "sources.toml"
-    config_path.write_text(f"""
+    config_path.write_text(
+        f"""
 [settings]
 user_agent = "portalwatch-test/0.1"
 politeness = {{ concurrency = 2, delay_seconds = 0.0, timeout_seconds = 5.0, retries = 1 }}
@@ -197,12 +246,22 @@ level = "commune"
 profile = "generic"
 base_url = "{document_portal}"
 sections = [{{ name = "van-ban", kind = "documents", listing_url = "{document_portal}/van-ban?p={{page}}" }}]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     config = load_sources(config_path)
     (source,) = config.sources
-    crawl = asyncio.run(crawl_portal(source, config, warehouse.known_articles(source.id), RawStore(tmp_path / "raw")))
+    crawl = asyncio.run(
+        crawl_portal(source, config, warehouse.known_articles(source.id), RawStore(tmp_path / "raw"))
+    )
     assert sorted(d.record.number for d in crawl.documents) == sorted(d["number"] for d in DOCUMENTS.values())
-    warehouse.load_portal(warehouse.start_run("test", {}), crawl.source, crawl.fetches, crawl.observations, documents=crawl.documents)
+    warehouse.load_portal(
+        warehouse.start_run("test", {}),
+        crawl.source,
+        crawl.fetches,
+        crawl.observations,
+        documents=crawl.documents,
+    )
     with duckdb.connect(str(warehouse.path), read_only=True) as con:
         stored = dict(con.execute("SELECT number, signer_title FROM documents").fetchall())
         cited = {row[0] for row in con.execute("SELECT number FROM document_references").fetchall()}

@@ -19,12 +19,16 @@ def crawl_every_portal(sim, config, warehouse, revisit: str, now: datetime | Non
 def test_documents_taken_down_are_recorded_removed_once_and_nothing_else(sim, warehouse, tmp_path):
     config = sim.write_sources(tmp_path / "sources.toml", politeness())
     crawl_every_portal(sim, config, warehouse, "none")
-    assert {d["url"] for d in sim.documents()} == {url for (url,) in query(warehouse, "SELECT DISTINCT url FROM documents")}
+    assert {d["url"] for d in sim.documents()} == {
+        url for (url,) in query(warehouse, "SELECT DISTINCT url FROM documents")
+    }
 
     # Nothing changed: revisiting every document records nothing, and schedules them all.
     crawl_every_portal(sim, config, warehouse, "all")
     assert query(warehouse, "SELECT count(*) FROM changes WHERE item_kind = 'document'") == [(0,)]
-    scheduled = query(warehouse, "SELECT count(*), count(*) FILTER (WHERE failed_checks = 0) FROM document_fetch_state")
+    scheduled = query(
+        warehouse, "SELECT count(*), count(*) FILTER (WHERE failed_checks = 0) FROM document_fetch_state"
+    )
     documents = len(sim.documents())
     assert scheduled == [(documents, documents)]
 
@@ -37,7 +41,9 @@ def test_documents_taken_down_are_recorded_removed_once_and_nothing_else(sim, wa
     assert sorted(url for url, _ in recorded) == sorted(removed)  # each once, none falsely
     held = {url for (url,) in query(warehouse, "SELECT url FROM document_state WHERE removed_at IS NOT NULL")}
     assert held == removed
-    assert query(warehouse, "SELECT DISTINCT change_type FROM changes WHERE item_kind = 'document'") == [("removed",)]
+    assert query(warehouse, "SELECT DISTINCT change_type FROM changes WHERE item_kind = 'document'") == [
+        ("removed",)
+    ]
 
     # A run with nothing new records nothing, for documents or articles.
     runs = query(warehouse, "SELECT count(*) FROM changes")
@@ -71,9 +77,11 @@ def test_a_removed_document_that_answers_again_is_restored(sim, warehouse, tmp_p
     assert summary.documents_removed == 1
     assert query(warehouse, "SELECT count(*) FROM document_state WHERE removed_at IS NOT NULL") == [(1,)]
 
-    _, summary = crawl_into(config, source_id, warehouse, revisit="due", now=datetime.now(UTC) + timedelta(days=3650))
+    _, summary = crawl_into(
+        config, source_id, warehouse, revisit="due", now=datetime.now(UTC) + timedelta(days=3650)
+    )
     assert summary.documents_restored == 1
-    assert query(warehouse, "SELECT change_type FROM changes WHERE item_kind = 'document' ORDER BY detected_at") == [
-        ("removed",), ("restored",)
-    ]
+    assert query(
+        warehouse, "SELECT change_type FROM changes WHERE item_kind = 'document' ORDER BY detected_at"
+    ) == [("removed",), ("restored",)]
     assert query(warehouse, "SELECT count(*) FROM document_state WHERE removed_at IS NOT NULL") == [(0,)]

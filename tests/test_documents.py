@@ -24,7 +24,9 @@ from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 
 
-def crawl_into(config_path: Path, warehouse: Warehouse, raw: RawStore, sources=None, revisit=Revisit.NONE) -> dict:
+def crawl_into(
+    config_path: Path, warehouse: Warehouse, raw: RawStore, sources=None, revisit=Revisit.NONE
+) -> dict:
     """The crawl and load stages for the selected portals (no orchestration)."""
     config = load_sources(config_path)
     run_id = warehouse.start_run("test", {})
@@ -48,16 +50,42 @@ def test_documents_and_references_reach_the_warehouse(sim, warehouse, tmp_path):
     assert all(not s.failures for s in summaries.values()), {k: s.failures for k, s in summaries.items()}
     truth = httpx.get(f"{sim.control_url}/_sim/documents", timeout=30).json()
     stored = {
-        row[0]: row for row in rows(warehouse, """
+        row[0]: row
+        for row in rows(
+            warehouse,
+            """
             SELECT url, number, kind, issuer, issued_date, issued_place, subject, addressees, distribution, signer,
                    attachments, attachment_text, document_id, version
-            FROM documents""")
-    }  # fmt: skip
+            FROM documents""",
+        )
+    }
     assert set(stored) == {doc["url"] for doc in truth}
     for doc in truth:
-        url, number, kind, issuer, issued, place, subject, addressees, distribution, signer, files, text, _, version = stored[doc["url"]]
+        (
+            url,
+            number,
+            kind,
+            issuer,
+            issued,
+            place,
+            subject,
+            addressees,
+            distribution,
+            signer,
+            files,
+            text,
+            _,
+            version,
+        ) = stored[doc["url"]]
         assert (number, kind, issuer, issued.isoformat(), place, subject, signer) == (
-            doc["number"], doc["kind"], doc["issuer"], doc["issued"], doc["place"], doc["subject"], doc["signer"])
+            doc["number"],
+            doc["kind"],
+            doc["issuer"],
+            doc["issued"],
+            doc["place"],
+            doc["subject"],
+            doc["signer"],
+        )
         assert addressees == [line.lstrip("- ") for line in doc["addressees"]]
         assert distribution == [line.lstrip("- ") for line in doc["distribution"]]
         assert version == 1
@@ -75,28 +103,48 @@ def test_documents_and_references_reach_the_warehouse(sim, warehouse, tmp_path):
     # Articles write numbers as portals do (spaced, with en dashes, without diacritics): compared by key.
     by_number = {number_key(doc["number"]): article_id(doc["source"], doc["url"]) for doc in truth}
     articles = {row["url"]: row for row in sim.truth()}
-    references = rows(warehouse, """
+    references = rows(
+        warehouse,
+        """
         SELECT r.citing_type, r.citing_id, r.number_key, r.document_id, r.referenced_date
-        FROM document_references AS r""")
-    article_refs = {(citing, number): target for kind, citing, number, target, _ in references if kind == "article"}
-    cited = [(article_id(row["source"], url), number_key(number)) for url, row in articles.items()
-             if not row["removed"] for number in row["cites"]]  # fmt: skip
+        FROM document_references AS r""",
+    )
+    article_refs = {
+        (citing, number): target for kind, citing, number, target, _ in references if kind == "article"
+    }
+    cited = [
+        (article_id(row["source"], url), number_key(number))
+        for url, row in articles.items()
+        if not row["removed"]
+        for number in row["cites"]
+    ]
     assert cited, "the simulated world cites no document"
     for key in cited:
         assert article_refs[key] == by_number[key[1]]
-    document_refs = {(citing, number): target for kind, citing, number, target, _ in references if kind == "document"}
+    document_refs = {
+        (citing, number): target for kind, citing, number, target, _ in references if kind == "document"
+    }
     for doc in truth:
         for number in doc["cites"]:
-            assert document_refs[(article_id(doc["source"], doc["url"]), number_key(number))] == by_number[number_key(number)]
+            assert (
+                document_refs[(article_id(doc["source"], doc["url"]), number_key(number))]
+                == by_number[number_key(number)]
+            )
     # National documents the portals cite but do not publish stay unresolved.
     external = [target for kind, _, number, target, _ in references if number not in by_number]
     assert external and all(target is None for target in external)
     assert all(d is None or isinstance(d, date) for *_, d in references)
 
     # A second run with nothing new fetches no document again and records nothing.
-    before = rows(warehouse, "SELECT count(*) FROM documents")[0][0], rows(warehouse, "SELECT count(*) FROM document_references")[0][0]
+    before = (
+        rows(warehouse, "SELECT count(*) FROM documents")[0][0],
+        rows(warehouse, "SELECT count(*) FROM document_references")[0][0],
+    )
     crawl_into(sim.config_path, warehouse, RawStore(tmp_path / "raw"))
-    after = rows(warehouse, "SELECT count(*) FROM documents")[0][0], rows(warehouse, "SELECT count(*) FROM document_references")[0][0]
+    after = (
+        rows(warehouse, "SELECT count(*) FROM documents")[0][0],
+        rows(warehouse, "SELECT count(*) FROM document_references")[0][0],
+    )
     assert before == after
 
 
@@ -106,7 +154,11 @@ def test_the_pdf_carries_the_same_document_as_its_page(sim):
         text, pages = pdf_text(httpx.get(doc["file_url"], timeout=30).content, doc["file_url"])
         record = document_from_lines(text.split("\n"), doc["file_url"])
         assert (record.number, record.kind, record.issued_date.isoformat(), record.signer) == (
-            doc["number"], doc["kind"], doc["issued"], doc["signer"])
+            doc["number"],
+            doc["kind"],
+            doc["issued"],
+            doc["signer"],
+        )
 
 
 def test_a_parser_change_is_recorded_as_reparsed_and_an_edit_as_updated(sim, warehouse, tmp_path):
@@ -123,19 +175,33 @@ def test_a_parser_change_is_recorded_as_reparsed_and_an_edit_as_updated(sim, war
     text = (profiles_dir() / "district_portal.toml").read_text(encoding="utf-8")
     text = text.replace("version = 2", "version = 3").replace('breadcrumb = "ol.breadcrumb li"\n', "")
     (profiles / "district_portal.toml").write_text(text, encoding="utf-8")
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        "[settings]", '[settings]\nprofile_dirs = ["profiles"]'), encoding="utf-8")  # fmt: skip
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("[settings]", '[settings]\nprofile_dirs = ["profiles"]'),
+        encoding="utf-8",
+    )
     before = {row["url"]: row for row in sim.truth() if row["source"] == "tuachua"}
     sim.advance(1)
     after = {row["url"]: row for row in sim.truth() if row["source"] == "tuachua"}
     summary = crawl_into(config, warehouse, raw, ["tuachua"], Revisit.ALL)["tuachua"]
 
-    edited = {url for url, row in after.items() if url in before and row["version"] > before[url]["version"] and not row["removed"]}
-    unchanged = {url for url, row in after.items() if url in before and row["version"] == before[url]["version"] and not row["removed"]}
-    recorded = rows(warehouse, "SELECT change_type, url, changed_fields FROM changes WHERE change_type IN ('updated', 'reparsed')")
+    edited = {
+        url
+        for url, row in after.items()
+        if url in before and row["version"] > before[url]["version"] and not row["removed"]
+    }
+    unchanged = {
+        url
+        for url, row in after.items()
+        if url in before and row["version"] == before[url]["version"] and not row["removed"]
+    }
+    recorded = rows(
+        warehouse,
+        "SELECT change_type, url, changed_fields FROM changes WHERE change_type IN ('updated', 'reparsed')",
+    )
     assert {url for kind, url, _ in recorded if kind == "updated"} == edited
     assert {url for kind, url, _ in recorded if kind == "reparsed"} == unchanged
     assert all(fields == ["breadcrumb"] for kind, _, fields in recorded if kind == "reparsed")
     assert summary.reparsed == len(unchanged) > 0 and summary.updated == len(edited)
-    assert set(dict(rows(warehouse, "SELECT url, parser_version FROM articles WHERE source_id = 'tuachua'")).values()) == {
-        "district_portal/3+2"}
+    assert set(
+        dict(rows(warehouse, "SELECT url, parser_version FROM articles WHERE source_id = 'tuachua'")).values()
+    ) == {"district_portal/3+2"}

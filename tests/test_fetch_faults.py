@@ -4,10 +4,18 @@ not is reported, and nothing is mistaken for an edit or a removal."""
 
 from __future__ import annotations
 
-
 import pytest
-
-from crawling import by_host, crawl_into, max_concurrency, politeness, query, spacing_kept, start_gaps, stored_titles, truth_of
+from crawling import (
+    by_host,
+    crawl_into,
+    max_concurrency,
+    politeness,
+    query,
+    spacing_kept,
+    start_gaps,
+    stored_titles,
+    truth_of,
+)
 
 PORTAL = "muongang"  # a district portal of 30 articles at the test scale
 # How much later than its arrival the simulator may log a request (its event loop busy, or
@@ -21,7 +29,9 @@ def assert_every_live_article_stored_once(warehouse, sim, source_id=PORTAL, exce
     titles = stored_titles(warehouse, source_id)
     assert set(titles) == live
     assert all(titles[url] == truth[url]["title"] for url in titles)
-    versions = query(warehouse, "SELECT url, count(*) FROM article_versions WHERE source_id = ? GROUP BY url", [source_id])
+    versions = query(
+        warehouse, "SELECT url, count(*) FROM article_versions WHERE source_id = ? GROUP BY url", [source_id]
+    )
     assert {count for _, count in versions} == {1}
     kinds = query(warehouse, "SELECT DISTINCT change_type FROM changes WHERE source_id = ?", [source_id])
     assert kinds == [("created",)]
@@ -52,10 +62,14 @@ def test_a_server_error_on_every_attempt_is_recorded_then_retried_at_the_end_of_
     sim = start_simulator(faults="server-errors")
     config = sim.write_sources(tmp_path / "sources.toml", politeness(retries=2))
     crawl, _ = crawl_into(config, PORTAL, warehouse)
-    failed = query(warehouse, "SELECT url, status, error_class, attempts FROM fetches WHERE outcome = 'http_error'")
+    failed = query(
+        warehouse, "SELECT url, status, error_class, attempts FROM fetches WHERE outcome = 'http_error'"
+    )
     assert failed
-    assert all(status in (500, 502, 503) and error_class == f"HTTP {status}" and attempts == 2
-               for _, status, error_class, attempts in failed)  # fmt: skip
+    assert all(
+        status in (500, 502, 503) and error_class == f"HTTP {status}" and attempts == 2
+        for _, status, error_class, attempts in failed
+    )
     assert_every_live_article_stored_once(warehouse, sim)
     assert crawl.outcome_counts["http_error"] == len(failed)
 
@@ -110,7 +124,9 @@ def test_truncated_bodies_never_become_versions(start_simulator, warehouse, tmp_
 def test_slow_bodies_hit_the_total_timeout_and_are_retried(start_simulator, warehouse, tmp_path):
     # The body trickles in over 1 s: every chunk is within the read timeout, the whole is not within the total.
     sim = start_simulator(faults="slow")
-    config = sim.write_sources(tmp_path / "sources.toml", politeness(retries=2, timeout_seconds=2.0, total_timeout_seconds=0.4))
+    config = sim.write_sources(
+        tmp_path / "sources.toml", politeness(retries=2, timeout_seconds=2.0, total_timeout_seconds=0.4)
+    )
     crawl, _ = crawl_into(config, PORTAL, warehouse)
     slow = faults_met(sim, "slow")
     assert slow and all(entry["end"] - entry["start"] < 0.9 for entry in slow)  # the client left early
@@ -126,7 +142,9 @@ def test_responses_that_never_come_hit_the_read_timeout_and_are_retried(start_si
     crawl, _ = crawl_into(config, PORTAL, warehouse)
     hung = faults_met(sim, "timeout")
     assert hung and all(entry["end"] - entry["start"] < 2.0 for entry in hung)
-    assert query(warehouse, "SELECT DISTINCT error_class FROM fetches WHERE outcome = 'timeout'") == [("ReadTimeout",)]
+    assert query(warehouse, "SELECT DISTINCT error_class FROM fetches WHERE outcome = 'timeout'") == [
+        ("ReadTimeout",)
+    ]
     assert crawl.failures == []
     assert_every_live_article_stored_once(warehouse, sim)
 
@@ -135,7 +153,11 @@ def test_a_wrong_declared_charset_does_not_garble_the_text(start_simulator, ware
     sim = start_simulator(faults="wrong-charset")
     config = sim.write_sources(tmp_path / "sources.toml", politeness())
     crawl_into(config, PORTAL, warehouse)
-    mislabeled = {url for url, kinds in sim.permanent_faults().items() if "wrong_charset" in kinds and "/tin-tuc/" in url}
+    mislabeled = {
+        url
+        for url, kinds in sim.permanent_faults().items()
+        if "wrong_charset" in kinds and "/tin-tuc/" in url
+    }
     ours = mislabeled & set(truth_of(sim, PORTAL))
     assert ours
     # Titles are Vietnamese: decoded as windows-1252 they would not match.
@@ -148,7 +170,9 @@ def test_redirect_loops_are_recorded_reported_and_kept_for_the_next_run(start_si
     sim = start_simulator(faults="redirect-loops")
     config = sim.write_sources(tmp_path / "sources.toml", politeness())
     crawl, _ = crawl_into(config, PORTAL, warehouse)
-    looping = {url for url, kinds in sim.permanent_faults().items() if "redirect_loop" in kinds} & set(truth_of(sim, PORTAL))
+    looping = {url for url, kinds in sim.permanent_faults().items() if "redirect_loop" in kinds} & set(
+        truth_of(sim, PORTAL)
+    )
     assert looping
     recorded = dict(query(warehouse, "SELECT url, outcome FROM fetches WHERE kind = 'article'"))
     assert {recorded[url] for url in looping} == {"redirect_loop"}
@@ -168,7 +192,9 @@ def test_a_redirect_to_the_home_page_is_a_removal_confirmed_twice(start_simulato
     before = truth_of(sim, PORTAL)
     sim.advance(8)
     after = truth_of(sim, PORTAL)
-    removed = {url for url, row in after.items() if row["removed"] and url in before and not before[url]["removed"]}
+    removed = {
+        url for url, row in after.items() if row["removed"] and url in before and not before[url]["removed"]
+    }
     assert removed, "the simulated portal removed nothing in 8 hours"
     since = max(entry["seq"] for entry in sim.requests())
 
@@ -200,7 +226,9 @@ def test_per_host_latency_and_many_portals_at_once(start_simulator, tmp_path):
 
     sim = start_simulator(faults="latency")
     portals = ["muongang", "xa-muong-dun", "xa-tua-thang"]
-    config_path = sim.write_sources(tmp_path / "sources.toml", politeness(concurrency=2, delay_seconds=0.15), portals=portals)
+    config_path = sim.write_sources(
+        tmp_path / "sources.toml", politeness(concurrency=2, delay_seconds=0.15), portals=portals
+    )
     config = load_sources(config_path)
 
     async def all_portals():
@@ -220,7 +248,9 @@ def test_per_host_latency_and_many_portals_at_once(start_simulator, tmp_path):
     assert max_concurrency(log) > 2  # more than one portal's worth at once
 
 
-def test_a_portal_down_for_a_while_is_waited_for_with_probes_and_completed(start_simulator, warehouse, tmp_path):
+def test_a_portal_down_for_a_while_is_waited_for_with_probes_and_completed(
+    start_simulator, warehouse, tmp_path
+):
     sim = start_simulator(faults="down")
     cooldown = 0.15
     config = sim.write_sources(
@@ -250,7 +280,9 @@ def test_robots_txt_is_honored_and_the_user_agent_names_a_contact(start_simulato
     config = sim.write_sources(tmp_path / "sources.toml", politeness(delay_seconds=0.0))
     crawl, _ = crawl_into(config, source, warehouse)
 
-    disallowed = {url for url, kinds in sim.permanent_faults().items() if "robots" in kinds} & set(truth_of(sim, source))
+    disallowed = {url for url, kinds in sim.permanent_faults().items() if "robots" in kinds} & set(
+        truth_of(sim, source)
+    )
     assert disallowed
     recorded = dict(query(warehouse, "SELECT url, outcome FROM fetches WHERE kind = 'article'"))
     assert {recorded[url] for url in disallowed} == {"robots_disallowed"}
@@ -269,7 +301,10 @@ def test_a_body_over_the_size_limit_is_abandoned(start_simulator, warehouse, tmp
     sim = start_simulator()
     config = sim.write_sources(tmp_path / "sources.toml", politeness(max_body_bytes=4096))
     crawl, _ = crawl_into(config, PORTAL, warehouse)
-    listing = query(warehouse, "SELECT outcome, bytes, error FROM fetches WHERE kind = 'listing' AND url LIKE '%/tin-tuc?%'")
+    listing = query(
+        warehouse,
+        "SELECT outcome, bytes, error FROM fetches WHERE kind = 'listing' AND url LIKE '%/tin-tuc?%'",
+    )
     assert len(listing) == 1 and listing[0][:2] == ("too_large", 0) and "4096" in listing[0][2]
     assert crawl.failures and stored_titles(warehouse, PORTAL) == {}
 
@@ -292,23 +327,39 @@ def test_tls_is_verified_unless_a_source_opts_out_and_every_opt_out_is_logged(tm
     async def scenario():
         app = web.Application()
         app.router.add_get("/robots.txt", lambda request: web.Response(text="User-agent: *\nAllow: /\n"))
-        app.router.add_get("/tin-tuc", lambda request: web.Response(text="<html><body>tin tức</body></html>", content_type="text/html"))
+        app.router.add_get(
+            "/tin-tuc",
+            lambda request: web.Response(text="<html><body>tin tức</body></html>", content_type="text/html"),
+        )
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
         await site.start()
         base = f"https://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
-        source = Source(id="tls-portal", name="Cổng TLS", level="commune", profile="joomla_commune", base_url=base,
-                        sections=[{"name": "tin-tuc", "listing_url": base + "/tin-tuc?start={offset}"}], verify_tls=verify)  # fmt: skip
+        source = Source(
+            id="tls-portal",
+            name="Cổng TLS",
+            level="commune",
+            profile="joomla_commune",
+            base_url=base,
+            sections=[{"name": "tin-tuc", "listing_url": base + "/tin-tuc?start={offset}"}],
+            verify_tls=verify,
+        )
         try:
-            async with PortalFetcher(source, Politeness(retries=1, delay_seconds=0), "portalwatch/0.1") as fetcher:
+            async with PortalFetcher(
+                source, Politeness(retries=1, delay_seconds=0), "portalwatch/0.1"
+            ) as fetcher:
                 return await fetcher.fetch(base + "/tin-tuc", "listing")
         finally:
             await runner.cleanup()
 
     with caplog.at_level("WARNING", logger="portalwatch.fetch"):
         result = asyncio.run(scenario())
-    opt_out_logged = [r for r in caplog.records if "tls-portal" in r.getMessage() and "verification is OFF" in r.getMessage()]
+    opt_out_logged = [
+        r
+        for r in caplog.records
+        if "tls-portal" in r.getMessage() and "verification is OFF" in r.getMessage()
+    ]
     if verify:
         assert result.outcome == "robots_unavailable" and "CERTIFICATE_VERIFY_FAILED" in result.error
         assert opt_out_logged == [] and result.tls_verified
@@ -357,18 +408,33 @@ def test_redirects_are_followed_only_within_the_portal(tmp_path):
         portal.router.add_get("/tin-tuc/bai-moi-2.html", article)
         portal.router.add_get("/tin-tuc/bai-3.html", away)
         portal_runner, base = await serve(portal)
-        source = Source(id="redirects", name="Cổng", level="commune", profile="joomla_commune", base_url=base,
-                        sections=[{"name": "tin-tuc", "listing_url": base + "/tin-tuc?start={offset}"}])  # fmt: skip
+        source = Source(
+            id="redirects",
+            name="Cổng",
+            level="commune",
+            profile="joomla_commune",
+            base_url=base,
+            sections=[{"name": "tin-tuc", "listing_url": base + "/tin-tuc?start={offset}"}],
+        )
         try:
-            async with PortalFetcher(source, Politeness(retries=1, delay_seconds=0), "portalwatch/0.1") as fetcher:
-                results = [await fetcher.fetch(base + path, "article") for path in ("/tin-tuc/bai-cu-1.html", "/tin-tuc/bai-3.html")]
+            async with PortalFetcher(
+                source, Politeness(retries=1, delay_seconds=0), "portalwatch/0.1"
+            ) as fetcher:
+                results = [
+                    await fetcher.fetch(base + path, "article")
+                    for path in ("/tin-tuc/bai-cu-1.html", "/tin-tuc/bai-3.html")
+                ]
             return (*results, base, other)
         finally:
             await portal_runner.cleanup()
             await elsewhere_runner.cleanup()
 
     moved, away, base, other = asyncio.run(scenario())
-    assert moved.outcome == "ok" and moved.final_url == base + "/tin-tuc/bai-moi-2.html" and "bài mới" in moved.text()
+    assert (
+        moved.outcome == "ok"
+        and moved.final_url == base + "/tin-tuc/bai-moi-2.html"
+        and "bài mới" in moved.text()
+    )
     assert away.outcome == "off_site" and away.final_url == other + "/quang-cao" and not away.body
     assert elsewhere_hits == []  # never followed off the portal
 

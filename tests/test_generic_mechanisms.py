@@ -22,8 +22,10 @@ from portalwatch.parse.fallback import extract_fallback
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 URL = "http://portal.example/tin-tuc/chi-tiet-42.html"
 TITLE = "Xã Mường Phăng ra quân làm đường giao thông nông thôn năm 2025"
-SENTENCE = ("Sáng nay, Ủy ban nhân dân xã Mường Phăng tổ chức lễ ra quân làm đường giao thông nông thôn, "
-            "thu hút đông đảo cán bộ, đoàn viên và nhân dân các bản tham gia. ")  # fmt: skip
+SENTENCE = (
+    "Sáng nay, Ủy ban nhân dân xã Mường Phăng tổ chức lễ ra quân làm đường giao thông nông thôn, "
+    "thu hút đông đảo cán bộ, đoàn viên và nhân dân các bản tham gia. "
+)
 PARAGRAPHS = [f"Đoạn {index}. {SENTENCE * 2}".strip() for index in range(1, 5)]
 
 
@@ -35,9 +37,15 @@ def html(body: str, head: str = f"<title>{TITLE}</title>", body_attributes: str 
     return f"<!doctype html><html><head><meta charset='utf-8'>{head}</head><body {body_attributes}>{body}</body></html>"
 
 
-def entries(count: int, shape: str = "<div class='item'><a href='/tin-tuc/bai-{n}.html'>{title}</a>"
-                                     "<p class='time'>0{n}/05/2025 08:1{n}</p></div>") -> str:  # fmt: skip
-    return "".join(shape.format(n=n, title=f"Tin số {n}: hội nghị triển khai nhiệm vụ năm 2025 của huyện") for n in range(1, count + 1))
+def entries(
+    count: int,
+    shape: str = "<div class='item'><a href='/tin-tuc/bai-{n}.html'>{title}</a>"
+    "<p class='time'>0{n}/05/2025 08:1{n}</p></div>",
+) -> str:
+    return "".join(
+        shape.format(n=n, title=f"Tin số {n}: hội nghị triển khai nhiệm vụ năm 2025 của huyện")
+        for n in range(1, count + 1)
+    )
 
 
 # --- listing detection -----------------------------------------------------------------------------------------------
@@ -54,9 +62,11 @@ def test_a_sidebar_of_dated_links_shaped_like_the_posting_time_is_no_listing():
 
 
 def test_a_related_news_box_inside_the_text_is_kept_out_of_the_body():
-    related = ("<div class='box-tinlienquan'><b>Tin liên quan:</b><ul><li><a href='/tin-tuc/a-1.html'>Huyện Điện Biên đẩy "
-               "nhanh giải ngân vốn đầu tư công</a></li><li><a href='/tin-tuc/a-2.html'>Tỷ lệ cử tri đi bầu đạt 94,2%</a>"
-               "</li></ul></div>")  # fmt: skip
+    related = (
+        "<div class='box-tinlienquan'><b>Tin liên quan:</b><ul><li><a href='/tin-tuc/a-1.html'>Huyện Điện Biên đẩy "
+        "nhanh giải ngân vốn đầu tư công</a></li><li><a href='/tin-tuc/a-2.html'>Tỷ lệ cử tri đi bầu đạt 94,2%</a>"
+        "</li></ul></div>"
+    )
     page = html(
         f"<h1>{TITLE}</h1><span class='date'>Thứ Hai, 05/05/2025, 10:50 [GMT+7]</span>"
         f"<div class='detail-content'>{paragraphs(PARAGRAPHS[:2])}{related}{paragraphs(PARAGRAPHS[2:])}</div>"
@@ -67,16 +77,25 @@ def test_a_related_news_box_inside_the_text_is_kept_out_of_the_body():
 
 
 def test_a_list_of_the_articles_files_inside_the_text_is_not_taken_for_a_box_of_links():
-    files = ("<div class='attachments'><a href='/Uploads/ke-hoach-45.pdf'>Kế hoạch số 45/KH-UBND</a> "
-             "<a href='/Uploads/phu-luc.docx'>Phụ lục kèm theo</a></div>")  # fmt: skip
-    page = html(f"<h1>{TITLE}</h1><p class='date'>05/05/2025 10:50</p><div class='content'>{paragraphs()}{files}</div>")
+    files = (
+        "<div class='attachments'><a href='/Uploads/ke-hoach-45.pdf'>Kế hoạch số 45/KH-UBND</a> "
+        "<a href='/Uploads/phu-luc.docx'>Phụ lục kèm theo</a></div>"
+    )
+    page = html(
+        f"<h1>{TITLE}</h1><p class='date'>05/05/2025 10:50</p><div class='content'>{paragraphs()}{files}</div>"
+    )
     record = extract_fallback(page, URL)
-    assert [attachment.name for attachment in record.attachments] == ["Kế hoạch số 45/KH-UBND", "Phụ lục kèm theo"]
+    assert [attachment.name for attachment in record.attachments] == [
+        "Kế hoạch số 45/KH-UBND",
+        "Phụ lục kèm theo",
+    ]
 
 
 def test_a_last_listing_page_of_two_entries_is_refused():
-    shape = ("<div class='news-item'><a class='title' href='/tin-tuc/bai-{n}.html'>{title}</a><div class='date'>1{n}/01/2025"
-             f"</div><div class='sapo'>{SENTENCE}</div></div>")  # fmt: skip
+    shape = (
+        "<div class='news-item'><a class='title' href='/tin-tuc/bai-{n}.html'>{title}</a><div class='date'>1{n}/01/2025"
+        f"</div><div class='sapo'>{SENTENCE}</div></div>"
+    )
     page = html(f"<div class='list-news'><h3 class='cate'>Tin tức - Sự kiện</h3>{entries(2, shape)}</div>")
     with pytest.raises(ExtractionError, match="listing"):
         extract_fallback(page, "http://portal.example/tin-tuc?page=7")
@@ -88,7 +107,7 @@ def test_a_last_listing_page_of_one_entry_is_refused():
         f"<a class='tieude_nho' href='chitiet.asp?id=1'><b>{TITLE}</b></a> <font size='1'>(29/01/2025)</font><br>"
         f"<font size='2'>{SENTENCE}</font></td></tr></table>",
         "<title>TRANG THÔNG TIN ĐIỆN TỬ HUYỆN MƯỜNG CHÀ</title>",
-    )  # fmt: skip
+    )
     with pytest.raises(ExtractionError, match="listing"):
         extract_fallback(page, "http://portal.example/tintuc.asp?page=6")
 
@@ -99,7 +118,7 @@ def test_a_short_photo_story_above_a_linked_heading_is_still_an_article():
         "<div class='content'><p><img src='/Uploads/toan-canh.jpg'></p><p><em>Toàn cảnh hội nghị.</em></p></div>"
         "<div class='title'><a href='/tin-tuc/gap-mat-bieu-duong.html'>Gặp mặt, biểu dương 14 người có uy tín trong "
         "đồng bào dân tộc thiểu số</a></div></div>"
-    )  # fmt: skip
+    )
     record = extract_fallback(page, URL)
     assert (record.title, record.view_count) == (TITLE, 5679)
     assert [image.src for image in record.images] == ["toan-canh.jpg"]
@@ -109,18 +128,23 @@ def test_a_short_photo_story_above_a_linked_heading_is_still_an_article():
 
 
 def test_a_body_class_naming_a_logo_does_not_make_the_heading_a_site_name():
-    head = (f"<title>{TITLE} &#8211; Trang thông tin điện tử xã Keo Lôm</title>"
-            f"<meta property='og:title' content='{TITLE}'>")  # fmt: skip
+    head = (
+        f"<title>{TITLE} &#8211; Trang thông tin điện tử xã Keo Lôm</title>"
+        f"<meta property='og:title' content='{TITLE}'>"
+    )
     page = html(
         "<header class='site-header'><p class='site-title'><a href='/'>Trang thông tin điện tử xã Keo Lôm</a></p></header>"
         f"<article><h1 class='entry-title'>{TITLE}</h1><div class='entry-meta'>Đăng ngày "
         "<time class='entry-date published updated' datetime='2024-06-03T08:30:00+07:00'>03 Tháng Sáu, 2024</time></div>"
         f"<div class='entry-content'>{paragraphs()}</div></article>",
-        head, "class='single wp-custom-logo'",
-    )  # fmt: skip
+        head,
+        "class='single wp-custom-logo'",
+    )
     record = extract_fallback(page, URL)
     assert record.title == TITLE
-    assert record.published_at == datetime(2024, 6, 3, 8, 30, tzinfo=TZ)  # the minute only <time datetime> gives
+    assert record.published_at == datetime(
+        2024, 6, 3, 8, 30, tzinfo=TZ
+    )  # the minute only <time datetime> gives
 
 
 # --- counters, bylines ---------------------------------------------------------------------------------------------
@@ -135,8 +159,10 @@ def table_page(after_rows: str, last: list[str] = PARAGRAPHS) -> str:
 
 
 def test_a_byline_and_a_counter_in_the_rows_after_the_bodys_cell():
-    rows = ("<tr><td align='right'><b><i>Khoàng Thị Phóng - Văn phòng HĐND-UBND huyện</i></b></td></tr>"
-            "<tr><td align='right'>Số lần xem: 7.863 <a href='javascript:window.print()'>[In trang]</a></td></tr>")  # fmt: skip
+    rows = (
+        "<tr><td align='right'><b><i>Khoàng Thị Phóng - Văn phòng HĐND-UBND huyện</i></b></td></tr>"
+        "<tr><td align='right'>Số lần xem: 7.863 <a href='javascript:window.print()'>[In trang]</a></td></tr>"
+    )
     record = extract_fallback(table_page(rows), URL)
     assert (record.author, record.view_count) == ("Khoàng Thị Phóng", 7863)
     assert record.body_text == "\n\n".join(PARAGRAPHS)
@@ -150,10 +176,14 @@ def test_a_source_line_ending_the_text_stays_in_it_when_a_name_line_follows():
     assert record.body_text == "\n\n".join(text)
 
 
-@pytest.mark.parametrize("counter, views", [("<span>Lượt xem: </span> <span>5.037</span>", 5037), ("2.345 lượt xem", 2345)])
+@pytest.mark.parametrize(
+    "counter, views", [("<span>Lượt xem: </span> <span>5.037</span>", 5037), ("2.345 lượt xem", 2345)]
+)
 def test_a_counter_inside_the_body_is_read_and_kept_out_of_the_text(counter, views):
-    page = html(f"<h1>{TITLE}</h1><div class='meta'>Ngày đăng: 05/05/2025 10:22</div>"
-                f"<div class='content'>{paragraphs()}<div class='post-stats'>{counter}</div></div>")  # fmt: skip
+    page = html(
+        f"<h1>{TITLE}</h1><div class='meta'>Ngày đăng: 05/05/2025 10:22</div>"
+        f"<div class='content'>{paragraphs()}<div class='post-stats'>{counter}</div></div>"
+    )
     record = extract_fallback(page, URL)
     assert record.view_count == views
     assert record.body_text == "\n\n".join(PARAGRAPHS)
@@ -164,7 +194,7 @@ def test_a_name_the_page_marks_as_its_author_is_the_author_whatever_its_shape():
         f"<h1>{TITLE}</h1><div class='entry-meta'><span class='posted-on'>Đăng ngày 24/04/2025 22:36</span>"
         "<span class='byline'> bởi <span class='author vcard'><a href='/author/3/'>Cổng thông tin điện tử huyện Mường Ảng"
         f"</a></span></span></div><div class='entry-content'>{paragraphs()}<h3>Có liên quan</h3></div>"
-    )  # fmt: skip
+    )
     record = extract_fallback(page, URL)
     assert record.author == "Cổng thông tin điện tử huyện Mường Ảng"
     assert record.body_text == "\n\n".join(PARAGRAPHS)  # the empty box's heading is no text of the article
@@ -178,9 +208,12 @@ def test_a_date_class_on_the_inner_element_counts_beside_a_category_link():
         "<div class='col-left'><div class='detail-top'><span class='cate'><a href='/xa-hoi'>Văn hóa - Xã hội</a></span>"
         f"<span class='date'>Thứ Hai, 05/05/2025, 10:50 [GMT+7]</span></div><h1 class='title-detail'>{TITLE}</h1>"
         f"<div class='detail-content'>{paragraphs()}</div><ul class='more'>"
-        + entries(4, "<li><a href='/tin-tuc/bai-{n}.html'>{title}</a> <span class='time'>(0{n}/05/2025 09:5{n})</span></li>")
+        + entries(
+            4,
+            "<li><a href='/tin-tuc/bai-{n}.html'>{title}</a> <span class='time'>(0{n}/05/2025 09:5{n})</span></li>",
+        )
         + "</ul></div>"
-    )  # fmt: skip
+    )
     record = extract_fallback(page, URL)
     assert record.published_at == datetime(2025, 5, 5, 10, 50, tzinfo=TZ)
 
@@ -196,13 +229,17 @@ def test_a_photo_story_is_read_above_a_footer_cell_of_plain_text():
         "<tr><td><i>Đoàn công tác kiểm tra thực tế tại xã Sá Tổng.</i></td></tr></table></font>",
     )
     record = extract_fallback(page, URL)
-    assert [(image.src, image.caption) for image in record.images] == [("lam-viec.png", "Đoàn công tác kiểm tra thực tế tại xã Sá Tổng.")]
+    assert [(image.src, image.caption) for image in record.images] == [
+        ("lam-viec.png", "Đoàn công tác kiểm tra thực tế tại xã Sá Tổng.")
+    ]
     assert (record.title, record.author, record.body_text) == (TITLE, "Mai Thị Huyền", "")
 
 
 def test_a_page_wrapped_in_a_block_named_like_its_frame_is_still_read():
-    page = html(f"<div class='layout has-nav'><h1>{TITLE}</h1><p class='date'>05/05/2025 10:50</p>"
-                f"<div class='content'>{paragraphs()}</div><div class='footer'>Bản quyền © 2025 UBND xã</div></div>")  # fmt: skip
+    page = html(
+        f"<div class='layout has-nav'><h1>{TITLE}</h1><p class='date'>05/05/2025 10:50</p>"
+        f"<div class='content'>{paragraphs()}</div><div class='footer'>Bản quyền © 2025 UBND xã</div></div>"
+    )
     record = extract_fallback(page, URL)
     assert (record.title, record.body_text) == (TITLE, "\n\n".join(PARAGRAPHS))
 
@@ -229,4 +266,3 @@ def test_the_generic_reader_reads_every_family_it_has_no_profile_for(report):
 def test_the_generic_reader_returns_no_article_for_a_page_that_is_none(report):
     assert sum(checked for checked, _ in report.non_articles.values()) >= 9 * 4
     assert {family: returned for family, (_, returned) in report.non_articles.items() if returned} == {}
-

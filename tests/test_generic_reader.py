@@ -38,33 +38,111 @@ def at(*parts: int) -> datetime:
 
 # page -> (title, published_at, view_count, author, first words of the body, last words of the body)
 ARTICLES = {
-    "portlet_portal": ("Huyện Tủa Thàng ra quân trồng 120 ha rừng phòng hộ đầu nguồn năm 2025", at(2025, 9, 20, 8, 15),
-                       1284, "Quàng Văn Pó", "Sáng 19/9, Ban Chỉ đạo", "tỷ lệ sống trên 85%."),
-    "sharepoint": ("Lai Châu: Triển khai chiến dịch tiêm vắc xin sởi cho trẻ từ 1 đến 10 tuổi", at(2024, 3, 14, 16, 5),
-                   2345, "Đỗ Thị Lan", "Thực hiện chỉ đạo của Bộ Y tế", "hướng dẫn của cán bộ y tế."),
-    "wordpress": ("Hội Nông dân xã Na Sang tập huấn nuôi ong lấy mật", at(2024, 6, 3, 8, 30),
-                  None, "Lường Thị Xuân", "Ngày 1/6, Hội Nông dân xã Na Sang", "từ nghề nuôi ong."),
-    "dnn_aspnet": ("Thị xã Mường Lay tổ chức Ngày hội Đại đoàn kết toàn dân tộc tại tổ dân phố số 2", at(2023, 12, 22, 14, 35, 10),
-                   1234, "Hoàng Thu Trang", "Ngày 21/12, Ban công tác Mặt trận", "khu dân cư văn hóa."),
-    "newspaper": ("Mở rộng vùng trồng chè Shan tuyết ở Phìn Hồ", at(2024, 11, 12, 7, 58),
-                  None, "Minh Tuấn", "Những ngày này, trên các triền đồi", "người dân vùng cao."),
-    "table_layout": ('Mường Ảng tổng kết 10 năm thực hiện phong trào "Toàn dân đoàn kết xây dựng đời sống văn hóa"',
-                     at(2023, 12, 28, 10, 15), 567, "Lò Văn Hùng", "Sáng ngày 27/12, Ban Chỉ đạo", "trong thực hiện phong trào."),
-    "joomla4": ("Xã Thanh Nưa ra mắt mô hình “Dân vận khéo” trong xây dựng nông thôn mới", at(2024, 10, 8, 15, 20),
-                1532, "Lò Thị Hương", "Chiều 7/10, Đảng ủy xã Thanh Nưa", "nông thôn mới nâng cao."),
-    "egov_col_left": ("Sơn La giải ngân vốn đầu tư công đạt 78% kế hoạch", at(2024, 3, 14, 16, 5),
-                      3456, "", "Theo báo cáo của Sở Kế hoạch và Đầu tư", "trước ngày 31/3."),
-    "nuxt_jsonld": ("Ngày hội văn hóa các dân tộc huyện Điện Biên Đông năm 2024", at(2024, 6, 9, 14, 20),
-                    2019, "Giàng A Dế", "Ngày 8 và 9/6, huyện Điện Biên Đông", "các đoàn có thành tích cao."),
-    "left_sidebar_table": ("Hội nghị sơ kết công tác 6 tháng đầu năm 2024", at(2024, 7, 5, 14, 30),
-                           1234, "Quàng Thị Mai", "Sáng 4/7, UBND xã Nà Tấu", "giữ vững an ninh trật tự."),
-    "bare_date": ("Xã Pú Nhi ra quân tổng vệ sinh môi trường hưởng ứng Ngày Môi trường thế giới", at(2024, 6, 6, 9, 12),
-                  None, "Lý A Dơ", "Sáng 5/6, Đoàn Thanh niên xã Pú Nhi", "trên địa bàn xã."),
-    "word_pasted": ("Mường Nhé: Khai giảng lớp xóa mù chữ cho đồng bào dân tộc Mông", at(2024, 10, 14),
-                    1024, "Vàng A Sử", "Ngày 12/10, Trung tâm Giáo dục", "phục vụ sản xuất và đời sống."),
-    "split_sections": ("Xã Mường Mươn tổng kết công tác chuyển đổi số năm 2024", at(2024, 12, 20, 9, 0),
-                       310, "Lò Thị Hoa", "Sáng 19/12, UBND xã Mường Mươn", "thanh toán không dùng tiền mặt."),
-}  # fmt: skip
+    "portlet_portal": (
+        "Huyện Tủa Thàng ra quân trồng 120 ha rừng phòng hộ đầu nguồn năm 2025",
+        at(2025, 9, 20, 8, 15),
+        1284,
+        "Quàng Văn Pó",
+        "Sáng 19/9, Ban Chỉ đạo",
+        "tỷ lệ sống trên 85%.",
+    ),
+    "sharepoint": (
+        "Lai Châu: Triển khai chiến dịch tiêm vắc xin sởi cho trẻ từ 1 đến 10 tuổi",
+        at(2024, 3, 14, 16, 5),
+        2345,
+        "Đỗ Thị Lan",
+        "Thực hiện chỉ đạo của Bộ Y tế",
+        "hướng dẫn của cán bộ y tế.",
+    ),
+    "wordpress": (
+        "Hội Nông dân xã Na Sang tập huấn nuôi ong lấy mật",
+        at(2024, 6, 3, 8, 30),
+        None,
+        "Lường Thị Xuân",
+        "Ngày 1/6, Hội Nông dân xã Na Sang",
+        "từ nghề nuôi ong.",
+    ),
+    "dnn_aspnet": (
+        "Thị xã Mường Lay tổ chức Ngày hội Đại đoàn kết toàn dân tộc tại tổ dân phố số 2",
+        at(2023, 12, 22, 14, 35, 10),
+        1234,
+        "Hoàng Thu Trang",
+        "Ngày 21/12, Ban công tác Mặt trận",
+        "khu dân cư văn hóa.",
+    ),
+    "newspaper": (
+        "Mở rộng vùng trồng chè Shan tuyết ở Phìn Hồ",
+        at(2024, 11, 12, 7, 58),
+        None,
+        "Minh Tuấn",
+        "Những ngày này, trên các triền đồi",
+        "người dân vùng cao.",
+    ),
+    "table_layout": (
+        'Mường Ảng tổng kết 10 năm thực hiện phong trào "Toàn dân đoàn kết xây dựng đời sống văn hóa"',
+        at(2023, 12, 28, 10, 15),
+        567,
+        "Lò Văn Hùng",
+        "Sáng ngày 27/12, Ban Chỉ đạo",
+        "trong thực hiện phong trào.",
+    ),
+    "joomla4": (
+        "Xã Thanh Nưa ra mắt mô hình “Dân vận khéo” trong xây dựng nông thôn mới",
+        at(2024, 10, 8, 15, 20),
+        1532,
+        "Lò Thị Hương",
+        "Chiều 7/10, Đảng ủy xã Thanh Nưa",
+        "nông thôn mới nâng cao.",
+    ),
+    "egov_col_left": (
+        "Sơn La giải ngân vốn đầu tư công đạt 78% kế hoạch",
+        at(2024, 3, 14, 16, 5),
+        3456,
+        "",
+        "Theo báo cáo của Sở Kế hoạch và Đầu tư",
+        "trước ngày 31/3.",
+    ),
+    "nuxt_jsonld": (
+        "Ngày hội văn hóa các dân tộc huyện Điện Biên Đông năm 2024",
+        at(2024, 6, 9, 14, 20),
+        2019,
+        "Giàng A Dế",
+        "Ngày 8 và 9/6, huyện Điện Biên Đông",
+        "các đoàn có thành tích cao.",
+    ),
+    "left_sidebar_table": (
+        "Hội nghị sơ kết công tác 6 tháng đầu năm 2024",
+        at(2024, 7, 5, 14, 30),
+        1234,
+        "Quàng Thị Mai",
+        "Sáng 4/7, UBND xã Nà Tấu",
+        "giữ vững an ninh trật tự.",
+    ),
+    "bare_date": (
+        "Xã Pú Nhi ra quân tổng vệ sinh môi trường hưởng ứng Ngày Môi trường thế giới",
+        at(2024, 6, 6, 9, 12),
+        None,
+        "Lý A Dơ",
+        "Sáng 5/6, Đoàn Thanh niên xã Pú Nhi",
+        "trên địa bàn xã.",
+    ),
+    "word_pasted": (
+        "Mường Nhé: Khai giảng lớp xóa mù chữ cho đồng bào dân tộc Mông",
+        at(2024, 10, 14),
+        1024,
+        "Vàng A Sử",
+        "Ngày 12/10, Trung tâm Giáo dục",
+        "phục vụ sản xuất và đời sống.",
+    ),
+    "split_sections": (
+        "Xã Mường Mươn tổng kết công tác chuyển đổi số năm 2024",
+        at(2024, 12, 20, 9, 0),
+        310,
+        "Lò Thị Hoa",
+        "Sáng 19/12, UBND xã Mường Mươn",
+        "thanh toán không dùng tiền mặt.",
+    ),
+}
 
 
 def page(folder: str, name: str) -> str:
@@ -105,7 +183,10 @@ def test_photos_keep_their_captions_out_of_the_body():
     captions = {
         "wordpress": ("tap-huan-ong-1024x683.jpg", "Hội viên thực hành chia đàn ong"),  # <figcaption>
         "newspaper": ("che-phin-ho.jpg", "Người dân thôn Phìn Hồ Thầu thu hái chè."),  # a caption class
-        "portlet_portal": ("trong-rung-tua-thang.jpg", "Cán bộ và nhân dân xã Mường Báng trồng rừng phòng hộ"),  # <em>
+        "portlet_portal": (
+            "trong-rung-tua-thang.jpg",
+            "Cán bộ và nhân dân xã Mường Báng trồng rừng phòng hộ",
+        ),  # <em>
         "split_sections": ("cds.jpg", "Quang cảnh hội nghị"),  # beside the image, between the sections
     }
     for name, (src, caption) in captions.items():
@@ -115,8 +196,12 @@ def test_photos_keep_their_captions_out_of_the_body():
 
 
 def test_the_breadcrumb_trail_is_read_without_its_separators():
-    trails = {"joomla4": ("Trang chủ", "Tin tức"), "egov_col_left": ("Trang chủ", "Tin tức sự kiện"),
-              "sharepoint": ("Trang chủ", "Tin tức sự kiện"), "table_layout": ()}  # fmt: skip
+    trails = {
+        "joomla4": ("Trang chủ", "Tin tức"),
+        "egov_col_left": ("Trang chủ", "Tin tức sự kiện"),
+        "sharepoint": ("Trang chủ", "Tin tức sự kiện"),
+        "table_layout": (),
+    }
     for name, trail in trails.items():
         assert extract_fallback(page("articles", name), URL).breadcrumb == trail, name
 
@@ -153,13 +238,20 @@ def test_a_time_after_a_bar_or_a_dash_is_not_dropped():
 def test_a_bare_date_is_trusted_less_than_a_labelled_one():
     bare = extract_fallback(page("articles", "bare_date"), URL)
     labelled = extract_fallback(page("articles", "left_sidebar_table"), URL)
-    assert bare.confidence < labelled.confidence and any("unlabelled date" in warning for warning in bare.warnings)
+    assert bare.confidence < labelled.confidence and any(
+        "unlabelled date" in warning for warning in bare.warnings
+    )
 
 
 def test_a_title_not_shown_near_the_date_comes_from_metadata_with_less_confidence():
-    html = """<html><head><meta property="og:title" content="Xã Pa Tần tổ chức Ngày hội Đại đoàn kết">
+    html = (
+        """<html><head><meta property="og:title" content="Xã Pa Tần tổ chức Ngày hội Đại đoàn kết">
     <title>Xã Pa Tần tổ chức Ngày hội Đại đoàn kết - Cổng thông tin điện tử xã Pa Tần</title></head><body>
-    <div class="info">Ngày đăng: 18/11/2024 08:00</div><div class="noidung">""" + "<p>Ngày 17/11, tại bản Pa Tần, Ban công tác Mặt trận tổ chức Ngày hội Đại đoàn kết toàn dân tộc.</p>" * 4 + "</div></body></html>"
+    <div class="info">Ngày đăng: 18/11/2024 08:00</div><div class="noidung">"""
+        + "<p>Ngày 17/11, tại bản Pa Tần, Ban công tác Mặt trận tổ chức Ngày hội Đại đoàn kết toàn dân tộc.</p>"
+        * 4
+        + "</div></body></html>"
+    )
     record = extract_fallback(html, URL)
     assert record.title == "Xã Pa Tần tổ chức Ngày hội Đại đoàn kết"
     assert record.confidence < 1 and any("no heading" in warning for warning in record.warnings)
@@ -167,9 +259,15 @@ def test_a_title_not_shown_near_the_date_comes_from_metadata_with_less_confidenc
 
 @pytest.mark.parametrize(
     ("name", "reason"),
-    [("listing", "listing page"), ("table_listing", "listing page"), ("soft404", "not-found or error notice"),
-     ("maintenance", "maintenance page"), ("aspnet_error", "error page"), ("no_date", "no posting time")],
-)  # fmt: skip
+    [
+        ("listing", "listing page"),
+        ("table_listing", "listing page"),
+        ("soft404", "not-found or error notice"),
+        ("maintenance", "maintenance page"),
+        ("aspnet_error", "error page"),
+        ("no_date", "no posting time"),
+    ],
+)
 def test_a_page_that_is_not_an_article_is_refused_with_a_reason(name, reason):
     with pytest.raises(ExtractionError) as refused:
         extract_fallback(page("other", name), URL)
@@ -197,7 +295,9 @@ def test_an_article_whose_title_cites_a_404_decision_is_still_an_article():
     html = f"""<html><head><title>Quyết định 404/QĐ-UBND phê duyệt kế hoạch sử dụng đất</title></head><body>
     <h1>Quyết định 404/QĐ-UBND phê duyệt kế hoạch sử dụng đất năm 2024</h1><div class="date">Ngày đăng: 14/03/2024 08:00</div>
     <div class="noidung">{paragraph * 8}</div></body></html>"""
-    assert extract_fallback(html, URL).title == "Quyết định 404/QĐ-UBND phê duyệt kế hoạch sử dụng đất năm 2024"
+    assert (
+        extract_fallback(html, URL).title == "Quyết định 404/QĐ-UBND phê duyệt kế hoạch sử dụng đất năm 2024"
+    )
 
 
 DATE_FORMS = {
@@ -238,7 +338,9 @@ def test_a_profile_shares_the_date_reader():
     """Profiles name strptime formats; 'auto' reads any form above, and SA/CH read as AM/PM either way."""
     line = r"Ngày đăng:\s*(?P<value>.+)"
     assert find_datetime("Ngày đăng: 14/03/2024 | 16:05", [line], ["auto"])[0] == at(2024, 3, 14, 16, 5)
-    assert find_datetime("Ngày đăng: 22/12/2023 2:35:10 CH", [line], ["%d/%m/%Y %I:%M:%S %p"])[0] == at(2023, 12, 22, 14, 35, 10)
+    assert find_datetime("Ngày đăng: 22/12/2023 2:35:10 CH", [line], ["%d/%m/%Y %I:%M:%S %p"])[0] == at(
+        2023, 12, 22, 14, 35, 10
+    )
     assert find_datetime("Ngày đăng: hôm qua", [line], ["auto"]) is None
 
 
@@ -268,16 +370,39 @@ BODY = "".join(
     ("info_line", "byline", "author", "attribution", "views"),
     [
         ("14/03/2024 16:05 bởi Nguyễn Văn An | Lượt xem: 1.203", "Nguyễn Văn An", "Nguyễn Văn An", "", 1203),
-        ("Ngày đăng: 14/03/2024 16:05 - Tác giả: Đỗ Thị Lan - Lượt đọc: 77", "Đỗ Thị Lan", "Đỗ Thị Lan", "", 77),
-        ("Nguồn: Báo Lai Châu | 14/03/2024 16:05 | Hits: 2,450", "Nguồn: Báo Lai Châu", "", "Báo Lai Châu", 2450),
-        ("Cập nhật: 14/03/2024 16:05 (Tin, ảnh: Minh Châu) 356 lượt xem", "Tin, ảnh: Minh Châu", "Minh Châu", "", 356),
+        (
+            "Ngày đăng: 14/03/2024 16:05 - Tác giả: Đỗ Thị Lan - Lượt đọc: 77",
+            "Đỗ Thị Lan",
+            "Đỗ Thị Lan",
+            "",
+            77,
+        ),
+        (
+            "Nguồn: Báo Lai Châu | 14/03/2024 16:05 | Hits: 2,450",
+            "Nguồn: Báo Lai Châu",
+            "",
+            "Báo Lai Châu",
+            2450,
+        ),
+        (
+            "Cập nhật: 14/03/2024 16:05 (Tin, ảnh: Minh Châu) 356 lượt xem",
+            "Tin, ảnh: Minh Châu",
+            "Minh Châu",
+            "",
+            356,
+        ),
         ("Đăng lúc 16:05 ngày 14/03/2024 · Views 9", "", "", "", 9),
     ],
-)  # fmt: skip
+)
 def test_credits_and_counters_on_the_posting_line(info_line, byline, author, attribution, views):
     html = f"""<html><head><title>Tin tức</title></head><body><div class="detail">
     <h1>UBND xã tổ chức hội nghị triển khai nhiệm vụ năm 2025</h1><div class="info">{info_line}</div>
     <div class="content">{BODY}</div></div><div class="footer">Tổng lượt truy cập: 1.234.567</div></body></html>"""
     record = extract_fallback(html, URL)
     assert record.published_at == at(2024, 3, 14, 16, 5)
-    assert (record.byline, record.author, record.attribution, record.view_count) == (byline, author, attribution, views)
+    assert (record.byline, record.author, record.attribution, record.view_count) == (
+        byline,
+        author,
+        attribution,
+        views,
+    )

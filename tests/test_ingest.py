@@ -34,7 +34,9 @@ def test_ingest_records_the_simulated_world_and_its_changes(sim, tmp_path):
     first = run_ingest(sim.config_path, warehouse)
     assert first["status"] == "completed"
     truth = {row["url"]: row for row in sim.truth()}
-    stored = {row[0]: row for row in query(warehouse, "SELECT url, title, published_at, version FROM articles")}
+    stored = {
+        row[0]: row for row in query(warehouse, "SELECT url, title, published_at, version FROM articles")
+    }
     assert set(stored) == {url for url, row in truth.items() if not row["removed"]}
     for url, (_, title, published_at, version) in stored.items():
         assert title == truth[url]["title"]
@@ -58,19 +60,38 @@ def test_ingest_records_the_simulated_world_and_its_changes(sim, tmp_path):
     after = {row["url"]: row for row in sim.truth()}
     expected = (
         {("created", url) for url in after.keys() - truth.keys()}
-        | {("updated", url) for url, row in after.items() if url in truth and row["version"] > truth[url]["version"]}
-        | {("removed", url) for url, row in after.items() if row["removed"] and not truth.get(url, row)["removed"]}
+        | {
+            ("updated", url)
+            for url, row in after.items()
+            if url in truth and row["version"] > truth[url]["version"]
+        }
+        | {
+            ("removed", url)
+            for url, row in after.items()
+            if row["removed"] and not truth.get(url, row)["removed"]
+        }
     )
     run_id = third["run_id"]
-    recorded = set(query(warehouse, "SELECT change_type, url FROM changes WHERE run_id = ? AND item_kind = 'article'", [run_id]))
+    recorded = set(
+        query(
+            warehouse,
+            "SELECT change_type, url FROM changes WHERE run_id = ? AND item_kind = 'article'",
+            [run_id],
+        )
+    )
     assert recorded == expected
     kinds = ("created", "updated", "removed")
     assert sum(counts[kind] for counts in happened.values() for kind in kinds) == len(expected) > 0
     # Documents the portals took down are recorded removed, by the same run.
     taken_down = {row["url"] for row in sim.documents() if row["removed"]}
     assert len(taken_down) == sum(counts["documents_removed"] for counts in happened.values())
-    assert set(query(warehouse, "SELECT change_type, url FROM changes WHERE run_id = ? AND item_kind = 'document'",
-                     [run_id])) == {("removed", url) for url in taken_down}  # fmt: skip
+    assert set(
+        query(
+            warehouse,
+            "SELECT change_type, url FROM changes WHERE run_id = ? AND item_kind = 'document'",
+            [run_id],
+        )
+    ) == {("removed", url) for url in taken_down}
     # Every article carries as many versions as the simulator made of it.
     versions_by_url = dict(query(warehouse, "SELECT url, max(version) FROM article_versions GROUP BY url"))
     assert versions_by_url == {url: row["version"] for url, row in after.items()}
@@ -82,7 +103,9 @@ def test_ingest_records_the_simulated_world_and_its_changes(sim, tmp_path):
 
     # Raw pages are stored once per hash: one file for each distinct hash fetched.
     raw_files = list((tmp_path / "raw").rglob("*.gz"))
-    distinct = query(warehouse, "SELECT count(DISTINCT raw_hash) FROM fetches WHERE raw_hash IS NOT NULL")[0][0]
+    distinct = query(warehouse, "SELECT count(DISTINCT raw_hash) FROM fetches WHERE raw_hash IS NOT NULL")[0][
+        0
+    ]
     assert len(raw_files) == distinct > 0
     assert {path.name.removesuffix(".gz") for path in raw_files} == {
         row[0] for row in query(warehouse, "SELECT DISTINCT raw_hash FROM fetches WHERE raw_hash IS NOT NULL")
@@ -106,7 +129,9 @@ def test_a_run_without_revisits_fetches_only_what_is_new(sim, tmp_path):
     new_urls = {row["url"] for row in sim.truth()} - before
     third = run_ingest(sim.config_path, warehouse)
     assert sum(p["fetched"] for p in third["portals"].values()) == len(new_urls)
-    recorded = set(query(warehouse, "SELECT change_type, url FROM changes WHERE run_id = ?", [third["run_id"]]))
+    recorded = set(
+        query(warehouse, "SELECT change_type, url FROM changes WHERE run_id = ?", [third["run_id"]])
+    )
     assert recorded == {("created", url) for url in new_urls}
 
 
@@ -136,7 +161,10 @@ sections = [{{ name = "tin-tuc", listing_url = "http://127.0.0.1:{dead_port}/ind
     assert "ConnectError" in dead["failures"][0][1]
     assert all(p["created"] > 0 for source, p in summary["portals"].items() if source != "dead-portal")
     # robots.txt comes first; unreachable, it keeps the crawler off the host (RFC 9309).
-    outcome = query(warehouse, "SELECT kind, outcome, attempts, status FROM fetches WHERE source_id = 'dead-portal' ORDER BY kind")
+    outcome = query(
+        warehouse,
+        "SELECT kind, outcome, attempts, status FROM fetches WHERE source_id = 'dead-portal' ORDER BY kind",
+    )
     assert outcome == [("listing", "robots_unavailable", 0, None), ("robots", "network_error", 2, None)]
     # The run's Prefect artifacts: the per-portal table and the failed pages with reasons.
     summary_table, failures_table = asyncio.run(_latest_artifacts("ingest-summary", "ingest-failures"))
@@ -153,7 +181,9 @@ async def _latest_artifacts(*keys: str) -> list[str]:
         found = []
         for key in keys:
             artifacts = await client.read_artifacts(
-                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])), sort=ArtifactSort.CREATED_DESC, limit=1
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+                sort=ArtifactSort.CREATED_DESC,
+                limit=1,
             )
             found.append(str(artifacts[0].data))
         return found

@@ -47,22 +47,29 @@ ARTICLES = [
 
 
 def listing_page(page: int) -> str:
-    items = "" if page > 1 else "".join(f'<div class="asset-abstract"><h3 class="asset-title"><a href="/web/pa-ham/tin/{a["id"]}">{a["title"]}</a></h3></div>' for a in ARTICLES)
+    items = (
+        ""
+        if page > 1
+        else "".join(
+            f'<div class="asset-abstract"><h3 class="asset-title"><a href="/web/pa-ham/tin/{a["id"]}">{a["title"]}</a></h3></div>'
+            for a in ARTICLES
+        )
+    )
     return f"<html><body><div class='portlet-body'>{items}<div class='lfr-pagination'>Hiển thị 1 - 3 của 3 kết quả</div></div></body></html>"
 
 
 def article_page(article: dict) -> str:
     body = "".join(f"<p>{text}</p>" for text in article["paragraphs"])
-    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{article['title']} - Cổng TTĐT xã Pa Ham</title></head>
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{article["title"]} - Cổng TTĐT xã Pa Ham</title></head>
 <body><div id="banner"><h1 class="site-title">CỔNG THÔNG TIN ĐIỆN TỬ XÃ PA HAM</h1></div>
 <div class="columns"><div class="portlet-boundary"><div class="journal-content-article">
-<h1 class="header-title">{article['title']}</h1>
-<div class="metadata">Ngày đăng: {article['posted']:%d/%m/%Y %H:%M} | Lượt xem: {article['views']}</div>
-<div class="summary"><b>{article['lead']}</b></div>
+<h1 class="header-title">{article["title"]}</h1>
+<div class="metadata">Ngày đăng: {article["posted"]:%d/%m/%Y %H:%M} | Lượt xem: {article["views"]}</div>
+<div class="summary"><b>{article["lead"]}</b></div>
 <div class="content">{body}</div>
-<div class="author">{article['byline']}</div>
+<div class="author">{article["byline"]}</div>
 </div></div>
-<div class="portlet-column-last"><h3>Tin mới</h3><ul>{''.join(f'<li><a href="/web/pa-ham/tin/{a["id"]}">{a["title"]}</a></li>' for a in ARTICLES)}</ul>
+<div class="portlet-column-last"><h3>Tin mới</h3><ul>{"".join(f'<li><a href="/web/pa-ham/tin/{a["id"]}">{a["title"]}</a></li>' for a in ARTICLES)}</ul>
 <p>Lượt truy cập: 123456</p></div></div></body></html>"""
 
 
@@ -94,12 +101,17 @@ byline = "div.author"
 def portal():
     """The unknown portal on a loopback port of its own, served from a thread."""
     app = web.Application()
+
     async def listing(request: web.Request) -> web.Response:
         return web.Response(text=listing_page(int(request.query.get("p", "1"))), content_type="text/html")
 
     async def article(request: web.Request) -> web.Response:
         found = [a for a in ARTICLES if str(a["id"]) == request.match_info["id"]]
-        return web.Response(text=article_page(found[0]), content_type="text/html") if found else web.Response(status=404)
+        return (
+            web.Response(text=article_page(found[0]), content_type="text/html")
+            if found
+            else web.Response(status=404)
+        )
 
     app.router.add_get("/web/pa-ham/tin", listing)
     app.router.add_get("/web/pa-ham/tin/{id}", article)
@@ -120,7 +132,8 @@ def portal():
 
 def sources_file(tmp_path: Path, base: str, profile: str) -> Path:
     path = tmp_path / "sources.toml"
-    path.write_text(f"""
+    path.write_text(
+        f"""
 [settings]
 user_agent = "portalwatch-test/0.1"
 profile_dirs = ["my-profiles"]
@@ -133,7 +146,9 @@ level = "commune"
 profile = "{profile}"
 base_url = "{base}"
 sections = [{{ name = "tin", listing_url = "{base}/web/pa-ham/tin?p={{page}}" }}]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     (tmp_path / "my-profiles").mkdir(exist_ok=True)
     (tmp_path / "my-profiles" / "portlet_cms.toml").write_text(PROFILE, encoding="utf-8")
     return path
@@ -142,18 +157,24 @@ sections = [{{ name = "tin", listing_url = "{base}/web/pa-ham/tin?p={{page}}" }}
 def ingest(config_path: Path, warehouse, tmp_path: Path) -> list[tuple]:
     config = load_sources(config_path)
     (source,) = config.sources
-    crawl = asyncio.run(crawl_portal(source, config, warehouse.known_articles(source.id), RawStore(tmp_path / "raw")))
+    crawl = asyncio.run(
+        crawl_portal(source, config, warehouse.known_articles(source.id), RawStore(tmp_path / "raw"))
+    )
     assert not crawl.failures, crawl.failures
-    warehouse.load_portal(warehouse.start_run("test", {}), crawl.source, crawl.fetches, crawl.observations, crawl.gone)
+    warehouse.load_portal(
+        warehouse.start_run("test", {}), crawl.source, crawl.fetches, crawl.observations, crawl.gone
+    )
     with duckdb.connect(str(warehouse.path), read_only=True) as con:
-        return con.execute("SELECT title, published_at, body_text, lead, author, attribution, extraction, confidence, "
-                           "parser_version FROM articles ORDER BY published_at").fetchall()  # fmt: skip
+        return con.execute(
+            "SELECT title, published_at, body_text, lead, author, attribution, extraction, confidence, "
+            "parser_version FROM articles ORDER BY published_at"
+        ).fetchall()
 
 
 def test_a_new_cms_needs_only_a_profile_file_and_a_sources_entry(portal, warehouse, tmp_path):
     stored = ingest(sources_file(tmp_path, portal, "portlet_cms"), warehouse, tmp_path)
     assert len(stored) == len(ARTICLES)
-    for row, article in zip(stored, ARTICLES):
+    for row, article in zip(stored, ARTICLES, strict=False):
         title, published_at, body, lead, author, attribution, extraction, confidence, parser_version = row
         assert title == article["title"]
         assert published_at == article["posted"].replace(tzinfo=TZ)
@@ -165,23 +186,31 @@ def test_a_new_cms_needs_only_a_profile_file_and_a_sources_entry(portal, warehou
 def test_the_generic_profile_ingests_the_unknown_cms_as_fallback_records(portal, warehouse, tmp_path):
     stored = ingest(sources_file(tmp_path, portal, "generic"), warehouse, tmp_path)
     assert len(stored) == len(ARTICLES)
-    for row, article in zip(stored, ARTICLES):
+    for row, article in zip(stored, ARTICLES, strict=False):
         title, published_at, body, lead, author, attribution, extraction, confidence, parser_version = row
         assert title == article["title"]
         assert published_at == article["posted"].replace(tzinfo=TZ)
         assert body == "\n\n".join(article["paragraphs"])
-        assert extraction == "fallback" and 0.5 <= confidence <= 1.0 and parser_version.startswith("fallback/")
+        assert (
+            extraction == "fallback" and 0.5 <= confidence <= 1.0 and parser_version.startswith("fallback/")
+        )
         assert author == article["byline"].split(" - ")[0]
 
 
-def test_a_raw_page_already_parsed_by_todays_parser_is_not_parsed_again(portal, warehouse, tmp_path, monkeypatch):
+def test_a_raw_page_already_parsed_by_todays_parser_is_not_parsed_again(
+    portal, warehouse, tmp_path, monkeypatch
+):
     config = load_sources(sources_file(tmp_path, portal, "portlet_cms"))
     (source,) = config.sources
     raw = RawStore(tmp_path / "raw")
 
     def crawl_and_load():
-        crawl = asyncio.run(crawl_portal(source, config, warehouse.known_articles(source.id), raw, Revisit.ALL))
-        summary = warehouse.load_portal(warehouse.start_run("test", {}), crawl.source, crawl.fetches, crawl.observations)
+        crawl = asyncio.run(
+            crawl_portal(source, config, warehouse.known_articles(source.id), raw, Revisit.ALL)
+        )
+        summary = warehouse.load_portal(
+            warehouse.start_run("test", {}), crawl.source, crawl.fetches, crawl.observations
+        )
         return crawl, summary
 
     crawl_and_load()
@@ -194,8 +223,12 @@ def test_a_raw_page_already_parsed_by_todays_parser_is_not_parsed_again(portal, 
     # One page is edited, another's version comes from an older parser: those two are parsed.
     monkeypatch.setitem(ARTICLES[0], "lead", ARTICLES[0]["lead"] + " Hội nghị đã thành công tốt đẹp.")
     with duckdb.connect(str(warehouse.path)) as con:
-        older = con.execute("SELECT article_id FROM articles WHERE url LIKE ?", [f"%/{ARTICLES[1]['id']}"]).fetchone()[0]
-        con.execute("UPDATE article_versions SET parser_version = 'portlet_cms/0+1' WHERE article_id = ?", [older])
+        older = con.execute(
+            "SELECT article_id FROM articles WHERE url LIKE ?", [f"%/{ARTICLES[1]['id']}"]
+        ).fetchone()[0]
+        con.execute(
+            "UPDATE article_versions SET parser_version = 'portlet_cms/0+1' WHERE article_id = ?", [older]
+        )
     third, summary = crawl_and_load()
     assert sorted(o.url.rsplit("/", 1)[1] for o in third.observations if o.record is not None) == sorted(
         str(a["id"]) for a in ARTICLES[:2]
@@ -209,7 +242,11 @@ def test_the_generic_extractor_on_the_unknown_page_and_its_error_page():
     generic = get_profile("generic")
     article = ARTICLES[0]
     record = parse_article(article_page(article), "http://127.0.0.1/web/pa-ham/tin/101", generic)
-    assert (record.title, record.view_count, record.lead) == (article["title"], article["views"], article["lead"])
+    assert (record.title, record.view_count, record.lead) == (
+        article["title"],
+        article["views"],
+        article["lead"],
+    )
     assert "Lượt truy cập" not in record.body_text and "Tin mới" not in record.body_text
     assert record.rules["published_at"].startswith("generic: posting line")
     error = "<html><head><title>404 - Không tìm thấy trang</title></head><body><h1>Trang không tồn tại</h1></body></html>"

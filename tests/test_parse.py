@@ -31,10 +31,26 @@ PORTALS = ("dcs-dienbien", "tuachua", "muongang", "xa-muong-dun", "xa-tua-thang"
 FAMILY_PORTAL = {"province": "dcs-dienbien", "district": "tuachua", "commune": "xa-muong-dun"}
 
 CHROME = (
-    "Tổng truy cập", "Đang truy cập", "Thống kê truy cập", "Các tin khác", "Văn bản mới", "Template Settings",
-    "Thời gian đăng", "Ngày đăng", "BẢN ĐỒ", "Lượt xem", "Lượt đọc", "Lượt truy cập", "Liên kết", "Trang chủ",
-    "Chi tiết", "Background Color", "Cơ quan chủ quản", "Bản quyền", "TRANG THÔNG TIN",
-)  # fmt: skip
+    "Tổng truy cập",
+    "Đang truy cập",
+    "Thống kê truy cập",
+    "Các tin khác",
+    "Văn bản mới",
+    "Template Settings",
+    "Thời gian đăng",
+    "Ngày đăng",
+    "BẢN ĐỒ",
+    "Lượt xem",
+    "Lượt đọc",
+    "Lượt truy cập",
+    "Liên kết",
+    "Trang chủ",
+    "Chi tiết",
+    "Background Color",
+    "Cơ quan chủ quản",
+    "Bản quyền",
+    "TRANG THÔNG TIN",
+)
 
 
 @pytest.fixture
@@ -249,7 +265,9 @@ def test_posting_line_without_date_is_an_extraction_error(world, family):
     portal = world.portals[FAMILY_PORTAL[family]]
     article = portal.live()[0]
     html = pages.ARTICLE_RENDERERS[family](portal, article, random.Random(1))
-    undated, count = re.subn(r"(Thời gian đăng|Ngày đăng): \d{2}/\d{2}/\d{4} \d{2}:\d{2}(:\d{2} [AP]M)?", r"\1: ", html)
+    undated, count = re.subn(
+        r"(Thời gian đăng|Ngày đăng): \d{2}/\d{2}/\d{4} \d{2}:\d{2}(:\d{2} [AP]M)?", r"\1: ", html
+    )
     assert count == 1
     parse_article(html, url_of(article), profile_for(portal))  # the original parses
     with pytest.raises(ExtractionError) as info:
@@ -329,11 +347,19 @@ def test_article_id_ignores_the_host():
 
 
 def test_article_id_depends_on_path_query_and_source():
-    one = article_id("dcs-dienbien", "https://dienbien.dcs.vn/tin-tuc-su-kien/chi-tiet.aspx?NewsID=1001&CateID=12")
-    two = article_id("dcs-dienbien", "https://dienbien.dcs.vn/tin-tuc-su-kien/chi-tiet.aspx?NewsID=1002&CateID=12")
+    one = article_id(
+        "dcs-dienbien", "https://dienbien.dcs.vn/tin-tuc-su-kien/chi-tiet.aspx?NewsID=1001&CateID=12"
+    )
+    two = article_id(
+        "dcs-dienbien", "https://dienbien.dcs.vn/tin-tuc-su-kien/chi-tiet.aspx?NewsID=1002&CateID=12"
+    )
     assert one != two
-    assert article_id("tuachua", "https://x.vn/tin-tuc/a-1.html") != article_id("tuachua", "https://x.vn/tin-tuc/a-2.html")
-    assert article_id("tuachua", "https://x.vn/tin-tuc/a-1.html") != article_id("muongang", "https://x.vn/tin-tuc/a-1.html")
+    assert article_id("tuachua", "https://x.vn/tin-tuc/a-1.html") != article_id(
+        "tuachua", "https://x.vn/tin-tuc/a-2.html"
+    )
+    assert article_id("tuachua", "https://x.vn/tin-tuc/a-1.html") != article_id(
+        "muongang", "https://x.vn/tin-tuc/a-1.html"
+    )
 
 
 def test_rebase_moves_path_and_query_to_the_new_base():

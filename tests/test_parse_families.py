@@ -69,26 +69,49 @@ def test_every_article_of_every_family_matches_the_simulated_truth(world):
             assert record.title == article.title, where
             assert record.published_at == article.published_at.replace(tzinfo=TZ), where
             assert record.published_at.utcoffset().total_seconds() == 7 * 3600
-            assert record.updated_at == (article.updated_at.replace(tzinfo=TZ) if article.updated_at else None), where
+            assert record.updated_at == (
+                article.updated_at.replace(tzinfo=TZ) if article.updated_at else None
+            ), where
             assert record.view_count == (None if portal.spec.family == "district" else article.views), where
             assert record.lead == article.lead, where
             assert record.body_text == "\n\n".join(article.paragraphs), where
             assert record.byline == article.byline, where
-            assert (record.author, record.photographer, record.attribution) == expected_credits(article.byline), where
-            assert [(i.src, i.caption) for i in record.images] == [(n, c) for n, c, _ in article.images], where
-            trail = ("Trang chủ", "Tin tức" if portal.spec.family == "commune" else "Tin tức - Sự kiện", article.category)
+            assert (record.author, record.photographer, record.attribution) == expected_credits(
+                article.byline
+            ), where
+            assert [(i.src, i.caption) for i in record.images] == [(n, c) for n, c, _ in article.images], (
+                where
+            )
+            trail = (
+                "Trang chủ",
+                "Tin tức" if portal.spec.family == "commune" else "Tin tức - Sự kiện",
+                article.category,
+            )
             assert record.breadcrumb == trail and record.category == article.category, where
             cited = [world_path(world, number) for _, _, number in article.citations]
             assert [link.url for link in record.links] == cited, where
-            assert [a.name for a in record.attachments] == [world_file(world, n) for n in article.attachments], where
+            assert [a.name for a in record.attachments] == [
+                world_file(world, n) for n in article.attachments
+            ], where
             assert all(a.kind == "pdf" and a.url.startswith("/") for a in record.attachments)
             assert not [line for line in record.body_text.split("\n") if CHROME.search(line)], where
             assert "style=" not in record.body_html and "<p>" in record.body_html or not article.paragraphs
             assert record.extraction == EXTRACTION_PROFILE and record.confidence == 1.0
             assert record.parser_version == f"{profile.name}/{profile.version}+2"
             seen_variants |= variants(article, portal.spec.variant)
-    assert seen_variants >= {"nfd", "nfc", "no byline", "photo story", "long body", "cites", "attaches", "updated",
-                             "duoc-dang", "tin-anh", "theo"}  # fmt: skip
+    assert seen_variants >= {
+        "nfd",
+        "nfc",
+        "no byline",
+        "photo story",
+        "long body",
+        "cites",
+        "attaches",
+        "updated",
+        "duoc-dang",
+        "tin-anh",
+        "theo",
+    }
 
 
 def variants(article: Article, portal_variant: str) -> set[str]:
@@ -120,7 +143,9 @@ def test_the_same_article_composed_or_decomposed_hashes_the_same(world):
     article = portal.live()[0]
     html = rendered(world, "xa-muong-dun", article, 1)
     composed = parse_article(unicodedata.normalize("NFC", html), BASE + pages.article_path(article), profile)
-    decomposed = parse_article(unicodedata.normalize("NFD", html), BASE + pages.article_path(article), profile)
+    decomposed = parse_article(
+        unicodedata.normalize("NFD", html), BASE + pages.article_path(article), profile
+    )
     assert composed.content_hash == decomposed.content_hash
     assert composed.title == decomposed.title == article.title
 
@@ -130,9 +155,13 @@ def test_a_page_whose_header_misdeclares_its_charset_decodes_as_utf8(world):
     article = portal.live()[0]
     body = rendered(world, "muongang", article, 3).encode("utf-8")
     assert article.title not in body.decode("iso-8859-1")  # what trusting the header gives
-    record = parse_article(decode_html(body, "iso-8859-1"), BASE + pages.article_path(article), get_profile("district_portal"))
+    record = parse_article(
+        decode_html(body, "iso-8859-1"), BASE + pages.article_path(article), get_profile("district_portal")
+    )
     assert record.title == article.title
-    legacy = unicodedata.normalize("NFD", "Tủa Chùa").encode("cp1258")  # windows-1258 writes tones as combining marks
+    legacy = unicodedata.normalize("NFD", "Tủa Chùa").encode(
+        "cp1258"
+    )  # windows-1258 writes tones as combining marks
     decoded = decode_html(b"<html><head><meta charset='windows-1258'></head>" + legacy)
     assert unicodedata.normalize("NFC", decoded).endswith("Tủa Chùa")
 
@@ -153,7 +182,9 @@ def test_pages_that_are_not_articles_fail_with_a_reason(world, family_portal):
     with pytest.raises(WrongPage, match="not an article: maintenance page"):
         parse_article(maintenance, url, profile)
     # Pages that look like the article but cannot be read are extraction failures, not wrong pages.
-    empty = Article(**{**article.__dict__, "paragraphs": [], "images": [], "citations": [], "attachments": []})
+    empty = Article(
+        **{**article.__dict__, "paragraphs": [], "images": [], "citations": [], "attachments": []}
+    )
     with pytest.raises(ExtractionError, match="body too short") as failure:
         parse_article(pages.render_article(portal, empty, random.Random(1), world), url, profile)
     assert not isinstance(failure.value, WrongPage)
@@ -167,8 +198,11 @@ def test_a_photo_story_is_an_article_with_images_and_no_text(world):
     for portal_id, portal in world.portals.items():
         for article in portal.live():
             if not article.paragraphs:
-                record = parse_article(rendered(world, portal_id, article, 2), BASE + pages.article_path(article),
-                                       get_profile(PROFILE_FOR_FAMILY[portal.spec.family]))  # fmt: skip
+                record = parse_article(
+                    rendered(world, portal_id, article, 2),
+                    BASE + pages.article_path(article),
+                    get_profile(PROFILE_FOR_FAMILY[portal.spec.family]),
+                )
                 assert record.body_text == "" and len(record.images) == len(article.images) >= 1
                 return
     pytest.fail("the world has no photo story")
@@ -183,7 +217,9 @@ def test_the_generic_extractor_reads_every_family_without_a_profile(world):
         for article in portal.live()[:12]:
             if not article.paragraphs:
                 continue
-            record = extract_fallback(rendered(world, portal_id, article, 4), BASE + pages.article_path(article))
+            record = extract_fallback(
+                rendered(world, portal_id, article, 4), BASE + pages.article_path(article)
+            )
             assert record.extraction == "fallback" and 0 < record.confidence <= 1
             assert record.title == article.title
             assert record.published_at == article.published_at.replace(tzinfo=TZ)

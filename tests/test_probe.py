@@ -32,11 +32,17 @@ def test_probe_a_file_shows_fields_rules_and_warnings(tmp_path):
     record = json.loads(as_json.stdout)
     assert record["title"] == article.title and record["body_text"] == "\n\n".join(article.paragraphs)
     assert record["published_at"] == article.published_at.isoformat() + "+07:00"
-    assert record["view_count"] is None and record["profile"] == "district_portal" and record["failure"] is None
+    assert (
+        record["view_count"] is None and record["profile"] == "district_portal" and record["failure"] is None
+    )
     assert record["rules"]["title"] == "css 'h2.news-title'"
 
     generic = json.loads(runner.invoke(app, ["probe", str(page), "--profile", "generic", "--json"]).stdout)
-    assert generic["extraction"] == "fallback" and generic["title"] == article.title and 0 < generic["confidence"] <= 1
+    assert (
+        generic["extraction"] == "fallback"
+        and generic["title"] == article.title
+        and 0 < generic["confidence"] <= 1
+    )
 
 
 def test_probe_a_simulator_url_and_a_page_that_is_not_an_article(sim, tmp_path):
@@ -49,12 +55,23 @@ def test_probe_a_simulator_url_and_a_page_that_is_not_an_article(sim, tmp_path):
 
     document = httpx.get(f"{sim.control_url}/_sim/documents", timeout=30).json()[0]
     parsed = json.loads(runner.invoke(app, ["probe", document["url"], "--json"]).stdout)
-    assert parsed["page_kind"] == "document" and parsed["kind"] == document["kind"] and parsed["number"] == document["number"] and parsed["signer"] == document["signer"]
+    assert (
+        parsed["page_kind"] == "document"
+        and parsed["kind"] == document["kind"]
+        and parsed["number"] == document["number"]
+        and parsed["signer"] == document["signer"]
+    )
 
     missing = tmp_path / "404.html"
-    missing.write_text("<html><head><title>404 - Không tìm thấy bài viết</title></head><body><h1>404</h1></body></html>")
+    missing.write_text(
+        "<html><head><title>404 - Không tìm thấy bài viết</title></head><body><h1>404</h1></body></html>"
+    )
     failed = runner.invoke(app, ["probe", str(missing)])
-    assert failed.exit_code == 1 and "not recorded" in failed.output and "not an article: soft-404 page" in failed.output
+    assert (
+        failed.exit_code == 1
+        and "not recorded" in failed.output
+        and "not an article: soft-404 page" in failed.output
+    )
 
     unreadable = runner.invoke(app, ["probe", str(tmp_path / "nowhere.html")])
     assert unreadable.exit_code == 2 and "nowhere.html" in unreadable.output

@@ -17,8 +17,8 @@ import uuid
 import httpx
 import psutil
 import pytest
-
 from crawling import query
+
 from portalwatch.sim.process import SimulatorProcess
 
 GONE_WITHIN_SECONDS = 20.0
@@ -77,15 +77,20 @@ def test_a_simulator_stopped_with_sigterm_or_sigint_shuts_down_with_its_workers(
 def test_a_simulator_whose_owner_is_killed_stops_with_its_workers(tmp_path):
     tag = uuid.uuid4().hex
     owner = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time, httpx; from pathlib import Path; from portalwatch.sim.process import SimulatorProcess\n"
-         "sim = SimulatorProcess(Path(sys.argv[1]), seed=3, scale=0.02).__enter__()\n"
-         "doc = httpx.get(sim.control_url + '/_sim/documents', timeout=30).json()[0]\n"
-         "httpx.get(doc['file_url'], timeout=60).raise_for_status()\n"
-         "print('ready', flush=True); time.sleep(600)",
-         str(tmp_path / "sources.toml")],
-        stdout=subprocess.PIPE, text=True, env=os.environ | {"PORTALWATCH_TEST_TAG": tag},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "import sys, time, httpx; from pathlib import Path; from portalwatch.sim.process import SimulatorProcess\n"
+            "sim = SimulatorProcess(Path(sys.argv[1]), seed=3, scale=0.02).__enter__()\n"
+            "doc = httpx.get(sim.control_url + '/_sim/documents', timeout=30).json()[0]\n"
+            "httpx.get(doc['file_url'], timeout=60).raise_for_status()\n"
+            "print('ready', flush=True); time.sleep(600)",
+            str(tmp_path / "sources.toml"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ | {"PORTALWATCH_TEST_TAG": tag},
+    )
     try:
         assert owner.stdout.readline().strip() == "ready"
         tree = psutil.Process(owner.pid).children(recursive=True)
@@ -98,7 +103,9 @@ def test_a_simulator_whose_owner_is_killed_stops_with_its_workers(tmp_path):
 
 
 @pytest.mark.prefect
-def test_a_run_killed_with_sigkill_mid_crawl_leaves_nothing_and_the_next_run_completes(start_simulator, tmp_path):
+def test_a_run_killed_with_sigkill_mid_crawl_leaves_nothing_and_the_next_run_completes(
+    start_simulator, tmp_path
+):
     sim = start_simulator(scale=0.05, latency_ms=5.0)
     warehouse = tmp_path / "warehouse.duckdb"
     tag = uuid.uuid4().hex
@@ -109,7 +116,9 @@ def test_a_run_killed_with_sigkill_mid_crawl_leaves_nothing_and_the_next_run_com
         deadline = time.monotonic() + 180
         articles = [row["url"] for row in sim.truth() if not row["removed"]]
         # Mid-crawl: listing pages walked and a good share of the articles asked for, not all.
-        while sum(1 for entry in sim.requests() if entry["path"] not in ("/robots.txt",)) < len(articles) // 3:
+        while (
+            sum(1 for entry in sim.requests() if entry["path"] not in ("/robots.txt",)) < len(articles) // 3
+        ):
             assert run.poll() is None, f"the run ended before it could be killed: {run.stderr.read()[-2000:]}"
             assert time.monotonic() < deadline, "the run made no progress"
             time.sleep(0.05)

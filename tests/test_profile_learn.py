@@ -23,7 +23,13 @@ from portalwatch.accuracy import LEARNED_FIELDS, learned_profile_accuracy
 from portalwatch.cli import app
 from portalwatch.config import load_sources
 from portalwatch.crawl import crawl_portal
-from portalwatch.parse.date_shapes import VIETNAMESE_AMPM, counter_pattern, counter_values, date_patterns, date_shapes
+from portalwatch.parse.date_shapes import (
+    VIETNAMESE_AMPM,
+    counter_pattern,
+    counter_values,
+    date_patterns,
+    date_shapes,
+)
 from portalwatch.parse.fields import find_datetime
 from portalwatch.parse.learn import LearnError, Page, learn_profile
 from portalwatch.parse.profile import get_profile
@@ -31,7 +37,9 @@ from portalwatch.probe import probe
 from portalwatch.sim.world import FAMILY_SETS
 from portalwatch.storage.rawstore import RawStore
 
-PORTAL = "xa-tua-thang"  # Joomla with the long "Được đăng: Thứ hai, 05 Tháng 5 2025 08:00" line, Hits, NFD pages
+PORTAL = (
+    "xa-tua-thang"  # Joomla with the long "Được đăng: Thứ hai, 05 Tháng 5 2025 08:00" line, Hits, NFD pages
+)
 
 
 def portal_entry(sim, portal: str) -> dict:
@@ -40,14 +48,31 @@ def portal_entry(sim, portal: str) -> dict:
 
 
 def live_articles(sim, portal: str) -> list[dict]:
-    return sorted((row for row in sim.truth() if row["source"] == portal and not row["removed"]), key=lambda row: row["url"])
+    return sorted(
+        (row for row in sim.truth() if row["source"] == portal and not row["removed"]),
+        key=lambda row: row["url"],
+    )
 
 
-def learn_over_http(sim, out: Path, portal: str = PORTAL, name: str = "learned_joomla") -> tuple[list[dict], dict, CliRunner]:
+def learn_over_http(
+    sim, out: Path, portal: str = PORTAL, name: str = "learned_joomla"
+) -> tuple[list[dict], dict, CliRunner]:
     articles, entry = live_articles(sim, portal), portal_entry(sim, portal)
     listing = entry["listing_url"].format(page=1, offset=0)
-    result = CliRunner().invoke(app, ["profile", "learn", *(a["url"] for a in articles[:5]), "--listing", listing,
-                                      "--name", name, "--out", str(out)])  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        [
+            "profile",
+            "learn",
+            *(a["url"] for a in articles[:5]),
+            "--listing",
+            listing,
+            "--name",
+            name,
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     return articles, entry, result
 
@@ -55,33 +80,47 @@ def learn_over_http(sim, out: Path, portal: str = PORTAL, name: str = "learned_j
 def crawl_with_profile(entry: dict, profile: str, warehouse, tmp_path: Path) -> list[tuple]:
     """Crawl two listing pages of the portal with a sources file naming the profile; the stored articles."""
     config_path = tmp_path / "sources.toml"
-    config_path.write_text(f"""
+    config_path.write_text(
+        f"""
 [settings]
 user_agent = "portalwatch-test/0.1"
 profile_dirs = ["profiles"]
 politeness = {{ concurrency = 4, delay_seconds = 0.0, timeout_seconds = 10.0, retries = 2 }}
 
 [[sources]]
-id = "{entry['id']}"
-name = "{entry['name']}"
+id = "{entry["id"]}"
+name = "{entry["name"]}"
 level = "commune"
 profile = "{profile}"
-base_url = "{entry['base_url']}"
+base_url = "{entry["base_url"]}"
 page_size = 10
-sections = [{{ name = "tin-tuc", listing_url = "{entry['listing_url']}" }}]
-""", encoding="utf-8")
+sections = [{{ name = "tin-tuc", listing_url = "{entry["listing_url"]}" }}]
+""",
+        encoding="utf-8",
+    )
     config = load_sources(config_path)
     (source,) = config.sources
     crawl = asyncio.run(crawl_portal(source, config, {}, RawStore(tmp_path / "raw"), max_listing_pages=2))
     assert not crawl.failures, crawl.failures
-    warehouse.load_portal(warehouse.start_run("test", {}), crawl.source, crawl.fetches, crawl.observations, crawl.gone)
+    warehouse.load_portal(
+        warehouse.start_run("test", {}), crawl.source, crawl.fetches, crawl.observations, crawl.gone
+    )
     with duckdb.connect(str(warehouse.path), read_only=True) as con:
         return con.execute("SELECT url, title, published_at, extraction FROM articles").fetchall()
 
 
 def test_a_profile_learned_over_http_reads_the_portals_other_pages(sim, tmp_path):
     articles, _, result = learn_over_http(sim, tmp_path / "profiles")
-    for field in ("title", "posted", "published_at", "view_count", "body", "byline", "article_links", "pager"):
+    for field in (
+        "title",
+        "posted",
+        "published_at",
+        "view_count",
+        "body",
+        "byline",
+        "article_links",
+        "pager",
+    ):
         assert field in result.output
     assert "5/5" in result.output and "wrote" in result.output
 
@@ -100,8 +139,18 @@ def test_a_profile_learned_over_http_reads_the_portals_other_pages(sim, tmp_path
 def test_the_cli_probe_reads_a_new_page_with_the_learned_profile(sim, tmp_path):
     articles, _, _ = learn_over_http(sim, tmp_path / "profiles")
     unseen = articles[-1]
-    result = CliRunner().invoke(app, ["probe", unseen["url"], "--profile", "learned_joomla",
-                                      "--profile-dir", str(tmp_path / "profiles"), "--json"])  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        [
+            "probe",
+            unseen["url"],
+            "--profile",
+            "learned_joomla",
+            "--profile-dir",
+            str(tmp_path / "profiles"),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert f'"title": "{unseen["title"]}"' in result.output and '"extraction": "profile"' in result.output
 
@@ -117,7 +166,9 @@ def test_a_crawl_with_the_learned_profile_stores_what_the_portal_published(sim, 
 
 
 @pytest.mark.parametrize("family", ["wordpress", "table", "newspaper"])
-def test_a_profile_learned_over_http_for_other_platforms_crawls_them(family, start_simulator, warehouse, tmp_path):
+def test_a_profile_learned_over_http_for_other_platforms_crawls_them(
+    family, start_simulator, warehouse, tmp_path
+):
     """WordPress keeps the minute only in its JSON-LD; the table layout nests everything in cells; the
     newspaper shows its date above the title and dated lists of other articles around it."""
     sim = start_simulator(families="all", scale=0.04)
@@ -129,7 +180,9 @@ def test_a_profile_learned_over_http_for_other_platforms_crawls_them(family, sta
     assert len(stored) == min(20, len(articles))
     for url, title, published_at, extraction in stored:
         assert (title, extraction) == (truth[url]["title"], "profile")
-        assert published_at.replace(second=0) == datetime.fromisoformat(truth[url]["published_at"]).replace(second=0)
+        assert published_at.replace(second=0) == datetime.fromisoformat(truth[url]["published_at"]).replace(
+            second=0
+        )
 
 
 @pytest.fixture(scope="module")
@@ -158,13 +211,21 @@ def test_too_few_examples_or_pages_without_an_article_are_refused_with_the_reaso
 @pytest.mark.parametrize(
     ("line", "other_page", "expected"),
     [
-        ("Thời gian đăng: 24/06/2021 03:43:03 PM - Lượt đọc: 12", "Thời gian đăng: 01/02/2022 09:05:00 AM - Lượt đọc: 7", (2022, 2, 1, 9, 5)),
+        (
+            "Thời gian đăng: 24/06/2021 03:43:03 PM - Lượt đọc: 12",
+            "Thời gian đăng: 01/02/2022 09:05:00 AM - Lượt đọc: 7",
+            (2022, 2, 1, 9, 5),
+        ),
         ("Ngày đăng: 14/03/2024 | 16:05", "Ngày đăng: 02/01/2025 | 07:30", (2025, 1, 2, 7, 30)),
         ("(Ngày đăng: 28/12/2023 - 10:15)", "(Ngày đăng: 05/11/2023 - 23:59)", (2023, 11, 5, 23, 59)),
         ("Thứ Ba, 12/11/2024, 07:58 [GMT+7]", "Chủ nhật, 17/11/2024, 18:02 [GMT+7]", (2024, 11, 17, 18, 2)),
         ("20/09/2025 08:15:00", "1/10/2025 14:00:59", (2025, 10, 1, 14, 0)),
         ("Cập nhật lúc 16:05 ngày 14/03/2024", "Cập nhật lúc 9:40 ngày 2/4/2024", (2024, 4, 2, 9, 40)),
-        ("Được đăng: Thứ hai, 05 Tháng 5 2025 08:00", "Được đăng: Chủ nhật, 11 Tháng 5 2025 19:45", (2025, 5, 11, 19, 45)),
+        (
+            "Được đăng: Thứ hai, 05 Tháng 5 2025 08:00",
+            "Được đăng: Chủ nhật, 11 Tháng 5 2025 19:45",
+            (2025, 5, 11, 19, 45),
+        ),
         ("2024-03-14T16:05:00+07:00", "2024-12-01T06:30:00+07:00", (2024, 12, 1, 6, 30)),
     ],
 )

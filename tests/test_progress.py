@@ -9,8 +9,8 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-
 from crawling import politeness
+
 from portalwatch.config import load_sources
 from portalwatch.crawl import Revisit, crawl_portal
 from portalwatch.flows import ingest as ingest_module
@@ -23,16 +23,27 @@ PORTAL = "tuachua"
 def crawl_watched(config_path, warehouse, progress: PortalProgress, revisit: Revisit = Revisit.NONE):
     config = load_sources(config_path)
     source = config.select([PORTAL])[0]
-    crawl = asyncio.run(crawl_portal(
-        source, config, warehouse.known_articles(PORTAL), RawStore(warehouse.path.parent / "raw"), revisit,
-        state=warehouse.portal_state(PORTAL), observer=progress,
-    ))  # fmt: skip
+    crawl = asyncio.run(
+        crawl_portal(
+            source,
+            config,
+            warehouse.known_articles(PORTAL),
+            RawStore(warehouse.path.parent / "raw"),
+            revisit,
+            state=warehouse.portal_state(PORTAL),
+            observer=progress,
+        )
+    )
     run_id = warehouse.start_run("test", {})
-    warehouse.load_portal(run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone, state_update=crawl.state)
+    warehouse.load_portal(
+        run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone, state_update=crawl.state
+    )
     return crawl
 
 
-def test_a_crawl_tells_its_observer_what_it_walked_found_fetched_and_failed_as_it_goes(start_simulator, warehouse, tmp_path):
+def test_a_crawl_tells_its_observer_what_it_walked_found_fetched_and_failed_as_it_goes(
+    start_simulator, warehouse, tmp_path
+):
     sim = start_simulator(faults="redirect-loops")  # some articles fail for good
     config = sim.write_sources(tmp_path / "sources.toml", politeness())
     progress = PortalProgress(PORTAL)
@@ -47,8 +58,10 @@ def test_a_crawl_tells_its_observer_what_it_walked_found_fetched_and_failed_as_i
     assert progress.fetched + progress.failures == progress.found
     assert progress.listing_pages == crawl.listing_pages and progress.listing_failures == 0
     assert progress.coverage == 1.0  # a first crawl walks every page its pagers state
-    assert progress.line() == (f"listing pages {crawl.listing_pages}, articles {progress.fetched}/{progress.found}, "
-                               f"failures {progress.failures}, coverage 100%")  # fmt: skip
+    assert progress.line() == (
+        f"listing pages {crawl.listing_pages}, articles {progress.fetched}/{progress.found}, "
+        f"failures {progress.failures}, coverage 100%"
+    )
     # Told as it went, not at the end: article by article, with fetches under way while others were found.
     assert len(snapshots) >= progress.found + crawl.listing_pages
     assert any(0 < fetched + failed < found for _, found, fetched, failed in snapshots)
@@ -81,8 +94,9 @@ def test_the_ingest_flow_keeps_a_progress_artifact_current(start_simulator, tmp_
             while not done.is_set():
                 artifacts = await client.read_artifacts(
                     artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-progress"])),
-                    sort=ArtifactSort.CREATED_DESC, limit=1,
-                )  # fmt: skip
+                    sort=ArtifactSort.CREATED_DESC,
+                    limit=1,
+                )
                 if artifacts and artifacts[0].created >= started:
                     polled.append((str(artifacts[0].id), float(artifacts[0].data), artifacts[0].description))
                 await asyncio.sleep(0.05)
@@ -90,7 +104,9 @@ def test_the_ingest_flow_keeps_a_progress_artifact_current(start_simulator, tmp_
     poller = threading.Thread(target=asyncio.run, args=(poll(),))
     poller.start()
     try:
-        summary = asyncio.run(ingest_module.ingest(config_path=str(config), warehouse=str(tmp_path / "w.duckdb")))
+        summary = asyncio.run(
+            ingest_module.ingest(config_path=str(config), warehouse=str(tmp_path / "w.duckdb"))
+        )
         time.sleep(0.5)
     finally:
         done.set()
@@ -106,12 +122,16 @@ def test_the_ingest_flow_keeps_a_progress_artifact_current(start_simulator, tmp_
         async with get_client() as client:
             (artifact,) = await client.read_artifacts(
                 artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["ingest-progress"])),
-                sort=ArtifactSort.CREATED_DESC, limit=1,
-            )  # fmt: skip
+                sort=ArtifactSort.CREATED_DESC,
+                limit=1,
+            )
             assert str(artifact.id) == polled[-1][0]
             return float(artifact.data), artifact.description
 
     value, description = asyncio.run(final())
     assert value == 100.0
     for source, portal in summary["portals"].items():
-        assert f"| {source} | {portal['listing_pages']} | {portal['fetched']} / {portal['fetched']} | 0 | 100% | done |" in description
+        assert (
+            f"| {source} | {portal['listing_pages']} | {portal['fetched']} / {portal['fetched']} | 0 | 100% | done |"
+            in description
+        )

@@ -13,18 +13,19 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-
 from crawling import crawl_into, politeness, query, truth_of
+
 from portalwatch.config import RevisitPolicy
 from portalwatch.errors import WrongPage
 from portalwatch.parse import parse_article, read_listing
 from portalwatch.parse.documents import file_problem, parse_document
 from portalwatch.parse.profile import get_profile
-from portalwatch.schedule import ArticleSchedule, due_for_revisit, retry_delay
 from portalwatch.record import Attachment
+from portalwatch.schedule import ArticleSchedule, due_for_revisit, retry_delay
 from portalwatch.sim import pages
 from portalwatch.sim.documents import document_pdf
-from portalwatch.sim.faults import PAGE_KINDS, FaultInjector, get_profile as fault_profile
+from portalwatch.sim.faults import PAGE_KINDS, FaultInjector
+from portalwatch.sim.faults import get_profile as fault_profile
 from portalwatch.sim.server import PROFILE_FOR_FAMILY
 from portalwatch.sim.world import World
 
@@ -47,8 +48,13 @@ EXPECTED_FILE_REASON = {
     "empty": r"not the file: (?:an empty answer|a web page instead of a PDF file)",
     "cut": r"not the whole file: a PDF cut short before its %%EOF",
 }
-SINGLE_KIND_PROFILE = {"maintenance": "maintenance", "soft_404": "soft-404", "error_redirect": "error-redirects",
-                       "empty": "empty", "cut": "cut"}  # fmt: skip
+SINGLE_KIND_PROFILE = {
+    "maintenance": "maintenance",
+    "soft_404": "soft-404",
+    "error_redirect": "error-redirects",
+    "empty": "empty",
+    "cut": "cut",
+}
 
 
 def test_every_page_fault_kind_has_a_profile_of_its_own_and_the_real_world_mix_is_about_a_fifth():
@@ -57,7 +63,10 @@ def test_every_page_fault_kind_has_a_profile_of_its_own_and_the_real_world_mix_i
         assert getattr(fault_profile(name), kind) > 0
     real_world = fault_profile("real-world")
     assert 0.18 <= real_world.transient_rate <= 0.22
-    assert all(getattr(real_world, kind) > 0 for kind in (*PAGE_KINDS, "server_error", "rate_limited", "reset", "timeout"))
+    assert all(
+        getattr(real_world, kind) > 0
+        for kind in (*PAGE_KINDS, "server_error", "rate_limited", "reset", "timeout")
+    )
     # Decided by seed, URL and request count, whatever the order of arrival; never more than
     # max_streak faults in a row.
     urls = [f"/tin-tuc/bai-{n}.html" for n in range(60)]
@@ -92,17 +101,23 @@ def test_each_broken_page_is_recorded_with_its_outcome_and_reason_and_never_as_a
     struck = {_page_kind(entry["path"]) for entry in sim.requests(PORTAL) if entry["fault"] == kind}
     assert struck == {"listing", "article", "document", "attachment"}
     # Article pages are recorded as what they were, and tried again at the end of the run.
-    refused = query(warehouse, "SELECT kind, outcome, error, error_class FROM fetches WHERE outcome LIKE 'not_%'")
+    refused = query(
+        warehouse, "SELECT kind, outcome, error, error_class FROM fetches WHERE outcome LIKE 'not_%'"
+    )
     assert refused and {page_kind for page_kind, _, _, _ in refused} == {"article"}
     for _, outcome, error, error_class in refused:
         assert (outcome, error_class) == ("not_an_article", "WrongPage")
         assert re.search(EXPECTED_REASON[kind], error), error
     # Listing pages, document pages and their files are fetched again at once, until they are.
     for page_kind in ("listing", "document", "attachment"):
-        assert query(warehouse, "SELECT DISTINCT outcome FROM fetches WHERE kind = ?", [page_kind]) == [("ok",)]
+        assert query(warehouse, "SELECT DISTINCT outcome FROM fetches WHERE kind = ?", [page_kind]) == [
+            ("ok",)
+        ]
         assert query(warehouse, "SELECT max(attempts) FROM fetches WHERE kind = ?", [page_kind])[0][0] > 1
     # What failed twice in the run is reported, waits in the frontier, and the next run gets it.
-    assert {url for url, _ in crawl.failures} == {url for (url,) in query(warehouse, "SELECT url FROM crawl_frontier")}
+    assert {url for url, _ in crawl.failures} == {
+        url for (url,) in query(warehouse, "SELECT url FROM crawl_frontier")
+    }
     crawl, _ = crawl_into(config, PORTAL, warehouse)
     assert query(warehouse, "SELECT count(*) FROM crawl_frontier") == [(0,)]
     # Every article stored once, and nothing false was recorded.
@@ -134,15 +149,28 @@ def test_soft_404s_on_revisits_remove_nothing_and_the_failed_checks_come_back_at
 
     crawl_into(config, PORTAL, warehouse, revisit="all")
     run = query(warehouse, "SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1")[0][0]
-    failed = {url for (url,) in query(warehouse, "SELECT url FROM article_fetch_state WHERE failed_checks > 0")}
-    refused_twice = {url for url, n in query(warehouse, "SELECT url, count(*) FROM fetches WHERE run_id = ? AND "
-                                                        "outcome = 'not_an_article' GROUP BY url", [run]) if n == 2}  # fmt: skip
+    failed = {
+        url for (url,) in query(warehouse, "SELECT url FROM article_fetch_state WHERE failed_checks > 0")
+    }
+    refused_twice = {
+        url
+        for url, n in query(
+            warehouse,
+            "SELECT url, count(*) FROM fetches WHERE run_id = ? AND outcome = 'not_an_article' GROUP BY url",
+            [run],
+        )
+        if n == 2
+    }
     # (On a loaded machine a timeout may fail a revisit too: those are failed checks as well.)
     assert refused_twice and refused_twice <= failed, "some revisits met a soft-404 on both tries"
     assert query(warehouse, "SELECT count(*) FROM changes WHERE change_type <> 'created'") == [(0,)]
     assert query(warehouse, "SELECT count(*) FROM articles WHERE removed_at IS NOT NULL") == [(0,)]
-    reasons = dict(query(warehouse, "SELECT url, last_failure FROM article_fetch_state WHERE failed_checks > 0"))
-    assert all(reasons[url].startswith("not_an_article: not an article: soft-404 page") for url in refused_twice)
+    reasons = dict(
+        query(warehouse, "SELECT url, last_failure FROM article_fetch_state WHERE failed_checks > 0")
+    )
+    assert all(
+        reasons[url].startswith("not_an_article: not an article: soft-404 page") for url in refused_twice
+    )
 
     # The next run (minutes later, not months) re-checks exactly the failed ones, and they settle.
     since = max(entry["seq"] for entry in sim.requests())
@@ -166,10 +194,13 @@ def changes_between(before: list[dict], after: list[dict]) -> dict[str, set[str]
     live_before = {url for url, row in old.items() if not row["removed"]}
     return {
         "created": {url for url, row in new.items() if url not in old and not row["removed"]},
-        "updated": {url for url, row in new.items()
-                    if url in live_before and not row["removed"] and row["version"] != old[url]["version"]},
+        "updated": {
+            url
+            for url, row in new.items()
+            if url in live_before and not row["removed"] and row["version"] != old[url]["version"]
+        },
         "removed": {url for url, row in new.items() if url in live_before and row["removed"]},
-    }  # fmt: skip
+    }
 
 
 def crawl_every_portal(sim, config, warehouse, revisit: str) -> None:
@@ -180,7 +211,9 @@ def crawl_every_portal(sim, config, warehouse, revisit: str) -> None:
 def recorded_changes(warehouse, before: set[str]) -> dict[str, set[str]]:
     """The changes to articles recorded by the runs that are not in `before`, per change type."""
     changes: dict[str, set[str]] = {"created": set(), "updated": set(), "removed": set()}
-    for run_id, url, change_type in query(warehouse, "SELECT run_id, url, change_type FROM changes WHERE item_kind = 'article'"):
+    for run_id, url, change_type in query(
+        warehouse, "SELECT run_id, url, change_type FROM changes WHERE item_kind = 'article'"
+    ):
         if run_id not in before:
             changes.setdefault(change_type, set()).add(url)
     return changes
@@ -188,7 +221,9 @@ def recorded_changes(warehouse, before: set[str]) -> dict[str, set[str]]:
 
 def assert_nothing_false(warehouse, truth: list[dict]) -> None:
     removed = {row["url"] for row in truth if row["removed"]}
-    falsely_removed = {url for (url,) in query(warehouse, "SELECT url FROM articles WHERE removed_at IS NOT NULL")} - removed
+    falsely_removed = {
+        url for (url,) in query(warehouse, "SELECT url FROM articles WHERE removed_at IS NOT NULL")
+    } - removed
     assert not falsely_removed
 
 
@@ -209,12 +244,14 @@ def test_under_real_world_faults_the_warehouse_converges_to_the_truth_within_thr
     # First crawls: every live article stored once, with the portal's title.
     truth = sim.truth()
     live = {row["url"]: row["title"] for row in truth if not row["removed"]}
-    for runs in range(1, MAX_RUNS + 1):
+    for runs in range(1, MAX_RUNS + 1):  # noqa: B007 (reported after the loop)
         crawl_every_portal(sim, config, warehouse, "due")
         assert_nothing_false(warehouse, truth)
         if dict(query(warehouse, "SELECT url, title FROM articles")) == live:
             break
-    assert dict(query(warehouse, "SELECT url, title FROM articles")) == live, f"not converged after {runs} runs"
+    assert dict(query(warehouse, "SELECT url, title FROM articles")) == live, (
+        f"not converged after {runs} runs"
+    )
     print(f"real-world, seed {seed}: every live article stored after {runs} run(s)")
     # Official documents too, each with its number, however their pages answered.
     documents = documents_truth(sim)
@@ -241,7 +278,7 @@ def test_under_real_world_faults_the_warehouse_converges_to_the_truth_within_thr
     documents_removed = sorted(row["url"] for row in sim.documents() if row["removed"])
     assert documents_removed
     mark = run_ids(warehouse)
-    for runs, revisit in enumerate(["all", "due", "due"], start=1):
+    for runs, revisit in enumerate(["all", "due", "due"], start=1):  # noqa: B007 (reported after the loop)
         crawl_every_portal(sim, config, warehouse, revisit)
         assert_nothing_false(warehouse, after)
         recorded = recorded_changes(warehouse, mark)
@@ -281,11 +318,17 @@ def test_every_family_tells_broken_pages_from_listings_articles_and_documents(wo
         broken = {
             "maintenance": (pages.maintenance_page(portal, rng, variant), None),
             "soft_404": (pages.soft_404_page(portal, rng, variant), None),
-            "error_redirect": (pages.error_page(portal, rng, variant), BASE + pages.error_redirect_target("/x?y=1")),
+            "error_redirect": (
+                pages.error_page(portal, rng, variant),
+                BASE + pages.error_redirect_target("/x?y=1"),
+            ),
             "empty": (pages.EMPTY_BODIES[variant % len(pages.EMPTY_BODIES)], None),
         }
         whole = pages.render_article(portal, article, rng, world)
-        broken["cut"] = (whole.encode()[: pages.cut_at(whole.encode(), variant)].decode("utf-8", "ignore"), None)
+        broken["cut"] = (
+            whole.encode()[: pages.cut_at(whole.encode(), variant)].decode("utf-8", "ignore"),
+            None,
+        )
         for kind, (html, final_url) in broken.items():
             reason = EXPECTED_REASON[kind].replace("not an? (?:article|document)", "not an article")
             with pytest.raises(WrongPage, match=reason):
@@ -303,14 +346,24 @@ def test_real_pages_that_speak_of_maintenance_and_errors_are_still_read(world):
     portal = world.portals["tuachua"]
     profile = get_profile(PROFILE_FOR_FAMILY[portal.spec.family])
     article = next(a for a in portal.live() if a.paragraphs)
-    worded = type(article)(**{**article.__dict__, "title": "Bảo trì, nâng cấp hệ thống điện: không tìm thấy lỗi nào"})
-    record = parse_article(pages.render_article(portal, worded, random.Random(1), world), BASE + pages.article_path(worded), profile)
+    worded = type(article)(
+        **{**article.__dict__, "title": "Bảo trì, nâng cấp hệ thống điện: không tìm thấy lỗi nào"}
+    )
+    record = parse_article(
+        pages.render_article(portal, worded, random.Random(1), world),
+        BASE + pages.article_path(worded),
+        profile,
+    )
     assert record.title == worded.title
     # A listing whose entries say the same is a listing.
     portal.articles.insert(0, worded)
     try:
-        listing = read_listing(pages.render_listing(portal, 1, random.Random(1)), BASE + pages.listing_path("district", 1),
-                               profile, pages.PAGE_SIZE)  # fmt: skip
+        listing = read_listing(
+            pages.render_listing(portal, 1, random.Random(1)),
+            BASE + pages.listing_path("district", 1),
+            profile,
+            pages.PAGE_SIZE,
+        )
         assert BASE + pages.article_path(worded) in listing.article_urls
     finally:
         portal.articles.remove(worded)
@@ -322,16 +375,26 @@ def test_a_page_past_the_end_of_the_list_is_the_end_not_a_failure(world):
         profile = get_profile(PROFILE_FOR_FAMILY[family])
         pages_in_list = -(-len(portal.live()) // pages.PAGE_SIZE)
         past = pages.render_listing(portal, pages_in_list + 1, random.Random(1))
-        listing = read_listing(past, BASE + pages.listing_path(family, pages_in_list + 1), profile, pages.PAGE_SIZE,
-                               page_number=pages_in_list + 1)  # fmt: skip
+        listing = read_listing(
+            past,
+            BASE + pages.listing_path(family, pages_in_list + 1),
+            profile,
+            pages.PAGE_SIZE,
+            page_number=pages_in_list + 1,
+        )
         assert listing.article_urls == ()
     # Without a pager, a page that says so ends the list; a bare page in the site's chrome does not.
     generic = get_profile("generic")
     said = "<html><body><div class='content'><p>Không có bài viết nào trong chuyên mục này.</p></div></body></html>"
     assert read_listing(said, BASE + "/tin?p=9", generic, 10, page_number=9).article_urls == ()
     with pytest.raises(WrongPage, match="not past the end"):
-        read_listing("<html><body><div class='content'></div><p>Trang chủ</p></body></html>", BASE + "/tin?p=9", generic, 10,
-                     page_number=9)  # fmt: skip
+        read_listing(
+            "<html><body><div class='content'></div><p>Trang chủ</p></body></html>",
+            BASE + "/tin?p=9",
+            generic,
+            10,
+            page_number=9,
+        )
 
 
 def test_failed_checks_come_back_at_the_next_run_then_after_hours_never_months():
@@ -339,16 +402,28 @@ def test_failed_checks_come_back_at_the_next_run_then_after_hours_never_months()
     delays = [retry_delay(failed, policy) for failed in range(1, 10)]
     assert delays[0] == timedelta(0)
     assert delays[1] == timedelta(hours=policy.min_interval_hours)
-    assert all(later >= earlier for earlier, later in zip(delays, delays[1:]))
+    assert all(later >= earlier for earlier, later in zip(delays, delays[1:], strict=False))
     assert max(delays) == timedelta(hours=policy.retry_max_hours)
     # Within the budget, a failed check goes before any other due article, however overdue.
     now = datetime(2026, 1, 1, tzinfo=UTC)
 
     def article(name: str, due: datetime, failed: int) -> ArticleSchedule:
-        return ArticleSchedule(name, f"/a/{name}", "h", False, now - timedelta(days=400), now - timedelta(days=10),
-                               next_revisit_at=due, failed_checks=failed)  # fmt: skip
+        return ArticleSchedule(
+            name,
+            f"/a/{name}",
+            "h",
+            False,
+            now - timedelta(days=400),
+            now - timedelta(days=10),
+            next_revisit_at=due,
+            failed_checks=failed,
+        )
 
-    articles = [article("old", now - timedelta(days=30), 0), article("failed", now, 1), article("later", now + timedelta(hours=1), 2)]
+    articles = [
+        article("old", now - timedelta(days=30), 0),
+        article("failed", now, 1),
+        article("later", now + timedelta(hours=1), 2),
+    ]
     budget = RevisitPolicy(budget=1)
     assert [a.article_id for a in due_for_revisit(articles, now, budget)] == ["failed"]
     assert [a.article_id for a in due_for_revisit(articles, now, policy)] == ["failed", "old"]
@@ -367,7 +442,9 @@ def test_a_redirect_to_another_page_is_not_the_article_unless_the_profile_reads_
     # Another portal's page that only the generic extractor can read: without a redirect it is a
     # fallback record (the portal changed its template); after one, not the article asked for.
     commune = world.portals["xa-muong-dun"]
-    elsewhere = pages.render_article(commune, next(a for a in commune.live() if a.paragraphs), random.Random(1), world)
+    elsewhere = pages.render_article(
+        commune, next(a for a in commune.live() if a.paragraphs), random.Random(1), world
+    )
     assert parse_article(elsewhere, url, profile).extraction == "fallback"
     with pytest.raises(WrongPage, match="not the article asked for: redirected to"):
         parse_article(elsewhere, url, profile, BASE + "/trang-chu.aspx?tab=1")
@@ -375,9 +452,13 @@ def test_a_redirect_to_another_page_is_not_the_article_unless_the_profile_reads_
 
 def test_listing_entries_in_a_sidebar_do_not_make_a_broken_page_a_listing():
     generic = get_profile("generic")
-    sidebar = "".join(f'<h3><a href="/tin/{n}">Nâng cấp đường giao thông nông thôn bản {n}</a></h3>' for n in range(5))
-    broken = (f"<html><head><title>Cổng TTĐT xã</title></head><body><div class='content'><h2>Không tìm thấy trang</h2>"
-              f"<p>Trang bạn yêu cầu không tồn tại.</p></div><div class='side'>{sidebar}</div></body></html>")  # fmt: skip
+    sidebar = "".join(
+        f'<h3><a href="/tin/{n}">Nâng cấp đường giao thông nông thôn bản {n}</a></h3>' for n in range(5)
+    )
+    broken = (
+        f"<html><head><title>Cổng TTĐT xã</title></head><body><div class='content'><h2>Không tìm thấy trang</h2>"
+        f"<p>Trang bạn yêu cầu không tồn tại.</p></div><div class='side'>{sidebar}</div></body></html>"
+    )
     with pytest.raises(WrongPage, match="not a listing page: soft-404 page"):
         read_listing(broken, BASE + "/tin?p=2", generic, 10, page_number=2)
     listing = broken.replace("<h2>Không tìm thấy trang</h2><p>Trang bạn yêu cầu không tồn tại.</p>", "")

@@ -72,11 +72,21 @@ def _chromium() -> str:
 def screenshot(html, tmp_path):
     png = tmp_path / (html.stem + ".png")
     command = [
-        _chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-        f"--user-data-dir={tmp_path / ('profile-' + html.stem)}", f"--screenshot={png}",
-        f"--window-size={WINDOW[0]},{WINDOW[1]}", html.as_uri(),
-    ]  # fmt: skip
+        _chromium(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        f"--user-data-dir={tmp_path / ('profile-' + html.stem)}",
+        f"--screenshot={png}",
+        f"--window-size={WINDOW[0]},{WINDOW[1]}",
+        html.as_uri(),
+    ]
     done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and png.exists(), done.stderr[-2000:]
     return png

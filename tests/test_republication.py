@@ -10,16 +10,16 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from planted import FIRST_CRAWL, PUBLISHED, SOURCES, fetch, observation
 
 from portalwatch.parse.documents import find_references, number_key
 from portalwatch.quality import NOT_A_COPY, measure, render
+from portalwatch.record import ArticleRecord
 from portalwatch.sim import corpus
 from portalwatch.sim.republish import KINDS, LEVEL, MAX_LAG, MIN_LAG
 from portalwatch.sim.world import World
-from portalwatch.record import ArticleRecord
 from portalwatch.storage.similarity import fingerprint_texts
 from portalwatch.storage.warehouse import Warehouse
-from planted import FIRST_CRAWL, PUBLISHED, SOURCES, fetch, observation
 
 ATTRIBUTIONS = ("Theo ", "Nguồn: ", "(Theo ")
 
@@ -33,8 +33,10 @@ def test_lower_levels_republish_higher_levels_in_every_form():
     copies = copies_of(world)
     assert set(Counter(c.republication_kind for c in copies)) == set(KINDS)
     assert any(c.republished_from.republished_from is not None for c in copies), "no chain of copies"
-    attributed = Counter(next((a for a in ATTRIBUTIONS if c.byline.startswith(a) or c.paragraphs[-1].startswith(a)), None)
-                         for c in copies)  # fmt: skip
+    attributed = Counter(
+        next((a for a in ATTRIBUTIONS if c.byline.startswith(a) or c.paragraphs[-1].startswith(a)), None)
+        for c in copies
+    )
     assert all(attributed[a] for a in (*ATTRIBUTIONS, None))
     for copy in copies:
         original = copy.republished_from
@@ -55,9 +57,13 @@ def test_a_copy_changes_apart_from_its_original():
     before = {id(c): (c.version, c.removed, c.republished_from.version) for c in copies_of(world)}
     world.advance(48)
     copies = [c for c in copies_of(world) if id(c) in before]
-    assert any(c.version > before[id(c)][0] and c.republished_from.version == before[id(c)][2] for c in copies)
+    assert any(
+        c.version > before[id(c)][0] and c.republished_from.version == before[id(c)][2] for c in copies
+    )
     assert any(c.removed and not c.republished_from.removed for c in copies)
-    assert any(c.last_changed_step > 0 for c in copies_of(world) if id(c) not in before), "no copy published later"
+    assert any(c.last_changed_step > 0 for c in copies_of(world) if id(c) not in before), (
+        "no copy published later"
+    )
 
 
 def test_document_numbers_are_found_however_they_are_written():
@@ -67,8 +73,15 @@ def test_document_numbers_are_found_however_they_are_written():
     for mention, number in mentions:
         (found,) = find_references(mention)
         assert found.number_key == number_key(number), mention
-        forms["plain" if "so " in mention else "dashed" if "–" in mention else "spaced" if " - " in mention
-              or " / " in mention else "standard"] += 1  # fmt: skip
+        forms[
+            "plain"
+            if "so " in mention
+            else "dashed"
+            if "–" in mention
+            else "spaced"
+            if " - " in mention or " / " in mention
+            else "standard"
+        ] += 1
     assert set(forms) == {"standard", "spaced", "dashed", "plain"}
     assert number_key("123 / QD–UBND") == number_key("123/QĐ-UBND") == "123/QD-UBND"
 
@@ -77,10 +90,13 @@ def test_a_trimmed_copy_is_contained_though_hardly_similar():
     rng = random.Random("trimmed")
     lead = corpus.lead(rng, "tỉnh Điện Biên")
     paragraphs = corpus.paragraphs(rng, "tỉnh Điện Biên", 10)
-    original, trimmed, unrelated = fingerprint_texts([
-        "\n".join([lead, *paragraphs]), "\n".join([lead, *paragraphs[:2], "Theo Bùi Mai"]),
-        "\n".join(corpus.paragraphs(rng, "tỉnh Điện Biên", 3)),
-    ])  # fmt: skip
+    original, trimmed, unrelated = fingerprint_texts(
+        [
+            "\n".join([lead, *paragraphs]),
+            "\n".join([lead, *paragraphs[:2], "Theo Bùi Mai"]),
+            "\n".join(corpus.paragraphs(rng, "tỉnh Điện Biên", 3)),
+        ]
+    )
     assert original.similarity(trimmed) < 0.5 <= 0.85 <= original.containment(trimmed)
     assert original.containment(unrelated) < 0.5
 
@@ -107,9 +123,12 @@ def test_the_first_publisher_is_the_earliest_day_then_the_higher_level(tmp_path:
     store.migrate()
     rng = random.Random("first-publisher")
     original = ArticleRecord(
-        title=corpus.title(rng, "tỉnh Điện Biên"), published_at=PUBLISHED, lead=corpus.lead(rng, "tỉnh Điện Biên"),
-        body_text="\n\n".join(corpus.paragraphs(rng, "tỉnh Điện Biên", 6)), parser_version="test/1",
-    )  # fmt: skip
+        title=corpus.title(rng, "tỉnh Điện Biên"),
+        published_at=PUBLISHED,
+        lead=corpus.lead(rng, "tỉnh Điện Biên"),
+        body_text="\n\n".join(corpus.paragraphs(rng, "tỉnh Điện Biên", 6)),
+        parser_version="test/1",
+    )
     midnight = PUBLISHED.replace(hour=0, minute=0)
     copies = {"tinh": original, "huyen-a": original, "xa-c": replace(original, published_at=midnight)}
     run = store.start_run("ingest", {})
@@ -117,7 +136,12 @@ def test_the_first_publisher_is_the_earliest_day_then_the_higher_level(tmp_path:
         url = f"http://{source_id}.example/tin/bai-{source_id}.html"
         # The province is seen last: neither the crawl order nor the posting time decides.
         seen = FIRST_CRAWL - timedelta(minutes=minute)
-        store.load_portal(run, SOURCES[source_id], [fetch(source_id, url, seen)], [observation(source_id, url, record, seen)])
+        store.load_portal(
+            run,
+            SOURCES[source_id],
+            [fetch(source_id, url, seen)],
+            [observation(source_id, url, record, seen)],
+        )
     store.finish_run(run, "completed", {})
     with duckdb.connect(str(store.path), read_only=True) as con:
         found = dict(con.execute("SELECT source_id, original_source_id FROM republications").fetchall())

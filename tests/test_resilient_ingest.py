@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from crawling import by_host, max_concurrency, politeness, query, spacing_kept
+
 from portalwatch.flows.ingest import ingest
 from portalwatch.sim.faults import TRANSIENT_KINDS, get_profile
 
@@ -50,10 +50,18 @@ def test_flaky_portals_and_an_outage_lose_nothing_and_invent_nothing(start_simul
     assert profile.transient_rate >= 0.10
     sim = start_simulator(faults="outage", portal_sizes={DOWN: 60, "dcs-dienbien": 40, "tuachua": 25})
     delay, concurrency = 0.15, 2
-    config = sim.write_sources(tmp_path / "sources.toml", politeness(
-        concurrency=concurrency, delay_seconds=delay, timeout_seconds=0.5, total_timeout_seconds=3.0,
-        breaker_threshold=4, breaker_cooldown_seconds=0.2, outage_wait_seconds=1.0,
-    ))  # fmt: skip
+    config = sim.write_sources(
+        tmp_path / "sources.toml",
+        politeness(
+            concurrency=concurrency,
+            delay_seconds=delay,
+            timeout_seconds=0.5,
+            total_timeout_seconds=3.0,
+            breaker_threshold=4,
+            breaker_cooldown_seconds=0.2,
+            outage_wait_seconds=1.0,
+        ),
+    )
     warehouse = tmp_path / "warehouse.duckdb"
 
     first = run_ingest(config, warehouse)
@@ -64,22 +72,38 @@ def test_flaky_portals_and_an_outage_lose_nothing_and_invent_nothing(start_simul
             assert stored[source] == urls, source
     assert stored[DOWN] < live[DOWN]  # part of it, the part before it went down
     # Stored exactly once each, and nothing but creations: no false edit, no false removal.
-    assert query(warehouse, "SELECT max(version), count(DISTINCT url) = count(*) FROM article_versions") == [(1, True)]
+    assert query(warehouse, "SELECT max(version), count(DISTINCT url) = count(*) FROM article_versions") == [
+        (1, True)
+    ]
     assert query(warehouse, "SELECT DISTINCT change_type FROM changes") == [("created",)]
     # The outage and the failures are reported, in the summary and in the warehouse.
     down = first["portals"][DOWN]
     assert first["status"] == "completed"
     assert down["failed"] > 0 and down["pending"] == len(live[DOWN]) - len(stored[DOWN])
-    assert len(down["outages"]) == 1 and down["outages"][0]["closed_at"] is None and down["outages"][0]["skipped"] > 0
+    assert (
+        len(down["outages"]) == 1
+        and down["outages"][0]["closed_at"] is None
+        and down["outages"][0]["skipped"] > 0
+    )
     assert down["outcomes"].get("circuit_open", 0) > 0
     assert query(warehouse, "SELECT source_id, closed_at FROM portal_outages") == [(DOWN, None)]
     for source, portal in first["portals"].items():
-        recorded = Counter(dict(query(warehouse, "SELECT outcome, count(*) FROM fetches WHERE source_id = ? GROUP BY 1", [source])))
+        recorded = Counter(
+            dict(
+                query(
+                    warehouse,
+                    "SELECT outcome, count(*) FROM fetches WHERE source_id = ? GROUP BY 1",
+                    [source],
+                )
+            )
+        )
         assert recorded == Counter(portal["outcomes"])
 
     # Every kind of transient fault struck, and politeness held under them.
     log = sim.requests()
-    assert {entry["fault"] for entry in log} >= {kind for kind in TRANSIENT_KINDS if getattr(profile, kind)} | {"down"}
+    assert {entry["fault"] for entry in log} >= {
+        kind for kind in TRANSIENT_KINDS if getattr(profile, kind)
+    } | {"down"}
     for host, entries in by_host(log).items():
         assert max_concurrency(entries, notice=SERVER_JITTER) <= concurrency, host
         assert spacing_kept(entries, delay, SERVER_JITTER), host
@@ -91,11 +115,15 @@ def test_flaky_portals_and_an_outage_lose_nothing_and_invent_nothing(start_simul
     live_after, stored_after = live_by_source(after), stored_by_source(warehouse)
     assert stored_after[DOWN] >= live_after[DOWN]
     assert second["portals"][DOWN]["pending"] == 0 and second["portals"][DOWN]["outages"] == []
-    created = {url for (url,) in query(warehouse, "SELECT url FROM changes WHERE run_id = ?", [second["run_id"]])}
+    created = {
+        url for (url,) in query(warehouse, "SELECT url FROM changes WHERE run_id = ?", [second["run_id"]])
+    }
     new_on_portals = {row["url"] for row in after if not row["removed"]} - {row["url"] for row in truth}
     assert created == new_on_portals | (live_after[DOWN] - stored[DOWN])
     assert query(warehouse, "SELECT DISTINCT change_type FROM changes") == [("created",)]
-    assert query(warehouse, "SELECT max(version), count(DISTINCT url) = count(*) FROM article_versions") == [(1, True)]
+    assert query(warehouse, "SELECT max(version), count(DISTINCT url) = count(*) FROM article_versions") == [
+        (1, True)
+    ]
     assert query(warehouse, "SELECT count(*) FROM crawl_frontier") == [(0,)]
 
 
@@ -109,10 +137,20 @@ def test_a_scheduled_run_with_nothing_new_on_a_5000_article_portal_is_cheap(star
     # Some articles fall due (as hours pass), fewer than the per-run budget.
     now = datetime.now(UTC)
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("UPDATE article_fetch_state SET next_revisit_at = ? WHERE article_id IN "
-                    "(SELECT article_id FROM article_fetch_state ORDER BY article_id LIMIT 40)", [now - timedelta(hours=1)])  # fmt: skip
-    due_urls = {row[0] for row in query(warehouse, "SELECT s.url FROM article_fetch_state f JOIN article_state s "
-                                                   "USING (article_id) WHERE f.next_revisit_at <= ?", [now])}  # fmt: skip
+        con.execute(
+            "UPDATE article_fetch_state SET next_revisit_at = ? WHERE article_id IN "
+            "(SELECT article_id FROM article_fetch_state ORDER BY article_id LIMIT 40)",
+            [now - timedelta(hours=1)],
+        )
+    due_urls = {
+        row[0]
+        for row in query(
+            warehouse,
+            "SELECT s.url FROM article_fetch_state f JOIN article_state s "
+            "USING (article_id) WHERE f.next_revisit_at <= ?",
+            [now],
+        )
+    }
     assert len(due_urls) == 40
     since = max(entry["seq"] for entry in sim.requests())
 

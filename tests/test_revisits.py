@@ -7,16 +7,22 @@ import unicodedata
 from datetime import UTC, datetime, timedelta
 
 import duckdb
-
 from crawling import crawl_into, politeness, query, truth_of
+
 from portalwatch.charset import decode_html
 from portalwatch.config import RevisitPolicy
 from portalwatch.schedule import ArticleSchedule, due_for_revisit, initial_interval, next_interval
 
 PORTAL = "muongang"
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
-POLICY = RevisitPolicy(min_interval_hours=1, max_interval_days=30, age_factor=0.05, increase_rate=0.4,
-                       decrease_rate=0.2, budget=3)  # fmt: skip
+POLICY = RevisitPolicy(
+    min_interval_hours=1,
+    max_interval_days=30,
+    age_factor=0.05,
+    increase_rate=0.4,
+    decrease_rate=0.2,
+    budget=3,
+)
 
 
 def test_young_articles_start_with_short_intervals_old_ones_with_long_ones():
@@ -42,8 +48,16 @@ def test_the_interval_shrinks_on_change_and_grows_otherwise_within_bounds():
 
 def test_due_articles_come_longest_overdue_first_within_the_budget():
     def article(name: str, due_hours_ago: float) -> ArticleSchedule:
-        return ArticleSchedule(name, f"/a/{name}", "h", False, NOW - timedelta(days=30), NOW - timedelta(days=1),
-                               interval=timedelta(hours=5), next_revisit_at=NOW - timedelta(hours=due_hours_ago))  # fmt: skip
+        return ArticleSchedule(
+            name,
+            f"/a/{name}",
+            "h",
+            False,
+            NOW - timedelta(days=30),
+            NOW - timedelta(days=1),
+            interval=timedelta(hours=5),
+            next_revisit_at=NOW - timedelta(hours=due_hours_ago),
+        )
 
     articles = [article("a", 1), article("b", 30), article("c", -2), article("d", 5), article("e", 10)]
     assert [a.article_id for a in due_for_revisit(articles, NOW, POLICY)] == ["b", "e", "d"]
@@ -65,8 +79,10 @@ def windows_1258(text: str) -> bytes:
 
 
 def test_charset_from_header_meta_or_detection():
-    text = ("Huyện Mường Ảng triển khai các biện pháp cấp bách phòng, chống dịch Covid-19 trên địa bàn. "
-            "Ủy ban nhân dân huyện yêu cầu các cơ quan, đơn vị thực hiện nghiêm. ") * 3  # fmt: skip
+    text = (
+        "Huyện Mường Ảng triển khai các biện pháp cấp bách phòng, chống dịch Covid-19 trên địa bàn. "
+        "Ủy ban nhân dân huyện yêu cầu các cơ quan, đơn vị thực hiện nghiêm. "
+    ) * 3
     page = f"<html><head><meta charset='windows-1252'></head><body>{text}</body></html>"
     # UTF-8 declared as windows-1252 (header and meta): the bytes are valid UTF-8, and UTF-8 wins.
     assert decode_html(page.encode("utf-8"), "windows-1252") == (page, "utf-8")
@@ -80,7 +96,9 @@ def test_charset_from_header_meta_or_detection():
     assert unicodedata.normalize("NFC", decoded) == text and charset == "cp1258"
 
 
-def test_conditional_revisits_record_304_as_unchanged_against_the_stored_state(start_simulator, warehouse, tmp_path):
+def test_conditional_revisits_record_304_as_unchanged_against_the_stored_state(
+    start_simulator, warehouse, tmp_path
+):
     sim = start_simulator(validators=True)
     config = sim.write_sources(tmp_path / "sources.toml", politeness())
     first, loaded = crawl_into(config, PORTAL, warehouse)
@@ -89,9 +107,14 @@ def test_conditional_revisits_record_304_as_unchanged_against_the_stored_state(s
     assert query(warehouse, "SELECT count(*) FROM article_fetch_state WHERE etag IS NOT NULL")[0][0] == stored
 
     # One article's validators no longer belong to its stored version: it must be fetched in full.
-    stale_id, stale_url = query(warehouse, "SELECT article_id, url FROM article_state ORDER BY article_id LIMIT 1")[0]
+    stale_id, stale_url = query(
+        warehouse, "SELECT article_id, url FROM article_state ORDER BY article_id LIMIT 1"
+    )[0]
     with duckdb.connect(str(warehouse.path)) as con:
-        con.execute("UPDATE article_fetch_state SET validated_hash = 'from-an-older-parser' WHERE article_id = ?", [stale_id])
+        con.execute(
+            "UPDATE article_fetch_state SET validated_hash = 'from-an-older-parser' WHERE article_id = ?",
+            [stale_id],
+        )
     seen_before = dict(query(warehouse, "SELECT article_id, last_seen FROM article_state"))
     since = max(entry["seq"] for entry in sim.requests())
 
@@ -100,20 +123,33 @@ def test_conditional_revisits_record_304_as_unchanged_against_the_stored_state(s
     assert summary.unchanged == stored and summary.created == summary.updated == summary.removed == 0
     log = [entry for entry in sim.requests(PORTAL, since=since) if "/tin-tuc/" in entry["path"]]
     assert sorted(entry["status"] for entry in log) == [200] + [304] * (stored - 1)
-    conditional = dict(query(warehouse, "SELECT url, conditional FROM fetches WHERE run_id = "
-                                        "(SELECT max(run_id) FROM fetches) AND kind = 'article'"))  # fmt: skip
+    conditional = dict(
+        query(
+            warehouse,
+            "SELECT url, conditional FROM fetches WHERE run_id = "
+            "(SELECT max(run_id) FROM fetches) AND kind = 'article'",
+        )
+    )
     assert conditional[stale_url] is False and sum(conditional.values()) == stored - 1
     assert query(warehouse, "SELECT count(*) FROM article_versions")[0][0] == stored
     seen_after = dict(query(warehouse, "SELECT article_id, last_seen FROM article_state"))
     assert all(seen_after[key] > seen_before[key] for key in seen_before)
-    assert query(warehouse, "SELECT validated_hash = content_hash FROM article_fetch_state JOIN article_state "
-                            "USING (article_id) WHERE article_id = ?", [stale_id]) == [(True,)]  # fmt: skip
+    assert query(
+        warehouse,
+        "SELECT validated_hash = content_hash FROM article_fetch_state JOIN article_state "
+        "USING (article_id) WHERE article_id = ?",
+        [stale_id],
+    ) == [(True,)]
 
     # Time passes; edited articles get a new ETag, answer 200 and become new versions.
     before = truth_of(sim, PORTAL)
     sim.advance(6)
     after = truth_of(sim, PORTAL)
-    edited = {url for url, row in after.items() if url in before and row["version"] > before[url]["version"] and not row["removed"]}
+    edited = {
+        url
+        for url, row in after.items()
+        if url in before and row["version"] > before[url]["version"] and not row["removed"]
+    }
     assert edited
     third, summary = crawl_into(config, PORTAL, warehouse, revisit="all")
     assert {url for change, url in summary.changes if change == "updated"} == edited
@@ -124,24 +160,35 @@ def test_due_revisits_take_the_longest_overdue_within_the_budget(start_simulator
     config = sim.write_sources(tmp_path / "sources.toml", politeness(), revisit={"budget": 5})
     crawl_into(config, PORTAL, warehouse)
     # Young articles got shorter first intervals than old ones.
-    by_age = query(warehouse, "SELECT f.revisit_interval_s FROM article_fetch_state f JOIN articles a USING (article_id) "
-                              "ORDER BY a.published_at DESC")  # fmt: skip
+    by_age = query(
+        warehouse,
+        "SELECT f.revisit_interval_s FROM article_fetch_state f JOIN articles a USING (article_id) "
+        "ORDER BY a.published_at DESC",
+    )
     assert by_age[0][0] < by_age[-1][0]
     nothing, _ = crawl_into(config, PORTAL, warehouse, revisit="due")
     assert nothing.revisited == 0 and nothing.article_fetches == 0
 
     now = datetime.now(UTC)
-    ids = [row[0] for row in query(warehouse, "SELECT article_id FROM article_fetch_state ORDER BY article_id LIMIT 8")]
+    ids = [
+        row[0]
+        for row in query(warehouse, "SELECT article_id FROM article_fetch_state ORDER BY article_id LIMIT 8")
+    ]
     with duckdb.connect(str(warehouse.path)) as con:
         for hours, key in enumerate(ids, start=1):
-            con.execute("UPDATE article_fetch_state SET next_revisit_at = ? WHERE article_id = ?", [now - timedelta(hours=hours), key])
+            con.execute(
+                "UPDATE article_fetch_state SET next_revisit_at = ? WHERE article_id = ?",
+                [now - timedelta(hours=hours), key],
+            )
     intervals = dict(query(warehouse, "SELECT article_id, revisit_interval_s FROM article_fetch_state"))
     urls = dict(query(warehouse, "SELECT article_id, url FROM article_state"))
 
     crawl, summary = crawl_into(config, PORTAL, warehouse, revisit="due")
     most_overdue = ids[-5:]
     assert crawl.revisited == 5
-    assert sorted(f.url for f in crawl.fetches if f.kind == "article") == sorted(urls[key] for key in most_overdue)
+    assert sorted(f.url for f in crawl.fetches if f.kind == "article") == sorted(
+        urls[key] for key in most_overdue
+    )
     assert summary.unchanged == 5 and summary.updated == 0
     after = dict(query(warehouse, "SELECT article_id, revisit_interval_s FROM article_fetch_state"))
     due_next = dict(query(warehouse, "SELECT article_id, next_revisit_at FROM article_fetch_state"))
@@ -150,4 +197,3 @@ def test_due_revisits_take_the_longest_overdue_within_the_budget(start_simulator
         assert due_next[key] > now
     for key in ids[:3]:
         assert due_next[key] < now  # still due, next run
-

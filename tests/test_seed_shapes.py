@@ -40,16 +40,21 @@ SEED_000_BODY = """<table class="image" align="center"><tr><td><img src="/Upload
 def test_seed_000_provincial_party_portal_with_counter_figures_and_tin_anh_byline():
     html = PROVINCE_PAGE.format(
         title="Bài học trong phòng, chống dịch Covid-19 của Điện Biên cần được nhân rộng",
-        posted="24/06/2021 03:43:03 PM - Lượt đọc: 8228", lead="Trong chuyến công tác ngày 18/6 tại tỉnh Điện Biên.",
-        body=SEED_000_BODY, byline="Tin, ảnh: Lý Thanh Tiềm",
-    )  # fmt: skip
-    record = parse_article(html, "https://dienbien.dcs.vn/tin-tuc-su-kien/chi-tiet.aspx?NewsID=1", get_profile("dcs_aspnet"))
+        posted="24/06/2021 03:43:03 PM - Lượt đọc: 8228",
+        lead="Trong chuyến công tác ngày 18/6 tại tỉnh Điện Biên.",
+        body=SEED_000_BODY,
+        byline="Tin, ảnh: Lý Thanh Tiềm",
+    )
+    record = parse_article(
+        html, "https://dienbien.dcs.vn/tin-tuc-su-kien/chi-tiet.aspx?NewsID=1", get_profile("dcs_aspnet")
+    )
     assert record.title == "Bài học trong phòng, chống dịch Covid-19 của Điện Biên cần được nhân rộng"
     assert record.published_at == datetime(2021, 6, 24, 15, 43, 3, tzinfo=TZ)
     assert record.view_count == 8228
     assert (record.author, record.photographer, record.attribution) == ("Lý Thanh Tiềm", "Lý Thanh Tiềm", "")
     assert [(i.src, i.caption) for i in record.images] == [
-        ("Trong-Nghia1.jpg", "Toàn cảnh buổi làm việc giữa Đoàn công tác với Ban Thường vụ Tỉnh ủy Điện Biên")]
+        ("Trong-Nghia1.jpg", "Toàn cảnh buổi làm việc giữa Đoàn công tác với Ban Thường vụ Tỉnh ủy Điện Biên")
+    ]
     assert record.body_text.split("\n\n")[1].startswith("Dịch Covid-19 xuất hiện tại xã Si Pa Phìn")
     for chrome in ("Tuần Giáo", "1141-1150", "Tổng truy cập", "BẢN ĐỒ", "Trong-Nghia1.jpg", "Toàn cảnh"):
         assert chrome not in record.body_text
@@ -57,18 +62,26 @@ def test_seed_000_provincial_party_portal_with_counter_figures_and_tin_anh_bylin
 
 
 def test_seed_001_vptu_byline_and_a_party_decision_cited_with_a_comma_before_its_date():
-    body = ("<p>Dự họp có các đồng chí thành viên Ban Chỉ đạo phòng, chống dịch Covid-19 tỉnh theo Quyết định số "
-            "1325-QĐ/TU, ngày 19/10/2021 của Ban Thường vụ Tỉnh ủy; xã Na Tông nâng mức cấp độ 4 theo Nghị quyết số "
-            "128 của Chính phủ…</p><p>Đồng chí yêu cầu huyện Điện Biên khẩn trương thực hiện phong tỏa triệt để, "
-            "chặt chẽ, gọn các ổ dịch, nguồn lây trong thời gian sớm nhất.</p>")  # fmt: skip
-    html = PROVINCE_PAGE.format(title="Quyết liệt triển khai các biện pháp phòng, chống dịch Covid-19 trên địa bàn tỉnh",
-                                posted="04/11/2021 05:15:54 PM - Lượt đọc: 9514", lead="Chỉ đạo tại cuộc họp trực tuyến.",
-                                body=body, byline="Phan Văn Thắng, VPTU")  # fmt: skip
+    body = (
+        "<p>Dự họp có các đồng chí thành viên Ban Chỉ đạo phòng, chống dịch Covid-19 tỉnh theo Quyết định số "
+        "1325-QĐ/TU, ngày 19/10/2021 của Ban Thường vụ Tỉnh ủy; xã Na Tông nâng mức cấp độ 4 theo Nghị quyết số "
+        "128 của Chính phủ…</p><p>Đồng chí yêu cầu huyện Điện Biên khẩn trương thực hiện phong tỏa triệt để, "
+        "chặt chẽ, gọn các ổ dịch, nguồn lây trong thời gian sớm nhất.</p>"
+    )
+    html = PROVINCE_PAGE.format(
+        title="Quyết liệt triển khai các biện pháp phòng, chống dịch Covid-19 trên địa bàn tỉnh",
+        posted="04/11/2021 05:15:54 PM - Lượt đọc: 9514",
+        lead="Chỉ đạo tại cuộc họp trực tuyến.",
+        body=body,
+        byline="Phan Văn Thắng, VPTU",
+    )
     record = parse_article(html, "https://dienbien.dcs.vn/x.aspx?NewsID=2", get_profile("dcs_aspnet"))
     assert record.published_at == datetime(2021, 11, 4, 17, 15, 54, tzinfo=TZ)
     assert (record.author, record.attribution) == ("Phan Văn Thắng", "VPTU")
     references = find_references(record.body_text)
-    assert [(r.number, r.kind, r.referenced_date) for r in references] == [("1325-QĐ/TU", "Quyết định", date(2021, 10, 19))]
+    assert [(r.number, r.kind, r.referenced_date) for r in references] == [
+        ("1325-QĐ/TU", "Quyết định", date(2021, 10, 19))
+    ]
 
 
 def test_seed_002_district_portal_without_counter_and_an_organization_in_the_byline():
@@ -85,13 +98,21 @@ def test_seed_002_district_portal_without_counter_and_an_organization_in_the_byl
 <div class="other-news"><b>Các tin khác:</b><br /><a href="/tin-tuc/ra-mat-1.html">Ra mắt mô hình điểm “Công an thân thiện” tại xã Mường Đun</a>
 <div class="paging">41-50 of 3421</div></div></div>
 <ul class="sidebar-list"><li>Công khai gửi nhận văn bản</li><li>Thống kê truy cập</li><li>Tổng truy cập: 99</li></ul></body></html>"""
-    record = parse_article(html, "https://tuachua.dienbien.gov.vn/tin-tuc/hoi-nghi-1.html", get_profile("district_portal"))
+    record = parse_article(
+        html, "https://tuachua.dienbien.gov.vn/tin-tuc/hoi-nghi-1.html", get_profile("district_portal")
+    )
     assert record.published_at == datetime(2022, 9, 9, 8, 46, 19, tzinfo=TZ)
     assert record.view_count is None and "view_count: no counter found" in record.warnings
-    assert (record.author, record.photographer, record.attribution) == ("Vũ Đức", "", "Trung tâm VH - TT - TH")
+    assert (record.author, record.photographer, record.attribution) == (
+        "Vũ Đức",
+        "",
+        "Trung tâm VH - TT - TH",
+    )
     assert record.lead.startswith("Ngày 8/9/2022")
     assert record.images[0].caption == "Toàn cảnh cuộc họp tại điểm cầu huyện Tủa Chùa."
-    assert record.body_text.startswith("Trong 3 tháng đầu năm 2022") and "Các tin khác" not in record.body_text
+    assert (
+        record.body_text.startswith("Trong 3 tháng đầu năm 2022") and "Các tin khác" not in record.body_text
+    )
     assert record.category == "Tin tức - Sự kiện"
 
 
@@ -108,21 +129,34 @@ def test_seed_003_party_dispatch_with_wrapped_subject_addressees_and_citations()
 <table><tr><td><p><b><i>Nơi nhận:</i></b></p><p>- Như trên,</p><p>- Thường trực Tỉnh ủy,</p><p>- Lưu Văn phòng Tỉnh ủy, TH2.</p></td>
 <td><p><b>T/M BAN THƯỜNG VỤ</b></p><p><b>PHÓ BÍ THƯ THƯỜNG TRỰC</b></p><p><i>(Đã ký)</i></p><p><b>Lò Văn Mừng</b></p></td></tr></table>
 </div><p>Tệp đính kèm: <a href="/files/53-CV-TU.pdf">53-CV-TU.pdf</a></p></div></body></html>"""
-    document = parse_document(html, "https://dienbien.dcs.vn/van-ban/chi-tiet.aspx?DocID=53", get_profile("dcs_aspnet"))
+    document = parse_document(
+        html, "https://dienbien.dcs.vn/van-ban/chi-tiet.aspx?DocID=53", get_profile("dcs_aspnet")
+    )
     assert (document.number, document.kind, document.issuer) == ("53-CV/TU", "Công văn", "TỈNH ỦY ĐIỆN BIÊN")
     assert document.subject == "V/v tăng cường công tác phòng, chống dịch bệnh Covid-19"
     assert (document.issued_place, document.issued_date) == ("Điện Biên", date(2020, 12, 9))
-    assert document.addressees == ("Các đảng đoàn, ban cán sự đảng,", "Các cơ quan tham mưu, giúp việc Tỉnh ủy,",
-                                   "Các huyện ủy, thị ủy, thành ủy, đảng ủy trực thuộc.")  # fmt: skip
+    assert document.addressees == (
+        "Các đảng đoàn, ban cán sự đảng,",
+        "Các cơ quan tham mưu, giúp việc Tỉnh ủy,",
+        "Các huyện ủy, thị ủy, thành ủy, đảng ủy trực thuộc.",
+    )
     assert document.distribution == ("Như trên,", "Thường trực Tỉnh ủy,", "Lưu Văn phòng Tỉnh ủy, TH2.")
-    assert (document.signer, document.signer_title) == ("Lò Văn Mừng", "T/M BAN THƯỜNG VỤ PHÓ BÍ THƯ THƯỜNG TRỰC")
+    assert (document.signer, document.signer_title) == (
+        "Lò Văn Mừng",
+        "T/M BAN THƯỜNG VỤ PHÓ BÍ THƯ THƯỜNG TRỰC",
+    )
     assert [(a.url, a.kind) for a in document.attachments] == [("/files/53-CV-TU.pdf", "pdf")]
     assert [(r.number, r.kind, r.referenced_date) for r in document.references()] == [
-        ("1699/CĐ-TTg", "Công điện", date(2020, 12, 2)), ("9816-CV/BTGTW", "Công văn", date(2020, 12, 3))]
+        ("1699/CĐ-TTg", "Công điện", date(2020, 12, 2)),
+        ("9816-CV/BTGTW", "Công văn", date(2020, 12, 3)),
+    ]
 
 
 def test_seed_004_joomla_commune_republishing_a_conclusion_among_template_junk():
-    latest = "".join(f"<li><a href='/index.php/van-ban/{i}'>Nghị quyết công bố kết quả bầu cử đại biểu HĐND xã Tuân Đạo khóa XX</a></li>" for i in range(8))
+    latest = "".join(
+        f"<li><a href='/index.php/van-ban/{i}'>Nghị quyết công bố kết quả bầu cử đại biểu HĐND xã Tuân Đạo khóa XX</a></li>"
+        for i in range(8)
+    )
     html = f"""<!DOCTYPE html><html><head><meta charset="utf-8" /><title>Kết luận</title></head><body>
 <ul class="breadcrumb"><li><a href="/">Trang chủ</a><span class="divider">/</span></li><li class="active"><span>Tin tức</span></li></ul>
 <div class="item-page"><div class="page-header"><h2 itemprop="headline">Ban Thường vụ Tỉnh ủy kết luận về phòng, chống dịch bệnh Covid-19 trong tình hình mới</h2></div>
@@ -135,12 +169,16 @@ def test_seed_004_joomla_commune_republishing_a_conclusion_among_template_junk()
 <div class="t3-sidebar"><div class="module"><h3>Văn bản mới</h3><ul class="latestnews">{latest}</ul></div></div>
 <div class="t3-template-settings" style="display:none"><h3>Template Settings</h3><h4>Color</h4><p>For each color, the params below will be given default values</p>
 <label>Google Font</label><label>Body Font-size</label></div></body></html>"""
-    record = parse_article(html, "https://tuanđao.example/index.php/tin-tuc/1-ket-luan", get_profile("joomla_commune"))
+    record = parse_article(
+        html, "https://tuanđao.example/index.php/tin-tuc/1-ket-luan", get_profile("joomla_commune")
+    )
     assert record.published_at == datetime(2020, 3, 26, 16, 20, tzinfo=TZ)
     assert record.view_count == 1523
     assert (record.author, record.attribution) == ("Bùi Mai", "")
     assert [(i.src, i.caption) for i in record.images] == [("anh-minh-hoa.jpg", "Ảnh minh họa")]
-    assert record.body_text.startswith("1. Trong thời gian qua") and record.body_text.endswith("ý thức trách nhiệm.")
+    assert record.body_text.startswith("1. Trong thời gian qua") and record.body_text.endswith(
+        "ý thức trách nhiệm."
+    )
     for junk in ("Văn bản mới", "Tuân Đạo", "Template Settings", "Color", "Google Font"):
         assert junk not in record.body_text
     assert [(r.number, r.kind) for r in find_references(record.lead)] == [("296-KL/TU", "Kết luận")]

@@ -34,9 +34,13 @@ def completed_runs(warehouse: Path) -> list[tuple[str, str]]:
     if not warehouse.exists():
         return []
     with Warehouse(warehouse).connect(read_only=True) as con:
-        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'runs'").fetchone()[0]:
+        if not con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'runs'"
+        ).fetchone()[0]:
             return []
-        return con.execute("SELECT flow, status FROM runs WHERE finished_at IS NOT NULL ORDER BY started_at").fetchall()
+        return con.execute(
+            "SELECT flow, status FROM runs WHERE finished_at IS NOT NULL ORDER BY started_at"
+        ).fetchall()
 
 
 def wait_for(condition, timeout: float, what: str, process: subprocess.Popen, log: Path):
@@ -46,7 +50,9 @@ def wait_for(condition, timeout: float, what: str, process: subprocess.Popen, lo
         if value:
             return value
         if process.poll() is not None:
-            pytest.fail(f"`portalwatch serve` exited with {process.returncode} while waiting for {what}:\n{log.read_text()[-3000:]}")
+            pytest.fail(
+                f"`portalwatch serve` exited with {process.returncode} while waiting for {what}:\n{log.read_text()[-3000:]}"
+            )
         time.sleep(1)
     pytest.fail(f"timed out waiting for {what}:\n{log.read_text()[-3000:]}")
 
@@ -55,7 +61,10 @@ def test_serve_schedules_ingest_and_runs_a_backfill_from_the_prefect_cli(sim, tm
     config = tmp_path / "scheduled.toml"
     text = sim.config_path.read_text(encoding="utf-8")
     text = text.replace("[[sources]]\n", '[[sources]]\nschedule = "every-10-seconds"\n')
-    text = text.replace("[settings.politeness]", '[schedules.every-10-seconds]\ninterval_seconds = 10\n\n[settings.politeness]')
+    text = text.replace(
+        "[settings.politeness]",
+        "[schedules.every-10-seconds]\ninterval_seconds = 10\n\n[settings.politeness]",
+    )
     config.write_text(text, encoding="utf-8")
     warehouse = tmp_path / "data" / "warehouse.duckdb"
     port = free_port()
@@ -68,17 +77,42 @@ def test_serve_schedules_ingest_and_runs_a_backfill_from_the_prefect_cli(sim, tm
     log = tmp_path / "serve.log"
     with open(log, "wb") as output:
         serve = subprocess.Popen(
-            [sys.executable, "-m", "portalwatch", "serve", "-c", str(config), "-w", str(warehouse), "--port", str(port)],
-            env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "portalwatch",
+                "serve",
+                "-c",
+                str(config),
+                "-w",
+                str(warehouse),
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         # No PREFECT_API_URL: serve started its own server, with its database under the data folder.
-        wait_for(lambda: ("ingest", "completed") in completed_runs(warehouse), 180, "a scheduled ingest run", serve, log)
+        wait_for(
+            lambda: ("ingest", "completed") in completed_runs(warehouse),
+            180,
+            "a scheduled ingest run",
+            serve,
+            log,
+        )
         assert (tmp_path / "data" / "prefect" / "prefect.db").exists()
 
         api = env | {"PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
-        listing = subprocess.run([sys.executable, "-m", "prefect", "deployment", "ls"], env=api, capture_output=True,
-                                 text=True, timeout=120)  # fmt: skip
+        listing = subprocess.run(
+            [sys.executable, "-m", "prefect", "deployment", "ls"],
+            env=api,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert listing.returncode == 0, listing.stderr
         for name in ("ingest/every-10-seconds", "backfill/on-demand", "reparse/on-demand"):
             assert name in listing.stdout
@@ -88,12 +122,31 @@ def test_serve_schedules_ingest_and_runs_a_backfill_from_the_prefect_cli(sim, tm
         assert sorted(deployment.parameters["sources"]) == sorted(sim.base_urls)
 
         started = subprocess.run(
-            [sys.executable, "-m", "prefect", "deployment", "run", "backfill/on-demand",
-             "--param", f"sources={json.dumps(['tuachua'])}", "--param", "last_page=2"],
-            env=api, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "prefect",
+                "deployment",
+                "run",
+                "backfill/on-demand",
+                "--param",
+                f"sources={json.dumps(['tuachua'])}",
+                "--param",
+                "last_page=2",
+            ],
+            env=api,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert started.returncode == 0, started.stderr
-        wait_for(lambda: ("backfill", "completed") in completed_runs(warehouse), 180, "the backfill run", serve, log)
+        wait_for(
+            lambda: ("backfill", "completed") in completed_runs(warehouse),
+            180,
+            "the backfill run",
+            serve,
+            log,
+        )
         with Warehouse(warehouse).connect(read_only=True) as con:
             parameters = con.execute("SELECT parameters FROM runs WHERE flow = 'backfill'").fetchone()[0]
         assert json.loads(parameters)["sources"] == ["tuachua"] and json.loads(parameters)["last_page"] == 2

@@ -17,18 +17,41 @@ from portalwatch.record import ArticleRecord, article_id
 from portalwatch.sim import corpus
 from portalwatch.storage import similarity
 from portalwatch.storage.derive import derive
-from portalwatch.storage.similarity import METHOD, NUM_PERM, Fingerprint, fingerprint_text, fingerprint_texts, words
+from portalwatch.storage.similarity import (
+    METHOD,
+    NUM_PERM,
+    Fingerprint,
+    fingerprint_text,
+    fingerprint_texts,
+    words,
+)
 from portalwatch.storage.warehouse import FetchRow, Observation, SourceRow, Warehouse
 
 PLACE = "huyện Tủa Chùa"
-SOURCE = SourceRow("tuachua", "Cổng thông tin điện tử huyện Tủa Chùa", "district", "district_portal", "https://tuachua.example")
+SOURCE = SourceRow(
+    "tuachua",
+    "Cổng thông tin điện tử huyện Tủa Chùa",
+    "district",
+    "district_portal",
+    "https://tuachua.example",
+)
 T0 = datetime(2025, 5, 5, 1, 0, tzinfo=UTC)
 # Texts at the edges of the word rules: empty, punctuation only, shorter than a shingle, exactly
 # one shingle, decomposed accents (NFC), upper case, digits and underscores, other scripts.
 EDGE_TEXTS = [
-    "", "   \n\n ", "…—!?", "Một", "một hai ba bốn", "Một hai ba bốn năm", "một hai ba bốn năm sáu",
-    "Hội nghi\u0323 triê\u0309n khai", "ĐIỆN BIÊN PHỦ điện biên phủ", "Số 12/QĐ-UBND ngày 3/4/2024 snake_case x2",
-    "İstanbul ΣΟΦΊΑ ǅemal 𝔘nicode 漢字 ١٢٣", "a b a b a b a b a b a b", "\x00tab\tand\rcarriage",
+    "",
+    "   \n\n ",
+    "…—!?",
+    "Một",
+    "một hai ba bốn",
+    "Một hai ba bốn năm",
+    "một hai ba bốn năm sáu",
+    "Hội nghi\u0323 triê\u0309n khai",
+    "ĐIỆN BIÊN PHỦ điện biên phủ",
+    "Số 12/QĐ-UBND ngày 3/4/2024 snake_case x2",
+    "İstanbul ΣΟΦΊΑ ǅemal 𝔘nicode 漢字 ١٢٣",
+    "a b a b a b a b a b a b",
+    "\x00tab\tand\rcarriage",
 ]
 
 
@@ -84,14 +107,14 @@ def test_rensa_jaccard_is_the_share_of_equal_positions():
         x, y = rensa.RMinHash(NUM_PERM, similarity.SEED), rensa.RMinHash(NUM_PERM, similarity.SEED)
         x.update(a)
         y.update(b)
-        equal = sum(p == q for p, q in zip(x.digest(), y.digest())) / NUM_PERM
+        equal = sum(p == q for p, q in zip(x.digest(), y.digest(), strict=False)) / NUM_PERM
         assert x.jaccard(y) == pytest.approx(equal)
 
 
 def test_text_hash_and_shingles_keep_their_definition():
     rng = random.Random("edges")
     texts = [*EDGE_TEXTS, *(article_text(rng, 2) for _ in range(20))]
-    for text, fingerprint in zip(texts, fingerprint_texts(texts)):
+    for text, fingerprint in zip(texts, fingerprint_texts(texts), strict=False):
         tokens = words(text)
         assert fingerprint.text_hash == hashlib.sha256(" ".join(tokens).encode("utf-8")).hexdigest(), text
         assert fingerprint.shingles == len(shingle_set(tokens)), text
@@ -112,12 +135,21 @@ def test_a_batch_fingerprints_each_text_as_alone(monkeypatch):
 def test_fingerprints_are_pinned():
     """A change of the word or shingle hashing, or of rensa's algorithm, changes every stored
     signature: it needs a new METHOD (and a migration), not a silent difference."""
-    fingerprint = fingerprint_text("Sáng 4/5, UBND huyện Tủa Chùa tổ chức hội nghị triển khai nhiệm vụ năm 2025.")
+    fingerprint = fingerprint_text(
+        "Sáng 4/5, UBND huyện Tủa Chùa tổ chức hội nghị triển khai nhiệm vụ năm 2025."
+    )
     assert METHOD == "rensa-rminhash-v2:128:seed1:words5:poly64v1:sample2"
     assert rensa.RMinHash.ALGORITHM_VERSION == similarity.RENSA_ALGORITHM
     assert fingerprint.text_hash == "165c96d7bb91fd9a372ea80c860083ac0d74704ea71827af7d2d1aa59b00d5bb"
     assert fingerprint.shingles == 13
-    assert fingerprint.signature[:6] == (766920020, 3261622583, 3247227174, 3265645734, 3222010976, 3083622175)
+    assert fingerprint.signature[:6] == (
+        766920020,
+        3261622583,
+        3247227174,
+        3265645734,
+        3222010976,
+        3083622175,
+    )
     assert fingerprint.sampled == (29101429574104128, 101054445878254447, 3044771745606769788)
 
 
@@ -145,15 +177,23 @@ def observations(count: int, seed: str = "load") -> list[Observation]:
         if n % 3 == 0:
             body += "\n\nThực hiện Kế hoạch số 45/KH-UBND ngày 2/3/2024 của UBND huyện."
         record = ArticleRecord(
-            title=corpus.title(rng, PLACE), published_at=T0 - timedelta(days=n), body_text=body,
-            lead=corpus.lead(rng, PLACE) if n % 4 else "", parser_version="test/1",
-        )  # fmt: skip
-        out.append(Observation(article_id(SOURCE.source_id, url), url, record, record.content_hash, f"raw-{n}", T0))
+            title=corpus.title(rng, PLACE),
+            published_at=T0 - timedelta(days=n),
+            body_text=body,
+            lead=corpus.lead(rng, PLACE) if n % 4 else "",
+            parser_version="test/1",
+        )
+        out.append(
+            Observation(article_id(SOURCE.source_id, url), url, record, record.content_hash, f"raw-{n}", T0)
+        )
     return out
 
 
 def fetches(observed: list[Observation]) -> list[FetchRow]:
-    return [FetchRow(SOURCE.source_id, o.url, "article", o.fetched_at, 200, "ok", None, 1, 10.0, 1000, o.raw_hash) for o in observed]
+    return [
+        FetchRow(SOURCE.source_id, o.url, "article", o.fetched_at, 200, "ok", None, 1, 10.0, 1000, o.raw_hash)
+        for o in observed
+    ]
 
 
 def stored(store: Warehouse) -> tuple[list, list]:
@@ -170,14 +210,20 @@ def stored(store: Warehouse) -> tuple[list, list]:
 def test_derive_fills_in_fingerprints_and_references_once():
     observed = observations(12)
     derived = derive(observed)
-    assert [o.fingerprint for o in derived] == fingerprint_texts([f"{o.record.lead}\n{o.record.body_text}" for o in observed])
+    assert [o.fingerprint for o in derived] == fingerprint_texts(
+        [f"{o.record.lead}\n{o.record.body_text}" for o in observed]
+    )
     for o in derived:
-        assert o.references == tuple(find_references("\n\n".join((o.record.title, o.record.lead, o.record.body_text))))
+        assert o.references == tuple(
+            find_references("\n\n".join((o.record.title, o.record.lead, o.record.body_text)))
+        )
         assert replace(o, fingerprint=None, references=None) == observed[derived.index(o)]
     assert any(o.references for o in derived)
     again = derive(derived)
-    assert all(a is b for a, b in zip(again, derived))  # nothing left to compute
-    stale = replace(derived[0], fingerprint=replace(derived[0].fingerprint, method="minhash:affine32:128:seed1:words5"))
+    assert all(a is b for a, b in zip(again, derived, strict=False))  # nothing left to compute
+    stale = replace(
+        derived[0], fingerprint=replace(derived[0].fingerprint, method="minhash:affine32:128:seed1:words5")
+    )
     assert derive([stale])[0].fingerprint == derived[0].fingerprint  # another method's is recomputed
 
 
@@ -193,10 +239,23 @@ def test_loading_without_derivation_stores_what_derivation_gives(tmp_path):
         results.append(stored(store))
     assert results[0] == results[1] == results[2]
     prints, _ = results[0]
-    by_id = {o.article_id: f for o, f in zip(observed, fingerprint_texts([f"{o.record.lead}\n{o.record.body_text}" for o in observed]))}
+    by_id = {
+        o.article_id: f
+        for o, f in zip(
+            observed,
+            fingerprint_texts([f"{o.record.lead}\n{o.record.body_text}" for o in observed]),
+            strict=False,
+        )
+    }
     for article, version, _, method, text_hash, shingles, minhash in prints:
         expected = by_id[article]
-        assert (version, method, text_hash, shingles, tuple(minhash)) == (1, METHOD, expected.text_hash, expected.shingles, expected.signature)
+        assert (version, method, text_hash, shingles, tuple(minhash)) == (
+            1,
+            METHOD,
+            expected.text_hash,
+            expected.shingles,
+            expected.signature,
+        )
 
 
 def test_an_edit_gets_a_fingerprint_of_its_own(tmp_path):
@@ -204,8 +263,17 @@ def test_an_edit_gets_a_fingerprint_of_its_own(tmp_path):
     store.migrate()
     first = derive(observations(3))
     store.load_portal(store.start_run("ingest", {}), SOURCE, fetches(first), first)
-    edited_record = replace(first[1].record, body_text=first[1].record.body_text + "\n\nĐoạn bổ sung về kết quả hội nghị.")
-    edited = Observation(first[1].article_id, first[1].url, edited_record, edited_record.content_hash, "raw-e", T0 + timedelta(hours=1))
+    edited_record = replace(
+        first[1].record, body_text=first[1].record.body_text + "\n\nĐoạn bổ sung về kết quả hội nghị."
+    )
+    edited = Observation(
+        first[1].article_id,
+        first[1].url,
+        edited_record,
+        edited_record.content_hash,
+        "raw-e",
+        T0 + timedelta(hours=1),
+    )
     summary = store.load_portal(store.start_run("ingest", {}), SOURCE, fetches([edited]), derive([edited]))
     assert summary.updated == 1
     prints, _ = stored(store)
@@ -221,7 +289,9 @@ def test_the_migration_drops_old_signatures_and_the_next_load_recomputes_them(tm
     current, _ = stored(store)
     # As a warehouse written before this migration: datasketch's signatures, migration 6 not applied.
     with duckdb.connect(str(store.path)) as con:
-        con.execute("UPDATE text_fingerprints SET method = 'minhash:affine32:128:seed1:words5', minhash = [1, 2, 3]")
+        con.execute(
+            "UPDATE text_fingerprints SET method = 'minhash:affine32:128:seed1:words5', minhash = [1, 2, 3]"
+        )
         con.execute("DELETE FROM portalwatch_migrations WHERE version = 6")
     assert store.migrate() == schema  # migration 6 applied again, the later ones kept
     with duckdb.connect(str(store.path), read_only=True) as con:
@@ -238,7 +308,9 @@ def test_the_catch_up_replaces_signatures_of_another_method(tmp_path):
     store.load_portal(store.start_run("ingest", {}), SOURCE, fetches(observed), observed)
     current, _ = stored(store)
     with duckdb.connect(str(store.path)) as con:
-        con.execute("UPDATE text_fingerprints SET method = 'some-other-method', minhash = [7] WHERE version = 1 AND shingles % 2 = 0")
+        con.execute(
+            "UPDATE text_fingerprints SET method = 'some-other-method', minhash = [7] WHERE version = 1 AND shingles % 2 = 0"
+        )
         con.execute("DELETE FROM text_fingerprints WHERE shingles % 3 = 0")
     with store.connect() as con:
         con.execute("BEGIN")
@@ -256,7 +328,9 @@ def test_nothing_to_catch_up_costs_no_join(tmp_path, monkeypatch):
     monkeypatch.setattr(similarity, "PENDING_KEYS_SQL", "SELECT error('the catch-up ran its join')")
     store.load_portal(store.start_run("ingest", {}), SOURCE, fetches(observed), observed)  # unchanged
     more = derive(observations(14))[10:]
-    store.load_portal(store.start_run("ingest", {}), SOURCE, fetches(more), more)  # new versions, fingerprinted in the load
+    store.load_portal(
+        store.start_run("ingest", {}), SOURCE, fetches(more), more
+    )  # new versions, fingerprinted in the load
 
 
 def test_fingerprint_objects():

@@ -45,7 +45,9 @@ def test_bundled_config_closes_the_district_portals_and_schedules_none_of_them(t
     }
     assert scheduled == {source.id for source in config.sources if source.status != "closed"}
     assert not scheduled & {source.id for source in districts}
-    assert [source.id for source in config.select(None)] == sorted(scheduled, key=[s.id for s in config.sources].index)
+    assert [source.id for source in config.select(None)] == sorted(
+        scheduled, key=[s.id for s in config.sources].index
+    )
 
 
 @pytest.mark.parametrize(
@@ -67,22 +69,32 @@ def test_bad_lifecycles_are_refused_naming_the_file_and_what_is_wrong(sim, tmp_p
 
 def test_successors_name_known_sources(sim, tmp_path):
     path = with_lifecycle(
-        sim.config_path, "tuachua", 'status = "closed"\nactive_until = 2025-07-01\nsuccessors = ["xa-tua-thang"]',
+        sim.config_path,
+        "tuachua",
+        'status = "closed"\nactive_until = 2025-07-01\nsuccessors = ["xa-tua-thang"]',
         tmp_path / "closed.toml",
-    )  # fmt: skip
+    )
     tuachua = load_sources(path).select(["tuachua"])[0]
     assert tuachua.closed and tuachua.successors == ["xa-tua-thang"]
 
 
 def test_a_closed_source_is_never_fetched_live(sim, tmp_path):
-    path = with_lifecycle(sim.config_path, "tuachua", 'status = "closed"\nactive_until = 2025-07-01', tmp_path / "c.toml")
+    path = with_lifecycle(
+        sim.config_path, "tuachua", 'status = "closed"\nactive_until = 2025-07-01', tmp_path / "c.toml"
+    )
     config = load_sources(path)
     assert "tuachua" not in [source.id for source in config.select(None)]
     before = len(sim.requests("tuachua"))
 
-    result = CliRunner().invoke(app, ["run", "--config", str(path), "--source", "tuachua", "-w", str(tmp_path / "w.duckdb")])
+    result = CliRunner().invoke(
+        app, ["run", "--config", str(path), "--source", "tuachua", "-w", str(tmp_path / "w.duckdb")]
+    )
     assert result.exit_code == 2
-    assert "tuachua" in result.output and "closed since 2025-07-01" in result.output and "--from-archive" in result.output
+    assert (
+        "tuachua" in result.output
+        and "closed since 2025-07-01" in result.output
+        and "--from-archive" in result.output
+    )
 
     tuachua = config.select(["tuachua"])[0]
     with pytest.raises(ConfigError, match="closed since 2025-07-01"):
@@ -93,9 +105,11 @@ def test_a_closed_source_is_never_fetched_live(sim, tmp_path):
 
 def test_status_reads_the_sources_file_the_runs_used_and_shows_lifecycle(sim, tmp_path, warehouse):
     path = with_lifecycle(
-        sim.config_path, "tuachua", 'status = "closed"\nactive_until = 2025-07-01\nsuccessors = ["xa-tua-thang"]',
+        sim.config_path,
+        "tuachua",
+        'status = "closed"\nactive_until = 2025-07-01\nsuccessors = ["xa-tua-thang"]',
         tmp_path / "closed.toml",
-    )  # fmt: skip
+    )
     config = load_sources(path)
     run_id = warehouse.start_run("ingest", {"sources": ["tuachua"]} | sources_file_parameters(path))
     warehouse.load_portal(run_id, source_row(config.select(["tuachua"])[0]), [], [])
@@ -122,6 +136,8 @@ def test_status_reads_the_sources_file_the_runs_used_and_shows_lifecycle(sim, tm
 def test_status_with_config_given_uses_that_file(sim, tmp_path, warehouse):
     run_id = warehouse.start_run("ingest", sources_file_parameters(sim.config_path))
     warehouse.finish_run(run_id, "completed", {})
-    result = CliRunner().invoke(app, ["status", "-w", str(warehouse.path), "--config", str(default_sources_path())])
+    result = CliRunner().invoke(
+        app, ["status", "-w", str(warehouse.path), "--config", str(default_sources_path())]
+    )
     assert result.exit_code == 0, result.output
     assert "tuangiao" in result.output and "never: closed" in result.output

@@ -7,10 +7,10 @@ import hashlib
 from collections import Counter
 
 import duckdb
+from crawling import crawl_into, politeness, query
 from typer.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
-from crawling import crawl_into, politeness, query
 from portalwatch.archive.captures import payload_digest
 from portalwatch.cli import app
 from portalwatch.storage.warehouse import Warehouse
@@ -23,7 +23,9 @@ FROM article_versions ORDER BY article_id, version
 
 def crawled_history(sim, tmp_path, warehouse):
     """Two crawls of two portals with edits and removals between them."""
-    config = sim.write_sources(tmp_path / "sources.toml", politeness=politeness(), portals=["xa-tua-thang", "muongang"])
+    config = sim.write_sources(
+        tmp_path / "sources.toml", politeness=politeness(), portals=["xa-tua-thang", "muongang"]
+    )
     for source_id in ("xa-tua-thang", "muongang"):
         crawl_into(config, source_id, warehouse)
     sim.advance(30)
@@ -45,14 +47,19 @@ def read_warcs(files):
 def test_export_writes_warc_that_reads_back_with_digests_checked(sim, tmp_path, warehouse):
     crawled_history(sim, tmp_path, warehouse)
     out = tmp_path / "warc"
-    result = CliRunner().invoke(app, ["export", "warc", str(out), "-w", str(warehouse.path), "--max-file-mb", "0.2"])
+    result = CliRunner().invoke(
+        app, ["export", "warc", str(out), "-w", str(warehouse.path), "--max-file-mb", "0.2"]
+    )
     assert result.exit_code == 0, result.output
 
     files = sorted(out.glob("*.warc.gz"))
     assert len(files) >= 2, "the export rolls over to a new file at the size limit"
     assert all(path.stat().st_size < 200_000 + 300_000 for path in files)
     records = read_warcs(files)
-    stored = query(warehouse, "SELECT url, raw_hash, fetched_at FROM fetches WHERE raw_hash IS NOT NULL ORDER BY fetched_at")
+    stored = query(
+        warehouse,
+        "SELECT url, raw_hash, fetched_at FROM fetches WHERE raw_hash IS NOT NULL ORDER BY fetched_at",
+    )
 
     by_file = Counter(path for path, _, _ in records)
     firsts = {}
@@ -65,7 +72,7 @@ def test_export_writes_warc_that_reads_back_with_digests_checked(sim, tmp_path, 
     assert len(payloads) == len(stored), "one response or revisit record per stored fetch"
     assert sum(1 for _, record, _ in records if record.rec_type == "request") == len(stored)
     first_seen: dict[str, tuple[str, str]] = {}
-    for (record, body), (url, raw_hash, _) in zip(payloads, stored):
+    for (record, body), (url, raw_hash, _) in zip(payloads, stored, strict=False):
         headers = record.rec_headers
         assert headers.get_header("WARC-Target-URI") == url
         if record.rec_type == "response":
@@ -74,7 +81,10 @@ def test_export_writes_warc_that_reads_back_with_digests_checked(sim, tmp_path, 
             assert raw_hash not in first_seen
             first_seen[raw_hash] = (headers.get_header("WARC-Payload-Digest"), url)
         else:
-            assert headers.get_header("WARC-Profile") == "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+            assert (
+                headers.get_header("WARC-Profile")
+                == "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+            )
             digest, original_url = first_seen[raw_hash]
             assert headers.get_header("WARC-Payload-Digest") == digest
             assert headers.get_header("WARC-Refers-To-Target-URI") == original_url
@@ -82,10 +92,15 @@ def test_export_writes_warc_that_reads_back_with_digests_checked(sim, tmp_path, 
     assert kinds["revisit"] > 0 and kinds["response"] > 0  # robots.txt, unchanged pages: the same bytes again
 
     only = tmp_path / "only"
-    result = CliRunner().invoke(app, ["export", "warc", str(only), "-w", str(warehouse.path), "-s", "muongang"])
+    result = CliRunner().invoke(
+        app, ["export", "warc", str(only), "-w", str(warehouse.path), "-s", "muongang"]
+    )
     assert result.exit_code == 0, result.output
-    urls = {record.rec_headers.get_header("WARC-Target-URI") for _, record, _ in read_warcs(only.glob("*.warc.gz"))
-            if record.rec_type == "response"}  # fmt: skip
+    urls = {
+        record.rec_headers.get_header("WARC-Target-URI")
+        for _, record, _ in read_warcs(only.glob("*.warc.gz"))
+        if record.rec_type == "response"
+    }
     assert urls and all(url.startswith(sim.base_urls["muongang"]) for url in urls)
 
 
@@ -108,13 +123,17 @@ def test_export_then_import_into_a_fresh_warehouse_gives_the_same_versions(sim, 
     again = CliRunner().invoke(app, ["import", "warc", *files, "-c", str(config), "-w", str(fresh.path)])
     assert again.exit_code == 0, again.output
     assert query(fresh, VERSIONS_SQL) == original
-    assert query(fresh, "SELECT count(*) FROM changes WHERE run_id = (SELECT max(run_id) FROM runs)") == [(0,)]
+    assert query(fresh, "SELECT count(*) FROM changes WHERE run_id = (SELECT max(run_id) FROM runs)") == [
+        (0,)
+    ]
 
 
 def test_import_of_a_file_that_is_not_warc_names_it(tmp_path, warehouse, sim):
     bogus = tmp_path / "bogus.warc.gz"
     bogus.write_bytes(b"this is not a WARC file\n" * 10)
-    result = CliRunner().invoke(app, ["import", "warc", str(bogus), "-c", str(sim.config_path), "-w", str(warehouse.path)])
+    result = CliRunner().invoke(
+        app, ["import", "warc", str(bogus), "-c", str(sim.config_path), "-w", str(warehouse.path)]
+    )
     assert result.exit_code == 2
     said = " ".join(result.output.split())
     assert "bogus.warc.gz" in said and "not a readable WARC file" in said

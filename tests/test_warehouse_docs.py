@@ -37,19 +37,28 @@ def documented() -> tuple[dict[str, list[tuple[str, str]]], set[str]]:
 def test_every_warehouse_object_and_column_is_documented(warehouse):
     objects, macros = documented()
     with duckdb.connect(str(warehouse.path), read_only=True) as con:
-        names = {row[0] for row in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE NOT internal UNION SELECT view_name FROM duckdb_views() WHERE NOT internal"
-        ).fetchall()}  # fmt: skip
+        names = {
+            row[0]
+            for row in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE NOT internal UNION SELECT view_name FROM duckdb_views() WHERE NOT internal"
+            ).fetchall()
+        }
         actual = {
-            name: [tuple(row) for row in con.execute(
-                "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
-                [name],
-            ).fetchall()]
+            name: [
+                tuple(row)
+                for row in con.execute(
+                    "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                    [name],
+                ).fetchall()
+            ]
             for name in names
-        }  # fmt: skip
-        actual_macros = {row[0] for row in con.execute(
-            "SELECT function_name FROM duckdb_functions() WHERE function_type LIKE '%macro' AND NOT internal"
-        ).fetchall()}  # fmt: skip
+        }
+        actual_macros = {
+            row[0]
+            for row in con.execute(
+                "SELECT function_name FROM duckdb_functions() WHERE function_type LIKE '%macro' AND NOT internal"
+            ).fetchall()
+        }
     assert set(objects) == set(actual), "documented vs in the warehouse"
     for name, columns in actual.items():
         assert objects[name] == columns, f"{name}: documented columns and types differ from the warehouse"

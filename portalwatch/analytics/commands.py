@@ -19,10 +19,13 @@ err = Console(stderr=True)
 
 WarehouseOption = Annotated[
     Path | None,
-    typer.Option("--warehouse", "-w", help="DuckDB file [default: $PORTALWATCH_WAREHOUSE or data/warehouse.duckdb]"),
+    typer.Option(
+        "--warehouse", "-w", help="DuckDB file [default: $PORTALWATCH_WAREHOUSE or data/warehouse.duckdb]"
+    ),
 ]
 SourceOption = Annotated[
-    str | None, typer.Option("--source", "-s", help="The article's source id, when several portals use the same path.")
+    str | None,
+    typer.Option("--source", "-s", help="The article's source id, when several portals use the same path."),
 ]
 
 export_app = typer.Typer(help="Export the warehouse to files.", no_args_is_help=True)
@@ -50,7 +53,9 @@ def _read(warehouse: Path | None) -> Iterator[tuple[Path, duckdb.DuckDBPyConnect
             "SELECT count(*) FROM duckdb_views() WHERE view_name = 'republications' AND NOT internal"
         ).fetchone()[0]
         if not has_views:
-            _fail(f"{path}: the warehouse predates the analytics views; run `portalwatch run` once to upgrade it")
+            _fail(
+                f"{path}: the warehouse predates the analytics views; run `portalwatch run` once to upgrade it"
+            )
         yield path, con
     except PortalwatchError as exc:
         _fail(str(exc))
@@ -61,7 +66,9 @@ def _read(warehouse: Path | None) -> Iterator[tuple[Path, duckdb.DuckDBPyConnect
 
 
 def history(
-    url: Annotated[str, typer.Argument(help="The article's URL (its path and query are enough when the host moved).")],
+    url: Annotated[
+        str, typer.Argument(help="The article's URL (its path and query are enough when the host moved).")
+    ],
     source: SourceOption = None,
     warehouse: WarehouseOption = None,
     output: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
@@ -72,8 +79,12 @@ def history(
     other portals, with the lag and whether the copy has a new heading.
     """
     from portalwatch.analytics.history import (
-        HISTORY_COLUMNS, REPUBLICATION_COLUMNS, find_article, history_rows, republication_rows,
-    )  # fmt: skip
+        HISTORY_COLUMNS,
+        REPUBLICATION_COLUMNS,
+        find_article,
+        history_rows,
+        republication_rows,
+    )
     from portalwatch.cli import OutputFormat, print_rows
 
     try:
@@ -93,11 +104,15 @@ def history(
 
 
 def diff(
-    url: Annotated[str, typer.Argument(help="The article's URL (its path and query are enough when the host moved).")],
+    url: Annotated[
+        str, typer.Argument(help="The article's URL (its path and query are enough when the host moved).")
+    ],
     from_version: Annotated[
         int | None, typer.Option("--from", help="Older version [default: the one before --to].")
     ] = None,
-    to_version: Annotated[int | None, typer.Option("--to", help="Newer version [default: the current one].")] = None,
+    to_version: Annotated[
+        int | None, typer.Option("--to", help="Newer version [default: the current one].")
+    ] = None,
     source: SourceOption = None,
     warehouse: WarehouseOption = None,
 ) -> None:
@@ -105,7 +120,13 @@ def diff(
 
     Deleted words show as [-words-], inserted ones as {+words+}.
     """
-    from portalwatch.analytics.history import find_article, get_version, latest_version, plain_word_diff, word_diff
+    from portalwatch.analytics.history import (
+        find_article,
+        get_version,
+        latest_version,
+        plain_word_diff,
+        word_diff,
+    )
     from portalwatch.record import CONTENT_FIELDS
 
     with _read(warehouse) as (_, con):
@@ -135,8 +156,11 @@ def diff(
         text.highlight_regex(r"(?s)\[-.*?-\]", "bold red")
         text.highlight_regex(r"(?s)\{\+.*?\+\}", "bold green")
         console.print(text)
-    others = [field for field in CONTENT_FIELDS if field not in ("title", "lead", "body_text")
-              and getattr(old, field) != getattr(new, field)]  # fmt: skip
+    others = [
+        field
+        for field in CONTENT_FIELDS
+        if field not in ("title", "lead", "body_text") and getattr(old, field) != getattr(new, field)
+    ]
     if others:
         console.print(f"also changed: {', '.join(others)}", highlight=False)
 

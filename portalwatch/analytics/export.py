@@ -150,10 +150,17 @@ def export_text(con: duckdb.DuckDBPyConnection, directory: Path) -> TextExport:
             path.write_bytes(content)
             result.written += 1
         result.files.append(path)
-        index_rows.append([
-            f"{version.source_id}/{version.file_name}", version.source_id, version.article_id, version.version,
-            version.url, version.content_hash, version.published_at.isoformat(),
-        ])  # fmt: skip
+        index_rows.append(
+            [
+                f"{version.source_id}/{version.file_name}",
+                version.source_id,
+                version.article_id,
+                version.version,
+                version.url,
+                version.content_hash,
+                version.published_at.isoformat(),
+            ]
+        )
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(INDEX_COLUMNS)

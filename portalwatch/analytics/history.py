@@ -39,7 +39,15 @@ WHERE article_id = ? AND version = ?
 
 VERSIONS_SQL = "SELECT max(version) FROM article_versions WHERE article_id = ?"
 
-HISTORY_COLUMNS = ["detected_at", "change", "version", "content_hash", "changed_fields", "title", "published_at"]
+HISTORY_COLUMNS = [
+    "detected_at",
+    "change",
+    "version",
+    "content_hash",
+    "changed_fields",
+    "title",
+    "published_at",
+]
 
 # Where the article's text went: the first publication of the text (this article or the one it
 # copies) and every copy of it, in posting order.
@@ -61,7 +69,17 @@ FROM trail
 ORDER BY role = 'copy', 5
 """
 
-REPUBLICATION_COLUMNS = ["role", "source", "level", "url", "published_at", "lag", "similarity", "containment", "new_heading"]
+REPUBLICATION_COLUMNS = [
+    "role",
+    "source",
+    "level",
+    "url",
+    "published_at",
+    "lag",
+    "similarity",
+    "containment",
+    "new_heading",
+]
 
 
 class ArticleNotFound(PortalwatchError):
@@ -114,11 +132,19 @@ def find_article(con: duckdb.DuckDBPyConnection, url: str, source: str | None = 
 def history_rows(con: duckdb.DuckDBPyConnection, article: ArticleRef) -> list[tuple]:
     """Every change of the article, oldest first: (detected_at, change, version, hash, fields, title, published_at)."""
     return [
-        (detected, change, version, content_hash[:16] if content_hash else None,
-         ", ".join(fields) if fields else "", title, published_at)
-        for detected, change, version, content_hash, fields, title, published_at
-        in con.execute(HISTORY_SQL, [article.article_id]).fetchall()
-    ]  # fmt: skip
+        (
+            detected,
+            change,
+            version,
+            content_hash[:16] if content_hash else None,
+            ", ".join(fields) if fields else "",
+            title,
+            published_at,
+        )
+        for detected, change, version, content_hash, fields, title, published_at in con.execute(
+            HISTORY_SQL, [article.article_id]
+        ).fetchall()
+    ]
 
 
 def republication_rows(con: duckdb.DuckDBPyConnection, article: ArticleRef) -> list[tuple]:

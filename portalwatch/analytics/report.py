@@ -52,7 +52,9 @@ SELECT detected_at, source_id, version, array_to_string(changed_fields, ', ') AS
        epoch(since_publication) / 86400.0 AS days_after_publication
 FROM edit_log ORDER BY detected_at DESC LIMIT ?
 """
-REMOVED_SQL = "SELECT removed_at, source_id, title, url FROM removed_articles ORDER BY removed_at DESC LIMIT ?"
+REMOVED_SQL = (
+    "SELECT removed_at, source_id, title, url FROM removed_articles ORDER BY removed_at DESC LIMIT ?"
+)
 TOPICS_SQL = """
 SELECT topic, count(*) AS articles, count(DISTINCT source_id) AS sources, min(published_at) AS first_published,
        max(published_at) AS last_published
@@ -85,15 +87,30 @@ class ReportData:
 
 def _style(colors: tuple[str, ...]) -> Style:
     return Style(
-        colors=colors, background="white", plot_background="white", opacity="1", opacity_hover="0.85",
-        font_family="'DejaVu Sans', Arial, sans-serif", label_font_size=11, major_label_font_size=11,
-        legend_font_size=12, title_font_size=14,
-    )  # fmt: skip
+        colors=colors,
+        background="white",
+        plot_background="white",
+        opacity="1",
+        opacity_hover="0.85",
+        font_family="'DejaVu Sans', Arial, sans-serif",
+        label_font_size=11,
+        major_label_font_size=11,
+        legend_font_size=12,
+        title_font_size=14,
+    )
 
 
 def _config(colors: tuple[str, ...], **options) -> dict:
-    return {"js": [], "style": _style(colors), "width": 900, "height": 380, "legend_at_bottom": True,
-            "print_values": False, "truncate_legend": 60, **options}  # fmt: skip
+    return {
+        "js": [],
+        "style": _style(colors),
+        "width": 900,
+        "height": 380,
+        "legend_at_bottom": True,
+        "print_values": False,
+        "truncate_legend": 60,
+        **options,
+    }
 
 
 def _svg(chart) -> str:
@@ -107,8 +124,14 @@ def _volume_chart(con) -> str | None:
     months = sorted({month for _, month, _ in rows})
     sources = sorted({source for source, _, _ in rows})
     counts = {(source, month): n for source, month, n in rows}
-    chart = pygal.StackedBar(**_config(VOLUME_COLORS, x_label_rotation=40, show_minor_x_labels=False,
-                                       x_labels_major_every=max(1, len(months) // 12)))  # fmt: skip
+    chart = pygal.StackedBar(
+        **_config(
+            VOLUME_COLORS,
+            x_label_rotation=40,
+            show_minor_x_labels=False,
+            x_labels_major_every=max(1, len(months) // 12),
+        )
+    )
     chart.x_labels = [f"{month:%m/%Y}" for month in months]
     for source in sources:
         chart.add(source, [counts.get((source, month), 0) for month in months])
@@ -135,11 +158,15 @@ def _lag_chart(con) -> str | None:
     levels = [level for level in LEVEL_ORDER if any(row[2] == level for row in rows)]
     levels += sorted({row[2] or "unknown" for row in rows} - set(levels))
     chart = pygal.HorizontalBar(
-        **_config(LAG_COLORS, height=max(300, 60 + 24 * len(rows)), x_title="hours after the first publication")
+        **_config(
+            LAG_COLORS, height=max(300, 60 + 24 * len(rows)), x_title="hours after the first publication"
+        )
     )
     chart.x_labels = labels
     for level in levels:
-        chart.add(f"{level} copies", [round(row[4], 1) if (row[2] or "unknown") == level else None for row in rows])
+        chart.add(
+            f"{level} copies", [round(row[4], 1) if (row[2] or "unknown") == level else None for row in rows]
+        )
     return _svg(chart)
 
 
@@ -147,42 +174,108 @@ def _freshness_chart(rows) -> str | None:
     ages = [(row[0], row[7]) for row in rows if row[7] is not None]
     if not ages:
         return None
-    chart = pygal.HorizontalBar(**_config(FRESHNESS_COLORS, height=max(300, 80 + 40 * len(ages)), show_legend=False,
-                                          x_title="hours"))  # fmt: skip
+    chart = pygal.HorizontalBar(
+        **_config(FRESHNESS_COLORS, height=max(300, 80 + 40 * len(ages)), show_legend=False, x_title="hours")
+    )
     chart.x_labels = [source for source, _ in ages]
     chart.add("newest article's age at the last crawl", [round(max(age, 0.0), 1) for _, age in ages])
     return _svg(chart)
 
 
 def collect(con: duckdb.DuckDBPyConnection, warehouse: str) -> ReportData:
-    totals = dict(zip(
-        ("portals", "articles", "versions", "edits", "removals", "republications"), con.execute(TOTALS_SQL).fetchone()
-    ))  # fmt: skip
+    totals = dict(
+        zip(
+            ("portals", "articles", "versions", "edits", "removals", "republications"),
+            con.execute(TOTALS_SQL).fetchone(),
+            strict=False,
+        )
+    )
     data = ReportData(datetime.now(UTC), warehouse, totals)
     freshness = con.execute(FRESHNESS_SQL).fetchall()
     data.charts = [
-        Chart("volume", "Publication volume per portal", "Articles per month of posting (local time), stacked by portal.",
-              _volume_chart(con)),
-        Chart("edits", "Edits and removals", "Edits portals made after publication, and pages they took down.",
-              _edits_chart(con)),
-        Chart("lag", "Republication lag", f"Copies of a text first published elsewhere, hours behind the first "
-              f"publisher (the {LAG_BARS} most recent).", _lag_chart(con)),
-        Chart("freshness", "Freshness per portal", "How old each portal's newest article was when the portal was last "
-              "read (hours); when that was is in the Portals table below.", _freshness_chart(freshness)),
-    ]  # fmt: skip
+        Chart(
+            "volume",
+            "Publication volume per portal",
+            "Articles per month of posting (local time), stacked by portal.",
+            _volume_chart(con),
+        ),
+        Chart(
+            "edits",
+            "Edits and removals",
+            "Edits portals made after publication, and pages they took down.",
+            _edits_chart(con),
+        ),
+        Chart(
+            "lag",
+            "Republication lag",
+            f"Copies of a text first published elsewhere, hours behind the first "
+            f"publisher (the {LAG_BARS} most recent).",
+            _lag_chart(con),
+        ),
+        Chart(
+            "freshness",
+            "Freshness per portal",
+            "How old each portal's newest article was when the portal was last "
+            "read (hours); when that was is in the Portals table below.",
+            _freshness_chart(freshness),
+        ),
+    ]
     data.tables = {
-        "Portals": (["portal", "name", "level", "live", "removed", "newest article", "last crawl", "last run fetches",
-                     "failed"], [row[:7] + row[8:] for row in freshness]),
-        "Coverage": (["portal", "section", "kind", "held", "stated", "basis", "coverage %", "pages missing", "complete",
-                      "walked"], latest_coverage(con)),
-        "Recent edits": (["detected", "portal", "version", "fields", "title", "url", "days after publication"],
-                         con.execute(RECENT_EDITS_SQL, [TABLE_ROWS]).fetchall()),
-        "Removed pages": (["removed", "portal", "title", "url"], con.execute(REMOVED_SQL, [TABLE_ROWS]).fetchall()),
-        "Republications": (["first publisher", "portal", "level", "title", "lag (h)", "similarity", "same text",
-                            "new heading", "first published", "published", "url"],
-                           con.execute(REPUBLICATIONS_SQL, [TABLE_ROWS]).fetchall()),
+        "Portals": (
+            [
+                "portal",
+                "name",
+                "level",
+                "live",
+                "removed",
+                "newest article",
+                "last crawl",
+                "last run fetches",
+                "failed",
+            ],
+            [row[:7] + row[8:] for row in freshness],
+        ),
+        "Coverage": (
+            [
+                "portal",
+                "section",
+                "kind",
+                "held",
+                "stated",
+                "basis",
+                "coverage %",
+                "pages missing",
+                "complete",
+                "walked",
+            ],
+            latest_coverage(con),
+        ),
+        "Recent edits": (
+            ["detected", "portal", "version", "fields", "title", "url", "days after publication"],
+            con.execute(RECENT_EDITS_SQL, [TABLE_ROWS]).fetchall(),
+        ),
+        "Removed pages": (
+            ["removed", "portal", "title", "url"],
+            con.execute(REMOVED_SQL, [TABLE_ROWS]).fetchall(),
+        ),
+        "Republications": (
+            [
+                "first publisher",
+                "portal",
+                "level",
+                "title",
+                "lag (h)",
+                "similarity",
+                "same text",
+                "new heading",
+                "first published",
+                "published",
+                "url",
+            ],
+            con.execute(REPUBLICATIONS_SQL, [TABLE_ROWS]).fetchall(),
+        ),
         "Topics": (["topic", "articles", "portals", "first", "last"], con.execute(TOPICS_SQL).fetchall()),
-    }  # fmt: skip
+    }
     data.tables["Portal lifecycle"] = (
         ["portal", "name", "level", "status", "active from", "active until", "successors"],
         con.execute(LIFECYCLE_SQL).fetchall(),
@@ -207,7 +300,9 @@ def _cell(value) -> str:
 def render(data: ReportData) -> str:
     environment = jinja2.Environment(
         loader=jinja2.FunctionLoader(
-            lambda name: (resources.files("portalwatch.analytics") / "templates" / name).read_text(encoding="utf-8")
+            lambda name: (resources.files("portalwatch.analytics") / "templates" / name).read_text(
+                encoding="utf-8"
+            )
         ),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

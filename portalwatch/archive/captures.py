@@ -94,7 +94,9 @@ class CaptureSummary:
 class CaptureLoader:
     """Parses a portal's captures and loads them into the warehouse in time order."""
 
-    def __init__(self, warehouse: Warehouse, run_id: str, source: Source, config: SourcesConfig, raw_store: RawStore):
+    def __init__(
+        self, warehouse: Warehouse, run_id: str, source: Source, config: SourcesConfig, raw_store: RawStore
+    ):
         self.warehouse, self.run_id, self.source, self.raw_store = warehouse, run_id, source, raw_store
         self.profile = get_profile(source.profile, config.settings.profile_dirs)
 
@@ -120,10 +122,12 @@ class CaptureLoader:
             batch = [items[index] for items in events.values() if index < len(items)]
             fetches = [fetch for _, fetch in batch] + (loose if index == 0 else [])
             loaded = self.warehouse.load_portal(
-                self.run_id, source_row(self.source), fetches,
+                self.run_id,
+                source_row(self.source),
+                fetches,
                 [event for event, _ in batch if isinstance(event, Observation)],
                 [event for event, _ in batch if isinstance(event, Gone)],
-            )  # fmt: skip
+            )
             for name in ("created", "updated", "reparsed", "removed", "restored", "unchanged"):
                 setattr(summary, name, getattr(summary, name) + getattr(loaded, name))
         return summary
@@ -137,37 +141,75 @@ class CaptureLoader:
         if capture.status in GONE_STATUSES or capture.redirected_home:
             raw_hash = self.raw_store.put(capture.body)[0] if capture.body else None
             event = Gone(article_id(self.source.id, capture.url), capture.url, capture.captured_at)
-            return (event if capture.kind == "article" else None), self._fetch_row(capture, Outcome.GONE, None, raw_hash)
+            return (event if capture.kind == "article" else None), self._fetch_row(
+                capture, Outcome.GONE, None, raw_hash
+            )
         if capture.status != 200 or capture.kind != "article":
             raw_hash = self.raw_store.put(capture.body)[0] if capture.body else None
             # A redirect capture is recorded; the page it led to is a capture of its own.
             answered = capture.status == 200 or (capture.status or 0) // 100 == 3
-            outcome, error = (Outcome.OK, None) if answered else (Outcome.HTTP_ERROR, f"HTTP {capture.status}")
+            outcome, error = (
+                (Outcome.OK, None) if answered else (Outcome.HTTP_ERROR, f"HTTP {capture.status}")
+            )
             if outcome != Outcome.OK:
                 summary.failed += 1
                 summary.failures.append((capture.url, error))
             return None, self._fetch_row(capture, outcome, error, raw_hash)
-        page = article_page(str(self.raw_store.root), capture.body, capture.charset, capture.url, self.profile)
+        page = article_page(
+            str(self.raw_store.root), capture.body, capture.charset, capture.url, self.profile
+        )
         if page.record is None:
             summary.failed += 1
             summary.failures.append((capture.url, page.error))
-            return None, self._fetch_row(capture, Outcome.EXTRACTION_FAILED, page.error, page.raw_hash, page.charset)
+            return None, self._fetch_row(
+                capture, Outcome.EXTRACTION_FAILED, page.error, page.raw_hash, page.charset
+            )
         record = page.record
         observation = Observation(
-            article_id(self.source.id, capture.url), capture.url, record, record.content_hash, page.raw_hash,
-            capture.captured_at, False, page.fingerprint, page.references,
-        )  # fmt: skip
+            article_id(self.source.id, capture.url),
+            capture.url,
+            record,
+            record.content_hash,
+            page.raw_hash,
+            capture.captured_at,
+            False,
+            page.fingerprint,
+            page.references,
+        )
         return observation, self._fetch_row(capture, Outcome.OK, None, page.raw_hash, page.charset)
 
-    def _fetch_row(self, capture: Capture, outcome: str, error: str | None, raw_hash: str | None,
-                   charset: str | None = None) -> FetchRow:  # fmt: skip
+    def _fetch_row(
+        self,
+        capture: Capture,
+        outcome: str,
+        error: str | None,
+        raw_hash: str | None,
+        charset: str | None = None,
+    ) -> FetchRow:
         return FetchRow(
-            self.source.id, capture.url, capture.kind, capture.captured_at, capture.status, outcome, error,
-            capture.attempts, capture.elapsed_ms, len(capture.body), raw_hash, None, capture.final_url,
+            self.source.id,
+            capture.url,
+            capture.kind,
+            capture.captured_at,
+            capture.status,
+            outcome,
+            error,
+            capture.attempts,
+            capture.elapsed_ms,
+            len(capture.body),
+            raw_hash,
+            None,
+            capture.final_url,
             charset or capture.charset,
-            False, True, capture.via, capture.archive, capture.timestamp,
-            None if capture.outcome else capture.digest or (payload_digest(capture.body) if capture.body else None),
-        )  # fmt: skip
+            False,
+            True,
+            capture.via,
+            capture.archive,
+            capture.timestamp,
+            None
+            if capture.outcome
+            else capture.digest or (payload_digest(capture.body) if capture.body else None),
+        )
 
 
 def page_kind(source: Source, url: str) -> str:

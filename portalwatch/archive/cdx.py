@@ -53,9 +53,13 @@ class CdxRow:
 def archive_source(name: str, archive: Archive) -> Source:
     """The archive as the fetcher sees a site: its hosts (CDX and replay), nothing else of a portal's."""
     return Source(
-        id=f"archive-{name}", name=f"web archive {name}", level="province", profile="generic",
-        base_url=archive.replay_url, sections=[Section(name="cdx", listing_url=archive.cdx_url + "?page={page}")],
-    )  # fmt: skip
+        id=f"archive-{name}",
+        name=f"web archive {name}",
+        level="province",
+        profile="generic",
+        base_url=archive.replay_url,
+        sections=[Section(name="cdx", listing_url=archive.cdx_url + "?page={page}")],
+    )
 
 
 def replay_url(archive: Archive, row: CdxRow) -> str:
@@ -78,8 +82,14 @@ class CdxClient:
         self.pages = 0
 
     async def captures(self, host: str, since: date | None = None, until: date | None = None) -> list[CdxRow]:
-        query = {"url": f"{host}/", "matchType": "prefix", "output": "json", "collapse": "digest",
-                 "limit": str(self.archive.page_size), "showResumeKey": "true"}  # fmt: skip
+        query = {
+            "url": f"{host}/",
+            "matchType": "prefix",
+            "output": "json",
+            "collapse": "digest",
+            "limit": str(self.archive.page_size),
+            "showResumeKey": "true",
+        }
         if since:
             query["from"] = since.strftime("%Y%m%d")
         if until:
@@ -120,5 +130,11 @@ def _page(url: str, result: FetchResult) -> tuple[list[CdxRow], str | None]:
     if missing:
         raise ArchiveError(url, f"CDX answer lacks the fields {sorted(missing)} (got {fields})")
     known = set(CdxRow.__dataclass_fields__)
-    rows = [CdxRow(**{key: value for key, value in zip(fields, row) if key in known} | {"urlkey": row[0]}) for row in data[1:]]
+    rows = [
+        CdxRow(
+            **{key: value for key, value in zip(fields, row, strict=False) if key in known}
+            | {"urlkey": row[0]}
+        )
+        for row in data[1:]
+    ]
     return rows, resume_key

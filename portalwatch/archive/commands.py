@@ -19,7 +19,9 @@ import_app = typer.Typer(help="Load pages captured by other tools into the wareh
 
 WarehouseOption = Annotated[
     Path | None,
-    typer.Option("--warehouse", "-w", help="DuckDB file [default: $PORTALWATCH_WAREHOUSE or data/warehouse.duckdb]"),
+    typer.Option(
+        "--warehouse", "-w", help="DuckDB file [default: $PORTALWATCH_WAREHOUSE or data/warehouse.duckdb]"
+    ),
 ]
 
 
@@ -33,7 +35,8 @@ def export_warc_command(
     directory: Annotated[Path, typer.Argument(help="Folder to write the .warc.gz files in.")],
     source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source's fetches.")] = None,
     since: Annotated[
-        datetime | None, typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="Only fetches from this day (UTC) on.")
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="Only fetches from this day (UTC) on."),
     ] = None,
     max_file_mb: Annotated[float, typer.Option(help="Start a new file past this size (MB).")] = 1000.0,
     warehouse: WarehouseOption = None,
@@ -52,14 +55,22 @@ def export_warc_command(
     if max_file_mb < 0.01:
         _fail("--max-file-mb must be at least 0.01")
     try:
-        result = export_warc(path, RawStore(raw_store_path(path)), directory, source,
-                             since.replace(tzinfo=UTC) if since else None, int(max_file_mb * 1_000_000))  # fmt: skip
+        result = export_warc(
+            path,
+            RawStore(raw_store_path(path)),
+            directory,
+            source,
+            since.replace(tzinfo=UTC) if since else None,
+            int(max_file_mb * 1_000_000),
+        )
     except PortalwatchError as exc:
         _fail(str(exc))
     for file in result.files:
         console.print(str(file), highlight=False)
-    console.print(f"{result.responses} response and {result.revisits} revisit record(s) in {len(result.files)} file(s)",
-                  highlight=False)  # fmt: skip
+    console.print(
+        f"{result.responses} response and {result.revisits} revisit record(s) in {len(result.files)} file(s)",
+        highlight=False,
+    )
     for url, raw_hash in result.missing_raw[:10]:
         err.print(f"[yellow]missing from the raw store:[/] {url} ({raw_hash})", highlight=False)
     if result.missing_raw:
@@ -69,8 +80,12 @@ def export_warc_command(
 @import_app.command("warc")
 def import_warc_command(
     files: Annotated[list[Path], typer.Argument(help="WARC files (.warc or .warc.gz), from any crawler.")],
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="Sources file [default: config/sources.toml].")] = None,
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source's pages (repeatable).")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Sources file [default: config/sources.toml].")
+    ] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source's pages (repeatable).")
+    ] = None,
     warehouse: WarehouseOption = None,
 ) -> None:
     """Record the pages of WARC files under the sources whose hosts they belong to.
@@ -93,7 +108,9 @@ def import_warc_command(
         selected = sources.select(source) if source else None
         store = Warehouse(path)
         store.migrate()
-        run_id = store.start_run("import", {"files": [str(f) for f in files]} | sources_file_parameters(config_file))
+        run_id = store.start_run(
+            "import", {"files": [str(f) for f in files]} | sources_file_parameters(config_file)
+        )
         try:
             result = import_warc(files, sources, store, RawStore(raw_store_path(path)), run_id, selected)
         except BaseException:
@@ -104,14 +121,21 @@ def import_warc_command(
         _fail(str(exc))
     console.print(f"{result.records} record(s) read, {result.skipped_stored} already stored", highlight=False)
     for source_id, summary in result.portals.items():
-        console.print(f"{source_id}: {summary['captures']} captures, {summary['created']} created, "
-                      f"{summary['updated']} updated, {summary['removed']} removed, {summary['failed']} failed",
-                      highlight=False)  # fmt: skip
+        console.print(
+            f"{source_id}: {summary['captures']} captures, {summary['created']} created, "
+            f"{summary['updated']} updated, {summary['removed']} removed, {summary['failed']} failed",
+            highlight=False,
+        )
     for host, count in result.unknown_hosts.items():
-        err.print(f"[yellow]skipped:[/] {count} record(s) of {host}, a host of no configured source", highlight=False)
+        err.print(
+            f"[yellow]skipped:[/] {count} record(s) of {host}, a host of no configured source",
+            highlight=False,
+        )
     if result.unresolved_revisits:
-        err.print(f"[yellow]skipped:[/] {result.unresolved_revisits} revisit(s) of a payload in none of the files",
-                  highlight=False)  # fmt: skip
+        err.print(
+            f"[yellow]skipped:[/] {result.unresolved_revisits} revisit(s) of a payload in none of the files",
+            highlight=False,
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -16,7 +16,14 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from portalwatch import progress
-from portalwatch.archive.captures import Capture, CaptureLoader, CaptureSummary, page_kind, parse_timestamp, payload_digest
+from portalwatch.archive.captures import (
+    Capture,
+    CaptureLoader,
+    CaptureSummary,
+    page_kind,
+    parse_timestamp,
+    payload_digest,
+)
 from portalwatch.archive.cdx import CdxClient, CdxRow, archive_source, replayed
 from portalwatch.config import Source, SourcesConfig
 from portalwatch.fetch import Outcome, PortalFetcher
@@ -48,26 +55,48 @@ class ArchiveRecovery:
     def as_summary(self) -> dict:
         loaded = self.loaded.as_dict()
         return {key: value for key, value in vars(self).items() if key != "loaded"} | {
-            key: loaded[key] for key in ("created", "updated", "reparsed", "removed", "restored", "unchanged",
-                                         "failed", "older_than_stored", "failures")
-        }  # fmt: skip
+            key: loaded[key]
+            for key in (
+                "created",
+                "updated",
+                "reparsed",
+                "removed",
+                "restored",
+                "unchanged",
+                "failed",
+                "older_than_stored",
+                "failures",
+            )
+        }
 
 
 async def recover_from_archive(
-    source: Source, config: SourcesConfig, warehouse: Warehouse, raw_store: RawStore, run_id: str,
-    archive_name: str | None = None, since: date | None = None, until: date | None = None,
-) -> ArchiveRecovery:  # fmt: skip
+    source: Source,
+    config: SourcesConfig,
+    warehouse: Warehouse,
+    raw_store: RawStore,
+    run_id: str,
+    archive_name: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> ArchiveRecovery:
     """Recover the captures of `source` the warehouse lacks from an archive (captured between since and until)."""
     name, archive = config.archive_for(source, archive_name)
     settings = config.settings
     recovery = ArchiveRecovery(source.id, name)
-    async with PortalFetcher(archive_source(name, archive), archive.politeness or settings.politeness,
-                             settings.user_agent_header, settings.robots_agent) as fetcher:  # fmt: skip
+    async with PortalFetcher(
+        archive_source(name, archive),
+        archive.politeness or settings.politeness,
+        settings.user_agent_header,
+        settings.robots_agent,
+    ) as fetcher:
         client = CdxClient(archive, fetcher)
         rows = [row for host in sorted(source.hosts) for row in await client.captures(host, since, until)]
         recovery.listing_pages, recovery.listed = client.pages, len(rows)
-        stored = {(article_id(source.id, url), digest)
-                  for url, digest in await asyncio.to_thread(warehouse.stored_captures, source.id)}  # fmt: skip
+        stored = {
+            (article_id(source.id, url), digest)
+            for url, digest in await asyncio.to_thread(warehouse.stored_captures, source.id)
+        }
         todo = _new_captures(source, rows, stored, recovery)
         loader = CaptureLoader(warehouse, run_id, source, config, raw_store)
         chunks = [todo[start : start + CHUNK_CAPTURES] for start in range(0, len(todo), CHUNK_CAPTURES)]
@@ -100,34 +129,83 @@ def _new_captures(source: Source, rows: list[CdxRow], stored: set, recovery: Arc
     return todo
 
 
-async def _replay(client: CdxClient, source: Source, archive: str, row: CdxRow,
-                  recovery: ArchiveRecovery) -> list[Capture]:  # fmt: skip
+async def _replay(
+    client: CdxClient, source: Source, archive: str, row: CdxRow, recovery: ArchiveRecovery
+) -> list[Capture]:
     """The capture of a row; a redirect capture also gives the capture it led to, when that is a page of the portal."""
     result = await client.replay(row)
     captured_at = parse_timestamp(row.timestamp)
-    common = {"via": "archive", "archive": archive, "attempts": result.attempts, "elapsed_ms": result.elapsed_ms}
+    common = {
+        "via": "archive",
+        "archive": archive,
+        "attempts": result.attempts,
+        "elapsed_ms": result.elapsed_ms,
+    }
     if result.status is None or result.outcome not in (Outcome.OK, Outcome.GONE):
-        return [Capture(row.original, captured_at, result.status, b"", outcome=result.outcome,
-                        error=f"{result.error or result.outcome} (replay of the {row.timestamp} capture)", **common)]  # fmt: skip
+        return [
+            Capture(
+                row.original,
+                captured_at,
+                result.status,
+                b"",
+                outcome=result.outcome,
+                error=f"{result.error or result.outcome} (replay of the {row.timestamp} capture)",
+                **common,
+            )
+        ]
     target = replayed(result.final_url) if result.final_url else None
     if target is not None and target[1] != row.original:
         home = urlsplit(target[1]).path in source.home_paths or not urlsplit(target[1]).path.strip("/")
-        redirect = Capture(row.original, captured_at, 302, b"", digest=row.payload_digest, redirected_home=home,
-                           final_url=target[1], **common)  # fmt: skip
+        redirect = Capture(
+            row.original,
+            captured_at,
+            302,
+            b"",
+            digest=row.payload_digest,
+            redirected_home=home,
+            final_url=target[1],
+            **common,
+        )
         if home or urlsplit(target[1]).netloc not in source.hosts or result.status != 200:
             return [redirect]
-        led_to = Capture(target[1], parse_timestamp(target[0]), 200, result.body, digest=payload_digest(result.body),
-                         charset=result.charset, kind=page_kind(source, target[1]), **common)  # fmt: skip
+        led_to = Capture(
+            target[1],
+            parse_timestamp(target[0]),
+            200,
+            result.body,
+            digest=payload_digest(result.body),
+            charset=result.charset,
+            kind=page_kind(source, target[1]),
+            **common,
+        )
         recovery.redirects_followed += 1
         return [redirect, led_to]
     if result.status == 200 and payload_digest(result.body) != row.payload_digest:
         recovery.digest_mismatches += 1
-    return [Capture(row.original, captured_at, result.status, result.body, digest=row.payload_digest,
-                    charset=result.charset, **common)]  # fmt: skip
+    return [
+        Capture(
+            row.original,
+            captured_at,
+            result.status,
+            result.body,
+            digest=row.payload_digest,
+            charset=result.charset,
+            **common,
+        )
+    ]
 
 
 def _add(total: CaptureSummary, more: CaptureSummary) -> None:
-    for name in ("captures", "created", "updated", "reparsed", "removed", "restored", "unchanged", "failed",
-                 "older_than_stored"):  # fmt: skip
+    for name in (
+        "captures",
+        "created",
+        "updated",
+        "reparsed",
+        "removed",
+        "restored",
+        "unchanged",
+        "failed",
+        "older_than_stored",
+    ):
         setattr(total, name, getattr(total, name) + getattr(more, name))
     total.failures.extend(more.failures)

@@ -82,14 +82,19 @@ class _RollingWriter:
             self.files.append(path)
             self.handle = path.open("wb")
             self.writer = WARCWriter(self.handle, gzip=True, warc_version="1.1")
-            self.writer.write_record(self.writer.create_warcinfo_record(path.name, {
-                "software": f"portalwatch/{__version__}",
-                "format": "WARC File Format 1.1",
-                "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
-                "description": "Pages of government portals as portalwatch fetched them; HTTP headers rebuilt "
-                               "from the stored status, media type and charset.",
-                "isPartOf": self.prefix,
-            }))  # fmt: skip
+            self.writer.write_record(
+                self.writer.create_warcinfo_record(
+                    path.name,
+                    {
+                        "software": f"portalwatch/{__version__}",
+                        "format": "WARC File Format 1.1",
+                        "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+                        "description": "Pages of government portals as portalwatch fetched them; HTTP headers rebuilt "
+                        "from the stored status, media type and charset.",
+                        "isPartOf": self.prefix,
+                    },
+                )
+            )
         return self.writer
 
     def close(self) -> None:
@@ -99,9 +104,13 @@ class _RollingWriter:
 
 
 def export_warc(
-    warehouse: Path, raw_store: RawStore, directory: Path, source: str | None = None, since: datetime | None = None,
+    warehouse: Path,
+    raw_store: RawStore,
+    directory: Path,
+    source: str | None = None,
+    since: datetime | None = None,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-) -> WarcExport:  # fmt: skip
+) -> WarcExport:
     """Write the stored fetches (of one source, since a time) as WARC files in `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
     with Warehouse(warehouse).connect(read_only=True) as con:
@@ -120,22 +129,35 @@ def export_warc(
             date = fetched_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             fields = {"WARC-Date": date, SOURCE_FIELD: source_id, KIND_FIELD: kind, OUTCOME_FIELD: outcome}
             if raw_hash in written:
-                record = _revisit(writer, url, status, charset, fields, written[raw_hash], raw_store.get(raw_hash))
+                record = _revisit(
+                    writer, url, status, charset, fields, written[raw_hash], raw_store.get(raw_hash)
+                )
                 export.revisits += 1
             else:
                 body = raw_store.get(raw_hash)
                 record = writer.create_warc_record(
-                    url, "response", payload=BytesIO(body), length=len(body), warc_headers_dict=dict(fields),
+                    url,
+                    "response",
+                    payload=BytesIO(body),
+                    length=len(body),
+                    warc_headers_dict=dict(fields),
                     http_headers=_http_headers(url, status, charset, len(body)),
-                )  # fmt: skip
+                )
                 written[raw_hash] = (url, date, record.rec_headers.get_header("WARC-Record-ID"))
                 export.responses += 1
             request = writer.create_warc_record(
-                url, "request", payload=BytesIO(b""), length=0,
-                warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID")},
-                http_headers=StatusAndHeaders(f"GET {_path(url)} HTTP/1.1", [("Host", urlsplit(url).netloc)],
-                                              is_http_request=True),
-            )  # fmt: skip
+                url,
+                "request",
+                payload=BytesIO(b""),
+                length=0,
+                warc_headers_dict={
+                    "WARC-Date": date,
+                    "WARC-Concurrent-To": record.rec_headers.get_header("WARC-Record-ID"),
+                },
+                http_headers=StatusAndHeaders(
+                    f"GET {_path(url)} HTTP/1.1", [("Host", urlsplit(url).netloc)], is_http_request=True
+                ),
+            )
             writer.write_record(record)
             writer.write_record(request)
     except OSError as exc:
@@ -146,13 +168,24 @@ def export_warc(
     return export
 
 
-def _revisit(writer: WARCWriter, url: str, status: int, charset: str | None, fields: dict,
-             original: tuple[str, str, str], body: bytes):  # fmt: skip
+def _revisit(
+    writer: WARCWriter,
+    url: str,
+    status: int,
+    charset: str | None,
+    fields: dict,
+    original: tuple[str, str, str],
+    body: bytes,
+):
     refers_to_uri, refers_to_date, refers_to = original
     record = writer.create_revisit_record(
-        url, payload_digest(body), refers_to_uri, refers_to_date,
-        http_headers=_http_headers(url, status, charset, len(body)), warc_headers_dict=dict(fields),
-    )  # fmt: skip
+        url,
+        payload_digest(body),
+        refers_to_uri,
+        refers_to_date,
+        http_headers=_http_headers(url, status, charset, len(body)),
+        warc_headers_dict=dict(fields),
+    )
     record.rec_headers.add_header("WARC-Refers-To", refers_to)
     return record
 
@@ -163,9 +196,10 @@ def _http_headers(url: str, status: int, charset: str | None, length: int) -> St
     except ValueError:
         reason = "Unknown"
     return StatusAndHeaders(
-        f"{status} {reason}", [("Content-Type", _media_type(url, charset)), ("Content-Length", str(length))],
+        f"{status} {reason}",
+        [("Content-Type", _media_type(url, charset)), ("Content-Length", str(length))],
         protocol="HTTP/1.1",
-    )  # fmt: skip
+    )
 
 
 def _media_type(url: str, charset: str | None) -> str:
@@ -196,9 +230,13 @@ class WarcImport:
 
 
 def import_warc(
-    files: list[Path], config: SourcesConfig, warehouse: Warehouse, raw_store: RawStore, run_id: str,
+    files: list[Path],
+    config: SourcesConfig,
+    warehouse: Warehouse,
+    raw_store: RawStore,
+    run_id: str,
     only: list[Source] | None = None,
-) -> WarcImport:  # fmt: skip
+) -> WarcImport:
     """Record the responses and revisits of WARC files under the configured sources they belong to.
 
     Files are loaded one after the other (give them in the order they were written), so memory
@@ -213,13 +251,23 @@ def import_warc(
 
 
 class _WarcImporter:
-    def __init__(self, config: SourcesConfig, warehouse: Warehouse, raw_store: RawStore, run_id: str,
-                 sources: list[Source]):  # fmt: skip
+    def __init__(
+        self,
+        config: SourcesConfig,
+        warehouse: Warehouse,
+        raw_store: RawStore,
+        run_id: str,
+        sources: list[Source],
+    ):
         self.config, self.warehouse, self.raw_store, self.run_id = config, warehouse, raw_store, run_id
         self.by_host = {host: source for source in sources for host in source.hosts}
         self.by_id = {source.id: source for source in sources}
-        self.stored = {source.id: {(article_id(source.id, url), digest)
-                                   for url, digest in warehouse.stored_captures(source.id)} for source in sources}  # fmt: skip
+        self.stored = {
+            source.id: {
+                (article_id(source.id, url), digest) for url, digest in warehouse.stored_captures(source.id)
+            }
+            for source in sources
+        }
         self.payloads: dict[str, str] = {}  # payload digest -> raw hash, to resolve revisits
         self.captures: dict[str, list[Capture]] = defaultdict(list)
         self.result = WarcImport()
@@ -227,7 +275,9 @@ class _WarcImporter:
     def add(self, path: Path, record) -> None:
         self.result.records += 1
         target = record.rec_headers.get_header("WARC-Target-URI") or ""
-        source = self.by_id.get(record.rec_headers.get_header(SOURCE_FIELD) or "") or self.by_host.get(urlsplit(target).netloc)
+        source = self.by_id.get(record.rec_headers.get_header(SOURCE_FIELD) or "") or self.by_host.get(
+            urlsplit(target).netloc
+        )
         if source is None:
             host = urlsplit(target).netloc
             self.result.unknown_hosts[host] = self.result.unknown_hosts.get(host, 0) + 1
@@ -242,8 +292,12 @@ class _WarcImporter:
 
     def load(self) -> None:
         for source_id, found in self.captures.items():
-            summary = CaptureLoader(self.warehouse, self.run_id, self.by_id[source_id], self.config, self.raw_store).load(found)
-            totals = self.result.portals.setdefault(source_id, dict.fromkeys(summary.as_dict(), 0) | {"failures": []})
+            summary = CaptureLoader(
+                self.warehouse, self.run_id, self.by_id[source_id], self.config, self.raw_store
+            ).load(found)
+            totals = self.result.portals.setdefault(
+                source_id, dict.fromkeys(summary.as_dict(), 0) | {"failures": []}
+            )
             for name, value in summary.as_dict().items():
                 totals[name] += value
         self.captures.clear()
@@ -255,7 +309,9 @@ def _records(path: Path) -> Iterator:
         with path.open("rb") as stream:
             for record in ArchiveIterator(stream, check_digests="raise"):
                 if record.format != "warc":
-                    raise WarcError(path, f"not a readable WARC file: a record reads as {record.format.upper()}")
+                    raise WarcError(
+                        path, f"not a readable WARC file: a record reads as {record.format.upper()}"
+                    )
                 if record.rec_type in ("response", "revisit") and record.http_headers is not None:
                     yield record
     except FileNotFoundError:
@@ -264,7 +320,9 @@ def _records(path: Path) -> Iterator:
         raise WarcError(path, f"not a readable WARC file: {exc}") from None
 
 
-def _capture(path: Path, record, source: Source, payloads: dict[str, str], raw_store: RawStore) -> Capture | None:
+def _capture(
+    path: Path, record, source: Source, payloads: dict[str, str], raw_store: RawStore
+) -> Capture | None:
     headers = record.rec_headers
     url = headers.get_header("WARC-Target-URI")
     body = record.content_stream().read()
@@ -278,7 +336,13 @@ def _capture(path: Path, record, source: Source, payloads: dict[str, str], raw_s
     content_type = record.http_headers.get_header("Content-Type") or ""
     charset = content_type.partition("charset=")[2].split(";")[0].strip() or None
     return Capture(
-        url, iso_date_to_datetime(headers.get_header("WARC-Date")).replace(tzinfo=UTC),
-        int(record.http_headers.get_statuscode() or 0), body, "warc", path.name, digest, charset,
+        url,
+        iso_date_to_datetime(headers.get_header("WARC-Date")).replace(tzinfo=UTC),
+        int(record.http_headers.get_statuscode() or 0),
+        body,
+        "warc",
+        path.name,
+        digest,
+        charset,
         headers.get_header(KIND_FIELD) or page_kind(source, url),
-    )  # fmt: skip
+    )

@@ -22,12 +22,23 @@ from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 
 
-@task(name="recover-from-archive", task_run_name="archive-{source.id}", cache_policy=NO_CACHE, retries=1,
-      retry_delay_seconds=5)  # fmt: skip
+@task(
+    name="recover-from-archive",
+    task_run_name="archive-{source.id}",
+    cache_policy=NO_CACHE,
+    retries=1,
+    retry_delay_seconds=5,
+)
 async def recover_portal_task(
-    source: Source, config: SourcesConfig, warehouse: Path, raw_dir: Path, run_id: str,
-    archive: str | None, since: date | None, until: date | None,
-) -> dict:  # fmt: skip
+    source: Source,
+    config: SourcesConfig,
+    warehouse: Path,
+    raw_dir: Path,
+    run_id: str,
+    archive: str | None,
+    since: date | None,
+    until: date | None,
+) -> dict:
     recovery = await recover_from_archive(
         source, config, Warehouse(warehouse), RawStore(raw_dir), run_id, archive, since, until
     )
@@ -57,17 +68,30 @@ async def archive_backfill(
     raw_folder = raw_store_path(warehouse_file, raw_dir)
     store = Warehouse(warehouse_file)
     await asyncio.to_thread(store.migrate)
-    parameters = {"sources": [s.id for s in selected], "archive": archive, "since": str(since or ""),
-                  "until": str(until or "")} | sources_file_parameters(config_file)  # fmt: skip
+    parameters = {
+        "sources": [s.id for s in selected],
+        "archive": archive,
+        "since": str(since or ""),
+        "until": str(until or ""),
+    } | sources_file_parameters(config_file)
     run_id = await asyncio.to_thread(store.start_run, "archive-backfill", parameters)
 
     async def one_portal(source: Source) -> dict:
-        summary = await recover_portal_task(source, config, warehouse_file, raw_folder, run_id, archive, since, until)
+        summary = await recover_portal_task(
+            source, config, warehouse_file, raw_folder, run_id, archive, since, until
+        )
         logger.info(
             "%s from %s: %d captures listed, %d already stored, %d fetched; %d created, %d updated, %d removed, %d failed",
-            source.id, summary["archive"], summary["listed"], summary["skipped_stored"], summary["fetched"],
-            summary["created"], summary["updated"], summary["removed"], summary["failed"],
-        )  # fmt: skip
+            source.id,
+            summary["archive"],
+            summary["listed"],
+            summary["skipped_stored"],
+            summary["fetched"],
+            summary["created"],
+            summary["updated"],
+            summary["removed"],
+            summary["failed"],
+        )
         return summary
 
     outcomes = await asyncio.gather(*(one_portal(source) for source in selected), return_exceptions=True)

@@ -60,7 +60,10 @@ async def plan_backfill_task(
             last = min(filter(None, (last_page, total)), default=None)
             known_end = last is not None
             last = min(last or source.max_listing_pages, source.max_listing_pages)
-            chunks = [range(start, min(start + chunk_pages, last + 1)) for start in range(first_page, last + 1, chunk_pages)]
+            chunks = [
+                range(start, min(start + chunk_pages, last + 1))
+                for start in range(first_page, last + 1, chunk_pages)
+            ]
             plan.append((section.name, chunks, known_end))
     return plan
 
@@ -88,7 +91,9 @@ async def backfill(
     """
     logger = get_run_logger()
     if first_page < 1 or (last_page is not None and last_page < first_page) or chunk_pages < 1:
-        raise ValueError(f"bad page range: first_page={first_page}, last_page={last_page}, chunk_pages={chunk_pages}")
+        raise ValueError(
+            f"bad page range: first_page={first_page}, last_page={last_page}, chunk_pages={chunk_pages}"
+        )
     config_file = Path(config_path or default_sources_path()).resolve()
     config = load_sources(config_file)
     selected, closed = live_and_closed(config.select(sources), logger)
@@ -97,9 +102,14 @@ async def backfill(
     store = Warehouse(warehouse_file)
     await asyncio.to_thread(store.migrate)
     key_parameters = {
-        "sources": sorted(s.id for s in selected), "first_page": first_page, "last_page": last_page,
-        "since": str(since or ""), "until": str(until or ""), "refresh": refresh, "chunk_pages": chunk_pages,
-    }  # fmt: skip
+        "sources": sorted(s.id for s in selected),
+        "first_page": first_page,
+        "last_page": last_page,
+        "since": str(since or ""),
+        "until": str(until or ""),
+        "refresh": refresh,
+        "chunk_pages": chunk_pages,
+    }
     backfill_key = hashlib.sha256(json.dumps(key_parameters, sort_keys=True).encode()).hexdigest()[:16]
     run_parameters = key_parameters | {"backfill_key": backfill_key} | sources_file_parameters(config_file)
     run_id = await asyncio.to_thread(store.start_run, "backfill", run_parameters)
@@ -112,14 +122,21 @@ async def backfill(
     async def one_portal(source: Source) -> dict:
         plan = await plan_backfill_task(source, config, first_page, last_page, chunk_pages)
         done = await asyncio.to_thread(store.loaded_chunks, backfill_key, source.id)
-        totals = {"source": source.id, "chunks": 0, "resumed_after": 0, "failures": []} | dict.fromkeys(COUNTS, 0)
+        totals = {"source": source.id, "chunks": 0, "resumed_after": 0, "failures": []} | dict.fromkeys(
+            COUNTS, 0
+        )
         for section, chunks, known_end in plan:
             todo = [pages for pages in chunks if (section, pages.start) not in done]
             totals["resumed_after"] += len(chunks) - len(todo)
             if known_end:
                 progress.add_total(len(todo))
-            logger.info("%s %s: %s chunk(s) to walk, %d already loaded", source.id, section,
-                        len(todo) if known_end else "up to " + str(len(todo)), len(chunks) - len(todo))  # fmt: skip
+            logger.info(
+                "%s %s: %s chunk(s) to walk, %d already loaded",
+                source.id,
+                section,
+                len(todo) if known_end else "up to " + str(len(todo)),
+                len(chunks) - len(todo),
+            )
             for pages in todo:
                 if not known_end:
                     progress.add_total(1)

@@ -26,35 +26,89 @@ from portalwatch.storage.coverage import Coverage, describe, drop_warning
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 
-COUNTS = ("listing_pages", "fetched", "created", "updated", "reparsed", "removed", "restored", "unchanged", "failed")
+COUNTS = (
+    "listing_pages",
+    "fetched",
+    "created",
+    "updated",
+    "reparsed",
+    "removed",
+    "restored",
+    "unchanged",
+    "failed",
+)
 SUMMARY_COLUMNS = ("source", *COUNTS, "coverage")
-COVERAGE_COLUMNS = ("source", "section", "kind", "held", "entries", "basis", "pct", "previous_pct", "missing_pages", "complete")
+COVERAGE_COLUMNS = (
+    "source",
+    "section",
+    "kind",
+    "held",
+    "entries",
+    "basis",
+    "pct",
+    "previous_pct",
+    "missing_pages",
+    "complete",
+)
 PROGRESS_SECONDS = 2.0  # how often the run's progress artifact is brought up to date
 
 
 # A crawl that raised (not a page that failed: those are recorded, not raised)
 # is tried once more; a load is retried after a pause, e.g. when the lock timed out.
-@task(name="crawl-portal", task_run_name="crawl-{source.id}", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=5)
+@task(
+    name="crawl-portal",
+    task_run_name="crawl-{source.id}",
+    cache_policy=NO_CACHE,
+    retries=1,
+    retry_delay_seconds=5,
+)
 async def crawl_portal_task(
-    source: Source, config: SourcesConfig, warehouse: Path, raw_dir: Path, revisit: Revisit,
-    max_listing_pages: int | None = None, pages: dict[str, range] | None = None,
-    published: tuple[datetime | None, datetime | None] = (None, None), observer: CrawlObserver | None = None,
-) -> PortalCrawl:  # fmt: skip
+    source: Source,
+    config: SourcesConfig,
+    warehouse: Path,
+    raw_dir: Path,
+    revisit: Revisit,
+    max_listing_pages: int | None = None,
+    pages: dict[str, range] | None = None,
+    published: tuple[datetime | None, datetime | None] = (None, None),
+    observer: CrawlObserver | None = None,
+) -> PortalCrawl:
     store = Warehouse(warehouse)
     known = await asyncio.to_thread(store.known_articles, source.id)
     state = await asyncio.to_thread(store.portal_state, source.id)
     return await crawl_portal(
-        source, config, known, RawStore(raw_dir), revisit, max_listing_pages, state=state, pages=pages,
-        published=published, observer=observer,
-    )  # fmt: skip
+        source,
+        config,
+        known,
+        RawStore(raw_dir),
+        revisit,
+        max_listing_pages,
+        state=state,
+        pages=pages,
+        published=published,
+        observer=observer,
+    )
 
 
-@task(name="load-portal", task_run_name="load-{crawl.source.source_id}", cache_policy=NO_CACHE, retries=2,
-      retry_delay_seconds=10)
+@task(
+    name="load-portal",
+    task_run_name="load-{crawl.source.source_id}",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=10,
+)
 async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl, cause: str = "portal") -> dict:
     loaded = await asyncio.to_thread(
-        Warehouse(warehouse).load_portal, run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone,
-        documents=crawl.documents, cause=cause, state_update=crawl.state, gone_documents=crawl.gone_documents,
+        Warehouse(warehouse).load_portal,
+        run_id,
+        crawl.source,
+        crawl.fetches,
+        crawl.observations,
+        crawl.gone,
+        documents=crawl.documents,
+        cause=cause,
+        state_update=crawl.state,
+        gone_documents=crawl.gone_documents,
     )
     return {
         "source": crawl.source.source_id,
@@ -75,8 +129,14 @@ async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl, cau
         "pending": sum(entry.kind == "article" for entry in crawl.state.frontier_pending),
         "pending_documents": sum(entry.kind == "document" for entry in crawl.state.frontier_pending),
         "outages": [
-            {"host": o.host, "opened_at": o.opened_at.isoformat(), "closed_at": o.closed_at and o.closed_at.isoformat(),
-             "failures": o.failures, "skipped": o.skipped, "last_error": o.last_error}
+            {
+                "host": o.host,
+                "opened_at": o.opened_at.isoformat(),
+                "closed_at": o.closed_at and o.closed_at.isoformat(),
+                "failures": o.failures,
+                "skipped": o.skipped,
+                "last_error": o.last_error,
+            }
             for o in crawl.state.outages
         ],
         "tls_verified": crawl.tls_verified,
@@ -120,7 +180,9 @@ async def ingest(
     raw_folder = raw_store_path(warehouse_file, raw_dir)
     store = Warehouse(warehouse_file)
     await asyncio.to_thread(store.migrate)
-    parameters = {"sources": [s.id for s in selected], "revisit": str(revisit)} | sources_file_parameters(config_file)
+    parameters = {"sources": [s.id for s in selected], "revisit": str(revisit)} | sources_file_parameters(
+        config_file
+    )
     run_id = await asyncio.to_thread(store.start_run, "ingest", parameters)
     logger.info("run %s: %d portal(s) into %s", run_id, len(selected), warehouse_file)
 
@@ -131,17 +193,27 @@ async def ingest(
     async def one_portal(source: Source) -> dict:
         try:
             crawl = await crawl_portal_task(
-                source, config, warehouse_file, raw_folder, Revisit(revisit), max_listing_pages,
+                source,
+                config,
+                warehouse_file,
+                raw_folder,
+                Revisit(revisit),
+                max_listing_pages,
                 observer=quote(watched[source.id]),  # the task gets this very object, to count into
-            )  # fmt: skip
+            )
             summary = await load_portal_task(warehouse_file, run_id, crawl)
         finally:
             watched[source.id].finish()
         logger.info(
             "%s: %d listing pages, %d fetched, %d created, %d updated, %d removed, %d failed",
-            source.id, summary["listing_pages"], summary["fetched"], summary["created"],
-            summary["updated"], summary["removed"], summary["failed"],
-        )  # fmt: skip
+            source.id,
+            summary["listing_pages"],
+            summary["fetched"],
+            summary["created"],
+            summary["updated"],
+            summary["removed"],
+            summary["failed"],
+        )
         for url, reason in crawl.failures[:20]:
             logger.warning("%s: %s: %s", source.id, url, reason)
         for section in summary["sections"]:
@@ -150,9 +222,14 @@ async def ingest(
             logger.warning("%s: %s", source.id, warning)
         for outage in summary["outages"]:
             logger.warning(
-                "%s: %s down since %s (%s); %d request(s) skipped%s", source.id, outage["host"], outage["opened_at"],
-                outage["last_error"], outage["skipped"], "" if outage["closed_at"] else ", still down: the next run resumes",
-            )  # fmt: skip
+                "%s: %s down since %s (%s); %d request(s) skipped%s",
+                source.id,
+                outage["host"],
+                outage["opened_at"],
+                outage["last_error"],
+                outage["skipped"],
+                "" if outage["closed_at"] else ", still down: the next run resumes",
+            )
         if not crawl.tls_verified:
             logger.warning("%s: fetched WITHOUT TLS certificate verification (verify_tls = false)", source.id)
         return summary
@@ -188,7 +265,7 @@ def live_and_closed(selected: list[Source], logger) -> tuple[list[Source], dict]
 def portal_outcomes(selected: list[Source], outcomes: list, logger) -> tuple[dict, str]:
     """Each portal's summary, or the error that stopped it (one broken portal never fails the run)."""
     portals = {}
-    for source, outcome in zip(selected, outcomes):
+    for source, outcome in zip(selected, outcomes, strict=False):
         if isinstance(outcome, BaseException):
             logger.error("%s: portal failed: %s", source.id, outcome)
             portals[source.id] = {"source": source.id, "error": f"{type(outcome).__name__}: {outcome}"}
@@ -202,19 +279,32 @@ async def publish_summary(flow_name: str, run_id: str, portals: dict) -> None:
     """A table artifact of the run, per portal, and one of the pages that failed."""
     await acreate_table_artifact(
         key=f"{flow_name}-summary",
-        table=[{column: p.get(column, "") for column in SUMMARY_COLUMNS} | {"error": p.get("error", "")} for p in portals.values()],
+        table=[
+            {column: p.get(column, "") for column in SUMMARY_COLUMNS} | {"error": p.get("error", "")}
+            for p in portals.values()
+        ],
         description=f"portalwatch {flow_name} run {run_id}",
-    )  # fmt: skip
-    coverage = [{"source": p["source"]} | {column: _cell(section.get(column)) for column in COVERAGE_COLUMNS[1:]}
-                for p in portals.values() for section in p.get("sections", [])]  # fmt: skip
+    )
+    coverage = [
+        {"source": p["source"]} | {column: _cell(section.get(column)) for column in COVERAGE_COLUMNS[1:]}
+        for p in portals.values()
+        for section in p.get("sections", [])
+    ]
     if coverage:
         await acreate_table_artifact(
-            key=f"{flow_name}-coverage", table=coverage,
+            key=f"{flow_name}-coverage",
+            table=coverage,
             description=f"run {run_id}: per section, the entries the warehouse holds of those the portal states",
-        )  # fmt: skip
-    failures = [{"source": p["source"], "url": url, "reason": reason} for p in portals.values() for url, reason in p.get("failures", [])]
+        )
+    failures = [
+        {"source": p["source"], "url": url, "reason": reason}
+        for p in portals.values()
+        for url, reason in p.get("failures", [])
+    ]
     if failures:
-        await acreate_table_artifact(key=f"{flow_name}-failures", table=failures, description=f"pages that failed in run {run_id}")
+        await acreate_table_artifact(
+            key=f"{flow_name}-failures", table=failures, description=f"pages that failed in run {run_id}"
+        )
 
 
 async def publish_progress(run_id: str, portals: list[PortalProgress], done: asyncio.Event) -> None:
@@ -225,13 +315,17 @@ async def publish_progress(run_id: str, portals: list[PortalProgress], done: asy
     run its progress display, never its crawl or its record."""
     logger = get_run_logger()
     try:
-        artifact_id = await acreate_progress_artifact(0.0, key="ingest-progress", description=progress_table(run_id, portals))
+        artifact_id = await acreate_progress_artifact(
+            0.0, key="ingest-progress", description=progress_table(run_id, portals)
+        )
         while not done.is_set():
             try:
                 await asyncio.wait_for(done.wait(), PROGRESS_SECONDS)
             except TimeoutError:
                 pass
-            await aupdate_progress_artifact(artifact_id, progress_percent(portals), progress_table(run_id, portals))
+            await aupdate_progress_artifact(
+                artifact_id, progress_percent(portals), progress_table(run_id, portals)
+            )
     except Exception as exc:  # whatever the API answered: the run goes on, and finishes
         logger.warning("run %s: the progress artifact could not be kept up to date: %s", run_id, exc)
 
@@ -245,13 +339,19 @@ def progress_percent(portals: list[PortalProgress]) -> float:
 
 def progress_table(run_id: str, portals: list[PortalProgress]) -> str:
     """Each portal's progress, as a Markdown table (an artifact's description)."""
-    lines = [f"portalwatch ingest run {run_id}", "",
-             "| portal | listing pages | articles fetched / found | failures | coverage | |", "|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [
+        f"portalwatch ingest run {run_id}",
+        "",
+        "| portal | listing pages | articles fetched / found | failures | coverage | |",
+        "|---|---|---|---|---|---|",
+    ]
     for portal in portals:
         coverage = "" if portal.coverage is None else f"{portal.coverage:.0%}"
         failures = portal.listing_failures + portal.failures
         state = "done" if portal.finished else "crawling"
-        lines.append(f"| {portal.source} | {portal.listing_pages} | {portal.fetched} / {portal.found} | {failures} | {coverage} | {state} |")
+        lines.append(
+            f"| {portal.source} | {portal.listing_pages} | {portal.fetched} / {portal.found} | {failures} | {coverage} | {state} |"
+        )
     return "\n".join(lines)
 
 

@@ -38,7 +38,10 @@ BATCH_PAGES = 1000
 
 @task(name="reparse-pages", task_run_name="reparse-{source.id}-{batch_number}", cache_policy=NO_CACHE)
 async def reparse_pages_task(
-    source: Source, profile_dirs: list[str], raw_dir: Path, pages: list[tuple[str, str, datetime, str | None]],
+    source: Source,
+    profile_dirs: list[str],
+    raw_dir: Path,
+    pages: list[tuple[str, str, datetime, str | None]],
     batch_number: int,
 ) -> PortalCrawl:
     return await asyncio.to_thread(reparse_pages, source, profile_dirs, raw_dir, pages)
@@ -60,7 +63,9 @@ def reparse_pages(
         except (ExtractionError, StorageError) as exc:
             crawl.failures.append((url, str(exc)))
             continue
-        crawl.observations.append(Observation(article_id(source.id, url), url, record, record.content_hash, raw_hash, now))
+        crawl.observations.append(
+            Observation(article_id(source.id, url), url, record, record.content_hash, raw_hash, now)
+        )
     # Fingerprints and references in one batch here, on the parse worker, not in the load.
     crawl.observations = derive(crawl.observations)
     return crawl
@@ -94,22 +99,40 @@ async def reparse(
         latest = await asyncio.to_thread(store.latest_article_pages, source.id)
         known = await asyncio.to_thread(store.known_articles, source.id)
         today = parser_versions(get_profile(source.profile, config.settings.profile_dirs))
-        pages = [page for page in latest if not _parsed_by_today(known.get(article_id(source.id, page[0])), page[1], today)]
+        pages = [
+            page
+            for page in latest
+            if not _parsed_by_today(known.get(article_id(source.id, page[0])), page[1], today)
+        ]
         batches = [pages[i : i + BATCH_PAGES] for i in range(0, len(pages), BATCH_PAGES)]
         progress.add_total(len(batches))
-        totals = {"source": source.id, "pages": len(latest), "skipped": len(latest) - len(pages), "created": 0,
-                  "reparsed": 0, "unchanged": 0, "failed": 0, "failures": []}  # fmt: skip
+        totals = {
+            "source": source.id,
+            "pages": len(latest),
+            "skipped": len(latest) - len(pages),
+            "created": 0,
+            "reparsed": 0,
+            "unchanged": 0,
+            "failed": 0,
+            "failures": [],
+        }
         for number, batch in enumerate(batches, 1):
             crawl = await reparse_pages_task(source, config.settings.profile_dirs, raw_folder, batch, number)
             summary = await load_portal_task(warehouse_file, run_id, crawl, cause="parser")
             for column in ("created", "reparsed", "unchanged", "failed"):
                 totals[column] += summary[column]
             totals["failures"].extend(summary["failures"])
-            progress.report(1, f"{source.id}: {number * BATCH_PAGES if number < len(batches) else len(pages)} pages")
+            progress.report(
+                1, f"{source.id}: {number * BATCH_PAGES if number < len(batches) else len(pages)} pages"
+            )
         logger.info(
             "%s: %d pages re-parsed (%d already parsed by today's parser), %d changed by the parser, %d failed",
-            source.id, len(pages), totals["skipped"], totals["reparsed"] + totals["created"], totals["failed"],
-        )  # fmt: skip
+            source.id,
+            len(pages),
+            totals["skipped"],
+            totals["reparsed"] + totals["created"],
+            totals["failed"],
+        )
         portals[source.id] = totals
     await asyncio.to_thread(store.finish_run, run_id, "completed", portals)
     return {"run_id": run_id, "status": "completed", "portals": portals}

@@ -56,9 +56,11 @@ def build_deployments(config_path: Path, config: SourcesConfig, warehouse: Path)
                 name=name,
                 schedules=[trigger],
                 parameters={
-                    "config_path": config_file, "sources": source_ids,
-                    "revisit": schedule.revisit, "warehouse": warehouse_file,
-                },  # fmt: skip
+                    "config_path": config_file,
+                    "sources": source_ids,
+                    "revisit": schedule.revisit,
+                    "warehouse": warehouse_file,
+                },
                 description=f"Scheduled crawl of {', '.join(source_ids)}",
                 tags=["portalwatch", "scheduled"],
                 entrypoint_type=EntrypointType.MODULE_PATH,
@@ -66,20 +68,32 @@ def build_deployments(config_path: Path, config: SourcesConfig, warehouse: Path)
         )
     defaults = {"config_path": config_file, "warehouse": warehouse_file}
     deployments.append(
-        backfill.to_deployment(name=ON_DEMAND, parameters=defaults, tags=["portalwatch"],
-                               entrypoint_type=EntrypointType.MODULE_PATH,
-                               description="Walk listing pages or a publication period; idempotent, resumable")
-    )  # fmt: skip
+        backfill.to_deployment(
+            name=ON_DEMAND,
+            parameters=defaults,
+            tags=["portalwatch"],
+            entrypoint_type=EntrypointType.MODULE_PATH,
+            description="Walk listing pages or a publication period; idempotent, resumable",
+        )
+    )
     deployments.append(
-        archive_backfill.to_deployment(name=ON_DEMAND, parameters=defaults, tags=["portalwatch"],
-                                       entrypoint_type=EntrypointType.MODULE_PATH,
-                                       description="Recover portals' history from a web archive; idempotent")
-    )  # fmt: skip
+        archive_backfill.to_deployment(
+            name=ON_DEMAND,
+            parameters=defaults,
+            tags=["portalwatch"],
+            entrypoint_type=EntrypointType.MODULE_PATH,
+            description="Recover portals' history from a web archive; idempotent",
+        )
+    )
     deployments.append(
-        reparse.to_deployment(name=ON_DEMAND, parameters=defaults, tags=["portalwatch"],
-                              entrypoint_type=EntrypointType.MODULE_PATH,
-                              description="Parse stored raw pages again with the current parsers")
-    )  # fmt: skip
+        reparse.to_deployment(
+            name=ON_DEMAND,
+            parameters=defaults,
+            tags=["portalwatch"],
+            entrypoint_type=EntrypointType.MODULE_PATH,
+            description="Parse stored raw pages again with the current parsers",
+        )
+    )
     return deployments
 
 
@@ -97,12 +111,15 @@ def prefect_api(data_dir: Path, port: int = 4200, startup_timeout: float = 120.0
     home = data_dir / "prefect"
     home.mkdir(parents=True, exist_ok=True)
     env = os.environ | {"PREFECT_HOME": str(home.resolve()), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    log = open(home / "server.log", "ab")
+    log = open(home / "server.log", "ab")  # noqa: SIM115 (the server writes it while it runs)
     # In a session of its own, with a guard that stops it (and whatever it started) if this process is killed.
     server = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     guard = lifeline.guard(server.pid)
     url = f"http://127.0.0.1:{port}/api"
     try:

@@ -27,7 +27,7 @@ from portalwatch.parse.dates import LOCAL_TZ
 from portalwatch.parse.fields import find_datetime, split_byline
 from portalwatch.parse.profile import ListingRules, PageRules, Profile
 from portalwatch.parse.text import block_text, clean_html, clean_line, node_text
-from portalwatch.record import EXTRACTION_FALLBACK, Attachment, ArticleRecord, Image, Link, site_relative
+from portalwatch.record import EXTRACTION_FALLBACK, ArticleRecord, Attachment, Image, Link, site_relative
 
 # Bumped when the extraction engine (not a profile) changes its output.
 # 2: updated_at, photographer, attribution, attachments, links and breadcrumb
@@ -37,19 +37,42 @@ PARSER_VERSION = "2"
 # Lines that belong to page chrome, never to an article: a body paragraph like
 # these is a warning (and the generic extractor drops it).
 CHROME_LINE_PATTERNS = (
-    r"^(?:Tổng )?(?:lượt )?truy cập\s*:?", r"^Đang (?:truy cập|online)\s*:?", r"^Thống kê truy cập",
-    r"^Văn bản mới$", r"^Template Settings$", r"^Các tin khác\s*:?$", r"^Tin liên quan\s*:?$",
-    r"^Bài viết liên quan\s*:?$", r"^\d+-\d+ of \d+", r"^Trang\s*:?\s*$", r"^(?:Google Font|Body Font-(?:size|family))$",
-    r"^Liên kết (?:web|website)$", r"^Bản đồ hành chính$",
-)  # fmt: skip
+    r"^(?:Tổng )?(?:lượt )?truy cập\s*:?",
+    r"^Đang (?:truy cập|online)\s*:?",
+    r"^Thống kê truy cập",
+    r"^Văn bản mới$",
+    r"^Template Settings$",
+    r"^Các tin khác\s*:?$",
+    r"^Tin liên quan\s*:?$",
+    r"^Bài viết liên quan\s*:?$",
+    r"^\d+-\d+ of \d+",
+    r"^Trang\s*:?\s*$",
+    r"^(?:Google Font|Body Font-(?:size|family))$",
+    r"^Liên kết (?:web|website)$",
+    r"^Bản đồ hành chính$",
+)
 _CHROME_LINE = re.compile("|".join(CHROME_LINE_PATTERNS), re.IGNORECASE)
 _SEPARATORS = {">", "/", "»", "›", "|", "-", "→"}
 
 __all__ = [
-    "CHROME_LINE_PATTERNS", "LOCAL_TZ", "PARSER_VERSION", "ListingPage", "TemplateMismatch", "canonical_url", "parser_versions",
-    "attachment_links", "body_links", "check_page", "drop_chrome_paragraphs", "error_page_reason", "parse_article", "parse_listing",
-    "read_listing", "record_warnings", "ListingCheck",
-]  # fmt: skip
+    "CHROME_LINE_PATTERNS",
+    "LOCAL_TZ",
+    "PARSER_VERSION",
+    "ListingPage",
+    "TemplateMismatch",
+    "canonical_url",
+    "parser_versions",
+    "attachment_links",
+    "body_links",
+    "check_page",
+    "drop_chrome_paragraphs",
+    "error_page_reason",
+    "parse_article",
+    "parse_listing",
+    "read_listing",
+    "record_warnings",
+    "ListingCheck",
+]
 
 
 class TemplateMismatch(ExtractionError):
@@ -92,9 +115,14 @@ def _listing(tree: LexborHTMLParser, url: str, rules: ListingRules, page_size: i
 
 
 def read_listing(
-    html: str, url: str, profile: Profile, page_size: int, rules: ListingRules | None = None, page_number: int = 1,
+    html: str,
+    url: str,
+    profile: Profile,
+    page_size: int,
+    rules: ListingRules | None = None,
+    page_number: int = 1,
     final_url: str | None = None,
-) -> ListingPage:  # fmt: skip
+) -> ListingPage:
     """A listing page, when it is one; raises WrongPage naming what was seen instead.
 
     It is one when the listing rules find its entries, or when it is a recognised
@@ -109,7 +137,9 @@ def read_listing(
     if listing.article_urls:
         # Links that match the entries' selector can be a broken page's chrome (a sidebar of
         # news under the generic rules): without the list's pager, its title and headings judge.
-        if tree.css_first(rules.pager) is None and (reason := error_page_reason(tree, profile.pages, deep=False)):
+        if tree.css_first(rules.pager) is None and (
+            reason := error_page_reason(tree, profile.pages, deep=False)
+        ):
             raise WrongPage(url, f"not a listing page: {reason}")
         return listing
     if _past_the_end(tree, rules, page_size, page_number):
@@ -135,18 +165,28 @@ class ListingCheck:
     """Judges a fetched listing page (for the fetcher, which retries a page that is not one)
     and keeps what it read."""
 
-    def __init__(self, profile: Profile, page_size: int, rules: ListingRules | None = None, page_number: int = 1):
+    def __init__(
+        self, profile: Profile, page_size: int, rules: ListingRules | None = None, page_number: int = 1
+    ):
         self.profile, self.page_size, self.rules, self.page_number = profile, page_size, rules, page_number
         self.page: ListingPage | None = None
 
     def __call__(self, fetched) -> None:
         """`fetched`: the answer, with its text(), the url asked for and the final_url redirects led to."""
         self.page = read_listing(
-            fetched.text(), fetched.url, self.profile, self.page_size, self.rules, self.page_number, fetched.final_url
+            fetched.text(),
+            fetched.url,
+            self.profile,
+            self.page_size,
+            self.rules,
+            self.page_number,
+            fetched.final_url,
         )
 
 
-def _pager_counts(tree: LexborHTMLParser, rules: ListingRules, page_size: int) -> tuple[int | None, int | None]:
+def _pager_counts(
+    tree: LexborHTMLParser, rules: ListingRules, page_size: int
+) -> tuple[int | None, int | None]:
     """(pages, entries) the pager states; entries only when it gives them, pages worked out from them."""
     pager = tree.css_first(rules.pager)
     if pager is None:
@@ -178,8 +218,11 @@ def error_page_reason(tree: LexborHTMLParser, rules: PageRules, deep: bool = Tru
     body_text = node_text(tree.body) if tree.body is not None else ""
     if len(body_text) < rules.min_text_chars:
         return "empty page: no text"
-    kinds = (("maintenance page", rules.maintenance_text), ("soft-404 page", rules.not_found_text),
-             ("error page", rules.error_text))  # fmt: skip
+    kinds = (
+        ("maintenance page", rules.maintenance_text),
+        ("soft-404 page", rules.not_found_text),
+        ("error page", rules.error_text),
+    )
     for text in _telling_texts(tree, deep):
         for kind, patterns in kinds:
             if any(re.search(pattern, text) for pattern in patterns):
@@ -222,10 +265,16 @@ def parse_article(html: str, url: str, profile: Profile, final_url: str | None =
         if reason := error_page_reason(LexborHTMLParser(html), profile.pages):
             raise WrongPage(url, f"not an article: {reason}") from failure
         raise
-    if profile.article is not None and record.extraction == EXTRACTION_FALLBACK and _redirected_elsewhere(url, final_url):
+    if (
+        profile.article is not None
+        and record.extraction == EXTRACTION_FALLBACK
+        and _redirected_elsewhere(url, final_url)
+    ):
         # Another address may serve the article (a new slug, a canonical URL), but then the
         # profile's rules read it; what only the generic extractor reads may be any page.
-        raise WrongPage(url, f"not the article asked for: redirected to {final_url}, where the profile finds no article")
+        raise WrongPage(
+            url, f"not the article asked for: redirected to {final_url}, where the profile finds no article"
+        )
     return record
 
 
@@ -233,7 +282,11 @@ def check_page(html: str, url: str, rules: PageRules | None = None, final_url: s
     """Refuse an answer that cannot be the page asked for, whatever it holds: one a redirect
     brought to an error page, an empty one, one cut off before its end (raises WrongPage)."""
     rules = rules or PageRules()
-    if final_url and final_url != url and any(re.search(pattern, final_url) for pattern in rules.error_redirects):
+    if (
+        final_url
+        and final_url != url
+        and any(re.search(pattern, final_url) for pattern in rules.error_redirects)
+    ):
         raise WrongPage(url, f"redirected to an error page: {final_url}")
     if not html.strip():
         raise WrongPage(url, "empty page: the body is blank")
@@ -268,7 +321,9 @@ def _article(html: str, url: str, profile: Profile) -> ArticleRecord:
             record = extract_fallback(html, url)
         except ExtractionError as failure:
             raise ExtractionError(url, f"{mismatch.reason}; generic extractor: {failure.reason}") from None
-        return _with_warning(record, f"profile '{profile.name}' found no article ({mismatch.reason}): fallback used")
+        return _with_warning(
+            record, f"profile '{profile.name}' found no article ({mismatch.reason}): fallback used"
+        )
 
 
 def _extract(html: str, url: str, profile: Profile) -> ArticleRecord:
@@ -288,19 +343,27 @@ def _extract(html: str, url: str, profile: Profile) -> ArticleRecord:
     found = find_datetime(posted_line, rules.published_pattern, rules.date_formats)
     if found is None:
         raise ExtractionError(
-            url, f"no posting time in {posted_line[:80]!r} (selector '{rules.posted}', formats {rules.date_formats})"
+            url,
+            f"no posting time in {posted_line[:80]!r} (selector '{rules.posted}', formats {rules.date_formats})",
         )
     published_at, provenance["published_at"] = found[0], f"css '{rules.posted}', {found[1]}"
     updated_at = None
     if rules.updated_pattern:
         updated_line = node_text(root.css_first(rules.updated)) if rules.updated else posted_line
         if updated := find_datetime(updated_line, rules.updated_pattern, rules.date_formats):
-            updated_at, provenance["updated_at"] = updated[0], f"css '{rules.updated or rules.posted}', {updated[1]}"
+            updated_at, provenance["updated_at"] = (
+                updated[0],
+                f"css '{rules.updated or rules.posted}', {updated[1]}",
+            )
     view_count = _view_count(root, posted_line, profile, provenance)
     breadcrumb = _breadcrumb(tree, rules.breadcrumb, title)
     if breadcrumb:
         provenance["breadcrumb"] = f"css '{rules.breadcrumb}'"
-    outside_files = attachment_links(tree.css(rules.attachments), url, rules.attachment_extensions) if rules.attachments else []
+    outside_files = (
+        attachment_links(tree.css(rules.attachments), url, rules.attachment_extensions)
+        if rules.attachments
+        else []
+    )
 
     body = root.css_first(rules.body)
     if body is None:
@@ -331,9 +394,10 @@ def _extract(html: str, url: str, profile: Profile) -> ArticleRecord:
     body_text = block_text(body)
     if len(body_text) < rules.min_body_chars and not images:
         raise ExtractionError(
-            url, f"body too short ({len(body_text)} characters, at least {rules.min_body_chars} expected): "
-            "empty, truncated or not an article"
-        )  # fmt: skip
+            url,
+            f"body too short ({len(body_text)} characters, at least {rules.min_body_chars} expected): "
+            "empty, truncated or not an article",
+        )
     record = ArticleRecord(
         title=title,
         published_at=published_at,
@@ -356,7 +420,9 @@ def _extract(html: str, url: str, profile: Profile) -> ArticleRecord:
     return _with_warning(record, *record_warnings(record))
 
 
-def _view_count(root: LexborNode, posted_line: str, profile: Profile, provenance: dict[str, str]) -> int | None:
+def _view_count(
+    root: LexborNode, posted_line: str, profile: Profile, provenance: dict[str, str]
+) -> int | None:
     rules = profile.article
     text = posted_line
     if rules.view_count:
@@ -364,7 +430,9 @@ def _view_count(root: LexborNode, posted_line: str, profile: Profile, provenance
     if rules.view_count_pattern and (match := re.search(rules.view_count_pattern, text)):
         digits = re.sub(r"\D", "", match.group("value"))
         if digits:
-            provenance["view_count"] = f"css '{rules.view_count or rules.posted}', pattern {rules.view_count_pattern!r}"
+            provenance["view_count"] = (
+                f"css '{rules.view_count or rules.posted}', pattern {rules.view_count_pattern!r}"
+            )
             return int(digits)
     return None
 
@@ -431,7 +499,11 @@ def body_links(body: LexborNode, url: str, extensions) -> tuple[list[Link], list
     links: list[Link] = []
     for node in body.css("a[href]"):
         href = (node.attributes.get("href") or "").strip()
-        if not href or href.startswith(("javascript:", "mailto:", "#", "tel:")) or _file_kind(href, extensions):
+        if (
+            not href
+            or href.startswith(("javascript:", "mailto:", "#", "tel:"))
+            or _file_kind(href, extensions)
+        ):
             continue
         text = node_text(node)
         if not text and node.css_first("img") is not None:

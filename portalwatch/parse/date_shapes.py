@@ -19,22 +19,34 @@ from portalwatch.parse.text import clean_line
 
 _TIME = r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?:\s*(?P<p>[AaPp]\.?[Mm]\.?))?"
 _TIME_AFTER = rf"(?:(?:\s*[|,\-–]\s*|\s+lúc\s+|\s+|\s*\(\s*){_TIME}\)?)?"
-_SHAPES = tuple(re.compile(shape, re.IGNORECASE) for shape in (
-    rf"{_TIME}(?:\s*[|,\-–]\s*|\s+ngày\s+|\s+)(?P<d>\d{{1,2}})[/.\-](?P<m>\d{{1,2}})[/.\-](?P<y>\d{{4}})\b",
-    rf"\b(?P<d>\d{{1,2}})[/.\-](?P<m>\d{{1,2}})[/.\-](?P<y>\d{{4}})\b{_TIME_AFTER}",
-    r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?",
-    rf"ngày\s+(?P<d>\d{{1,2}})\s+tháng\s+(?P<m>\d{{1,2}})\s+năm\s+(?P<y>\d{{4}}){_TIME_AFTER}",
-    rf"\b(?P<d>\d{{1,2}})\s+tháng\s+(?P<m>\d{{1,2}}),?\s+(?:năm\s+)?(?P<y>\d{{4}}){_TIME_AFTER}",
-))  # fmt: skip
+_SHAPES = tuple(
+    re.compile(shape, re.IGNORECASE)
+    for shape in (
+        rf"{_TIME}(?:\s*[|,\-–]\s*|\s+ngày\s+|\s+)(?P<d>\d{{1,2}})[/.\-](?P<m>\d{{1,2}})[/.\-](?P<y>\d{{4}})\b",
+        rf"\b(?P<d>\d{{1,2}})[/.\-](?P<m>\d{{1,2}})[/.\-](?P<y>\d{{4}})\b{_TIME_AFTER}",
+        r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?",
+        rf"ngày\s+(?P<d>\d{{1,2}})\s+tháng\s+(?P<m>\d{{1,2}})\s+năm\s+(?P<y>\d{{4}}){_TIME_AFTER}",
+        rf"\b(?P<d>\d{{1,2}})\s+tháng\s+(?P<m>\d{{1,2}}),?\s+(?:năm\s+)?(?P<y>\d{{4}}){_TIME_AFTER}",
+    )
+)
 _DIRECTIVES = {"d": "%d", "m": "%m", "y": "%Y", "H": "%H", "M": "%M", "S": "%S", "p": "%p"}
-_VALUE_RES = {"d": r"\d{1,2}", "m": r"\d{1,2}", "y": r"\d{4}", "H": r"\d{1,2}", "M": r"\d{2}", "S": r"\d{2}",
-              "p": r"[AaPp][Mm]"}  # fmt: skip
+_VALUE_RES = {
+    "d": r"\d{1,2}",
+    "m": r"\d{1,2}",
+    "y": r"\d{4}",
+    "H": r"\d{1,2}",
+    "M": r"\d{2}",
+    "S": r"\d{2}",
+    "p": r"[AaPp][Mm]",
+}
 WEEKDAY = r"(?:(?:Thứ\s+\w+|Chủ\s+nhật|T[2-7]|CN)\s*,?\s*)"
 _WEEKDAY_END = re.compile(rf"{WEEKDAY}$", re.IGNORECASE)
 _POSTING_LABEL = re.compile(r"đăng|xuất bản|ngày tạo|posted|published|created|ngày\s*:$", re.IGNORECASE)
 _UPDATE_LABEL = re.compile(r"cập nhật|sửa|modified|updated|chỉnh", re.IGNORECASE)
-_COUNTER_LABEL = (r"(?P<label>Số\s+lượt\s+xem|Lượt\s+xem|Lượt\s+đọc|Số\s+lần\s+xem|Lượt\s+truy\s+cập|Lượt\s+nghe|"
-                  r"Đã\s+xem|Hits|Views?)")
+_COUNTER_LABEL = (
+    r"(?P<label>Số\s+lượt\s+xem|Lượt\s+xem|Lượt\s+đọc|Số\s+lần\s+xem|Lượt\s+truy\s+cập|Lượt\s+nghe|"
+    r"Đã\s+xem|Hits|Views?)"
+)
 # "Lượt xem: 1.234" and "1.234 lượt xem".
 _COUNTERS = (
     re.compile(_COUNTER_LABEL + r"\s*:?\s*(?P<value>\d[\d.,]*)", re.IGNORECASE),
@@ -53,7 +65,9 @@ class DateShape:
     weekday: bool  # a weekday sits between the label and the value
     when: datetime  # naive local time
     has_time: bool
-    label_re: str = ""  # a regex for the label, when the label is no plain words (JSON-LD's '"datePublished": "')
+    label_re: str = (
+        ""  # a regex for the label, when the label is no plain words (JSON-LD's '"datePublished": "')
+    )
 
     @property
     def kind(self) -> str:
@@ -81,14 +95,18 @@ def date_shapes(text: str) -> tuple[DateShape, ...]:
 
 
 def _shape(text: str, match: re.Match) -> DateShape | None:
-    groups = sorted((match.start(name), match.end(name), name) for name, value in match.groupdict().items() if value)
+    groups = sorted(
+        (match.start(name), match.end(name), name) for name, value in match.groupdict().items() if value
+    )
     start, end = groups[0][0], groups[-1][1]
     date_format, value_re, at = "", "", start
     twelve_hour = match.group("p") if "p" in match.groupdict() else None
     for group_start, group_end, name in groups:
         literal = text[at:group_start]
         date_format += re.sub(r"\s+", " ", literal).replace("%", "%%")
-        value_re += "".join(r"\s*" if part.isspace() else re.escape(part) for part in re.split(r"(\s+)", literal) if part)
+        value_re += "".join(
+            r"\s*" if part.isspace() else re.escape(part) for part in re.split(r"(\s+)", literal) if part
+        )
         date_format += "%I" if name == "H" and twelve_hour else _DIRECTIVES[name]
         value_re += _VALUE_RES[name]
         at = group_end
@@ -101,7 +119,9 @@ def _shape(text: str, match: re.Match) -> DateShape | None:
         return None
     prefix = _WEEKDAY_END.sub("", text[:start].rstrip())
     weekday = len(prefix) != len(text[:start].rstrip())
-    return DateShape(value, date_format, value_re, _label(prefix), weekday, when, "H" in {g[2] for g in groups})
+    return DateShape(
+        value, date_format, value_re, _label(prefix), weekday, when, "H" in {g[2] for g in groups}
+    )
 
 
 def _label(prefix: str) -> str:
@@ -147,7 +167,7 @@ def json_ld_date(key: str, shape: DateShape) -> DateShape:
 def counter_values(text: str) -> list[tuple[str, int, bool]]:
     """(label, count, whether the label comes first) of every view counter in a line of text."""
     found = []
-    for label_first, counter in zip((True, False), _COUNTERS):
+    for label_first, counter in zip((True, False), _COUNTERS, strict=False):
         for match in counter.finditer(clean_line(text)):
             digits = re.sub(r"\D", "", match.group("value"))
             if digits:

@@ -25,9 +25,23 @@ from portalwatch.parse.text import clean_line
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 _MONTH_NAMES = {
-    "một": 1, "giêng": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "bẩy": 7,
-    "tám": 8, "chín": 9, "mười": 10, "mười một": 11, "mười hai": 12, "chạp": 12,
-}  # fmt: skip
+    "một": 1,
+    "giêng": 1,
+    "hai": 2,
+    "ba": 3,
+    "tư": 4,
+    "bốn": 4,
+    "năm": 5,
+    "sáu": 6,
+    "bảy": 7,
+    "bẩy": 7,
+    "tám": 8,
+    "chín": 9,
+    "mười": 10,
+    "mười một": 11,
+    "mười hai": 12,
+    "chạp": 12,
+}
 _MONTH_WORD = "|".join(sorted(_MONTH_NAMES, key=len, reverse=True))
 _TIME = r"\d{1,2}\s*(?::|h|giờ)\s*\d{2}(?:\s*:\s*\d{2})?(?:\s*(?:SA|CH|AM|PM|sáng|chiều|tối)\b)?"
 _ZONE = r"(?:\s*[\[(]?\s*(?:GMT|UTC)\s*[+-]\s*\d{1,2}(?::?\d{2})?\s*[\])]?)"
@@ -43,16 +57,26 @@ DATE_SHAPE = re.compile(
     rf"|(?:(?P<before>{_TIME}){_BETWEEN})?(?P<date>{_DAY_MONTH_YEAR})(?:{_BETWEEN}(?P<after>{_TIME})\s*[\])]?)?(?P<zone>{_ZONE})?",
     re.IGNORECASE,
 )
-_WEEKDAY = re.compile(r"(?i)(?:Thứ\s+(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|Chủ\s+nhật|\bCN|\bT[2-7](?!\d))\s*[,\-–]?\s*")
-_MONTH_FIRST = re.compile(r"(?i)^(?:tháng|thg)\s+(?P<month>\d{1,2})\s+(?P<day>\d{1,2})\s*,\s*(?P<year>\d{4})$")
+_WEEKDAY = re.compile(
+    r"(?i)(?:Thứ\s+(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|Chủ\s+nhật|\bCN|\bT[2-7](?!\d))\s*[,\-–]?\s*"
+)
+_MONTH_FIRST = re.compile(
+    r"(?i)^(?:tháng|thg)\s+(?P<month>\d{1,2})\s+(?P<day>\d{1,2})\s*,\s*(?P<year>\d{4})$"
+)
 _MONTH_NAME = re.compile(rf"(?i)\b(tháng|thg)\s+({_MONTH_WORD})\b")
 # The text reaching dateparser is already a normalised absolute date: its relative-time and
 # timestamp parsers would only cost time (and read "3 ngày" as a date).
 _PARSER = DateDataParser(
     languages=["vi"],
-    settings={"DATE_ORDER": "DMY", "REQUIRE_PARTS": ["day", "month", "year"], "TIMEZONE": "Asia/Ho_Chi_Minh",
-              "TO_TIMEZONE": "Asia/Ho_Chi_Minh", "RETURN_AS_TIMEZONE_AWARE": True, "PARSERS": ["absolute-time"]},
-)  # fmt: skip
+    settings={
+        "DATE_ORDER": "DMY",
+        "REQUIRE_PARTS": ["day", "month", "year"],
+        "TIMEZONE": "Asia/Ho_Chi_Minh",
+        "TO_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "PARSERS": ["absolute-time"],
+    },
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +106,11 @@ def first_date(text: str) -> FoundDate | None:
 def parse_date(text: str) -> FoundDate | None:
     """`text` read as one date, when the whole of it (weekday and labels aside) is date-shaped."""
     found = first_date(text)
-    return found if found is not None and len(found.text) >= 0.6 * len(_WEEKDAY.sub("", clean_line(text))) else None
+    return (
+        found
+        if found is not None and len(found.text) >= 0.6 * len(_WEEKDAY.sub("", clean_line(text)))
+        else None
+    )
 
 
 def _read(match: re.Match) -> FoundDate | None:
@@ -95,7 +123,11 @@ def _read(match: re.Match) -> FoundDate | None:
             date = "{day}/{month}/{year}".format(**month_first.groupdict())
         date = re.sub(r"(?i)^ngày\s+", "", re.sub(r"\s*([/.-])\s*", r"\1", date))
         clock = match.group("before") or match.group("after") or ""
-        clock = re.sub(r"(?i)\s*(?:h|giờ)\s*", ":", clock, count=1) if re.search(r"(?i)\d\s*(?:h|giờ)", clock) else clock
+        clock = (
+            re.sub(r"(?i)\s*(?:h|giờ)\s*", ":", clock, count=1)
+            if re.search(r"(?i)\d\s*(?:h|giờ)", clock)
+            else clock
+        )
         clock = re.sub(r"(?i)\bsáng\b", "SA", re.sub(r"(?i)\b(?:chiều|tối)\b", "CH", clock))
         zone = re.sub(r"[\[\]()\s]", "", match.group("zone") or "").replace("GMT", "UTC")
         normal, has_time = clean_line(f"{date} {clock} {zone}"), bool(clock)

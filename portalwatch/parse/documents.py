@@ -33,14 +33,40 @@ from portalwatch.record import Attachment, content_hash
 # Type codes of document numbers (Decree 30/2020/NĐ-CP, Appendix III; Party
 # Central Office Guidance 36-HD/VPTW) and the type each stands for.
 DOCUMENT_TYPES = {
-    "NQ": "Nghị quyết", "QĐ": "Quyết định", "QyĐ": "Quy định", "QC": "Quy chế", "CT": "Chỉ thị",
-    "KL": "Kết luận", "TB": "Thông báo", "HD": "Hướng dẫn", "CTr": "Chương trình", "KH": "Kế hoạch",
-    "PA": "Phương án", "ĐA": "Đề án", "DA": "Dự án", "BC": "Báo cáo", "BB": "Biên bản", "TTr": "Tờ trình",
-    "HĐ": "Hợp đồng", "CĐ": "Công điện", "BGN": "Bản ghi nhớ", "BTT": "Bản thỏa thuận", "GUQ": "Giấy ủy quyền",
-    "GM": "Giấy mời", "GGT": "Giấy giới thiệu", "GNP": "Giấy nghỉ phép", "PG": "Phiếu gửi", "PC": "Phiếu chuyển",
-    "PB": "Phiếu báo", "CV": "Công văn", "NĐ": "Nghị định", "TT": "Thông tư", "TTLT": "Thông tư liên tịch",
-    "L": "Luật", "UBTVQH": "Nghị quyết",
-}  # fmt: skip
+    "NQ": "Nghị quyết",
+    "QĐ": "Quyết định",
+    "QyĐ": "Quy định",
+    "QC": "Quy chế",
+    "CT": "Chỉ thị",
+    "KL": "Kết luận",
+    "TB": "Thông báo",
+    "HD": "Hướng dẫn",
+    "CTr": "Chương trình",
+    "KH": "Kế hoạch",
+    "PA": "Phương án",
+    "ĐA": "Đề án",
+    "DA": "Dự án",
+    "BC": "Báo cáo",
+    "BB": "Biên bản",
+    "TTr": "Tờ trình",
+    "HĐ": "Hợp đồng",
+    "CĐ": "Công điện",
+    "BGN": "Bản ghi nhớ",
+    "BTT": "Bản thỏa thuận",
+    "GUQ": "Giấy ủy quyền",
+    "GM": "Giấy mời",
+    "GGT": "Giấy giới thiệu",
+    "GNP": "Giấy nghỉ phép",
+    "PG": "Phiếu gửi",
+    "PC": "Phiếu chuyển",
+    "PB": "Phiếu báo",
+    "CV": "Công văn",
+    "NĐ": "Nghị định",
+    "TT": "Thông tư",
+    "TTLT": "Thông tư liên tịch",
+    "L": "Luật",
+    "UBTVQH": "Nghị quyết",
+}
 _TYPE_NAMES = sorted(set(DOCUMENT_TYPES.values()), key=len, reverse=True)
 _CODE = r"[A-ZĐ][A-Za-zĐđ]*"
 # 53-CV/TU, 9816-CV/BTGTW, 296-KL/TU  |  123/QĐ-UBND, 1699/CĐ-TTg, 45/2020/NĐ-CP, 123/UBND-VP
@@ -72,9 +98,15 @@ REFERENCE = re.compile(
 # Every reference gives its number after "số" (both NUMBER forms start with a digit): a text
 # without "số" and a digit after it cites nothing, and skips the scan with REFERENCE.
 _NUMBER_AFTER_SO = re.compile(r"s[oố]\s*:?\s*\d", re.IGNORECASE)
-_PLACE_DATE = re.compile(r"^(?P<place>[^,\d]{2,60}),\s*ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})", re.IGNORECASE)
+_PLACE_DATE = re.compile(
+    r"^(?P<place>[^,\d]{2,60}),\s*ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})",
+    re.IGNORECASE,
+)
 _NUMBER_LINE = re.compile(rf"^Số\s*:?\s*(?P<number>{NUMBER})\s*$")
-_MOTTOS = re.compile(r"^(?:ĐẢNG CỘNG SẢN VIỆT NAM|CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập\s*-\s*Tự do\s*-\s*Hạnh phúc)$", re.IGNORECASE)
+_MOTTOS = re.compile(
+    r"^(?:ĐẢNG CỘNG SẢN VIỆT NAM|CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập\s*-\s*Tự do\s*-\s*Hạnh phúc)$",
+    re.IGNORECASE,
+)
 # Bumped whenever the layout reader (a document on a page no profile knows) changes its output.
 LAYOUT_READER_VERSION = 1
 _NOT_TEXT = "script, style, noscript, iframe, select, button, template, nav, input, textarea"
@@ -82,9 +114,11 @@ _NUMBER_IN_TEXT = re.compile(rf"(?:^|\s)Số\s*:?\s*(?:{NUMBER})(?![\w/-])")
 # Parts of the layout besides the number: at least one must sit near it.
 _LAYOUT_PARTS = (
     re.compile(r"[^,\d\n]{2,60},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}", re.IGNORECASE),
-    re.compile(r"Kính\s+gửi"), re.compile(r"Nơi\s+nhận"),
-    re.compile(r"(?:^|\s)(?:TM|T/M|KT|Q|TL|TUQ)\.?\s+[A-ZĐÀ-Ỹ]{2,}"), re.compile(r"(?:^|\s)V/v\s"),
-)  # fmt: skip
+    re.compile(r"Kính\s+gửi"),
+    re.compile(r"Nơi\s+nhận"),
+    re.compile(r"(?:^|\s)(?:TM|T/M|KT|Q|TL|TUQ)\.?\s+[A-ZĐÀ-Ỹ]{2,}"),
+    re.compile(r"(?:^|\s)V/v\s"),
+)
 _SIGNER_TITLE = re.compile(r"^(?:TM|T/M|T\.M|KT|Q|TL|TUQ|T/L)\.?\s+[A-ZĐÀ-Ỹ]")
 _SEPARATOR = re.compile(r"^[-_*=.\s]+$")
 # Labels of a documents module's detail table.
@@ -117,9 +151,11 @@ def number_key(number: str) -> str:
 
 def document_type(number: str, hint: str = "") -> str:
     """The type of a document, from its number's type code, else from a type named in `hint`."""
-    if match := re.match(rf"^\d+-(?P<code>{_CODE})/", number) or re.match(rf"^\d+/(?:\d{{4}}/)?(?P<code>{_CODE})-", number):
-        if kind := DOCUMENT_TYPES.get(match.group("code")):
-            return kind
+    if (
+        match := re.match(rf"^\d+-(?P<code>{_CODE})/", number)
+        or re.match(rf"^\d+/(?:\d{{4}}/)?(?P<code>{_CODE})-", number)
+    ) and (kind := DOCUMENT_TYPES.get(match.group("code"))):
+        return kind
     for name in _TYPE_NAMES:
         if re.search(rf"(?i)\b{re.escape(name)}\b", hint):
             return name
@@ -153,10 +189,14 @@ def find_references(text: str) -> list[Reference]:
         referenced = None
         if match.group("year"):
             try:
-                referenced = date(int(match.group("year")), int(match.group("month")), int(match.group("day")))
+                referenced = date(
+                    int(match.group("year")), int(match.group("month")), int(match.group("day"))
+                )
             except ValueError:
                 referenced = None
-        start = max(text.rfind(".", 0, match.start()) + 1, text.rfind("\n", 0, match.start()) + 1, match.start() - 200)
+        start = max(
+            text.rfind(".", 0, match.start()) + 1, text.rfind("\n", 0, match.start()) + 1, match.start() - 200
+        )
         ends = [i for i in (text.find(". ", match.end()), text.find("\n", match.end())) if i != -1]
         end = min([*ends, match.end() + 300, len(text)])
         context = clean_line(text[start : end + 1])
@@ -204,14 +244,21 @@ class DocumentRecord:
 
     def content(self) -> dict:
         return {
-            "number": self.number, "kind": self.kind, "issuer": self.issuer,
+            "number": self.number,
+            "kind": self.kind,
+            "issuer": self.issuer,
             "issued_date": self.issued_date.isoformat() if self.issued_date else None,
-            "issued_place": self.issued_place, "subject": self.subject, "addressees": list(self.addressees),
-            "body_text": self.body_text, "distribution": list(self.distribution), "signer": self.signer,
-            "signer_title": self.signer_title, "title": self.title,
+            "issued_place": self.issued_place,
+            "subject": self.subject,
+            "addressees": list(self.addressees),
+            "body_text": self.body_text,
+            "distribution": list(self.distribution),
+            "signer": self.signer,
+            "signer_title": self.signer_title,
+            "title": self.title,
             "attachments": [asdict(a) for a in self.attachments],
             "files": [{"sha256": f.sha256, "name": f.name} for f in self.files],
-        }  # fmt: skip
+        }
 
     @property
     def content_hash(self) -> str:
@@ -224,10 +271,14 @@ class DocumentRecord:
     def to_json(self) -> dict:
         return self.content() | {
             "files": [asdict(f) | {"text": f.text[:2000]} for f in self.files],
-            "references": [asdict(r) | {"referenced_date": r.referenced_date and r.referenced_date.isoformat()}
-                           for r in self.references()],
-            "parser_version": self.parser_version, "content_hash": self.content_hash, "warnings": list(self.warnings),
-        }  # fmt: skip
+            "references": [
+                asdict(r) | {"referenced_date": r.referenced_date and r.referenced_date.isoformat()}
+                for r in self.references()
+            ],
+            "parser_version": self.parser_version,
+            "content_hash": self.content_hash,
+            "warnings": list(self.warnings),
+        }
 
 
 def parse_document(html: str, url: str, profile: Profile, final_url: str | None = None) -> DocumentRecord:
@@ -259,9 +310,13 @@ def _document(tree: LexborHTMLParser, html: str, url: str, profile: Profile) -> 
         except ExtractionError as failure:
             if rules is None or not rules.root:
                 raise
-            raise ExtractionError(url, f"no document on the page (selector '{rules.root}' matched nothing; {failure.reason})") from None
+            raise ExtractionError(
+                url, f"no document on the page (selector '{rules.root}' matched nothing; {failure.reason})"
+            ) from None
     title = node_text(tree.css_first(rules.title)) if rules.title else ""
-    attachments = tuple(dict.fromkeys(attachment_links(tree.css(rules.attachments), url, rules.attachment_extensions)))
+    attachments = tuple(
+        dict.fromkeys(attachment_links(tree.css(rules.attachments), url, rules.attachment_extensions))
+    )
     for selector in rules.drop:
         for node in root.css(selector):
             node.decompose()
@@ -277,7 +332,9 @@ def looks_like_document(html: str) -> bool:
     """Whether a page shows an official document: a number line and at least one more part of the layout,
     or a table of its details."""
     tree = LexborHTMLParser(html)
-    return tree.body is not None and (_document_region(tree.body) is not None or _document_details(tree.body) is not None)
+    return tree.body is not None and (
+        _document_region(tree.body) is not None or _document_details(tree.body) is not None
+    )
 
 
 def read_document(html: str, url: str) -> DocumentRecord:
@@ -292,21 +349,35 @@ def read_document(html: str, url: str) -> DocumentRecord:
     region = _document_region(tree.body)
     record = document_from_lines(_lines(region), url) if region is not None else _document_details(tree.body)
     if record is None:
-        raise ExtractionError(url, "no official document on the page (no 'Số: 123/UBND-VP' line beside a place-and-date "
-                                   "line, 'Kính gửi', 'Nơi nhận' or a signer's block, nor a table of its details)")  # fmt: skip
-    attachments = tuple(dict.fromkeys(attachment_links(tree.css("a[href]"), url, DEFAULT_ATTACHMENT_EXTENSIONS)))
-    return replace(record, title=_document_title(tree, record), attachments=attachments, parser_version=f"documents/{LAYOUT_READER_VERSION}+{PARSER_VERSION}")
+        raise ExtractionError(
+            url,
+            "no official document on the page (no 'Số: 123/UBND-VP' line beside a place-and-date "
+            "line, 'Kính gửi', 'Nơi nhận' or a signer's block, nor a table of its details)",
+        )
+    attachments = tuple(
+        dict.fromkeys(attachment_links(tree.css("a[href]"), url, DEFAULT_ATTACHMENT_EXTENSIONS))
+    )
+    return replace(
+        record,
+        title=_document_title(tree, record),
+        attachments=attachments,
+        parser_version=f"documents/{LAYOUT_READER_VERSION}+{PARSER_VERSION}",
+    )
 
 
 def _document_title(tree: LexborHTMLParser, record: DocumentRecord) -> str:
     """The page's own title of the document: the heading (or og:title, <title>) that names its number or its kind;
     else its kind and number."""
     og_title = tree.css_first("meta[property='og:title']")
-    headings = tree.body.css("h1, h2, h3, [class*='title'], [class*='tieude']") if tree.body is not None else []
+    headings = (
+        tree.body.css("h1, h2, h3, [class*='title'], [class*='tieude']") if tree.body is not None else []
+    )
     titles = [clean_line(og_title.attributes.get("content") or "") if og_title is not None else ""]
     titles += [node_text(node) for node in headings] + [node_text(tree.css_first("head title"))]
     for title in titles:
-        if 0 < len(title) <= 300 and (record.number_key in number_key(title) or (record.kind and title.startswith(record.kind))):
+        if 0 < len(title) <= 300 and (
+            record.number_key in number_key(title) or (record.kind and title.startswith(record.kind))
+        ):
             return title
     return " ".join(part for part in (record.kind, record.number) if part)
 
@@ -324,16 +395,28 @@ def _document_details(page: LexborNode) -> DocumentRecord | None:
     if number is None or not (details.get("subject") or issued):
         return None
     try:
-        issued_date = date(int(issued.group(3)), int(issued.group(2)), int(issued.group(1))) if issued else None
+        issued_date = (
+            date(int(issued.group(3)), int(issued.group(2)), int(issued.group(1))) if issued else None
+        )
     except ValueError:
         issued_date = None
     kind = document_type(number.group(0), details.get("kind", "") or details.get("subject", ""))
     return DocumentRecord(
-        number=number.group(0), kind=kind, issuer=details.get("issuer", ""), issued_date=issued_date, issued_place="",
-        subject=details.get("subject", ""), addressees=(), body_text="", distribution=(), signer=details.get("signer", ""),
+        number=number.group(0),
+        kind=kind,
+        issuer=details.get("issuer", ""),
+        issued_date=issued_date,
+        issued_place="",
+        subject=details.get("subject", ""),
+        addressees=(),
+        body_text="",
+        distribution=(),
+        signer=details.get("signer", ""),
         signer_title=details.get("signer_title", ""),
-        warnings=("body_text: the page lists the document's details only; its text is in the attached files",),
-    )  # fmt: skip
+        warnings=(
+            "body_text: the page lists the document's details only; its text is in the attached files",
+        ),
+    )
 
 
 def _labelled_rows(page: LexborNode):
@@ -414,22 +497,35 @@ def document_from_lines(lines: list[str], where: str, min_text_chars: int = 80) 
     header_end = max(number_at, place_at or 0) + 1
     subject, kind_hint, cursor = _subject(lines, number_at, header_end)
     addressees, cursor = _addressees(lines, cursor)
-    distribution_at = next((i for i in range(cursor, len(lines)) if _DISTRIBUTION.match(lines[i])), len(lines))
+    distribution_at = next(
+        (i for i in range(cursor, len(lines)) if _DISTRIBUTION.match(lines[i])), len(lines)
+    )
     body, distribution, signature = _closing(lines, cursor, distribution_at)
     signer, signer_title = _signer(signature)
     body_text = "\n\n".join(line for line in body if not _SEPARATOR.match(line))
     if len(body_text) < min_text_chars:
-        raise ExtractionError(where, f"document text too short ({len(body_text)} characters): truncated or not a document")
+        raise ExtractionError(
+            where, f"document text too short ({len(body_text)} characters): truncated or not a document"
+        )
     warnings = []
     if issued_date is None:
         warnings.append("issued_date: no '<place>, ngày .. tháng .. năm ....' line")
     if not signer:
         warnings.append("signer: none found")
     return DocumentRecord(
-        number=number, kind=document_type(number, kind_hint or subject), issuer=issuer, issued_date=issued_date,
-        issued_place=issued_place, subject=subject, addressees=tuple(addressees), body_text=body_text,
-        distribution=tuple(distribution), signer=signer, signer_title=signer_title, warnings=tuple(warnings),
-    )  # fmt: skip
+        number=number,
+        kind=document_type(number, kind_hint or subject),
+        issuer=issuer,
+        issued_date=issued_date,
+        issued_place=issued_place,
+        subject=subject,
+        addressees=tuple(addressees),
+        body_text=body_text,
+        distribution=tuple(distribution),
+        signer=signer,
+        signer_title=signer_title,
+        warnings=tuple(warnings),
+    )
 
 
 def _split_header_lines(lines: list[str]) -> list[str]:
@@ -490,9 +586,14 @@ def _addressees(lines: list[str], cursor: int) -> tuple[list[str], int]:
     while cursor < len(lines):
         line = lines[cursor]
         dashed = line.startswith(("-", "+", "•"))
-        listed = len(line) <= 150 and len(line.split()) <= 25 and (
-            line.endswith((",", ";")) or (line.endswith(".") and addressees and addressees[-1].endswith((",", ";")))
-        )  # fmt: skip
+        listed = (
+            len(line) <= 150
+            and len(line.split()) <= 25
+            and (
+                line.endswith((",", ";"))
+                or (line.endswith(".") and addressees and addressees[-1].endswith((",", ";")))
+            )
+        )
         if not (dashed or (listed and not rest)):
             break
         if item := line.lstrip("-+• ").strip():
@@ -525,9 +626,9 @@ def _signer(signature: list[str]) -> tuple[str, str]:
     for line in signature:
         if line.isupper() and (not titles or _ROLE.search(line)):
             titles.append(line)
-        elif line.isupper():  # a name set in capitals, after the titles
-            return line, " ".join(titles)
-        elif not _SIGNED.match(line) and not _SEPARATOR.match(line):
+        elif (
+            line.isupper() or not _SIGNED.match(line) and not _SEPARATOR.match(line)
+        ):  # a name set in capitals, after the titles
             return line, " ".join(titles)
     return "", " ".join(titles)
 
@@ -541,7 +642,12 @@ def _trailing_signature(body: list[str]) -> tuple[list[str], list[str]]:
     start = len(body)
     while start > 0 and len(body) - start < 6:
         line = body[start - 1]
-        name = len(line) <= 40 and len(line.split()) <= 6 and line[:1].isupper() and not line.endswith((".", ":", ";", ","))
+        name = (
+            len(line) <= 40
+            and len(line.split()) <= 6
+            and line[:1].isupper()
+            and not line.endswith((".", ":", ";", ","))
+        )
         if not (line.isupper() or _SIGNED.match(line) or _signer_starts(line) or name):
             break
         start -= 1

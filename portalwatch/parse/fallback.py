@@ -26,8 +26,14 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from portalwatch.errors import ExtractionError
-from portalwatch.parse import CHROME_LINE_PATTERNS, PARSER_VERSION, body_links, drop_chrome_paragraphs, error_page_reason
-from portalwatch.parse import record_warnings
+from portalwatch.parse import (
+    CHROME_LINE_PATTERNS,
+    PARSER_VERSION,
+    body_links,
+    drop_chrome_paragraphs,
+    error_page_reason,
+    record_warnings,
+)
 from portalwatch.parse.dates import FoundDate, first_date, parse_date
 from portalwatch.parse.fields import Credits, split_byline
 from portalwatch.parse.profile import DEFAULT_ATTACHMENT_EXTENSIONS, DEFAULT_BYLINE_PATTERNS, PageRules
@@ -89,15 +95,32 @@ _SITE_NAME = re.compile(
     r"|^(?:UBND|ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN|SỞ|BAN|HUYỆN ỦY|TỈNH ỦY|ĐẢNG ỦY|BÁO)\s+[^a-zà-ỹ]*$"
 )
 # Class or id words of the blocks that carry the site's name ("t3-header", "logo"), not a page header ("page-header").
-_SITE_PARTS = re.compile(r"(?i)^(?:(?:t\d|site|main|top)-?)?(?:header|masthead)$|logo|banner|brand|site-?name|site-?title")
+_SITE_PARTS = re.compile(
+    r"(?i)^(?:(?:t\d|site|main|top)-?)?(?:header|masthead)$|logo|banner|brand|site-?name|site-?title"
+)
 _SITE_PART_CHARS = 2000  # more text than a header, logo or banner holds
 _LEAD_NAMES = re.compile(
     r"(?i)(?:^|[\s_-])(?:sapo|lead|summary|description|desc|chapeau|tomtat|tom-tat|intro|excerpt|trich-?yeu)(?:$|[\s_-])"
 )
 _BLOCKS = "div, td, article, section, li, ul, main"
 _BLOCK_TAGS = {
-    "div", "p", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "blockquote", "tr", "td",
-}  # fmt: skip
+    "div",
+    "p",
+    "table",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "blockquote",
+    "tr",
+    "td",
+}
 _INLINE = {"font", "span", "i", "em", "u", "small", "big"}  # not <b>: a bold block is a lead or a heading
 _CAPTION_NAMES = re.compile(r"(?i)caption|desc|chu-?thich|legend|image-?note|photo-?note")
 _BYLINE_NAMES = re.compile(r"(?i)author|byline|tac-?gia|nguon|signature")
@@ -136,7 +159,10 @@ class _Page:
         for node in self.tree.body.css(_HARD_CHROME):
             node.decompose()
         for node in self.tree.body.css("[style], [hidden]"):
-            if "display:none" in (node.attributes.get("style") or "").replace(" ", "").lower() or "hidden" in node.attributes:
+            if (
+                "display:none" in (node.attributes.get("style") or "").replace(" ", "").lower()
+                or "hidden" in node.attributes
+            ):
                 node.decompose()
         self.body = self.tree.body
         self.order = {node.mem_id: index for index, node in enumerate(self.body.traverse())}
@@ -168,7 +194,9 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     published_at, updated_at = _times(posted, dates, rules, factors)
     view_count, credits_line = _info_fields(page, [posted.node] if posted.node else [], rules)
     breadcrumb = _breadcrumb(page, title_text, rules)
-    page.drop_chrome([node for node in (title.node if title else None, posted.node, main) if node is not None])
+    page.drop_chrome(
+        [node for node in (title.node if title else None, posted.node, main) if node is not None]
+    )
     headline = [node for node in (title.node if title else None, posted.node) if node is not None]
     body = _densest_block(page.body, exclude=headline)
     if body is None:
@@ -191,12 +219,26 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     for _, factor in factors:
         confidence *= factor
     record = ArticleRecord(
-        title=title_text, published_at=published_at, updated_at=updated_at, body_text=body_text, body_html=body_html,
-        lead=lead, byline=byline, author=credits.author, photographer=credits.photographer, attribution=credits.attribution,
-        images=images, attachments=tuple(attachments), links=tuple(links), breadcrumb=breadcrumb, view_count=view_count,
-        parser_version=f"fallback/{FALLBACK_VERSION}+{PARSER_VERSION}", extraction=EXTRACTION_FALLBACK,
-        confidence=round(confidence, 2), rules=rules,
-    )  # fmt: skip
+        title=title_text,
+        published_at=published_at,
+        updated_at=updated_at,
+        body_text=body_text,
+        body_html=body_html,
+        lead=lead,
+        byline=byline,
+        author=credits.author,
+        photographer=credits.photographer,
+        attribution=credits.attribution,
+        images=images,
+        attachments=tuple(attachments),
+        links=tuple(links),
+        breadcrumb=breadcrumb,
+        view_count=view_count,
+        parser_version=f"fallback/{FALLBACK_VERSION}+{PARSER_VERSION}",
+        extraction=EXTRACTION_FALLBACK,
+        confidence=round(confidence, 2),
+        rules=rules,
+    )
     notes = [f"fallback: {reason} (confidence x{factor})" for reason, factor in factors]
     return replace(record, warnings=(*notes, *record_warnings(record)))
 
@@ -208,20 +250,33 @@ def _headline(page: _Page, main: LexborNode | None, rules: dict[str, str], facto
     titles = _title_candidates(page, protected)
     posted = _choose_date(page, dates, titles)
     if posted is None:
-        raise ExtractionError(page.url, "generic extractor: no posting time (no date in the metadata, a <time>, "
-                                        "a labelled line or beside the title)")  # fmt: skip
+        raise ExtractionError(
+            page.url,
+            "generic extractor: no posting time (no date in the metadata, a <time>, "
+            "a labelled line or beside the title)",
+        )
     _refuse_listing(page, posted, dates, titles, main)
     if posted.tier >= 3 and _PLACE_AND_DATE.match(node_text(posted.node)):
-        raise ExtractionError(page.url, "generic extractor: an official document, not an article (its only date is the "
-                                        f"place-and-date line {node_text(posted.node)[:60]!r}): read it as a document")  # fmt: skip
+        raise ExtractionError(
+            page.url,
+            "generic extractor: an official document, not an article (its only date is the "
+            f"place-and-date line {node_text(posted.node)[:60]!r}): read it as a document",
+        )
     title = _choose_title(page, titles, posted)
     title_text = title.text if title else _reference_title(page)
     if not title_text:
-        raise ExtractionError(page.url, "generic extractor: no title (no heading near the posting time; "
-                                        "<title> holds only the site name)")  # fmt: skip
+        raise ExtractionError(
+            page.url,
+            "generic extractor: no title (no heading near the posting time; "
+            "<title> holds only the site name)",
+        )
     if title is not None and title.link and sum(candidate.link for candidate in titles) >= 4:
-        raise ExtractionError(page.url, f"generic extractor: a listing page (its headings are links, like {title.text[:60]!r})")
-    rules["title"] = f"generic: <{title.node.tag}> nearest the posting time" if title else "generic: og:title or <title>"
+        raise ExtractionError(
+            page.url, f"generic extractor: a listing page (its headings are links, like {title.text[:60]!r})"
+        )
+    rules["title"] = (
+        f"generic: <{title.node.tag}> nearest the posting time" if title else "generic: og:title or <title>"
+    )
     if title is None:
         factors.append(("no heading near the posting time", 0.7))
     return dates, posted, title, title_text
@@ -237,9 +292,13 @@ def _body_content(body: LexborNode, url: str, factors: list[tuple[str, float]]):
     link_chars = sum(len(node_text(a)) for a in body.css("a"))
     body_text = block_text(body)
     if len(body_text) < 200 and not images:
-        raise ExtractionError(url, f"generic extractor: body too short ({len(body_text)} characters): not an article")
+        raise ExtractionError(
+            url, f"generic extractor: body too short ({len(body_text)} characters): not an article"
+        )
     if link_chars > 0.5 * len(body_text):
-        raise ExtractionError(url, "generic extractor: the densest block is mostly links: a listing page, not an article")
+        raise ExtractionError(
+            url, "generic extractor: the densest block is mostly links: a listing page, not an article"
+        )
     factors += _body_factors(body_text, link_chars)
     return body_text, body_html, images, links, attachments
 
@@ -268,7 +327,9 @@ def _refuse_error_page(page: _Page, main: LexborNode | None) -> None:
         raise ExtractionError(page.url, f"generic extractor: a not-found or error notice ({text[:80]!r})")
 
 
-def _refuse_listing(page: _Page, posted: _Date, dates: list[_Date], titles: list[_Title], main: LexborNode | None) -> None:
+def _refuse_listing(
+    page: _Page, posted: _Date, dates: list[_Date], titles: list[_Title], main: LexborNode | None
+) -> None:
     """A listing: the posting time is one of several alike, each beside a link to the page it dates.
 
     A posting time that is itself no entry (no link to another page beside it), above a block of article text,
@@ -276,23 +337,33 @@ def _refuse_listing(page: _Page, posted: _Date, dates: list[_Date], titles: list
     """
     if posted.node is None:
         return
-    if main is not None and _own_text(main, set()) >= _ARTICLE_CHARS and not _entry_link(posted.node, page.url):
+    if (
+        main is not None
+        and _own_text(main, set()) >= _ARTICLE_CHARS
+        and not _entry_link(posted.node, page.url)
+    ):
         return
     visible = [title for title in titles if not title.chrome]
     nearest = min(visible, key=lambda title: abs(title.order - posted.order), default=None)
     if nearest is not None and nearest.link and _one_entry(nearest.node, posted.node):
-        raise ExtractionError(page.url, "generic extractor: a listing page (its posting time dates a link to another "
-                                        f"page, {node_text(posted.node)[:40]!r})")  # fmt: skip
+        raise ExtractionError(
+            page.url,
+            "generic extractor: a listing page (its posting time dates a link to another "
+            f"page, {node_text(posted.node)[:40]!r})",
+        )
     shape = _shape(posted.node)
     alike = [date.node for date in dates if date.node is not None and _shape(date.node) == shape]
     linked = sum(1 for node in alike if _entry_link(node, page.url))
     headings = sum(1 for title in titles if title.link and not title.chrome)
-    short_page = len(alike) >= 2 and linked == len(alike) and _entry_link(posted.node, page.url)  # a last page of two
+    short_page = (
+        len(alike) >= 2 and linked == len(alike) and _entry_link(posted.node, page.url)
+    )  # a last page of two
     if len(alike) >= 3 and (headings >= 3 or linked >= 0.8 * len(alike)) or short_page:
         raise ExtractionError(
-            page.url, f"generic extractor: a listing page ({len(alike)} entries dated like {node_text(posted.node)[:40]!r}, "
-            "each beside a link to its page)"
-        )  # fmt: skip
+            page.url,
+            f"generic extractor: a listing page ({len(alike)} entries dated like {node_text(posted.node)[:40]!r}, "
+            "each beside a link to its page)",
+        )
 
 
 def _one_entry(heading: LexborNode, date_node: LexborNode) -> bool:
@@ -332,7 +403,12 @@ def _drop_inner_chrome(body: LexborNode) -> None:
             block.decompose()
     for block in body.css("p, div, li, span"):
         text = node_text(block)
-        if text and len(text) <= 60 and (match := _VIEWS.search(text)) and len(match.group(0)) >= 0.5 * len(text):
+        if (
+            text
+            and len(text) <= 60
+            and (match := _VIEWS.search(text))
+            and len(match.group(0)) >= 0.5 * len(text)
+        ):
             block.decompose()
     for heading in reversed(body.css("h2, h3, h4, h5, h6")):
         if not _text_after(heading, body):
@@ -346,7 +422,12 @@ def _text_after(node: LexborNode, container: LexborNode) -> bool:
     for item in container.traverse(include_text=True):
         if item.mem_id == node.mem_id:
             seen = True
-        elif seen and item.mem_id not in inside and item.tag == "-text" and (item.text(deep=False) or "").strip():
+        elif (
+            seen
+            and item.mem_id not in inside
+            and item.tag == "-text"
+            and (item.text(deep=False) or "").strip()
+        ):
             return True
     return False
 
@@ -369,9 +450,14 @@ def _body_factors(body_text: str, link_chars: int) -> list[tuple[str, float]]:
 # --- metadata -------------------------------------------------------------------------------------------------------
 
 _META_PUBLISHED = (
-    "meta[property='article:published_time']", "meta[name='article:published_time']", "meta[itemprop='datePublished']",
-    "meta[name='pubdate']", "meta[name='publishdate']", "meta[name='dc.date.issued']", "meta[name='DC.date.issued']",
-)  # fmt: skip
+    "meta[property='article:published_time']",
+    "meta[name='article:published_time']",
+    "meta[itemprop='datePublished']",
+    "meta[name='pubdate']",
+    "meta[name='publishdate']",
+    "meta[name='dc.date.issued']",
+    "meta[name='DC.date.issued']",
+)
 _META_MODIFIED = ("meta[property='article:modified_time']", "meta[itemprop='dateModified']")
 
 
@@ -383,8 +469,12 @@ def _metadata(tree: LexborHTMLParser) -> dict[str, str]:
             node = tree.css_first(selector)
             if node is not None and (value := node.attributes.get("content")):
                 found.setdefault(name, value)
-    for key, selector in (("title", "meta[property='og:title']"), ("site_name", "meta[property='og:site_name']"),
-                          ("author", "meta[name='author']"), ("title", "meta[name='twitter:title']")):  # fmt: skip
+    for key, selector in (
+        ("title", "meta[property='og:title']"),
+        ("site_name", "meta[property='og:site_name']"),
+        ("author", "meta[name='author']"),
+        ("title", "meta[name='twitter:title']"),
+    ):
         node = tree.css_first(selector)
         if node is not None and (value := clean_line(node.attributes.get("content") or "")):
             found.setdefault(key, value)
@@ -394,7 +484,11 @@ def _metadata(tree: LexborHTMLParser) -> dict[str, str]:
         except ValueError:
             continue
         for item in _json_items(data):
-            for key, name in (("datePublished", "published"), ("dateModified", "modified"), ("headline", "title")):
+            for key, name in (
+                ("datePublished", "published"),
+                ("dateModified", "modified"),
+                ("headline", "title"),
+            ):
                 if isinstance(item.get(key), str):
                     found.setdefault(name, clean_line(item[key]))
     return found
@@ -433,7 +527,9 @@ def _visible_dates(page: _Page, protected: set[int]) -> list[_Date]:
     dates: dict[tuple[int, bool], _Date] = {}
     for node, found, tier, updated, rule in _date_evidence(page.body):
         if (node.mem_id, updated) not in dates and not page.in_chrome(node, protected):
-            dates[node.mem_id, updated] = _Date(node, found, tier, updated, page.order.get(node.mem_id, 0), rule)
+            dates[node.mem_id, updated] = _Date(
+                node, found, tier, updated, page.order.get(node.mem_id, 0), rule
+            )
     return list(dates.values())
 
 
@@ -455,15 +551,29 @@ def _date_evidence(body: LexborNode):
         element = _date_element(node.parent)
         if element is not None and (found := parse_date(node_text(element))):
             tier = 3 if _date_named(node.parent, element) else 4
-            yield element, found, tier, False, f"date in <{element.tag} class={element.attributes.get('class')!r}>"
+            yield (
+                element,
+                found,
+                tier,
+                False,
+                f"date in <{element.tag} class={element.attributes.get('class')!r}>",
+            )
         elif _DATE_NAMES.search(_names(node.parent)) and len(node_text(node.parent)) <= 200:
-            yield node.parent, found, 3, False, f"date on the line <{node.parent.tag} class={node.parent.attributes.get('class')!r}>"
+            yield (
+                node.parent,
+                found,
+                3,
+                False,
+                f"date on the line <{node.parent.tag} class={node.parent.attributes.get('class')!r}>",
+            )
 
 
 def _update_time(node: LexborNode) -> bool:
     """Whether a <time> gives an update: WordPress marks its posting time 'published updated'."""
     names = node.attributes.get("class") or ""
-    return bool(re.search(r"(?i)updated|modified", names)) and not re.search(r"(?i)published|posted|entry-date", names)
+    return bool(re.search(r"(?i)updated|modified", names)) and not re.search(
+        r"(?i)published|posted|entry-date", names
+    )
 
 
 def _labelled(element: LexborNode, label: re.Pattern) -> tuple[LexborNode, FoundDate] | None:
@@ -498,7 +608,11 @@ def _date_element(element: LexborNode) -> LexborNode | None:
     """The largest element from `element` up that is still only a date (its time may sit in a sibling)."""
     if parse_date(node_text(element)) is None:
         return None
-    while element.parent is not None and len(node_text(element.parent)) <= 80 and parse_date(node_text(element.parent)):
+    while (
+        element.parent is not None
+        and len(node_text(element.parent)) <= 80
+        and parse_date(node_text(element.parent))
+    ):
         element = element.parent
     return element
 
@@ -512,7 +626,9 @@ def _choose_date(page: _Page, dates: list[_Date], titles: list[_Title]) -> _Date
     if chosen is None or chosen.found.has_time:
         return chosen
     day = chosen.found.value.date()
-    timed = [d for d in dates if d.tier <= 3 and not d.updated and d.found.has_time and d.found.value.date() == day]
+    timed = [
+        d for d in dates if d.tier <= 3 and not d.updated and d.found.has_time and d.found.value.date() == day
+    ]
     return timed[0] if timed else chosen
 
 
@@ -537,8 +653,12 @@ def _visible_date(page: _Page, dates: list[_Date], titles: list[_Title]) -> _Dat
             continue
         near = [(min(_gap(t, d) for t in anchors), d) for d in posted]
         near = [(distance, d) for distance, d in near if reach is None or distance <= reach]
-        if near:  # a date beside a link to another page is an entry of a list (related news), not the posting time
-            return min(near, key=lambda pair: (_entry_link(pair[1].node, page.url), pair[0], pair[1].order))[1]
+        if (
+            near
+        ):  # a date beside a link to another page is an entry of a list (related news), not the posting time
+            return min(near, key=lambda pair: (_entry_link(pair[1].node, page.url), pair[0], pair[1].order))[
+                1
+            ]
     return None
 
 
@@ -586,7 +706,9 @@ def _title_candidates(page: _Page, protected: set[int]) -> list[_Title]:
         if POSTED_LABEL.match(text) or parse_date(text):
             continue
         link = _links_elsewhere(node, text, page.url)
-        titles.append(_Title(node, text, strength, page.order[node.mem_id], link, page.in_chrome(node, protected)))
+        titles.append(
+            _Title(node, text, strength, page.order[node.mem_id], link, page.in_chrome(node, protected))
+        )
     return titles
 
 
@@ -626,7 +748,10 @@ def _title_strength(node: LexborNode) -> float:
 
 def _large_inside(node: LexborNode) -> bool:
     """Whether the text is set large inside (<font size=4>, a span at 16px): editors' headings."""
-    if node.css_first("font[size='4'], font[size='5'], font[size='6'], font[size='+1'], font[size='+2']") is not None:
+    if (
+        node.css_first("font[size='4'], font[size='5'], font[size='6'], font[size='+1'], font[size='+2']")
+        is not None
+    ):
         return True
     for inner in node.css("[style*='font-size']"):
         size = re.search(r"font-size:\s*(\d+)(px|pt)", inner.attributes.get("style") or "")
@@ -652,7 +777,13 @@ def _choose_title(page: _Page, titles: list[_Title], posted: _Date) -> _Title | 
 
     def score(title: _Title) -> float:
         distance = abs(anchor - title.order)
-        return title.strength + 4 * _agrees(title.text, references) - 1.5 * title.link - distance / 40 - (title in after) * 0.5
+        return (
+            title.strength
+            + 4 * _agrees(title.text, references)
+            - 1.5 * title.link
+            - distance / 40
+            - (title in after) * 0.5
+        )
 
     return max(window, key=score)
 
@@ -668,7 +799,9 @@ def _references(page: _Page) -> list[str]:
 def _agrees(text: str, references: list[str]) -> bool:
     """Whether a heading is what the page's title names; a section name ('Tin tức - Sự kiện') is too short to tell."""
     text = text.casefold()
-    return len(text) >= 20 and any(text == ref or text in ref or (len(ref) >= 20 and ref in text) for ref in references)
+    return len(text) >= 20 and any(
+        text == ref or text in ref or (len(ref) >= 20 and ref in text) for ref in references
+    )
 
 
 def _reference_title(page: _Page) -> str:
@@ -684,7 +817,8 @@ def _without_site_name(page: _Page, title: str) -> str:
     """`title` without a leading or trailing part that names the site ('' if all of it does)."""
     parts = re.split(r"(\s+[-|–»:]{1,2}\s+)", title)
     site = [
-        not re.fullmatch(r"\s+\S+\s+", part) and (part.casefold() in page.site_names or bool(_SITE_NAME.match(part)))
+        not re.fullmatch(r"\s+\S+\s+", part)
+        and (part.casefold() in page.site_names or bool(_SITE_NAME.match(part)))
         for part in parts
     ]
     while parts and site[-1]:
@@ -709,11 +843,19 @@ def _info_fields(page: _Page, info_nodes: list[LexborNode], rules: dict[str, str
             if not byline and (name := _labelled_author(element)):
                 byline = name
                 rules["byline"] = "generic: author label on the posting line"
-            if not byline and (author := element.css_first(_AUTHOR_ELEMENTS)) is not None and 2 <= len(node_text(author)) <= 80:
+            if (
+                not byline
+                and (author := element.css_first(_AUTHOR_ELEMENTS)) is not None
+                and 2 <= len(node_text(author)) <= 80
+            ):
                 byline = _AUTHOR_LABEL.sub("", node_text(author))
                 rules["byline"] = "generic: author element beside the posting line"
             element, level = element.parent, level + 1
-    if not byline and "author" in page.metadata and not re.search(r"(?i)https?:|www\.|\.vn\b", page.metadata["author"]):
+    if (
+        not byline
+        and "author" in page.metadata
+        and not re.search(r"(?i)https?:|www\.|\.vn\b", page.metadata["author"])
+    ):
         byline = page.metadata["author"]
         rules["byline"] = "generic: <meta name=author>"
     return view_count, byline
@@ -725,7 +867,9 @@ def _credits(byline: str, rules: dict[str, str]) -> Credits:
     credits = split_byline(_AUTHOR_LABEL.sub("", byline), DEFAULT_BYLINE_PATTERNS)
     marked = rules.get("byline", "").startswith(("generic: author label", "generic: author element"))
     if marked and not (credits.author or credits.photographer or credits.attribution) and len(byline) <= 80:
-        return Credits(author=clean_line(_AUTHOR_LABEL.sub("", byline)), rule="name the page marks as its author")
+        return Credits(
+            author=clean_line(_AUTHOR_LABEL.sub("", byline)), rule="name the page marks as its author"
+        )
     return credits
 
 
@@ -788,7 +932,10 @@ def _lead(page: _Page, body: LexborNode, title: _Title | None, rules: dict[str, 
             rules["lead"] = "generic: element with a lead class"
             node.decompose()
             return text
-    first = next((child for child in _flow(body) if child.tag != "-text" or (child.text(deep=False) or "").strip()), None)
+    first = next(
+        (child for child in _flow(body) if child.tag != "-text" or (child.text(deep=False) or "").strip()),
+        None,
+    )
     paragraphs = _paragraphs(body)
     if first is not None and paragraphs and paragraphs[0].mem_id == first.mem_id and _all_bold(first):
         rules["lead"] = "generic: bold first paragraph"
@@ -854,9 +1001,10 @@ def _densest_block(page: LexborNode, exclude: list[LexborNode]) -> LexborNode | 
     """
     excluded = {node.mem_id for node in exclude}
     scored = [
-        (_own_text(block, excluded), block) for block in page.css(_BLOCKS)
+        (_own_text(block, excluded), block)
+        for block in page.css(_BLOCKS)
         if block.mem_id not in excluded and not _LEAD_NAMES.search(_names(block))
-    ]  # fmt: skip
+    ]
     for candidates in ([pair for pair in scored if not _page_frame(pair[1])], scored):
         if (best := max(candidates, key=lambda pair: pair[0], default=(0, None)))[0] > 0:
             return best[1]
@@ -885,7 +1033,11 @@ def _page_frame(node: LexborNode) -> bool:
     if len(text := node_text(node)) < _CLOSING_CHARS * 3 and _COPYRIGHT.search(text):
         return True  # a footer cell of a table layout, named by nothing but its text
     while node is not None and node.tag not in ("body", "html"):
-        if node.tag in ("footer", "nav") and not _inside_tag(node, "article") or _FRAME_NAMES.search(_names(node)):
+        if (
+            node.tag in ("footer", "nav")
+            and not _inside_tag(node, "article")
+            or _FRAME_NAMES.search(_names(node))
+        ):
             return True
         node = node.parent
     return False
@@ -897,7 +1049,11 @@ def _whole_body(block: LexborNode, exclude: list[LexborNode]) -> LexborNode:
     excluded = {node.mem_id for node in exclude}
     best = _own_text(block, excluded)
     while (parent := block.parent) is not None and parent.tag not in ("body", "html"):
-        siblings = [child for child in parent.iter() if child.mem_id != block.mem_id and child.tag in ("div", "section")]
+        siblings = [
+            child
+            for child in parent.iter()
+            if child.mem_id != block.mem_id and child.tag in ("div", "section")
+        ]
         if not any(_own_text(sibling, excluded) >= max(150, 0.3 * best) for sibling in siblings):
             break
         block = parent
@@ -930,7 +1086,9 @@ def _names(node: LexborNode) -> str:
 
 def _chrome_named(node: LexborNode) -> bool:
     if node.tag in _CHROME_TAGS:
-        return not (node.tag in ("header", "footer") and _inside_tag(node, "article"))  # an article's own header
+        return not (
+            node.tag in ("header", "footer") and _inside_tag(node, "article")
+        )  # an article's own header
     return node.tag not in ("body", "html") and bool(_CHROME_NAMES.search(_names(node)))
 
 
@@ -1000,7 +1158,12 @@ def _looks_like_byline(paragraph: LexborNode) -> bool:
     named = _BYLINE_NAMES.search(_names(paragraph))
     labelled = re.match(r"(?i)^(?:Tin|Bài|Ảnh|Theo|Nguồn|Tác giả|Viết bởi|Người viết)\b", text)
     bold = "".join(node_text(node) for node in paragraph.css("strong, b"))
-    led_by_name = len(text) <= 60 and len(bold) >= 0.3 * len(text) and text.startswith(bold[:10]) and not bold.endswith(":")
+    led_by_name = (
+        len(text) <= 60
+        and len(bold) >= 0.3 * len(text)
+        and text.startswith(bold[:10])
+        and not bold.endswith(":")
+    )
     return aligned or bool(named) or _all_bold(paragraph) or bool(labelled) or led_by_name
 
 
@@ -1009,7 +1172,9 @@ def _images(body: LexborNode) -> tuple[Image, ...]:
     images = []
     for figure in [*body.css("figure"), *body.css("table")]:  # layout tables used as figures too
         if _figure(figure):
-            caption = node_text(figure.css_first("figcaption")) if figure.tag == "figure" else node_text(figure)
+            caption = (
+                node_text(figure.css_first("figcaption")) if figure.tag == "figure" else node_text(figure)
+            )
             images.append(Image(_image_name(figure.css_first("img")), caption.strip("() ")))
             figure.decompose()
     for img in body.css("img"):
@@ -1019,8 +1184,12 @@ def _images(body: LexborNode) -> tuple[Image, ...]:
         if caption_node is not None and caption_node.tag in ("p", "figcaption", "div"):
             style = (caption_node.attributes.get("style") or "").replace(" ", "").lower()
             text = node_text(caption_node)
-            marked = ("center" in style or caption_node.css_first("em, i") is not None or caption_node.tag == "figcaption"
-                      or bool(_CAPTION_NAMES.search(_names(caption_node))))  # fmt: skip
+            marked = (
+                "center" in style
+                or caption_node.css_first("em, i") is not None
+                or caption_node.tag == "figcaption"
+                or bool(_CAPTION_NAMES.search(_names(caption_node)))
+            )
             if text and len(text.split()) <= 40 and marked:
                 caption = text.strip("() ")
                 caption_node.decompose()

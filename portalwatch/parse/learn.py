@@ -31,7 +31,13 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 from portalwatch.errors import ExtractionError, PortalwatchError
 from portalwatch.parse import parse_article
 from portalwatch.parse.date_shapes import (
-    VIETNAMESE_AMPM, DateShape, counter_pattern, counter_values, date_patterns, date_shapes, json_ld_date,
+    VIETNAMESE_AMPM,
+    DateShape,
+    counter_pattern,
+    counter_values,
+    date_patterns,
+    date_shapes,
+    json_ld_date,
 )
 from portalwatch.parse.fields import find_datetime
 from portalwatch.parse.profile import DEFAULT_BYLINE_PATTERNS, Profile, get_profile
@@ -42,10 +48,52 @@ MIN_EXAMPLES, MAX_EXAMPLES = 3, 10
 _IDENT = re.compile(r"^-?[A-Za-z_][\w-]*$")
 _ATTR_VALUE = re.compile(r"^[\w:./+ -]{1,60}$")
 _META_ATTRS = ("itemprop", "role", "property", "rel", "align", "type")
-_NO_TEXT = frozenset({"script", "style", "noscript", "a", "option", "select", "button", "head", "title", "iframe",
-                      "svg", "template", "textarea"})  # fmt: skip
-_BLOCKS = frozenset({"p", "div", "li", "td", "th", "dd", "dt", "blockquote", "section", "article", "h1", "h2", "h3",
-                     "h4", "h5", "h6", "pre", "figure", "figcaption", "tr", "table", "ul", "ol", "main", "center"})  # fmt: skip
+_NO_TEXT = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "a",
+        "option",
+        "select",
+        "button",
+        "head",
+        "title",
+        "iframe",
+        "svg",
+        "template",
+        "textarea",
+    }
+)
+_BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "li",
+        "td",
+        "th",
+        "dd",
+        "dt",
+        "blockquote",
+        "section",
+        "article",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "pre",
+        "figure",
+        "figcaption",
+        "tr",
+        "table",
+        "ul",
+        "ol",
+        "main",
+        "center",
+    }
+)
 _LEAD_HINT = re.compile(r"sapo|lead|summary|tomtat|tom-tat|description|intro|chapeau|abstract|trichyeu", re.I)
 _BYLINE_HINT = re.compile(r"author|byline|tacgia|tac-gia|nguon|source|signature|writer|butdanh", re.I)
 _BYLINE_START = re.compile(r"^(?:Tin|Bài|Ảnh|Theo|Nguồn|Tác giả|Viết bởi|Người viết|PV|CTV|BTV)\b", re.I)
@@ -55,7 +103,9 @@ _BYLINE_KNOWN_LABEL = re.compile(r"^(?:Tin|Bài|Ảnh|Theo|Nguồn)\b", re.I)
 # Pager texts: "Trang 2 của 14", "Trang 1/9"; "1-10 of 1350", "Hiển thị 1 - 10 trong 256"; "Tổng số: 68".
 _PAGES = r"Trang\s*\d+\s*(?:của|/|trên)\s*(?P<pages>\d+)"
 _TOTAL_COUNT = r"Tổng\s*số\s*:?\s*(?P<total>\d[\d.]*)"  # "Tổng số: 68 bản tin"
-_TOTAL = r"(?P<first>\d+)\s*-\s*(?P<last>\d+)\s*(?:of|/|trong|trên|của)\s*(?:tổng\s*số\s*)?(?P<total>\d[\d.]*)"
+_TOTAL = (
+    r"(?P<first>\d+)\s*-\s*(?P<last>\d+)\s*(?:of|/|trong|trên|của)\s*(?:tổng\s*số\s*)?(?P<total>\d[\d.]*)"
+)
 
 
 class LearnError(PortalwatchError):
@@ -92,8 +142,14 @@ class LearnedProfile:
     description: str = ""
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "version": 1, "description": self.description, "fallback": "on_failure",
-                "listing": self.listing, "article": self.article}  # fmt: skip
+        return {
+            "name": self.name,
+            "version": 1,
+            "description": self.description,
+            "fallback": "on_failure",
+            "listing": self.listing,
+            "article": self.article,
+        }
 
     def profile(self) -> Profile:
         """The profile, validated as the loader validates a profile file."""
@@ -103,7 +159,9 @@ class LearnedProfile:
             raise LearnError(f"profile '{self.name}': the learned rules do not validate: {exc}") from None
 
     def to_toml(self) -> str:
-        lines = ["# Learned by `portalwatch profile learn` from example pages; check it with `portalwatch probe`."]
+        lines = [
+            "# Learned by `portalwatch profile learn` from example pages; check it with `portalwatch probe`."
+        ]
         for key, value in self._written().items():
             if isinstance(value, dict):
                 lines += ["", f"[{key}]", *(f"{name} = {_toml(item)}" for name, item in value.items())]
@@ -116,7 +174,9 @@ class LearnedProfile:
         self.profile()
         text = self.to_toml()
         if tomllib.loads(text) != self._written():
-            raise LearnError(f"profile '{self.name}': the TOML written does not read back as the rules learned")
+            raise LearnError(
+                f"profile '{self.name}': the TOML written does not read back as the rules learned"
+            )
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.name}.toml"
         path.write_text(text, encoding="utf-8")
@@ -124,7 +184,10 @@ class LearnedProfile:
 
     def _written(self) -> dict:
         """The profile as written: rules that found nothing are left out."""
-        tables = {name: {k: v for k, v in getattr(self, name).items() if v not in (None, [])} for name in ("listing", "article")}
+        tables = {
+            name: {k: v for k, v in getattr(self, name).items() if v not in (None, [])}
+            for name in ("listing", "article")
+        }
         return {k: v for k, v in self.as_dict().items() if not isinstance(v, dict)} | tables
 
 
@@ -231,8 +294,12 @@ def selector_candidates(node: LexborNode, depth: int = 5) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _choose(proposals: list[list[str]], check: Callable[[int, str], bool], scopes: list[LexborNode | None],
-            limit: int = 120) -> tuple[str | None, int]:
+def _choose(
+    proposals: list[list[str]],
+    check: Callable[[int, str], bool],
+    scopes: list[LexborNode | None],
+    limit: int = 120,
+) -> tuple[str | None, int]:
     """The proposal that passes `check` on the most examples.
 
     On a tie: the one that finds fewer nodes in the `scopes` (the more
@@ -267,8 +334,17 @@ def _template_texts(examples: list[_Example]) -> set[str]:
     """
     seen: Counter[str] = Counter()
     for example in examples:
-        seen.update({text for node in example.body.traverse() if (text := node_text(node)) and len(text) <= 400
-                     and node.tag != "a" and _link_share(node) < 0.5 and not any(a.tag == "a" for a in _ancestors(node))})
+        seen.update(
+            {
+                text
+                for node in example.body.traverse()
+                if (text := node_text(node))
+                and len(text) <= 400
+                and node.tag != "a"
+                and _link_share(node) < 0.5
+                and not any(a.tag == "a" for a in _ancestors(node))
+            }
+        )
     return {text for text, count in seen.items() if count == len(examples)}
 
 
@@ -279,7 +355,9 @@ def _in_no_text(node: LexborNode) -> bool:
 def _heads(example: _Example) -> list[str]:
     """What the page's head says its title is: <title>, og:title, twitter:title."""
     metas = example.tree.css("meta[property='og:title'], meta[name='twitter:title']")
-    return [node_text(example.tree.css_first("title"))] + [clean_line(m.attributes.get("content") or "") for m in metas]
+    return [node_text(example.tree.css_first("title"))] + [
+        clean_line(m.attributes.get("content") or "") for m in metas
+    ]
 
 
 def _find_title(example: _Example, template: set[str], shared_heads: set[str]) -> LexborNode | None:
@@ -291,18 +369,34 @@ def _find_title(example: _Example, template: set[str], shared_heads: set[str]) -
     candidates = []
     for node in example.body.traverse():
         text = node_text(node)
-        if 8 <= len(text) <= 400 and text not in template and not _in_no_text(node) and any(text in head for head in heads):
+        if (
+            8 <= len(text) <= 400
+            and text not in template
+            and not _in_no_text(node)
+            and any(text in head for head in heads)
+        ):
             candidates.append(node)
     if not candidates:
-        candidates = [n for n in example.body.css("h1, h2, h3, [class*='title'], [class*='tieude']")
-                      if 8 <= len(node_text(n)) <= 400 and node_text(n) not in template and not _in_no_text(n)
-                      and _link_share(n) < 0.5]  # fmt: skip
+        candidates = [
+            n
+            for n in example.body.css("h1, h2, h3, [class*='title'], [class*='tieude']")
+            if 8 <= len(node_text(n)) <= 400
+            and node_text(n) not in template
+            and not _in_no_text(n)
+            and _link_share(n) < 0.5
+        ]
         return candidates[0] if candidates else None
     longest = max(len(node_text(n)) for n in candidates)
     chain = [n for n in candidates if len(node_text(n)) == longest]
     # A heading over a breadcrumb's last link or a "Tin mới" entry; a heading that links to itself still counts.
-    return max(chain, key=lambda n: (_link_share(n) < 0.5, bool(re.match(r"h[1-6]$", n.tag) or "title" in _marks(n)),
-                                     example.position(n)))
+    return max(
+        chain,
+        key=lambda n: (
+            _link_share(n) < 0.5,
+            bool(re.match(r"h[1-6]$", n.tag) or "title" in _marks(n)),
+            example.position(n),
+        ),
+    )
 
 
 def _find_body(example: _Example, template: set[str]) -> LexborNode | None:
@@ -400,12 +494,16 @@ def _metadata_dates(example: _Example) -> list[_DateSeen]:
     for script in example.tree.css("script[type='application/ld+json']"):
         text = script.text(deep=True) or ""
         for key in ("datePublished", "dateModified"):
-            if (match := re.search(rf'"{key}"\s*:\s*"([^"]+)"', text)) and (shapes := date_shapes(match.group(1))):
+            if (match := re.search(rf'"{key}"\s*:\s*"([^"]+)"', text)) and (
+                shapes := date_shapes(match.group(1))
+            ):
                 found.append(_DateSeen(script, json_ld_date(key, shapes[0])))
     return found
 
 
-def _best_date(example: _Example, title: LexborNode | None, posting: bool, exclude: set[str]) -> _DateSeen | None:
+def _best_date(
+    example: _Example, title: LexborNode | None, posting: bool, exclude: set[str]
+) -> _DateSeen | None:
     """The posting line, or the update line.
 
     A line labelled as a posting or update time with the time of day first, then
@@ -438,12 +536,20 @@ def _first_block(body: LexborNode) -> LexborNode | None:
     return None
 
 
-def _find_lead(example: _Example, root: LexborNode, body: LexborNode, title: str, template: set[str]) -> LexborNode | None:
+def _find_lead(
+    example: _Example, root: LexborNode, body: LexborNode, title: str, template: set[str]
+) -> LexborNode | None:
     """A sapo marked by its class, or the body's first block when it is set in bold."""
     for node in root.css("[class], [id], [itemprop]"):
         text = node_text(node)
-        if (_LEAD_HINT.search(_marks(node)) and 20 <= len(text) <= 1200 and text != title and text not in template
-                and not _contains(node, body) and _link_share(node) < 0.5):  # fmt: skip
+        if (
+            _LEAD_HINT.search(_marks(node))
+            and 20 <= len(text) <= 1200
+            and text != title
+            and text not in template
+            and not _contains(node, body)
+            and _link_share(node) < 0.5
+        ):
             return node
     first = _first_block(body)
     if first is not None and _is_bold_block(first) and 20 <= len(node_text(first)) <= 1200:
@@ -451,22 +557,51 @@ def _find_lead(example: _Example, root: LexborNode, body: LexborNode, title: str
     return None
 
 
-def _find_byline(example: _Example, root: LexborNode, body: LexborNode, template: set[str]) -> LexborNode | None:
+def _find_byline(
+    example: _Example, root: LexborNode, body: LexborNode, template: set[str]
+) -> LexborNode | None:
     """The byline: the short closing line of the article (last in the body, or just after it) that looks
     like one, else an element of the article marked as the author's."""
-    blocks = [n for n in body.traverse() if n.mem_id != body.mem_id and n.tag in _BLOCKS and node_text(n)
-              and not any(c.tag in _BLOCKS for c in n.iter()) and not _in_no_text(n) and node_text(n) not in template
-              and _link_share(n) < 0.5]  # fmt: skip
-    following = [_innermost(n) for n in root.traverse() if example.position(n) > example.position(body)
-                 and not _contains(body, n) and n.tag in _BLOCKS and node_text(n) and node_text(n) not in template]  # fmt: skip
+    blocks = [
+        n
+        for n in body.traverse()
+        if n.mem_id != body.mem_id
+        and n.tag in _BLOCKS
+        and node_text(n)
+        and not any(c.tag in _BLOCKS for c in n.iter())
+        and not _in_no_text(n)
+        and node_text(n) not in template
+        and _link_share(n) < 0.5
+    ]
+    following = [
+        _innermost(n)
+        for n in root.traverse()
+        if example.position(n) > example.position(body)
+        and not _contains(body, n)
+        and n.tag in _BLOCKS
+        and node_text(n)
+        and node_text(n) not in template
+    ]
     for node in ([blocks[-1]] if blocks else []) + following[:1] + _closing_inline(body):
         text = node_text(node)
         if not 2 <= len(text) <= 150 or len(text.split()) > 20 or node.css_first("a[href]") is not None:
             continue
-        if _marked_as_byline(node) or _is_bold_block(node) or _BYLINE_START.match(text) or _looks_like_a_name(text):
+        if (
+            _marked_as_byline(node)
+            or _is_bold_block(node)
+            or _BYLINE_START.match(text)
+            or _looks_like_a_name(text)
+        ):
             return node
-    marked = [n for n in root.traverse() if _BYLINE_HINT.search(_marks(n)) and 2 <= len(node_text(n)) <= 100
-              and not date_shapes(node_text(n)) and not counter_values(node_text(n)) and node_text(n) not in template]  # fmt: skip
+    marked = [
+        n
+        for n in root.traverse()
+        if _BYLINE_HINT.search(_marks(n))
+        and 2 <= len(node_text(n)) <= 100
+        and not date_shapes(node_text(n))
+        and not counter_values(node_text(n))
+        and node_text(n) not in template
+    ]
     return marked[-1] if marked else None
 
 
@@ -474,7 +609,9 @@ def _innermost(node: LexborNode) -> LexborNode:
     """The deepest block or named element that holds all of a node's text (a row's only cell, say)."""
     text = node_text(node)
     while True:
-        inner = next((c for c in node.iter() if node_text(c) == text and (c.tag in _BLOCKS or _marks(c))), None)
+        inner = next(
+            (c for c in node.iter() if node_text(c) == text and (c.tag in _BLOCKS or _marks(c))), None
+        )
         if inner is None:
             return node
         node = inner
@@ -482,14 +619,21 @@ def _innermost(node: LexborNode) -> LexborNode:
 
 def _closing_inline(body: LexborNode) -> list[LexborNode]:
     """A bold or italic name that ends a body made of <br>-separated text, with nothing after it."""
-    children = [c for c in body.iter(include_text=True) if c.tag != "br" and (c.tag != "-text" or clean_line(c.text_content or ""))]
+    children = [
+        c
+        for c in body.iter(include_text=True)
+        if c.tag != "br" and (c.tag != "-text" or clean_line(c.text_content or ""))
+    ]
     last = children[-1] if children else None
     return [last] if last is not None and last.tag in ("b", "strong", "em", "i", "span", "font") else []
 
 
 def _marked_as_byline(node: LexborNode) -> bool:
     attributes = node.attributes
-    right = re.search(r"text-align\s*:\s*right", attributes.get("style") or "") or (attributes.get("align") or "").lower() == "right"
+    right = (
+        re.search(r"text-align\s*:\s*right", attributes.get("style") or "")
+        or (attributes.get("align") or "").lower() == "right"
+    )
     return bool(right or _BYLINE_HINT.search(_marks(node)))
 
 
@@ -501,20 +645,29 @@ def _marks(node: LexborNode) -> str:
 def _looks_like_a_name(text: str) -> bool:
     """'Quàng Văn Tấn', 'Thanh Hà (Văn phòng UBND)': two to six capitalised words first, no sentence."""
     words = re.split(r"\s*[(\-–,]\s*", text, maxsplit=1)[0].split()
-    return 2 <= len(words) <= 6 and all(word[0].isupper() for word in words) and not text.endswith((".", ":", ";"))
+    return (
+        2 <= len(words) <= 6
+        and all(word[0].isupper() for word in words)
+        and not text.endswith((".", ":", ";"))
+    )
 
 
 def _byline_label_patterns(bylines: list[str]) -> list[str] | None:
     """Byline patterns for a label the default ones do not know ('Tác giả: Cầm Thu Cặp'), when most bylines carry it."""
-    labels = Counter(m.group(1) for text in bylines if (m := re.match(r"^(\w+(?:\s+\w+){0,2})\s*:\s*\S", text)))
+    labels = Counter(
+        m.group(1) for text in bylines if (m := re.match(r"^(\w+(?:\s+\w+){0,2})\s*:\s*\S", text))
+    )
     if not labels:
         return None
     label, count = labels.most_common(1)[0]
     if count * 2 < len(bylines) or _BYLINE_KNOWN_LABEL.match(label):
         return None
     prefix = r"^" + r"\s+".join(map(re.escape, label.split())) + r"\s*:\s*"
-    return [prefix + r"(?P<author>[^,\-–(]+?)\s*(?:[,\-–]\s*|\()(?P<attribution>.+?)\)?$", prefix + r"(?P<author>.+)$",
-            *DEFAULT_BYLINE_PATTERNS]  # fmt: skip
+    return [
+        prefix + r"(?P<author>[^,\-–(]+?)\s*(?:[,\-–]\s*|\()(?P<attribution>.+?)\)?$",
+        prefix + r"(?P<author>.+)$",
+        *DEFAULT_BYLINE_PATTERNS,
+    ]
 
 
 def _byline_selectors(node: LexborNode) -> list[str]:
@@ -525,7 +678,11 @@ def _byline_selectors(node: LexborNode) -> list[str]:
     page without a byline, where a plain `p` would take the last paragraph.
     """
     parent = node.parent
-    siblings = [s for s in parent.iter() if s.tag == node.tag and s.mem_id != node.mem_id] if parent is not None else []
+    siblings = (
+        [s for s in parent.iter() if s.tag == node.tag and s.mem_id != node.mem_id]
+        if parent is not None
+        else []
+    )
     if not siblings:
         return []
     anchors = _simple_selectors(parent, with_style=False)[:2]
@@ -533,11 +690,15 @@ def _byline_selectors(node: LexborNode) -> list[str]:
     bold = node.css_first("strong, b")
     if _is_bold_block(node) and bold is not None:
         shapes.append(f"{node.tag}:last-of-type:has(> {bold.tag})")
-    if node.next is None or all(n.tag == "br" or (n.tag == "-text" and not clean_line(n.text_content or "")) for n in _following(node)):
+    if node.next is None or all(
+        n.tag == "br" or (n.tag == "-text" and not clean_line(n.text_content or "")) for n in _following(node)
+    ):
         shapes.append(f"{node.tag}:last-child")
     missing = set.intersection(*(set(s.attributes) for s in siblings)) - set(node.attributes)
     shapes += [f"{node.tag}:not([{name}])" for name in sorted(missing) if _IDENT.match(name)]
-    return [selector for shape in shapes for selector in (*(f"{anchor} > {shape}" for anchor in anchors), shape)]
+    return [
+        selector for shape in shapes for selector in (*(f"{anchor} > {shape}" for anchor in anchors), shape)
+    ]
 
 
 def _following(node: LexborNode) -> Iterator[LexborNode]:
@@ -561,7 +722,11 @@ def _find_images(body: LexborNode) -> tuple[list[LexborNode], list[LexborNode]]:
                 break
         text = node_text(holder)
         if holder is not img and text and len(text) <= 300:
-            while holder.parent is not None and holder.parent.mem_id != body.mem_id and node_text(holder.parent) == text:
+            while (
+                holder.parent is not None
+                and holder.parent.mem_id != body.mem_id
+                and node_text(holder.parent) == text
+            ):
                 holder = holder.parent  # the whole figure, not the part of it that holds the text
             figures.append(holder)
             continue
@@ -607,13 +772,17 @@ class _ArticleLearner:
         self._drop_fields_inside_body()
         return self.rules
 
-    def _choose(self, name: str, proposals: list[list[str]], check: Callable[[int, str], bool], needed: bool = False) -> str | None:
+    def _choose(
+        self, name: str, proposals: list[list[str]], check: Callable[[int, str], bool], needed: bool = False
+    ) -> str | None:
         selector, agree = _choose(proposals, check, self.roots or [e.tree.root for e in self.examples])
         if selector is None:
             self.choices.append(FieldChoice(name, "none: no rule reads any example", 0, self.count))
             return None
         if not needed and agree * 2 < self.count:
-            self.choices.append(FieldChoice(name, f"none: the best rule, css '{selector}', reads too few", agree, self.count))
+            self.choices.append(
+                FieldChoice(name, f"none: the best rule, css '{selector}', reads too few", agree, self.count)
+            )
             return None
         self.choices.append(FieldChoice(name, f"css '{selector}'", agree, self.count))
         return selector
@@ -622,7 +791,9 @@ class _ArticleLearner:
         missing: dict[str, list[str]] = {}
         shared_heads = set.intersection(*(set(_heads(example)) for example in self.examples))
         # A date every example shows (today's date in the header, a fixed notice) is the template's.
-        self.template_dates = set.intersection(*({d.shape.value for d in _dates_in(e)} for e in self.examples))
+        self.template_dates = set.intersection(
+            *({d.shape.value for d in _dates_in(e)} for e in self.examples)
+        )
         for example in self.examples:
             title = _find_title(example, self.template, shared_heads)
             body = _find_body(example, self.template)
@@ -635,16 +806,24 @@ class _ArticleLearner:
                     missing.setdefault(name, []).append(example.page.source)
         for name, sources in missing.items():
             if len(sources) * 2 >= self.count:
-                raise LearnError(f"no {name} found on {len(sources)} of the {self.count} examples: {', '.join(sources)}")
+                raise LearnError(
+                    f"no {name} found on {len(sources)} of the {self.count} examples: {', '.join(sources)}"
+                )
 
     def _learn_root(self) -> None:
         proposals, wanted = [], []
         for example in self.examples:
-            nodes = [n for n in (example.nodes["title"], example.nodes["posted"], example.nodes["body"]) if n is not None]
+            nodes = [
+                n
+                for n in (example.nodes["title"], example.nodes["posted"], example.nodes["body"])
+                if n is not None
+            ]
             wanted.append(nodes)
             top = _lca(nodes)
             chain = [top, *_ancestors(top)] if top is not None else []
-            proposals.append([s for node in chain for s in _simple_selectors(node, with_style=False)] + ["body", "html"])
+            proposals.append(
+                [s for node in chain for s in _simple_selectors(node, with_style=False)] + ["body", "html"]
+            )
 
         def check(index: int, selector: str) -> bool:
             root = self.examples[index].scope(selector)
@@ -668,28 +847,42 @@ class _ArticleLearner:
         shapes = [e.dates["posted"] for e in self.examples if e.dates["posted"]]
         lines = [node_text(e.nodes["posted"]) for e in self.examples if e.nodes["posted"] is not None]
         if any(VIETNAMESE_AMPM.search(line) for line in lines):
-            raise LearnError(f"the posting line ({lines[0]!r}) gives 12-hour times with SA/CH, "
-                             "which a profile's strptime formats cannot read: write this profile by hand")
+            raise LearnError(
+                f"the posting line ({lines[0]!r}) gives 12-hour times with SA/CH, "
+                "which a profile's strptime formats cannot read: write this profile by hand"
+            )
         patterns, formats = date_patterns(shapes)
 
         def check(index: int, selector: str) -> bool:
             want = self.examples[index].dates["posted"]
-            found = find_datetime(node_text(_css_first(self.roots[index], selector)), patterns, formats) if want else None
+            found = (
+                find_datetime(node_text(_css_first(self.roots[index], selector)), patterns, formats)
+                if want
+                else None
+            )
             return found is not None and found[0].replace(tzinfo=None) == want.when
 
-        proposals = [selector_candidates(e.nodes["posted"]) if e.nodes["posted"] else [] for e in self.examples]
+        proposals = [
+            selector_candidates(e.nodes["posted"]) if e.nodes["posted"] else [] for e in self.examples
+        ]
         selector = self._choose("posted", proposals, check, needed=True)
         if selector is None:
             raise LearnError("no selector finds the posting line on the examples")
         self.rules |= {"posted": selector, "published_pattern": patterns, "date_formats": formats}
-        self.choices.append(FieldChoice("published_at", f"{patterns[0]}, {formats[0]}", self.choices[-1].agree, self.count))
+        self.choices.append(
+            FieldChoice("published_at", f"{patterns[0]}, {formats[0]}", self.choices[-1].agree, self.count)
+        )
         self._learn_updated(formats)
 
     def _learn_updated(self, formats: list[str]) -> None:
         seen = []
         for index, example in enumerate(self.examples):
             updated = _best_date(example, example.nodes["title"], posting=False, exclude=self.template_dates)
-            inside = updated is not None and self.roots[index] is not None and _contains(self.roots[index], updated.node)
+            inside = (
+                updated is not None
+                and self.roots[index] is not None
+                and _contains(self.roots[index], updated.node)
+            )
             seen.append(updated if inside else None)
         shapes = [u.shape for u in seen if u]
         if not shapes:
@@ -700,7 +893,11 @@ class _ArticleLearner:
         def check(index: int, selector: str) -> bool:
             want = seen[index]
             found = find_datetime(node_text(_css_first(self.roots[index], selector)), patterns, formats)
-            return (found is None) if want is None else (found is not None and found[0].replace(tzinfo=None) == want.shape.when)
+            return (
+                (found is None)
+                if want is None
+                else (found is not None and found[0].replace(tzinfo=None) == want.shape.when)
+            )
 
         selector = self._choose("updated_at", [selector_candidates(u.node) if u else [] for u in seen], check)
         if selector:
@@ -716,11 +913,19 @@ class _ArticleLearner:
                 text = node_text(node)
                 if text and len(text) <= 200 and not _in_no_text(node):
                     found += [(node, label, value, first) for label, value, first in counter_values(text)]
-            found = [f for f in found if not any(g[0].mem_id != f[0].mem_id and _contains(f[0], g[0]) and g[2] == f[2] for g in found)]
+            found = [
+                f
+                for f in found
+                if not any(
+                    g[0].mem_id != f[0].mem_id and _contains(f[0], g[0]) and g[2] == f[2] for g in found
+                )
+            ]
             seen.append(min(found, key=lambda f: abs(example.position(f[0]) - posted_at)) if found else None)
         values = [s[2] for s in seen if s]
         if not values or (len(values) >= 3 and len(set(values)) == 1) or len(values) * 2 < self.count:
-            self.choices.append(FieldChoice("view_count", "none: no counter that varies between examples", 0, self.count))
+            self.choices.append(
+                FieldChoice("view_count", "none: no counter that varies between examples", 0, self.count)
+            )
             return
         firsts = Counter(s[3] for s in seen if s)
         pattern = counter_pattern([s[1] for s in seen if s], label_first=firsts.most_common(1)[0][0])
@@ -755,7 +960,9 @@ class _ArticleLearner:
         if lengths and min(lengths) < 400:
             self.rules["min_body_chars"] = min(200, min(lengths) // 2)
 
-    def _learn_part(self, name: str, nodes: list[LexborNode | None], extra: Callable[[LexborNode], list[str]], last: bool) -> str | None:
+    def _learn_part(
+        self, name: str, nodes: list[LexborNode | None], extra: Callable[[LexborNode], list[str]], last: bool
+    ) -> str | None:
         """A rule for a part found on some examples: it must find that part there, and nothing elsewhere."""
         if not any(nodes):
             self.choices.append(FieldChoice(name, "none (not seen on the examples)", self.count, self.count))
@@ -772,23 +979,33 @@ class _ArticleLearner:
 
     def _learn_lead_and_byline(self) -> None:
         titles = [e.texts["title"] for e in self.examples]
-        leads = [_find_lead(e, r, b, t, self.template) if r is not None and b is not None else None
-                 for e, r, b, t in zip(self.examples, self.roots, self.bodies, titles)]  # fmt: skip
+        leads = [
+            _find_lead(e, r, b, t, self.template) if r is not None and b is not None else None
+            for e, r, b, t in zip(self.examples, self.roots, self.bodies, titles, strict=False)
+        ]
 
         def first_child(node: LexborNode) -> list[str]:
-            if node.parent is None or not any(b is not None and node.parent.mem_id == b.mem_id for b in self.bodies):
+            if node.parent is None or not any(
+                b is not None and node.parent.mem_id == b.mem_id for b in self.bodies
+            ):
                 return []
             bold = node.css_first("strong, b")
             under = f"{self.rules['body']} > {node.tag}:first-child"
             return ([f"{under}:has(> {bold.tag})"] if bold is not None else []) + [under]
 
         self.rules["lead"] = self._learn_part("lead", leads, first_child, last=False)
-        bylines = [_find_byline(e, r, b, self.template) if r is not None and b is not None else None
-                   for e, r, b in zip(self.examples, self.roots, self.bodies)]  # fmt: skip
+        bylines = [
+            _find_byline(e, r, b, self.template) if r is not None and b is not None else None
+            for e, r, b in zip(self.examples, self.roots, self.bodies, strict=False)
+        ]
         self.rules["byline"] = self._learn_part("byline", bylines, _byline_selectors, last=True)
-        if self.rules["byline"] and (patterns := _byline_label_patterns([node_text(b) for b in bylines if b is not None])):
+        if self.rules["byline"] and (
+            patterns := _byline_label_patterns([node_text(b) for b in bylines if b is not None])
+        ):
             self.rules["byline_patterns"] = patterns
-        self.parts = [[n for n in (lead, byline) if n is not None] for lead, byline in zip(leads, bylines)]
+        self.parts = [
+            [n for n in (lead, byline) if n is not None] for lead, byline in zip(leads, bylines, strict=False)
+        ]
 
     def _learn_images(self) -> None:
         found = [_find_images(body) if body is not None else ([], []) for body in self.bodies]
@@ -817,16 +1034,24 @@ class _ArticleLearner:
         for index, body in enumerate(self.bodies):
             for node, same_text in self._chrome_blocks(index):
                 box = node
-                while box.parent is not None and box.parent.mem_id != body.mem_id and _link_share(box.parent) >= 0.5:
+                while (
+                    box.parent is not None
+                    and box.parent.mem_id != body.mem_id
+                    and _link_share(box.parent) >= 0.5
+                ):
                     box = box.parent
-                selector = next((s for s in _simple_selectors(box, with_style=False) if self._only_chrome(s)), None)
+                selector = next(
+                    (s for s in _simple_selectors(box, with_style=False) if self._only_chrome(s)), None
+                )
                 if selector:
                     boxes[selector] = None
                 elif same_text:
                     lines[f"^{re.escape(node_text(node))}$"] = None
         self.rules["drop"] = _DEFAULT_DROP + list(boxes)
         self.rules["chrome_text"] = list(lines)
-        rule = f"{len(boxes)} box(es) of links or of text the same on every example, {len(lines)} such line(s)"
+        rule = (
+            f"{len(boxes)} box(es) of links or of text the same on every example, {len(lines)} such line(s)"
+        )
         self.choices.append(FieldChoice("chrome", rule, self.count, self.count))
 
     def _drop_fields_inside_body(self) -> None:
@@ -834,8 +1059,13 @@ class _ArticleLearner:
         for name in ("title", "posted", "updated", "view_count"):
             selector = self.rules.get(name)
             found = [_css_first(root, selector) if selector else None for root in self.roots]
-            inside = [body is not None and node is not None and _contains(body, node) and len(_css(body, selector)) == 1
-                      for body, node in zip(self.bodies, found)]  # fmt: skip
+            inside = [
+                body is not None
+                and node is not None
+                and _contains(body, node)
+                and len(_css(body, selector)) == 1
+                for body, node in zip(self.bodies, found, strict=False)
+            ]
             if inside and sum(inside) * 2 > self.count and selector not in self.rules["drop"]:
                 self.rules["drop"].append(selector)
 
@@ -846,13 +1076,23 @@ class _ArticleLearner:
         found = []
         for node in body.traverse() if body is not None else []:
             text = node_text(node)
-            if node.mem_id == body.mem_id or not text or len(text) > 300 or _in_no_text(node) or _has_media(node):
+            if (
+                node.mem_id == body.mem_id
+                or not text
+                or len(text) > 300
+                or _in_no_text(node)
+                or _has_media(node)
+            ):
                 continue
             if any(_contains(part, node) or _contains(node, part) for part in self.parts[index]):
                 continue
             if text in self.template and node_text(node.parent) not in self.template:
                 found.append((node, True))
-            elif node.tag in _BLOCKS and _link_share(node) >= 0.5 and (node.parent.mem_id == body.mem_id or _link_share(node.parent) < 0.5):
+            elif (
+                node.tag in _BLOCKS
+                and _link_share(node) >= 0.5
+                and (node.parent.mem_id == body.mem_id or _link_share(node.parent) < 0.5)
+            ):
                 found.append((node, False))
         return found
 
@@ -868,7 +1108,8 @@ class _ArticleLearner:
 def _has_media(node: LexborNode) -> bool:
     """Images or links to files: what the body keeps for its images and attachments."""
     return node.css_first("img") is not None or any(
-        re.search(r"\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|zip|rar)$", (a.attributes.get("href") or "").lower()) for a in node.css("a[href]")
+        re.search(r"\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|zip|rar)$", (a.attributes.get("href") or "").lower())
+        for a in node.css("a[href]")
     )
 
 
@@ -888,13 +1129,20 @@ def _url_shape(url: str) -> tuple[str, str, tuple[str, ...]]:
     return parts.netloc.lower(), "/".join(folders), keys
 
 
-def _learn_listing(page: Page, examples: list[_Example], template: set[str]) -> tuple[dict, list[FieldChoice]]:
+def _learn_listing(
+    page: Page, examples: list[_Example], template: set[str]
+) -> tuple[dict, list[FieldChoice]]:
     """The links to articles (those shaped like the examples' URLs, else the commonest shape of titled links) and the pager."""
     tree = LexborHTMLParser(unicodedata.normalize("NFC", page.html))
     links = []
     for link in tree.css("a[href]"):
         href, text = (link.attributes.get("href") or "").strip(), node_text(link)
-        if len(text) >= 15 and len(text.split()) >= 3 and text not in template and not href.startswith(("javascript:", "mailto:", "#")):
+        if (
+            len(text) >= 15
+            and len(text.split()) >= 3
+            and text not in template
+            and not href.startswith(("javascript:", "mailto:", "#"))
+        ):
             links.append((link, urljoin(page.url, href)))
     shapes = Counter(_url_shape(url) for _, url in links)
     wanted = {_url_shape(e.page.url) for e in examples} & set(shapes) or {s for s, _ in shapes.most_common(1)}
@@ -909,7 +1157,9 @@ def _learn_listing(page: Page, examples: list[_Example], template: set[str]) -> 
         score = (len(urls & articles) - 2 * len(urls - articles), -len(matched))
         if best_score is None or score > best_score:
             best, best_score = selector, score
-    found = {urljoin(page.url, (node.attributes.get("href") or "").strip()) for node in _css(tree.root, best)} & articles
+    found = {
+        urljoin(page.url, (node.attributes.get("href") or "").strip()) for node in _css(tree.root, best)
+    } & articles
     choices = [FieldChoice("article_links", f"css '{best}'", len(found), len(articles))]
     pager, choice = _learn_pager(tree)
     return {"article_links": best, **pager}, choices + [choice]
@@ -917,8 +1167,16 @@ def _learn_listing(page: Page, examples: list[_Example], template: set[str]) -> 
 
 def _learn_pager(tree: LexborHTMLParser) -> tuple[dict, FieldChoice]:
     """The element that says how many entries or pages there are, with the pattern that reads it."""
-    for name, pattern in (("pages_pattern", _PAGES), ("total_pattern", _TOTAL), ("total_pattern", _TOTAL_COUNT)):
-        holders = [n for n in tree.body.traverse() if (text := node_text(n)) and len(text) <= 300 and re.search(pattern, text)]
+    for name, pattern in (
+        ("pages_pattern", _PAGES),
+        ("total_pattern", _TOTAL),
+        ("total_pattern", _TOTAL_COUNT),
+    ):
+        holders = [
+            n
+            for n in tree.body.traverse()
+            if (text := node_text(n)) and len(text) <= 300 and re.search(pattern, text)
+        ]
         holders = [n for n in holders if not any(o.mem_id != n.mem_id and _contains(n, o) for o in holders)]
         # A pager has page links, a pager's name or a short text; "2015-2020/..." in an excerpt has none of these.
         holders = [n for n in holders if _pager_likeness(n)[:2] != (0, False) or len(node_text(n)) <= 60]
@@ -928,14 +1186,29 @@ def _learn_pager(tree: LexborHTMLParser) -> tuple[dict, FieldChoice]:
         want = re.search(pattern, node_text(holder)).group(0)
         for selector in selector_candidates(holder):
             found = _css_first(tree.root, selector)
-            if found is not None and (match := re.search(pattern, node_text(found))) and match.group(0) == want:
-                return {"pager": selector, name: pattern}, FieldChoice("pager", f"css '{selector}', {pattern}", 1, 1)
-    numbered = [n for n in tree.body.traverse() if len([a for a in n.css("a[href]") if node_text(a).isdigit()]) >= 2]
+            if (
+                found is not None
+                and (match := re.search(pattern, node_text(found)))
+                and match.group(0) == want
+            ):
+                return {"pager": selector, name: pattern}, FieldChoice(
+                    "pager", f"css '{selector}', {pattern}", 1, 1
+                )
+    numbered = [
+        n for n in tree.body.traverse() if len([a for a in n.css("a[href]") if node_text(a).isdigit()]) >= 2
+    ]
     if numbered:
         for selector in selector_candidates(numbered[-1]):
             if (found := _css_first(tree.root, selector)) is not None and found.mem_id == numbered[-1].mem_id:
-                return {"pager": selector}, FieldChoice("pager", f"css '{selector}' (page links, no count)", 1, 1)
-    choice = FieldChoice("pager", "none: the page shows no page count (the crawl walks on until a listing page lists nothing)", 0, 1)
+                return {"pager": selector}, FieldChoice(
+                    "pager", f"css '{selector}' (page links, no count)", 1, 1
+                )
+    choice = FieldChoice(
+        "pager",
+        "none: the page shows no page count (the crawl walks on until a listing page lists nothing)",
+        0,
+        1,
+    )
     return {"pager": get_profile("generic").listing.pager}, choice
 
 
@@ -957,7 +1230,9 @@ def learn_profile(pages: list[Page], name: str, listing_page: Page | None = None
     if not re.fullmatch(r"[a-z0-9_]+", name):
         raise LearnError(f"profile name {name!r}: use lowercase letters, digits and '_' only")
     if not MIN_EXAMPLES <= len(pages) <= MAX_EXAMPLES:
-        raise LearnError(f"{len(pages)} example page(s) given: {MIN_EXAMPLES} to {MAX_EXAMPLES} article pages of one portal are needed")
+        raise LearnError(
+            f"{len(pages)} example page(s) given: {MIN_EXAMPLES} to {MAX_EXAMPLES} article pages of one portal are needed"
+        )
     examples = [_Example(page) for page in pages]
     learner = _ArticleLearner(examples)
     article = learner.learn()

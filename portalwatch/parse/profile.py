@@ -39,28 +39,58 @@ DEFAULT_BYLINE_PATTERNS = (
 # headings and its short blocks of text, only once a page failed to read as what
 # it should be: an article that mentions maintenance is still an article.
 DEFAULT_NOT_FOUND_TEXT = (
-    r"(?i)không tìm thấy", r"(?i)không tồn tại", r"(?i)đã bị (?:xóa|xoá|gỡ)", r"(?i)page not found",
-    r"(?i)(?:could|can) ?not be found", r"(?i)\bnot found\b", r"(?i)\b404\b", r"(?i)no longer available",
-)  # fmt: skip
+    r"(?i)không tìm thấy",
+    r"(?i)không tồn tại",
+    r"(?i)đã bị (?:xóa|xoá|gỡ)",
+    r"(?i)page not found",
+    r"(?i)(?:could|can) ?not be found",
+    r"(?i)\bnot found\b",
+    r"(?i)\b404\b",
+    r"(?i)no longer available",
+)
 DEFAULT_MAINTENANCE_TEXT = (
-    r"(?i)bảo trì", r"(?i)nâng cấp", r"(?i)maintenance", r"(?i)service (?:temporarily )?unavailable",
-    r"(?i)tạm (?:dừng|ngừng) (?:hoạt động|truy cập|phục vụ)", r"(?i)be back soon",
-)  # fmt: skip
+    r"(?i)bảo trì",
+    r"(?i)nâng cấp",
+    r"(?i)maintenance",
+    r"(?i)service (?:temporarily )?unavailable",
+    r"(?i)tạm (?:dừng|ngừng) (?:hoạt động|truy cập|phục vụ)",
+    r"(?i)be back soon",
+)
 DEFAULT_ERROR_TEXT = (
-    r"(?i)server error", r"(?i)runtime error", r"(?i)an error (?:has )?occurred", r"(?i)(?:có|xảy ra) lỗi",
-    r"(?i)^\s*lỗi\b", r"(?i)^\s*error\b", r"(?i)bad request", r"(?i)access denied",
-)  # fmt: skip
+    r"(?i)server error",
+    r"(?i)runtime error",
+    r"(?i)an error (?:has )?occurred",
+    r"(?i)(?:có|xảy ra) lỗi",
+    r"(?i)^\s*lỗi\b",
+    r"(?i)^\s*error\b",
+    r"(?i)bad request",
+    r"(?i)access denied",
+)
 # Where a portal's error redirects land (ASP.NET customErrors, CMS error routes).
 DEFAULT_ERROR_REDIRECTS = (
-    r"(?i)/error\.aspx", r"(?i)[?&]aspxerrorpath=",
+    r"(?i)/error\.aspx",
+    r"(?i)[?&]aspxerrorpath=",
     r"(?i)/(?:error|errors|loi|404|not-?found|page-?not-?found|bao-?tri|maintenance)(?:\.\w+)?/?(?:$|\?)",
-)  # fmt: skip
+)
 # What a listing page says past the end of its list (or in an empty section).
 DEFAULT_END_OF_LIST_TEXT = (
-    r"(?i)(?:không|chưa) có (?:bài viết|tin|tin bài|dữ liệu|văn bản|nội dung)", r"(?i)no (?:items|articles|results|entries)",
-)  # fmt: skip
+    r"(?i)(?:không|chưa) có (?:bài viết|tin|tin bài|dữ liệu|văn bản|nội dung)",
+    r"(?i)no (?:items|articles|results|entries)",
+)
 
-DEFAULT_ATTACHMENT_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "zip", "rar")
+DEFAULT_ATTACHMENT_EXTENSIONS = (
+    "pdf",
+    "doc",
+    "docx",
+    "xls",
+    "xlsx",
+    "ppt",
+    "pptx",
+    "odt",
+    "ods",
+    "zip",
+    "rar",
+)
 
 
 class _Strict(BaseModel):
@@ -109,16 +139,25 @@ class ListingRules(_Strict):
 class PageRules(_Strict):
     """How to tell a page that answered 200 from the page asked for (every kind of page)."""
 
-    not_found_text: list[str] = Field(default_factory=lambda: list(DEFAULT_NOT_FOUND_TEXT),
-                                      description="Regexes: the wording of a 'not found' page sent with status 200.")
-    maintenance_text: list[str] = Field(default_factory=lambda: list(DEFAULT_MAINTENANCE_TEXT),
-                                        description="Regexes: the wording of a maintenance notice.")
-    error_text: list[str] = Field(default_factory=lambda: list(DEFAULT_ERROR_TEXT),
-                                  description="Regexes: the wording of an error page.")
-    error_redirects: list[str] = Field(default_factory=lambda: list(DEFAULT_ERROR_REDIRECTS),
-                                       description="Regexes on the URL a redirect led to: an error page, not the page.")
+    not_found_text: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_NOT_FOUND_TEXT),
+        description="Regexes: the wording of a 'not found' page sent with status 200.",
+    )
+    maintenance_text: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_MAINTENANCE_TEXT),
+        description="Regexes: the wording of a maintenance notice.",
+    )
+    error_text: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_ERROR_TEXT), description="Regexes: the wording of an error page."
+    )
+    error_redirects: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_ERROR_REDIRECTS),
+        description="Regexes on the URL a redirect led to: an error page, not the page.",
+    )
     require_html_end: bool = Field(True, description="A page without its closing </html> was cut short.")
-    min_text_chars: int = Field(1, ge=0, description="A page with less text than this (chrome included) is empty.")
+    min_text_chars: int = Field(
+        1, ge=0, description="A page with less text than this (chrome included) is empty."
+    )
 
     @field_validator("not_found_text", "maintenance_text", "error_text", "error_redirects")
     @classmethod
@@ -134,11 +173,18 @@ class ArticleRules(_Strict):
         min_length=1, description="Regexes with a 'value' group: the posting time text (first match wins)."
     )
     date_formats: list[str] = Field(
-        min_length=1, description="strptime formats of that text (local time); 'auto' reads any common Vietnamese form."
+        min_length=1,
+        description="strptime formats of that text (local time); 'auto' reads any common Vietnamese form.",
     )
-    updated: str | None = Field(None, description="CSS selector of the update line (default: the posting line).")
-    updated_pattern: list[str] = Field(default_factory=list, description="Regexes with a 'value' group: update time.")
-    view_count_pattern: str | None = Field(None, description="Regex with a 'value' group on the posting line.")
+    updated: str | None = Field(
+        None, description="CSS selector of the update line (default: the posting line)."
+    )
+    updated_pattern: list[str] = Field(
+        default_factory=list, description="Regexes with a 'value' group: update time."
+    )
+    view_count_pattern: str | None = Field(
+        None, description="Regex with a 'value' group on the posting line."
+    )
     view_count: str | None = Field(None, description="CSS selector of a separate view-counter element.")
     lead: str | None = None
     body: str
@@ -153,7 +199,9 @@ class ArticleRules(_Strict):
         default_factory=list, description="Regexes: body paragraphs that match are chrome and are dropped."
     )
     byline_patterns: list[str] = Field(default_factory=lambda: list(DEFAULT_BYLINE_PATTERNS))
-    min_body_chars: int = Field(200, ge=0, description="A shorter body without images is a failed extraction.")
+    min_body_chars: int = Field(
+        200, ge=0, description="A shorter body without images is a failed extraction."
+    )
 
     @field_validator("published_pattern", "updated_pattern", mode="before")
     @classmethod
@@ -183,7 +231,8 @@ class DocumentRules(_Strict):
 
     listing: ListingRules
     root: str | None = Field(
-        None, description="CSS selector of the document text on its page; none: found by the document's layout."
+        None,
+        description="CSS selector of the document text on its page; none: found by the document's layout.",
     )
     title: str | None = Field(None, description="CSS selector of the page's own title of the document.")
     attachments: str = Field("a[href]", description="CSS selector of links to the document's files.")
@@ -206,7 +255,7 @@ class Profile(_Strict):
     documents: DocumentRules | None = None
 
     @model_validator(mode="after")
-    def _rules_or_fallback(self) -> "Profile":
+    def _rules_or_fallback(self) -> Profile:
         if self.article is None and self.fallback != "always":
             raise ValueError('a profile without [article] rules needs fallback = "always"')
         return self
@@ -264,4 +313,6 @@ def get_profile(name: str, extra_dirs: Iterable[str | Path] = ()) -> Profile:
     try:
         return profiles[name]
     except KeyError:
-        raise ConfigError(profiles_dir(), f"no profile named '{name}' (known: {', '.join(sorted(profiles))})") from None
+        raise ConfigError(
+            profiles_dir(), f"no profile named '{name}' (known: {', '.join(sorted(profiles))})"
+        ) from None

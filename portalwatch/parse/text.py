@@ -11,9 +11,33 @@ from portalwatch.charset import decode_html as decode_page
 
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 _BLOCK_TAGS = (
-    "p", "div", "li", "ul", "ol", "table", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
-    "blockquote", "section", "article", "header", "footer", "dl", "dt", "dd", "figure", "figcaption", "pre",
-)  # fmt: skip
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "dl",
+    "dt",
+    "dd",
+    "figure",
+    "figcaption",
+    "pre",
+)
 _BLOCK_SELECTOR = ",".join(_BLOCK_TAGS)
 
 
@@ -63,7 +87,12 @@ def decode_html(body: bytes, declared: str | None = None) -> str:
 
 
 # What the cleaned body HTML keeps: structure, links, images and emphasis.
-_KEPT_ATTRIBUTES = {"a": ("href", "title"), "img": ("src", "alt"), "td": ("colspan", "rowspan"), "th": ("colspan", "rowspan")}
+_KEPT_ATTRIBUTES = {
+    "a": ("href", "title"),
+    "img": ("src", "alt"),
+    "td": ("colspan", "rowspan"),
+    "th": ("colspan", "rowspan"),
+}
 _UNWRAPPED_TAGS = ["span", "font", "center", "section", "article"]
 
 

@@ -95,16 +95,31 @@ class SimArchive:
         if draw < 0.25:
             return
         span = max((START - article.published_at).total_seconds(), 60.0)
-        moments = sorted(article.published_at + timedelta(seconds=rng.uniform(1, span)) for _ in range(1 + (draw > 0.7)))
+        moments = sorted(
+            article.published_at + timedelta(seconds=rng.uniform(1, span)) for _ in range(1 + (draw > 0.7))
+        )
         for moment in moments:
             self._capture(portal, article, moment, rng)
         if draw > 0.9:  # the very same bytes captured again: collapsed by digest, or indexed as a revisit
-            self._again(portal, article, moments[-1] + timedelta(minutes=rng.randint(5, 600)), revisit=draw > 0.95)
+            self._again(
+                portal, article, moments[-1] + timedelta(minutes=rng.randint(5, 600)), revisit=draw > 0.95
+            )
         if rng.random() < 0.15:  # a shared link with a tracking parameter, which the portal redirected
             path = pages.article_path(article)
             shared = f"{path}{'&' if '?' in path else '?'}fbclid={rng.getrandbits(48):x}"
-            self._add(ArchivedCapture(portal.spec.id, shared, _timestamp(moments[0] + timedelta(minutes=1)), 301, b"",
-                                      payload_digest(shared.encode()), 0, None, location=path))  # fmt: skip
+            self._add(
+                ArchivedCapture(
+                    portal.spec.id,
+                    shared,
+                    _timestamp(moments[0] + timedelta(minutes=1)),
+                    301,
+                    b"",
+                    payload_digest(shared.encode()),
+                    0,
+                    None,
+                    location=path,
+                )
+            )
 
     def after_step(self) -> None:
         """Captures taken during the step just simulated."""
@@ -142,25 +157,65 @@ class SimArchive:
         snapshot = copy.deepcopy(article)
         snapshot.views += rng.randint(0, 500)
         html = pages.render_article(portal, snapshot, random.Random(rng.random()), self.world).encode("utf-8")
-        self._add(ArchivedCapture(
-            portal.spec.id, pages.article_path(article), _timestamp(moment), 200, zlib.compress(html),
-            payload_digest(html), article.version, article.id,
-        ))  # fmt: skip
+        self._add(
+            ArchivedCapture(
+                portal.spec.id,
+                pages.article_path(article),
+                _timestamp(moment),
+                200,
+                zlib.compress(html),
+                payload_digest(html),
+                article.version,
+                article.id,
+            )
+        )
 
     def _again(self, portal: Portal, article: Article, moment: datetime, revisit: bool) -> None:
         last = self.captures[(portal.spec.id, pages.article_path(article))][-1]
-        self._add(ArchivedCapture(last.portal_id, last.path, _timestamp(moment), 200, last.body, last.digest,
-                                  last.version, last.article_id, revisit=revisit))  # fmt: skip
+        self._add(
+            ArchivedCapture(
+                last.portal_id,
+                last.path,
+                _timestamp(moment),
+                200,
+                last.body,
+                last.digest,
+                last.version,
+                last.article_id,
+                revisit=revisit,
+            )
+        )
 
     def _removal(self, portal: Portal, article: Article, moment: datetime, rng: random.Random) -> None:
         path = pages.article_path(article)
         if rng.random() < 0.3:  # the portal sent removed pages home
-            self._add(ArchivedCapture(portal.spec.id, path, _timestamp(moment), 302, b"", payload_digest(b""),
-                                      0, article.id, location="/"))  # fmt: skip
+            self._add(
+                ArchivedCapture(
+                    portal.spec.id,
+                    path,
+                    _timestamp(moment),
+                    302,
+                    b"",
+                    payload_digest(b""),
+                    0,
+                    article.id,
+                    location="/",
+                )
+            )
             return
         html = pages.not_found(portal).encode("utf-8")
-        self._add(ArchivedCapture(portal.spec.id, path, _timestamp(moment), 404, zlib.compress(html),
-                                  payload_digest(html), 0, article.id))  # fmt: skip
+        self._add(
+            ArchivedCapture(
+                portal.spec.id,
+                path,
+                _timestamp(moment),
+                404,
+                zlib.compress(html),
+                payload_digest(html),
+                0,
+                article.id,
+            )
+        )
 
     def _add(self, capture: ArchivedCapture) -> None:
         found = self.captures.setdefault((capture.portal_id, capture.path), [])
@@ -169,7 +224,10 @@ class SimArchive:
     def truth(self, portal_id: str, article: Article) -> list[dict]:
         """The captures of an article: timestamp, status and the version each shows (0: none)."""
         found = self.captures.get((portal_id, pages.article_path(article)), [])
-        return [{"timestamp": c.timestamp, "status": c.status, "version": c.version, "revisit": c.revisit} for c in found]
+        return [
+            {"timestamp": c.timestamp, "status": c.status, "version": c.version, "revisit": c.revisit}
+            for c in found
+        ]
 
     # ------------------------------------------------------------ HTTP
 
@@ -200,7 +258,9 @@ class SimArchive:
         self.request_log.append(entry)
         if self._throttled(request):
             entry["status"] = 429
-            return web.Response(status=429, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}, text="Too Many Requests")
+            return web.Response(
+                status=429, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}, text="Too Many Requests"
+            )
         try:
             response = await handler(request)
         except web.HTTPException as exc:  # the redirects of redirect captures
@@ -228,7 +288,9 @@ class SimArchive:
         path = "/" + path
         rows = []
         for (owner, captured_path), captures in self.captures.items():
-            if owner != portal_id or not (captured_path.startswith(path) if prefix else captured_path == path):
+            if owner != portal_id or not (
+                captured_path.startswith(path) if prefix else captured_path == path
+            ):
                 continue
             urlkey = f"{','.join(reversed(netloc.split(':')[0].split('.')))})" + captured_path.lower()
             rows.extend((urlkey, capture) for capture in captures)
@@ -242,20 +304,38 @@ class SimArchive:
         rows = self._rows(url.rstrip("*"), prefix)
         low = query.get("from", "")
         high = query.get("to", "")
-        rows = [(key, c) for key, c in rows if c.timestamp >= low.ljust(14, "0") and (not high or c.timestamp <= high.ljust(14, "9"))]
+        rows = [
+            (key, c)
+            for key, c in rows
+            if c.timestamp >= low.ljust(14, "0") and (not high or c.timestamp <= high.ljust(14, "9"))
+        ]
         if query.get("collapse") == "digest":
-            rows = [row for index, row in enumerate(rows) if index == 0 or rows[index - 1][1].digest != row[1].digest]
+            rows = [
+                row
+                for index, row in enumerate(rows)
+                if index == 0 or rows[index - 1][1].digest != row[1].digest
+            ]
         if "resumeKey" in query:
             after = base64.urlsafe_b64decode(query["resumeKey"].encode()).decode()
             rows = [row for row in rows if f"{row[0]} {row[1].timestamp}" > after]
         limit = int(query.get("limit", "0") or 0)
         page, rest = (rows[:limit], rows[limit:]) if limit > 0 else (rows, [])
-        lines = [[key, c.timestamp, self.base_urls[c.portal_id] + c.path,
-                  "warc/revisit" if c.revisit else ("unk" if c.location else "text/html"),
-                  "-" if c.revisit else str(c.status), c.digest.removeprefix("sha1:"), str(len(c.body))]
-                 for key, c in page]  # fmt: skip
+        lines = [
+            [
+                key,
+                c.timestamp,
+                self.base_urls[c.portal_id] + c.path,
+                "warc/revisit" if c.revisit else ("unk" if c.location else "text/html"),
+                "-" if c.revisit else str(c.status),
+                c.digest.removeprefix("sha1:"),
+                str(len(c.body)),
+            ]
+            for key, c in page
+        ]
         if query.get("output") != "json":
-            return web.Response(text="".join(" ".join(line) + "\n" for line in lines), content_type="text/plain")
+            return web.Response(
+                text="".join(" ".join(line) + "\n" for line in lines), content_type="text/plain"
+            )
         result = [FIELDS, *lines] if lines else []
         if rest and query.get("showResumeKey") == "true":
             key, capture = page[-1]
@@ -277,6 +357,8 @@ class SimArchive:
         if capture.status in (301, 302):
             target = self.base_urls[capture.portal_id] + (capture.location or "/")
             raise web.HTTPFound(f"/web/{capture.timestamp}id_/{target}")
-        return web.Response(body=capture.html, status=capture.status,
-                            headers={"Content-Type": "text/html; charset=utf-8",
-                                     "Memento-Datetime": capture.timestamp})  # fmt: skip
+        return web.Response(
+            body=capture.html,
+            status=capture.status,
+            headers={"Content-Type": "text/html; charset=utf-8", "Memento-Datetime": capture.timestamp},
+        )

@@ -7,6 +7,7 @@ Templates ("{slot}" placeholders, nested pools allowed) are compiled once at
 import into small generated functions, so filling them costs little more than
 one ``rng.random()`` per slot.
 """
+
 from __future__ import annotations
 
 import random
@@ -17,24 +18,106 @@ import unicodedata
 PROVINCE = "Điện Biên"
 
 DISTRICTS: tuple[str, ...] = (
-    "Điện Biên Phủ", "Mường Lay", "Điện Biên", "Điện Biên Đông", "Mường Ảng",
-    "Tuần Giáo", "Tủa Chùa", "Mường Chà", "Mường Nhé", "Nậm Pồ",
+    "Điện Biên Phủ",
+    "Mường Lay",
+    "Điện Biên",
+    "Điện Biên Đông",
+    "Mường Ảng",
+    "Tuần Giáo",
+    "Tủa Chùa",
+    "Mường Chà",
+    "Mường Nhé",
+    "Nậm Pồ",
 )
 
 COMMUNES: dict[str, tuple[str, ...]] = {
-    "Điện Biên Phủ": ("Mường Thanh", "Him Lam", "Thanh Bình", "Tân Thanh", "Noong Bua", "Nam Thanh", "Thanh Minh", "Tà Lèng"),
+    "Điện Biên Phủ": (
+        "Mường Thanh",
+        "Him Lam",
+        "Thanh Bình",
+        "Tân Thanh",
+        "Noong Bua",
+        "Nam Thanh",
+        "Thanh Minh",
+        "Tà Lèng",
+    ),
     "Mường Lay": ("Sông Đà", "Na Lay", "Lay Nưa", "Nậm Cản"),
-    "Điện Biên": ("Thanh Xương", "Thanh An", "Thanh Nưa", "Noong Hẹt", "Sam Mứn", "Núa Ngam", "Mường Pồn", "Pa Thơm"),
-    "Điện Biên Đông": ("Keo Lôm", "Na Son", "Phì Nhừ", "Xa Dung", "Mường Luân", "Luân Giới", "Pú Nhi", "Háng Lìa"),
-    "Mường Ảng": ("Búng Lao", "Xuân Lao", "Ẳng Nưa", "Ẳng Cang", "Ẳng Tở", "Mường Lạn", "Nặm Lịch", "Ngối Cáy"),
-    "Tuần Giáo": ("Quài Nưa", "Quài Cang", "Quài Tở", "Chiềng Sinh", "Mường Mùn", "Pú Nhung", "Mường Thín", "Tỏa Tình"),
-    "Tủa Chùa": ("Mường Đun", "Sính Phình", "Tả Phìn", "Huổi Só", "Xá Nhè", "Mường Báng", "Trung Thu", "Tả Sìn Thàng"),
-    "Mường Chà": ("Sa Lông", "Huổi Lèng", "Ma Thì Hồ", "Mường Mươn", "Na Sang", "Pa Ham", "Hừa Ngài", "Sá Tổng"),
-    "Mường Nhé": ("Sín Thầu", "Chung Chải", "Leng Su Sìn", "Mường Toong", "Nậm Kè", "Pá Mỳ", "Quảng Lâm", "Nậm Vì"),
+    "Điện Biên": (
+        "Thanh Xương",
+        "Thanh An",
+        "Thanh Nưa",
+        "Noong Hẹt",
+        "Sam Mứn",
+        "Núa Ngam",
+        "Mường Pồn",
+        "Pa Thơm",
+    ),
+    "Điện Biên Đông": (
+        "Keo Lôm",
+        "Na Son",
+        "Phì Nhừ",
+        "Xa Dung",
+        "Mường Luân",
+        "Luân Giới",
+        "Pú Nhi",
+        "Háng Lìa",
+    ),
+    "Mường Ảng": (
+        "Búng Lao",
+        "Xuân Lao",
+        "Ẳng Nưa",
+        "Ẳng Cang",
+        "Ẳng Tở",
+        "Mường Lạn",
+        "Nặm Lịch",
+        "Ngối Cáy",
+    ),
+    "Tuần Giáo": (
+        "Quài Nưa",
+        "Quài Cang",
+        "Quài Tở",
+        "Chiềng Sinh",
+        "Mường Mùn",
+        "Pú Nhung",
+        "Mường Thín",
+        "Tỏa Tình",
+    ),
+    "Tủa Chùa": (
+        "Mường Đun",
+        "Sính Phình",
+        "Tả Phìn",
+        "Huổi Só",
+        "Xá Nhè",
+        "Mường Báng",
+        "Trung Thu",
+        "Tả Sìn Thàng",
+    ),
+    "Mường Chà": (
+        "Sa Lông",
+        "Huổi Lèng",
+        "Ma Thì Hồ",
+        "Mường Mươn",
+        "Na Sang",
+        "Pa Ham",
+        "Hừa Ngài",
+        "Sá Tổng",
+    ),
+    "Mường Nhé": (
+        "Sín Thầu",
+        "Chung Chải",
+        "Leng Su Sìn",
+        "Mường Toong",
+        "Nậm Kè",
+        "Pá Mỳ",
+        "Quảng Lâm",
+        "Nậm Vì",
+    ),
     "Nậm Pồ": ("Si Pa Phìn", "Phìn Hồ", "Chà Nưa", "Nà Khoa", "Nà Hỳ", "Nậm Chua", "Pa Tần", "Chà Cang"),
 }
 
-_WARDS = frozenset(("Mường Thanh", "Him Lam", "Thanh Bình", "Tân Thanh", "Noong Bua", "Nam Thanh", "Sông Đà", "Na Lay"))
+_WARDS = frozenset(
+    ("Mường Thanh", "Him Lam", "Thanh Bình", "Tân Thanh", "Noong Bua", "Nam Thanh", "Sông Đà", "Na Lay")
+)
 _PROVINCE_PLACE = "tỉnh " + PROVINCE
 
 
@@ -48,7 +131,9 @@ def _district_display(d: str) -> str:
 
 
 _DISTRICT_DISPLAY = tuple(_district_display(d) for d in DISTRICTS)
-_COMMUNE_DISPLAY = {d: tuple(("phường " if c in _WARDS else "xã ") + c for c in cs) for d, cs in COMMUNES.items()}
+_COMMUNE_DISPLAY = {
+    d: tuple(("phường " if c in _WARDS else "xã ") + c for c in cs) for d, cs in COMMUNES.items()
+}
 _ALL_COMMUNES = tuple(c for d in DISTRICTS for c in _COMMUNE_DISPLAY[d])
 _COMMUNE_TO_DISTRICT = {c: d for d in DISTRICTS for c in COMMUNES[d]}
 
@@ -85,21 +170,30 @@ def _dec_vn(tenths: int) -> str:
     return f"{tenths // 10},{tenths % 10}" if tenths % 10 else str(tenths // 10)
 
 
-_LEVELS = (("thành phố ", "thành phố"), ("thị xã ", "thị xã"), ("thị trấn ", "thị trấn"), ("tỉnh ", "tỉnh"),
-           ("huyện ", "huyện"), ("xã ", "xã"), ("phường ", "phường"))
+_LEVELS = (
+    ("thành phố ", "thành phố"),
+    ("thị xã ", "thị xã"),
+    ("thị trấn ", "thị trấn"),
+    ("tỉnh ", "tỉnh"),
+    ("huyện ", "huyện"),
+    ("xã ", "xã"),
+    ("phường ", "phường"),
+)
 _COMMITTEE = {"tỉnh": "Tỉnh ủy", "huyện": "Huyện ủy", "thành phố": "Thành ủy", "thị xã": "Thị ủy"}
 _CTX: dict[str, tuple] = {}
 
 
 def _make_ctx(place: str) -> tuple:
     """Parse a place into (clean, level, name, committee, committee_full, communes, scale 0..2, scope)."""
-    clean = unicodedata.normalize("NFC", str(place)).replace("<", "").replace(">", "").replace("&", "và").strip()
+    clean = (
+        unicodedata.normalize("NFC", str(place)).replace("<", "").replace(">", "").replace("&", "và").strip()
+    )
     clean = clean or _PROVINCE_PLACE
     low = clean.lower()
     lvl, name = "huyện", clean
     for prefix, lv in _LEVELS:
         if low.startswith(prefix):
-            lvl, name = lv, clean[len(prefix):].strip() or PROVINCE
+            lvl, name = lv, clean[len(prefix) :].strip() or PROVINCE
             break
     committee = _COMMITTEE.get(lvl, "Đảng ủy " + lvl)
     committee_full = committee + " " + name if lvl in _COMMITTEE else "Đảng ủy " + clean
@@ -117,7 +211,10 @@ def _make_ctx(place: str) -> tuple:
         scale, scope = 2, "toàn tỉnh"
     elif lvl in ("xã", "phường", "thị trấn"):
         parent = _COMMUNE_TO_DISTRICT.get(name, "")
-        scale, scope = 0, "toàn " + _district_display(parent).rsplit(" " + parent, 1)[0] if parent else "toàn huyện"
+        scale, scope = (
+            0,
+            "toàn " + _district_display(parent).rsplit(" " + parent, 1)[0] if parent else "toàn huyện",
+        )
     else:
         scale, scope = 1, "toàn " + lvl
     return (clean, lvl, name, committee, committee_full, communes, scale, scope)
@@ -137,27 +234,228 @@ def _ctx(place: str) -> tuple:
 
 # --------------------------------------------------------------------------- names
 
-_KINH_SUR = ("Nguyễn", "Nguyễn", "Trần", "Lê", "Phạm", "Vũ", "Hoàng", "Đỗ", "Bùi", "Đặng", "Ngô", "Đinh", "Dương",
-             "Trịnh", "Phan", "Hà", "Lại", "Mai", "Tạ", "Đào", "Cao", "Lương", "Chu")
-_KINH_MID_M = ("Văn", "Văn", "Đức", "Minh", "Quang", "Xuân", "Hữu", "Mạnh", "Ngọc", "Thanh", "Trọng", "Tiến", "Công", "Duy", "Hồng")
+_KINH_SUR = (
+    "Nguyễn",
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Vũ",
+    "Hoàng",
+    "Đỗ",
+    "Bùi",
+    "Đặng",
+    "Ngô",
+    "Đinh",
+    "Dương",
+    "Trịnh",
+    "Phan",
+    "Hà",
+    "Lại",
+    "Mai",
+    "Tạ",
+    "Đào",
+    "Cao",
+    "Lương",
+    "Chu",
+)
+_KINH_MID_M = (
+    "Văn",
+    "Văn",
+    "Đức",
+    "Minh",
+    "Quang",
+    "Xuân",
+    "Hữu",
+    "Mạnh",
+    "Ngọc",
+    "Thanh",
+    "Trọng",
+    "Tiến",
+    "Công",
+    "Duy",
+    "Hồng",
+)
 _KINH_MID_F = ("Thị", "Thị", "Thị", "Thu", "Thanh", "Ngọc", "Minh", "Hồng", "Phương", "Kim", "Thúy")
-_KINH_GIV_M = ("Tiến", "Hùng", "Dũng", "Thắng", "Quân", "Hải", "Long", "Tuấn", "Sơn", "Bình", "Cường", "Hưng", "Trung",
-               "Thành", "Khánh", "Phong", "Đạt", "Lâm", "Hiếu", "Nam", "Thịnh", "Toàn", "Chiến", "Hòa", "Kiên", "Việt",
-               "Định", "Quyết", "Hoàn", "Tú", "Huấn", "Khoa")
-_KINH_GIV_F = ("Hà", "Hương", "Lan", "Mai", "Hằng", "Thảo", "Nga", "Hoa", "Huyền", "Nhung", "Yến", "Phượng", "Thủy",
-               "Loan", "Trang", "Vân", "Linh", "Liên", "Hạnh", "Oanh", "Ngân", "Quỳnh", "Duyên", "Giang", "Tâm")
-_THAI_SUR = ("Lò", "Lò", "Lường", "Quàng", "Cầm", "Tòng", "Lù", "Điêu", "Bạc", "Khoàng", "Lừ", "Vì", "Cà", "Lý")
+_KINH_GIV_M = (
+    "Tiến",
+    "Hùng",
+    "Dũng",
+    "Thắng",
+    "Quân",
+    "Hải",
+    "Long",
+    "Tuấn",
+    "Sơn",
+    "Bình",
+    "Cường",
+    "Hưng",
+    "Trung",
+    "Thành",
+    "Khánh",
+    "Phong",
+    "Đạt",
+    "Lâm",
+    "Hiếu",
+    "Nam",
+    "Thịnh",
+    "Toàn",
+    "Chiến",
+    "Hòa",
+    "Kiên",
+    "Việt",
+    "Định",
+    "Quyết",
+    "Hoàn",
+    "Tú",
+    "Huấn",
+    "Khoa",
+)
+_KINH_GIV_F = (
+    "Hà",
+    "Hương",
+    "Lan",
+    "Mai",
+    "Hằng",
+    "Thảo",
+    "Nga",
+    "Hoa",
+    "Huyền",
+    "Nhung",
+    "Yến",
+    "Phượng",
+    "Thủy",
+    "Loan",
+    "Trang",
+    "Vân",
+    "Linh",
+    "Liên",
+    "Hạnh",
+    "Oanh",
+    "Ngân",
+    "Quỳnh",
+    "Duyên",
+    "Giang",
+    "Tâm",
+)
+_THAI_SUR = (
+    "Lò",
+    "Lò",
+    "Lường",
+    "Quàng",
+    "Cầm",
+    "Tòng",
+    "Lù",
+    "Điêu",
+    "Bạc",
+    "Khoàng",
+    "Lừ",
+    "Vì",
+    "Cà",
+    "Lý",
+)
 _THAI_MID_M = ("Văn", "Văn", "Văn", "Xuân", "Thanh")
 _THAI_MID_F = ("Thị", "Thị", "Thị", "Thu")
-_THAI_GIV_M = ("Mừng", "Tiến", "Hặc", "Ngoan", "Pâng", "Sươi", "Thương", "Phanh", "Xôm", "Inh", "Hải", "Dung", "Biên",
-               "Lả", "Chăn", "Ơn", "Piếng", "Tún", "Khiêm", "Nhiên", "Thẩm", "Mấn")
-_THAI_GIV_F = ("Phóng", "Xuân", "Dung", "Thoa", "Ánh", "Hiền", "Lả", "Kim", "Ngoan", "Yên", "Nhiên", "Lan", "Bình",
-               "Phương", "Ín", "Cặp")
-_HMONG_SUR = ("Giàng", "Vừ", "Sùng", "Thào", "Mùa", "Hờ", "Lầu", "Lý", "Tráng", "Ly", "Chang", "Cứ", "Hạng", "Mào")
+_THAI_GIV_M = (
+    "Mừng",
+    "Tiến",
+    "Hặc",
+    "Ngoan",
+    "Pâng",
+    "Sươi",
+    "Thương",
+    "Phanh",
+    "Xôm",
+    "Inh",
+    "Hải",
+    "Dung",
+    "Biên",
+    "Lả",
+    "Chăn",
+    "Ơn",
+    "Piếng",
+    "Tún",
+    "Khiêm",
+    "Nhiên",
+    "Thẩm",
+    "Mấn",
+)
+_THAI_GIV_F = (
+    "Phóng",
+    "Xuân",
+    "Dung",
+    "Thoa",
+    "Ánh",
+    "Hiền",
+    "Lả",
+    "Kim",
+    "Ngoan",
+    "Yên",
+    "Nhiên",
+    "Lan",
+    "Bình",
+    "Phương",
+    "Ín",
+    "Cặp",
+)
+_HMONG_SUR = (
+    "Giàng",
+    "Vừ",
+    "Sùng",
+    "Thào",
+    "Mùa",
+    "Hờ",
+    "Lầu",
+    "Lý",
+    "Tráng",
+    "Ly",
+    "Chang",
+    "Cứ",
+    "Hạng",
+    "Mào",
+)
 _HMONG_MID_M = ("A", "A", "A", "Seo")
-_HMONG_GIV_M = ("Páo", "Dơ", "Dính", "Chớ", "Sểnh", "Của", "Lềnh", "Chồ", "Vàng", "Tủa", "Sình", "Dế", "Pó", "Chá",
-                "Thái", "Súa", "Lử", "Kỷ", "Chư", "Cở", "Dia", "Nhè", "Khai")
-_HMONG_GIV_F = ("Mai", "Sua", "Dung", "Chi", "Dợ", "Mỷ", "Máy", "Pằng", "Sinh", "Lan", "Ly", "Dua", "Hoa", "Mẩy")
+_HMONG_GIV_M = (
+    "Páo",
+    "Dơ",
+    "Dính",
+    "Chớ",
+    "Sểnh",
+    "Của",
+    "Lềnh",
+    "Chồ",
+    "Vàng",
+    "Tủa",
+    "Sình",
+    "Dế",
+    "Pó",
+    "Chá",
+    "Thái",
+    "Súa",
+    "Lử",
+    "Kỷ",
+    "Chư",
+    "Cở",
+    "Dia",
+    "Nhè",
+    "Khai",
+)
+_HMONG_GIV_F = (
+    "Mai",
+    "Sua",
+    "Dung",
+    "Chi",
+    "Dợ",
+    "Mỷ",
+    "Máy",
+    "Pằng",
+    "Sinh",
+    "Lan",
+    "Ly",
+    "Dua",
+    "Hoa",
+    "Mẩy",
+)
 
 
 def person_name(rng: random.Random) -> str:
@@ -165,24 +463,67 @@ def person_name(rng: random.Random) -> str:
     r = rng.random()
     female = rng.random() < 0.35
     if r < 0.45:
-        sur, mid, giv = _KINH_SUR, (_KINH_MID_F if female else _KINH_MID_M), (_KINH_GIV_F if female else _KINH_GIV_M)
+        sur, mid, giv = (
+            _KINH_SUR,
+            (_KINH_MID_F if female else _KINH_MID_M),
+            (_KINH_GIV_F if female else _KINH_GIV_M),
+        )
     elif r < 0.8:
-        sur, mid, giv = _THAI_SUR, (_THAI_MID_F if female else _THAI_MID_M), (_THAI_GIV_F if female else _THAI_GIV_M)
+        sur, mid, giv = (
+            _THAI_SUR,
+            (_THAI_MID_F if female else _THAI_MID_M),
+            (_THAI_GIV_F if female else _THAI_GIV_M),
+        )
     else:
-        sur, mid, giv = _HMONG_SUR, (("Thị",) if female else _HMONG_MID_M), (_HMONG_GIV_F if female else _HMONG_GIV_M)
+        sur, mid, giv = (
+            _HMONG_SUR,
+            (("Thị",) if female else _HMONG_MID_M),
+            (_HMONG_GIV_F if female else _HMONG_GIV_M),
+        )
     return f"{_pick(rng, sur)} {_pick(rng, mid)} {_pick(rng, giv)}"
 
 
 # --------------------------------------------------------------------------- slot generators
 
-_ROMAN = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV", "XVI",
-          "XVII", "XVIII", "XIX", "XX", "XXI", "XXII", "XXIII", "XXIV", "XXV")
+_ROMAN = (
+    "",
+    "I",
+    "II",
+    "III",
+    "IV",
+    "V",
+    "VI",
+    "VII",
+    "VIII",
+    "IX",
+    "X",
+    "XI",
+    "XII",
+    "XIII",
+    "XIV",
+    "XV",
+    "XVI",
+    "XVII",
+    "XVIII",
+    "XIX",
+    "XX",
+    "XXI",
+    "XXII",
+    "XXIII",
+    "XXIV",
+    "XXV",
+)
 _ANNIVS = (
-    (1954, "Chiến thắng Điện Biên Phủ", "7/5"), (1930, "Ngày thành lập Đảng Cộng sản Việt Nam", "3/2"),
-    (1944, "Ngày thành lập Quân đội nhân dân Việt Nam", "22/12"), (1947, "Ngày Thương binh - Liệt sĩ", "27/7"),
-    (1959, "Ngày truyền thống Bộ đội Biên phòng", "3/3"), (1945, "Cách mạng Tháng Tám và Quốc khánh", "2/9"),
-    (1930, "Ngày thành lập Mặt trận Dân tộc Thống nhất Việt Nam", "18/11"), (1982, "Ngày Nhà giáo Việt Nam", "20/11"),
-    (1931, "Ngày thành lập Đoàn Thanh niên Cộng sản Hồ Chí Minh", "26/3"), (1909, "thành lập tỉnh", "28/6"),
+    (1954, "Chiến thắng Điện Biên Phủ", "7/5"),
+    (1930, "Ngày thành lập Đảng Cộng sản Việt Nam", "3/2"),
+    (1944, "Ngày thành lập Quân đội nhân dân Việt Nam", "22/12"),
+    (1947, "Ngày Thương binh - Liệt sĩ", "27/7"),
+    (1959, "Ngày truyền thống Bộ đội Biên phòng", "3/3"),
+    (1945, "Cách mạng Tháng Tám và Quốc khánh", "2/9"),
+    (1930, "Ngày thành lập Mặt trận Dân tộc Thống nhất Việt Nam", "18/11"),
+    (1982, "Ngày Nhà giáo Việt Nam", "20/11"),
+    (1931, "Ngày thành lập Đoàn Thanh niên Cộng sản Hồ Chí Minh", "26/3"),
+    (1909, "thành lập tỉnh", "28/6"),
 )
 
 
@@ -292,7 +633,7 @@ def _g_schoolyear(rng, place):
 
 
 def _g_yearpair(rng, place):
-    """"năm Y, triển khai nhiệm vụ năm Y+1"."""
+    """ "năm Y, triển khai nhiệm vụ năm Y+1"."""
     y = _ri(rng, 2019, 2024)
     return f"năm {y}, triển khai nhiệm vụ năm {y + 1}"
 
@@ -396,52 +737,192 @@ _GENERATORS = {
 _P: dict[str, tuple[str, ...]] = {
     "party_term": ("nhiệm kỳ 2020-2025", "nhiệm kỳ 2020-2025", "nhiệm kỳ 2025-2030", "nhiệm kỳ 2015-2020"),
     "council_term": ("nhiệm kỳ 2021-2026", "nhiệm kỳ 2021-2026", "nhiệm kỳ 2016-2021"),
-    "ethnic": ("Thái", "Mông", "Khơ Mú", "Dao", "Hà Nhì", "Lào", "Kháng", "Cống", "Si La", "Phù Lá", "Xinh Mun"),
+    "ethnic": (
+        "Thái",
+        "Mông",
+        "Khơ Mú",
+        "Dao",
+        "Hà Nhì",
+        "Lào",
+        "Kháng",
+        "Cống",
+        "Si La",
+        "Phù Lá",
+        "Xinh Mun",
+    ),
     "ethnic_lang": ("Thái", "Mông", "Khơ Mú", "Dao", "Hà Nhì"),
-    "village": ("Him Lam", "Mển", "Pe Luông", "Co Mận", "Noong Chứn", "Ten", "Phiêng Lơi", "Nà Sự", "Hồng Lứu",
-                "Pá Khoang", "Huổi Lóng", "Na Sang II", "Phiêng Ban", "Lọng Luông", "Huổi Cáy", "Tà Cáng", "Nậm Ngà"),
-    "post": ("Mường Nhé", "Sín Thầu", "Chung Chải", "Nà Bủng", "Si Pa Phìn", "Huổi Puốc", "Nà Hỳ", "Mường Pồn",
-             "Thanh Luông", "Tây Trang", "Pa Thơm", "Mường Lói", "Na Cô Sa", "Leng Su Sìn"),
+    "village": (
+        "Him Lam",
+        "Mển",
+        "Pe Luông",
+        "Co Mận",
+        "Noong Chứn",
+        "Ten",
+        "Phiêng Lơi",
+        "Nà Sự",
+        "Hồng Lứu",
+        "Pá Khoang",
+        "Huổi Lóng",
+        "Na Sang II",
+        "Phiêng Ban",
+        "Lọng Luông",
+        "Huổi Cáy",
+        "Tà Cáng",
+        "Nậm Ngà",
+    ),
+    "post": (
+        "Mường Nhé",
+        "Sín Thầu",
+        "Chung Chải",
+        "Nà Bủng",
+        "Si Pa Phìn",
+        "Huổi Puốc",
+        "Nà Hỳ",
+        "Mường Pồn",
+        "Thanh Luông",
+        "Tây Trang",
+        "Pa Thơm",
+        "Mường Lói",
+        "Na Cô Sa",
+        "Leng Su Sìn",
+    ),
     "road": ("12", "6", "279", "4H", "279C", "12A"),
     "laos_prov": ("Phông Sa Lỳ", "Luông Pha Băng", "U Đôm Xay"),
     "ev": ("hội nghị", "buổi lễ", "chương trình", "buổi làm việc", "đại hội", "kỳ họp"),
     "smallord": ("nhất", "hai", "ba"),
     "season": ("Đông Xuân", "Mùa", "Xuân Hè"),
-    "crop": ("cà phê", "mắc ca", "sơn tra", "chè Shan tuyết", "cây ăn quả có múi", "dứa", "xoài", "quế", "lúa nếp Tan",
-             "lúa Séng Cù", "rau an toàn", "cây dược liệu", "ngô lai", "sắn cao sản", "đậu tương"),
-    "model": ("nuôi gà thả vườn", "trồng chè Shan tuyết", "nuôi cá lồng trên lòng hồ thủy điện", "trồng mắc ca xen cà phê",
-              "chăn nuôi bò sinh sản", "trồng lúa chất lượng cao", "nuôi ong lấy mật", "trồng rau an toàn theo tiêu chuẩn VietGAP",
-              "nuôi lợn đen bản địa", "trồng sơn tra gắn với bảo vệ rừng", "trồng dứa trên đất dốc", "nuôi dê thương phẩm",
-              "trồng cây ăn quả ôn đới", "liên kết sản xuất lúa Séng Cù", "nuôi cá ruộng lúa", "trồng gừng sẻ"),
-    "product": ("gạo Điện Biên", "chè Shan tuyết Tủa Chùa", "cà phê Mường Ảng", "mật ong bạc hà", "thịt trâu sấy",
-                "miến dong", "rượu ngô Tủa Chùa", "dứa Mường Ảng", "gạo nếp Tan", "măng khô", "hạt mắc ca sấy"),
-    "disease": ("dịch tả lợn châu Phi", "bệnh viêm da nổi cục trên trâu, bò", "sốt xuất huyết", "bệnh dại",
-                "dịch bệnh mùa mưa lũ", "bệnh sởi", "bệnh bạch hầu", "bệnh lở mồm long móng", "cúm gia cầm",
-                "bệnh tay chân miệng"),
-    "covid_task": ("phòng, chống dịch COVID-19", "tiêm vắc-xin phòng COVID-19", "cách ly y tế tập trung",
-                   "truy vết, khoanh vùng các trường hợp F0, F1", "kiểm soát người ra, vào địa bàn",
-                   "xét nghiệm sàng lọc SARS-CoV-2", "quản lý người về từ vùng có dịch"),
-    "covid_doc": ("Chỉ thị số 16/CT-TTg của Thủ tướng Chính phủ", "Chỉ thị số 15/CT-TTg của Thủ tướng Chính phủ",
-                  "Nghị quyết số 128/NQ-CP của Chính phủ", "Công điện của Thủ tướng Chính phủ",
-                  "chỉ đạo của Ban Chỉ đạo phòng, chống dịch COVID-19 tỉnh"),
-    "org_prov": ("Ban Thường vụ Tỉnh ủy", "Thường trực HĐND tỉnh", "UBND tỉnh", "Đoàn Đại biểu Quốc hội tỉnh",
-                 "Ban Dân vận Tỉnh ủy", "Ủy ban Kiểm tra Tỉnh ủy", "Sở Nông nghiệp và Phát triển nông thôn", "Sở Y tế",
-                 "Sở Giáo dục và Đào tạo", "Ban Dân tộc tỉnh", "Bộ Chỉ huy Quân sự tỉnh",
-                 "Ủy ban MTTQ Việt Nam tỉnh", "Ban Tuyên giáo Tỉnh ủy", "Ban Kinh tế - Ngân sách HĐND tỉnh"),
-    "health_org": ("Trung tâm Y tế {district}", "Trạm Y tế {commune}", "Ban Chỉ đạo phòng, chống dịch COVID-19 {place}",
-                   "ngành Y tế {place}"),
-    "org": ("UBND {place}", "UBND {place}", "Ban Thường vụ {committee_full}", "Thường trực HĐND {place}",
-            "Ủy ban MTTQ Việt Nam {place}", "Ban Chỉ đạo phòng, chống dịch COVID-19 {place}",
-            "Ban Chỉ đạo các chương trình mục tiêu quốc gia {place}", "Hội Nông dân {place}",
-            "Hội Liên hiệp Phụ nữ {place}", "{committee_full}", "Ban Tuyên giáo {committee_full}"),
-    "position": ("Bí thư {committee}", "Phó Bí thư Thường trực {committee}", "Chủ tịch UBND {lvl}",
-                 "Phó Chủ tịch UBND {lvl}", "Chủ tịch HĐND {lvl}", "Phó Chủ tịch HĐND {lvl}",
-                 "Trưởng ban Tuyên giáo {committee}", "Trưởng ban Dân vận {committee}",
-                 "Chủ tịch Ủy ban MTTQ Việt Nam {lvl}", "Ủy viên Ban Thường vụ Tỉnh ủy, Phó Chủ tịch UBND tỉnh",
-                 "Phó Chủ tịch UBND tỉnh", "Giám đốc Sở Y tế", "Giám đốc Sở Nông nghiệp và Phát triển nông thôn",
-                 "Giám đốc Sở Giáo dục và Đào tạo", "Trưởng ban Dân tộc tỉnh",
-                 "Chỉ huy trưởng Bộ Chỉ huy Bộ đội Biên phòng tỉnh", "Phó Trưởng Đoàn Đại biểu Quốc hội tỉnh",
-                 "Giám đốc Sở Văn hóa, Thể thao và Du lịch", "Phó Bí thư Tỉnh ủy, Chủ tịch HĐND tỉnh"),
+    "crop": (
+        "cà phê",
+        "mắc ca",
+        "sơn tra",
+        "chè Shan tuyết",
+        "cây ăn quả có múi",
+        "dứa",
+        "xoài",
+        "quế",
+        "lúa nếp Tan",
+        "lúa Séng Cù",
+        "rau an toàn",
+        "cây dược liệu",
+        "ngô lai",
+        "sắn cao sản",
+        "đậu tương",
+    ),
+    "model": (
+        "nuôi gà thả vườn",
+        "trồng chè Shan tuyết",
+        "nuôi cá lồng trên lòng hồ thủy điện",
+        "trồng mắc ca xen cà phê",
+        "chăn nuôi bò sinh sản",
+        "trồng lúa chất lượng cao",
+        "nuôi ong lấy mật",
+        "trồng rau an toàn theo tiêu chuẩn VietGAP",
+        "nuôi lợn đen bản địa",
+        "trồng sơn tra gắn với bảo vệ rừng",
+        "trồng dứa trên đất dốc",
+        "nuôi dê thương phẩm",
+        "trồng cây ăn quả ôn đới",
+        "liên kết sản xuất lúa Séng Cù",
+        "nuôi cá ruộng lúa",
+        "trồng gừng sẻ",
+    ),
+    "product": (
+        "gạo Điện Biên",
+        "chè Shan tuyết Tủa Chùa",
+        "cà phê Mường Ảng",
+        "mật ong bạc hà",
+        "thịt trâu sấy",
+        "miến dong",
+        "rượu ngô Tủa Chùa",
+        "dứa Mường Ảng",
+        "gạo nếp Tan",
+        "măng khô",
+        "hạt mắc ca sấy",
+    ),
+    "disease": (
+        "dịch tả lợn châu Phi",
+        "bệnh viêm da nổi cục trên trâu, bò",
+        "sốt xuất huyết",
+        "bệnh dại",
+        "dịch bệnh mùa mưa lũ",
+        "bệnh sởi",
+        "bệnh bạch hầu",
+        "bệnh lở mồm long móng",
+        "cúm gia cầm",
+        "bệnh tay chân miệng",
+    ),
+    "covid_task": (
+        "phòng, chống dịch COVID-19",
+        "tiêm vắc-xin phòng COVID-19",
+        "cách ly y tế tập trung",
+        "truy vết, khoanh vùng các trường hợp F0, F1",
+        "kiểm soát người ra, vào địa bàn",
+        "xét nghiệm sàng lọc SARS-CoV-2",
+        "quản lý người về từ vùng có dịch",
+    ),
+    "covid_doc": (
+        "Chỉ thị số 16/CT-TTg của Thủ tướng Chính phủ",
+        "Chỉ thị số 15/CT-TTg của Thủ tướng Chính phủ",
+        "Nghị quyết số 128/NQ-CP của Chính phủ",
+        "Công điện của Thủ tướng Chính phủ",
+        "chỉ đạo của Ban Chỉ đạo phòng, chống dịch COVID-19 tỉnh",
+    ),
+    "org_prov": (
+        "Ban Thường vụ Tỉnh ủy",
+        "Thường trực HĐND tỉnh",
+        "UBND tỉnh",
+        "Đoàn Đại biểu Quốc hội tỉnh",
+        "Ban Dân vận Tỉnh ủy",
+        "Ủy ban Kiểm tra Tỉnh ủy",
+        "Sở Nông nghiệp và Phát triển nông thôn",
+        "Sở Y tế",
+        "Sở Giáo dục và Đào tạo",
+        "Ban Dân tộc tỉnh",
+        "Bộ Chỉ huy Quân sự tỉnh",
+        "Ủy ban MTTQ Việt Nam tỉnh",
+        "Ban Tuyên giáo Tỉnh ủy",
+        "Ban Kinh tế - Ngân sách HĐND tỉnh",
+    ),
+    "health_org": (
+        "Trung tâm Y tế {district}",
+        "Trạm Y tế {commune}",
+        "Ban Chỉ đạo phòng, chống dịch COVID-19 {place}",
+        "ngành Y tế {place}",
+    ),
+    "org": (
+        "UBND {place}",
+        "UBND {place}",
+        "Ban Thường vụ {committee_full}",
+        "Thường trực HĐND {place}",
+        "Ủy ban MTTQ Việt Nam {place}",
+        "Ban Chỉ đạo phòng, chống dịch COVID-19 {place}",
+        "Ban Chỉ đạo các chương trình mục tiêu quốc gia {place}",
+        "Hội Nông dân {place}",
+        "Hội Liên hiệp Phụ nữ {place}",
+        "{committee_full}",
+        "Ban Tuyên giáo {committee_full}",
+    ),
+    "position": (
+        "Bí thư {committee}",
+        "Phó Bí thư Thường trực {committee}",
+        "Chủ tịch UBND {lvl}",
+        "Phó Chủ tịch UBND {lvl}",
+        "Chủ tịch HĐND {lvl}",
+        "Phó Chủ tịch HĐND {lvl}",
+        "Trưởng ban Tuyên giáo {committee}",
+        "Trưởng ban Dân vận {committee}",
+        "Chủ tịch Ủy ban MTTQ Việt Nam {lvl}",
+        "Ủy viên Ban Thường vụ Tỉnh ủy, Phó Chủ tịch UBND tỉnh",
+        "Phó Chủ tịch UBND tỉnh",
+        "Giám đốc Sở Y tế",
+        "Giám đốc Sở Nông nghiệp và Phát triển nông thôn",
+        "Giám đốc Sở Giáo dục và Đào tạo",
+        "Trưởng ban Dân tộc tỉnh",
+        "Chỉ huy trưởng Bộ Chỉ huy Bộ đội Biên phòng tỉnh",
+        "Phó Trưởng Đoàn Đại biểu Quốc hội tỉnh",
+        "Giám đốc Sở Văn hóa, Thể thao và Du lịch",
+        "Phó Bí thư Tỉnh ủy, Chủ tịch HĐND tỉnh",
+    ),
     "conf_subject": (
         "triển khai nhiệm vụ phát triển kinh tế - xã hội năm {year}",
         "sơ kết công tác 6 tháng đầu năm, triển khai nhiệm vụ 6 tháng cuối năm {year}",
@@ -463,140 +944,335 @@ _P: dict[str, tuple[str, ...]] = {
         "triển khai công tác tuyển chọn, gọi công dân nhập ngũ năm {year}",
     ),
     "inspect_obj": (
-        "công tác phòng, chống dịch COVID-19", "tiến độ thực hiện các công trình xây dựng cơ bản",
-        "công tác chuẩn bị bầu cử", "việc thực hiện Chương trình mục tiêu quốc gia giảm nghèo bền vững",
-        "công tác chuẩn bị năm học mới", "tình hình sản xuất vụ {season}", "công tác khắc phục hậu quả thiên tai",
-        "việc thực hiện các tiêu chí xây dựng nông thôn mới", "công tác quản lý, bảo vệ rừng",
-        "công tác tiếp công dân, giải quyết khiếu nại, tố cáo", "tình hình an ninh, trật tự khu vực biên giới",
-        "việc thực hiện các chính sách hỗ trợ đồng bào dân tộc thiểu số", "công tác tiêm phòng cho đàn gia súc",
+        "công tác phòng, chống dịch COVID-19",
+        "tiến độ thực hiện các công trình xây dựng cơ bản",
+        "công tác chuẩn bị bầu cử",
+        "việc thực hiện Chương trình mục tiêu quốc gia giảm nghèo bền vững",
+        "công tác chuẩn bị năm học mới",
+        "tình hình sản xuất vụ {season}",
+        "công tác khắc phục hậu quả thiên tai",
+        "việc thực hiện các tiêu chí xây dựng nông thôn mới",
+        "công tác quản lý, bảo vệ rừng",
+        "công tác tiếp công dân, giải quyết khiếu nại, tố cáo",
+        "tình hình an ninh, trật tự khu vực biên giới",
+        "việc thực hiện các chính sách hỗ trợ đồng bào dân tộc thiểu số",
+        "công tác tiêm phòng cho đàn gia súc",
     ),
-    "campaign": ("tháng cao điểm vệ sinh môi trường", "Tết trồng cây “Đời đời nhớ ơn Bác Hồ”", "Tháng Thanh niên",
-                 "chiến dịch tiêm chủng vắc-xin phòng COVID-19", "tổng vệ sinh phòng, chống dịch bệnh",
-                 "Tháng hành động vì an toàn thực phẩm", "chiến dịch Thanh niên tình nguyện hè",
-                 "tiêm phòng cho đàn gia súc, gia cầm vụ Xuân Hè", "xây dựng nông thôn mới",
-                 "phòng, chống tội phạm ma túy", "huấn luyện dân quân tự vệ"),
-    "purpose": ("nâng cao nhận thức của cán bộ, đảng viên và nhân dân", "tạo sự đồng thuận trong xã hội",
-                "góp phần hoàn thành thắng lợi các mục tiêu phát triển kinh tế - xã hội của địa phương",
-                "bảo đảm an sinh xã hội, chăm lo đời sống nhân dân",
-                "giữ vững an ninh chính trị, trật tự an toàn xã hội trên địa bàn",
-                "nâng cao chất lượng, hiệu quả hoạt động của hệ thống chính trị cơ sở",
-                "lan tỏa tinh thần tương thân tương ái trong cộng đồng",
-                "động viên kịp thời các tập thể, cá nhân tiêu biểu trong phong trào thi đua yêu nước",
-                "từng bước nâng cao đời sống vật chất, tinh thần cho đồng bào các dân tộc"),
-    "directive": ("tăng cường công tác tuyên truyền, vận động nhân dân",
-                  "quan tâm chỉ đạo, bố trí nguồn lực thực hiện các nhiệm vụ trọng tâm",
-                  "phát huy vai trò tiên phong, gương mẫu của cán bộ, đảng viên",
-                  "rà soát, đánh giá cụ thể những chỉ tiêu chưa đạt để có giải pháp khắc phục",
-                  "làm tốt công tác phối hợp giữa các cơ quan, đơn vị",
-                  "đẩy nhanh tiến độ giải ngân các nguồn vốn đầu tư công",
-                  "đẩy mạnh cải cách hành chính, nâng cao chỉ số hài lòng của người dân",
-                  "bám sát cơ sở, kịp thời nắm bắt tâm tư, nguyện vọng của nhân dân",
-                  "chủ động xây dựng kịch bản ứng phó với các tình huống phát sinh"),
-    "quote": ("Mỗi cán bộ, đảng viên phải thực sự gương mẫu, nói đi đôi với làm, vì lợi ích của nhân dân",
-              "Không để người dân nào bị đói, rét, không có chỗ ở an toàn",
-              "Phải coi đây là nhiệm vụ chính trị trọng tâm, cần tập trung lãnh đạo, chỉ đạo quyết liệt",
-              "Chúng ta cần bám sát cơ sở, lắng nghe ý kiến của nhân dân để có giải pháp phù hợp",
-              "Tuyệt đối không chủ quan, lơ là, phải chuẩn bị sẵn sàng các phương án ứng phó",
-              "Việc gì có lợi cho dân thì phải hết sức làm, phải làm đến nơi đến chốn"),
-    "voter_concern": ("chất lượng đường giao thông nông thôn", "tiến độ giải ngân vốn đầu tư công",
-                      "giải quyết việc làm cho lao động nông thôn", "cấp giấy chứng nhận quyền sử dụng đất",
-                      "nước sinh hoạt cho bà con vùng cao", "chế độ phụ cấp cho cán bộ thôn, bản",
-                      "tình trạng sạt lở trên các tuyến đường liên xã", "giá vật tư nông nghiệp tăng cao",
-                      "chất lượng khám, chữa bệnh tại trạm y tế xã"),
-    "project": ("trường Phổ thông dân tộc bán trú", "cầu treo qua suối", "đường giao thông liên xã", "nhà văn hóa bản",
-                "hệ thống cấp nước sinh hoạt tập trung", "kè chống sạt lở", "trạm y tế xã", "công trình thủy lợi",
-                "đường nội đồng", "điểm trường mầm non", "nhà lớp học 2 tầng"),
-    "work_area": ("xây dựng Đảng", "dân vận", "tuyên giáo", "kiểm tra, giám sát", "cải cách hành chính", "tư pháp",
-                  "quốc phòng, quân sự địa phương", "y tế", "giáo dục và đào tạo", "văn hóa, thông tin",
-                  "phòng, chống thiên tai", "thi đua, khen thưởng", "công tác dân tộc", "bảo đảm an ninh, trật tự",
-                  "tài chính - ngân sách", "Mặt trận"),
-    "party_action": ("làm việc với Đảng ủy các xã về công tác xây dựng Đảng",
-                     "cho ý kiến vào dự thảo báo cáo chính trị trình Đại hội",
-                     "tổ chức hội nghị kiểm điểm tập thể, cá nhân năm {year}",
-                     "sơ kết công tác quý {quarter} năm {year}",
-                     "trao Huy hiệu Đảng cho các đảng viên cao tuổi Đảng",
-                     "kiểm tra công tác lãnh đạo, chỉ đạo phòng, chống dịch bệnh tại {commune}",
-                     "quán triệt các văn bản mới của Trung ương và của tỉnh",
-                     "giám sát việc thực hiện quy chế dân chủ ở cơ sở tại {commune}"),
+    "campaign": (
+        "tháng cao điểm vệ sinh môi trường",
+        "Tết trồng cây “Đời đời nhớ ơn Bác Hồ”",
+        "Tháng Thanh niên",
+        "chiến dịch tiêm chủng vắc-xin phòng COVID-19",
+        "tổng vệ sinh phòng, chống dịch bệnh",
+        "Tháng hành động vì an toàn thực phẩm",
+        "chiến dịch Thanh niên tình nguyện hè",
+        "tiêm phòng cho đàn gia súc, gia cầm vụ Xuân Hè",
+        "xây dựng nông thôn mới",
+        "phòng, chống tội phạm ma túy",
+        "huấn luyện dân quân tự vệ",
+    ),
+    "purpose": (
+        "nâng cao nhận thức của cán bộ, đảng viên và nhân dân",
+        "tạo sự đồng thuận trong xã hội",
+        "góp phần hoàn thành thắng lợi các mục tiêu phát triển kinh tế - xã hội của địa phương",
+        "bảo đảm an sinh xã hội, chăm lo đời sống nhân dân",
+        "giữ vững an ninh chính trị, trật tự an toàn xã hội trên địa bàn",
+        "nâng cao chất lượng, hiệu quả hoạt động của hệ thống chính trị cơ sở",
+        "lan tỏa tinh thần tương thân tương ái trong cộng đồng",
+        "động viên kịp thời các tập thể, cá nhân tiêu biểu trong phong trào thi đua yêu nước",
+        "từng bước nâng cao đời sống vật chất, tinh thần cho đồng bào các dân tộc",
+    ),
+    "directive": (
+        "tăng cường công tác tuyên truyền, vận động nhân dân",
+        "quan tâm chỉ đạo, bố trí nguồn lực thực hiện các nhiệm vụ trọng tâm",
+        "phát huy vai trò tiên phong, gương mẫu của cán bộ, đảng viên",
+        "rà soát, đánh giá cụ thể những chỉ tiêu chưa đạt để có giải pháp khắc phục",
+        "làm tốt công tác phối hợp giữa các cơ quan, đơn vị",
+        "đẩy nhanh tiến độ giải ngân các nguồn vốn đầu tư công",
+        "đẩy mạnh cải cách hành chính, nâng cao chỉ số hài lòng của người dân",
+        "bám sát cơ sở, kịp thời nắm bắt tâm tư, nguyện vọng của nhân dân",
+        "chủ động xây dựng kịch bản ứng phó với các tình huống phát sinh",
+    ),
+    "quote": (
+        "Mỗi cán bộ, đảng viên phải thực sự gương mẫu, nói đi đôi với làm, vì lợi ích của nhân dân",
+        "Không để người dân nào bị đói, rét, không có chỗ ở an toàn",
+        "Phải coi đây là nhiệm vụ chính trị trọng tâm, cần tập trung lãnh đạo, chỉ đạo quyết liệt",
+        "Chúng ta cần bám sát cơ sở, lắng nghe ý kiến của nhân dân để có giải pháp phù hợp",
+        "Tuyệt đối không chủ quan, lơ là, phải chuẩn bị sẵn sàng các phương án ứng phó",
+        "Việc gì có lợi cho dân thì phải hết sức làm, phải làm đến nơi đến chốn",
+    ),
+    "voter_concern": (
+        "chất lượng đường giao thông nông thôn",
+        "tiến độ giải ngân vốn đầu tư công",
+        "giải quyết việc làm cho lao động nông thôn",
+        "cấp giấy chứng nhận quyền sử dụng đất",
+        "nước sinh hoạt cho bà con vùng cao",
+        "chế độ phụ cấp cho cán bộ thôn, bản",
+        "tình trạng sạt lở trên các tuyến đường liên xã",
+        "giá vật tư nông nghiệp tăng cao",
+        "chất lượng khám, chữa bệnh tại trạm y tế xã",
+    ),
+    "project": (
+        "trường Phổ thông dân tộc bán trú",
+        "cầu treo qua suối",
+        "đường giao thông liên xã",
+        "nhà văn hóa bản",
+        "hệ thống cấp nước sinh hoạt tập trung",
+        "kè chống sạt lở",
+        "trạm y tế xã",
+        "công trình thủy lợi",
+        "đường nội đồng",
+        "điểm trường mầm non",
+        "nhà lớp học 2 tầng",
+    ),
+    "work_area": (
+        "xây dựng Đảng",
+        "dân vận",
+        "tuyên giáo",
+        "kiểm tra, giám sát",
+        "cải cách hành chính",
+        "tư pháp",
+        "quốc phòng, quân sự địa phương",
+        "y tế",
+        "giáo dục và đào tạo",
+        "văn hóa, thông tin",
+        "phòng, chống thiên tai",
+        "thi đua, khen thưởng",
+        "công tác dân tộc",
+        "bảo đảm an ninh, trật tự",
+        "tài chính - ngân sách",
+        "Mặt trận",
+    ),
+    "party_action": (
+        "làm việc với Đảng ủy các xã về công tác xây dựng Đảng",
+        "cho ý kiến vào dự thảo báo cáo chính trị trình Đại hội",
+        "tổ chức hội nghị kiểm điểm tập thể, cá nhân năm {year}",
+        "sơ kết công tác quý {quarter} năm {year}",
+        "trao Huy hiệu Đảng cho các đảng viên cao tuổi Đảng",
+        "kiểm tra công tác lãnh đạo, chỉ đạo phòng, chống dịch bệnh tại {commune}",
+        "quán triệt các văn bản mới của Trung ương và của tỉnh",
+        "giám sát việc thực hiện quy chế dân chủ ở cơ sở tại {commune}",
+    ),
     "halfterm": ("3 năm", "5 năm", "giữa nhiệm kỳ", "2 năm", "10 năm", "15 năm"),
-    "program": ("Chỉ thị số 05-CT/TW của Bộ Chính trị", "Nghị quyết Đại hội Đảng bộ {lvl}",
-                "Đề án phát triển du lịch cộng đồng", "Chương trình mục tiêu quốc gia giảm nghèo bền vững",
-                "Đề án hỗ trợ phát triển sản xuất nông nghiệp", "Quy chế dân chủ ở cơ sở",
-                "Đề án tăng cường tiếng Việt cho học sinh dân tộc thiểu số",
-                "Cuộc vận động “Người Việt Nam ưu tiên dùng hàng Việt Nam”",
-                "phong trào “Toàn dân đoàn kết xây dựng đời sống văn hóa”",
-                "Nghị quyết về phát triển nông nghiệp hàng hóa tập trung"),
-    "policy": ("chính sách hỗ trợ nhà ở cho hộ nghèo", "chính sách bảo hiểm y tế cho đồng bào dân tộc thiểu số",
-               "Luật Tiếp công dân", "chính sách chi trả dịch vụ môi trường rừng",
-               "Nghị quyết của HĐND tỉnh về hỗ trợ phát triển sản xuất", "chính sách đối với người có uy tín",
-               "các chế độ cho học sinh bán trú", "chính sách tín dụng ưu đãi cho hộ nghèo"),
-    "agri_success": ("thu hoạch lúa {season} đạt năng suất cao", "phấn khởi vì được mùa cà phê",
-                     "làm giàu từ mô hình {model}", "đẩy mạnh chuyển đổi cơ cấu cây trồng",
-                     "tích cực chăm sóc cây trồng vụ Mùa", "chủ động phòng, chống rét cho đàn gia súc",
-                     "khấm khá nhờ trồng {crop}"),
-    "training_subject": ("trồng và chăm sóc cây cà phê", "nuôi cá lồng", "chăn nuôi lợn an toàn sinh học",
-                         "trồng lúa theo phương pháp SRI", "ghép cải tạo cây ăn quả", "sơ chế, bảo quản nông sản",
-                         "ứng dụng công nghệ thông tin trong tiêu thụ sản phẩm", "trồng và chăm sóc cây mắc ca",
-                         "phòng, trừ sâu bệnh hại trên cây lúa"),
-    "trainee": ("nông dân {commune}", "hội viên Hội Nông dân {place}", "hội viên phụ nữ các bản vùng cao",
-                "đồng bào dân tộc thiểu số {commune}", "cán bộ khuyến nông cơ sở", "cán bộ, công chức cấp xã"),
-    "recog": ("xã đạt chuẩn nông thôn mới", "đạt chuẩn phổ cập giáo dục tiểu học mức độ 2",
-              "trường đạt chuẩn quốc gia mức độ 1", "bản văn hóa", "xã đạt chuẩn quốc gia về y tế",
-              "di tích lịch sử cấp tỉnh", "Huân chương Lao động hạng Ba"),
-    "ntm_remark": ("Khơi dậy sức dân", "Vượt khó về đích", "Đổi thay từ những con đường bê tông",
-                   "Còn nhiều tiêu chí khó", "Người dân là chủ thể", "Nâng chất các tiêu chí đã đạt"),
-    "school_msg": ("Hơn {bignum} học sinh {place} bước vào năm học mới", "Niềm vui ngày tựu trường ở vùng cao {place}",
-                   "Các trường ở {place} sẵn sàng đón học sinh", "Bảo đảm an toàn cho học sinh bán trú {commune}"),
-    "edu_event": ("đọc sách", "tiếng Việt của chúng em", "giáo dục quốc phòng và an ninh",
-                  "toàn dân đưa trẻ đến trường", "công nghệ thông tin", "văn hóa dân gian"),
-    "disaster": ("mưa lũ", "lũ quét, sạt lở đất", "mưa đá, lốc xoáy", "trận mưa lớn đêm {dm}", "thiên tai",
-                 "trận lũ ống"),
-    "beneficiary": ("hộ nghèo", "học sinh có hoàn cảnh khó khăn", "gia đình chính sách", "người cao tuổi",
-                    "hộ dân bị ảnh hưởng bởi thiên tai", "trẻ em mồ côi", "người khuyết tật"),
-    "border_action": ("bắt giữ đối tượng vận chuyển {drug}", "giúp nhân dân khắc phục hậu quả mưa lũ",
-                      "tổ chức chương trình “Xuân Biên phòng ấm lòng dân bản”", "trao quà cho học sinh nghèo vùng biên",
-                      "tuần tra song phương với lực lượng bảo vệ biên giới Lào",
-                      "tuyên truyền pháp luật cho đồng bào khu vực biên giới"),
-    "post_action": ("nâng bước em tới trường", "ra mắt mô hình “Tổ tự quản đường biên, cột mốc”",
-                    "khám, cấp thuốc miễn phí cho nhân dân bản {village}",
-                    "phối hợp xây dựng nhà đại đoàn kết cho hộ nghèo", "tuyên truyền phòng, chống mua bán người",
-                    "giúp dân thu hoạch lúa {season}"),
-    "tourism_kind": ("cộng đồng", "sinh thái", "lịch sử", "gắn với bảo tồn văn hóa", "nông nghiệp trải nghiệm",
-                     "văn hóa tâm linh"),
-    "tour_remark": ("Hướng đi mới giúp người dân tăng thu nhập", "Điểm đến hấp dẫn của du khách",
-                    "Giữ hồn văn hóa truyền thống", "Cần thêm sản phẩm đặc trưng"),
-    "tour_sites": ("Điện Biên Phủ - Mường Phăng - Pá Khoang", "Điện Biên - Tủa Chùa - Mường Lay",
-                   "Điện Biên Phủ - Tây Trang - Luông Pha Băng (Lào)", "Mường Thanh - Him Lam - Hồng Lứu"),
-    "tour_event": ("Lễ hội Hoa Ban năm {year}", "đợt khảo sát các điểm du lịch cộng đồng",
-                   "chương trình giới thiệu sản phẩm du lịch cho các doanh nghiệp lữ hành",
-                   "Ngày hội Văn hóa các dân tộc năm {year}"),
+    "program": (
+        "Chỉ thị số 05-CT/TW của Bộ Chính trị",
+        "Nghị quyết Đại hội Đảng bộ {lvl}",
+        "Đề án phát triển du lịch cộng đồng",
+        "Chương trình mục tiêu quốc gia giảm nghèo bền vững",
+        "Đề án hỗ trợ phát triển sản xuất nông nghiệp",
+        "Quy chế dân chủ ở cơ sở",
+        "Đề án tăng cường tiếng Việt cho học sinh dân tộc thiểu số",
+        "Cuộc vận động “Người Việt Nam ưu tiên dùng hàng Việt Nam”",
+        "phong trào “Toàn dân đoàn kết xây dựng đời sống văn hóa”",
+        "Nghị quyết về phát triển nông nghiệp hàng hóa tập trung",
+    ),
+    "policy": (
+        "chính sách hỗ trợ nhà ở cho hộ nghèo",
+        "chính sách bảo hiểm y tế cho đồng bào dân tộc thiểu số",
+        "Luật Tiếp công dân",
+        "chính sách chi trả dịch vụ môi trường rừng",
+        "Nghị quyết của HĐND tỉnh về hỗ trợ phát triển sản xuất",
+        "chính sách đối với người có uy tín",
+        "các chế độ cho học sinh bán trú",
+        "chính sách tín dụng ưu đãi cho hộ nghèo",
+    ),
+    "agri_success": (
+        "thu hoạch lúa {season} đạt năng suất cao",
+        "phấn khởi vì được mùa cà phê",
+        "làm giàu từ mô hình {model}",
+        "đẩy mạnh chuyển đổi cơ cấu cây trồng",
+        "tích cực chăm sóc cây trồng vụ Mùa",
+        "chủ động phòng, chống rét cho đàn gia súc",
+        "khấm khá nhờ trồng {crop}",
+    ),
+    "training_subject": (
+        "trồng và chăm sóc cây cà phê",
+        "nuôi cá lồng",
+        "chăn nuôi lợn an toàn sinh học",
+        "trồng lúa theo phương pháp SRI",
+        "ghép cải tạo cây ăn quả",
+        "sơ chế, bảo quản nông sản",
+        "ứng dụng công nghệ thông tin trong tiêu thụ sản phẩm",
+        "trồng và chăm sóc cây mắc ca",
+        "phòng, trừ sâu bệnh hại trên cây lúa",
+    ),
+    "trainee": (
+        "nông dân {commune}",
+        "hội viên Hội Nông dân {place}",
+        "hội viên phụ nữ các bản vùng cao",
+        "đồng bào dân tộc thiểu số {commune}",
+        "cán bộ khuyến nông cơ sở",
+        "cán bộ, công chức cấp xã",
+    ),
+    "recog": (
+        "xã đạt chuẩn nông thôn mới",
+        "đạt chuẩn phổ cập giáo dục tiểu học mức độ 2",
+        "trường đạt chuẩn quốc gia mức độ 1",
+        "bản văn hóa",
+        "xã đạt chuẩn quốc gia về y tế",
+        "di tích lịch sử cấp tỉnh",
+        "Huân chương Lao động hạng Ba",
+    ),
+    "ntm_remark": (
+        "Khơi dậy sức dân",
+        "Vượt khó về đích",
+        "Đổi thay từ những con đường bê tông",
+        "Còn nhiều tiêu chí khó",
+        "Người dân là chủ thể",
+        "Nâng chất các tiêu chí đã đạt",
+    ),
+    "school_msg": (
+        "Hơn {bignum} học sinh {place} bước vào năm học mới",
+        "Niềm vui ngày tựu trường ở vùng cao {place}",
+        "Các trường ở {place} sẵn sàng đón học sinh",
+        "Bảo đảm an toàn cho học sinh bán trú {commune}",
+    ),
+    "edu_event": (
+        "đọc sách",
+        "tiếng Việt của chúng em",
+        "giáo dục quốc phòng và an ninh",
+        "toàn dân đưa trẻ đến trường",
+        "công nghệ thông tin",
+        "văn hóa dân gian",
+    ),
+    "disaster": (
+        "mưa lũ",
+        "lũ quét, sạt lở đất",
+        "mưa đá, lốc xoáy",
+        "trận mưa lớn đêm {dm}",
+        "thiên tai",
+        "trận lũ ống",
+    ),
+    "beneficiary": (
+        "hộ nghèo",
+        "học sinh có hoàn cảnh khó khăn",
+        "gia đình chính sách",
+        "người cao tuổi",
+        "hộ dân bị ảnh hưởng bởi thiên tai",
+        "trẻ em mồ côi",
+        "người khuyết tật",
+    ),
+    "border_action": (
+        "bắt giữ đối tượng vận chuyển {drug}",
+        "giúp nhân dân khắc phục hậu quả mưa lũ",
+        "tổ chức chương trình “Xuân Biên phòng ấm lòng dân bản”",
+        "trao quà cho học sinh nghèo vùng biên",
+        "tuần tra song phương với lực lượng bảo vệ biên giới Lào",
+        "tuyên truyền pháp luật cho đồng bào khu vực biên giới",
+    ),
+    "post_action": (
+        "nâng bước em tới trường",
+        "ra mắt mô hình “Tổ tự quản đường biên, cột mốc”",
+        "khám, cấp thuốc miễn phí cho nhân dân bản {village}",
+        "phối hợp xây dựng nhà đại đoàn kết cho hộ nghèo",
+        "tuyên truyền phòng, chống mua bán người",
+        "giúp dân thu hoạch lúa {season}",
+    ),
+    "tourism_kind": (
+        "cộng đồng",
+        "sinh thái",
+        "lịch sử",
+        "gắn với bảo tồn văn hóa",
+        "nông nghiệp trải nghiệm",
+        "văn hóa tâm linh",
+    ),
+    "tour_remark": (
+        "Hướng đi mới giúp người dân tăng thu nhập",
+        "Điểm đến hấp dẫn của du khách",
+        "Giữ hồn văn hóa truyền thống",
+        "Cần thêm sản phẩm đặc trưng",
+    ),
+    "tour_sites": (
+        "Điện Biên Phủ - Mường Phăng - Pá Khoang",
+        "Điện Biên - Tủa Chùa - Mường Lay",
+        "Điện Biên Phủ - Tây Trang - Luông Pha Băng (Lào)",
+        "Mường Thanh - Him Lam - Hồng Lứu",
+    ),
+    "tour_event": (
+        "Lễ hội Hoa Ban năm {year}",
+        "đợt khảo sát các điểm du lịch cộng đồng",
+        "chương trình giới thiệu sản phẩm du lịch cho các doanh nghiệp lữ hành",
+        "Ngày hội Văn hóa các dân tộc năm {year}",
+    ),
     "holiday": ("30/4 - 1/5", "Quốc khánh 2/9", "Tết Nguyên đán", "Tết Dương lịch"),
-    "promo_event": ("Hội chợ Du lịch quốc tế Việt Nam", "Ngày hội Văn hóa, Thể thao và Du lịch các dân tộc vùng Tây Bắc",
-                    "Tuần Văn hóa - Du lịch Điện Biên ở Hà Nội", "Hội chợ Thương mại - Du lịch vùng Tây Bắc",
-                    "Hội chợ nông sản, sản phẩm OCOP"),
-    "tour_link": ("bảo tồn văn hóa truyền thống", "xây dựng nông thôn mới", "giảm nghèo bền vững",
-                  "phát triển sản phẩm OCOP", "bảo vệ rừng đầu nguồn", "di tích lịch sử Điện Biên Phủ"),
+    "promo_event": (
+        "Hội chợ Du lịch quốc tế Việt Nam",
+        "Ngày hội Văn hóa, Thể thao và Du lịch các dân tộc vùng Tây Bắc",
+        "Tuần Văn hóa - Du lịch Điện Biên ở Hà Nội",
+        "Hội chợ Thương mại - Du lịch vùng Tây Bắc",
+        "Hội chợ nông sản, sản phẩm OCOP",
+    ),
+    "tour_link": (
+        "bảo tồn văn hóa truyền thống",
+        "xây dựng nông thôn mới",
+        "giảm nghèo bền vững",
+        "phát triển sản phẩm OCOP",
+        "bảo vệ rừng đầu nguồn",
+        "di tích lịch sử Điện Biên Phủ",
+    ),
     "half": ("I", "II", "1", "2"),
-    "honoree": ("các cựu chiến binh, cựu thanh niên xung phong", "các thầy cô giáo nghỉ hưu",
-                "người có công với cách mạng", "các già làng, trưởng bản", "chiến sĩ Điện Biên"),
-    "occasion": ("Tết Nguyên đán", "Ngày Nhà giáo Việt Nam 20/11", "Ngày Thương binh - Liệt sĩ 27/7",
-                 "Ngày Quốc khánh 2/9", "kỷ niệm {anniv}"),
-    "civic_model": ("Dân vận khéo", "Bản an toàn về an ninh, trật tự", "Camera an ninh", "Thắp sáng đường quê",
-                    "Ngày Chủ nhật xanh", "Tổ hòa giải ở cơ sở", "Phụ nữ tham gia giữ gìn an ninh trật tự"),
-    "contest": ("tuyên truyền viên giỏi", "hòa giải viên giỏi", "văn nghệ quần chúng", "Dân vận khéo",
-                "tìm hiểu pháp luật", "giáo viên chủ nhiệm lớp giỏi", "cán bộ Mặt trận giỏi"),
-    "period_short": ("6 tháng đầu năm {year}", "9 tháng năm {year}", "quý {quarter} năm {year}", "năm {year}"),
-    "bottleneck": ("giải phóng mặt bằng các dự án trọng điểm", "giải ngân vốn đầu tư công",
-                   "cấp giấy chứng nhận quyền sử dụng đất", "thu hút đầu tư", "tiêu thụ nông sản cho người dân"),
+    "honoree": (
+        "các cựu chiến binh, cựu thanh niên xung phong",
+        "các thầy cô giáo nghỉ hưu",
+        "người có công với cách mạng",
+        "các già làng, trưởng bản",
+        "chiến sĩ Điện Biên",
+    ),
+    "occasion": (
+        "Tết Nguyên đán",
+        "Ngày Nhà giáo Việt Nam 20/11",
+        "Ngày Thương binh - Liệt sĩ 27/7",
+        "Ngày Quốc khánh 2/9",
+        "kỷ niệm {anniv}",
+    ),
+    "civic_model": (
+        "Dân vận khéo",
+        "Bản an toàn về an ninh, trật tự",
+        "Camera an ninh",
+        "Thắp sáng đường quê",
+        "Ngày Chủ nhật xanh",
+        "Tổ hòa giải ở cơ sở",
+        "Phụ nữ tham gia giữ gìn an ninh trật tự",
+    ),
+    "contest": (
+        "tuyên truyền viên giỏi",
+        "hòa giải viên giỏi",
+        "văn nghệ quần chúng",
+        "Dân vận khéo",
+        "tìm hiểu pháp luật",
+        "giáo viên chủ nhiệm lớp giỏi",
+        "cán bộ Mặt trận giỏi",
+    ),
+    "period_short": (
+        "6 tháng đầu năm {year}",
+        "9 tháng năm {year}",
+        "quý {quarter} năm {year}",
+        "năm {year}",
+    ),
+    "bottleneck": (
+        "giải phóng mặt bằng các dự án trọng điểm",
+        "giải ngân vốn đầu tư công",
+        "cấp giấy chứng nhận quyền sử dụng đất",
+        "thu hút đầu tư",
+        "tiêu thụ nông sản cho người dân",
+    ),
     "doc_kind": ("kế hoạch", "chỉ thị", "hướng dẫn", "quy định", "nghị quyết chuyên đề"),
-    "doc_subject": ("triển khai công tác phòng, chống dịch COVID-19 trong tình hình mới",
-                    "thực hiện Chương trình mục tiêu quốc gia xây dựng nông thôn mới năm {year}",
-                    "tổ chức các hoạt động kỷ niệm {anniv}", "phòng, chống thiên tai và tìm kiếm cứu nạn năm {year}",
-                    "tuyển chọn và gọi công dân nhập ngũ năm {year}", "cải cách hành chính năm {year}",
-                    "chuyển đổi số năm {year}", "tổ chức Tết trồng cây “Đời đời nhớ ơn Bác Hồ” năm {year}",
-                    "tiêm vắc-xin phòng COVID-19 đợt {smallnum}", "bảo đảm an toàn thực phẩm dịp Tết Nguyên đán",
-                    "phòng, chống {disease}", "phổ biến, giáo dục pháp luật năm {year}",
-                    "tổ chức Ngày hội Đại đoàn kết toàn dân tộc năm {year}", "phát triển du lịch {tourism_kind}"),
+    "doc_subject": (
+        "triển khai công tác phòng, chống dịch COVID-19 trong tình hình mới",
+        "thực hiện Chương trình mục tiêu quốc gia xây dựng nông thôn mới năm {year}",
+        "tổ chức các hoạt động kỷ niệm {anniv}",
+        "phòng, chống thiên tai và tìm kiếm cứu nạn năm {year}",
+        "tuyển chọn và gọi công dân nhập ngũ năm {year}",
+        "cải cách hành chính năm {year}",
+        "chuyển đổi số năm {year}",
+        "tổ chức Tết trồng cây “Đời đời nhớ ơn Bác Hồ” năm {year}",
+        "tiêm vắc-xin phòng COVID-19 đợt {smallnum}",
+        "bảo đảm an toàn thực phẩm dịp Tết Nguyên đán",
+        "phòng, chống {disease}",
+        "phổ biến, giáo dục pháp luật năm {year}",
+        "tổ chức Ngày hội Đại đoàn kết toàn dân tộc năm {year}",
+        "phát triển du lịch {tourism_kind}",
+    ),
 }
 
 # Headline templates.
@@ -720,8 +1396,13 @@ _P["title"] = (
     "Khánh thành, bàn giao {project} trị giá {money} cho {commune}",
 )
 _P["smallroman"] = ("III năm 2019", "IV năm 2024", "IV năm 2024")
-_P["title_suffix"] = (" trên địa bàn {place}", " năm {year}", " trong tình hình mới", " giai đoạn 2021-2025",
-                      " tại {unit}")
+_P["title_suffix"] = (
+    " trên địa bàn {place}",
+    " năm {year}",
+    " trong tình hình mới",
+    " giai đoạn 2021-2025",
+    " tại {unit}",
+)
 
 # Lead paragraph pieces.
 _P["lead_core"] = (
@@ -966,37 +1647,70 @@ _P["doc"] = (
     "Bộ thủ tục hành chính thuộc thẩm quyền giải quyết của UBND cấp xã năm {year}",
     "Quy chế làm việc của UBND {place} {council_term}",
 )
-_P["tthc"] = ("khai sinh, khai tử, đăng ký thường trú, cấp thẻ BHYT cho trẻ em dưới 6 tuổi",
-              "đăng ký khai tử, xóa đăng ký thường trú, hưởng chế độ tử tuất", "đăng ký khai sinh, đăng ký thường trú",
-              "cấp giấy chứng nhận quyền sử dụng đất lần đầu", "trợ cấp xã hội hằng tháng cho người cao tuổi",
-              "đăng ký kết hôn, xác nhận tình trạng hôn nhân")
+_P["tthc"] = (
+    "khai sinh, khai tử, đăng ký thường trú, cấp thẻ BHYT cho trẻ em dưới 6 tuổi",
+    "đăng ký khai tử, xóa đăng ký thường trú, hưởng chế độ tử tuất",
+    "đăng ký khai sinh, đăng ký thường trú",
+    "cấp giấy chứng nhận quyền sử dụng đất lần đầu",
+    "trợ cấp xã hội hằng tháng cho người cao tuổi",
+    "đăng ký kết hôn, xác nhận tình trạng hôn nhân",
+)
 _P["dept"] = ("VX", "KT", "TH", "NC", "VP")
-_P["qd_subject"] = ("về việc phê duyệt danh sách hộ nghèo, hộ cận nghèo năm {year}",
-                    "về việc thành lập Ban Chỉ đạo phòng, chống dịch COVID-19",
-                    "về việc công bố danh mục thủ tục hành chính",
-                    "về việc khen thưởng các tập thể, cá nhân có thành tích xuất sắc năm {year}",
-                    "phê duyệt kế hoạch lựa chọn nhà thầu công trình {project}",
-                    "về việc giao chỉ tiêu kế hoạch phát triển kinh tế - xã hội năm {year}",
-                    "về việc kiện toàn Ban Chỉ đạo xây dựng nông thôn mới")
-_P["cv_subject"] = ("tăng cường công tác phòng, chống dịch bệnh", "chủ động ứng phó với mưa lũ",
-                    "rà soát, thống kê thiệt hại do thiên tai", "triển khai tiêm vắc-xin phòng COVID-19",
-                    "báo cáo kết quả thực hiện nhiệm vụ {period_short}", "tăng cường công tác quản lý, bảo vệ rừng",
-                    "đôn đốc giải ngân vốn đầu tư công năm {year}", "phòng, chống {disease}")
-_P["tb_subject"] = ("kết luận của Chủ tịch UBND {lvl} tại buổi làm việc với {commune}",
-                    "về việc tuyển dụng viên chức năm {year}", "công khai danh sách hộ nghèo năm {year}",
-                    "lịch tiếp công dân định kỳ của lãnh đạo UBND {lvl}", "kết quả lựa chọn nhà thầu công trình {project}")
-_P["ct_subject"] = ("tăng cường công tác phòng, chống dịch COVID-19", "đẩy mạnh cải cách hành chính năm {year}",
-                    "tăng cường công tác quản lý, bảo vệ rừng mùa khô",
-                    "tổ chức Tết Nguyên đán vui tươi, lành mạnh, an toàn, tiết kiệm")
-_P["hd_subject"] = ("tuyên truyền kỷ niệm {anniv}",
-                    "tuyên truyền cuộc bầu cử đại biểu Quốc hội khóa XV và đại biểu HĐND các cấp",
-                    "học tập, quán triệt Nghị quyết Đại hội XIII của Đảng")
-_P["bc_subject"] = ("kết quả thực hiện nhiệm vụ phát triển kinh tế - xã hội {period_short}", "tình hình thiệt hại do mưa lũ",
-                    "công tác phòng, chống dịch COVID-19 đến ngày {dm}", "kết quả bầu cử đại biểu HĐND {lvl}")
-_P["nq_subject"] = ("kế hoạch đầu tư công trung hạn giai đoạn 2021-2025", "dự toán ngân sách năm {year}",
-                    "chương trình giám sát năm {year}", "bầu các chức danh lãnh đạo HĐND, UBND {lvl}")
-_P["list_subject"] = ("người ứng cử đại biểu HĐND {lvl} khóa {khoa}", "hộ nghèo, hộ cận nghèo năm {year}",
-                      "thí sinh đủ điều kiện dự tuyển viên chức năm {year}", "cử tri khu vực bỏ phiếu số {smallnum}")
+_P["qd_subject"] = (
+    "về việc phê duyệt danh sách hộ nghèo, hộ cận nghèo năm {year}",
+    "về việc thành lập Ban Chỉ đạo phòng, chống dịch COVID-19",
+    "về việc công bố danh mục thủ tục hành chính",
+    "về việc khen thưởng các tập thể, cá nhân có thành tích xuất sắc năm {year}",
+    "phê duyệt kế hoạch lựa chọn nhà thầu công trình {project}",
+    "về việc giao chỉ tiêu kế hoạch phát triển kinh tế - xã hội năm {year}",
+    "về việc kiện toàn Ban Chỉ đạo xây dựng nông thôn mới",
+)
+_P["cv_subject"] = (
+    "tăng cường công tác phòng, chống dịch bệnh",
+    "chủ động ứng phó với mưa lũ",
+    "rà soát, thống kê thiệt hại do thiên tai",
+    "triển khai tiêm vắc-xin phòng COVID-19",
+    "báo cáo kết quả thực hiện nhiệm vụ {period_short}",
+    "tăng cường công tác quản lý, bảo vệ rừng",
+    "đôn đốc giải ngân vốn đầu tư công năm {year}",
+    "phòng, chống {disease}",
+)
+_P["tb_subject"] = (
+    "kết luận của Chủ tịch UBND {lvl} tại buổi làm việc với {commune}",
+    "về việc tuyển dụng viên chức năm {year}",
+    "công khai danh sách hộ nghèo năm {year}",
+    "lịch tiếp công dân định kỳ của lãnh đạo UBND {lvl}",
+    "kết quả lựa chọn nhà thầu công trình {project}",
+)
+_P["ct_subject"] = (
+    "tăng cường công tác phòng, chống dịch COVID-19",
+    "đẩy mạnh cải cách hành chính năm {year}",
+    "tăng cường công tác quản lý, bảo vệ rừng mùa khô",
+    "tổ chức Tết Nguyên đán vui tươi, lành mạnh, an toàn, tiết kiệm",
+)
+_P["hd_subject"] = (
+    "tuyên truyền kỷ niệm {anniv}",
+    "tuyên truyền cuộc bầu cử đại biểu Quốc hội khóa XV và đại biểu HĐND các cấp",
+    "học tập, quán triệt Nghị quyết Đại hội XIII của Đảng",
+)
+_P["bc_subject"] = (
+    "kết quả thực hiện nhiệm vụ phát triển kinh tế - xã hội {period_short}",
+    "tình hình thiệt hại do mưa lũ",
+    "công tác phòng, chống dịch COVID-19 đến ngày {dm}",
+    "kết quả bầu cử đại biểu HĐND {lvl}",
+)
+_P["nq_subject"] = (
+    "kế hoạch đầu tư công trung hạn giai đoạn 2021-2025",
+    "dự toán ngân sách năm {year}",
+    "chương trình giám sát năm {year}",
+    "bầu các chức danh lãnh đạo HĐND, UBND {lvl}",
+)
+_P["list_subject"] = (
+    "người ứng cử đại biểu HĐND {lvl} khóa {khoa}",
+    "hộ nghèo, hộ cận nghèo năm {year}",
+    "thí sinh đủ điều kiện dự tuyển viên chức năm {year}",
+    "cử tri khu vực bỏ phiếu số {smallnum}",
+)
 
 # Editorial changes.
 _P["edit_append"] = (
@@ -1006,29 +1720,67 @@ _P["edit_append"] = (
     "Kết quả cụ thể sẽ được cơ quan chuyên môn thông báo sau.",
     "Thông tin chi tiết được đăng tải trên Cổng thông tin điện tử của {lvl}.",
 )
-_TITLE_REMARKS = (": Nhiều chuyển biến tích cực", ": Kết quả bước đầu", ": Còn nhiều khó khăn",
-                  ": Những kết quả nổi bật", ": Cần sự vào cuộc của cả hệ thống chính trị",
-                  ": Tạo sức lan tỏa trong cộng đồng", ": Bài học kinh nghiệm")
+_TITLE_REMARKS = (
+    ": Nhiều chuyển biến tích cực",
+    ": Kết quả bước đầu",
+    ": Còn nhiều khó khăn",
+    ": Những kết quả nổi bật",
+    ": Cần sự vào cuộc của cả hệ thống chính trị",
+    ": Tạo sức lan tỏa trong cộng đồng",
+    ": Bài học kinh nghiệm",
+)
 _TITLE_TAILS = (" trong tình hình mới", " giai đoạn 2021-2025", " trên địa bàn tỉnh", " trong thời gian tới")
 
-_TITLE_REWORD = (("Hội nghị", "Hội nghị trực tuyến"), ("triển khai", "triển khai thực hiện"),
-                 ("Tăng cường", "Tiếp tục tăng cường"), ("đẩy mạnh", "tiếp tục đẩy mạnh"), ("kiểm tra", "kiểm tra, giám sát"),
-                 ("Hiệu quả", "Hiệu quả bước đầu"), ("thành công tốt đẹp", "thành công"), ("UBND", "Ủy ban nhân dân"),
-                 ("HĐND", "Hội đồng nhân dân"), ("COVID-19", "Covid-19"), ("Covid-19", "COVID-19"),
-                 ("tổ chức", "long trọng tổ chức"), ("Khẩn trương", "Tập trung"), ("hộ dân", "hộ gia đình"),
-                 ("nông thôn mới", "NTM"), ("dân tộc thiểu số", "DTTS"), ("thành phố Điện Biên Phủ", "TP Điện Biên Phủ"),
-                 ("phòng, chống", "phòng chống"), ("Ban Chấp hành Trung ương", "BCH Trung ương"), (" tại ", " ở "),
-                 ("Ủy ban nhân dân", "UBND"), ("thu hút", "thu hút đông đảo"),
-                 ("khu vực bỏ phiếu", "khu vực bầu cử"), ("học sinh", "em học sinh"),
-                 ("Trao", "Trao tặng"), ("nô nức", "phấn khởi"), ("Hơn", "Gần"))
-_PARA_REWORD = (("triển khai", "tổ chức triển khai"), ("tăng cường", "tiếp tục tăng cường"),
-                ("khó khăn, hạn chế", "khó khăn, vướng mắc"), ("kịp thời", "kịp thời, hiệu quả"),
-                ("thôn, bản", "thôn, bản, tổ dân phố"), ("UBND", "Ủy ban nhân dân"), ("HĐND", "Hội đồng nhân dân"),
-                ("MTTQ", "Mặt trận Tổ quốc"), ("ước đạt", "ước tính đạt"), ("đã tổ chức", "đã chủ động tổ chức"),
-                ("góp phần", "từng bước góp phần"), ("đề nghị", "yêu cầu"), ("yêu cầu", "đề nghị"),
-                ("Bên cạnh đó", "Ngoài ra"), ("Tuy nhiên", "Mặc dù vậy"), ("tập trung thảo luận", "tập trung thảo luận sôi nổi"),
-                ("cán bộ, đảng viên", "cán bộ, đảng viên, công chức"), ("nhân dân", "người dân"),
-                ("sự tham gia", "sự tham gia tích cực"))
+_TITLE_REWORD = (
+    ("Hội nghị", "Hội nghị trực tuyến"),
+    ("triển khai", "triển khai thực hiện"),
+    ("Tăng cường", "Tiếp tục tăng cường"),
+    ("đẩy mạnh", "tiếp tục đẩy mạnh"),
+    ("kiểm tra", "kiểm tra, giám sát"),
+    ("Hiệu quả", "Hiệu quả bước đầu"),
+    ("thành công tốt đẹp", "thành công"),
+    ("UBND", "Ủy ban nhân dân"),
+    ("HĐND", "Hội đồng nhân dân"),
+    ("COVID-19", "Covid-19"),
+    ("Covid-19", "COVID-19"),
+    ("tổ chức", "long trọng tổ chức"),
+    ("Khẩn trương", "Tập trung"),
+    ("hộ dân", "hộ gia đình"),
+    ("nông thôn mới", "NTM"),
+    ("dân tộc thiểu số", "DTTS"),
+    ("thành phố Điện Biên Phủ", "TP Điện Biên Phủ"),
+    ("phòng, chống", "phòng chống"),
+    ("Ban Chấp hành Trung ương", "BCH Trung ương"),
+    (" tại ", " ở "),
+    ("Ủy ban nhân dân", "UBND"),
+    ("thu hút", "thu hút đông đảo"),
+    ("khu vực bỏ phiếu", "khu vực bầu cử"),
+    ("học sinh", "em học sinh"),
+    ("Trao", "Trao tặng"),
+    ("nô nức", "phấn khởi"),
+    ("Hơn", "Gần"),
+)
+_PARA_REWORD = (
+    ("triển khai", "tổ chức triển khai"),
+    ("tăng cường", "tiếp tục tăng cường"),
+    ("khó khăn, hạn chế", "khó khăn, vướng mắc"),
+    ("kịp thời", "kịp thời, hiệu quả"),
+    ("thôn, bản", "thôn, bản, tổ dân phố"),
+    ("UBND", "Ủy ban nhân dân"),
+    ("HĐND", "Hội đồng nhân dân"),
+    ("MTTQ", "Mặt trận Tổ quốc"),
+    ("ước đạt", "ước tính đạt"),
+    ("đã tổ chức", "đã chủ động tổ chức"),
+    ("góp phần", "từng bước góp phần"),
+    ("đề nghị", "yêu cầu"),
+    ("yêu cầu", "đề nghị"),
+    ("Bên cạnh đó", "Ngoài ra"),
+    ("Tuy nhiên", "Mặc dù vậy"),
+    ("tập trung thảo luận", "tập trung thảo luận sôi nổi"),
+    ("cán bộ, đảng viên", "cán bộ, đảng viên, công chức"),
+    ("nhân dân", "người dân"),
+    ("sự tham gia", "sự tham gia tích cực"),
+)
 
 # --------------------------------------------------------------------------- template compilation
 
@@ -1060,7 +1812,7 @@ def _compile(text: str, stack: tuple = ()):
             var = f"_s{len(env)}"
             env[var] = _SLOTS[piece]
             expr.append(f"{var}(rng, place)")
-    return eval("lambda rng, place: " + " + ".join(expr), env)  # noqa: S307 - trusted, module-local templates
+    return eval("lambda rng, place: " + " + ".join(expr), env)
 
 
 def _compile_pool(name: str, stack: tuple = ()) -> None:
@@ -1070,12 +1822,15 @@ def _compile_pool(name: str, stack: tuple = ()) -> None:
     items = tuple(_compile(t, stack + (name,)) for t in _P[name])  # KeyError here = unknown slot name
     size = len(items)
     if all(it.__class__ is str for it in items):
+
         def slot(rng, place, items=items, size=size):
             return items[int(rng.random() * size)]
     else:
+
         def slot(rng, place, items=items, size=size):
             it = items[int(rng.random() * size)]
             return it if it.__class__ is str else it(rng, place)
+
     _C[name] = items
     _SLOTS[name] = slot
 
@@ -1088,8 +1843,12 @@ _offset = 0
 for _name, _items in _C.items():
     _BASE[_name] = _offset
     _offset += len(_items)
-_TITLE_REWORD = tuple((unicodedata.normalize("NFC", a), unicodedata.normalize("NFC", b)) for a, b in _TITLE_REWORD if a != b)
-_PARA_REWORD = tuple((unicodedata.normalize("NFC", a), unicodedata.normalize("NFC", b)) for a, b in _PARA_REWORD if a != b)
+_TITLE_REWORD = tuple(
+    (unicodedata.normalize("NFC", a), unicodedata.normalize("NFC", b)) for a, b in _TITLE_REWORD if a != b
+)
+_PARA_REWORD = tuple(
+    (unicodedata.normalize("NFC", a), unicodedata.normalize("NFC", b)) for a, b in _PARA_REWORD if a != b
+)
 
 
 def _fill(rng: random.Random, pool: str, place: str) -> str:
@@ -1140,8 +1899,10 @@ def lead(rng: random.Random, place: str) -> str:
             guard += 1
         if 30 <= n <= 70:
             return " ".join(parts)
-    return (f"Ngày {_g_date(rng, place)}, UBND {place} tổ chức hội nghị triển khai các nhiệm vụ trọng tâm trong thời gian tới. "
-            "Các đại biểu đã tập trung thảo luận, đóng góp nhiều ý kiến tâm huyết, sát với thực tiễn của địa phương.")
+    return (
+        f"Ngày {_g_date(rng, place)}, UBND {place} tổ chức hội nghị triển khai các nhiệm vụ trọng tâm trong thời gian tới. "
+        "Các đại biểu đã tập trung thảo luận, đóng góp nhiều ý kiến tâm huyết, sát với thực tiễn của địa phương."
+    )
 
 
 def _paragraph(rng: random.Random, place: str, topic: str, used: set) -> str:
@@ -1206,10 +1967,18 @@ def _paragraph(rng: random.Random, place: str, topic: str, used: set) -> str:
 
 
 _COMPANIONS = {
-    "t_conf": ("t_party", "t_inspect"), "t_covid": ("t_inspect", "t_conf"), "t_agri": ("t_ntm", "t_ethnic"),
-    "t_ntm": ("t_agri", "t_ethnic"), "t_edu": ("t_ethnic", "t_conf"), "t_election": ("t_party", "t_conf"),
-    "t_flood": ("t_ethnic", "t_inspect"), "t_ethnic": ("t_ntm", "t_border"), "t_border": ("t_ethnic", "t_covid"),
-    "t_tourism": ("t_ethnic", "t_agri"), "t_party": ("t_conf", "t_election"), "t_inspect": ("t_conf", "t_ntm"),
+    "t_conf": ("t_party", "t_inspect"),
+    "t_covid": ("t_inspect", "t_conf"),
+    "t_agri": ("t_ntm", "t_ethnic"),
+    "t_ntm": ("t_agri", "t_ethnic"),
+    "t_edu": ("t_ethnic", "t_conf"),
+    "t_election": ("t_party", "t_conf"),
+    "t_flood": ("t_ethnic", "t_inspect"),
+    "t_ethnic": ("t_ntm", "t_border"),
+    "t_border": ("t_ethnic", "t_covid"),
+    "t_tourism": ("t_ethnic", "t_agri"),
+    "t_party": ("t_conf", "t_election"),
+    "t_inspect": ("t_conf", "t_ntm"),
 }
 
 
@@ -1242,9 +2011,30 @@ def caption(rng: random.Random, place: str) -> str:
     return "Toàn cảnh hội nghị tại điểm cầu trung tâm."
 
 
-_SLUGS = ("hoi-nghi", "kiem-tra", "tap-huan", "dai-hoi", "bau-cu", "phong-chong-dich", "tiem-vac-xin", "khai-giang",
-          "trao-qua", "mua-lu", "sat-lo", "nong-thon-moi", "bien-phong", "du-lich", "le-hoi-hoa-ban", "ky-hop",
-          "tiep-xuc-cu-tri", "toan-canh", "anh-minh-hoa", "ra-quan", "lam-viec", "tuyen-truyen")
+_SLUGS = (
+    "hoi-nghi",
+    "kiem-tra",
+    "tap-huan",
+    "dai-hoi",
+    "bau-cu",
+    "phong-chong-dich",
+    "tiem-vac-xin",
+    "khai-giang",
+    "trao-qua",
+    "mua-lu",
+    "sat-lo",
+    "nong-thon-moi",
+    "bien-phong",
+    "du-lich",
+    "le-hoi-hoa-ban",
+    "ky-hop",
+    "tiep-xuc-cu-tri",
+    "toan-canh",
+    "anh-minh-hoa",
+    "ra-quan",
+    "lam-viec",
+    "tuyen-truyen",
+)
 
 
 def image_name(rng: random.Random) -> str:
@@ -1305,19 +2095,29 @@ def _editable(s: str, m) -> bool:
     text = m.group()
     before = s[a - 1] if a else " "
     after = s[b] if b < len(s) else " "
-    if before == "-" or after == "-" or before.isalpha() or after.isalpha() or (text[0] == "0" and len(text) > 1):
+    if (
+        before == "-"
+        or after == "-"
+        or before.isalpha()
+        or after.isalpha()
+        or (text[0] == "0" and len(text) > 1)
+    ):
         return False
-    if before == "/" or after == "/":  # only dates introduced as "ngày 8/9/2022", "Sáng 8/9" (not codes, ratios, holidays)
+    if (
+        before == "/" or after == "/"
+    ):  # only dates introduced as "ngày 8/9/2022", "Sáng 8/9" (not codes, ratios, holidays)
         j = a
         while j and (s[j - 1].isdigit() or s[j - 1] == "/"):
             j -= 1
-        if not s[max(0, j - 6):j].endswith(_DATE_INTRO) or (after == "/" and not s[b + 1:b + 2].isdigit()):
+        if not s[max(0, j - 6) : j].endswith(_DATE_INTRO) or (
+            after == "/" and not s[b + 1 : b + 2].isdigit()
+        ):
             return False
     if len(text) == 4 and text.isdigit() and not 2019 <= int(text) <= 2025:
         return False  # historical years, programme years
     if s.startswith(" năm (", b) or s.startswith(" ngày ", b):
         return False  # anniversaries "70 năm (1954 - 2024)", spans "Trong 2 ngày 21-22/4"
-    return s[max(0, a - 3):a] != "lộ "
+    return s[max(0, a - 3) : a] != "lộ "
 
 
 def _bump_number(rng: random.Random, s: str) -> str:
@@ -1360,7 +2160,9 @@ def _bump_number(rng: random.Random, s: str) -> str:
 
 def _reword(rng: random.Random, s: str, table) -> str:
     """Apply one applicable phrase substitution (first occurrence); unchanged if none applies."""
-    options = [(a, b) for a, b in table if a in s and not (a in b and b in s)]  # never "X trực tuyến trực tuyến"
+    options = [
+        (a, b) for a, b in table if a in s and not (a in b and b in s)
+    ]  # never "X trực tuyến trực tuyến"
     if not options:
         return s
     a, b = _pick(rng, options)
@@ -1376,11 +2178,14 @@ def _title_append(rng: random.Random, t: str) -> str:
     m = _TAIL_YEAR_RE.search(base)
     ending = m.group() if m else next((x for x in _TITLE_REMARKS + _TITLE_TAILS if base.endswith(x)), "")
     if ending:  # swap or drop the clause added by an earlier edit
-        stem = base[:-len(ending)]
+        stem = base[: -len(ending)]
         if rng.random() < 0.4 or not stem:
             return stem or base + " năm " + str(_ri(rng, 2019, 2025))
-        kind = (" năm 2019", " năm 2020", " năm 2021", " năm 2022", " năm 2023", " năm 2024", " năm 2025") if m else (
-            _TITLE_REMARKS if ending in _TITLE_REMARKS else _TITLE_TAILS)
+        kind = (
+            (" năm 2019", " năm 2020", " năm 2021", " năm 2022", " năm 2023", " năm 2024", " năm 2025")
+            if m
+            else (_TITLE_REMARKS if ending in _TITLE_REMARKS else _TITLE_TAILS)
+        )
         other = _pick(rng, [x for x in kind if x != ending])
         return stem + other
     if ":" not in base and rng.random() < 0.7:
@@ -1426,7 +2231,9 @@ def insert_sentence(rng: random.Random, paragraph: str) -> str:
     pool = "edit_append" if rng.random() < 0.5 else "generic"
     new = _sentence(rng, pool, place)
     body = paragraph.rstrip()
-    cuts = [m.end() for m in re.finditer(r"[.!?”] (?=[^\W\d_])", body) if m.end() > 8 and body[m.end()].isupper()]
+    cuts = [
+        m.end() for m in re.finditer(r"[.!?”] (?=[^\W\d_])", body) if m.end() > 8 and body[m.end()].isupper()
+    ]
     if cuts and rng.random() < 0.6:
         at = _pick(rng, cuts)
         return body[:at] + new + " " + body[at:]
@@ -1438,12 +2245,14 @@ def insert_sentence(rng: random.Random, paragraph: str) -> str:
 def drop_sentence(rng: random.Random, paragraph: str) -> str:
     """Remove one sentence other than the first (unchanged if there is only one)."""
     body = paragraph.rstrip()
-    starts = [0] + [m.end() for m in re.finditer(r"[.!?”] (?=[^\W\d_])", body) if m.end() > 8 and body[m.end()].isupper()]
+    starts = [0] + [
+        m.end() for m in re.finditer(r"[.!?”] (?=[^\W\d_])", body) if m.end() > 8 and body[m.end()].isupper()
+    ]
     if len(starts) < 2:
         return paragraph
     k = 1 + int(rng.random() * (len(starts) - 1))
     end = starts[k + 1] if k + 1 < len(starts) else len(body)
-    return (body[:starts[k]] + body[end:]).rstrip()
+    return (body[: starts[k]] + body[end:]).rstrip()
 
 
 def edit_paragraph(rng: random.Random, paragraph: str) -> str:
@@ -1496,7 +2305,7 @@ def related_link_titles(rng: random.Random, place: str, n: int) -> list[str]:
 # --------------------------------------------------------------------------- demo / self-check
 
 if __name__ == "__main__":
-    places = [_PROVINCE_PLACE] + list(_DISTRICT_DISPLAY) + [c for c in _ALL_COMMUNES[::7]]
+    places = [_PROVINCE_PLACE] + list(_DISTRICT_DISPLAY) + list(_ALL_COMMUNES[::7])
     rng = random.Random(20220908)
     p = "huyện Tủa Chùa"
     print(title(rng, p), "\n")
@@ -1512,8 +2321,13 @@ if __name__ == "__main__":
         """One full article's worth of text."""
         out = [title(rng, place), lead(rng, place)]
         out += paragraphs(rng, place, 6)
-        out += [caption(rng, place), image_name(rng), caption(rng, place), image_name(rng),
-                byline(rng, ("province", "district", "commune")[int(rng.random() * 3)])]
+        out += [
+            caption(rng, place),
+            image_name(rng),
+            caption(rng, place),
+            image_name(rng),
+            byline(rng, ("province", "district", "commune")[int(rng.random() * 3)]),
+        ]
         out += document_titles(rng, place, 4) + related_link_titles(rng, place, 4)
         return out
 
@@ -1542,8 +2356,12 @@ if __name__ == "__main__":
         e = edit_paragraph(rng, para)
         assert e != para
         texts.append([e, edit_title(rng, t), edit_paragraph(rng, "")])
-    bad = [s for art in texts for s in art
-           if not unicodedata.is_normalized("NFC", s) or "<" in s or ">" in s or "&" in s]
+    bad = [
+        s
+        for art in texts
+        for s in art
+        if not unicodedata.is_normalized("NFC", s) or "<" in s or ">" in s or "&" in s
+    ]
     assert not bad, bad[:3]
     a = random.Random(5)
     b = random.Random(5)

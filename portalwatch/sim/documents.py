@@ -18,24 +18,42 @@ import random
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from portalwatch.sim import corpus
 
 # Type codes of document numbers and the type names they stand for.
-PARTY_TYPES = (("CV", "Công văn", None), ("KL", "Kết luận", None), ("NQ", "Nghị quyết", "nq_subject"),
-               ("CT", "Chỉ thị", "ct_subject"), ("KH", "Kế hoạch", None), ("TB", "Thông báo", "tb_subject"),
-               ("HD", "Hướng dẫn", "hd_subject"))  # fmt: skip
-STATE_TYPES = (("UBND", "Công văn", None), ("QĐ", "Quyết định", "qd_subject"), ("KH", "Kế hoạch", None),
-               ("TB", "Thông báo", "tb_subject"), ("CT", "Chỉ thị", "ct_subject"), ("BC", "Báo cáo", "bc_subject"))  # fmt: skip
-_PLAN_SUBJECTS = ("triển khai công tác phòng, chống dịch bệnh Covid-19 trong tình hình mới",
-                  "thực hiện Chương trình mục tiêu quốc gia xây dựng nông thôn mới", "cải cách hành chính",
-                  "phòng, chống thiên tai và tìm kiếm cứu nạn", "tổ chức các hoạt động kỷ niệm Chiến thắng Điện Biên Phủ")  # fmt: skip
-_EXTERNAL = ("Công điện hỏa tốc số 1699/CĐ-TTg ngày 02/12/2020 của Thủ tướng Chính phủ",
-             "Chỉ thị số 16/CT-TTg ngày 31/3/2020 của Thủ tướng Chính phủ",
-             "Nghị quyết số 128/NQ-CP ngày 11/10/2021 của Chính phủ",
-             "Công văn số 9816-CV/BTGTW ngày 03/12/2020 của Ban Tuyên giáo Trung ương")  # fmt: skip
+PARTY_TYPES = (
+    ("CV", "Công văn", None),
+    ("KL", "Kết luận", None),
+    ("NQ", "Nghị quyết", "nq_subject"),
+    ("CT", "Chỉ thị", "ct_subject"),
+    ("KH", "Kế hoạch", None),
+    ("TB", "Thông báo", "tb_subject"),
+    ("HD", "Hướng dẫn", "hd_subject"),
+)
+STATE_TYPES = (
+    ("UBND", "Công văn", None),
+    ("QĐ", "Quyết định", "qd_subject"),
+    ("KH", "Kế hoạch", None),
+    ("TB", "Thông báo", "tb_subject"),
+    ("CT", "Chỉ thị", "ct_subject"),
+    ("BC", "Báo cáo", "bc_subject"),
+)
+_PLAN_SUBJECTS = (
+    "triển khai công tác phòng, chống dịch bệnh Covid-19 trong tình hình mới",
+    "thực hiện Chương trình mục tiêu quốc gia xây dựng nông thôn mới",
+    "cải cách hành chính",
+    "phòng, chống thiên tai và tìm kiếm cứu nạn",
+    "tổ chức các hoạt động kỷ niệm Chiến thắng Điện Biên Phủ",
+)
+_EXTERNAL = (
+    "Công điện hỏa tốc số 1699/CĐ-TTg ngày 02/12/2020 của Thủ tướng Chính phủ",
+    "Chỉ thị số 16/CT-TTg ngày 31/3/2020 của Thủ tướng Chính phủ",
+    "Nghị quyết số 128/NQ-CP ngày 11/10/2021 của Chính phủ",
+    "Công văn số 9816-CV/BTGTW ngày 03/12/2020 của Ban Tuyên giáo Trung ương",
+)
 WEEKDAYS = ("Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy", "Chủ nhật")
 
 
@@ -66,7 +84,9 @@ class Document:
 
     @property
     def title(self) -> str:
-        subject = self.subject if self.subject.startswith("V/v") else self.subject[:1].lower() + self.subject[1:]
+        subject = (
+            self.subject if self.subject.startswith("V/v") else self.subject[:1].lower() + self.subject[1:]
+        )
         return f"{self.kind} số {self.number} {subject}"
 
     def mention(self, style: str = "standard") -> str:
@@ -80,21 +100,33 @@ class Document:
             number = re.sub(r"^(\d+)([-/])", r"\1 \2 ", number)
         elif style == "dashed":
             number = number.replace("-", "–")
-        text = f"{self.kind} số {number} ngày {self.issued.day:02d}/{self.issued.month:02d}/{self.issued.year}"
+        text = (
+            f"{self.kind} số {number} ngày {self.issued.day:02d}/{self.issued.month:02d}/{self.issued.year}"
+        )
         if style == "plain":
             decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
             text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
         return text
 
     def heading_date(self) -> str:
-        return f"{self.place}, ngày {self.issued.day:02d} tháng {self.issued.month:02d} năm {self.issued.year}"
+        return (
+            f"{self.place}, ngày {self.issued.day:02d} tháng {self.issued.month:02d} năm {self.issued.year}"
+        )
 
     def lines(self) -> list[str]:
         """The document's text, line by line, as its PDF carries it."""
-        out = [*self.issuer, "*" if self.party else "", f"Số: {self.number}" if not self.party else f"Số {self.number}"]
+        out = [
+            *self.issuer,
+            "*" if self.party else "",
+            f"Số: {self.number}" if not self.party else f"Số {self.number}",
+        ]
         if self.subject.startswith("V/v"):
             out.append(self.subject)
-        out += ["ĐẢNG CỘNG SẢN VIỆT NAM"] if self.party else ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+        out += (
+            ["ĐẢNG CỘNG SẢN VIỆT NAM"]
+            if self.party
+            else ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+        )
         out.append(self.heading_date())
         if not self.subject.startswith("V/v"):
             out += [self.kind.upper(), self.subject]
@@ -105,8 +137,16 @@ class Document:
         return [line for line in out if line]
 
 
-def make_documents(rng: random.Random, level: str, place: str, count: int, start: datetime, span: timedelta,
-                   first_id: int, cite_pool: list[Document]) -> list[Document]:  # fmt: skip
+def make_documents(
+    rng: random.Random,
+    level: str,
+    place: str,
+    count: int,
+    start: datetime,
+    span: timedelta,
+    first_id: int,
+    cite_pool: list[Document],
+) -> list[Document]:
     """`count` documents issued over `span` before `start`, oldest first."""
     party = level == "province"
     types = PARTY_TYPES if party else STATE_TYPES
@@ -114,16 +154,28 @@ def make_documents(rng: random.Random, level: str, place: str, count: int, start
     if party:
         issuer, sign_place, body_name = ("TỈNH ỦY ĐIỆN BIÊN",), "Điện Biên", "Tỉnh ủy"
         roles = (("T/M BAN THƯỜNG VỤ", "PHÓ BÍ THƯ THƯỜNG TRỰC"), ("T/M BAN THƯỜNG VỤ", "BÍ THƯ"))
-        addressees = ("- Các đảng đoàn, ban cán sự đảng,", "- Các cơ quan tham mưu, giúp việc Tỉnh ủy,",
-                      "- Các huyện ủy, thị ủy, thành ủy, đảng ủy trực thuộc.")  # fmt: skip
-        distribution = ("- Như trên,", "- Thường trực Tỉnh ủy,", "- Lãnh đạo HĐND, UBND tỉnh,", "- Các đ/c Ủy viên BTV,",
-                        "- Lưu Văn phòng Tỉnh ủy.")  # fmt: skip
+        addressees = (
+            "- Các đảng đoàn, ban cán sự đảng,",
+            "- Các cơ quan tham mưu, giúp việc Tỉnh ủy,",
+            "- Các huyện ủy, thị ủy, thành ủy, đảng ủy trực thuộc.",
+        )
+        distribution = (
+            "- Như trên,",
+            "- Thường trực Tỉnh ủy,",
+            "- Lãnh đạo HĐND, UBND tỉnh,",
+            "- Các đ/c Ủy viên BTV,",
+            "- Lưu Văn phòng Tỉnh ủy.",
+        )
     else:
         unit = place.split(" ", 1)[0].upper()
         issuer, sign_place, body_name = ("ỦY BAN NHÂN DÂN", f"{unit} {name.upper()}"), name, f"UBND {place}"
         roles = (("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"), ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"))
-        addressees = ("- Các cơ quan, đơn vị trực thuộc,", f"- UBND các xã, thị trấn trên địa bàn {place}." if unit == "HUYỆN"
-                      else "- Các thôn, bản trên địa bàn xã.")  # fmt: skip
+        addressees = (
+            "- Các cơ quan, đơn vị trực thuộc,",
+            f"- UBND các xã, thị trấn trên địa bàn {place}."
+            if unit == "HUYỆN"
+            else "- Các thôn, bản trên địa bàn xã.",
+        )
         distribution = ("- Như trên,", "- Thường trực HĐND,", "- Lãnh đạo UBND,", "- Lưu: VT.")
     times = sorted(start - timedelta(seconds=rng.uniform(0, span.total_seconds())) for _ in range(count))
     sequence: dict[tuple[int, str], int] = {}
@@ -132,7 +184,13 @@ def make_documents(rng: random.Random, level: str, place: str, count: int, start
         code, kind, pool = types[rng.randrange(len(types))]
         key = (issued_at.year, code)
         sequence[key] = sequence.get(key, rng.randint(1, 30)) + rng.randint(1, 40)
-        number = f"{sequence[key]}-{code}/TU" if party else f"{sequence[key]}/{code}-UBND" if code != "UBND" else f"{sequence[key]}/UBND-VP"
+        number = (
+            f"{sequence[key]}-{code}/TU"
+            if party
+            else f"{sequence[key]}/{code}-UBND"
+            if code != "UBND"
+            else f"{sequence[key]}/UBND-VP"
+        )
         if kind == "Công văn":
             subject = "V/v " + corpus._fill(rng, "cv_subject", place)
         elif pool:
@@ -151,12 +209,24 @@ def make_documents(rng: random.Random, level: str, place: str, count: int, start
             opening = f"Thực hiện {_EXTERNAL[rng.randrange(len(_EXTERNAL))]}, {body_name} yêu cầu:"
         numbered = [f"{i}. {text}" for i, text in enumerate(paragraphs, 1)]
         doc = Document(
-            id=first_id + index, number=number, code=code, kind=kind, issuer=issuer, party=party, place=sign_place,
-            issued=issued_at.date(), subject=subject, addressees=addressees if kind == "Công văn" else (),
-            paragraphs=[opening, *numbered], distribution=distribution, signer_role=roles[rng.randrange(len(roles))],
-            signer=corpus.person_name(rng), slug=_slug(f"{kind} {number}"), cites=tuple(cites),
+            id=first_id + index,
+            number=number,
+            code=code,
+            kind=kind,
+            issuer=issuer,
+            party=party,
+            place=sign_place,
+            issued=issued_at.date(),
+            subject=subject,
+            addressees=addressees if kind == "Công văn" else (),
+            paragraphs=[opening, *numbered],
+            distribution=distribution,
+            signer_role=roles[rng.randrange(len(roles))],
+            signer=corpus.person_name(rng),
+            slug=_slug(f"{kind} {number}"),
+            cites=tuple(cites),
             issuer_name="Ban Thường vụ Tỉnh ủy" if party else f"UBND {place}",
-        )  # fmt: skip
+        )
         documents.append(doc)
         cite_pool.append(doc)
     return documents
@@ -174,7 +244,7 @@ def _pdf_cached(lines: tuple[str, ...], issued: date) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")
-    pdf.set_creation_date(datetime(issued.year, issued.month, issued.day, tzinfo=timezone.utc))
+    pdf.set_creation_date(datetime(issued.year, issued.month, issued.day, tzinfo=UTC))
     pdf.set_producer("portalwatch simulator")
     pdf.add_font("BeVietnamPro", "", str(fontpkg.path("Be Vietnam Pro")))
     pdf.add_page()

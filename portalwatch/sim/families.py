@@ -153,7 +153,9 @@ class Family:
 
     def document_pager(self, page: int, count: int) -> str:
         pages = _pages(count)
-        links = "".join(f'<a href="{_e(self.document_listing_path(n))}">{n}</a> ' for n in range(1, min(pages, 10) + 1))
+        links = "".join(
+            f'<a href="{_e(self.document_listing_path(n))}">{n}</a> ' for n in range(1, min(pages, 10) + 1)
+        )
         first = (page - 1) * PAGE_SIZE + 1
         return f'<div class="vb-paging"><span class="pager-info">{first}-{min(count, page * PAGE_SIZE)} of {count}</span> {links}</div>'
 
@@ -169,8 +171,12 @@ class Family:
 class Portlet(Family):
     name = "portlet"
     profile = "portlet_portal"
-    listing_template = "/web/guest/tin-tuc-su-kien?p_p_id=101_INSTANCE_xT3k&p_p_lifecycle=0&_101_INSTANCE_xT3k_cur={page}"
-    document_listing_template = "/web/guest/van-ban?p_p_id=vanban_WAR_vbportlet&_vanban_WAR_vbportlet_cur={page}"
+    listing_template = (
+        "/web/guest/tin-tuc-su-kien?p_p_id=101_INSTANCE_xT3k&p_p_lifecycle=0&_101_INSTANCE_xT3k_cur={page}"
+    )
+    document_listing_template = (
+        "/web/guest/van-ban?p_p_id=vanban_WAR_vbportlet&_vanban_WAR_vbportlet_cur={page}"
+    )
     file_folder = "/documents/10181/0/"
     listing_route = (r"^/web/guest/tin-tuc-su-kien$", "_101_INSTANCE_xT3k_cur")
     document_listing_route = (r"^/web/guest/van-ban$", "_vanban_WAR_vbportlet_cur")
@@ -188,9 +194,11 @@ class Portlet(Family):
             f'<tr><td>{_e(d.number)}</td><td>{d.issued:%d/%m/%Y}</td><td><a class="vb-link" href="{_e(self.document_path(d))}">{_e(d.subject)}</a></td>'
             f'<td><a href="{_e(self.file_path(d))}"><img src="/egov-theme/images/file_system/small/pdf.png" alt="Tải về" /></a></td></tr>'
             for d in documents
-        )  # fmt: skip
-        return (f'<div class="taglib-header "><h3 class="header-title"><span>Văn bản</span></h3></div>'
-                f'<table class="table table-bordered table-hover table-striped van-ban"><thead class="table-columns"><tr><th>Số ký hiệu</th><th>Ngày ban hành</th><th>Trích yếu</th><th>Tệp</th></tr></thead><tbody class="table-data">{rows}</tbody></table>{pager}')  # fmt: skip
+        )
+        return (
+            f'<div class="taglib-header "><h3 class="header-title"><span>Văn bản</span></h3></div>'
+            f'<table class="table table-bordered table-hover table-striped van-ban"><thead class="table-columns"><tr><th>Số ký hiệu</th><th>Ngày ban hành</th><th>Trích yếu</th><th>Tệp</th></tr></thead><tbody class="table-data">{rows}</tbody></table>{pager}'
+        )
 
     def document_page(self, document: Document, letter: str) -> str:
         return f"""<div class="taglib-header "><h3 class="header-title"><span>{_e(document.title)}</span></h3></div>
@@ -199,13 +207,17 @@ class Portlet(Family):
 <div class="file-dinh-kem">Tệp đính kèm: <a href="{_e(self.file_path(document))}">{_e(document.file_name)}</a></div></div>"""
 
     def figure(self, name: str, caption: str) -> str:
-        return (f'<figure class="image" style="display: table; margin: 0 auto;"><img alt="{_e(caption)}" height="400" '
-                f'src="/documents/10181/{random.Random(name).randint(10000, 99999)}/{_e(name)}?t=1716" width="600" />'
-                f'<figcaption style="font-style: italic;">{_e(caption)}</figcaption></figure>')  # fmt: skip
+        return (
+            f'<figure class="image" style="display: table; margin: 0 auto;"><img alt="{_e(caption)}" height="400" '
+            f'src="/documents/10181/{random.Random(name).randint(10000, 99999)}/{_e(name)}?t=1716" width="600" />'
+            f'<figcaption style="font-style: italic;">{_e(caption)}</figcaption></figure>'
+        )
 
     def frame(self, portal: Portal, rng: random.Random, title: str, content: str) -> str:
-        latest = "".join(f'<li class="tin-moi"><a href="{_e(self.article_path(a))}">{_e(a.title)}</a></li>'
-                         for a in portal.live()[:6])  # fmt: skip
+        latest = "".join(
+            f'<li class="tin-moi"><a href="{_e(self.article_path(a))}">{_e(a.title)}</a></li>'
+            for a in portal.live()[:6]
+        )
         plid = rng.randint(20000, 99999)
         return f"""<!DOCTYPE html>
 <html class="ltr" dir="ltr" lang="vi-VN">
@@ -254,9 +266,16 @@ class Portlet(Family):
 </html>"""
 
     def article(self, portal: Portal, article: Article, rng: random.Random, body: str) -> str:
-        related = "".join(f'<li><a href="{_e(self.article_path(a))}">{_e(a.title)}</a> <span class="date">({a.published_at:%d/%m/%Y})</span></li>'
-                          for a in rng.sample(portal.live(), min(5, len(portal.live()))) if a is not article)  # fmt: skip
-        byline = f'<div class="tac-gia" style="text-align: right;"><strong>{_e(article.byline)}</strong></div>' if article.byline else ""
+        related = "".join(
+            f'<li><a href="{_e(self.article_path(a))}">{_e(a.title)}</a> <span class="date">({a.published_at:%d/%m/%Y})</span></li>'
+            for a in rng.sample(portal.live(), min(5, len(portal.live())))
+            if a is not article
+        )
+        byline = (
+            f'<div class="tac-gia" style="text-align: right;"><strong>{_e(article.byline)}</strong></div>'
+            if article.byline
+            else ""
+        )
         content = f"""<ul aria-label="Breadcrumb" class="breadcrumb breadcrumb-horizontal"><li class="first"><a href="/web/guest/trang-chu">Trang chủ</a><span class="divider">/</span></li><li><a href="{_e(self.listing_path(1))}">Tin tức - Sự kiện</a><span class="divider">/</span></li><li class="last active"><a href="{_e(self.listing_path(1))}&amp;categoryId={rng.randint(10000, 99999)}">{_e(article.category)}</a></li></ul>
 <div class="taglib-header "><span class="header-back-to"><a class="icon-circle-arrow-left previous-level" href="{_e(self.listing_path(1))}" id="_101_INSTANCE_xT3k_TabsBack" title="Quay lại"><span class="helper-hidden-accessible">Quay lại</span></a></span>
 <h3 class="header-title"><span>{_e(article.title)}</span></h3></div>
@@ -282,10 +301,12 @@ class Portlet(Family):
             f'<div class="asset-summary">{_e(a.lead[:220])}...</div>'
             f'<div class="asset-more"><a href="{_e(self.article_path(a))}">Xem thêm »</a></div></div>'
             for a in _page_items(live, page)
-        )  # fmt: skip
+        )
         pages = _pages(len(live))
         first, last = (page - 1) * PAGE_SIZE + 1, min(len(live), page * PAGE_SIZE)
-        options = "".join(f'<option value="{n}"{" selected" if n == page else ""}>{n}</option>' for n in range(1, pages + 1))
+        options = "".join(
+            f'<option value="{n}"{" selected" if n == page else ""}>{n}</option>' for n in range(1, pages + 1)
+        )
         content = f"""<div class="taglib-header "><h3 class="header-title"><span>Tin tức - Sự kiện</span></h3></div>
 {rows}
 <div class="taglib-page-iterator" id="_101_INSTANCE_xT3k_ocerSearchContainerPageIterator">
@@ -322,9 +343,11 @@ class SharePoint(Family):
             f'<td class="ms-vb2">{_e(d.number)}</td><td class="ms-vb2"><nobr>{d.issued:%d/%m/%Y}</nobr></td>'
             f'<td class="ms-vb2"><a class="ms-listlink" href="{_e(self.document_path(d))}" onclick="EditLink2(this,\'WPQ2\');return false;">{_e(d.subject)}</a></td></tr>'
             for d in documents
-        )  # fmt: skip
-        return (f'<div class="ms-webpart-chrome-title"><h2 class="ms-webpart-titleText"><span>Văn bản chỉ đạo điều hành</span></h2></div>'
-                f'<table class="ms-listviewtable" cellpadding="1" cellspacing="0" summary="Văn bản"><tr class="ms-viewheadertr"><th>Loại</th><th>Số ký hiệu</th><th>Ngày ban hành</th><th>Trích yếu</th></tr>{rows}</table>{pager}')  # fmt: skip
+        )
+        return (
+            f'<div class="ms-webpart-chrome-title"><h2 class="ms-webpart-titleText"><span>Văn bản chỉ đạo điều hành</span></h2></div>'
+            f'<table class="ms-listviewtable" cellpadding="1" cellspacing="0" summary="Văn bản"><tr class="ms-viewheadertr"><th>Loại</th><th>Số ký hiệu</th><th>Ngày ban hành</th><th>Trích yếu</th></tr>{rows}</table>{pager}'
+        )
 
     def document_page(self, document: Document, letter: str) -> str:
         return f"""<div class="chi-tiet-van-ban"><div class="tieu-de-vb"><span id="ctl00_PlaceHolderMain_lblTieuDe">{_e(document.title)}</span></div>
@@ -332,17 +355,25 @@ class SharePoint(Family):
 <div class="dinh-kem"><img src="/_layouts/15/images/icpdf.png" alt="" /> <a href="{_e(self.file_path(document))}">{_e(document.file_name)}</a></div></div>"""
 
     def paragraph(self, text: str, article: Article) -> str:
-        return (f'<p style="text-align: justify;">&#8203;<span style="font-family: arial, sans-serif; font-size: 13pt;">'
-                f"{text}</span></p>")  # fmt: skip
+        return (
+            f'<p style="text-align: justify;">&#8203;<span style="font-family: arial, sans-serif; font-size: 13pt;">'
+            f"{text}</span></p>"
+        )
 
     def figure(self, name: str, caption: str) -> str:
-        return (f'<p style="text-align: center;"><img alt="" src="/PublishingImages/TinTuc/{_e(name)}" style="margin: 5px; width: 600px;" />&#160;</p>'
-                f'<p class="ms-rteStyle-Caption" style="text-align: center;">{_e(caption)}</p>')  # fmt: skip
+        return (
+            f'<p style="text-align: center;"><img alt="" src="/PublishingImages/TinTuc/{_e(name)}" style="margin: 5px; width: 600px;" />&#160;</p>'
+            f'<p class="ms-rteStyle-Caption" style="text-align: center;">{_e(caption)}</p>'
+        )
 
     def frame(self, portal: Portal, rng: random.Random, title: str, content: str) -> str:
-        most_read = "".join(f'<li class="dfwp-item"><div class="link-item"><a href="{_e(self.article_path(a))}" title="">{_e(a.title)}</a></div></li>'
-                            for a in sorted(portal.live()[:40], key=lambda a: -a.views)[:5])  # fmt: skip
-        viewstate = "/wEPDwUBMA9kFgJmD2QWAgIBD2QWBAIBD2QWAgIF" + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") for _ in range(120))
+        most_read = "".join(
+            f'<li class="dfwp-item"><div class="link-item"><a href="{_e(self.article_path(a))}" title="">{_e(a.title)}</a></div></li>'
+            for a in sorted(portal.live()[:40], key=lambda a: -a.views)[:5]
+        )
+        viewstate = "/wEPDwUBMA9kFgJmD2QWAgIBD2QWBAIBD2QWAgIF" + "".join(
+            rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") for _ in range(120)
+        )
         return f"""<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">
 <html dir="ltr" lang="vi-VN"><head><meta name="GENERATOR" content="Microsoft SharePoint" /><meta http-equiv="Content-type" content="text/html; charset=utf-8" /><meta http-equiv="X-UA-Compatible" content="IE=10" />
 <title>
@@ -392,10 +423,19 @@ ExecuteOrDelayUntilScriptLoaded(function(){{var initInfo = {{ listPermsMask: nul
     def article(self, portal: Portal, article: Article, rng: random.Random, body: str) -> str:
         guid = f"{rng.getrandbits(32):08x}_{rng.getrandbits(16):04x}_{rng.getrandbits(16):04x}"
         live = portal.live()
-        others = "".join(f'<li class="dfwp-item"><a href="{_e(self.article_path(a))}">{_e(a.title)}</a> <span class="ngay">({a.published_at:%d/%m/%Y})</span></li>'
-                         for a in live[:8] if a is not article)  # fmt: skip
-        byline = (f'<div class="tac-gia" style="text-align: right; font-weight: bold;"><span id="ctl00_ctl40_g_{guid}_ctl00_lblTacGia">'
-                  f"{_e(article.byline)}</span></div>") if article.byline else ""  # fmt: skip
+        others = "".join(
+            f'<li class="dfwp-item"><a href="{_e(self.article_path(a))}">{_e(a.title)}</a> <span class="ngay">({a.published_at:%d/%m/%Y})</span></li>'
+            for a in live[:8]
+            if a is not article
+        )
+        byline = (
+            (
+                f'<div class="tac-gia" style="text-align: right; font-weight: bold;"><span id="ctl00_ctl40_g_{guid}_ctl00_lblTacGia">'
+                f"{_e(article.byline)}</span></div>"
+            )
+            if article.byline
+            else ""
+        )
         content = f"""<div class="article article-left">
 <div class="breadcrumb"><span id="ctl00_PlaceHolderMain_siteMapPath"><span><a href="/">Trang chủ</a></span><span> &gt; </span><span><a href="{_e(self.listing_path(1))}">Tin tức - Sự kiện</a></span><span> &gt; </span><span>{_e(article.category)}</span></span></div>
 <div class="ms-webpart-zone ms-fullWidth"><div id="MSOZoneCell_WebPartWPQ2" class="s4-wpcell-plain ms-webpartzone-cell ms-webpart-cell-vertical ms-fullWidth">
@@ -423,11 +463,19 @@ ExecuteOrDelayUntilScriptLoaded(function(){{var initInfo = {{ listPermsMask: nul
             f'<li class="dfwp-item"><div class="item"><div class="image-area-left"><img class="image" src="/PublishingImages/TinTuc/thumb-{a.id}.jpg" alt="" /></div>'
             f'<div class="link-item"><a href="{_e(self.article_path(a))}" title="">{_e(a.title)}</a><div class="description">{_e(a.lead[:200])}</div></div></div></li>'
             for a in items
-        )  # fmt: skip
+        )
         first = (page - 1) * PAGE_SIZE + 1
         paging = f"{first} - {first + len(items) - 1}" if items else ""
-        previous = f'<a href="{_e(self.listing_path(page - 1))}" title="Trước"><img src="/_layouts/15/images/prev.gif" alt="Trước" /></a>' if page > 1 else ""
-        following = f'<a href="{_e(self.listing_path(page + 1))}" title="Tiếp"><img src="/_layouts/15/images/next.gif" alt="Tiếp" /></a>' if len(items) == PAGE_SIZE else ""
+        previous = (
+            f'<a href="{_e(self.listing_path(page - 1))}" title="Trước"><img src="/_layouts/15/images/prev.gif" alt="Trước" /></a>'
+            if page > 1
+            else ""
+        )
+        following = (
+            f'<a href="{_e(self.listing_path(page + 1))}" title="Tiếp"><img src="/_layouts/15/images/next.gif" alt="Tiếp" /></a>'
+            if len(items) == PAGE_SIZE
+            else ""
+        )
         content = f"""<div class="ms-webpart-zone ms-fullWidth"><div id="MSOZoneCell_WebPartWPQ2" class="s4-wpcell-plain ms-webpartzone-cell">
 <div class="ms-webpart-chrome-title"><h2 class="ms-webpart-titleText"><span>Tin tức - Sự kiện</span></h2></div>
 <div class="ms-WPBody"><div id="cbqwpctl00_ctl40_g_{rng.getrandbits(32):08x}" class="cbq-layout-main"><ul class="dfwp-column dfwp-list" style="width:100%">
@@ -438,7 +486,11 @@ ExecuteOrDelayUntilScriptLoaded(function(){{var initInfo = {{ listPermsMask: nul
 
     def document_pager(self, page: int, count: int) -> str:
         first = (page - 1) * PAGE_SIZE + 1
-        following = f'<a href="{_e(self.document_listing_path(page + 1))}">Tiếp</a>' if page * PAGE_SIZE < count else ""
+        following = (
+            f'<a href="{_e(self.document_listing_path(page + 1))}">Tiếp</a>'
+            if page * PAGE_SIZE < count
+            else ""
+        )
         return f'<table class="ms-bottompaging"><tr><td class="ms-paging">{first} - {min(count, page * PAGE_SIZE)}</td><td>{following}</td></tr></table>'
 
 
@@ -473,9 +525,11 @@ class WordPress(Family):
         rows = "".join(
             f'<tr><td>{_e(d.number)}</td><td>{d.issued:%d/%m/%Y}</td><td class="trich-yeu"><a href="{_e(self.document_path(d))}">{_e(d.subject)}</a></td></tr>'
             for d in documents
-        )  # fmt: skip
-        return (f'<header class="page-header"><h1 class="page-title">Văn bản</h1></header>'
-                f'<figure class="wp-block-table is-style-stripes"><table><thead><tr><th>Số, ký hiệu</th><th>Ngày ban hành</th><th>Trích yếu</th></tr></thead><tbody>{rows}</tbody></table></figure>{pager}')  # fmt: skip
+        )
+        return (
+            f'<header class="page-header"><h1 class="page-title">Văn bản</h1></header>'
+            f'<figure class="wp-block-table is-style-stripes"><table><thead><tr><th>Số, ký hiệu</th><th>Ngày ban hành</th><th>Trích yếu</th></tr></thead><tbody>{rows}</tbody></table></figure>{pager}'
+        )
 
     def document_page(self, document: Document, letter: str) -> str:
         return f"""<article class="van_ban type-van_ban status-publish hentry"><header class="entry-header"><h1 class="entry-title">{_e(document.title)}</h1></header>
@@ -489,19 +543,27 @@ class WordPress(Family):
 
     def figure(self, name: str, caption: str) -> str:
         number = random.Random(name).randint(100, 9999)
-        return (f'<figure id="attachment_{number}" aria-describedby="caption-attachment-{number}" style="width: 800px" class="wp-caption aligncenter">'
-                f'<img fetchpriority="high" decoding="async" class="size-full wp-image-{number}" src="/wp-content/uploads/2024/06/{_e(name)}" alt="" width="800" height="533" '
-                f'srcset="/wp-content/uploads/2024/06/{_e(name)} 800w, /wp-content/uploads/2024/06/{_e(name[:-4])}-300x200.jpg 300w" sizes="(max-width: 800px) 100vw, 800px" />'
-                f'<figcaption id="caption-attachment-{number}" class="wp-caption-text">{_e(caption)}</figcaption></figure>')  # fmt: skip
+        return (
+            f'<figure id="attachment_{number}" aria-describedby="caption-attachment-{number}" style="width: 800px" class="wp-caption aligncenter">'
+            f'<img fetchpriority="high" decoding="async" class="size-full wp-image-{number}" src="/wp-content/uploads/2024/06/{_e(name)}" alt="" width="800" height="533" '
+            f'srcset="/wp-content/uploads/2024/06/{_e(name)} 800w, /wp-content/uploads/2024/06/{_e(name[:-4])}-300x200.jpg 300w" sizes="(max-width: 800px) 100vw, 800px" />'
+            f'<figcaption id="caption-attachment-{number}" class="wp-caption-text">{_e(caption)}</figcaption></figure>'
+        )
 
     @staticmethod
     def date(moment) -> str:
         return f"{moment:%d} Tháng {MONTHS[moment.month - 1]}, {moment:%Y}"
 
     def frame(self, portal: Portal, rng: random.Random, title: str, content: str, head: str = "") -> str:
-        recent = "".join(f'<li><a href="{_e(self.article_path(a))}">{_e(a.title)}</a></li>' for a in portal.live()[:5])
-        months = sorted({(a.published_at.year, a.published_at.month) for a in portal.live()[:60]}, reverse=True)[:6]
-        archive = "".join(f'<li><a href="/{y}/{m:02d}/">Tháng {MONTHS[m - 1]} {y}</a></li>' for y, m in months)
+        recent = "".join(
+            f'<li><a href="{_e(self.article_path(a))}">{_e(a.title)}</a></li>' for a in portal.live()[:5]
+        )
+        months = sorted(
+            {(a.published_at.year, a.published_at.month) for a in portal.live()[:60]}, reverse=True
+        )[:6]
+        archive = "".join(
+            f'<li><a href="/{y}/{m:02d}/">Tháng {MONTHS[m - 1]} {y}</a></li>' for y, m in months
+        )
         return f"""<!doctype html>
 <html lang="vi">
 <head>
@@ -551,22 +613,46 @@ class WordPress(Family):
     def article(self, portal: Portal, article: Article, rng: random.Random, body: str) -> str:
         published = article.published_at.isoformat() + "+07:00"
         modified = (article.updated_at or article.published_at).isoformat() + "+07:00"
-        schema = {"@context": "https://schema.org", "@graph": [
-            {"@type": "Article", "@id": f"{self.article_path(article)}#article", "headline": article.title[:110],
-             "datePublished": published, "dateModified": modified, "inLanguage": "vi"},
-            {"@type": "WebSite", "name": portal.spec.name, "inLanguage": "vi"}]}  # fmt: skip
-        head = (f'<meta property="og:locale" content="vi_VN" /><meta property="og:type" content="article" />'
-                f'<meta property="og:title" content="{_e(article.title)}" /><meta property="og:description" content="{_e(article.lead[:150])}" />'
-                f'<meta property="article:published_time" content="{published}" />'
-                f'<script type="application/ld+json" class="yoast-schema-graph">{json.dumps(schema, ensure_ascii=False)}</script>')  # fmt: skip
+        schema = {
+            "@context": "https://schema.org",
+            "@graph": [
+                {
+                    "@type": "Article",
+                    "@id": f"{self.article_path(article)}#article",
+                    "headline": article.title[:110],
+                    "datePublished": published,
+                    "dateModified": modified,
+                    "inLanguage": "vi",
+                },
+                {"@type": "WebSite", "name": portal.spec.name, "inLanguage": "vi"},
+            ],
+        }
+        head = (
+            f'<meta property="og:locale" content="vi_VN" /><meta property="og:type" content="article" />'
+            f'<meta property="og:title" content="{_e(article.title)}" /><meta property="og:description" content="{_e(article.lead[:150])}" />'
+            f'<meta property="article:published_time" content="{published}" />'
+            f'<script type="application/ld+json" class="yoast-schema-graph">{json.dumps(schema, ensure_ascii=False)}</script>'
+        )
         author = author_of(article.byline)
-        byline = (f'<span class="byline"> bởi <span class="author vcard"><a class="url fn n" href="/author/{rng.randint(2, 9)}/">'
-                  f"{_e(author)}</a></span></span>") if author else ""  # fmt: skip
+        byline = (
+            (
+                f'<span class="byline"> bởi <span class="author vcard"><a class="url fn n" href="/author/{rng.randint(2, 9)}/">'
+                f"{_e(author)}</a></span></span>"
+            )
+            if author
+            else ""
+        )
         live = portal.live()
         index = next((i for i, a in enumerate(live) if a is article), 0)
         older = live[index + 1] if index + 1 < len(live) else None
-        navigation = (f'<div class="nav-previous"><a href="{_e(self.article_path(older))}" rel="prev"><span class="nav-subtitle">Bài trước:</span> '
-                      f'<span class="nav-title">{_e(older.title)}</span></a></div>') if older else ""  # fmt: skip
+        navigation = (
+            (
+                f'<div class="nav-previous"><a href="{_e(self.article_path(older))}" rel="prev"><span class="nav-subtitle">Bài trước:</span> '
+                f'<span class="nav-title">{_e(older.title)}</span></a></div>'
+            )
+            if older
+            else ""
+        )
         content = f"""<article id="post-{article.id}" class="post-{article.id} post type-post status-publish format-standard has-post-thumbnail hentry category-tin-tuc">
 <header class="entry-header">
 <h1 class="entry-title">{_e(article.title)}</h1>
@@ -592,8 +678,10 @@ class WordPress(Family):
         """The theme's posted-on times: the "updated" one is shown only once the post was edited."""
         if article.updated_at is None:
             return f'<time class="entry-date published updated" datetime="{published}">{self.date(article.published_at)}</time>'
-        return (f'<time class="entry-date published" datetime="{published}">{self.date(article.published_at)}</time>'
-                f'<time class="updated" datetime="{modified}">{self.date(article.updated_at)}</time>')  # fmt: skip
+        return (
+            f'<time class="entry-date published" datetime="{published}">{self.date(article.published_at)}</time>'
+            f'<time class="updated" datetime="{modified}">{self.date(article.updated_at)}</time>'
+        )
 
     def listing(self, portal: Portal, page: int, rng: random.Random) -> str | None:
         live = portal.live()
@@ -606,19 +694,27 @@ class WordPress(Family):
             f'<div class="entry-meta"><span class="posted-on">Đăng ngày <time class="entry-date published" datetime="{a.published_at.isoformat()}+07:00">{self.date(a.published_at)}</time></span></div></header>'
             f'<div class="entry-summary"><p>{_e(a.lead[:200])} [&hellip;]</p></div></article>'
             for a in _page_items(live, page)
-        )  # fmt: skip
+        )
         numbers = sorted({1, 2, pages, *range(max(1, page - 1), min(pages, page + 1) + 1)})
         links, last = [], 0
         for number in numbers:
             if number - last > 1:
                 links.append('<span class="page-numbers dots">&hellip;</span>')
-            links.append(f'<span aria-current="page" class="page-numbers current">{number}</span>' if number == page
-                         else f'<a class="page-numbers" href="{_e(self.listing_path(number))}">{number}</a>')  # fmt: skip
+            links.append(
+                f'<span aria-current="page" class="page-numbers current">{number}</span>'
+                if number == page
+                else f'<a class="page-numbers" href="{_e(self.listing_path(number))}">{number}</a>'
+            )
             last = number
         if page < pages:
-            links.append(f'<a class="next page-numbers" href="{_e(self.listing_path(page + 1))}">Trang sau &raquo;</a>')
+            links.append(
+                f'<a class="next page-numbers" href="{_e(self.listing_path(page + 1))}">Trang sau &raquo;</a>'
+            )
         if page > 1:
-            links.insert(0, f'<a class="prev page-numbers" href="{_e(self.listing_path(page - 1))}">&laquo; Trang trước</a>')
+            links.insert(
+                0,
+                f'<a class="prev page-numbers" href="{_e(self.listing_path(page - 1))}">&laquo; Trang trước</a>',
+            )
         content = f"""<header class="page-header"><h1 class="page-title">Chuyên mục: <span>Tin tức</span></h1></header>
 {rows}
 <nav class="navigation pagination" aria-label="Phân trang bài viết"><h2 class="screen-reader-text">Phân trang bài viết</h2><div class="nav-links">{" ".join(links)}</div></nav>"""
@@ -626,7 +722,10 @@ class WordPress(Family):
 
     def document_pager(self, page: int, count: int) -> str:
         pages = _pages(count)
-        links = " ".join(f'<a class="page-numbers" href="{_e(self.document_listing_path(n))}">{n}</a>' for n in range(1, pages + 1))
+        links = " ".join(
+            f'<a class="page-numbers" href="{_e(self.document_listing_path(n))}">{n}</a>'
+            for n in range(1, pages + 1)
+        )
         return f'<nav class="navigation pagination"><div class="nav-links">{links}</div></nav>'
 
 
@@ -656,7 +755,7 @@ class Newspaper(Family):
             f'<div class="item-vb"><a class="title-vb" href="{_e(self.document_path(d))}">{_e(d.kind)} số {_e(d.number)}</a>'
             f'<p class="trich-yeu">{_e(d.subject)}</p><span class="time">Ngày ban hành: {d.issued:%d/%m/%Y}</span></div>'
             for d in documents
-        )  # fmt: skip
+        )
         return f'<h1 class="title-cate">Văn bản</h1><div class="list-vanban">{rows}</div>{pager}'
 
     def document_page(self, document: Document, letter: str) -> str:
@@ -668,9 +767,11 @@ class Newspaper(Family):
         return f'<p class="Normal" style="text-align: justify;">{text}</p>'
 
     def figure(self, name: str, caption: str) -> str:
-        return (f'<table class="picture" align="center" border="0" cellpadding="3" cellspacing="0"><tbody>'
-                f'<tr><td class="pic"><img class="lazyload" data-src="/Uploads/Images/{_e(name)}" alt="{_e(caption)}" /></td></tr>'
-                f'<tr><td class="caption"><p>{_e(caption)}</p></td></tr></tbody></table>')  # fmt: skip
+        return (
+            f'<table class="picture" align="center" border="0" cellpadding="3" cellspacing="0"><tbody>'
+            f'<tr><td class="pic"><img class="lazyload" data-src="/Uploads/Images/{_e(name)}" alt="{_e(caption)}" /></td></tr>'
+            f'<tr><td class="caption"><p>{_e(caption)}</p></td></tr></tbody></table>'
+        )
 
     @staticmethod
     def date(moment) -> str:
@@ -679,8 +780,10 @@ class Newspaper(Family):
     def frame(self, portal: Portal, rng: random.Random, title: str, content: str) -> str:
         live = portal.live()
         today = live[0].published_at if live else None
-        most_read = "".join(f'<li><span class="number">{n}</span><a href="{_e(self.article_path(a))}">{_e(a.title)}</a><span class="time">{a.published_at:%d/%m/%Y}</span></li>'
-                            for n, a in enumerate(sorted(live[:30], key=lambda a: -a.views)[:6], 1))  # fmt: skip
+        most_read = "".join(
+            f'<li><span class="number">{n}</span><a href="{_e(self.article_path(a))}">{_e(a.title)}</a><span class="time">{a.published_at:%d/%m/%Y}</span></li>'
+            for n, a in enumerate(sorted(live[:30], key=lambda a: -a.views)[:6], 1)
+        )
         return f"""<!DOCTYPE html>
 <html lang="vi" xmlns="http://www.w3.org/1999/xhtml"><head><meta charset="utf-8" />
 <title>{_e(title)} | {_e(portal.spec.name)}</title>
@@ -715,15 +818,28 @@ class Newspaper(Family):
 
     def article(self, portal: Portal, article: Article, rng: random.Random, body: str) -> str:
         live = portal.live()
-        related = "".join(f'<li><a href="{_e(self.article_path(a))}">{_e(a.title)}</a></li>' for a in live[:3] if a is not article)
-        box = (f'<div class="box-tinlienquan" style="float: right; width: 260px; margin: 0 0 10px 15px;"><b>Tin liên quan:</b><ul>{related}</ul></div>')
+        related = "".join(
+            f'<li><a href="{_e(self.article_path(a))}">{_e(a.title)}</a></li>'
+            for a in live[:3]
+            if a is not article
+        )
+        box = f'<div class="box-tinlienquan" style="float: right; width: 260px; margin: 0 0 10px 15px;"><b>Tin liên quan:</b><ul>{related}</ul></div>'
         parts = body.split("\n")
         if len(parts) > 3:
             parts.insert(2, box)  # the related box sits between the second and third block of the text
-        byline = f'<p class="Normal" style="text-align: right;"><strong>{_e(article.byline)}</strong></p>' if article.byline else ""
-        tags = "".join(f'<a href="/tag/{t}.htm">{t.replace("-", " ")}</a> ' for t in article.slug.split("-")[:3])
-        others = "".join(f'<li><a href="{_e(self.article_path(a))}">{_e(a.title)}</a> <span class="time">({a.published_at:%d/%m/%Y %H:%M})</span></li>'
-                         for a in live[3:11] if a is not article)  # fmt: skip
+        byline = (
+            f'<p class="Normal" style="text-align: right;"><strong>{_e(article.byline)}</strong></p>'
+            if article.byline
+            else ""
+        )
+        tags = "".join(
+            f'<a href="/tag/{t}.htm">{t.replace("-", " ")}</a> ' for t in article.slug.split("-")[:3]
+        )
+        others = "".join(
+            f'<li><a href="{_e(self.article_path(a))}">{_e(a.title)}</a> <span class="time">({a.published_at:%d/%m/%Y %H:%M})</span></li>'
+            for a in live[3:11]
+            if a is not article
+        )
         content = f"""<div class="breadcrumb-detail"><a href="/">Trang chủ</a> <span>›</span> <a href="{_e(self.listing_path(1))}">{_e(article.category)}</a></div>
 <div class="detail-top"><span class="cate"><a href="{_e(self.listing_path(1))}">{_e(article.category)}</a></span><span class="date">{self.date(article.published_at)}</span></div>
 <h1 class="title-detail">{_e(article.title)}</h1>
@@ -746,9 +862,12 @@ class Newspaper(Family):
             f'<h3 class="title-news"><a href="{_e(self.article_path(a))}">{_e(a.title)}</a></h3>'
             f'<span class="time">{a.published_at:%d/%m/%Y %H:%M}</span><p class="description">{_e(a.lead[:200])}</p></div>'
             for a in _page_items(live, page)
-        )  # fmt: skip
+        )
         low, high = max(1, page - 2), min(pages, page + 2)
-        links = "".join(f'<a class="{"active" if n == page else ""}" href="{_e(self.listing_path(n))}">{n}</a>' for n in range(low, high + 1))
+        links = "".join(
+            f'<a class="{"active" if n == page else ""}" href="{_e(self.listing_path(n))}">{n}</a>'
+            for n in range(low, high + 1)
+        )
         content = f"""<h1 class="title-cate">Tin tức</h1><div class="list-news">
 {rows}
 </div>
@@ -784,9 +903,11 @@ class TableLayout(Family):
             f'<tr><td><font size="2">{_e(d.number)}</font></td><td><font size="2">{d.issued:%d/%m/%Y}</font></td>'
             f'<td><a class="tieude_nho" href="{_e(self.document_path(d)[1:])}"><font size="2">{_e(d.subject)}</font></a></td></tr>'
             for d in documents
-        )  # fmt: skip
-        return (f'<table width="100%" border="1" cellspacing="0" cellpadding="3" bordercolor="#CCCCCC"><tr bgcolor="#EEEEEE"><td colspan="3"><b>VĂN BẢN PHÁP QUY</b></td></tr>'
-                f'<tr><td><b>Số/Ký hiệu</b></td><td><b>Ngày</b></td><td><b>Trích yếu</b></td></tr>{rows}</table>{pager}')  # fmt: skip
+        )
+        return (
+            f'<table width="100%" border="1" cellspacing="0" cellpadding="3" bordercolor="#CCCCCC"><tr bgcolor="#EEEEEE"><td colspan="3"><b>VĂN BẢN PHÁP QUY</b></td></tr>'
+            f"<tr><td><b>Số/Ký hiệu</b></td><td><b>Ngày</b></td><td><b>Trích yếu</b></td></tr>{rows}</table>{pager}"
+        )
 
     def document_page(self, document: Document, letter: str) -> str:
         return f"""<table class="chitietvb" width="100%" border="0" cellspacing="0" cellpadding="4">
@@ -801,16 +922,23 @@ class TableLayout(Family):
             return f"{text}<br><br>"
         if style == 1:
             return f'<p align="justify">&nbsp;&nbsp;&nbsp;&nbsp;{text}</p>'
-        return ('<p class="MsoNormal" style="margin-bottom:6.0pt;text-align:justify;text-indent:36.0pt;line-height:115%">'
-                '<span lang="VI" style="font-size:13.0pt;line-height:115%;font-family:&quot;Times New Roman&quot;,serif;'
-                f'mso-fareast-font-family:&quot;Times New Roman&quot;">{text}<o:p></o:p></span></p>')  # fmt: skip
+        return (
+            '<p class="MsoNormal" style="margin-bottom:6.0pt;text-align:justify;text-indent:36.0pt;line-height:115%">'
+            '<span lang="VI" style="font-size:13.0pt;line-height:115%;font-family:&quot;Times New Roman&quot;,serif;'
+            f'mso-fareast-font-family:&quot;Times New Roman&quot;">{text}<o:p></o:p></span></p>'
+        )
 
     def figure(self, name: str, caption: str) -> str:
-        return (f'<table width="500" border="0" align="center" cellpadding="2" cellspacing="0"><tr><td align="center"><img src="upload/images/{_e(name)}" width="480" border="0"></td></tr>'
-                f'<tr><td align="center"><font size="2" color="#333399"><i>{_e(caption)}</i></font></td></tr></table>')  # fmt: skip
+        return (
+            f'<table width="500" border="0" align="center" cellpadding="2" cellspacing="0"><tr><td align="center"><img src="upload/images/{_e(name)}" width="480" border="0"></td></tr>'
+            f'<tr><td align="center"><font size="2" color="#333399"><i>{_e(caption)}</i></font></td></tr></table>'
+        )
 
     def frame(self, portal: Portal, rng: random.Random, title: str, content: str) -> str:
-        marquee = " &nbsp;&nbsp; ".join(f'<img src="images/new.gif"> <a href="{_e(self.article_path(a))}">{_e(a.title)}</a>' for a in portal.live()[:5])
+        marquee = " &nbsp;&nbsp; ".join(
+            f'<img src="images/new.gif"> <a href="{_e(self.article_path(a))}">{_e(a.title)}</a>'
+            for a in portal.live()[:5]
+        )
         return f"""<html>
 <head>
 <meta http-equiv="Content-Type" content="text/html; charset=utf-8">
@@ -851,9 +979,16 @@ function ShowDate() {{ var d=new Date(); document.write("Hôm nay: " + d.getDate
 
     def article(self, portal: Portal, article: Article, rng: random.Random, body: str) -> str:
         live = portal.live()
-        others = "".join(f'<img src="images/dot.gif"> <a href="{_e(self.article_path(a)[1:])}">{_e(a.title)}</a> <font size="1" color="#999999">({a.published_at:%d/%m/%Y})</font><br>'
-                         for a in live[:8] if a is not article)  # fmt: skip
-        byline = f'<tr><td align="right" class="tacgia"><b><i>{_e(article.byline)}</i></b></td></tr>' if article.byline else ""
+        others = "".join(
+            f'<img src="images/dot.gif"> <a href="{_e(self.article_path(a)[1:])}">{_e(a.title)}</a> <font size="1" color="#999999">({a.published_at:%d/%m/%Y})</font><br>'
+            for a in live[:8]
+            if a is not article
+        )
+        byline = (
+            f'<tr><td align="right" class="tacgia"><b><i>{_e(article.byline)}</i></b></td></tr>'
+            if article.byline
+            else ""
+        )
         content = f"""<table class="chitiet" width="100%" border="0" cellspacing="0" cellpadding="4">
 <tr><td class="duongdan"><font size="1"><a href="default.asp">Trang chủ</a> &raquo; <a href="{_e(self.listing_path(1)[1:])}">{_e(article.category)}</a></font></td></tr>
 <tr><td class="tieude"><font color="#003399" size="4"><b>{_e(article.title)}</b></font></td></tr>
@@ -876,8 +1011,11 @@ function ShowDate() {{ var d=new Date(); document.write("Hôm nay: " + d.getDate
             f'<a class="tieude_nho" href="{_e(self.article_path(a)[1:])}"><b>{_e(a.title)}</b></a> <font size="1" color="#999999">({a.published_at:%d/%m/%Y})</font><br>'
             f'<font size="2">{_e(a.lead[:180])}...</font></td></tr>'
             for a in _page_items(live, page)
-        )  # fmt: skip
-        links = " ".join(f"<b>[{n}]</b>" if n == page else f'<a href="{_e(self.listing_path(n)[1:])}">{n}</a>' for n in range(1, pages + 1))
+        )
+        links = " ".join(
+            f"<b>[{n}]</b>" if n == page else f'<a href="{_e(self.listing_path(n)[1:])}">{n}</a>'
+            for n in range(1, pages + 1)
+        )
         content = f"""<table width="100%" border="0" cellspacing="0" cellpadding="4">
 <tr><td colspan="2" class="tieude_muc" bgcolor="#EEEEEE"><b>TIN TỨC - SỰ KIỆN</b></td></tr>
 {rows}
@@ -887,7 +1025,9 @@ function ShowDate() {{ var d=new Date(); document.write("Hôm nay: " + d.getDate
 
     def document_pager(self, page: int, count: int) -> str:
         pages = _pages(count)
-        links = " ".join(f'<a href="{_e(self.document_listing_path(n)[1:])}">{n}</a>' for n in range(1, pages + 1))
+        links = " ".join(
+            f'<a href="{_e(self.document_listing_path(n)[1:])}">{n}</a>' for n in range(1, pages + 1)
+        )
         return f'<div class="phantrang"><font size="2">Tổng số văn bản: {count} - Trang: {links}</font></div>'
 
 
@@ -915,9 +1055,11 @@ class EGov(Family):
         rows = "".join(
             f'<tr><td>{i}</td><td>{_e(d.number)}</td><td>{d.issued:%d/%m/%Y}</td><td><a class="document-link" href="{_e(self.document_path(d))}">{_e(d.subject)}</a></td></tr>'
             for i, d in enumerate(documents, 1)
-        )  # fmt: skip
-        return (f'<div class="title-category"><h2>Văn bản chỉ đạo điều hành</h2></div><table class="table table-bordered table-document">'
-                f'<thead><tr><th>STT</th><th>Số hiệu</th><th>Ngày ban hành</th><th>Trích yếu</th></tr></thead><tbody>{rows}</tbody></table>{pager}')  # fmt: skip
+        )
+        return (
+            f'<div class="title-category"><h2>Văn bản chỉ đạo điều hành</h2></div><table class="table table-bordered table-document">'
+            f"<thead><tr><th>STT</th><th>Số hiệu</th><th>Ngày ban hành</th><th>Trích yếu</th></tr></thead><tbody>{rows}</tbody></table>{pager}"
+        )
 
     def document_page(self, document: Document, letter: str) -> str:
         return f"""<div class="document-detail"><div class="title-news-detail"><h2>{_e(document.title)}</h2></div>
@@ -926,16 +1068,22 @@ class EGov(Family):
 <div class="document-files"><i class="fa fa-paperclip"></i> <a href="{_e(self.file_path(document))}" target="_blank">{_e(document.file_name)}</a></div></div>"""
 
     def paragraph(self, text: str, article: Article) -> str:
-        return (f'<p style="text-align: justify;"><span style="font-size:14px;"><span style="font-family:Arial,Helvetica,sans-serif;">'
-                f"{text}</span></span></p>")  # fmt: skip
+        return (
+            f'<p style="text-align: justify;"><span style="font-size:14px;"><span style="font-family:Arial,Helvetica,sans-serif;">'
+            f"{text}</span></span></p>"
+        )
 
     def figure(self, name: str, caption: str) -> str:
-        return (f'<p style="text-align: center;"><img alt="" src="/uploads/news/{random.Random(name).randint(2019, 2025)}/{_e(name)}" style="width: 100%; max-width: 700px;" /></p>'
-                f'<p style="text-align: center;"><span style="font-size:12px;"><i>{_e(caption)}</i></span></p>')  # fmt: skip
+        return (
+            f'<p style="text-align: center;"><img alt="" src="/uploads/news/{random.Random(name).randint(2019, 2025)}/{_e(name)}" style="width: 100%; max-width: 700px;" /></p>'
+            f'<p style="text-align: center;"><span style="font-size:12px;"><i>{_e(caption)}</i></span></p>'
+        )
 
     def frame(self, portal: Portal, rng: random.Random, title: str, content: str) -> str:
-        notices = "".join(f'<li><a href="{_e(self.article_path(a))}"><i class="fa fa-caret-right"></i> {_e(a.title)}</a><span class="date">{a.published_at:%d/%m/%Y}</span></li>'
-                          for a in portal.live()[:5])  # fmt: skip
+        notices = "".join(
+            f'<li><a href="{_e(self.article_path(a))}"><i class="fa fa-caret-right"></i> {_e(a.title)}</a><span class="date">{a.published_at:%d/%m/%Y}</span></li>'
+            for a in portal.live()[:5]
+        )
         return f"""<!DOCTYPE html>
 <html lang="vi"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1.0" />
 <title>{_e(title)}</title>
@@ -969,8 +1117,11 @@ class EGov(Family):
     def article(self, portal: Portal, article: Article, rng: random.Random, body: str) -> str:
         author = author_of(article.byline)
         byline = f'<div class="author-news text-right"><b>Tác giả: {_e(author)}</b></div>' if author else ""
-        others = "".join(f'<li><a href="{_e(self.article_path(a))}">{_e(a.title)}</a> <span class="date">({a.published_at:%d/%m/%Y %H:%M})</span></li>'
-                         for a in rng.sample(portal.live(), min(6, len(portal.live()))) if a is not article)  # fmt: skip
+        others = "".join(
+            f'<li><a href="{_e(self.article_path(a))}">{_e(a.title)}</a> <span class="date">({a.published_at:%d/%m/%Y %H:%M})</span></li>'
+            for a in rng.sample(portal.live(), min(6, len(portal.live())))
+            if a is not article
+        )
         content = f"""<nav aria-label="breadcrumb"><ol class="breadcrumb"><li class="breadcrumb-item"><a href="/">Trang chủ</a></li><li class="breadcrumb-item"><a href="{_e(self.listing_path(1))}">Tin tức - Sự kiện</a></li><li class="breadcrumb-item active">{_e(article.category)}</li></ol></nav>
 <div class="news-detail-page">
 <div class="title-news-detail"><h2>{_e(article.title)}</h2></div>
@@ -994,10 +1145,12 @@ class EGov(Family):
             f'<div class="col-md-8"><h3 class="news-item-title"><a href="{_e(self.article_path(a))}">{_e(a.title)}</a></h3>'
             f'<span class="post-date">{a.published_at:%d/%m/%Y %H:%M:%S}</span><p class="news-item-summary">{_e(a.lead[:200])}</p></div></div>'
             for a in _page_items(live, page)
-        )  # fmt: skip
+        )
         low, high = max(1, page - 2), min(pages, page + 2)
-        links = "".join(f'<li class="page-item{" active" if n == page else ""}"><a class="page-link" href="{_e(self.listing_path(n))}">{n}</a></li>'
-                        for n in range(low, high + 1))  # fmt: skip
+        links = "".join(
+            f'<li class="page-item{" active" if n == page else ""}"><a class="page-link" href="{_e(self.listing_path(n))}">{n}</a></li>'
+            for n in range(low, high + 1)
+        )
         content = f"""<div class="title-category"><h2>Tin tức - Sự kiện</h2></div>
 <div class="list-news">
 {rows}
@@ -1007,10 +1160,14 @@ class EGov(Family):
         return self.frame(portal, rng, "Tin tức - Sự kiện", content)
 
     def document_pager(self, page: int, count: int) -> str:
-        links = "".join(f'<li class="page-item"><a class="page-link" href="{_e(self.document_listing_path(n))}">{n}</a></li>' for n in range(1, _pages(count) + 1))
+        links = "".join(
+            f'<li class="page-item"><a class="page-link" href="{_e(self.document_listing_path(n))}">{n}</a></li>'
+            for n in range(1, _pages(count) + 1)
+        )
         return f'<div class="paging-wrap"><span class="total-record">Tổng số: {count} bản ghi</span><ul class="pagination">{links}</ul></div>'
 
 
 FAMILIES: dict[str, Family] = {
-    family.name: family for family in (Portlet(), SharePoint(), WordPress(), Newspaper(), TableLayout(), EGov())
+    family.name: family
+    for family in (Portlet(), SharePoint(), WordPress(), Newspaper(), TableLayout(), EGov())
 }

@@ -57,7 +57,9 @@ class FaultProfile:
     truncated: float = 0.0
     slow: float = 0.0
     timeout: float = 0.0
-    maintenance: float = 0.0  # 200: "Hệ thống đang bảo trì" and the like, in the portal's chrome or on its own
+    maintenance: float = (
+        0.0  # 200: "Hệ thống đang bảo trì" and the like, in the portal's chrome or on its own
+    )
     soft_404: float = 0.0  # 200: "Không tìm thấy trang", "Page not found", in the site's chrome
     error_redirect: float = 0.0  # 302 to /Error.aspx?aspxerrorpath=<path>, which answers 200
     empty: float = 0.0  # 200 with an empty (or blank, or bare skeleton) body
@@ -83,9 +85,14 @@ class FaultProfile:
     @property
     def active(self) -> bool:
         return bool(
-            self.transient_rate or self.wrong_charset or self.redirect_loop or self.removed_redirect_home
-            or self.latency[1] or self.outage or self.robots
-        )  # fmt: skip
+            self.transient_rate
+            or self.wrong_charset
+            or self.redirect_loop
+            or self.removed_redirect_home
+            or self.latency[1]
+            or self.outage
+            or self.robots
+        )
 
     def check(self, world) -> None:
         """Raise ValueError when the profile names a portal the world lacks."""
@@ -96,48 +103,101 @@ class FaultProfile:
             )
 
 
-_FLAKY = dict(server_error=0.04, rate_limited=0.02, reset=0.02, truncated=0.02, slow=0.01, timeout=0.01,
-              latency=(0.002, 0.02))  # fmt: skip
+_FLAKY = {
+    "server_error": 0.04,
+    "rate_limited": 0.02,
+    "reset": 0.02,
+    "truncated": 0.02,
+    "slow": 0.01,
+    "timeout": 0.01,
+    "latency": (0.002, 0.02),
+}
 
-_REAL_WORLD = dict(server_error=0.03, rate_limited=0.015, reset=0.015, truncated=0.01, slow=0.005, timeout=0.005,
-                   maintenance=0.03, soft_404=0.03, error_redirect=0.025, empty=0.015, cut=0.02,
-                   latency=(0.001, 0.01))  # fmt: skip
+_REAL_WORLD = {
+    "server_error": 0.03,
+    "rate_limited": 0.015,
+    "reset": 0.015,
+    "truncated": 0.01,
+    "slow": 0.005,
+    "timeout": 0.005,
+    "maintenance": 0.03,
+    "soft_404": 0.03,
+    "error_redirect": 0.025,
+    "empty": 0.015,
+    "cut": 0.02,
+    "latency": (0.001, 0.01),
+}
 
 PROFILES: dict[str, FaultProfile] = {
     profile.name: profile
     for profile in (
         FaultProfile("none", "no faults: every page answers at once"),
-        FaultProfile("flaky", "12% transient failures (5xx, 429, resets, truncated, slow, timeouts) and per-host latency",
-                     **_FLAKY),
-        FaultProfile("outage", "flaky, and muongang drops every connection after its 40th request until time advances",
-                     **_FLAKY, outage=Outage("muongang", 40)),
-        FaultProfile("hostile", "outage, plus wrong charsets, redirect loops, removals that redirect home, robots rules",
-                     **_FLAKY, outage=Outage("muongang", 40), wrong_charset=0.1, redirect_loop=0.02,
-                     removed_redirect_home=0.5, robots=RobotsRules(crawl_delay=None, disallow_share=0.02)),
-        FaultProfile("real-world", "20% of page requests fail as broken portals do: maintenance, soft-404, error-page, "
-                     "empty and cut pages that say 200, 5xx, 429, resets, timeouts", **_REAL_WORLD),
+        FaultProfile(
+            "flaky",
+            "12% transient failures (5xx, 429, resets, truncated, slow, timeouts) and per-host latency",
+            **_FLAKY,
+        ),
+        FaultProfile(
+            "outage",
+            "flaky, and muongang drops every connection after its 40th request until time advances",
+            **_FLAKY,
+            outage=Outage("muongang", 40),
+        ),
+        FaultProfile(
+            "hostile",
+            "outage, plus wrong charsets, redirect loops, removals that redirect home, robots rules",
+            **_FLAKY,
+            outage=Outage("muongang", 40),
+            wrong_charset=0.1,
+            redirect_loop=0.02,
+            removed_redirect_home=0.5,
+            robots=RobotsRules(crawl_delay=None, disallow_share=0.02),
+        ),
+        FaultProfile(
+            "real-world",
+            "20% of page requests fail as broken portals do: maintenance, soft-404, error-page, "
+            "empty and cut pages that say 200, 5xx, 429, resets, timeouts",
+            **_REAL_WORLD,
+        ),
         FaultProfile("maintenance", "30% of pages answer 200 with a maintenance notice", maintenance=0.3),
-        FaultProfile("soft-404", "30% of pages answer 200 with a 'page not found' in the site's chrome", soft_404=0.3),
-        FaultProfile("error-redirects", "30% of pages redirect to /Error.aspx, which answers 200", error_redirect=0.3),
+        FaultProfile(
+            "soft-404", "30% of pages answer 200 with a 'page not found' in the site's chrome", soft_404=0.3
+        ),
+        FaultProfile(
+            "error-redirects", "30% of pages redirect to /Error.aspx, which answers 200", error_redirect=0.3
+        ),
         FaultProfile("empty", "30% of pages answer 200 with an empty body", empty=0.3),
-        FaultProfile("cut", "30% of pages are cut short under a Content-Length that matches the cut", cut=0.3),
+        FaultProfile(
+            "cut", "30% of pages are cut short under a Content-Length that matches the cut", cut=0.3
+        ),
         FaultProfile("server-errors", "30% of page requests answer 500, 502 or 503", server_error=0.3),
         FaultProfile("rate-limited", "20% of page requests answer 429 with Retry-After: 1", rate_limited=0.2),
         FaultProfile("resets", "30% of page requests have their connection reset", reset=0.3),
         FaultProfile("truncated", "30% of pages are cut off mid-body", truncated=0.3),
         FaultProfile("slow", "30% of pages trickle in over 1 s", slow=0.3),
         FaultProfile("timeouts", "20% of page requests get no response for 5 s", timeout=0.2),
-        FaultProfile("wrong-charset", "half the articles are UTF-8 declared as windows-1252", wrong_charset=0.5),
+        FaultProfile(
+            "wrong-charset", "half the articles are UTF-8 declared as windows-1252", wrong_charset=0.5
+        ),
         FaultProfile("redirect-loops", "10% of articles redirect in a loop", redirect_loop=0.1),
-        FaultProfile("redirect-home", "removed articles redirect to the home page instead of answering 404",
-                     removed_redirect_home=1.0),
+        FaultProfile(
+            "redirect-home",
+            "removed articles redirect to the home page instead of answering 404",
+            removed_redirect_home=1.0,
+        ),
         FaultProfile("latency", "every portal answers 50-200 ms late", latency=(0.05, 0.2)),
-        FaultProfile("down", "muongang drops 8 connections after its 15th request, then recovers",
-                     outage=Outage("muongang", 15, 8)),
-        FaultProfile("robots", "robots.txt asks for a 0.2 s Crawl-delay and disallows 10% of articles",
-                     robots=RobotsRules(crawl_delay=0.2, disallow_share=0.1)),
+        FaultProfile(
+            "down",
+            "muongang drops 8 connections after its 15th request, then recovers",
+            outage=Outage("muongang", 15, 8),
+        ),
+        FaultProfile(
+            "robots",
+            "robots.txt asks for a 0.2 s Crawl-delay and disallows 10% of articles",
+            robots=RobotsRules(crawl_delay=0.2, disallow_share=0.1),
+        ),
     )
-}  # fmt: skip
+}
 
 
 def get_profile(name: str) -> FaultProfile:
@@ -178,11 +238,17 @@ class FaultInjector:
     def variant(self, kind: str, portal_id: str, path_qs: str, count: int) -> int:
         """Which form of a page fault this request meets (its wording, markup, cut point)."""
         key = (portal_id, path_qs)
-        return random.Random(f"{self.seed}:{kind}:{portal_id}:{path_qs}:{self._requests[key]}").randrange(count)
+        return random.Random(f"{self.seed}:{kind}:{portal_id}:{path_qs}:{self._requests[key]}").randrange(
+            count
+        )
 
     def permanent(self, kind: str, portal_id: str, article_id: int) -> bool:
         """Whether an article carries a permanent fault (wrong_charset, redirect_loop, ...)."""
-        rate = getattr(self.profile, kind) if kind != "robots" else (self.profile.robots.disallow_share if self.profile.robots else 0)
+        rate = (
+            getattr(self.profile, kind)
+            if kind != "robots"
+            else (self.profile.robots.disallow_share if self.profile.robots else 0)
+        )
         return bool(rate) and random.Random(f"{self.seed}:{kind}:{portal_id}:{article_id}").random() < rate
 
     def latency(self, portal_id: str) -> float:

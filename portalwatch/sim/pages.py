@@ -40,7 +40,11 @@ DOCUMENT_LISTING_PATHS = {
     "commune": "/index.php/van-ban?start={offset}",
     **{name: family.document_listing_template for name, family in FAMILIES.items()},
 }
-_FILE_FOLDERS = {"province": "/Uploads/VanBan/", "district": "/Uploads/files/van-ban/", "commune": "/images/van-ban/"}
+_FILE_FOLDERS = {
+    "province": "/Uploads/VanBan/",
+    "district": "/Uploads/files/van-ban/",
+    "commune": "/images/van-ban/",
+}
 
 
 def document_path(family: str, document: Document) -> str:
@@ -91,7 +95,9 @@ def _maybe_nfd(html: str, portal: Portal, rng: random.Random) -> str:
 
 def _posted(article: Article, with_views: bool) -> str:
     stamp = article.published_at.strftime("%d/%m/%Y %I:%M:%S %p")
-    return f"Thời gian đăng: {stamp} - Lượt đọc: {article.views}" if with_views else f"Thời gian đăng: {stamp}"
+    return (
+        f"Thời gian đăng: {stamp} - Lượt đọc: {article.views}" if with_views else f"Thời gian đăng: {stamp}"
+    )
 
 
 def _pager_numbers(page: int, pages: int, href) -> str:
@@ -237,7 +243,9 @@ def province_article(portal: Portal, article: Article, rng: random.Random, world
     live = portal.live()
     page = rng.randint(1, max(1, math.ceil(len(live) / PAGE_SIZE)))
     others = live[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    byline = f'<p style="text-align: right;"><strong>{_e(article.byline)}</strong></p>' if article.byline else ""
+    byline = (
+        f'<p style="text-align: right;"><strong>{_e(article.byline)}</strong></p>' if article.byline else ""
+    )
     content = f"""<div class="breadcrumb"><a href="/">Trang chủ</a> &gt; <a href="{listing_path("province", 1)}">Tin tức - Sự kiện</a> &gt; <a href="/chuyen-muc.aspx?c={ascii_slug(article.category)}">{_e(article.category)}</a></div>
 <div id="ctl00_ContentPlaceHolder1_ctl00_pnlDetail" class="NewsDetail">
 <ul class="ul-detail">
@@ -278,7 +286,10 @@ def province_listing(portal: Portal, page: int, rng: random.Random) -> str:
 def _district_frame(portal: Portal, rng: random.Random, title: str, content: str) -> str:
     from portalwatch.sim import corpus
 
-    docs = "".join(f"<li><a href=\"/van-ban/{i}\">{_e(t)}</a></li>" for i, t in enumerate(corpus.document_titles(rng, portal.spec.place, 4)))
+    docs = "".join(
+        f'<li><a href="/van-ban/{i}">{_e(t)}</a></li>'
+        for i, t in enumerate(corpus.document_titles(rng, portal.spec.place, 4))
+    )
     return f"""<!DOCTYPE html>
 <html lang="vi"><head><meta charset="utf-8" /><title>{_e(title)}</title>
 <link rel="stylesheet" href="/Portals/_default/skin.css" />
@@ -310,7 +321,11 @@ def district_article(portal: Portal, article: Article, rng: random.Random, world
     pages = max(1, math.ceil(len(live) / PAGE_SIZE))
     other_lines = "<br />\n".join(f'<a href="{article_path(a)}">{_e(a.title)}</a>' for a in others)
     pager = _pager_numbers(page, pages, lambda n: listing_path("district", n))
-    byline = f'<li class="news-author" style="text-align: right;"><b>{_e(article.byline)}</b></li>' if article.byline else ""
+    byline = (
+        f'<li class="news-author" style="text-align: right;"><b>{_e(article.byline)}</b></li>'
+        if article.byline
+        else ""
+    )
     content = f"""<ol class="breadcrumb"><li><a href="/">Trang chủ</a></li><li><a href="{listing_path("district", 1)}">Tin tức - Sự kiện</a></li><li class="active">{_e(article.category)}</li></ol>
 <div class="news-detail">
 <ul class="list-unstyled detail">
@@ -390,14 +405,22 @@ def joomla_date(portal: Portal, moment) -> str:
 
 def commune_article(portal: Portal, article: Article, rng: random.Random, world: World | None = None) -> str:
     long_form = portal.spec.variant == "duoc-dang"
-    posted = f"Được đăng: {joomla_date(portal, article.published_at)}" if long_form else f"Ngày đăng: {joomla_date(portal, article.published_at)}"
+    posted = (
+        f"Được đăng: {joomla_date(portal, article.published_at)}"
+        if long_form
+        else f"Ngày đăng: {joomla_date(portal, article.published_at)}"
+    )
     hits = f"Hits: {article.views}" if long_form else f"Lượt xem: {article.views}"
     modified = ""
     if article.updated_at is not None:
         label = "Cập nhật lần cuối" if long_form else "Cập nhật"
-        modified = (f'<dd class="modified"><span class="icon-calendar"></span><time datetime="{article.updated_at.isoformat()}+07:00" '
-                    f'itemprop="dateModified">{label}: {joomla_date(portal, article.updated_at)}</time></dd>')
-    byline = f'<p style="text-align: right;"><strong>{_e(article.byline)}</strong></p>' if article.byline else ""
+        modified = (
+            f'<dd class="modified"><span class="icon-calendar"></span><time datetime="{article.updated_at.isoformat()}+07:00" '
+            f'itemprop="dateModified">{label}: {joomla_date(portal, article.updated_at)}</time></dd>'
+        )
+    byline = (
+        f'<p style="text-align: right;"><strong>{_e(article.byline)}</strong></p>' if article.byline else ""
+    )
     content = f"""<ul class="breadcrumb"><li><a href="/" class="pathway">Trang chủ</a><span class="divider">/</span></li><li><a href="{listing_path("commune", 1)}" class="pathway">Tin tức</a><span class="divider">/</span></li><li class="active"><span>{_e(article.category)}</span></li></ul>
 <div class="item-page clearfix" itemscope itemtype="https://schema.org/Article">
 <meta itemprop="inLanguage" content="vi-VN" />
@@ -421,10 +444,12 @@ def commune_listing(portal: Portal, page: int, rng: random.Random) -> str:
     rows = "\n".join(
         f'<div class="items-row"><div class="item"><h2 class="item-title" itemprop="name">'
         f'<a href="{article_path(a)}" itemprop="url">{_e(a.title)}</a></h2>'
-        f'<p>{_e(a.lead[:180])}</p></div></div>'
+        f"<p>{_e(a.lead[:180])}</p></div></div>"
         for a in items
     )
-    links = "".join(f'<li><a href="{listing_path("commune", n)}">{n}</a></li>' for n in range(1, min(pages, 10) + 1))
+    links = "".join(
+        f'<li><a href="{listing_path("commune", n)}">{n}</a></li>' for n in range(1, min(pages, 10) + 1)
+    )
     content = f"""<div class="blog" itemscope itemtype="https://schema.org/Blog">
 {rows}
 <div class="pagination"><p class="counter pull-right">Trang {page} của {pages}</p><ul>{links}</ul></div></div>"""
@@ -459,7 +484,11 @@ def render_article(portal: Portal, article: Article, rng: random.Random, world: 
 def render_listing(portal: Portal, page: int, rng: random.Random) -> str | None:
     """A listing page; None where the CMS answers "not found" past its last page."""
     family = portal.spec.family
-    html = FAMILIES[family].listing(portal, page, rng) if family in FAMILIES else LISTING_RENDERERS[family](portal, page, rng)
+    html = (
+        FAMILIES[family].listing(portal, page, rng)
+        if family in FAMILIES
+        else LISTING_RENDERERS[family](portal, page, rng)
+    )
     return _maybe_nfd(html, portal, rng) if html is not None else None
 
 
@@ -492,7 +521,9 @@ def document_listing(portal: Portal, page: int, rng: random.Random) -> str:
         for d in items
     )
     if family in FAMILIES:
-        content = FAMILIES[family].document_listing(items, FAMILIES[family].document_pager(page, len(documents)))
+        content = FAMILIES[family].document_listing(
+            items, FAMILIES[family].document_pager(page, len(documents))
+        )
         return _maybe_nfd(_frame(portal, rng, "Văn bản", content), portal, rng)
     if family == "commune":
         pager = f'<div class="pagination"><p class="counter pull-right">Trang {page} của {pages}</p></div>'
@@ -518,15 +549,22 @@ def document_page(portal: Portal, document: Document, rng: random.Random) -> str
     if document.subject.startswith("V/v"):
         left += f"<p><i>{_e(document.subject)}</i></p>"
     else:
-        heading = (f'<p style="text-align: center;"><b>{_e(document.kind.upper())}</b></p>'
-                   f'<p style="text-align: center;"><b>{_e(document.subject)}</b></p>')  # fmt: skip
-    motto = ("<p><b><u>ĐẢNG CỘNG SẢN VIỆT NAM</u></b></p>" if document.party else
-             "<p><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b></p><p><b><u>Độc lập - Tự do - Hạnh phúc</u></b></p>")  # fmt: skip
+        heading = (
+            f'<p style="text-align: center;"><b>{_e(document.kind.upper())}</b></p>'
+            f'<p style="text-align: center;"><b>{_e(document.subject)}</b></p>'
+        )
+    motto = (
+        "<p><b><u>ĐẢNG CỘNG SẢN VIỆT NAM</u></b></p>"
+        if document.party
+        else "<p><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b></p><p><b><u>Độc lập - Tự do - Hạnh phúc</u></b></p>"
+    )
     addressees = ""
     if document.addressees:
         items = "".join(f"<p>{_e(line)}</p>" for line in document.addressees)
         addressees = f'<table class="vb-kinhgui" border="0"><tr><td valign="top"><i>Kính gửi:</i></td><td>{items}</td></tr></table>'
-    body = "\n".join(f'<p style="text-align: justify; text-indent: 1cm;">{_e(p)}</p>' for p in document.paragraphs)
+    body = "\n".join(
+        f'<p style="text-align: justify; text-indent: 1cm;">{_e(p)}</p>' for p in document.paragraphs
+    )
     distribution = "".join(f"<p>{_e(line)}</p>" for line in document.distribution)
     signature = "".join(f"<p><b>{_e(line)}</b></p>" for line in document.signer_role)
     letter = f"""<table class="vb-header" width="100%" border="0"><tbody><tr>
@@ -561,7 +599,10 @@ def document_page(portal: Portal, document: Document, rng: random.Random) -> str
 
 _MAINTENANCE = (
     ("Hệ thống đang bảo trì", "Xin quý độc giả vui lòng quay lại sau ít phút. Xin cảm ơn!"),
-    ("Website đang được nâng cấp", "Chúng tôi đang nâng cấp hệ thống để phục vụ tốt hơn. Mong quý vị thông cảm."),
+    (
+        "Website đang được nâng cấp",
+        "Chúng tôi đang nâng cấp hệ thống để phục vụ tốt hơn. Mong quý vị thông cảm.",
+    ),
     ("THÔNG BÁO BẢO TRÌ HỆ THỐNG", "Cổng thông tin tạm dừng hoạt động để bảo trì định kỳ."),
     ("Site under maintenance", "We are performing scheduled maintenance. Please check back soon."),
 )
@@ -579,16 +620,20 @@ def maintenance_page(portal: Portal, rng: random.Random, variant: int) -> str:
     if variant % 2 == 0:
         content = f'<div class="alert alert-warning" style="text-align:center"><h3>{_e(heading)}</h3><p>{_e(text)}</p></div>'
         return _frame(portal, rng, portal.spec.name, content)
-    return (f'<!DOCTYPE html><html><head><meta charset="utf-8" /><title>{_e(heading)}</title></head>'
-            f'<body style="text-align:center"><img src="/images/maintenance.png" alt="" />'
-            f'<h1>{_e(heading)}</h1><p>{_e(text)}</p></body></html>')  # fmt: skip
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8" /><title>{_e(heading)}</title></head>'
+        f'<body style="text-align:center"><img src="/images/maintenance.png" alt="" />'
+        f"<h1>{_e(heading)}</h1><p>{_e(text)}</p></body></html>"
+    )
 
 
 def soft_404_page(portal: Portal, rng: random.Random, variant: int) -> str:
     """A "not found" page in full site chrome, sent with status 200."""
     heading, text = _NOT_FOUND[variant % len(_NOT_FOUND)]
     if variant % 2 == 0:
-        content = f'<div class="message-box"><div class="box-title">{_e(heading)}</div><p>{_e(text)}</p></div>'
+        content = (
+            f'<div class="message-box"><div class="box-title">{_e(heading)}</div><p>{_e(text)}</p></div>'
+        )
     else:
         content = f'<h2 class="page-title">{_e(heading)}</h2><p>{_e(text)} <a href="/">Trang chủ</a></p>'
     return _frame(portal, rng, portal.spec.name, content)
@@ -605,14 +650,20 @@ def error_redirect_target(path_qs: str) -> str:
 def error_page(portal: Portal, rng: random.Random, variant: int) -> str:
     """The page behind an error redirect: ASP.NET's own, or the site's custom one in its chrome."""
     if variant % 3 == 0:
-        return ("<html><head><title>Runtime Error</title></head><body><span><h1>Server Error in '/' Application."
-                "<hr width=100% size=1 color=silver></h1><h2><i>Runtime Error</i></h2></span>"
-                "<b>Description:</b> An application error occurred on the server.</body></html>")  # fmt: skip
+        return (
+            "<html><head><title>Runtime Error</title></head><body><span><h1>Server Error in '/' Application."
+            "<hr width=100% size=1 color=silver></h1><h2><i>Runtime Error</i></h2></span>"
+            "<b>Description:</b> An application error occurred on the server.</body></html>"
+        )
     if variant % 3 == 1:
-        content = ('<div class="error-page"><h3>Đã có lỗi xảy ra</h3>'
-                   "<p>Hệ thống không thể xử lý yêu cầu của bạn lúc này. Vui lòng thử lại sau.</p></div>")  # fmt: skip
+        content = (
+            '<div class="error-page"><h3>Đã có lỗi xảy ra</h3>'
+            "<p>Hệ thống không thể xử lý yêu cầu của bạn lúc này. Vui lòng thử lại sau.</p></div>"
+        )
         return _frame(portal, rng, portal.spec.name, content)
-    content = '<div class="error-page"><h3>Error</h3><p>An error occurred while processing your request.</p></div>'
+    content = (
+        '<div class="error-page"><h3>Error</h3><p>An error occurred while processing your request.</p></div>'
+    )
     return _frame(portal, rng, "Error", content)
 
 

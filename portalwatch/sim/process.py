@@ -55,11 +55,27 @@ class SimulatorProcess:
         self.process: subprocess.Popen | None = None
         self.base_urls: dict[str, str] = {}
 
-    def __enter__(self) -> "SimulatorProcess":
+    def __enter__(self) -> SimulatorProcess:
         self.config_path.unlink(missing_ok=True)
-        command = [sys.executable, "-m", "portalwatch", "sim", "--port", "0", "--seed", str(self.seed),
-                   "--scale", str(self.scale), "--write-config", str(self.config_path), "--faults", self.faults,
-                   "--exit-with", str(os.getpid()), *self.options]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "portalwatch",
+            "sim",
+            "--port",
+            "0",
+            "--seed",
+            str(self.seed),
+            "--scale",
+            str(self.scale),
+            "--write-config",
+            str(self.config_path),
+            "--faults",
+            self.faults,
+            "--exit-with",
+            str(os.getpid()),
+            *self.options,
+        ]
         for portal_id, size in self.portal_sizes.items():
             command += ["--portal-size", f"{portal_id}={size}"]
         if self.validators:
@@ -68,7 +84,9 @@ class SimulatorProcess:
         deadline = time.monotonic() + self.startup_timeout
         while not self.config_path.exists():
             if self.process.poll() is not None:
-                raise RuntimeError(f"simulator exited with {self.process.returncode}: {self.process.stderr.read().decode()}")
+                raise RuntimeError(
+                    f"simulator exited with {self.process.returncode}: {self.process.stderr.read().decode()}"
+                )
             if time.monotonic() > deadline:
                 self.__exit__(None, None, None)
                 raise RuntimeError(f"simulator did not start within {self.startup_timeout:.0f} s")
@@ -114,7 +132,11 @@ class SimulatorProcess:
         return self._get("faults")["articles"]
 
     def write_sources(
-        self, path: Path, politeness: dict | None = None, revisit: dict | None = None, portals: list[str] | None = None
+        self,
+        path: Path,
+        politeness: dict | None = None,
+        revisit: dict | None = None,
+        portals: list[str] | None = None,
     ) -> Path:
         """A sources config for these portals with the given politeness and revisit settings."""
         from portalwatch.sim.server import render_sources_toml

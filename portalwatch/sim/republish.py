@@ -36,7 +36,9 @@ LEVEL = {"province": 0, "district": 1, "commune": 2}
 SHARE = {"district": 0.12, "commune": 0.2}  # share of a portal's articles that are copies
 MIN_LAG = timedelta(hours=2)
 MAX_LAG = timedelta(days=21)
-_OPENER = re.compile(r"^(?:Vừa qua|(?:Sáng|Chiều|Tối)(?: ngày)? \d{1,2}/\d{1,2}(?:/\d{4})?|Ngày \d{1,2}/\d{1,2}/\d{4}),")
+_OPENER = re.compile(
+    r"^(?:Vừa qua|(?:Sáng|Chiều|Tối)(?: ngày)? \d{1,2}/\d{1,2}(?:/\d{4})?|Ngày \d{1,2}/\d{1,2}/\d{4}),"
+)
 _AUTHOR = re.compile(r"^(?:Tin, ảnh:\s*|Theo\s+)?(?P<name>[^,\-]+?)\s*(?:[,\-].*)?$")
 _INTROS = (
     "Thực hiện chỉ đạo của cấp trên, {place} thông tin đến cán bộ, đảng viên và nhân dân nội dung sau:",
@@ -63,7 +65,11 @@ def maybe_republish(world: World, portal: Portal, copy: Article) -> None:
     copy.attachments = list(original.attachments)
     copy.byline = corpus.byline(rng, portal.spec.level)
     if kind == "retitled":
-        copy.title = corpus.edit_title(rng, original.title) if rng.random() < 0.5 else corpus.title(rng, portal.spec.place)
+        copy.title = (
+            corpus.edit_title(rng, original.title)
+            if rng.random() < 0.5
+            else corpus.title(rng, portal.spec.place)
+        )
     elif kind == "trimmed":
         keep = rng.randint(max(2, len(copy.paragraphs) // 4), len(copy.paragraphs) - 1)
         copy.paragraphs = copy.paragraphs[:keep]
@@ -81,7 +87,9 @@ def maybe_republish(world: World, portal: Portal, copy: Article) -> None:
     copy.cited = {number: original.cited[number] for _, _, number in copy.citations}
 
 
-def _pick_original(world: World, portal: Portal, published_at: datetime, rng: random.Random) -> Article | None:
+def _pick_original(
+    world: World, portal: Portal, published_at: datetime, rng: random.Random
+) -> Article | None:
     """A live article of a higher level, published a lag (log-uniform, hours to weeks) before."""
     level = LEVEL[portal.spec.level]
     higher = [p for p in world.portals.values() if LEVEL[p.spec.level] < level and p.articles]
@@ -94,8 +102,11 @@ def _pick_original(world: World, portal: Portal, published_at: datetime, rng: ra
     for candidate in reversed(source.articles[max(0, at - 20) : at]):
         if published_at - candidate.published_at > MAX_LAG:
             return None
-        if (not candidate.removed and len(candidate.paragraphs) >= 3
-                and all(c.portal is not portal.spec for c in candidate.copies)):  # fmt: skip
+        if (
+            not candidate.removed
+            and len(candidate.paragraphs) >= 3
+            and all(c.portal is not portal.spec for c in candidate.copies)
+        ):
             return candidate
     return None
 

@@ -53,8 +53,12 @@ from portalwatch.sim.faults import PROFILES, FaultInjector, FaultProfile
 from portalwatch.sim.world import START, STEP, Article, Portal, World
 
 # The CMS profile that parses each page family (config/profiles/<name>.toml).
-PROFILE_FOR_FAMILY = {"province": "dcs_aspnet", "district": "district_portal", "commune": "joomla_commune",
-                      **{name: family.profile for name, family in FAMILIES.items()}}
+PROFILE_FOR_FAMILY = {
+    "province": "dcs_aspnet",
+    "district": "district_portal",
+    "commune": "joomla_commune",
+    **{name: family.profile for name, family in FAMILIES.items()},
+}
 _ARTICLE_ID = {
     "province": re.compile(r"^/tin-tuc-su-kien/chi-tiet\.aspx$"),
     "district": re.compile(r"^/tin-tuc/[a-z0-9-]*-(\d+)\.html$"),
@@ -119,7 +123,9 @@ class Simulator:
             if portal_id in self.closed:
                 await site.stop()  # closed: its address stays known (archives hold it), nothing answers there
         if self.archive is not None:
-            self.archive_url = await self._start_archive(first_port + len(self.world.portals) if first_port else 0)
+            self.archive_url = await self._start_archive(
+                first_port + len(self.world.portals) if first_port else 0
+            )
 
     async def _start_archive(self, port: int) -> str:
         self.archive.base_urls = self.base_urls
@@ -143,9 +149,11 @@ class Simulator:
                 # Spawned, not forked: a forked child would hold the portals' listening sockets.
                 # It ends with the simulator, even one killed with SIGKILL.
                 self._pdf_worker = ProcessPoolExecutor(
-                    max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=exit_with, initargs=(os.getpid(),),
-                )  # fmt: skip
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=exit_with,
+                    initargs=(os.getpid(),),
+                )
             loop = asyncio.get_running_loop()
             self._pdfs[key] = await loop.run_in_executor(self._pdf_worker, document_pdf, document)
         return self._pdfs[key]
@@ -160,7 +168,9 @@ class Simulator:
         if not 1 <= steps <= 10_000:
             return web.json_response({"error": "steps must be between 1 and 10000"}, status=400)
         happened = self.archive.advance(steps) if self.archive else self.world.advance(steps)
-        return web.json_response({"step": self.world.step, "now": self.world.now.isoformat(), "happened": happened})
+        return web.json_response(
+            {"step": self.world.step, "now": self.world.now.isoformat(), "happened": happened}
+        )
 
     async def _truth(self, request: web.Request) -> web.Response:
         return web.json_response(self.truth())
@@ -175,14 +185,24 @@ class Simulator:
             base = self.base_urls.get(portal_id, "")
             family = portal.spec.family
             for doc in portal.documents:
-                rows.append({
-                    "source": portal_id, "url": base + pages.document_path(family, doc), "number": doc.number,
-                    "kind": doc.kind, "issuer": " ".join(doc.issuer), "issued": doc.issued.isoformat(),
-                    "place": doc.place, "subject": doc.subject, "addressees": list(doc.addressees),
-                    "distribution": list(doc.distribution), "signer": doc.signer,
-                    "file_url": base + pages.document_file_path(family, doc), "cites": list(doc.cites),
-                    "removed": doc.removed,
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "source": portal_id,
+                        "url": base + pages.document_path(family, doc),
+                        "number": doc.number,
+                        "kind": doc.kind,
+                        "issuer": " ".join(doc.issuer),
+                        "issued": doc.issued.isoformat(),
+                        "place": doc.place,
+                        "subject": doc.subject,
+                        "addressees": list(doc.addressees),
+                        "distribution": list(doc.distribution),
+                        "signer": doc.signer,
+                        "file_url": base + pages.document_file_path(family, doc),
+                        "cites": list(doc.cites),
+                        "removed": doc.removed,
+                    }
+                )
         return rows
 
     async def _portals(self, request: web.Request) -> web.Response:
@@ -191,14 +211,19 @@ class Simulator:
     def portal_entries(self) -> list[dict]:
         return [
             {
-                "id": pid, "family": p.spec.family, "level": p.spec.level, "base_url": self.base_urls[pid],
-                "articles": len(p.articles), "name": p.spec.name, "profile": PROFILE_FOR_FAMILY[p.spec.family],
+                "id": pid,
+                "family": p.spec.family,
+                "level": p.spec.level,
+                "base_url": self.base_urls[pid],
+                "articles": len(p.articles),
+                "name": p.spec.name,
+                "profile": PROFILE_FOR_FAMILY[p.spec.family],
                 "listing_url": self.base_urls[pid] + pages.LISTING_PATHS[p.spec.family],
                 "documents_url": self.base_urls[pid] + pages.DOCUMENT_LISTING_PATHS[p.spec.family],
                 "requests": p.requests,
             }
             for pid, p in self.world.portals.items()
-        ]  # fmt: skip
+        ]
 
     async def _requests(self, request: web.Request) -> web.Response:
         portal = request.query.get("portal")
@@ -206,7 +231,11 @@ class Simulator:
             since = int(request.query.get("since", "0"))
         except ValueError:
             return web.json_response({"error": "since must be an integer"}, status=400)
-        entries = [e for e in list(self.request_log) if e["seq"] > since and (portal is None or e["portal"] == portal)]
+        entries = [
+            e
+            for e in list(self.request_log)
+            if e["seq"] > since and (portal is None or e["portal"] == portal)
+        ]
         return web.json_response(entries)
 
     async def _faults(self, request: web.Request) -> web.Response:
@@ -214,13 +243,20 @@ class Simulator:
         for portal_id, portal in self.world.portals.items():
             base = self.base_urls.get(portal_id, "")
             for article in portal.articles:
-                kinds = [kind for kind in ("wrong_charset", "redirect_loop", "robots")
-                         if self.injector.permanent(kind, portal_id, article.id)]  # fmt: skip
-                if article.removed and self.injector.permanent("removed_redirect_home", portal_id, article.id):
+                kinds = [
+                    kind
+                    for kind in ("wrong_charset", "redirect_loop", "robots")
+                    if self.injector.permanent(kind, portal_id, article.id)
+                ]
+                if article.removed and self.injector.permanent(
+                    "removed_redirect_home", portal_id, article.id
+                ):
                     kinds.append("removed_redirect_home")
                 if kinds:
                     articles[base + pages.article_path(article)] = kinds
-        return web.json_response({"profile": self.faults.name, "description": self.faults.description, "articles": articles})
+        return web.json_response(
+            {"profile": self.faults.name, "description": self.faults.description, "articles": articles}
+        )
 
     async def _robots(self, request: web.Request) -> web.Response:
         lines = ["User-agent: *", "Disallow: /admin/"]
@@ -244,8 +280,17 @@ class Simulator:
             return await handler(request)
         portal: Portal = request.app["portal"]
         self._seq += 1
-        entry = {"seq": self._seq, "portal": portal.spec.id, "host": request.host, "path": request.path_qs,
-                 "agent": request.headers.get("User-Agent"), "start": time.monotonic(), "end": None, "status": None, "fault": None}  # fmt: skip
+        entry = {
+            "seq": self._seq,
+            "portal": portal.spec.id,
+            "host": request.host,
+            "path": request.path_qs,
+            "agent": request.headers.get("User-Agent"),
+            "start": time.monotonic(),
+            "end": None,
+            "status": None,
+            "fault": None,
+        }
         self.request_log.append(entry)
         request["log_entry"] = entry
         try:
@@ -317,7 +362,9 @@ class Simulator:
             if early is not None:
                 return early
         if family in FAMILIES and (target := FAMILIES[family].redirect(request.path)):
-            raise web.HTTPMovedPermanently(target + (f"?{request.query_string}" if request.query_string else ""))
+            raise web.HTTPMovedPermanently(
+                target + (f"?{request.query_string}" if request.query_string else "")
+            )
         if (page := _route_number(request, family, "listing")) is not None:
             html = pages.render_listing(portal, page, rng) if page else None
             if html is None:
@@ -326,23 +373,33 @@ class Simulator:
         if (page := _route_number(request, family, "document_listing")) is not None:
             if not page:
                 return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
-            return await self._send(request, pages.document_listing(portal, page, rng), fault, charset=_charset(portal, rng))
+            return await self._send(
+                request, pages.document_listing(portal, page, rng), fault, charset=_charset(portal, rng)
+            )
         if (document := _document(request, portal)) and not document.removed:
-            return await self._send(request, pages.document_page(portal, document, rng), fault, charset=_charset(portal, rng))
+            return await self._send(
+                request, pages.document_page(portal, document, rng), fault, charset=_charset(portal, rng)
+            )
         if request.path.endswith(".pdf"):
             for document in portal.documents:
                 if request.path == pages.document_file_path(family, document):
                     pdf = await self._pdf(portal, document)
                     if fault == "cut":
-                        pdf = pdf[: pages.cut_at(pdf, self.injector.variant(fault, portal.spec.id, request.path_qs, 12))]
+                        pdf = pdf[
+                            : pages.cut_at(
+                                pdf, self.injector.variant(fault, portal.spec.id, request.path_qs, 12)
+                            )
+                        ]
                     return web.Response(body=pdf, content_type="application/pdf")
             return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
         article_id = _article_id(request, family)
         article = portal.by_id.get(article_id) if article_id is not None else None
         if article is not None and self.injector.permanent("redirect_loop", portal.spec.id, article.id):
             return _loop_redirect(request)
-        if article is not None and article.removed and self.injector.permanent(
-            "removed_redirect_home", portal.spec.id, article.id
+        if (
+            article is not None
+            and article.removed
+            and self.injector.permanent("removed_redirect_home", portal.spec.id, article.id)
         ):
             raise web.HTTPFound("/")
         if article is None or article.removed:
@@ -353,20 +410,28 @@ class Simulator:
             if _not_modified(request, headers):
                 return web.Response(status=304, headers=headers)
         article.views += 1
-        charset = "windows-1252" if self.injector.permanent("wrong_charset", portal.spec.id, article.id) else "utf-8"
+        charset = (
+            "windows-1252"
+            if self.injector.permanent("wrong_charset", portal.spec.id, article.id)
+            else "utf-8"
+        )
         if portal.spec.misdeclared_share and rng.random() < portal.spec.misdeclared_share:
             charset = "iso-8859-1"  # some portals send UTF-8 under a header that claims another charset
         html = pages.render_article(portal, article, rng, self.world)
         return await self._send(request, html, fault, headers, charset)
 
-    async def _early_fault(self, request: web.Request, fault: str, rng: random.Random) -> web.StreamResponse | None:
+    async def _early_fault(
+        self, request: web.Request, fault: str, rng: random.Random
+    ) -> web.StreamResponse | None:
         """Faults that strike before the page is rendered; None for those that shape its delivery."""
         if fault == "server_error":
             status = rng.choice((500, 502, 503))
             return web.Response(text=pages.server_error(status), status=status, content_type=HTML)
         if fault == "rate_limited":
             return web.Response(
-                text="Too many requests", status=429, headers={"Retry-After": str(self.faults.retry_after_seconds)}
+                text="Too many requests",
+                status=429,
+                headers={"Retry-After": str(self.faults.retry_after_seconds)},
             )
         if fault == "reset":
             request.transport.abort()
@@ -390,14 +455,21 @@ class Simulator:
         return None
 
     async def _send(
-        self, request: web.Request, html: str, fault: str | None, headers: dict | None = None, charset: str = "utf-8"
+        self,
+        request: web.Request,
+        html: str,
+        fault: str | None,
+        headers: dict | None = None,
+        charset: str = "utf-8",
     ) -> web.StreamResponse:
         body = html.encode("utf-8")
         headers = {"Content-Type": f"{HTML}; charset={charset}", **(headers or {})}
         if fault == "cut":  # the Content-Length says the cut page is whole
             portal_id = request.app["portal"].spec.id
-            return web.Response(body=body[: pages.cut_at(body, self.injector.variant(fault, portal_id, request.path_qs, 12))],
-                                headers=headers)  # fmt: skip
+            return web.Response(
+                body=body[: pages.cut_at(body, self.injector.variant(fault, portal_id, request.path_qs, 12))],
+                headers=headers,
+            )
         if fault not in ("truncated", "slow"):
             return web.Response(body=body, headers=headers)
         response = web.StreamResponse(headers=headers)
@@ -418,7 +490,11 @@ class Simulator:
 
 def _charset(portal: Portal, rng: random.Random) -> str:
     """UTF-8; on some portals, declared in the header as another charset."""
-    return "iso-8859-1" if portal.spec.misdeclared_share and rng.random() < portal.spec.misdeclared_share else "utf-8"
+    return (
+        "iso-8859-1"
+        if portal.spec.misdeclared_share and rng.random() < portal.spec.misdeclared_share
+        else "utf-8"
+    )
 
 
 def _loop_redirect(request: web.Request) -> web.Response:
@@ -431,9 +507,14 @@ def _loop_redirect(request: web.Request) -> web.Response:
 
 
 def _validators(article: Article) -> dict[str, str]:
-    changed = START + STEP * article.last_changed_step if article.last_changed_step >= 0 else article.published_at
+    changed = (
+        START + STEP * article.last_changed_step if article.last_changed_step >= 0 else article.published_at
+    )
     stamp = (changed - LOCAL_UTC_OFFSET).replace(tzinfo=UTC)
-    return {"ETag": f'"{article.id}-v{article.version}"', "Last-Modified": format_datetime(stamp, usegmt=True)}
+    return {
+        "ETag": f'"{article.id}-v{article.version}"',
+        "Last-Modified": format_datetime(stamp, usegmt=True),
+    }
 
 
 def _not_modified(request: web.Request, validators: dict[str, str]) -> bool:
@@ -505,14 +586,26 @@ def sources_toml(sim: Simulator) -> str:
 
 def archive_toml(archive_url: str) -> str:
     """The `[archives.sim]` table of a sources file, for the simulator's archive."""
-    return "\n".join([
-        "", "[archives.sim]", f'cdx_url = "{archive_url}/cdx/search/cdx"', f'replay_url = "{archive_url}/web"',
-        "page_size = 50", "", "[archives.sim.politeness]",
-        *(f"{key} = {json.dumps(value)}" for key, value in SIM_POLITENESS.items()),
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "",
+                "[archives.sim]",
+                f'cdx_url = "{archive_url}/cdx/search/cdx"',
+                f'replay_url = "{archive_url}/web"',
+                "page_size = 50",
+                "",
+                "[archives.sim.politeness]",
+                *(f"{key} = {json.dumps(value)}" for key, value in SIM_POLITENESS.items()),
+            ]
+        )
+        + "\n"
+    )
 
 
-def render_sources_toml(portals: list[dict], politeness: dict | None = None, revisit: dict | None = None) -> str:
+def render_sources_toml(
+    portals: list[dict], politeness: dict | None = None, revisit: dict | None = None
+) -> str:
     """A sources config for simulated portals (as ``GET /_sim/portals`` lists them)."""
     lines = [
         "# The simulated portals of `portalwatch sim`, at the addresses of this run.",
@@ -524,7 +617,11 @@ def render_sources_toml(portals: list[dict], politeness: dict | None = None, rev
         *(f"{key} = {json.dumps(value)}" for key, value in (politeness or SIM_POLITENESS).items()),
     ]
     if revisit:
-        lines += ["", "[settings.revisit]", *(f"{key} = {json.dumps(value)}" for key, value in revisit.items())]
+        lines += [
+            "",
+            "[settings.revisit]",
+            *(f"{key} = {json.dumps(value)}" for key, value in revisit.items()),
+        ]
     for portal in portals:
         lines += [
             "",
@@ -564,7 +661,10 @@ async def serve(
         await sim.start(first_port)
         for portal_id, base in sim.base_urls.items():
             state = "  CLOSED" if portal_id in closed else ""
-            print(f"{portal_id:<16} {base}  ({len(world.portals[portal_id].articles)} articles){state}", flush=True)
+            print(
+                f"{portal_id:<16} {base}  ({len(world.portals[portal_id].articles)} articles){state}",
+                flush=True,
+            )
         if archive is not None:
             print(f"{'archive':<16} {sim.archive_url}  ({archive.capture_count} captures)", flush=True)
         if sim.faults.active:

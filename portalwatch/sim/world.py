@@ -45,38 +45,138 @@ class PortalSpec:
 
 
 DEFAULT_PORTALS = (
-    PortalSpec("dcs-dienbien", "Trang thông tin điện tử Đảng bộ tỉnh Điện Biên", "province", "tỉnh Điện Biên",
-               1350, (1, 3), (1, 3), (0, 1)),
-    PortalSpec("tuachua", "Cổng thông tin điện tử huyện Tủa Chùa", "district", "huyện Tủa Chùa",
-               900, (0, 2), (1, 2), (0, 1), nfd_share=0.2),
-    PortalSpec("muongang", "Cổng thông tin điện tử huyện Mường Ảng", "district", "huyện Mường Ảng",
-               600, (0, 2), (1, 2), (0, 1), misdeclared_share=0.3),
-    PortalSpec("xa-muong-dun", "Cổng thông tin điện tử xã Mường Đun", "commune", "xã Mường Đun",
-               300, (0, 1), (0, 2), (0, 1), nfd_share=0.3),
-    PortalSpec("xa-tua-thang", "Cổng thông tin điện tử xã Tủa Thàng", "commune", "xã Tủa Thàng",
-               250, (0, 1), (0, 2), (0, 1), nfd_share=0.3, variant="duoc-dang"),
-)  # fmt: skip
+    PortalSpec(
+        "dcs-dienbien",
+        "Trang thông tin điện tử Đảng bộ tỉnh Điện Biên",
+        "province",
+        "tỉnh Điện Biên",
+        1350,
+        (1, 3),
+        (1, 3),
+        (0, 1),
+    ),
+    PortalSpec(
+        "tuachua",
+        "Cổng thông tin điện tử huyện Tủa Chùa",
+        "district",
+        "huyện Tủa Chùa",
+        900,
+        (0, 2),
+        (1, 2),
+        (0, 1),
+        nfd_share=0.2,
+    ),
+    PortalSpec(
+        "muongang",
+        "Cổng thông tin điện tử huyện Mường Ảng",
+        "district",
+        "huyện Mường Ảng",
+        600,
+        (0, 2),
+        (1, 2),
+        (0, 1),
+        misdeclared_share=0.3,
+    ),
+    PortalSpec(
+        "xa-muong-dun",
+        "Cổng thông tin điện tử xã Mường Đun",
+        "commune",
+        "xã Mường Đun",
+        300,
+        (0, 1),
+        (0, 2),
+        (0, 1),
+        nfd_share=0.3,
+    ),
+    PortalSpec(
+        "xa-tua-thang",
+        "Cổng thông tin điện tử xã Tủa Thàng",
+        "commune",
+        "xã Tủa Thàng",
+        250,
+        (0, 1),
+        (0, 2),
+        (0, 1),
+        nfd_share=0.3,
+        variant="duoc-dang",
+    ),
+)
 
 # Portals on platforms the project was not written for (see portalwatch.sim.families): in the
 # world only when asked (`portalwatch sim --families all`), so that the demo, the tests and the
 # benchmarks keep their five portals and their speed.
 MORE_PORTALS = (
-    PortalSpec("xa-thanh-xuong", "Cổng thông tin điện tử xã Thanh Xương", "portlet", "xã Thanh Xương",
-               220, (0, 1), (0, 2), (0, 1), nfd_share=0.2),
-    PortalSpec("dienbiendong", "Cổng thông tin điện tử huyện Điện Biên Đông", "sharepoint", "huyện Điện Biên Đông",
-               260, (0, 2), (1, 2), (0, 1)),
-    PortalSpec("xa-keo-lom", "Trang thông tin điện tử xã Keo Lôm", "wordpress", "xã Keo Lôm",
-               150, (0, 1), (0, 1), (0, 1), misdeclared_share=0.3),
-    PortalSpec("huyen-dien-bien", "Cổng thông tin điện tử huyện Điện Biên", "newspaper", "huyện Điện Biên",
-               400, (1, 3), (1, 2), (0, 1)),
-    PortalSpec("muongcha", "Trang thông tin điện tử huyện Mường Chà", "table", "huyện Mường Chà",
-               200, (0, 1), (0, 1), (0, 1), nfd_share=0.2),
-    PortalSpec("xa-muong-pon", "Cổng thông tin điện tử xã Mường Pồn", "egov", "xã Mường Pồn",
-               180, (0, 1), (0, 2), (0, 1)),
-)  # fmt: skip
+    PortalSpec(
+        "xa-thanh-xuong",
+        "Cổng thông tin điện tử xã Thanh Xương",
+        "portlet",
+        "xã Thanh Xương",
+        220,
+        (0, 1),
+        (0, 2),
+        (0, 1),
+        nfd_share=0.2,
+    ),
+    PortalSpec(
+        "dienbiendong",
+        "Cổng thông tin điện tử huyện Điện Biên Đông",
+        "sharepoint",
+        "huyện Điện Biên Đông",
+        260,
+        (0, 2),
+        (1, 2),
+        (0, 1),
+    ),
+    PortalSpec(
+        "xa-keo-lom",
+        "Trang thông tin điện tử xã Keo Lôm",
+        "wordpress",
+        "xã Keo Lôm",
+        150,
+        (0, 1),
+        (0, 1),
+        (0, 1),
+        misdeclared_share=0.3,
+    ),
+    PortalSpec(
+        "huyen-dien-bien",
+        "Cổng thông tin điện tử huyện Điện Biên",
+        "newspaper",
+        "huyện Điện Biên",
+        400,
+        (1, 3),
+        (1, 2),
+        (0, 1),
+    ),
+    PortalSpec(
+        "muongcha",
+        "Trang thông tin điện tử huyện Mường Chà",
+        "table",
+        "huyện Mường Chà",
+        200,
+        (0, 1),
+        (0, 1),
+        (0, 1),
+        nfd_share=0.2,
+    ),
+    PortalSpec(
+        "xa-muong-pon",
+        "Cổng thông tin điện tử xã Mường Pồn",
+        "egov",
+        "xã Mường Pồn",
+        180,
+        (0, 1),
+        (0, 2),
+        (0, 1),
+    ),
+)
 FAMILY_SETS = {"default": DEFAULT_PORTALS, "all": DEFAULT_PORTALS + MORE_PORTALS}
-MINUTE_FAMILIES = frozenset({"commune", "portlet", "sharepoint", "newspaper", "table"})  # CMSs that keep minutes only
-EDIT_TIME_FAMILIES = frozenset({"commune", "wordpress"})  # CMSs whose pages show when an article was last edited
+MINUTE_FAMILIES = frozenset(
+    {"commune", "portlet", "sharepoint", "newspaper", "table"}
+)  # CMSs that keep minutes only
+EDIT_TIME_FAMILIES = frozenset(
+    {"commune", "wordpress"}
+)  # CMSs whose pages show when an article was last edited
 
 
 def network(portal_count: int = len(DEFAULT_PORTALS), families: str = "default") -> tuple[PortalSpec, ...]:
@@ -110,7 +210,9 @@ class Article:
     last_changed_step: int = -1
     category: str = "Tin tức - Sự kiện"
     updated_at: datetime | None = None  # shown by Joomla once the article was edited
-    citations: list[tuple[int, str, str]] = field(default_factory=list)  # (paragraph, mention, document number)
+    citations: list[tuple[int, str, str]] = field(
+        default_factory=list
+    )  # (paragraph, mention, document number)
     cited: dict[str, Document] = field(default_factory=dict)  # document number -> the document cited
     attachments: list[str] = field(default_factory=list)  # numbers of the documents whose PDF it attaches
     # The higher level's article this one copies, and its copies: kept out of repr and ==, which would follow the chain.
@@ -159,7 +261,9 @@ class World:
         sizes = sizes or {}
         unknown = set(sizes) - {spec.id for spec in portals}
         if unknown:
-            raise ValueError(f"unknown portal id(s) {sorted(unknown)}; known: {[spec.id for spec in portals]}")
+            raise ValueError(
+                f"unknown portal id(s) {sorted(unknown)}; known: {[spec.id for spec in portals]}"
+            )
         self.seed = seed
         self.step = 0
         self.portals: dict[str, Portal] = {}
@@ -170,8 +274,14 @@ class World:
             docs_rng = random.Random(f"{seed}:{spec.id}:documents")
             portal = Portal(spec)
             portal.documents = make_documents(
-                docs_rng, spec.family, spec.place, max(4, size // 25), START, timedelta(days=max(60, size * 2)),
-                first_id=100 * (index + 1), cite_pool=cite_pool,
+                docs_rng,
+                spec.family,
+                spec.place,
+                max(4, size // 25),
+                START,
+                timedelta(days=max(60, size * 2)),
+                first_id=100 * (index + 1),
+                cite_pool=cite_pool,
             )
             self.portals[spec.id] = portal
         for index, spec in enumerate(portals):
@@ -180,7 +290,9 @@ class World:
             size = sizes[spec.id] if spec.id in sizes else max(15, round(spec.size * scale))
             # Back-date the archive: a few articles a week over the years before START.
             span = timedelta(days=max(60, size * 2))
-            times = sorted(START - timedelta(seconds=rng.uniform(0, span.total_seconds())) for _ in range(size))
+            times = sorted(
+                START - timedelta(seconds=rng.uniform(0, span.total_seconds())) for _ in range(size)
+            )
             for published_at in times:
                 self._publish(portal, rng, published_at, base_id=1000 * (index + 1))
 
@@ -220,8 +332,9 @@ class World:
             images=sorted(images, key=lambda image: image[2]),
             byline=corpus.byline(rng, portal.spec.level),
             # Joomla and some others keep posting times to the minute; the other CMSs to the second.
-            published_at=published_at.replace(second=0 if portal.spec.family in MINUTE_FAMILIES else published_at.second,
-                                              microsecond=0),
+            published_at=published_at.replace(
+                second=0 if portal.spec.family in MINUTE_FAMILIES else published_at.second, microsecond=0
+            ),
             views=rng.randint(50, 12000),
         )
         self._dress(portal, article)
@@ -257,13 +370,16 @@ class World:
             mention = doc.mention(styling.choices(MENTION_STYLES, (0.55, 0.15, 0.15, 0.15))[0])
             at = rng.randrange(len(article.paragraphs) + 1)
             article.paragraphs.insert(
-                at, f"Thực hiện {mention} của {doc.issuer_name}, {portal.spec.place} đã triển khai nhiều giải pháp "
+                at,
+                f"Thực hiện {mention} của {doc.issuer_name}, {portal.spec.place} đã triển khai nhiều giải pháp "
                 "đồng bộ, phân công nhiệm vụ cụ thể cho từng cơ quan, đơn vị, bảo đảm đúng tiến độ đề ra."
-                if styling.random() < 0.7 else
-                f"{doc.issuer_name} vừa ban hành {mention} về {_SUBJECT_OPENER.sub('', doc.subject)}. "
-                "Toàn văn được đăng tải tại mục Văn bản của cổng thông tin."
-            )  # fmt: skip
-            article.images = [(name, caption, index + (index >= at)) for name, caption, index in article.images]
+                if styling.random() < 0.7
+                else f"{doc.issuer_name} vừa ban hành {mention} về {_SUBJECT_OPENER.sub('', doc.subject)}. "
+                "Toàn văn được đăng tải tại mục Văn bản của cổng thông tin.",
+            )
+            article.images = [
+                (name, caption, index + (index >= at)) for name, caption, index in article.images
+            ]
             article.citations.append((at, mention, doc.number))
             article.cited[doc.number] = doc
             if rng.random() < 0.5:
@@ -271,7 +387,9 @@ class World:
 
     def advance(self, steps: int = 1) -> dict[str, dict[str, int]]:
         """Move time forward; returns what happened per portal (created/updated/removed)."""
-        happened: dict[str, dict[str, int]] = {pid: {"created": 0, "updated": 0, "removed": 0, "documents_removed": 0} for pid in self.portals}
+        happened: dict[str, dict[str, int]] = {
+            pid: {"created": 0, "updated": 0, "removed": 0, "documents_removed": 0} for pid in self.portals
+        }
         for _ in range(steps):
             self.step += 1
             for index, (portal_id, portal) in enumerate(self.portals.items()):
@@ -317,7 +435,9 @@ class World:
         else:
             # Editors correct the text around a document's number and date, not the citation itself.
             cited = {at for at, _, _ in article.citations}
-            editable = [i for i in range(len(article.paragraphs)) if i not in cited] or list(range(len(article.paragraphs)))
+            editable = [i for i in range(len(article.paragraphs)) if i not in cited] or list(
+                range(len(article.paragraphs))
+            )
             index = editable[rng.randrange(len(editable))]
             article.paragraphs[index] = corpus.edit_paragraph(rng, article.paragraphs[index])
         article.version += 1

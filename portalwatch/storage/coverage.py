@@ -47,8 +47,18 @@ FROM section_coverage
 QUALIFY row_number() OVER (PARTITION BY source_id, section ORDER BY walked_at DESC) = 1
 ORDER BY source_id, section
 """
-LATEST_COVERAGE_COLUMNS = ("source", "section", "kind", "held", "stated", "basis", "coverage_pct", "missing_pages",
-                           "complete", "walked_at")  # fmt: skip
+LATEST_COVERAGE_COLUMNS = (
+    "source",
+    "section",
+    "kind",
+    "held",
+    "stated",
+    "basis",
+    "coverage_pct",
+    "missing_pages",
+    "complete",
+    "walked_at",
+)
 
 _TS = pa.timestamp("us", tz="UTC")
 
@@ -83,26 +93,32 @@ class Coverage:
         return asdict(self) | {"dropped": self.dropped}
 
 
-def write_coverage(con: duckdb.DuckDBPyConnection, run_id: str, source_id: str, rows: list[SectionCoverage]) -> list[Coverage]:
+def write_coverage(
+    con: duckdb.DuckDBPyConnection, run_id: str, source_id: str, rows: list[SectionCoverage]
+) -> list[Coverage]:
     """Record this run's coverage rows inside the caller's transaction; returns them with the previous figures."""
     if not rows:
         return []
-    table = pa.table({
-        "run_id": [run_id] * len(rows),
-        "source_id": [source_id] * len(rows),
-        "section": [r.section for r in rows],
-        "kind": [r.kind for r in rows],
-        "walked_at": pa.array([r.walked_at for r in rows], _TS),
-        "entries": pa.array([r.entries for r in rows], pa.int32()),
-        "entries_basis": pa.array([r.entries_basis for r in rows], pa.string()),
-        "total_pages": pa.array([r.total_pages for r in rows], pa.int32()),
-        "listed": pa.array([r.listed for r in rows], pa.int32()),
-        "pages_fetched": pa.array([r.pages_fetched for r in rows], pa.int32()),
-        "missing_pages": pa.array([list(r.missing_pages) if r.missing_pages is not None else None for r in rows],
-                                  pa.list_(pa.int32())),
-        "resume_pages": pa.array([list(r.resume_pages) for r in rows], pa.list_(pa.int32())),
-        "walk_complete": pa.array([r.complete for r in rows], pa.bool_()),
-    })  # fmt: skip
+    table = pa.table(
+        {
+            "run_id": [run_id] * len(rows),
+            "source_id": [source_id] * len(rows),
+            "section": [r.section for r in rows],
+            "kind": [r.kind for r in rows],
+            "walked_at": pa.array([r.walked_at for r in rows], _TS),
+            "entries": pa.array([r.entries for r in rows], pa.int32()),
+            "entries_basis": pa.array([r.entries_basis for r in rows], pa.string()),
+            "total_pages": pa.array([r.total_pages for r in rows], pa.int32()),
+            "listed": pa.array([r.listed for r in rows], pa.int32()),
+            "pages_fetched": pa.array([r.pages_fetched for r in rows], pa.int32()),
+            "missing_pages": pa.array(
+                [list(r.missing_pages) if r.missing_pages is not None else None for r in rows],
+                pa.list_(pa.int32()),
+            ),
+            "resume_pages": pa.array([list(r.resume_pages) for r in rows], pa.list_(pa.int32())),
+            "walk_complete": pa.array([r.complete for r in rows], pa.bool_()),
+        }
+    )
     con.register("coverage_rows", table)
     try:
         con.execute(INSERT_COVERAGE_SQL)
@@ -130,8 +146,10 @@ def describe(coverage: Coverage) -> str:
 
 
 def drop_warning(coverage: Coverage) -> str:
-    return (f"{coverage.section}: coverage dropped from {coverage.previous_pct:.1f}% to {coverage.pct:.1f}% "
-            f"({coverage.held} of {coverage.entries} held)")  # fmt: skip
+    return (
+        f"{coverage.section}: coverage dropped from {coverage.previous_pct:.1f}% to {coverage.pct:.1f}% "
+        f"({coverage.held} of {coverage.entries} held)"
+    )
 
 
 def _pages(pages: list[int], shown: int = 10) -> str:

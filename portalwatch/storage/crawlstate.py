@@ -54,7 +54,9 @@ SELECT article_id, source_id, url, etag, last_modified, validated_hash, last_che
        revisit_interval_s, next_revisit_at, checks, changes_seen, failed_checks, last_failure, unconfirmed_removal_at
 FROM schedule_rows
 """
-UPSERT_DOCUMENT_SCHEDULES_SQL = UPSERT_SCHEDULES_SQL.replace("article_fetch_state (article_id", "document_fetch_state (document_id")
+UPSERT_DOCUMENT_SCHEDULES_SQL = UPSERT_SCHEDULES_SQL.replace(
+    "article_fetch_state (article_id", "document_fetch_state (document_id"
+)
 # A 304 says the page is what we stored: it was seen, nothing else changes.
 MARK_NOT_MODIFIED_SEEN_SQL = """
 UPDATE article_state SET last_seen = n.fetched_at
@@ -217,54 +219,100 @@ def read_portal_state(con: duckdb.DuckDBPyConnection, source_id: str) -> PortalS
     for row in con.execute(WALKS_SQL, [source_id]).fetchall():
         section, complete, total_pages, fetched, walked_at, entries, missing, resume = row
         missing = tuple(missing) if missing is not None else None
-        walks[section] = ListingWalk(section, complete, total_pages, fetched, walked_at, entries, missing, tuple(resume or ()))
+        walks[section] = ListingWalk(
+            section, complete, total_pages, fetched, walked_at, entries, missing, tuple(resume or ())
+        )
     return PortalState(articles, frontier, walks, documents, schedules)
 
 
 def _schedules(con: duckdb.DuckDBPyConnection, sql: str, source_id: str) -> dict[str, ArticleSchedule]:
     schedules = {}
     for row in con.execute(sql, [source_id]).fetchall():
-        (item_id, url, content_hash, removed, published_at, last_seen, etag, last_modified, validated_hash,
-         interval_s, next_revisit_at, checks, changes_seen, last_changed_at, last_checked_at, failed_checks,
-         unconfirmed_removal_at) = row  # fmt: skip
+        (
+            item_id,
+            url,
+            content_hash,
+            removed,
+            published_at,
+            last_seen,
+            etag,
+            last_modified,
+            validated_hash,
+            interval_s,
+            next_revisit_at,
+            checks,
+            changes_seen,
+            last_changed_at,
+            last_checked_at,
+            failed_checks,
+            unconfirmed_removal_at,
+        ) = row
         schedules[item_id] = ArticleSchedule(
-            item_id, url, content_hash, removed, published_at, last_seen, etag, last_modified, validated_hash,
-            timedelta(seconds=interval_s) if interval_s is not None else None, next_revisit_at,
-            checks or 0, changes_seen or 0, last_changed_at, last_checked_at, failed_checks or 0, unconfirmed_removal_at,
-        )  # fmt: skip
+            item_id,
+            url,
+            content_hash,
+            removed,
+            published_at,
+            last_seen,
+            etag,
+            last_modified,
+            validated_hash,
+            timedelta(seconds=interval_s) if interval_s is not None else None,
+            next_revisit_at,
+            checks or 0,
+            changes_seen or 0,
+            last_changed_at,
+            last_checked_at,
+            failed_checks or 0,
+            unconfirmed_removal_at,
+        )
     return schedules
 
 
-def write_portal_state(con: duckdb.DuckDBPyConnection, run_id: str, source_id: str, update: PortalStateUpdate) -> int:
+def write_portal_state(
+    con: duckdb.DuckDBPyConnection, run_id: str, source_id: str, update: PortalStateUpdate
+) -> int:
     """Write a crawl's update inside the caller's transaction; returns the 304s that matched the stored state."""
     unchanged = 0
-    for rows, sql in ((update.schedules, UPSERT_SCHEDULES_SQL), (update.document_schedules, UPSERT_DOCUMENT_SCHEDULES_SQL)):
+    for rows, sql in (
+        (update.schedules, UPSERT_SCHEDULES_SQL),
+        (update.document_schedules, UPSERT_DOCUMENT_SCHEDULES_SQL),
+    ):
         if not rows:
             continue
-        _with(con, "schedule_rows", pa.table({
-            "article_id": [r.article_id for r in rows],
-            "source_id": [source_id] * len(rows),
-            "url": [r.url for r in rows],
-            "etag": pa.array([r.etag for r in rows], pa.string()),
-            "last_modified": pa.array([r.last_modified for r in rows], pa.string()),
-            "validated_hash": pa.array([r.validated_hash for r in rows], pa.string()),
-            "last_checked_at": pa.array([r.last_checked_at for r in rows], _TS),
-            "last_changed_at": pa.array([r.last_changed_at for r in rows], _TS),
-            "revisit_interval_s": pa.array([r.interval.total_seconds() for r in rows], pa.float64()),
-            "next_revisit_at": pa.array([r.next_revisit_at for r in rows], _TS),
-            "checks": pa.array([r.checks for r in rows], pa.int32()),
-            "changes_seen": pa.array([r.changes_seen for r in rows], pa.int32()),
-            "failed_checks": pa.array([r.failed_checks for r in rows], pa.int32()),
-            "last_failure": pa.array([r.last_failure for r in rows], pa.string()),
-            "unconfirmed_removal_at": pa.array([r.unconfirmed_removal_at for r in rows], _TS),
-        }), sql)  # fmt: skip
+        _with(
+            con,
+            "schedule_rows",
+            pa.table(
+                {
+                    "article_id": [r.article_id for r in rows],
+                    "source_id": [source_id] * len(rows),
+                    "url": [r.url for r in rows],
+                    "etag": pa.array([r.etag for r in rows], pa.string()),
+                    "last_modified": pa.array([r.last_modified for r in rows], pa.string()),
+                    "validated_hash": pa.array([r.validated_hash for r in rows], pa.string()),
+                    "last_checked_at": pa.array([r.last_checked_at for r in rows], _TS),
+                    "last_changed_at": pa.array([r.last_changed_at for r in rows], _TS),
+                    "revisit_interval_s": pa.array([r.interval.total_seconds() for r in rows], pa.float64()),
+                    "next_revisit_at": pa.array([r.next_revisit_at for r in rows], _TS),
+                    "checks": pa.array([r.checks for r in rows], pa.int32()),
+                    "changes_seen": pa.array([r.changes_seen for r in rows], pa.int32()),
+                    "failed_checks": pa.array([r.failed_checks for r in rows], pa.int32()),
+                    "last_failure": pa.array([r.last_failure for r in rows], pa.string()),
+                    "unconfirmed_removal_at": pa.array([r.unconfirmed_removal_at for r in rows], _TS),
+                }
+            ),
+            sql,
+        )
     if update.not_modified:
         rows = update.not_modified
-        table = pa.table({
-            "article_id": [r.article_id for r in rows],
-            "content_hash": [r.content_hash for r in rows],
-            "fetched_at": pa.array([r.fetched_at for r in rows], _TS),
-        })  # fmt: skip
+        table = pa.table(
+            {
+                "article_id": [r.article_id for r in rows],
+                "content_hash": [r.content_hash for r in rows],
+                "fetched_at": pa.array([r.fetched_at for r in rows], _TS),
+            }
+        )
         con.register("not_modified_rows", table)
         try:
             unchanged = con.execute(COUNT_NOT_MODIFIED_MATCHING_SQL).fetchone()[0]
@@ -272,54 +320,89 @@ def write_portal_state(con: duckdb.DuckDBPyConnection, run_id: str, source_id: s
         finally:
             con.unregister("not_modified_rows")
     if update.frontier_done:
-        _with(con, "frontier_done", pa.table({"article_id": pa.array(update.frontier_done, pa.string())}), DELETE_FRONTIER_SQL)
+        _with(
+            con,
+            "frontier_done",
+            pa.table({"article_id": pa.array(update.frontier_done, pa.string())}),
+            DELETE_FRONTIER_SQL,
+        )
     if update.frontier_pending:
         rows = update.frontier_pending
-        _with(con, "frontier_rows", pa.table({
-            "article_id": [r.article_id for r in rows],
-            "source_id": [source_id] * len(rows),
-            "url": [r.url for r in rows],
-            "attempted_at": pa.array([r.attempted_at for r in rows], _TS),
-            "outcome": [r.outcome for r in rows],
-            "error": pa.array([r.error for r in rows], pa.string()),
-            "kind": [r.kind for r in rows],
-        }), UPSERT_FRONTIER_SQL)  # fmt: skip
+        _with(
+            con,
+            "frontier_rows",
+            pa.table(
+                {
+                    "article_id": [r.article_id for r in rows],
+                    "source_id": [source_id] * len(rows),
+                    "url": [r.url for r in rows],
+                    "attempted_at": pa.array([r.attempted_at for r in rows], _TS),
+                    "outcome": [r.outcome for r in rows],
+                    "error": pa.array([r.error for r in rows], pa.string()),
+                    "kind": [r.kind for r in rows],
+                }
+            ),
+            UPSERT_FRONTIER_SQL,
+        )
     if update.walks:
         rows = update.walks
-        _with(con, "walk_rows", pa.table({
-            "source_id": [source_id] * len(rows),
-            "section": [r.section for r in rows],
-            "walk_complete": pa.array([r.complete for r in rows], pa.bool_()),
-            "total_pages": pa.array([r.total_pages for r in rows], pa.int32()),
-            "pages_fetched": pa.array([r.pages_fetched for r in rows], pa.int32()),
-            "walked_at": pa.array([r.walked_at for r in rows], _TS),
-            "entries": pa.array([r.entries for r in rows], pa.int32()),
-            "missing_pages": pa.array([list(r.missing_pages) if r.missing_pages is not None else None for r in rows],
-                                      pa.list_(pa.int32())),
-            "resume_pages": pa.array([list(r.resume_pages) for r in rows], pa.list_(pa.int32())),
-        }), UPSERT_WALKS_SQL)  # fmt: skip
+        _with(
+            con,
+            "walk_rows",
+            pa.table(
+                {
+                    "source_id": [source_id] * len(rows),
+                    "section": [r.section for r in rows],
+                    "walk_complete": pa.array([r.complete for r in rows], pa.bool_()),
+                    "total_pages": pa.array([r.total_pages for r in rows], pa.int32()),
+                    "pages_fetched": pa.array([r.pages_fetched for r in rows], pa.int32()),
+                    "walked_at": pa.array([r.walked_at for r in rows], _TS),
+                    "entries": pa.array([r.entries for r in rows], pa.int32()),
+                    "missing_pages": pa.array(
+                        [list(r.missing_pages) if r.missing_pages is not None else None for r in rows],
+                        pa.list_(pa.int32()),
+                    ),
+                    "resume_pages": pa.array([list(r.resume_pages) for r in rows], pa.list_(pa.int32())),
+                }
+            ),
+            UPSERT_WALKS_SQL,
+        )
     if update.members:
         rows = update.members
-        _with(con, "member_rows", pa.table({
-            "source_id": [source_id] * len(rows),
-            "section": [r.section for r in rows],
-            "item_id": [r.item_id for r in rows],
-            "kind": [r.kind for r in rows],
-            "url": [r.url for r in rows],
-            "listed_at": pa.array([r.listed_at for r in rows], _TS),
-        }), UPSERT_MEMBERS_SQL)  # fmt: skip
+        _with(
+            con,
+            "member_rows",
+            pa.table(
+                {
+                    "source_id": [source_id] * len(rows),
+                    "section": [r.section for r in rows],
+                    "item_id": [r.item_id for r in rows],
+                    "kind": [r.kind for r in rows],
+                    "url": [r.url for r in rows],
+                    "listed_at": pa.array([r.listed_at for r in rows], _TS),
+                }
+            ),
+            UPSERT_MEMBERS_SQL,
+        )
     if update.outages:
         rows = update.outages
-        _with(con, "outage_rows", pa.table({
-            "run_id": [run_id] * len(rows),
-            "source_id": [source_id] * len(rows),
-            "host": [r.host for r in rows],
-            "opened_at": pa.array([r.opened_at for r in rows], _TS),
-            "closed_at": pa.array([r.closed_at for r in rows], _TS),
-            "failures": pa.array([r.failures for r in rows], pa.int32()),
-            "skipped": pa.array([r.skipped for r in rows], pa.int32()),
-            "last_error": pa.array([r.last_error for r in rows], pa.string()),
-        }), INSERT_OUTAGES_SQL)  # fmt: skip
+        _with(
+            con,
+            "outage_rows",
+            pa.table(
+                {
+                    "run_id": [run_id] * len(rows),
+                    "source_id": [source_id] * len(rows),
+                    "host": [r.host for r in rows],
+                    "opened_at": pa.array([r.opened_at for r in rows], _TS),
+                    "closed_at": pa.array([r.closed_at for r in rows], _TS),
+                    "failures": pa.array([r.failures for r in rows], pa.int32()),
+                    "skipped": pa.array([r.skipped for r in rows], pa.int32()),
+                    "last_error": pa.array([r.last_error for r in rows], pa.string()),
+                }
+            ),
+            INSERT_OUTAGES_SQL,
+        )
     return unchanged
 
 

@@ -27,21 +27,27 @@ def derive(observations: Sequence[Observation]) -> list[Observation]:
     """The observations with their fingerprint and references, computed where missing (one batch)."""
     fingerprints = fingerprints_of(observations)
     return [
-        o if o.fingerprint is fingerprint and o.references is not None
-        else replace(o, fingerprint=fingerprint, references=o.references if o.references is not None else references_of(o.record))
-        for o, fingerprint in zip(observations, fingerprints)
-    ]  # fmt: skip
+        o
+        if o.fingerprint is fingerprint and o.references is not None
+        else replace(
+            o,
+            fingerprint=fingerprint,
+            references=o.references if o.references is not None else references_of(o.record),
+        )
+        for o, fingerprint in zip(observations, fingerprints, strict=False)
+    ]
 
 
 def fingerprints_of(observations: Sequence[Observation]) -> list[Fingerprint]:
     """Each observation's fingerprint: its own when it has one of this METHOD, else computed (in one batch)."""
     out: list[Fingerprint | None] = [
-        o.fingerprint if o.fingerprint is not None and o.fingerprint.method == METHOD else None for o in observations
+        o.fingerprint if o.fingerprint is not None and o.fingerprint.method == METHOD else None
+        for o in observations
     ]
     missing = [i for i, fingerprint in enumerate(out) if fingerprint is None]
     if missing:
         texts = [article_text(observations[i].record.lead, observations[i].record.body_text) for i in missing]
-        for i, fingerprint in zip(missing, fingerprint_texts(texts)):
+        for i, fingerprint in zip(missing, fingerprint_texts(texts), strict=False):
             out[i] = fingerprint
     return out  # type: ignore[return-value]
 

@@ -37,7 +37,6 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -53,9 +52,7 @@ SEED = 1
 RENSA_ALGORITHM = 2  # rensa's RMinHash.ALGORITHM_VERSION these signatures were made with
 TOKEN_HASH = "poly64v1"  # how words and shingles become the 64-bit hashes rensa signs (below)
 SAMPLE_BITS = 2  # shingles whose hash has this many leading zero bits are sampled: a quarter of them
-METHOD = (
-    f"rensa-rminhash-v{RENSA_ALGORITHM}:{NUM_PERM}:seed{SEED}:words{SHINGLE_WORDS}:{TOKEN_HASH}:sample{SAMPLE_BITS}"
-)
+METHOD = f"rensa-rminhash-v{RENSA_ALGORITHM}:{NUM_PERM}:seed{SEED}:words{SHINGLE_WORDS}:{TOKEN_HASH}:sample{SAMPLE_BITS}"
 BATCH_ROWS = 5000  # versions fingerprinted per query when catching up
 CHUNK_CHARS = 1 << 17  # code points signed per numpy pass: small arrays stay in the CPU cache
 
@@ -67,7 +64,14 @@ _Q = 0x9E3779B97F4A7C15
 _Q_INVERSE = pow(_Q, -1, 1 << 64)
 # Shingle hash: the five word hashes weighted by these odd constants, summed (mod 2^64), then mixed.
 _SHINGLE_WEIGHTS = tuple(
-    _U64(c) for c in (0xA0761D6478BD642F, 0xE7037ED1A0B428DB, 0x8EBC6AF09C88C6E3, 0x589965CC75374CC3, 0x1D8E4E27C47D124F)
+    _U64(c)
+    for c in (
+        0xA0761D6478BD642F,
+        0xE7037ED1A0B428DB,
+        0x8EBC6AF09C88C6E3,
+        0x589965CC75374CC3,
+        0x1D8E4E27C47D124F,
+    )
 )
 _LOW_BITS = 20  # a text's index in its chunk (< CHUNK_CHARS texts), in the keys that count distinct shingles
 
@@ -91,7 +95,9 @@ class Fingerprint:
         """How the ``text_matches`` view scores a pair: 1.0 for the same words, else the
         share of equal signature positions (the estimated Jaccard similarity of the shingle sets)."""
         if self.method != other.method:
-            raise ValueError(f"fingerprints of different methods are not comparable: {self.method} / {other.method}")
+            raise ValueError(
+                f"fingerprints of different methods are not comparable: {self.method} / {other.method}"
+            )
         if self.text_hash == other.text_hash:
             return 1.0
         mine, theirs = np.frombuffer(self.minhash, dtype="<u4"), np.frombuffer(other.minhash, dtype="<u4")
@@ -193,7 +199,9 @@ def _fingerprint_chunk(texts: Sequence[str]) -> list[Fingerprint]:
     keys.sort()
     distinct = np.ones(len(keys), bool)
     distinct[1:] = keys[1:] != keys[:-1]
-    distinct_counts = np.bincount((keys[distinct] & _U64((1 << _LOW_BITS) - 1)).astype(np.int64), minlength=count)
+    distinct_counts = np.bincount(
+        (keys[distinct] & _U64((1 << _LOW_BITS) - 1)).astype(np.int64), minlength=count
+    )
 
     offsets = np.zeros(count + 1, np.int64)
     np.cumsum(shingles_per_doc, out=offsets[1:])
@@ -202,7 +210,7 @@ def _fingerprint_chunk(texts: Sequence[str]) -> list[Fingerprint]:
     width = NUM_PERM * 4
     return [
         Fingerprint(METHOD, text_hash, shingles, signatures[i * width : (i + 1) * width], samples[i])
-        for i, (text_hash, shingles) in enumerate(zip(text_hashes, distinct_counts.tolist()))
+        for i, (text_hash, shingles) in enumerate(zip(text_hashes, distinct_counts.tolist(), strict=False))
     ]
 
 
@@ -217,7 +225,7 @@ def _samples(shingle_hash: np.ndarray, shingle_doc: np.ndarray, count: int) -> l
     hashes, docs = hashes[keep], docs[keep]
     bounds = np.searchsorted(docs, np.arange(count + 1))
     raw = hashes.astype("<u8").tobytes()
-    return [raw[a * 8 : b * 8] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+    return [raw[a * 8 : b * 8] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=False)]
 
 
 def _text_hashes(points, is_word, word_end, word_doc, doc_start, lengths) -> list[str]:
@@ -232,7 +240,9 @@ def _text_hashes(points, is_word, word_end, word_doc, doc_start, lengths) -> lis
     starts = kept_before[doc_start].tolist()
     ends = kept_before[doc_start + lengths - 1].tolist()
     joined = spaced[keep].tobytes().decode("utf-32-le")
-    return [hashlib.sha256(joined[a:b].encode("utf-8")).hexdigest() for a, b in zip(starts, ends)]
+    return [
+        hashlib.sha256(joined[a:b].encode("utf-8")).hexdigest() for a, b in zip(starts, ends, strict=False)
+    ]
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -298,16 +308,20 @@ def fingerprint_table(keys: pa.Table, fingerprints: Sequence[Fingerprint]) -> pa
     sample_values = np.frombuffer(b"".join(f.sample for f in fingerprints), dtype="<u8")
     sample_offsets = np.zeros(count + 1, np.int32)
     np.cumsum([len(f.sample) // 8 for f in fingerprints], out=sample_offsets[1:])
-    return pa.table({
-        "article_id": keys.column("article_id"),
-        "version": keys.column("version"),  # INTEGER: int32
-        "source_id": keys.column("source_id"),
-        "method": pa.array([f.method for f in fingerprints], pa.string()),
-        "text_hash": pa.array([f.text_hash for f in fingerprints], pa.string()),
-        "shingles": pa.array([f.shingles for f in fingerprints], pa.int32()),
-        "minhash": pa.ListArray.from_arrays(offsets, pa.array(values, pa.uint32())),
-        "sample": pa.ListArray.from_arrays(pa.array(sample_offsets, pa.int32()), pa.array(sample_values, pa.uint64())),
-    })  # fmt: skip
+    return pa.table(
+        {
+            "article_id": keys.column("article_id"),
+            "version": keys.column("version"),  # INTEGER: int32
+            "source_id": keys.column("source_id"),
+            "method": pa.array([f.method for f in fingerprints], pa.string()),
+            "text_hash": pa.array([f.text_hash for f in fingerprints], pa.string()),
+            "shingles": pa.array([f.shingles for f in fingerprints], pa.int32()),
+            "minhash": pa.ListArray.from_arrays(offsets, pa.array(values, pa.uint32())),
+            "sample": pa.ListArray.from_arrays(
+                pa.array(sample_offsets, pa.int32()), pa.array(sample_values, pa.uint64())
+            ),
+        }
+    )
 
 
 def insert_fingerprints(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> None:
@@ -363,7 +377,9 @@ def fingerprint_missing_versions(con: duckdb.DuckDBPyConnection) -> int:
         con.register("pending_keys", pending.slice(start, BATCH_ROWS))
         rows = query_arrow(con, PENDING_TEXTS_SQL)
         con.unregister("pending_keys")
-        texts = [article_text(lead, body) for lead, body in zip(rows["lead"].to_pylist(), rows["body_text"].to_pylist())]
+        texts = [
+            article_text(lead, body)
+            for lead, body in zip(rows["lead"].to_pylist(), rows["body_text"].to_pylist(), strict=False)
+        ]
         insert_fingerprints(con, fingerprint_table(rows, fingerprint_texts(texts)))
     return pending.num_rows
-

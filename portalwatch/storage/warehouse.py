@@ -36,15 +36,20 @@ from portalwatch.lifeline import process_alive
 from portalwatch.parse.documents import DocumentRecord, Reference
 from portalwatch.record import CONTENT_FIELDS, ArticleRecord
 from portalwatch.storage.coverage import Coverage, write_coverage
-from portalwatch.storage.crawlstate import PortalState, PortalStateUpdate, read_portal_state, write_portal_state
+from portalwatch.storage.crawlstate import (
+    PortalState,
+    PortalStateUpdate,
+    read_portal_state,
+    write_portal_state,
+)
 from portalwatch.storage.derive import fingerprints_of, references_of
-from portalwatch.storage.sqlarrow import query_arrow
 from portalwatch.storage.similarity import (
     Fingerprint,
     fingerprint_missing_versions,
     fingerprint_table,
     insert_fingerprints,
 )
+from portalwatch.storage.sqlarrow import query_arrow
 
 LOCK_TIMEOUT_SECONDS = 600.0
 # Article versions go in by chunks: the Arrow buffers of one chunk are reused by the next.
@@ -214,7 +219,9 @@ class Warehouse:
         so a migration added between two others is still applied.
         """
         with self.connect() as con:
-            con.execute("CREATE TABLE IF NOT EXISTS portalwatch_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS portalwatch_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)"
+            )
             con.execute(
                 "CREATE TABLE IF NOT EXISTS portalwatch_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ)"
             )
@@ -255,7 +262,9 @@ class Warehouse:
             if latest is not None and started <= latest:
                 started = (latest + timedelta(microseconds=1)).astimezone(UTC)
             run_id = f"{started:%Y%m%dT%H%M%S.%f}-{uuid.uuid4().hex[:8]}"
-            running = con.execute("SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?", [host]).fetchall()
+            running = con.execute(
+                "SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?", [host]
+            ).fetchall()
             dead = [stale_id for stale_id, pid in running if pid is None or not process_alive(pid)]
             if dead:
                 con.execute(
@@ -265,7 +274,14 @@ class Warehouse:
             con.execute(
                 "INSERT INTO runs (run_id, flow, started_at, status, parameters, host, pid) "
                 "VALUES (?, ?, ?, 'running', ?, ?, ?)",
-                [run_id, flow, started, json.dumps(parameters, ensure_ascii=False, default=str), host, os.getpid()],
+                [
+                    run_id,
+                    flow,
+                    started,
+                    json.dumps(parameters, ensure_ascii=False, default=str),
+                    host,
+                    os.getpid(),
+                ],
             )
         return run_id
 
@@ -312,7 +328,9 @@ class Warehouse:
             ).fetchall()
         return {(section, first_page) for section, first_page in rows}
 
-    def mark_chunk_loaded(self, backfill_key: str, source_id: str, section: str, pages: range, run_id: str) -> None:
+    def mark_chunk_loaded(
+        self, backfill_key: str, source_id: str, section: str, pages: range, run_id: str
+    ) -> None:
         with self.connect() as con:
             con.execute(
                 "INSERT OR REPLACE INTO backfill_progress VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -349,7 +367,11 @@ class Warehouse:
         latest: dict[str, Observation] = {observation.article_id: observation for observation in observations}
         gone_by_id = {g.article_id: g for g in gone if g.article_id not in latest}
         latest_documents = {d.document_id: d for d in documents}
-        gone_documents = [g for g in {g.article_id: g for g in gone_documents}.values() if g.article_id not in latest_documents]
+        gone_documents = [
+            g
+            for g in {g.article_id: g for g in gone_documents}.values()
+            if g.article_id not in latest_documents
+        ]
         with self.connect() as con:
             con.execute("BEGIN")
             try:
@@ -357,7 +379,9 @@ class Warehouse:
                     con, run_id, source, fetches, list(latest.values()), list(gone_by_id.values()), cause
                 )
                 self._load_documents(con, run_id, source, list(latest_documents.values()), summary)
-                _document_lifecycle(con, run_id, source, list(latest_documents.values()), gone_documents, cause, summary)
+                _document_lifecycle(
+                    con, run_id, source, list(latest_documents.values()), gone_documents, cause, summary
+                )
                 summary.references += _resolve_references(con)
                 if state_update is not None:
                     summary.unchanged += write_portal_state(con, run_id, source.source_id, state_update)
@@ -368,8 +392,9 @@ class Warehouse:
                 raise
         return summary
 
-    def _load_documents(self, con, run_id: str, source: SourceRow, documents: list[DocumentObservation],
-                        summary: LoadSummary) -> None:  # fmt: skip
+    def _load_documents(
+        self, con, run_id: str, source: SourceRow, documents: list[DocumentObservation], summary: LoadSummary
+    ) -> None:
         """New document versions, and the references their text makes."""
         rows = _document_versions(con, source, documents)
         _close_documents(con, rows)
@@ -390,9 +415,19 @@ class Warehouse:
         con.execute(
             "INSERT OR REPLACE INTO sources (source_id, name, level, profile, base_url, updated_at, status, active_from,"
             " active_until, successors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [source.source_id, source.name, source.level, source.profile, source.base_url, now, source.status,
-             source.active_from, source.active_until, list(source.successors)],
-        )  # fmt: skip
+            [
+                source.source_id,
+                source.name,
+                source.level,
+                source.profile,
+                source.base_url,
+                now,
+                source.status,
+                source.active_from,
+                source.active_until,
+                list(source.successors),
+            ],
+        )
         _insert(con, "fetches", _fetch_table(run_id, fetches))
         params = {"source": source.source_id, "run": run_id, "cause": cause}
         summary = LoadSummary()
@@ -402,9 +437,11 @@ class Warehouse:
             # Seen unchanged against a version that is no longer the current one: nothing to record.
             state = _current_state(con, unparsed)
             observations = [
-                o for o in observations
-                if o.record is not None or (o.article_id in state and state[o.article_id].content_hash == o.content_hash)
-            ]  # fmt: skip
+                o
+                for o in observations
+                if o.record is not None
+                or (o.article_id in state and state[o.article_id].content_hash == o.content_hash)
+            ]
 
         # Every observation beside its article's current state, in one join.
         observed = _observed_table(observations, reparsed=cause == "parser")
@@ -418,10 +455,14 @@ class Warehouse:
         current_version = seen["current_version"].to_numpy()
         current_hash = seen["current_hash"]
         new_version = np.where(created, 1, current_version + changed).astype(np.int32)
-        batch = observed.append_column("current_version", seen["current_version"]) \
-            .append_column("current_hash", seen["current_hash"]) \
-            .append_column("created", seen["created"]).append_column("changed", seen["changed"]) \
-            .append_column("restored", seen["removed"]).append_column("new_version", pa.array(new_version))  # fmt: skip
+        batch = (
+            observed.append_column("current_version", seen["current_version"])
+            .append_column("current_hash", seen["current_hash"])
+            .append_column("created", seen["created"])
+            .append_column("changed", seen["changed"])
+            .append_column("restored", seen["removed"])
+            .append_column("new_version", pa.array(new_version))
+        )
 
         summary.created = int(created.sum())
         summary.restored = int(restored.sum())
@@ -443,7 +484,11 @@ class Warehouse:
         versions = [(observations[i], int(new_version[i])) for i in new_rows]
         edited = {
             observations[i].article_id: (
-                int(current_version[i]), current_hash[i].as_py(), observations[i], int(new_version[i]), bool(reparsed[i])
+                int(current_version[i]),
+                current_hash[i].as_py(),
+                observations[i],
+                int(new_version[i]),
+                bool(reparsed[i]),
             )
             for i in np.flatnonzero(changed).tolist()
         }
@@ -451,15 +496,24 @@ class Warehouse:
         changes = _updated_changes(con, source, edited, run_id)
 
         for start in range(0, len(versions), VERSION_CHUNK):
-            _insert(con, "article_versions", _versions_table(versions[start : start + VERSION_CHUNK], source.source_id, run_id))
-        insert_fingerprints(con, fingerprint_table(
-            pa.table({
-                "article_id": pa.array([o.article_id for o, _ in versions], pa.string()),
-                "version": pa.array([version for _, version in versions], pa.int32()),
-                "source_id": pa.array([source.source_id] * len(versions), pa.string()),
-            }),
-            fingerprints_of([o for o, _ in versions]),
-        ))  # fmt: skip
+            _insert(
+                con,
+                "article_versions",
+                _versions_table(versions[start : start + VERSION_CHUNK], source.source_id, run_id),
+            )
+        insert_fingerprints(
+            con,
+            fingerprint_table(
+                pa.table(
+                    {
+                        "article_id": pa.array([o.article_id for o, _ in versions], pa.string()),
+                        "version": pa.array([version for _, version in versions], pa.int32()),
+                        "source_id": pa.array([source.source_id] * len(versions), pa.string()),
+                    }
+                ),
+                fingerprints_of([o for o, _ in versions]),
+            ),
+        )
         references = [
             (source.source_id, "article", o.article_id, version, ref, o.fetched_at)
             for o, version in versions
@@ -479,8 +533,23 @@ class Warehouse:
             current = state.get(g.article_id)
             if current is None or current.removed:
                 continue
-            changes.append(_change(g.article_id, source, g.url, "removed", None, current.content_hash, None, current.version, g.fetched_at, run_id))
-            gone_updates.append((g.article_id, g.url, current.version, current.content_hash, None, g.fetched_at))
+            changes.append(
+                _change(
+                    g.article_id,
+                    source,
+                    g.url,
+                    "removed",
+                    None,
+                    current.content_hash,
+                    None,
+                    current.version,
+                    g.fetched_at,
+                    run_id,
+                )
+            )
+            gone_updates.append(
+                (g.article_id, g.url, current.version, current.content_hash, None, g.fetched_at)
+            )
             summary.removed += 1
             summary.changes.append(("removed", g.url))
         _insert(con, "changes", _changes_table(changes, cause))
@@ -544,7 +613,9 @@ class _Session:
         try:
             lock.acquire()
         except Timeout:
-            raise StorageError(self.path, f"another writer held the lock for {LOCK_TIMEOUT_SECONDS:.0f} s") from None
+            raise StorageError(
+                self.path, f"another writer held the lock for {LOCK_TIMEOUT_SECONDS:.0f} s"
+            ) from None
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
@@ -572,8 +643,6 @@ def _session_for(path: Path) -> _Session:
         if key not in _sessions:
             _sessions[key] = _Session(path)
         return _sessions[key]
-
-
 
 
 KNOWN_SQL = """
@@ -656,18 +725,34 @@ QUALIFY d.version = max(d.version) OVER (PARTITION BY d.document_id)
 """
 
 
-def _document_lifecycle(con, run_id: str, source: SourceRow, seen: list[DocumentObservation], gone: list[Gone],
-                        cause: str, summary: LoadSummary) -> None:  # fmt: skip
+def _document_lifecycle(
+    con,
+    run_id: str,
+    source: SourceRow,
+    seen: list[DocumentObservation],
+    gone: list[Gone],
+    cause: str,
+    summary: LoadSummary,
+) -> None:
     """'restored' for removed documents that answered again, 'removed' for those whose removal
     was confirmed; document_state says which are removed, since when."""
     changes = []
-    for rows, sql, kind in (([(o.document_id, o.url, o.fetched_at) for o in seen], DOCUMENT_RESTORED_SQL, "restored"),
-                            ([(g.article_id, g.url, g.fetched_at) for g in gone], DOCUMENT_REMOVED_SQL, "removed")):  # fmt: skip
+    for rows, sql, kind in (
+        ([(o.document_id, o.url, o.fetched_at) for o in seen], DOCUMENT_RESTORED_SQL, "restored"),
+        ([(g.article_id, g.url, g.fetched_at) for g in gone], DOCUMENT_REMOVED_SQL, "removed"),
+    ):
         if not rows:
             continue
-        con.register("observed_documents", pa.table({
-            "document_id": [r[0] for r in rows], "url": [r[1] for r in rows], "fetched_at": pa.array([r[2] for r in rows], _TS),
-        }))  # fmt: skip
+        con.register(
+            "observed_documents",
+            pa.table(
+                {
+                    "document_id": [r[0] for r in rows],
+                    "url": [r[1] for r in rows],
+                    "fetched_at": pa.array([r[2] for r in rows], _TS),
+                }
+            ),
+        )
         found = con.execute(sql).fetchall()
         con.unregister("observed_documents")
         for document_id, url, content_hash, version, at in found:
@@ -679,10 +764,14 @@ def _document_lifecycle(con, run_id: str, source: SourceRow, seen: list[Document
             )
         setattr(summary, f"documents_{kind}", getattr(summary, f"documents_{kind}") + len(found))
     table = _changes_table(changes, cause)
-    _insert(con, "changes", table.append_column("item_kind", pa.array(["document"] * table.num_rows, pa.string())))
+    _insert(
+        con, "changes", table.append_column("item_kind", pa.array(["document"] * table.num_rows, pa.string()))
+    )
 
 
-def _document_versions(con, source: SourceRow, documents: list[DocumentObservation]) -> list[tuple[DocumentObservation, int]]:
+def _document_versions(
+    con, source: SourceRow, documents: list[DocumentObservation]
+) -> list[tuple[DocumentObservation, int]]:
     """The documents whose content is new: each with the version it becomes."""
     if not documents:
         return []
@@ -701,10 +790,16 @@ def _close_documents(con, rows: list[tuple[DocumentObservation, int]]) -> None:
     closes = [(o.document_id, version - 1, o.fetched_at) for o, version in rows if version > 1]
     if not closes:
         return
-    con.register("closes", pa.table({
-        "document_id": [c[0] for c in closes], "version": pa.array([c[1] for c in closes], pa.int32()),
-        "valid_to": pa.array([c[2] for c in closes], _TS),
-    }))  # fmt: skip
+    con.register(
+        "closes",
+        pa.table(
+            {
+                "document_id": [c[0] for c in closes],
+                "version": pa.array([c[1] for c in closes], pa.int32()),
+                "valid_to": pa.array([c[2] for c in closes], _TS),
+            }
+        ),
+    )
     con.execute(
         "UPDATE documents SET valid_to = closes.valid_to FROM closes "
         "WHERE documents.document_id = closes.document_id AND documents.version = closes.version"
@@ -743,12 +838,21 @@ def _current_state(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, 
     return {row[0]: _State(row[1], row[2], row[3]) for row in rows}
 
 
-def _change(article_id, source, url, change_type, fields, old_hash, new_hash, version, detected_at, run_id) -> dict:
+def _change(
+    article_id, source, url, change_type, fields, old_hash, new_hash, version, detected_at, run_id
+) -> dict:
     return {
-        "article_id": article_id, "source_id": source.source_id, "url": url, "change_type": change_type,
-        "changed_fields": fields, "old_content_hash": old_hash, "new_content_hash": new_hash,
-        "version": version, "detected_at": detected_at, "run_id": run_id,
-    }  # fmt: skip
+        "article_id": article_id,
+        "source_id": source.source_id,
+        "url": url,
+        "change_type": change_type,
+        "changed_fields": fields,
+        "old_content_hash": old_hash,
+        "new_content_hash": new_hash,
+        "version": version,
+        "detected_at": detected_at,
+        "run_id": run_id,
+    }
 
 
 def _updated_changes(con, source: SourceRow, edited: dict, run_id: str) -> list[dict]:
@@ -758,10 +862,15 @@ def _updated_changes(con, source: SourceRow, edited: dict, run_id: str) -> list[
     """
     if not edited:
         return []
-    con.register("prev", pa.table({
-        "article_id": pa.array(list(edited), pa.string()),
-        "version": pa.array([current for current, _, _, _, _ in edited.values()], pa.int32()),
-    }))  # fmt: skip
+    con.register(
+        "prev",
+        pa.table(
+            {
+                "article_id": pa.array(list(edited), pa.string()),
+                "version": pa.array([current for current, _, _, _, _ in edited.values()], pa.int32()),
+            }
+        ),
+    )
     rows = con.execute(
         "SELECT v.article_id, v.title, v.published_at, v.author, v.byline, v.lead, v.body_text, v.images, "
         "v.updated_at, v.photographer, v.attribution, v.attachments, v.links, v.breadcrumb "
@@ -770,14 +879,22 @@ def _updated_changes(con, source: SourceRow, edited: dict, run_id: str) -> list[
     con.unregister("prev")
     old_content = {
         row[0]: {
-            "title": row[1], "published_at": row[2], "author": row[3] or "", "byline": row[4] or "",
-            "lead": row[5] or "", "body_text": row[6], "images": json.loads(row[7]) if row[7] else [],
-            "updated_at": row[8], "photographer": row[9] or "", "attribution": row[10] or "",
-            "attachments": json.loads(row[11]) if row[11] else [], "links": json.loads(row[12]) if row[12] else [],
+            "title": row[1],
+            "published_at": row[2],
+            "author": row[3] or "",
+            "byline": row[4] or "",
+            "lead": row[5] or "",
+            "body_text": row[6],
+            "images": json.loads(row[7]) if row[7] else [],
+            "updated_at": row[8],
+            "photographer": row[9] or "",
+            "attribution": row[10] or "",
+            "attachments": json.loads(row[11]) if row[11] else [],
+            "links": json.loads(row[12]) if row[12] else [],
             "breadcrumb": list(row[13] or []),
         }
         for row in rows
-    }  # fmt: skip
+    }
     changes = []
     for article_id, (_, old_hash, o, version, reparsed) in edited.items():
         new = o.record.content()
@@ -786,7 +903,20 @@ def _updated_changes(con, source: SourceRow, edited: dict, run_id: str) -> list[
         old = old_content.get(article_id, {})
         fields = [name for name in CONTENT_FIELDS if old.get(name) != new.get(name)]
         kind = "reparsed" if reparsed else "updated"
-        changes.append(_change(article_id, source, o.url, kind, fields, old_hash, o.content_hash, version, o.fetched_at, run_id))
+        changes.append(
+            _change(
+                article_id,
+                source,
+                o.url,
+                kind,
+                fields,
+                old_hash,
+                o.content_hash,
+                version,
+                o.fetched_at,
+                run_id,
+            )
+        )
     return changes
 
 
@@ -799,44 +929,53 @@ def _flags(column: pa.ChunkedArray) -> np.ndarray:
 
 def _observed_table(observations: Sequence[Observation], reparsed: bool) -> pa.Table:
     """What the state join needs of each observation, `idx` its position in `observations`."""
-    return pa.table({
-        "idx": pa.array(np.arange(len(observations), dtype=np.int32)),
-        "article_id": pa.array(list(map(attrgetter("article_id"), observations)), pa.string()),
-        "url": pa.array(list(map(attrgetter("url"), observations)), pa.string()),
-        "content_hash": pa.array(list(map(attrgetter("content_hash"), observations)), pa.string()),
-        "fetched_at": pa.array(list(map(attrgetter("fetched_at"), observations)), _TS),
-        "reparsed": pa.array([True] * len(observations) if reparsed else list(map(attrgetter("reparsed"), observations)), pa.bool_()),
-        "view_count": pa.array([o.record.view_count if o.record is not None else None for o in observations], pa.int64()),
-    })  # fmt: skip
+    return pa.table(
+        {
+            "idx": pa.array(np.arange(len(observations), dtype=np.int32)),
+            "article_id": pa.array(list(map(attrgetter("article_id"), observations)), pa.string()),
+            "url": pa.array(list(map(attrgetter("url"), observations)), pa.string()),
+            "content_hash": pa.array(list(map(attrgetter("content_hash"), observations)), pa.string()),
+            "fetched_at": pa.array(list(map(attrgetter("fetched_at"), observations)), _TS),
+            "reparsed": pa.array(
+                [True] * len(observations) if reparsed else list(map(attrgetter("reparsed"), observations)),
+                pa.bool_(),
+            ),
+            "view_count": pa.array(
+                [o.record.view_count if o.record is not None else None for o in observations], pa.int64()
+            ),
+        }
+    )
 
 
 def _fetch_table(run_id: str, fetches: Sequence[FetchRow]) -> pa.Table:
     def column(name: str) -> list:
         return list(map(attrgetter(name), fetches))
 
-    return pa.table({
-        "run_id": pa.array([run_id] * len(fetches), pa.string()),
-        "source_id": pa.array(column("source_id"), pa.string()),
-        "url": pa.array(column("url"), pa.string()),
-        "kind": pa.array(column("kind"), pa.string()),
-        "fetched_at": pa.array(column("fetched_at"), _TS),
-        "status": pa.array(column("status"), pa.int32()),
-        "outcome": pa.array(column("outcome"), pa.string()),
-        "error": pa.array(column("error"), pa.string()),
-        "attempts": pa.array(column("attempts"), pa.int32()),
-        "elapsed_ms": pa.array(column("elapsed_ms"), pa.float64()),
-        "bytes": pa.array(column("size"), pa.int64()),
-        "raw_hash": pa.array(column("raw_hash"), pa.string()),
-        "error_class": pa.array(column("error_class"), pa.string()),
-        "final_url": pa.array(column("final_url"), pa.string()),
-        "charset": pa.array(column("charset"), pa.string()),
-        "conditional": pa.array(column("conditional"), pa.bool_()),
-        "tls_verified": pa.array(column("tls_verified"), pa.bool_()),
-        "via": pa.array(column("via"), pa.string()),
-        "archive": pa.array(column("archive"), pa.string()),
-        "capture_timestamp": pa.array(column("capture_timestamp"), pa.string()),
-        "payload_digest": pa.array(column("payload_digest"), pa.string()),
-    })  # fmt: skip
+    return pa.table(
+        {
+            "run_id": pa.array([run_id] * len(fetches), pa.string()),
+            "source_id": pa.array(column("source_id"), pa.string()),
+            "url": pa.array(column("url"), pa.string()),
+            "kind": pa.array(column("kind"), pa.string()),
+            "fetched_at": pa.array(column("fetched_at"), _TS),
+            "status": pa.array(column("status"), pa.int32()),
+            "outcome": pa.array(column("outcome"), pa.string()),
+            "error": pa.array(column("error"), pa.string()),
+            "attempts": pa.array(column("attempts"), pa.int32()),
+            "elapsed_ms": pa.array(column("elapsed_ms"), pa.float64()),
+            "bytes": pa.array(column("size"), pa.int64()),
+            "raw_hash": pa.array(column("raw_hash"), pa.string()),
+            "error_class": pa.array(column("error_class"), pa.string()),
+            "final_url": pa.array(column("final_url"), pa.string()),
+            "charset": pa.array(column("charset"), pa.string()),
+            "conditional": pa.array(column("conditional"), pa.bool_()),
+            "tls_verified": pa.array(column("tls_verified"), pa.bool_()),
+            "via": pa.array(column("via"), pa.string()),
+            "archive": pa.array(column("archive"), pa.string()),
+            "capture_timestamp": pa.array(column("capture_timestamp"), pa.string()),
+            "payload_digest": pa.array(column("payload_digest"), pa.string()),
+        }
+    )
 
 
 def _string_lists(lists: list[tuple[str, ...]]) -> pa.Array:
@@ -879,110 +1018,134 @@ def _versions_table(versions: list[tuple[Observation, int]], source_id: str, run
     def texts(name: str) -> pa.Array:
         return _texts(list(map(attrgetter(name), records)))
 
-    return pa.table({
-        "article_id": column("article_id", rows=observations),
-        "source_id": pa.array([source_id] * count, pa.string()),
-        "url": column("url", rows=observations),
-        "version": pa.array([version for _, version in versions], pa.int32()),
-        "content_hash": column("content_hash", rows=observations),
-        "title": texts("title"),
-        "published_at": column("published_at", _TS),
-        "author": column("author"),
-        "byline": column("byline"),
-        "lead": texts("lead"),
-        "body_text": texts("body_text"),
-        "images": pa.array([_json_list(r.images) for r in records], pa.string()),
-        "valid_from": column("fetched_at", _TS, rows=observations),
-        "run_id": pa.array([run_id] * count, pa.string()),
-        "raw_hash": column("raw_hash", rows=observations),
-        "parser_version": column("parser_version"),
-        "updated_at": column("updated_at", _TS),
-        "photographer": column("photographer"),
-        "attribution": column("attribution"),
-        "attachments": pa.array([_json_list(r.attachments) for r in records], pa.string()),
-        "links": pa.array([_json_list(r.links) for r in records], pa.string()),
-        "breadcrumb": _string_lists([r.breadcrumb for r in records]),
-        "category": pa.array([r.breadcrumb[-1] if r.breadcrumb else "" for r in records], pa.string()),
-        "body_html": texts("body_html"),
-        "extraction": column("extraction"),
-        "confidence": column("confidence", pa.float64()),
-    })  # fmt: skip
+    return pa.table(
+        {
+            "article_id": column("article_id", rows=observations),
+            "source_id": pa.array([source_id] * count, pa.string()),
+            "url": column("url", rows=observations),
+            "version": pa.array([version for _, version in versions], pa.int32()),
+            "content_hash": column("content_hash", rows=observations),
+            "title": texts("title"),
+            "published_at": column("published_at", _TS),
+            "author": column("author"),
+            "byline": column("byline"),
+            "lead": texts("lead"),
+            "body_text": texts("body_text"),
+            "images": pa.array([_json_list(r.images) for r in records], pa.string()),
+            "valid_from": column("fetched_at", _TS, rows=observations),
+            "run_id": pa.array([run_id] * count, pa.string()),
+            "raw_hash": column("raw_hash", rows=observations),
+            "parser_version": column("parser_version"),
+            "updated_at": column("updated_at", _TS),
+            "photographer": column("photographer"),
+            "attribution": column("attribution"),
+            "attachments": pa.array([_json_list(r.attachments) for r in records], pa.string()),
+            "links": pa.array([_json_list(r.links) for r in records], pa.string()),
+            "breadcrumb": _string_lists([r.breadcrumb for r in records]),
+            "category": pa.array([r.breadcrumb[-1] if r.breadcrumb else "" for r in records], pa.string()),
+            "body_html": texts("body_html"),
+            "extraction": column("extraction"),
+            "confidence": column("confidence", pa.float64()),
+        }
+    )
 
 
 def _changes_table(changes: list[dict], cause: str) -> pa.Table:
-    return pa.table({
-        "article_id": [c["article_id"] for c in changes],
-        "source_id": [c["source_id"] for c in changes],
-        "url": [c["url"] for c in changes],
-        "change_type": [c["change_type"] for c in changes],
-        "changed_fields": pa.array([c["changed_fields"] for c in changes], pa.list_(pa.string())),
-        "old_content_hash": pa.array([c["old_content_hash"] for c in changes], pa.string()),
-        "new_content_hash": pa.array([c["new_content_hash"] for c in changes], pa.string()),
-        "version": pa.array([c["version"] for c in changes], pa.int32()),
-        "detected_at": pa.array([c["detected_at"] for c in changes], _TS),
-        "run_id": [c["run_id"] for c in changes],
-        "cause": ["parser" if c["change_type"] == "reparsed" else cause for c in changes],
-    })  # fmt: skip
+    return pa.table(
+        {
+            "article_id": [c["article_id"] for c in changes],
+            "source_id": [c["source_id"] for c in changes],
+            "url": [c["url"] for c in changes],
+            "change_type": [c["change_type"] for c in changes],
+            "changed_fields": pa.array([c["changed_fields"] for c in changes], pa.list_(pa.string())),
+            "old_content_hash": pa.array([c["old_content_hash"] for c in changes], pa.string()),
+            "new_content_hash": pa.array([c["new_content_hash"] for c in changes], pa.string()),
+            "version": pa.array([c["version"] for c in changes], pa.int32()),
+            "detected_at": pa.array([c["detected_at"] for c in changes], _TS),
+            "run_id": [c["run_id"] for c in changes],
+            "cause": ["parser" if c["change_type"] == "reparsed" else cause for c in changes],
+        }
+    )
 
 
 def _state_update_table(rows: list[tuple]) -> pa.Table:
-    return pa.table({
-        "article_id": [r[0] for r in rows],
-        "url": [r[1] for r in rows],
-        "current_version": pa.array([r[2] for r in rows], pa.int32()),
-        "content_hash": [r[3] for r in rows],
-        "last_seen": pa.array([r[4] for r in rows], _TS),
-        "removed_at": pa.array([r[5] for r in rows], _TS),
-    })  # fmt: skip
+    return pa.table(
+        {
+            "article_id": [r[0] for r in rows],
+            "url": [r[1] for r in rows],
+            "current_version": pa.array([r[2] for r in rows], pa.int32()),
+            "content_hash": [r[3] for r in rows],
+            "last_seen": pa.array([r[4] for r in rows], _TS),
+            "removed_at": pa.array([r[5] for r in rows], _TS),
+        }
+    )
 
 
 def _references_table(rows: list[tuple[str, str, str, int, Reference, datetime]], run_id: str) -> pa.Table:
-    return pa.table({
-        "source_id": [r[0] for r in rows],
-        "citing_type": [r[1] for r in rows],
-        "citing_id": [r[2] for r in rows],
-        "citing_version": pa.array([r[3] for r in rows], pa.int32()),
-        "number": [r[4].number for r in rows],
-        "number_key": [r[4].number_key for r in rows],
-        "kind": [r[4].kind for r in rows],
-        "referenced_date": pa.array([r[4].referenced_date for r in rows], pa.date32()),
-        "context": [r[4].context for r in rows],
-        "detected_at": pa.array([r[5] for r in rows], _TS),
-        "run_id": [run_id] * len(rows),
-    })  # fmt: skip
+    return pa.table(
+        {
+            "source_id": [r[0] for r in rows],
+            "citing_type": [r[1] for r in rows],
+            "citing_id": [r[2] for r in rows],
+            "citing_version": pa.array([r[3] for r in rows], pa.int32()),
+            "number": [r[4].number for r in rows],
+            "number_key": [r[4].number_key for r in rows],
+            "kind": [r[4].kind for r in rows],
+            "referenced_date": pa.array([r[4].referenced_date for r in rows], pa.date32()),
+            "context": [r[4].context for r in rows],
+            "detected_at": pa.array([r[5] for r in rows], _TS),
+            "run_id": [run_id] * len(rows),
+        }
+    )
 
 
 def _documents_table(rows: list[tuple[DocumentObservation, int]], source_id: str, run_id: str) -> pa.Table:
     records = [o.record for o, _ in rows]
-    return pa.table({
-        "document_id": [o.document_id for o, _ in rows],
-        "source_id": [source_id] * len(rows),
-        "url": [o.url for o, _ in rows],
-        "version": pa.array([version for _, version in rows], pa.int32()),
-        "content_hash": [r.content_hash for r in records],
-        "number": [r.number for r in records],
-        "number_key": [r.number_key for r in records],
-        "kind": [r.kind for r in records],
-        "issuer": [r.issuer for r in records],
-        "issued_date": pa.array([r.issued_date for r in records], pa.date32()),
-        "issued_place": [r.issued_place for r in records],
-        "subject": [r.subject for r in records],
-        "title": [r.title for r in records],
-        "addressees": pa.array([list(r.addressees) for r in records], pa.list_(pa.string())),
-        "body_text": [r.body_text for r in records],
-        "distribution": pa.array([list(r.distribution) for r in records], pa.list_(pa.string())),
-        "signer": [r.signer for r in records],
-        "signer_title": [r.signer_title for r in records],
-        "attachments": [json.dumps([
-            {"url": f.url, "name": f.name, "kind": f.kind, "sha256": f.sha256, "bytes": f.size, "pages": f.pages}
-            for f in r.files] or [{"url": a.url, "name": a.name, "kind": a.kind} for a in r.attachments],
-            ensure_ascii=False) for r in records],
-        "attachment_text": ["\n\n".join(f.text for f in r.files if f.text) for r in records],
-        "valid_from": pa.array([o.fetched_at for o, _ in rows], _TS),
-        "run_id": [run_id] * len(rows),
-        "raw_hash": [o.raw_hash for o, _ in rows],
-        "parser_version": [r.parser_version for r in records],
-    })  # fmt: skip
+    return pa.table(
+        {
+            "document_id": [o.document_id for o, _ in rows],
+            "source_id": [source_id] * len(rows),
+            "url": [o.url for o, _ in rows],
+            "version": pa.array([version for _, version in rows], pa.int32()),
+            "content_hash": [r.content_hash for r in records],
+            "number": [r.number for r in records],
+            "number_key": [r.number_key for r in records],
+            "kind": [r.kind for r in records],
+            "issuer": [r.issuer for r in records],
+            "issued_date": pa.array([r.issued_date for r in records], pa.date32()),
+            "issued_place": [r.issued_place for r in records],
+            "subject": [r.subject for r in records],
+            "title": [r.title for r in records],
+            "addressees": pa.array([list(r.addressees) for r in records], pa.list_(pa.string())),
+            "body_text": [r.body_text for r in records],
+            "distribution": pa.array([list(r.distribution) for r in records], pa.list_(pa.string())),
+            "signer": [r.signer for r in records],
+            "signer_title": [r.signer_title for r in records],
+            "attachments": [
+                json.dumps(
+                    [
+                        {
+                            "url": f.url,
+                            "name": f.name,
+                            "kind": f.kind,
+                            "sha256": f.sha256,
+                            "bytes": f.size,
+                            "pages": f.pages,
+                        }
+                        for f in r.files
+                    ]
+                    or [{"url": a.url, "name": a.name, "kind": a.kind} for a in r.attachments],
+                    ensure_ascii=False,
+                )
+                for r in records
+            ],
+            "attachment_text": ["\n\n".join(f.text for f in r.files if f.text) for r in records],
+            "valid_from": pa.array([o.fetched_at for o, _ in rows], _TS),
+            "run_id": [run_id] * len(rows),
+            "raw_hash": [o.raw_hash for o, _ in rows],
+            "parser_version": [r.parser_version for r in records],
+        }
+    )
 
 
 def _resolve_references(con: duckdb.DuckDBPyConnection) -> int:
@@ -998,7 +1161,9 @@ def _resolve_references(con: duckdb.DuckDBPyConnection) -> int:
     for number_key, source_id, referenced_date, document_id, document_source, issued in rows:
         if referenced_date is not None and issued is not None and referenced_date != issued:
             continue
-        candidates.setdefault((number_key, source_id, referenced_date), []).append((document_id, document_source))
+        candidates.setdefault((number_key, source_id, referenced_date), []).append(
+            (document_id, document_source)
+        )
     matches = []
     for (number_key, source_id, referenced_date), found in candidates.items():
         own = [document_id for document_id, document_source in found if document_source == source_id]
@@ -1006,10 +1171,17 @@ def _resolve_references(con: duckdb.DuckDBPyConnection) -> int:
         if len(set(chosen)) == 1:
             matches.append((number_key, source_id, referenced_date, chosen[0]))
     if matches:
-        con.register("matches", pa.table({
-            "number_key": [m[0] for m in matches], "source_id": [m[1] for m in matches],
-            "referenced_date": pa.array([m[2] for m in matches], pa.date32()), "document_id": [m[3] for m in matches],
-        }))  # fmt: skip
+        con.register(
+            "matches",
+            pa.table(
+                {
+                    "number_key": [m[0] for m in matches],
+                    "source_id": [m[1] for m in matches],
+                    "referenced_date": pa.array([m[2] for m in matches], pa.date32()),
+                    "document_id": [m[3] for m in matches],
+                }
+            ),
+        )
         con.execute(RESOLVE_SQL)
         con.unregister("matches")
     return 0
