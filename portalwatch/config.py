@@ -31,7 +31,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cronsim import CronSim, CronSimError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from portalwatch.bundled import config_dir
 from portalwatch.errors import ConfigError
+from portalwatch.parse.profile import available_profiles
 
 _ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
@@ -454,14 +456,6 @@ class SourcesConfig(_Strict):
         return [by_id[source_id] for source_id in ids]
 
 
-def config_dir() -> Path:
-    """The bundled configuration folder (sources and CMS profiles)."""
-    packaged = Path(__file__).parent / "_config"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent / "config"
-
-
 def default_sources_path() -> Path:
     return config_dir() / "sources.toml"
 
@@ -473,8 +467,6 @@ def sources_digest(path: str | Path) -> str:
 
 def load_sources(path: str | Path) -> SourcesConfig:
     """Read and validate a sources file; every CMS profile it names must exist."""
-    from portalwatch.parse.profile import available_profiles
-
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))

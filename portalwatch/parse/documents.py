@@ -22,12 +22,16 @@ import unicodedata
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from portalwatch.errors import ExtractionError, WrongPage
-from portalwatch.parse import PARSER_VERSION, attachment_links, check_page, error_page_reason
+from portalwatch.parse.checks import read_checked
+from portalwatch.parse.content import attachment_links
 from portalwatch.parse.profile import DEFAULT_ATTACHMENT_EXTENSIONS, Profile
 from portalwatch.parse.text import block_text, clean_line, node_text
+from portalwatch.parse.version import PARSER_VERSION
 from portalwatch.record import Attachment, content_hash
 
 # Type codes of document numbers (Decree 30/2020/NĐ-CP, Appendix III; Party
@@ -290,15 +294,14 @@ def parse_document(html: str, url: str, profile: Profile, final_url: str | None 
     selector finds nothing, hands the page to :func:`read_document`, which
     finds the document by its layout wherever it sits.
     """
-    check_page(html, url, profile.pages, final_url)
-    try:
-        return _document(LexborHTMLParser(html), html, url, profile)
-    except WrongPage:
-        raise
-    except ExtractionError as failure:
-        if reason := error_page_reason(LexborHTMLParser(html), profile.pages):
-            raise WrongPage(url, f"not a document: {reason}") from failure
-        raise
+    return read_checked(
+        html,
+        url,
+        profile.pages,
+        final_url,
+        "a document",
+        lambda: _document(LexborHTMLParser(html), html, url, profile),
+    )
 
 
 def _document(tree: LexborHTMLParser, html: str, url: str, profile: Profile) -> DocumentRecord:
@@ -659,9 +662,6 @@ def _trailing_signature(body: list[str]) -> tuple[list[str], list[str]]:
 
 def pdf_text(data: bytes, where: str) -> tuple[str, int]:
     """The text of a PDF (pages separated by blank lines) and its page count, by pypdf."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]

@@ -20,28 +20,26 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from portalwatch.errors import ExtractionError
-from portalwatch.parse import (
-    CHROME_LINE_PATTERNS,
-    PARSER_VERSION,
-    body_links,
-    drop_chrome_paragraphs,
-    error_page_reason,
-    record_warnings,
-)
+from portalwatch.parse.checks import error_page_reason
+from portalwatch.parse.content import body_links, drop_chrome_paragraphs
 from portalwatch.parse.dates import FoundDate, first_date, parse_date
 from portalwatch.parse.fields import Credits, split_byline
 from portalwatch.parse.profile import DEFAULT_ATTACHMENT_EXTENSIONS, DEFAULT_BYLINE_PATTERNS, PageRules
+from portalwatch.parse.records import CHROME_LINE_PATTERNS, BodyContent, article_record
 from portalwatch.parse.text import block_text, clean_html, clean_line, node_text
+from portalwatch.parse.version import PARSER_VERSION
 from portalwatch.record import EXTRACTION_FALLBACK, ArticleRecord, Image
 
 # Bumped whenever these heuristics change their output.
 FALLBACK_VERSION = 3
+# What records the generic extractor reads are stored with.
+FALLBACK_PARSER_VERSION = f"fallback/{FALLBACK_VERSION}+{PARSER_VERSION}"
 
 POSTED_LABEL = re.compile(
     r"(?i)(?:Thời gian đăng|Ngày đăng(?: tin| bài)?|Đăng ngày|Đăng lúc|Đăng vào|Được đăng(?: ngày| vào| lúc)?|Ngày tạo"
@@ -211,36 +209,27 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     byline = _byline(body, rules) or credits_line
     lead = _lead(page, body, title, rules)
     credits = _credits(byline, rules)
-    for name in ("author", "photographer", "attribution"):
-        if getattr(credits, name):
-            rules[name] = f"generic: {credits.rule}"
-    body_text, body_html, images, links, attachments = _body_content(body, url, factors)
+    content = _body_content(body, url, factors)
     confidence = 1.0
     for _, factor in factors:
         confidence *= factor
-    record = ArticleRecord(
+    return article_record(
         title=title_text,
         published_at=published_at,
         updated_at=updated_at,
-        body_text=body_text,
-        body_html=body_html,
         lead=lead,
         byline=byline,
-        author=credits.author,
-        photographer=credits.photographer,
-        attribution=credits.attribution,
-        images=images,
-        attachments=tuple(attachments),
-        links=tuple(links),
+        credits=credits,
+        body=content,
         breadcrumb=breadcrumb,
         view_count=view_count,
-        parser_version=f"fallback/{FALLBACK_VERSION}+{PARSER_VERSION}",
+        parser_version=FALLBACK_PARSER_VERSION,
+        rules=rules,
+        rule_prefix="generic: ",
         extraction=EXTRACTION_FALLBACK,
         confidence=round(confidence, 2),
-        rules=rules,
+        notes=tuple(f"fallback: {reason} (confidence x{factor})" for reason, factor in factors),
     )
-    notes = [f"fallback: {reason} (confidence x{factor})" for reason, factor in factors]
-    return replace(record, warnings=(*notes, *record_warnings(record)))
 
 
 def _headline(page: _Page, main: LexborNode | None, rules: dict[str, str], factors: list[tuple[str, float]]):
@@ -282,7 +271,7 @@ def _headline(page: _Page, main: LexborNode | None, rules: dict[str, str], facto
     return dates, posted, title, title_text
 
 
-def _body_content(body: LexborNode, url: str, factors: list[tuple[str, float]]):
+def _body_content(body: LexborNode, url: str, factors: list[tuple[str, float]]) -> BodyContent:
     """Text, cleaned HTML, images, links and files of the body; refuses a body too short or made of links."""
     drop_chrome_paragraphs(body, CHROME_LINE_PATTERNS)
     _drop_inner_chrome(body)
@@ -300,7 +289,7 @@ def _body_content(body: LexborNode, url: str, factors: list[tuple[str, float]]):
             url, "generic extractor: the densest block is mostly links: a listing page, not an article"
         )
     factors += _body_factors(body_text, link_chars)
-    return body_text, body_html, images, links, attachments
+    return BodyContent(body_text, body_html, images, tuple(links), tuple(attachments))
 
 
 _FILE_LINK = re.compile(rf"(?i)\.(?:{'|'.join(DEFAULT_ATTACHMENT_EXTENSIONS)})(?:$|[?#])")

@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from portalwatch.errors import ExtractionError, PortalwatchError
-from portalwatch.parse import parse_article
+from portalwatch.parse.article import parse_article
 from portalwatch.parse.date_shapes import (
     VIETNAMESE_AMPM,
     DateShape,

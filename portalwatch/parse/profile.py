@@ -18,7 +18,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from portalwatch.bundled import config_dir
 from portalwatch.errors import ConfigError
+from portalwatch.parse.version import PARSER_VERSION
 
 # Bylines as Vietnamese newsrooms write them, tried in order; a profile may
 # replace the list. Groups: author, photographer, attribution (the credited
@@ -263,15 +265,11 @@ class Profile(_Strict):
     @property
     def parser_version(self) -> str:
         """What is stored beside every version: profile name and rule version."""
-        from portalwatch.parse import PARSER_VERSION
-
         return f"{self.name}/{self.version}+{PARSER_VERSION}"
 
 
 def profiles_dir() -> Path:
     """The bundled profiles."""
-    from portalwatch.config import config_dir
-
     return config_dir() / "profiles"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from portalwatch.charset import decode_html as decode_page
 
@@ -101,8 +101,6 @@ def clean_html(node: LexborNode) -> str:
 
     Works on a copy; ``node`` is unchanged.
     """
-    from selectolax.lexbor import LexborHTMLParser
-
     copy = LexborHTMLParser(f"<div id='pw-body'>{node.inner_html or ''}</div>").css_first("#pw-body")
     copy.unwrap_tags(_UNWRAPPED_TAGS)
     for element in copy.traverse(include_text=False):
