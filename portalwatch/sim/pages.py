@@ -19,6 +19,7 @@ import unicodedata
 from html import escape
 from urllib.parse import quote
 
+from portalwatch.sim import corpus
 from portalwatch.sim.documents import WEEKDAYS, Document
 from portalwatch.sim.families import FAMILIES
 from portalwatch.sim.world import Article, Portal, World, ascii_slug
@@ -284,8 +285,6 @@ def province_listing(portal: Portal, page: int, rng: random.Random) -> str:
 
 
 def _district_frame(portal: Portal, rng: random.Random, title: str, content: str) -> str:
-    from portalwatch.sim import corpus
-
     docs = "".join(
         f'<li><a href="/van-ban/{i}">{_e(t)}</a></li>'
         for i, t in enumerate(corpus.document_titles(rng, portal.spec.place, 4))
@@ -363,8 +362,6 @@ def district_listing(portal: Portal, page: int, rng: random.Random) -> str:
 
 
 def _joomla_frame(portal: Portal, rng: random.Random, title: str, content: str) -> str:
-    from portalwatch.sim import corpus
-
     documents = corpus.document_titles(rng, portal.spec.place, 2)
     latest = "\n".join(
         f'<li><a href="/index.php/van-ban/{i}">{_e(documents[i % 2])}</a></li>' for i in range(12)
