@@ -59,7 +59,7 @@ def _require_simulator() -> None:
     if missing:
         _fail(
             f"the simulator needs the 'sim' extra ({', '.join(missing)} not installed): "
-            "pip install 'portalwatch[sim]'"
+            + escape("pip install 'portalwatch[sim]'")
         )
 
 
