@@ -58,11 +58,7 @@ def _read(warehouse: Path | None) -> Iterator[tuple[Path, duckdb.DuckDBPyConnect
 
 
 def history_command(url: str, source: str | None, warehouse: Path | None, output: str) -> None:
-    """Every recorded change of an article: created, each edit with the fields it changed, removals.
-
-    In a table, also where its text was republished: the first publication and every copy on
-    other portals, with the lag and whether the copy has a new heading.
-    """
+    """`portalwatch history`: an article's changes and, in a table, where its text was republished."""
     try:
         chosen = OutputFormat(output)
     except ValueError:
@@ -82,10 +78,7 @@ def history_command(url: str, source: str | None, warehouse: Path | None, output
 def diff_command(
     url: str, from_version: int | None, to_version: int | None, source: str | None, warehouse: Path | None
 ) -> None:
-    """Word-level difference of an article's title, lead and body between two versions.
-
-    Deleted words show as [-words-], inserted ones as {+words+}.
-    """
+    """`portalwatch diff`: the word-level difference between two versions of an article."""
     with _read(warehouse) as (_, con):
         article = find_article(con, url, source)
         newer = to_version or latest_version(con, article)
@@ -123,7 +116,7 @@ def diff_command(
 
 
 def export_parquet_command(directory: Path, warehouse: Path | None) -> None:
-    """Every table as Parquet: DIR/<table>/source_id=<id>/*.parquet, and DIR/<table>.parquet for tables with no source."""
+    """`portalwatch export parquet`: every table as Parquet under `directory`."""
     with _read(warehouse) as (_, con):
         written = export_parquet(con, directory)
     for name, path in written.items():
@@ -131,11 +124,7 @@ def export_parquet_command(directory: Path, warehouse: Path | None) -> None:
 
 
 def export_text_command(directory: Path, warehouse: Path | None) -> None:
-    """One seed-style text file per article version, named NNN_<first 16 hex digits of its content hash>.txt.
-
-    NNN numbers a source's versions from 000 in the order they were recorded, so names stay
-    the same when the export is run again, and after further crawls.
-    """
+    """`portalwatch export text`: one text file per article version under `directory`."""
     with _read(warehouse) as (_, con):
         result = export_text(con, directory)
     console.print(
@@ -145,7 +134,7 @@ def export_text_command(directory: Path, warehouse: Path | None) -> None:
 
 
 def report_command(out: Path, warehouse: Path | None) -> None:
-    """A static HTML page with charts (publication volume, edits and removals, republication lag, freshness)."""
+    """`portalwatch report`: the HTML report, written to `out`."""
     with _read(warehouse) as (path, con):
         data = write_report(con, str(path), out)
     drawn = sum(1 for chart in data.charts if chart.svg)

@@ -23,10 +23,7 @@ from portalwatch.terminal import console, err, existing_warehouse, fail
 def export_warc_command(
     directory: Path, source: str | None, since: datetime | None, max_file_mb: float, warehouse: Path | None
 ) -> None:
-    """Every stored page as WARC 1.1 (request and response records, revisits for repeated bodies).
-
-    The files open in pywb and ReplayWeb.page; `portalwatch import warc` reads them back.
-    """
+    """`portalwatch export warc`: every stored page as WARC files under `directory`."""
     path = existing_warehouse(warehouse)
     if max_file_mb < 0.01:
         fail("--max-file-mb must be at least 0.01")
@@ -56,12 +53,7 @@ def export_warc_command(
 def import_warc_command(
     files: list[Path], config: Path | None, source: list[str] | None, warehouse: Path | None
 ) -> None:
-    """Record the pages of WARC files under the sources whose hosts they belong to.
-
-    Each response is parsed as a crawl parses it, observed at the record's WARC-Date; a
-    revisit stands for the payload it refers to; a 404 is evidence of removal. Records
-    already imported (same URL and payload digest) are skipped, so importing twice adds nothing.
-    """
+    """`portalwatch import warc`: the pages of WARC files, recorded in an import run."""
     config_file = (config or default_sources_path()).resolve()
     path = warehouse_path(warehouse)
     try:

@@ -263,10 +263,14 @@ def province_article(portal: Portal, article: Article, rng: random.Random, world
     return _province_frame(portal, rng, f"{article.title} - Đảng bộ tỉnh Điện Biên", content)
 
 
-def province_listing(portal: Portal, page: int, rng: random.Random) -> str:
+def _listing_page(portal: Portal, page: int) -> tuple[list[Article], list[Article], int]:
+    """The portal's live articles (newest first), those listing page `page` shows, and the number of pages."""
     live = portal.live()
-    items = live[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    pages = max(1, math.ceil(len(live) / PAGE_SIZE))
+    return live, live[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], max(1, math.ceil(len(live) / PAGE_SIZE))
+
+
+def province_listing(portal: Portal, page: int, rng: random.Random) -> str:
+    live, items, pages = _listing_page(portal, page)
     rows = "\n".join(
         f'<tr><td class="news-item"><a class="news-title" href="{article_path(a)}">{_e(a.title)}</a>'
         f'<span class="news-date"> ({a.published_at:%d/%m/%Y})</span><p class="news-sapo">{_e(a.lead[:160])}...</p></td></tr>'
@@ -343,9 +347,7 @@ def district_article(portal: Portal, article: Article, rng: random.Random, world
 
 
 def district_listing(portal: Portal, page: int, rng: random.Random) -> str:
-    live = portal.live()
-    items = live[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    pages = max(1, math.ceil(len(live) / PAGE_SIZE))
+    live, items, pages = _listing_page(portal, page)
     rows = "\n".join(
         f'<div class="news-item"><a class="title" href="{article_path(a)}">{_e(a.title)}</a>'
         f'<div class="date">{a.published_at:%d/%m/%Y}</div><div class="sapo">{_e(a.lead[:200])}</div></div>'
@@ -435,9 +437,7 @@ def commune_article(portal: Portal, article: Article, rng: random.Random, world:
 
 
 def commune_listing(portal: Portal, page: int, rng: random.Random) -> str:
-    live = portal.live()
-    items = live[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    pages = max(1, math.ceil(len(live) / PAGE_SIZE))
+    live, items, pages = _listing_page(portal, page)
     rows = "\n".join(
         f'<div class="items-row"><div class="item"><h2 class="item-title" itemprop="name">'
         f'<a href="{article_path(a)}" itemprop="url">{_e(a.title)}</a></h2>'
