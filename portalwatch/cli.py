@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import json
 import os
 import sys
@@ -14,9 +12,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from portalwatch.errors import PortalwatchError
+from portalwatch.terminal import (
+    ConfigOption,
+    OutputFormat,
+    SourceOption,
+    WarehouseOption,
+    console,
+    err,
+    existing_warehouse,
+    print_rows,
+)
+from portalwatch.terminal import fail as _fail
 
 # There is no telemetry to send from a crawler's machine, and often no network for it.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -29,16 +39,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# Tables keep their columns when printed to a pipe or a log (rich assumes 80 there).
-console = Console(width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
-
-WarehouseOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--warehouse", "-w", help="DuckDB file [default: $PORTALWATCH_WAREHOUSE or data/warehouse.duckdb]"
-    ),
-]
 
 
 class RevisitChoice(StrEnum):
@@ -47,67 +47,83 @@ class RevisitChoice(StrEnum):
     all = "all"
 
 
-class OutputFormat(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
+# Modules only the simulator needs: they come with the `sim` extra.
+SIMULATOR_MODULES = ("fpdf", "fontpkg", "fontpkg_be_vietnam_pro")
 
 
-def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(2)
+def _require_simulator() -> None:
+    """Fail, naming the extra to install, when the simulator's dependencies are missing."""
+    from importlib.util import find_spec
+
+    missing = [name for name in SIMULATOR_MODULES if find_spec(name) is None]
+    if missing:
+        _fail(
+            f"the simulator needs the 'sim' extra ({', '.join(missing)} not installed): "
+            + escape("pip install 'portalwatch[sim]'")
+        )
+
+
+SeedOption = Annotated[int, typer.Option(help="Seed of the simulated world.")]
+FamiliesOption = Annotated[
+    str, typer.Option(help="Page families: 'default' (the five seed portals) or 'all' (with six more CMSs).")
+]
+SimScaleOption = Annotated[
+    float, typer.Option(help="Portal sizes relative to the default (about 3,400 articles).")
+]
+SimPortalsOption = Annotated[
+    int | None,
+    typer.Option(help="Number of portals (those of --families, repeated; by default one of each)."),
+]
+SimFaultsOption = Annotated[str, typer.Option(help="Named fault profile to inject (see --list-faults).")]
+SimPortalSizeOption = Annotated[
+    list[str] | None,
+    typer.Option(help="Articles of one portal at the start, as ID=N (repeatable); overrides --scale."),
+]
+SimArchiveOption = Annotated[
+    bool, typer.Option(help="Also serve a Wayback-compatible archive of the portals on its own port.")
+]
+SimArchiveStepsOption = Annotated[
+    int, typer.Option(help="Simulated hours the archive captures before serving starts.")
+]
+SimArchiveThrottleOption = Annotated[
+    bool,
+    typer.Option(
+        help="The archive answers some first requests (every index query, one replay in eight) with 429 and Retry-After."
+    ),
+]
+SimClosedOption = Annotated[
+    list[str] | None,
+    typer.Option(help="A portal whose live host no longer answers (repeatable); its archive remains."),
+]
 
 
 @app.command()
 def sim(
     port: Annotated[int, typer.Option(help="First port; portal i listens on PORT+i (0: free ports).")] = 0,
-    seed: Annotated[int, typer.Option(help="Seed of the simulated world.")] = 1,
-    scale: Annotated[
-        float, typer.Option(help="Portal sizes relative to the default (about 3,400 articles).")
-    ] = 1.0,
+    seed: SeedOption = 1,
+    scale: SimScaleOption = 1.0,
     host: Annotated[str, typer.Option(help="Loopback address to listen on.")] = "127.0.0.1",
     write_config: Annotated[
         Path | None, typer.Option(help="Write a sources config for the simulated portals here.")
     ] = None,
-    portals: Annotated[
-        int | None,
-        typer.Option(help="Number of portals (those of --families, repeated; by default one of each)."),
-    ] = None,
-    families: Annotated[
-        str,
-        typer.Option(help="Page families: 'default' (the five seed portals) or 'all' (with six more CMSs)."),
-    ] = "default",
+    portals: SimPortalsOption = None,
+    families: FamiliesOption = "default",
     latency_ms: Annotated[float, typer.Option(help="Every page answers after this many milliseconds.")] = 0.0,
-    faults: Annotated[str, typer.Option(help="Named fault profile to inject (see --list-faults).")] = "none",
+    faults: SimFaultsOption = "none",
     list_faults: Annotated[
         bool, typer.Option("--list-faults", help="List the fault profiles and exit.")
     ] = False,
-    portal_size: Annotated[
-        list[str] | None,
-        typer.Option(help="Articles of one portal at the start, as ID=N (repeatable); overrides --scale."),
-    ] = None,
+    portal_size: SimPortalSizeOption = None,
     validators: Annotated[
         bool, typer.Option(help="Send ETag / Last-Modified on articles and answer 304s.")
     ] = False,
     exit_with: Annotated[
         int | None, typer.Option(hidden=True, help="Stop when the process with this id ends.")
     ] = None,
-    archive: Annotated[
-        bool, typer.Option(help="Also serve a Wayback-compatible archive of the portals on its own port.")
-    ] = False,
-    archive_steps: Annotated[
-        int, typer.Option(help="Simulated hours the archive captures before serving starts.")
-    ] = 0,
-    archive_throttle: Annotated[
-        bool,
-        typer.Option(
-            help="The archive answers some first requests (every index query, one replay in eight) with 429 and Retry-After."
-        ),
-    ] = False,
-    closed: Annotated[
-        list[str] | None,
-        typer.Option(help="A portal whose live host no longer answers (repeatable); its archive remains."),
-    ] = None,
+    archive: SimArchiveOption = False,
+    archive_steps: SimArchiveStepsOption = 0,
+    archive_throttle: SimArchiveThrottleOption = False,
+    closed: SimClosedOption = None,
 ) -> None:
     """Serve the simulated portal network over HTTP until interrupted (Ctrl-C, SIGTERM).
 
@@ -120,43 +136,23 @@ def sim(
     log (host, path, start and end times, fault).
     With --archive, a Wayback-compatible archive answers on the next port (CDX and id_ replay).
     """
+    _require_simulator()
     from portalwatch import lifeline
-    from portalwatch.sim.archive import SimArchive
-    from portalwatch.sim.faults import PROFILES, get_profile
+    from portalwatch.sim.faults import PROFILES
+    from portalwatch.sim.launch import build_archive, build_world
     from portalwatch.sim.server import serve
-    from portalwatch.sim.world import FAMILY_SETS, World, network
 
     if list_faults:
         for name, profile in PROFILES.items():
             console.print(f"[bold]{name:<16}[/] {profile.description}", highlight=False)
         return
-    if scale <= 0 or (portals is not None and portals < 1) or latency_ms < 0:
-        _fail("--scale and --portals must be positive, --latency-ms not negative")
-    sizes: dict[str, int] = {}
-    for item in portal_size or []:
-        portal_id, _, count = item.partition("=")
-        if not count.isdigit() or int(count) < 1:
-            _fail(f"--portal-size {item!r}: expected ID=N with N a positive number of articles")
-        sizes[portal_id] = int(count)
     try:
-        profile = get_profile(faults)
-        specs = network(portals or len(FAMILY_SETS.get(families, ())), families)
-        world = World(seed=seed, scale=scale, portals=specs, sizes=sizes)
-        profile.check(world)
+        world, profile = build_world(seed, scale, portals, families, latency_ms, faults, portal_size or [])
+        if exit_with is not None:
+            lifeline.exit_with(exit_with)
+        web_archive = build_archive(world, closed or (), archive, archive_steps, archive_throttle)
     except ValueError as exc:
         _fail(str(exc))
-    if exit_with is not None:
-        lifeline.exit_with(exit_with)
-    unknown = set(closed or ()) - set(world.portals)
-    if unknown or archive_steps < 0 or ((archive_steps or archive_throttle) and not archive):
-        _fail(
-            f"--closed names unknown portal(s) {sorted(unknown)}"
-            if unknown
-            else "--archive-steps (not negative) and --archive-throttle need --archive"
-        )
-    web_archive = SimArchive(world, archive_throttle) if archive else None
-    if web_archive is not None:
-        web_archive.advance(archive_steps)
     try:
         asyncio.run(
             serve(
@@ -179,9 +175,7 @@ def sim(
 
 @app.command()
 def run(
-    config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Sources file [default: config/sources.toml].")
-    ] = None,
+    config: ConfigOption = None,
     source: Annotated[
         list[str] | None, typer.Option("--source", "-s", help="Crawl only this source id (repeatable).")
     ] = None,
@@ -202,32 +196,25 @@ def run(
     found, failures, coverage). Runs on the Prefect API in $PREFECT_API_URL, or on a
     temporary local one.
     """
-    from portalwatch.errors import PortalwatchError
     from portalwatch.flows.ingest import ingest
 
     _refuse_only_closed(config, source)
-    try:
-        summary = _run_with_progress(
-            None,
-            ingest(
-                config_path=str(config) if config else None,
-                sources=source or None,
-                revisit=revisit.value,
-                warehouse=str(warehouse) if warehouse else None,
-                max_listing_pages=max_listing_pages,
-            ),
-        )
-    except PortalwatchError as exc:
-        _fail(str(exc))
-    print_summary(summary)
-    if summary["status"] != "completed":
-        raise typer.Exit(1)
+    summary = _run_and_summarize(
+        None,
+        ingest(
+            config_path=str(config) if config else None,
+            sources=source or None,
+            revisit=revisit.value,
+            warehouse=str(warehouse) if warehouse else None,
+            max_listing_pages=max_listing_pages,
+        ),
+    )
+    _exit_unless_completed(summary)
 
 
 def _refuse_only_closed(config: Path | None, source_ids: list[str] | None) -> None:
     """Fail before any fetch when every source asked for is closed (their live URLs are never fetched)."""
     from portalwatch.config import default_sources_path, load_sources
-    from portalwatch.errors import PortalwatchError
 
     if not source_ids:
         return
@@ -237,51 +224,6 @@ def _refuse_only_closed(config: Path | None, source_ids: list[str] | None) -> No
         _fail(str(exc))
     if all(source.closed for source in selected):
         _fail("; ".join(source.closed_note for source in selected))
-
-
-def print_summary(summary: dict) -> None:
-    from portalwatch.flows.ingest import SUMMARY_COLUMNS
-
-    table = Table(title=f"run {summary['run_id']} — {summary['status']}")
-    for column in SUMMARY_COLUMNS:
-        table.add_column(column.replace("_", " "), justify="left" if column == "source" else "right")
-    for portal in summary["portals"].values():
-        if "skipped" in portal:
-            err.print(f"[yellow]{portal['source']}[/]: {portal['skipped']}", highlight=False)
-        elif "error" in portal:
-            table.add_row(portal["source"], f"[red]{portal['error']}[/]")
-        else:
-            table.add_row(*(str(portal.get(column, "")) for column in SUMMARY_COLUMNS))
-    console.print(table)
-    for portal in summary["portals"].values():
-        if portal.get("outcomes"):
-            counts = ", ".join(f"{outcome} {count}" for outcome, count in portal["outcomes"].items())
-            console.print(f"{portal['source']}: fetches {counts}", highlight=False)
-        for outage in portal.get("outages", []):
-            state = (
-                "back at " + outage["closed_at"]
-                if outage["closed_at"]
-                else "still down: the next run resumes"
-            )
-            err.print(
-                f"[yellow]{portal['source']}[/]: {outage['host']} down since {outage['opened_at']} ({state}), "
-                f"{outage['skipped']} request(s) skipped",
-                highlight=False,
-            )
-        for section in portal.get("sections", []):
-            console.print(f"{portal['source']}: coverage of {section['text']}", highlight=False)
-        for warning in portal.get("warnings", []):
-            err.print(f"[yellow]{portal['source']}: warning:[/] {warning}", highlight=False)
-        for url, reason in portal.get("failures", [])[:5]:
-            err.print(f"[yellow]{portal['source']}[/]: {url}: {reason}", highlight=False)
-
-
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="Sources file [default: config/sources.toml].")
-]
-SourceOption = Annotated[
-    list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")
-]
 
 
 class _RichProgress:
@@ -331,6 +273,23 @@ def _run_with_progress(label: str | None, flow_call) -> dict:
             return asyncio.run(flow_call)
 
 
+def _run_and_summarize(label: str | None, flow_call, errors=(PortalwatchError,)) -> dict:
+    """Run a flow under progress bars and print its summary; `errors` end the command with a message."""
+    from portalwatch.summary import print_summary
+
+    try:
+        summary = _run_with_progress(label, flow_call)
+    except errors as exc:
+        _fail(str(exc))
+    print_summary(summary)
+    return summary
+
+
+def _exit_unless_completed(summary: dict) -> None:
+    if summary["status"] != "completed":
+        raise typer.Exit(1)
+
+
 @app.command()
 def backfill(
     config: ConfigOption = None,
@@ -370,7 +329,6 @@ def backfill(
     `backfill -s tuachua --from-archive` recovers a (closed) portal's captures from a
     web archive's CDX index, each version observed at its capture time.
     """
-    from portalwatch.errors import PortalwatchError
     from portalwatch.flows.backfill import backfill as backfill_flow
 
     if from_archive:
@@ -386,49 +344,41 @@ def backfill(
             first_page, last_page = int(first), int(last or first)
         except ValueError:
             _fail(f"--pages {pages!r}: expected FIRST-LAST, e.g. 100-135")
-    try:
-        summary = _run_with_progress(
-            "backfill",
-            backfill_flow(
-                sources=source or None,
-                first_page=first_page,
-                last_page=last_page,
-                since=since.date() if since else None,
-                until=until.date() if until else None,
-                refresh=refresh,
-                chunk_pages=chunk_pages,
-                config_path=str(config) if config else None,
-                warehouse=str(warehouse) if warehouse else None,
-            ),
-        )
-    except (PortalwatchError, ValueError) as exc:
-        _fail(str(exc))
-    print_summary(summary)
-    if summary["status"] != "completed":
-        raise typer.Exit(1)
+    summary = _run_and_summarize(
+        "backfill",
+        backfill_flow(
+            sources=source or None,
+            first_page=first_page,
+            last_page=last_page,
+            since=since.date() if since else None,
+            until=until.date() if until else None,
+            refresh=refresh,
+            chunk_pages=chunk_pages,
+            config_path=str(config) if config else None,
+            warehouse=str(warehouse) if warehouse else None,
+        ),
+        (PortalwatchError, ValueError),
+    )
+    _exit_unless_completed(summary)
 
 
 def _backfill_from_archive(config, source, since, until, archive, warehouse, pages, refresh) -> None:
-    from portalwatch.errors import PortalwatchError
     from portalwatch.flows.archive import archive_backfill
 
     if pages or refresh:
         _fail("--pages and --refresh walk the live portal; they do not go with --from-archive")
-    try:
-        summary = _run_with_progress(
-            "archive",
-            archive_backfill(
-                sources=source or None,
-                archive=archive,
-                since=since.date() if since else None,
-                until=until.date() if until else None,
-                config_path=str(config) if config else None,
-                warehouse=str(warehouse) if warehouse else None,
-            ),
-        )
-    except (PortalwatchError, ValueError) as exc:
-        _fail(str(exc))
-    print_summary(summary)
+    summary = _run_and_summarize(
+        "archive",
+        archive_backfill(
+            sources=source or None,
+            archive=archive,
+            since=since.date() if since else None,
+            until=until.date() if until else None,
+            config_path=str(config) if config else None,
+            warehouse=str(warehouse) if warehouse else None,
+        ),
+        (PortalwatchError, ValueError),
+    )
     for portal in summary["portals"].values():
         if "listed" in portal:
             console.print(
@@ -437,8 +387,7 @@ def _backfill_from_archive(config, source, since, until, archive, warehouse, pag
                 f"{portal['not_pages']} not article pages, {portal['older_than_stored']} older than what is stored",
                 highlight=False,
             )
-    if summary["status"] != "completed":
-        raise typer.Exit(1)
+    _exit_unless_completed(summary)
 
 
 @app.command()
@@ -454,7 +403,6 @@ def reparse(
 
     Differences become versions whose changes have cause = 'parser'.
     """
-    from portalwatch.errors import PortalwatchError
     from portalwatch.flows.reparse import reparse as reparse_flow
 
     try:
@@ -505,7 +453,6 @@ def serve(
     `prefect deployment run 'backfill/on-demand' --param sources='["tuachua"]' --param since=2021-01-01`.
     """
     from portalwatch.config import default_sources_path, load_sources
-    from portalwatch.errors import PortalwatchError
     from portalwatch.flows.serve import build_deployments, prefect_api, serve_deployments
     from portalwatch.paths import warehouse_path
 
@@ -540,13 +487,9 @@ def status(
     """The last runs; per source: last run, newest article, error rate, next scheduled run, lifecycle; per
     listing section: the entries the warehouse holds of those the portal states (coverage)."""
     from portalwatch.config import load_sources
-    from portalwatch.errors import PortalwatchError
-    from portalwatch.paths import warehouse_path
     from portalwatch.status import coverage, freshness, recent_runs
 
-    path = warehouse_path(warehouse)
-    if not path.exists():
-        _fail(f"{path}: no warehouse here yet (run `portalwatch run` first, or pass --warehouse)")
+    path = existing_warehouse(warehouse)
     try:
         sources = load_sources(config or _sources_file_for_status(path))
         columns, rows = recent_runs(path, runs)
@@ -592,13 +535,9 @@ def sql(
     """Run a SQL query on the warehouse and print the result."""
     import duckdb
 
-    from portalwatch.errors import PortalwatchError
-    from portalwatch.paths import warehouse_path
     from portalwatch.storage.warehouse import Warehouse
 
-    path = warehouse_path(warehouse)
-    if not path.exists():
-        _fail(f"{path}: no warehouse here yet (run `portalwatch run` first, or pass --warehouse)")
+    path = existing_warehouse(warehouse)
     try:
         # Through the writer lock: a query waits for a load in progress instead of failing.
         with Warehouse(path).connect(read_only=True) as con:
@@ -610,32 +549,6 @@ def sql(
     except PortalwatchError as exc:
         _fail(str(exc))
     print_rows(columns, rows, output, max_rows)
-
-
-def print_rows(columns: list[str], rows: list[tuple], output: OutputFormat, max_rows: int = 100) -> None:
-    if output is OutputFormat.json:
-        sys.stdout.write(
-            json.dumps(
-                [dict(zip(columns, row, strict=False)) for row in rows],
-                ensure_ascii=False,
-                default=str,
-                indent=1,
-            )
-        )
-        sys.stdout.write("\n")
-    elif output is OutputFormat.csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(columns)
-        writer.writerows(rows)
-        sys.stdout.write(buffer.getvalue())
-    else:
-        table = Table(*columns)
-        for row in rows[:max_rows]:
-            table.add_row(*("" if value is None else str(value) for value in row))
-        console.print(table)
-        if len(rows) > max_rows:
-            console.print(f"({len(rows)} rows, {max_rows} shown)")
 
 
 class ProbeKind(StrEnum):
@@ -665,9 +578,6 @@ def probe(
 
     Exits with 1 when the page is not an article or document the profile can record.
     """
-    from rich.markup import escape
-
-    from portalwatch.errors import PortalwatchError
     from portalwatch.probe import probe as run_probe
     from portalwatch.probe import rows
 
@@ -727,7 +637,6 @@ def profile_learn(
     OUT/NAME.toml. Check it on other pages with
     `portalwatch probe URL --profile NAME --profile-dir OUT`.
     """
-    from portalwatch.errors import PortalwatchError
     from portalwatch.parse.learn import learn_profile
 
     path = out / f"{name}.toml"
@@ -760,16 +669,14 @@ def demo(
     scale: Annotated[
         float, typer.Option(help="Size of the simulated network (1.0: about 3,400 articles).")
     ] = 1.0,
-    seed: Annotated[int, typer.Option(help="Seed of the simulated world.")] = 1,
+    seed: SeedOption = 1,
     directory: Annotated[Path, typer.Option("--dir", help="Where the demo writes (emptied first).")] = Path(
         "data/demo"
     ),
-    families: Annotated[
-        str,
-        typer.Option(help="Page families: 'default' (the five seed portals) or 'all' (with six more CMSs)."),
-    ] = "default",
+    families: FamiliesOption = "default",
 ) -> None:
     """Start the simulator, crawl it, let time pass, crawl again, and show what changed."""
+    _require_simulator()
     from portalwatch.demo import run_demo
     from portalwatch.sim.world import FAMILY_SETS
 
@@ -778,15 +685,140 @@ def demo(
     run_demo(directory, scale=scale, seed=seed, console=console, families=families)
 
 
-# history, diff, export parquet|text, report
-from portalwatch.analytics.commands import register as register_analytics  # noqa: E402
+# The analytics commands: history, diff, export parquet|text, report (portalwatch.analytics.commands).
+ArticleUrlArgument = Annotated[
+    str, typer.Argument(help="The article's URL (its path and query are enough when the host moved).")
+]
+ArticleSourceOption = Annotated[
+    str | None,
+    typer.Option("--source", "-s", help="The article's source id, when several portals use the same path."),
+]
 
-register_analytics(app)
 
-# export warc, import warc
-from portalwatch.archive.commands import register as register_archive  # noqa: E402
+@app.command()
+def history(
+    url: ArticleUrlArgument,
+    source: ArticleSourceOption = None,
+    warehouse: WarehouseOption = None,
+    output: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+) -> None:
+    """Every recorded change of an article: created, each edit with the fields it changed, removals.
 
-register_archive(app)
+    In a table, also where its text was republished: the first publication and every copy on
+    other portals, with the lag and whether the copy has a new heading.
+    """
+    from portalwatch.analytics.commands import history_command
+
+    history_command(url, source, warehouse, output)
+
+
+@app.command()
+def diff(
+    url: ArticleUrlArgument,
+    from_version: Annotated[
+        int | None, typer.Option("--from", help="Older version [default: the one before --to].")
+    ] = None,
+    to_version: Annotated[
+        int | None, typer.Option("--to", help="Newer version [default: the current one].")
+    ] = None,
+    source: ArticleSourceOption = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Word-level difference of an article's title, lead and body between two versions.
+
+    Deleted words show as [-words-], inserted ones as {+words+}.
+    """
+    from portalwatch.analytics.commands import diff_command
+
+    diff_command(url, from_version, to_version, source, warehouse)
+
+
+export_app = typer.Typer(help="Export the warehouse to files.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("parquet")
+def export_parquet(
+    directory: Annotated[Path, typer.Argument(help="Folder to write (an earlier export there is replaced).")],
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Every table as Parquet: DIR/<table>/source_id=<id>/*.parquet, and DIR/<table>.parquet for tables with no source."""
+    from portalwatch.analytics.commands import export_parquet_command
+
+    export_parquet_command(directory, warehouse)
+
+
+@export_app.command("text")
+def export_text(
+    directory: Annotated[
+        Path, typer.Argument(help="Folder to write: DIR/<source_id>/NNN_<hash16>.txt and DIR/index.csv.")
+    ],
+    warehouse: WarehouseOption = None,
+) -> None:
+    """One seed-style text file per article version, named NNN_<first 16 hex digits of its content hash>.txt.
+
+    NNN numbers a source's versions from 000 in the order they were recorded, so names stay
+    the same when the export is run again, and after further crawls.
+    """
+    from portalwatch.analytics.commands import export_text_command
+
+    export_text_command(directory, warehouse)
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Argument(help="HTML file to write.")],
+    warehouse: WarehouseOption = None,
+) -> None:
+    """A static HTML page with charts (publication volume, edits and removals, republication lag, freshness)."""
+    from portalwatch.analytics.commands import report_command
+
+    report_command(out, warehouse)
+
+
+# The archive commands: export warc, import warc (portalwatch.archive.commands).
+import_app = typer.Typer(help="Load pages captured by other tools into the warehouse.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+
+@export_app.command("warc")
+def export_warc(
+    directory: Annotated[Path, typer.Argument(help="Folder to write the .warc.gz files in.")],
+    source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source's fetches.")] = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="Only fetches from this day (UTC) on."),
+    ] = None,
+    max_file_mb: Annotated[float, typer.Option(help="Start a new file past this size (MB).")] = 1000.0,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Every stored page as WARC 1.1 (request and response records, revisits for repeated bodies).
+
+    The files open in pywb and ReplayWeb.page; `portalwatch import warc` reads them back.
+    """
+    from portalwatch.archive.commands import export_warc_command
+
+    export_warc_command(directory, source, since, max_file_mb, warehouse)
+
+
+@import_app.command("warc")
+def import_warc(
+    files: Annotated[list[Path], typer.Argument(help="WARC files (.warc or .warc.gz), from any crawler.")],
+    config: ConfigOption = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source's pages (repeatable).")
+    ] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Record the pages of WARC files under the sources whose hosts they belong to.
+
+    Each response is parsed as a crawl parses it, observed at the record's WARC-Date; a
+    revisit stands for the payload it refers to; a 404 is evidence of removal. Records
+    already imported (same URL and payload digest) are skipped, so importing twice adds nothing.
+    """
+    from portalwatch.archive.commands import import_warc_command
+
+    import_warc_command(files, config, source, warehouse)
 
 
 def main() -> None:  # pragma: no cover - console entry point

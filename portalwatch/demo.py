@@ -12,8 +12,12 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
+from portalwatch.flows.api import start_temporary_api
+from portalwatch.flows.ingest import ingest
 from portalwatch.quality import FOUND_SQL, score_republications
 from portalwatch.sim.process import SimulatorProcess
+from portalwatch.summary import print_summary
+from portalwatch.terminal import OutputFormat, print_rows
 
 PER_PORTAL_SQL = """
 SELECT s.source_id AS source, s.level,
@@ -41,10 +45,6 @@ ORDER BY list_position(['province', 'district', 'commune'], any_value(original_l
 
 
 def run_demo(directory: Path, scale: float, seed: int, console: Console, families: str = "default") -> None:
-    from portalwatch.cli import OutputFormat, print_rows, print_summary
-    from portalwatch.flows.api import start_temporary_api
-    from portalwatch.flows.ingest import ingest
-
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
@@ -88,8 +88,6 @@ def run_demo(directory: Path, scale: float, seed: int, console: Console, familie
 
 def _republications(console: Console, con: duckdb.DuckDBPyConnection, truth: list[dict]) -> None:
     """Copies found per level, median lags, and how they compare with the copies the simulator made."""
-    from portalwatch.cli import OutputFormat, print_rows
-
     console.rule("Republications: the same text on several portals")
     con.execute("SET enable_progress_bar = false")
     cursor = con.execute(REPUBLISHED_SQL)

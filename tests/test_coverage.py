@@ -16,12 +16,13 @@ from aiohttp import web
 from crawling import crawl_into, politeness, query
 from typer.testing import CliRunner
 
-from portalwatch.cli import app, print_summary
+from portalwatch.cli import app
 from portalwatch.config import load_sources
 from portalwatch.discover import listing_url
 from portalwatch.flows.ingest import ingest
 from portalwatch.status import coverage
 from portalwatch.storage.coverage import drop_warning
+from portalwatch.summary import print_summary
 
 # ------------------------------------------------------------------ the simulator
 

@@ -192,7 +192,13 @@ def collect(con: duckdb.DuckDBPyConnection, warehouse: str) -> ReportData:
     )
     data = ReportData(datetime.now(UTC), warehouse, totals)
     freshness = con.execute(FRESHNESS_SQL).fetchall()
-    data.charts = [
+    data.charts = _charts(con, freshness)
+    data.tables = _tables(con, freshness)
+    return data
+
+
+def _charts(con: duckdb.DuckDBPyConnection, freshness: list[tuple]) -> list[Chart]:
+    return [
         Chart(
             "volume",
             "Publication volume per portal",
@@ -220,7 +226,10 @@ def collect(con: duckdb.DuckDBPyConnection, warehouse: str) -> ReportData:
             _freshness_chart(freshness),
         ),
     ]
-    data.tables = {
+
+
+def _tables(con: duckdb.DuckDBPyConnection, freshness: list[tuple]) -> dict[str, tuple[list[str], list]]:
+    tables = {
         "Portals": (
             [
                 "portal",
@@ -276,11 +285,11 @@ def collect(con: duckdb.DuckDBPyConnection, warehouse: str) -> ReportData:
         ),
         "Topics": (["topic", "articles", "portals", "first", "last"], con.execute(TOPICS_SQL).fetchall()),
     }
-    data.tables["Portal lifecycle"] = (
+    tables["Portal lifecycle"] = (
         ["portal", "name", "level", "status", "active from", "active until", "successors"],
         con.execute(LIFECYCLE_SQL).fetchall(),
     )
-    return data
+    return tables
 
 
 def _cell(value) -> str:

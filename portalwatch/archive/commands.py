@@ -1,59 +1,32 @@
-"""The archive commands: `export warc` and `import warc`."""
+"""The archive commands at work: `export warc` and `import warc`.
+
+:mod:`portalwatch.cli` declares these commands and their options, and calls the functions here.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from portalwatch.analytics.commands import export_app
+from portalwatch.archive.warc import export_warc, import_warc
+from portalwatch.config import default_sources_path, load_sources
 from portalwatch.errors import PortalwatchError
-
-console = Console()
-err = Console(stderr=True)
-
-import_app = typer.Typer(help="Load pages captured by other tools into the warehouse.", no_args_is_help=True)
-
-WarehouseOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--warehouse", "-w", help="DuckDB file [default: $PORTALWATCH_WAREHOUSE or data/warehouse.duckdb]"
-    ),
-]
+from portalwatch.flows.ingest import sources_file_parameters
+from portalwatch.paths import raw_store_path, warehouse_path
+from portalwatch.storage.rawstore import RawStore
+from portalwatch.storage.warehouse import Warehouse
+from portalwatch.terminal import console, err, existing_warehouse, fail
 
 
-def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(2)
-
-
-@export_app.command("warc")
 def export_warc_command(
-    directory: Annotated[Path, typer.Argument(help="Folder to write the .warc.gz files in.")],
-    source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source's fetches.")] = None,
-    since: Annotated[
-        datetime | None,
-        typer.Option(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="Only fetches from this day (UTC) on."),
-    ] = None,
-    max_file_mb: Annotated[float, typer.Option(help="Start a new file past this size (MB).")] = 1000.0,
-    warehouse: WarehouseOption = None,
+    directory: Path, source: str | None, since: datetime | None, max_file_mb: float, warehouse: Path | None
 ) -> None:
-    """Every stored page as WARC 1.1 (request and response records, revisits for repeated bodies).
-
-    The files open in pywb and ReplayWeb.page; `portalwatch import warc` reads them back.
-    """
-    from portalwatch.archive.warc import export_warc
-    from portalwatch.paths import raw_store_path, warehouse_path
-    from portalwatch.storage.rawstore import RawStore
-
-    path = warehouse_path(warehouse)
-    if not path.exists():
-        _fail(f"{path}: no warehouse here yet (run `portalwatch run` first, or pass --warehouse)")
+    """`portalwatch export warc`: every stored page as WARC files under `directory`."""
+    path = existing_warehouse(warehouse)
     if max_file_mb < 0.01:
-        _fail("--max-file-mb must be at least 0.01")
+        fail("--max-file-mb must be at least 0.01")
     try:
         result = export_warc(
             path,
@@ -64,7 +37,7 @@ def export_warc_command(
             int(max_file_mb * 1_000_000),
         )
     except PortalwatchError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for file in result.files:
         console.print(str(file), highlight=False)
     console.print(
@@ -77,30 +50,10 @@ def export_warc_command(
         raise typer.Exit(1)
 
 
-@import_app.command("warc")
 def import_warc_command(
-    files: Annotated[list[Path], typer.Argument(help="WARC files (.warc or .warc.gz), from any crawler.")],
-    config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Sources file [default: config/sources.toml].")
-    ] = None,
-    source: Annotated[
-        list[str] | None, typer.Option("--source", "-s", help="Only this source's pages (repeatable).")
-    ] = None,
-    warehouse: WarehouseOption = None,
+    files: list[Path], config: Path | None, source: list[str] | None, warehouse: Path | None
 ) -> None:
-    """Record the pages of WARC files under the sources whose hosts they belong to.
-
-    Each response is parsed as a crawl parses it, observed at the record's WARC-Date; a
-    revisit stands for the payload it refers to; a 404 is evidence of removal. Records
-    already imported (same URL and payload digest) are skipped, so importing twice adds nothing.
-    """
-    from portalwatch.archive.warc import import_warc
-    from portalwatch.config import default_sources_path, load_sources
-    from portalwatch.flows.ingest import sources_file_parameters
-    from portalwatch.paths import raw_store_path, warehouse_path
-    from portalwatch.storage.rawstore import RawStore
-    from portalwatch.storage.warehouse import Warehouse
-
+    """`portalwatch import warc`: the pages of WARC files, recorded in an import run."""
     config_file = (config or default_sources_path()).resolve()
     path = warehouse_path(warehouse)
     try:
@@ -118,7 +71,7 @@ def import_warc_command(
             raise
         store.finish_run(run_id, "completed", result.portals)
     except PortalwatchError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     console.print(f"{result.records} record(s) read, {result.skipped_stored} already stored", highlight=False)
     for source_id, summary in result.portals.items():
         console.print(
@@ -136,7 +89,3 @@ def import_warc_command(
             f"[yellow]skipped:[/] {result.unresolved_revisits} revisit(s) of a payload in none of the files",
             highlight=False,
         )
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(import_app, name="import")

@@ -140,6 +140,13 @@ _COMMUNE_TO_DISTRICT = {c: d for d in DISTRICTS for c in COMMUNES[d]}
 # --------------------------------------------------------------------------- helpers
 
 
+def ascii_slug(text: str, words: int = 10) -> str:
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    parts = ["".join(ch for ch in token if ch.isalnum()) for token in plain.split()]
+    return "-".join(part for part in parts if part)[:80].strip("-") or "bai-viet"
+
+
 def _pick(rng: random.Random, seq):
     """Fast uniform choice driven by rng.random()."""
     return seq[int(rng.random() * len(seq))]

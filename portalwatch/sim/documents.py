@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
+import fontpkg
+from fpdf import FPDF
+
 from portalwatch.sim import corpus
 
 # Type codes of document numbers and the type names they stand for.
@@ -150,33 +153,7 @@ def make_documents(
     """`count` documents issued over `span` before `start`, oldest first."""
     party = level == "province"
     types = PARTY_TYPES if party else STATE_TYPES
-    name = place.split(" ", 1)[1] if " " in place else place
-    if party:
-        issuer, sign_place, body_name = ("TỈNH ỦY ĐIỆN BIÊN",), "Điện Biên", "Tỉnh ủy"
-        roles = (("T/M BAN THƯỜNG VỤ", "PHÓ BÍ THƯ THƯỜNG TRỰC"), ("T/M BAN THƯỜNG VỤ", "BÍ THƯ"))
-        addressees = (
-            "- Các đảng đoàn, ban cán sự đảng,",
-            "- Các cơ quan tham mưu, giúp việc Tỉnh ủy,",
-            "- Các huyện ủy, thị ủy, thành ủy, đảng ủy trực thuộc.",
-        )
-        distribution = (
-            "- Như trên,",
-            "- Thường trực Tỉnh ủy,",
-            "- Lãnh đạo HĐND, UBND tỉnh,",
-            "- Các đ/c Ủy viên BTV,",
-            "- Lưu Văn phòng Tỉnh ủy.",
-        )
-    else:
-        unit = place.split(" ", 1)[0].upper()
-        issuer, sign_place, body_name = ("ỦY BAN NHÂN DÂN", f"{unit} {name.upper()}"), name, f"UBND {place}"
-        roles = (("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"), ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"))
-        addressees = (
-            "- Các cơ quan, đơn vị trực thuộc,",
-            f"- UBND các xã, thị trấn trên địa bàn {place}."
-            if unit == "HUYỆN"
-            else "- Các thôn, bản trên địa bàn xã.",
-        )
-        distribution = ("- Như trên,", "- Thường trực HĐND,", "- Lãnh đạo UBND,", "- Lưu: VT.")
+    issuer, sign_place, body_name, roles, addressees, distribution = _issuer(party, place)
     times = sorted(start - timedelta(seconds=rng.uniform(0, span.total_seconds())) for _ in range(count))
     sequence: dict[tuple[int, str], int] = {}
     documents = []
@@ -191,13 +168,7 @@ def make_documents(
             if code != "UBND"
             else f"{sequence[key]}/UBND-VP"
         )
-        if kind == "Công văn":
-            subject = "V/v " + corpus._fill(rng, "cv_subject", place)
-        elif pool:
-            subject = corpus._fill(rng, pool, place)
-            subject = subject if subject.startswith("về") else "về " + subject
-        else:
-            subject = f"về {_PLAN_SUBJECTS[rng.randrange(len(_PLAN_SUBJECTS))]} năm {issued_at.year}"
+        subject = _subject(rng, kind, pool, place, issued_at.year)
         paragraphs = corpus.paragraphs(rng, place, rng.randint(3, 6))
         cites: list[str] = []
         older = [d for d in cite_pool if d.issued < issued_at.date()]
@@ -232,17 +203,55 @@ def make_documents(
     return documents
 
 
-def _slug(text: str) -> str:
-    from portalwatch.sim.world import ascii_slug
+def _issuer(party: bool, place: str) -> tuple:
+    """Who issues a portal's documents: issuer lines, signing place, body name, signer roles,
+    addressees and distribution."""
+    name = place.split(" ", 1)[1] if " " in place else place
+    if party:
+        issuer, sign_place, body_name = ("TỈNH ỦY ĐIỆN BIÊN",), "Điện Biên", "Tỉnh ủy"
+        roles = (("T/M BAN THƯỜNG VỤ", "PHÓ BÍ THƯ THƯỜNG TRỰC"), ("T/M BAN THƯỜNG VỤ", "BÍ THƯ"))
+        addressees = (
+            "- Các đảng đoàn, ban cán sự đảng,",
+            "- Các cơ quan tham mưu, giúp việc Tỉnh ủy,",
+            "- Các huyện ủy, thị ủy, thành ủy, đảng ủy trực thuộc.",
+        )
+        distribution = (
+            "- Như trên,",
+            "- Thường trực Tỉnh ủy,",
+            "- Lãnh đạo HĐND, UBND tỉnh,",
+            "- Các đ/c Ủy viên BTV,",
+            "- Lưu Văn phòng Tỉnh ủy.",
+        )
+    else:
+        unit = place.split(" ", 1)[0].upper()
+        issuer, sign_place, body_name = ("ỦY BAN NHÂN DÂN", f"{unit} {name.upper()}"), name, f"UBND {place}"
+        roles = (("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"), ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"))
+        addressees = (
+            "- Các cơ quan, đơn vị trực thuộc,",
+            f"- UBND các xã, thị trấn trên địa bàn {place}."
+            if unit == "HUYỆN"
+            else "- Các thôn, bản trên địa bàn xã.",
+        )
+        distribution = ("- Như trên,", "- Thường trực HĐND,", "- Lãnh đạo UBND,", "- Lưu: VT.")
+    return issuer, sign_place, body_name, roles, addressees, distribution
 
-    return ascii_slug(text.replace("/", " "))
+
+def _subject(rng: random.Random, kind: str, pool: str | None, place: str, year: int) -> str:
+    """A document's subject line: ``V/v ...`` for a letter, ``về ...`` for the other kinds."""
+    if kind == "Công văn":
+        return "V/v " + corpus._fill(rng, "cv_subject", place)
+    if pool:
+        subject = corpus._fill(rng, pool, place)
+        return subject if subject.startswith("về") else "về " + subject
+    return f"về {_PLAN_SUBJECTS[rng.randrange(len(_PLAN_SUBJECTS))]} năm {year}"
+
+
+def _slug(text: str) -> str:
+    return corpus.ascii_slug(text.replace("/", " "))
 
 
 @lru_cache(maxsize=512)
 def _pdf_cached(lines: tuple[str, ...], issued: date) -> bytes:
-    import fontpkg
-    from fpdf import FPDF
-
     pdf = FPDF(format="A4")
     pdf.set_creation_date(datetime(issued.year, issued.month, issued.day, tzinfo=UTC))
     pdf.set_producer("portalwatch simulator")

@@ -44,7 +44,7 @@ from html import escape
 
 from portalwatch.sim.corpus import author_of
 from portalwatch.sim.documents import Document
-from portalwatch.sim.world import Article, Portal
+from portalwatch.sim.model import Article, Portal
 
 PAGE_SIZE = 10
 MONTHS = ("Một", "Hai", "Ba", "Tư", "Năm", "Sáu", "Bảy", "Tám", "Chín", "Mười", "Mười Một", "Mười Hai")

@@ -19,6 +19,7 @@ import unicodedata
 from html import escape
 from urllib.parse import quote
 
+from portalwatch.sim import corpus
 from portalwatch.sim.documents import WEEKDAYS, Document
 from portalwatch.sim.families import FAMILIES
 from portalwatch.sim.world import Article, Portal, World, ascii_slug
@@ -262,10 +263,14 @@ def province_article(portal: Portal, article: Article, rng: random.Random, world
     return _province_frame(portal, rng, f"{article.title} - Đảng bộ tỉnh Điện Biên", content)
 
 
-def province_listing(portal: Portal, page: int, rng: random.Random) -> str:
+def _listing_page(portal: Portal, page: int) -> tuple[list[Article], list[Article], int]:
+    """The portal's live articles (newest first), those listing page `page` shows, and the number of pages."""
     live = portal.live()
-    items = live[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    pages = max(1, math.ceil(len(live) / PAGE_SIZE))
+    return live, live[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], max(1, math.ceil(len(live) / PAGE_SIZE))
+
+
+def province_listing(portal: Portal, page: int, rng: random.Random) -> str:
+    live, items, pages = _listing_page(portal, page)
     rows = "\n".join(
         f'<tr><td class="news-item"><a class="news-title" href="{article_path(a)}">{_e(a.title)}</a>'
         f'<span class="news-date"> ({a.published_at:%d/%m/%Y})</span><p class="news-sapo">{_e(a.lead[:160])}...</p></td></tr>'
@@ -284,8 +289,6 @@ def province_listing(portal: Portal, page: int, rng: random.Random) -> str:
 
 
 def _district_frame(portal: Portal, rng: random.Random, title: str, content: str) -> str:
-    from portalwatch.sim import corpus
-
     docs = "".join(
         f'<li><a href="/van-ban/{i}">{_e(t)}</a></li>'
         for i, t in enumerate(corpus.document_titles(rng, portal.spec.place, 4))
@@ -344,9 +347,7 @@ def district_article(portal: Portal, article: Article, rng: random.Random, world
 
 
 def district_listing(portal: Portal, page: int, rng: random.Random) -> str:
-    live = portal.live()
-    items = live[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    pages = max(1, math.ceil(len(live) / PAGE_SIZE))
+    live, items, pages = _listing_page(portal, page)
     rows = "\n".join(
         f'<div class="news-item"><a class="title" href="{article_path(a)}">{_e(a.title)}</a>'
         f'<div class="date">{a.published_at:%d/%m/%Y}</div><div class="sapo">{_e(a.lead[:200])}</div></div>'
@@ -363,8 +364,6 @@ def district_listing(portal: Portal, page: int, rng: random.Random) -> str:
 
 
 def _joomla_frame(portal: Portal, rng: random.Random, title: str, content: str) -> str:
-    from portalwatch.sim import corpus
-
     documents = corpus.document_titles(rng, portal.spec.place, 2)
     latest = "\n".join(
         f'<li><a href="/index.php/van-ban/{i}">{_e(documents[i % 2])}</a></li>' for i in range(12)
@@ -438,9 +437,7 @@ def commune_article(portal: Portal, article: Article, rng: random.Random, world:
 
 
 def commune_listing(portal: Portal, page: int, rng: random.Random) -> str:
-    live = portal.live()
-    items = live[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    pages = max(1, math.ceil(len(live) / PAGE_SIZE))
+    live, items, pages = _listing_page(portal, page)
     rows = "\n".join(
         f'<div class="items-row"><div class="item"><h2 class="item-title" itemprop="name">'
         f'<a href="{article_path(a)}" itemprop="url">{_e(a.title)}</a></h2>'

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import httpx
 
+from portalwatch.sim.server import render_sources_toml
+
 
 class SimulatorProcess:
     """`portalwatch sim` in a child process; a context manager that waits until it listens.
@@ -139,8 +141,6 @@ class SimulatorProcess:
         portals: list[str] | None = None,
     ) -> Path:
         """A sources config for these portals with the given politeness and revisit settings."""
-        from portalwatch.sim.server import render_sources_toml
-
         entries = [p for p in self._get("portals") if portals is None or p["id"] in portals]
         Path(path).write_text(render_sources_toml(entries, politeness, revisit), encoding="utf-8")
         return Path(path)

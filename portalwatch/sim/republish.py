@@ -23,12 +23,9 @@ import random
 import re
 from bisect import bisect_right
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from portalwatch.sim import corpus
-
-if TYPE_CHECKING:  # world imports this module to dress its articles
-    from portalwatch.sim.world import Article, Portal, World
+from portalwatch.sim.model import Article, Portal
 
 KINDS = ("verbatim", "retitled", "trimmed", "edited")
 _KIND_WEIGHTS = (0.3, 0.25, 0.25, 0.2)
@@ -47,12 +44,15 @@ _INTROS = (
 )
 
 
-def maybe_republish(world: World, portal: Portal, copy: Article) -> None:
-    """Turn a freshly published article into a copy of a higher level's article, for a share of them."""
-    rng = random.Random(f"{world.seed}:{portal.spec.id}:republish:{copy.id}")
+def maybe_republish(seed: int, portals: dict[str, Portal], portal: Portal, copy: Article) -> None:
+    """Turn a freshly published article into a copy of a higher level's article, for a share of them.
+
+    `seed` and `portals` are the world's.
+    """
+    rng = random.Random(f"{seed}:{portal.spec.id}:republish:{copy.id}")
     if rng.random() >= SHARE.get(portal.spec.level, 0.0):
         return
-    original = _pick_original(world, portal, copy.published_at, rng)
+    original = _pick_original(portals, portal, copy.published_at, rng)
     if original is None:
         return
     kind = rng.choices(KINDS, _KIND_WEIGHTS)[0]
@@ -88,11 +88,11 @@ def maybe_republish(world: World, portal: Portal, copy: Article) -> None:
 
 
 def _pick_original(
-    world: World, portal: Portal, published_at: datetime, rng: random.Random
+    portals: dict[str, Portal], portal: Portal, published_at: datetime, rng: random.Random
 ) -> Article | None:
     """A live article of a higher level, published a lag (log-uniform, hours to weeks) before."""
     level = LEVEL[portal.spec.level]
-    higher = [p for p in world.portals.values() if LEVEL[p.spec.level] < level and p.articles]
+    higher = [p for p in portals.values() if LEVEL[p.spec.level] < level and p.articles]
     if not higher:
         return None
     source = higher[rng.randrange(len(higher))]

@@ -9,39 +9,18 @@ from __future__ import annotations
 
 import random
 import re
-import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from portalwatch.sim import corpus, republish
+from portalwatch.sim.corpus import ascii_slug
 from portalwatch.sim.documents import Document, make_documents
+from portalwatch.sim.model import Article, Portal, PortalSpec
 
 START = datetime(2025, 5, 5, 8, 0, 0)  # local time (Asia/Ho_Chi_Minh) of step 0
 STEP = timedelta(hours=1)
 DOCUMENT_REMOVAL_CHANCE = 0.3  # per portal and step
 DOCUMENTS_KEPT = 3  # live documents a portal never goes below
-
-
-@dataclass(frozen=True)
-class PortalSpec:
-    id: str
-    name: str
-    family: str  # page family and CMS: "province" | "district" | "commune", or one of MORE_PORTALS' families
-    place: str
-    size: int  # articles at step 0
-    new_per_step: tuple[int, int]  # inclusive range
-    edits_per_step: tuple[int, int]
-    removals_per_step: tuple[int, int]
-    nfd_share: float = 0.0  # share of responses whose text arrives decomposed (NFD)
-    misdeclared_share: float = 0.0  # share of responses in UTF-8 that declare ISO-8859-1
-    variant: str = ""  # a CMS configuration of the family: "duoc-dang" (Joomla's long date line and Hits)
-
-    @property
-    def level(self) -> str:
-        """The administrative level the place is at: "province", "district" or "commune"."""
-        if self.place.startswith(("xã ", "phường ", "thị trấn ")):
-            return "commune"
-        return "district" if self.place.startswith(("huyện ", "thị xã ", "thành phố ")) else "province"
 
 
 DEFAULT_PORTALS = (
@@ -193,58 +172,9 @@ def network(portal_count: int = len(DEFAULT_PORTALS), families: str = "default")
     return tuple(specs)
 
 
-@dataclass
-class Article:
-    id: int
-    portal: PortalSpec
-    slug: str
-    title: str
-    lead: str
-    paragraphs: list[str]
-    images: list[tuple[str, str, int]]  # (file name, caption, index of the paragraph it follows)
-    byline: str
-    published_at: datetime
-    views: int
-    version: int = 1
-    removed: bool = False
-    last_changed_step: int = -1
-    category: str = "Tin tức - Sự kiện"
-    updated_at: datetime | None = None  # shown by Joomla once the article was edited
-    citations: list[tuple[int, str, str]] = field(
-        default_factory=list
-    )  # (paragraph, mention, document number)
-    cited: dict[str, Document] = field(default_factory=dict)  # document number -> the document cited
-    attachments: list[str] = field(default_factory=list)  # numbers of the documents whose PDF it attaches
-    # The higher level's article this one copies, and its copies: kept out of repr and ==, which would follow the chain.
-    republished_from: Article | None = field(default=None, repr=False, compare=False)
-    republication_kind: str = ""  # verbatim | retitled | trimmed | edited (see portalwatch.sim.republish)
-    copies: list[Article] = field(default_factory=list, repr=False, compare=False)
-
-
 _SUBJECT_OPENER = re.compile(r"^(?:V/v|Về)\s+", re.IGNORECASE)
 MENTION_STYLES = ("standard", "spaced", "dashed", "plain")  # see Document.mention
 CATEGORIES = ("Chính trị", "Kinh tế", "Văn hóa - Xã hội", "Quốc phòng - An ninh", "Xây dựng Đảng")
-
-
-@dataclass
-class Portal:
-    spec: PortalSpec
-    articles: list[Article] = field(default_factory=list)  # oldest first
-    by_id: dict[int, Article] = field(default_factory=dict)
-    documents: list[Document] = field(default_factory=list)  # oldest first
-    visits: int = 0
-    requests: int = 0
-
-    def live(self) -> list[Article]:
-        """Published articles, newest first (the listing order)."""
-        return [article for article in reversed(self.articles) if not article.removed]
-
-
-def ascii_slug(text: str, words: int = 10) -> str:
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-    parts = ["".join(ch for ch in token if ch.isalnum()) for token in plain.split()]
-    return "-".join(part for part in parts if part)[:80].strip("-") or "bai-viet"
 
 
 class World:
@@ -338,7 +268,7 @@ class World:
             views=rng.randint(50, 12000),
         )
         self._dress(portal, article)
-        republish.maybe_republish(self, portal, article)
+        republish.maybe_republish(self.seed, self.portals, portal, article)
         article.slug = ascii_slug(article.title)
         portal.articles.append(article)
         portal.by_id[article.id] = article

@@ -1,0 +1,81 @@
+"""What the command line and the demo print with: the consoles, errors, rows as a table, CSV or
+JSON, and the options several commands share. Light to import: `portalwatch --help` loads it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from portalwatch.paths import warehouse_path
+
+# Tables keep their columns when printed to a pipe or a log (rich assumes 80 there).
+console = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+
+WarehouseOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--warehouse", "-w", help="DuckDB file [default: $PORTALWATCH_WAREHOUSE or data/warehouse.duckdb]"
+    ),
+]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="Sources file [default: config/sources.toml].")
+]
+SourceOption = Annotated[
+    list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")
+]
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def fail(message: str) -> NoReturn:
+    """Print the error and exit with status 2."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+def existing_warehouse(warehouse: Path | None) -> Path:
+    """The warehouse file the option names (or the default one); fails when there is none yet."""
+    path = warehouse_path(warehouse)
+    if not path.exists():
+        fail(f"{path}: no warehouse here yet (run `portalwatch run` first, or pass --warehouse)")
+    return path
+
+
+def print_rows(columns: list[str], rows: list[tuple], output: OutputFormat, max_rows: int = 100) -> None:
+    if output is OutputFormat.json:
+        sys.stdout.write(
+            json.dumps(
+                [dict(zip(columns, row, strict=False)) for row in rows],
+                ensure_ascii=False,
+                default=str,
+                indent=1,
+            )
+        )
+        sys.stdout.write("\n")
+    elif output is OutputFormat.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(columns)
+        writer.writerows(rows)
+        sys.stdout.write(buffer.getvalue())
+    else:
+        table = Table(*columns)
+        for row in rows[:max_rows]:
+            table.add_row(*("" if value is None else str(value) for value in row))
+        console.print(table)
+        if len(rows) > max_rows:
+            console.print(f"({len(rows)} rows, {max_rows} shown)")
