@@ -460,7 +460,7 @@ async def crawl_portal(
         crawl.failures.append((work[key], reason))
 
     # The frontier: new URLs that this run could not settle wait for the next one.
-    for key, (outcome, error, _result) in finals.items():
+    for key, (outcome, error, result) in finals.items():
         if key not in new:
             continue
         if key in observed or key in confirmed_gone:
@@ -662,7 +662,7 @@ def _schedule(
                 content_hash,
             )
         )
-    for key, (outcome, error, _result) in finals.items():
+    for key, (outcome, error, result) in finals.items():
         prior = priors.get(key)
         if prior is None:
             continue
