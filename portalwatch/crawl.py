@@ -70,6 +70,10 @@ _NOT_FAILURES = frozenset({Outcome.ROBOTS_DISALLOWED})
 _DONE = _SETTLED | _NOT_FAILURES
 
 
+# How one fetch of a page went: (outcome, error, the fetch).
+_Attempt = tuple[str, str | None, FetchResult]
+
+
 class Revisit(StrEnum):
     """Which known articles a run fetches again, to catch edits and removals."""
 
@@ -223,12 +227,12 @@ class PortalCrawler:
         self.new: dict[str, str] = {}  # articles fetched this run that were not known
         self.observed: dict[str, tuple[Observation, FetchResult]] = {}  # articles that answered with content
         # How the fetches went: page id -> (outcome, error, result), first tries, second ones, and last ones.
-        self.firsts: dict[str, tuple[str, str | None, FetchResult]] = {}
-        self.document_firsts: dict[str, tuple[str, str | None, FetchResult]] = {}
-        self.seconds: dict[str, tuple[str, str | None, FetchResult]] = {}
-        self.document_seconds: dict[str, tuple[str, str | None, FetchResult]] = {}
-        self.finals: dict[str, tuple[str, str | None, FetchResult]] = {}
-        self.document_finals: dict[str, tuple[str, str | None, FetchResult]] = {}
+        self.firsts: dict[str, _Attempt] = {}
+        self.document_firsts: dict[str, _Attempt] = {}
+        self.seconds: dict[str, _Attempt] = {}
+        self.document_seconds: dict[str, _Attempt] = {}
+        self.finals: dict[str, _Attempt] = {}
+        self.document_finals: dict[str, _Attempt] = {}
         self.confirmed_gone: set[str] = set()  # removals two requests agree on
         self.gone_seen: set[str] = set()  # a 404/410 not confirmed yet
         self.documents_gone: set[str] = set()
@@ -329,12 +333,12 @@ class PortalCrawler:
         if not task.cancelled() and task.exception() is None:
             self.observer.article_done(task.result()[0] in _DONE)
 
-    async def _fetch_document(self, key: str, url: str) -> tuple[str, str | None, FetchResult]:
+    async def _fetch_document(self, key: str, url: str) -> _Attempt:
         return await fetch_document(
             self.fetcher, self.crawl, self.record, self.workers, self.profile, key, url
         )
 
-    async def fetch_article(self, key: str, url: str) -> tuple[str, str | None, FetchResult]:
+    async def fetch_article(self, key: str, url: str) -> _Attempt:
         """(final outcome, error, result) of one article fetch."""
         result = await self.fetcher.fetch(url, "article", _validators(self.state.articles.get(key)))
         if not result.ok:
@@ -797,37 +801,36 @@ def _schedule(
             continue
         if outcome == Outcome.NOT_MODIFIED:
             update.not_modified.append(NotModified(key, result.url, prior.content_hash, result.fetched_at))
-            schedules.append(
-                _next(
-                    key,
-                    prior.url,
-                    prior,
-                    False,
-                    prior.published_at,
-                    result.fetched_at,
-                    policy,
-                    result.etag or prior.etag,
-                    result.last_modified or prior.last_modified,
-                    prior.content_hash,
-                )
-            )
+            etag, last_modified = result.etag or prior.etag, result.last_modified or prior.last_modified
+            schedules.append(_unchanged(key, prior, result, policy, etag, last_modified, prior.content_hash))
         elif key in confirmed_gone:
-            schedules.append(
-                _next(
-                    key,
-                    prior.url,
-                    prior,
-                    False,
-                    prior.published_at,
-                    result.fetched_at,
-                    policy,
-                    None,
-                    None,
-                    None,
-                )
-            )
+            schedules.append(_unchanged(key, prior, result, policy, None, None, None))
         elif key not in checked and outcome not in _SETTLED | _NOT_FAILURES:
             schedules.append(_failed(key, prior, outcome, error, result.fetched_at, policy, key in gone_seen))
+
+
+def _unchanged(
+    key: str,
+    prior: ArticleSchedule,
+    result: FetchResult,
+    policy,
+    etag: str | None,
+    last_modified: str | None,
+    validated_hash: str | None,
+) -> ScheduleRow:
+    """The next revisit of a page whose stored version this run's check did not change (a 304, a removal)."""
+    return _next(
+        key,
+        prior.url,
+        prior,
+        False,
+        prior.published_at,
+        result.fetched_at,
+        policy,
+        etag,
+        last_modified,
+        validated_hash,
+    )
 
 
 def _failed(
@@ -898,7 +901,7 @@ async def fetch_document(
     profile: Profile,
     key: str,
     url: str,
-) -> tuple[str, str | None, FetchResult]:
+) -> _Attempt:
     """Fetch and parse an official document page, then its files (text extracted from PDFs);
     returns (outcome, error, result) of the page's fetch."""
     # Pages and files that are not what was asked for are fetched again at once, as a 5xx is.
