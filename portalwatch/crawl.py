@@ -13,10 +13,13 @@ article only when that second request says the same.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time
 from enum import StrEnum
+from functools import partial
+from urllib.parse import urljoin
 
 from portalwatch.config import Source, SourcesConfig
 from portalwatch.discover import Repair, SectionDiscovery, discover_pages, discover_section
@@ -65,6 +68,10 @@ _SECOND_TRY = TRANSIENT_OUTCOMES | {Outcome.GONE, Outcome.EXTRACTION_FAILED}
 _NOT_FAILURES = frozenset({Outcome.ROBOTS_DISALLOWED})
 # An article done for the run, as its progress counts it (a removal counts once confirmed).
 _DONE = _SETTLED | _NOT_FAILURES
+
+
+# How one fetch of a page went: (outcome, error, the fetch).
+_Attempt = tuple[str, str | None, FetchResult]
 
 
 class Revisit(StrEnum):
@@ -145,21 +152,112 @@ async def crawl_portal(
     the newest; `published` keeps only articles posted in [since, until).
     `observer` is told of every listing page, article found and article done as they happen.
     """
-    if source.closed:
-        raise ConfigError("sources", source.closed_note)
-    observer = observer or CrawlObserver()
-    observer.started()
-    profile = get_profile(source.profile, config.settings.profile_dirs)
-    since, until = published
-    known_documents = {key: item for key, item in known.items() if item.kind == "document"}
-    known = {key: item for key, item in known.items() if item.kind != "document"}
-    policy = config.revisit_for(source)
-    now = now or datetime.now(UTC)
-    remembered = state is not None
-    state = state or PortalState()
-    crawl = PortalCrawl(source_row(source), tls_verified=source.verify_tls)
+    crawler = PortalCrawler(
+        source,
+        config,
+        known,
+        raw_store,
+        revisit,
+        max_listing_pages,
+        state,
+        now,
+        pages,
+        published,
+        observer,
+    )
+    return await crawler.run()
+
+
+class PortalCrawler:
+    """One portal's crawl, as :func:`crawl_portal` runs it.
+
+    :meth:`run` goes through the steps: :meth:`revisit` starts the fetches known
+    before any listing answers (the frontier and the revisits asked for),
+    :meth:`walk` walks the listings and starts the fetch of every article and
+    document they name (:meth:`fetch_article`, :func:`fetch_document`),
+    :meth:`retry` tries once more what failed and confirms removals, and
+    :meth:`settle` does the run's bookkeeping: failures, frontier, schedules.
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        config: SourcesConfig,
+        known: dict[str, KnownArticle],
+        raw_store: RawStore,
+        revisit: Revisit = Revisit.NONE,
+        max_listing_pages: int | None = None,
+        state: PortalState | None = None,
+        now: datetime | None = None,
+        pages: dict[str, range] | None = None,
+        published: tuple[datetime | None, datetime | None] = (None, None),
+        observer: CrawlObserver | None = None,
+    ):
+        if source.closed:
+            raise ConfigError("sources", source.closed_note)
+        self.observer = observer or CrawlObserver()
+        self.observer.started()
+        self.source, self.config, self.raw_store = source, config, raw_store
+        self.revisiting, self.max_listing_pages, self.pages = revisit, max_listing_pages, pages
+        self.profile = get_profile(source.profile, config.settings.profile_dirs)
+        self.since, self.until = published
+        self.known_documents = {key: item for key, item in known.items() if item.kind == "document"}
+        self.known = {key: item for key, item in known.items() if item.kind != "document"}
+        self.policy = config.revisit_for(source)
+        self.now = now or datetime.now(UTC)
+        self.remembered = state is not None
+        self.state = state or PortalState()
+        self.crawl = PortalCrawl(source_row(source), tls_verified=source.verify_tls)
+        workers = config.settings.parse_workers
+        self.workers = PageWorkers(default_workers() if workers is None else workers)
+        self.today = parser_versions(self.profile)
+        self.fetcher: PortalFetcher | None = None  # open while the run fetches
+        # What the run fetches. Article and document fetches start as soon as a listing page
+        # names them, while the walk of the listings goes on: no connection waits for discovery.
+        self.found_urls: dict[str, str] = {}  # article id -> URL, in the order the listings gave them
+        self.found_documents: dict[str, str] = {}
+        self.members: dict[tuple[str, str], SectionMember] = {}
+        self.work: dict[str, str] = {}  # every article fetched this run: id -> URL
+        self.article_tasks: dict[str, asyncio.Task] = {}  # their first fetches
+        self.document_urls: dict[str, str] = {}  # every document fetched this run: id -> URL
+        self.document_tasks: dict[str, asyncio.Task] = {}
+        self.frontier: dict[str, str] = {}  # new URLs an earlier run could not record
+        self.revisits: dict[str, str] = {}  # known articles fetched again
+        self.document_revisits: dict[str, str] = {}
+        self.new: dict[str, str] = {}  # articles fetched this run that were not known
+        self.observed: dict[str, tuple[Observation, FetchResult]] = {}  # articles that answered with content
+        # How the fetches went: page id -> (outcome, error, result), first tries, second ones, and last ones.
+        self.firsts: dict[str, _Attempt] = {}
+        self.document_firsts: dict[str, _Attempt] = {}
+        self.seconds: dict[str, _Attempt] = {}
+        self.document_seconds: dict[str, _Attempt] = {}
+        self.finals: dict[str, _Attempt] = {}
+        self.document_finals: dict[str, _Attempt] = {}
+        self.confirmed_gone: set[str] = set()  # removals two requests agree on
+        self.gone_seen: set[str] = set()  # a 404/410 not confirmed yet
+        self.documents_gone: set[str] = set()
+        self.documents_gone_seen: set[str] = set()
+
+    async def run(self) -> PortalCrawl:
+        settings = self.config.settings
+        async with PortalFetcher(
+            self.source,
+            self.config.politeness_for(self.source),
+            settings.user_agent_header,
+            settings.robots_agent,
+        ) as fetcher:
+            self.fetcher = fetcher
+            self.revisit()
+            await self.walk()
+            await self.retry()
+            self.log_fetcher()
+        self.settle()
+        return self.crawl
+
+    # What every fetch leaves: a fetch row, and its body in the raw store.
 
     def record(
+        self,
         result: FetchResult,
         outcome: str | None = None,
         error: str | None = None,
@@ -168,13 +266,13 @@ async def crawl_portal(
     ) -> str | None:
         raw_hash = None
         if stored is None and result.body:
-            stored = raw_store.put(result.body)
+            stored = self.raw_store.put(result.body)
         if stored is not None:
             raw_hash = stored[0]
-            crawl.raw_new += stored[1]
-        crawl.fetches.append(
+            self.crawl.raw_new += stored[1]
+        self.crawl.fetches.append(
             FetchRow(
-                source.id,
+                self.source.id,
                 result.url,
                 result.kind,
                 result.fetched_at,
@@ -194,36 +292,70 @@ async def crawl_portal(
         )
         return raw_hash
 
-    settings = config.settings
-    workers = PageWorkers(default_workers() if settings.parse_workers is None else settings.parse_workers)
-    today = parser_versions(profile)
-    observed: dict[str, tuple[Observation, FetchResult]] = {}
+    def record_listing(self, section_name: str, result: FetchResult, *args, **kwargs) -> str | None:
+        raw_hash = self.record(result, *args, **kwargs)
+        self.observer.listing_page(section_name, self.crawl.fetches[-1].outcome == Outcome.OK)
+        return raw_hash
 
-    async def fetch_article(key: str, url: str) -> tuple[str, str | None, FetchResult]:
+    def log_fetcher(self) -> None:
+        """The fetcher's own requests (robots.txt) and the outages it met."""
+        for result in self.fetcher.robots_fetches:
+            self.record(result)
+        for outage in self.fetcher.outages:
+            self.crawl.state.outages.append(
+                OutageRow(
+                    outage.host,
+                    outage.opened_at,
+                    outage.closed_at,
+                    outage.failures,
+                    outage.skipped,
+                    outage.last_error,
+                )
+            )
+
+    # Fetches: started once per page and run, as tasks, while the walk goes on.
+
+    def start_article(self, key: str, url: str) -> None:
+        if key not in self.work:
+            self.work[key] = url
+            task = asyncio.ensure_future(self.fetch_article(key, url))
+            self.article_tasks[key] = task
+            task.add_done_callback(self._first_done)
+            self.observer.articles_found(1)
+
+    def start_document(self, key: str, url: str) -> None:
+        if key not in self.document_urls:
+            self.document_urls[key] = url
+            self.document_tasks[key] = asyncio.ensure_future(self._fetch_document(key, url))
+
+    def _first_done(self, task: asyncio.Task) -> None:
+        """Tell the observer how an article's first fetch went."""
+        if not task.cancelled() and task.exception() is None:
+            self.observer.article_done(task.result()[0] in _DONE)
+
+    async def _fetch_document(self, key: str, url: str) -> _Attempt:
+        return await fetch_document(
+            self.fetcher, self.crawl, self.record, self.workers, self.profile, key, url
+        )
+
+    async def fetch_article(self, key: str, url: str) -> _Attempt:
         """(final outcome, error, result) of one article fetch."""
-        result = await fetcher.fetch(url, "article", _validators(state.articles.get(key)))
+        result = await self.fetcher.fetch(url, "article", _validators(self.state.articles.get(key)))
         if not result.ok:
-            record(result)
+            self.record(result)
             return result.outcome, result.error, result
-        prior = known.get(key)
-        if _parsed_before(prior, result.body, today):
+        prior = self.known.get(key)
+        if _parsed_before(prior, result.body, self.today):
             # The very page the current version was parsed from, and today's parser: nothing to parse.
-            raw_hash = record(result, stored=(prior.raw_hash, False) if prior.raw_hash in raw_store else None)
-            schedule = state.articles.get(key)
-            published_at = schedule.published_at if schedule else None
-            if published_at and ((since and published_at < since) or (until and published_at >= until)):
-                return Outcome.OK, None, result
-            observation = Observation(key, url, None, prior.content_hash, raw_hash or "", result.fetched_at)
-            crawl.observations.append(observation)
-            observed[key] = (observation, result)
+            self._observe_unparsed(key, url, result, prior)
             return Outcome.OK, None, result
-        page = await workers.run(
+        page = await self.workers.run(
             article_page,
-            str(raw_store.root),
+            str(self.raw_store.root),
             result.body,
             result.charset,
             url,
-            profile,
+            self.profile,
             prior.content_hash if prior else None,
             result.final_url,
         )
@@ -231,14 +363,14 @@ async def crawl_portal(
         if page.record is None:
             outcome = Outcome.NOT_AN_ARTICLE if page.wrong_page else Outcome.EXTRACTION_FAILED
             result.error_class = "WrongPage" if page.wrong_page else None
-            record(result, outcome, page.error, stored=stored, charset=page.charset)
+            self.record(result, outcome, page.error, stored=stored, charset=page.charset)
             return outcome, page.error, result
         article = page.record
-        record(result, stored=stored, charset=page.charset)
-        if (since and article.published_at < since) or (until and article.published_at >= until):
+        self.record(result, stored=stored, charset=page.charset)
+        if self._outside(article.published_at):
             return Outcome.OK, None, result
         reparsed = _parser_change_only(
-            known.get(key), article.content_hash, article.parser_version, raw_store, url, profile
+            prior, article.content_hash, article.parser_version, self.raw_store, url, self.profile
         )
         observation = Observation(
             key,
@@ -251,254 +383,265 @@ async def crawl_portal(
             page.fingerprint,
             page.references,
         )
-        crawl.observations.append(observation)
-        observed[key] = (observation, result)
+        self._observe(key, observation, result)
         return Outcome.OK, None, result
 
-    async with PortalFetcher(
-        source, config.politeness_for(source), settings.user_agent_header, settings.robots_agent
-    ) as fetcher:
-        # Article and document fetches start as soon as a listing page names them,
-        # while the walk of the listings goes on: no connection waits for discovery.
-        found_urls: dict[str, str] = {}  # article id -> URL, in the order the listings gave them
-        found_documents: dict[str, str] = {}
-        work: dict[str, str] = {}  # every article fetched this run: id -> URL
-        firsts_pending: dict[str, asyncio.Task] = {}
-        document_urls: dict[str, str] = {}  # every document fetched this run: id -> URL
-        document_tasks: dict[str, asyncio.Task] = {}
+    def _observe_unparsed(self, key: str, url: str, result: FetchResult, prior: KnownArticle) -> None:
+        """An article page that is the one its current version was parsed from: observed as it stands."""
+        raw_hash = self.record(
+            result, stored=(prior.raw_hash, False) if prior.raw_hash in self.raw_store else None
+        )
+        schedule = self.state.articles.get(key)
+        published_at = schedule.published_at if schedule else None
+        if published_at and self._outside(published_at):
+            return
+        observation = Observation(key, url, None, prior.content_hash, raw_hash or "", result.fetched_at)
+        self._observe(key, observation, result)
 
-        def start_article(key: str, url: str) -> None:
-            if key not in work:
-                work[key] = url
-                firsts_pending[key] = asyncio.ensure_future(fetch_article(key, url))
-                firsts_pending[key].add_done_callback(_tell_done(observer))
-                observer.articles_found(1)
+    def _outside(self, published_at: datetime) -> bool:
+        """Whether an article posted then is outside the run's [since, until)."""
+        return bool((self.since and published_at < self.since) or (self.until and published_at >= self.until))
 
-        def start_document(key: str, url: str) -> None:
-            if key not in document_urls:
-                document_urls[key] = url
-                document_tasks[key] = asyncio.ensure_future(
-                    fetch_document(fetcher, crawl, record, workers, profile, key, url)
-                )
+    def _observe(self, key: str, observation: Observation, result: FetchResult) -> None:
+        self.crawl.observations.append(observation)
+        self.observed[key] = (observation, result)
 
-        # What is known before any listing answers: the frontier and the revisits asked for.
-        frontier = {
-            key: rebase(url, source.base_url) for key, url in state.frontier.items() if key not in known
+    # The steps of a run.
+
+    def revisit(self) -> None:
+        """Start what is known before any listing answers: the frontier and the revisits asked for."""
+        base_url = self.source.base_url
+        self.frontier = {
+            key: rebase(url, base_url) for key, url in self.state.frontier.items() if key not in self.known
         }
-        # Documents are revisited as articles are, within the same budget.
-        if revisit is Revisit.ALL:
+        self.revisits, self.document_revisits = self._revisits()
+        for key, url in self.document_revisits.items():
+            self.start_document(key, url)
+        for key, url in self.state.document_frontier.items():
+            if key not in self.known_documents:
+                self.start_document(key, rebase(url, base_url))
+        for key, url in (self.frontier | self.revisits).items():
+            self.start_article(key, url)
+
+    def _revisits(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The known articles, and documents, to fetch again: documents are revisited as articles are,
+        within the same budget."""
+        base_url = self.source.base_url
+        if self.revisiting is Revisit.ALL:
             revisits = {
-                key: rebase(a.url, source.base_url) for key, a in known.items() if key not in frontier
+                key: rebase(a.url, base_url) for key, a in self.known.items() if key not in self.frontier
             }
-            document_revisits = {key: rebase(d.url, source.base_url) for key, d in known_documents.items()}
-        elif revisit is Revisit.DUE:
-            candidates = [*state.articles.values(), *state.documents.values()]
+            return revisits, {key: rebase(d.url, base_url) for key, d in self.known_documents.items()}
+        if self.revisiting is Revisit.DUE:
+            candidates = [*self.state.articles.values(), *self.state.documents.values()]
             due = {
-                a.article_id: rebase(a.url, source.base_url)
-                for a in due_for_revisit(candidates, now, policy, set(frontier))
+                a.article_id: rebase(a.url, base_url)
+                for a in due_for_revisit(candidates, self.now, self.policy, set(self.frontier))
             }
-            revisits = {key: url for key, url in due.items() if key not in state.documents}
-            document_revisits = {key: url for key, url in due.items() if key in state.documents}
-        else:
-            revisits, document_revisits = {}, {}
-        for key, url in document_revisits.items():
-            start_document(key, url)
-        for key, url in state.document_frontier.items():
-            if key not in known_documents:
-                start_document(key, rebase(url, source.base_url))
-        for key, url in (frontier | revisits).items():
-            start_article(key, url)
-
-        members: dict[tuple[str, str], SectionMember] = {}
-
-        def listed(section):
-            is_documents = section.kind == "documents"
-
-            def on_page(urls: tuple[str, ...]) -> None:
-                for url in urls:
-                    key = article_id(source.id, url)
-                    members.setdefault(
-                        (section.name, key),
-                        SectionMember(section.name, key, "document" if is_documents else "article", url, now),
-                    )
-                    if is_documents:
-                        found_documents.setdefault(key, url)
-                        if key not in known_documents:
-                            start_document(key, url)
-                        continue
-                    found_urls.setdefault(key, url)
-                    if key not in known or revisit is Revisit.LISTED:
-                        start_article(key, url)
-
-            return on_page
-
-        def listing_record(section_name: str):
-            def record_listing(result: FetchResult, *args, **kwargs) -> str | None:
-                raw_hash = record(result, *args, **kwargs)
-                observer.listing_page(section_name, crawl.fetches[-1].outcome == Outcome.OK)
-                return raw_hash
-
-            return record_listing
-
-        async def walk(section) -> SectionDiscovery | None:
-            seen = known_documents if section.kind == "documents" else known
-            record_listing = listing_record(section.name)
-            if pages is not None:
-                if section.name not in pages:
-                    return None
-                found = await discover_pages(
-                    fetcher, source, section, profile, pages[section.name], record_listing, listed(section)
-                )
-                observer.section_walked(section.name, found.total_pages, False)
-                return found
-            last = state.walks.get(section.name)
-            full = _walk_whole(last) if remembered else not seen
-            # Entries in the frontier were discovered already: the walk need not look past them.
-            discovered = set(seen) if section.kind == "documents" else set(seen) | set(state.frontier)
-            found = await discover_section(
-                fetcher,
-                source,
-                section,
-                profile,
-                discovered,
-                full,
-                record_listing,
-                max_listing_pages,
-                listed(section),
-                repair=None if full else _repair(last),
+            documents = self.state.documents
+            return (
+                {key: url for key, url in due.items() if key not in documents},
+                {key: url for key, url in due.items() if key in documents},
             )
-            observer.section_walked(section.name, found.total_pages, full)
-            _remember_walk(crawl, section, found, now)
-            return found
+        return {}, {}
 
-        walks = [asyncio.ensure_future(walk(section)) for section in source.sections]
+    async def walk(self) -> None:
+        """Walk every section's listing, then wait for the first fetch of every page started."""
+        walks = [asyncio.ensure_future(self.walk_section(section)) for section in self.source.sections]
         try:
-            for found in await asyncio.gather(*walks):
-                if found is not None:
-                    crawl.listing_pages += found.listing_pages
-                    crawl.listed += len(found.article_urls)
-                    crawl.short_pages += found.short_pages
-            crawl.state.members = list(members.values())
-            crawl.discovered = len(found_urls)
-            new = {key: url for key, url in work.items() if key not in known}
-            if revisit is Revisit.LISTED:
-                revisits = {key: url for key, url in work.items() if key in known}
-            crawl.new_urls = len(new)
-            crawl.revisited = len(revisits) + len(document_revisits)
-
-            document_firsts = dict(
-                zip(document_tasks, await asyncio.gather(*document_tasks.values()), strict=False)
+            self._count_walks(await asyncio.gather(*walks))
+            self.document_firsts = dict(
+                zip(self.document_tasks, await asyncio.gather(*self.document_tasks.values()), strict=False)
             )
-            firsts = dict(zip(firsts_pending, await asyncio.gather(*firsts_pending.values()), strict=False))
+            self.firsts = dict(
+                zip(self.article_tasks, await asyncio.gather(*self.article_tasks.values()), strict=False)
+            )
         except BaseException:
             # A failure that ends the crawl (the raw store cannot write, the run is cancelled)
             # must not leave fetches running against a closed client.
-            pending = [*walks, *firsts_pending.values(), *document_tasks.values()]
+            pending = [*walks, *self.article_tasks.values(), *self.document_tasks.values()]
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
             raise
+
+    async def walk_section(self, section) -> SectionDiscovery | None:
+        seen = self.known_documents if section.kind == "documents" else self.known
+        record_listing = partial(self.record_listing, section.name)
+        on_page = partial(self.on_listing_page, section)
+        if self.pages is not None:
+            if section.name not in self.pages:
+                return None
+            found = await discover_pages(
+                self.fetcher,
+                self.source,
+                section,
+                self.profile,
+                self.pages[section.name],
+                record_listing,
+                on_page,
+            )
+            self.observer.section_walked(section.name, found.total_pages, False)
+            return found
+        last = self.state.walks.get(section.name)
+        full = _walk_whole(last) if self.remembered else not seen
+        # Entries in the frontier were discovered already: the walk need not look past them.
+        discovered = set(seen) if section.kind == "documents" else set(seen) | set(self.state.frontier)
+        found = await discover_section(
+            self.fetcher,
+            self.source,
+            section,
+            self.profile,
+            discovered,
+            full,
+            record_listing,
+            self.max_listing_pages,
+            on_page,
+            repair=None if full else _repair(last),
+        )
+        self.observer.section_walked(section.name, found.total_pages, full)
+        _remember_walk(self.crawl, section, found, self.now)
+        return found
+
+    def on_listing_page(self, section, urls: tuple[str, ...]) -> None:
+        """Start the fetch of what a listing page names (the new pages, or all of them when refreshing)."""
+        is_documents = section.kind == "documents"
+        for url in urls:
+            key = article_id(self.source.id, url)
+            self.members.setdefault(
+                (section.name, key),
+                SectionMember(section.name, key, "document" if is_documents else "article", url, self.now),
+            )
+            if is_documents:
+                self.found_documents.setdefault(key, url)
+                if key not in self.known_documents:
+                    self.start_document(key, url)
+                continue
+            self.found_urls.setdefault(key, url)
+            if key not in self.known or self.revisiting is Revisit.LISTED:
+                self.start_article(key, url)
+
+    def _count_walks(self, discoveries: list[SectionDiscovery | None]) -> None:
+        crawl = self.crawl
+        for found in discoveries:
+            if found is not None:
+                crawl.listing_pages += found.listing_pages
+                crawl.listed += len(found.article_urls)
+                crawl.short_pages += found.short_pages
+        crawl.state.members = list(self.members.values())
+        crawl.discovered = len(self.found_urls)
+        self.new = {key: url for key, url in self.work.items() if key not in self.known}
+        if self.revisiting is Revisit.LISTED:
+            self.revisits = {key: url for key, url in self.work.items() if key in self.known}
+        crawl.new_urls = len(self.new)
+        crawl.revisited = len(self.revisits) + len(self.document_revisits)
+
+    async def retry(self) -> None:
+        """Fetch once more the pages whose first try failed or said 404/410: a removal counts only when
+        confirmed."""
         retry = [
             key
-            for key, (outcome, _, result) in firsts.items()
-            if outcome in _SECOND_TRY and not fetcher.host_gave_up(result.url)
+            for key, (outcome, _, result) in self.firsts.items()
+            if outcome in _SECOND_TRY and not self.fetcher.host_gave_up(result.url)
         ]
         document_retry = [
             key
-            for key, (outcome, _, result) in document_firsts.items()
-            if outcome in _SECOND_TRY and not fetcher.host_gave_up(result.url)
+            for key, (outcome, _, result) in self.document_firsts.items()
+            if outcome in _SECOND_TRY and not self.fetcher.host_gave_up(result.url)
         ]
         second_tries = await asyncio.gather(
-            *(fetch_article(key, work[key]) for key in retry),
-            *(
-                fetch_document(fetcher, crawl, record, workers, profile, key, document_urls[key])
-                for key in document_retry
-            ),
+            *(self.fetch_article(key, self.work[key]) for key in retry),
+            *(self._fetch_document(key, self.document_urls[key]) for key in document_retry),
         )
-        seconds = dict(zip(retry, second_tries[: len(retry)], strict=False))
-        finals = firsts | seconds
-        document_seconds = dict(zip(document_retry, second_tries[len(retry) :], strict=False))
-        document_finals = document_firsts | document_seconds
-        confirmed_gone, gone_seen = _removals(retry, firsts, seconds, state.articles)
-        documents_gone, documents_gone_seen = _removals(
-            [key for key in document_retry if key in known_documents],
-            document_firsts,
-            document_seconds,
-            state.documents,
+        self.seconds = dict(zip(retry, second_tries[: len(retry)], strict=False))
+        self.finals = self.firsts | self.seconds
+        self.document_seconds = dict(zip(document_retry, second_tries[len(retry) :], strict=False))
+        self.document_finals = self.document_firsts | self.document_seconds
+        self.confirmed_gone, self.gone_seen = _removals(retry, self.firsts, self.seconds, self.state.articles)
+        self.documents_gone, self.documents_gone_seen = _removals(
+            [key for key in document_retry if key in self.known_documents],
+            self.document_firsts,
+            self.document_seconds,
+            self.state.documents,
         )
         for key in retry:
-            observer.article_done(seconds[key][0] in _DONE or key in confirmed_gone, again=True)
-        for key in sorted(confirmed_gone, key=list(work).index):
-            crawl.gone.append(Gone(key, work[key], seconds[key][2].fetched_at))
-        for key in sorted(documents_gone, key=list(document_urls).index):
-            crawl.gone_documents.append(Gone(key, document_urls[key], document_seconds[key][2].fetched_at))
+            self.observer.article_done(
+                self.seconds[key][0] in _DONE or key in self.confirmed_gone, again=True
+            )
+        for key in sorted(self.confirmed_gone, key=list(self.work).index):
+            self.crawl.gone.append(Gone(key, self.work[key], self.seconds[key][2].fetched_at))
+        for key in sorted(self.documents_gone, key=list(self.document_urls).index):
+            self.crawl.gone_documents.append(
+                Gone(key, self.document_urls[key], self.document_seconds[key][2].fetched_at)
+            )
 
-        for result in fetcher.robots_fetches:
-            record(result)
-        for outage in fetcher.outages:
-            crawl.state.outages.append(
-                OutageRow(
-                    outage.host,
-                    outage.opened_at,
-                    outage.closed_at,
-                    outage.failures,
-                    outage.skipped,
-                    outage.last_error,
+    def settle(self) -> None:
+        """The run's failures, its frontier for the next run, and the next revisit of every page checked."""
+        crawl = self.crawl
+        for fetch in crawl.fetches:
+            if fetch.kind == "listing" and fetch.outcome != Outcome.OK:
+                crawl.failures.append((fetch.url, fetch.error or fetch.outcome))
+        crawl.failures += crawl.short_pages
+        for key, (outcome, error, _result) in self.finals.items():
+            if outcome in _SETTLED or key in self.confirmed_gone or outcome in _NOT_FAILURES:
+                continue
+            reason = error or outcome
+            if outcome == Outcome.GONE:
+                reason = f"{reason} (not confirmed by a second request)"
+            crawl.failures.append((self.work[key], reason))
+        self._settle_frontier()
+        _settle_documents(
+            crawl,
+            self.state,
+            self.known_documents,
+            self.document_urls,
+            self.document_finals,
+            self.documents_gone,
+        )
+        if self.remembered:
+            self._schedule_next()
+
+    def _settle_frontier(self) -> None:
+        """New URLs that this run could not settle wait for the next one."""
+        state, update = self.state, self.crawl.state
+        for key, (outcome, error, result) in self.finals.items():
+            if key not in self.new:
+                continue
+            if key in self.observed or key in self.confirmed_gone:
+                if key in state.frontier:
+                    update.frontier_done.append(key)
+            else:
+                update.frontier_pending.append(
+                    FrontierEntry(key, self.new[key], result.fetched_at, outcome, error)
                 )
-            )
+        update.frontier_done.extend(key for key in state.frontier if key in self.known)
 
-    for fetch in crawl.fetches:
-        if fetch.kind == "listing" and fetch.outcome != Outcome.OK:
-            crawl.failures.append((fetch.url, fetch.error or fetch.outcome))
-    crawl.failures += crawl.short_pages
-    for key, (outcome, error, _result) in finals.items():
-        if outcome in _SETTLED or key in confirmed_gone or outcome in _NOT_FAILURES:
-            continue
-        reason = error or outcome
-        if outcome == Outcome.GONE:
-            reason = f"{reason} (not confirmed by a second request)"
-        crawl.failures.append((work[key], reason))
-
-    # The frontier: new URLs that this run could not settle wait for the next one.
-    for key, (outcome, error, result) in finals.items():
-        if key not in new:
-            continue
-        if key in observed or key in confirmed_gone:
-            if key in state.frontier:
-                crawl.state.frontier_done.append(key)
-        else:
-            crawl.state.frontier_pending.append(
-                FrontierEntry(key, new[key], result.fetched_at, outcome, error)
-            )
-    crawl.state.frontier_done.extend(key for key in state.frontier if key in known)
-    _settle_documents(crawl, state, known_documents, document_urls, document_finals, documents_gone)
-
-    if remembered:
+    def _schedule_next(self) -> None:
+        state, update = self.state, self.crawl.state
         checked = {
             key: (o.url, o.content_hash, _published(o, state.articles.get(key)), r)
-            for key, (o, r) in observed.items()
+            for key, (o, r) in self.observed.items()
         }
         _schedule(
-            crawl.state.schedules,
-            crawl.state,
+            update.schedules,
+            update,
             state.articles,
-            policy,
-            finals,
+            self.policy,
+            self.finals,
             checked,
-            confirmed_gone,
-            gone_seen,
+            self.confirmed_gone,
+            self.gone_seen,
         )
         _schedule(
-            crawl.state.document_schedules,
-            crawl.state,
+            update.document_schedules,
+            update,
             state.documents,
-            policy,
-            document_finals,
-            _documents_checked(crawl, document_finals),
-            documents_gone,
-            documents_gone_seen,
+            self.policy,
+            self.document_finals,
+            _documents_checked(self.crawl, self.document_finals),
+            self.documents_gone,
+            self.documents_gone_seen,
         )
-    return crawl
 
 
 def _documents_checked(crawl: PortalCrawl, finals: dict) -> dict:
@@ -525,16 +668,6 @@ def _removals(
     }
     seen = {key for key in retried if Outcome.GONE in (firsts[key][0], seconds[key][0])} - confirmed
     return confirmed, seen
-
-
-def _tell_done(observer: CrawlObserver):
-    """A done-callback that tells `observer` how an article's first fetch went."""
-
-    def done(task: asyncio.Task) -> None:
-        if not task.cancelled() and task.exception() is None:
-            observer.article_done(task.result()[0] in _DONE)
-
-    return done
 
 
 def _walk_whole(last: ListingWalk | None) -> bool:
@@ -668,37 +801,36 @@ def _schedule(
             continue
         if outcome == Outcome.NOT_MODIFIED:
             update.not_modified.append(NotModified(key, result.url, prior.content_hash, result.fetched_at))
-            schedules.append(
-                _next(
-                    key,
-                    prior.url,
-                    prior,
-                    False,
-                    prior.published_at,
-                    result.fetched_at,
-                    policy,
-                    result.etag or prior.etag,
-                    result.last_modified or prior.last_modified,
-                    prior.content_hash,
-                )
-            )
+            etag, last_modified = result.etag or prior.etag, result.last_modified or prior.last_modified
+            schedules.append(_unchanged(key, prior, result, policy, etag, last_modified, prior.content_hash))
         elif key in confirmed_gone:
-            schedules.append(
-                _next(
-                    key,
-                    prior.url,
-                    prior,
-                    False,
-                    prior.published_at,
-                    result.fetched_at,
-                    policy,
-                    None,
-                    None,
-                    None,
-                )
-            )
+            schedules.append(_unchanged(key, prior, result, policy, None, None, None))
         elif key not in checked and outcome not in _SETTLED | _NOT_FAILURES:
             schedules.append(_failed(key, prior, outcome, error, result.fetched_at, policy, key in gone_seen))
+
+
+def _unchanged(
+    key: str,
+    prior: ArticleSchedule,
+    result: FetchResult,
+    policy,
+    etag: str | None,
+    last_modified: str | None,
+    validated_hash: str | None,
+) -> ScheduleRow:
+    """The next revisit of a page whose stored version this run's check did not change (a 304, a removal)."""
+    return _next(
+        key,
+        prior.url,
+        prior,
+        False,
+        prior.published_at,
+        result.fetched_at,
+        policy,
+        etag,
+        last_modified,
+        validated_hash,
+    )
 
 
 def _failed(
@@ -769,12 +901,9 @@ async def fetch_document(
     profile: Profile,
     key: str,
     url: str,
-) -> tuple[str, str | None, FetchResult]:
+) -> _Attempt:
     """Fetch and parse an official document page, then its files (text extracted from PDFs);
     returns (outcome, error, result) of the page's fetch."""
-    from dataclasses import replace
-    from urllib.parse import urljoin
-
     # Pages and files that are not what was asked for are fetched again at once, as a 5xx is.
     check = DocumentCheck(profile)
     result = await fetcher.fetch(url, "document", judge=check)
@@ -813,8 +942,6 @@ async def fetch_document(
 
 
 def _sha256(body: bytes) -> str:
-    import hashlib
-
     return hashlib.sha256(body).hexdigest()
 
 

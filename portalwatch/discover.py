@@ -90,13 +90,11 @@ class _Walk:
         self.left: list[int] = []  # pages still missing that this run did not get to
 
     async def listing(self, page: int) -> ListingPage | None:
-        listing_page = await fetch_listing(
-            self.fetcher, self.source, self.section, self.profile, page, self.record
+        listing_page = await read_listing(
+            self.fetcher, self.source, self.section, self.profile, page, self.record, self.on_page
         )
         if listing_page is None:
             return None
-        if self.on_page is not None:
-            self.on_page(listing_page.article_urls)
         self.listed[page] = (listing_url(self.section, page, self.size), len(listing_page.article_urls))
         return listing_page
 
@@ -298,16 +296,10 @@ async def discover_pages(
     on_page: Callable[[tuple[str, ...]], None] | None = None,
 ) -> SectionDiscovery:
     """Article URLs on an explicit range of listing pages (a backfill's chunk)."""
-
-    async def listing(page: int) -> ListingPage | None:
-        parsed = await fetch_listing(fetcher, source, section, profile, page, record)
-        if parsed is not None and on_page is not None:
-            on_page(parsed.article_urls)
-        return parsed
-
     found: dict[str, None] = {}
     total = None
-    for listing_page in await asyncio.gather(*(listing(page) for page in pages)):
+    listings = (read_listing(fetcher, source, section, profile, page, record, on_page) for page in pages)
+    for listing_page in await asyncio.gather(*listings):
         if listing_page is not None:
             found.update(dict.fromkeys(listing_page.article_urls))
             total = listing_page.total_pages or total
@@ -324,6 +316,22 @@ async def listing_page_count(
     """How many listing pages a section has now, from the pager of its first page."""
     first = await fetch_listing(fetcher, source, section, profile, 1, record)
     return first.total_pages if first is not None else None
+
+
+async def read_listing(
+    fetcher: PortalFetcher,
+    source: Source,
+    section: Section,
+    profile: Profile,
+    page: int,
+    record: Callable[[FetchResult], None],
+    on_page: Callable[[tuple[str, ...]], None] | None,
+) -> ListingPage | None:
+    """One listing page, as :func:`fetch_listing` gives it; `on_page` is told the URLs it lists as soon as it is parsed."""
+    listing_page = await fetch_listing(fetcher, source, section, profile, page, record)
+    if listing_page is not None and on_page is not None:
+        on_page(listing_page.article_urls)
+    return listing_page
 
 
 async def fetch_listing(
