@@ -186,6 +186,20 @@ def bench_parser(quick: bool) -> Figure:
     )
 
 
+# The words of the warehouse benchmark's made-up articles.
+BENCH_WORDS = [
+    "huyện",
+    "xã",
+    "hội nghị",
+    "triển khai",
+    "nhiệm vụ",
+    "phát triển",
+    "kinh tế",
+    "đồng bào",
+    "năm 2024",
+]
+
+
 def bench_warehouse(work: Path, quick: bool) -> list[Figure]:
     from portalwatch.model import FetchRow, Observation, PortalCrawl, SourceRow
     from portalwatch.record import ArticleRecord, article_id
@@ -197,25 +211,14 @@ def bench_warehouse(work: Path, quick: bool) -> list[Figure]:
     source = SourceRow("bench", "Bench portal", "province", "dcs_aspnet", "http://bench.example")
     now = datetime.now(UTC)
     rng = random.Random(1)
-    words = [
-        "huyện",
-        "xã",
-        "hội nghị",
-        "triển khai",
-        "nhiệm vụ",
-        "phát triển",
-        "kinh tế",
-        "đồng bào",
-        "năm 2024",
-    ]
     observations, fetches = [], []
     for index in range(count):
         url = f"http://bench.example/tin-tuc/{index}.html"
         record = ArticleRecord(
-            title=f"Bài {index} " + " ".join(rng.choices(words, k=8)),
+            title=f"Bài {index} " + " ".join(rng.choices(BENCH_WORDS, k=8)),
             published_at=now - timedelta(minutes=index),
-            body_text="\n\n".join(" ".join(rng.choices(words, k=60)) for _ in range(5)),
-            lead=" ".join(rng.choices(words, k=20)),
+            body_text="\n\n".join(" ".join(rng.choices(BENCH_WORDS, k=60)) for _ in range(5)),
+            lead=" ".join(rng.choices(BENCH_WORDS, k=20)),
             byline="Tin, ảnh: Lò Văn A",
             author="Lò Văn A",
             view_count=index,
