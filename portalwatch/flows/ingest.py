@@ -306,11 +306,14 @@ async def publish_progress(run_id: str, portals: list[PortalProgress], done: asy
         artifact_id = await acreate_progress_artifact(
             0.0, key="ingest-progress", description=progress_table(run_id, portals)
         )
-        while not done.is_set():
+        finished = False
+        while not finished:
             try:
                 await asyncio.wait_for(done.wait(), PROGRESS_SECONDS)
             except TimeoutError:
                 pass
+            # Read before the update is sent: the last update shows the run as `done` found it.
+            finished = done.is_set()
             await aupdate_progress_artifact(
                 artifact_id, progress_percent(portals), progress_table(run_id, portals)
             )
