@@ -45,8 +45,8 @@ class Figure:
 
 def crawl_all(config_path: Path, warehouse: Path, revisit: str = "none") -> tuple[int, float]:
     """The stages called directly (no Prefect): every portal crawled and loaded; (pages, seconds)."""
+    from portalwatch import crawl, pipeline
     from portalwatch.config import load_sources
-    from portalwatch.crawl import Revisit, crawl_portal
     from portalwatch.storage.rawstore import RawStore
     from portalwatch.storage.warehouse import Warehouse
 
@@ -57,20 +57,8 @@ def crawl_all(config_path: Path, warehouse: Path, revisit: str = "none") -> tupl
     run_id = store.start_run("bench", {})
 
     async def one(source) -> int:
-        known = await asyncio.to_thread(store.known_articles, source.id)
-        state = await asyncio.to_thread(store.portal_state, source.id)
-        crawl = await crawl_portal(source, config, known, raw, Revisit(revisit), state=state)
-        await asyncio.to_thread(
-            store.load_portal,
-            run_id,
-            crawl.source,
-            crawl.fetches,
-            crawl.observations,
-            crawl.gone,
-            documents=crawl.documents,
-            state_update=crawl.state,
-        )
-        return len(crawl.fetches)
+        crawled, _ = await pipeline.run_portal(source, config, store, raw, run_id, crawl.Revisit(revisit))
+        return len(crawled.fetches)
 
     async def everything() -> int:
         return sum(await asyncio.gather(*(one(source) for source in config.sources)))
@@ -198,36 +186,39 @@ def bench_parser(quick: bool) -> Figure:
     )
 
 
+# The words of the warehouse benchmark's made-up articles.
+BENCH_WORDS = [
+    "huyện",
+    "xã",
+    "hội nghị",
+    "triển khai",
+    "nhiệm vụ",
+    "phát triển",
+    "kinh tế",
+    "đồng bào",
+    "năm 2024",
+]
+
+
 def bench_warehouse(work: Path, quick: bool) -> list[Figure]:
+    from portalwatch.model import FetchRow, Observation, PortalCrawl, SourceRow
     from portalwatch.record import ArticleRecord, article_id
-    from portalwatch.storage.derive import derive
-    from portalwatch.storage.warehouse import FetchRow, Observation, SourceRow, Warehouse
+    from portalwatch.storage import derive, warehouse
 
     count = 20_000 if quick else 100_000
-    store = Warehouse(work / "d" / "warehouse.duckdb")
+    store = warehouse.Warehouse(work / "d" / "warehouse.duckdb")
     store.migrate()
     source = SourceRow("bench", "Bench portal", "province", "dcs_aspnet", "http://bench.example")
     now = datetime.now(UTC)
     rng = random.Random(1)
-    words = [
-        "huyện",
-        "xã",
-        "hội nghị",
-        "triển khai",
-        "nhiệm vụ",
-        "phát triển",
-        "kinh tế",
-        "đồng bào",
-        "năm 2024",
-    ]
     observations, fetches = [], []
     for index in range(count):
         url = f"http://bench.example/tin-tuc/{index}.html"
         record = ArticleRecord(
-            title=f"Bài {index} " + " ".join(rng.choices(words, k=8)),
+            title=f"Bài {index} " + " ".join(rng.choices(BENCH_WORDS, k=8)),
             published_at=now - timedelta(minutes=index),
-            body_text="\n\n".join(" ".join(rng.choices(words, k=60)) for _ in range(5)),
-            lead=" ".join(rng.choices(words, k=20)),
+            body_text="\n\n".join(" ".join(rng.choices(BENCH_WORDS, k=60)) for _ in range(5)),
+            lead=" ".join(rng.choices(BENCH_WORDS, k=20)),
             byline="Tin, ảnh: Lò Văn A",
             author="Lò Văn A",
             view_count=index,
@@ -240,14 +231,15 @@ def bench_warehouse(work: Path, quick: bool) -> list[Figure]:
         fetches.append(FetchRow("bench", url, "article", now, 200, "ok", None, 1, 10.0, 30_000, raw_hash))
     # The parse stage derives fingerprints and references, in batches of a crawl's size, on its own cores.
     started = time.process_time()
-    observations = [o for i in range(0, count, 1000) for o in derive(observations[i : i + 1000])]
+    observations = [o for i in range(0, count, 1000) for o in derive.derive(observations[i : i + 1000])]
     derive_rate = count / (time.process_time() - started)
     run_id = store.start_run("bench", {})
     started = time.perf_counter()
-    store.load_portal(run_id, source, fetches, observations)
+    crawl = PortalCrawl(source, fetches, observations)
+    store.load_portal(run_id, crawl)
     load_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    summary = store.load_portal(store.start_run("bench", {}), source, fetches, observations)
+    summary = store.load_portal(store.start_run("bench", {}), crawl)
     rerun_seconds = time.perf_counter() - started
     assert summary.unchanged == count
     rate = count / load_seconds

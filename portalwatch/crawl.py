@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, time
 from enum import StrEnum
 from functools import partial
@@ -25,6 +24,24 @@ from portalwatch.config import Source, SourcesConfig
 from portalwatch.discover import Repair, SectionDiscovery, discover_pages, discover_section
 from portalwatch.errors import ConfigError, ExtractionError
 from portalwatch.fetch import TRANSIENT_OUTCOMES, FetchResult, Outcome, PortalFetcher, Validators
+from portalwatch.model import (
+    DocumentObservation,
+    FetchRow,
+    FrontierEntry,
+    Gone,
+    KnownArticle,
+    ListingWalk,
+    NotModified,
+    Observation,
+    OutageRow,
+    PortalCrawl,
+    PortalState,
+    PortalStateUpdate,
+    ScheduleRow,
+    SectionCoverage,
+    SectionMember,
+    source_row,
+)
 from portalwatch.pagework import PageWorkers, article_page, attachment_file, default_workers
 from portalwatch.parse import parse_article, parser_versions
 from portalwatch.parse.documents import DocumentCheck, FileCheck
@@ -39,26 +56,7 @@ from portalwatch.schedule import (
     next_interval,
     retry_delay,
 )
-from portalwatch.storage.crawlstate import (
-    FrontierEntry,
-    ListingWalk,
-    NotModified,
-    OutageRow,
-    PortalState,
-    PortalStateUpdate,
-    ScheduleRow,
-    SectionCoverage,
-    SectionMember,
-)
 from portalwatch.storage.rawstore import RawStore
-from portalwatch.storage.warehouse import (
-    DocumentObservation,
-    FetchRow,
-    Gone,
-    KnownArticle,
-    Observation,
-    SourceRow,
-)
 
 # Outcomes that settle an article for this run; anything else is a failure to report and retry.
 _SETTLED = frozenset({Outcome.OK, Outcome.NOT_MODIFIED})
@@ -81,53 +79,6 @@ class Revisit(StrEnum):
     DUE = "due"  # the known articles the adaptive schedule says are due, within the run's budget
     LISTED = "listed"  # known articles found on the listing pages walked (a refreshing backfill)
     ALL = "all"  # every known article, removed ones included (they may come back)
-
-
-@dataclass
-class PortalCrawl:
-    """Everything one portal's crawl saw, ready for the loader."""
-
-    source: SourceRow
-    fetches: list[FetchRow] = field(default_factory=list)
-    observations: list[Observation] = field(default_factory=list)
-    documents: list[DocumentObservation] = field(default_factory=list)
-    gone: list[Gone] = field(default_factory=list)
-    gone_documents: list[Gone] = field(default_factory=list)
-    failures: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
-    short_pages: list[tuple[str, str]] = field(
-        default_factory=list
-    )  # listing pages with fewer entries than stated
-    listing_pages: int = 0
-    listed: int = 0  # entries on the listing pages walked (articles and documents)
-    discovered: int = 0
-    new_urls: int = 0
-    raw_new: int = 0
-    revisited: int = 0  # known articles and documents fetched again
-    state: PortalStateUpdate = field(default_factory=PortalStateUpdate)
-    tls_verified: bool = True
-
-    @property
-    def article_fetches(self) -> int:
-        return sum(1 for f in self.fetches if f.kind == "article")
-
-    @property
-    def outcome_counts(self) -> dict[str, int]:
-        """Fetches by outcome (ok, not_modified, gone, timeout, circuit_open, ...)."""
-        return dict(sorted(Counter(f.outcome for f in self.fetches).items()))
-
-
-def source_row(source: Source) -> SourceRow:
-    return SourceRow(
-        source.id,
-        source.name,
-        source.level,
-        source.profile,
-        source.base_url,
-        source.status,
-        source.active_from,
-        source.active_until,
-        tuple(source.successors),
-    )
 
 
 async def crawl_portal(

@@ -25,7 +25,8 @@ from pathlib import Path
 import duckdb
 
 from portalwatch.config import load_sources
-from portalwatch.crawl import Revisit, crawl_portal
+from portalwatch.crawl import Revisit
+from portalwatch.pipeline import run_portal
 from portalwatch.sim.process import SimulatorProcess
 from portalwatch.sim.republish import KINDS
 from portalwatch.storage.rawstore import RawStore
@@ -132,32 +133,12 @@ def crawl(config_path: Path, warehouse: Warehouse, revisit: Revisit) -> None:
     raw = RawStore(warehouse.path.parent / "raw")
     run_id = warehouse.start_run("quality", {"revisit": str(revisit)})
 
-    async def crawl_all():
-        return await asyncio.gather(
-            *(
-                crawl_portal(
-                    source,
-                    config,
-                    warehouse.known_articles(source.id),
-                    raw,
-                    revisit,
-                    None,
-                    warehouse.portal_state(source.id),
-                )
-                for source in config.select(None)
-            )
+    async def run_all():
+        await asyncio.gather(
+            *(run_portal(source, config, warehouse, raw, run_id, revisit) for source in config.select(None))
         )
 
-    for result in asyncio.run(crawl_all()):
-        warehouse.load_portal(
-            run_id,
-            result.source,
-            result.fetches,
-            result.observations,
-            result.gone,
-            documents=result.documents,
-            state_update=result.state,
-        )
+    asyncio.run(run_all())
     warehouse.finish_run(run_id, "completed", {})
 
 

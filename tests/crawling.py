@@ -10,9 +10,11 @@ from pathlib import Path
 import duckdb
 
 from portalwatch.config import load_sources
-from portalwatch.crawl import PortalCrawl, Revisit, crawl_portal
+from portalwatch.crawl import Revisit, crawl_portal
+from portalwatch.model import LoadSummary, PortalCrawl
+from portalwatch.pipeline import run_portal
 from portalwatch.storage.rawstore import RawStore
-from portalwatch.storage.warehouse import LoadSummary, Warehouse
+from portalwatch.storage.warehouse import Warehouse
 
 # Quick to give up and to retry, so that fault tests take seconds; generous breaker unless a test tightens it.
 FAST_POLITENESS = {
@@ -44,20 +46,10 @@ def crawl_into(
     """One portal's crawl and load, as the ingest flow does it, without the orchestration."""
     config = load_sources(config_path)
     source = config.select([source_id])[0]
-    known = warehouse.known_articles(source_id)
-    state = warehouse.portal_state(source_id)
     raw = RawStore(warehouse.path.parent / "raw")
-    crawl = asyncio.run(crawl_portal(source, config, known, raw, Revisit(revisit), None, state, now))
     run_id = warehouse.start_run("test", {"source": source_id})
-    summary = warehouse.load_portal(
-        run_id,
-        crawl.source,
-        crawl.fetches,
-        crawl.observations,
-        crawl.gone,
-        documents=crawl.documents,
-        state_update=crawl.state,
-        gone_documents=crawl.gone_documents,
+    crawl, summary = asyncio.run(
+        run_portal(source, config, warehouse, raw, run_id, Revisit(revisit), now=now)
     )
     warehouse.finish_run(run_id, "completed", {})
     return crawl, summary
@@ -79,7 +71,10 @@ def crawl_all_into(config_path: Path, warehouse: Warehouse, revisit: Revisit = R
         )
 
     for crawl in asyncio.run(crawl_all()):
-        warehouse.load_portal(run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone)
+        # Articles only: no documents, no crawl memory.
+        warehouse.load_portal(
+            run_id, PortalCrawl(crawl.source, crawl.fetches, crawl.observations, gone=crawl.gone)
+        )
     warehouse.finish_run(run_id, "completed", {})
     return run_id
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from portalwatch.model import FetchRow, Gone, Observation, PortalCrawl, SourceRow
 from portalwatch.record import ArticleRecord, Image, article_id
 from portalwatch.sim import corpus
-from portalwatch.storage.warehouse import FetchRow, Gone, Observation, SourceRow, Warehouse
+from portalwatch.storage.warehouse import Warehouse
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 PUBLISHED = datetime(2025, 3, 1, 8, 0, tzinfo=LOCAL)
@@ -116,7 +117,7 @@ def plant(warehouse: Warehouse) -> Planted:
             planted.records[url] = record
             observations.append(observation(source_id, url, record, FIRST_CRAWL + timedelta(minutes=index)))
         fetches = [fetch(source_id, o.url, o.fetched_at) for o in observations]
-        warehouse.load_portal(first_run, SOURCES[source_id], fetches, observations)
+        warehouse.load_portal(first_run, PortalCrawl(SOURCES[source_id], fetches, observations))
     warehouse.finish_run(first_run, "completed", {})
     planted.run_ids.append(first_run)
 
@@ -126,22 +127,23 @@ def plant(warehouse: Warehouse) -> Planted:
     edited = replace(original, title=original.title + EDITED_TITLE_SUFFIX, view_count=400)
     warehouse.load_portal(
         second_run,
-        SOURCES["tinh"],
-        [fetch("tinh", ORIGINAL_URL, SECOND_CRAWL)],
-        [observation("tinh", ORIGINAL_URL, edited, SECOND_CRAWL)],
+        PortalCrawl(
+            SOURCES["tinh"],
+            [fetch("tinh", ORIGINAL_URL, SECOND_CRAWL)],
+            [observation("tinh", ORIGINAL_URL, edited, SECOND_CRAWL)],
+        ),
     )
     warehouse.load_portal(
         second_run,
-        SOURCES["huyen-b"],
-        [fetch("huyen-b", REMOVED_URL, SECOND_CRAWL, "gone", 404)],
-        [],
-        [Gone(article_id("huyen-b", REMOVED_URL), REMOVED_URL, SECOND_CRAWL)],
+        PortalCrawl(
+            SOURCES["huyen-b"],
+            [fetch("huyen-b", REMOVED_URL, SECOND_CRAWL, "gone", 404)],
+            gone=[Gone(article_id("huyen-b", REMOVED_URL), REMOVED_URL, SECOND_CRAWL)],
+        ),
     )
     warehouse.load_portal(
         second_run,
-        SOURCES["xa-c"],
-        [fetch("xa-c", COVID_PLAIN_URL, SECOND_CRAWL, "http_error", 503)],
-        [],
+        PortalCrawl(SOURCES["xa-c"], [fetch("xa-c", COVID_PLAIN_URL, SECOND_CRAWL, "http_error", 503)]),
     )
     warehouse.finish_run(second_run, "completed", {})
     planted.run_ids.append(second_run)

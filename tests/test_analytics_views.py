@@ -22,6 +22,7 @@ from planted import (
     plant,
 )
 
+from portalwatch.model import PortalCrawl
 from portalwatch.storage.warehouse import Warehouse
 
 VIEWS = (
@@ -209,7 +210,7 @@ def test_every_version_gets_a_fingerprint_and_missing_ones_are_caught_up(tmp_pat
         con.execute("DELETE FROM text_fingerprints WHERE source_id = 'tinh'")
     originals = "SELECT DISTINCT original_source_id AS source_id FROM republications"
     assert rows(store, originals) == [{"source_id": "huyen-a"}]  # the province's copy is not known yet
-    store.load_portal(store.start_run("ingest", {}), SOURCES["xa-c"], [], [])
+    store.load_portal(store.start_run("ingest", {}), PortalCrawl(SOURCES["xa-c"]))
     assert list(rows(store, count)[0].values()) == [versions, versions]
     assert rows(store, originals) == [{"source_id": "tinh"}]
     assert rows(store, "SELECT count(*) AS n FROM republications")[0]["n"] == len(CHAIN)

@@ -18,6 +18,7 @@ from portalwatch.cli import app
 from portalwatch.config import load_sources
 from portalwatch.crawl import crawl_portal
 from portalwatch.errors import ExtractionError
+from portalwatch.model import PortalCrawl
 from portalwatch.parse.documents import looks_like_document, parse_document, read_document
 from portalwatch.parse.fallback import extract_fallback
 from portalwatch.parse.profile import get_profile
@@ -255,13 +256,8 @@ sections = [{{ name = "van-ban", kind = "documents", listing_url = "{document_po
         crawl_portal(source, config, warehouse.known_articles(source.id), RawStore(tmp_path / "raw"))
     )
     assert sorted(d.record.number for d in crawl.documents) == sorted(d["number"] for d in DOCUMENTS.values())
-    warehouse.load_portal(
-        warehouse.start_run("test", {}),
-        crawl.source,
-        crawl.fetches,
-        crawl.observations,
-        documents=crawl.documents,
-    )
+    loaded = PortalCrawl(crawl.source, crawl.fetches, crawl.observations, crawl.documents)
+    warehouse.load_portal(warehouse.start_run("test", {}), loaded)
     with duckdb.connect(str(warehouse.path), read_only=True) as con:
         stored = dict(con.execute("SELECT number, signer_title FROM documents").fetchall())
         cited = {row[0] for row in con.execute("SELECT number FROM document_references").fetchall()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from portalwatch.storage.warehouse import Gone
+from portalwatch.model import Gone, PortalCrawl
 from tests.crawling import crawl_into, politeness, query
 
 REMOVALS_SQL = "SELECT url, run_id FROM changes WHERE item_kind = 'document' AND change_type = 'removed'"
@@ -73,7 +73,7 @@ def test_a_removed_document_that_answers_again_is_restored(sim, warehouse, tmp_p
     # The warehouse recorded the document's removal (the portal took it down, then put it back).
     run_id = warehouse.start_run("test", {})
     gone = Gone(document.document_id, document.url, datetime.now(UTC))
-    summary = warehouse.load_portal(run_id, crawl.source, [], [], gone_documents=[gone])
+    summary = warehouse.load_portal(run_id, PortalCrawl(crawl.source, gone_documents=[gone]))
     assert summary.documents_removed == 1
     assert query(warehouse, "SELECT count(*) FROM document_state WHERE removed_at IS NOT NULL") == [(1,)]
 

@@ -17,6 +17,7 @@ import httpx
 
 from portalwatch.config import load_sources
 from portalwatch.crawl import Revisit, crawl_portal
+from portalwatch.model import PortalCrawl
 from portalwatch.parse.documents import document_from_lines, number_key, pdf_text
 from portalwatch.parse.profile import profiles_dir
 from portalwatch.record import article_id
@@ -33,9 +34,8 @@ def crawl_into(
     summaries = {}
     for source in config.select(sources):
         crawl = asyncio.run(crawl_portal(source, config, warehouse.known_articles(source.id), raw, revisit))
-        summaries[source.id] = warehouse.load_portal(
-            run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone, crawl.documents
-        )
+        loaded = PortalCrawl(crawl.source, crawl.fetches, crawl.observations, crawl.documents, crawl.gone)
+        summaries[source.id] = warehouse.load_portal(run_id, loaded)
         summaries[source.id].failures = crawl.failures
     return summaries
 

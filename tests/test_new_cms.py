@@ -22,6 +22,7 @@ from aiohttp import web
 from portalwatch.config import load_sources
 from portalwatch.crawl import Revisit, crawl_portal
 from portalwatch.errors import ConfigError
+from portalwatch.model import PortalCrawl
 from portalwatch.parse import parse_article
 from portalwatch.parse.profile import get_profile
 from portalwatch.storage.rawstore import RawStore
@@ -161,9 +162,8 @@ def ingest(config_path: Path, warehouse, tmp_path: Path) -> list[tuple]:
         crawl_portal(source, config, warehouse.known_articles(source.id), RawStore(tmp_path / "raw"))
     )
     assert not crawl.failures, crawl.failures
-    warehouse.load_portal(
-        warehouse.start_run("test", {}), crawl.source, crawl.fetches, crawl.observations, crawl.gone
-    )
+    loaded = PortalCrawl(crawl.source, crawl.fetches, crawl.observations, gone=crawl.gone)
+    warehouse.load_portal(warehouse.start_run("test", {}), loaded)
     with duckdb.connect(str(warehouse.path), read_only=True) as con:
         return con.execute(
             "SELECT title, published_at, body_text, lead, author, attribution, extraction, confidence, "
@@ -208,9 +208,8 @@ def test_a_raw_page_already_parsed_by_todays_parser_is_not_parsed_again(
         crawl = asyncio.run(
             crawl_portal(source, config, warehouse.known_articles(source.id), raw, Revisit.ALL)
         )
-        summary = warehouse.load_portal(
-            warehouse.start_run("test", {}), crawl.source, crawl.fetches, crawl.observations
-        )
+        loaded = PortalCrawl(crawl.source, crawl.fetches, crawl.observations)
+        summary = warehouse.load_portal(warehouse.start_run("test", {}), loaded)
         return crawl, summary
 
     crawl_and_load()

@@ -23,6 +23,7 @@ from portalwatch.accuracy import LEARNED_FIELDS, learned_profile_accuracy
 from portalwatch.cli import app
 from portalwatch.config import load_sources
 from portalwatch.crawl import crawl_portal
+from portalwatch.model import PortalCrawl
 from portalwatch.parse.date_shapes import (
     VIETNAMESE_AMPM,
     counter_pattern,
@@ -102,9 +103,8 @@ sections = [{{ name = "tin-tuc", listing_url = "{entry["listing_url"]}" }}]
     (source,) = config.sources
     crawl = asyncio.run(crawl_portal(source, config, {}, RawStore(tmp_path / "raw"), max_listing_pages=2))
     assert not crawl.failures, crawl.failures
-    warehouse.load_portal(
-        warehouse.start_run("test", {}), crawl.source, crawl.fetches, crawl.observations, crawl.gone
-    )
+    loaded = PortalCrawl(crawl.source, crawl.fetches, crawl.observations, gone=crawl.gone)
+    warehouse.load_portal(warehouse.start_run("test", {}), loaded)
     with duckdb.connect(str(warehouse.path), read_only=True) as con:
         return con.execute("SELECT url, title, published_at, extraction FROM articles").fetchall()
 

@@ -14,6 +14,7 @@ from crawling import politeness
 from portalwatch.config import load_sources
 from portalwatch.crawl import Revisit, crawl_portal
 from portalwatch.flows import ingest as ingest_module
+from portalwatch.model import PortalCrawl
 from portalwatch.progress import PortalProgress
 from portalwatch.storage.rawstore import RawStore
 
@@ -35,9 +36,8 @@ def crawl_watched(config_path, warehouse, progress: PortalProgress, revisit: Rev
         )
     )
     run_id = warehouse.start_run("test", {})
-    warehouse.load_portal(
-        run_id, crawl.source, crawl.fetches, crawl.observations, crawl.gone, state_update=crawl.state
-    )
+    loaded = PortalCrawl(crawl.source, crawl.fetches, crawl.observations, gone=crawl.gone, state=crawl.state)
+    warehouse.load_portal(run_id, loaded)
     return crawl
 
 

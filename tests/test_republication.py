@@ -12,6 +12,7 @@ import duckdb
 import pytest
 from planted import FIRST_CRAWL, PUBLISHED, SOURCES, fetch, observation
 
+from portalwatch.model import PortalCrawl
 from portalwatch.parse.documents import find_references, number_key
 from portalwatch.quality import NOT_A_COPY, measure, render
 from portalwatch.record import ArticleRecord
@@ -138,9 +139,9 @@ def test_the_first_publisher_is_the_earliest_day_then_the_higher_level(tmp_path:
         seen = FIRST_CRAWL - timedelta(minutes=minute)
         store.load_portal(
             run,
-            SOURCES[source_id],
-            [fetch(source_id, url, seen)],
-            [observation(source_id, url, record, seen)],
+            PortalCrawl(
+                SOURCES[source_id], [fetch(source_id, url, seen)], [observation(source_id, url, record, seen)]
+            ),
         )
     store.finish_run(run, "completed", {})
     with duckdb.connect(str(store.path), read_only=True) as con:

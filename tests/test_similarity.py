@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 import rensa
 
+from portalwatch.model import FetchRow, Observation, PortalCrawl, SourceRow
 from portalwatch.parse.documents import find_references
 from portalwatch.record import ArticleRecord, article_id
 from portalwatch.sim import corpus
-from portalwatch.storage import similarity
+from portalwatch.storage import fingerprints, similarity
 from portalwatch.storage.derive import derive
 from portalwatch.storage.similarity import (
     METHOD,
@@ -25,7 +26,7 @@ from portalwatch.storage.similarity import (
     fingerprint_texts,
     words,
 )
-from portalwatch.storage.warehouse import FetchRow, Observation, SourceRow, Warehouse
+from portalwatch.storage.warehouse import Warehouse
 
 PLACE = "huyện Tủa Chùa"
 SOURCE = SourceRow(
@@ -234,7 +235,7 @@ def test_loading_without_derivation_stores_what_derivation_gives(tmp_path):
     for name, batch in (("plain", observed), ("derived", derive(observed)), ("partly", partly)):
         store = Warehouse(tmp_path / f"{name}.duckdb")
         store.migrate()
-        summary = store.load_portal(store.start_run("ingest", {}), SOURCE, fetches(batch), batch)
+        summary = store.load_portal(store.start_run("ingest", {}), PortalCrawl(SOURCE, fetches(batch), batch))
         assert summary.created == len(observed) and summary.references > 0
         results.append(stored(store))
     assert results[0] == results[1] == results[2]
@@ -262,7 +263,7 @@ def test_an_edit_gets_a_fingerprint_of_its_own(tmp_path):
     store = Warehouse(tmp_path / "warehouse.duckdb")
     store.migrate()
     first = derive(observations(3))
-    store.load_portal(store.start_run("ingest", {}), SOURCE, fetches(first), first)
+    store.load_portal(store.start_run("ingest", {}), PortalCrawl(SOURCE, fetches(first), first))
     edited_record = replace(
         first[1].record, body_text=first[1].record.body_text + "\n\nĐoạn bổ sung về kết quả hội nghị."
     )
@@ -274,7 +275,9 @@ def test_an_edit_gets_a_fingerprint_of_its_own(tmp_path):
         "raw-e",
         T0 + timedelta(hours=1),
     )
-    summary = store.load_portal(store.start_run("ingest", {}), SOURCE, fetches([edited]), derive([edited]))
+    summary = store.load_portal(
+        store.start_run("ingest", {}), PortalCrawl(SOURCE, fetches([edited]), derive([edited]))
+    )
     assert summary.updated == 1
     prints, _ = stored(store)
     versions = {(a, v): text_hash for a, v, _, _, text_hash, _, _ in prints}
@@ -285,7 +288,7 @@ def test_the_migration_drops_old_signatures_and_the_next_load_recomputes_them(tm
     store = Warehouse(tmp_path / "warehouse.duckdb")
     schema = store.migrate()
     observed = derive(observations(20))
-    store.load_portal(store.start_run("ingest", {}), SOURCE, fetches(observed), observed)
+    store.load_portal(store.start_run("ingest", {}), PortalCrawl(SOURCE, fetches(observed), observed))
     current, _ = stored(store)
     # As a warehouse written before this migration: datasketch's signatures, migration 6 not applied.
     with duckdb.connect(str(store.path)) as con:
@@ -297,7 +300,7 @@ def test_the_migration_drops_old_signatures_and_the_next_load_recomputes_them(tm
     with duckdb.connect(str(store.path), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM text_fingerprints").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM article_versions").fetchone()[0] == 20
-    store.load_portal(store.start_run("ingest", {}), SOURCE, [], [])  # a load with nothing new
+    store.load_portal(store.start_run("ingest", {}), PortalCrawl(SOURCE, [], []))  # a load with nothing new
     assert stored(store)[0] == current
 
 
@@ -305,7 +308,7 @@ def test_the_catch_up_replaces_signatures_of_another_method(tmp_path):
     store = Warehouse(tmp_path / "warehouse.duckdb")
     store.migrate()
     observed = derive(observations(10))
-    store.load_portal(store.start_run("ingest", {}), SOURCE, fetches(observed), observed)
+    store.load_portal(store.start_run("ingest", {}), PortalCrawl(SOURCE, fetches(observed), observed))
     current, _ = stored(store)
     with duckdb.connect(str(store.path)) as con:
         con.execute(
@@ -314,8 +317,8 @@ def test_the_catch_up_replaces_signatures_of_another_method(tmp_path):
         con.execute("DELETE FROM text_fingerprints WHERE shingles % 3 = 0")
     with store.connect() as con:
         con.execute("BEGIN")
-        assert similarity.fingerprint_missing_versions(con) > 0
-        assert similarity.fingerprint_missing_versions(con) == 0
+        assert fingerprints.fingerprint_missing_versions(con) > 0
+        assert fingerprints.fingerprint_missing_versions(con) == 0
         con.execute("COMMIT")
     assert stored(store)[0] == current
 
@@ -324,12 +327,14 @@ def test_nothing_to_catch_up_costs_no_join(tmp_path, monkeypatch):
     store = Warehouse(tmp_path / "warehouse.duckdb")
     store.migrate()
     observed = derive(observations(10))
-    store.load_portal(store.start_run("ingest", {}), SOURCE, fetches(observed), observed)
-    monkeypatch.setattr(similarity, "PENDING_KEYS_SQL", "SELECT error('the catch-up ran its join')")
-    store.load_portal(store.start_run("ingest", {}), SOURCE, fetches(observed), observed)  # unchanged
+    store.load_portal(store.start_run("ingest", {}), PortalCrawl(SOURCE, fetches(observed), observed))
+    monkeypatch.setattr(fingerprints, "PENDING_KEYS_SQL", "SELECT error('the catch-up ran its join')")
+    store.load_portal(
+        store.start_run("ingest", {}), PortalCrawl(SOURCE, fetches(observed), observed)
+    )  # unchanged
     more = derive(observations(14))[10:]
     store.load_portal(
-        store.start_run("ingest", {}), SOURCE, fetches(more), more
+        store.start_run("ingest", {}), PortalCrawl(SOURCE, fetches(more), more)
     )  # new versions, fingerprinted in the load
 
 

@@ -14,10 +14,11 @@ from typer.testing import CliRunner
 from portalwatch.analytics.report import collect
 from portalwatch.cli import app
 from portalwatch.config import default_sources_path, load_sources
-from portalwatch.crawl import Revisit, crawl_portal, source_row
+from portalwatch.crawl import Revisit, crawl_portal
 from portalwatch.errors import ConfigError
 from portalwatch.flows.ingest import sources_file_parameters
 from portalwatch.flows.serve import build_deployments
+from portalwatch.model import PortalCrawl, source_row
 from portalwatch.storage.rawstore import RawStore
 
 
@@ -112,7 +113,7 @@ def test_status_reads_the_sources_file_the_runs_used_and_shows_lifecycle(sim, tm
     )
     config = load_sources(path)
     run_id = warehouse.start_run("ingest", {"sources": ["tuachua"]} | sources_file_parameters(path))
-    warehouse.load_portal(run_id, source_row(config.select(["tuachua"])[0]), [], [])
+    warehouse.load_portal(run_id, PortalCrawl(source_row(config.select(["tuachua"])[0])))
     warehouse.finish_run(run_id, "completed", {})
 
     result = CliRunner().invoke(app, ["status", "-w", str(warehouse.path)])

@@ -14,14 +14,9 @@ import duckdb
 import pytest
 from filelock import FileLock
 
+from portalwatch.model import FetchRow, Gone, Observation, PortalCrawl, SourceRow
 from portalwatch.record import ArticleRecord, Image, article_id
-from portalwatch.storage.warehouse import (
-    FetchRow,
-    Gone,
-    Observation,
-    SourceRow,
-    Warehouse,
-)
+from portalwatch.storage.warehouse import Warehouse
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 T0 = datetime(2025, 5, 5, 1, 0, 0, tzinfo=UTC)
@@ -163,7 +158,7 @@ def fetches_for(observations=(), gones=()) -> list[FetchRow]:
 
 def load(warehouse: Warehouse, observations=(), gones=(), run_id: str = "run-1"):
     return warehouse.load_portal(
-        run_id, SOURCE, fetches_for(observations, gones), list(observations), list(gones)
+        run_id, PortalCrawl(SOURCE, fetches_for(observations, gones), list(observations), gone=list(gones))
     )
 
 
@@ -500,7 +495,7 @@ def test_fetches_are_all_inserted_with_the_run_id(warehouse):
             None,
         ),
     ]
-    warehouse.load_portal("run-42", SOURCE, rows, observations)
+    warehouse.load_portal("run-42", PortalCrawl(SOURCE, rows, observations))
     found = query(
         warehouse, "SELECT run_id, url, kind, status, outcome, error, attempts, bytes, raw_hash FROM fetches"
     )
@@ -563,7 +558,9 @@ def test_failed_load_leaves_the_warehouse_unchanged(warehouse):
     observations = [observe(1, T0 + HOUR, record(1, title="Tiêu đề mới")), observe(3, T0 + HOUR)]
     rows = fetches_for(observations) + [fetch(f"{BASE}/tin-tuc?page=1", T0 + HOUR, kind=None)]
     with pytest.raises((duckdb.Error, ValueError)):
-        warehouse.load_portal("run-2", other_source, rows, observations, [gone(2, T0 + HOUR)])
+        warehouse.load_portal(
+            "run-2", PortalCrawl(other_source, rows, observations, gone=[gone(2, T0 + HOUR)])
+        )
     assert snapshot(warehouse) == before
 
 
@@ -576,7 +573,9 @@ def test_load_failing_late_is_rolled_back_entirely(warehouse):
         observe(3, T0 + HOUR, record(3, view_count="nhiều")),  # not a number: the last insert fails
     ]
     with pytest.raises((duckdb.Error, ValueError)):
-        warehouse.load_portal("run-2", SOURCE, fetches_for(observations), observations, [gone(2, T0 + HOUR)])
+        warehouse.load_portal(
+            "run-2", PortalCrawl(SOURCE, fetches_for(observations), observations, gone=[gone(2, T0 + HOUR)])
+        )
     assert snapshot(warehouse) == before
     # And the warehouse still works afterwards.
     summary = load(warehouse, [observe(3, T0 + 2 * HOUR)], run_id="run-3")

@@ -20,13 +20,13 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from portalwatch.config import Source, SourcesConfig
-from portalwatch.crawl import source_row
 from portalwatch.fetch import Outcome
+from portalwatch.model import FetchRow, Gone, Observation, PortalCrawl, source_row
 from portalwatch.pagework import article_page
 from portalwatch.parse.profile import get_profile
 from portalwatch.record import article_id
 from portalwatch.storage.rawstore import RawStore
-from portalwatch.storage.warehouse import FetchRow, Gone, Observation, Warehouse
+from portalwatch.storage.warehouse import Warehouse
 
 GONE_STATUSES = frozenset({404, 410})
 
@@ -121,13 +121,13 @@ class CaptureLoader:
         for index in range(max(rounds, 1)):
             batch = [items[index] for items in events.values() if index < len(items)]
             fetches = [fetch for _, fetch in batch] + (loose if index == 0 else [])
-            loaded = self.warehouse.load_portal(
-                self.run_id,
+            crawl = PortalCrawl(
                 source_row(self.source),
                 fetches,
                 [event for event, _ in batch if isinstance(event, Observation)],
-                [event for event, _ in batch if isinstance(event, Gone)],
+                gone=[event for event, _ in batch if isinstance(event, Gone)],
             )
+            loaded = self.warehouse.load_portal(self.run_id, crawl)
             for name in ("created", "updated", "reparsed", "removed", "restored", "unchanged"):
                 setattr(summary, name, getattr(summary, name) + getattr(loaded, name))
         return summary

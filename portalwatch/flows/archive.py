@@ -15,9 +15,9 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from portalwatch.archive.recover import recover_from_archive
-from portalwatch.config import Source, SourcesConfig, default_sources_path, load_sources
+from portalwatch.config import Source, SourcesConfig
 from portalwatch.flows.ingest import portal_outcomes, publish_summary, sources_file_parameters
-from portalwatch.paths import raw_store_path, warehouse_path
+from portalwatch.flows.setup import FlowSetup
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 
@@ -61,24 +61,20 @@ async def archive_backfill(
     the portal]. Without `sources`, every portal of the file, closed ones included.
     """
     logger = get_run_logger()
-    config_file = Path(config_path or default_sources_path()).resolve()
-    config = load_sources(config_file)
+    setup = FlowSetup.load(config_path, warehouse, raw_dir)
+    config = setup.config
     selected = config.select(sources) if sources else list(config.sources)
-    warehouse_file = warehouse_path(warehouse)
-    raw_folder = raw_store_path(warehouse_file, raw_dir)
-    store = Warehouse(warehouse_file)
-    await asyncio.to_thread(store.migrate)
     parameters = {
         "sources": [s.id for s in selected],
         "archive": archive,
         "since": str(since or ""),
         "until": str(until or ""),
-    } | sources_file_parameters(config_file)
-    run_id = await asyncio.to_thread(store.start_run, "archive-backfill", parameters)
+    } | sources_file_parameters(setup.config_file)
+    run_id = await setup.start_run("archive-backfill", parameters)
 
     async def one_portal(source: Source) -> dict:
         summary = await recover_portal_task(
-            source, config, warehouse_file, raw_folder, run_id, archive, since, until
+            source, config, setup.warehouse_file, setup.raw_folder, run_id, archive, since, until
         )
         logger.info(
             "%s from %s: %d captures listed, %d already stored, %d fetched; %d created, %d updated, %d removed, %d failed",
@@ -96,6 +92,6 @@ async def archive_backfill(
 
     outcomes = await asyncio.gather(*(one_portal(source) for source in selected), return_exceptions=True)
     portals, status = portal_outcomes(selected, outcomes, logger)
-    await asyncio.to_thread(store.finish_run, run_id, status, portals)
+    await asyncio.to_thread(setup.store.finish_run, run_id, status, portals)
     await publish_summary("archive-backfill", run_id, portals)
     return {"run_id": run_id, "status": status, "portals": portals}

@@ -14,14 +14,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from portalwatch import progress
-from portalwatch.config import Source, SourcesConfig, default_sources_path, load_sources
+from portalwatch.config import Source, SourcesConfig
 from portalwatch.crawl import Revisit
 from portalwatch.discover import listing_page_count
 from portalwatch.fetch import PortalFetcher
@@ -34,10 +35,9 @@ from portalwatch.flows.ingest import (
     publish_summary,
     sources_file_parameters,
 )
+from portalwatch.flows.setup import FlowSetup
 from portalwatch.parse import LOCAL_TZ
 from portalwatch.parse.profile import get_profile
-from portalwatch.paths import raw_store_path, warehouse_path
-from portalwatch.storage.warehouse import Warehouse
 
 
 @task(name="plan-backfill", task_run_name="plan-{source.id}", cache_policy=NO_CACHE)
@@ -68,6 +68,81 @@ async def plan_backfill_task(
     return plan
 
 
+def published_between(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+    """The period from `since` to `until` (dates, inclusive, local time) as [start, end) instants."""
+    return (
+        datetime.combine(since, time(), LOCAL_TZ) if since else None,
+        datetime.combine(until + timedelta(days=1), time(), LOCAL_TZ) if until else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillRun:
+    """One backfill run: what it walks, and how it records what it loaded."""
+
+    setup: FlowSetup
+    run_id: str
+    backfill_key: str
+    revisit: Revisit
+    published: tuple[datetime | None, datetime | None]
+    pages: tuple[int, int | None, int]  # first page, last page, pages per chunk
+    logger: Any
+
+    async def portal(self, source: Source) -> dict:
+        """Every chunk of a portal's sections not loaded yet, in order; returns the portal's totals."""
+        plan = await plan_backfill_task(source, self.setup.config, *self.pages)
+        done = await asyncio.to_thread(self.setup.store.loaded_chunks, self.backfill_key, source.id)
+        totals = {"source": source.id, "chunks": 0, "resumed_after": 0, "failures": []} | dict.fromkeys(
+            COUNTS, 0
+        )
+        for section, chunks, known_end in plan:
+            todo = [pages for pages in chunks if (section, pages.start) not in done]
+            totals["resumed_after"] += len(chunks) - len(todo)
+            if known_end:
+                progress.add_total(len(todo))
+            self.logger.info(
+                "%s %s: %s chunk(s) to walk, %d already loaded",
+                source.id,
+                section,
+                len(todo) if known_end else "up to " + str(len(todo)),
+                len(chunks) - len(todo),
+            )
+            for pages in todo:
+                if not known_end:
+                    progress.add_total(1)
+                listed = await self.chunk(source, section, pages, totals)
+                if not known_end and not listed:
+                    break
+        return totals
+
+    async def chunk(self, source: Source, section: str, pages: range, totals: dict) -> int:
+        """Crawl and load one chunk of listing pages; returns how many entries they listed."""
+        setup, run_id = self.setup, self.run_id
+        crawl = await crawl_portal_task(
+            source,
+            setup.config,
+            setup.warehouse_file,
+            setup.raw_folder,
+            self.revisit,
+            None,
+            {section: pages},
+            self.published,
+        )
+        if crawl.listed:
+            summary = await load_portal_task(setup.warehouse_file, run_id, crawl)
+            await asyncio.to_thread(
+                setup.store.mark_chunk_loaded, self.backfill_key, source.id, section, pages, run_id
+            )
+            totals["chunks"] += 1
+            for column in COUNTS:
+                totals[column] += summary[column]
+            totals["failures"].extend(summary["failures"])
+            message = f"{source.id} {section} pages {pages.start}-{pages.stop - 1}: {summary['created']} new"
+            self.logger.info("%s, %d updated, %d failed", message, summary["updated"], summary["failed"])
+        progress.report(1, f"{source.id} {section} pages {pages.start}-{pages.stop - 1}")
+        return crawl.listed
+
+
 @flow(name="backfill", log_prints=True)
 async def backfill(
     sources: list[str] | None = None,
@@ -94,13 +169,8 @@ async def backfill(
         raise ValueError(
             f"bad page range: first_page={first_page}, last_page={last_page}, chunk_pages={chunk_pages}"
         )
-    config_file = Path(config_path or default_sources_path()).resolve()
-    config = load_sources(config_file)
-    selected, closed = live_and_closed(config.select(sources), logger)
-    warehouse_file = warehouse_path(warehouse)
-    raw_folder = raw_store_path(warehouse_file, raw_dir)
-    store = Warehouse(warehouse_file)
-    await asyncio.to_thread(store.migrate)
+    setup = FlowSetup.load(config_path, warehouse, raw_dir)
+    selected, closed = live_and_closed(setup.config.select(sources), logger)
     key_parameters = {
         "sources": sorted(s.id for s in selected),
         "first_page": first_page,
@@ -111,60 +181,22 @@ async def backfill(
         "chunk_pages": chunk_pages,
     }
     backfill_key = hashlib.sha256(json.dumps(key_parameters, sort_keys=True).encode()).hexdigest()[:16]
-    run_parameters = key_parameters | {"backfill_key": backfill_key} | sources_file_parameters(config_file)
-    run_id = await asyncio.to_thread(store.start_run, "backfill", run_parameters)
-    published = (
-        datetime.combine(since, time(), LOCAL_TZ) if since else None,
-        datetime.combine(until + timedelta(days=1), time(), LOCAL_TZ) if until else None,
+    run_parameters = (
+        key_parameters | {"backfill_key": backfill_key} | sources_file_parameters(setup.config_file)
     )
-    revisit = Revisit.LISTED if refresh else Revisit.NONE
-
-    async def one_portal(source: Source) -> dict:
-        plan = await plan_backfill_task(source, config, first_page, last_page, chunk_pages)
-        done = await asyncio.to_thread(store.loaded_chunks, backfill_key, source.id)
-        totals = {"source": source.id, "chunks": 0, "resumed_after": 0, "failures": []} | dict.fromkeys(
-            COUNTS, 0
-        )
-        for section, chunks, known_end in plan:
-            todo = [pages for pages in chunks if (section, pages.start) not in done]
-            totals["resumed_after"] += len(chunks) - len(todo)
-            if known_end:
-                progress.add_total(len(todo))
-            logger.info(
-                "%s %s: %s chunk(s) to walk, %d already loaded",
-                source.id,
-                section,
-                len(todo) if known_end else "up to " + str(len(todo)),
-                len(chunks) - len(todo),
-            )
-            for pages in todo:
-                if not known_end:
-                    progress.add_total(1)
-                listed = await backfill_chunk(source, section, pages, totals)
-                if not known_end and not listed:
-                    break
-        return totals
-
-    async def backfill_chunk(source: Source, section: str, pages: range, totals: dict) -> int:
-        """Crawl and load one chunk of listing pages; returns how many entries they listed."""
-        crawl = await crawl_portal_task(
-            source, config, warehouse_file, raw_folder, revisit, None, {section: pages}, published
-        )
-        if crawl.listed:
-            summary = await load_portal_task(warehouse_file, run_id, crawl)
-            await asyncio.to_thread(store.mark_chunk_loaded, backfill_key, source.id, section, pages, run_id)
-            totals["chunks"] += 1
-            for column in COUNTS:
-                totals[column] += summary[column]
-            totals["failures"].extend(summary["failures"])
-            message = f"{source.id} {section} pages {pages.start}-{pages.stop - 1}: {summary['created']} new"
-            logger.info("%s, %d updated, %d failed", message, summary["updated"], summary["failed"])
-        progress.report(1, f"{source.id} {section} pages {pages.start}-{pages.stop - 1}")
-        return crawl.listed
-
-    outcomes = await asyncio.gather(*(one_portal(source) for source in selected), return_exceptions=True)
+    run_id = await setup.start_run("backfill", run_parameters)
+    run = BackfillRun(
+        setup,
+        run_id,
+        backfill_key,
+        Revisit.LISTED if refresh else Revisit.NONE,
+        published_between(since, until),
+        (first_page, last_page, chunk_pages),
+        logger,
+    )
+    outcomes = await asyncio.gather(*(run.portal(source) for source in selected), return_exceptions=True)
     portals, status = portal_outcomes(selected, outcomes, logger)
     portals |= closed
-    await asyncio.to_thread(store.finish_run, run_id, status, portals)
+    await asyncio.to_thread(setup.store.finish_run, run_id, status, portals)
     await publish_summary("backfill", run_id, portals)
     return {"run_id": run_id, "status": status, "backfill_key": backfill_key, "portals": portals}

@@ -18,11 +18,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
 from portalwatch import progress
-from portalwatch.config import Source, SourcesConfig, default_sources_path, load_sources, sources_digest
-from portalwatch.crawl import PortalCrawl, Revisit, crawl_portal
-from portalwatch.paths import raw_store_path, warehouse_path
+from portalwatch.config import Source, SourcesConfig, sources_digest
+from portalwatch.crawl import Revisit
+from portalwatch.flows.setup import FlowSetup
+from portalwatch.model import Coverage, PortalCrawl
+from portalwatch.pipeline import crawl_stage, load_stage
 from portalwatch.progress import CrawlObserver, PortalProgress
-from portalwatch.storage.coverage import Coverage, describe, drop_warning
+from portalwatch.storage.coverage import describe, drop_warning
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 
@@ -73,17 +75,13 @@ async def crawl_portal_task(
     published: tuple[datetime | None, datetime | None] = (None, None),
     observer: CrawlObserver | None = None,
 ) -> PortalCrawl:
-    store = Warehouse(warehouse)
-    known = await asyncio.to_thread(store.known_articles, source.id)
-    state = await asyncio.to_thread(store.portal_state, source.id)
-    return await crawl_portal(
+    return await crawl_stage(
         source,
         config,
-        known,
+        Warehouse(warehouse),
         RawStore(raw_dir),
         revisit,
         max_listing_pages,
-        state=state,
         pages=pages,
         published=published,
         observer=observer,
@@ -98,18 +96,7 @@ async def crawl_portal_task(
     retry_delay_seconds=10,
 )
 async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl, cause: str = "portal") -> dict:
-    loaded = await asyncio.to_thread(
-        Warehouse(warehouse).load_portal,
-        run_id,
-        crawl.source,
-        crawl.fetches,
-        crawl.observations,
-        crawl.gone,
-        documents=crawl.documents,
-        cause=cause,
-        state_update=crawl.state,
-        gone_documents=crawl.gone_documents,
-    )
+    loaded = await load_stage(Warehouse(warehouse), run_id, crawl, cause)
     return {
         "source": crawl.source.source_id,
         "listing_pages": crawl.listing_pages,
@@ -173,17 +160,13 @@ async def ingest(
     cap on listing pages per section.
     """
     logger = get_run_logger()
-    config_file = Path(config_path or default_sources_path()).resolve()
-    config = load_sources(config_file)
+    setup = FlowSetup.load(config_path, warehouse, raw_dir)
+    config, warehouse_file, store = setup.config, setup.warehouse_file, setup.store
     selected, closed = live_and_closed(config.select(sources), logger)
-    warehouse_file = warehouse_path(warehouse)
-    raw_folder = raw_store_path(warehouse_file, raw_dir)
-    store = Warehouse(warehouse_file)
-    await asyncio.to_thread(store.migrate)
     parameters = {"sources": [s.id for s in selected], "revisit": str(revisit)} | sources_file_parameters(
-        config_file
+        setup.config_file
     )
-    run_id = await asyncio.to_thread(store.start_run, "ingest", parameters)
+    run_id = await setup.start_run("ingest", parameters)
     logger.info("run %s: %d portal(s) into %s", run_id, len(selected), warehouse_file)
 
     watched = {source.id: PortalProgress(source.id) for source in selected}
@@ -196,7 +179,7 @@ async def ingest(
                 source,
                 config,
                 warehouse_file,
-                raw_folder,
+                setup.raw_folder,
                 Revisit(revisit),
                 max_listing_pages,
                 observer=quote(watched[source.id]),  # the task gets this very object, to count into
@@ -204,34 +187,7 @@ async def ingest(
             summary = await load_portal_task(warehouse_file, run_id, crawl)
         finally:
             watched[source.id].finish()
-        logger.info(
-            "%s: %d listing pages, %d fetched, %d created, %d updated, %d removed, %d failed",
-            source.id,
-            summary["listing_pages"],
-            summary["fetched"],
-            summary["created"],
-            summary["updated"],
-            summary["removed"],
-            summary["failed"],
-        )
-        for url, reason in crawl.failures[:20]:
-            logger.warning("%s: %s: %s", source.id, url, reason)
-        for section in summary["sections"]:
-            logger.info("%s: coverage of %s", source.id, section["text"])
-        for warning in summary["warnings"]:
-            logger.warning("%s: %s", source.id, warning)
-        for outage in summary["outages"]:
-            logger.warning(
-                "%s: %s down since %s (%s); %d request(s) skipped%s",
-                source.id,
-                outage["host"],
-                outage["opened_at"],
-                outage["last_error"],
-                outage["skipped"],
-                "" if outage["closed_at"] else ", still down: the next run resumes",
-            )
-        if not crawl.tls_verified:
-            logger.warning("%s: fetched WITHOUT TLS certificate verification (verify_tls = false)", source.id)
+        log_portal(logger, source.id, crawl, summary)
         return summary
 
     crawled = asyncio.Event()
@@ -245,6 +201,38 @@ async def ingest(
     await asyncio.to_thread(store.finish_run, run_id, status, portals)
     await publish_summary("ingest", run_id, portals)
     return summary
+
+
+def log_portal(logger, source_id: str, crawl: PortalCrawl, summary: dict) -> None:
+    """A portal's counts, failures, coverage, warnings and outages, in the run's log."""
+    logger.info(
+        "%s: %d listing pages, %d fetched, %d created, %d updated, %d removed, %d failed",
+        source_id,
+        summary["listing_pages"],
+        summary["fetched"],
+        summary["created"],
+        summary["updated"],
+        summary["removed"],
+        summary["failed"],
+    )
+    for url, reason in crawl.failures[:20]:
+        logger.warning("%s: %s: %s", source_id, url, reason)
+    for section in summary["sections"]:
+        logger.info("%s: coverage of %s", source_id, section["text"])
+    for warning in summary["warnings"]:
+        logger.warning("%s: %s", source_id, warning)
+    for outage in summary["outages"]:
+        logger.warning(
+            "%s: %s down since %s (%s); %d request(s) skipped%s",
+            source_id,
+            outage["host"],
+            outage["opened_at"],
+            outage["last_error"],
+            outage["skipped"],
+            "" if outage["closed_at"] else ", still down: the next run resumes",
+        )
+    if not crawl.tls_verified:
+        logger.warning("%s: fetched WITHOUT TLS certificate verification (verify_tls = false)", source_id)
 
 
 def sources_file_parameters(config_file: Path) -> dict:
@@ -318,11 +306,14 @@ async def publish_progress(run_id: str, portals: list[PortalProgress], done: asy
         artifact_id = await acreate_progress_artifact(
             0.0, key="ingest-progress", description=progress_table(run_id, portals)
         )
-        while not done.is_set():
+        finished = False
+        while not finished:
             try:
                 await asyncio.wait_for(done.wait(), PROGRESS_SECONDS)
             except TimeoutError:
                 pass
+            # Read before the update is sent: the last update shows the run as `done` found it.
+            finished = done.is_set()
             await aupdate_progress_artifact(
                 artifact_id, progress_percent(portals), progress_table(run_id, portals)
             )

@@ -20,18 +20,17 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from portalwatch import progress
-from portalwatch.config import Source, default_sources_path, load_sources
-from portalwatch.crawl import PortalCrawl, source_row
+from portalwatch.config import Source
 from portalwatch.errors import ExtractionError, StorageError
 from portalwatch.flows.ingest import load_portal_task
+from portalwatch.flows.setup import FlowSetup
+from portalwatch.model import KnownArticle, Observation, PortalCrawl, source_row
 from portalwatch.parse import parse_article, parser_versions
 from portalwatch.parse.profile import get_profile
 from portalwatch.parse.text import decode_html
-from portalwatch.paths import raw_store_path, warehouse_path
 from portalwatch.record import article_id
 from portalwatch.storage.derive import derive
 from portalwatch.storage.rawstore import RawStore
-from portalwatch.storage.warehouse import KnownArticle, Observation, Warehouse
 
 BATCH_PAGES = 1000
 
@@ -85,14 +84,11 @@ async def reparse(
 ) -> dict:
     """Parse stored raw pages again: all portals, the named `sources`, or those on the named `profiles`."""
     logger = get_run_logger()
-    config = load_sources(config_path or default_sources_path())
+    setup = FlowSetup.load(config_path, warehouse, raw_dir)
+    config, store = setup.config, setup.store
     selected = [s for s in config.select(sources) if not profiles or s.profile in profiles]
-    warehouse_file = warehouse_path(warehouse)
-    raw_folder = raw_store_path(warehouse_file, raw_dir)
-    store = Warehouse(warehouse_file)
-    await asyncio.to_thread(store.migrate)
-    run_id = await asyncio.to_thread(
-        store.start_run, "reparse", {"sources": [s.id for s in selected], "profiles": profiles or []}
+    run_id = await setup.start_run(
+        "reparse", {"sources": [s.id for s in selected], "profiles": profiles or []}
     )
     portals = {}
     for source in selected:
@@ -117,8 +113,10 @@ async def reparse(
             "failures": [],
         }
         for number, batch in enumerate(batches, 1):
-            crawl = await reparse_pages_task(source, config.settings.profile_dirs, raw_folder, batch, number)
-            summary = await load_portal_task(warehouse_file, run_id, crawl, cause="parser")
+            crawl = await reparse_pages_task(
+                source, config.settings.profile_dirs, setup.raw_folder, batch, number
+            )
+            summary = await load_portal_task(setup.warehouse_file, run_id, crawl, cause="parser")
             for column in ("created", "reparsed", "unchanged", "failed"):
                 totals[column] += summary[column]
             totals["failures"].extend(summary["failures"])

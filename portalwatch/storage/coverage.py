@@ -8,12 +8,11 @@ section's listed entries that are live articles or stored documents not removed.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import duckdb
 import pyarrow as pa
 
-from portalwatch.storage.crawlstate import SectionCoverage
+from portalwatch.model import Coverage, SectionCoverage
+from portalwatch.storage.sqlarrow import TS
 
 INSERT_COVERAGE_SQL = """
 INSERT INTO section_coverage
@@ -60,38 +59,6 @@ LATEST_COVERAGE_COLUMNS = (
     "walked_at",
 )
 
-_TS = pa.timestamp("us", tz="UTC")
-
-
-@dataclass(frozen=True, slots=True)
-class Coverage:
-    """One section's coverage in a run, beside the previous run's."""
-
-    section: str
-    kind: str
-    entries: int | None  # what the portal says it holds
-    basis: str | None  # stated | counted | estimated
-    listed: int
-    held: int
-    pct: float | None
-    missing_pages: list[int] | None
-    resume_pages: list[int]
-    complete: bool
-    previous_pct: float | None
-
-    @property
-    def dropped(self) -> bool:
-        """Less of the section is held than at the previous run that had a figure (to a tenth of a percent).
-
-        Against an estimated total (pages × page size, the last page unread) a lower figure
-        says nothing of what is held: no drop is claimed."""
-        if self.pct is None or self.previous_pct is None or self.basis == "estimated":
-            return False
-        return round(self.pct, 1) < round(self.previous_pct, 1)
-
-    def as_dict(self) -> dict:
-        return asdict(self) | {"dropped": self.dropped}
-
 
 def write_coverage(
     con: duckdb.DuckDBPyConnection, run_id: str, source_id: str, rows: list[SectionCoverage]
@@ -105,7 +72,7 @@ def write_coverage(
             "source_id": [source_id] * len(rows),
             "section": [r.section for r in rows],
             "kind": [r.kind for r in rows],
-            "walked_at": pa.array([r.walked_at for r in rows], _TS),
+            "walked_at": pa.array([r.walked_at for r in rows], TS),
             "entries": pa.array([r.entries for r in rows], pa.int32()),
             "entries_basis": pa.array([r.entries_basis for r in rows], pa.string()),
             "total_pages": pa.array([r.total_pages for r in rows], pa.int32()),

@@ -13,14 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
+from portalwatch.model import Observation
 from portalwatch.parse.documents import Reference, find_references
+from portalwatch.record import ArticleRecord
 from portalwatch.storage.similarity import METHOD, Fingerprint, article_text, fingerprint_texts
-
-if TYPE_CHECKING:
-    from portalwatch.record import ArticleRecord
-    from portalwatch.storage.warehouse import Observation
 
 
 def derive(observations: Sequence[Observation]) -> list[Observation]:

@@ -1,0 +1,36 @@
+"""What every flow starts from: the sources file read, the warehouse and raw store found,
+and, once the flow knows what it will do, the warehouse brought up to date and the run
+recorded."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from portalwatch.config import SourcesConfig, default_sources_path, load_sources
+from portalwatch.paths import raw_store_path, warehouse_path
+from portalwatch.storage.warehouse import Warehouse
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSetup:
+    config_file: Path  # resolved
+    config: SourcesConfig
+    warehouse_file: Path
+    raw_folder: Path
+    store: Warehouse
+
+    @classmethod
+    def load(cls, config_path: str | None, warehouse: str | None, raw_dir: str | None) -> FlowSetup:
+        """The sources file (default: the bundled real portals), the warehouse file and the raw store folder."""
+        config_file = Path(config_path or default_sources_path()).resolve()
+        config = load_sources(config_file)
+        warehouse_file = warehouse_path(warehouse)
+        raw_folder = raw_store_path(warehouse_file, raw_dir)
+        return cls(config_file, config, warehouse_file, raw_folder, Warehouse(warehouse_file))
+
+    async def start_run(self, flow: str, parameters: dict) -> str:
+        """Migrate the warehouse, then record a run of `flow`; returns its id."""
+        await asyncio.to_thread(self.store.migrate)
+        return await asyncio.to_thread(self.store.start_run, flow, parameters)

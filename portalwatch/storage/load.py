@@ -1,0 +1,426 @@
+"""The change-tracking load: one portal's crawl into the warehouse, in one transaction.
+
+Loading appends a version only when an article's content hash changed, and logs every
+change (created, updated, reparsed, removed, restored). All rows of one portal's batch
+go in through Arrow in one transaction: a crash leaves either the whole batch or none
+of it. The work is set-wise in SQL over Arrow tables; Python touches only the rows that
+become versions or changes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from portalwatch.model import FetchRow, Gone, LoadSummary, Observation, PortalCrawl, SourceRow
+from portalwatch.record import CONTENT_FIELDS
+from portalwatch.storage.coverage import write_coverage
+from portalwatch.storage.crawlstate import write_portal_state
+from portalwatch.storage.derive import fingerprints_of, references_of
+from portalwatch.storage.fingerprints import (
+    fingerprint_missing_versions,
+    fingerprint_table,
+    insert_fingerprints,
+)
+from portalwatch.storage.load_documents import document_lifecycle, load_documents, resolve_references
+from portalwatch.storage.sqlarrow import flags, insert, query_arrow, register_for
+from portalwatch.storage.tables import (
+    Change,
+    Edit,
+    NewVersion,
+    ReferenceRow,
+    StateUpdate,
+    changes_table,
+    fetch_table,
+    observed_table,
+    references_table,
+    state_update_table,
+    version_keys_table,
+    versions_table,
+)
+
+# Article versions go in by chunks: the Arrow buffers of one chunk are reused by the next.
+VERSION_CHUNK = 8192
+
+UPSERT_SOURCE_SQL = """
+INSERT OR REPLACE INTO sources (source_id, name, level, profile, base_url, updated_at, status, active_from,
+    active_until, successors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+CURRENT_STATE_SQL = """
+SELECT s.article_id, s.current_version, s.content_hash, s.removed_at IS NOT NULL
+FROM article_state AS s JOIN (SELECT DISTINCT article_id FROM wanted) USING (article_id)
+"""
+
+OBSERVED_STATE_SQL = """
+SELECT coalesce(s.current_version, 0) AS current_version,
+       s.content_hash AS current_hash,
+       s.article_id IS NULL AS created,
+       coalesce(s.content_hash <> o.content_hash, false) AS changed,
+       s.removed_at IS NOT NULL AS removed
+FROM observed AS o LEFT JOIN article_state AS s USING (article_id)
+ORDER BY o.idx
+"""
+
+# What a batch of observations (`batch`: `observed` beside OBSERVED_STATE_SQL and the
+# version each becomes) writes, set-wise. The 'updated' changes, which name the fields
+# that differ, and the 'removed' ones are written from Python.
+BATCH_SQL = (
+    """INSERT INTO changes (article_id, source_id, url, change_type, changed_fields, old_content_hash,
+                            new_content_hash, version, detected_at, run_id, cause)
+       SELECT article_id, $source, url, CASE WHEN created THEN 'created' ELSE 'restored' END, NULL,
+              CASE WHEN created THEN NULL ELSE current_hash END, coalesce(current_hash, content_hash),
+              CASE WHEN created THEN 1 ELSE current_version END, fetched_at, $run, $cause
+       FROM batch WHERE created OR restored ORDER BY idx""",
+    """UPDATE article_versions SET valid_to = b.fetched_at FROM batch AS b
+       WHERE b.changed AND article_versions.article_id = b.article_id AND article_versions.version = b.current_version""",
+    """INSERT INTO article_state (article_id, source_id, url, current_version, content_hash, first_seen, last_seen, removed_at)
+       SELECT article_id, $source, url, 1, content_hash, fetched_at, fetched_at, NULL FROM batch WHERE created ORDER BY idx""",
+    """UPDATE article_state SET url = b.url, current_version = b.new_version, content_hash = b.content_hash,
+                                last_seen = b.fetched_at, removed_at = NULL
+       FROM batch AS b WHERE NOT b.created AND article_state.article_id = b.article_id""",
+    """INSERT INTO view_counts (article_id, observed_at, view_count, run_id)
+       SELECT article_id, fetched_at, view_count, $run FROM batch WHERE view_count IS NOT NULL ORDER BY idx""",
+)
+
+PREVIOUS_CONTENT_SQL = """
+SELECT v.article_id, v.title, v.published_at, v.author, v.byline, v.lead, v.body_text, v.images,
+       v.updated_at, v.photographer, v.attribution, v.attachments, v.links, v.breadcrumb
+FROM article_versions AS v JOIN prev USING (article_id, version)
+"""
+
+REMOVE_SQL = """
+UPDATE article_state SET
+    url = u.url,
+    current_version = u.current_version,
+    content_hash = u.content_hash,
+    last_seen = coalesce(u.last_seen, article_state.last_seen),
+    removed_at = u.removed_at
+FROM state_upd AS u WHERE article_state.article_id = u.article_id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentState:
+    """An article's current version as ``article_state`` has it."""
+
+    version: int
+    content_hash: str
+    removed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    """A batch of observations beside their articles' current state, one position per observation."""
+
+    batch: pa.Table  # the observed table with the state and the new version, for BATCH_SQL
+    created: np.ndarray
+    changed: np.ndarray
+    restored: np.ndarray
+    reparsed: np.ndarray
+    current_version: np.ndarray
+    current_hash: pa.ChunkedArray
+    new_version: np.ndarray
+
+
+def load_portal(con: duckdb.DuckDBPyConnection, run_id: str, crawl: PortalCrawl, cause: str) -> LoadSummary:
+    """Record one portal's crawl in one transaction; returns what changed.
+
+    `cause` is stored on every change: 'portal' for what a crawl saw, 'parser' for
+    what a re-parse of stored pages produced. The crawl's state update (schedules,
+    validators, frontier, listing walks, section members, outages) and the coverage
+    of the sections walked go in the same transaction; its 304s count as unchanged.
+    """
+    latest: dict[str, Observation] = {
+        observation.article_id: observation for observation in crawl.observations
+    }
+    gone_by_id = {g.article_id: g for g in crawl.gone if g.article_id not in latest}
+    documents = list({d.document_id: d for d in crawl.documents}.values())
+    seen_documents = {d.document_id for d in documents}
+    gone_documents = [
+        g
+        for g in {g.article_id: g for g in crawl.gone_documents}.values()
+        if g.article_id not in seen_documents
+    ]
+    source, state = crawl.source, crawl.state
+    con.execute("BEGIN")
+    try:
+        summary = load_articles(
+            con, run_id, source, crawl.fetches, list(latest.values()), list(gone_by_id.values()), cause
+        )
+        load_documents(con, run_id, source, documents, summary)
+        document_lifecycle(con, run_id, source, documents, gone_documents, cause, summary)
+        summary.references += resolve_references(con)
+        summary.unchanged += write_portal_state(con, run_id, source.source_id, state)
+        summary.coverage = write_coverage(con, run_id, source.source_id, state.coverage)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return summary
+
+
+def load_articles(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    source: SourceRow,
+    fetches: Sequence[FetchRow],
+    observations: list[Observation],
+    gone: list[Gone],
+    cause: str,
+) -> LoadSummary:
+    """Article versions, changes and state of one batch, with its source and fetches."""
+    _upsert_source(con, source)
+    insert(con, "fetches", fetch_table(run_id, fetches))
+    summary = LoadSummary()
+    observations = _drop_outdated(con, observations)
+    joined = _join_state(con, observations, reparsed=cause == "parser")
+    _count(joined, observations, summary)
+    new_rows = np.flatnonzero(joined.created | joined.changed).tolist()
+    versions = [NewVersion(observations[i], int(joined.new_version[i])) for i in new_rows]
+    edited = {
+        observations[i].article_id: Edit(
+            int(joined.current_version[i]),
+            joined.current_hash[i].as_py(),
+            observations[i],
+            int(joined.new_version[i]),
+            bool(joined.reparsed[i]),
+        )
+        for i in np.flatnonzero(joined.changed).tolist()
+    }
+    # Read before anything is written: the versions the edits replace.
+    changes = updated_changes(con, source, edited, run_id)
+    _insert_versions(con, run_id, source.source_id, versions, summary)
+    con.register("batch", joined.batch)
+    params = {"source": source.source_id, "run": run_id, "cause": cause}
+    for sql in BATCH_SQL:
+        con.execute(sql, {name: value for name, value in params.items() if f"${name}" in sql})
+    con.unregister("batch")
+    removals = _removals(con, run_id, source, gone, summary)
+    insert(con, "changes", changes_table(changes + [change for change, _ in removals], cause))
+    if removals:
+        register_for(con, "state_upd", state_update_table([update for _, update in removals]), REMOVE_SQL)
+    fingerprint_missing_versions(con)
+    return summary
+
+
+def _upsert_source(con: duckdb.DuckDBPyConnection, source: SourceRow) -> None:
+    con.execute(
+        UPSERT_SOURCE_SQL,
+        [
+            source.source_id,
+            source.name,
+            source.level,
+            source.profile,
+            source.base_url,
+            datetime.now(UTC),
+            source.status,
+            source.active_from,
+            source.active_until,
+            list(source.successors),
+        ],
+    )
+
+
+def _drop_outdated(con: duckdb.DuckDBPyConnection, observations: list[Observation]) -> list[Observation]:
+    """Without the articles seen unchanged against a version that is no longer the current
+    one: nothing to record of them."""
+    unparsed = [o.article_id for o in observations if o.record is None]
+    if not unparsed:
+        return observations
+    state = current_state(con, unparsed)
+    return [
+        o
+        for o in observations
+        if o.record is not None
+        or (o.article_id in state and state[o.article_id].content_hash == o.content_hash)
+    ]
+
+
+def _join_state(con: duckdb.DuckDBPyConnection, observations: list[Observation], reparsed: bool) -> Joined:
+    """Every observation beside its article's current state, in one join."""
+    observed = observed_table(observations, reparsed=reparsed)
+    con.register("observed", observed)
+    seen = query_arrow(con, OBSERVED_STATE_SQL)
+    con.unregister("observed")
+    created = flags(seen["created"])
+    changed = flags(seen["changed"])
+    current_version = seen["current_version"].to_numpy()
+    new_version = np.where(created, 1, current_version + changed).astype(np.int32)
+    batch = (
+        observed.append_column("current_version", seen["current_version"])
+        .append_column("current_hash", seen["current_hash"])
+        .append_column("created", seen["created"])
+        .append_column("changed", seen["changed"])
+        .append_column("restored", seen["removed"])
+        .append_column("new_version", pa.array(new_version))
+    )
+    return Joined(
+        batch,
+        created,
+        changed,
+        flags(seen["removed"]),
+        flags(observed["reparsed"]),
+        current_version,
+        seen["current_hash"],
+        new_version,
+    )
+
+
+def _count(joined: Joined, observations: list[Observation], summary: LoadSummary) -> None:
+    """What the batch creates, edits, restores and leaves unchanged, into the summary."""
+    created, changed, restored, reparsed = joined.created, joined.changed, joined.restored, joined.reparsed
+    summary.created = int(created.sum())
+    summary.restored = int(restored.sum())
+    summary.reparsed = int((changed & reparsed).sum())
+    summary.updated = int((changed & ~reparsed).sum())
+    summary.unchanged = int((~created & ~changed & ~restored).sum())
+    for i in np.flatnonzero(created | changed | restored).tolist():
+        url = observations[i].url
+        if created[i]:
+            summary.changes.append(("created", url))
+            continue
+        if restored[i]:
+            summary.changes.append(("restored", url))
+        if changed[i]:
+            summary.changes.append(("reparsed" if reparsed[i] else "updated", url))
+
+
+def _insert_versions(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    source_id: str,
+    versions: list[NewVersion],
+    summary: LoadSummary,
+) -> None:
+    """The new versions, their fingerprints and the references their text makes."""
+    for start in range(0, len(versions), VERSION_CHUNK):
+        insert(
+            con,
+            "article_versions",
+            versions_table(versions[start : start + VERSION_CHUNK], source_id, run_id),
+        )
+    insert_fingerprints(
+        con,
+        fingerprint_table(version_keys_table(versions, source_id), fingerprints_of([o for o, _ in versions])),
+    )
+    references = [
+        ReferenceRow(source_id, "article", o.article_id, version, ref, o.fetched_at)
+        for o, version in versions
+        for ref in (o.references if o.references is not None else references_of(o.record))
+    ]
+    insert(con, "document_references", references_table(references, run_id))
+    summary.references += len(references)
+
+
+def _removals(
+    con: duckdb.DuckDBPyConnection, run_id: str, source: SourceRow, gone: list[Gone], summary: LoadSummary
+) -> list[tuple[Change, StateUpdate]]:
+    """The 'removed' change and the state each confirmed removal of a live article makes."""
+    state = current_state(con, [g.article_id for g in gone])
+    out = []
+    for g in gone:
+        current = state.get(g.article_id)
+        if current is None or current.removed:
+            continue
+        change = Change(
+            g.article_id,
+            source.source_id,
+            g.url,
+            "removed",
+            None,
+            current.content_hash,
+            None,
+            current.version,
+            g.fetched_at,
+            run_id,
+        )
+        out.append(
+            (
+                change,
+                StateUpdate(g.article_id, g.url, current.version, current.content_hash, None, g.fetched_at),
+            )
+        )
+        summary.removed += 1
+        summary.changes.append(("removed", g.url))
+    return out
+
+
+def current_state(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, CurrentState]:
+    if not ids:
+        return {}
+    con.register("wanted", pa.table({"article_id": ids}))
+    rows = con.execute(CURRENT_STATE_SQL).fetchall()
+    con.unregister("wanted")
+    return {row[0]: CurrentState(row[1], row[2], row[3]) for row in rows}
+
+
+def updated_changes(
+    con: duckdb.DuckDBPyConnection, source: SourceRow, edited: dict[str, Edit], run_id: str
+) -> list[Change]:
+    """'updated' (or 'reparsed') changes, naming the fields that differ from the previous version."""
+    if not edited:
+        return []
+    old_content = _previous_content(con, edited)
+    changes = []
+    for article_id, edit in edited.items():
+        record = edit.observation.record
+        new = record.content()
+        new["published_at"] = record.published_at
+        new["updated_at"] = record.updated_at
+        old = old_content.get(article_id, {})
+        fields = [name for name in CONTENT_FIELDS if old.get(name) != new.get(name)]
+        changes.append(
+            Change(
+                article_id,
+                source.source_id,
+                edit.observation.url,
+                "reparsed" if edit.reparsed else "updated",
+                fields,
+                edit.current_hash,
+                edit.observation.content_hash,
+                edit.version,
+                edit.observation.fetched_at,
+                run_id,
+            )
+        )
+    return changes
+
+
+def _previous_content(con: duckdb.DuckDBPyConnection, edited: dict[str, Edit]) -> dict[str, dict]:
+    """The content of the versions the edits replace, by article id, as `ArticleRecord.content()` has it."""
+    con.register(
+        "prev",
+        pa.table(
+            {
+                "article_id": pa.array(list(edited), pa.string()),
+                "version": pa.array([edit.current_version for edit in edited.values()], pa.int32()),
+            }
+        ),
+    )
+    rows = con.execute(PREVIOUS_CONTENT_SQL).fetchall()
+    con.unregister("prev")
+    return {
+        row[0]: {
+            "title": row[1],
+            "published_at": row[2],
+            "author": row[3] or "",
+            "byline": row[4] or "",
+            "lead": row[5] or "",
+            "body_text": row[6],
+            "images": json.loads(row[7]) if row[7] else [],
+            "updated_at": row[8],
+            "photographer": row[9] or "",
+            "attribution": row[10] or "",
+            "attachments": json.loads(row[11]) if row[11] else [],
+            "links": json.loads(row[12]) if row[12] else [],
+            "breadcrumb": list(row[13] or []),
+        }
+        for row in rows
+    }

@@ -1,0 +1,97 @@
+"""One warehouse file's connection in this process, and the writer lock beside the file.
+
+Writers are serialized by a lock file beside the warehouse (``<warehouse>.lock``), which
+works across processes and threads with or without a Prefect server; connections are
+opened per unit of work and closed at once, so readers wait seconds at most.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from filelock import FileLock, Timeout
+
+from portalwatch.errors import StorageError
+
+LOCK_TIMEOUT_SECONDS = 600.0
+
+
+class Session:
+    """One warehouse file's connection in this process, passed from caller to caller."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.turns = threading.Lock()
+        self.count = threading.Lock()
+        self.waiting = 0  # callers waiting for their turn
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.read_only = False
+        self.lock: FileLock | None = None
+
+    @contextmanager
+    def turn(self, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.count:
+            self.waiting += 1
+        self.turns.acquire()
+        try:
+            with self.count:
+                self.waiting -= 1
+            if self.con is not None and self.read_only and not read_only:
+                self._close()  # a writer needs the file open for writing
+            if self.con is None:
+                self._open(read_only)
+            broken = False
+            try:
+                yield self.con
+            except BaseException:
+                broken = True
+                raise
+            finally:
+                with self.count:
+                    keep = self.waiting > 0 and not broken
+                if not keep:
+                    self._close()
+        finally:
+            self.turns.release()
+
+    def _open(self, read_only: bool) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise StorageError(
+                self.path, f"another writer held the lock for {LOCK_TIMEOUT_SECONDS:.0f} s"
+            ) from None
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            lock.release()
+            raise StorageError(self.path, f"cannot open the warehouse: {exc}") from None
+        self.lock, self.read_only = lock, read_only
+
+    def _close(self) -> None:
+        con, lock, self.con, self.lock = self.con, self.lock, None, None
+        try:
+            if con is not None:
+                con.close()
+        finally:
+            if lock is not None:
+                lock.release()
+
+
+_sessions: dict[Path, Session] = {}
+_sessions_lock = threading.Lock()
+
+
+def session_for(path: Path) -> Session:
+    """The session of a warehouse file in this process (one per file, however it is named)."""
+    key = path.resolve()
+    with _sessions_lock:
+        if key not in _sessions:
+            _sessions[key] = Session(path)
+        return _sessions[key]
