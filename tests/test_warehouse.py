@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+from crawling import query
 from filelock import FileLock
 
 from portalwatch.record import ArticleRecord, Image, article_id
@@ -165,11 +166,6 @@ def load(warehouse: Warehouse, observations=(), gones=(), run_id: str = "run-1")
     return warehouse.load_portal(
         run_id, SOURCE, fetches_for(observations, gones), list(observations), list(gones)
     )
-
-
-def query(warehouse: Warehouse, sql: str, params=None) -> list[tuple]:
-    with warehouse.connect() as con:
-        return con.execute(sql, params or []).fetchall()
 
 
 def count(warehouse: Warehouse, table: str) -> int:
