@@ -24,6 +24,13 @@ demo: install
 test: install
 	$(BIN)/python -m pytest
 
+# Lint and format with ruff, type-check with mypy (the modules pyproject.toml's [tool.mypy] lists).
+.PHONY: lint
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
 # Field accuracy of the profiles and of the generic extractor on the simulator's gold set.
 accuracy: install
 	$(BIN)/python -m portalwatch.accuracy

@@ -30,6 +30,26 @@ HERE = Path(__file__).resolve().parent
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
+# After the settings above: Prefect reads them as it is imported.
+import trafilatura  # noqa: E402
+
+from portalwatch import pipeline  # noqa: E402
+from portalwatch.config import load_sources  # noqa: E402
+from portalwatch.crawl import Revisit  # noqa: E402
+from portalwatch.flows.api import start_temporary_api  # noqa: E402
+from portalwatch.flows.ingest import ingest  # noqa: E402
+from portalwatch.model import FetchRow, Observation, PortalCrawl, SourceRow  # noqa: E402
+from portalwatch.parse import parse_article  # noqa: E402
+from portalwatch.parse.profile import get_profile  # noqa: E402
+from portalwatch.record import ArticleRecord, article_id  # noqa: E402
+from portalwatch.sim import pages  # noqa: E402
+from portalwatch.sim.process import SimulatorProcess  # noqa: E402
+from portalwatch.sim.server import PROFILE_FOR_FAMILY  # noqa: E402
+from portalwatch.sim.world import World, network  # noqa: E402
+from portalwatch.storage.derive import derive  # noqa: E402
+from portalwatch.storage.rawstore import RawStore  # noqa: E402
+from portalwatch.storage.warehouse import Warehouse  # noqa: E402
+
 
 @dataclass
 class Figure:
@@ -45,10 +65,6 @@ class Figure:
 
 def crawl_all(config_path: Path, warehouse: Path, revisit: str = "none") -> tuple[int, float]:
     """The stages called directly (no Prefect): every portal crawled and loaded; (pages, seconds)."""
-    from portalwatch import crawl, pipeline
-    from portalwatch.config import load_sources
-    from portalwatch.storage.rawstore import RawStore
-    from portalwatch.storage.warehouse import Warehouse
 
     config = load_sources(config_path)
     store = Warehouse(warehouse)
@@ -57,7 +73,7 @@ def crawl_all(config_path: Path, warehouse: Path, revisit: str = "none") -> tupl
     run_id = store.start_run("bench", {})
 
     async def one(source) -> int:
-        crawled, _ = await pipeline.run_portal(source, config, store, raw, run_id, crawl.Revisit(revisit))
+        crawled, _ = await pipeline.run_portal(source, config, store, raw, run_id, Revisit(revisit))
         return len(crawled.fetches)
 
     async def everything() -> int:
@@ -75,8 +91,6 @@ def with_politeness(config_path: Path, out: Path, concurrency: int) -> Path:
 
 
 def bench_end_to_end(work: Path, quick: bool) -> Figure:
-    from portalwatch.sim.process import SimulatorProcess
-
     per_host = 4
     with SimulatorProcess(work / "sim-a.toml", scale=0.3 if quick else 1.0) as sim:
         config = with_politeness(sim.config_path, work / "a.toml", per_host)
@@ -86,8 +100,6 @@ def bench_end_to_end(work: Path, quick: bool) -> Figure:
         pages, seconds = crawl_all(config, work / "a" / "warehouse.duckdb")
         ours = pages / seconds
         # Scrapy fetches the very same URLs (listing pages and articles) and writes JSON lines.
-        from portalwatch.storage.warehouse import Warehouse
-
         with Warehouse(work / "a" / "warehouse.duckdb").connect(read_only=True) as con:
             urls = [row[0] for row in con.execute("SELECT url FROM fetches").fetchall()]
         urls_file = work / "a-urls.txt"
@@ -122,9 +134,6 @@ def bench_end_to_end(work: Path, quick: bool) -> Figure:
 
 
 def bench_latency_bound(work: Path, quick: bool) -> Figure:
-    from portalwatch.sim.process import SimulatorProcess
-    from portalwatch.sim.world import network
-
     hosts, per_host, latency, articles = (20 if quick else 100), 2, 0.3, 40
     # Every portal the same size: the ideal assumes every host has work for the whole run.
     sizes = {spec.id: articles for spec in network(hosts)}
@@ -150,14 +159,6 @@ def bench_latency_bound(work: Path, quick: bool) -> Figure:
 
 
 def bench_parser(quick: bool) -> Figure:
-    import trafilatura
-
-    from portalwatch.parse import parse_article
-    from portalwatch.parse.profile import get_profile
-    from portalwatch.sim import pages
-    from portalwatch.sim.server import PROFILE_FOR_FAMILY
-    from portalwatch.sim.world import World
-
     world = World(seed=5, scale=0.2)
     documents = []
     for portal in world.portals.values():
@@ -201,12 +202,8 @@ BENCH_WORDS = [
 
 
 def bench_warehouse(work: Path, quick: bool) -> list[Figure]:
-    from portalwatch.model import FetchRow, Observation, PortalCrawl, SourceRow
-    from portalwatch.record import ArticleRecord, article_id
-    from portalwatch.storage import derive, warehouse
-
     count = 20_000 if quick else 100_000
-    store = warehouse.Warehouse(work / "d" / "warehouse.duckdb")
+    store = Warehouse(work / "d" / "warehouse.duckdb")
     store.migrate()
     source = SourceRow("bench", "Bench portal", "province", "dcs_aspnet", "http://bench.example")
     now = datetime.now(UTC)
@@ -231,7 +228,7 @@ def bench_warehouse(work: Path, quick: bool) -> list[Figure]:
         fetches.append(FetchRow("bench", url, "article", now, 200, "ok", None, 1, 10.0, 30_000, raw_hash))
     # The parse stage derives fingerprints and references, in batches of a crawl's size, on its own cores.
     started = time.process_time()
-    observations = [o for i in range(0, count, 1000) for o in derive.derive(observations[i : i + 1000])]
+    observations = [o for i in range(0, count, 1000) for o in derive(observations[i : i + 1000])]
     derive_rate = count / (time.process_time() - started)
     run_id = store.start_run("bench", {})
     started = time.perf_counter()
@@ -278,10 +275,6 @@ def bench_warehouse(work: Path, quick: bool) -> list[Figure]:
 
 
 def bench_prefect_overhead(work: Path, quick: bool) -> Figure:
-    from portalwatch.flows.api import start_temporary_api
-    from portalwatch.flows.ingest import ingest
-    from portalwatch.sim.process import SimulatorProcess
-
     start_temporary_api()  # guarded: it stops even if the benchmark is killed
     with SimulatorProcess(work / "sim-e.toml", scale=0.6 if quick else 3.0) as sim:
         config = with_politeness(sim.config_path, work / "e.toml", 4)
@@ -310,8 +303,6 @@ def bench_prefect_overhead(work: Path, quick: bool) -> Figure:
 
 
 def bench_memory(work: Path, quick: bool) -> Figure:
-    from portalwatch.sim.process import SimulatorProcess
-
     small, large = (0.6, 3.0) if quick else (3.0, 29.0)
     peaks = []
     for scale in (small, large):

@@ -29,14 +29,6 @@ class ConfigError(PortalwatchError):
         super().__init__(f"{where}: {message}")
 
 
-class FetchError(PortalwatchError):
-    """A page could not be fetched (network failure, timeout, bad status)."""
-
-    def __init__(self, url: str, message: str):
-        self.url = url
-        super().__init__(f"{url}: {message}")
-
-
 class ExtractionError(PortalwatchError):
     """A fetched page is not an article we can record (error page, missing fields).
 

@@ -136,11 +136,6 @@ def content_hash(content: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def changed_fields(old: dict, new: dict) -> list[str]:
-    """Names of the content fields that differ between two content dicts."""
-    return [name for name in CONTENT_FIELDS if old.get(name) != new.get(name)]
-
-
 def article_id(source_id: str, url: str) -> str:
     """A stable id for an article: its source and its path and query.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -21,6 +22,7 @@ os.environ.pop("PORTALWATCH_RAW_DIR", None)
 
 import pytest  # noqa: E402
 
+from portalwatch.flows.api import start_temporary_api  # noqa: E402
 from portalwatch.sim.process import SimulatorProcess  # noqa: E402
 from portalwatch.storage.warehouse import Warehouse  # noqa: E402
 
@@ -46,16 +48,12 @@ def guarded_prefect_server(request):
     """Prefect's ephemeral server, started for the first test that needs one with a guard
     that stops it should pytest itself be killed (pytest_sessionfinish stops it otherwise)."""
     if request.node.get_closest_marker("prefect"):
-        from portalwatch.flows.api import start_temporary_api
-
         start_temporary_api()
     yield
 
 
 def pytest_sessionfinish(session, exitstatus):
     """Stop Prefect's ephemeral server while pytest's output streams are still open."""
-    import sys
-
     server_module = sys.modules.get("prefect.server.api.server")
     if server_module is not None:
         for server in list(server_module.SubprocessASGIServer._instances.values()):

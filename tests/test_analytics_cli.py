@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from datetime import datetime
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
-from crawling import crawl_all_into
+from crawling import crawl_all_into, query
 from typer.testing import CliRunner
 
 from portalwatch.analytics.history import word_diff
@@ -45,11 +46,6 @@ def invoke(*args: str) -> str:
     result = CliRunner().invoke(app, list(args))
     assert result.exit_code == 0, result.output
     return result.output
-
-
-def query(store: Warehouse, sql: str, parameters: list | None = None) -> list[tuple]:
-    with duckdb.connect(str(store.path), read_only=True) as con:
-        return con.execute(sql, parameters or []).fetchall()
 
 
 def title_edits(before: dict, after: dict) -> list[str]:
@@ -183,8 +179,6 @@ def test_text_export_is_seed_shaped_named_by_content_hash_and_stable(crawled, tm
 
 
 def _csv(path):
-    import csv
-
     with path.open(encoding="utf-8") as handle:
         return list(csv.reader(handle))[1:]
 

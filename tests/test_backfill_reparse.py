@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from crawling import query
 
 from portalwatch.config import config_dir
 from portalwatch.flows.backfill import backfill
@@ -22,11 +23,6 @@ from portalwatch.parse.profile import get_profile
 from portalwatch.sim.pages import PAGE_SIZE
 
 pytestmark = pytest.mark.prefect
-
-
-def query(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(sql, parameters or []).fetchall()
 
 
 def row_counts(warehouse: Path) -> dict[str, int]:

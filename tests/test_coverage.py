@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 from aiohttp import web
 from crawling import crawl_into, politeness, query
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
 from typer.testing import CliRunner
 
 from portalwatch.cli import app
@@ -387,10 +390,6 @@ def test_the_ingest_flow_reports_coverage_and_warns_of_a_drop(portal, tmp_path, 
 
 
 async def _latest_artifact_data(key: str) -> list:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-    from prefect.client.schemas.sorting import ArtifactSort
-
     async with get_client() as client:
         artifacts = await client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from prefect.flows import load_flow_from_entrypoint
 
 from portalwatch.config import default_sources_path, load_sources
 from portalwatch.flows.serve import build_deployments
@@ -43,6 +44,18 @@ def test_prefect_yaml_matches_the_bundled_config(tmp_path):
     from_yaml = {
         d["name"]: (d["parameters"]["sources"], d["schedules"][0]["cron"])
         for d in declared
-        if d["entrypoint"].endswith(":ingest")
+        if d["entrypoint"] == "portalwatch.flows.ingest.ingest"
     }
     assert from_yaml == built
+
+
+def test_prefect_yaml_deploys_the_flows_serve_deploys_by_their_module_paths(tmp_path):
+    config = load_sources(default_sources_path())
+    built = {
+        (d.name, d.entrypoint): d.flow_name
+        for d in build_deployments(default_sources_path(), config, tmp_path / "w.duckdb")
+    }
+    declared = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
+    assert {(d["name"], d["entrypoint"]) for d in declared} == set(built)
+    for (_, entrypoint), flow_name in built.items():
+        assert load_flow_from_entrypoint(entrypoint).name == flow_name

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from crawling import crawl_into, politeness, query
+
 from portalwatch.model import Gone, PortalCrawl
-from tests.crawling import crawl_into, politeness, query
 
 REMOVALS_SQL = "SELECT url, run_id FROM changes WHERE item_kind = 'document' AND change_type = 'removed'"
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import shutil
 import unicodedata
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import httpx
+from crawling import query
 
 from portalwatch.config import load_sources
 from portalwatch.crawl import Revisit, crawl_portal
@@ -40,18 +41,13 @@ def crawl_into(
     return summaries
 
 
-def rows(warehouse: Warehouse, sql: str, parameters=None) -> list[tuple]:
-    with duckdb.connect(str(warehouse.path), read_only=True) as con:
-        return con.execute(sql, parameters or []).fetchall()
-
-
 def test_documents_and_references_reach_the_warehouse(sim, warehouse, tmp_path):
     summaries = crawl_into(sim.config_path, warehouse, RawStore(tmp_path / "raw"))
     assert all(not s.failures for s in summaries.values()), {k: s.failures for k, s in summaries.items()}
     truth = httpx.get(f"{sim.control_url}/_sim/documents", timeout=30).json()
     stored = {
         row[0]: row
-        for row in rows(
+        for row in query(
             warehouse,
             """
             SELECT url, number, kind, issuer, issued_date, issued_place, subject, addressees, distribution, signer,
@@ -90,8 +86,6 @@ def test_documents_and_references_reach_the_warehouse(sim, warehouse, tmp_path):
         assert distribution == [line.lstrip("- ") for line in doc["distribution"]]
         assert version == 1
         # The attached PDF: by content hash, and its text, Vietnamese intact, carries the document.
-        import json
-
         (attachment,) = json.loads(files)
         served = httpx.get(doc["file_url"], timeout=30).content
         assert attachment["sha256"] == hashlib.sha256(served).hexdigest() and attachment["pages"] >= 1
@@ -103,7 +97,7 @@ def test_documents_and_references_reach_the_warehouse(sim, warehouse, tmp_path):
     # Articles write numbers as portals do (spaced, with en dashes, without diacritics): compared by key.
     by_number = {number_key(doc["number"]): article_id(doc["source"], doc["url"]) for doc in truth}
     articles = {row["url"]: row for row in sim.truth()}
-    references = rows(
+    references = query(
         warehouse,
         """
         SELECT r.citing_type, r.citing_id, r.number_key, r.document_id, r.referenced_date
@@ -137,13 +131,13 @@ def test_documents_and_references_reach_the_warehouse(sim, warehouse, tmp_path):
 
     # A second run with nothing new fetches no document again and records nothing.
     before = (
-        rows(warehouse, "SELECT count(*) FROM documents")[0][0],
-        rows(warehouse, "SELECT count(*) FROM document_references")[0][0],
+        query(warehouse, "SELECT count(*) FROM documents")[0][0],
+        query(warehouse, "SELECT count(*) FROM document_references")[0][0],
     )
     crawl_into(sim.config_path, warehouse, RawStore(tmp_path / "raw"))
     after = (
-        rows(warehouse, "SELECT count(*) FROM documents")[0][0],
-        rows(warehouse, "SELECT count(*) FROM document_references")[0][0],
+        query(warehouse, "SELECT count(*) FROM documents")[0][0],
+        query(warehouse, "SELECT count(*) FROM document_references")[0][0],
     )
     assert before == after
 
@@ -168,7 +162,7 @@ def test_a_parser_change_is_recorded_as_reparsed_and_an_edit_as_updated(sim, war
     profiles.mkdir()
     shutil.copy(sim.config_path, config)
     crawl_into(config, warehouse, raw, ["tuachua"])
-    first = dict(rows(warehouse, "SELECT url, parser_version FROM articles WHERE source_id = 'tuachua'"))
+    first = dict(query(warehouse, "SELECT url, parser_version FROM articles WHERE source_id = 'tuachua'"))
     assert set(first.values()) == {"district_portal/2+2"}
 
     # The profile changes (a new version that no longer reads the breadcrumb) while an hour passes on the portals.
@@ -194,7 +188,7 @@ def test_a_parser_change_is_recorded_as_reparsed_and_an_edit_as_updated(sim, war
         for url, row in after.items()
         if url in before and row["version"] == before[url]["version"] and not row["removed"]
     }
-    recorded = rows(
+    recorded = query(
         warehouse,
         "SELECT change_type, url, changed_fields FROM changes WHERE change_type IN ('updated', 'reparsed')",
     )
@@ -203,5 +197,7 @@ def test_a_parser_change_is_recorded_as_reparsed_and_an_edit_as_updated(sim, war
     assert all(fields == ["breadcrumb"] for kind, _, fields in recorded if kind == "reparsed")
     assert summary.reparsed == len(unchanged) > 0 and summary.updated == len(edited)
     assert set(
-        dict(rows(warehouse, "SELECT url, parser_version FROM articles WHERE source_id = 'tuachua'")).values()
+        dict(
+            query(warehouse, "SELECT url, parser_version FROM articles WHERE source_id = 'tuachua'")
+        ).values()
     ) == {"district_portal/3+2"}

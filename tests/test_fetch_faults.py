@@ -4,7 +4,12 @@ not is reported, and nothing is mistaken for an edit or a removal."""
 
 from __future__ import annotations
 
+import asyncio
+import ssl
+
 import pytest
+import trustme
+from aiohttp import web
 from crawling import (
     by_host,
     crawl_into,
@@ -16,6 +21,12 @@ from crawling import (
     stored_titles,
     truth_of,
 )
+
+from portalwatch.config import Politeness, Source, load_sources
+from portalwatch.crawl import crawl_portal
+from portalwatch.fetch import PortalFetcher
+from portalwatch.sim.faults import FaultInjector, get_profile
+from portalwatch.storage.rawstore import RawStore
 
 PORTAL = "muongang"  # a district portal of 30 articles at the test scale
 # How much later than its arrival the simulator may log a request (its event loop busy, or
@@ -114,8 +125,6 @@ def test_truncated_bodies_never_become_versions(start_simulator, warehouse, tmp_
     assert crawl.failures == []
     assert_every_live_article_stored_once(warehouse, sim)
     # Every stored version was parsed from a complete page: its raw page ends the HTML.
-    from portalwatch.storage.rawstore import RawStore
-
     raw = RawStore(warehouse.path.parent / "raw")
     for (raw_hash,) in query(warehouse, "SELECT raw_hash FROM article_versions"):
         assert raw.get(raw_hash).rstrip().endswith(b"</html>")
@@ -218,11 +227,6 @@ def test_a_redirect_to_the_home_page_is_a_removal_confirmed_twice(start_simulato
 
 def test_per_host_latency_and_many_portals_at_once(start_simulator, tmp_path):
     """Portals progress side by side: the requests of different hosts overlap, each host within its own limit."""
-    import asyncio
-
-    from portalwatch.config import load_sources
-    from portalwatch.crawl import crawl_portal
-    from portalwatch.storage.rawstore import RawStore
 
     sim = start_simulator(faults="latency")
     portals = ["muongang", "xa-muong-dun", "xa-tua-thang"]
@@ -311,15 +315,6 @@ def test_a_body_over_the_size_limit_is_abandoned(start_simulator, warehouse, tmp
 
 @pytest.mark.parametrize("verify", [True, False])
 def test_tls_is_verified_unless_a_source_opts_out_and_every_opt_out_is_logged(tmp_path, caplog, verify):
-    import asyncio
-    import ssl
-
-    import trustme
-    from aiohttp import web
-
-    from portalwatch.config import Politeness, Source
-    from portalwatch.fetch import PortalFetcher
-
     authority = trustme.CA()  # an authority the client does not trust: a broken chain, as far as it knows
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     authority.issue_cert("127.0.0.1").configure_cert(context)
@@ -369,13 +364,6 @@ def test_tls_is_verified_unless_a_source_opts_out_and_every_opt_out_is_logged(tm
 
 
 def test_redirects_are_followed_only_within_the_portal(tmp_path):
-    import asyncio
-
-    from aiohttp import web
-
-    from portalwatch.config import Politeness, Source
-    from portalwatch.fetch import PortalFetcher
-
     elsewhere_hits: list[str] = []
 
     async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
@@ -440,8 +428,6 @@ def test_redirects_are_followed_only_within_the_portal(tmp_path):
 
 
 def test_fault_decisions_depend_on_seed_url_and_count_not_on_arrival_order():
-    from portalwatch.sim.faults import FaultInjector, get_profile
-
     profile = get_profile("flaky")
     urls = [f"/tin-tuc/bai-{n}.html" for n in range(40)]
     forward, backward = FaultInjector(profile, seed=7), FaultInjector(profile, seed=7)

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import pytest
+from crawling import query
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
 
 from portalwatch.flows.ingest import ingest
 
@@ -17,11 +21,6 @@ pytestmark = pytest.mark.prefect
 
 def run_ingest(config: Path, warehouse: Path, **parameters) -> dict:
     return asyncio.run(ingest(config_path=str(config), warehouse=str(warehouse), **parameters))
-
-
-def query(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(sql, parameters or []).fetchall()
 
 
 def count(warehouse: Path, table: str) -> int:
@@ -173,10 +172,6 @@ sections = [{{ name = "tin-tuc", listing_url = "http://127.0.0.1:{dead_port}/ind
 
 
 async def _latest_artifacts(*keys: str) -> list[str]:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-    from prefect.client.schemas.sorting import ArtifactSort
-
     async with get_client() as client:
         found = []
         for key in keys:
@@ -190,6 +185,4 @@ async def _latest_artifacts(*keys: str) -> list[str]:
 
 
 def _utc_iso(local_iso: str) -> str:
-    from datetime import UTC, datetime
-
     return datetime.fromisoformat(local_iso).astimezone(UTC).replace(tzinfo=None).isoformat()

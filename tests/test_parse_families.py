@@ -20,6 +20,8 @@ import pytest
 
 from portalwatch.errors import ExtractionError, WrongPage
 from portalwatch.parse import CHROME_LINE_PATTERNS, parse_article
+from portalwatch.parse.dates import first_date
+from portalwatch.parse.fallback import extract_fallback
 from portalwatch.parse.profile import get_profile
 from portalwatch.parse.text import decode_html
 from portalwatch.record import EXTRACTION_PROFILE
@@ -210,7 +212,6 @@ def test_a_photo_story_is_an_article_with_images_and_no_text(world):
 
 def test_the_generic_extractor_reads_every_family_without_a_profile(world):
     """The fallback, on the known families: title, date and body by convention alone."""
-    from portalwatch.parse.fallback import extract_fallback
 
     checked = 0
     for portal_id, portal in world.portals.items():
@@ -231,8 +232,6 @@ def test_the_generic_extractor_reads_every_family_without_a_profile(world):
 
 
 def test_published_at_forms_of_the_portals():
-    from portalwatch.parse.dates import first_date
-
     cases = {
         "Thời gian đăng: 24/06/2021 03:43:03 PM - Lượt đọc: 8228": datetime(2021, 6, 24, 15, 43, 3),
         "Thời gian đăng: 09/09/2022 08:46:19 AM": datetime(2022, 9, 9, 8, 46, 19),

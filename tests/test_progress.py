@@ -10,10 +10,14 @@ from datetime import UTC, datetime
 
 import pytest
 from crawling import politeness
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from prefect.client.schemas.sorting import ArtifactSort
 
 from portalwatch.config import load_sources
 from portalwatch.crawl import Revisit, crawl_portal
 from portalwatch.flows import ingest as ingest_module
+from portalwatch.flows.api import start_temporary_api
 from portalwatch.model import PortalCrawl
 from portalwatch.progress import PortalProgress
 from portalwatch.storage.rawstore import RawStore
@@ -75,12 +79,6 @@ def test_a_crawl_tells_its_observer_what_it_walked_found_fetched_and_failed_as_i
 
 @pytest.mark.prefect
 def test_the_ingest_flow_keeps_a_progress_artifact_current(start_simulator, tmp_path, monkeypatch):
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-    from prefect.client.schemas.sorting import ArtifactSort
-
-    from portalwatch.flows.api import start_temporary_api
-
     sim = start_simulator(latency_ms=20.0)  # a run of a few seconds, so that it is watched while it goes
     config = sim.write_sources(tmp_path / "sources.toml", politeness(concurrency=1, delay_seconds=0.01))
     monkeypatch.setattr(ingest_module, "PROGRESS_SECONDS", 0.2)

@@ -13,6 +13,7 @@ import subprocess
 
 import numpy
 import pytest
+from PIL import Image
 from planted import CHAIN, plant
 from typer.testing import CliRunner
 
@@ -94,7 +95,6 @@ def screenshot(html, tmp_path):
 
 def color_rows(png, hex_color: str, tolerance: int = 8):
     """The y of every pixel of this colour (within tolerance per channel)."""
-    from PIL import Image
 
     target = numpy.array([int(hex_color[i : i + 2], 16) for i in (1, 3, 5)], dtype=numpy.int16)
     with Image.open(png) as image:

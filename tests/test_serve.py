@@ -18,6 +18,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from prefect.client.orchestration import get_client
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from portalwatch.storage.warehouse import Warehouse
 
@@ -162,9 +164,6 @@ def test_serve_schedules_ingest_and_runs_a_backfill_from_the_prefect_cli(sim, tm
 
 
 async def _read_deployment(api_url: str, name: str):
-    from prefect.client.orchestration import get_client
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
         async with get_client() as client:
             return await client.read_deployment_by_name(name)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+from crawling import query
 from filelock import FileLock
 
 from portalwatch.model import FetchRow, Gone, Observation, PortalCrawl, SourceRow
@@ -160,11 +161,6 @@ def load(warehouse: Warehouse, observations=(), gones=(), run_id: str = "run-1")
     return warehouse.load_portal(
         run_id, PortalCrawl(SOURCE, fetches_for(observations, gones), list(observations), gone=list(gones))
     )
-
-
-def query(warehouse: Warehouse, sql: str, params=None) -> list[tuple]:
-    with warehouse.connect() as con:
-        return con.execute(sql, params or []).fetchall()
 
 
 def count(warehouse: Warehouse, table: str) -> int:
