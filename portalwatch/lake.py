@@ -144,19 +144,27 @@ def attach_ducklake(
     *,
     env: Mapping[str, str] | None = None,
     read_only: bool = False,
+    data_inlining_row_limit: int | None = None,
 ) -> None:
     """Attach the DuckLake whose catalog is the PostgreSQL database `catalog_dsn` as `alias`.
 
     `data_path` is a folder or ``s3://bucket/prefix``: where a new DuckLake keeps its
     Parquet files (an existing one remembers it; None then). S3 keys and endpoint are
-    read from `env` (default: the environment).
+    read from `env` (default: the environment). A commit of fewer rows than
+    `data_inlining_row_limit` (the extension's default: 10) is kept in the catalog until
+    ``CALL ducklake_flush_inlined_data(alias)`` writes it out; 0 writes every commit as Parquet.
     """
     load_extensions(con)
     con.execute(f"SET ducklake_max_retry_count = {MAX_RETRY_COUNT}")
     options = ["READ_ONLY"] if read_only else []
+    if data_inlining_row_limit is not None:
+        options.append(f"DATA_INLINING_ROW_LIMIT {int(data_inlining_row_limit)}")
+    env = os.environ if env is None else env
+    if data_path is None and any(key.startswith("AWS_") for key in env):
+        create_s3_secret(con, None, env, name=f"{alias}_s3")  # the DuckLake's own data path may be on S3
     if data_path:
         if data_path.startswith("s3://"):
-            create_s3_secret(con, data_path, os.environ if env is None else env, name=f"{alias}_s3")
+            create_s3_secret(con, data_path, env, name=f"{alias}_s3")
         else:
             Path(data_path).mkdir(parents=True, exist_ok=True)
             data_path = str(Path(data_path).resolve())
@@ -170,11 +178,12 @@ def attach_ducklake(
 
 
 def create_s3_secret(
-    con: duckdb.DuckDBPyConnection, url: str, env: Mapping[str, str], name: str = "portalwatch_s3"
+    con: duckdb.DuckDBPyConnection, url: str | None, env: Mapping[str, str], name: str = "portalwatch_s3"
 ) -> None:
-    """A DuckDB secret for the bucket of `url`, from boto's environment variables."""
-    bucket = urlsplit(url).netloc
-    fields = {"TYPE": "s3", "SCOPE": f"s3://{bucket}"}
+    """A DuckDB secret for the bucket of `url` (every bucket: None), from boto's environment variables."""
+    fields: dict[str, str | bool] = {"TYPE": "s3"}
+    if url:
+        fields["SCOPE"] = f"s3://{urlsplit(url).netloc}"
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
     if region:
         fields["REGION"] = region
