@@ -13,13 +13,15 @@ import duckdb
 import httpx
 import psutil
 import pytest
+from typer.testing import CliRunner
 
 from portalwatch import lake
+from portalwatch.cli import app
 from portalwatch.integrity import check_warehouse
 
 pytestmark = pytest.mark.ducklake
 
-ROWS_PER_COMMIT, COMMITS = 20, 6  # above the extension's inlining limit: each commit writes Parquet
+ROWS_PER_COMMIT, COMMITS = 20, 4  # above the extension's inlining limit: each commit writes Parquet
 
 # One appender: its own process and connection, one commit per batch into each DuckLake given.
 APPENDER = textwrap.dedent(
@@ -44,7 +46,8 @@ OWNER = textwrap.dedent(
     with lake.TemporaryPostgres() as postgres, lake.TemporaryS3() as s3:
         postgres.create_database("prefect")
         with lake.TemporaryPrefectServer(postgres.url("prefect")) as prefect:
-            print(json.dumps({"api": prefect.api_url, "s3": s3.endpoint_url}), flush=True)
+            where = {"api": prefect.api_url, "s3": s3.endpoint_url, "db": postgres.dsn("prefect")}
+            print(json.dumps(where), flush=True)
             time.sleep(600)
     """
 )
@@ -128,6 +131,9 @@ def test_check_warehouse_answers_on_ducklake(services, tmp_path):
         files = con.execute("SELECT count(*) FROM ducklake_list_files('lake', 'article_versions')").fetchone()
     assert files == (2,)  # no inlining: each commit wrote Parquet
     assert found == {("duplicate version", "a 2"), ("version gap", "b")}
+    result = CliRunner().invoke(app, ["check", "--warehouse", str(lake.LakeSpec(dsn))])
+    assert result.exit_code == 1, result.output
+    assert "version gap: article_versions b: versions 1,3 are not 1..3" in result.output
 
 
 def test_bad_specs_and_missing_extension_are_explained():
@@ -159,6 +165,10 @@ def test_prefect_server_on_postgres_and_nothing_outlives_a_killed_owner(owner):
         where = json.loads(line)
         assert httpx.get(f"{where['api']}/health", timeout=10).status_code == 200
         assert httpx.put(f"{where['s3']}/another-bucket", timeout=10).status_code == 200
+        with duckdb.connect() as con:  # Prefect's tables are in PostgreSQL
+            lake.load_extensions(con, ("postgres",))
+            con.execute(f"ATTACH '{where['db']}' AS prefect (TYPE postgres, READ_ONLY)")
+            assert con.execute("SELECT count(*) FROM prefect.public.flow_run").fetchone() == (0,)
         started = psutil.Process(owner.pid).children(recursive=True)
         names = " ".join(" ".join(p.cmdline()) for p in started)
         assert "postgres" in names and "moto.server" in names and "prefect" in names
