@@ -36,18 +36,23 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import duckdb
 import httpx
+import tenacity
 
 from portalwatch import lifeline
 from portalwatch.errors import PortalwatchError
 
+T = TypeVar("T")
 EXTENSIONS = ("ducklake", "postgres", "httpfs")
 SPEC_PREFIX = "ducklake:"
 # Commits that meet another writer's snapshot are retried by the extension this many times.
 MAX_RETRY_COUNT = 100
+# Runs of a transaction that conflicted (an UPDATE, DELETE or MERGE) before giving up.
+CONFLICT_ATTEMPTS = 30
 # How long a service told to stop may take before it is killed.
 STOP_SECONDS = 10.0
 STARTUP_SECONDS = 120.0
@@ -203,6 +208,27 @@ def create_s3_secret(
         for key, value in fields.items()
     )
     con.execute(f"CREATE OR REPLACE TEMPORARY SECRET {_identifier(name)} ({body})")
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """Whether `exc` is a DuckLake commit that met another writer's change to the same table.
+
+    Concurrent appends are retried by the extension; an UPDATE, DELETE or MERGE is not:
+    the whole transaction must run again on the snapshot that won.
+    """
+    return isinstance(exc, duckdb.TransactionException) and "Transaction conflict" in str(exc)
+
+
+def retry_conflicts(work: Callable[[], T], attempts: int = CONFLICT_ATTEMPTS) -> T:
+    """Run `work` (a whole transaction, BEGIN to COMMIT) again, after a random pause, while it
+    fails on a transaction conflict; the last conflict is raised after `attempts` runs."""
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception(is_conflict),
+        stop=tenacity.stop_after_attempt(attempts),
+        wait=tenacity.wait_random_exponential(multiplier=0.05, max=2),
+        reraise=True,
+    )
+    return retrying(work)
 
 
 def _literal(value: str) -> str:

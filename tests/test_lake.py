@@ -27,7 +27,7 @@ ROWS_PER_COMMIT, COMMITS = 20, 4  # above the extension's inlining limit: each c
 APPENDER = textwrap.dedent(
     """
     import sys, duckdb
-    from portalwatch.lake import attach_spec
+    from portalwatch.lake import attach_spec, retry_conflicts
     worker, commits, rows, specs = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
     con = duckdb.connect()
     for i, spec in enumerate(specs):
@@ -35,6 +35,8 @@ APPENDER = textwrap.dedent(
     for batch in range(commits):
         for i in range(len(specs)):
             con.execute(f"INSERT INTO lake{i}.pages SELECT ?, ?, range FROM range(?)", [worker, batch, rows])
+            # Updates of one table conflict: the transaction runs again.
+            retry_conflicts(lambda: con.execute(f"UPDATE lake{i}.counter SET n = n + 1"))
     """
 )
 
@@ -81,6 +83,7 @@ def test_concurrent_appends_commit_and_read_back(services, tmp_path, monkeypatch
         with duckdb.connect() as con:
             lake.attach_spec(con, str(spec))
             con.execute("CREATE TABLE lake.pages (worker INTEGER, batch INTEGER, n BIGINT)")
+            con.execute("CREATE TABLE lake.counter AS SELECT 0 AS n")
 
     workers = [
         subprocess.Popen(
@@ -109,6 +112,8 @@ def test_concurrent_appends_commit_and_read_back(services, tmp_path, monkeypatch
                 "SELECT worker, count(*), count(DISTINCT batch) FROM lake.pages GROUP BY ALL ORDER BY worker"
             ).fetchall()
             files = reader.execute("SELECT data_file FROM ducklake_list_files('lake', 'pages')").fetchall()
+            counter = reader.execute("SELECT n FROM lake.counter").fetchall()
+        assert counter == [(2 * COMMITS,)]
         assert rows == [(0, COMMITS * ROWS_PER_COMMIT, COMMITS), (1, COMMITS * ROWS_PER_COMMIT, COMMITS)]
         assert len(files) == 2 * COMMITS
         assert all(file.startswith(spec.data_path) for (file,) in files), files
