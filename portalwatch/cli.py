@@ -816,7 +816,7 @@ def check(
     try:
         if lake.is_lake_spec(target):
             con = duckdb.connect()
-            lake.attach_spec(con, target, alias="lake")
+            lake.attach_spec(con, target, alias="lake", read_only=True)
             con.execute("USE lake")
         elif Path(target).exists():
             con = duckdb.connect(target, read_only=True)

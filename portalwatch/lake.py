@@ -135,10 +135,15 @@ def parse_spec(spec: str, data_path: str | None = None) -> LakeSpec:
 
 
 def attach_spec(
-    con: duckdb.DuckDBPyConnection, spec: str | LakeSpec, alias: str = "lake", data_path: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    spec: str | LakeSpec,
+    alias: str = "lake",
+    data_path: str | None = None,
+    read_only: bool = False,
 ) -> None:
+    """:func:`attach_ducklake` for a warehouse spec (see :func:`parse_spec`)."""
     lake = spec if isinstance(spec, LakeSpec) else parse_spec(spec, data_path)
-    attach_ducklake(con, lake.catalog_dsn, data_path or lake.data_path, alias)
+    attach_ducklake(con, lake.catalog_dsn, data_path or lake.data_path, alias, read_only=read_only)
 
 
 def attach_ducklake(
@@ -303,8 +308,15 @@ def _as_user(user: str | None) -> dict:
     """Popen arguments that run the process as `user` (only root can, and only root needs to)."""
     if user is None or os.geteuid() != 0:
         return {}
-    entry = pwd.getpwnam(user)
+    entry = _account(user)
     return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+
+
+def _account(user: str) -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam(user)
+    except KeyError:
+        raise LakeError(f"no user {user!r} to run the server as (PostgreSQL refuses root)") from None
 
 
 def postgres_bindir() -> Path:
@@ -351,7 +363,7 @@ class TemporaryPostgres:
         os_user = "postgres" if os.geteuid() == 0 else None
         self.folder = Path(tempfile.mkdtemp(prefix="portalwatch-postgres-"))
         if os_user:
-            entry = pwd.getpwnam(os_user)
+            entry = _account(os_user)
             os.chown(self.folder, entry.pw_uid, entry.pw_gid)
         data = self.folder / "data"
         initdb = subprocess.run(
@@ -544,6 +556,11 @@ class TemporaryPrefectServer:
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api"
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What a Prefect client or worker needs to use this server."""
+        return {"PREFECT_API_URL": self.api_url}
 
     @property
     def pid(self) -> int | None:
