@@ -254,15 +254,16 @@ def free_port() -> int:
 
 
 class _Server:
-    """A server process in a session of its own, with a guard that stops it when this process ends."""
+    """A server process in a session of its own, working in `folder`, with a guard that stops it
+    when this process ends and a process that removes `folder` once the server has ended."""
 
-    def __init__(self, what: str, argv: list[str], log: Path, *, env=None, cwd=None, user: str | None = None):
-        self.what, self.log = what, log
-        with open(log, "ab") as out:
+    def __init__(self, what: str, argv: list[str], folder: Path, *, env=None, user: str | None = None):
+        self.what, self.log = what, folder / "server.log"
+        with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
                 argv,
                 env=env,
-                cwd=cwd,
+                cwd=folder,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -270,6 +271,12 @@ class _Server:
                 **_as_user(user),
             )
         self.guard = lifeline.guard(self.process.pid)
+        self.remover = subprocess.Popen(
+            [sys.executable, "-m", "portalwatch.lake", str(self.process.pid), str(folder)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     @property
     def pid(self) -> int:
@@ -300,8 +307,9 @@ class _Server:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.guard.wait(STOP_SECONDS)  # it ends once the server has
+        for watcher in (self.guard, self.remover):  # each ends once the server has
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                watcher.wait(STOP_SECONDS)
 
 
 def _as_user(user: str | None) -> dict:
@@ -382,7 +390,7 @@ class TemporaryPostgres:
         argv = [str(bindir / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(self.port)]
         for key, value in settings.items():
             argv += ["-c", f"{key}={value}"]
-        self.server = _Server("PostgreSQL", argv, self.folder / "server.log", cwd=self.folder, user=os_user)
+        self.server = _Server("PostgreSQL", argv, self.folder, user=os_user)
         self.server.wait_until(lambda: self._ready(bindir))
 
     def _ready(self, bindir: Path) -> bool:
@@ -457,7 +465,7 @@ class TemporaryS3:
         self.folder = Path(tempfile.mkdtemp(prefix="portalwatch-s3-"))
         self.port = free_port()
         argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
-        self.server = _Server("The S3 server (moto)", argv, self.folder / "server.log", cwd=self.folder)
+        self.server = _Server("The S3 server (moto)", argv, self.folder)
         self.server.wait_until(self._create_bucket)
 
     def _create_bucket(self) -> bool:
@@ -542,9 +550,7 @@ class TemporaryPrefectServer:
             "--port",
             str(self.port),
         ]
-        self.server = _Server(
-            "The Prefect server", argv, self.folder / "server.log", env=env, cwd=self.folder
-        )
+        self.server = _Server("The Prefect server", argv, self.folder, env=env)
         self.server.wait_until(self._healthy)
 
     def _healthy(self) -> bool:
@@ -573,3 +579,13 @@ class TemporaryPrefectServer:
         if self.folder:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
+
+
+def _remove_when_ended(pid: int, folder: str) -> None:
+    """Remove a throwaway server's folder once the server has ended, however its owner ended."""
+    lifeline.wait_for_end([pid])
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    _remove_when_ended(int(sys.argv[1]), sys.argv[2])

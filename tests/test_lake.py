@@ -4,6 +4,7 @@ Prefect server on PostgreSQL that a cluster of workers shares."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -49,6 +50,7 @@ OWNER = textwrap.dedent(
         postgres.create_database("prefect")
         with lake.TemporaryPrefectServer(postgres.url("prefect")) as prefect:
             where = {"api": prefect.api_url, "s3": s3.endpoint_url, "db": postgres.dsn("prefect")}
+            where["folders"] = [str(service.folder) for service in (postgres, s3, prefect)]
             print(json.dumps(where), flush=True)
             time.sleep(600)
     """
@@ -184,3 +186,4 @@ def test_prefect_server_on_postgres_and_nothing_outlives_a_killed_owner(owner):
     while _left(started) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert _left(started) == []
+    assert [folder for folder in where["folders"] if os.path.exists(folder)] == []
