@@ -823,3 +823,44 @@ def import_warc(
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
+
+
+@app.command()
+def check(
+    warehouse: Annotated[
+        str | None,
+        typer.Option(
+            "--warehouse",
+            "-w",
+            help="DuckDB file, or a DuckLake: 'ducklake:postgres:dbname=… host=… data_path=…' "
+            "[default: $PORTALWATCH_WAREHOUSE or data/warehouse.duckdb]",
+        ),
+    ] = None,
+) -> None:
+    """Check the warehouse's history: no duplicate version, state or change, no gap in a version chain."""
+    import duckdb
+
+    from portalwatch import lake
+    from portalwatch.integrity import check_warehouse
+    from portalwatch.paths import warehouse_path
+
+    target = warehouse or os.environ.get("PORTALWATCH_WAREHOUSE") or str(warehouse_path())
+    try:
+        if lake.is_lake_spec(target):
+            con = duckdb.connect()
+            lake.attach_spec(con, target, alias="lake", read_only=True)
+            con.execute("USE lake")
+        elif Path(target).exists():
+            con = duckdb.connect(target, read_only=True)
+        else:
+            _fail(f"{target}: no warehouse here yet (run `portalwatch run` first, or pass --warehouse)")
+        with con:
+            problems = check_warehouse(con)
+    except (duckdb.Error, lake.LakeError) as exc:
+        _fail(f"{target}: {exc}")
+    for problem in problems:
+        console.print(f"problem: {problem}", markup=False, highlight=False)
+    if problems:
+        err.print(f"{target}: {len(problems)} problem(s)", highlight=False)
+        raise typer.Exit(1)
+    console.print(f"{target}: no problem found", highlight=False)
