@@ -788,6 +788,11 @@ from portalwatch.archive.commands import register as register_archive  # noqa: E
 
 register_archive(app)
 
+# raw cat, raw verify, raw migrate
+from portalwatch.storage.rawcommands import register as register_raw  # noqa: E402
+
+register_raw(app)
+
 
 def main() -> None:  # pragma: no cover - console entry point
     app()

@@ -219,7 +219,6 @@ async def crawl_portal(
             return Outcome.OK, None, result
         page = await workers.run(
             article_page,
-            str(raw_store.root),
             result.body,
             result.charset,
             url,
@@ -227,7 +226,7 @@ async def crawl_portal(
             prior.content_hash if prior else None,
             result.final_url,
         )
-        stored = (page.raw_hash, page.stored)
+        stored = raw_store.put_packed(page.packed)
         if page.record is None:
             outcome = Outcome.NOT_AN_ARTICLE if page.wrong_page else Outcome.EXTRACTION_FAILED
             result.error_class = "WrongPage" if page.wrong_page else None

@@ -76,11 +76,12 @@ async def crawl_portal_task(
     store = Warehouse(warehouse)
     known = await asyncio.to_thread(store.known_articles, source.id)
     state = await asyncio.to_thread(store.portal_state, source.id)
-    return await crawl_portal(
+    raw = RawStore(raw_dir)
+    crawl = await crawl_portal(
         source,
         config,
         known,
-        RawStore(raw_dir),
+        raw,
         revisit,
         max_listing_pages,
         state=state,
@@ -88,6 +89,8 @@ async def crawl_portal_task(
         published=published,
         observer=observer,
     )
+    await asyncio.to_thread(raw.flush)  # the pages on disk before the load names them
+    return crawl
 
 
 @task(

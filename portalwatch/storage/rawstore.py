@@ -1,59 +1,513 @@
 """The content-addressed raw store: every fetched body once, named by its hash.
 
-A body is stored gzip-compressed at ``<root>/<first two hex>/<sha256>.gz``.
-The hash is of the decoded body (after transfer and content encodings), so the
-same page served compressed or not is one file. Writes go to a temporary file
-that is renamed into place, so a crash never leaves a half-written page under
-a real name.
+The hash is the SHA-256 of the decoded body (after transfer and content
+encodings), so the same page served compressed or not is stored once.
+
+Bodies are appended to segment files, ``<root>/segments/NNNNNN.warc.gz``: each
+body is one WARC 1.1 ``resource`` record (target ``urn:sha256:<hash>``, block
+digest ``sha256:<hash>``) in a gzip member of its own, so warcio, pywb and the
+other WARC tools read a segment as it is. ``<root>/index.sqlite`` maps each hash
+to its segment, offset and length; it is a cache of the segments and is rebuilt
+from them when missing.
+
+One process writes at a time (``<root>/writer.lock``); readers read at any time.
+A writer appends, and ``flush()`` (called before the warehouse commits a load)
+fsyncs the segment, then commits the index, then lets go of the lock: the index
+never names bytes that are not on disk. Records written but not indexed (a
+writer killed between flushes) are indexed by the next writer after their hash
+is checked; a torn record at a segment's end is cut off.
+
+Stores of the earlier layout, one gzip file per body at
+``<root>/<first two hex>/<sha256>.gz``, are read as they are and moved into
+segments by the first writer (or ``portalwatch raw migrate``); a file is
+deleted only once its record is on disk and indexed, so an interrupted
+migration loses nothing and resumes.
 """
 
 from __future__ import annotations
 
+import atexit
 import gzip
 import hashlib
+import logging
 import os
-import tempfile
+import sqlite3
+import threading
 import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
+
+from filelock import FileLock, Timeout
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.warcwriter import WARCWriter
 
 from portalwatch.errors import StorageError
 
+log = logging.getLogger(__name__)
+
+SEGMENT_BYTES = 1 << 30  # a new segment starts past this size
+COMPRESS_LEVEL = 5
+LOCK_TIMEOUT_SECONDS = 600.0
+MIGRATE_BATCH = 2000  # legacy files moved per durable step
+URI_PREFIX = "urn:sha256:"
+SEGMENT_SUFFIX = ".warc.gz"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS pages (
+    hash BLOB PRIMARY KEY, segment INTEGER NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS segments (segment INTEGER PRIMARY KEY, indexed_end INTEGER NOT NULL);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class PackedPage:
+    """A body ready for the store: its hash and its record (one gzip member)."""
+
+    raw_hash: str
+    record: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A stored body that does not read back as what its hash says."""
+
+    raw_hash: str
+    where: str  # segment path and offset, or the legacy file
+    error: str
+
+
+def pack(body: bytes) -> PackedPage:
+    """Hash a body and build its record: the CPU part of a put, done wherever is convenient."""
+    raw_hash = hashlib.sha256(body).hexdigest()
+    out = BytesIO()
+    writer = WARCWriter(out, gzip=False, warc_version="1.1")
+    digest = f"sha256:{raw_hash}"
+    record = writer.create_warc_record(
+        URI_PREFIX + raw_hash,
+        "resource",
+        payload=BytesIO(body),
+        length=len(body),
+        warc_content_type="application/octet-stream",
+        warc_headers_dict={"WARC-Block-Digest": digest, "WARC-Payload-Digest": digest},
+    )
+    writer.write_record(record)
+    return PackedPage(raw_hash, gzip.compress(out.getvalue(), compresslevel=COMPRESS_LEVEL, mtime=0))
+
+
+def unpack(record: bytes) -> tuple[str, bytes]:
+    """(hash named by the record, body) of one stored record."""
+    for item in ArchiveIterator(BytesIO(record)):
+        uri = item.rec_headers.get_header("WARC-Target-URI") or ""
+        if item.rec_type != "resource" or not uri.startswith(URI_PREFIX):
+            raise ValueError(f"not a raw store record ({item.rec_type} {uri})")
+        return uri[len(URI_PREFIX) :], item.content_stream().read()
+    raise ValueError("no record")
+
+
+def segment_name(segment: int) -> str:
+    return f"{segment:06d}{SEGMENT_SUFFIX}"
+
 
 class RawStore:
+    """A raw store at `root`; every instance for the same root in a process shares one handle."""
+
     def __init__(self, root: str | Path):
         self.root = Path(root)
+        self._store = _shared(self.root)
 
     def path_for(self, raw_hash: str) -> Path:
+        """Where the earlier layout kept a body (read until migrated)."""
         return self.root / raw_hash[:2] / f"{raw_hash}.gz"
 
+    def segment_path(self, segment: int) -> Path:
+        return self._store.segment_path(segment)
+
     def __contains__(self, raw_hash: str) -> bool:
-        return self.path_for(raw_hash).exists()
+        return self._store.locate(raw_hash) is not None or self.path_for(raw_hash).exists()
 
     def put(self, body: bytes) -> tuple[str, bool]:
         """Store a body; returns its hash and whether it was new."""
         raw_hash = hashlib.sha256(body).hexdigest()
-        path = self.path_for(raw_hash)
-        if path.exists():
+        if self._store.locate(raw_hash) is not None:
             return raw_hash, False
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(gzip.compress(body, compresslevel=5, mtime=0))
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError as exc:
-            raise StorageError(path, f"cannot store raw page: {exc}") from None
-        return raw_hash, True
+        return self.put_packed(pack(body))
+
+    def put_packed(self, page: PackedPage) -> tuple[str, bool]:
+        """Store a body packed by `pack` (perhaps in another process); returns its hash and whether it was new."""
+        return page.raw_hash, self._store.append(page)
 
     def get(self, raw_hash: str) -> bytes:
-        path = self.path_for(raw_hash)
+        place = self._store.locate(raw_hash)
+        if place is None:
+            return _read_legacy(self.path_for(raw_hash), self.root)
+        return self._store.read(raw_hash, *place)
+
+    def flush(self) -> None:
+        """Make every put so far durable and indexed, and let other writers in."""
+        self._store.flush()
+
+    close = flush
+
+    def __enter__(self) -> RawStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.flush()
+
+    def migrate(self) -> int:
+        """Move the bodies of the earlier layout into segments; returns how many moved."""
+        moved = self._store.migrate()
+        self._store.flush()
+        return moved
+
+    def verify(self) -> Iterator[Problem]:
+        """Re-hash every stored body; yields each that is not what its hash says."""
+        yield from self._store.verify()
+        for path in sorted(self.root.glob("[0-9a-f][0-9a-f]/*.gz")):
+            raw_hash = path.name.removesuffix(".gz")
+            try:
+                body = _read_legacy(path, self.root)
+            except StorageError as exc:
+                yield Problem(raw_hash, str(path), str(exc))
+                continue
+            if hashlib.sha256(body).hexdigest() != raw_hash:
+                yield Problem(raw_hash, str(path), "body does not hash to its name")
+
+    def count(self) -> int:
+        return self._store.count()
+
+
+def _read_legacy(path: Path, root: Path) -> bytes:
+    try:
+        return gzip.decompress(path.read_bytes())
+    except FileNotFoundError:
+        raise StorageError(path, f"raw page not in the store at {root}") from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise StorageError(path, f"raw page unreadable: {exc}") from None
+
+
+_registry_lock = threading.Lock()
+_registry: dict[tuple[int, Path], _Store] = {}
+
+
+def _shared(root: Path) -> _Store:
+    key = (os.getpid(), root.absolute())
+    with _registry_lock:
+        store = _registry.get(key)
+        if store is None:
+            store = _registry[key] = _Store(root)
+        return store
+
+
+@atexit.register
+def _flush_all() -> None:
+    with _registry_lock:
+        stores = [store for (pid, _), store in _registry.items() if pid == os.getpid()]
+    for store in stores:
         try:
-            return gzip.decompress(path.read_bytes())
-        except FileNotFoundError:
-            raise StorageError(path, "raw page not in the store") from None
-        except (OSError, EOFError, zlib.error) as exc:
-            raise StorageError(path, f"raw page unreadable: {exc}") from None
+            store.flush()
+        except Exception:  # at exit: a store that cannot flush is recovered on open
+            log.exception("raw store %s: could not flush at exit", store.root)
+
+
+class _Store:
+    """The process's handle on one store: the index connection, and the writer state while writing."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.segments = root / "segments"
+        self.index_path = root / "index.sqlite"
+        self.lock = threading.RLock()
+        self.file_lock = FileLock(root / "writer.lock", timeout=LOCK_TIMEOUT_SECONDS)
+        self.con: sqlite3.Connection | None = None
+        self.readers: dict[int, int] = {}  # segment -> read-only descriptor
+        self.writing = False
+        self.segment = 0  # the segment appended to while writing
+        self.fd = -1
+        self.end = 0
+
+    def segment_path(self, segment: int) -> Path:
+        return self.segments / segment_name(segment)
+
+    # -- the index
+
+    def _connection(self) -> sqlite3.Connection | None:
+        if self.con is None:
+            if not self.index_path.exists():
+                if not self.segments.is_dir():
+                    return None
+                self._rebuild_index()
+            if self.con is None:
+                self.con = self._open_index()
+        return self.con
+
+    def _open_index(self) -> sqlite3.Connection:
+        self.root.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(self.index_path, isolation_level=None, check_same_thread=False)
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("PRAGMA synchronous=FULL")
+        con.execute("PRAGMA busy_timeout=60000")
+        con.executescript(SCHEMA)
+        return con
+
+    def _rebuild_index(self) -> None:
+        """An index lost (or never written) is rebuilt from the segments by a writer."""
+        log.warning("raw store %s: no index; rebuilding it from the segments", self.root)
+        self._begin()
+        self.flush()
+
+    def locate(self, raw_hash: str) -> tuple[int, int, int] | None:
+        with self.lock:
+            con = self._connection()
+            if con is None:
+                return None
+            return con.execute(
+                "SELECT segment, offset, length FROM pages WHERE hash = ?", (bytes.fromhex(raw_hash),)
+            ).fetchone()
+
+    def count(self) -> int:
+        with self.lock:
+            con = self._connection()
+            return 0 if con is None else con.execute("SELECT count(*) FROM pages").fetchone()[0]
+
+    # -- reading
+
+    def _pread(self, segment: int, offset: int, length: int) -> bytes:
+        fd = self.readers.get(segment)
+        if fd is None:
+            fd = self.readers[segment] = os.open(self.segment_path(segment), os.O_RDONLY)
+        return os.pread(fd, length, offset)
+
+    def read(self, raw_hash: str, segment: int, offset: int, length: int) -> bytes:
+        where = f"{self.segment_path(segment)}@{offset}"
+        with self.lock:
+            try:
+                data = self._pread(segment, offset, length)
+            except OSError as exc:
+                raise StorageError(where, f"raw page unreadable: {exc}") from None
+        try:
+            named, body = unpack(data)
+        except (OSError, EOFError, zlib.error, ValueError, ArchiveLoadFailed) as exc:
+            raise StorageError(where, f"raw page unreadable: {exc}") from None
+        if named != raw_hash:
+            raise StorageError(where, f"raw page unreadable: the record holds {named}")
+        return body
+
+    # -- writing
+
+    def _begin(self) -> None:
+        """Become the store's writer: take the lock, index what the last writer left, open a segment."""
+        if self.writing:
+            return
+        self.segments.mkdir(parents=True, exist_ok=True)
+        try:
+            self.file_lock.acquire()
+        except Timeout:
+            raise StorageError(self.root, "raw store busy: another process writes to it") from None
+        try:
+            if self.con is None:
+                self.con = self._open_index()
+            self.con.execute("BEGIN IMMEDIATE")
+            self.writing = True
+            for segment in self._segment_numbers():
+                self._recover(segment)
+            self._open_segment()
+        except BaseException:
+            self._abandon()
+            raise
+
+    def _segment_numbers(self) -> list[int]:
+        names = (path.name.removesuffix(SEGMENT_SUFFIX) for path in self.segments.glob("*" + SEGMENT_SUFFIX))
+        return sorted(int(name) for name in names if name.isdigit())
+
+    def _indexed_end(self, segment: int) -> int:
+        row = self.con.execute("SELECT indexed_end FROM segments WHERE segment = ?", (segment,)).fetchone()
+        return row[0] if row else 0
+
+    def _recover(self, segment: int) -> None:
+        """Index the whole records past the indexed end of a segment; cut off a torn one."""
+        path = self.segment_path(segment)
+        start = self._indexed_end(segment)
+        size = path.stat().st_size
+        if size <= start:
+            return
+        good, found = start, 0
+        with path.open("rb") as handle:
+            handle.seek(start)
+            records = ArchiveIterator(handle)
+            try:
+                for record in records:
+                    uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                    body = record.content_stream().read()
+                    offset, length = records.get_record_offset(), records.get_record_length()
+                    if (
+                        not uri.startswith(URI_PREFIX)
+                        or hashlib.sha256(body).hexdigest() != uri[len(URI_PREFIX) :]
+                    ):
+                        break
+                    self._index(uri[len(URI_PREFIX) :], segment, offset, length)
+                    good, found = offset + length, found + 1
+            except Exception:  # whatever fails to read is the torn end
+                pass
+        if good < size:
+            log.warning("raw store %s: %d torn bytes cut off", path, size - good)
+            os.truncate(path, good)
+        if found:
+            log.warning("raw store %s: %d unindexed records indexed", path, found)
+        self._set_end(segment, good)
+
+    def _index(self, raw_hash: str, segment: int, offset: int, length: int) -> None:
+        self.con.execute(
+            "INSERT OR IGNORE INTO pages VALUES (?, ?, ?, ?)",
+            (bytes.fromhex(raw_hash), segment, offset, length),
+        )
+
+    def _set_end(self, segment: int, end: int) -> None:
+        self.con.execute("INSERT OR REPLACE INTO segments VALUES (?, ?)", (segment, end))
+
+    def _open_segment(self) -> None:
+        numbers = self._segment_numbers()
+        segment = numbers[-1] if numbers else 1
+        if numbers and self.segment_path(segment).stat().st_size >= SEGMENT_BYTES:
+            segment += 1
+        self._switch(segment)
+
+    def _switch(self, segment: int) -> None:
+        if self.fd >= 0:
+            os.fsync(self.fd)
+            os.close(self.fd)
+            self._set_end(self.segment, self.end)
+        self.segment = segment
+        self.fd = os.open(self.segment_path(segment), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        self.end = os.fstat(self.fd).st_size
+        self._set_end(segment, self.end)
+        _fsync_directory(self.segments)
+
+    def append(self, page: PackedPage) -> bool:
+        with self.lock:
+            self._begin()
+            if self.locate(page.raw_hash) is not None:
+                return False
+            if self.end >= SEGMENT_BYTES:
+                self._switch(self.segment + 1)
+            try:
+                written = os.write(self.fd, page.record)
+                if written != len(page.record):
+                    raise OSError(f"short write ({written} of {len(page.record)} bytes)")
+            except OSError as exc:
+                raise StorageError(self.segment_path(self.segment), f"cannot store raw page: {exc}") from None
+            self._index(page.raw_hash, self.segment, self.end, len(page.record))
+            self.end += len(page.record)
+            return True
+
+    def _commit(self) -> None:
+        """Segment bytes on disk first, then the index that names them."""
+        os.fsync(self.fd)
+        self._set_end(self.segment, self.end)
+        self.con.execute("COMMIT")
+        self.con.execute("BEGIN IMMEDIATE")
+
+    def flush(self) -> None:
+        with self.lock:
+            if not self.writing:
+                return
+            try:
+                os.fsync(self.fd)
+                self._set_end(self.segment, self.end)
+                self.con.execute("COMMIT")
+            finally:
+                self._abandon()
+
+    def _abandon(self) -> None:
+        """Stop writing (after a commit, or rolling back what was not committed)."""
+        if self.con is not None and self.con.in_transaction:
+            self.con.execute("ROLLBACK")
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        self.writing = False
+        self.file_lock.release()
+
+    # -- the earlier layout
+
+    def migrate(self) -> int:
+        with self.lock:
+            self._begin()
+            moved, done = 0, []
+            for path in sorted(self.root.glob("[0-9a-f][0-9a-f]/*")):
+                if path.name.startswith(".tmp-"):
+                    path.unlink(missing_ok=True)  # a write the earlier layout never finished
+                    continue
+                try:
+                    moved += self._migrate_one(path)
+                except _KeepFile:
+                    continue
+                done.append(path)
+                if len(done) >= MIGRATE_BATCH:
+                    self._commit()
+                    _unlink_all(done)
+            self._commit()
+            _unlink_all(done)
+            for folder in self.root.glob("[0-9a-f][0-9a-f]"):
+                if folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
+            return moved
+
+    def _migrate_one(self, path: Path) -> bool:
+        """Append one legacy file's body; False when it was already stored. Unreadable ones stay put."""
+        raw_hash = path.name.removesuffix(".gz")
+        if len(raw_hash) != 64 or self.locate(raw_hash) is not None:
+            return False
+        try:
+            body = _read_legacy(path, self.root)
+        except StorageError as exc:
+            log.warning("raw store: %s left in place: %s", path, exc)
+            raise _KeepFile from None
+        if hashlib.sha256(body).hexdigest() != raw_hash:
+            log.warning("raw store: %s left in place: its body does not hash to its name", path)
+            raise _KeepFile
+        return self.append(pack(body))
+
+    # -- verification
+
+    def verify(self) -> Iterator[Problem]:
+        with self.lock:
+            con = self._connection()
+            rows = (
+                []
+                if con is None
+                else con.execute("SELECT hash, segment, offset, length FROM pages").fetchall()
+            )
+        for key, segment, offset, length in sorted(rows, key=lambda row: (row[1], row[2])):
+            raw_hash = key.hex()
+            try:
+                body = self.read(raw_hash, segment, offset, length)
+            except StorageError as exc:
+                yield Problem(raw_hash, f"{self.segment_path(segment)}@{offset}", str(exc))
+                continue
+            if hashlib.sha256(body).hexdigest() != raw_hash:
+                yield Problem(
+                    raw_hash, f"{self.segment_path(segment)}@{offset}", "body does not hash to its name"
+                )
+
+
+class _KeepFile(Exception):
+    """A legacy file that cannot be moved (unreadable): it stays where it is."""
+
+
+def _unlink_all(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+    paths.clear()
+
+
+def _fsync_directory(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
