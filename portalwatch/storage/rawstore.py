@@ -126,6 +126,11 @@ class RawStore:
     def segment_path(self, segment: int) -> Path:
         return self._store.segment_path(segment)
 
+    def locate(self, raw_hash: str) -> tuple[Path, int, int] | None:
+        """(segment file, offset, length) of a body's record, None when it is not in a segment."""
+        place = self._store.locate(raw_hash)
+        return None if place is None else (self.segment_path(place[0]), place[1], place[2])
+
     def __contains__(self, raw_hash: str) -> bool:
         return self._store.locate(raw_hash) is not None or self.path_for(raw_hash).exists()
 
