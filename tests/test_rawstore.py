@@ -136,6 +136,10 @@ def test_no_file_per_page(tmp_path):
     store.flush()
     assert store.count() == len(bodies)
     names = {path.relative_to(tmp_path / "raw").as_posix() for path in files_under(tmp_path / "raw")}
-    assert names - {"index.sqlite", "index.sqlite-wal", "index.sqlite-shm", "writer.lock"} == {
-        "segments/000001.warc.gz"
-    }
+    assert names - {
+        "index.sqlite",
+        "index.sqlite-wal",
+        "index.sqlite-shm",
+        "writer.lock",
+        "writer.queue.lock",
+    } == {"segments/000001.warc.gz"}

@@ -10,7 +10,8 @@ other WARC tools read a segment as it is. ``<root>/index.sqlite`` maps each hash
 to its segment, offset and length; it is a cache of the segments and is rebuilt
 from them when missing.
 
-One process writes at a time (``<root>/writer.lock``); readers read at any time.
+One process writes at a time (``<root>/writer.lock``, taken in turn through
+``<root>/writer.queue.lock``); readers read at any time.
 A writer appends, and ``flush()`` (called before the warehouse commits a load)
 fsyncs the segment, then commits the index, then lets go of the lock: the index
 never names bytes that are not on disk. Records written but not indexed (a
@@ -228,6 +229,7 @@ class _Store:
         self.index_path = root / "index.sqlite"
         self.lock = threading.RLock()
         self.file_lock = FileLock(root / "writer.lock", timeout=LOCK_TIMEOUT_SECONDS)
+        self.queue_lock = FileLock(root / "writer.queue.lock", timeout=LOCK_TIMEOUT_SECONDS)
         self.con: sqlite3.Connection | None = None
         self.readers: dict[int, int] = {}  # segment -> read-only descriptor
         self.writing = False
@@ -310,7 +312,10 @@ class _Store:
             return
         self.segments.mkdir(parents=True, exist_ok=True)
         try:
-            self.file_lock.acquire()
+            # Through the queue: a writer that lets go at a flush and wants the store again
+            # waits behind a process that was already waiting, instead of taking it back at once.
+            with self.queue_lock:
+                self.file_lock.acquire()
         except Timeout:
             raise StorageError(self.root, "raw store busy: another process writes to it") from None
         try:
@@ -321,6 +326,9 @@ class _Store:
             for segment in self._segment_numbers():
                 self._recover(segment)
             self._open_segment()
+            if any(self.root.glob("[0-9a-f][0-9a-f]")):
+                log.info("raw store %s: moving the one-file-per-page layout into segments", self.root)
+                self.migrate()
         except BaseException:
             self._abandon()
             raise
