@@ -184,7 +184,13 @@ class RawStore:
                 yield Problem(raw_hash, str(path), "body does not hash to its name")
 
     def count(self) -> int:
+        """How many bodies the segments hold (the earlier layout's files not counted)."""
         return self._store.count()
+
+    def hashes(self) -> set[str]:
+        """The hashes of every stored body."""
+        legacy = {path.name.removesuffix(".gz") for path in self.root.glob("[0-9a-f][0-9a-f]/*.gz")}
+        return self._store.hashes() | legacy
 
 
 def _read_legacy(path: Path, root: Path) -> bytes:
@@ -280,6 +286,11 @@ class _Store:
         with self.lock:
             con = self._connection()
             return 0 if con is None else con.execute("SELECT count(*) FROM pages").fetchone()[0]
+
+    def hashes(self) -> set[str]:
+        with self.lock:
+            con = self._connection()
+            return set() if con is None else {key.hex() for (key,) in con.execute("SELECT hash FROM pages")}
 
     # -- reading
 
