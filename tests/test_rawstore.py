@@ -140,6 +140,5 @@ def test_no_file_per_page(tmp_path):
         "index.sqlite",
         "index.sqlite-wal",
         "index.sqlite-shm",
-        "writer.lock",
-        "writer.queue.lock",
+        "segments/000001.lock",
     } == {"segments/000001.warc.gz"}

@@ -34,20 +34,20 @@ WRITER = textwrap.dedent(
     from test_rawstore_segments import body
 
     store = RawStore(sys.argv[1])
-    number = 0
+    number = start = int(sys.argv[3])
     while True:
         store.put(body(number))
         number += 1
         if number % 50 == 0:
             store.flush()
-            print(number, flush=True)
+            print(number - start, flush=True)
     """
 )
 
 
-def start_writer(root: Path) -> subprocess.Popen:
+def start_writer(root: Path, start: int = 0) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(root), str(Path(__file__).parent)],
+        [sys.executable, "-c", WRITER, str(root), str(Path(__file__).parent), str(start)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -85,24 +85,29 @@ def test_writer_killed_mid_batch_leaves_a_consistent_index(tmp_path):
     assert offset == whole
 
 
-def test_second_writer_process_waits_for_the_first(tmp_path):
+def test_two_writer_processes_append_side_by_side(tmp_path):
     root = tmp_path / "raw"
     first, second = start_writer(root), None
     try:
         int(first.stdout.readline())
-        second = start_writer(root)  # writes the same bodies: all already stored or stored once
-        for _ in range(3):
-            int(second.stdout.readline())
+        second = start_writer(root, 100_000)
+        flushed = [0, 0]
+        while min(flushed) < 300:
+            flushed = [int(first.stdout.readline()), int(second.stdout.readline())]
     finally:
         for writer in (first, second):
             if writer is not None:
                 writer.send_signal(signal.SIGKILL)
                 writer.wait()
+    assert len(list((root / "segments").glob("*.warc.gz"))) == 2  # a segment each: nobody waited
     store = RawStore(root)
     assert list(store.verify()) == []
-    RawStore(root).put(b"one more")
-    RawStore(root).flush()
+    for number in [*range(flushed[0]), *range(100_000, 100_000 + flushed[1])]:
+        assert store.get(hash_of(body(number))) == body(number)
+    store.put(b"one more")  # the next writer takes over a segment and indexes what was left
+    store.flush()
     assert list(store.verify()) == []
+    assert store.get(hash_of(b"one more")) == b"one more"
 
 
 def legacy_store(root: Path, count: int) -> dict[str, bytes]:
@@ -209,7 +214,7 @@ def test_a_lost_index_is_rebuilt_from_the_segments(tmp_path):
     store = RawStore(root)
     for number in range(30):
         store.put(body(number))
-    store.flush()
+    store.close()
     for path in root.glob("index.sqlite*"):
         os.unlink(path)
     check = subprocess.run(

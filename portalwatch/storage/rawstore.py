@@ -10,13 +10,16 @@ other WARC tools read a segment as it is. ``<root>/index.sqlite`` maps each hash
 to its segment, offset and length; it is a cache of the segments and is rebuilt
 from them when missing.
 
-One process writes at a time (``<root>/writer.lock``, taken in turn through
-``<root>/writer.queue.lock``); readers read at any time.
-A writer appends, and ``flush()`` (called before the warehouse commits a load)
-fsyncs the segment, then commits the index, then lets go of the lock: the index
-never names bytes that are not on disk. Records written but not indexed (a
-writer killed between flushes) are indexed by the next writer after their hash
-is checked; a torn record at a segment's end is cut off.
+One process at a time writes a segment (``segments/NNNNNN.lock``): a writer
+takes a segment nobody writes, so processes that store pages side by side (a
+run and a backfill) append to segments of their own and never wait for one
+another. Readers read at any time. ``flush()`` (called before the warehouse
+commits a load) fsyncs the segment, then commits the index rows in one short
+transaction: the index never names bytes that are not on disk. Records written
+but not indexed (a writer killed between flushes) are indexed by the next
+writer after their hash is checked; a torn record at a segment's end is cut
+off. Two processes storing the same new body at once both append it; the index
+keeps one.
 
 Stores of the earlier layout, one gzip file per body at
 ``<root>/<first two hex>/<sha256>.gz``, are read as they are and moved into
@@ -156,13 +159,15 @@ class RawStore:
         """Make every put so far durable and indexed, and let other writers in."""
         self._store.flush()
 
-    close = flush
+    def close(self) -> None:
+        """Flush, and give up the segment this process appends to (taken again by the next put)."""
+        self._store.close()
 
     def __enter__(self) -> RawStore:
         return self
 
     def __exit__(self, *exc) -> None:
-        self.flush()
+        self.close()
 
     def migrate(self) -> int:
         """Move the bodies of the earlier layout into segments; returns how many moved."""
@@ -221,41 +226,47 @@ def _flush_all() -> None:
         stores = [store for (pid, _), store in _registry.items() if pid == os.getpid()]
     for store in stores:
         try:
-            store.flush()
+            store.close()
         except Exception:  # at exit: a store that cannot flush is recovered on open
             log.exception("raw store %s: could not flush at exit", store.root)
 
 
 class _Store:
-    """The process's handle on one store: the index connection, and the writer state while writing."""
+    """The process's handle on one store: the index connection, and its segment while it writes."""
 
     def __init__(self, root: Path):
         self.root = root
         self.segments = root / "segments"
         self.index_path = root / "index.sqlite"
         self.lock = threading.RLock()
-        self.file_lock = FileLock(root / "writer.lock", timeout=LOCK_TIMEOUT_SECONDS)
-        self.queue_lock = FileLock(root / "writer.queue.lock", timeout=LOCK_TIMEOUT_SECONDS)
         self.con: sqlite3.Connection | None = None
         self.readers: dict[int, int] = {}  # segment -> read-only descriptor
-        self.writing = False
-        self.segment = 0  # the segment appended to while writing
+        self.pending: dict[str, tuple[int, int, int]] = {}  # appended, not yet in the index
+        self.ends: dict[
+            int, int
+        ] = {}  # segment -> its end, for the segments appended to since the last flush
+        self.claim: FileLock | None = None  # the lock of the segment this process appends to
+        self.segment = 0
         self.fd = -1
         self.end = 0
 
     def segment_path(self, segment: int) -> Path:
         return self.segments / segment_name(segment)
 
+    def _segment_lock(self, segment: int) -> FileLock:
+        return FileLock(self.segments / f"{segment:06d}.lock", timeout=LOCK_TIMEOUT_SECONDS)
+
     # -- the index
 
     def _connection(self) -> sqlite3.Connection | None:
         if self.con is None:
-            if not self.index_path.exists():
-                if not self.segments.is_dir():
-                    return None
-                self._rebuild_index()
-            if self.con is None:
-                self.con = self._open_index()
+            if not self.index_path.exists() and not self.segments.is_dir():
+                return None
+            rebuild = not self.index_path.exists()
+            self.con = self._open_index()
+            if rebuild:
+                log.warning("raw store %s: no index; rebuilding it from the segments", self.root)
+                self._recover_free_segments()
         return self.con
 
     def _open_index(self) -> sqlite3.Connection:
@@ -267,30 +278,38 @@ class _Store:
         con.executescript(SCHEMA)
         return con
 
-    def _rebuild_index(self) -> None:
-        """An index lost (or never written) is rebuilt from the segments by a writer."""
-        log.warning("raw store %s: no index; rebuilding it from the segments", self.root)
-        self._begin()
-        self.flush()
-
     def locate(self, raw_hash: str) -> tuple[int, int, int] | None:
         with self.lock:
+            place = self.pending.get(raw_hash)
             con = self._connection()
-            if con is None:
-                return None
+            if place is not None or con is None:
+                return place
             return con.execute(
                 "SELECT segment, offset, length FROM pages WHERE hash = ?", (bytes.fromhex(raw_hash),)
             ).fetchone()
 
     def count(self) -> int:
-        with self.lock:
-            con = self._connection()
-            return 0 if con is None else con.execute("SELECT count(*) FROM pages").fetchone()[0]
+        return len(self.hashes())
 
     def hashes(self) -> set[str]:
         with self.lock:
             con = self._connection()
-            return set() if con is None else {key.hex() for (key,) in con.execute("SELECT hash FROM pages")}
+            stored = set() if con is None else {key.hex() for (key,) in con.execute("SELECT hash FROM pages")}
+            return stored | set(self.pending)
+
+    def _write_index(self, rows: list[tuple[str, int, int, int]], ends: dict[int, int]) -> None:
+        """One short transaction: the writers of other segments wait for it at most that long."""
+        self.con.execute("BEGIN IMMEDIATE")
+        try:
+            self.con.executemany(
+                "INSERT OR IGNORE INTO pages VALUES (?, ?, ?, ?)",
+                [(bytes.fromhex(raw_hash), *place) for raw_hash, *place in rows],
+            )
+            self.con.executemany("INSERT OR REPLACE INTO segments VALUES (?, ?)", list(ends.items()))
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
 
     # -- reading
 
@@ -315,51 +334,33 @@ class _Store:
             raise StorageError(where, f"raw page unreadable: the record holds {named}")
         return body
 
-    # -- writing
-
-    def _begin(self) -> None:
-        """Become the store's writer: take the lock, index what the last writer left, open a segment."""
-        if self.writing:
-            return
-        self.segments.mkdir(parents=True, exist_ok=True)
-        try:
-            # Through the queue: a writer that lets go at a flush and wants the store again
-            # waits behind a process that was already waiting, instead of taking it back at once.
-            with self.queue_lock:
-                self.file_lock.acquire()
-        except Timeout:
-            raise StorageError(self.root, "raw store busy: another process writes to it") from None
-        try:
-            if self.con is None:
-                self.con = self._open_index()
-            self.con.execute("BEGIN IMMEDIATE")
-            self.writing = True
-            for segment in self._segment_numbers():
-                self._recover(segment)
-            self._open_segment()
-            if any(self.root.glob("[0-9a-f][0-9a-f]")):
-                log.info("raw store %s: moving the one-file-per-page layout into segments", self.root)
-                self.migrate()
-        except BaseException:
-            self._abandon()
-            raise
+    # -- recovery
 
     def _segment_numbers(self) -> list[int]:
         names = (path.name.removesuffix(SEGMENT_SUFFIX) for path in self.segments.glob("*" + SEGMENT_SUFFIX))
         return sorted(int(name) for name in names if name.isdigit())
 
-    def _indexed_end(self, segment: int) -> int:
-        row = self.con.execute("SELECT indexed_end FROM segments WHERE segment = ?", (segment,)).fetchone()
-        return row[0] if row else 0
+    def _recover_free_segments(self) -> None:
+        """Index what the writers of the segments nobody writes now left unindexed."""
+        for segment in self._segment_numbers():
+            lock = self._segment_lock(segment)
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                continue  # its writer is alive and indexes its own records
+            try:
+                self._recover(segment)
+            finally:
+                lock.release()
 
     def _recover(self, segment: int) -> None:
-        """Index the whole records past the indexed end of a segment; cut off a torn one."""
+        """Index the whole records past the indexed end of a segment (whose lock is held); cut off a torn one."""
         path = self.segment_path(segment)
-        start = self._indexed_end(segment)
-        size = path.stat().st_size
+        row = self.con.execute("SELECT indexed_end FROM segments WHERE segment = ?", (segment,)).fetchone()
+        start, size = (row[0] if row else 0), path.stat().st_size
         if size <= start:
             return
-        good, found = start, 0
+        good, rows = start, []
         with path.open("rb") as handle:
             handle.seek(start)
             records = ArchiveIterator(handle)
@@ -373,94 +374,122 @@ class _Store:
                         or hashlib.sha256(body).hexdigest() != uri[len(URI_PREFIX) :]
                     ):
                         break
-                    self._index(uri[len(URI_PREFIX) :], segment, offset, length)
-                    good, found = offset + length, found + 1
+                    rows.append((uri[len(URI_PREFIX) :], segment, offset, length))
+                    good = offset + length
             except Exception:  # whatever fails to read is the torn end
                 pass
         if good < size:
             log.warning("raw store %s: %d torn bytes cut off", path, size - good)
             os.truncate(path, good)
-        if found:
-            log.warning("raw store %s: %d unindexed records indexed", path, found)
-        self._set_end(segment, good)
+        if rows:
+            log.warning("raw store %s: %d unindexed records indexed", path, len(rows))
+        self._write_index(rows, {segment: good})
 
-    def _index(self, raw_hash: str, segment: int, offset: int, length: int) -> None:
-        self.con.execute(
-            "INSERT OR IGNORE INTO pages VALUES (?, ?, ?, ?)",
-            (bytes.fromhex(raw_hash), segment, offset, length),
-        )
+    # -- writing
 
-    def _set_end(self, segment: int, end: int) -> None:
-        self.con.execute("INSERT OR REPLACE INTO segments VALUES (?, ?)", (segment, end))
-
-    def _open_segment(self) -> None:
+    def _claim_segment(self) -> None:
+        """Take a segment of one's own to append to: one nobody writes and not full, else a new one."""
+        if self.claim is not None:
+            return
+        if self.con is None:
+            self.con = self._open_index()
+        self.segments.mkdir(parents=True, exist_ok=True)
+        self._recover_free_segments()
         numbers = self._segment_numbers()
-        segment = numbers[-1] if numbers else 1
-        if numbers and self.segment_path(segment).stat().st_size >= SEGMENT_BYTES:
-            segment += 1
-        self._switch(segment)
+        candidates = [n for n in numbers if self.segment_path(n).stat().st_size < SEGMENT_BYTES]
+        fresh = max(numbers, default=0) + 1
+        while True:
+            segment = candidates.pop(0) if candidates else fresh
+            fresh += segment == fresh
+            lock = self._segment_lock(segment)
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                continue
+            break
+        self.claim = lock
+        if self.segment_path(segment).exists():
+            self._recover(segment)  # written since the look above, by a writer now gone
+        self._open_segment(segment)
+        if any(self.root.glob("[0-9a-f][0-9a-f]")):
+            log.info("raw store %s: moving the one-file-per-page layout into segments", self.root)
+            self.migrate()
 
-    def _switch(self, segment: int) -> None:
-        if self.fd >= 0:
-            os.fsync(self.fd)
-            os.close(self.fd)
-            self._set_end(self.segment, self.end)
+    def _open_segment(self, segment: int) -> None:
         self.segment = segment
         self.fd = os.open(self.segment_path(segment), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         self.end = os.fstat(self.fd).st_size
-        self._set_end(segment, self.end)
         _fsync_directory(self.segments)
+
+    def _next_segment(self) -> None:
+        """The segment is full: it is made durable and indexed, and a new one is taken."""
+        self.flush()
+        self._release()
+        self._claim_segment()
 
     def append(self, page: PackedPage) -> bool:
         with self.lock:
-            self._begin()
             if self.locate(page.raw_hash) is not None:
                 return False
+            self._claim_segment()
             if self.end >= SEGMENT_BYTES:
-                self._switch(self.segment + 1)
+                self._next_segment()
             try:
                 written = os.write(self.fd, page.record)
                 if written != len(page.record):
                     raise OSError(f"short write ({written} of {len(page.record)} bytes)")
             except OSError as exc:
                 raise StorageError(self.segment_path(self.segment), f"cannot store raw page: {exc}") from None
-            self._index(page.raw_hash, self.segment, self.end, len(page.record))
+            self.pending[page.raw_hash] = (self.segment, self.end, len(page.record))
             self.end += len(page.record)
             return True
 
-    def _commit(self) -> None:
-        """Segment bytes on disk first, then the index that names them."""
-        os.fsync(self.fd)
-        self._set_end(self.segment, self.end)
-        self.con.execute("COMMIT")
-        self.con.execute("BEGIN IMMEDIATE")
-
     def flush(self) -> None:
+        """The segment's bytes on disk first, then the index rows that name them."""
         with self.lock:
-            if not self.writing:
+            if self.claim is None or not self.pending:
                 return
             try:
                 os.fsync(self.fd)
-                self._set_end(self.segment, self.end)
-                self.con.execute("COMMIT")
-            finally:
-                self._abandon()
+                self._write_index(
+                    [(key, *place) for key, place in self.pending.items()], {self.segment: self.end}
+                )
+            except (OSError, sqlite3.Error) as exc:
+                raise StorageError(
+                    self.segment_path(self.segment), f"cannot make raw pages durable: {exc}"
+                ) from None
+            self.pending.clear()
 
-    def _abandon(self) -> None:
-        """Stop writing (after a commit, or rolling back what was not committed)."""
-        if self.con is not None and self.con.in_transaction:
-            self.con.execute("ROLLBACK")
+    def close(self) -> None:
+        with self.lock:
+            self.flush()
+            self._release()
+
+    def _release(self) -> None:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
-        self.writing = False
-        self.file_lock.release()
+        if self.claim is not None:
+            self.claim.release()
+            self.claim = None
 
     # -- the earlier layout
 
     def migrate(self) -> int:
         with self.lock:
-            self._begin()
+            self._claim_segment()
+            lock = FileLock(self.root / "migrate.lock")
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                return 0  # another process is moving the files; they read where they are meanwhile
+            try:
+                return self._migrate_all()
+            finally:
+                lock.release()
+
+    def _migrate_all(self) -> int:
+        with self.lock:
             moved, done = 0, []
             for path in sorted(self.root.glob("[0-9a-f][0-9a-f]/*")):
                 if path.name.startswith(".tmp-"):
@@ -472,9 +501,9 @@ class _Store:
                     continue
                 done.append(path)
                 if len(done) >= MIGRATE_BATCH:
-                    self._commit()
+                    self.flush()
                     _unlink_all(done)
-            self._commit()
+            self.flush()
             _unlink_all(done)
             for folder in self.root.glob("[0-9a-f][0-9a-f]"):
                 if folder.is_dir() and not any(folder.iterdir()):
