@@ -152,11 +152,16 @@ class RawStore:
     def get(self, raw_hash: str) -> bytes:
         place = self._store.locate(raw_hash)
         if place is None:
-            return _read_legacy(self.path_for(raw_hash), self.root)
+            try:
+                return _read_legacy(self.path_for(raw_hash), self.root)
+            except StorageError:
+                place = self._store.locate(raw_hash)  # moved into a segment meanwhile?
+                if place is None:
+                    raise
         return self._store.read(raw_hash, *place)
 
     def flush(self) -> None:
-        """Make every put so far durable and indexed, and let other writers in."""
+        """Make every put so far durable and indexed (before a load names the pages)."""
         self._store.flush()
 
     def close(self) -> None:
@@ -429,9 +434,9 @@ class _Store:
 
     def append(self, page: PackedPage) -> bool:
         with self.lock:
+            self._claim_segment()  # which may first move the earlier layout's files in
             if self.locate(page.raw_hash) is not None:
                 return False
-            self._claim_segment()
             if self.end >= SEGMENT_BYTES:
                 self._next_segment()
             try:
