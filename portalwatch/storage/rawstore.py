@@ -294,7 +294,11 @@ class _Store:
             ).fetchone()
 
     def count(self) -> int:
-        return len(self.hashes())
+        with self.lock:
+            con = self._connection()
+            return len(self.pending) + (
+                0 if con is None else con.execute("SELECT count(*) FROM pages").fetchone()[0]
+            )
 
     def hashes(self) -> set[str]:
         with self.lock:
