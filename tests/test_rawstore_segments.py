@@ -141,6 +141,19 @@ def test_the_first_write_migrates_the_old_layout(tmp_path):
     assert list(store.verify()) == []
 
 
+def test_an_unreadable_old_file_stays_where_it_is_and_verify_reports_it(tmp_path):
+    root = tmp_path / "raw"
+    bodies = legacy_store(root, 5)
+    broken = next(iter(bodies))
+    path = root / broken[:2] / f"{broken}.gz"
+    path.write_bytes(b"not gzip")
+    store = RawStore(root)
+    assert store.migrate() == 4
+    assert path.exists()
+    [problem] = list(store.verify())
+    assert (problem.raw_hash, problem.where) == (broken, str(path))
+
+
 def test_an_interrupted_migration_loses_nothing_and_resumes(tmp_path):
     root = tmp_path / "raw"
     bodies = legacy_store(root, 3000)

@@ -176,9 +176,10 @@ class RawStore:
 
     def migrate(self) -> int:
         """Move the bodies of the earlier layout into segments; returns how many moved."""
-        moved = self._store.migrate()
+        before = self._store.moved
+        self._store.migrate()  # the first write may already have moved them: counted too
         self._store.flush()
-        return moved
+        return self._store.moved - before
 
     def verify(self) -> Iterator[Problem]:
         """Re-hash every stored body; yields each that is not what its hash says."""
@@ -250,6 +251,7 @@ class _Store:
         self.ends: dict[
             int, int
         ] = {}  # segment -> its end, for the segments appended to since the last flush
+        self.moved = 0  # bodies moved in from the earlier layout by this process
         self.claim: FileLock | None = None  # the lock of the segment this process appends to
         self.segment = 0
         self.fd = -1
@@ -505,7 +507,8 @@ class _Store:
                     path.unlink(missing_ok=True)  # a write the earlier layout never finished
                     continue
                 try:
-                    moved += self._migrate_one(path)
+                    appended = self._migrate_one(path)
+                    moved, self.moved = moved + appended, self.moved + appended
                 except _KeepFile:
                     continue
                 done.append(path)
