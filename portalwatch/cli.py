@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from portalwatch.errors import PortalwatchError
+from portalwatch.storage.rawcommands import register as register_raw
 from portalwatch.terminal import (
     ConfigOption,
     OutputFormat,
@@ -819,6 +820,10 @@ def import_warc(
     from portalwatch.archive.commands import import_warc_command
 
     import_warc_command(files, config, source, warehouse)
+
+
+# raw cat, raw verify, raw migrate
+register_raw(app)
 
 
 def main() -> None:  # pragma: no cover - console entry point

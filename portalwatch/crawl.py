@@ -302,7 +302,6 @@ class PortalCrawler:
             return Outcome.OK, None, result
         page = await self.workers.run(
             article_page,
-            str(self.raw_store.root),
             result.body,
             result.charset,
             url,
@@ -310,7 +309,7 @@ class PortalCrawler:
             prior.content_hash if prior else None,
             result.final_url,
         )
-        stored = (page.raw_hash, page.stored)
+        stored = self.raw_store.put_packed(page.packed)
         if page.record is None:
             outcome = Outcome.NOT_AN_ARTICLE if page.wrong_page else Outcome.EXTRACTION_FAILED
             result.error_class = "WrongPage" if page.wrong_page else None

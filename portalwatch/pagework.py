@@ -1,6 +1,6 @@
 """The CPU work on fetched pages, done off the event loop that fetches them.
 
-Storing a page (SHA-256, gzip, a file), decoding it, parsing it, deriving
+Packing a page for the raw store (SHA-256, gzip), decoding it, parsing it, deriving
 its text fingerprint and cited documents, and reading the text of PDFs are
 CPU work, mostly in Python, so threads would not run them beside the
 fetching loop (the GIL). They run in a small pool of worker
@@ -34,7 +34,7 @@ from portalwatch.parse.documents import DocumentFile, Reference, document_file
 from portalwatch.parse.profile import Profile
 from portalwatch.record import ArticleRecord, Attachment
 from portalwatch.storage.derive import references_of
-from portalwatch.storage.rawstore import RawStore
+from portalwatch.storage.rawstore import PackedPage, pack
 from portalwatch.storage.similarity import Fingerprint, article_text, fingerprint_text
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class ArticlePage:
     """A fetched article page stored and parsed: its record, or why it could not be read."""
 
     raw_hash: str
-    stored: bool  # the raw store did not have it yet
+    packed: PackedPage  # the page ready for the raw store, which the crawling process writes
     charset: str | None  # the charset the page was decoded with
     record: ArticleRecord | None
     error: str | None  # the extraction failure when there is no record
@@ -58,7 +58,6 @@ class ArticlePage:
 
 
 def article_page(
-    raw_root: str,
     body: bytes,
     charset: str | None,
     url: str,
@@ -66,18 +65,19 @@ def article_page(
     stored_hash: str | None = None,
     final_url: str | None = None,
 ) -> ArticlePage:
-    """Store the raw page, decode and parse it, and derive what a new version carries
-    unless the record hashes to `stored_hash` (raises only StorageError)."""
-    raw_hash, stored = RawStore(raw_root).put(body)
+    """Pack the raw page for the store, decode and parse it, and derive what a new version
+    carries unless the record hashes to `stored_hash`."""
+    packed = pack(body)
+    raw_hash = packed.raw_hash
     text, decoded = decode_html(body, charset)
     try:
         record = parse_article(text, url, profile, final_url)
     except ExtractionError as exc:
-        return ArticlePage(raw_hash, stored, decoded, None, exc.reason, wrong_page=isinstance(exc, WrongPage))
+        return ArticlePage(raw_hash, packed, decoded, None, exc.reason, wrong_page=isinstance(exc, WrongPage))
     if record.content_hash == stored_hash:
-        return ArticlePage(raw_hash, stored, decoded, record, None)
+        return ArticlePage(raw_hash, packed, decoded, record, None)
     fingerprint = fingerprint_text(article_text(record.lead, record.body_text))
-    return ArticlePage(raw_hash, stored, decoded, record, None, fingerprint, references_of(record))
+    return ArticlePage(raw_hash, packed, decoded, record, None, fingerprint, references_of(record))
 
 
 def attachment_file(data: bytes, attachment: Attachment, sha256: str, where: str) -> DocumentFile:

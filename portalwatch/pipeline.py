@@ -33,7 +33,7 @@ async def crawl_stage(
     """Crawl one portal from what the warehouse knows of it (its articles and its crawl memory)."""
     known = await asyncio.to_thread(warehouse.known_articles, source.id)
     state = await asyncio.to_thread(warehouse.portal_state, source.id)
-    return await crawl_portal(
+    crawl = await crawl_portal(
         source,
         config,
         known,
@@ -46,6 +46,8 @@ async def crawl_stage(
         published=published,
         observer=observer,
     )
+    await asyncio.to_thread(raw_store.flush)  # the pages on disk before the load names them
+    return crawl
 
 
 async def load_stage(

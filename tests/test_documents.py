@@ -91,7 +91,7 @@ def test_documents_and_references_reach_the_warehouse(sim, warehouse, tmp_path):
         assert attachment["sha256"] == hashlib.sha256(served).hexdigest() and attachment["pages"] >= 1
         assert unicodedata.is_normalized("NFC", text)
         assert doc["number"] in text and doc["signer"] in text and "ngày" in text
-        assert (tmp_path / "raw" / attachment["sha256"][:2] / f"{attachment['sha256']}.gz").exists()
+        assert attachment["sha256"] in RawStore(tmp_path / "raw")
 
     # Every citation the simulator wrote is a resolved reference to the cited document.
     # Articles write numbers as portals do (spaced, with en dashes, without diacritics): compared by key.

@@ -15,6 +15,7 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from prefect.client.schemas.sorting import ArtifactSort
 
 from portalwatch.flows.ingest import ingest
+from portalwatch.storage.rawstore import RawStore
 
 pytestmark = pytest.mark.prefect
 
@@ -100,15 +101,16 @@ def test_ingest_records_the_simulated_world_and_its_changes(sim, tmp_path):
     for (fields,) in query(warehouse, "SELECT changed_fields FROM changes WHERE change_type = 'updated'"):
         assert fields and set(fields) <= {"title", "body_text", "updated_at"}
 
-    # Raw pages are stored once per hash: one file for each distinct hash fetched.
-    raw_files = list((tmp_path / "raw").rglob("*.gz"))
+    # Raw pages are stored once per hash: one record for each distinct hash fetched.
+    raw = RawStore(tmp_path / "raw")
     distinct = query(warehouse, "SELECT count(DISTINCT raw_hash) FROM fetches WHERE raw_hash IS NOT NULL")[0][
         0
     ]
-    assert len(raw_files) == distinct > 0
-    assert {path.name.removesuffix(".gz") for path in raw_files} == {
+    assert raw.count() == distinct > 0
+    assert raw.hashes() == {
         row[0] for row in query(warehouse, "SELECT DISTINCT raw_hash FROM fetches WHERE raw_hash IS NOT NULL")
     }
+    assert list(raw.verify()) == []
     runs = query(warehouse, "SELECT status FROM runs ORDER BY started_at")
     assert runs == [("completed",)] * 3
 

@@ -1,11 +1,11 @@
-"""The content-addressed raw store: one gzip file per distinct body, named by its SHA-256."""
+"""The content-addressed raw store: every distinct body once, named by its SHA-256, in WARC segments."""
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from portalwatch.errors import StorageError
 from portalwatch.storage.rawstore import RawStore
@@ -15,6 +15,16 @@ PAGE = "<html><body><p>Thời gian đăng: 05/05/2025 08:00:00 AM</p></body></ht
 
 def files_under(root):
     return sorted(path for path in root.rglob("*") if path.is_file())
+
+
+def segments_of(root):
+    return sorted((root / "segments").glob("*.warc.gz"))
+
+
+def overwrite(path, offset, data):
+    with path.open("r+b") as handle:
+        handle.seek(offset)
+        handle.write(data)
 
 
 def test_put_returns_sha256_and_stores_once(tmp_path):
@@ -28,12 +38,18 @@ def test_put_returns_sha256_and_stores_once(tmp_path):
     again, new_again = store.put(PAGE)
     assert again == expected
     assert new_again is False
+    store.flush()
 
-    files = files_under(tmp_path / "raw")
-    assert files == [tmp_path / "raw" / expected[:2] / f"{expected}.gz"]
-    assert store.path_for(expected) == files[0]
     assert expected in store
-    assert gzip.decompress(files[0].read_bytes()) == PAGE
+    assert store.count() == 1
+    [segment] = segments_of(tmp_path / "raw")
+    assert not store.path_for(expected).exists()
+    # The segment is a plain WARC file: one resource record named by the hash.
+    with segment.open("rb") as handle:
+        records = list(ArchiveIterator(handle))
+    assert len(records) == 1
+    assert records[0].rec_type == "resource"
+    assert records[0].rec_headers.get_header("WARC-Target-URI") == f"urn:sha256:{expected}"
 
 
 def test_get_round_trips(tmp_path):
@@ -43,17 +59,22 @@ def test_get_round_trips(tmp_path):
     assert len(set(hashes)) == len(bodies)
     for body, raw_hash in zip(bodies, hashes, strict=False):
         assert store.get(raw_hash) == body
-    assert len(files_under(tmp_path / "raw")) == len(bodies)
+    store.flush()
+    assert store.count() == len(bodies)
+    for body, raw_hash in zip(bodies, hashes, strict=False):
+        assert store.get(raw_hash) == body
 
 
-def test_second_put_does_not_rewrite_the_file(tmp_path):
+def test_second_put_does_not_rewrite_the_record(tmp_path):
     store = RawStore(tmp_path / "raw")
     raw_hash, _ = store.put(PAGE)
-    path = store.path_for(raw_hash)
-    before = path.stat()
+    store.flush()
+    [segment] = segments_of(tmp_path / "raw")
+    before = segment.stat().st_size
     store.put(PAGE)
-    after = path.stat()
-    assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
+    store.flush()
+    assert segment.stat().st_size == before
+    assert store.locate(raw_hash)[0] == segment
 
 
 def test_get_unknown_hash_names_the_path(tmp_path):
@@ -66,33 +87,33 @@ def test_get_unknown_hash_names_the_path(tmp_path):
     assert info.value.path == str(store.path_for(unknown))
 
 
-def test_garbage_file_raises_storage_error(tmp_path):
+def stored_record(tmp_path):
     store = RawStore(tmp_path / "raw")
     raw_hash, _ = store.put(PAGE)
-    path = store.path_for(raw_hash)
-    path.write_bytes(b"this is not gzip at all")
+    store.flush()
+    return store, raw_hash, *store.locate(raw_hash)
+
+
+def test_garbage_record_raises_storage_error(tmp_path):
+    store, raw_hash, path, offset, length = stored_record(tmp_path)
+    overwrite(path, offset, b"this is not gzip at all".ljust(length, b"!"))
     with pytest.raises(StorageError) as info:
         store.get(raw_hash)
     assert str(path) in str(info.value)
 
 
-def test_truncated_file_raises_storage_error(tmp_path):
-    store = RawStore(tmp_path / "raw")
-    raw_hash, _ = store.put(PAGE)
-    path = store.path_for(raw_hash)
-    data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 2])
+def test_truncated_segment_raises_storage_error(tmp_path):
+    store, raw_hash, path, offset, length = stored_record(tmp_path)
+    with path.open("r+b") as handle:
+        handle.truncate(offset + length // 2)
     with pytest.raises(StorageError) as info:
         store.get(raw_hash)
     assert str(path) in str(info.value)
 
 
 def test_bad_checksum_raises_storage_error(tmp_path):
-    store = RawStore(tmp_path / "raw")
-    raw_hash, _ = store.put(PAGE)
-    path = store.path_for(raw_hash)
-    data = path.read_bytes()
-    path.write_bytes(data[:-8] + b"\x00" * 8)  # gzip trailer: CRC-32 and size
+    store, raw_hash, path, offset, length = stored_record(tmp_path)
+    overwrite(path, offset + length - 8, b"\x00" * 8)  # gzip trailer: CRC-32 and size
     with pytest.raises(StorageError) as info:
         store.get(raw_hash)
     assert str(path) in str(info.value)
@@ -100,24 +121,24 @@ def test_bad_checksum_raises_storage_error(tmp_path):
 
 def test_corrupt_deflate_stream_raises_storage_error(tmp_path):
     """A valid gzip header followed by a damaged compressed stream (bit rot, a bad disk block)."""
-    store = RawStore(tmp_path / "raw")
-    raw_hash, _ = store.put(PAGE)
-    path = store.path_for(raw_hash)
-    data = path.read_bytes()
-    path.write_bytes(data[:10] + b"\xff" * 16 + data[26:])  # first deflate block: reserved block type
+    store, raw_hash, path, offset, _ = stored_record(tmp_path)
+    overwrite(path, offset + 10, b"\xff" * 16)  # first deflate block: reserved block type
     with pytest.raises(StorageError) as info:
         store.get(raw_hash)
     assert str(path) in str(info.value)
 
 
-def test_no_temporary_files_left_behind(tmp_path):
+def test_no_file_per_page(tmp_path):
     store = RawStore(tmp_path / "raw")
     bodies = [f"page {number}".encode() * 50 for number in range(40)]
     for body in bodies + bodies:
         store.put(body)
-    files = files_under(tmp_path / "raw")
-    assert len(files) == len(bodies)
-    assert all(path.name.endswith(".gz") and not path.name.startswith(".") for path in files)
-    for path in files:
-        assert path.parent.name == path.name[:2]
-        assert len(path.name) == 64 + len(".gz")
+    store.flush()
+    assert store.count() == len(bodies)
+    names = {path.relative_to(tmp_path / "raw").as_posix() for path in files_under(tmp_path / "raw")}
+    assert names - {
+        "index.sqlite",
+        "index.sqlite-wal",
+        "index.sqlite-shm",
+        "segments/000001.lock",
+    } == {"segments/000001.warc.gz"}

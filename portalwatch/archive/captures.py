@@ -117,6 +117,7 @@ class CaptureLoader:
                 loose.append(fetch)
             else:
                 events[key].append((event, fetch))
+        self.raw_store.flush()  # the pages on disk before the load names them
         rounds = max((len(items) for items in events.values()), default=0)
         for index in range(max(rounds, 1)):
             batch = [items[index] for items in events.values() if index < len(items)]
@@ -155,9 +156,8 @@ class CaptureLoader:
                 summary.failed += 1
                 summary.failures.append((capture.url, error))
             return None, self._fetch_row(capture, outcome, error, raw_hash)
-        page = article_page(
-            str(self.raw_store.root), capture.body, capture.charset, capture.url, self.profile
-        )
+        page = article_page(capture.body, capture.charset, capture.url, self.profile)
+        self.raw_store.put_packed(page.packed)
         if page.record is None:
             summary.failed += 1
             summary.failures.append((capture.url, page.error))

@@ -1,0 +1,103 @@
+"""The raw store commands: `raw cat`, `raw verify` and `raw migrate`."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from portalwatch.errors import PortalwatchError
+from portalwatch.paths import raw_store_path, warehouse_path
+from portalwatch.storage.rawstore import RawStore
+
+err = Console(stderr=True)
+
+raw_app = typer.Typer(help="The raw store: every fetched page, by its SHA-256.", no_args_is_help=True)
+
+WarehouseOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--warehouse", "-w", help="DuckDB file [default: $PORTALWATCH_WAREHOUSE or data/warehouse.duckdb]"
+    ),
+]
+RawDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--raw-dir", help="Raw store folder [default: $PORTALWATCH_RAW_DIR or raw/ beside the warehouse]"
+    ),
+]
+HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _store(warehouse: Path | None, raw_dir: Path | None) -> RawStore:
+    root = raw_store_path(warehouse_path(warehouse), raw_dir)
+    if not root.is_dir():
+        _fail(f"{root}: no raw store here (pass --raw-dir or --warehouse)")
+    return RawStore(root)
+
+
+@raw_app.command("cat")
+def cat_command(
+    raw_hash: Annotated[str, typer.Argument(help="The page's SHA-256 (64 hex digits).", metavar="HASH")],
+    warehouse: WarehouseOption = None,
+    raw_dir: RawDirOption = None,
+) -> None:
+    """Write the stored page's bytes to stdout, as fetched (decoded of transfer encodings)."""
+    raw_hash = raw_hash.strip().lower()
+    if not HASH.fullmatch(raw_hash):
+        _fail(f"{raw_hash!r} is not a SHA-256 (64 hex digits)")
+    store = _store(warehouse, raw_dir)
+    if raw_hash not in store:
+        _fail(f"{raw_hash}: not in the raw store at {store.root}", 1)
+    try:
+        body = store.get(raw_hash)
+    except PortalwatchError as exc:
+        _fail(str(exc), 1)
+    sys.stdout.buffer.write(body)
+    sys.stdout.buffer.flush()
+
+
+@raw_app.command("verify")
+def verify_command(warehouse: WarehouseOption = None, raw_dir: RawDirOption = None) -> None:
+    """Re-hash every stored page; report each corrupt one (segment and offset) and exit 1 if any."""
+    store = _store(warehouse, raw_dir)
+    problems = 0
+    for problem in store.verify():
+        problems += 1
+        print(f"{problem.raw_hash}\t{problem.where}\t{problem.error}")
+    checked = store.count()
+    if problems:
+        err.print(
+            f"[bold red]{problems} corrupt[/] of {checked:,} pages indexed in {store.root}", highlight=False
+        )
+        raise typer.Exit(1)
+    err.print(f"{checked:,} pages indexed in {store.root}: all read back to their hash", highlight=False)
+
+
+@raw_app.command("migrate")
+def migrate_command(warehouse: WarehouseOption = None, raw_dir: RawDirOption = None) -> None:
+    """Move the pages of the one-file-per-page layout into segments (also done by the first write).
+
+    Safe to interrupt: a file is deleted only once its page is on disk and indexed.
+    """
+    store = _store(warehouse, raw_dir)
+    try:
+        moved = store.migrate()
+    except PortalwatchError as exc:
+        _fail(str(exc), 1)
+    err.print(
+        f"{moved:,} pages moved into segments; {store.count():,} pages in {store.root}", highlight=False
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(raw_app, name="raw")

@@ -1,0 +1,245 @@
+"""The packed raw store with real files and real processes: a writer killed mid-batch, the
+migration of the one-file-per-page layout (also interrupted), `raw verify` and `raw cat`."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from portalwatch.storage.rawstore import RawStore
+
+PORTALWATCH = str(Path(sys.executable).parent / "portalwatch")
+
+
+def body(number: int) -> bytes:
+    return f"<html><body><p>Trang {number}: Thời gian đăng 05/05/2025</p>{'x' * (number % 700)}</body></html>".encode()
+
+
+def hash_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from portalwatch.storage.rawstore import RawStore
+    sys.path.insert(0, sys.argv[2])
+    from test_rawstore_segments import body
+
+    store = RawStore(sys.argv[1])
+    number = start = int(sys.argv[3])
+    while True:
+        store.put(body(number))
+        number += 1
+        if number % 50 == 0:
+            store.flush()
+            print(number - start, flush=True)
+    """
+)
+
+
+def start_writer(root: Path, start: int = 0) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(root), str(Path(__file__).parent), str(start)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_writer_killed_mid_batch_leaves_a_consistent_index(tmp_path):
+    root = tmp_path / "raw"
+    writer = start_writer(root)
+    flushed = 0
+    try:
+        while flushed < 200:
+            flushed = int(writer.stdout.readline())
+        time.sleep(0.05)  # into the next batch: records written, not yet indexed
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+    # A torn record at the end, as if the kill had come in the middle of a write.
+    [segment] = sorted((root / "segments").glob("*.warc.gz"))
+    whole = segment.stat().st_size
+    with segment.open("ab") as handle:
+        handle.write(gzip.compress(b"WARC/1.1\r\nWARC-Type: resource\r\n" * 40)[:100])
+
+    reader = RawStore(root)
+    assert list(reader.verify()) == []  # nothing indexed is missing or damaged
+    for number in range(flushed):
+        assert reader.get(hash_of(body(number))) == body(number)
+
+    # The next writer indexes the whole records past the last flush and cuts the torn one off.
+    RawStore(root).put(b"after the kill")
+    RawStore(root).flush()
+    assert list(RawStore(root).verify()) == []
+    assert RawStore(root).count() >= flushed + 1
+    # After the records recovered comes the new one; the torn bytes are gone.
+    _, offset, _ = RawStore(root).locate(hash_of(b"after the kill"))
+    assert offset == whole
+
+
+def test_two_writer_processes_append_side_by_side(tmp_path):
+    root = tmp_path / "raw"
+    first, second = start_writer(root), None
+    try:
+        int(first.stdout.readline())
+        second = start_writer(root, 100_000)
+        flushed = [0, 0]
+        while min(flushed) < 300:
+            flushed = [int(first.stdout.readline()), int(second.stdout.readline())]
+    finally:
+        for writer in (first, second):
+            if writer is not None:
+                writer.send_signal(signal.SIGKILL)
+                writer.wait()
+    assert len(list((root / "segments").glob("*.warc.gz"))) == 2  # a segment each: nobody waited
+    store = RawStore(root)
+    assert list(store.verify()) == []
+    for number in [*range(flushed[0]), *range(100_000, 100_000 + flushed[1])]:
+        assert store.get(hash_of(body(number))) == body(number)
+    store.put(b"one more")  # the next writer takes over a segment and indexes what was left
+    store.flush()
+    assert list(store.verify()) == []
+    assert store.get(hash_of(b"one more")) == b"one more"
+
+
+def legacy_store(root: Path, count: int) -> dict[str, bytes]:
+    """A store of the earlier layout: <root>/<2 hex>/<sha256>.gz."""
+    bodies = {}
+    for number in range(count):
+        data = body(number)
+        raw_hash = hash_of(data)
+        path = root / raw_hash[:2] / f"{raw_hash}.gz"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(gzip.compress(data, mtime=0))
+        bodies[raw_hash] = data
+    return bodies
+
+
+def test_the_first_write_migrates_the_old_layout(tmp_path):
+    root = tmp_path / "raw"
+    bodies = legacy_store(root, 120)
+    (root / "ab").mkdir(exist_ok=True)
+    (root / "ab" / ".tmp-unfinished").write_bytes(b"half a write")
+    store = RawStore(root)
+    for raw_hash, data in bodies.items():  # read before the migration
+        assert raw_hash in store
+        assert store.get(raw_hash) == data
+    store.put(b"a new page")
+    store.flush()
+    assert not list(root.glob("??/*"))  # every file moved, the leftover gone
+    assert store.count() == 121
+    for raw_hash, data in bodies.items():
+        assert store.get(raw_hash) == data
+    assert list(store.verify()) == []
+
+
+def test_an_unreadable_old_file_stays_where_it_is_and_verify_reports_it(tmp_path):
+    root = tmp_path / "raw"
+    bodies = legacy_store(root, 5)
+    broken = next(iter(bodies))
+    path = root / broken[:2] / f"{broken}.gz"
+    path.write_bytes(b"not gzip")
+    store = RawStore(root)
+    assert store.migrate() == 4
+    assert path.exists()
+    [problem] = list(store.verify())
+    assert (problem.raw_hash, problem.where) == (broken, str(path))
+
+
+def test_an_interrupted_migration_loses_nothing_and_resumes(tmp_path):
+    root = tmp_path / "raw"
+    bodies = legacy_store(root, 3000)
+    migrate = subprocess.Popen(
+        [PORTALWATCH, "raw", "migrate", "--raw-dir", str(root)], stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not (root / "index.sqlite").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)
+    migrate.send_signal(signal.SIGKILL)
+    migrate.wait()
+    left = len(list(root.glob("??/*.gz")))
+    assert left > 0, "the migration ended before it was interrupted"
+    reader = RawStore(root)
+    for raw_hash, data in bodies.items():  # every page readable, moved or not
+        assert reader.get(raw_hash) == data
+    done = subprocess.run(
+        [PORTALWATCH, "raw", "migrate", "--raw-dir", str(root)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert not list(root.glob("??/*.gz"))
+    store = RawStore(root)
+    assert store.count() == len(bodies)
+    for raw_hash, data in bodies.items():
+        assert store.get(raw_hash) == data
+
+
+def test_verify_finds_a_flipped_byte(tmp_path):
+    root = tmp_path / "raw"
+    store = RawStore(root)
+    hashes = [store.put(body(number))[0] for number in range(20)]
+    store.flush()
+    clean = subprocess.run(
+        [PORTALWATCH, "raw", "verify", "--raw-dir", str(root)], capture_output=True, text=True
+    )
+    assert clean.returncode == 0, clean.stderr
+    assert "20 pages" in clean.stderr
+    path, offset, length = store.locate(hashes[7])
+    with path.open("r+b") as handle:
+        handle.seek(offset + length // 2)
+        byte = handle.read(1)
+        handle.seek(offset + length // 2)
+        handle.write(bytes([byte[0] ^ 0x01]))
+    broken = subprocess.run(
+        [PORTALWATCH, "raw", "verify", "--raw-dir", str(root)], capture_output=True, text=True
+    )
+    assert broken.returncode == 1
+    [line] = broken.stdout.splitlines()
+    assert line.startswith(hashes[7])
+    assert f"{path}@{offset}" in line
+
+
+def test_raw_cat_writes_the_bytes(tmp_path):
+    root = tmp_path / "raw"
+    data = b"\x00\xff binary \x1f\x8b" + body(3)
+    raw_hash = RawStore(root).put(data)[0]
+    RawStore(root).flush()
+    cat = subprocess.run([PORTALWATCH, "raw", "cat", raw_hash, "--raw-dir", str(root)], capture_output=True)
+    assert cat.returncode == 0, cat.stderr
+    assert cat.stdout == data
+    missing = subprocess.run(
+        [PORTALWATCH, "raw", "cat", hash_of(b"never"), "--raw-dir", str(root)], capture_output=True
+    )
+    assert missing.returncode == 1
+    assert missing.stdout == b""
+
+
+def test_a_lost_index_is_rebuilt_from_the_segments(tmp_path):
+    root = tmp_path / "raw"
+    store = RawStore(root)
+    for number in range(30):
+        store.put(body(number))
+    store.close()
+    for path in root.glob("index.sqlite*"):
+        os.unlink(path)
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from portalwatch.storage.rawstore import RawStore; "
+            "s = RawStore(sys.argv[1]); print(s.count(), len(list(s.verify())))",
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert check.stdout.split() == ["30", "0"], check.stderr
