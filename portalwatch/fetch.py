@@ -285,13 +285,17 @@ class _AiohttpTransport(AiohttpTransport):
             keepalive_timeout=self.limits.keepalive_expiry,
             ssl=self.ssl_context,
         )
-        return aiohttp.ClientSession(
+        session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),
             trace_configs=[trace],
             max_line_size=_MAX_HEADER_BYTES,
             max_field_size=_MAX_HEADER_BYTES,
         )
+        # aiohttp sends a GET again, unseen, when its connection drops (as its own test client,
+        # this turns that off): every attempt must be one request, spaced, counted by the breaker.
+        session._retry_connection = False
+        return session
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         try:
