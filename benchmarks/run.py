@@ -7,6 +7,7 @@
        fingerprints and references the parse stage derives for the load, per core
     e  Prefect overhead: the ingest flow against the stages called directly
     f  memory: peak RSS of backfills of two sizes
+    g  fetch client CPU per request: aiohttp's pool under httpx against httpx's own, at 4 and 16 connections
 
 Usage: python benchmarks/run.py [--quick] [--only a,c,...]
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import random
@@ -25,6 +27,10 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from portalwatch.config import Politeness, load_sources
+from portalwatch.fetch import PortalFetcher
+from portalwatch.sim.process import SimulatorProcess
 
 HERE = Path(__file__).resolve().parent
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -352,12 +358,70 @@ def bench_memory(work: Path, quick: bool) -> Figure:
     )
 
 
+def fetch_cpu_per_request(source, transport: str, connections: int, urls: list[str]) -> float:
+    """Milliseconds of this process's CPU per page fetched by `connections` fetching loops (one host)."""
+    politeness = Politeness(concurrency=connections, delay_seconds=0.0, transport=transport)
+
+    async def fetch_all(fetcher: PortalFetcher, pages: list[str]) -> None:
+        queue = iter(pages)
+
+        async def loop() -> None:
+            for url in queue:
+                result = await fetcher.fetch(url, "article")
+                assert result.ok, result.error
+
+        await asyncio.gather(*(loop() for _ in range(connections)))
+
+    async def measured() -> float:
+        async with PortalFetcher(source, politeness, "portalwatch-bench/0.1") as fetcher:
+            await fetch_all(fetcher, urls[: connections * 10])  # robots.txt, connections opened
+            started = time.process_time()
+            await fetch_all(fetcher, urls)
+            return (time.process_time() - started) / len(urls) * 1000
+
+    return asyncio.run(measured())
+
+
+def bench_transport(work: Path, quick: bool) -> list[Figure]:
+    requests = 1000 if quick else 4000
+    with SimulatorProcess(work / "sim-g.toml", scale=0.3) as sim:
+        truth = sim.truth()
+        portal = max(sim.base_urls, key=lambda id: sum(row["source"] == id for row in truth))
+        pages = [row["url"] for row in truth if row["source"] == portal and not row["removed"]]
+        urls = (pages * (requests // len(pages) + 1))[:requests]
+        source = load_sources(sim.config_path).select([portal])[0]
+        fetch_all = functools.partial(fetch_cpu_per_request, source, urls=urls)
+        fetch_all(transport="httpx", connections=4)  # the simulator renders each page once
+        measured = {
+            (transport, connections): fetch_all(transport=transport, connections=connections)
+            for connections in (4, 16)
+            for transport in ("httpx", "aiohttp")
+        }
+    figures = []
+    for connections in (4, 16):
+        ours, theirs = measured["aiohttp", connections], measured["httpx", connections]
+        ratio = theirs / ours
+        figures.append(
+            Figure(
+                f"g{connections}",
+                f"fetch client CPU per page, {connections} connections, {requests:,} pages",
+                f"aiohttp pool {ours:.2f} ms",
+                f"httpx's own {theirs:.2f} ms",
+                ratio,
+                ">= 2x",
+                ratio >= 2,
+                "httpx's pure-Python connection pool and HTTP parsing; aiohttp's in C",
+            )
+        )
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a first look")
-    parser.add_argument("--only", default="a,b,c,d,e,f", help="comma-separated figures to run")
+    parser.add_argument("--only", default="a,b,c,d,e,f,g", help="comma-separated figures to run")
     args = parser.parse_args()
     wanted = set(args.only.split(","))
     os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="portalwatch-bench-prefect-"))
@@ -371,6 +435,7 @@ def main() -> None:
             "b": lambda: [bench_latency_bound(work, args.quick)],
             "e": lambda: [bench_prefect_overhead(work, args.quick)],
             "f": lambda: [bench_memory(work, args.quick)],
+            "g": lambda: bench_transport(work, args.quick),
         }
         for key, step in steps.items():
             if key in wanted:

@@ -27,7 +27,7 @@ document) with the judge's reason when every attempt was refused.
 Every outcome, good or bad, comes back as a :class:`FetchResult`.
 
 The client is httpx's; its connections are aiohttp's pool (httpx-aiohttp's
-transport, a third of the CPU per request of httpx's own) or httpx's own, as the
+transport: half the CPU per request of httpx's own, or less) or httpx's own, as the
 politeness' ``transport`` says. Both raise the same httpx errors for the same
 failures, so every outcome above reads the same whichever carries the requests.
 """
