@@ -27,8 +27,8 @@ document) with the judge's reason when every attempt was refused.
 Every outcome, good or bad, comes back as a :class:`FetchResult`.
 
 The client is httpx's; its connections are aiohttp's pool (httpx-aiohttp's
-transport: half the CPU per request of httpx's own, or less) or httpx's own, as the
-politeness' ``transport`` says. Both raise the same httpx errors for the same
+transport, which spends less CPU per request: benchmarks/run.py, figure g) or httpx's
+own, as the politeness' ``transport`` says. Both raise the same httpx errors for the same
 failures, so every outcome above reads the same whichever carries the requests.
 """
 
