@@ -20,6 +20,7 @@ It is validated on load; an error names the file, the source and the field.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import tomllib
 from datetime import date, datetime
@@ -94,6 +95,12 @@ class Politeness(_Strict):
         ge=0,
         le=86_400,
         description="How long a run waits for a host that is down before it skips the host's remaining pages.",
+    )
+    transport: Literal["aiohttp", "httpx"] = Field(
+        default_factory=lambda: os.environ.get("PORTALWATCH_TRANSPORT", "aiohttp"),
+        validate_default=True,
+        description="HTTP connections under the httpx client: aiohttp's pool (less CPU per request) "
+        "or httpx's own [default: $PORTALWATCH_TRANSPORT, else aiohttp].",
     )
 
 

@@ -25,11 +25,17 @@ like a transient failure, and comes back as ``not_a_listing`` (or article,
 document) with the judge's reason when every attempt was refused.
 
 Every outcome, good or bad, comes back as a :class:`FetchResult`.
+
+The client is httpx's; its connections are aiohttp's pool (httpx-aiohttp's
+transport, which spends less CPU per request: benchmarks/run.py, figure g) or httpx's
+own, as the politeness' ``transport`` says. Both raise the same httpx errors for the same
+failures, so every outcome above reads the same whichever carries the requests.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 import os
@@ -40,9 +46,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import NoReturn
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+import aiohttp
 import httpx
+from httpx_aiohttp import AiohttpTransport
 from protego import Protego
 from tenacity import (
     AsyncRetrying,
@@ -203,6 +212,100 @@ def _tls_context(verify: bool, cert_file: str | None, cert_dir: str | None) -> s
     return httpx.create_ssl_context(verify=verify)
 
 
+# Called when the request headers of the running task's exchange went out (aiohttp's trace signal).
+_ON_THE_WIRE: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+    "on_the_wire", default=None
+)
+# aiohttp caps one header line at 8 KiB; httpx's own transport reads header blocks of up to 100 KiB.
+_MAX_HEADER_BYTES = 100 * 1024
+
+
+async def _headers_sent(session, context, params) -> None:
+    on_the_wire = _ON_THE_WIRE.get()
+    if on_the_wire is not None:
+        on_the_wire()
+
+
+def _httpx_error(exc: BaseException) -> Exception | None:
+    """The httpx error httpx's own transport raises for an aiohttp failure (None: not one).
+    httpx-aiohttp's mapping is coarser: a refused connection or a reset would read as timeouts."""
+    message = str(exc) or type(exc).__name__
+    match exc:
+        case aiohttp.ConnectionTimeoutError():
+            return httpx.ConnectTimeout(message)
+        case aiohttp.ServerTimeoutError():
+            return httpx.ReadTimeout(message)
+        case aiohttp.ClientConnectorError():
+            return httpx.ConnectError(message)
+        case aiohttp.ServerDisconnectedError():
+            return httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        case aiohttp.ClientPayloadError():
+            return httpx.RemoteProtocolError(f"incomplete message body: {message}")
+        case aiohttp.ClientResponseError():
+            return httpx.RemoteProtocolError(message)
+        case aiohttp.ClientConnectionError():
+            return httpx.ReadError(message)
+        case aiohttp.ClientError() | OSError():
+            return httpx.NetworkError(message)
+    return None
+
+
+def _reraise_as_httpx(exc: Exception) -> NoReturn:
+    cause = exc.__cause__ if isinstance(exc, httpx.TransportError) and exc.__cause__ else exc
+    mapped = _httpx_error(cause)
+    if mapped is None:
+        raise exc
+    raise mapped from cause
+
+
+class _AiohttpBody(httpx.AsyncByteStream):
+    def __init__(self, stream: httpx.AsyncByteStream):
+        self._stream = stream
+
+    async def __aiter__(self):
+        try:
+            async for chunk in self._stream:
+                yield chunk
+        except (httpx.TransportError, aiohttp.ClientError, OSError) as exc:
+            _reraise_as_httpx(exc)
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
+class _AiohttpTransport(AiohttpTransport):
+    """httpx-aiohttp's transport, raising httpx's errors as httpx's own transport does,
+    telling `_ON_THE_WIRE` when the headers went out, and leaving cookies to httpx."""
+
+    def get_client(self) -> aiohttp.ClientSession:
+        trace = aiohttp.TraceConfig()
+        trace.on_request_headers_sent.append(_headers_sent)
+        connector = aiohttp.TCPConnector(
+            limit=self.limits.max_connections or 0,
+            keepalive_timeout=self.limits.keepalive_expiry,
+            ssl=self.ssl_context,
+        )
+        session = aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trace_configs=[trace],
+            max_line_size=_MAX_HEADER_BYTES,
+            max_field_size=_MAX_HEADER_BYTES,
+        )
+        # aiohttp sends a GET again, unseen, when its connection drops (as its own test client,
+        # this turns that off): every attempt must be one request, spaced, counted by the breaker.
+        session._retry_connection = False
+        return session
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            response = await super().handle_async_request(request)
+        except (httpx.TransportError, aiohttp.ClientError, OSError) as exc:
+            _reraise_as_httpx(exc)
+        response.stream = _AiohttpBody(response.stream)
+        return response
+
+
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
@@ -285,6 +388,11 @@ class PortalFetcher:
                 "its pages could be intercepted",
                 source.id,
             )
+        limits = httpx.Limits(
+            max_connections=politeness.concurrency * len(source.hosts),
+            max_keepalive_connections=politeness.concurrency * len(source.hosts),
+        )
+        tls = _tls_context(source.verify_tls, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
         self._client = httpx.AsyncClient(
             headers={"User-Agent": user_agent, "Accept-Language": "vi,en;q=0.5"},
             timeout=httpx.Timeout(
@@ -293,14 +401,12 @@ class PortalFetcher:
                 write=politeness.timeout_seconds,
                 pool=politeness.total_timeout_seconds,
             ),
-            limits=httpx.Limits(
-                max_connections=politeness.concurrency * len(source.hosts),
-                max_keepalive_connections=politeness.concurrency * len(source.hosts),
-            ),
+            limits=limits,
             follow_redirects=False,
-            verify=_tls_context(
-                source.verify_tls, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
-            ),
+            verify=tls,
+            transport=_AiohttpTransport(verify=tls, limits=limits)
+            if politeness.transport == "aiohttp"
+            else None,
         )
         self._hosts: dict[str, _Host] = {}
         self._backoff = wait_exponential_jitter(
@@ -566,16 +672,22 @@ class PortalFetcher:
                 on_the_wire()
 
         limit = self.politeness.max_body_bytes
-        async with self._client.stream("GET", url, headers=headers, extensions={"trace": trace}) as response:
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise _TooLarge(limit, response)
-            chunks, size = [], 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limit:
+        token = _ON_THE_WIRE.set(on_the_wire)  # the aiohttp transport's trace
+        try:
+            async with self._client.stream(
+                "GET", url, headers=headers, extensions={"trace": trace}
+            ) as response:
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > limit:
                     raise _TooLarge(limit, response)
-                chunks.append(chunk)
+                chunks, size = [], 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > limit:
+                        raise _TooLarge(limit, response)
+                    chunks.append(chunk)
+        finally:
+            _ON_THE_WIRE.reset(token)
         return _Answer(response, b"".join(chunks))
 
     def _wait(self, retry_state: RetryCallState) -> float:
