@@ -96,6 +96,7 @@ class Simulator:
         # of pure Python, which would stall every portal's answers (and their timing).
         self._pdf_worker: ProcessPoolExecutor | None = None
         self._pdfs: dict[tuple[str, str], asyncio.Future[bytes]] = {}
+        self._prerendering: dict[str, asyncio.Task] = {}
         self.request_log: deque[dict] = deque(maxlen=REQUEST_LOG_LIMIT)
         self._seq = 0
         self.injector = FaultInjector(self.faults, self.world.seed)
@@ -141,6 +142,8 @@ class Simulator:
         return f"http://{self.host}:{site._server.sockets[0].getsockname()[1]}"
 
     async def stop(self) -> None:
+        for task in self._prerendering.values():
+            task.cancel()
         for runner in self._runners:
             await runner.cleanup()
         if self._pdf_worker is not None:
@@ -172,6 +175,21 @@ class Simulator:
             loop = asyncio.get_running_loop()
             rendering = self._pdfs[key] = loop.run_in_executor(self._pdf_worker, document_pdf, document)
         return rendering
+
+    def _prerender(self, portal: Portal) -> None:
+        """Render the portal's PDFs ahead, one at a time, once a client reads its list of documents.
+
+        A PDF takes ten times the work of a page: rendered only when asked for, it would answer
+        far later than any page on a busy machine. One at a time, so that a file asked for before
+        its turn waits for one rendering at most."""
+        running = self._prerendering.get(portal.spec.id)
+        if running is None or running.done():  # done: documents published since are rendered next
+            self._prerendering[portal.spec.id] = asyncio.ensure_future(self._render_all(portal))
+
+    async def _render_all(self, portal: Portal) -> None:
+        for document in list(portal.documents):
+            if not document.removed:
+                await asyncio.shield(self._render_pdf(portal, document))
 
     async def _pdf(self, portal: Portal, document: Document) -> bytes:
         # Shielded: a client that leaves cancels its handler, not the rendering others wait for.
@@ -390,6 +408,7 @@ class Simulator:
                 return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
             return await self._send(request, html, fault)
         if (page := _route_number(request, family, "document_listing")) is not None:
+            self._prerender(portal)
             if not page:
                 return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
             return await self._send(
