@@ -4,10 +4,12 @@ with the plain stages (no Prefect), and reading the simulator's request log."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import httpx
 
 from portalwatch.config import load_sources
 from portalwatch.crawl import Revisit, crawl_portal
@@ -139,3 +141,29 @@ def by_host(entries: list[dict]) -> dict[str, list[dict]]:
     for entry in entries:
         hosts.setdefault(entry["host"], []).append(entry)
     return hosts
+
+
+def answer_seconds(sim, portal: str, samples: int = 3) -> float:
+    """How long the simulator takes, as busy as the machine is now, to answer a page or a file
+    without a fault: the slowest of a few article pages and document files of `portal`, timed
+    as a client sees them. A test whose timeouts must let every answer without a fault through
+    derives them from this, on a portal other than the ones it crawls (fault decisions
+    count the requests of each page, so these do not change what the crawled portals meet)."""
+    articles = [row["url"] for row in sim.truth() if row["source"] == portal and not row["removed"]]
+    files = [doc["file_url"] for doc in sim.documents() if doc["source"] == portal and not doc["removed"]]
+    urls = articles[:samples] + [url for url in files if url][:samples]
+    since = max((entry["seq"] for entry in sim.requests()), default=0)
+    took = []
+    with httpx.Client(timeout=60) as client:
+        for url in urls:
+            started = time.monotonic()
+            try:
+                client.get(url)
+            except httpx.TransportError:
+                pass  # a fault (reset, cut body): left out below
+            took.append(time.monotonic() - started)
+    log = sim.requests(portal, since=since)  # in request order: the requests went one at a time
+    assert len(log) == len(took)
+    clean = [seconds for seconds, entry in zip(took, log, strict=True) if entry["fault"] is None]
+    assert clean, f"every request of {portal} met a fault: sample more"
+    return max(clean)

@@ -102,7 +102,14 @@ def test_a_simulator_whose_owner_is_killed_stops_with_its_workers(tmp_path):
         owner.kill()
 
 
+# The stages of the test below: the run reaching mid-crawl (its Prefect server started), and the
+# whole second run. On a busy machine each can take minutes; the test may take them all.
+MID_CRAWL_SECONDS = 180
+RUN_SECONDS = 600
+
+
 @pytest.mark.prefect
+@pytest.mark.timeout(MID_CRAWL_SECONDS + 2 * GONE_WITHIN_SECONDS + RUN_SECONDS + 60)
 def test_a_run_killed_with_sigkill_mid_crawl_leaves_nothing_and_the_next_run_completes(
     start_simulator, tmp_path
 ):
@@ -113,7 +120,7 @@ def test_a_run_killed_with_sigkill_mid_crawl_leaves_nothing_and_the_next_run_com
     command = [sys.executable, "-m", "portalwatch", "run", "-c", str(sim.config_path)]
     run = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + MID_CRAWL_SECONDS
         articles = [row["url"] for row in sim.truth() if not row["removed"]]
         # Mid-crawl: listing pages walked and a good share of the articles asked for, not all.
         while (
@@ -130,7 +137,7 @@ def test_a_run_killed_with_sigkill_mid_crawl_leaves_nothing_and_the_next_run_com
         run.kill()
     assert left_behind(tree, tag) == []
 
-    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=RUN_SECONDS)
     assert again.returncode == 0, again.stderr[-3000:]
     truth = {row["url"]: row["title"] for row in sim.truth() if not row["removed"]}
     stored = query(warehouse, "SELECT url, title FROM articles WHERE removed_at IS NULL")

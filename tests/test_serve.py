@@ -17,13 +17,21 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowFilter, FlowFilterName
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from portalwatch.storage.warehouse import Warehouse
 
 pytestmark = pytest.mark.prefect
+
+# Each stage of the test (the server up, a run started, a run done, a CLI call) waits up to
+# this long for itself: on a busy machine the server's start alone can take minutes, and a
+# single wait for everything would leave the runs whatever the start left over.
+STAGE_SECONDS = 180
+STAGES = 7  # 5 waits for serve and its runs, 2 Prefect CLI calls
 
 
 def free_port() -> int:
@@ -45,11 +53,40 @@ def completed_runs(warehouse: Path) -> list[tuple[str, str]]:
         ).fetchall()
 
 
+def api_answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=10).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def flow_run_started(port: int, flow_name: str) -> bool:
+    """Whether a run of the flow has left the scheduled states (running, or already over)."""
+
+    async def started() -> bool:
+        with temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{port}/api"}):
+            async with get_client() as client:
+                runs = await client.read_flow_runs(
+                    flow_filter=FlowFilter(name=FlowFilterName(any_=[flow_name]))
+                )
+        return any(
+            run.state is not None and not run.state.is_scheduled() and not run.state.is_pending()
+            for run in runs
+        )
+
+    try:
+        return asyncio.run(started())
+    except httpx.HTTPError:
+        return False  # the server too busy to answer: asked again
+
+
 def wait_for(condition, timeout: float, what: str, process: subprocess.Popen, log: Path):
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
+            print(f"{what}: {time.monotonic() - started:.0f} s")  # shown should the test fail later
             return value
         if process.poll() is not None:
             pytest.fail(
@@ -59,6 +96,7 @@ def wait_for(condition, timeout: float, what: str, process: subprocess.Popen, lo
     pytest.fail(f"timed out waiting for {what}:\n{log.read_text()[-3000:]}")
 
 
+@pytest.mark.timeout(STAGES * STAGE_SECONDS + 60)
 def test_serve_schedules_ingest_and_runs_a_backfill_from_the_prefect_cli(sim, tmp_path):
     config = tmp_path / "scheduled.toml"
     text = sim.config_path.read_text(encoding="utf-8")
@@ -97,10 +135,20 @@ def test_serve_schedules_ingest_and_runs_a_backfill_from_the_prefect_cli(sim, tm
             start_new_session=True,
         )
     try:
+        # Stage by stage, each with a wait of its own: on a busy machine the server alone may
+        # take most of a single wait to start, and the run must not pay for it.
         # No PREFECT_API_URL: serve started its own server, with its database under the data folder.
+        wait_for(lambda: api_answers(port), STAGE_SECONDS, "the Prefect server of serve", serve, log)
+        wait_for(
+            lambda: flow_run_started(port, "ingest"),
+            STAGE_SECONDS,
+            "a scheduled ingest run to start",
+            serve,
+            log,
+        )
         wait_for(
             lambda: ("ingest", "completed") in completed_runs(warehouse),
-            180,
+            STAGE_SECONDS,
             "a scheduled ingest run",
             serve,
             log,
@@ -113,7 +161,7 @@ def test_serve_schedules_ingest_and_runs_a_backfill_from_the_prefect_cli(sim, tm
             env=api,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=STAGE_SECONDS,
         )
         assert listing.returncode == 0, listing.stderr
         for name in ("ingest/every-10-seconds", "backfill/on-demand", "reparse/on-demand"):
@@ -139,12 +187,15 @@ def test_serve_schedules_ingest_and_runs_a_backfill_from_the_prefect_cli(sim, tm
             env=api,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=STAGE_SECONDS,
         )
         assert started.returncode == 0, started.stderr
         wait_for(
+            lambda: flow_run_started(port, "backfill"), STAGE_SECONDS, "the backfill run to start", serve, log
+        )
+        wait_for(
             lambda: ("backfill", "completed") in completed_runs(warehouse),
-            180,
+            STAGE_SECONDS,
             "the backfill run",
             serve,
             log,

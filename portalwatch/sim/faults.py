@@ -174,8 +174,10 @@ PROFILES: dict[str, FaultProfile] = {
         FaultProfile("rate-limited", "20% of page requests answer 429 with Retry-After: 1", rate_limited=0.2),
         FaultProfile("resets", "30% of page requests have their connection reset", reset=0.3),
         FaultProfile("truncated", "30% of pages are cut off mid-body", truncated=0.3),
-        FaultProfile("slow", "30% of pages trickle in over 1 s", slow=0.3),
-        FaultProfile("timeouts", "20% of page requests get no response for 5 s", timeout=0.2),
+        FaultProfile("slow", "30% of pages trickle in over 20 s", slow=0.3, slow_seconds=20.0),
+        FaultProfile(
+            "timeouts", "20% of page requests get no response for 20 s", timeout=0.2, hang_seconds=20.0
+        ),
         FaultProfile(
             "wrong-charset", "half the articles are UTF-8 declared as windows-1252", wrong_charset=0.5
         ),

@@ -95,12 +95,15 @@ class Simulator:
         # PDFs are rendered in a worker process: rendering one takes tens of milliseconds
         # of pure Python, which would stall every portal's answers (and their timing).
         self._pdf_worker: ProcessPoolExecutor | None = None
-        self._pdfs: dict[tuple[str, str], bytes] = {}
+        self._pdfs: dict[tuple[str, str], asyncio.Future[bytes]] = {}
+        self._prerendering: dict[str, asyncio.Task] = {}
         self.request_log: deque[dict] = deque(maxlen=REQUEST_LOG_LIMIT)
         self._seq = 0
         self.injector = FaultInjector(self.faults, self.world.seed)
 
     async def start(self, first_port: int = 0) -> None:
+        """Listen on every portal's port; return once the PDF worker, if the world needs one, is ready."""
+        warming = self._start_pdf_worker()
         for index, (portal_id, portal) in enumerate(self.world.portals.items()):
             app = web.Application(middlewares=[self._observe])
             app["portal"] = portal
@@ -126,6 +129,8 @@ class Simulator:
             self.archive_url = await self._start_archive(
                 first_port + len(self.world.portals) if first_port else 0
             )
+        if warming is not None:
+            await warming
 
     async def _start_archive(self, port: int) -> str:
         self.archive.base_urls = self.base_urls
@@ -137,14 +142,27 @@ class Simulator:
         return f"http://{self.host}:{site._server.sockets[0].getsockname()[1]}"
 
     async def stop(self) -> None:
+        for task in self._prerendering.values():
+            task.cancel()
         for runner in self._runners:
             await runner.cleanup()
         if self._pdf_worker is not None:
             self._pdf_worker.shutdown(cancel_futures=True)
 
-    async def _pdf(self, portal: Portal, document) -> bytes:
+    def _start_pdf_worker(self) -> asyncio.Future[bytes] | None:
+        """Start the PDF worker and render a first PDF in it, while the portals start listening.
+
+        Starting a worker means a new interpreter importing the PDF library: seconds on a
+        busy machine. Paid on the first request of a file, it would answer that request
+        late enough for a client's timeout, unlike any other page."""
+        first = next((portal for portal in self.world.portals.values() if portal.documents), None)
+        return None if first is None else self._render_pdf(first, first.documents[0])
+
+    def _render_pdf(self, portal: Portal, document: Document) -> asyncio.Future[bytes]:
+        """The rendering of a document's PDF, started once and shared by every request of it."""
         key = (portal.spec.id, document.number)
-        if key not in self._pdfs:
+        rendering = self._pdfs.get(key)
+        if rendering is None or (rendering.done() and (rendering.cancelled() or rendering.exception())):
             if self._pdf_worker is None:
                 # Spawned, not forked: a forked child would hold the portals' listening sockets.
                 # It ends with the simulator, even one killed with SIGKILL.
@@ -155,8 +173,27 @@ class Simulator:
                     initargs=(os.getpid(),),
                 )
             loop = asyncio.get_running_loop()
-            self._pdfs[key] = await loop.run_in_executor(self._pdf_worker, document_pdf, document)
-        return self._pdfs[key]
+            rendering = self._pdfs[key] = loop.run_in_executor(self._pdf_worker, document_pdf, document)
+        return rendering
+
+    def _prerender(self, portal: Portal) -> None:
+        """Render the portal's PDFs ahead, one at a time, once a client reads its list of documents.
+
+        A PDF takes ten times the work of a page: rendered only when asked for, it would answer
+        far later than any page on a busy machine. One at a time, so that a file asked for before
+        its turn waits for one rendering at most."""
+        running = self._prerendering.get(portal.spec.id)
+        if running is None or running.done():  # done: documents published since are rendered next
+            self._prerendering[portal.spec.id] = asyncio.ensure_future(self._render_all(portal))
+
+    async def _render_all(self, portal: Portal) -> None:
+        for document in list(portal.documents):
+            if not document.removed:
+                await asyncio.shield(self._render_pdf(portal, document))
+
+    async def _pdf(self, portal: Portal, document: Document) -> bytes:
+        # Shielded: a client that leaves cancels its handler, not the rendering others wait for.
+        return await asyncio.shield(self._render_pdf(portal, document))
 
     # -------------------------------------------------------------- control
 
@@ -371,6 +408,7 @@ class Simulator:
                 return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
             return await self._send(request, html, fault)
         if (page := _route_number(request, family, "document_listing")) is not None:
+            self._prerender(portal)
             if not page:
                 return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
             return await self._send(
