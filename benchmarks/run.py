@@ -340,9 +340,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a first look")
-    parser.add_argument("--only", default="a,b,c,d,e,f", help="comma-separated figures to run")
+    parser.add_argument(
+        "--only",
+        metavar="FIGURES",
+        help="comma-separated figures to run (d1 selects d: its step measures d0, d1 and d2); default: all",
+    )
     args = parser.parse_args()
-    wanted = set(args.only.split(","))
     os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="portalwatch-bench-prefect-"))
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="portalwatch-bench-") as folder:
@@ -355,11 +358,28 @@ def main() -> None:
             "e": lambda: [bench_prefect_overhead(work, args.quick)],
             "f": lambda: [bench_memory(work, args.quick)],
         }
+        wanted = selected(args.only, steps)
+        if wanted is None:
+            parser.error(f"--only takes a comma list of {', '.join(sorted(steps))}")
         for key, step in steps.items():
             if key in wanted:
                 print(f"running {key} ...", file=sys.stderr, flush=True)
                 figures.extend(step())
     print_table(figures)
+
+
+def selected(only: str | None, steps: dict) -> set[str] | None:
+    """The steps `--only` names (all without it): a figure's key, or a sub-figure's such as d1,
+    whose step is its letter; None when a name is neither, or none is given."""
+    if only is None:
+        return set(steps)
+    wanted = set()
+    for name in filter(None, (part.strip() for part in only.split(","))):
+        key = name if name in steps else name.rstrip("0123456789")
+        if key not in steps:
+            return None
+        wanted.add(key)
+    return wanted or None
 
 
 def print_table(figures: list[Figure]) -> None:
