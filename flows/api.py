@@ -47,6 +47,7 @@ def start_temporary_api() -> str | None:
             with temporary_settings(updates={PREFECT_HOME: home, PREFECT_SERVER_ANALYTICS_ENABLED: False}):
                 server.start()
         except BaseException:
+            server.stop()  # one that did not answer in time is still starting
             shutil.rmtree(home, ignore_errors=True)
             raise
     pid = server.server_process.pid
