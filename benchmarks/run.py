@@ -35,9 +35,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 # A Prefect home of the run's own (removed at its end), no analytics; the Prefect server the
 # run starts (start_temporary_api) has its own home besides, and the memory probes use it.
-PREFECT_HOME = tempfile.mkdtemp(prefix="portalwatch-bench-prefect-")
-atexit.register(shutil.rmtree, PREFECT_HOME, ignore_errors=True)
-os.environ["PREFECT_HOME"] = PREFECT_HOME
+# Page workers import this module as __mp_main__ and inherit the run's home.
+if __name__ == "__main__":
+    os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="portalwatch-bench-prefect-")
+    atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], ignore_errors=True)
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # Prefect's 20 s default is too short for its temporary server on a busy small machine.
