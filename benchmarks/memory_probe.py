@@ -6,7 +6,8 @@ beside the fetching loop, see portalwatch/pagework.py). Not
 `getrusage(RUSAGE_SELF).ru_maxrss`: Linux carries that figure over an exec, so
 a probe started from a process that had grown (benchmarks/run.py after the
 warehouse figure) would report its parent's peak instead of its own. The
-Prefect server a flow starts is a service of its own and is not counted.
+flow runs on the Prefect server in PREFECT_API_URL (benchmarks/run.py passes
+its own), or on a temporary one started here: a service of its own, not counted.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import sys
 from pathlib import Path
 
+from portalwatch.flows.api import start_temporary_api
 from portalwatch.flows.backfill import backfill
 
 
@@ -37,12 +39,16 @@ def descendants(pid: int) -> list[int]:
 
 
 def is_prefect_server(pid: int) -> bool:
+    """Whether the process is a Prefect server or the guard that stops one (portalwatch.lifeline)."""
     command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-    return b"prefect" in command and (b"uvicorn" in command or b"server" in command)
+    return b"portalwatch.lifeline" in command or (
+        b"prefect" in command and (b"uvicorn" in command or b"server" in command)
+    )
 
 
 def main() -> None:
     config, warehouse = sys.argv[1], sys.argv[2]
+    start_temporary_api()  # nothing to do when PREFECT_API_URL names one
     summary = asyncio.run(backfill(config_path=config, warehouse=warehouse))
     pages = sum(p.get("fetched", 0) + p.get("listing_pages", 0) for p in summary["portals"].values())
     workers = [pid for pid in descendants(os.getpid()) if not is_prefect_server(pid)]

@@ -11,6 +11,9 @@
        against the one-file-per-page layout it replaced
     h  fetch client CPU per request: aiohttp's pool under httpx against httpx's own, at 4 and 16 connections
 
+A figure that fails says so in its row, with the reason; the others still run, the table is
+still printed, and the exit status is 1.
+
 Usage: python benchmarks/run.py [--quick] [--only a,c,...]
 """
 
@@ -18,16 +21,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import functools
 import gzip
 import hashlib
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,10 +43,19 @@ from portalwatch.fetch import PortalFetcher
 from portalwatch.sim.process import SimulatorProcess
 
 HERE = Path(__file__).resolve().parent
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# A Prefect home of the run's own (removed at its end), no analytics; the Prefect server the
+# run starts (start_temporary_api) has its own home besides, and the memory probes use it.
+# Page workers import this module as __mp_main__ and inherit the run's home.
+if __name__ == "__main__":
+    os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="portalwatch-bench-prefect-")
+    atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], ignore_errors=True)
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# Prefect's 20 s default is too short for its temporary server on a busy small machine.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 # After the settings above: Prefect reads them as it is imported.
+import psutil  # noqa: E402
 import trafilatura  # noqa: E402
 
 from portalwatch import pipeline  # noqa: E402
@@ -69,6 +84,7 @@ class Figure:
     target: str
     met: bool | None
     bound: str
+    failed: bool = False
 
 
 def crawl_all(config_path: Path, warehouse: Path, revisit: str = "none") -> tuple[int, float]:
@@ -92,6 +108,29 @@ def crawl_all(config_path: Path, warehouse: Path, revisit: str = "none") -> tupl
     return pages, time.perf_counter() - started
 
 
+def tree_cpu_seconds(leave_out: int | None = None) -> float:
+    """CPU time, user and system, of this process and its descendants (the page workers), with
+    what each has reaped; without process `leave_out` (the simulator) and its descendants.
+    The difference of two readings is the CPU time the tree spent in between."""
+    me = psutil.Process()
+    processes = me.children(recursive=True)
+    if leave_out is not None:
+        try:
+            left_out = psutil.Process(leave_out)
+            skip = {leave_out, *(p.pid for p in left_out.children(recursive=True))}
+        except psutil.NoSuchProcess:
+            skip = {leave_out}
+        processes = [p for p in processes if p.pid not in skip]
+    total = 0.0
+    for process in [me, *processes]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
 def with_politeness(config_path: Path, out: Path, concurrency: int) -> Path:
     text = config_path.read_text(encoding="utf-8").replace("concurrency = 4", f"concurrency = {concurrency}")
     out.write_text(text, encoding="utf-8")
@@ -105,7 +144,10 @@ def bench_end_to_end(work: Path, quick: bool) -> Figure:
         # A first crawl warms the simulator (it renders each PDF once, then serves it from memory),
         # so that portalwatch and Scrapy both meet the same warm portals.
         crawl_all(config, work / "a-warm" / "warehouse.duckdb")
+        simulator = sim.process.pid if sim.process else None
+        cpu_before = tree_cpu_seconds(leave_out=simulator)
         pages, seconds = crawl_all(config, work / "a" / "warehouse.duckdb")
+        cpu_ours = (tree_cpu_seconds(leave_out=simulator) - cpu_before) / pages
         ours = pages / seconds
         # Scrapy fetches the very same URLs (listing pages and articles) and writes JSON lines.
         with Warehouse(work / "a" / "warehouse.duckdb").connect(read_only=True) as con:
@@ -125,15 +167,16 @@ def bench_end_to_end(work: Path, quick: bool) -> Figure:
             text=True,
             check=True,
         )
-        scrapy_seconds = json.loads(result.stdout.strip().splitlines()[-1])["seconds"]
+        timing = json.loads(result.stdout.strip().splitlines()[-1])
         scraped = len((work / "scrapy.jsonl").read_text(encoding="utf-8").splitlines())
-        theirs = scraped / scrapy_seconds
+        theirs = scraped / timing["seconds"]
+        cpu_theirs = timing["cpu_seconds"] / scraped
     ratio = ours / theirs
     return Figure(
         "a",
-        "end-to-end pages/s, politeness off",
-        f"{ours:,.0f} pages/s ({pages} pages)",
-        f"Scrapy {theirs:,.0f} pages/s ({scraped} pages)",
+        "end-to-end pages/s, politeness off; CPU per page, all processes",
+        f"{ours:,.0f} pages/s ({pages} pages), {cpu_ours * 1000:.1f} ms CPU/page",
+        f"Scrapy {theirs:,.0f} pages/s ({scraped} pages), {cpu_theirs * 1000:.1f} ms CPU/page",
         ratio,
         ">= 2x",
         ratio >= 2,
@@ -312,6 +355,10 @@ def bench_prefect_overhead(work: Path, quick: bool) -> Figure:
 
 def bench_memory(work: Path, quick: bool) -> Figure:
     small, large = (0.6, 3.0) if quick else (3.0, 29.0)
+    # The probes' flows run one after the other on the run's Prefect server, not each on one of
+    # its own: a server is not what is measured, and it starts slowly on a busy machine.
+    api = start_temporary_api()
+    env = os.environ | ({"PREFECT_API_URL": api} if api else {})
     peaks = []
     for scale in (small, large):
         with SimulatorProcess(work / f"sim-f-{scale}.toml", scale=scale) as sim:
@@ -323,6 +370,7 @@ def bench_memory(work: Path, quick: bool) -> Figure:
                     str(config),
                     str(work / f"f-{scale}" / "warehouse.duckdb"),
                 ],
+                env=env,
                 capture_output=True,
                 text=True,
                 check=True,
@@ -482,10 +530,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a first look")
-    parser.add_argument("--only", default="a,b,c,d,e,f,g,h", help="comma-separated figures to run")
+    parser.add_argument(
+        "--only",
+        metavar="FIGURES",
+        help="comma-separated figures to run (d1 selects d: its step measures d0, d1 and d2); default: all",
+    )
     args = parser.parse_args()
-    wanted = set(args.only.split(","))
-    os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="portalwatch-bench-prefect-"))
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="portalwatch-bench-") as folder:
         work = Path(folder)
@@ -499,11 +549,51 @@ def main() -> None:
             "g": lambda: [bench_raw_store(work, args.quick)],
             "h": lambda: bench_transport(work, args.quick),
         }
+        wanted = selected(args.only, steps)
+        if wanted is None:
+            parser.error(f"--only takes a comma list of {', '.join(sorted(steps))}")
         for key, step in steps.items():
             if key in wanted:
                 print(f"running {key} ...", file=sys.stderr, flush=True)
-                figures.extend(step())
+                figures.extend(run_step(key, step))
     print_table(figures)
+    if any(figure.failed for figure in figures):
+        sys.exit(1)
+
+
+def run_step(key: str, step) -> list[Figure]:
+    """A step's figures, or one row that says why it failed: a failed figure stops no other."""
+    try:
+        return step()
+    except Exception as exc:
+        traceback.print_exc()
+        return [Figure(key, f"FAILED: {failure(exc)}", "-", "-", None, "-", False, "-", failed=True)]
+
+
+def failure(exc: Exception, limit: int = 160) -> str:
+    """One line on why a figure failed: for a process the benchmark ran, the last line it wrote
+    to stderr (its exception, as a rule)."""
+    reason = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, subprocess.CalledProcessError):
+        lines = [line.strip() for line in (exc.stderr or "").splitlines() if line.strip()]
+        program = Path(str(exc.cmd[1])).name if isinstance(exc.cmd, list) and len(exc.cmd) > 1 else exc.cmd
+        reason = f"{program} exited with {exc.returncode}" + (f": {lines[-1]}" if lines else "")
+    reason = " ".join(reason.split())
+    return reason if len(reason) <= limit else reason[: limit - 3] + "..."
+
+
+def selected(only: str | None, steps: dict) -> set[str] | None:
+    """The steps `--only` names (all without it): a figure's key, or a sub-figure's such as d1,
+    whose step is its letter; None when a name is neither, or none is given."""
+    if only is None:
+        return set(steps)
+    wanted = set()
+    for name in filter(None, (part.strip() for part in only.split(","))):
+        key = name if name in steps else name.rstrip("0123456789")
+        if key not in steps:
+            return None
+        wanted.add(key)
+    return wanted or None
 
 
 def print_table(figures: list[Figure]) -> None:
@@ -516,7 +606,7 @@ def print_table(figures: list[Figure]) -> None:
             f.baseline,
             "-" if f.ratio is None else f"{f.ratio:.2f}",
             f.target,
-            "-" if f.met is None else "yes" if f.met else "no",
+            "FAILED" if f.failed else "-" if f.met is None else "yes" if f.met else "no",
             f.bound,
         )
         for f in figures

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -77,12 +78,20 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def guard(child_pid: int, owner_pid: int | None = None) -> subprocess.Popen:
+def guard(child_pid: int, owner_pid: int | None = None, remove: str | None = None) -> subprocess.Popen:
     """Start a guard that stops process `child_pid` (its process group when it leads one)
-    if `owner_pid` (default: this process) ends first; the guard ends with either."""
+    if `owner_pid` (default: this process) ends first; the guard ends with either, after
+    removing the folder `remove` (the child's own, such as a throwaway server's home) if given."""
     owner = owner_pid or os.getpid()
     return subprocess.Popen(
-        [sys.executable, "-m", "portalwatch.lifeline", str(owner), str(child_pid)],
+        [
+            sys.executable,
+            "-m",
+            "portalwatch.lifeline",
+            str(owner),
+            str(child_pid),
+            *([remove] if remove else []),
+        ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         start_new_session=True,
@@ -111,6 +120,8 @@ def main(argv: list[str]) -> int:
             _stop(child)
         except ProcessLookupError:
             pass
+    if len(argv) > 2:
+        shutil.rmtree(argv[2], ignore_errors=True)
     return 0
 
 
