@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 from prefect import aserve
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.schedules import Cron, Interval
 from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -63,6 +64,10 @@ def build_deployments(config_path: Path, config: SourcesConfig, warehouse: Path)
                 },
                 description=f"Scheduled crawl of {', '.join(source_ids)}",
                 tags=["portalwatch", "scheduled"],
+                # A crawl still running when its next slot comes: that slot is skipped, not queued.
+                concurrency_limit=ConcurrencyLimitConfig(
+                    limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+                ),
                 entrypoint_type=EntrypointType.MODULE_PATH,
             )
         )
