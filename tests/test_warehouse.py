@@ -17,6 +17,7 @@ from filelock import FileLock
 
 from portalwatch.model import FetchRow, Gone, Observation, PortalCrawl, SourceRow
 from portalwatch.record import ArticleRecord, Image, article_id
+from portalwatch.storage import load as load_module
 from portalwatch.storage.warehouse import Warehouse
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -621,8 +622,6 @@ def test_callers_waiting_in_one_process_take_over_the_open_connection(warehouse)
 
 
 def test_bulk_load_commits_through_a_checkpoint_with_the_same_rows(tmp_path, monkeypatch):
-    import portalwatch.storage.load as load_module
-
     at = datetime(2025, 5, 5, 8, 0, tzinfo=UTC)
     first = [observe(n, at) for n in range(1, 31)]
     second = [observe(n, at + timedelta(hours=1), record(n, title=f"Sửa {n}")) for n in range(1, 21)]
