@@ -48,11 +48,6 @@ from portalwatch.storage.tables import (
 # Article versions go in by chunks: the Arrow buffers of one chunk are reused by the next.
 VERSION_CHUNK = 8192
 
-# From this many new versions a load's commit checkpoints at once, writing the rows to the
-# database file only, instead of to the WAL first and to the file at the next checkpoint
-# (measured: a third of the CPU time of such a commit and its checkpoint).
-BULK_COMMIT_VERSIONS = 1000
-
 UPSERT_SOURCE_SQL = """
 INSERT OR REPLACE INTO sources (source_id, name, level, profile, base_url, updated_at, status, active_from,
     active_until, successors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -164,24 +159,11 @@ def load_portal(con: duckdb.DuckDBPyConnection, run_id: str, crawl: PortalCrawl,
         summary.references += resolve_references(con)
         summary.unchanged += write_portal_state(con, run_id, source.source_id, state)
         summary.coverage = write_coverage(con, run_id, source.source_id, state.coverage)
-        commit(con, checkpoint=summary.created + summary.updated + summary.reparsed >= BULK_COMMIT_VERSIONS)
+        con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return summary
-
-
-def commit(con: duckdb.DuckDBPyConnection, checkpoint: bool) -> None:
-    """Commit the transaction; with `checkpoint`, the commit checkpoints the database at once
-    (DuckDB then skips writing the transaction's rows to the WAL)."""
-    if not checkpoint:
-        con.execute("COMMIT")
-        return
-    con.execute("SET wal_autocheckpoint_entries = 1")
-    try:
-        con.execute("COMMIT")
-    finally:
-        con.execute("RESET wal_autocheckpoint_entries")
 
 
 def load_articles(

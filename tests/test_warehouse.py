@@ -17,7 +17,6 @@ from filelock import FileLock
 
 from portalwatch.model import FetchRow, Gone, Observation, PortalCrawl, SourceRow
 from portalwatch.record import ArticleRecord, Image, article_id
-from portalwatch.storage import load as load_module
 from portalwatch.storage.warehouse import Warehouse
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -618,26 +617,7 @@ def test_callers_waiting_in_one_process_take_over_the_open_connection(warehouse)
         assert con.execute("SELECT count(*) FROM runs WHERE run_id IN ('r1', 'r2')").fetchone()[0] == 2
 
 
-# ------------------------------------------------------------------ bulk loads and settings
-
-
-def test_bulk_load_commits_through_a_checkpoint_with_the_same_rows(tmp_path, monkeypatch):
-    at = datetime(2025, 5, 5, 8, 0, tzinfo=UTC)
-    first = [observe(n, at) for n in range(1, 31)]
-    second = [observe(n, at + timedelta(hours=1), record(n, title=f"Sửa {n}")) for n in range(1, 21)]
-    second += [observe(n, at + timedelta(hours=1)) for n in range(31, 41)]
-    snapshots = []
-    for name, threshold in (("bulk", 10), ("plain", 10**9)):
-        monkeypatch.setattr(load_module, "BULK_COMMIT_VERSIONS", threshold)
-        store = Warehouse(tmp_path / name / "warehouse.duckdb")
-        store.migrate()
-        load(store, first, run_id="run-1")
-        load(store, second, gones=[gone(25, at + timedelta(hours=1))], run_id="run-2")
-        tables = DATA_TABLES[1:] + ("text_fingerprints", "document_references")
-        snapshots.append({table: query(store, f"SELECT * FROM {table} ORDER BY ALL") for table in tables})
-    bulk, plain = snapshots
-    assert bulk == plain
-    assert len(bulk["article_versions"]) == 60
+# ------------------------------------------------------------------ settings
 
 
 def test_warehouse_settings_reach_the_connection(tmp_path):
