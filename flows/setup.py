@@ -28,7 +28,9 @@ class FlowSetup:
         config = load_sources(config_file)
         warehouse_file = warehouse_path(warehouse)
         raw_folder = raw_store_path(warehouse_file, raw_dir)
-        return cls(config_file, config, warehouse_file, raw_folder, Warehouse(warehouse_file))
+        # The DuckDB settings apply to every connection to this file in this process.
+        store = Warehouse(warehouse_file, config.settings.warehouse.duckdb_config())
+        return cls(config_file, config, warehouse_file, raw_folder, store)
 
     async def start_run(self, flow: str, parameters: dict) -> str:
         """Migrate the warehouse, then record a run of `flow`; returns its id."""

@@ -330,6 +330,26 @@ class Archive(_Strict):
         return value.rstrip("/")
 
 
+class WarehouseSettings(_Strict):
+    """What the warehouse's DuckDB may use in the crawling process (unset: DuckDB's defaults)."""
+
+    memory_limit: str | None = Field(
+        None,
+        pattern=r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$",
+        description="DuckDB's memory_limit for the warehouse connection, e.g. '256MiB'.",
+    )
+    threads: int | None = Field(None, ge=1, description="DuckDB's threads for the warehouse connection.")
+
+    def duckdb_config(self) -> dict[str, str | int]:
+        """The settings as DuckDB's connection config (only those set)."""
+        config: dict[str, str | int] = {}
+        if self.memory_limit is not None:
+            config["memory_limit"] = self.memory_limit.strip()
+        if self.threads is not None:
+            config["threads"] = self.threads
+        return config
+
+
 class Settings(_Strict):
     user_agent: str = Field(
         "portalwatch/0.1",
@@ -352,6 +372,7 @@ class Settings(_Strict):
         description="Processes that store and parse fetched pages beside the fetching loop "
         "(default: one fewer than the CPUs, at least one; 0 parses in the crawling process).",
     )
+    warehouse: WarehouseSettings = WarehouseSettings()
 
     @field_validator("contact")
     @classmethod

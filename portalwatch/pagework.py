@@ -41,6 +41,10 @@ log = logging.getLogger(__name__)
 
 SWITCH_INTERVAL_SECONDS = 0.0005
 
+# glibc's malloc arenas for the crawling process's children (the workers, which run one page at
+# a time): its default, eight per core, keeps freed memory in each arena a thread has used.
+MALLOC_ARENAS = "2"
+
 
 @dataclass(frozen=True, slots=True)
 class ArticlePage:
@@ -127,6 +131,7 @@ def _pool(workers: int) -> Executor | None:
             # switch interval hands it back to the loop within half a millisecond instead of five
             # (measured: about 15% more pages per second on two cores).
             sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_SECONDS))
+            os.environ.setdefault("MALLOC_ARENA_MAX", MALLOC_ARENAS)  # read as the forkserver starts
             context = multiprocessing.get_context("forkserver")
             # Workers fork from a server that has already imported the parsers.
             context.set_forkserver_preload([__name__])

@@ -31,6 +31,7 @@ class Session:
         self.con: duckdb.DuckDBPyConnection | None = None
         self.read_only = False
         self.lock: FileLock | None = None
+        self.config: dict[str, str | int] = {}  # DuckDB settings of the connections opened from now on
 
     @contextmanager
     def turn(self, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -68,7 +69,7 @@ class Session:
                 self.path, f"another writer held the lock for {LOCK_TIMEOUT_SECONDS:.0f} s"
             ) from None
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            self.con = duckdb.connect(str(self.path), read_only=read_only, config=dict(self.config))
         except duckdb.Error as exc:
             lock.release()
             raise StorageError(self.path, f"cannot open the warehouse: {exc}") from None

@@ -55,8 +55,12 @@ SELECT DISTINCT url, payload_digest FROM fetches WHERE source_id = ? AND payload
 class Warehouse:
     """A warehouse file: ``Warehouse(path).migrate()`` creates or upgrades it."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, duckdb_config: dict[str, str | int] | None = None):
+        """`duckdb_config` (memory_limit, threads: `WarehouseSettings.duckdb_config()`) applies to
+        this file's connections in this process from the next one opened."""
         self.path = Path(path)
+        if duckdb_config is not None:
+            session_for(self.path).config = dict(duckdb_config)
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

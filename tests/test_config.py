@@ -194,3 +194,16 @@ def test_missing_file_names_file(tmp_path):
     message = str(load_error(path))
     assert str(path) in message
     assert "not found" in message
+
+
+def test_warehouse_settings_become_duckdb_settings(tmp_path):
+    text = '[settings.warehouse]\nmemory_limit = "256MiB"\nthreads = 1\n\n' + source_block()
+    config = load_sources(write(tmp_path, text))
+    assert config.settings.warehouse.duckdb_config() == {"memory_limit": "256MiB", "threads": 1}
+    assert (
+        load_sources(write(tmp_path, source_block(), "plain.toml")).settings.warehouse.duckdb_config() == {}
+    )
+    error = load_error(
+        write(tmp_path, '[settings.warehouse]\nmemory_limit = "lots"\n\n' + source_block(), "bad.toml")
+    )
+    assert "memory_limit" in str(error)

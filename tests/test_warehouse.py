@@ -615,3 +615,17 @@ def test_callers_waiting_in_one_process_take_over_the_open_connection(warehouse)
     lock.release()
     with warehouse.connect(read_only=True) as con:
         assert con.execute("SELECT count(*) FROM runs WHERE run_id IN ('r1', 'r2')").fetchone()[0] == 2
+
+
+# ------------------------------------------------------------------ settings
+
+
+def test_warehouse_settings_reach_the_connection(tmp_path):
+    store = Warehouse(tmp_path / "warehouse.duckdb", {"memory_limit": "300MiB", "threads": 1})
+    store.migrate()
+    with store.connect() as con:
+        threads, limit = con.execute(
+            "SELECT current_setting('threads'), current_setting('memory_limit')"
+        ).fetchone()
+    assert threads == 1
+    assert limit.startswith("300.0 MiB") or limit.startswith("314.5 MB")
