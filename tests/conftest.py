@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import tempfile
@@ -22,6 +23,7 @@ os.environ.pop("PORTALWATCH_RAW_DIR", None)
 
 import pytest  # noqa: E402
 
+from portalwatch import lake  # noqa: E402
 from portalwatch.flows.api import start_temporary_api  # noqa: E402
 from portalwatch.sim.process import SimulatorProcess  # noqa: E402
 from portalwatch.storage.warehouse import Warehouse  # noqa: E402
@@ -39,6 +41,35 @@ def sim(tmp_path: Path):
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Warehouse:
     store = Warehouse(tmp_path / "warehouse.duckdb")
+    store.migrate()
+    return store
+
+
+@pytest.fixture(scope="session")
+def lake_postgres():
+    """One throwaway PostgreSQL for every DuckLake test of the session (a database per test)."""
+    with lake.TemporaryPostgres() as postgres:
+        yield postgres
+
+
+_lake_numbers = itertools.count(1)
+
+
+@pytest.fixture(params=["file", pytest.param("ducklake", marks=pytest.mark.ducklake)])
+def warehouse_backend(request, tmp_path: Path) -> str:
+    """Where a test's warehouse goes, on each backend: a DuckDB file, or a DuckLake whose catalog
+    is a fresh database of the session's PostgreSQL and whose data is a folder of the test's."""
+    if request.param == "file":
+        return str(tmp_path / "warehouse.duckdb")
+    postgres = request.getfixturevalue("lake_postgres")
+    dsn = postgres.create_database(f"lake_{os.getpid()}_{next(_lake_numbers)}")
+    return str(lake.LakeSpec(dsn, str(tmp_path / "lake-data")))
+
+
+@pytest.fixture
+def any_warehouse(warehouse_backend: str) -> Warehouse:
+    """A migrated warehouse on each backend."""
+    store = Warehouse(warehouse_backend)
     store.migrate()
     return store
 
