@@ -37,6 +37,7 @@ class Session:
         self.con: duckdb.DuckDBPyConnection | None = None
         self.read_only = False
         self.lock: FileLock | None = None
+        self.stays_open = False  # kept open between turns (nothing to release for others)
 
     @contextmanager
     def turn(self, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -58,7 +59,7 @@ class Session:
                 raise
             finally:
                 with self.count:
-                    keep = self.waiting > 0 and not broken
+                    keep = (self.waiting > 0 or self.stays_open) and not broken
                 if not keep:
                     self._close()
         finally:
@@ -91,11 +92,17 @@ class Session:
 
 
 class LakeSession(Session):
-    """A DuckLake warehouse's connection in this process: attached as `lake` and used, no lock."""
+    """A DuckLake warehouse's connection in this process: attached as `lake` and used, no lock.
+
+    Attaching (extensions loaded, catalog read) takes a while and holds nothing other
+    processes wait for, so the connection stays open for the next caller; each
+    transaction sees the latest snapshot.
+    """
 
     def __init__(self, spec: lake.LakeSpec):
         super().__init__(Path(str(spec)))
         self.spec = spec
+        self.stays_open = True
 
     def _open(self, read_only: bool) -> None:
         con = duckdb.connect()
@@ -128,3 +135,13 @@ def lake_session_for(spec: lake.LakeSpec) -> Session:
         if key not in _sessions:
             _sessions[key] = LakeSession(spec)
         return _sessions[key]
+
+
+def close_sessions() -> None:
+    """Close every connection this process holds open (DuckLake connections stay open between turns)."""
+    with _sessions_lock:
+        sessions = list(_sessions.values())
+        _sessions.clear()
+    for session in sessions:
+        with session.turns:
+            session._close()

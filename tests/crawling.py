@@ -80,6 +80,9 @@ def crawl_all_into(config_path: Path, warehouse: Warehouse, revisit: Revisit = R
 
 
 def query(warehouse: Warehouse | Path, sql: str, parameters: list | None = None) -> list[tuple]:
+    if isinstance(warehouse, Warehouse) and warehouse.lake:
+        with warehouse.connect(read_only=True) as con:
+            return con.execute(sql, parameters or []).fetchall()
     path = warehouse.path if isinstance(warehouse, Warehouse) else warehouse
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(sql, parameters or []).fetchall()
