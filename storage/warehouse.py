@@ -23,8 +23,10 @@ from typing import TypeVar
 import duckdb
 
 from portalwatch import lake
+from portalwatch.errors import StorageError
 from portalwatch.model import KnownArticle, LoadSummary, PortalCrawl, PortalState
 from portalwatch.storage import runs, schema
+from portalwatch.storage.compat import explain_open_error
 from portalwatch.storage.crawlstate import read_portal_state
 from portalwatch.storage.load import load_portal
 from portalwatch.storage.session import lake_session_for, session_for
@@ -59,6 +61,24 @@ SELECT article_id, greatest(last_seen, coalesce(removed_at, last_seen)) FROM art
 STORED_CAPTURES_SQL = """
 SELECT DISTINCT url, payload_digest FROM fetches WHERE source_id = ? AND payload_digest IS NOT NULL
 """
+
+
+def open_reader(location: str | Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection of the caller's own (no writer lock): a DuckDB file opened
+    read-only, or a DuckLake attached read-only as `lake` and used (queried unqualified)."""
+    if lake.is_lake_spec(location):
+        con = duckdb.connect()
+        try:
+            lake.attach_spec(con, str(location), alias="lake", read_only=True)
+            con.execute("USE lake")
+        except BaseException:
+            con.close()
+            raise
+        return con
+    try:
+        return duckdb.connect(str(location), read_only=True)
+    except duckdb.Error as exc:
+        raise StorageError(location, explain_open_error(location, exc)) from None
 
 
 class Warehouse:
