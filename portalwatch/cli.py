@@ -536,12 +536,14 @@ def sql(
     """Run a SQL query on the warehouse and print the result."""
     import duckdb
 
-    from portalwatch.storage.warehouse import Warehouse
+    from portalwatch.storage.warehouse import Warehouse, open_reader
 
     path = existing_warehouse(warehouse)
     try:
-        # Through the writer lock: a query waits for a load in progress instead of failing.
-        with Warehouse(path).connect(read_only=True) as con:
+        # A file through the writer lock: a query waits for a load in progress instead of
+        # failing. A DuckLake has no lock: attached read-only, it reads the latest snapshot.
+        store = Warehouse(path)
+        with open_reader(path) if store.lake else store.connect(read_only=True) as con:
             cursor = con.execute(query)
             columns = [d[0] for d in cursor.description or []]
             rows = cursor.fetchall()

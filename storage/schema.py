@@ -84,6 +84,11 @@ def migrate(con: duckdb.DuckDBPyConnection, path: Path | str, keyless: bool = Fa
         return without_keys(sql).sql if keyless else sql
 
     con.execute(ddl(BOOKKEEPING_SQL))
+    if keyless:  # the row every write transaction updates (storage.backend.take_write_turn)
+        con.execute(
+            "INSERT INTO portalwatch_meta SELECT 'writes', '0' "
+            "WHERE NOT EXISTS (SELECT 1 FROM portalwatch_meta WHERE key = 'writes')"
+        )
     applied = {row[0] for row in con.execute("SELECT version FROM portalwatch_migrations").fetchall()}
     found = migrations()
     known = {version for version, _ in found}

@@ -36,6 +36,12 @@ def politeness(**overrides) -> dict:
     return FAST_POLITENESS | overrides
 
 
+def raw_folder(warehouse: Warehouse) -> Path:
+    """The raw store beside the warehouse file (a DuckLake's: in its data folder)."""
+    beside = Path(warehouse.lake.data_path or ".") if warehouse.lake else warehouse.path.parent
+    return beside / "raw"
+
+
 def crawl_into(
     config_path: Path,
     source_id: str,
@@ -46,7 +52,7 @@ def crawl_into(
     """One portal's crawl and load, as the ingest flow does it, without the orchestration."""
     config = load_sources(config_path)
     source = config.select([source_id])[0]
-    raw = RawStore(warehouse.path.parent / "raw")
+    raw = RawStore(raw_folder(warehouse))
     run_id = warehouse.start_run("test", {"source": source_id})
     crawl, summary = asyncio.run(
         run_portal(source, config, warehouse, raw, run_id, Revisit(revisit), now=now)
@@ -58,7 +64,7 @@ def crawl_into(
 def crawl_all_into(config_path: Path, warehouse: Warehouse, revisit: Revisit = Revisit.NONE) -> str:
     """One run over every portal of the sources file; returns its run id."""
     config = load_sources(config_path)
-    raw = RawStore(warehouse.path.parent / "raw")
+    raw = RawStore(raw_folder(warehouse))
     warehouse.migrate()
     run_id = warehouse.start_run("ingest", {"revisit": str(revisit)})
 

@@ -1,0 +1,180 @@
+"""The warehouse on its second backend, a DuckLake: the schema without keys, loads from several
+processes at once, the commands that read it; and warehouse files a newer DuckDB wrote."""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+from crawling import query
+from test_warehouse import HOUR, T0, load, observe, record
+from typer.testing import CliRunner
+
+from portalwatch.cli import app
+from portalwatch.errors import StorageError
+from portalwatch.integrity import check_warehouse
+from portalwatch.storage import schema
+from portalwatch.storage.warehouse import Warehouse, open_reader
+
+TESTS = Path(__file__).parent
+
+# One loader: its own process, loads of the same source whose articles overlap the other's.
+LOADER = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, sys.argv[3])
+    from test_warehouse import HOUR, T0, load, observe, record
+    from portalwatch.storage.warehouse import Warehouse
+    worker, spec = int(sys.argv[1]), sys.argv[2]
+    store = Warehouse(spec)
+    for batch in range(2):
+        at = T0 + (batch * 2 + worker) * HOUR
+        edited = [observe(n, at, record(n, title=f"Bài {n}, lần {worker}-{batch}")) for n in (1, 2)]
+        load(store, edited + [observe(n, at) for n in range(3 + batch, 8 + batch)], run_id=f"run-{worker}-{batch}")
+    """
+)
+
+
+def test_migrations_without_keys_keep_one_source_of_truth():
+    sql = """
+    CREATE TABLE IF NOT EXISTS a (id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL UNIQUE);
+    CREATE TABLE b (
+        x INTEGER NOT NULL,
+        y INTEGER NOT NULL,  -- (y is per x)
+        PRIMARY KEY (x, y)
+    );
+    INSERT OR IGNORE INTO b VALUES (1, 2);
+    """
+    keyless = schema.without_keys(sql)
+    assert keyless.keys == {"a": ("id",), "b": ("x", "y")}
+    assert "PRIMARY" not in keyless.sql and "UNIQUE" not in keyless.sql and "OR IGNORE" not in keyless.sql
+    assert "y INTEGER NOT NULL  -- (y is per x)" in keyless.sql
+    with duckdb.connect() as con:
+        con.execute(keyless.sql)
+        con.execute("INSERT INTO b VALUES (1, 2)")  # no key any more: the writers keep it
+    keys = schema.table_keys()
+    assert keys["article_versions"] == ("article_id", "version") and keys["article_state"] == ("article_id",)
+    for _, migration in schema.migrations():
+        assert "PRIMARY KEY" not in schema.without_keys(migration).sql.upper()
+
+
+@pytest.mark.ducklake
+def test_concurrent_loads_from_two_processes_leave_a_sound_history(lake_postgres, lake_template):
+    dsn = lake_postgres.create_database("lake_concurrent", template="lake_template")
+    spec = f"ducklake:postgres:{dsn} data_path={lake_template.data_path}"
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", LOADER, str(worker), spec, str(TESTS)], stderr=subprocess.PIPE, text=True
+        )
+        for worker in range(2)
+    ]
+    for process in workers:
+        _, errors = process.communicate(timeout=300)
+        assert process.returncode == 0, errors
+    with open_reader(spec) as con:
+        assert check_warehouse(con) == []
+        articles, runs = con.execute(
+            "SELECT (SELECT count(*) FROM article_state), (SELECT count(DISTINCT run_id) FROM fetches)"
+        ).fetchone()
+        versions = dict(
+            con.execute("SELECT article_id, count(*) FROM article_versions GROUP BY ALL").fetchall()
+        )
+    assert articles == 8 and runs == 4
+    edited = sorted(versions.values())[-2:]
+    assert edited == [4, 4]  # each of the 4 loads made a new version of articles 1 and 2
+
+
+@pytest.mark.ducklake
+def test_sql_status_and_check_read_a_ducklake(any_warehouse, monkeypatch):
+    if not any_warehouse.lake:
+        pytest.skip("the file's commands are tested elsewhere")
+    load(any_warehouse, [observe(1, T0), observe(2, T0)])
+    load(any_warehouse, [observe(1, T0 + HOUR, record(1, title="Tiêu đề mới"))], run_id="run-2")
+    spec = str(any_warehouse)
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["sql", "SELECT count(*) AS n FROM article_versions", "-w", spec, "-f", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["n", "3"]
+    result = runner.invoke(app, ["sql", "DELETE FROM article_versions", "-w", spec])
+    assert result.exit_code != 0  # read-only
+    assert query(any_warehouse, "SELECT count(*) FROM article_versions") == [(3,)]
+    monkeypatch.setenv("PORTALWATCH_WAREHOUSE", spec)
+    result = runner.invoke(app, ["check"])
+    assert result.exit_code == 0 and "no problem found" in result.output, result.output
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 0, result.output
+    assert "tuachua" in result.output
+    result = runner.invoke(app, ["history", observe(1, T0).url, "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "Tiêu đề mới" in result.output
+
+
+# ------------------------------------------------------------------ files a newer DuckDB wrote
+
+
+def _claim_storage_version(path: Path, version: int) -> None:
+    """Rewrite the file header's storage version (and its checksum), as a newer DuckDB would write it."""
+    data = bytearray(path.read_bytes())
+
+    def mix(word: int) -> int:  # DuckDB's checksum of one 8-byte word; the header's is their XOR
+        return (word * 0xBF58476D1CE4E5B9) & (2**64 - 1)
+
+    words = [struct.unpack_from("<Q", data, at)[0] for at in (8, 16)]
+    struct.pack_into("<Q", data, 12, version)  # after the checksum (8 bytes) and b"DUCK"
+    checksum = struct.unpack_from("<Q", data, 0)[0]
+    for at, old in zip((8, 16), words, strict=True):
+        checksum ^= mix(old) ^ mix(struct.unpack_from("<Q", data, at)[0])
+    struct.pack_into("<Q", data, 0, checksum)
+    path.write_bytes(bytes(data))
+
+
+def test_a_file_from_a_newer_duckdb_is_explained_and_left_alone(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    store = Warehouse(path)
+    store.migrate()
+    load(store, [observe(1, T0)])
+    _claim_storage_version(path, 999)
+    before = path.read_bytes()
+    with pytest.raises(StorageError) as raised:
+        Warehouse(path).migrate()
+    message = str(raised.value)
+    assert str(path) in message and "newer DuckDB" in message and "storage version 999" in message
+    assert "EXPORT DATABASE" in message and "portalwatch warehouse import" in message
+    result = CliRunner().invoke(app, ["sql", "SELECT 1", "-w", str(path)])
+    assert result.exit_code == 2 and "newer DuckDB" in result.output
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) in (
+        ["warehouse.duckdb"],
+        ["warehouse.duckdb", "warehouse.duckdb.lock"],
+    )
+
+
+def test_warehouse_import_carries_an_exported_warehouse_over(tmp_path):
+    old = Warehouse(tmp_path / "old.duckdb")
+    old.migrate()
+    load(old, [observe(1, T0), observe(2, T0)])
+    load(old, [observe(1, T0 + HOUR, record(1, title="Tiêu đề mới"))], run_id="run-2")
+    with duckdb.connect(str(old.path)) as con:  # as DuckDB 2 would, with the same statement
+        con.execute(f"EXPORT DATABASE '{tmp_path / 'export'}' (FORMAT parquet)")
+    new = tmp_path / "new.duckdb"
+    runner = CliRunner()
+    result = runner.invoke(app, ["warehouse", "import", str(tmp_path / "export"), "--warehouse", str(new)])
+    assert result.exit_code == 0, result.output
+    tables = ("article_versions", "article_state", "changes", "fetches", "runs", "portalwatch_migrations")
+    for table in tables:
+        assert query(new, f"SELECT * FROM {table} ORDER BY ALL") == query(
+            old, f"SELECT * FROM {table} ORDER BY ALL"
+        )
+    assert query(new, "SELECT count(*) FROM articles") == [(2,)]
+    summary = load(Warehouse(new), [observe(3, T0 + HOUR)], run_id="run-3")  # keys and views still hold
+    assert summary.created == 1
+    again = runner.invoke(app, ["warehouse", "import", str(tmp_path / "export"), "--warehouse", str(new)])
+    assert again.exit_code == 2 and "already exists" in again.output
