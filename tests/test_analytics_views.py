@@ -22,10 +22,8 @@ from planted import (
     plant,
 )
 
-from portalwatch import lake
 from portalwatch.model import PortalCrawl
-from portalwatch.storage.session import close_sessions
-from portalwatch.storage.warehouse import Warehouse, open_reader
+from portalwatch.storage.warehouse import Warehouse
 
 VIEWS = (
     "daily_publications",
@@ -40,25 +38,15 @@ VIEWS = (
 )
 
 
-@pytest.fixture(scope="module", params=["file", pytest.param("ducklake", marks=pytest.mark.ducklake)])
-def planted_warehouse(request, tmp_path_factory):
-    """The planted warehouse, as a DuckDB file and as a DuckLake (same views, same answers)."""
-    if request.param == "file":
-        store = Warehouse(tmp_path_factory.mktemp("planted") / "warehouse.duckdb")
-    else:
-        postgres, template = (
-            request.getfixturevalue("lake_postgres"),
-            request.getfixturevalue("lake_template"),
-        )
-        dsn = postgres.create_database("lake_planted", template="lake_template")
-        store = Warehouse(str(lake.LakeSpec(dsn, template.data_path)))
+@pytest.fixture(scope="module")
+def planted_warehouse(tmp_path_factory):
+    store = Warehouse(tmp_path_factory.mktemp("planted") / "warehouse.duckdb")
     store.migrate()
-    yield store, plant(store)
-    close_sessions()
+    return store, plant(store)
 
 
 def rows(store: Warehouse, sql: str, parameters: list | None = None) -> list[dict]:
-    with open_reader(str(store)) as con:
+    with duckdb.connect(str(store.path), read_only=True) as con:
         cursor = con.execute(sql, parameters or [])
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]
@@ -231,8 +219,6 @@ def test_every_version_gets_a_fingerprint_and_missing_ones_are_caught_up(tmp_pat
 def test_views_answer_in_a_plain_duckdb_connection(planted_warehouse):
     """No portalwatch code, no extension loading beyond DuckDB's built-ins."""
     store, _ = planted_warehouse
-    if store.lake:
-        pytest.skip("a DuckLake is read through its extensions (the other tests read it)")
     with duckdb.connect(
         str(store.path),
         read_only=True,

@@ -13,13 +13,14 @@ from pathlib import Path
 import duckdb
 import pytest
 from crawling import query
-from test_warehouse import HOUR, T0, load, observe, record
+from test_warehouse import HOUR, T0, gone, load, observe, record
 from typer.testing import CliRunner
 
 from portalwatch.cli import app
 from portalwatch.errors import StorageError
 from portalwatch.integrity import check_warehouse
 from portalwatch.storage import schema
+from portalwatch.storage.session import close_sessions
 from portalwatch.storage.warehouse import Warehouse, open_reader
 
 TESTS = Path(__file__).parent
@@ -29,7 +30,7 @@ LOADER = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, sys.argv[3])
-    from test_warehouse import HOUR, T0, load, observe, record
+    from test_warehouse import HOUR, T0, gone, load, observe, record
     from portalwatch.storage.warehouse import Warehouse
     worker, spec = int(sys.argv[1]), sys.argv[2]
     store = Warehouse(spec)
@@ -90,31 +91,54 @@ def test_concurrent_loads_from_two_processes_leave_a_sound_history(lake_postgres
     assert edited == [4, 4]  # each of the 4 loads made a new version of articles 1 and 2
 
 
+VIEWS = (
+    "articles",
+    "daily_publications",
+    "monthly_publications",
+    "edit_log",
+    "removed_articles",
+    "text_matches",
+    "republications",
+    "topic_articles",
+    "view_trajectories",
+    "source_freshness",
+)
+
+
 @pytest.mark.ducklake
-def test_sql_status_and_check_read_a_ducklake(any_warehouse, monkeypatch):
-    if not any_warehouse.lake:
-        pytest.skip("the file's commands are tested elsewhere")
-    load(any_warehouse, [observe(1, T0), observe(2, T0)])
-    load(any_warehouse, [observe(1, T0 + HOUR, record(1, title="Tiêu đề mới"))], run_id="run-2")
-    spec = str(any_warehouse)
-    runner = CliRunner()
+def test_views_and_commands_answer_the_same_on_a_ducklake(
+    lake_postgres, lake_template, tmp_path, monkeypatch
+):
+    dsn = lake_postgres.create_database("lake_views", template="lake_template")
+    stores = [Warehouse(tmp_path / "warehouse.duckdb"), Warehouse(f"ducklake:postgres:{dsn}")]
+    for store in stores:
+        store.migrate()
+        load(store, [observe(n, T0, record(n, view_count=10 * n)) for n in (1, 2, 3)])
+        edited = [observe(1, T0 + HOUR, record(1, title="Tiêu đề mới", view_count=15))]
+        load(store, edited, [gone(2, T0 + HOUR)], run_id="run-2")
+    file, lake = stores
+    try:
+        for view in VIEWS:
+            assert query(lake, f"SELECT * FROM {view} ORDER BY ALL") == query(
+                file, f"SELECT * FROM {view} ORDER BY ALL"
+            ), view
+    finally:
+        close_sessions()
+    runner, spec = CliRunner(), str(lake)
     result = runner.invoke(
         app, ["sql", "SELECT count(*) AS n FROM article_versions", "-w", spec, "-f", "csv"]
     )
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == ["n", "3"]
+    assert result.output.splitlines() == ["n", "4"]
     result = runner.invoke(app, ["sql", "DELETE FROM article_versions", "-w", spec])
     assert result.exit_code != 0  # read-only
-    assert query(any_warehouse, "SELECT count(*) FROM article_versions") == [(3,)]
     monkeypatch.setenv("PORTALWATCH_WAREHOUSE", spec)
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0 and "no problem found" in result.output, result.output
     result = runner.invoke(app, ["status"])
-    assert result.exit_code == 0, result.output
-    assert "tuachua" in result.output
+    assert result.exit_code == 0 and "tuachua" in result.output, result.output
     result = runner.invoke(app, ["history", observe(1, T0).url, "-f", "csv"])
-    assert result.exit_code == 0, result.output
-    assert "Tiêu đề mới" in result.output
+    assert result.exit_code == 0 and "Tiêu đề mới" in result.output, result.output
 
 
 # ------------------------------------------------------------------ files a newer DuckDB wrote

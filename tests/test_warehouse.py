@@ -235,8 +235,7 @@ def test_migrate_is_idempotent(any_warehouse):
     assert count(warehouse, "article_versions") == 1
 
 
-def test_tables_and_view_have_the_documented_columns(any_warehouse):
-    warehouse = any_warehouse  # on the DuckDB file and on a DuckLake
+def test_tables_and_view_have_the_documented_columns(warehouse):
     with warehouse.connect() as con:
         for table, columns in TABLE_COLUMNS.items():
             found = con.execute(
@@ -382,8 +381,7 @@ def test_changed_content_adds_version_2_and_an_update(warehouse, edit, fields):
     assert query(warehouse, "SELECT version, content_hash FROM articles") == [(2, second.content_hash)]
 
 
-def test_third_version_closes_only_the_second(any_warehouse):
-    warehouse = any_warehouse  # on the DuckDB file and on a DuckLake
+def test_third_version_closes_only_the_second(warehouse):
     load(warehouse, [observe(1, T0)])
     load(warehouse, [observe(1, T0 + HOUR, record(1, title="Tiêu đề thứ hai của bài số 1"))])
     load(warehouse, [observe(1, T0 + 2 * HOUR, record(1, title="Tiêu đề thứ ba của bài số 1"))])
