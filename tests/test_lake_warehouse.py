@@ -8,6 +8,7 @@ import struct
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import duckdb
@@ -32,9 +33,9 @@ LOADER = textwrap.dedent(
     sys.path.insert(0, sys.argv[3])
     from test_warehouse import HOUR, T0, gone, load, observe, record
     from portalwatch.storage.warehouse import Warehouse
-    worker, spec = int(sys.argv[1]), sys.argv[2]
+    worker, spec, batches = int(sys.argv[1]), sys.argv[2], int(sys.argv[4])
     store = Warehouse(spec)
-    for batch in range(2):
+    for batch in range(batches):
         at = T0 + (batch * 2 + worker) * HOUR
         edited = [observe(n, at, record(n, title=f"Bài {n}, lần {worker}-{batch}")) for n in (1, 2)]
         load(store, edited + [observe(n, at) for n in range(3 + batch, 8 + batch)], run_id=f"run-{worker}-{batch}")
@@ -71,7 +72,9 @@ def test_concurrent_loads_from_two_processes_leave_a_sound_history(lake_postgres
     spec = f"ducklake:postgres:{dsn} data_path={lake_template.data_path}"
     workers = [
         subprocess.Popen(
-            [sys.executable, "-c", LOADER, str(worker), spec, str(TESTS)], stderr=subprocess.PIPE, text=True
+            [sys.executable, "-c", LOADER, str(worker), spec, str(TESTS), "2"],
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for worker in range(2)
     ]
@@ -89,6 +92,34 @@ def test_concurrent_loads_from_two_processes_leave_a_sound_history(lake_postgres
     assert articles == 8 and runs == 4
     edited = sorted(versions.values())[-2:]
     assert edited == [4, 4]  # each of the 4 loads made a new version of articles 1 and 2
+
+
+@pytest.mark.ducklake
+def test_a_loader_killed_mid_load_leaves_whole_loads_only(lake_postgres, lake_template):
+    dsn = lake_postgres.create_database("lake_killed", template="lake_template")
+    spec = f"ducklake:postgres:{dsn} data_path={lake_template.data_path}"
+    loader = subprocess.Popen([sys.executable, "-c", LOADER, "0", spec, str(TESTS), "50"])
+    try:
+        with open_reader(spec) as watcher:  # each query reads the latest snapshot
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                if watcher.execute("SELECT count(DISTINCT run_id) FROM fetches").fetchone()[0] >= 1:
+                    break
+                time.sleep(0.2)
+        time.sleep(0.7)  # into the next load
+    finally:
+        loader.kill()
+        loader.wait()
+    with open_reader(spec) as con:
+        assert check_warehouse(con) == []
+        loads = con.execute("SELECT count(DISTINCT run_id) FROM fetches").fetchone()[0]
+        per_run = con.execute("SELECT DISTINCT count(*) FROM fetches GROUP BY run_id").fetchall()
+        versions = con.execute("SELECT max(version) FROM article_versions").fetchone()[0]
+    assert 1 <= loads < 50 and per_run == [(7,)]  # whole loads: 2 edited and 5 seen articles each
+    assert versions == loads
+    store = Warehouse(spec)
+    assert load(store, [observe(1, T0 + 200 * HOUR, record(1, title="Sau"))], run_id="after").updated == 1
+    close_sessions()
 
 
 VIEWS = (
