@@ -14,12 +14,15 @@ from pathlib import Path
 import duckdb
 import pytest
 from crawling import query
+from test_config import source_block, write
 from test_warehouse import HOUR, T0, gone, load, observe, record
 from typer.testing import CliRunner
 
 from portalwatch.cli import app
-from portalwatch.errors import StorageError
+from portalwatch.config import load_sources
+from portalwatch.errors import ConfigError, StorageError
 from portalwatch.integrity import check_warehouse
+from portalwatch.paths import raw_store_path, warehouse_location
 from portalwatch.storage import schema
 from portalwatch.storage.session import close_sessions
 from portalwatch.storage.warehouse import Warehouse, open_reader
@@ -233,3 +236,23 @@ def test_warehouse_import_carries_an_exported_warehouse_over(tmp_path):
     assert summary.created == 1
     again = runner.invoke(app, ["warehouse", "import", str(tmp_path / "export"), "--warehouse", str(new)])
     assert again.exit_code == 2 and "already exists" in again.output
+
+
+# ------------------------------------------------------------------ where the warehouse is named
+
+
+def test_a_ducklake_is_named_by_option_environment_or_sources_file(tmp_path, monkeypatch):
+    spec = "ducklake:postgres:dbname=lake host=db port=5432"
+    settings = f'[settings.warehouse]\nlocation = "{spec}"\ndata_path = "s3://bucket/lake/"\n'
+    config = load_sources(write(tmp_path, settings + source_block()))
+    configured = config.settings.warehouse_location
+    assert configured == f"{spec} data_path=s3://bucket/lake/"
+    monkeypatch.delenv("PORTALWATCH_WAREHOUSE", raising=False)
+    assert warehouse_location(None, configured) == configured  # a string: s3:// kept whole
+    assert Warehouse(configured).lake.data_path == "s3://bucket/lake/"
+    monkeypatch.setenv("PORTALWATCH_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    assert warehouse_location(None, configured) == tmp_path / "w.duckdb"
+    assert warehouse_location(spec, configured) == spec
+    assert raw_store_path(spec) == Path("data") / "raw"
+    with pytest.raises(ConfigError, match="data_path is for a DuckLake"):
+        load_sources(write(tmp_path, '[settings.warehouse]\ndata_path = "/x"\n' + source_block()))
