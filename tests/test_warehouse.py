@@ -222,8 +222,7 @@ def test_migrate_creates_schema_and_records_its_version(tmp_path):
     assert count(warehouse, "article_versions") == 0
 
 
-def test_migrate_is_idempotent(any_warehouse):
-    warehouse = any_warehouse  # on the DuckDB file and on a DuckLake
+def test_migrate_is_idempotent(warehouse):
     version = newest_migration()
     load(warehouse, [observe(1, T0)])
     before = snapshot(warehouse)
@@ -261,8 +260,7 @@ def test_tables_and_view_have_the_documented_columns(warehouse):
 # ------------------------------------------------------------------ runs
 
 
-def test_start_and_finish_run(any_warehouse):
-    warehouse = any_warehouse  # on the DuckDB file and on a DuckLake
+def test_start_and_finish_run(warehouse):
     run_id = warehouse.start_run("ingest", {"sources": ["tuachua"], "revisit": "none"})
     rows = query(
         warehouse,
