@@ -32,7 +32,7 @@ from portalwatch.storage.warehouse import Warehouse
 async def recover_portal_task(
     source: Source,
     config: SourcesConfig,
-    warehouse: Path,
+    warehouse: Path | str,
     raw_dir: Path,
     run_id: str,
     archive: str | None,

@@ -67,7 +67,7 @@ PROGRESS_SECONDS = 2.0  # how often the run's progress artifact is brought up to
 async def crawl_portal_task(
     source: Source,
     config: SourcesConfig,
-    warehouse: Path,
+    warehouse: Path | str,
     raw_dir: Path,
     revisit: Revisit,
     max_listing_pages: int | None = None,
@@ -95,7 +95,9 @@ async def crawl_portal_task(
     retries=2,
     retry_delay_seconds=10,
 )
-async def load_portal_task(warehouse: Path, run_id: str, crawl: PortalCrawl, cause: str = "portal") -> dict:
+async def load_portal_task(
+    warehouse: Path | str, run_id: str, crawl: PortalCrawl, cause: str = "portal"
+) -> dict:
     loaded = await load_stage(Warehouse(warehouse), run_id, crawl, cause)
     return {
         "source": crawl.source.source_id,

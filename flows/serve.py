@@ -30,16 +30,20 @@ from portalwatch.flows.archive import archive_backfill
 from portalwatch.flows.backfill import backfill
 from portalwatch.flows.ingest import ingest
 from portalwatch.flows.reparse import reparse
+from portalwatch.paths import is_lake
 
 ON_DEMAND = "on-demand"
 
 
-def build_deployments(config_path: Path, config: SourcesConfig, warehouse: Path) -> list[RunnerDeployment]:
+def build_deployments(
+    config_path: Path, config: SourcesConfig, warehouse: Path | str
+) -> list[RunnerDeployment]:
     """One `ingest` deployment per schedule (with its sources), plus backfill, archive-backfill and reparse.
 
     Closed and disabled sources are on no schedule.
     """
-    config_file, warehouse_file = str(config_path.resolve()), str(warehouse.resolve())
+    config_file = str(config_path.resolve())
+    warehouse_file = str(warehouse) if is_lake(warehouse) else str(Path(warehouse).resolve())
     groups: dict[str, list[str]] = defaultdict(list)
     for source in config.sources:
         if source.scheduled:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from portalwatch.config import SourcesConfig, default_sources_path, load_sources
-from portalwatch.paths import raw_store_path, warehouse_path
+from portalwatch.paths import raw_store_path, warehouse_location
 from portalwatch.storage.warehouse import Warehouse
 
 
@@ -17,16 +17,17 @@ from portalwatch.storage.warehouse import Warehouse
 class FlowSetup:
     config_file: Path  # resolved
     config: SourcesConfig
-    warehouse_file: Path
+    warehouse_file: Path | str  # a DuckDB file, or a DuckLake spec
     raw_folder: Path
     store: Warehouse
 
     @classmethod
     def load(cls, config_path: str | None, warehouse: str | None, raw_dir: str | None) -> FlowSetup:
-        """The sources file (default: the bundled real portals), the warehouse file and the raw store folder."""
+        """The sources file (default: the bundled real portals), the warehouse (the argument, else
+        $PORTALWATCH_WAREHOUSE, else the sources file's [settings.warehouse]) and the raw store folder."""
         config_file = Path(config_path or default_sources_path()).resolve()
         config = load_sources(config_file)
-        warehouse_file = warehouse_path(warehouse)
+        warehouse_file = warehouse_location(warehouse, config.settings.warehouse_location)
         raw_folder = raw_store_path(warehouse_file, raw_dir)
         # The DuckDB settings apply to every connection to this file in this process.
         store = Warehouse(warehouse_file, config.settings.warehouse.duckdb_config())

@@ -455,15 +455,16 @@ def serve(
     """
     from portalwatch.config import default_sources_path, load_sources
     from portalwatch.flows.serve import build_deployments, prefect_api, serve_deployments
-    from portalwatch.paths import warehouse_path
+    from portalwatch.paths import DEFAULT_WAREHOUSE, is_lake, warehouse_location
 
     config_path = config or default_sources_path()
     try:
         sources = load_sources(config_path)
     except PortalwatchError as exc:
         _fail(str(exc))
-    warehouse_file = warehouse_path(warehouse)
-    with prefect_api(warehouse_file.parent, port) as api_url:
+    warehouse_file = warehouse_location(warehouse, sources.settings.warehouse_location)
+    home = DEFAULT_WAREHOUSE.parent if is_lake(warehouse_file) else Path(warehouse_file).parent
+    with prefect_api(home, port) as api_url:
         err.print(f"Prefect API: {api_url}")
         deployments = build_deployments(Path(config_path), sources, warehouse_file)
         try:
@@ -503,7 +504,7 @@ def status(
         _fail(str(exc))
 
 
-def _sources_file_for_status(warehouse: Path) -> Path:
+def _sources_file_for_status(warehouse: Path | str) -> Path:
     """The sources file the warehouse's runs used, when it is still there; else the bundled one."""
     from portalwatch.config import default_sources_path, sources_digest
     from portalwatch.status import sources_file_of_runs
@@ -536,12 +537,14 @@ def sql(
     """Run a SQL query on the warehouse and print the result."""
     import duckdb
 
-    from portalwatch.storage.warehouse import Warehouse
+    from portalwatch.storage.warehouse import Warehouse, open_reader
 
     path = existing_warehouse(warehouse)
     try:
-        # Through the writer lock: a query waits for a load in progress instead of failing.
-        with Warehouse(path).connect(read_only=True) as con:
+        # A file through the writer lock: a query waits for a load in progress instead of
+        # failing. A DuckLake has no lock: attached read-only, it reads the latest snapshot.
+        store = Warehouse(path)
+        with open_reader(path) if store.lake else store.connect(read_only=True) as con:
             cursor = con.execute(query)
             columns = [d[0] for d in cursor.description or []]
             rows = cursor.fetchall()
@@ -826,43 +829,55 @@ def import_warc(
 register_raw(app)
 
 
+warehouse_app = typer.Typer(help="Move a warehouse between DuckDB releases.", no_args_is_help=True)
+app.add_typer(warehouse_app, name="warehouse")
+
+
+@warehouse_app.command("import")
+def warehouse_import(
+    directory: Annotated[
+        Path, typer.Argument(help="A folder written by EXPORT DATABASE (it holds schema.sql and load.sql).")
+    ],
+    warehouse: Annotated[
+        Path, typer.Option("--warehouse", "-w", help="The new warehouse file (must not exist yet).")
+    ],
+) -> None:
+    """Create a warehouse file from an EXPORT DATABASE folder, with the DuckDB portalwatch runs on.
+
+    A warehouse written by a newer DuckDB does not open here: export it with that DuckDB
+    (`EXPORT DATABASE 'folder' (FORMAT parquet)`), then import the folder with this command.
+    """
+    from portalwatch.storage.compat import import_database
+    from portalwatch.storage.warehouse import Warehouse
+
+    try:
+        import_database(directory, warehouse)
+        version = Warehouse(warehouse).migrate()
+    except PortalwatchError as exc:
+        _fail(str(exc))
+    console.print(f"{warehouse}: imported from {directory} (schema version {version})", highlight=False)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 
 
 @app.command()
-def check(
-    warehouse: Annotated[
-        str | None,
-        typer.Option(
-            "--warehouse",
-            "-w",
-            help="DuckDB file, or a DuckLake: 'ducklake:postgres:dbname=… host=… data_path=…' "
-            "[default: $PORTALWATCH_WAREHOUSE or data/warehouse.duckdb]",
-        ),
-    ] = None,
-) -> None:
+def check(warehouse: WarehouseOption = None) -> None:
     """Check the warehouse's history: no duplicate version, state or change, no gap in a version chain."""
     import duckdb
 
-    from portalwatch import lake
     from portalwatch.integrity import check_warehouse
-    from portalwatch.paths import warehouse_path
+    from portalwatch.storage.warehouse import open_reader
 
-    target = warehouse or os.environ.get("PORTALWATCH_WAREHOUSE") or str(warehouse_path())
+    target = existing_warehouse(warehouse)
     try:
-        if lake.is_lake_spec(target):
-            con = duckdb.connect()
-            lake.attach_spec(con, target, alias="lake", read_only=True)
-            con.execute("USE lake")
-        elif Path(target).exists():
-            con = duckdb.connect(target, read_only=True)
-        else:
-            _fail(f"{target}: no warehouse here yet (run `portalwatch run` first, or pass --warehouse)")
-        with con:
+        with open_reader(target) as con:
             problems = check_warehouse(con)
-    except (duckdb.Error, lake.LakeError) as exc:
+    except duckdb.Error as exc:
         _fail(f"{target}: {exc}")
+    except PortalwatchError as exc:
+        _fail(str(exc))
     for problem in problems:
         console.print(f"problem: {problem}", markup=False, highlight=False)
     if problems:

@@ -331,7 +331,27 @@ class Archive(_Strict):
 
 
 class WarehouseSettings(_Strict):
-    """What the warehouse's DuckDB may use in the crawling process (unset: DuckDB's defaults)."""
+    """Where the flows record what they crawl (unless --warehouse or $PORTALWATCH_WAREHOUSE says
+    otherwise), and what its DuckDB may use in the crawling process (unset: DuckDB's defaults)."""
+
+    location: str | None = Field(
+        None,
+        description="A DuckDB file, or a DuckLake shared by several machines: "
+        "'ducklake:postgres:dbname=… host=… port=… user=…' (see docs/ducklake.md).",
+    )
+    data_path: str | None = Field(
+        None,
+        description="A DuckLake's data: a folder every writer reaches, or s3://bucket/prefix "
+        "(only for a DuckLake location; instead of a data_path= entry in it).",
+    )
+
+    @model_validator(mode="after")
+    def _data_path_for_a_lake(self) -> WarehouseSettings:
+        if self.data_path and not (self.location or "").startswith("ducklake:"):
+            raise ValueError("data_path is for a DuckLake location ('ducklake:postgres:…')")
+        if self.data_path and " " in self.data_path:
+            raise ValueError("data_path must not contain spaces")
+        return self
 
     memory_limit: str | None = Field(
         None,
@@ -366,6 +386,7 @@ class Settings(_Strict):
         description="Folders of extra CMS profiles (relative to the sources file); they win over bundled ones.",
     )
     revisit: RevisitPolicy = RevisitPolicy()
+    warehouse: WarehouseSettings = WarehouseSettings()
     parse_workers: int | None = Field(
         None,
         ge=0,
@@ -387,6 +408,12 @@ class Settings(_Strict):
         if self.contact and self.contact not in self.user_agent:
             return f"{self.user_agent} (+{self.contact})"
         return self.user_agent
+
+    @property
+    def warehouse_location(self) -> str | None:
+        """The configured warehouse, a DuckLake's data path folded into its spec."""
+        location, data_path = self.warehouse.location, self.warehouse.data_path
+        return f"{location} data_path={data_path}" if location and data_path else location
 
     @property
     def robots_agent(self) -> str:

@@ -400,7 +400,8 @@ class TemporaryPostgres:
         )
         return ready.returncode == 0
 
-    def create_database(self, name: str) -> str:
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """A new database (a copy of `template`, when given); returns its DSN."""
         result = subprocess.run(
             [
                 str(postgres_bindir() / "createdb"),
@@ -410,6 +411,7 @@ class TemporaryPostgres:
                 str(self.port),
                 "-U",
                 self.user,
+                *(["-T", template] if template else []),
                 name,
             ],
             capture_output=True,

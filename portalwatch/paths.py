@@ -6,6 +6,21 @@ import os
 from pathlib import Path
 
 DEFAULT_WAREHOUSE = Path("data") / "warehouse.duckdb"
+# A DuckLake warehouse is named by a spec, `ducklake:postgres:<libpq DSN> [data_path=…]`.
+LAKE_PREFIX = "ducklake:"
+
+
+def is_lake(value: str | os.PathLike | None) -> bool:
+    """Whether a warehouse location is a DuckLake spec rather than a DuckDB file."""
+    return value is not None and str(value).startswith(LAKE_PREFIX)
+
+
+def warehouse_location(value: str | Path | None = None, configured: str | None = None) -> str | Path:
+    """The warehouse: the argument, else $PORTALWATCH_WAREHOUSE, else the sources file's
+    ``[settings.warehouse]`` (`configured`), else data/warehouse.duckdb. A DuckLake spec is
+    returned as the string it is (a path would fold its ``s3://``); a file as a Path."""
+    chosen = value or os.environ.get("PORTALWATCH_WAREHOUSE") or configured or DEFAULT_WAREHOUSE
+    return str(chosen) if is_lake(chosen) else Path(chosen)
 
 
 def warehouse_path(value: str | Path | None = None) -> Path:
@@ -13,6 +28,8 @@ def warehouse_path(value: str | Path | None = None) -> Path:
     return Path(value or os.environ.get("PORTALWATCH_WAREHOUSE") or DEFAULT_WAREHOUSE)
 
 
-def raw_store_path(warehouse: Path, value: str | Path | None = None) -> Path:
-    """The raw store: the argument, else $PORTALWATCH_RAW_DIR, else raw/ beside the warehouse."""
-    return Path(value or os.environ.get("PORTALWATCH_RAW_DIR") or warehouse.parent / "raw")
+def raw_store_path(warehouse: str | Path, value: str | Path | None = None) -> Path:
+    """The raw store: the argument, else $PORTALWATCH_RAW_DIR, else raw/ beside the warehouse
+    file (data/raw for a DuckLake warehouse)."""
+    beside = DEFAULT_WAREHOUSE.parent if is_lake(warehouse) else Path(warehouse).parent
+    return Path(value or os.environ.get("PORTALWATCH_RAW_DIR") or beside / "raw")

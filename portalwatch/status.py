@@ -42,14 +42,14 @@ WHERE parameters->>'config_path' IS NOT NULL ORDER BY started_at DESC LIMIT 1
 """
 
 
-def recent_runs(path: Path, limit: int) -> tuple[list[str], list[tuple]]:
+def recent_runs(path: Path | str, limit: int) -> tuple[list[str], list[tuple]]:
     with Warehouse(path).connect(read_only=True) as con:
         cursor = con.execute(RECENT_RUNS_SQL, [limit])
         return [d[0] for d in cursor.description], cursor.fetchall()
 
 
 def freshness(
-    path: Path, config: SourcesConfig, now: datetime | None = None
+    path: Path | str, config: SourcesConfig, now: datetime | None = None
 ) -> tuple[list[str], list[tuple]]:
     """One row per configured source, with its lifecycle and next scheduled run."""
     with Warehouse(path).connect(read_only=True) as con:
@@ -86,7 +86,7 @@ def freshness(
     return columns, rows
 
 
-def coverage(path: Path) -> tuple[list[str], list[tuple]]:
+def coverage(path: Path | str) -> tuple[list[str], list[tuple]]:
     """Per listing section, its latest walk: held of stated entries, missing pages."""
     with Warehouse(path).connect(read_only=True) as con:
         if not con.execute(
@@ -105,7 +105,7 @@ def lifecycle(source: Source) -> str:
     return f"{since}{source.status}{until}".strip()
 
 
-def sources_file_of_runs(path: Path) -> tuple[Path, str | None] | None:
+def sources_file_of_runs(path: Path | str) -> tuple[Path, str | None] | None:
     """The sources file the warehouse's latest run read, with the SHA-256 it had then (older runs lack it)."""
     with Warehouse(path).connect(read_only=True) as con:
         row = con.execute(LATEST_SOURCES_FILE_SQL).fetchone()

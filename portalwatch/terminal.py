@@ -15,16 +15,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from portalwatch.paths import warehouse_path
+from portalwatch.paths import is_lake, warehouse_location
 
 # Tables keep their columns when printed to a pipe or a log (rich assumes 80 there).
 console = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 WarehouseOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
-        "--warehouse", "-w", help="DuckDB file [default: $PORTALWATCH_WAREHOUSE or data/warehouse.duckdb]"
+        "--warehouse",
+        "-w",
+        help="DuckDB file, or a DuckLake: 'ducklake:postgres:dbname=… host=… port=… data_path=…' "
+        "[default: $PORTALWATCH_WAREHOUSE, else the sources file's [settings.warehouse], else data/warehouse.duckdb]",
     ),
 ]
 ConfigOption = Annotated[
@@ -47,10 +50,13 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
-def existing_warehouse(warehouse: Path | None) -> Path:
-    """The warehouse file the option names (or the default one); fails when there is none yet."""
-    path = warehouse_path(warehouse)
-    if not path.exists():
+def existing_warehouse(warehouse: str | Path | None) -> Path | str:
+    """The warehouse file the option names (or the default one), or a DuckLake spec (a string);
+    fails when there is no such file yet."""
+    path = warehouse_location(warehouse)
+    if is_lake(path):
+        return path
+    if not Path(path).exists():
         fail(f"{path}: no warehouse here yet (run `portalwatch run` first, or pass --warehouse)")
     return path
 

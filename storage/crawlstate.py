@@ -25,6 +25,7 @@ from portalwatch.model import (
     SectionMember,
 )
 from portalwatch.schedule import ArticleSchedule
+from portalwatch.storage.backend import replace_for
 from portalwatch.storage.sqlarrow import TS, register_for
 
 ARTICLE_SCHEDULES_SQL = """
@@ -170,19 +171,19 @@ def write_portal_state(
         (update.document_schedules, UPSERT_DOCUMENT_SCHEDULES_SQL),
     ):
         if rows:
-            register_for(con, "schedule_rows", _schedules_table(rows, source_id), sql)
+            replace_for(con, "schedule_rows", _schedules_table(rows, source_id), sql)
     unchanged = _mark_not_modified(con, update.not_modified) if update.not_modified else 0
     if update.frontier_done:
         table = pa.table({"article_id": pa.array(update.frontier_done, pa.string())})
         register_for(con, "frontier_done", table, DELETE_FRONTIER_SQL)
     if update.frontier_pending:
-        register_for(
+        replace_for(
             con, "frontier_rows", _frontier_table(update.frontier_pending, source_id), UPSERT_FRONTIER_SQL
         )
     if update.walks:
-        register_for(con, "walk_rows", _walks_table(update.walks, source_id), UPSERT_WALKS_SQL)
+        replace_for(con, "walk_rows", _walks_table(update.walks, source_id), UPSERT_WALKS_SQL)
     if update.members:
-        register_for(con, "member_rows", _members_table(update.members, source_id), UPSERT_MEMBERS_SQL)
+        replace_for(con, "member_rows", _members_table(update.members, source_id), UPSERT_MEMBERS_SQL)
     if update.outages:
         register_for(
             con, "outage_rows", _outages_table(update.outages, run_id, source_id), INSERT_OUTAGES_SQL

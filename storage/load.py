@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from portalwatch.model import FetchRow, Gone, LoadSummary, Observation, PortalCrawl, SourceRow
 from portalwatch.record import CONTENT_FIELDS
+from portalwatch.storage.backend import insert, replace_into, take_write_turn
 from portalwatch.storage.coverage import write_coverage
 from portalwatch.storage.crawlstate import write_portal_state
 from portalwatch.storage.derive import fingerprints_of, references_of
@@ -29,7 +30,7 @@ from portalwatch.storage.fingerprints import (
     insert_fingerprints,
 )
 from portalwatch.storage.load_documents import document_lifecycle, load_documents, resolve_references
-from portalwatch.storage.sqlarrow import flags, insert, query_arrow, register_for
+from portalwatch.storage.sqlarrow import flags, query_arrow, register_for
 from portalwatch.storage.tables import (
     Change,
     Edit,
@@ -151,6 +152,7 @@ def load_portal(con: duckdb.DuckDBPyConnection, run_id: str, crawl: PortalCrawl,
     source, state = crawl.source, crawl.state
     con.execute("BEGIN")
     try:
+        take_write_turn(con)
         summary = load_articles(
             con, run_id, source, crawl.fetches, list(latest.values()), list(gone_by_id.values()), cause
         )
@@ -161,9 +163,17 @@ def load_portal(con: duckdb.DuckDBPyConnection, run_id: str, crawl: PortalCrawl,
         summary.coverage = write_coverage(con, run_id, source.source_id, state.coverage)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback(con)
         raise
     return summary
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction, if a failed COMMIT did not already."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.TransactionException:
+        pass
 
 
 def load_articles(
@@ -211,7 +221,8 @@ def load_articles(
 
 
 def _upsert_source(con: duckdb.DuckDBPyConnection, source: SourceRow) -> None:
-    con.execute(
+    replace_into(
+        con,
         UPSERT_SOURCE_SQL,
         [
             source.source_id,

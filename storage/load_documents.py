@@ -7,7 +7,8 @@ import duckdb
 import pyarrow as pa
 
 from portalwatch.model import DocumentObservation, Gone, LoadSummary, SourceRow
-from portalwatch.storage.sqlarrow import TS, insert, register_for
+from portalwatch.storage.backend import insert, replace_into
+from portalwatch.storage.sqlarrow import TS, register_for
 from portalwatch.storage.tables import (
     Change,
     NewDocument,
@@ -115,7 +116,8 @@ def document_lifecycle(
             changes.append(
                 Change(document_id, source.source_id, url, kind, None, content_hash, new, version, at, run_id)
             )
-            con.execute(
+            replace_into(
+                con,
                 "INSERT OR REPLACE INTO document_state (document_id, source_id, url, removed_at) VALUES (?, ?, ?, ?)",
                 [document_id, source.source_id, url, at if kind == "removed" else None],
             )

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 
 from portalwatch.lifeline import process_alive
+from portalwatch.storage.backend import replace_into
 
 
 def start_run(con: duckdb.DuckDBPyConnection, flow: str, parameters: dict) -> str:
@@ -69,7 +70,8 @@ def loaded_chunks(con: duckdb.DuckDBPyConnection, backfill_key: str, source_id: 
 def mark_chunk_loaded(
     con: duckdb.DuckDBPyConnection, backfill_key: str, source_id: str, section: str, pages: range, run_id: str
 ) -> None:
-    con.execute(
+    replace_into(
+        con,
         "INSERT OR REPLACE INTO backfill_progress VALUES (?, ?, ?, ?, ?, ?, ?)",
         [backfill_key, source_id, section, pages.start, pages.stop - 1, run_id, datetime.now(UTC)],
     )

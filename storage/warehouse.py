@@ -1,26 +1,37 @@
-"""The DuckDB warehouse: one file any DuckDB client opens.
+"""The warehouse: one DuckDB file any DuckDB client opens, or a DuckLake shared by many machines.
 
 `Warehouse` is the face the rest of portalwatch sees; the work is done beside it:
 the connection and its writer lock (`storage.session`), the schema and its migrations
 (`storage.schema`), the runs' bookkeeping (`storage.runs`), the change-tracking load
 (`storage.load`, `storage.load_documents`) and the crawler's memory
 (`storage.crawlstate`).
+
+Both backends hold the same tables and views. A DuckLake (named by a spec,
+``ducklake:postgres:dbname=… host=… [data_path=folder|s3://bucket/prefix]``) has no keys:
+its writers keep them (`storage.backend`), and a write that meets another process's
+change to the same table runs again whole (`portalwatch.lake.retry_conflicts`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
+from portalwatch import lake
+from portalwatch.errors import StorageError
 from portalwatch.model import KnownArticle, LoadSummary, PortalCrawl, PortalState
 from portalwatch.storage import runs, schema
+from portalwatch.storage.compat import explain_open_error
 from portalwatch.storage.crawlstate import read_portal_state
 from portalwatch.storage.load import load_portal
-from portalwatch.storage.session import session_for
+from portalwatch.storage.session import lake_session_for, session_for
+
+T = TypeVar("T")
 
 KNOWN_SQL = """
 SELECT s.article_id, s.url, s.removed_at IS NOT NULL, s.content_hash, v.parser_version, v.raw_hash, 'article'
@@ -52,15 +63,38 @@ SELECT DISTINCT url, payload_digest FROM fetches WHERE source_id = ? AND payload
 """
 
 
+def open_reader(location: str | Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection of the caller's own (no writer lock): a DuckDB file opened
+    read-only, or a DuckLake attached read-only as `lake` and used (queried unqualified)."""
+    if lake.is_lake_spec(location):
+        con = duckdb.connect()
+        try:
+            lake.attach_spec(con, str(location), alias="lake", read_only=True)
+            con.execute("USE lake")
+        except BaseException:
+            con.close()
+            raise
+        return con
+    try:
+        return duckdb.connect(str(location), read_only=True)
+    except duckdb.Error as exc:
+        raise StorageError(location, explain_open_error(location, exc)) from None
+
+
 class Warehouse:
-    """A warehouse file: ``Warehouse(path).migrate()`` creates or upgrades it."""
+    """A warehouse file or DuckLake spec: ``Warehouse(path).migrate()`` creates or upgrades it."""
 
     def __init__(self, path: str | Path, duckdb_config: dict[str, str | int] | None = None):
-        """`duckdb_config` (memory_limit, threads: `WarehouseSettings.duckdb_config()`) applies to
-        this file's connections in this process from the next one opened."""
-        self.path = Path(path)
-        if duckdb_config is not None:
+        """`path`: a DuckDB file, or a DuckLake spec ('ducklake:postgres:…'). `duckdb_config`
+        (memory_limit, threads: `WarehouseSettings.duckdb_config()`) applies to a file's
+        connections in this process from the next one opened."""
+        self.lake = lake.parse_spec(str(path)) if lake.is_lake_spec(path) else None
+        self.path = Path(path)  # the file (for a DuckLake: its spec, as a name only)
+        if duckdb_config is not None and self.lake is None:
             session_for(self.path).config = dict(duckdb_config)
+
+    def __str__(self) -> str:
+        return str(self.lake) if self.lake else str(self.path)
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -72,9 +106,22 @@ class Warehouse:
         is opened and checkpointed once for the lot; it closes, and the lock
         is released for other processes, as soon as nobody here waits.
         """
-        session = session_for(self.path)
+        session = lake_session_for(self.lake) if self.lake else session_for(self.path)
         with session.turn(read_only) as con:
             yield con
+
+    def write(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """`work` (a whole transaction) on a writer's connection; on a DuckLake, run again
+        while it meets another writer's change to a table it changes."""
+        if self.lake is None:
+            with self.connect() as con:
+                return work(con)
+
+        def attempt() -> T:
+            with self.connect() as con:
+                return work(con)
+
+        return lake.retry_conflicts(attempt)
 
     # -------------------------------------------------------------- schema
 
@@ -84,8 +131,7 @@ class Warehouse:
         Applied migrations are listed one by one in ``portalwatch_migrations``,
         so a migration added between two others is still applied.
         """
-        with self.connect() as con:
-            return schema.migrate(con, self.path)
+        return self.write(lambda con: schema.migrate(con, str(self), keyless=self.lake is not None))
 
     # -------------------------------------------------------------- runs
 
@@ -94,12 +140,10 @@ class Warehouse:
 
         Run ids sort in the order runs started (``max(run_id)`` is the latest run), even for
         runs started within the same second or after the clock went back."""
-        with self.connect() as con:
-            return runs.start_run(con, flow, parameters)
+        return self.write(lambda con: runs.start_run(con, flow, parameters))
 
     def finish_run(self, run_id: str, status: str, summary: dict) -> None:
-        with self.connect() as con:
-            runs.finish_run(con, run_id, status, summary)
+        self.write(lambda con: runs.finish_run(con, run_id, status, summary))
 
     # -------------------------------------------------------------- backfills
 
@@ -111,8 +155,7 @@ class Warehouse:
     def mark_chunk_loaded(
         self, backfill_key: str, source_id: str, section: str, pages: range, run_id: str
     ) -> None:
-        with self.connect() as con:
-            runs.mark_chunk_loaded(con, backfill_key, source_id, section, pages, run_id)
+        self.write(lambda con: runs.mark_chunk_loaded(con, backfill_key, source_id, section, pages, run_id))
 
     # -------------------------------------------------------------- what a crawl starts from
 
@@ -157,5 +200,4 @@ class Warehouse:
         outages) and the coverage of the sections walked go in with it; its
         304s count as unchanged.
         """
-        with self.connect() as con:
-            return load_portal(con, run_id, crawl, cause)
+        return self.write(lambda con: load_portal(con, run_id, crawl, cause))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import tempfile
@@ -22,8 +23,10 @@ os.environ.pop("PORTALWATCH_RAW_DIR", None)
 
 import pytest  # noqa: E402
 
+from portalwatch import lake  # noqa: E402
 from portalwatch.flows.api import start_temporary_api  # noqa: E402
 from portalwatch.sim.process import SimulatorProcess  # noqa: E402
+from portalwatch.storage.session import close_sessions  # noqa: E402
 from portalwatch.storage.warehouse import Warehouse  # noqa: E402
 
 SMALL_SCALE = 0.05  # about 170 articles over the five simulated portals
@@ -41,6 +44,48 @@ def warehouse(tmp_path: Path) -> Warehouse:
     store = Warehouse(tmp_path / "warehouse.duckdb")
     store.migrate()
     return store
+
+
+@pytest.fixture(scope="session")
+def lake_postgres():
+    """One throwaway PostgreSQL for every DuckLake test of the session (a database per test)."""
+    with lake.TemporaryPostgres() as postgres:
+        yield postgres
+
+
+@pytest.fixture(scope="session")
+def lake_template(lake_postgres, tmp_path_factory) -> lake.LakeSpec:
+    """A migrated DuckLake catalog that each test's catalog is copied from (migrating one takes
+    seconds); their Parquet files share its data folder, under names that never collide."""
+    spec = lake.LakeSpec(
+        lake_postgres.create_database("lake_template"), str(tmp_path_factory.mktemp("lake-data"))
+    )
+    Warehouse(str(spec)).migrate()
+    close_sessions()  # PostgreSQL copies a database nobody is connected to
+    return spec
+
+
+_lake_numbers = itertools.count(1)
+
+
+@pytest.fixture(params=["file", pytest.param("ducklake", marks=pytest.mark.ducklake)])
+def warehouse_backend(request, tmp_path: Path) -> str:
+    """Where a test's warehouse goes, on each backend: a DuckDB file, or a DuckLake whose catalog
+    is a fresh database of the session's PostgreSQL, migrated already."""
+    if request.param == "file":
+        return str(tmp_path / "warehouse.duckdb")
+    postgres, template = request.getfixturevalue("lake_postgres"), request.getfixturevalue("lake_template")
+    dsn = postgres.create_database(f"lake_{os.getpid()}_{next(_lake_numbers)}", template="lake_template")
+    return str(lake.LakeSpec(dsn, template.data_path))
+
+
+@pytest.fixture
+def any_warehouse(warehouse_backend: str):
+    """A migrated warehouse on each backend."""
+    store = Warehouse(warehouse_backend)
+    store.migrate()
+    yield store
+    close_sessions()
 
 
 @pytest.fixture(autouse=True)

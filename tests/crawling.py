@@ -38,6 +38,12 @@ def politeness(**overrides) -> dict:
     return FAST_POLITENESS | overrides
 
 
+def raw_folder(warehouse: Warehouse) -> Path:
+    """The raw store beside the warehouse file (a DuckLake's: in its data folder)."""
+    beside = Path(warehouse.lake.data_path or ".") if warehouse.lake else warehouse.path.parent
+    return beside / "raw"
+
+
 def crawl_into(
     config_path: Path,
     source_id: str,
@@ -48,7 +54,7 @@ def crawl_into(
     """One portal's crawl and load, as the ingest flow does it, without the orchestration."""
     config = load_sources(config_path)
     source = config.select([source_id])[0]
-    raw = RawStore(warehouse.path.parent / "raw")
+    raw = RawStore(raw_folder(warehouse))
     run_id = warehouse.start_run("test", {"source": source_id})
     crawl, summary = asyncio.run(
         run_portal(source, config, warehouse, raw, run_id, Revisit(revisit), now=now)
@@ -60,7 +66,7 @@ def crawl_into(
 def crawl_all_into(config_path: Path, warehouse: Warehouse, revisit: Revisit = Revisit.NONE) -> str:
     """One run over every portal of the sources file; returns its run id."""
     config = load_sources(config_path)
-    raw = RawStore(warehouse.path.parent / "raw")
+    raw = RawStore(raw_folder(warehouse))
     warehouse.migrate()
     run_id = warehouse.start_run("ingest", {"revisit": str(revisit)})
 
@@ -82,6 +88,9 @@ def crawl_all_into(config_path: Path, warehouse: Warehouse, revisit: Revisit = R
 
 
 def query(warehouse: Warehouse | Path, sql: str, parameters: list | None = None) -> list[tuple]:
+    if isinstance(warehouse, Warehouse) and warehouse.lake:
+        with warehouse.connect(read_only=True) as con:
+            return con.execute(sql, parameters or []).fetchall()
     path = warehouse.path if isinstance(warehouse, Warehouse) else warehouse
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(sql, parameters or []).fetchall()

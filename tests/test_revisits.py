@@ -97,8 +97,9 @@ def test_charset_from_header_meta_or_detection():
 
 
 def test_conditional_revisits_record_304_as_unchanged_against_the_stored_state(
-    start_simulator, warehouse, tmp_path
+    start_simulator, any_warehouse, tmp_path
 ):
+    warehouse = any_warehouse  # on the DuckDB file and on a DuckLake
     sim = start_simulator(validators=True)
     config = sim.write_sources(tmp_path / "sources.toml", politeness())
     first, loaded = crawl_into(config, PORTAL, warehouse)
@@ -110,7 +111,7 @@ def test_conditional_revisits_record_304_as_unchanged_against_the_stored_state(
     stale_id, stale_url = query(
         warehouse, "SELECT article_id, url FROM article_state ORDER BY article_id LIMIT 1"
     )[0]
-    with duckdb.connect(str(warehouse.path)) as con:
+    with warehouse.connect() as con:
         con.execute(
             "UPDATE article_fetch_state SET validated_hash = 'from-an-older-parser' WHERE article_id = ?",
             [stale_id],

@@ -1,4 +1,5 @@
-"""The DuckDB warehouse: schema, runs, and the change-tracking load, on a real file."""
+"""The warehouse: schema, runs, and the change-tracking load, on a real file (the core of it on
+a DuckLake as well: the tests taking `any_warehouse`)."""
 
 from __future__ import annotations
 
@@ -300,7 +301,8 @@ def test_run_ids_sort_in_the_order_runs_started_even_within_one_second(warehouse
 # ------------------------------------------------------------------ load
 
 
-def test_first_load_creates_version_1(warehouse):
+def test_first_load_creates_version_1(any_warehouse):
+    warehouse = any_warehouse  # on the DuckDB file and on a DuckLake
     obs = observe(1, T0)
     summary = load(warehouse, [obs])
     assert (summary.created, summary.updated, summary.removed, summary.restored) == (1, 0, 0, 0)
@@ -391,7 +393,8 @@ def test_third_version_closes_only_the_second(warehouse):
     assert [(c[1], c[4]) for c in updates] == [(["title"], 2), (["title"], 3)]
 
 
-def test_gone_removes_once(warehouse):
+def test_gone_removes_once(any_warehouse):
+    warehouse = any_warehouse  # on the DuckDB file and on a DuckLake
     first = observe(1, T0)
     load(warehouse, [first, observe(2, T0)])
     summary = load(warehouse, gones=[gone(1, T0 + HOUR)], run_id="run-2")
@@ -504,7 +507,8 @@ def test_fetches_are_all_inserted_with_the_run_id(warehouse):
     ]
 
 
-def test_same_batch_twice_adds_no_version_and_no_change(warehouse):
+def test_same_batch_twice_adds_no_version_and_no_change(any_warehouse):
+    warehouse = any_warehouse  # on the DuckDB file and on a DuckLake
     load(warehouse, [observe(1, T0), observe(2, T0), observe(3, T0)], run_id="run-1")
     batch_obs = [
         observe(1, T0 + HOUR, record(1, title="Bài số 1 đã được sửa tiêu đề")),
@@ -560,8 +564,9 @@ def test_failed_load_leaves_the_warehouse_unchanged(warehouse):
     assert snapshot(warehouse) == before
 
 
-def test_load_failing_late_is_rolled_back_entirely(warehouse):
+def test_load_failing_late_is_rolled_back_entirely(any_warehouse):
     """A failure after versions, changes and states were written (at the view counts) undoes all of it."""
+    warehouse = any_warehouse  # on the DuckDB file and on a DuckLake
     load(warehouse, [observe(1, T0), observe(2, T0)], run_id="run-1")
     before = snapshot(warehouse)
     observations = [

@@ -29,17 +29,20 @@ from portalwatch.analytics.history import (
 from portalwatch.analytics.report import write_report
 from portalwatch.errors import PortalwatchError
 from portalwatch.record import CONTENT_FIELDS
+from portalwatch.storage.warehouse import open_reader
 from portalwatch.terminal import OutputFormat, console, existing_warehouse, fail, print_rows
 
 
 @contextmanager
-def _read(warehouse: Path | None) -> Iterator[tuple[Path, duckdb.DuckDBPyConnection]]:
-    """A read-only connection to an existing, migrated warehouse."""
+def _read(warehouse: str | Path | None) -> Iterator[tuple[Path | str, duckdb.DuckDBPyConnection]]:
+    """A read-only connection to an existing, migrated warehouse (a DuckDB file or a DuckLake)."""
     path = existing_warehouse(warehouse)
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = open_reader(path)
     except duckdb.Error as exc:
         fail(f"{path}: cannot open the warehouse: {exc}")
+    except PortalwatchError as exc:
+        fail(str(exc))
     try:
         has_views = con.execute(
             "SELECT count(*) FROM duckdb_views() WHERE view_name = 'republications' AND NOT internal"
@@ -57,7 +60,7 @@ def _read(warehouse: Path | None) -> Iterator[tuple[Path, duckdb.DuckDBPyConnect
         con.close()
 
 
-def history_command(url: str, source: str | None, warehouse: Path | None, output: str) -> None:
+def history_command(url: str, source: str | None, warehouse: str | Path | None, output: str) -> None:
     """`portalwatch history`: an article's changes and, in a table, where its text was republished."""
     try:
         chosen = OutputFormat(output)
@@ -76,7 +79,11 @@ def history_command(url: str, source: str | None, warehouse: Path | None, output
 
 
 def diff_command(
-    url: str, from_version: int | None, to_version: int | None, source: str | None, warehouse: Path | None
+    url: str,
+    from_version: int | None,
+    to_version: int | None,
+    source: str | None,
+    warehouse: str | Path | None,
 ) -> None:
     """`portalwatch diff`: the word-level difference between two versions of an article."""
     with _read(warehouse) as (_, con):
@@ -115,7 +122,7 @@ def diff_command(
         console.print(f"also changed: {', '.join(others)}", highlight=False)
 
 
-def export_parquet_command(directory: Path, warehouse: Path | None) -> None:
+def export_parquet_command(directory: Path, warehouse: str | Path | None) -> None:
     """`portalwatch export parquet`: every table as Parquet under `directory`."""
     with _read(warehouse) as (_, con):
         written = export_parquet(con, directory)
@@ -123,7 +130,7 @@ def export_parquet_command(directory: Path, warehouse: Path | None) -> None:
         console.print(f"{name}: {path}", highlight=False)
 
 
-def export_text_command(directory: Path, warehouse: Path | None) -> None:
+def export_text_command(directory: Path, warehouse: str | Path | None) -> None:
     """`portalwatch export text`: one text file per article version under `directory`."""
     with _read(warehouse) as (_, con):
         result = export_text(con, directory)
@@ -133,7 +140,7 @@ def export_text_command(directory: Path, warehouse: Path | None) -> None:
     )
 
 
-def report_command(out: Path, warehouse: Path | None) -> None:
+def report_command(out: Path, warehouse: str | Path | None) -> None:
     """`portalwatch report`: the HTML report, written to `out`."""
     with _read(warehouse) as (path, con):
         data = write_report(con, str(path), out)

@@ -14,14 +14,18 @@ from portalwatch.archive.warc import export_warc, import_warc
 from portalwatch.config import default_sources_path, load_sources
 from portalwatch.errors import PortalwatchError
 from portalwatch.flows.ingest import sources_file_parameters
-from portalwatch.paths import raw_store_path, warehouse_path
+from portalwatch.paths import raw_store_path, warehouse_location
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 from portalwatch.terminal import console, err, existing_warehouse, fail
 
 
 def export_warc_command(
-    directory: Path, source: str | None, since: datetime | None, max_file_mb: float, warehouse: Path | None
+    directory: Path,
+    source: str | None,
+    since: datetime | None,
+    max_file_mb: float,
+    warehouse: str | Path | None,
 ) -> None:
     """`portalwatch export warc`: every stored page as WARC files under `directory`."""
     path = existing_warehouse(warehouse)
@@ -51,11 +55,11 @@ def export_warc_command(
 
 
 def import_warc_command(
-    files: list[Path], config: Path | None, source: list[str] | None, warehouse: Path | None
+    files: list[Path], config: Path | None, source: list[str] | None, warehouse: str | Path | None
 ) -> None:
     """`portalwatch import warc`: the pages of WARC files, recorded in an import run."""
     config_file = (config or default_sources_path()).resolve()
-    path = warehouse_path(warehouse)
+    path = warehouse_location(warehouse)
     try:
         sources = load_sources(config_file)
         selected = sources.select(source) if source else None

@@ -104,7 +104,7 @@ class _RollingWriter:
 
 
 def export_warc(
-    warehouse: Path,
+    warehouse: str | Path,
     raw_store: RawStore,
     directory: Path,
     source: str | None = None,
