@@ -393,7 +393,6 @@ class Settings(_Strict):
         description="Processes that store and parse fetched pages beside the fetching loop "
         "(default: one fewer than the CPUs, at least one; 0 parses in the crawling process).",
     )
-    warehouse: WarehouseSettings = WarehouseSettings()
 
     @field_validator("contact")
     @classmethod
