@@ -197,13 +197,15 @@ async def portal_through_workers(source_id: str, run_id: str, parameters: dict, 
 
 
 async def wait_for_child(flow_run_id):
-    """A child run's final state; a running child that stopped beating is marked Crashed first."""
+    """A child run's final state; a child a worker took (pending or running) that stopped beating is
+    marked Crashed first. A child no worker takes waits in the pool for one."""
     async with get_client() as client:
         while True:
             run = await client.read_flow_run(flow_run_id)
             if run.state is not None and run.state.is_final():
                 return run.state
-            if run.state is not None and run.state.is_running() and _silent_for(run) > LOST_SECONDS:
+            taken = run.state is not None and (run.state.is_running() or run.state.is_pending())
+            if taken and _silent_for(run) > LOST_SECONDS:
                 await client.set_flow_run_state(
                     flow_run_id,
                     Crashed(message=f"no sign of life for {LOST_SECONDS:.0f} s: its worker is gone"),
@@ -214,9 +216,8 @@ async def wait_for_child(flow_run_id):
 
 
 def _silent_for(run) -> float:
-    """Seconds since the run's last beat (or since it started running, before its first)."""
+    """Seconds since the run's last beat, or since it entered its state before its first beat."""
     beat = run.labels.get(BEAT_LABEL) if run.labels else None
     if beat is not None:
         return time.time() - float(beat)
-    started = run.start_time or (run.state.timestamp if run.state else None)
-    return (datetime.now(UTC) - started).total_seconds() if started else 0.0
+    return (datetime.now(UTC) - run.state.timestamp).total_seconds()
