@@ -43,6 +43,7 @@ CRAWL_DEPLOYMENT = "crawl-portal/on-demand"
 BEAT_LABEL = "portalwatch.beat"
 BEAT_SECONDS = 5.0
 LOST_SECONDS = 30.0  # a running child silent this long is taken for dead
+STARTING_SECONDS = 600.0  # a child a worker took (pending) has this long to start running
 POLL_SECONDS = 2.0
 ATTEMPTS = 3  # runs of one portal's crawl-portal flow, first one included
 
@@ -197,22 +198,29 @@ async def portal_through_workers(source_id: str, run_id: str, parameters: dict, 
 
 
 async def wait_for_child(flow_run_id):
-    """A child run's final state; a child a worker took (pending or running) that stopped beating is
-    marked Crashed first. A child no worker takes waits in the pool for one."""
+    """A child run's final state; a running child that stopped beating (or a pending one that never
+    started) is marked Crashed first. A child no worker takes waits in the pool for one."""
     async with get_client() as client:
         while True:
             run = await client.read_flow_run(flow_run_id)
             if run.state is not None and run.state.is_final():
                 return run.state
-            taken = run.state is not None and (run.state.is_running() or run.state.is_pending())
-            if taken and _silent_for(run) > LOST_SECONDS:
+            if _lost(run):
                 await client.set_flow_run_state(
                     flow_run_id,
-                    Crashed(message=f"no sign of life for {LOST_SECONDS:.0f} s: its worker is gone"),
+                    Crashed(message="no sign of life from its process: its worker is gone"),
                     force=True,
                 )
                 continue
             await asyncio.sleep(POLL_SECONDS)
+
+
+def _lost(run) -> bool:
+    if run.state is None:
+        return False
+    if run.state.is_pending():
+        return _silent_for(run) > STARTING_SECONDS
+    return run.state.is_running() and _silent_for(run) > LOST_SECONDS
 
 
 def _silent_for(run) -> float:

@@ -21,13 +21,13 @@ from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterNam
 from prefect.deployments.runner import EntrypointType
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from portalwatch.flows import fanout
 from portalwatch.flows.fanout import crawl_portal
 from portalwatch.flows.ingest import ingest
 from portalwatch.lake import TemporaryPrefectServer
 from portalwatch.sim.process import SimulatorProcess
 
-pytestmark = pytest.mark.prefect
+# Process workers start a Python process per flow run: slow on a busy machine.
+pytestmark = [pytest.mark.prefect, pytest.mark.timeout(600)]
 
 POOL = "portalwatch-test"
 
@@ -38,7 +38,7 @@ def cluster(tmp_path_factory):
     simulated network (slow enough to be killed mid-crawl) and its in-process ingest."""
     folder = tmp_path_factory.mktemp("cluster")
     with (
-        SimulatorProcess(folder / "sim-sources.toml", seed=7, scale=0.05, latency_ms=60) as sim,
+        SimulatorProcess(folder / "sim-sources.toml", seed=7, scale=0.05, portals=3, latency_ms=60) as sim,
         TemporaryPrefectServer(f"sqlite+aiosqlite:///{folder / 'prefect.db'}") as server,
         temporary_settings(updates={PREFECT_API_URL: server.api_url}),
     ):
@@ -52,7 +52,9 @@ def cluster(tmp_path_factory):
 async def _deploy() -> None:
     async with get_client() as client:
         await client.create_work_pool(WorkPoolCreate(name=POOL, type="process"))
-    deployment = crawl_portal.to_deployment(name="on-demand", entrypoint_type=EntrypointType.MODULE_PATH)
+    deployment = await crawl_portal.ato_deployment(
+        name="on-demand", entrypoint_type=EntrypointType.MODULE_PATH
+    )
     await deployment.aapply(work_pool_name=POOL)
 
 
@@ -129,9 +131,8 @@ def test_an_ingest_fanned_out_over_workers_gives_the_in_process_warehouse(cluste
     assert not list((tmp_path / "packages").glob("*.jsonl.gz"))  # every package loaded, then removed
 
 
-def test_a_worker_killed_mid_crawl_costs_nothing(cluster, workers, tmp_path, monkeypatch):
+def test_a_worker_killed_mid_crawl_costs_nothing(cluster, workers, tmp_path):
     sim, server, _, expected = cluster
-    monkeypatch.setattr(fanout, "LOST_SECONDS", 15.0)
     started = workers(2)
     outcome: dict = {}
 
@@ -144,7 +145,7 @@ def test_a_worker_killed_mid_crawl_costs_nothing(cluster, workers, tmp_path, mon
     thread.start()
     with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
         killed_run, source_id = kill_a_worker_mid_crawl(sim, before, {worker.pid for worker in started})
-    thread.join(timeout=240)
+    thread.join(timeout=420)
     assert not thread.is_alive(), "the fanned-out run did not finish"
     summary = outcome["summary"]
     assert summary["status"] == "completed", summary
