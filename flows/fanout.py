@@ -13,12 +13,15 @@ die; when the worker died with it, nothing would, so each child beats (a label o
 flow run, every :data:`BEAT_SECONDS`) and the parent marks a child that stops beating
 for :data:`LOST_SECONDS` Crashed itself. A crashed portal is crawled again on whichever
 worker takes it, up to :data:`ATTEMPTS` times. A crawl killed before its load commits
-left nothing in the warehouse; one killed after it is loaded again unchanged.
+left nothing in the warehouse; a portal an earlier attempt of the run loaded already is
+not crawled again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,14 +41,17 @@ from portalwatch.model import LoadSummary, PortalCrawl
 from portalwatch.pipeline import crawl_stage, load_package_stage
 from portalwatch.storage.coverage import describe, drop_warning
 from portalwatch.storage.rawstore import RawStore
+from portalwatch.storage.warehouse import Warehouse
 
 CRAWL_DEPLOYMENT = "crawl-portal/on-demand"
 BEAT_LABEL = "portalwatch.beat"
 BEAT_SECONDS = 5.0
-LOST_SECONDS = 30.0  # a running child silent this long is taken for dead
+LOST_SECONDS = 60.0  # a running child silent this long is taken for dead
 STARTING_SECONDS = 600.0  # a child a worker took (pending) has this long to start running
 POLL_SECONDS = 2.0
 ATTEMPTS = 3  # runs of one portal's crawl-portal flow, first one included
+
+logger = logging.getLogger(__name__)
 
 
 def package_folder(packages: str | None, warehouse_file: Path) -> str:
@@ -120,44 +126,72 @@ async def crawl_portal(
     The crawl holds the politeness slots of the portal's host across workers; the load
     waits for the warehouse's load lane. Returns the portal's summary, also left in the
     package folder for the parent run."""
-    logger = get_run_logger()
+    run_logger = get_run_logger()
     setup = FlowSetup.load(config_path, warehouse, raw_dir)
     source = setup.config.select([source_id])[0]
     folder = package_folder(packages, setup.warehouse_file)
-    beating = asyncio.ensure_future(beat())
-    try:
-        connections = setup.config.politeness_for(source).concurrency
-        async with host_turn(source.base_url, connections):
-            crawl = await crawl_stage(
-                source,
-                setup.config,
-                setup.store,
-                RawStore(setup.raw_folder),
-                Revisit(revisit),
-                max_listing_pages,
-            )
-        package = await asyncio.to_thread(write_package, folder, crawl)
-        logger.info("%s: crawled; load package %s", source_id, package)
-        crawl, loaded = await load_package_stage(setup.store, run_id, package)
-        summary = portal_summary(crawl, loaded)
+    with Beat():
+        if await asyncio.to_thread(loaded_in_run, setup.store, run_id, source_id):
+            # An earlier attempt loaded it, then died before it could leave its summary.
+            summary = {"source": source_id, "note": "loaded by an earlier attempt of this run"}
+        else:
+            connections = setup.config.politeness_for(source).concurrency
+            async with host_turn(source.base_url, connections):
+                crawl = await crawl_stage(
+                    source,
+                    setup.config,
+                    setup.store,
+                    RawStore(setup.raw_folder),
+                    Revisit(revisit),
+                    max_listing_pages,
+                )
+            package = await asyncio.to_thread(write_package, folder, crawl)
+            run_logger.info("%s: crawled; load package %s", source_id, package)
+            crawl, loaded = await load_package_stage(setup.store, run_id, package)
+            summary = portal_summary(crawl, loaded)
         await asyncio.to_thread(write_summary, summary_url(folder, run_id, source_id), summary)
-        return summary
-    finally:
-        beating.cancel()
+    return summary
 
 
-async def beat() -> None:
-    """Mark this flow run alive every few seconds, for the parent run to see (a failed beat is skipped)."""
-    context = FlowRunContext.get()
-    if context is None or context.flow_run is None:
-        return
-    async with get_client() as client:
-        while True:
-            try:
-                await client.update_flow_run_labels(context.flow_run.id, {BEAT_LABEL: str(time.time())})
-            except Exception as exc:  # the API is busy: the next beat counts as well
-                get_run_logger().debug("beat failed: %s", exc)
-            await asyncio.sleep(BEAT_SECONDS)
+def loaded_in_run(store: Warehouse, run_id: str, source_id: str) -> bool:
+    """Whether run `run_id` recorded a load of the portal already (every crawl records fetches)."""
+    with store.connect(read_only=True) as con:
+        found = con.execute(
+            "SELECT count(*) FROM fetches WHERE run_id = ? AND source_id = ?", [run_id, source_id]
+        ).fetchone()
+    return bool(found and found[0])
+
+
+class Beat:
+    """While open, this flow run's beat label is set every few seconds, for the parent run to see.
+
+    From a thread of its own, so that a crawl keeping the event loop busy never silences it;
+    a beat the API does not take is skipped."""
+
+    def __init__(self) -> None:
+        context = FlowRunContext.get()
+        self.flow_run_id = context.flow_run.id if context and context.flow_run else None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="portalwatch-beat", daemon=True)
+
+    def __enter__(self) -> Beat:
+        if self.flow_run_id is not None:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=BEAT_SECONDS * 2)
+
+    def _run(self) -> None:
+        with get_client(sync_client=True) as client:
+            while not self.stop.is_set():
+                try:
+                    client.update_flow_run_labels(self.flow_run_id, {BEAT_LABEL: str(time.time())})
+                except Exception as exc:  # the API is busy: the next beat counts as well
+                    logger.debug("beat failed: %s", exc)
+                self.stop.wait(BEAT_SECONDS)
 
 
 # -------------------------------------------------------------- the parent: every portal
@@ -174,7 +208,6 @@ async def fan_out(selected: list[Source], run_id: str, parameters: dict, folder:
 
 async def portal_through_workers(source_id: str, run_id: str, parameters: dict, folder: str) -> dict:
     """One portal's crawl-portal run, started again when it crashes; its summary."""
-    logger = get_run_logger()
     for attempt in range(1, ATTEMPTS + 1):
         child = await arun_deployment(
             CRAWL_DEPLOYMENT,
@@ -183,13 +216,14 @@ async def portal_through_workers(source_id: str, run_id: str, parameters: dict, 
             idempotency_key=f"{run_id}:{source_id}:{attempt}",
         )
         state = await wait_for_child(child.id)
-        if state.is_completed():
-            summary = await asyncio.to_thread(take_summary, summary_url(folder, run_id, source_id))
-            if summary is None:
-                raise RuntimeError(f"crawl-portal run {child.name} completed but left no summary")
+        # A summary left behind counts even from a run that crashed after it was written.
+        summary = await asyncio.to_thread(take_summary, summary_url(folder, run_id, source_id))
+        if summary is not None:
             summary["flow_run"] = child.name
             return summary
-        logger.warning(
+        if state.is_completed():
+            raise RuntimeError(f"crawl-portal run {child.name} completed but left no summary")
+        get_run_logger().warning(
             "%s: crawl-portal run %s ended %s (attempt %d)", source_id, child.name, state.type.value, attempt
         )
         if not state.is_crashed():
