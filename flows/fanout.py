@@ -47,7 +47,7 @@ CRAWL_DEPLOYMENT = "crawl-portal/on-demand"
 BEAT_LABEL = "portalwatch.beat"
 BEAT_SECONDS = 5.0
 LOST_SECONDS = 60.0  # a running child silent this long is taken for dead
-STARTING_SECONDS = 600.0  # a child a worker took (pending) has this long to start running
+STARTING_SECONDS = 180.0  # a child a worker took (pending) has this long to start running
 POLL_SECONDS = 2.0
 ATTEMPTS = 3  # runs of one portal's crawl-portal flow, first one included
 

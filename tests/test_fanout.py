@@ -141,7 +141,7 @@ def test_a_worker_killed_mid_crawl_costs_nothing(cluster, workers, tmp_path):
             outcome["summary"] = fanned_out_ingest(sim, tmp_path)
 
     before = {source_id: len(sim.requests(source_id)) for source_id in sim.base_urls}
-    thread = threading.Thread(target=parent)
+    thread = threading.Thread(target=parent, daemon=True)
     thread.start()
     with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
         killed_run, source_id = kill_a_worker_mid_crawl(sim, before, {worker.pid for worker in started})
