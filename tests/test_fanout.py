@@ -27,7 +27,7 @@ from portalwatch.lake import TemporaryPrefectServer
 from portalwatch.sim.process import SimulatorProcess
 
 # Process workers start a Python process per flow run: slow on a busy machine.
-pytestmark = [pytest.mark.prefect, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.prefect, pytest.mark.timeout(900)]
 
 POOL = "portalwatch-test"
 
