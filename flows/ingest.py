@@ -2,8 +2,10 @@
 
 One task per portal for the crawl and one for the load (a Prefect task run
 costs tens of milliseconds, so never one per page). Portals progress side by
-side; loads are serialized by the warehouse's writer lock. A portal that
-breaks is reported in the run summary and does not stop the others.
+side; loads go one at a time through the warehouse's load lane. A portal that
+breaks is reported in the run summary and does not stop the others. With
+`fan_out`, each portal is a `crawl-portal` flow run instead, taken by whichever
+worker of the pool is free (:mod:`portalwatch.flows.fanout`).
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from prefect.utilities.annotations import quote
 from portalwatch import progress
 from portalwatch.config import Source, SourcesConfig, sources_digest
 from portalwatch.crawl import Revisit
+from portalwatch.flows.fanout import fan_out as fan_out_portals
+from portalwatch.flows.fanout import package_folder, portal_summary
 from portalwatch.flows.setup import FlowSetup
-from portalwatch.model import Coverage, PortalCrawl
+from portalwatch.model import PortalCrawl
 from portalwatch.pipeline import crawl_stage, load_stage
 from portalwatch.progress import CrawlObserver, PortalProgress
-from portalwatch.storage.coverage import describe, drop_warning
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 
@@ -99,50 +102,7 @@ async def load_portal_task(
     warehouse: Path | str, run_id: str, crawl: PortalCrawl, cause: str = "portal"
 ) -> dict:
     loaded = await load_stage(Warehouse(warehouse), run_id, crawl, cause)
-    return {
-        "source": crawl.source.source_id,
-        "listing_pages": crawl.listing_pages,
-        "fetched": crawl.article_fetches,
-        "created": loaded.created,
-        "updated": loaded.updated,
-        "reparsed": loaded.reparsed,
-        "removed": loaded.removed,
-        "restored": loaded.restored,
-        "documents_removed": loaded.documents_removed,
-        "documents_restored": loaded.documents_restored,
-        "unchanged": loaded.unchanged,
-        "failed": len(crawl.failures),
-        "failures": crawl.failures[:50],
-        "revisited": crawl.revisited,
-        "outcomes": crawl.outcome_counts,
-        "pending": sum(entry.kind == "article" for entry in crawl.state.frontier_pending),
-        "pending_documents": sum(entry.kind == "document" for entry in crawl.state.frontier_pending),
-        "outages": [
-            {
-                "host": o.host,
-                "opened_at": o.opened_at.isoformat(),
-                "closed_at": o.closed_at and o.closed_at.isoformat(),
-                "failures": o.failures,
-                "skipped": o.skipped,
-                "last_error": o.last_error,
-            }
-            for o in crawl.state.outages
-        ],
-        "tls_verified": crawl.tls_verified,
-        "coverage": portal_coverage(loaded.coverage),
-        "sections": [c.as_dict() | {"text": describe(c)} for c in loaded.coverage],
-        "warnings": [drop_warning(c) for c in loaded.coverage if c.dropped],
-    }
-
-
-def portal_coverage(sections: list[Coverage]) -> str:
-    """`97.3%` of the entries the portal states over its sections walked; empty when none states a total."""
-    counted = [c for c in sections if c.entries is not None]
-    if not counted:
-        return ""
-    entries = sum(c.entries for c in counted)
-    held = sum(c.held for c in counted)
-    return f"{100.0 * held / entries:.1f}%" if entries else "100.0%"
+    return portal_summary(crawl, loaded)
 
 
 @flow(name="ingest", log_prints=True)
@@ -153,13 +113,18 @@ async def ingest(
     warehouse: str | None = None,
     raw_dir: str | None = None,
     max_listing_pages: int | None = None,
+    fan_out: bool = False,
+    packages: str | None = None,
 ) -> dict:
     """Crawl the configured portals and record what is new, changed and gone.
 
     Parameters: a sources file (default: the bundled real portals), the source
     ids to crawl (default: all enabled), which known articles to re-check
     (`due` by the adaptive schedule, `none` or `all`), the warehouse file and raw store folder, and an optional
-    cap on listing pages per section.
+    cap on listing pages per section. `fan_out` runs each portal as a run of the
+    `crawl-portal` deployment (several workers share the run); their crawls reach the
+    load lane as load packages in `packages` (a folder or ``s3://…`` URL every worker
+    reaches; default: `packages/` beside the warehouse).
     """
     logger = get_run_logger()
     setup = FlowSetup.load(config_path, warehouse, raw_dir)
@@ -194,7 +159,20 @@ async def ingest(
 
     crawled = asyncio.Event()
     publishing = asyncio.ensure_future(publish_progress(run_id, list(watched.values()), crawled))
-    outcomes = await asyncio.gather(*(one_portal(source) for source in selected), return_exceptions=True)
+    if fan_out:
+        child_parameters = {
+            "config_path": str(setup.config_file),
+            "warehouse": str(warehouse_file),
+            "raw_dir": str(setup.raw_folder),
+            "revisit": str(Revisit(revisit)),
+            "max_listing_pages": max_listing_pages,
+            "packages": package_folder(packages, warehouse_file),
+        }
+        outcomes = await fan_out_portals(selected, run_id, child_parameters, child_parameters["packages"])
+        for portal in watched.values():
+            portal.finish()
+    else:
+        outcomes = await asyncio.gather(*(one_portal(source) for source in selected), return_exceptions=True)
     crawled.set()
     await publishing
     portals, status = portal_outcomes(selected, outcomes, logger)

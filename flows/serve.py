@@ -1,4 +1,4 @@
-"""Deployments: `ingest` on each configured schedule, `backfill` and `reparse` on demand.
+"""Deployments: `ingest` on each configured schedule, `backfill`, `reparse` and `crawl-portal` on demand.
 
 `portalwatch serve` serves them from one process against the Prefect API in
 PREFECT_API_URL; without one it starts a local Prefect server (SQLite under
@@ -28,6 +28,7 @@ from portalwatch import lifeline
 from portalwatch.config import SourcesConfig
 from portalwatch.flows.archive import archive_backfill
 from portalwatch.flows.backfill import backfill
+from portalwatch.flows.fanout import crawl_portal
 from portalwatch.flows.ingest import ingest
 from portalwatch.flows.reparse import reparse
 from portalwatch.paths import is_lake
@@ -101,6 +102,15 @@ def build_deployments(
             tags=["portalwatch"],
             entrypoint_type=EntrypointType.MODULE_PATH,
             description="Parse stored raw pages again with the current parsers",
+        )
+    )
+    deployments.append(
+        crawl_portal.to_deployment(
+            name=ON_DEMAND,
+            parameters=defaults,
+            tags=["portalwatch"],
+            entrypoint_type=EntrypointType.MODULE_PATH,
+            description="One portal of an ingest run with fan_out: crawl, load package, load lane",
         )
     )
     return deployments

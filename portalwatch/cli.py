@@ -190,6 +190,18 @@ def run(
     max_listing_pages: Annotated[
         int | None, typer.Option(help="Walk at most this many listing pages per section.")
     ] = None,
+    fan_out: Annotated[
+        bool,
+        typer.Option(
+            "--fan-out",
+            help="Run each portal as a `crawl-portal` flow run, for the workers of a pool "
+            "(its deployment must be served or deployed: `portalwatch serve`, prefect.yaml).",
+        ),
+    ] = False,
+    packages: Annotated[
+        str | None,
+        typer.Option(help="With --fan-out: the folder or s3:// URL the crawls reach the load lane through."),
+    ] = None,
 ) -> None:
     """Run the `ingest` flow once: discover, fetch, store, parse and load every portal.
 
@@ -208,6 +220,8 @@ def run(
             revisit=revisit.value,
             warehouse=str(warehouse) if warehouse else None,
             max_listing_pages=max_listing_pages,
+            fan_out=fan_out,
+            packages=packages,
         ),
     )
     _exit_unless_completed(summary)

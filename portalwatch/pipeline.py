@@ -1,7 +1,9 @@
 """A portal through the stages: its crawl memory read from the warehouse, crawled, loaded.
 
 The flows run each stage as a task of its own (a crawl and a load are retried
-differently); everything else that runs a portal calls :func:`run_portal`.
+differently); everything else that runs a portal calls :func:`run_portal`. Under
+Prefect, every load waits for its warehouse's load lane (:mod:`portalwatch.lane`); a
+crawl handed over by another worker is loaded from its package (:func:`load_package_stage`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from datetime import datetime
 
 from portalwatch.config import Source, SourcesConfig
 from portalwatch.crawl import Revisit, crawl_portal
+from portalwatch.lane import load_lane
+from portalwatch.loadpackage import read_package, remove_package
 from portalwatch.model import LoadSummary, PortalCrawl
 from portalwatch.progress import CrawlObserver
 from portalwatch.storage.rawstore import RawStore
@@ -53,8 +57,20 @@ async def crawl_stage(
 async def load_stage(
     warehouse: Warehouse, run_id: str, crawl: PortalCrawl, cause: str = "portal"
 ) -> LoadSummary:
-    """Record a crawl in the warehouse (in a thread: the load holds the writer lock)."""
-    return await asyncio.to_thread(warehouse.load_portal, run_id, crawl, cause)
+    """Record a crawl in the warehouse (in a thread: the load holds the writer lock), in the
+    warehouse's load lane when it runs under Prefect."""
+    async with load_lane(str(warehouse)):
+        return await asyncio.to_thread(warehouse.load_portal, run_id, crawl, cause)
+
+
+async def load_package_stage(
+    warehouse: Warehouse, run_id: str, package: str, cause: str = "portal"
+) -> tuple[PortalCrawl, LoadSummary]:
+    """Load the crawl in a load package, then remove the package: the crawl and what its load changed."""
+    crawl = await asyncio.to_thread(read_package, package)
+    loaded = await load_stage(warehouse, run_id, crawl, cause)
+    await asyncio.to_thread(remove_package, package)
+    return crawl, loaded
 
 
 async def run_portal(

@@ -23,6 +23,7 @@ def test_one_ingest_deployment_per_schedule_with_its_sources(tmp_path):
         ("backfill", "on-demand"),
         ("archive-backfill", "on-demand"),
         ("reparse", "on-demand"),
+        ("crawl-portal", "on-demand"),
     }
     hourly = by_name[("ingest", "hourly")]
     assert hourly.parameters["sources"] == ["dcs-dienbien", "dienbien-gov"]

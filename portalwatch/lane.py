@@ -1,0 +1,93 @@
+"""Prefect global concurrency limits that hold across workers: the load lane and host politeness.
+
+*The load lane.* Crawls scale out, loads go one at a time per warehouse: under a Prefect
+flow or task, a load takes the single slot of the limit named after its warehouse
+(:func:`lane_name`), whichever process or machine it runs on. Used as a plain library
+(no flow run), the lane is open and the writer lock beside a warehouse file orders loads.
+
+*Host politeness.* A portal's crawl takes every slot of the limit named after its host
+(``host:<netloc>``, as many slots as the portal's politeness connections), so two
+workers never crawl one host at once, each with its full allowance.
+
+Limits are created on first use; a limit an operator created already (``prefect gcl
+create``) is used as it is. A holder that dies keeps its slots until its lease expires
+(the server's repossessor frees them; Prefect's shortest lease is a minute).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+from prefect.concurrency.asyncio import concurrency
+from prefect.context import FlowRunContext, TaskRunContext
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+LEASE_SECONDS = 60.0  # renewed while held; what a dead holder keeps its slots for
+
+
+def under_prefect() -> bool:
+    """Whether this code runs in a Prefect flow or task run (and so has an API to share limits through)."""
+    return FlowRunContext.get() is not None or TaskRunContext.get() is not None
+
+
+def lane_name(warehouse: str | Path) -> str:
+    """The load lane's limit: the warehouse's name and a digest of where it is (limit names admit no `/`).
+
+    A file is named by its resolved path, anything else (a DuckLake spec) by its text."""
+    text = str(warehouse)
+    where = text if ":" in text else str(Path(text).resolve())
+    label = re.sub(r"[/%&<>:]", "", Path(where).name if ":" not in text else text.split(":", 1)[0])
+    return f"load-lane:{label or 'warehouse'}:{hashlib.sha256(where.encode()).hexdigest()[:12]}"
+
+
+def host_limit_name(url: str) -> str:
+    return f"host:{urlsplit(url).netloc.lower()}"
+
+
+async def ensure_limit(name: str, slots: int) -> None:
+    """Create the global concurrency limit `name` with `slots` slots, unless it exists."""
+    async with get_client() as client:
+        try:
+            await client.read_global_concurrency_limit_by_name(name)
+            return
+        except ObjectNotFound:
+            pass
+        try:
+            await client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=slots))
+        except ObjectAlreadyExists:
+            pass  # another worker created it meanwhile
+
+
+@asynccontextmanager
+async def limit_slots(name: str, slots: int, occupy: int) -> AsyncIterator[None]:
+    """`occupy` slots of the limit `name` (created with `slots` slots if missing), held for the block."""
+    await ensure_limit(name, slots)
+    async with concurrency(name, occupy=occupy, lease_duration=LEASE_SECONDS, strict=True):
+        yield
+
+
+@asynccontextmanager
+async def load_lane(warehouse: str | Path) -> AsyncIterator[None]:
+    """The warehouse's turn to load: the lane's one slot under Prefect, nothing otherwise."""
+    if not under_prefect():
+        yield
+        return
+    async with limit_slots(lane_name(warehouse), 1, 1):
+        yield
+
+
+@asynccontextmanager
+async def host_turn(base_url: str, connections: int) -> AsyncIterator[None]:
+    """The host's whole politeness allowance, under Prefect; nothing otherwise."""
+    if not under_prefect():
+        yield
+        return
+    async with limit_slots(host_limit_name(base_url), connections, connections):
+        yield

@@ -1,0 +1,186 @@
+"""An ingest run fanned out over process workers of a work pool on a real Prefect server:
+the same warehouse as the in-process run, and a worker killed mid-crawl loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import psutil
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import WorkPoolCreate
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+from prefect.deployments.runner import EntrypointType
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from portalwatch.flows.fanout import crawl_portal
+from portalwatch.flows.ingest import ingest
+from portalwatch.lake import TemporaryPrefectServer
+from portalwatch.sim.process import SimulatorProcess
+
+# Process workers start a Python process per flow run: slow on a busy machine.
+pytestmark = [pytest.mark.prefect, pytest.mark.timeout(900)]
+
+POOL = "portalwatch-test"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A Prefect server (SQLite), a process work pool with the crawl-portal deployment, the
+    simulated network (slow enough to be killed mid-crawl) and its in-process ingest."""
+    folder = tmp_path_factory.mktemp("cluster")
+    with (
+        SimulatorProcess(folder / "sim-sources.toml", seed=7, scale=0.05, portals=3, latency_ms=60) as sim,
+        TemporaryPrefectServer(f"sqlite+aiosqlite:///{folder / 'prefect.db'}") as server,
+        temporary_settings(updates={PREFECT_API_URL: server.api_url}),
+    ):
+        asyncio.run(_deploy())
+        reference = folder / "in-process" / "warehouse.duckdb"
+        summary = asyncio.run(ingest(config_path=str(sim.config_path), warehouse=str(reference)))
+        assert summary["status"] == "completed"
+        yield sim, server, folder, warehouse_content(reference)
+
+
+async def _deploy() -> None:
+    async with get_client() as client:
+        await client.create_work_pool(WorkPoolCreate(name=POOL, type="process"))
+    deployment = await crawl_portal.ato_deployment(
+        name="on-demand", entrypoint_type=EntrypointType.MODULE_PATH
+    )
+    await deployment.aapply(work_pool_name=POOL)
+
+
+@pytest.fixture
+def workers(cluster, tmp_path):
+    """Start process workers of the pool; every one, and every flow run it started, is killed after the test."""
+    _, server, _, _ = cluster
+    started: list[subprocess.Popen] = []
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
+    env |= server.env | {
+        "PREFECT_HOME": str(tmp_path / "worker-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+        "PREFECT_LOGGING_TO_API_ENABLED": "false",
+    }
+
+    def start(count: int) -> list[subprocess.Popen]:
+        for _ in range(count):
+            log = open(tmp_path / f"worker-{len(started)}.log", "wb")  # noqa: SIM115 (the worker writes it)
+            argv = [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL, "--type", "process"]
+            started.append(
+                subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            )
+        return started
+
+    yield start
+    for worker in started:
+        kill_tree(worker.pid)
+        worker.wait()
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process and everything it started (flow runs start in sessions of their own)."""
+    try:
+        process = psutil.Process(pid)
+        tree = [*process.children(recursive=True), process]
+    except psutil.NoSuchProcess:
+        return
+    for member in tree:
+        try:
+            member.send_signal(signal.SIGKILL)
+        except psutil.NoSuchProcess:
+            pass
+
+
+def warehouse_content(path: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {
+            "articles": con.execute(
+                "SELECT article_id, url, removed_at IS NULL FROM article_state ORDER BY article_id"
+            ).fetchall(),
+            "versions": con.execute(
+                "SELECT article_id, version, content_hash FROM article_versions ORDER BY article_id, version"
+            ).fetchall(),
+            "documents": con.execute("SELECT document_id, version FROM documents ORDER BY 1, 2").fetchall(),
+        }
+
+
+def fanned_out_ingest(sim, folder: Path) -> dict:
+    return asyncio.run(
+        ingest(config_path=str(sim.config_path), warehouse=str(folder / "warehouse.duckdb"), fan_out=True)
+    )
+
+
+def test_an_ingest_fanned_out_over_workers_gives_the_in_process_warehouse(cluster, workers, tmp_path):
+    sim, server, _, expected = cluster
+    workers(2)
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        summary = fanned_out_ingest(sim, tmp_path)
+    assert summary["status"] == "completed", summary
+    assert set(summary["portals"]) == set(sim.base_urls)
+    assert all(portal["flow_run"] for portal in summary["portals"].values())
+    assert warehouse_content(tmp_path / "warehouse.duckdb") == expected
+    assert not list((tmp_path / "packages").glob("*.jsonl.gz"))  # every package loaded, then removed
+
+
+def test_a_worker_killed_mid_crawl_costs_nothing(cluster, workers, tmp_path):
+    sim, server, _, expected = cluster
+    started = workers(2)
+    outcome: dict = {}
+
+    def parent() -> None:
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            outcome["summary"] = fanned_out_ingest(sim, tmp_path)
+
+    before = {source_id: len(sim.requests(source_id)) for source_id in sim.base_urls}
+    thread = threading.Thread(target=parent, daemon=True)
+    thread.start()
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        killed_run, source_id = kill_a_worker_mid_crawl(sim, before, {worker.pid for worker in started})
+    thread.join(timeout=540)
+    assert not thread.is_alive(), "the fanned-out run did not finish"
+    summary = outcome["summary"]
+    assert summary["status"] == "completed", summary
+    assert summary["portals"][source_id]["flow_run"] != killed_run.name  # crawled again, elsewhere
+    assert warehouse_content(tmp_path / "warehouse.duckdb") == expected
+
+    async def state_of_the_killed_run():
+        async with get_client() as client:
+            return (await client.read_flow_run(killed_run.id)).state
+
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        assert asyncio.run(state_of_the_killed_run()).is_crashed()
+
+
+def kill_a_worker_mid_crawl(sim, before: dict[str, int], worker_pids: set[int]):
+    """Wait for a crawl-portal run that has started fetching, then SIGKILL its worker and the run's process."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for run in asyncio.run(_running_crawls()):
+            pid = int(run.infrastructure_pid.rsplit(":", 1)[-1])
+            source_id = run.parameters["source_id"]
+            try:
+                worker = next(p.pid for p in psutil.Process(pid).parents() if p.pid in worker_pids)
+            except (psutil.NoSuchProcess, StopIteration):
+                continue
+            if len(sim.requests(source_id)) > before[source_id]:
+                kill_tree(worker)
+                return run, source_id
+        time.sleep(0.2)
+    pytest.fail("no crawl-portal run started fetching")
+
+
+async def _running_crawls():
+    async with get_client() as client:
+        runs = await client.read_flow_runs(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["on-demand"]))
+        )
+    return [run for run in runs if run.state and run.state.is_running() and run.infrastructure_pid]
