@@ -21,6 +21,7 @@ from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterNam
 from prefect.deployments.runner import EntrypointType
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from portalwatch.flows import fanout
 from portalwatch.flows.fanout import crawl_portal
 from portalwatch.flows.ingest import ingest
 from portalwatch.lake import TemporaryPrefectServer
@@ -131,7 +132,11 @@ def test_an_ingest_fanned_out_over_workers_gives_the_in_process_warehouse(cluste
     assert not list((tmp_path / "packages").glob("*.jsonl.gz"))  # every package loaded, then removed
 
 
-def test_a_worker_killed_mid_crawl_costs_nothing(cluster, workers, tmp_path):
+def test_a_worker_killed_mid_crawl_costs_nothing(cluster, workers, tmp_path, monkeypatch):
+    # The parent runs in this process: it takes a silent child for dead sooner than in production
+    # (four missed heartbeats), so the test does not wait out a minute of silence.
+    monkeypatch.setattr(fanout, "LOST_SECONDS", 4 * fanout.BEAT_SECONDS)
+    monkeypatch.setattr(fanout, "STARTING_SECONDS", 60.0)
     sim, server, _, expected = cluster
     started = workers(2)
     outcome: dict = {}
