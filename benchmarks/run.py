@@ -194,6 +194,9 @@ def bench_latency_bound(work: Path, quick: bool) -> Figure:
         config = with_politeness(sim.config_path, work / "b.toml", per_host)
         crawl_all(config, work / "b-warm" / "warehouse.duckdb")  # the simulator renders its PDFs once
         pages, seconds = crawl_all(config, work / "b" / "warehouse.duckdb")
+    with Warehouse(work / "b" / "warehouse.duckdb").connect(read_only=True) as con:
+        (robots,) = con.execute("SELECT count(*) FROM fetches WHERE kind = 'robots'").fetchone()
+    pages -= robots  # robots.txt answers without the portals' latency: it does not count toward the ideal
     achieved = pages / seconds
     ideal = hosts * per_host / latency
     ratio = achieved / ideal
@@ -205,7 +208,7 @@ def bench_latency_bound(work: Path, quick: bool) -> Figure:
         ratio,
         ">= 0.9",
         ratio >= 0.9,
-        "robots.txt and page 1 before the rest; the loads after the last pages; CPU at 100 portals",
+        "CPU: one crawling process and one page worker for every portal; the loads after the last pages",
     )
 
 

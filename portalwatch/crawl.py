@@ -21,7 +21,7 @@ from functools import partial
 from urllib.parse import urljoin
 
 from portalwatch.config import Source, SourcesConfig
-from portalwatch.discover import Repair, SectionDiscovery, discover_pages, discover_section
+from portalwatch.discover import Repair, SectionDiscovery, WarmStart, discover_pages, discover_section
 from portalwatch.errors import ConfigError, ExtractionError
 from portalwatch.fetch import TRANSIENT_OUTCOMES, FetchResult, Outcome, PortalFetcher, Validators
 from portalwatch.model import (
@@ -93,6 +93,7 @@ async def crawl_portal(
     pages: dict[str, range] | None = None,
     published: tuple[datetime | None, datetime | None] = (None, None),
     observer: CrawlObserver | None = None,
+    fetcher: PortalFetcher | WarmStart | None = None,
 ) -> PortalCrawl:
     """Crawl one portal: new articles from its listings and frontier, plus the revisits asked for.
 
@@ -102,6 +103,7 @@ async def crawl_portal(
     -> listing pages) walks exactly those pages instead of discovering from
     the newest; `published` keeps only articles posted in [since, until).
     `observer` is told of every listing page, article found and article done as they happen.
+    `fetcher`: the portal's fetcher, open already (:func:`open_fetcher`); the crawl opens its own without it.
     """
     crawler = PortalCrawler(
         source,
@@ -116,7 +118,15 @@ async def crawl_portal(
         published,
         observer,
     )
-    return await crawler.run()
+    return await crawler.run(fetcher)
+
+
+def open_fetcher(source: Source, config: SourcesConfig) -> PortalFetcher:
+    """The fetcher of one portal's run, within the portal's politeness (an async context manager)."""
+    settings = config.settings
+    return PortalFetcher(
+        source, config.politeness_for(source), settings.user_agent_header, settings.robots_agent
+    )
 
 
 class PortalCrawler:
@@ -162,7 +172,7 @@ class PortalCrawler:
         workers = config.settings.parse_workers
         self.workers = PageWorkers(default_workers() if workers is None else workers)
         self.today = parser_versions(self.profile)
-        self.fetcher: PortalFetcher | None = None  # open while the run fetches
+        self.fetcher: PortalFetcher | WarmStart | None = None  # open while the run fetches
         # What the run fetches. Article and document fetches start as soon as a listing page
         # names them, while the walk of the listings goes on: no connection waits for discovery.
         self.found_urls: dict[str, str] = {}  # article id -> URL, in the order the listings gave them
@@ -189,21 +199,22 @@ class PortalCrawler:
         self.documents_gone: set[str] = set()
         self.documents_gone_seen: set[str] = set()
 
-    async def run(self) -> PortalCrawl:
-        settings = self.config.settings
-        async with PortalFetcher(
-            self.source,
-            self.config.politeness_for(self.source),
-            settings.user_agent_header,
-            settings.robots_agent,
-        ) as fetcher:
-            self.fetcher = fetcher
-            self.revisit()
-            await self.walk()
-            await self.retry()
-            self.log_fetcher()
+    async def run(self, fetcher: PortalFetcher | WarmStart | None = None) -> PortalCrawl:
+        """The run's fetches (with `fetcher`, open already, or a fetcher of its own), then its bookkeeping."""
+        if fetcher is not None:
+            await self.fetch_all(fetcher)
+        else:
+            async with open_fetcher(self.source, self.config) as own:
+                await self.fetch_all(own)
         self.settle()
         return self.crawl
+
+    async def fetch_all(self, fetcher: PortalFetcher | WarmStart) -> None:
+        self.fetcher = fetcher
+        self.revisit()
+        await self.walk()
+        await self.retry()
+        self.log_fetcher()
 
     # What every fetch leaves: a fetch row, and its body in the raw store.
 

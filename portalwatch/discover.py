@@ -27,7 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from portalwatch.config import Section, Source
-from portalwatch.fetch import FetchResult, PortalFetcher
+from portalwatch.errors import WrongPage
+from portalwatch.fetch import WRONG_PAGE_OUTCOMES, FetchResult, PageJudge, PortalFetcher, Validators
 from portalwatch.parse import ListingCheck, ListingPage
 from portalwatch.parse.profile import Profile
 from portalwatch.record import article_id
@@ -63,6 +64,74 @@ class SectionDiscovery:
 
 def listing_url(section: Section, page: int, page_size: int) -> str:
     return section.listing_url.format(page=page, offset=(page - 1) * page_size)
+
+
+class WarmStart:
+    """A portal's fetcher whose first requests are already under way: page 1 of every section
+    (and with it each host's robots.txt), started as soon as the fetcher opens, while the run
+    still reads what the warehouse knows of the portal.
+
+    Every walk of a whole-listing crawl begins with page 1, so nothing is fetched that the
+    walk would not have fetched itself; the walk's own request for it takes the answer
+    already there. Everything else goes to the fetcher as it is.
+    """
+
+    def __init__(self, fetcher: PortalFetcher, source: Source, profile: Profile):
+        self.fetcher = fetcher
+        self._first: dict[str, tuple[asyncio.Task[FetchResult], ListingCheck]] = {}
+        for section in source.sections:
+            url = listing_url(section, 1, source.page_size)
+            if url in self._first:
+                continue
+            check = ListingCheck(profile, source.page_size, _listing_rules(section, profile), 1)
+            task = asyncio.ensure_future(fetcher.fetch(url, "listing", judge=check))
+            self._first[url] = (task, check)
+
+    def __getattr__(self, name: str):
+        return getattr(self.fetcher, name)
+
+    async def __aenter__(self) -> WarmStart:
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        """Requests nobody asked for in the end (the run failed first) are not left running."""
+        tasks = [task for task, _ in self._first.values()]
+        self._first.clear()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def fetch(
+        self, url: str, kind: str, validators: Validators | None = None, judge: PageJudge | None = None
+    ) -> FetchResult:
+        started = self._first.pop(url, None) if kind == "listing" and validators is None else None
+        if started is None:
+            return await self.fetcher.fetch(url, kind, validators, judge)
+        task, check = started
+        result = await task
+        if result.ok and judge is not None:
+            _judge_again(judge, check, result)
+        return result
+
+
+def _judge_again(judge: PageJudge, check: ListingCheck, result: FetchResult) -> None:
+    """The caller's judge of a page the warm start judged already: the same check reads the same page."""
+    if isinstance(judge, ListingCheck) and (
+        judge.profile,
+        judge.page_size,
+        judge.rules,
+        judge.page_number,
+    ) == (check.profile, check.page_size, check.rules, check.page_number):
+        judge.page = check.page
+        return
+    try:
+        judge(result)
+    except WrongPage as refused:
+        result.outcome, result.error, result.error_class = (
+            WRONG_PAGE_OUTCOMES[result.kind],
+            refused.reason,
+            "WrongPage",
+        )
 
 
 class _Walk:

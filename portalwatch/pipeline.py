@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from functools import partial
 
 from portalwatch.config import Source, SourcesConfig
-from portalwatch.crawl import Revisit, crawl_portal
+from portalwatch.crawl import Revisit, crawl_portal, open_fetcher
+from portalwatch.discover import WarmStart
 from portalwatch.lane import load_lane
 from portalwatch.loadpackage import read_package, remove_package
-from portalwatch.model import LoadSummary, PortalCrawl
+from portalwatch.model import KnownArticle, LoadSummary, PortalCrawl, PortalState
+from portalwatch.parse.profile import get_profile
 from portalwatch.progress import CrawlObserver
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
@@ -34,24 +37,43 @@ async def crawl_stage(
     now: datetime | None = None,
     observer: CrawlObserver | None = None,
 ) -> PortalCrawl:
-    """Crawl one portal from what the warehouse knows of it (its articles and its crawl memory)."""
-    known = await asyncio.to_thread(warehouse.known_articles, source.id)
-    state = await asyncio.to_thread(warehouse.portal_state, source.id)
-    crawl = await crawl_portal(
+    """Crawl one portal from what the warehouse knows of it (its articles and its crawl memory).
+
+    A crawl that walks listings from their first page starts fetching page 1 of every section
+    (and so each host's robots.txt) while the warehouse is read: every portal of a run has
+    work on the wire from its first moment.
+    """
+    crawl = partial(
+        crawl_portal,
         source,
         config,
-        known,
-        raw_store,
-        revisit,
-        max_listing_pages,
-        state=state,
+        raw_store=raw_store,
+        revisit=revisit,
+        max_listing_pages=max_listing_pages,
         now=now,
         pages=pages,
         published=published,
         observer=observer,
     )
+    if source.closed or pages is not None:
+        known, state = await _memory(warehouse, source.id)
+        crawled = await crawl(known, state=state)
+    else:
+        profile = get_profile(source.profile, config.settings.profile_dirs)
+        async with open_fetcher(source, config) as fetcher, WarmStart(fetcher, source, profile) as warm:
+            known, state = await _memory(warehouse, source.id)
+            crawled = await crawl(known, state=state, fetcher=warm)
     await asyncio.to_thread(raw_store.flush)  # the pages on disk before the load names them
-    return crawl
+    return crawled
+
+
+async def _memory(warehouse: Warehouse, source_id: str) -> tuple[dict[str, KnownArticle], PortalState]:
+    """What the warehouse knows of a portal: its articles and its crawl memory, read side by side."""
+    known, state = await asyncio.gather(
+        asyncio.to_thread(warehouse.known_articles, source_id),
+        asyncio.to_thread(warehouse.portal_state, source_id),
+    )
+    return known, state
 
 
 async def load_stage(
