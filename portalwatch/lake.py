@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Self, TypeVar
 from urllib.parse import urlsplit
 
 import duckdb
@@ -340,22 +340,18 @@ def postgres_bindir() -> Path:
     return Path(candidates[-1]).parent
 
 
-class TemporaryPostgres:
-    """A PostgreSQL server in a temporary folder on a free loopback port, trust authentication.
+class _TemporaryService:
+    """A throwaway server (a :class:`_Server` in a temporary folder on a free port), a context
+    manager: what `_start` started is stopped, and its folder removed, however the block ends."""
 
-    Run as the `postgres` user when this process is root (PostgreSQL refuses root).
-    ``create_database(name)`` returns the new database's libpq DSN; ``url(name)`` its
-    SQLAlchemy URL.
-    """
-
-    user = "postgres"
+    stop_signal: int = signal.SIGTERM
 
     def __init__(self) -> None:
         self.port = 0
         self.folder: Path | None = None
         self.server: _Server | None = None
 
-    def __enter__(self) -> TemporaryPostgres:
+    def __enter__(self) -> Self:
         try:
             self._start()
         except BaseException:
@@ -365,6 +361,33 @@ class TemporaryPostgres:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def _start(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def pid(self) -> int | None:
+        return self.server.pid if self.server else None
+
+    def close(self) -> None:
+        if self.server:
+            self.server.stop(self.stop_signal)
+            self.server = None
+        if self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+
+class TemporaryPostgres(_TemporaryService):
+    """A PostgreSQL server in a temporary folder on a free loopback port, trust authentication.
+
+    Run as the `postgres` user when this process is root (PostgreSQL refuses root).
+    ``create_database(name)`` returns the new database's libpq DSN; ``url(name)`` its
+    SQLAlchemy URL.
+    """
+
+    user = "postgres"
+    stop_signal = signal.SIGINT  # PostgreSQL's fast shutdown: clients are disconnected
 
     def _start(self) -> None:
         bindir = postgres_bindir()
@@ -427,41 +450,16 @@ class TemporaryPostgres:
     def url(self, database: str = "postgres", driver: str = "postgresql+asyncpg") -> str:
         return f"{driver}://{self.user}@127.0.0.1:{self.port}/{database}"
 
-    @property
-    def pid(self) -> int | None:
-        return self.server.pid if self.server else None
 
-    def close(self) -> None:
-        if self.server:
-            self.server.stop(signal.SIGINT)  # PostgreSQL's fast shutdown: clients are disconnected
-            self.server = None
-        if self.folder:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
-
-
-class TemporaryS3:
+class TemporaryS3(_TemporaryService):
     """An S3 endpoint (moto's server) on a free loopback port, with one bucket.
 
     ``env`` holds the variables that :func:`attach_ducklake` (and boto) read to reach it.
     """
 
     def __init__(self, bucket: str = "portalwatch") -> None:
+        super().__init__()
         self.bucket = bucket
-        self.port = 0
-        self.folder: Path | None = None
-        self.server: _Server | None = None
-
-    def __enter__(self) -> TemporaryS3:
-        try:
-            self._start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def _start(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="portalwatch-s3-"))
@@ -497,39 +495,14 @@ class TemporaryS3:
     def url(self, prefix: str = "") -> str:
         return f"s3://{self.bucket}/{prefix}"
 
-    @property
-    def pid(self) -> int | None:
-        return self.server.pid if self.server else None
 
-    def close(self) -> None:
-        if self.server:
-            self.server.stop()
-            self.server = None
-        if self.folder:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
-
-
-class TemporaryPrefectServer:
+class TemporaryPrefectServer(_TemporaryService):
     """A Prefect server on a free loopback port whose database is `database_url` (PostgreSQL:
     ``postgresql+asyncpg://…``); its own PREFECT_HOME, no analytics, no UI. ``api_url`` is its API."""
 
     def __init__(self, database_url: str) -> None:
+        super().__init__()
         self.database_url = database_url
-        self.port = 0
-        self.folder: Path | None = None
-        self.server: _Server | None = None
-
-    def __enter__(self) -> TemporaryPrefectServer:
-        try:
-            self._start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def _start(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="portalwatch-prefect-"))
@@ -569,18 +542,6 @@ class TemporaryPrefectServer:
     def env(self) -> dict[str, str]:
         """What a Prefect client or worker needs to use this server."""
         return {"PREFECT_API_URL": self.api_url}
-
-    @property
-    def pid(self) -> int | None:
-        return self.server.pid if self.server else None
-
-    def close(self) -> None:
-        if self.server:
-            self.server.stop()
-            self.server = None
-        if self.folder:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
 
 
 def _remove_when_ended(pid: int, folder: str) -> None:
