@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from prefect import aserve
+from prefect import Flow, aserve
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.schedules import Cron, Interval
@@ -34,12 +34,20 @@ from portalwatch.flows.reparse import reparse
 from portalwatch.paths import is_lake
 
 ON_DEMAND = "on-demand"
+# The flows deployed to run when asked (prefect.yaml declares the same), with what each does.
+ON_DEMAND_FLOWS: tuple[tuple[Flow, str], ...] = (
+    (backfill, "Walk listing pages or a publication period; idempotent, resumable"),
+    (archive_backfill, "Recover portals' history from a web archive; idempotent"),
+    (reparse, "Parse stored raw pages again with the current parsers"),
+    (crawl_portal, "One portal of an ingest run with fan_out: crawl, load package, load lane"),
+)
 
 
 def build_deployments(
     config_path: Path, config: SourcesConfig, warehouse: Path | str
 ) -> list[RunnerDeployment]:
-    """One `ingest` deployment per schedule (with its sources), plus backfill, archive-backfill and reparse.
+    """One `ingest` deployment per schedule (with its sources), plus an `on-demand` one of each
+    flow in :data:`ON_DEMAND_FLOWS` (backfill, archive-backfill, reparse, crawl-portal).
 
     Closed and disabled sources are on no schedule.
     """
@@ -77,43 +85,19 @@ def build_deployments(
             )
         )
     defaults = {"config_path": config_file, "warehouse": warehouse_file}
-    deployments.append(
-        backfill.to_deployment(
-            name=ON_DEMAND,
-            parameters=defaults,
-            tags=["portalwatch"],
-            entrypoint_type=EntrypointType.MODULE_PATH,
-            description="Walk listing pages or a publication period; idempotent, resumable",
-        )
-    )
-    deployments.append(
-        archive_backfill.to_deployment(
-            name=ON_DEMAND,
-            parameters=defaults,
-            tags=["portalwatch"],
-            entrypoint_type=EntrypointType.MODULE_PATH,
-            description="Recover portals' history from a web archive; idempotent",
-        )
-    )
-    deployments.append(
-        reparse.to_deployment(
-            name=ON_DEMAND,
-            parameters=defaults,
-            tags=["portalwatch"],
-            entrypoint_type=EntrypointType.MODULE_PATH,
-            description="Parse stored raw pages again with the current parsers",
-        )
-    )
-    deployments.append(
-        crawl_portal.to_deployment(
-            name=ON_DEMAND,
-            parameters=defaults,
-            tags=["portalwatch"],
-            entrypoint_type=EntrypointType.MODULE_PATH,
-            description="One portal of an ingest run with fan_out: crawl, load package, load lane",
-        )
-    )
+    deployments.extend(on_demand(flow, description, defaults) for flow, description in ON_DEMAND_FLOWS)
     return deployments
+
+
+def on_demand(flow: Flow, description: str, parameters: dict) -> RunnerDeployment:
+    """The `<flow>/on-demand` deployment: run when asked, with the sources file and warehouse as defaults."""
+    return flow.to_deployment(
+        name=ON_DEMAND,
+        parameters=parameters,
+        tags=["portalwatch"],
+        entrypoint_type=EntrypointType.MODULE_PATH,
+        description=description,
+    )
 
 
 async def serve_deployments(deployments: list[RunnerDeployment], limit: int | None = None) -> None:

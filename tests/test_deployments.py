@@ -8,7 +8,7 @@ import yaml
 from prefect.flows import load_flow_from_entrypoint
 
 from portalwatch.config import default_sources_path, load_sources
-from portalwatch.flows.serve import build_deployments
+from portalwatch.flows.serve import ON_DEMAND, ON_DEMAND_FLOWS, build_deployments
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,3 +60,27 @@ def test_prefect_yaml_deploys_the_flows_serve_deploys_by_their_module_paths(tmp_
     assert {(d["name"], d["entrypoint"]) for d in declared} == set(built)
     for (_, entrypoint), flow_name in built.items():
         assert load_flow_from_entrypoint(entrypoint).name == flow_name
+
+
+def test_every_on_demand_deployment_takes_the_sources_file_and_warehouse_in_serve_and_prefect_yaml(tmp_path):
+    config = load_sources(default_sources_path())
+    built = {
+        d.entrypoint: d
+        for d in build_deployments(default_sources_path(), config, tmp_path / "w.duckdb")
+        if d.name == ON_DEMAND
+    }
+    assert {d.flow_name for d in built.values()} == {flow.name for flow, _ in ON_DEMAND_FLOWS}
+    declared = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
+    from_yaml = {d["entrypoint"]: d for d in declared if d["name"] == ON_DEMAND}
+    assert set(from_yaml) == set(built)
+    for entrypoint, deployment in built.items():
+        assert (
+            set(from_yaml[entrypoint]["parameters"])
+            == set(deployment.parameters)
+            == {
+                "config_path",
+                "warehouse",
+            }
+        )
+        assert deployment.parameters["config_path"] == str(default_sources_path().resolve())
+        assert deployment.tags == ["portalwatch"] and deployment.description
