@@ -40,6 +40,8 @@ COUNTS = (
     "removed",
     "restored",
     "unchanged",
+    "documents_removed",
+    "documents_restored",
     "failed",
 )
 SUMMARY_COLUMNS = ("source", *COUNTS, "coverage")
@@ -186,13 +188,14 @@ async def ingest(
 def log_portal(logger, source_id: str, crawl: PortalCrawl, summary: dict) -> None:
     """A portal's counts, failures, coverage, warnings and outages, in the run's log."""
     logger.info(
-        "%s: %d listing pages, %d fetched, %d created, %d updated, %d removed, %d failed",
+        "%s: %d listing pages, %d fetched, %d created, %d updated, %d removed, %d document(s) removed, %d failed",
         source_id,
         summary["listing_pages"],
         summary["fetched"],
         summary["created"],
         summary["updated"],
         summary["removed"],
+        summary["documents_removed"],
         summary["failed"],
     )
     for url, reason in crawl.failures[:20]:

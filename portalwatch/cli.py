@@ -500,8 +500,9 @@ def status(
     warehouse: WarehouseOption = None,
     runs: Annotated[int, typer.Option(help="How many recent runs to list.")] = 10,
 ) -> None:
-    """The last runs; per source: last run, newest article, error rate, next scheduled run, lifecycle; per
-    listing section: the entries the warehouse holds of those the portal states (coverage)."""
+    """The last runs; per source: last run, newest article, articles and documents held and removed, error
+    rate, next scheduled run, lifecycle; per listing section: the entries the warehouse holds of those the
+    portal states (coverage)."""
     from portalwatch.config import load_sources
     from portalwatch.status import coverage, freshness, recent_runs
 

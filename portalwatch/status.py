@@ -30,9 +30,18 @@ SELECT l.source_id,
        strftime(l.last_fetch, '%Y-%m-%d %H:%M') AS last_fetch,
        (SELECT strftime(max(published_at), '%Y-%m-%d %H:%M') FROM articles a WHERE a.source_id = l.source_id) AS newest_article,
        (SELECT count(*) FROM articles a WHERE a.source_id = l.source_id AND a.removed_at IS NULL) AS articles,
+       (SELECT count(*) FROM articles a WHERE a.source_id = l.source_id AND a.removed_at IS NOT NULL) AS removed,
        (SELECT round(100.0 * count(*) FILTER (WHERE outcome NOT IN ('ok', 'gone')) / greatest(count(*), 1), 1)
           FROM fetches f WHERE f.source_id = l.source_id AND f.run_id = l.run_id) AS error_pct_last_run
 FROM last_run l
+"""
+# Documents held and removed per source (document_state came with schema 11).
+DOCUMENTS_SQL = """
+SELECT d.source_id,
+       count(DISTINCT d.document_id) FILTER (WHERE s.removed_at IS NULL) AS documents,
+       count(DISTINCT d.document_id) FILTER (WHERE s.removed_at IS NOT NULL) AS documents_removed
+FROM documents AS d LEFT JOIN document_state AS s ON s.document_id = d.document_id
+GROUP BY d.source_id
 """
 
 
@@ -54,13 +63,21 @@ def freshness(
     """One row per configured source, with its lifecycle and next scheduled run."""
     with Warehouse(path).connect(read_only=True) as con:
         seen = {row[0]: row[1:] for row in con.execute(FRESHNESS_SQL).fetchall()}
+        documents = (
+            {row[0]: row[1:] for row in con.execute(DOCUMENTS_SQL).fetchall()}
+            if _has_table(con, "document_state")
+            else {}
+        )
     columns = [
         "source",
         "schedule",
         "last_fetch",
         "newest_article",
         "articles",
+        "removed",
         "error_pct_last_run",
+        "documents",
+        "documents_removed",
         "next_run",
         "lifecycle",
         "successors",
@@ -77,7 +94,8 @@ def freshness(
             (
                 source.id,
                 name,
-                *seen.get(source.id, (None, None, 0, None)),
+                *seen.get(source.id, (None, None, 0, 0, None)),
+                *documents.get(source.id, (0, 0)),
                 upcoming,
                 lifecycle(source),
                 ", ".join(source.successors),
@@ -89,13 +107,18 @@ def freshness(
 def coverage(path: Path | str) -> tuple[list[str], list[tuple]]:
     """Per listing section, its latest walk: held of stated entries, missing pages."""
     with Warehouse(path).connect(read_only=True) as con:
-        if not con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'section_coverage'"
-        ).fetchone()[0]:
+        if not _has_table(con, "section_coverage"):
             return list(
                 LATEST_COVERAGE_COLUMNS
             ), []  # written before coverage was recorded: the next run migrates it
         return list(LATEST_COVERAGE_COLUMNS), latest_coverage(con)
+
+
+def _has_table(con, name: str) -> bool:
+    """Whether the warehouse has the table (an older one lacks the later migrations' until the next run)."""
+    return bool(
+        con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0]
+    )
 
 
 def lifecycle(source: Source) -> str:

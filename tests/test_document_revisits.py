@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 from crawling import crawl_into, politeness, query
 
+from portalwatch.analytics.report import collect
+from portalwatch.config import RevisitPolicy, load_sources
+from portalwatch.flows.fanout import portal_summary
+from portalwatch.flows.ingest import SUMMARY_COLUMNS
 from portalwatch.model import Gone, PortalCrawl
+from portalwatch.status import freshness
+from portalwatch.storage.warehouse import open_reader
+from portalwatch.summary import print_summary
 
 REMOVALS_SQL = "SELECT url, run_id FROM changes WHERE item_kind = 'document' AND change_type = 'removed'"
 
@@ -86,3 +93,97 @@ def test_a_removed_document_that_answers_again_is_restored(sim, warehouse, tmp_p
         warehouse, "SELECT change_type FROM changes WHERE item_kind = 'document' ORDER BY detected_at"
     ) == [("removed",), ("restored",)]
     assert query(warehouse, "SELECT count(*) FROM document_state WHERE removed_at IS NOT NULL") == [(0,)]
+
+
+def test_document_removals_show_in_status_the_run_summary_and_the_report(sim, warehouse, tmp_path, capsys):
+    config = sim.write_sources(tmp_path / "sources.toml", politeness())
+    source_id = next(iter(sim.base_urls))
+    crawl, _ = crawl_into(config, source_id, warehouse, revisit="none")
+    document = crawl.documents[0]
+    held = len({d.document_id for d in crawl.documents})
+    # The portal took one document down: a run recorded its removal, and nothing else.
+    run_id = warehouse.start_run("test", {})
+    taken_down = PortalCrawl(
+        crawl.source, gone_documents=[Gone(document.document_id, document.url, datetime.now(UTC))]
+    )
+    summary = portal_summary(taken_down, warehouse.load_portal(run_id, taken_down))
+    warehouse.finish_run(run_id, "completed", {})
+
+    # The run summary: a column of its own, printed and stored like the others.
+    assert summary["documents_removed"] == 1 and summary["removed"] == 0
+    assert "documents_removed" in SUMMARY_COLUMNS
+    capsys.readouterr()
+    print_summary({"run_id": run_id, "status": "completed", "portals": {source_id: summary}})
+    printed = capsys.readouterr().out
+    header = next(line for line in printed.splitlines() if "source" in line)
+    row = next(line for line in printed.splitlines() if source_id in line)
+    cells = [cell.strip() for cell in row.split("│")[1:-1]]
+    columns = [cell.strip() for cell in header.split("┃")[1:-1]]
+    assert dict(zip(columns, cells, strict=True))["documents removed"] == "1"
+
+    # `portalwatch status`: per source, documents held and removed beside the articles.
+    columns, rows = freshness(warehouse.path, load_sources(config))
+    row = dict(zip(columns, next(r for r in rows if r[0] == source_id), strict=True))
+    assert (row["documents"], row["documents_removed"], row["removed"]) == (held - 1, 1, 0)
+
+    # The report: the portals table, the removed pages, the totals and the removals chart.
+    with open_reader(warehouse.path) as con:
+        report = collect(con, str(warehouse.path))
+    portals_columns, portals = report.tables["Portals"]
+    portal = dict(zip(portals_columns, next(p for p in portals if p[0] == source_id), strict=True))
+    assert (portal["documents"], portal["documents removed"], portal["removed"]) == (held - 1, 1, 0)
+    removed_columns, removed = report.tables["Removed pages"]
+    assert [dict(zip(removed_columns, r, strict=True))["url"] for r in removed] == [document.url]
+    assert dict(zip(removed_columns, removed[0], strict=True))["kind"] == "document"
+    assert report.totals["documents removed"] == 1 and report.totals["articles removed"] == 0
+    assert next(chart for chart in report.charts if chart.key == "edits").svg is not None
+
+
+def test_a_document_whose_revisit_failed_is_due_at_the_next_run_then_after_a_doubling_wait(
+    sim, warehouse, tmp_path
+):
+    policy = RevisitPolicy()
+    # Quick to give up on a host that does not answer.
+    config = sim.write_sources(
+        tmp_path / "sources.toml", politeness(breaker_threshold=3, outage_wait_seconds=0.2)
+    )
+    source_id = next(iter(sim.base_urls))
+    crawl_into(config, source_id, warehouse, revisit="all")
+    held = {url for (url,) in query(warehouse, "SELECT url FROM document_fetch_state")}
+    assert held
+
+    def failed_checks() -> dict[str, int]:
+        return dict(query(warehouse, "SELECT url, failed_checks FROM document_fetch_state"))
+
+    def documents_tried() -> set[str]:
+        """The documents the latest run asked for."""
+        sql = (
+            "SELECT DISTINCT url FROM fetches WHERE kind = 'document' AND run_id = "
+            "(SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1)"
+        )
+        return {url for (url,) in query(warehouse, sql)}
+
+    sim.__exit__(None, None, None)  # the portal stops answering
+    later = datetime.now(UTC) + timedelta(days=3650)  # every document due
+    crawl_into(config, source_id, warehouse, revisit="due", now=later)
+    assert failed_checks() == dict.fromkeys(held, 1)
+    # Due again at the very next run, minutes later, not when its interval would have ended.
+    crawl_into(config, source_id, warehouse, revisit="due")
+    assert documents_tried() >= held and failed_checks() == dict.fromkeys(held, 2)
+    # Failed twice: it waits min_interval_hours, so the next run leaves it ...
+    crawl_into(config, source_id, warehouse, revisit="due")
+    assert not documents_tried() & held and failed_checks() == dict.fromkeys(held, 2)
+    # ... and a run past that wait tries it again; the wait then doubles.
+    past = datetime.now(UTC) + timedelta(hours=policy.min_interval_hours, minutes=5)
+    crawl_into(config, source_id, warehouse, revisit="due", now=past)
+    assert documents_tried() >= held and failed_checks() == dict.fromkeys(held, 3)
+    waits = query(
+        warehouse,
+        "SELECT min(epoch(next_revisit_at - checked) / 3600), max(epoch(next_revisit_at - checked) / 3600) "
+        "FROM document_fetch_state AS s JOIN (SELECT url, max(fetched_at) AS checked FROM fetches "
+        "WHERE kind = 'document' GROUP BY url) AS f USING (url)",
+    )
+    assert waits[0][0] > 1.9 * policy.min_interval_hours and waits[0][1] < 2.1 * policy.min_interval_hours
+    # A host that did not answer removed nothing and changed nothing.
+    assert query(warehouse, "SELECT count(*) FROM changes WHERE change_type <> 'created'") == [(0,)]
+    assert query(warehouse, "SELECT count(*) FROM document_state") == [(0,)]

@@ -131,6 +131,7 @@ VIEWS = (
     "monthly_publications",
     "edit_log",
     "removed_articles",
+    "removed_documents",
     "text_matches",
     "republications",
     "topic_articles",

@@ -30,7 +30,8 @@ MONTHLY_SQL = "SELECT source_id, month, articles FROM monthly_publications ORDER
 EDITS_SQL = """
 SELECT s.source_id,
        (SELECT count(*) FROM edit_log AS e WHERE e.source_id = s.source_id) AS edits,
-       (SELECT count(*) FROM removed_articles AS r WHERE r.source_id = s.source_id) AS removals
+       (SELECT count(*) FROM removed_articles AS r WHERE r.source_id = s.source_id)
+       + (SELECT count(*) FROM removed_documents AS r WHERE r.source_id = s.source_id) AS removals
 FROM sources AS s ORDER BY s.source_id
 """
 REPUBLICATIONS_SQL = """
@@ -39,8 +40,9 @@ SELECT original_source_id, source_id, level, title, lag_hours, similarity, same_
 FROM republications ORDER BY original_published_at DESC, lag_hours LIMIT ?
 """
 FRESHNESS_SQL = """
-SELECT source_id, name, level, live_articles, removed_articles, newest_published_at, last_ok_fetch_at,
-       epoch(newest_age_at_last_crawl) / 3600.0 AS newest_age_hours, last_run_fetches, last_run_failed_fetches
+SELECT source_id, name, level, live_articles, removed_articles, live_documents, removed_documents,
+       newest_published_at, last_ok_fetch_at, epoch(newest_age_at_last_crawl) / 3600.0 AS newest_age_hours,
+       last_run_fetches, last_run_failed_fetches
 FROM source_freshness ORDER BY level, source_id
 """
 LIFECYCLE_SQL = """
@@ -52,9 +54,13 @@ SELECT detected_at, source_id, version, array_to_string(changed_fields, ', ') AS
        epoch(since_publication) / 86400.0 AS days_after_publication
 FROM edit_log ORDER BY detected_at DESC LIMIT ?
 """
-REMOVED_SQL = (
-    "SELECT removed_at, source_id, title, url FROM removed_articles ORDER BY removed_at DESC LIMIT ?"
-)
+REMOVED_SQL = """
+SELECT removed_at, source_id, 'article' AS kind, title, url FROM removed_articles
+UNION ALL
+SELECT removed_at, source_id, 'document', coalesce(number || ': ', '') || coalesce(subject, title, ''), url
+FROM removed_documents
+ORDER BY removed_at DESC, url LIMIT ?
+"""
 TOPICS_SQL = """
 SELECT topic, count(*) AS articles, count(DISTINCT source_id) AS sources, min(published_at) AS first_published,
        max(published_at) AS last_published
@@ -62,8 +68,10 @@ FROM topic_articles GROUP BY topic ORDER BY articles DESC
 """
 TOTALS_SQL = """
 SELECT (SELECT count(*) FROM sources), (SELECT count(*) FROM article_state), (SELECT count(*) FROM article_versions),
-       (SELECT count(*) FROM edit_log), (SELECT count(*) FROM removed_articles), (SELECT count(*) FROM republications)
+       (SELECT count(*) FROM edit_log), (SELECT count(*) FROM removed_articles),
+       (SELECT count(*) FROM removed_documents), (SELECT count(*) FROM republications)
 """
+AGE = 9  # FRESHNESS_SQL's newest_age_hours: charted, not tabled
 TABLE_ROWS = 25
 LAG_BARS = 30
 
@@ -171,7 +179,7 @@ def _lag_chart(con) -> str | None:
 
 
 def _freshness_chart(rows) -> str | None:
-    ages = [(row[0], row[7]) for row in rows if row[7] is not None]
+    ages = [(row[0], row[AGE]) for row in rows if row[AGE] is not None]
     if not ages:
         return None
     chart = pygal.HorizontalBar(
@@ -185,7 +193,15 @@ def _freshness_chart(rows) -> str | None:
 def collect(con: duckdb.DuckDBPyConnection, warehouse: str) -> ReportData:
     totals = dict(
         zip(
-            ("portals", "articles", "versions", "edits", "removals", "republications"),
+            (
+                "portals",
+                "articles",
+                "versions",
+                "edits",
+                "articles removed",
+                "documents removed",
+                "republications",
+            ),
             con.execute(TOTALS_SQL).fetchone(),
             strict=False,
         )
@@ -208,7 +224,7 @@ def _charts(con: duckdb.DuckDBPyConnection, freshness: list[tuple]) -> list[Char
         Chart(
             "edits",
             "Edits and removals",
-            "Edits portals made after publication, and pages they took down.",
+            "Edits portals made after publication, and articles and documents they took down.",
             _edits_chart(con),
         ),
         Chart(
@@ -237,12 +253,14 @@ def _tables(con: duckdb.DuckDBPyConnection, freshness: list[tuple]) -> dict[str,
                 "level",
                 "live",
                 "removed",
+                "documents",
+                "documents removed",
                 "newest article",
                 "last crawl",
                 "last run fetches",
                 "failed",
             ],
-            [row[:7] + row[8:] for row in freshness],
+            [row[:AGE] + row[AGE + 1 :] for row in freshness],
         ),
         "Coverage": (
             [
@@ -264,7 +282,7 @@ def _tables(con: duckdb.DuckDBPyConnection, freshness: list[tuple]) -> dict[str,
             con.execute(RECENT_EDITS_SQL, [TABLE_ROWS]).fetchall(),
         ),
         "Removed pages": (
-            ["removed", "portal", "title", "url"],
+            ["removed", "portal", "kind", "title", "url"],
             con.execute(REMOVED_SQL, [TABLE_ROWS]).fetchall(),
         ),
         "Republications": (
