@@ -21,6 +21,7 @@ from portalwatch.terminal import (
     ConfigOption,
     OutputFormat,
     SourceOption,
+    WaitOption,
     WarehouseOption,
     console,
     err,
@@ -499,32 +500,36 @@ def status(
     ] = None,
     warehouse: WarehouseOption = None,
     runs: Annotated[int, typer.Option(help="How many recent runs to list.")] = 10,
+    wait: WaitOption = None,
 ) -> None:
     """The last runs; per source: last run, newest article, articles and documents held and removed, error
     rate, next scheduled run, lifecycle; per listing section: the entries the warehouse holds of those the
     portal states (coverage)."""
+    import duckdb
+
     from portalwatch.config import load_sources
+    from portalwatch.reading import read_warehouse
     from portalwatch.status import coverage, freshness, recent_runs
 
     path = existing_warehouse(warehouse)
     try:
-        sources = load_sources(config or _sources_file_for_status(path))
-        columns, rows = recent_runs(path, runs)
-        print_rows(columns, rows, OutputFormat.table)
-        columns, rows = freshness(path, sources)
-        print_rows(columns, rows, OutputFormat.table)
-        columns, rows = coverage(path)
-        print_rows(columns, rows, OutputFormat.table)
+        with read_warehouse(path, wait) as con:
+            sources = load_sources(config or _sources_file_for_status(con))
+            tables = [recent_runs(con, runs), freshness(con, sources), coverage(con)]
+    except duckdb.Error as exc:
+        _fail(f"{path}: {exc}")
     except PortalwatchError as exc:
         _fail(str(exc))
+    for columns, rows in tables:
+        print_rows(columns, rows, OutputFormat.table)
 
 
-def _sources_file_for_status(warehouse: Path | str) -> Path:
+def _sources_file_for_status(con) -> Path:
     """The sources file the warehouse's runs used, when it is still there; else the bundled one."""
     from portalwatch.config import default_sources_path, sources_digest
     from portalwatch.status import sources_file_of_runs
 
-    used = sources_file_of_runs(warehouse)
+    used = sources_file_of_runs(con)
     if used is None:
         return default_sources_path()
     path, digest = used
@@ -548,18 +553,18 @@ def sql(
         OutputFormat, typer.Option("--format", "-f", help="Output format.")
     ] = OutputFormat.table,
     max_rows: Annotated[int, typer.Option(help="Rows shown in table format.")] = 100,
+    wait: WaitOption = None,
 ) -> None:
     """Run a SQL query on the warehouse and print the result."""
     import duckdb
 
-    from portalwatch.storage.warehouse import Warehouse, open_reader
+    from portalwatch.reading import read_warehouse
 
     path = existing_warehouse(warehouse)
     try:
-        # A file through the writer lock: a query waits for a load in progress instead of
-        # failing. A DuckLake has no lock: attached read-only, it reads the latest snapshot.
-        store = Warehouse(path)
-        with open_reader(path) if store.lake else store.connect(read_only=True) as con:
+        # A file between two loads: a query waits for a load in progress instead of failing.
+        # A DuckLake, attached read-only, is read at once at its latest snapshot.
+        with read_warehouse(path, wait) as con:
             cursor = con.execute(query)
             columns = [d[0] for d in cursor.description or []]
             rows = cursor.fetchall()
@@ -719,6 +724,7 @@ def history(
     url: ArticleUrlArgument,
     source: ArticleSourceOption = None,
     warehouse: WarehouseOption = None,
+    wait: WaitOption = None,
     output: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
 ) -> None:
     """Every recorded change of an article: created, each edit with the fields it changed, removals.
@@ -728,7 +734,7 @@ def history(
     """
     from portalwatch.analytics.commands import history_command
 
-    history_command(url, source, warehouse, output)
+    history_command(url, source, warehouse, output, wait)
 
 
 @app.command()
@@ -742,6 +748,7 @@ def diff(
     ] = None,
     source: ArticleSourceOption = None,
     warehouse: WarehouseOption = None,
+    wait: WaitOption = None,
 ) -> None:
     """Word-level difference of an article's title, lead and body between two versions.
 
@@ -749,7 +756,7 @@ def diff(
     """
     from portalwatch.analytics.commands import diff_command
 
-    diff_command(url, from_version, to_version, source, warehouse)
+    diff_command(url, from_version, to_version, source, warehouse, wait)
 
 
 export_app = typer.Typer(help="Export the warehouse to files.", no_args_is_help=True)
@@ -760,11 +767,12 @@ app.add_typer(export_app, name="export")
 def export_parquet(
     directory: Annotated[Path, typer.Argument(help="Folder to write (an earlier export there is replaced).")],
     warehouse: WarehouseOption = None,
+    wait: WaitOption = None,
 ) -> None:
     """Every table as Parquet: DIR/<table>/source_id=<id>/*.parquet, and DIR/<table>.parquet for tables with no source."""
     from portalwatch.analytics.commands import export_parquet_command
 
-    export_parquet_command(directory, warehouse)
+    export_parquet_command(directory, warehouse, wait)
 
 
 @export_app.command("text")
@@ -773,6 +781,7 @@ def export_text(
         Path, typer.Argument(help="Folder to write: DIR/<source_id>/NNN_<hash16>.txt and DIR/index.csv.")
     ],
     warehouse: WarehouseOption = None,
+    wait: WaitOption = None,
 ) -> None:
     """One seed-style text file per article version, named NNN_<first 16 hex digits of its content hash>.txt.
 
@@ -781,18 +790,19 @@ def export_text(
     """
     from portalwatch.analytics.commands import export_text_command
 
-    export_text_command(directory, warehouse)
+    export_text_command(directory, warehouse, wait)
 
 
 @app.command()
 def report(
     out: Annotated[Path, typer.Argument(help="HTML file to write.")],
     warehouse: WarehouseOption = None,
+    wait: WaitOption = None,
 ) -> None:
     """A static HTML page with charts (publication volume, edits and removals, republication lag, freshness)."""
     from portalwatch.analytics.commands import report_command
 
-    report_command(out, warehouse)
+    report_command(out, warehouse, wait)
 
 
 # The archive commands: export warc, import warc (portalwatch.archive.commands).
@@ -878,16 +888,19 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 @app.command()
-def check(warehouse: WarehouseOption = None) -> None:
-    """Check the warehouse's history: no duplicate version, state or change, no gap in a version chain."""
+def check(warehouse: WarehouseOption = None, wait: WaitOption = None) -> None:
+    """Check the warehouse's history: no duplicate version, state or change, no gap in a version chain.
+
+    A DuckDB file is checked between two loads: while another process loads into it, the check
+    waits for that load to finish (--wait)."""
     import duckdb
 
     from portalwatch.integrity import check_warehouse
-    from portalwatch.storage.warehouse import open_reader
+    from portalwatch.reading import read_warehouse
 
     target = existing_warehouse(warehouse)
     try:
-        with open_reader(target) as con:
+        with read_warehouse(target, wait) as con:
             problems = check_warehouse(con)
     except duckdb.Error as exc:
         _fail(f"{target}: {exc}")

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 from cronsim import CronSim
 
 from portalwatch.config import Source, SourcesConfig
 from portalwatch.storage.coverage import LATEST_COVERAGE_COLUMNS, latest_coverage
-from portalwatch.storage.warehouse import Warehouse
 
 RECENT_RUNS_SQL = """
 SELECT run_id, flow, status,
@@ -51,23 +51,21 @@ WHERE parameters->>'config_path' IS NOT NULL ORDER BY started_at DESC LIMIT 1
 """
 
 
-def recent_runs(path: Path | str, limit: int) -> tuple[list[str], list[tuple]]:
-    with Warehouse(path).connect(read_only=True) as con:
-        cursor = con.execute(RECENT_RUNS_SQL, [limit])
-        return [d[0] for d in cursor.description], cursor.fetchall()
+def recent_runs(con: duckdb.DuckDBPyConnection, limit: int) -> tuple[list[str], list[tuple]]:
+    cursor = con.execute(RECENT_RUNS_SQL, [limit])
+    return [d[0] for d in cursor.description], cursor.fetchall()
 
 
 def freshness(
-    path: Path | str, config: SourcesConfig, now: datetime | None = None
+    con: duckdb.DuckDBPyConnection, config: SourcesConfig, now: datetime | None = None
 ) -> tuple[list[str], list[tuple]]:
     """One row per configured source, with its lifecycle and next scheduled run."""
-    with Warehouse(path).connect(read_only=True) as con:
-        seen = {row[0]: row[1:] for row in con.execute(FRESHNESS_SQL).fetchall()}
-        documents = (
-            {row[0]: row[1:] for row in con.execute(DOCUMENTS_SQL).fetchall()}
-            if _has_table(con, "document_state")
-            else {}
-        )
+    seen = {row[0]: row[1:] for row in con.execute(FRESHNESS_SQL).fetchall()}
+    documents = (
+        {row[0]: row[1:] for row in con.execute(DOCUMENTS_SQL).fetchall()}
+        if _has_table(con, "document_state")
+        else {}
+    )
     columns = [
         "source",
         "schedule",
@@ -104,20 +102,19 @@ def freshness(
     return columns, rows
 
 
-def coverage(path: Path | str) -> tuple[list[str], list[tuple]]:
+def coverage(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:
     """Per listing section, its latest walk: held of stated entries, missing pages."""
-    with Warehouse(path).connect(read_only=True) as con:
-        if not _has_table(con, "section_coverage"):
-            return list(
-                LATEST_COVERAGE_COLUMNS
-            ), []  # written before coverage was recorded: the next run migrates it
-        return list(LATEST_COVERAGE_COLUMNS), latest_coverage(con)
+    if not _has_table(con, "section_coverage"):
+        return list(
+            LATEST_COVERAGE_COLUMNS
+        ), []  # written before coverage was recorded: the next run migrates it
+    return list(LATEST_COVERAGE_COLUMNS), latest_coverage(con)
 
 
-def _has_table(con, name: str) -> bool:
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether the warehouse has the table (an older one lacks the later migrations' until the next run)."""
     return bool(
-        con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0]
+        con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall()[0][0]
     )
 
 
@@ -128,10 +125,9 @@ def lifecycle(source: Source) -> str:
     return f"{since}{source.status}{until}".strip()
 
 
-def sources_file_of_runs(path: Path | str) -> tuple[Path, str | None] | None:
+def sources_file_of_runs(con: duckdb.DuckDBPyConnection) -> tuple[Path, str | None] | None:
     """The sources file the warehouse's latest run read, with the SHA-256 it had then (older runs lack it)."""
-    with Warehouse(path).connect(read_only=True) as con:
-        row = con.execute(LATEST_SOURCES_FILE_SQL).fetchone()
+    row = con.execute(LATEST_SOURCES_FILE_SQL).fetchone()
     if row is None or not row[0] or row[0] == "None":
         return None
     return Path(row[0]), row[1]

@@ -30,6 +30,15 @@ WarehouseOption = Annotated[
         "[default: $PORTALWATCH_WAREHOUSE, else the sources file's [settings.warehouse], else data/warehouse.duckdb]",
     ),
 ]
+WaitOption = Annotated[
+    float | None,
+    typer.Option(
+        "--wait",
+        min=0,
+        help="How long to wait for a load in another process to finish before reading a DuckDB "
+        "file, in seconds (default 600); a DuckLake is read at once, at its latest snapshot.",
+    ),
+]
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="Sources file [default: config/sources.toml].")
 ]

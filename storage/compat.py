@@ -19,8 +19,24 @@ from portalwatch.errors import StorageError
 _NEWER = re.compile(r"database file with version number (\d+)", re.IGNORECASE)
 
 
+_HELD = re.compile(
+    r"Could not set lock on file.*Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)", re.S
+)
+
+
+def held_elsewhere(exc: duckdb.Error) -> bool:
+    """Whether the file did not open because another program has it open (DuckDB's file lock)."""
+    return _HELD.search(str(exc)) is not None
+
+
 def explain_open_error(path: Path | str, exc: duckdb.Error) -> str:
     """Why `path` does not open, and, when a newer DuckDB wrote it, how to carry it over."""
+    held = _HELD.search(str(exc))
+    if held is not None:
+        return (
+            f"cannot open the warehouse: another program ({held['program']}, process {held['pid']}) "
+            "has it open for writing, and DuckDB lets no other process open the file meanwhile"
+        )
     found = _NEWER.search(str(exc))
     if found is None:
         return f"cannot open the warehouse: {exc}"

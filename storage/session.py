@@ -12,7 +12,8 @@ transaction that meets another's change runs again (``storage.warehouse``).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,9 +22,10 @@ from filelock import FileLock, Timeout
 
 from portalwatch import lake
 from portalwatch.errors import StorageError
-from portalwatch.storage.compat import explain_open_error
+from portalwatch.storage.compat import explain_open_error, held_elsewhere
 
 LOCK_TIMEOUT_SECONDS = 600.0
+RETRY_OPEN_SECONDS = 0.2  # how often a file another program holds open is tried again
 
 
 class Session:
@@ -41,7 +43,12 @@ class Session:
         self.stays_open = False  # kept open between turns (nothing to release for others)
 
     @contextmanager
-    def turn(self, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    def turn(
+        self, read_only: bool, wait: float | None = None, on_wait: Callable[[], None] | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The connection, once the callers before it in this process are done and no other process
+        writes: up to `wait` seconds (default LOCK_TIMEOUT_SECONDS) for another process's load,
+        calling `on_wait` once if it has to wait for one."""
         with self.count:
             self.waiting += 1
         self.turns.acquire()
@@ -51,7 +58,7 @@ class Session:
             if self.con is not None and self.read_only and not read_only:
                 self._close()  # a writer needs the file open for writing
             if self.con is None:
-                self._open(read_only)
+                self._open(read_only, LOCK_TIMEOUT_SECONDS if wait is None else wait, on_wait)
             broken = False
             try:
                 yield self.con
@@ -66,21 +73,41 @@ class Session:
         finally:
             self.turns.release()
 
-    def _open(self, read_only: bool) -> None:
+    def _open(self, read_only: bool, wait: float, on_wait: Callable[[], None] | None) -> None:
+        """Take the writer lock, then open the file; while another process writes (it holds the
+        lock, or, a program other than portalwatch, the file itself), wait up to `wait` seconds."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT_SECONDS)
+        deadline = time.monotonic() + wait
+        waiting = _Waiting(on_wait)
+        lock = FileLock(str(self.path) + ".lock")
         try:
-            lock.acquire()
+            lock.acquire(timeout=0)
         except Timeout:
-            raise StorageError(
-                self.path, f"another writer held the lock for {LOCK_TIMEOUT_SECONDS:.0f} s"
-            ) from None
+            waiting.started()
+            try:
+                lock.acquire(timeout=wait)
+            except Timeout:
+                raise StorageError(
+                    self.path,
+                    f"another process was writing to it for {wait:g} s "
+                    f"(a load holds the lock file {lock.lock_file}); nothing was read",
+                ) from None
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only, config=dict(self.config))
-        except duckdb.Error as exc:
+            self.con = self._connect(read_only, deadline, waiting)
+        except BaseException:
             lock.release()
-            raise StorageError(self.path, explain_open_error(self.path, exc)) from None
+            raise
         self.lock, self.read_only = lock, read_only
+
+    def _connect(self, read_only: bool, deadline: float, waiting: _Waiting) -> duckdb.DuckDBPyConnection:
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only, config=dict(self.config))
+            except duckdb.Error as exc:
+                if not held_elsewhere(exc) or time.monotonic() >= deadline:
+                    raise StorageError(self.path, explain_open_error(self.path, exc)) from None
+            waiting.started()
+            time.sleep(RETRY_OPEN_SECONDS)
 
     def _close(self) -> None:
         con, lock, self.con, self.lock = self.con, self.lock, None, None
@@ -90,6 +117,18 @@ class Session:
         finally:
             if lock is not None:
                 lock.release()
+
+
+class _Waiting:
+    """Calls `on_wait` the first time a turn has to wait for another process."""
+
+    def __init__(self, on_wait: Callable[[], None] | None):
+        self.on_wait, self.told = on_wait, False
+
+    def started(self) -> None:
+        if not self.told and self.on_wait is not None:
+            self.on_wait()
+        self.told = True
 
 
 class LakeSession(Session):
@@ -105,7 +144,7 @@ class LakeSession(Session):
         self.spec = spec
         self.stays_open = True
 
-    def _open(self, read_only: bool) -> None:
+    def _open(self, read_only: bool, wait: float, on_wait: Callable[[], None] | None) -> None:
         con = duckdb.connect()
         try:
             lake.attach_spec(con, self.spec, alias="lake", read_only=read_only)

@@ -81,6 +81,27 @@ def open_reader(location: str | Path) -> duckdb.DuckDBPyConnection:
         raise StorageError(location, explain_open_error(location, exc)) from None
 
 
+@contextmanager
+def reading(
+    location: str | Path, wait: float | None = None, on_wait: Callable[[], None] | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection for a command that reads: a DuckLake attached read-only (its
+    latest snapshot, whatever its writers do), or a DuckDB file opened between two loads.
+
+    DuckDB lets no other process open a file while one writes to it, so a read of a file
+    waits, up to `wait` seconds (default: as long as a writer waits), for a load in another
+    process to end; `on_wait` is called once if it has to."""
+    if lake.is_lake_spec(location):
+        con = open_reader(location)
+        try:
+            yield con
+        finally:
+            con.close()
+        return
+    with session_for(Path(location)).turn(read_only=True, wait=wait, on_wait=on_wait) as con:
+        yield con
+
+
 class Warehouse:
     """A warehouse file or DuckLake spec: ``Warehouse(path).migrate()`` creates or upgrades it."""
 

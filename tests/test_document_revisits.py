@@ -122,7 +122,8 @@ def test_document_removals_show_in_status_the_run_summary_and_the_report(sim, wa
     assert dict(zip(columns, cells, strict=True))["documents removed"] == "1"
 
     # `portalwatch status`: per source, documents held and removed beside the articles.
-    columns, rows = freshness(warehouse.path, load_sources(config))
+    with open_reader(warehouse.path) as con:
+        columns, rows = freshness(con, load_sources(config))
     row = dict(zip(columns, next(r for r in rows if r[0] == source_id), strict=True))
     assert (row["documents"], row["documents_removed"], row["removed"]) == (held - 1, 1, 0)
 

@@ -28,45 +28,43 @@ from portalwatch.analytics.history import (
 )
 from portalwatch.analytics.report import write_report
 from portalwatch.errors import PortalwatchError
+from portalwatch.reading import read_warehouse
 from portalwatch.record import CONTENT_FIELDS
-from portalwatch.storage.warehouse import open_reader
 from portalwatch.terminal import OutputFormat, console, existing_warehouse, fail, print_rows
 
 
 @contextmanager
-def _read(warehouse: str | Path | None) -> Iterator[tuple[Path | str, duckdb.DuckDBPyConnection]]:
-    """A read-only connection to an existing, migrated warehouse (a DuckDB file or a DuckLake)."""
+def _read(
+    warehouse: str | Path | None, wait: float | None = None
+) -> Iterator[tuple[Path | str, duckdb.DuckDBPyConnection]]:
+    """A read-only connection to an existing, migrated warehouse (a DuckDB file, between two
+    loads, or a DuckLake)."""
     path = existing_warehouse(warehouse)
     try:
-        con = open_reader(path)
-    except duckdb.Error as exc:
-        fail(f"{path}: cannot open the warehouse: {exc}")
-    except PortalwatchError as exc:
-        fail(str(exc))
-    try:
-        has_views = con.execute(
-            "SELECT count(*) FROM duckdb_views() WHERE view_name = 'republications' AND NOT internal"
-        ).fetchone()[0]
-        if not has_views:
-            fail(
-                f"{path}: the warehouse predates the analytics views; run `portalwatch run` once to upgrade it"
-            )
-        yield path, con
+        with read_warehouse(path, wait) as con:
+            has_views = con.execute(
+                "SELECT count(*) FROM duckdb_views() WHERE view_name = 'republications' AND NOT internal"
+            ).fetchone()[0]
+            if not has_views:
+                fail(
+                    f"{path}: the warehouse predates the analytics views; run `portalwatch run` once to upgrade it"
+                )
+            yield path, con
     except PortalwatchError as exc:
         fail(str(exc))
     except duckdb.Error as exc:
         fail(f"{path}: {exc}")
-    finally:
-        con.close()
 
 
-def history_command(url: str, source: str | None, warehouse: str | Path | None, output: str) -> None:
+def history_command(
+    url: str, source: str | None, warehouse: str | Path | None, output: str, wait: float | None = None
+) -> None:
     """`portalwatch history`: an article's changes and, in a table, where its text was republished."""
     try:
         chosen = OutputFormat(output)
     except ValueError:
         fail(f"--format must be one of table, csv, json (not {output!r})")
-    with _read(warehouse) as (_, con):
+    with _read(warehouse, wait) as (_, con):
         article = find_article(con, url, source)
         rows = history_rows(con, article)
         trail = republication_rows(con, article) if chosen is OutputFormat.table else []
@@ -84,9 +82,10 @@ def diff_command(
     to_version: int | None,
     source: str | None,
     warehouse: str | Path | None,
+    wait: float | None = None,
 ) -> None:
     """`portalwatch diff`: the word-level difference between two versions of an article."""
-    with _read(warehouse) as (_, con):
+    with _read(warehouse, wait) as (_, con):
         article = find_article(con, url, source)
         newer = to_version or latest_version(con, article)
         older = from_version if from_version is not None else newer - 1
@@ -122,17 +121,17 @@ def diff_command(
         console.print(f"also changed: {', '.join(others)}", highlight=False)
 
 
-def export_parquet_command(directory: Path, warehouse: str | Path | None) -> None:
+def export_parquet_command(directory: Path, warehouse: str | Path | None, wait: float | None = None) -> None:
     """`portalwatch export parquet`: every table as Parquet under `directory`."""
-    with _read(warehouse) as (_, con):
+    with _read(warehouse, wait) as (_, con):
         written = export_parquet(con, directory)
     for name, path in written.items():
         console.print(f"{name}: {path}", highlight=False)
 
 
-def export_text_command(directory: Path, warehouse: str | Path | None) -> None:
+def export_text_command(directory: Path, warehouse: str | Path | None, wait: float | None = None) -> None:
     """`portalwatch export text`: one text file per article version under `directory`."""
-    with _read(warehouse) as (_, con):
+    with _read(warehouse, wait) as (_, con):
         result = export_text(con, directory)
     console.print(
         f"{result.written} file(s) written, {result.unchanged} unchanged, index: {directory / 'index.csv'}",
@@ -140,9 +139,9 @@ def export_text_command(directory: Path, warehouse: str | Path | None) -> None:
     )
 
 
-def report_command(out: Path, warehouse: str | Path | None) -> None:
+def report_command(out: Path, warehouse: str | Path | None, wait: float | None = None) -> None:
     """`portalwatch report`: the HTML report, written to `out`."""
-    with _read(warehouse) as (path, con):
+    with _read(warehouse, wait) as (path, con):
         data = write_report(con, str(path), out)
     drawn = sum(1 for chart in data.charts if chart.svg)
     console.print(f"{out}: {drawn} of {len(data.charts)} charts drawn", highlight=False)
