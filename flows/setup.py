@@ -24,11 +24,12 @@ class FlowSetup:
     @classmethod
     def load(cls, config_path: str | None, warehouse: str | None, raw_dir: str | None) -> FlowSetup:
         """The sources file (default: the bundled real portals), the warehouse (the argument, else
-        $PORTALWATCH_WAREHOUSE, else the sources file's [settings.warehouse]) and the raw store folder."""
+        $PORTALWATCH_WAREHOUSE, else the sources file's [settings.warehouse]) and the raw store folder
+        (likewise; paths in the sources file are relative to its folder)."""
         config_file = Path(config_path or default_sources_path()).resolve()
         config = load_sources(config_file)
         warehouse_file = warehouse_location(warehouse, config.settings.warehouse_location)
-        raw_folder = raw_store_path(warehouse_file, raw_dir)
+        raw_folder = raw_store_path(warehouse_file, raw_dir, config.settings.warehouse.raw_dir)
         # The DuckDB settings apply to every connection to this file in this process.
         store = Warehouse(warehouse_file, config.settings.warehouse.duckdb_config())
         return cls(config_file, config, warehouse_file, raw_folder, store)

@@ -332,7 +332,10 @@ class Archive(_Strict):
 
 class WarehouseSettings(_Strict):
     """Where the flows record what they crawl (unless --warehouse or $PORTALWATCH_WAREHOUSE says
-    otherwise), and what its DuckDB may use in the crawling process (unset: DuckDB's defaults)."""
+    otherwise), and what its DuckDB may use in the crawling process (unset: DuckDB's defaults).
+
+    Relative paths (`location`, `data_path`, a DuckLake spec's data_path= entry, `raw_dir`) are
+    relative to the sources file's folder, as `profile_dirs` are (see :func:`load_sources`)."""
 
     location: str | None = Field(
         None,
@@ -343,6 +346,11 @@ class WarehouseSettings(_Strict):
         None,
         description="A DuckLake's data: a folder every writer reaches, or s3://bucket/prefix "
         "(only for a DuckLake location; instead of a data_path= entry in it).",
+    )
+    raw_dir: str | None = Field(
+        None,
+        description="The raw store's folder (unless --raw-dir or $PORTALWATCH_RAW_DIR says otherwise) "
+        "[default: raw/ beside the warehouse file; data/raw for a DuckLake].",
     )
 
     @model_validator(mode="after")
@@ -531,10 +539,8 @@ def load_sources(path: str | Path) -> SourcesConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, f"not valid TOML: {exc}") from None
     settings = raw.get("settings")
-    if isinstance(settings, dict) and isinstance(settings.get("profile_dirs"), list):
-        settings["profile_dirs"] = [
-            str((path.parent / str(folder)).resolve()) for folder in settings["profile_dirs"]
-        ]
+    if isinstance(settings, dict):
+        _paths_beside(settings, path.parent)
     try:
         config = SourcesConfig.model_validate(raw)
     except ValidationError as exc:
@@ -562,6 +568,38 @@ def load_sources(path: str | Path) -> SourcesConfig:
                 field="sections",
             )
     return config
+
+
+# A DuckLake spec's own data_path= entry, as portalwatch.lake reads it.
+_SPEC_DATA_PATH = re.compile(r"(?P<lead>^|\s)data_path=(?P<value>\S+)")
+
+
+def _paths_beside(settings: dict, folder: Path) -> None:
+    """Make the settings' relative paths relative to the sources file's `folder` (in place), as a
+    config file's are; absolute ones, `~/…` (expanded) and URLs (s3://…) stay what they are."""
+    if isinstance(settings.get("profile_dirs"), list):
+        settings["profile_dirs"] = [_beside(folder, str(entry)) for entry in settings["profile_dirs"]]
+    warehouse = settings.get("warehouse")
+    if not isinstance(warehouse, dict):
+        return
+    location = warehouse.get("location")
+    if isinstance(location, str) and location.startswith("ducklake:"):
+        warehouse["location"] = _SPEC_DATA_PATH.sub(
+            lambda found: f"{found['lead']}data_path={_beside(folder, found['value'])}", location
+        )
+    elif isinstance(location, str) and location:
+        warehouse["location"] = _beside(folder, location)
+    for key in ("data_path", "raw_dir"):
+        if isinstance(warehouse.get(key), str) and warehouse[key]:
+            warehouse[key] = _beside(folder, warehouse[key])
+
+
+def _beside(folder: Path, value: str) -> str:
+    """`value` as a path, relative to `folder` unless absolute; a URL as it is."""
+    if "://" in value:
+        return value
+    resolved = str((folder / Path(value).expanduser()).resolve())
+    return resolved + "/" if value.endswith("/") and not resolved.endswith("/") else resolved
 
 
 def _config_error(path: Path, raw: dict, exc: ValidationError) -> ConfigError:

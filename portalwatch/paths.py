@@ -28,8 +28,11 @@ def warehouse_path(value: str | Path | None = None) -> Path:
     return Path(value or os.environ.get("PORTALWATCH_WAREHOUSE") or DEFAULT_WAREHOUSE)
 
 
-def raw_store_path(warehouse: str | Path, value: str | Path | None = None) -> Path:
-    """The raw store: the argument, else $PORTALWATCH_RAW_DIR, else raw/ beside the warehouse
-    file (data/raw for a DuckLake warehouse)."""
+def raw_store_path(
+    warehouse: str | Path, value: str | Path | None = None, configured: str | None = None
+) -> Path:
+    """The raw store: the argument, else $PORTALWATCH_RAW_DIR, else the sources file's
+    ``[settings.warehouse] raw_dir`` (`configured`), else raw/ beside the warehouse file
+    (data/raw for a DuckLake warehouse)."""
     beside = DEFAULT_WAREHOUSE.parent if is_lake(warehouse) else Path(warehouse).parent
-    return Path(value or os.environ.get("PORTALWATCH_RAW_DIR") or beside / "raw")
+    return Path(value or os.environ.get("PORTALWATCH_RAW_DIR") or configured or beside / "raw")

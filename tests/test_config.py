@@ -8,6 +8,7 @@ import pytest
 
 from portalwatch.config import SourcesConfig, default_sources_path, load_sources
 from portalwatch.errors import ConfigError
+from portalwatch.flows.setup import FlowSetup
 
 GOOD_SOURCE = """
 [[sources]]
@@ -207,3 +208,62 @@ def test_warehouse_settings_become_duckdb_settings(tmp_path):
         write(tmp_path, '[settings.warehouse]\nmemory_limit = "lots"\n\n' + source_block(), "bad.toml")
     )
     assert "memory_limit" in str(error)
+
+
+# ------------------------------------------------------------------ paths in the sources file
+
+
+def test_relative_paths_in_the_sources_file_are_relative_to_its_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "project" / "config"
+    folder.mkdir(parents=True)
+    (folder / "profiles").mkdir()
+    settings = (
+        'profile_dirs = ["profiles"]\n'
+        "[settings.warehouse]\n"
+        'location = "../data/history.duckdb"\n'
+        'raw_dir = "pages"\n'
+    )
+    config_file = write(folder, "[settings]\n" + settings + source_block())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # wherever the command runs from
+    monkeypatch.delenv("PORTALWATCH_WAREHOUSE", raising=False)
+    monkeypatch.delenv("PORTALWATCH_RAW_DIR", raising=False)
+    setup = FlowSetup.load(str(config_file), None, None)
+    assert setup.warehouse_file == tmp_path / "project" / "data" / "history.duckdb"
+    assert setup.raw_folder == folder / "pages"
+    assert setup.config.settings.profile_dirs == [str(folder / "profiles")]
+    # Without raw_dir, the raw store is beside the warehouse the file names.
+    write(folder, "[settings.warehouse]\nlocation = 'history.duckdb'\n" + source_block(), "plain.toml")
+    plain = FlowSetup.load(str(folder / "plain.toml"), None, None)
+    assert (plain.warehouse_file, plain.raw_folder) == (folder / "history.duckdb", folder / "raw")
+    # The command line and the environment still speak of the working directory.
+    assert FlowSetup.load(str(config_file), "mine.duckdb", "mine").warehouse_file == Path("mine.duckdb")
+    monkeypatch.setenv("PORTALWATCH_WAREHOUSE", "env.duckdb")
+    monkeypatch.setenv("PORTALWATCH_RAW_DIR", "env-raw")
+    from_env = FlowSetup.load(str(config_file), None, None)
+    assert (from_env.warehouse_file, from_env.raw_folder) == (Path("env.duckdb"), Path("env-raw"))
+
+
+def test_absolute_paths_home_and_urls_in_the_sources_file_stay_as_written(tmp_path):
+    absolute = tmp_path / "somewhere" / "w.duckdb"
+    config = load_sources(
+        write(
+            tmp_path,
+            f'[settings.warehouse]\nlocation = "{absolute}"\nraw_dir = "~/pages"\n' + source_block(),
+        )
+    )
+    assert config.settings.warehouse.location == str(absolute)
+    assert config.settings.warehouse.raw_dir == str(Path.home() / "pages")
+    spec = "ducklake:postgres:dbname=lake host=db"
+    for data_path, expected in (
+        ("s3://bucket/lake/", "s3://bucket/lake/"),
+        ("lake/", f"{tmp_path / 'lake'}/"),
+        ("/srv/lake/", "/srv/lake/"),
+    ):
+        settings = f'[settings.warehouse]\nlocation = "{spec}"\ndata_path = "{data_path}"\n'
+        config = load_sources(write(tmp_path, settings + source_block()))
+        assert config.settings.warehouse.data_path == expected
+        inline = f'[settings.warehouse]\nlocation = "{spec} data_path={data_path}"\n'
+        config = load_sources(write(tmp_path, inline + source_block()))
+        assert config.settings.warehouse_location == f"{spec} data_path={expected}"

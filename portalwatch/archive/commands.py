@@ -62,6 +62,7 @@ def import_warc_command(
     path = warehouse_location(warehouse)
     try:
         sources = load_sources(config_file)
+        path = warehouse_location(warehouse, sources.settings.warehouse_location)
         selected = sources.select(source) if source else None
         store = Warehouse(path)
         store.migrate()
@@ -69,7 +70,14 @@ def import_warc_command(
             "import", {"files": [str(f) for f in files]} | sources_file_parameters(config_file)
         )
         try:
-            result = import_warc(files, sources, store, RawStore(raw_store_path(path)), run_id, selected)
+            result = import_warc(
+                files,
+                sources,
+                store,
+                RawStore(raw_store_path(path, None, sources.settings.warehouse.raw_dir)),
+                run_id,
+                selected,
+            )
         except BaseException:
             store.finish_run(run_id, "failed", {})
             raise
