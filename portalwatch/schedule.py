@@ -10,6 +10,9 @@ did not (never below the share of the article's age it would start with),
 always within [min, max]. A check that failed is no check: the interval stays,
 and the article is due again at the next run, then (failing again) after a
 wait that doubles from `min_interval_hours` up to `retry_max_hours`.
+
+Official documents follow the same schedule, and share the run's budget with the
+articles; a document's age is its issue date's.
 """
 
 from __future__ import annotations
