@@ -75,7 +75,8 @@ class Session:
 
     def _open(self, read_only: bool, wait: float, on_wait: Callable[[], None] | None) -> None:
         """Take the writer lock, then open the file; while another process writes (it holds the
-        lock, or, a program other than portalwatch, the file itself), wait up to `wait` seconds."""
+        lock, or, for a reader, a program other than portalwatch holds the file itself), wait up
+        to `wait` seconds."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + wait
         waiting = _Waiting(on_wait)
@@ -90,7 +91,8 @@ class Session:
                 raise StorageError(
                     self.path,
                     f"another process was writing to it for {wait:g} s "
-                    f"(a load holds the lock file {lock.lock_file}); nothing was read",
+                    f"(a load holds the lock file {lock.lock_file}); nothing was "
+                    + ("read" if read_only else "written"),
                 ) from None
         try:
             self.con = self._connect(read_only, deadline, waiting)
@@ -104,7 +106,8 @@ class Session:
             try:
                 return duckdb.connect(str(self.path), read_only=read_only, config=dict(self.config))
             except duckdb.Error as exc:
-                if not held_elsewhere(exc) or time.monotonic() >= deadline:
+                # A reader waits for another program to close the file; a load fails at once.
+                if not (read_only and held_elsewhere(exc)) or time.monotonic() >= deadline:
                     raise StorageError(self.path, explain_open_error(self.path, exc)) from None
             waiting.started()
             time.sleep(RETRY_OPEN_SECONDS)

@@ -79,10 +79,12 @@ READS = {
 }
 
 
-@pytest.mark.parametrize("command", READS)
-def test_a_read_waits_for_the_load_in_progress_says_so_and_reads_what_it_committed(migrated, command):
+@pytest.mark.parametrize(
+    ("command", "holder"), [*((command, "a load") for command in READS), ("check", "another program")]
+)
+def test_a_read_waits_for_the_load_in_progress_says_so_and_reads_what_it_committed(migrated, command, holder):
     args, expected = READS[command]
-    with held(migrated, LOAD) as holder:
+    with held(migrated, HOLDERS[holder][0]) as process:
         reader = subprocess.Popen(
             [sys.executable, "-m", "portalwatch", *args, "-w", str(migrated), "--wait", "600"],
             stdout=subprocess.PIPE,
@@ -96,7 +98,7 @@ def test_a_read_waits_for_the_load_in_progress_says_so_and_reads_what_it_committ
             while "waiting for it to finish" not in said:
                 said += told.get(timeout=GUARD_SECONDS)
             assert str(migrated) in said and reader.poll() is None  # it waits, and has read nothing yet
-            release(holder)
+            release(process)
             out, _ = reader.communicate(timeout=GUARD_SECONDS)
         finally:
             if reader.poll() is None:
