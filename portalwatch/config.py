@@ -370,6 +370,30 @@ class WarehouseSettings(_Strict):
         return config
 
 
+class RawSettings(_Strict):
+    """Where fetched pages are stored (unless $PORTALWATCH_RAW_DIR or a --raw-dir says otherwise)."""
+
+    location: str | None = Field(
+        None,
+        description="A folder, or s3://bucket/prefix shared by workers on several machines "
+        "(default: raw/ beside the warehouse file).",
+    )
+    endpoint_url: str | None = Field(
+        None,
+        description="The S3-compatible server of an s3:// location, e.g. http://minio.example:9000 "
+        "(default: $AWS_ENDPOINT_URL, else AWS).",
+    )
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _http_endpoint(cls, value: str | None) -> str | None:
+        if value is not None and (
+            urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc
+        ):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+
 class Settings(_Strict):
     user_agent: str = Field(
         "portalwatch/0.1",
@@ -387,6 +411,7 @@ class Settings(_Strict):
     )
     revisit: RevisitPolicy = RevisitPolicy()
     warehouse: WarehouseSettings = WarehouseSettings()
+    raw: RawSettings = RawSettings()
     parse_workers: int | None = Field(
         None,
         ge=0,
