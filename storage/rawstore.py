@@ -51,7 +51,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from portalwatch.errors import StorageError
 from portalwatch.storage.rawrecord import URI_PREFIX, PackedPage, Problem, pack, unpack
-from portalwatch.storage.rawstore_s3 import ObjectPages, flush_all, is_object_store, object_pages
+from portalwatch.storage.rawstore_s3 import ObjectPages, is_object_store, object_pages
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +223,6 @@ def _shared(root: Path) -> _Store:
 
 @atexit.register
 def _flush_all() -> None:
-    flush_all()
     with _registry_lock:
         stores = [store for (pid, _), store in _registry.items() if pid == os.getpid()]
     for store in stores:

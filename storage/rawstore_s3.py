@@ -238,6 +238,8 @@ _registry: dict[tuple[int, str, str | None], ObjectPages] = {}
 
 def object_pages(url: str, endpoint_url: str | None = None) -> ObjectPages:
     """The process's handle on the store at `url` (one per URL and endpoint)."""
+    # The endpoint boto would take from the environment is part of the key: it may change.
+    endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
     key = (os.getpid(), url.rstrip("/"), endpoint_url)
     with _registry_lock:
         pages = _registry.get(key)
@@ -246,8 +248,10 @@ def object_pages(url: str, endpoint_url: str | None = None) -> ObjectPages:
         return pages
 
 
-def flush_all() -> None:
-    """Every upload of this process done (at exit)."""
+def _flush_all() -> None:
+    """Every upload of this process done at exit. Registered as the thread pools register their
+    own exit hook, so it runs before theirs, after which they take no work (and boto resolves
+    names on asyncio's pool)."""
     with _registry_lock:
         stores = [store for (pid, *_), store in _registry.items() if pid == os.getpid()]
     for store in stores:
@@ -255,3 +259,6 @@ def flush_all() -> None:
             store.flush()
         except Exception:  # at exit: the pages not stored were named by no load
             log.exception("raw store %s: could not store every page at exit", store.url)
+
+
+threading._register_atexit(_flush_all)  # type: ignore[attr-defined]
