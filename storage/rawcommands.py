@@ -1,4 +1,4 @@
-"""The raw store commands: `raw cat`, `raw verify` and `raw migrate`."""
+"""The raw store commands: `raw cat`, `raw verify`, `raw migrate` and `raw copy`."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ EndpointOption = Annotated[
     ),
 ]
 HASH = re.compile(r"[0-9a-f]{64}")
+COPY_BATCH = 1000  # pages copied per durable step
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -119,6 +120,32 @@ def migrate_command(warehouse: WarehouseOption = None, raw_dir: RawDirOption = N
     err.print(
         f"{moved:,} pages moved into segments; {store.count():,} pages in {store.location}", highlight=False
     )
+
+
+@raw_app.command("copy")
+def copy_command(
+    destination: Annotated[
+        str, typer.Argument(help="Another raw store: a folder or s3://bucket/prefix.", metavar="DEST")
+    ],
+    warehouse: WarehouseOption = None,
+    raw_dir: RawDirOption = None,
+    endpoint_url: EndpointOption = None,
+) -> None:
+    """Copy the pages the raw store holds and DEST does not into DEST (to move a store onto S3).
+
+    Safe to interrupt and run again: DEST is listed first, and a page is stored whole or not at all."""
+    store = _store(warehouse, raw_dir, endpoint_url)
+    try:
+        target = RawStore(destination, endpoint_url)
+        missing = sorted(store.hashes() - target.hashes())
+        for done, raw_hash in enumerate(missing, 1):
+            target.put(store.get(raw_hash))
+            if done % COPY_BATCH == 0:
+                target.flush()
+        target.close()
+    except PortalwatchError as exc:
+        _fail(str(exc), 1)
+    err.print(f"{len(missing):,} pages copied from {store.location} to {target.location}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

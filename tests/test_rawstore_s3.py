@@ -231,3 +231,16 @@ def test_nothing_is_left_unstored_when_a_writer_exits_without_flushing(s3):
     raw_hash = python(script, url).strip()
     assert RawStore(url).get(raw_hash) == b"last words"
     assert os.environ["AWS_ENDPOINT_URL"] == s3.endpoint_url
+
+
+def test_a_local_store_is_copied_onto_s3_once(s3, tmp_path):
+    local = RawStore(tmp_path / "raw")
+    hashes = {local.put(f"local page {n}".encode())[0] for n in range(30)}
+    local.close()
+    url = s3.url("moved")
+    copy = [PORTALWATCH, "raw", "copy", url, "--raw-dir", str(tmp_path / "raw")]
+    first = subprocess.run(copy, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0 and "30 pages copied" in first.stderr, first.stderr
+    assert RawStore(url).hashes() == hashes and not list(RawStore(url).verify())
+    again = subprocess.run(copy, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0 and "0 pages copied" in again.stderr, again.stderr
