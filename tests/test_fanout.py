@@ -74,12 +74,18 @@ def workers(cluster, tmp_path):
         "PREFECT_LOGGING_TO_API_ENABLED": "false",
     }
 
-    def start(count: int) -> list[subprocess.Popen]:
+    def start(count: int, extra_env: dict[str, str] | None = None) -> list[subprocess.Popen]:
         for _ in range(count):
             log = open(tmp_path / f"worker-{len(started)}.log", "wb")  # noqa: SIM115 (the worker writes it)
             argv = [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL, "--type", "process"]
             started.append(
-                subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                subprocess.Popen(
+                    argv,
+                    env=env | (extra_env or {}),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             )
         return started
 
@@ -140,8 +146,8 @@ def test_workers_that_share_only_a_bucket_keep_the_raw_pages_and_packages_there(
     sim, server, _, expected = cluster
     with TemporaryS3() as s3:
         for variable, value in s3.env.items():
-            monkeypatch.setenv(variable, value)  # the workers start with it
-        workers(2)
+            monkeypatch.setenv(variable, value)
+        workers(2, s3.env)
         with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
             summary = asyncio.run(
                 ingest(
