@@ -61,9 +61,9 @@ sections = [{ name = "tin-tuc", listing_url = "https://tuachua.dienbien.gov.vn/t
 
 
 def bodies(writer: str) -> list[bytes]:
-    """A writer's pages: 60 of its own and 20 that every writer stores."""
-    own = [f"<html>{writer} page {n} {'x' * n}</html>".encode() for n in range(60)]
-    shared = [f"<html>shared page {n}</html>".encode() * 50 for n in range(20)]
+    """A writer's pages: 30 of its own and 10 that every writer stores."""
+    own = [f"<html>{writer} page {n} {'x' * n}</html>".encode() for n in range(30)]
+    shared = [f"<html>shared page {n}</html>".encode() * 50 for n in range(10)]
     return own + shared
 
 
@@ -98,7 +98,7 @@ def test_two_writers_share_one_bucket_and_a_third_process_reads_every_page(s3):
         assert writer.returncode == 0, errors.decode()
         written.append(json.loads(out))
     expected = {hashlib.sha256(body).hexdigest() for name in ("first", "second") for body in bodies(name)}
-    assert set(written[0]) | set(written[1]) == expected and len(expected) == 140
+    assert set(written[0]) | set(written[1]) == expected and len(expected) == 70
 
     found = json.loads(python(READER, url, stdin=json.dumps(sorted(expected))))
     assert found == dict.fromkeys(sorted(expected), True)
