@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import inspect
 import json
 import os
 import subprocess
@@ -30,11 +31,10 @@ from portalwatch.storage.warehouse import Warehouse
 
 PORTALWATCH = Path(sys.executable).parent / "portalwatch"
 
+# A writer: `bodies` (below) is copied into its script; importing this module would take Prefect along.
 WRITER = """
 import json, sys
 from portalwatch.storage.rawstore import RawStore
-sys.path.insert(0, sys.argv[3])
-from test_rawstore_s3 import bodies
 store = RawStore(sys.argv[1])
 hashes = [store.put(body)[0] for body in bodies(sys.argv[2])]
 store.flush()
@@ -85,10 +85,10 @@ def python(script: str, *args: str, stdin: str | None = None) -> str:
 
 def test_two_writers_share_one_bucket_and_a_third_process_reads_every_page(s3):
     url = s3.url("raw")
-    tests = str(Path(__file__).parent)
+    writer = inspect.getsource(bodies) + WRITER
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, url, name, tests], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            [sys.executable, "-c", writer, url, name], stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
         for name in ("first", "second")
     ]
