@@ -33,14 +33,15 @@ async def recover_portal_task(
     source: Source,
     config: SourcesConfig,
     warehouse: Path | str,
-    raw_dir: Path,
+    raw_dir: Path | str,
     run_id: str,
     archive: str | None,
     since: date | None,
     until: date | None,
+    raw_endpoint: str | None = None,
 ) -> dict:
     recovery = await recover_from_archive(
-        source, config, Warehouse(warehouse), RawStore(raw_dir), run_id, archive, since, until
+        source, config, Warehouse(warehouse), RawStore(raw_dir, raw_endpoint), run_id, archive, since, until
     )
     return recovery.as_summary()
 
@@ -74,7 +75,15 @@ async def archive_backfill(
 
     async def one_portal(source: Source) -> dict:
         summary = await recover_portal_task(
-            source, config, setup.warehouse_file, setup.raw_folder, run_id, archive, since, until
+            source,
+            config,
+            setup.warehouse_file,
+            setup.raw_folder,
+            run_id,
+            archive,
+            since,
+            until,
+            setup.raw_endpoint,
         )
         logger.info(
             "%s from %s: %d captures listed, %d already stored, %d fetched; %d created, %d updated, %d removed, %d failed",

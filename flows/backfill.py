@@ -127,6 +127,7 @@ class BackfillRun:
             None,
             {section: pages},
             self.published,
+            raw_endpoint=setup.raw_endpoint,
         )
         if crawl.listed:
             summary = await load_portal_task(setup.warehouse_file, run_id, crawl)

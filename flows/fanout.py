@@ -40,7 +40,6 @@ from portalwatch.loadpackage import summary_url, take_summary, write_package, wr
 from portalwatch.model import LoadSummary, PortalCrawl
 from portalwatch.pipeline import crawl_stage, load_package_stage
 from portalwatch.storage.coverage import describe, drop_warning
-from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 
 CRAWL_DEPLOYMENT = "crawl-portal/on-demand"
@@ -141,7 +140,7 @@ async def crawl_portal(
                     source,
                     setup.config,
                     setup.store,
-                    RawStore(setup.raw_folder),
+                    setup.raw_store(),
                     Revisit(revisit),
                     max_listing_pages,
                 )

@@ -73,18 +73,19 @@ async def crawl_portal_task(
     source: Source,
     config: SourcesConfig,
     warehouse: Path | str,
-    raw_dir: Path,
+    raw_dir: Path | str,
     revisit: Revisit,
     max_listing_pages: int | None = None,
     pages: dict[str, range] | None = None,
     published: tuple[datetime | None, datetime | None] = (None, None),
     observer: CrawlObserver | None = None,
+    raw_endpoint: str | None = None,
 ) -> PortalCrawl:
     return await crawl_stage(
         source,
         config,
         Warehouse(warehouse),
-        RawStore(raw_dir),
+        RawStore(raw_dir, raw_endpoint),
         revisit,
         max_listing_pages,
         pages=pages,
@@ -152,6 +153,7 @@ async def ingest(
                 Revisit(revisit),
                 max_listing_pages,
                 observer=quote(watched[source.id]),  # the task gets this very object, to count into
+                raw_endpoint=setup.raw_endpoint,
             )
             summary = await load_portal_task(warehouse_file, run_id, crawl)
         finally:

@@ -39,20 +39,25 @@ BATCH_PAGES = 1000
 async def reparse_pages_task(
     source: Source,
     profile_dirs: list[str],
-    raw_dir: Path,
+    raw_dir: Path | str,
     pages: list[tuple[str, str, datetime, str | None]],
     batch_number: int,
+    raw_endpoint: str | None = None,
 ) -> PortalCrawl:
-    return await asyncio.to_thread(reparse_pages, source, profile_dirs, raw_dir, pages)
+    return await asyncio.to_thread(
+        reparse_pages, source, profile_dirs, RawStore(raw_dir, raw_endpoint), pages
+    )
 
 
 def reparse_pages(
-    source: Source, profile_dirs: list[str], raw_dir: Path, pages: list[tuple[str, str, datetime, str | None]]
+    source: Source,
+    profile_dirs: list[str],
+    store: RawStore,
+    pages: list[tuple[str, str, datetime, str | None]],
 ) -> PortalCrawl:
     """Parse a batch of stored pages of one portal into observations (no fetching), derived
     (fingerprints and references) so that the load only writes them."""
     profile = get_profile(source.profile, profile_dirs)
-    store = RawStore(raw_dir)
     crawl = PortalCrawl(source_row(source))
     now = datetime.now(UTC)
     for url, raw_hash, _, charset in pages:
@@ -114,7 +119,7 @@ async def reparse(
         }
         for number, batch in enumerate(batches, 1):
             crawl = await reparse_pages_task(
-                source, config.settings.profile_dirs, setup.raw_folder, batch, number
+                source, config.settings.profile_dirs, setup.raw_folder, batch, number, setup.raw_endpoint
             )
             summary = await load_portal_task(setup.warehouse_file, run_id, crawl, cause="parser")
             for column in ("created", "reparsed", "unchanged", "failed"):

@@ -334,8 +334,8 @@ class WarehouseSettings(_Strict):
     """Where the flows record what they crawl (unless --warehouse or $PORTALWATCH_WAREHOUSE says
     otherwise), and what its DuckDB may use in the crawling process (unset: DuckDB's defaults).
 
-    Relative paths (`location`, `data_path`, a DuckLake spec's data_path= entry, `raw_dir`) are
-    relative to the sources file's folder, as `profile_dirs` are (see :func:`load_sources`)."""
+    Relative paths (`location`, `data_path`, a DuckLake spec's data_path= entry, and
+    `[settings.raw] location`) are relative to the sources file's folder, as `profile_dirs` are (see :func:`load_sources`)."""
 
     location: str | None = Field(
         None,
@@ -346,11 +346,6 @@ class WarehouseSettings(_Strict):
         None,
         description="A DuckLake's data: a folder every writer reaches, or s3://bucket/prefix "
         "(only for a DuckLake location; instead of a data_path= entry in it).",
-    )
-    raw_dir: str | None = Field(
-        None,
-        description="The raw store's folder (unless --raw-dir or $PORTALWATCH_RAW_DIR says otherwise) "
-        "[default: raw/ beside the warehouse file; data/raw for a DuckLake].",
     )
 
     @model_validator(mode="after")
@@ -378,6 +373,30 @@ class WarehouseSettings(_Strict):
         return config
 
 
+class RawSettings(_Strict):
+    """Where fetched pages are stored (unless $PORTALWATCH_RAW_DIR or a --raw-dir says otherwise)."""
+
+    location: str | None = Field(
+        None,
+        description="A folder, or s3://bucket/prefix shared by workers on several machines "
+        "(default: raw/ beside the warehouse file).",
+    )
+    endpoint_url: str | None = Field(
+        None,
+        description="The S3-compatible server of an s3:// location, e.g. http://minio.example:9000 "
+        "(default: $AWS_ENDPOINT_URL, else AWS).",
+    )
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _http_endpoint(cls, value: str | None) -> str | None:
+        if value is not None and (
+            urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc
+        ):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+
 class Settings(_Strict):
     user_agent: str = Field(
         "portalwatch/0.1",
@@ -395,6 +414,7 @@ class Settings(_Strict):
     )
     revisit: RevisitPolicy = RevisitPolicy()
     warehouse: WarehouseSettings = WarehouseSettings()
+    raw: RawSettings = RawSettings()
     parse_workers: int | None = Field(
         None,
         ge=0,
@@ -579,6 +599,9 @@ def _paths_beside(settings: dict, folder: Path) -> None:
     config file's are; absolute ones, `~/…` (expanded) and URLs (s3://…) stay what they are."""
     if isinstance(settings.get("profile_dirs"), list):
         settings["profile_dirs"] = [_beside(folder, str(entry)) for entry in settings["profile_dirs"]]
+    raw = settings.get("raw")
+    if isinstance(raw, dict) and isinstance(raw.get("location"), str) and raw["location"]:
+        raw["location"] = _beside(folder, raw["location"])
     warehouse = settings.get("warehouse")
     if not isinstance(warehouse, dict):
         return
@@ -589,9 +612,8 @@ def _paths_beside(settings: dict, folder: Path) -> None:
         )
     elif isinstance(location, str) and location:
         warehouse["location"] = _beside(folder, location)
-    for key in ("data_path", "raw_dir"):
-        if isinstance(warehouse.get(key), str) and warehouse[key]:
-            warehouse[key] = _beside(folder, warehouse[key])
+    if isinstance(warehouse.get("data_path"), str) and warehouse["data_path"]:
+        warehouse["data_path"] = _beside(folder, warehouse["data_path"])
 
 
 def _beside(folder: Path, value: str) -> str:

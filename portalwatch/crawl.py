@@ -349,9 +349,9 @@ class PortalCrawler:
 
     def _observe_unparsed(self, key: str, url: str, result: FetchResult, prior: KnownArticle) -> None:
         """An article page that is the one its current version was parsed from: observed as it stands."""
-        raw_hash = self.record(
-            result, stored=(prior.raw_hash, False) if prior.raw_hash in self.raw_store else None
-        )
+        # Stored already, most likely: the put finds it (on an object store, without making the
+        # crawl wait for a request), and stores it again if it was lost.
+        raw_hash = self.record(result)
         schedule = self.state.articles.get(key)
         published_at = schedule.published_at if schedule else None
         if published_at and self._outside(published_at):

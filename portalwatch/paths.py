@@ -8,6 +8,8 @@ from pathlib import Path
 DEFAULT_WAREHOUSE = Path("data") / "warehouse.duckdb"
 # A DuckLake warehouse is named by a spec, `ducklake:postgres:<libpq DSN> [data_path=…]`.
 LAKE_PREFIX = "ducklake:"
+# A raw store on an object store is named by its URL.
+OBJECT_STORE_SCHEMES = ("s3://",)
 
 
 def is_lake(value: str | os.PathLike | None) -> bool:
@@ -30,9 +32,11 @@ def warehouse_path(value: str | Path | None = None) -> Path:
 
 def raw_store_path(
     warehouse: str | Path, value: str | Path | None = None, configured: str | None = None
-) -> Path:
+) -> Path | str:
     """The raw store: the argument, else $PORTALWATCH_RAW_DIR, else the sources file's
-    ``[settings.warehouse] raw_dir`` (`configured`), else raw/ beside the warehouse file
-    (data/raw for a DuckLake warehouse)."""
+    ``[settings.raw] location`` (`configured`), else raw/ beside the warehouse file (data/raw for a
+    DuckLake warehouse). An object store URL (``s3://bucket/prefix``) is returned as the string
+    it is (a path would fold its ``//``); a folder as a Path."""
     beside = DEFAULT_WAREHOUSE.parent if is_lake(warehouse) else Path(warehouse).parent
-    return Path(value or os.environ.get("PORTALWATCH_RAW_DIR") or configured or beside / "raw")
+    chosen = value or os.environ.get("PORTALWATCH_RAW_DIR") or configured or beside / "raw"
+    return str(chosen) if str(chosen).startswith(OBJECT_STORE_SCHEMES) else Path(chosen)

@@ -1,4 +1,4 @@
-"""The raw store commands: `raw cat`, `raw verify` and `raw migrate`."""
+"""The raw store commands: `raw cat`, `raw verify`, `raw migrate` and `raw copy`."""
 
 from __future__ import annotations
 
@@ -25,12 +25,21 @@ WarehouseOption = Annotated[
     ),
 ]
 RawDirOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
-        "--raw-dir", help="Raw store folder [default: $PORTALWATCH_RAW_DIR or raw/ beside the warehouse]"
+        "--raw-dir",
+        help="Raw store folder or s3://bucket/prefix [default: $PORTALWATCH_RAW_DIR or raw/ beside the warehouse]",
+    ),
+]
+EndpointOption = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint-url",
+        help="The S3-compatible server of an s3:// raw store [default: $AWS_ENDPOINT_URL, else AWS]",
     ),
 ]
 HASH = re.compile(r"[0-9a-f]{64}")
+COPY_BATCH = 1000  # pages copied per durable step
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -38,11 +47,16 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def _store(warehouse: Path | None, raw_dir: Path | None) -> RawStore:
+def _store(warehouse: Path | None, raw_dir: str | None, endpoint_url: str | None = None) -> RawStore:
     root = raw_store_path(warehouse_path(warehouse), raw_dir)
-    if not root.is_dir():
+    try:
+        store = RawStore(root, endpoint_url)
+        found = store.exists()
+    except PortalwatchError as exc:
+        _fail(str(exc))
+    if not found:
         _fail(f"{root}: no raw store here (pass --raw-dir or --warehouse)")
-    return RawStore(root)
+    return store
 
 
 @raw_app.command("cat")
@@ -50,15 +64,16 @@ def cat_command(
     raw_hash: Annotated[str, typer.Argument(help="The page's SHA-256 (64 hex digits).", metavar="HASH")],
     warehouse: WarehouseOption = None,
     raw_dir: RawDirOption = None,
+    endpoint_url: EndpointOption = None,
 ) -> None:
     """Write the stored page's bytes to stdout, as fetched (decoded of transfer encodings)."""
     raw_hash = raw_hash.strip().lower()
     if not HASH.fullmatch(raw_hash):
         _fail(f"{raw_hash!r} is not a SHA-256 (64 hex digits)")
-    store = _store(warehouse, raw_dir)
-    if raw_hash not in store:
-        _fail(f"{raw_hash}: not in the raw store at {store.root}", 1)
+    store = _store(warehouse, raw_dir, endpoint_url)
     try:
+        if raw_hash not in store:
+            _fail(f"{raw_hash}: not in the raw store at {store.location}", 1)
         body = store.get(raw_hash)
     except PortalwatchError as exc:
         _fail(str(exc), 1)
@@ -67,20 +82,26 @@ def cat_command(
 
 
 @raw_app.command("verify")
-def verify_command(warehouse: WarehouseOption = None, raw_dir: RawDirOption = None) -> None:
-    """Re-hash every stored page; report each corrupt one (segment and offset) and exit 1 if any."""
-    store = _store(warehouse, raw_dir)
+def verify_command(
+    warehouse: WarehouseOption = None, raw_dir: RawDirOption = None, endpoint_url: EndpointOption = None
+) -> None:
+    """Re-hash every stored page; report each corrupt one (segment and offset, or object) and exit 1 if any."""
+    store = _store(warehouse, raw_dir, endpoint_url)
     problems = 0
-    for problem in store.verify():
-        problems += 1
-        print(f"{problem.raw_hash}\t{problem.where}\t{problem.error}")
-    checked = store.count()
+    try:
+        for problem in store.verify():
+            problems += 1
+            print(f"{problem.raw_hash}\t{problem.where}\t{problem.error}", flush=True)
+        checked = store.count()
+    except PortalwatchError as exc:
+        _fail(str(exc), 1)
     if problems:
         err.print(
-            f"[bold red]{problems} corrupt[/] of {checked:,} pages indexed in {store.root}", highlight=False
+            f"[bold red]{problems} corrupt[/] of {checked:,} pages indexed in {store.location}",
+            highlight=False,
         )
         raise typer.Exit(1)
-    err.print(f"{checked:,} pages indexed in {store.root}: all read back to their hash", highlight=False)
+    err.print(f"{checked:,} pages indexed in {store.location}: all read back to their hash", highlight=False)
 
 
 @raw_app.command("migrate")
@@ -90,13 +111,41 @@ def migrate_command(warehouse: WarehouseOption = None, raw_dir: RawDirOption = N
     Safe to interrupt: a file is deleted only once its page is on disk and indexed.
     """
     store = _store(warehouse, raw_dir)
+    if store.remote is not None:
+        _fail(f"{store.location}: an object store holds one object per page already; nothing to move")
     try:
         moved = store.migrate()
     except PortalwatchError as exc:
         _fail(str(exc), 1)
     err.print(
-        f"{moved:,} pages moved into segments; {store.count():,} pages in {store.root}", highlight=False
+        f"{moved:,} pages moved into segments; {store.count():,} pages in {store.location}", highlight=False
     )
+
+
+@raw_app.command("copy")
+def copy_command(
+    destination: Annotated[
+        str, typer.Argument(help="Another raw store: a folder or s3://bucket/prefix.", metavar="DEST")
+    ],
+    warehouse: WarehouseOption = None,
+    raw_dir: RawDirOption = None,
+    endpoint_url: EndpointOption = None,
+) -> None:
+    """Copy the pages the raw store holds and DEST does not into DEST (to move a store onto S3).
+
+    Safe to interrupt and run again: DEST is listed first, and a page is stored whole or not at all."""
+    store = _store(warehouse, raw_dir, endpoint_url)
+    try:
+        target = RawStore(destination, endpoint_url)
+        missing = sorted(store.hashes() - target.hashes())
+        for done, raw_hash in enumerate(missing, 1):
+            target.put(store.get(raw_hash))
+            if done % COPY_BATCH == 0:
+                target.flush()
+        target.close()
+    except PortalwatchError as exc:
+        _fail(str(exc), 1)
+    err.print(f"{len(missing):,} pages copied from {store.location} to {target.location}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -26,6 +26,10 @@ Stores of the earlier layout, one gzip file per body at
 segments by the first writer (or ``portalwatch raw migrate``); a file is
 deleted only once its record is on disk and indexed, so an interrupted
 migration loses nothing and resumes.
+
+A root that is an object store URL (``s3://bucket/prefix``) keeps one object per
+body under its hash instead, shared by workers on different machines: see
+:mod:`portalwatch.storage.rawstore_s3`.
 """
 
 from __future__ import annotations
@@ -39,24 +43,21 @@ import sqlite3
 import threading
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
-from warcio.warcwriter import WARCWriter
 
 from portalwatch.errors import StorageError
+from portalwatch.storage.rawrecord import URI_PREFIX, PackedPage, Problem, pack, unpack
+from portalwatch.storage.rawstore_s3 import ObjectPages, is_object_store, object_pages
 
 log = logging.getLogger(__name__)
 
 SEGMENT_BYTES = 1 << 30  # a new segment starts past this size
-COMPRESS_LEVEL = 5
 LOCK_TIMEOUT_SECONDS = 600.0
 MIGRATE_BATCH = 2000  # legacy files moved per durable step
-URI_PREFIX = "urn:sha256:"
 SEGMENT_SUFFIX = ".warc.gz"
 
 SCHEMA = """
@@ -67,61 +68,28 @@ CREATE TABLE IF NOT EXISTS segments (segment INTEGER PRIMARY KEY, indexed_end IN
 """
 
 
-@dataclass(frozen=True, slots=True)
-class PackedPage:
-    """A body ready for the store: its hash and its record (one gzip member)."""
-
-    raw_hash: str
-    record: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """A stored body that does not read back as what its hash says."""
-
-    raw_hash: str
-    where: str  # segment path and offset, or the legacy file
-    error: str
-
-
-def pack(body: bytes) -> PackedPage:
-    """Hash a body and build its record: the CPU part of a put, done wherever is convenient."""
-    raw_hash = hashlib.sha256(body).hexdigest()
-    out = BytesIO()
-    writer = WARCWriter(out, gzip=False, warc_version="1.1")
-    digest = f"sha256:{raw_hash}"
-    record = writer.create_warc_record(
-        URI_PREFIX + raw_hash,
-        "resource",
-        payload=BytesIO(body),
-        length=len(body),
-        warc_content_type="application/octet-stream",
-        warc_headers_dict={"WARC-Block-Digest": digest, "WARC-Payload-Digest": digest},
-    )
-    writer.write_record(record)
-    return PackedPage(raw_hash, gzip.compress(out.getvalue(), compresslevel=COMPRESS_LEVEL, mtime=0))
-
-
-def unpack(record: bytes) -> tuple[str, bytes]:
-    """(hash named by the record, body) of one stored record."""
-    for item in ArchiveIterator(BytesIO(record)):
-        uri = item.rec_headers.get_header("WARC-Target-URI") or ""
-        if item.rec_type != "resource" or not uri.startswith(URI_PREFIX):
-            raise ValueError(f"not a raw store record ({item.rec_type} {uri})")
-        return uri[len(URI_PREFIX) :], item.content_stream().read()
-    raise ValueError("no record")
-
-
 def segment_name(segment: int) -> str:
     return f"{segment:06d}{SEGMENT_SUFFIX}"
 
 
 class RawStore:
-    """A raw store at `root`; every instance for the same root in a process shares one handle."""
+    """A raw store at `root`, a folder or an object store URL (``s3://bucket/prefix``, see
+    :mod:`portalwatch.storage.rawstore_s3`; `endpoint_url` for an S3-compatible server, else
+    boto's ``AWS_ENDPOINT_URL``). Every instance for the same root in a process shares one handle."""
 
-    def __init__(self, root: str | Path):
+    _store: _Store  # a folder's
+    remote: ObjectPages | None  # an object store's
+
+    def __init__(self, root: str | Path, endpoint_url: str | None = None):
+        self.location = str(root).rstrip("/") if is_object_store(root) else str(root)
         self.root = Path(root)
-        self._store = _shared(self.root)
+        self.remote = object_pages(self.location, endpoint_url) if is_object_store(root) else None
+        if self.remote is None:
+            self._store = _shared(self.root)
+
+    def exists(self) -> bool:
+        """Whether anything is stored here."""
+        return self.remote.exists() if self.remote is not None else self.root.is_dir()
 
     def path_for(self, raw_hash: str) -> Path:
         """Where the earlier layout kept a body (read until migrated)."""
@@ -132,24 +100,37 @@ class RawStore:
 
     def locate(self, raw_hash: str) -> tuple[Path, int, int] | None:
         """(segment file, offset, length) of a body's record, None when it is not in a segment."""
+        if self.remote is not None:
+            return None
         place = self._store.locate(raw_hash)
         return None if place is None else (self.segment_path(place[0]), place[1], place[2])
 
     def __contains__(self, raw_hash: str) -> bool:
+        if self.remote is not None:
+            return raw_hash in self.remote
         return self._store.locate(raw_hash) is not None or self.path_for(raw_hash).exists()
 
     def put(self, body: bytes) -> tuple[str, bool]:
         """Store a body; returns its hash and whether it was new."""
         raw_hash = hashlib.sha256(body).hexdigest()
-        if self._store.locate(raw_hash) is not None:
+        if (
+            self.remote.seen(raw_hash)
+            if self.remote is not None
+            else self._store.locate(raw_hash) is not None
+        ):
             return raw_hash, False
         return self.put_packed(pack(body))
 
     def put_packed(self, page: PackedPage) -> tuple[str, bool]:
-        """Store a body packed by `pack` (perhaps in another process); returns its hash and whether it was new."""
+        """Store a body packed by `pack` (perhaps in another process); returns its hash and whether
+        it was new (on an object store: not seen stored by this process)."""
+        if self.remote is not None:
+            return page.raw_hash, self.remote.put(page)
         return page.raw_hash, self._store.append(page)
 
     def get(self, raw_hash: str) -> bytes:
+        if self.remote is not None:
+            return self.remote.get(raw_hash)
         place = self._store.locate(raw_hash)
         if place is None:
             try:
@@ -162,11 +143,17 @@ class RawStore:
 
     def flush(self) -> None:
         """Make every put so far durable and indexed (before a load names the pages)."""
-        self._store.flush()
+        if self.remote is not None:
+            self.remote.flush()
+        else:
+            self._store.flush()
 
     def close(self) -> None:
         """Flush, and give up the segment this process appends to (taken again by the next put)."""
-        self._store.close()
+        if self.remote is not None:
+            self.remote.close()
+        else:
+            self._store.close()
 
     def __enter__(self) -> RawStore:
         return self
@@ -175,7 +162,10 @@ class RawStore:
         self.close()
 
     def migrate(self) -> int:
-        """Move the bodies of the earlier layout into segments; returns how many moved."""
+        """Move the bodies of the earlier layout into segments; returns how many moved (none on
+        an object store, which never had that layout)."""
+        if self.remote is not None:
+            return 0
         before = self._store.moved
         self._store.migrate()  # the first write may already have moved them: counted too
         self._store.flush()
@@ -183,6 +173,9 @@ class RawStore:
 
     def verify(self) -> Iterator[Problem]:
         """Re-hash every stored body; yields each that is not what its hash says."""
+        if self.remote is not None:
+            yield from self.remote.verify()
+            return
         yield from self._store.verify()
         for path in sorted(self.root.glob("[0-9a-f][0-9a-f]/*.gz")):
             raw_hash = path.name.removesuffix(".gz")
@@ -195,11 +188,13 @@ class RawStore:
                 yield Problem(raw_hash, str(path), "body does not hash to its name")
 
     def count(self) -> int:
-        """How many bodies the segments hold (the earlier layout's files not counted)."""
-        return self._store.count()
+        """How many bodies the segments (or the objects) hold (the earlier layout's files not counted)."""
+        return self.remote.count() if self.remote is not None else self._store.count()
 
     def hashes(self) -> set[str]:
         """The hashes of every stored body."""
+        if self.remote is not None:
+            return self.remote.hashes()
         legacy = {path.name.removesuffix(".gz") for path in self.root.glob("[0-9a-f][0-9a-f]/*.gz")}
         return self._store.hashes() | legacy
 

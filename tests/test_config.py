@@ -221,7 +221,8 @@ def test_relative_paths_in_the_sources_file_are_relative_to_its_folder(tmp_path,
         'profile_dirs = ["profiles"]\n'
         "[settings.warehouse]\n"
         'location = "../data/history.duckdb"\n'
-        'raw_dir = "pages"\n'
+        "[settings.raw]\n"
+        'location = "pages"\n'
     )
     config_file = write(folder, "[settings]\n" + settings + source_block())
     elsewhere = tmp_path / "elsewhere"
@@ -233,7 +234,7 @@ def test_relative_paths_in_the_sources_file_are_relative_to_its_folder(tmp_path,
     assert setup.warehouse_file == tmp_path / "project" / "data" / "history.duckdb"
     assert setup.raw_folder == folder / "pages"
     assert setup.config.settings.profile_dirs == [str(folder / "profiles")]
-    # Without raw_dir, the raw store is beside the warehouse the file names.
+    # Without [settings.raw], the raw store is beside the warehouse the file names.
     write(folder, "[settings.warehouse]\nlocation = 'history.duckdb'\n" + source_block(), "plain.toml")
     plain = FlowSetup.load(str(folder / "plain.toml"), None, None)
     assert (plain.warehouse_file, plain.raw_folder) == (folder / "history.duckdb", folder / "raw")
@@ -250,11 +251,12 @@ def test_absolute_paths_home_and_urls_in_the_sources_file_stay_as_written(tmp_pa
     config = load_sources(
         write(
             tmp_path,
-            f'[settings.warehouse]\nlocation = "{absolute}"\nraw_dir = "~/pages"\n' + source_block(),
+            f'[settings.warehouse]\nlocation = "{absolute}"\n[settings.raw]\nlocation = "~/pages"\n'
+            + source_block(),
         )
     )
     assert config.settings.warehouse.location == str(absolute)
-    assert config.settings.warehouse.raw_dir == str(Path.home() / "pages")
+    assert config.settings.raw.location == str(Path.home() / "pages")
     spec = "ducklake:postgres:dbname=lake host=db"
     for data_path, expected in (
         ("s3://bucket/lake/", "s3://bucket/lake/"),

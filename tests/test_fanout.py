@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import fsspec
 import psutil
 import pytest
 from prefect.client.orchestration import get_client
@@ -24,8 +25,9 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from portalwatch.flows import fanout
 from portalwatch.flows.fanout import crawl_portal
 from portalwatch.flows.ingest import ingest
-from portalwatch.lake import TemporaryPrefectServer
+from portalwatch.lake import TemporaryPrefectServer, TemporaryS3
 from portalwatch.sim.process import SimulatorProcess
+from portalwatch.storage.rawstore import RawStore
 
 # Process workers start a Python process per flow run: slow on a busy machine.
 pytestmark = [pytest.mark.prefect, pytest.mark.timeout(900)]
@@ -72,12 +74,18 @@ def workers(cluster, tmp_path):
         "PREFECT_LOGGING_TO_API_ENABLED": "false",
     }
 
-    def start(count: int) -> list[subprocess.Popen]:
+    def start(count: int, extra_env: dict[str, str] | None = None) -> list[subprocess.Popen]:
         for _ in range(count):
             log = open(tmp_path / f"worker-{len(started)}.log", "wb")  # noqa: SIM115 (the worker writes it)
             argv = [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL, "--type", "process"]
             started.append(
-                subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                subprocess.Popen(
+                    argv,
+                    env=env | (extra_env or {}),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             )
         return started
 
@@ -130,6 +138,39 @@ def test_an_ingest_fanned_out_over_workers_gives_the_in_process_warehouse(cluste
     assert all(portal["flow_run"] for portal in summary["portals"].values())
     assert warehouse_content(tmp_path / "warehouse.duckdb") == expected
     assert not list((tmp_path / "packages").glob("*.jsonl.gz"))  # every package loaded, then removed
+
+
+def test_workers_that_share_only_a_bucket_keep_the_raw_pages_and_packages_there(
+    cluster, workers, tmp_path, monkeypatch
+):
+    sim, server, _, expected = cluster
+    with TemporaryS3() as s3:
+        for variable, value in s3.env.items():
+            monkeypatch.setenv(variable, value)
+        workers(2, s3.env)
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            summary = asyncio.run(
+                ingest(
+                    config_path=str(sim.config_path),
+                    warehouse=str(tmp_path / "warehouse.duckdb"),
+                    raw_dir=s3.url("raw"),
+                    packages=s3.url("packages"),
+                    fan_out=True,
+                )
+            )
+        assert summary["status"] == "completed", summary
+        assert warehouse_content(tmp_path / "warehouse.duckdb") == expected
+        with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+            named = {
+                row[0]
+                for row in con.execute(
+                    "SELECT DISTINCT raw_hash FROM fetches WHERE raw_hash IS NOT NULL"
+                ).fetchall()
+            }
+        assert named and named <= RawStore(s3.url("raw")).hashes()
+        assert not (tmp_path / "raw").exists() and not (tmp_path / "packages").exists()
+        fs, base = fsspec.core.url_to_fs(s3.url("packages"), skip_instance_cache=True)
+        assert not [key for key in fs.find(base) if key.endswith(".jsonl.gz")]  # loaded, then removed
 
 
 def test_a_worker_killed_mid_crawl_costs_nothing(cluster, workers, tmp_path, monkeypatch):

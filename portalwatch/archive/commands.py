@@ -74,7 +74,10 @@ def import_warc_command(
                 files,
                 sources,
                 store,
-                RawStore(raw_store_path(path, None, sources.settings.warehouse.raw_dir)),
+                RawStore(
+                    raw_store_path(path, None, sources.settings.raw.location),
+                    sources.settings.raw.endpoint_url,
+                ),
                 run_id,
                 selected,
             )
