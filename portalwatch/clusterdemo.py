@@ -1,0 +1,353 @@
+"""`portalwatch cluster-demo`: one ingest run spread over a pool of workers into a shared DuckLake.
+
+What runs past one machine, started on one: a throwaway PostgreSQL holds both the Prefect
+server's database and the DuckLake catalog; moto serves S3 for the DuckLake's Parquet files
+and the load packages; a Prefect server runs on that PostgreSQL; a process work pool has
+three workers. The bundled simulator's network is ingested through the pool (each portal a
+`crawl-portal` flow run, :mod:`portalwatch.flows.fanout`, loaded one at a time through the
+warehouse's load lane), then crawled again by one process into a DuckDB file; the two
+warehouses must hold the same articles, versions, changes and documents.
+
+Every server and worker is a throwaway service (:class:`portalwatch.lake._TemporaryService`),
+stopped however the demo ends (an error, Ctrl-C, SIGTERM) and by its guard should the demo
+be killed outright; the workers' flow runs end with their worker (:mod:`portalwatch.flowrun`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import shlex
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import WorkPoolCreate
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+from prefect.deployments.runner import EntrypointType
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from rich.console import Console
+from rich.table import Table
+
+from portalwatch.flows.fanout import CRAWL_DEPLOYMENT, crawl_portal
+from portalwatch.flows.ingest import ingest
+from portalwatch.lake import (
+    LakeError,
+    LakeSpec,
+    TemporaryPostgres,
+    TemporaryPrefectServer,
+    TemporaryS3,
+    _Server,
+    _TemporaryService,
+)
+from portalwatch.sim.process import SimulatorProcess
+from portalwatch.storage.warehouse import open_reader
+from portalwatch.summary import print_summary
+
+POOL = "portalwatch-cluster-demo"
+BUCKET = "portalwatch"
+WORKER_LABEL = "prefect.worker.name"  # the label a worker gives each flow run it takes
+RUN_SECONDS = 1800.0  # the cluster's ingest run is given up after this long
+
+# What the two warehouses must agree on: everything but when it was seen and by which run.
+CONTENT = {
+    "articles": """SELECT article_id, source_id, url, current_version, content_hash, removed_at IS NULL
+                   FROM article_state""",
+    "versions": """SELECT article_id, source_id, url, version, content_hash, title, published_at, updated_at,
+                          author, byline, lead, body_text, images::VARCHAR, attachments::VARCHAR,
+                          links::VARCHAR, breadcrumb, category, parser_version, extraction
+                   FROM article_versions""",
+    "changes": """SELECT article_id, source_id, url, item_kind, change_type, changed_fields,
+                         old_content_hash, new_content_hash, version, cause
+                  FROM changes""",
+    "documents": "SELECT document_id, source_id, url, version, content_hash FROM documents",
+}
+
+
+class TemporaryWorker(_TemporaryService):
+    """A Prefect process worker of `pool`, named `name`, running at most `limit` flow runs at once,
+    on the Prefect API in `env`; its own PREFECT_HOME in a temporary folder."""
+
+    def __init__(self, pool: str, name: str, limit: int, env: dict[str, str]) -> None:
+        super().__init__()
+        self.pool, self.name, self.limit, self.env = pool, name, limit, env
+
+    def _start(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="portalwatch-worker-"))
+        env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
+        env |= self.env | {
+            "PREFECT_HOME": str(self.folder),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
+        }
+        argv = [sys.executable, "-m", "prefect", "worker", "start", "--pool", self.pool, "--type", "process"]
+        argv += ["--name", self.name, "--limit", str(self.limit)]
+        self.server = _Server(f"The worker {self.name}", argv, self.folder, env=env)
+
+    def wait_until_online(self, api_url: str) -> None:
+        """Return once the pool lists this worker online (it has polled the server)."""
+        if self.server is None:
+            raise LakeError(f"the worker {self.name} is not running")
+        self.server.wait_until(lambda: self._online(api_url))
+
+    def _online(self, api_url: str) -> bool:
+        try:
+            response = httpx.post(f"{api_url}/work_pools/{self.pool}/workers/filter", json={}, timeout=5)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200 and any(
+            worker["name"] == self.name and worker.get("status") == "ONLINE" for worker in response.json()
+        )
+
+
+@dataclass
+class Cluster:
+    """The services of a cluster demo, all started; where its warehouse and load packages are."""
+
+    sim: SimulatorProcess
+    postgres: TemporaryPostgres
+    s3: TemporaryS3
+    server: TemporaryPrefectServer
+    spec: str
+    packages: str
+    workers: list[TemporaryWorker] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """These environment variables set for the block (what S3 clients in this process read)."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def start_cluster(
+    stack: contextlib.ExitStack, directory: Path, scale: float, seed: int, workers: int, console: Console
+) -> Cluster:
+    """Start the simulator, PostgreSQL, S3, the Prefect server, the pool and its workers;
+    each stops when `stack` closes."""
+    console.print(f"Starting the portal simulator (seed {seed}, scale {scale}) ...")
+    sim = stack.enter_context(SimulatorProcess(directory / "sources.toml", seed=seed, scale=scale))
+    console.print("Starting PostgreSQL (Prefect's database and the DuckLake catalog) ...")
+    postgres = stack.enter_context(TemporaryPostgres())
+    postgres.create_database("prefect")
+    catalog = postgres.create_database("lake")
+    console.print("Starting S3 (moto) ...")
+    s3 = stack.enter_context(TemporaryS3(BUCKET))
+    stack.enter_context(environment(s3.env))
+    console.print("Starting the Prefect server on PostgreSQL ...")
+    server = stack.enter_context(TemporaryPrefectServer(postgres.url("prefect")))
+    stack.enter_context(temporary_settings(updates={PREFECT_API_URL: server.api_url}))
+    asyncio.run(deploy(POOL))
+    console.print(f"Starting {workers} process workers of the pool {POOL} ...")
+    cluster = Cluster(sim, postgres, s3, server, str(LakeSpec(catalog, s3.url("lake/"))), s3.url("packages"))
+    # Each worker takes a fair share of the portals at once, so that every one gets some.
+    limit = math.ceil(len(sim.base_urls) / workers)
+    for number in range(1, workers + 1):
+        worker = TemporaryWorker(POOL, f"worker-{number}", limit, server.env)
+        cluster.workers.append(stack.enter_context(worker))
+    for worker in cluster.workers:
+        worker.wait_until_online(server.api_url)
+    return cluster
+
+
+async def deploy(pool: str) -> None:
+    """A process work pool, and the crawl-portal deployment on it; its flow runs end with their worker."""
+    async with get_client() as client:
+        await client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
+    command = f"{shlex.quote(sys.executable)} -m portalwatch.flowrun"
+    deployment = await crawl_portal.ato_deployment(
+        name=CRAWL_DEPLOYMENT.split("/")[1],
+        entrypoint_type=EntrypointType.MODULE_PATH,
+        job_variables={"command": command},
+    )
+    await deployment.aapply(work_pool_name=pool)
+
+
+def print_services(cluster: Cluster, console: Console) -> None:
+    """What runs where."""
+    table = Table(title="what runs where (all on this machine)")
+    for column in ("service", "where", "pid"):
+        table.add_column(column)
+    sim_pid = cluster.sim.process.pid if cluster.sim.process else None
+    rows = [
+        ("simulator", f"{len(cluster.sim.base_urls)} portals, {cluster.sim.control_url} …", sim_pid),
+        (
+            "PostgreSQL",
+            f"127.0.0.1:{cluster.postgres.port}, databases prefect and lake",
+            cluster.postgres.pid,
+        ),
+        ("S3 (moto)", f"{cluster.s3.endpoint_url}, bucket {cluster.s3.bucket}", cluster.s3.pid),
+        ("Prefect server", cluster.server.api_url, cluster.server.pid),
+        *(
+            (worker.name, f"pool {worker.pool}, {worker.limit} runs at once", worker.pid)
+            for worker in cluster.workers
+        ),
+    ]
+    for name, where, pid in rows:
+        table.add_row(name, where, str(pid))
+    console.print(table)
+    console.print(f"Warehouse: {cluster.spec}", highlight=False)
+    console.print(f"Load packages: {cluster.packages}", highlight=False)
+
+
+async def workers_of_runs() -> dict[str, str]:
+    """The worker that took each crawl-portal flow run, by the run's name."""
+    async with get_client() as client:
+        runs = await client.read_flow_runs(
+            deployment_filter=DeploymentFilter(
+                name=DeploymentFilterName(any_=[CRAWL_DEPLOYMENT.split("/")[1]])
+            )
+        )
+    return {run.name: str((run.labels or {}).get(WORKER_LABEL, "?")) for run in runs}
+
+
+def print_assignments(summary: dict, workers: dict[str, str], console: Console) -> Counter:
+    """Which worker crawled which portal; the number of portals per worker."""
+    table = Table(title="which worker crawled which portal")
+    for column in ("portal", "flow run", "worker", "fetched", "created"):
+        table.add_column(column, justify="right" if column in ("fetched", "created") else "left")
+    per_worker: Counter = Counter()
+    for source_id, portal in summary["portals"].items():
+        run = portal.get("flow_run", "")
+        worker = workers.get(run, "?")
+        per_worker[worker] += 1
+        table.add_row(source_id, run, worker, str(portal.get("fetched", "")), str(portal.get("created", "")))
+    console.print(table)
+    console.print(", ".join(f"{worker}: {n} portal(s)" for worker, n in sorted(per_worker.items())))
+    return per_worker
+
+
+# -------------------------------------------------------------- comparing the warehouses
+
+
+def warehouse_content(location: str | Path) -> dict[str, Counter]:
+    """Each table's rows (what `CONTENT` selects) in a warehouse file or DuckLake, counted."""
+    with contextlib.closing(open_reader(location)) as con:
+        return {
+            name: Counter(_hashable(row) for row in con.execute(sql).fetchall())
+            for name, sql in CONTENT.items()
+        }
+
+
+def _hashable(row: tuple) -> tuple:
+    return tuple(tuple(value) if isinstance(value, list) else value for value in row)
+
+
+def compare(cluster: dict[str, Counter], single: dict[str, Counter], console: Console) -> list[str]:
+    """Print each table's rows on both sides; the tables that differ, with how."""
+    table = Table(title="the cluster's DuckLake against the single-machine DuckDB file")
+    for column in ("table", "cluster", "one machine", "only on the cluster", "only on one machine"):
+        table.add_column(column, justify="left" if column == "table" else "right")
+    differences = []
+    for name in CONTENT:
+        extra, missing = cluster[name] - single[name], single[name] - cluster[name]
+        table.add_row(
+            name,
+            str(cluster[name].total()),
+            str(single[name].total()),
+            str(extra.total()),
+            str(missing.total()),
+        )
+        if extra or missing:
+            differences.append(
+                f"{name} ({extra.total()} rows only on the cluster, {missing.total()} only on one machine)"
+            )
+            for row in [*list(extra)[:2], *list(missing)[:2]]:
+                console.print(
+                    f"  {name}: {'cluster' if row in extra else 'one machine'} only: {row[:6]}",
+                    highlight=False,
+                )
+    console.print(table)
+    return differences
+
+
+# -------------------------------------------------------------- the demo
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def run_cluster_demo(
+    directory: Path, scale: float, seed: int, workers: int, console: Console, timeout: float = RUN_SECONDS
+) -> bool:
+    """Run the cluster demo in `directory` (emptied first); whether the two warehouses match.
+
+    SIGTERM ends it as Ctrl-C does: whatever it started is stopped before it returns."""
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with contextlib.ExitStack() as stack:
+            console.rule("[bold]portalwatch cluster demo")
+            cluster = start_cluster(stack, directory, scale, seed, workers, console)
+            print_services(cluster, console)
+            verdict = _crawl_twice_and_compare(cluster, directory, console, timeout)
+            console.print("Stopping the workers and servers ...")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    console.print(verdict[1], style="bold green" if verdict[0] else "bold red", highlight=False)
+    return verdict[0]
+
+
+def _crawl_twice_and_compare(
+    cluster: Cluster, directory: Path, console: Console, timeout: float
+) -> tuple[bool, str]:
+    config = str(cluster.sim.config_path)
+    console.rule(
+        f"1. One ingest run, its portals spread over {len(cluster.workers)} workers, into DuckLake on S3"
+    )
+    started = time.perf_counter()
+    run = ingest(
+        config_path=config,
+        warehouse=cluster.spec,
+        raw_dir=str(directory / "cluster-raw"),
+        fan_out=True,
+        packages=cluster.packages,
+    )
+    fanned = asyncio.run(asyncio.wait_for(run, timeout))
+    took = time.perf_counter() - started
+    print_summary(fanned)
+    print_assignments(fanned, asyncio.run(workers_of_runs()), console)
+    console.print(f"took {took:.1f} s")
+
+    console.rule("2. The same crawl in one process, into a DuckDB file")
+    single_file = directory / "single" / "warehouse.duckdb"
+    started = time.perf_counter()
+    single = asyncio.run(ingest(config_path=config, warehouse=str(single_file)))
+    console.print(f"{single['status']}; took {time.perf_counter() - started:.1f} s")
+
+    console.rule("3. The two warehouses")
+    cluster_content, single_content = warehouse_content(cluster.spec), warehouse_content(single_file)
+    differences = compare(cluster_content, single_content, console)
+    unfinished = [
+        f"the {name} run ended {s['status']}"
+        for name, s in (("cluster", fanned), ("single", single))
+        if s["status"] != "completed"
+    ]
+    if differences or unfinished:
+        return False, "The two warehouses do not match: " + "; ".join(unfinished + differences) + "."
+    counts = ", ".join(f"{content.total()} {name}" for name, content in cluster_content.items())
+    return (
+        True,
+        f"The two warehouses match: {counts}, the same from {len(cluster.workers)} workers as from one process.",
+    )
