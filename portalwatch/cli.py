@@ -729,6 +729,8 @@ def cluster_demo(
         matched = run_cluster_demo(directory, scale=scale, seed=seed, workers=workers, console=console)
     except PortalwatchError as exc:
         _fail(str(exc))
+    except TimeoutError:
+        _fail("the cluster demo's ingest run did not finish in time; everything it started is stopped")
     except KeyboardInterrupt:
         err.print("cluster demo interrupted; everything it started is stopped")
         raise typer.Exit(130) from None

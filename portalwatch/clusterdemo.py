@@ -35,12 +35,14 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
 from prefect.deployments.runner import EntrypointType
+from prefect.exceptions import TerminationSignal
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from rich.console import Console
 from rich.table import Table
 
 from portalwatch.flows.fanout import CRAWL_DEPLOYMENT, crawl_portal
 from portalwatch.flows.ingest import ingest
+from portalwatch.integrity import check_warehouse
 from portalwatch.lake import (
     LakeError,
     LakeSpec,
@@ -238,13 +240,15 @@ def print_assignments(summary: dict, workers: dict[str, str], console: Console) 
 # -------------------------------------------------------------- comparing the warehouses
 
 
-def warehouse_content(location: str | Path) -> dict[str, Counter]:
-    """Each table's rows (what `CONTENT` selects) in a warehouse file or DuckLake, counted."""
+def warehouse_content(location: str | Path) -> tuple[dict[str, Counter], list[str]]:
+    """Each table's rows (what `CONTENT` selects) in a warehouse file or DuckLake, counted;
+    and what `portalwatch check` finds wrong there (duplicate keys, gaps in version chains)."""
     with contextlib.closing(open_reader(location)) as con:
-        return {
+        content = {
             name: Counter(_hashable(row) for row in con.execute(sql).fetchall())
             for name, sql in CONTENT.items()
         }
+        return content, [str(problem) for problem in check_warehouse(con)]
 
 
 def _hashable(row: tuple) -> tuple:
@@ -291,7 +295,8 @@ def run_cluster_demo(
 ) -> bool:
     """Run the cluster demo in `directory` (emptied first); whether the two warehouses match.
 
-    SIGTERM ends it as Ctrl-C does: whatever it started is stopped before it returns."""
+    SIGTERM ends it as Ctrl-C does (KeyboardInterrupt): whatever it started is stopped first.
+    An ingest run through the pool that takes over `timeout` seconds raises TimeoutError."""
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
@@ -303,6 +308,8 @@ def run_cluster_demo(
             print_services(cluster, console)
             verdict = _crawl_twice_and_compare(cluster, directory, console, timeout)
             console.print("Stopping the workers and servers ...")
+    except TerminationSignal as exc:  # SIGTERM during a flow run, through Prefect's own handler
+        raise KeyboardInterrupt(f"signal {exc.signal}") from None
     finally:
         signal.signal(signal.SIGTERM, previous)
     console.print(verdict[1], style="bold green" if verdict[0] else "bold red", highlight=False)
@@ -337,15 +344,21 @@ def _crawl_twice_and_compare(
     console.print(f"{single['status']}; took {time.perf_counter() - started:.1f} s")
 
     console.rule("3. The two warehouses")
-    cluster_content, single_content = warehouse_content(cluster.spec), warehouse_content(single_file)
+    (cluster_content, cluster_problems), (single_content, single_problems) = (
+        warehouse_content(cluster.spec),
+        warehouse_content(single_file),
+    )
     differences = compare(cluster_content, single_content, console)
-    unfinished = [
+    for where, problems in (("the DuckLake", cluster_problems), ("the DuckDB file", single_problems)):
+        console.print(f"portalwatch check on {where}: {len(problems)} problem(s)", highlight=False)
+        differences += [f"{where}: {problem}" for problem in problems[:5]]
+    differences += [
         f"the {name} run ended {s['status']}"
-        for name, s in (("cluster", fanned), ("single", single))
+        for name, s in (("cluster", fanned), ("single-machine", single))
         if s["status"] != "completed"
     ]
-    if differences or unfinished:
-        return False, "The two warehouses do not match: " + "; ".join(unfinished + differences) + "."
+    if differences:
+        return False, "The two warehouses do not match: " + "; ".join(differences) + "."
     counts = ", ".join(f"{content.total()} {name}" for name, content in cluster_content.items())
     return (
         True,
