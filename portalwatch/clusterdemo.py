@@ -34,6 +34,7 @@ import httpx
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+from prefect.client.schemas.objects import FlowRun
 from prefect.deployments.runner import EntrypointType
 from prefect.exceptions import TerminationSignal
 from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -210,28 +211,42 @@ def print_services(cluster: Cluster, console: Console) -> None:
     console.print(f"Load packages: {cluster.packages}", highlight=False)
 
 
-async def workers_of_runs() -> dict[str, str]:
-    """The worker that took each crawl-portal flow run, by the run's name."""
+async def crawl_runs() -> dict[str, FlowRun]:
+    """The crawl-portal flow runs, by name."""
     async with get_client() as client:
         runs = await client.read_flow_runs(
             deployment_filter=DeploymentFilter(
                 name=DeploymentFilterName(any_=[CRAWL_DEPLOYMENT.split("/")[1]])
             )
         )
-    return {run.name: str((run.labels or {}).get(WORKER_LABEL, "?")) for run in runs}
+    return {run.name: run for run in runs}
 
 
-def print_assignments(summary: dict, workers: dict[str, str], console: Console) -> Counter:
-    """Which worker crawled which portal; the number of portals per worker."""
+def print_assignments(summary: dict, runs: dict[str, FlowRun], console: Console) -> Counter:
+    """Which worker crawled which portal, how long its flow run waited to start (for a worker to
+    take it and its process to start) and how long it ran; the number of portals per worker."""
     table = Table(title="which worker crawled which portal")
-    for column in ("portal", "flow run", "worker", "fetched", "created"):
-        table.add_column(column, justify="right" if column in ("fetched", "created") else "left")
+    columns = ("portal", "flow run", "worker", "fetched", "created", "waited s", "ran s")
+    for column in columns:
+        table.add_column(column, justify="left" if column in columns[:3] else "right")
     per_worker: Counter = Counter()
     for source_id, portal in summary["portals"].items():
-        run = portal.get("flow_run", "")
-        worker = workers.get(run, "?")
+        run = runs.get(portal.get("flow_run", ""))
+        worker = str((run.labels or {}).get(WORKER_LABEL, "?")) if run else "?"
         per_worker[worker] += 1
-        table.add_row(source_id, run, worker, str(portal.get("fetched", "")), str(portal.get("created", "")))
+        waited = ran = ""
+        if run and run.start_time and run.end_time:
+            waited = f"{(run.start_time - run.created).total_seconds():.1f}" if run.created else ""
+            ran = f"{(run.end_time - run.start_time).total_seconds():.1f}"
+        table.add_row(
+            source_id,
+            run.name if run else "?",
+            worker,
+            str(portal.get("fetched", "")),
+            str(portal.get("created", "")),
+            waited,
+            ran,
+        )
     console.print(table)
     console.print(", ".join(f"{worker}: {n} portal(s)" for worker, n in sorted(per_worker.items())))
     return per_worker
@@ -334,7 +349,7 @@ def _crawl_twice_and_compare(
     fanned = asyncio.run(asyncio.wait_for(run, timeout))
     took = time.perf_counter() - started
     print_summary(fanned)
-    print_assignments(fanned, asyncio.run(workers_of_runs()), console)
+    print_assignments(fanned, asyncio.run(crawl_runs()), console)
     console.print(f"took {took:.1f} s")
 
     console.rule("2. The same crawl in one process, into a DuckDB file")
