@@ -39,6 +39,7 @@ from prefect.deployments.runner import EntrypointType
 from prefect.exceptions import TerminationSignal
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from portalwatch.flows.fanout import CRAWL_DEPLOYMENT, crawl_portal
@@ -61,6 +62,7 @@ POOL = "portalwatch-cluster-demo"
 BUCKET = "portalwatch"
 WORKER_LABEL = "prefect.worker.name"  # the label a worker gives each flow run it takes
 RUN_SECONDS = 1800.0  # the cluster's ingest run is given up after this long
+SERVER_STARTS = 2  # attempts at starting the Prefect server
 
 # What the two warehouses must agree on: everything but when it was seen and by which run.
 CONTENT = {
@@ -156,7 +158,7 @@ def start_cluster(
     s3 = stack.enter_context(TemporaryS3(BUCKET))
     stack.enter_context(environment(s3.env))
     console.print("Starting the Prefect server on PostgreSQL ...")
-    server = stack.enter_context(TemporaryPrefectServer(postgres.url("prefect")))
+    server = start_prefect_server(stack, postgres.url("prefect"), console)
     stack.enter_context(temporary_settings(updates={PREFECT_API_URL: server.api_url}))
     asyncio.run(deploy(POOL))
     console.print(f"Starting {workers} process workers of the pool {POOL} ...")
@@ -169,6 +171,24 @@ def start_cluster(
     for worker in cluster.workers:
         worker.wait_until_online(server.api_url)
     return cluster
+
+
+def start_prefect_server(
+    stack: contextlib.ExitStack, database_url: str, console: Console
+) -> TemporaryPrefectServer:
+    """A Prefect server on `database_url` that stops when `stack` closes, started a second time
+    should the first fail: it binds its port only after migrating its database, half a minute
+    on a busy machine, time enough for the free port it was given to be taken."""
+    for attempt in range(1, SERVER_STARTS + 1):
+        try:
+            return stack.enter_context(TemporaryPrefectServer(database_url))
+        except LakeError as exc:
+            if attempt == SERVER_STARTS:
+                raise
+            console.print(
+                f"[yellow]{escape(str(exc))}[/]\nStarting the Prefect server again ...", highlight=False
+            )
+    raise AssertionError("unreachable")
 
 
 async def deploy(pool: str) -> None:
