@@ -1,5 +1,5 @@
-# portalwatch: `make demo` runs the pipeline against the bundled simulator,
-# `make test` runs the suite. Both set up .venv first.
+# portalwatch: `make demo` runs the pipeline against the bundled simulator, `make cluster-demo`
+# runs it over a pool of workers, `make test` runs the suite. Both set up .venv first.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 BENCH_VENV := benchmarks/.venv
 BENCH_STAMP := $(BENCH_VENV)/.installed
 
-.PHONY: install demo test accuracy quality bench clean
+.PHONY: install demo cluster-demo test accuracy quality bench clean
 
 install: $(STAMP)
 
@@ -20,6 +20,11 @@ $(STAMP): pyproject.toml
 
 demo: install
 	$(BIN)/portalwatch demo $(DEMO_ARGS)
+
+# One ingest run spread over a pool of three workers into a DuckLake on S3 (PostgreSQL, moto and a
+# Prefect server started for it), checked against the same crawl in one process.
+cluster-demo: install
+	$(BIN)/portalwatch cluster-demo $(CLUSTER_DEMO_ARGS)
 
 test: install
 	$(BIN)/python -m pytest

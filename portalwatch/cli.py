@@ -709,6 +709,41 @@ def demo(
     run_demo(directory, scale=scale, seed=seed, console=console, families=families)
 
 
+@app.command("cluster-demo")
+def cluster_demo(
+    scale: Annotated[
+        float, typer.Option(help="Size of the simulated network (1.0: about 3,400 articles).")
+    ] = 0.05,
+    seed: SeedOption = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Process workers in the pool.")] = 3,
+    directory: Annotated[Path, typer.Option("--dir", help="Where the demo writes (emptied first).")] = Path(
+        "data/cluster-demo"
+    ),
+) -> None:
+    """Past one machine, on one: PostgreSQL, S3 (moto), a Prefect server and a pool of process
+    workers; one ingest run spread over the workers into a DuckLake on S3, the same crawl in one
+    process into a DuckDB file, and whether the two warehouses match (exit 1 when they do not).
+    Everything it starts is stopped when it ends, however it ends."""
+    _require_simulator()
+    from importlib.util import find_spec
+
+    if find_spec("moto") is None:
+        _fail("the cluster demo serves S3 with moto: " + escape("pip install 'moto[server]'"))
+    from portalwatch.clusterdemo import run_cluster_demo
+
+    try:
+        matched = run_cluster_demo(directory, scale=scale, seed=seed, workers=workers, console=console)
+    except PortalwatchError as exc:
+        _fail(str(exc))
+    except TimeoutError:
+        _fail("the cluster demo's ingest run did not finish in time; everything it started is stopped")
+    except KeyboardInterrupt:
+        err.print("cluster demo interrupted; everything it started is stopped")
+        raise typer.Exit(130) from None
+    if not matched:
+        raise typer.Exit(1)
+
+
 # The analytics commands: history, diff, export parquet|text, report (portalwatch.analytics.commands).
 ArticleUrlArgument = Annotated[
     str, typer.Argument(help="The article's URL (its path and query are enough when the host moved).")

@@ -259,6 +259,8 @@ class _Server:
 
     def __init__(self, what: str, argv: list[str], folder: Path, *, env=None, user: str | None = None):
         self.what, self.log = what, folder / "server.log"
+        # Held open for log_tail: the folder is removed as soon as the server ends, log and all.
+        self.log_reader = open(self.log, "a+b")  # noqa: SIM115
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
                 argv,
@@ -294,8 +296,10 @@ class _Server:
 
     def log_tail(self, size: int = 2000) -> str:
         try:
-            return self.log.read_bytes()[-size:].decode(errors="replace")
-        except OSError:
+            self.log_reader.seek(0, os.SEEK_END)
+            self.log_reader.seek(max(0, self.log_reader.tell() - size))
+            return self.log_reader.read().decode(errors="replace") or "(nothing in its log)"
+        except (OSError, ValueError):
             return "(no log)"
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
@@ -310,6 +314,7 @@ class _Server:
         for watcher in (self.guard, self.remover):  # each ends once the server has
             with contextlib.suppress(subprocess.TimeoutExpired):
                 watcher.wait(STOP_SECONDS)
+        self.log_reader.close()
 
 
 def _as_user(user: str | None) -> dict:

@@ -187,3 +187,16 @@ def test_prefect_server_on_postgres_and_nothing_outlives_a_killed_owner(owner):
         time.sleep(0.5)
     assert _left(started) == []
     assert [folder for folder in where["folders"] if os.path.exists(folder)] == []
+
+
+def test_a_server_that_ends_at_once_says_why_though_its_folder_is_gone(tmp_path):
+    folder = tmp_path / "server"
+    folder.mkdir()
+    argv = [sys.executable, "-c", "import sys; print('no room on port 1234'); sys.exit(3)"]
+    server = lake._Server("A server", argv, folder)
+    server.process.wait()
+    server.remover.wait(timeout=60)  # removes the folder, log and all, once the server has ended
+    assert not folder.exists()
+    with pytest.raises(lake.LakeError, match=r"A server exited with 3: no room on port 1234"):
+        server.wait_until(lambda: False)
+    server.stop()
