@@ -2,7 +2,7 @@
 
 What runs past one machine, started on one: a throwaway PostgreSQL holds both the Prefect
 server's database and the DuckLake catalog; moto serves S3 for the DuckLake's Parquet files
-and the load packages; a Prefect server runs on that PostgreSQL; a process work pool has
+the load packages and the raw store; a Prefect server runs on that PostgreSQL; a process work pool has
 three workers. The bundled simulator's network is ingested through the pool (each portal a
 `crawl-portal` flow run, :mod:`portalwatch.flows.fanout`, loaded one at a time through the
 warehouse's load lane), then crawled again by one process into a DuckDB file; the two
@@ -362,7 +362,7 @@ def _crawl_twice_and_compare(
     run = ingest(
         config_path=config,
         warehouse=cluster.spec,
-        raw_dir=str(directory / "cluster-raw"),
+        raw_dir=cluster.s3.url("raw"),
         fan_out=True,
         packages=cluster.packages,
     )
