@@ -110,6 +110,9 @@ def sim(
     portals: SimPortalsOption = None,
     families: FamiliesOption = "default",
     latency_ms: Annotated[float, typer.Option(help="Every page answers after this many milliseconds.")] = 0.0,
+    latency_jitter_ms: Annotated[
+        float, typer.Option(help="Each page's latency drawn up to this many milliseconds either side of --latency-ms.")
+    ] = 0.0,
     faults: SimFaultsOption = "none",
     list_faults: Annotated[
         bool, typer.Option("--list-faults", help="List the fault profiles and exit.")
@@ -147,6 +150,8 @@ def sim(
         for name, profile in PROFILES.items():
             console.print(f"[bold]{name:<16}[/] {profile.description}", highlight=False)
         return
+    if not 0 <= latency_jitter_ms <= latency_ms:
+        _fail(f"--latency-jitter-ms {latency_jitter_ms:g}: expected between 0 and --latency-ms ({latency_ms:g})")
     try:
         world, profile = build_world(seed, scale, portals, families, latency_ms, faults, portal_size or [])
         if exit_with is not None:
@@ -164,6 +169,7 @@ def sim(
                 faults=profile,
                 validators=validators,
                 latency=latency_ms / 1000,
+                latency_jitter=latency_jitter_ms / 1000,
                 archive=web_archive,
                 closed=frozenset(closed or ()),
             )
