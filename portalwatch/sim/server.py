@@ -350,6 +350,10 @@ class Simulator:
         finally:
             entry["end"] = time.monotonic()
 
+    def page_latency(self) -> float:
+        """Seconds the next page waits before it answers: `latency`, give or take up to `latency_jitter`."""
+        return self.latency + self._latency_rng.uniform(-self.latency_jitter, self.latency_jitter)
+
     def document_url(self, document: Document) -> str:
         """The URL a document is served at."""
         owner = next(p for p in self.world.portals.values() if any(d is document for d in p.documents))
@@ -386,8 +390,7 @@ class Simulator:
 
     async def _page(self, request: web.Request) -> web.StreamResponse:
         if self.latency:
-            jitter = self._latency_rng.uniform(-self.latency_jitter, self.latency_jitter)
-            await asyncio.sleep(self.latency + jitter)
+            await asyncio.sleep(self.page_latency())
         portal: Portal = request.app["portal"]
         portal.requests += 1
         portal.visits += 1
