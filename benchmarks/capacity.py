@@ -9,7 +9,7 @@ are then `r` times the checks one article gets in its first `H` days. What is as
 portals, their stock of articles, their publishing rates, their sections) is in LEVELS;
 what was measured is given on the command line (defaults: the figures docs/scale.md quotes).
 
-Usage: python benchmarks/capacity.py [--machine-pages-per-s 60] [--load-seconds 0.5] ...
+Usage: python benchmarks/capacity.py [--machine-pages-per-s 13.4] [--load-seconds 3.3] ...
 """
 
 from __future__ import annotations
@@ -123,23 +123,23 @@ def arguments() -> argparse.Namespace:
     )
     measured = parser.add_argument_group("measured (docs/scale.md)")
     measured.add_argument(
-        "--machine-pages-per-s", type=float, default=60.0, help="one 2-core machine's crawl rate"
+        "--machine-pages-per-s", type=float, default=13.4, help="one 2-core machine's crawl rate"
     )
-    measured.add_argument("--load-seconds", type=float, default=0.5, help="the lane's time per small load")
+    measured.add_argument("--load-seconds", type=float, default=3.3, help="the lane's time per small load")
     measured.add_argument(
-        "--versions-per-s", type=float, default=2_000.0, help="the lane's rate on large loads"
-    )
-    measured.add_argument(
-        "--raw-bytes-per-page", type=float, default=9_000.0, help="raw store bytes per page fetched"
+        "--versions-per-s", type=float, default=266.0, help="the lane's rate on large loads"
     )
     measured.add_argument(
-        "--bytes-per-fetch-row", type=float, default=150.0, help="warehouse bytes per fetch row"
+        "--raw-bytes-per-page", type=float, default=5_962.0, help="raw store bytes per page fetched"
     )
     measured.add_argument(
-        "--bytes-per-version", type=float, default=2_500.0, help="warehouse bytes per version"
+        "--bytes-per-fetch-row", type=float, default=333.0, help="warehouse bytes per fetch row"
     )
     measured.add_argument(
-        "--catalog-bytes-per-load", type=float, default=20_000.0, help="DuckLake catalog per commit"
+        "--bytes-per-version", type=float, default=6_000.0, help="warehouse bytes per version"
+    )
+    measured.add_argument(
+        "--catalog-bytes-per-load", type=float, default=85_000.0, help="DuckLake catalog per commit"
     )
     return parser.parse_args()
 
@@ -150,8 +150,17 @@ def main() -> None:
     print(f"revisit policy (bundled sources file): {policy.model_dump()}")
     print(f"schedules: { {name: RUNS_PER_DAY[name] for name in DEFAULT_SCHEDULES} } runs a day")
     print()
-    totals, loads, first, versions = print_model(model(policy))
+    days = model(policy)
+    totals, loads, first, versions = print_model(days)
     print()
+    communes = next(level for level in LEVELS if level.schedule == "daily")
+    for which, end in enumerate(("low", "high")):
+        pages = days[communes.name][which]["total"] * communes.portals
+        print(
+            f"{end}: the daily wave (every {communes.name} at {DEFAULT_SCHEDULES['daily'].cron}): {pages:,.0f} pages, "
+            f"{pages / args.machine_pages_per_s / 3600:.1f} machine-hours; {communes.portals:,} loads, "
+            f"{communes.portals * args.load_seconds / 3600:.1f} h of the load lane"
+        )
     for which, end in enumerate(("low", "high")):
         fetches = totals[which]
         machines = fetches / 86_400 / args.machine_pages_per_s
