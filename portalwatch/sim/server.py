@@ -702,7 +702,9 @@ async def serve(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
-    sim = Simulator(world, host, faults or PROFILES["none"], validators, latency, latency_jitter, archive, closed)
+    sim = Simulator(
+        world, host, faults or PROFILES["none"], validators, latency, latency_jitter, archive, closed
+    )
     try:
         await sim.start(first_port)
         for portal_id, base in sim.base_urls.items():
