@@ -11,7 +11,7 @@
        against the one-file-per-page layout it replaced
     h  fetch client CPU per request: aiohttp's pool under httpx against httpx's own, at 4 and 16 connections
     w  crawl pages/s through the fan-out path (crawl-portal flow runs on a process work pool) with 1,
-       2 and 3 process workers, against 1 worker
+       2 and 3 process workers, against 1 worker (w1: against the same crawl in one process, no Prefect)
     k  the load lane into DuckLake (PostgreSQL catalog; Parquet in a folder, then on S3): versions/s
        against the DuckDB file's, the same loads in the same process
 
