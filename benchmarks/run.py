@@ -10,6 +10,10 @@
     g  raw store: write cost per page of the packed store (WARC segments, index, fsync per load)
        against the one-file-per-page layout it replaced
     h  fetch client CPU per request: aiohttp's pool under httpx against httpx's own, at 4 and 16 connections
+    w  crawl pages/s through the fan-out path (crawl-portal flow runs on a process work pool) with 1,
+       2 and 3 process workers, against 1 worker (w1: against the same crawl in one process, no Prefect)
+    k  the load lane into DuckLake (PostgreSQL catalog; Parquet in a folder, then on S3): versions/s
+       against the DuckDB file's, the same loads in the same process
 
 A figure that fails says so in its row, with the reason; the others still run, the table is
 still printed, and the exit status is 1.
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import atexit
+import contextlib
 import functools
 import gzip
 import hashlib
@@ -56,12 +61,15 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 # After the settings above: Prefect reads them as it is imported.
 import psutil  # noqa: E402
+import scaling  # noqa: E402  (benchmarks/scaling.py)
 import trafilatura  # noqa: E402
+from prefect.settings import PREFECT_API_URL, temporary_settings  # noqa: E402
 
 from portalwatch import pipeline  # noqa: E402
 from portalwatch.crawl import Revisit  # noqa: E402
 from portalwatch.flows.api import start_temporary_api  # noqa: E402
 from portalwatch.flows.ingest import ingest  # noqa: E402
+from portalwatch.lake import TemporaryPostgres, TemporaryPrefectServer, TemporaryS3  # noqa: E402
 from portalwatch.model import FetchRow, Observation, PortalCrawl, SourceRow  # noqa: E402
 from portalwatch.parse import parse_article  # noqa: E402
 from portalwatch.parse.profile import get_profile  # noqa: E402
@@ -71,6 +79,7 @@ from portalwatch.sim.server import PROFILE_FOR_FAMILY  # noqa: E402
 from portalwatch.sim.world import World, network  # noqa: E402
 from portalwatch.storage.derive import derive  # noqa: E402
 from portalwatch.storage.rawstore import RawStore, pack  # noqa: E402
+from portalwatch.storage.session import close_sessions  # noqa: E402
 from portalwatch.storage.warehouse import Warehouse  # noqa: E402
 
 
@@ -551,6 +560,8 @@ def main() -> None:
             "f": lambda: [bench_memory(work, args.quick)],
             "g": lambda: [bench_raw_store(work, args.quick)],
             "h": lambda: bench_transport(work, args.quick),
+            "w": lambda: bench_workers(work, args.quick),
+            "k": lambda: bench_lake_load(work, args.quick),
         }
         wanted = selected(args.only, steps)
         if wanted is None:
@@ -617,6 +628,166 @@ def print_table(figures: list[Figure]) -> None:
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths), *rows]:
         print(" | ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)))
+
+
+# -------------------------------------------------------------- past one machine: w, k
+
+
+def bench_workers(work: Path, quick: bool) -> list[Figure]:
+    """w: the same first crawl through ingest's fan-out with 1, 2 and 3 process workers."""
+    portals, articles = (6, 150) if quick else (12, 400)
+    sizes = {spec.id: articles for spec in network(portals)}
+    runs: dict[int, tuple[int, float, float]] = {}
+    with (
+        SimulatorProcess(work / "sim-w.toml", scale=0.02, portals=portals, portal_sizes=sizes) as sim,
+        TemporaryPostgres() as postgres,
+        TemporaryPrefectServer(postgres.url(postgres_database(postgres, "prefect"))) as server,
+        temporary_settings(updates={PREFECT_API_URL: server.api_url}),
+    ):
+        config = with_politeness(sim.config_path, work / "w.toml", 4)
+        crawl_all(config, work / "w-warm" / "warehouse.duckdb")  # the simulator renders its PDFs once
+        direct_pages, direct_seconds = crawl_all(config, work / "w-direct" / "warehouse.duckdb")
+        asyncio.run(scaling.deploy_crawl_portal())
+        for count in (1, 2, 3):
+            runs[count] = fanned_out_crawl(server.env, config, work / f"w{count}", count)
+    print(f"w (pages, seconds, machine CPU busy %): {runs}", file=sys.stderr, flush=True)
+    one, direct = runs[1][0] / runs[1][1], direct_pages / direct_seconds
+    figures = []
+    for count, (fetched, seconds, busy) in runs.items():
+        rate = fetched / seconds
+        baseline = (
+            f"one process, no Prefect: {direct:,.0f} pages/s"
+            if count == 1
+            else f"1 worker {one:,.0f} pages/s"
+        )
+        figures.append(
+            Figure(
+                f"w{count}",
+                f"fan-out crawl, {count} process worker{'s' if count > 1 else ''}, {portals} portals",
+                f"{rate:,.0f} pages/s ({fetched:,} pages, {seconds:.0f} s; CPU {busy:.0f}% busy)",
+                baseline,
+                rate / (direct if count == 1 else one),
+                "-",
+                None,
+                "CPU: each worker's flow run (crawler + page worker) and the simulator on 2 cores",
+            )
+        )
+    return figures
+
+
+def postgres_database(postgres: TemporaryPostgres, name: str) -> str:
+    postgres.create_database(name)
+    return name
+
+
+def fanned_out_crawl(api_env: dict, config: Path, folder: Path, workers: int) -> tuple[int, float, float]:
+    """(pages, seconds, machine CPU busy %) of an ingest fanned out over `workers` fresh process workers."""
+    warehouse = folder / "warehouse.duckdb"
+    with scaling.PoolWorkers(api_env, workers, folder / f"w{workers}-workers"):
+        psutil.cpu_percent()
+        started = time.perf_counter()
+        summary = asyncio.run(ingest(config_path=str(config), warehouse=str(warehouse), fan_out=True))
+        seconds = time.perf_counter() - started
+        busy = psutil.cpu_percent()
+    if summary["status"] != "completed":
+        errors = [p.get("error") for p in summary["portals"].values() if p.get("error")]
+        raise RuntimeError(
+            f"the fanned-out run with {workers} worker(s) ended {summary['status']}: {errors[:2]}"
+        )
+    with Warehouse(warehouse).connect(read_only=True) as con:
+        (pages,) = con.execute("SELECT count(*) FROM fetches").fetchone()
+    return pages, seconds, busy
+
+
+def bench_lake_load(work: Path, quick: bool) -> list[Figure]:
+    """k: the same loads, one after the other, into a DuckDB file and into DuckLake (folder, S3):
+    large loads (versions/s) and a portal's daily load of ten versions (seconds per load)."""
+    versions, loads, small = (6_000, 6, 10) if quick else (30_000, 15, 30)
+    crawls = [scaling.made_up_crawl(f"lake-{n}", versions // loads) for n in range(loads)]
+    tiny = [scaling.made_up_crawl(f"small-{n}", 10, seed=2) for n in range(small)]
+    store = Warehouse(work / "k" / "warehouse.duckdb")
+    file_lane = (versions / scaling.lane_seconds(store, crawls), scaling.lane_seconds(store, tiny) / small)
+    figures = []
+    with TemporaryPostgres() as postgres:
+        try:
+            folder = str(work / "k-lake")
+            figures += lake_load_figures(("k1", "k2"), "a folder", postgres, folder, crawls, tiny, file_lane)
+            with TemporaryS3() as s3, environment(s3.env):
+                figures += lake_load_figures(
+                    ("k3", "k4"), "moto S3", postgres, s3.url("lake/"), crawls, tiny, file_lane
+                )
+        finally:
+            close_sessions()  # the lake connections, before their PostgreSQL goes
+    return figures
+
+
+def lake_load_figures(
+    keys: tuple[str, str],
+    where: str,
+    postgres: TemporaryPostgres,
+    data_path: str,
+    crawls: list,
+    tiny: list,
+    file_lane: tuple[float, float],
+) -> list[Figure]:
+    """A DuckLake on `postgres` with its data in `data_path`: the large loads' versions/s, then the
+    small loads' seconds each, against the file's (`file_lane`)."""
+    database = f"lake_{keys[0]}"
+    dsn = postgres.create_database(database)
+    empty = scaling.database_bytes(postgres, database)
+    store = Warehouse(f"ducklake:postgres:{dsn} data_path={data_path}")
+    versions = sum(len(crawl.observations) for crawl in crawls)
+    rate = versions / scaling.lane_seconds(store, crawls)
+    files, data_bytes, snapshots = scaling.lake_data_files(store)
+    catalog = scaling.database_bytes(postgres, database) - empty
+    per_load = scaling.lane_seconds(store, tiny) / len(tiny)
+    _, _, after = scaling.lake_data_files(store)
+    per_snapshot = (scaling.database_bytes(postgres, database) - empty - catalog) / (after - snapshots)
+    print(
+        f"{keys[0]}: {versions} versions in {len(crawls)} loads; {snapshots} snapshots, {files} data files, "
+        f"{data_bytes} B of Parquet ({data_bytes / versions:.0f} B/version), catalog +{catalog} B; "
+        f"{len(tiny)} small loads: {per_load:.2f} s each, catalog +{per_snapshot:.0f} B per snapshot",
+        file=sys.stderr,
+        flush=True,
+    )
+    bound = "one PostgreSQL round trip per catalog read and write; keys kept by the loader"
+    return [
+        Figure(
+            keys[0],
+            f"DuckLake load lane, {versions:,} versions in {len(crawls)} loads, Parquet in {where}",
+            f"{rate:,.0f} versions/s ({data_bytes / versions:,.0f} B/version, {files} files)",
+            f"DuckDB file {file_lane[0]:,.0f} versions/s",
+            rate / file_lane[0],
+            "-",
+            None,
+            f"{bound}; catalog +{catalog / 1e6:.1f} MB",
+        ),
+        Figure(
+            keys[1],
+            f"DuckLake load lane, {len(tiny)} loads of 10 versions, Parquet in {where}",
+            f"{per_load:.2f} s/load (catalog +{per_snapshot / 1e3:.0f} kB each)",
+            f"DuckDB file {file_lane[1]:.2f} s/load",
+            file_lane[1] / per_load,
+            "-",
+            None,
+            f"{bound}; under 10 rows a table, inlined in the catalog",
+        ),
+    ]
+
+
+@contextlib.contextmanager
+def environment(variables: dict[str, str]):
+    """`variables` set in this process's environment for the block, then as they were."""
+    saved = {key: os.environ.get(key) for key in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 if __name__ == "__main__":

@@ -93,6 +93,10 @@ SimArchiveThrottleOption = Annotated[
         help="The archive answers some first requests (every index query, one replay in eight) with 429 and Retry-After."
     ),
 ]
+SimLatencyJitterOption = Annotated[
+    float,
+    typer.Option(help="Each page's latency drawn up to this many milliseconds either side of --latency-ms."),
+]
 SimClosedOption = Annotated[
     list[str] | None,
     typer.Option(help="A portal whose live host no longer answers (repeatable); its archive remains."),
@@ -111,6 +115,7 @@ def sim(
     portals: SimPortalsOption = None,
     families: FamiliesOption = "default",
     latency_ms: Annotated[float, typer.Option(help="Every page answers after this many milliseconds.")] = 0.0,
+    latency_jitter_ms: SimLatencyJitterOption = 0.0,
     faults: SimFaultsOption = "none",
     list_faults: Annotated[
         bool, typer.Option("--list-faults", help="List the fault profiles and exit.")
@@ -149,7 +154,9 @@ def sim(
             console.print(f"[bold]{name:<16}[/] {profile.description}", highlight=False)
         return
     try:
-        world, profile = build_world(seed, scale, portals, families, latency_ms, faults, portal_size or [])
+        world, profile = build_world(
+            seed, scale, portals, families, latency_ms, faults, portal_size or [], latency_jitter_ms
+        )
         if exit_with is not None:
             lifeline.exit_with(exit_with)
         web_archive = build_archive(world, closed or (), archive, archive_steps, archive_throttle)
@@ -165,6 +172,7 @@ def sim(
                 faults=profile,
                 validators=validators,
                 latency=latency_ms / 1000,
+                latency_jitter=latency_jitter_ms / 1000,
                 archive=web_archive,
                 closed=frozenset(closed or ()),
             )

@@ -31,10 +31,15 @@ def build_world(
     latency_ms: float,
     faults: str,
     portal_size: list[str],
+    latency_jitter_ms: float = 0.0,
 ) -> tuple[World, FaultProfile]:
     """The world of `portals` portals of the `families` set, and the fault profile checked against it."""
     if scale <= 0 or (portals is not None and portals < 1) or latency_ms < 0:
         raise ValueError("--scale and --portals must be positive, --latency-ms not negative")
+    if not 0 <= latency_jitter_ms <= latency_ms:
+        raise ValueError(
+            f"--latency-jitter-ms {latency_jitter_ms:g}: expected between 0 and --latency-ms ({latency_ms:g})"
+        )
     sizes = portal_sizes(portal_size)
     profile = get_profile(faults)
     specs = network(portals or len(FAMILY_SETS.get(families, ())), families)

@@ -31,6 +31,7 @@ class SimulatorProcess:
         validators: bool = False,
         portals: int | None = None,
         latency_ms: float = 0.0,
+        latency_jitter_ms: float = 0.0,
         families: str = "default",
         archive: bool = False,
         archive_steps: int = 0,
@@ -40,7 +41,8 @@ class SimulatorProcess:
         self.config_path = Path(config_path)
         self.seed = seed
         self.scale = scale
-        self.options = ["--latency-ms", str(latency_ms), "--families", families]
+        self.options = ["--latency-ms", str(latency_ms), "--latency-jitter-ms", str(latency_jitter_ms)]
+        self.options += ["--families", families]
         if portals is not None:
             self.options += ["--portals", str(portals)]
         if archive:

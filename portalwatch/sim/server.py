@@ -83,6 +83,7 @@ class Simulator:
     faults: FaultProfile = field(default_factory=lambda: PROFILES["none"])
     validators: bool = False  # send ETag / Last-Modified on articles and answer conditional requests
     latency: float = 0.0  # seconds every page takes to answer, as a slow portal does
+    latency_jitter: float = 0.0  # each page's latency drawn up to this many seconds either side of `latency`
     archive: SimArchive | None = None  # a web archive of the portals, served on a port of its own
     closed: frozenset[str] = frozenset()  # portals whose live host no longer answers
 
@@ -100,6 +101,8 @@ class Simulator:
         self.request_log: deque[dict] = deque(maxlen=REQUEST_LOG_LIMIT)
         self._seq = 0
         self.injector = FaultInjector(self.faults, self.world.seed)
+        # Latencies only: what a page says never depends on them.
+        self._latency_rng = random.Random(f"{self.world.seed}:latency")
 
     async def start(self, first_port: int = 0) -> None:
         """Listen on every portal's port; return once the PDF worker, if the world needs one, is ready."""
@@ -347,6 +350,10 @@ class Simulator:
         finally:
             entry["end"] = time.monotonic()
 
+    def page_latency(self) -> float:
+        """Seconds the next page waits before it answers: `latency`, give or take up to `latency_jitter`."""
+        return self.latency + self._latency_rng.uniform(-self.latency_jitter, self.latency_jitter)
+
     def document_url(self, document: Document) -> str:
         """The URL a document is served at."""
         owner = next(p for p in self.world.portals.values() if any(d is document for d in p.documents))
@@ -383,7 +390,7 @@ class Simulator:
 
     async def _page(self, request: web.Request) -> web.StreamResponse:
         if self.latency:
-            await asyncio.sleep(self.latency)
+            await asyncio.sleep(self.page_latency())
         portal: Portal = request.app["portal"]
         portal.requests += 1
         portal.visits += 1
@@ -688,13 +695,16 @@ async def serve(
     latency: float = 0.0,
     archive: SimArchive | None = None,
     closed: frozenset[str] = frozenset(),
+    latency_jitter: float = 0.0,
 ) -> None:
     """Run the simulator until SIGTERM or SIGINT; write the sources config once it listens."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
-    sim = Simulator(world, host, faults or PROFILES["none"], validators, latency, archive, closed)
+    sim = Simulator(
+        world, host, faults or PROFILES["none"], validators, latency, latency_jitter, archive, closed
+    )
     try:
         await sim.start(first_port)
         for portal_id, base in sim.base_urls.items():
