@@ -897,7 +897,10 @@ def import_warc(
 register_raw(app)
 
 
-warehouse_app = typer.Typer(help="Move a warehouse between DuckDB releases.", no_args_is_help=True)
+warehouse_app = typer.Typer(
+    help="Keep a warehouse: move it between DuckDB releases, give back the space loads left.",
+    no_args_is_help=True,
+)
 app.add_typer(warehouse_app, name="warehouse")
 
 
@@ -924,6 +927,59 @@ def warehouse_import(
     except PortalwatchError as exc:
         _fail(str(exc))
     console.print(f"{warehouse}: imported from {directory} (schema version {version})", highlight=False)
+
+
+@warehouse_app.command("maintain")
+def warehouse_maintain(
+    warehouse: WarehouseOption = None,
+    wait: WaitOption = None,
+    min_free: Annotated[
+        float,
+        typer.Option(min=0, max=1, help="DuckDB file: rewrite it when this share of its blocks is free."),
+    ] = 0.2,
+    keep_days: Annotated[
+        float,
+        typer.Option(min=0, help="DuckLake: expire snapshots older than this; time travel reaches back so far."),
+    ] = 7.0,
+    grace_hours: Annotated[
+        float,
+        typer.Option(min=0, help="DuckLake: delete Parquet files retired at least this long ago."),
+    ] = 1.0,
+) -> None:
+    """Give back the space small loads leave: rewrite a DuckDB file compactly, or run DuckLake's
+    maintenance (flush inlined rows, merge small files, expire old snapshots, delete retired files).
+
+    A DuckDB file is rewritten under the writer lock (loads wait; this waits --wait seconds for
+    a running load) and replaced only once the copy holds the same rows; then the history is
+    checked as `portalwatch check` does (exit 1 on a problem). See docs/warehouse.md."""
+    from portalwatch.paths import is_lake
+    from portalwatch.storage.maintain import maintain_file, maintain_lake
+
+    target = existing_warehouse(warehouse)
+    seconds = 600.0 if wait is None else wait
+
+    def waiting() -> None:
+        err.print(f"{target}: a load is writing to the warehouse; waiting for it (up to {seconds:g} s)")
+
+    try:
+        if is_lake(target):
+            result = maintain_lake(str(target), keep_days, grace_hours)
+            before, after, problems = str(result.before), str(result.after), result.problems
+        else:
+            done = maintain_file(Path(target), min_free, seconds, waiting)
+            before, after, problems = str(done.before), str(done.after), done.problems
+            if not done.rewritten:
+                console.print(f"{target}: free blocks under {min_free:.0%}, not rewritten", highlight=False)
+    except PortalwatchError as exc:
+        _fail(str(exc))
+    console.print(f"{target}: before: {before}", highlight=False)
+    console.print(f"{target}: after:  {after}", highlight=False)
+    for problem in problems:
+        console.print(f"problem: {problem}", markup=False, highlight=False)
+    if problems:
+        err.print(f"{target}: {len(problems)} problem(s), as before the maintenance", highlight=False)
+        raise typer.Exit(1)
+    console.print(f"{target}: no problem found", highlight=False)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -73,6 +73,32 @@ class Session:
         finally:
             self.turns.release()
 
+    @contextmanager
+    def exclusive(self, wait: float, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """The file to the caller alone, without a connection of the session's: this process's
+        other callers wait for their turn, and the writer lock is held (another process's load
+        waits for it), so the caller may open, rewrite or replace the file."""
+        with self.turns:
+            self._close()  # a connection kept open for callers that waited
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(str(self.path) + ".lock")
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                _Waiting(on_wait).started()
+                try:
+                    lock.acquire(timeout=wait)
+                except Timeout:
+                    raise StorageError(
+                        self.path,
+                        f"another process was writing to it for {wait:g} s (a load holds the lock "
+                        f"file {lock.lock_file}); nothing was changed",
+                    ) from None
+            try:
+                yield
+            finally:
+                lock.release()
+
     def _open(self, read_only: bool, wait: float, on_wait: Callable[[], None] | None) -> None:
         """Take the writer lock, then open the file; while another process writes (it holds the
         lock, or, for a reader, a program other than portalwatch holds the file itself), wait up
