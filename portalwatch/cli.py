@@ -939,7 +939,9 @@ def warehouse_maintain(
     ] = 0.2,
     keep_days: Annotated[
         float,
-        typer.Option(min=0, help="DuckLake: expire snapshots older than this; time travel reaches back so far."),
+        typer.Option(
+            min=0, help="DuckLake: expire snapshots older than this; time travel reaches back so far."
+        ),
     ] = 7.0,
     grace_hours: Annotated[
         float,
@@ -969,11 +971,13 @@ def warehouse_maintain(
             done = maintain_file(Path(target), min_free, seconds, waiting)
             before, after, problems = str(done.before), str(done.after), done.problems
             if not done.rewritten:
-                console.print(f"{target}: free blocks under {min_free:.0%}, not rewritten", highlight=False)
+                console.print(
+                    f"free blocks under {min_free:.0%}: checkpointed, not rewritten", highlight=False
+                )
     except PortalwatchError as exc:
         _fail(str(exc))
-    console.print(f"{target}: before: {before}", highlight=False)
-    console.print(f"{target}: after:  {after}", highlight=False)
+    console.print(f"before: {before}", highlight=False, soft_wrap=True)
+    console.print(f"after:  {after}", highlight=False, soft_wrap=True)
     for problem in problems:
         console.print(f"problem: {problem}", markup=False, highlight=False)
     if problems:

@@ -9,7 +9,8 @@ before, and only then renames the new file over the old one. The old file is kep
 ``<file>.before-maintain`` until the renamed file has been opened and counted again.
 
 *A DuckLake* runs the extension's own maintenance (:func:`maintain_lake`): inlined rows
-written out as Parquet, adjacent small files merged, snapshots older than `keep_days`
+written out as Parquet, adjacent small files merged, files most of whose rows were deleted
+rewritten (with their delete files), snapshots older than `keep_days`
 expired (time travel reaches back that far, no further), and the files those steps
 retired deleted once they have been retired for `grace_hours` (a query that started before
 still reads them meanwhile).
@@ -71,12 +72,14 @@ class LakeSize:
     snapshots: int
     live_files: int
     tracked_files: int
+    delete_files: int
     scheduled_files: int
 
     def __str__(self) -> str:
         return (
-            f"{self.snapshots} snapshots, {self.live_files} data files in use, "
-            f"{self.tracked_files} tracked, {self.scheduled_files} waiting to be deleted"
+            f"{self.snapshots} snapshots, {self.live_files} data files in use, {self.tracked_files} "
+            f"listed with older snapshots', {self.delete_files} delete files, "
+            f"{self.scheduled_files} files waiting to be deleted"
         )
 
 
@@ -181,10 +184,14 @@ def _verify(path: Path, digests: dict[str, tuple[int, int]], problems: list[Prob
         found, found_problems = table_digests(con), check_warehouse(con)
     differing = sorted(name for name in digests.keys() | found.keys() if digests.get(name) != found.get(name))
     if differing or found_problems != problems:
-        what = f"tables {', '.join(differing)} differ" if differing else "the integrity checks answer otherwise"
+        what = (
+            f"tables {', '.join(differing)} differ" if differing else "the integrity checks answer otherwise"
+        )
         if path.name.endswith(NEW_SUFFIX):
             path.unlink(missing_ok=True)
-        raise StorageError(path, f"the rewritten warehouse does not hold what the old one held ({what}); nothing changed")
+        raise StorageError(
+            path, f"the rewritten warehouse does not hold what the old one held ({what}); nothing changed"
+        )
 
 
 def _swap(path: Path, fresh: Path) -> None:
@@ -209,10 +216,13 @@ def lake_size(con: duckdb.DuckDBPyConnection, alias: str = "lake") -> LakeSize:
     live, tracked = con.execute(
         f"SELECT count(*) FILTER (WHERE end_snapshot IS NULL), count(*) FROM {meta}.ducklake_data_file"
     ).fetchone()  # type: ignore[misc]
+    (deletes,) = con.execute(
+        f"SELECT count(*) FROM {meta}.ducklake_delete_file WHERE end_snapshot IS NULL"
+    ).fetchone()  # type: ignore[misc]
     (scheduled,) = con.execute(
         f"SELECT count(*) FROM {meta}.ducklake_files_scheduled_for_deletion"
     ).fetchone()  # type: ignore[misc]
-    return LakeSize(int(snapshots), int(live), int(tracked), int(scheduled))
+    return LakeSize(int(snapshots), int(live), int(tracked), int(deletes), int(scheduled))
 
 
 def maintain_lake(
@@ -231,6 +241,7 @@ def maintain_lake(
         steps = (
             "CALL ducklake_flush_inlined_data('lake')",
             "CALL ducklake_merge_adjacent_files('lake')",
+            "CALL ducklake_rewrite_data_files('lake')",
             "CALL ducklake_expire_snapshots('lake', older_than => now() - "
             f"INTERVAL '{float(keep_days) * 86400:.0f} seconds')",
             "CALL ducklake_cleanup_old_files('lake', older_than => now() - "

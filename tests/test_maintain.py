@@ -39,7 +39,9 @@ def small_loads(store: Warehouse, loads: int, articles: int = 4) -> None:
     """Many small loads, each editing a few articles, observing others and removing one."""
     for n in range(loads):
         at = T0 + n * HOUR
-        edited = [observe(a, at, record(a, title=f"Bài {a}, lần {n}")) for a in range(n % 7, n % 7 + articles)]
+        edited = [
+            observe(a, at, record(a, title=f"Bài {a}, lần {n}")) for a in range(n % 7, n % 7 + articles)
+        ]
         load(store, edited + [observe(a, at) for a in range(20, 24)], [gone(30 + n, at)], run_id=f"run-{n}")
 
 
@@ -63,7 +65,7 @@ def everything(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
 
 
 def test_a_file_after_many_small_loads_shrinks_and_keeps_its_content(warehouse):
-    small_loads(warehouse, 120)
+    small_loads(warehouse, 30)
     close_sessions()
     with duckdb.connect(str(warehouse.path), read_only=True) as con:
         before = everything(con)
@@ -95,7 +97,10 @@ def test_a_file_with_little_free_space_is_only_checkpointed(warehouse):
 
 def test_maintain_waits_for_a_load_holding_the_lock_or_fails_clearly(warehouse):
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(warehouse.path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLDER, str(warehouse.path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
