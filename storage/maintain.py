@@ -121,6 +121,22 @@ def table_digests(con: duckdb.DuckDBPyConnection, catalog: str | None = None) ->
     return digests
 
 
+SCHEMA_SQL = """
+SELECT 'table ' || table_name, sql FROM duckdb_tables() WHERE database_name = current_database()
+UNION ALL SELECT 'view ' || view_name, sql FROM duckdb_views()
+    WHERE database_name = current_database() AND NOT internal
+UNION ALL SELECT 'index ' || index_name, sql FROM duckdb_indexes() WHERE database_name = current_database()
+UNION ALL SELECT 'macro ' || function_name, macro_definition FROM duckdb_functions()
+    WHERE database_name = current_database() AND function_type IN ('macro', 'table_macro') AND NOT internal
+ORDER BY ALL
+"""
+
+
+def schema_objects(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """The tables, views, indexes and macros of the connection's database, with their SQL."""
+    return [(row[0], row[1]) for row in con.execute(SCHEMA_SQL).fetchall()]
+
+
 @contextlib.contextmanager
 def _writer_turn(path: Path, wait: float, on_wait: Callable[[], None] | None) -> Iterator[None]:
     """The warehouse file to ourselves: this process's other callers done, and the writer
@@ -147,14 +163,15 @@ def maintain_file(
             before = file_size(con, path)
             digests = table_digests(con)
             problems = check_warehouse(con)
+            objects = schema_objects(con)
             rewrite = before.free_share >= min_free and before.free_blocks > 0
             if rewrite:
                 fresh = path.with_name(path.name + NEW_SUFFIX)
                 _copy_database(con, fresh)
         if rewrite:
-            _verify(fresh, digests, problems)
+            _verify(fresh, digests, problems, objects)
             _swap(path, fresh)
-            _verify(path, digests, problems)
+            _verify(path, digests, problems, objects)
             path.with_name(path.name + OLD_SUFFIX).unlink()
         with duckdb.connect(str(path), read_only=True) as con:
             after = file_size(con, path)
@@ -177,16 +194,21 @@ def _copy_database(con: duckdb.DuckDBPyConnection, fresh: Path) -> None:
     con.execute("DETACH maintain_fresh")
 
 
-def _verify(path: Path, digests: dict[str, tuple[int, int]], problems: list[Problem]) -> None:
-    """Raise (removing a copy not yet in place) unless `path` holds the same rows and answers
-    the integrity checks as the warehouse did."""
+def _verify(
+    path: Path, digests: dict[str, tuple[int, int]], problems: list[Problem], objects: list[tuple[str, str]]
+) -> None:
+    """Raise (removing a copy not yet in place) unless `path` holds the same rows and schema
+    and answers the integrity checks as the warehouse did."""
     with duckdb.connect(str(path), read_only=True) as con:
-        found, found_problems = table_digests(con), check_warehouse(con)
+        found, found_problems, found_objects = table_digests(con), check_warehouse(con), schema_objects(con)
     differing = sorted(name for name in digests.keys() | found.keys() if digests.get(name) != found.get(name))
-    if differing or found_problems != problems:
-        what = (
-            f"tables {', '.join(differing)} differ" if differing else "the integrity checks answer otherwise"
-        )
+    if differing or found_problems != problems or found_objects != objects:
+        if differing:
+            what = f"tables {', '.join(differing)} differ"
+        elif found_problems != problems:
+            what = "the integrity checks answer otherwise"
+        else:
+            what = "its tables, views, indexes or macros differ"
         if path.name.endswith(NEW_SUFFIX):
             path.unlink(missing_ok=True)
         raise StorageError(

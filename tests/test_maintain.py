@@ -17,7 +17,16 @@ from typer.testing import CliRunner
 from portalwatch import lake
 from portalwatch.cli import app
 from portalwatch.errors import StorageError
-from portalwatch.storage.maintain import NEW_SUFFIX, OLD_SUFFIX, maintain_file, maintain_lake
+from portalwatch.storage.maintain import (
+    NEW_SUFFIX,
+    OLD_SUFFIX,
+    _copy_database,
+    _verify,
+    maintain_file,
+    maintain_lake,
+    schema_objects,
+    table_digests,
+)
 from portalwatch.storage.session import close_sessions
 from portalwatch.storage.warehouse import Warehouse, open_reader
 
@@ -59,6 +68,9 @@ def everything(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
         "SELECT sql FROM duckdb_tables() WHERE database_name = current_database() "
         "UNION ALL SELECT sql FROM duckdb_views() WHERE database_name = current_database() AND NOT internal "
         "UNION ALL SELECT constraint_text FROM duckdb_constraints() WHERE database_name = current_database() "
+        "UNION ALL SELECT sql FROM duckdb_indexes() WHERE database_name = current_database() "
+        "UNION ALL SELECT macro_definition FROM duckdb_functions() WHERE database_name = current_database() "
+        "AND function_type IN ('macro', 'table_macro') AND NOT internal "
         "ORDER BY 1"
     ).fetchall()
     return content
@@ -160,3 +172,17 @@ def test_a_ducklake_has_fewer_files_after_maintain_and_answers_the_same(lake_pos
     assert cli.exit_code == 0, cli.output
     assert "data files in use" in cli.output and "no problem found" in cli.output
     assert lake_rows(spec) == before
+
+
+def test_a_copy_that_lost_a_row_is_refused_and_removed(warehouse):
+    small_loads(warehouse, 2)
+    close_sessions()
+    with duckdb.connect(str(warehouse.path)) as con:
+        digests, objects = table_digests(con), schema_objects(con)
+        fresh = warehouse.path.with_name(warehouse.path.name + NEW_SUFFIX)
+        _copy_database(con, fresh)
+    with duckdb.connect(str(fresh)) as con:
+        con.execute("DELETE FROM changes WHERE rowid = (SELECT min(rowid) FROM changes)")
+    with pytest.raises(StorageError, match="tables changes differ"):
+        _verify(fresh, digests, [], objects)
+    assert not fresh.exists()
