@@ -218,6 +218,11 @@ def _verify(
 
 def _swap(path: Path, fresh: Path) -> None:
     """`fresh` in place of `path`, in one rename; the old file stays under OLD_SUFFIX."""
+    for file in (path, fresh):
+        wal = file.with_name(file.name + ".wal")
+        if wal.exists():  # it would be replayed onto the file that takes the name
+            fresh.unlink(missing_ok=True)
+            raise StorageError(wal, "a write-ahead log is left beside the warehouse; nothing changed")
     old = path.with_name(path.name + OLD_SUFFIX)
     old.unlink(missing_ok=True)
     os.link(path, old)  # the old file keeps a name until the new one is checked in place
