@@ -325,9 +325,11 @@ class PortalCrawler:
             outcome = Outcome.NOT_AN_ARTICLE if page.wrong_page else Outcome.EXTRACTION_FAILED
             result.error_class = "WrongPage" if page.wrong_page else None
             self.record(result, outcome, page.error, stored=stored, charset=page.charset)
+            _release_body(result)
             return outcome, page.error, result
         article = page.record
         self.record(result, stored=stored, charset=page.charset)
+        _release_body(result)
         if self._outside(article.published_at):
             return Outcome.OK, None, result
         reparsed = _parser_change_only(
@@ -352,6 +354,7 @@ class PortalCrawler:
         # Stored already, most likely: the put finds it (on an object store, without making the
         # crawl wait for a request), and stores it again if it was lost.
         raw_hash = self.record(result)
+        _release_body(result)
         schedule = self.state.articles.get(key)
         published_at = schedule.published_at if schedule else None
         if published_at and self._outside(published_at):
@@ -876,6 +879,7 @@ async def fetch_document(
         return Outcome.EXTRACTION_FAILED, check.failure, result
     document = check.record
     raw_hash = record(result)
+    _release_body(result)
     files, warnings = [], list(document.warnings)
     for attachment in document.attachments:
         file_url = urljoin(url, attachment.url)
@@ -900,6 +904,13 @@ async def fetch_document(
     document = replace(document, files=tuple(files), warnings=tuple(warnings))
     crawl.documents.append(DocumentObservation(key, url, document, raw_hash or "", result.fetched_at))
     return Outcome.OK, None, result
+
+
+def _release_body(result: FetchResult) -> None:
+    """Let go of a page's body and decoded text once it is stored and parsed: what the crawl
+    keeps of each fetch until its end (schedules, frontier, validators) is the rest."""
+    result.body = b""
+    result._decoded = None
 
 
 def _sha256(body: bytes) -> str:
