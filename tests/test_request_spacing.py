@@ -109,6 +109,8 @@ def test_request_starts_on_a_host_are_never_closer_than_the_delay(
     assert {fetch.kind for fetch in fetches} >= {"listing", "article", "document", "attachment"}
     assert any(fetch.attempts > 1 for fetch in fetches)  # retries
     assert any(fetch.conditional for fetch in fetches)
+    if faults == "hostile":  # muongang went down: its circuit opened, and probes went out
+        assert any(crawled.state.outages for crawled, _ in first)
     log = [entry for entry in sim.requests(since=since) if not entry["path"].startswith("/_sim/")]
     assert any(entry["path"] == "/robots.txt" for entry in log)
     assert any(entry["status"] in REDIRECTS for entry in log)  # followed, or found to loop
