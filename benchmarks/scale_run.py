@@ -136,8 +136,9 @@ def politeness_held(requests: list[dict], concurrency: int, delay: float) -> dic
         gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
         shortest = min([shortest, *gaps])
         below += sum(gap < delay for gap in gaps)
-    # The fetcher spaces requests by `delay` as they go on the wire; the simulator stamps them when its
-    # one event loop (serving every portal) gets to them, up to a tenth of a second apart from that.
+    # The fetcher spaces requests by `delay` from the moment each was written (tests/test_request_spacing.py
+    # checks that where they are written); the simulator stamps them when its one event loop, serving
+    # every portal, reads them off the connection, which on a loaded machine trails their arrival.
     held = most <= concurrency and shortest >= delay - 0.1
     return {
         "hosts": len(by_host),

@@ -221,9 +221,11 @@ _MAX_HEADER_BYTES = 100 * 1024
 
 
 async def _headers_sent(session, context, params) -> None:
+    """aiohttp signals the headers before it writes them (in the same step of the task, the
+    request having no body): the host's spacing counts from just after the write."""
     on_the_wire = _ON_THE_WIRE.get()
     if on_the_wire is not None:
-        on_the_wire()
+        asyncio.get_running_loop().call_soon(on_the_wire)
 
 
 def _httpx_error(exc: BaseException) -> Exception | None:

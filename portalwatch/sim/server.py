@@ -14,7 +14,11 @@ delays) is real. Every port also answers the control endpoints:
 - ``GET /_sim/portals`` lists the portals and their base URLs;
 - ``GET /_sim/requests?portal=ID&since=SEQ`` is the request log: every request
   to a portal with its host, path, start and end (seconds on the simulator's
-  monotonic clock), status and injected fault, so tests can check politeness;
+  monotonic clock), status and injected fault, so tests can check politeness.
+  A request's start is when the simulator read it off its connection, before it
+  parsed it: on a busy machine that still trails the arrival by as long as the
+  event loop took to come back to the socket (tens of milliseconds were seen);
+  the exact start of a request is on the client's side, when it wrote it;
 - ``GET /_sim/faults`` names the fault profile and the articles with a
   permanent fault (wrong charset, redirect loop, robots-disallowed, ...).
 
@@ -43,6 +47,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
 
 from portalwatch.lifeline import exit_with
 from portalwatch.sim import pages
@@ -74,6 +79,45 @@ _DOCUMENT_ID = {
 HTML = "text/html"
 REQUEST_LOG_LIMIT = 500_000
 LOCAL_UTC_OFFSET = timedelta(hours=7)  # simulated times are local (Asia/Ho_Chi_Minh)
+
+
+class _ArrivalHandler(RequestHandler):
+    """aiohttp's connection handler, noting when each request's bytes were read, before it
+    parses them and before the handler's task gets its turn on the event loop."""
+
+    __slots__ = ("arrivals",)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.arrivals: deque[float] = deque()
+
+    def data_received(self, data: bytes) -> None:
+        read_at = time.monotonic()
+        before = self._request_count
+        super().data_received(data)
+        self.arrivals.extend([read_at] * (self._request_count - before))
+
+
+class _ArrivalServer(web.Server):
+    def __call__(self) -> RequestHandler:
+        return _ArrivalHandler(self, loop=self._loop, **self._kwargs)
+
+
+class _ArrivalRunner(web.AppRunner):
+    """An app runner whose connections note when requests arrive (:class:`_ArrivalHandler`)."""
+
+    __slots__ = ()
+
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        server.__class__ = _ArrivalServer
+        return server
+
+
+def _arrival(request: web.Request) -> float:
+    """When the request was read off its connection (now, for a handler that does not note it)."""
+    arrivals = getattr(request.protocol, "arrivals", None)
+    return arrivals.popleft() if arrivals else time.monotonic()
 
 
 @dataclass
@@ -119,7 +163,7 @@ class Simulator:
             app.router.add_get("/robots.txt", self._robots)
             app.router.add_get("/{tail:.*}", self._page)
             # A client that gives up (timeout) cancels its handler, so the log shows when it left.
-            runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+            runner = _ArrivalRunner(app, access_log=None, handler_cancellation=True)
             await runner.setup()
             site = web.TCPSite(runner, self.host, first_port + index if first_port else 0)
             await site.start()
@@ -316,6 +360,7 @@ class Simulator:
 
     @web.middleware
     async def _observe(self, request: web.Request, handler) -> web.StreamResponse:
+        start = _arrival(request)
         if request.path.startswith("/_sim/"):
             return await handler(request)
         portal: Portal = request.app["portal"]
@@ -326,7 +371,7 @@ class Simulator:
             "host": request.host,
             "path": request.path_qs,
             "agent": request.headers.get("User-Agent"),
-            "start": time.monotonic(),
+            "start": start,
             "end": None,
             "status": None,
             "fault": None,
