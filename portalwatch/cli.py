@@ -144,15 +144,19 @@ def sim(
     With --archive, a Wayback-compatible archive answers on the next port (CDX and id_ replay).
     """
     _require_simulator()
-    from portalwatch import lifeline
     from portalwatch.sim.faults import PROFILES
-    from portalwatch.sim.launch import build_archive, build_world
-    from portalwatch.sim.server import serve
 
     if list_faults:
         for name, profile in PROFILES.items():
             console.print(f"[bold]{name:<16}[/] {profile.description}", highlight=False)
         return
+    from portalwatch.sim.pdfworker import start_pdf_worker
+
+    pdf_worker = start_pdf_worker()  # it loads the PDF library while this process loads the rest
+    from portalwatch import lifeline
+    from portalwatch.sim.launch import build_archive, build_world
+    from portalwatch.sim.server import serve
+
     try:
         world, profile = build_world(
             seed, scale, portals, families, latency_ms, faults, portal_size or [], latency_jitter_ms
@@ -175,6 +179,7 @@ def sim(
                 latency_jitter=latency_jitter_ms / 1000,
                 archive=web_archive,
                 closed=frozenset(closed or ()),
+                pdf_worker=pdf_worker,
             )
         )
     except KeyboardInterrupt:

@@ -15,6 +15,7 @@ from portalwatch.config import load_sources
 from portalwatch.crawl import Revisit, crawl_portal
 from portalwatch.model import LoadSummary, PortalCrawl
 from portalwatch.pipeline import run_portal
+from portalwatch.sim.faults import FaultInjector, get_profile
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 
@@ -157,13 +158,27 @@ def answer_seconds(sim, portal: str, samples: int = 3) -> float:
     without a fault: the slowest of a few article pages and document files of `portal`, timed
     as a client sees them. A test whose timeouts must let every answer without a fault through
     derives them from this, on a portal other than the ones it crawls (fault decisions
-    count the requests of each page, so these do not change what the crawled portals meet)."""
+    count the requests of each page, so these do not change what the crawled portals meet).
+
+    The samples are pages not asked for yet whose first request the simulator's fault profile
+    leaves alone (its draws are a function of the seed, the page and the count of its requests),
+    so that none waits out a slow body or a hung answer; the request log still has the last word.
+    Each goes on a connection of its own: on a kept-alive one, an answer would wait for the
+    handler of the one before it to end, which a slow body's keeps busy after its last byte."""
+    injector = FaultInjector(get_profile(sim.faults), sim.seed)
+    asked = {entry["path"] for entry in sim.requests(portal)}
+
+    def clean_first(url: str) -> bool:
+        path = "/" + url.split("/", 3)[3]
+        return path not in asked and injector.transient(portal, path) is None
+
     articles = [row["url"] for row in sim.truth() if row["source"] == portal and not row["removed"]]
     files = [doc["file_url"] for doc in sim.documents() if doc["source"] == portal and not doc["removed"]]
-    urls = articles[:samples] + [url for url in files if url][:samples]
+    urls = [url for url in articles if clean_first(url)][:samples]
+    urls += [url for url in files if url and clean_first(url)][:samples]
     since = max((entry["seq"] for entry in sim.requests()), default=0)
     took = []
-    with httpx.Client(timeout=60) as client:
+    with httpx.Client(timeout=60, limits=httpx.Limits(max_keepalive_connections=0)) as client:
         for url in urls:
             started = time.monotonic()
             try:

@@ -5,6 +5,7 @@ and a second run that fetches and adds nothing."""
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from collections import defaultdict
@@ -17,6 +18,7 @@ from crawling import query
 from portalwatch.archive.cdx import ArchiveError
 from portalwatch.archive.recover import recover_from_archive
 from portalwatch.config import load_sources
+from portalwatch.flows.api import start_temporary_api
 from portalwatch.record import article_id
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
@@ -145,6 +147,8 @@ def test_an_archive_that_rate_limits_is_waited_for(start_simulator, warehouse):
 def test_backfill_from_archive_command(closed_portal, tmp_path):
     sim = closed_portal
     store = Warehouse(tmp_path / "cli" / "warehouse.duckdb")
+    # The commands' flows run on this session's Prefect server: each would start one of its own.
+    env = os.environ | {"PREFECT_API_URL": start_temporary_api()}
 
     def portalwatch(*args: str) -> subprocess.CompletedProcess:
         command = [
@@ -157,7 +161,7 @@ def test_backfill_from_archive_command(closed_portal, tmp_path):
             "-w",
             str(store.path),
         ]
-        return subprocess.run(command, capture_output=True, text=True, timeout=600)
+        return subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
 
     first = portalwatch("backfill", "-s", "tuachua", "--from-archive")
     assert first.returncode == 0, first.stdout + first.stderr
@@ -192,7 +196,7 @@ def test_an_archive_that_does_not_answer_is_an_error_naming_it_and_stores_nothin
     text = sim.config_path.read_text(encoding="utf-8").replace(sim.archive_url, dead)
     text = text.replace(
         "[archives.sim.politeness]",
-        "[archives.sim.politeness]\nbackoff_seconds = 0.05\nbreaker_threshold = 2",
+        "[archives.sim.politeness]\nbackoff_seconds = 0.05\nbreaker_threshold = 2\nbreaker_cooldown_seconds = 0.1",
     )
     config_path = tmp_path / "dead-archive.toml"
     config_path.write_text(text, encoding="utf-8")

@@ -16,6 +16,7 @@ import pytest
 from crawling import query
 
 from portalwatch.config import config_dir
+from portalwatch.flows.api import start_temporary_api
 from portalwatch.flows.backfill import backfill
 from portalwatch.flows.ingest import ingest
 from portalwatch.flows.reparse import reparse
@@ -171,7 +172,9 @@ def test_reparse_records_parser_changes_apart_from_portal_edits(sim, tmp_path):
 
 def test_backfill_and_ingest_at_the_same_time_keep_the_warehouse_consistent(sim, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
-    env = os.environ | {"PORTALWATCH_WAREHOUSE": str(warehouse)}
+    # Both commands' flows run on this session's Prefect server: each would start one of its own.
+    api = start_temporary_api()
+    env = os.environ | {"PORTALWATCH_WAREHOUSE": str(warehouse), "PREFECT_API_URL": api}
     commands = [
         [sys.executable, "-m", "portalwatch", "run", "-c", str(sim.config_path), "--revisit", "all"],
         [sys.executable, "-m", "portalwatch", "backfill", "-c", str(sim.config_path), "--chunk-pages", "1"],

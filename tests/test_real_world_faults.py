@@ -23,9 +23,9 @@ from portalwatch.parse.profile import get_profile
 from portalwatch.record import Attachment
 from portalwatch.schedule import ArticleSchedule, due_for_revisit, retry_delay
 from portalwatch.sim import pages
-from portalwatch.sim.documents import document_pdf
 from portalwatch.sim.faults import PAGE_KINDS, FaultInjector
 from portalwatch.sim.faults import get_profile as fault_profile
+from portalwatch.sim.pdf import document_pdf
 from portalwatch.sim.server import PROFILE_FOR_FAMILY
 from portalwatch.sim.world import World
 

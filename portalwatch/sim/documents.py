@@ -7,8 +7,8 @@ body). A document page has the shape of an official letter: issuer and number
 on the left, the national or Party motto and ``Điện Biên, ngày 09 tháng 12
 năm 2020`` on the right, the subject (``V/v ...``) or a type heading, the
 addressees (``Kính gửi:``), a numbered body, the distribution (``Nơi nhận:``)
-and the signer. Its PDF, rendered with a Vietnamese font (Be Vietnam Pro,
-installed from PyPI), carries the same text. Everything is a function of the
+and the signer. Its PDF (:mod:`portalwatch.sim.pdf`), rendered with a Vietnamese font
+(Be Vietnam Pro, installed from PyPI), carries the same text. Everything is a function of the
 world's seed.
 """
 
@@ -18,11 +18,7 @@ import random
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
-
-import fontpkg
-from fpdf import FPDF
+from datetime import date, datetime, timedelta
 
 from portalwatch.sim import corpus
 
@@ -248,21 +244,3 @@ def _subject(rng: random.Random, kind: str, pool: str | None, place: str, year: 
 
 def _slug(text: str) -> str:
     return corpus.ascii_slug(text.replace("/", " "))
-
-
-@lru_cache(maxsize=512)
-def _pdf_cached(lines: tuple[str, ...], issued: date) -> bytes:
-    pdf = FPDF(format="A4")
-    pdf.set_creation_date(datetime(issued.year, issued.month, issued.day, tzinfo=UTC))
-    pdf.set_producer("portalwatch simulator")
-    pdf.add_font("BeVietnamPro", "", str(fontpkg.path("Be Vietnam Pro")))
-    pdf.add_page()
-    pdf.set_font("BeVietnamPro", "", 11)
-    for line in lines:
-        pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
-
-
-def document_pdf(document: Document) -> bytes:
-    """The document's PDF: the same bytes for the same document, every time."""
-    return _pdf_cached(tuple(document.lines()), document.issued)

@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import multiprocessing
-import os
 import random
 import re
 import signal
@@ -49,12 +47,12 @@ from urllib.parse import urlencode
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
-from portalwatch.lifeline import exit_with
 from portalwatch.sim import pages
 from portalwatch.sim.archive import SimArchive
-from portalwatch.sim.documents import Document, document_pdf
+from portalwatch.sim.documents import Document
 from portalwatch.sim.families import FAMILIES
 from portalwatch.sim.faults import PROFILES, FaultInjector, FaultProfile
+from portalwatch.sim.pdfworker import render_pdf, start_pdf_worker
 from portalwatch.sim.world import START, STEP, Article, Portal, World
 
 # The CMS profile that parses each page family (config/profiles/<name>.toml).
@@ -130,6 +128,8 @@ class Simulator:
     latency_jitter: float = 0.0  # each page's latency drawn up to this many seconds either side of `latency`
     archive: SimArchive | None = None  # a web archive of the portals, served on a port of its own
     closed: frozenset[str] = frozenset()  # portals whose live host no longer answers
+    # The PDF worker (portalwatch.sim.pdfworker), when started ahead; else started here.
+    pdf_worker: ProcessPoolExecutor | None = None
 
     def __post_init__(self) -> None:
         self.base_urls: dict[str, str] = {}
@@ -137,9 +137,7 @@ class Simulator:
         if self.archive is not None:
             self.archive.closed = self.closed
         self._runners: list[web.AppRunner] = []
-        # PDFs are rendered in a worker process: rendering one takes tens of milliseconds
-        # of pure Python, which would stall every portal's answers (and their timing).
-        self._pdf_worker: ProcessPoolExecutor | None = None
+        self._pdf_worker = self.pdf_worker
         self._pdfs: dict[tuple[str, str], asyncio.Future[bytes]] = {}
         self._prerendering: dict[str, asyncio.Task] = {}
         self.request_log: deque[dict] = deque(maxlen=REQUEST_LOG_LIMIT)
@@ -211,16 +209,9 @@ class Simulator:
         rendering = self._pdfs.get(key)
         if rendering is None or (rendering.done() and (rendering.cancelled() or rendering.exception())):
             if self._pdf_worker is None:
-                # Spawned, not forked: a forked child would hold the portals' listening sockets.
-                # It ends with the simulator, even one killed with SIGKILL.
-                self._pdf_worker = ProcessPoolExecutor(
-                    max_workers=1,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=exit_with,
-                    initargs=(os.getpid(),),
-                )
+                self._pdf_worker = start_pdf_worker()
             loop = asyncio.get_running_loop()
-            rendering = self._pdfs[key] = loop.run_in_executor(self._pdf_worker, document_pdf, document)
+            rendering = self._pdfs[key] = loop.run_in_executor(self._pdf_worker, render_pdf, document)
         return rendering
 
     def _prerender(self, portal: Portal) -> None:
@@ -741,6 +732,7 @@ async def serve(
     archive: SimArchive | None = None,
     closed: frozenset[str] = frozenset(),
     latency_jitter: float = 0.0,
+    pdf_worker: ProcessPoolExecutor | None = None,
 ) -> None:
     """Run the simulator until SIGTERM or SIGINT; write the sources config once it listens."""
     stopping = asyncio.Event()
@@ -748,7 +740,15 @@ async def serve(
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     sim = Simulator(
-        world, host, faults or PROFILES["none"], validators, latency, latency_jitter, archive, closed
+        world,
+        host,
+        faults or PROFILES["none"],
+        validators,
+        latency,
+        latency_jitter,
+        archive,
+        closed,
+        pdf_worker,
     )
     try:
         await sim.start(first_port)
