@@ -11,11 +11,9 @@ late it notes an arrival."""
 from __future__ import annotations
 
 import asyncio
-import time
-from asyncio import selector_events
 
 import pytest
-from crawling import politeness
+from crawling import SentRequests, politeness
 
 from portalwatch import pipeline
 from portalwatch.config import load_sources
@@ -25,31 +23,6 @@ from portalwatch.storage.rawstore import RawStore
 PORTALS = ["muongang", "tuachua"]
 DELAY = 0.2
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
-
-
-class SentRequests:
-    """Every HTTP request line the process writes to a socket: (host:port, monotonic time)."""
-
-    def __init__(self) -> None:
-        self.starts: list[tuple[str, float]] = []
-        self.original = selector_events._SelectorSocketTransport.write
-
-    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        original, starts = self.original, self.starts
-
-        def write(transport, data) -> None:
-            if bytes(data[:4]) in (b"GET ", b"HEAD"):
-                host, port = transport.get_extra_info("peername")[:2]
-                starts.append((f"{host}:{port}", time.monotonic()))
-            original(transport, data)
-
-        monkeypatch.setattr(selector_events._SelectorSocketTransport, "write", write)
-
-    def by_host(self) -> dict[str, list[float]]:
-        hosts: dict[str, list[float]] = {}
-        for host, start in self.starts:
-            hosts.setdefault(host, []).append(start)
-        return {host: sorted(starts) for host, starts in hosts.items()}
 
 
 def crawl(config, warehouse, raw: RawStore, revisit: Revisit) -> list:
