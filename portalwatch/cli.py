@@ -102,6 +102,14 @@ SimClosedOption = Annotated[
     typer.Option(help="A portal whose live host no longer answers (repeatable); its archive remains."),
 ]
 
+SimLatencyOption = Annotated[float, typer.Option(help="Every page answers after this many milliseconds.")]
+SimValidatorsOption = Annotated[
+    bool, typer.Option(help="Send ETag / Last-Modified on articles and answer 304s.")
+]
+SimExitWithOption = Annotated[
+    int | None, typer.Option(hidden=True, help="Stop when the process with this id ends.")
+]
+
 
 @app.command()
 def sim(
@@ -114,19 +122,15 @@ def sim(
     ] = None,
     portals: SimPortalsOption = None,
     families: FamiliesOption = "default",
-    latency_ms: Annotated[float, typer.Option(help="Every page answers after this many milliseconds.")] = 0.0,
+    latency_ms: SimLatencyOption = 0.0,
     latency_jitter_ms: SimLatencyJitterOption = 0.0,
     faults: SimFaultsOption = "none",
     list_faults: Annotated[
         bool, typer.Option("--list-faults", help="List the fault profiles and exit.")
     ] = False,
     portal_size: SimPortalSizeOption = None,
-    validators: Annotated[
-        bool, typer.Option(help="Send ETag / Last-Modified on articles and answer 304s.")
-    ] = False,
-    exit_with: Annotated[
-        int | None, typer.Option(hidden=True, help="Stop when the process with this id ends.")
-    ] = None,
+    validators: SimValidatorsOption = False,
+    exit_with: SimExitWithOption = None,
     archive: SimArchiveOption = False,
     archive_steps: SimArchiveStepsOption = 0,
     archive_throttle: SimArchiveThrottleOption = False,

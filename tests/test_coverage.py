@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import duckdb
 import pytest
 from aiohttp import web
 from crawling import crawl_into, politeness, query
@@ -42,7 +43,8 @@ def test_every_section_is_fully_covered_on_a_clean_simulator(sim, warehouse, tmp
             # Joomla pagers give only a page count: the last page's entries are counted.
             assert section.basis == ("counted" if source_id.startswith("xa-") else "stated")
         assert next(c for c in summary.coverage if c.section == "tin-tuc").entries == live
-    columns, rows = coverage(warehouse.path)
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        columns, rows = coverage(con)
     shown = [dict(zip(columns, row, strict=False)) for row in rows]
     assert len(shown) == 2 * len(sim.base_urls)
     assert all(row["coverage_pct"] == 100.0 and row["held"] == row["stated"] > 0 for row in shown)
@@ -253,7 +255,8 @@ def test_a_drop_in_coverage_is_a_warning_in_the_summary_and_status(portal, wareh
     assert (section.held, section.entries, section.previous_pct) == (25, 31, 100.0)
     assert section.dropped and section.pct == 80.65
     assert drop_warning(section) == "tin: coverage dropped from 100.0% to 80.7% (25 of 31 held)"
-    columns, rows = coverage(warehouse.path)
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        columns, rows = coverage(con)
     assert dict(zip(columns, rows[0], strict=False)) | {"walked_at": None} == {
         "source": "xa-ngan",
         "section": "tin",
