@@ -24,7 +24,6 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from portalwatch.flows import fanout
 from portalwatch.flows.fanout import crawl_portal
 from portalwatch.flows.ingest import ingest
-from portalwatch.lake import TemporaryPrefectServer
 from portalwatch.sim.process import SimulatorProcess
 
 # Process workers start a Python process per flow run: slow on a busy machine.
@@ -34,13 +33,12 @@ POOL = "portalwatch-test"
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    """A Prefect server (SQLite), a process work pool with the crawl-portal deployment, the
+def cluster(prefect_server, tmp_path_factory):
+    """The session's Prefect server, a process work pool with the crawl-portal deployment, the
     simulated network (slow enough to be killed mid-crawl) and its in-process ingest."""
-    folder = tmp_path_factory.mktemp("cluster")
+    folder, server = tmp_path_factory.mktemp("cluster"), prefect_server
     with (
         SimulatorProcess(folder / "sim-sources.toml", seed=7, scale=0.05, portals=3, latency_ms=60) as sim,
-        TemporaryPrefectServer(f"sqlite+aiosqlite:///{folder / 'prefect.db'}") as server,
         temporary_settings(updates={PREFECT_API_URL: server.api_url}),
     ):
         asyncio.run(_deploy())
@@ -134,7 +132,9 @@ def test_an_ingest_fanned_out_over_workers_gives_the_in_process_warehouse(cluste
 
 def test_a_worker_killed_mid_crawl_costs_nothing(cluster, workers, tmp_path, monkeypatch):
     # The parent runs in this process: it takes a silent child for dead sooner than in production
-    # (four missed heartbeats), so the test does not wait out a minute of silence.
+    # (four missed heartbeats), so the test does not wait out a minute of silence. The portal's
+    # second crawl then waits for the host slots the dead crawl held: their lease (a minute, the
+    # least Prefect grants) must expire, and the server frees them within a second after.
     monkeypatch.setattr(fanout, "LOST_SECONDS", 4 * fanout.BEAT_SECONDS)
     monkeypatch.setattr(fanout, "STARTING_SECONDS", 60.0)
     sim, server, _, expected = cluster
