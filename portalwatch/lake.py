@@ -471,17 +471,21 @@ class TemporaryS3(_TemporaryService):
         self.port = free_port()
         argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
         self.server = _Server("The S3 server (moto)", argv, self.folder)
-        self.server.wait_until(self._create_bucket)
+        self.server.wait_until(lambda: self._create_bucket(self.bucket))
 
-    def _create_bucket(self) -> bool:
+    def create_bucket(self, name: str) -> str:
+        """Another bucket on this server; returns its URL (``s3://name/``)."""
+        if not self._create_bucket(name):
+            raise LakeError(f"creating the bucket {name}: {self.endpoint_url} does not answer")
+        return f"s3://{name}/"
+
+    def _create_bucket(self, name: str) -> bool:
         try:
-            response = httpx.put(f"{self.endpoint_url}/{self.bucket}", timeout=5)
+            response = httpx.put(f"{self.endpoint_url}/{name}", timeout=5)
         except httpx.HTTPError:
             return False
         if response.status_code != 200:
-            raise LakeError(
-                f"creating the bucket {self.bucket}: {response.status_code} {response.text[:300]}"
-            )
+            raise LakeError(f"creating the bucket {name}: {response.status_code} {response.text[:300]}")
         return True
 
     @property
@@ -503,11 +507,13 @@ class TemporaryS3(_TemporaryService):
 
 class TemporaryPrefectServer(_TemporaryService):
     """A Prefect server on a free loopback port whose database is `database_url` (PostgreSQL:
-    ``postgresql+asyncpg://…``); its own PREFECT_HOME, no analytics, no UI. ``api_url`` is its API."""
+    ``postgresql+asyncpg://…``); its own PREFECT_HOME, no analytics, no UI. ``api_url`` is its API.
+    `settings`: more of the server's settings (``PREFECT_SERVER_…`` variables)."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, settings: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.database_url = database_url
+        self.settings = dict(settings or {})
 
     def _start(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="portalwatch-prefect-"))
@@ -519,6 +525,7 @@ class TemporaryPrefectServer(_TemporaryService):
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_UI_ENABLED": "false",
         }
+        env |= self.settings
         argv = [
             sys.executable,
             "-m",

@@ -68,15 +68,56 @@ def lake_template(lake_postgres, tmp_path_factory) -> lake.LakeSpec:
 _lake_numbers = itertools.count(1)
 
 
-@pytest.fixture(params=["file", pytest.param("ducklake", marks=pytest.mark.ducklake)])
+@pytest.fixture(scope="session")
+def lake_s3():
+    """One throwaway S3 endpoint (moto) for every test of the session that needs one (a bucket per test)."""
+    with lake.TemporaryS3() as s3:
+        yield s3
+
+
+@pytest.fixture
+def s3_bucket(lake_s3, monkeypatch) -> str:
+    """A fresh bucket of the session's S3 endpoint, reached through the environment; its URL."""
+    for key, value in lake_s3.env.items():
+        monkeypatch.setenv(key, value)
+    return lake_s3.create_bucket(f"test-{os.getpid()}-{next(_lake_numbers)}")
+
+
+@pytest.fixture(scope="session")
+def prefect_server(lake_postgres):
+    """One real Prefect server (its database in the session's PostgreSQL) for the tests that start
+    workers, each with a work pool of its own. Its repossessor frees the slots of a holder that died
+    once their lease expires, looking every second rather than every fifteen."""
+    database = f"prefect_{os.getpid()}"
+    lake_postgres.create_database(database)
+    settings = {"PREFECT_SERVER_SERVICES_REPOSSESSOR_LOOP_SECONDS": "1"}
+    with lake.TemporaryPrefectServer(lake_postgres.url(database), settings) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def fresh_lake(lake_postgres, lake_template):
+    """Makes DuckLake warehouses: each call, a fresh catalog database of the session's PostgreSQL,
+    migrated already; returns its spec."""
+
+    def make() -> str:
+        name = f"lake_{os.getpid()}_{next(_lake_numbers)}"
+        dsn = lake_postgres.create_database(name, template="lake_template")
+        return str(lake.LakeSpec(dsn, lake_template.data_path))
+
+    return make
+
+
+BACKENDS = ["file", pytest.param("ducklake", marks=pytest.mark.ducklake)]
+
+
+@pytest.fixture(params=BACKENDS)
 def warehouse_backend(request, tmp_path: Path) -> str:
     """Where a test's warehouse goes, on each backend: a DuckDB file, or a DuckLake whose catalog
     is a fresh database of the session's PostgreSQL, migrated already."""
     if request.param == "file":
         return str(tmp_path / "warehouse.duckdb")
-    postgres, template = request.getfixturevalue("lake_postgres"), request.getfixturevalue("lake_template")
-    dsn = postgres.create_database(f"lake_{os.getpid()}_{next(_lake_numbers)}", template="lake_template")
-    return str(lake.LakeSpec(dsn, template.data_path))
+    return request.getfixturevalue("fresh_lake")()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""history, diff and the exports, through the command line, on a crawl of the simulator."""
+"""history, diff and the exports, through the command line, on a crawl of the simulator; and on a
+DuckLake, the same answers as on a DuckDB file."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 from crawling import crawl_all_into, query
+from planted import ORIGINAL_URL, plant
 from typer.testing import CliRunner
 
 from portalwatch.analytics.history import word_diff
 from portalwatch.cli import app
 from portalwatch.crawl import Revisit
 from portalwatch.sim.process import SimulatorProcess
+from portalwatch.storage.session import close_sessions
 from portalwatch.storage.warehouse import Warehouse
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -216,3 +219,33 @@ def test_parquet_export_is_partitioned_by_source_and_complete(crawled, tmp_path)
     # Exporting again replaces the earlier export rather than adding to it.
     invoke("export", "parquet", str(out), "-w", str(store.path))
     assert len(list((out / "changes").rglob("*.parquet"))) == len(sources)
+
+
+@pytest.mark.ducklake
+def test_history_diff_and_exports_answer_the_same_on_a_ducklake(fresh_lake, tmp_path):
+    """The planted warehouse (see planted.py) on both backends: the commands print and write the same."""
+    file, lake = Warehouse(tmp_path / "warehouse.duckdb"), Warehouse(fresh_lake())
+    for store in (file, lake):
+        store.migrate()
+        plant(store)
+    close_sessions()
+    for args in (("history", ORIGINAL_URL, "-f", "json"), ("history", ORIGINAL_URL), ("diff", ORIGINAL_URL)):
+        assert invoke(*args, "-w", str(lake)) == invoke(*args, "-w", str(file)), args
+    for kind in ("text", "parquet"):
+        invoke("export", kind, str(tmp_path / f"file-{kind}"), "-w", str(file))
+        invoke("export", kind, str(tmp_path / f"lake-{kind}"), "-w", str(lake))
+    texts = [
+        {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*.txt")}
+        for root in (tmp_path / "file-text", tmp_path / "lake-text")
+    ]
+    assert texts[0] and texts[0] == texts[1]
+    with duckdb.connect() as con:  # run ids differ from one warehouse to the other
+        for table in ("article_versions", "changes", "article_state", "view_counts", "text_fingerprints"):
+            exported = [
+                con.execute(
+                    f"SELECT COLUMNS(c -> c NOT LIKE '%run_id') FROM read_parquet('{tmp_path / root / table}/*/*.parquet', "
+                    "hive_partitioning = true, union_by_name = true) ORDER BY ALL"
+                ).fetchall()
+                for root in ("file-parquet", "lake-parquet")
+            ]
+            assert exported[0] and exported[0] == exported[1], table

@@ -1,4 +1,5 @@
-"""The analytics views on a planted warehouse whose answers are known (see planted.py)."""
+"""The analytics views on a planted warehouse whose answers are known (see planted.py), on both
+backends (a DuckDB file, a DuckLake)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ from planted import (
     plant,
 )
 
+from portalwatch.lake import EXTENSIONS, extension_file
 from portalwatch.model import PortalCrawl
+from portalwatch.storage.session import close_sessions
 from portalwatch.storage.warehouse import Warehouse
 
 VIEWS = (
@@ -38,15 +41,19 @@ VIEWS = (
 )
 
 
-@pytest.fixture(scope="module")
-def planted_warehouse(tmp_path_factory):
-    store = Warehouse(tmp_path_factory.mktemp("planted") / "warehouse.duckdb")
+@pytest.fixture(scope="module", params=["file", pytest.param("ducklake", marks=pytest.mark.ducklake)])
+def planted_warehouse(request, tmp_path_factory):
+    if request.param == "file":
+        store = Warehouse(tmp_path_factory.mktemp("planted") / "warehouse.duckdb")
+    else:
+        store = Warehouse(request.getfixturevalue("fresh_lake")())
     store.migrate()
-    return store, plant(store)
+    yield store, plant(store)
+    close_sessions()
 
 
 def rows(store: Warehouse, sql: str, parameters: list | None = None) -> list[dict]:
-    with duckdb.connect(str(store.path), read_only=True) as con:
+    with store.connect(read_only=True) as con:  # on a DuckLake, the latest snapshot
         cursor = con.execute(sql, parameters or [])
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]
@@ -120,7 +127,7 @@ def fold(text: str) -> str:
 
 def test_topics_match_with_and_without_diacritics(planted_warehouse):
     store, _ = planted_warehouse
-    with duckdb.connect(str(store.path)) as con:
+    with store.connect() as con:
         con.execute(
             "INSERT INTO topic_keywords VALUES ('thien tai', 'phong chong thien tai'), ('thien tai', 'lũ ống')"
         )
@@ -144,7 +151,7 @@ def test_topics_match_with_and_without_diacritics(planted_warehouse):
         chain_topic = {url for topic, url in found if topic == "thien tai"}
         assert ORIGINAL_URL in chain_topic and len(chain_topic) >= 4
     finally:
-        with duckdb.connect(str(store.path)) as con:
+        with store.connect() as con:
             con.execute("DELETE FROM topic_keywords WHERE topic = 'thien tai'")
 
 
@@ -198,15 +205,14 @@ def test_source_freshness(planted_warehouse):
     assert fresh["tinh"]["newest_age_at_last_crawl"] == SECOND_CRAWL - PUBLISHED
 
 
-def test_every_version_gets_a_fingerprint_and_missing_ones_are_caught_up(tmp_path):
-    store = Warehouse(tmp_path / "warehouse.duckdb")
-    store.migrate()
+def test_every_version_gets_a_fingerprint_and_missing_ones_are_caught_up(any_warehouse):
+    store = any_warehouse  # on the DuckDB file and on a DuckLake
     plant(store)
     count = "SELECT (SELECT count(*) FROM article_versions), (SELECT count(*) FROM text_fingerprints)"
     versions, fingerprints = rows(store, count)[0].values()
     assert versions == fingerprints > 0
     # As after upgrading a warehouse filled before the fingerprints existed:
-    with duckdb.connect(str(store.path)) as con:
+    with store.connect() as con:
         con.execute("DELETE FROM text_fingerprints WHERE source_id = 'tinh'")
     originals = "SELECT DISTINCT original_source_id AS source_id FROM republications"
     assert rows(store, originals) == [{"source_id": "huyen-a"}]  # the province's copy is not known yet
@@ -217,12 +223,18 @@ def test_every_version_gets_a_fingerprint_and_missing_ones_are_caught_up(tmp_pat
 
 
 def test_views_answer_in_a_plain_duckdb_connection(planted_warehouse):
-    """No portalwatch code, no extension loading beyond DuckDB's built-ins."""
+    """No portalwatch code, no extension loading beyond DuckDB's built-ins (a DuckLake: beyond the
+    ducklake, postgres and httpfs extensions its catalog and data need)."""
     store, _ = planted_warehouse
+    config = {"autoload_known_extensions": False, "autoinstall_known_extensions": False}
     with duckdb.connect(
-        str(store.path),
-        read_only=True,
-        config={"autoload_known_extensions": False, "autoinstall_known_extensions": False},
+        ":memory:" if store.lake else str(store.path), read_only=not store.lake, config=config
     ) as con:
+        if store.lake:
+            for name in EXTENSIONS:
+                con.execute(f"INSTALL '{extension_file(name)}'")
+                con.execute(f"LOAD {name}")
+            con.execute(f"ATTACH 'ducklake:postgres:{store.lake.catalog_dsn}' AS lake (READ_ONLY)")
+            con.execute("USE lake")
         for view in VIEWS:
             assert con.execute(f"SELECT count(*) FROM {view}").fetchone()[0] > 0, view

@@ -25,7 +25,6 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from portalwatch.flows import fanout
 from portalwatch.flows.fanout import crawl_portal
 from portalwatch.flows.ingest import ingest
-from portalwatch.lake import TemporaryPrefectServer, TemporaryS3
 from portalwatch.sim.process import SimulatorProcess
 from portalwatch.storage.rawstore import RawStore
 
@@ -36,13 +35,12 @@ POOL = "portalwatch-test"
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    """A Prefect server (SQLite), a process work pool with the crawl-portal deployment, the
+def cluster(prefect_server, tmp_path_factory):
+    """The session's Prefect server, a process work pool with the crawl-portal deployment, the
     simulated network (slow enough to be killed mid-crawl) and its in-process ingest."""
-    folder = tmp_path_factory.mktemp("cluster")
+    folder, server = tmp_path_factory.mktemp("cluster"), prefect_server
     with (
         SimulatorProcess(folder / "sim-sources.toml", seed=7, scale=0.05, portals=3, latency_ms=60) as sim,
-        TemporaryPrefectServer(f"sqlite+aiosqlite:///{folder / 'prefect.db'}") as server,
         temporary_settings(updates={PREFECT_API_URL: server.api_url}),
     ):
         asyncio.run(_deploy())
@@ -141,41 +139,40 @@ def test_an_ingest_fanned_out_over_workers_gives_the_in_process_warehouse(cluste
 
 
 def test_workers_that_share_only_a_bucket_keep_the_raw_pages_and_packages_there(
-    cluster, workers, tmp_path, monkeypatch
+    cluster, workers, tmp_path, lake_s3, s3_bucket
 ):
     sim, server, _, expected = cluster
-    with TemporaryS3() as s3:
-        for variable, value in s3.env.items():
-            monkeypatch.setenv(variable, value)
-        workers(2, s3.env)
-        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-            summary = asyncio.run(
-                ingest(
-                    config_path=str(sim.config_path),
-                    warehouse=str(tmp_path / "warehouse.duckdb"),
-                    raw_dir=s3.url("raw"),
-                    packages=s3.url("packages"),
-                    fan_out=True,
-                )
+    workers(2, lake_s3.env)
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        summary = asyncio.run(
+            ingest(
+                config_path=str(sim.config_path),
+                warehouse=str(tmp_path / "warehouse.duckdb"),
+                raw_dir=f"{s3_bucket}raw",
+                packages=f"{s3_bucket}packages",
+                fan_out=True,
             )
-        assert summary["status"] == "completed", summary
-        assert warehouse_content(tmp_path / "warehouse.duckdb") == expected
-        with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
-            named = {
-                row[0]
-                for row in con.execute(
-                    "SELECT DISTINCT raw_hash FROM fetches WHERE raw_hash IS NOT NULL"
-                ).fetchall()
-            }
-        assert named and named <= RawStore(s3.url("raw")).hashes()
-        assert not (tmp_path / "raw").exists() and not (tmp_path / "packages").exists()
-        fs, base = fsspec.core.url_to_fs(s3.url("packages"), skip_instance_cache=True)
-        assert not [key for key in fs.find(base) if key.endswith(".jsonl.gz")]  # loaded, then removed
+        )
+    assert summary["status"] == "completed", summary
+    assert warehouse_content(tmp_path / "warehouse.duckdb") == expected
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        named = {
+            row[0]
+            for row in con.execute(
+                "SELECT DISTINCT raw_hash FROM fetches WHERE raw_hash IS NOT NULL"
+            ).fetchall()
+        }
+    assert named and named <= RawStore(f"{s3_bucket}raw").hashes()
+    assert not (tmp_path / "raw").exists() and not (tmp_path / "packages").exists()
+    fs, base = fsspec.core.url_to_fs(f"{s3_bucket}packages", skip_instance_cache=True)
+    assert not [key for key in fs.find(base) if key.endswith(".jsonl.gz")]  # loaded, then removed
 
 
 def test_a_worker_killed_mid_crawl_costs_nothing(cluster, workers, tmp_path, monkeypatch):
     # The parent runs in this process: it takes a silent child for dead sooner than in production
-    # (four missed heartbeats), so the test does not wait out a minute of silence.
+    # (four missed heartbeats), so the test does not wait out a minute of silence. The portal's
+    # second crawl then waits for the host slots the dead crawl held: their lease (a minute, the
+    # least Prefect grants) must expire, and the server frees them within a second after.
     monkeypatch.setattr(fanout, "LOST_SECONDS", 4 * fanout.BEAT_SECONDS)
     monkeypatch.setattr(fanout, "STARTING_SECONDS", 60.0)
     sim, server, _, expected = cluster

@@ -66,18 +66,16 @@ def owner():
     process.wait()
 
 
-@pytest.fixture(scope="module")
-def services(owner):
-    with lake.TemporaryPostgres() as postgres, lake.TemporaryS3() as s3:
-        yield postgres, s3
+@pytest.fixture
+def services(owner, lake_postgres):
+    """The session's PostgreSQL (the owner, started first, brings its own up meanwhile)."""
+    return lake_postgres
 
 
-def test_concurrent_appends_commit_and_read_back(services, tmp_path, monkeypatch):
-    postgres, s3 = services
-    for key, value in s3.env.items():
-        monkeypatch.setenv(key, value)
+def test_concurrent_appends_commit_and_read_back(services, s3_bucket, tmp_path):
+    postgres = services
     lakes = {
-        "s3": lake.LakeSpec(postgres.create_database("lake_s3"), s3.url("lake/")),
+        "s3": lake.LakeSpec(postgres.create_database("lake_s3"), f"{s3_bucket}lake/"),
         "folder": lake.LakeSpec(postgres.create_database("lake_folder"), str(tmp_path / "lake-data")),
     }
     for spec in lakes.values():
@@ -122,7 +120,7 @@ def test_concurrent_appends_commit_and_read_back(services, tmp_path, monkeypatch
 
 
 def test_check_warehouse_answers_on_ducklake(services, tmp_path):
-    postgres, _ = services
+    postgres = services
     dsn = postgres.create_database("lake_check")
     with duckdb.connect() as con:
         lake.attach_ducklake(con, dsn, str(tmp_path / "data"), "lake", data_inlining_row_limit=0)

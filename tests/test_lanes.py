@@ -11,7 +11,6 @@ from prefect import flow
 from prefect.client.orchestration import get_client
 
 from portalwatch.config import load_sources
-from portalwatch.lake import TemporaryS3
 from portalwatch.lane import lane_name, load_lane, under_prefect
 from portalwatch.loadpackage import PackageError, decode, encode, read_package, write_package
 from portalwatch.pipeline import crawl_stage, load_package_stage, load_stage
@@ -46,7 +45,7 @@ def warehouse_rows(path) -> dict[str, list[tuple]]:
         return rows
 
 
-def test_a_crawl_through_a_package_loads_the_same_warehouse_as_the_direct_path(sim, tmp_path, monkeypatch):
+def test_a_crawl_through_a_package_loads_the_same_warehouse_as_the_direct_path(sim, s3_bucket, tmp_path):
     config = load_sources(sim.config_path)
     source = config.select(None)[0]
     direct = Warehouse(tmp_path / "direct.duckdb")
@@ -65,19 +64,16 @@ def test_a_crawl_through_a_package_loads_the_same_warehouse_as_the_direct_path(s
     expected = warehouse_rows(direct.path)
     assert expected["article_versions"]
 
-    with TemporaryS3() as s3:
-        for variable, value in s3.env.items():
-            monkeypatch.setenv(variable, value)
-        for label, folder in (("file", str(tmp_path / "packages")), ("s3", s3.url("packages"))):
-            url = write_package(folder, crawl)
-            assert url.startswith(folder) and read_package(url) == crawl
-            packaged = Warehouse(tmp_path / f"{label}.duckdb")
-            packaged.migrate()
-            loaded_crawl, _ = asyncio.run(load_package_stage(packaged, packaged.start_run("test", {}), url))
-            assert loaded_crawl == crawl
-            assert warehouse_rows(packaged.path) == expected, label
-            with pytest.raises(FileNotFoundError):  # loaded: the package is gone
-                read_package(url)
+    for label, folder in (("file", str(tmp_path / "packages")), ("s3", f"{s3_bucket}packages")):
+        url = write_package(folder, crawl)
+        assert url.startswith(folder) and read_package(url) == crawl
+        packaged = Warehouse(tmp_path / f"{label}.duckdb")
+        packaged.migrate()
+        loaded_crawl, _ = asyncio.run(load_package_stage(packaged, packaged.start_run("test", {}), url))
+        assert loaded_crawl == crawl
+        assert warehouse_rows(packaged.path) == expected, label
+        with pytest.raises(FileNotFoundError):  # loaded: the package is gone
+            read_package(url)
 
 
 @pytest.mark.prefect

@@ -50,7 +50,8 @@ HISTORY_COLUMNS = [
 ]
 
 # Where the article's text went: the first publication of the text (this article or the one it
-# copies) and every copy of it, in posting order.
+# copies) and every copy of it, in posting order (the UNION in a FROM clause: DuckDB orders a
+# UNION by its output columns only).
 REPUBLICATIONS_SQL = """
 WITH text_origin AS (
     SELECT coalesce(
@@ -60,12 +61,14 @@ WITH text_origin AS (
 trail AS (
     SELECT r.* FROM republications AS r JOIN text_origin USING (original_article_id)
 )
-SELECT 'original' AS role, any_value(original_source_id), any_value(original_level), any_value(original_url),
-       any_value(original_published_at), NULL::INTERVAL, NULL::DOUBLE, NULL::DOUBLE, NULL::BOOLEAN
-FROM trail
-UNION ALL
-SELECT 'copy', source_id, level, url, published_at, lag, round(similarity, 2), round(containment, 2), title_changed
-FROM trail
+SELECT * FROM (
+    SELECT 'original' AS role, any_value(original_source_id), any_value(original_level), any_value(original_url),
+           any_value(original_published_at), NULL::INTERVAL, NULL::DOUBLE, NULL::DOUBLE, NULL::BOOLEAN
+    FROM trail
+    UNION ALL
+    SELECT 'copy', source_id, level, url, published_at, lag, round(similarity, 2), round(containment, 2), title_changed
+    FROM trail
+)
 ORDER BY role = 'copy', 5
 """
 
