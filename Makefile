@@ -26,8 +26,9 @@ demo: install
 cluster-demo: install
 	$(BIN)/portalwatch cluster-demo $(CLUSTER_DEMO_ARGS)
 
+# Two processes, a test file each at a time (a file's tests share its fixtures); PYTEST_ARGS adds more.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # Lint and format with ruff, type-check with mypy (the modules pyproject.toml's [tool.mypy] lists).
 .PHONY: lint
