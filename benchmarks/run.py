@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import atexit
-import contextlib
 import functools
 import gzip
 import hashlib
@@ -69,7 +68,7 @@ from portalwatch import pipeline  # noqa: E402
 from portalwatch.crawl import Revisit  # noqa: E402
 from portalwatch.flows.api import start_temporary_api  # noqa: E402
 from portalwatch.flows.ingest import ingest  # noqa: E402
-from portalwatch.lake import TemporaryPostgres, TemporaryPrefectServer, TemporaryS3  # noqa: E402
+from portalwatch.lake import TemporaryPostgres, TemporaryPrefectServer, TemporaryS3, environment  # noqa: E402
 from portalwatch.model import FetchRow, Observation, PortalCrawl, SourceRow  # noqa: E402
 from portalwatch.parse import parse_article  # noqa: E402
 from portalwatch.parse.profile import get_profile  # noqa: E402
@@ -773,21 +772,6 @@ def lake_load_figures(
             f"{bound}; under 10 rows a table, inlined in the catalog",
         ),
     ]
-
-
-@contextlib.contextmanager
-def environment(variables: dict[str, str]):
-    """`variables` set in this process's environment for the block, then as they were."""
-    saved = {key: os.environ.get(key) for key in variables}
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +52,7 @@ from portalwatch.lake import (
     TemporaryS3,
     _Server,
     _TemporaryService,
+    environment,
 )
 from portalwatch.sim.process import SimulatorProcess
 from portalwatch.storage.warehouse import open_reader
@@ -126,21 +126,6 @@ class Cluster:
     spec: str
     packages: str
     workers: list[TemporaryWorker] = field(default_factory=list)
-
-
-@contextlib.contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    """These environment variables set for the block (what S3 clients in this process read)."""
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def start_cluster(
