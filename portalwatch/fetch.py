@@ -9,7 +9,9 @@ keeps
   the run, as RFC 9309 says);
 - a cap on simultaneous requests and a minimum spacing between requests, measured
   from the moment each one's headers went out (a 429's ``Retry-After`` pauses the
-  whole host, not just the one request);
+  whole host, not just the one request). These two are the host's, not the portal's:
+  every fetcher that talks to the host shares them, in this process and in the
+  machine's others (:mod:`portalwatch.hostshare`), under the strictest delay asked;
 - a :class:`~portalwatch.breaker.CircuitBreaker`, so a host that is down is
   waited for a while and then skipped, and the outage recorded.
 
@@ -42,7 +44,6 @@ import os
 import ssl
 import time
 from collections.abc import Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -66,6 +67,7 @@ from portalwatch.breaker import CircuitBreaker, CircuitOpen, Outage
 from portalwatch.charset import decode_html
 from portalwatch.config import Politeness, Source
 from portalwatch.errors import WrongPage
+from portalwatch.hostshare import SharedHost, hosts_dir, shared_host
 
 log = logging.getLogger(__name__)
 
@@ -326,14 +328,15 @@ def _error_text(exc: BaseException) -> str:
 
 
 class _Host:
-    """Per-host politeness state: robots rules, concurrency slots, start spacing, circuit."""
+    """A fetcher's state for one host: robots rules and circuit. The spacing between request
+    starts and the cap on simultaneous requests are the host's, shared with every other
+    fetcher that talks to it, in this process and others (:mod:`portalwatch.hostshare`)."""
 
-    def __init__(self, host: str, politeness: Politeness):
+    def __init__(self, host: str, politeness: Politeness, shared: SharedHost):
         self.host = host
-        self.slots = asyncio.Semaphore(politeness.concurrency)
-        self.delay = politeness.delay_seconds
-        self.spacing = asyncio.Lock()
-        self.next_start = 0.0
+        self.shared = shared
+        self.delay = politeness.delay_seconds  # this fetcher's: the host keeps the strictest
+        shared.join(self, self.delay, politeness.concurrency)
         self.robots: Protego | None = None
         self.robots_error: str | None = None  # robots.txt unreachable: why
         self.robots_lock = asyncio.Lock()
@@ -344,34 +347,6 @@ class _Host:
             politeness.breaker_cooldown_seconds,
             politeness.outage_wait_seconds,
         )
-
-    @asynccontextmanager
-    async def turn(self):
-        """The host's turn to receive a request. It starts `delay` after the previous request
-        went out and lasts until this one's headers are on the wire (the caller calls the
-        yielded function then), so the spacing holds where the portal sees it, however long
-        the connection took to open or the event loop took to get to the write."""
-        loop = asyncio.get_running_loop()
-        await self.spacing.acquire()
-        released = False
-
-        def on_the_wire() -> None:
-            nonlocal released
-            if not released:
-                released = True
-                self.next_start = max(self.next_start, loop.time() + self.delay)
-                self.spacing.release()
-
-        try:
-            while (pause := self.next_start - loop.time()) > 0:
-                await asyncio.sleep(pause)
-            yield on_the_wire
-        finally:
-            on_the_wire()
-
-    def pause(self, seconds: float) -> None:
-        """The host asked for a break (429 with Retry-After): no request starts before it ends."""
-        self.next_start = max(self.next_start, asyncio.get_running_loop().time() + seconds)
 
 
 class PortalFetcher:
@@ -411,6 +386,7 @@ class PortalFetcher:
             else None,
         )
         self._hosts: dict[str, _Host] = {}
+        self._hosts_dir = hosts_dir()  # where hosts are spaced with the machine's other processes
         self._backoff = wait_exponential_jitter(
             multiplier=politeness.backoff_seconds,
             max=politeness.backoff_max_seconds,
@@ -421,6 +397,8 @@ class PortalFetcher:
         return self
 
     async def __aexit__(self, *exc_info) -> None:
+        for host in self._hosts.values():
+            host.shared.leave(host)
         await self._client.aclose()
 
     @property
@@ -434,7 +412,7 @@ class PortalFetcher:
 
     def _host(self, netloc: str) -> _Host:
         if netloc not in self._hosts:
-            self._hosts[netloc] = _Host(netloc, self.politeness)
+            self._hosts[netloc] = _Host(netloc, self.politeness, shared_host(netloc, self._hosts_dir))
         return self._hosts[netloc]
 
     # -------------------------------------------------------------- fetch
@@ -633,11 +611,11 @@ class PortalFetcher:
     async def _request(self, host: _Host, url: str, headers: dict, result: FetchResult) -> _Answer:
         probe = False
         try:
-            async with host.slots:
+            async with host.shared.slot():
                 # Admission is decided with a slot in hand: requests queued for a slot
                 # before the circuit opened must not go out after it did.
                 probe = await host.breaker.admit()
-                async with host.turn() as on_the_wire:
+                async with host.shared.turn() as on_the_wire:
                     result.attempts += 1
                     try:
                         async with asyncio.timeout(self.politeness.total_timeout_seconds):
@@ -662,9 +640,9 @@ class PortalFetcher:
         if status >= 500 or status == 429:
             transient = _Transient(answer.response)
             if transient.retry_after is not None:
-                host.pause(transient.retry_after)
+                host.shared.pause(transient.retry_after)
             elif status == 429:
-                host.pause(self.politeness.backoff_seconds)
+                host.shared.pause(self.politeness.backoff_seconds)
             raise transient
         return answer
 
@@ -763,7 +741,8 @@ class PortalFetcher:
                     honored,
                 )
             host.delay = max(host.delay, honored)
-            host.pause(honored)  # the robots.txt request itself counts
+            host.shared.ask_delay(host, host.delay)  # for every fetcher on the host
+            host.shared.pause(honored)  # the robots.txt request itself counts
 
     def _is_home(self, url: str) -> bool:
         parts = urlsplit(url)
