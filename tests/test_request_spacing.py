@@ -11,13 +11,22 @@ late it notes an arrival."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from crawling import SentRequests, politeness
 
 from portalwatch import pipeline
-from portalwatch.config import load_sources
+from portalwatch.config import Politeness, load_sources
 from portalwatch.crawl import Revisit
+from portalwatch.fetch import PortalFetcher
+from portalwatch.hostshare import HOSTS_DIR_ENV
 from portalwatch.storage.rawstore import RawStore
 
 PORTALS = ["muongang", "tuachua"]
@@ -25,14 +34,14 @@ DELAY = 0.2
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
-def crawl(config, warehouse, raw: RawStore, revisit: Revisit) -> list:
+def crawl(config, warehouse, raw: RawStore, revisit: Revisit, portals: list[str] = PORTALS) -> list:
     run_id = warehouse.start_run("test", {})
 
     async def everything():
         return await asyncio.gather(
             *(
                 pipeline.run_portal(source, config, warehouse, raw, run_id, revisit)
-                for source in config.select(PORTALS)
+                for source in config.select(portals)
             )
         )
 
@@ -96,4 +105,151 @@ def test_request_starts_on_a_host_are_never_closer_than_the_delay(
     assert {host: len(times) for host, times in starts.items()} == logged
     gaps = shortest_gaps(starts)
     # Strictly: the test's stamp is taken before a write, the spacing counts from after it.
+    assert all(gap >= DELAY for gap in gaps.values()), gaps
+
+
+# ---------------------------------------------------------------- one host, several sources or processes
+
+SHARED = "muongang"  # configured as two sources on its one host: news and documents
+SHARED_SOURCES = [SHARED, f"{SHARED}-van-ban"]
+
+
+def host_of(url: str) -> str:
+    return urlsplit(url).netloc
+
+
+def fetch_span(crawled) -> tuple[float, float]:
+    """When a crawl's first fetch started and its last one ended (wall clock)."""
+    starts = [fetch.fetched_at.timestamp() for fetch in crawled.fetches]
+    ends = [fetch.fetched_at.timestamp() + fetch.elapsed_ms / 1000 for fetch in crawled.fetches]
+    return min(starts), max(ends)
+
+
+def test_two_sources_on_one_host_in_one_run_keep_the_hosts_spacing(
+    start_simulator, warehouse, tmp_path, monkeypatch
+):
+    monkeypatch.setenv(HOSTS_DIR_ENV, str(tmp_path / "hosts"))
+    sim = start_simulator(portal_sizes={SHARED: 30})
+    config_path = sim.write_sources(
+        tmp_path / "sources.toml",
+        politeness(concurrency=2, delay_seconds=DELAY),
+        portals=[SHARED],
+        split=[SHARED],
+    )
+    config = load_sources(config_path)
+    news, documents = config.select(SHARED_SOURCES)
+    assert host_of(news.base_url) == host_of(documents.base_url)  # two sources, one host
+    raw = RawStore(tmp_path / "raw")
+    sent = SentRequests()
+    sent.install(monkeypatch)
+    since = max((entry["seq"] for entry in sim.requests()), default=0)
+
+    results = crawl(config, warehouse, raw, Revisit.NONE, SHARED_SOURCES)
+    monkeypatch.undo()
+
+    (news_crawl, _), (documents_crawl, _) = results
+    assert {fetch.kind for fetch in news_crawl.fetches} >= {"listing", "article"}
+    assert {fetch.kind for fetch in documents_crawl.fetches} >= {"listing", "document", "attachment"}
+    # They fetched at the same time: each began before the other ended.
+    (news_first, news_last), (documents_first, documents_last) = map(
+        fetch_span, (news_crawl, documents_crawl)
+    )
+    assert news_first < documents_last and documents_first < news_last
+    log = [entry for entry in sim.requests(since=since) if not entry["path"].startswith("/_sim/")]
+    starts = sent.by_host()
+    assert len(starts) == 1  # one host
+    (host_starts,) = starts.values()
+    assert len(host_starts) == len(log)  # the stamps are of every request the portal logged
+    gaps = shortest_gaps(starts)
+    assert all(gap >= DELAY for gap in gaps.values()), gaps
+
+
+def test_the_strictest_delay_of_the_fetchers_on_a_host_spaces_them_all(
+    start_simulator, tmp_path, monkeypatch
+):
+    monkeypatch.setenv(HOSTS_DIR_ENV, str(tmp_path / "hosts"))
+    sim = start_simulator(portal_sizes={SHARED: 20})
+    config = load_sources(
+        sim.write_sources(tmp_path / "sources.toml", politeness(), portals=[SHARED], split=[SHARED])
+    )
+    news, documents = config.select(SHARED_SOURCES)
+    urls = [row["url"] for row in sim.truth() if row["source"] == SHARED and not row["removed"]][:12]
+    loose, strict = Politeness(**politeness(delay_seconds=0.05)), Politeness(**politeness(delay_seconds=0.3))
+    sent = SentRequests()
+    sent.install(monkeypatch)
+
+    async def both() -> list:
+        async with (
+            PortalFetcher(news, loose, "portalwatch/0.1") as quick,
+            PortalFetcher(documents, strict, "portalwatch/0.1") as slow,
+        ):
+            first = await slow.fetch(urls[0], "article")  # the strict one uses the host from now on
+            rest = await asyncio.gather(
+                *(quick.fetch(url, "article") for url in urls[1:8]),
+                *(slow.fetch(url, "article") for url in urls[8:]),
+            )
+            return [first, *rest]
+
+    results = asyncio.run(both())
+    monkeypatch.undo()
+
+    assert all(result.ok for result in results), [result.error for result in results if not result.ok]
+    (host_starts,) = sent.by_host().values()
+    assert len(host_starts) == len(urls) + 2  # and robots.txt, once per fetcher
+    gaps = shortest_gaps(sent.by_host())
+    assert all(gap >= 0.3 for gap in gaps.values()), gaps
+
+
+def test_a_backfill_and_an_ingest_in_two_processes_keep_the_hosts_spacing(
+    start_simulator, warehouse, tmp_path
+):
+    sim = start_simulator(portal_sizes={SHARED: 30})
+    config_path = sim.write_sources(
+        tmp_path / "sources.toml", politeness(concurrency=2, delay_seconds=DELAY), portals=[SHARED]
+    )
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    env = os.environ | {HOSTS_DIR_ENV: str(tmp_path / "hosts")}
+    script = Path(__file__).with_name("stamped_crawl.py")
+    runs = {
+        mode: subprocess.Popen(
+            [sys.executable, str(script), str(config_path), str(warehouse.path), SHARED, mode, str(folder)],
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for mode in ("backfill", "ingest")
+    }
+    try:
+        deadline = time.monotonic() + 300
+        while not all((folder / f"{mode}.ready").exists() for mode in runs):
+            assert all(run.poll() is None for run in runs.values()), {
+                m: r.stderr.read() for m, r in runs.items() if r.poll() is not None
+            }
+            assert time.monotonic() < deadline, "the two runs did not start"
+            time.sleep(0.05)
+        (folder / "go").touch()
+        for mode, run in runs.items():
+            assert run.wait(timeout=600) == 0, f"{mode}: {run.stderr.read()}"
+    finally:
+        for run in runs.values():
+            if run.poll() is None:
+                run.kill()
+                run.wait()
+
+    done = {mode: json.loads((folder / f"{mode}.json").read_text(encoding="utf-8")) for mode in runs}
+    backfill, ingest = done["backfill"], done["ingest"]
+    assert {kind for _, kind in backfill["fetches"]} >= {"listing", "article"}
+    assert {kind for _, kind in ingest["fetches"]} >= {"listing", "article"}
+    # Both processes sent while the other did: their request starts interleave.
+    times = {mode: [start for _, start in run["starts"]] for mode, run in done.items()}
+    assert min(times["backfill"]) < max(times["ingest"]) and min(times["ingest"]) < max(times["backfill"])
+    merged: dict[str, list[float]] = {}
+    for run in done.values():
+        for host, start in run["starts"]:
+            merged.setdefault(host, []).append(start)
+    assert len(merged) == 1
+    log = [entry for entry in sim.requests() if not entry["path"].startswith("/_sim/")]
+    assert sum(len(starts) for starts in merged.values()) == len(log)
+    gaps = shortest_gaps({host: sorted(starts) for host, starts in merged.items()})
     assert all(gap >= DELAY for gap in gaps.values()), gaps

@@ -141,10 +141,13 @@ class SimulatorProcess:
         politeness: dict | None = None,
         revisit: dict | None = None,
         portals: list[str] | None = None,
+        split: list[str] | None = None,
     ) -> Path:
-        """A sources config for these portals with the given politeness and revisit settings."""
+        """A sources config for these portals with the given politeness and revisit settings; a
+        portal in `split` is two sources on its one host (`<id>` its news, `<id>-van-ban` its documents)."""
         entries = [p for p in self._get("portals") if portals is None or p["id"] in portals]
-        Path(path).write_text(render_sources_toml(entries, politeness, revisit), encoding="utf-8")
+        text = render_sources_toml(entries, politeness, revisit, split or ())
+        Path(path).write_text(text, encoding="utf-8")
         return Path(path)
 
     def _get(self, endpoint: str, params: dict | None = None):

@@ -37,6 +37,7 @@ import re
 import signal
 import time
 from collections import deque
+from collections.abc import Collection
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
@@ -685,9 +686,16 @@ def archive_toml(archive_url: str) -> str:
 
 
 def render_sources_toml(
-    portals: list[dict], politeness: dict | None = None, revisit: dict | None = None
+    portals: list[dict],
+    politeness: dict | None = None,
+    revisit: dict | None = None,
+    split: Collection[str] = (),
 ) -> str:
-    """A sources config for simulated portals (as ``GET /_sim/portals`` lists them)."""
+    """A sources config for simulated portals (as ``GET /_sim/portals`` lists them).
+
+    A portal named in `split` is configured as two sources on its one host, as a portal whose
+    sections are crawled apart would be: `<id>` with its news section and `<id>-van-ban` with
+    its documents section."""
     lines = [
         "# The simulated portals of `portalwatch sim`, at the addresses of this run.",
         "[settings]",
@@ -703,21 +711,33 @@ def render_sources_toml(
             "[settings.revisit]",
             *(f"{key} = {json.dumps(value)}" for key, value in revisit.items()),
         ]
+    news = '  {{ name = "tin-tuc", listing_url = {} }},'
+    documents = '  {{ name = "van-ban", kind = "documents", listing_url = {} }},'
     for portal in portals:
-        lines += [
-            "",
-            "[[sources]]",
-            f"id = {json.dumps(portal['id'])}",
-            f"name = {json.dumps(portal['name'], ensure_ascii=False)}",
-            f'level = "{portal["level"]}"',
-            f'profile = "{portal["profile"]}"',
-            f"base_url = {json.dumps(portal['base_url'])}",
-            f"page_size = {pages.PAGE_SIZE}",
-            "sections = [",
-            f'  {{ name = "tin-tuc", listing_url = {json.dumps(portal["listing_url"])} }},',
-            f'  {{ name = "van-ban", kind = "documents", listing_url = {json.dumps(portal["documents_url"])} }},',
-            "]",
-        ]
+        sections = [news.format(json.dumps(portal["listing_url"]))]
+        sections.append(documents.format(json.dumps(portal["documents_url"])))
+        apart = portal["id"] in split
+        for source_id, name, listed in (
+            [
+                (portal["id"], portal["name"], sections[:1]),
+                (f"{portal['id']}-van-ban", f"{portal['name']} (văn bản)", sections[1:]),
+            ]
+            if apart
+            else [(portal["id"], portal["name"], sections)]
+        ):
+            lines += [
+                "",
+                "[[sources]]",
+                f"id = {json.dumps(source_id)}",
+                f"name = {json.dumps(name, ensure_ascii=False)}",
+                f'level = "{portal["level"]}"',
+                f'profile = "{portal["profile"]}"',
+                f"base_url = {json.dumps(portal['base_url'])}",
+                f"page_size = {pages.PAGE_SIZE}",
+                "sections = [",
+                *listed,
+                "]",
+            ]
     return "\n".join(lines) + "\n"
 
 
