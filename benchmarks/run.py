@@ -10,6 +10,8 @@
     g  raw store: write cost per page of the packed store (WARC segments, index, fsync per load)
        against the one-file-per-page layout it replaced
     h  fetch client CPU per request: aiohttp's pool under httpx against httpx's own, at 4 and 16 connections
+    p  host politeness across processes: CPU per request of a host's turn with the machine-wide file
+       (flock, read, write) against one kept in the process only (p1), and of the fetch stage (p2)
     w  crawl pages/s through the fan-out path (crawl-portal flow runs on a process work pool) with 1,
        2 and 3 process workers, against 1 worker (w1: against the same crawl in one process, no Prefect)
     k  the load lane into DuckLake (PostgreSQL catalog; Parquet in a folder, then on S3): versions/s
@@ -44,6 +46,7 @@ from pathlib import Path
 
 from portalwatch.config import Politeness, load_sources
 from portalwatch.fetch import PortalFetcher
+from portalwatch.hostshare import HOSTS_DIR_ENV, HostFile, SharedHost, host_file_name
 from portalwatch.sim.process import SimulatorProcess
 
 HERE = Path(__file__).resolve().parent
@@ -465,9 +468,12 @@ def bench_raw_store(work: Path, quick: bool) -> Figure:
     )
 
 
-def fetch_cpu_per_request(source, transport: str, connections: int, urls: list[str]) -> tuple[float, float]:
+def fetch_cpu_per_request(
+    source, transport: str, connections: int, urls: list[str], machine_wide: bool = True
+) -> tuple[float, float]:
     """Milliseconds of this process's CPU per page, `connections` loops fetching `urls` from one host:
-    (through the fetch stage's PortalFetcher, with the bare httpx client over the same transport)."""
+    (through the fetch stage's PortalFetcher, with the bare httpx client over the same transport).
+    Without `machine_wide`, the host's spacing is kept in the process only (no hosts file)."""
     politeness = Politeness(concurrency=connections, delay_seconds=0.0, transport=transport)
 
     async def in_loops(fetch, pages: list[str]) -> float:
@@ -483,6 +489,8 @@ def fetch_cpu_per_request(source, transport: str, connections: int, urls: list[s
 
     async def measured() -> tuple[float, float]:
         async with PortalFetcher(source, politeness, "portalwatch-bench/0.1") as fetcher:
+            if not machine_wide:
+                fetcher._hosts_dir = None
 
             async def stage(url: str) -> None:
                 result = await fetcher.fetch(url, "article")
@@ -536,6 +544,82 @@ def bench_transport(work: Path, quick: bool) -> list[Figure]:
     return figures
 
 
+def turn_cpu_microseconds(shared: HostFile | None, turns: int) -> float:
+    """Microseconds of CPU per request of a host's slot and turn (no delay: nothing waits)."""
+
+    async def measured() -> float:
+        host = SharedHost("bench.invalid", shared)
+        host.join(host, 0.0, 4)
+        started = time.process_time()
+        for _ in range(turns):
+            async with host.slot(), host.turn() as on_the_wire:
+                on_the_wire()
+        return (time.process_time() - started) / turns * 1e6
+
+    return asyncio.run(measured())
+
+
+def bench_host_politeness(work: Path, quick: bool) -> list[Figure]:
+    """p: what spacing a host across the machine's processes costs per request."""
+    turns, requests, rounds = (20_000, 400, 3) if quick else (100_000, 1500, 5)
+    folder = work / "hosts"
+    folder.mkdir(exist_ok=True)
+    shared = HostFile(folder / host_file_name("bench.invalid"))
+    micro = {"file": [], "process": []}
+    for _ in range(rounds):
+        micro["file"].append(turn_cpu_microseconds(shared, turns))
+        micro["process"].append(turn_cpu_microseconds(None, turns))
+    shared.close()
+    with_file, in_process = min(micro["file"]), min(micro["process"])
+    previous = os.environ.get(HOSTS_DIR_ENV)
+    os.environ[HOSTS_DIR_ENV] = str(folder)
+    try:
+        with SimulatorProcess(work / "sim-p.toml", scale=0.2) as sim:
+            truth = sim.truth()
+            portal = max(sim.base_urls, key=lambda id: sum(row["source"] == id for row in truth))
+            pages = [row["url"] for row in truth if row["source"] == portal and not row["removed"]]
+            urls = (pages * (requests // len(pages) + 1))[:requests]
+            source = load_sources(sim.config_path).select([portal])[0]
+            fetch_all = functools.partial(fetch_cpu_per_request, source, "aiohttp", 4, urls)
+            fetch_all()  # the simulator renders each page once
+            stage: dict[bool, list[float]] = {True: [], False: []}
+            for _ in range(rounds):
+                for machine_wide in (True, False):
+                    stage[machine_wide].append(fetch_all(machine_wide=machine_wide)[0])
+    finally:
+        if previous is None:
+            os.environ.pop(HOSTS_DIR_ENV, None)
+        else:
+            os.environ[HOSTS_DIR_ENV] = previous
+    ours, theirs = min(stage[True]), min(stage[False])
+    print(
+        f"p (turn us: file {micro['file']}, process {micro['process']}; stage ms: {stage})", file=sys.stderr
+    )
+    extra = with_file - in_process
+    return [
+        Figure(
+            "p1",
+            "a host's turn per request, spaced across processes",
+            f"{with_file:.1f} µs with the hosts file",
+            f"{in_process:.1f} µs in the process only",
+            with_file / in_process,
+            "< 25 µs more",
+            extra < 25,
+            "four system calls (flock, pread, pwrite, flock) and their Python calls",
+        ),
+        Figure(
+            "p2",
+            "fetch stage CPU per page, 4 connections, hosts file on",
+            f"{ours:.3f} ms",
+            f"{theirs:.3f} ms in the process only",
+            ours / theirs,
+            "<= 1.05x",
+            ours / theirs <= 1.05,
+            "the HTTP client; the turn is a few µs of it",
+        ),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -559,6 +643,7 @@ def main() -> None:
             "f": lambda: [bench_memory(work, args.quick)],
             "g": lambda: [bench_raw_store(work, args.quick)],
             "h": lambda: bench_transport(work, args.quick),
+            "p": lambda: bench_host_politeness(work, args.quick),
             "w": lambda: bench_workers(work, args.quick),
             "k": lambda: bench_lake_load(work, args.quick),
         }
