@@ -165,6 +165,8 @@ class SharedHost:
         self._delays.pop(member, None)
         self._caps.pop(member, None)
         self._wake()  # a looser cap may let a waiting request go
+        if not self._caps and self._in_flight == 0 and not self._spacing.locked():
+            _forget(self)  # the last one: its file closes (it keeps the next start for the next)
 
     @property
     def delay(self) -> float:
@@ -282,3 +284,17 @@ def shared_host(host: str, folder: Path | None) -> SharedHost:
         if shared is not None:
             weakref.finalize(found, shared.close)
     return found
+
+
+def _forget(host: SharedHost) -> None:
+    """A host no fetcher of the loop uses any more: its file is closed (a process that crawls
+    hundreds of portals one after the other keeps no file open per host it is done with). One
+    kept in the process only stays: its next start is nowhere else."""
+    if host.shared is None:
+        return
+    with suppress(RuntimeError):  # no running loop: nothing to forget it from
+        hosts = _HOSTS.get(asyncio.get_running_loop(), {})
+        if hosts.get(host.host) is host:
+            del hosts[host.host]
+    host.shared.close()
+    host.shared = None

@@ -11,6 +11,7 @@ late it notes an arrival."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -164,6 +165,17 @@ def test_two_sources_on_one_host_in_one_run_keep_the_hosts_spacing(
     assert all(gap >= DELAY for gap in gaps.values()), gaps
 
 
+def open_in(folder: Path) -> list[str]:
+    """The files of `folder` this process has open."""
+    paths = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if target.startswith(str(folder.resolve()) + "/"):
+                paths.append(target)
+    return paths
+
+
 def test_the_strictest_delay_of_the_fetchers_on_a_host_spaces_them_all(
     start_simulator, tmp_path, monkeypatch
 ):
@@ -177,6 +189,9 @@ def test_the_strictest_delay_of_the_fetchers_on_a_host_spaces_them_all(
     loose, strict = Politeness(**politeness(delay_seconds=0.05)), Politeness(**politeness(delay_seconds=0.3))
     sent = SentRequests()
     sent.install(monkeypatch)
+    hosts = tmp_path / "hosts"
+    open_while_fetching: list[str] = []
+    open_after: list[str] = []
 
     async def both() -> list:
         async with (
@@ -188,7 +203,9 @@ def test_the_strictest_delay_of_the_fetchers_on_a_host_spaces_them_all(
                 *(quick.fetch(url, "article") for url in urls[1:8]),
                 *(slow.fetch(url, "article") for url in urls[8:]),
             )
-            return [first, *rest]
+            open_while_fetching.extend(open_in(hosts))
+        open_after.extend(open_in(hosts))
+        return [first, *rest]
 
     results = asyncio.run(both())
     monkeypatch.undo()
@@ -198,6 +215,9 @@ def test_the_strictest_delay_of_the_fetchers_on_a_host_spaces_them_all(
     assert len(host_starts) == len(urls) + 2  # and robots.txt, once per fetcher
     gaps = shortest_gaps(sent.by_host())
     assert all(gap >= 0.3 for gap in gaps.values()), gaps
+    # One file for the host, open while fetchers use it, closed once the last is done.
+    assert len(open_while_fetching) == 1 and open_while_fetching[0].endswith(".next")
+    assert open_after == []
 
 
 def test_a_backfill_and_an_ingest_in_two_processes_keep_the_hosts_spacing(
