@@ -44,9 +44,10 @@ from pathlib import Path
 from portalwatch.errors import StorageError
 
 HOSTS_DIR_ENV = "PORTALWATCH_HOSTS_DIR"
-# How often a request waits for another process to let go of the host's file: it holds it
-# only between the moment its request is due and the moment its headers are written.
-LOCK_POLL_SECONDS = 0.002
+# How often a request looks whether another process let go of the host's file (from the first
+# to the last, doubling): it holds it only between the moment its request is due and the moment
+# its headers are written, and the next request is not due before a delay after that.
+LOCK_POLL_SECONDS = (0.001, 0.02)
 _RECORD_BYTES = 96  # one fixed-size record: "<boot id> <next start>" padded with spaces
 
 
@@ -109,8 +110,10 @@ class HostFile:
         return True
 
     async def lock(self) -> None:
+        poll, longest = LOCK_POLL_SECONDS
         while not self.try_lock():
-            await asyncio.sleep(LOCK_POLL_SECONDS)
+            await asyncio.sleep(poll)
+            poll = min(poll * 2, longest)
 
     def unlock(self) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_UN)

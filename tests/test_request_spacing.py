@@ -24,8 +24,9 @@ import pytest
 from crawling import SentRequests, politeness
 
 from portalwatch import pipeline
-from portalwatch.config import Politeness, load_sources
+from portalwatch.config import Politeness, default_sources_path, load_sources
 from portalwatch.crawl import Revisit
+from portalwatch.errors import StorageError
 from portalwatch.fetch import PortalFetcher
 from portalwatch.hostshare import HOSTS_DIR_ENV
 from portalwatch.storage.rawstore import RawStore
@@ -273,3 +274,13 @@ def test_a_backfill_and_an_ingest_in_two_processes_keep_the_hosts_spacing(
     assert sum(len(starts) for starts in merged.values()) == len(log)
     gaps = shortest_gaps({host: sorted(starts) for host, starts in merged.items()})
     assert all(gap >= DELAY for gap in gaps.values()), gaps
+
+
+def test_a_hosts_folder_that_cannot_be_made_is_an_error_naming_it(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv(HOSTS_DIR_ENV, str(blocker / "hosts"))
+    config = load_sources(default_sources_path())
+    source = config.select(None)[0]
+    with pytest.raises(StorageError, match=str(blocker / "hosts")):
+        PortalFetcher(source, config.politeness_for(source), "portalwatch/0.1")
