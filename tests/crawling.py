@@ -53,11 +53,13 @@ def crawl_into(
     warehouse: Warehouse,
     revisit: str = "none",
     now: datetime | None = None,
+    raw: RawStore | None = None,
 ) -> tuple[PortalCrawl, LoadSummary]:
-    """One portal's crawl and load, as the ingest flow does it, without the orchestration."""
+    """One portal's crawl and load, as the ingest flow does it, without the orchestration; the
+    pages kept in `raw` (default: raw/ beside the warehouse)."""
     config = load_sources(config_path)
     source = config.select([source_id])[0]
-    raw = RawStore(raw_folder(warehouse))
+    raw = raw or RawStore(raw_folder(warehouse))
     run_id = warehouse.start_run("test", {"source": source_id})
     crawl, summary = asyncio.run(
         run_portal(source, config, warehouse, raw, run_id, Revisit(revisit), now=now)
