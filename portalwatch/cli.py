@@ -329,7 +329,7 @@ def backfill(
     config: ConfigOption = None,
     source: SourceOption = None,
     pages: Annotated[
-        str | None, typer.Option(help="Listing pages to walk, e.g. 100-135 [default: all].")
+        str | None, typer.Option(help=escape("Listing pages to walk, e.g. 100-135 [default: all]."))
     ] = None,
     since: Annotated[
         datetime | None,
@@ -609,7 +609,7 @@ def probe(
         typer.Option(
             "--profile",
             "-p",
-            help="CMS profile to parse with [default: the first that matches, else generic].",
+            help=escape("CMS profile to parse with [default: the first that matches, else generic]."),
         ),
     ] = None,
     kind: Annotated[ProbeKind, typer.Option(help="What the page is.")] = ProbeKind.auto,
@@ -796,10 +796,10 @@ def history(
 def diff(
     url: ArticleUrlArgument,
     from_version: Annotated[
-        int | None, typer.Option("--from", help="Older version [default: the one before --to].")
+        int | None, typer.Option("--from", help=escape("Older version [default: the one before --to]."))
     ] = None,
     to_version: Annotated[
-        int | None, typer.Option("--to", help="Newer version [default: the current one].")
+        int | None, typer.Option("--to", help=escape("Newer version [default: the current one]."))
     ] = None,
     source: ArticleSourceOption = None,
     warehouse: WarehouseOption = None,
