@@ -13,11 +13,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from crawling import SentRequests, politeness
+from crawling import politeness
 
 from portalwatch import pipeline
 from portalwatch.config import load_sources
 from portalwatch.crawl import Revisit
+from portalwatch.sim.sent import SentRequests
 from portalwatch.storage.rawstore import RawStore
 
 PORTALS = ["muongang", "tuachua"]
