@@ -767,7 +767,7 @@ def postgres_database(postgres: TemporaryPostgres, name: str) -> str:
 def fanned_out_crawl(api_env: dict, config: Path, folder: Path, workers: int) -> tuple[int, float, float]:
     """(pages, seconds, machine CPU busy %) of an ingest fanned out over `workers` fresh process workers."""
     warehouse = folder / "warehouse.duckdb"
-    with scaling.PoolWorkers(api_env, workers, folder / f"w{workers}-workers"):
+    with scaling.PoolWorkers(api_env, workers, f"w{workers}-worker"):
         psutil.cpu_percent()
         started = time.perf_counter()
         summary = asyncio.run(ingest(config_path=str(config), warehouse=str(warehouse), fan_out=True))

@@ -11,9 +11,10 @@ fetches what changed and what the revisit schedule says is due.
 
 Printed per run: pages/s, the peak RSS of the crawling processes (this one and its page
 workers; the simulator and the Prefect server apart), the time the loads held the
-warehouse, whether every host's politeness held (most requests at once, shortest gap
-between two request starts, from the simulator's request log), and the bytes per article
-version of the warehouse and of the raw store. The last line is the whole as JSON.
+warehouse, whether every host's politeness held (most requests at once, from the simulator's
+request log; shortest gap between two request starts, stamped as the crawler writes them),
+and the bytes per article version of the warehouse and of the raw store. The last line is the
+whole as JSON; the exit status is 1 when a run did not complete or a host's politeness did not hold.
 
 Usage: python benchmarks/scale_run.py [--portals 300] [--articles 12] [--latency-ms 400]
        [--jitter-ms 300] [--days 1] [--ducklake]
@@ -33,6 +34,7 @@ import time
 from collections import defaultdict
 from contextlib import ExitStack
 from pathlib import Path
+from urllib.parse import urlsplit
 
 if __name__ == "__main__":
     os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="portalwatch-scale-prefect-")
@@ -49,6 +51,7 @@ from portalwatch.flows.api import start_temporary_api
 from portalwatch.flows.ingest import ingest
 from portalwatch.lake import TemporaryPostgres
 from portalwatch.sim.process import SimulatorProcess
+from portalwatch.sim.sent import SentRequests
 from portalwatch.sim.world import network
 from portalwatch.storage.session import close_sessions
 from portalwatch.storage.warehouse import Warehouse, open_reader
@@ -118,36 +121,47 @@ class PeakMemory:
             self.stop.wait(SAMPLE_SECONDS)
 
 
-def politeness_held(requests: list[dict], concurrency: int, delay: float) -> dict:
-    """Per host, from the simulator's request log: the most requests at once and the shortest
-    gap between two request starts; whether both kept within the politeness settings."""
+def politeness_held(
+    requests: list[dict], sent: dict[str, list[float]], concurrency: int, delay: float
+) -> dict:
+    """Per host: the most requests at once, from the simulator's request log (from reading a
+    request to writing its answer), and the shortest gap between two request starts, from
+    `sent`, the crawler's own stamps (:class:`portalwatch.sim.sent.SentRequests`); whether both
+    kept within the politeness settings.
+
+    The gaps are checked where the portal sees a request begin: the simulator stamps a request
+    when its one event loop, serving every portal, reads it off the connection, which on a
+    loaded machine trails its arrival; its shortest gap is reported, not held to the delay."""
     by_host: dict[str, list[dict]] = defaultdict(list)
     for entry in requests:
         if entry["end"] is not None:
             by_host[entry["host"]].append(entry)
-    most, shortest, below = 0, float("inf"), 0
+    most, logged_shortest = 0, float("inf")
     for entries in by_host.values():
         edges = sorted([(e["start"], 1) for e in entries] + [(e["end"], -1) for e in entries])
         running = 0
         for _, step in edges:
             running += step
             most = max(most, running)
-        starts = sorted(e["start"] for e in entries)
-        gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-        shortest = min([shortest, *gaps])
-        below += sum(gap < delay for gap in gaps)
-    # The fetcher spaces requests by `delay` from the moment each was written (tests/test_request_spacing.py
-    # checks that where they are written); the simulator stamps them when its one event loop, serving
-    # every portal, reads them off the connection, which on a loaded machine trails their arrival.
-    held = most <= concurrency and shortest >= delay - 0.1
+        logged_shortest = min([logged_shortest, *shortest_gaps(sorted(e["start"] for e in entries))])
+    gaps = [gap for starts in sent.values() for gap in shortest_gaps(starts)]
+    stamped = sum(map(len, sent.values()))
+    # Strictly: the stamp is taken before a request's bytes are written, the spacing counts from after.
     return {
         "hosts": len(by_host),
         "requests": len(requests),
+        "requests_stamped_by_the_crawler": stamped,
         "most_at_once": most,
-        "shortest_gap_s": round(shortest, 3),
-        "gaps_below_delay": below,
-        "held": held,
+        "shortest_gap_s": round(min(gaps, default=float("inf")), 3),
+        "gaps_below_delay": sum(gap < delay for gap in gaps),
+        "shortest_gap_in_the_simulator_log_s": round(logged_shortest, 3),
+        "held": most <= concurrency and all(gap >= delay for gap in gaps) and stamped >= len(requests),
     }
+
+
+def shortest_gaps(starts: list[float]) -> list[float]:
+    """The gaps between consecutive starts (sorted)."""
+    return [b - a for a, b in zip(starts, starts[1:], strict=False)]
 
 
 def one_run(sim: SimulatorProcess, config: Path, warehouse: str, days: int) -> dict:
@@ -155,7 +169,8 @@ def one_run(sim: SimulatorProcess, config: Path, warehouse: str, days: int) -> d
     sources = load_sources(config)
     politeness = sources.settings.politeness
     since = max((entry["seq"] for entry in sim.requests()), default=0)
-    with PeakMemory() as memory, LoadTimer() as loads:
+    portals = {urlsplit(url).netloc for url in sim.base_urls.values()}
+    with PeakMemory() as memory, LoadTimer() as loads, SentRequests() as sent:
         started = time.perf_counter()
         summary = asyncio.run(ingest(config_path=str(config), warehouse=warehouse))
         seconds = time.perf_counter() - started
@@ -182,7 +197,10 @@ def one_run(sim: SimulatorProcess, config: Path, warehouse: str, days: int) -> d
         "load_seconds": round(sum(loads.seconds), 1),
         "longest_load_s": round(max(loads.seconds, default=0.0), 2),
         "politeness": politeness_held(
-            sim.requests(since=since), politeness.concurrency, politeness.delay_seconds
+            [entry for entry in sim.requests(since=since) if entry["host"] in portals],
+            {host: starts for host, starts in sent.by_host().items() if host in portals},
+            politeness.concurrency,
+            politeness.delay_seconds,
         ),
     }
 

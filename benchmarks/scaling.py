@@ -4,29 +4,25 @@ into a warehouse one after the other (the load lane's work), and the sizes a run
 
 Everything started here stops however the caller ends: the workers' process trees are
 killed on leaving their block, and each worker runs under a guard
-(:func:`portalwatch.lifeline.guard`) that stops it when the benchmark's process dies.
+(:func:`portalwatch.lifeline.guard`) that stops it when the benchmark's process dies
+(:class:`portalwatch.lake.TemporaryWorker`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
+import contextlib
 import random
-import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import psutil
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.deployments.runner import EntrypointType
 
-from portalwatch import lifeline
 from portalwatch.flows.fanout import crawl_portal
-from portalwatch.lake import TemporaryPostgres, postgres_bindir
+from portalwatch.lake import TemporaryPostgres, TemporaryWorker, postgres_bindir
 from portalwatch.model import FetchRow, Observation, PortalCrawl, SourceRow
 from portalwatch.record import ArticleRecord, article_id
 from portalwatch.storage.derive import derive
@@ -46,88 +42,37 @@ async def deploy_crawl_portal(pool: str = POOL) -> None:
     await deployment.aapply(work_pool_name=pool)
 
 
-class PoolWorkers:
-    """`count` process workers of the pool, each running one flow run at a time (`--limit 1`);
-    a context manager that returns once every one polls the pool and kills every worker, and
-    every flow run it started, when the block ends."""
+class PoolWorkers(contextlib.ExitStack):
+    """`count` process workers of the pool (:class:`portalwatch.lake.TemporaryWorker`), named
+    `prefix`-0, `prefix`-1 …, each running one flow run at a time; a context manager that returns
+    once every one polls the pool and kills every worker, and every flow run it started, when
+    the block ends."""
 
-    def __init__(self, api_env: dict[str, str], count: int, folder: Path, pool: str = POOL):
-        self.api_env, self.count, self.folder, self.pool = api_env, count, folder, pool
-        self.processes: list[subprocess.Popen] = []
-        self.guards: list[subprocess.Popen] = []
-        self.names = [f"{folder.name}-{n}" for n in range(count)]
+    def __init__(self, api_env: dict[str, str], count: int, prefix: str, pool: str = POOL):
+        super().__init__()
+        self.api_env, self.count, self.pool = api_env, count, pool
+        self.names = [f"{prefix}-{n}" for n in range(count)]
+        self.workers: list[TemporaryWorker] = []
 
     def __enter__(self) -> PoolWorkers:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
-        env |= self.api_env | {
-            "PREFECT_HOME": str(self.folder / "home"),
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_WORKER_QUERY_SECONDS": "1",
-            "PREFECT_LOGGING_TO_API_ENABLED": "false",
-        }
+        super().__enter__()
         try:
             for name in self.names:
-                argv = [sys.executable, "-m", "prefect", "worker", "start", "--pool", self.pool]
-                argv += ["--type", "process", "--limit", "1", "--name", name]
-                with open(self.folder / f"{name}.log", "wb") as log:
-                    worker = subprocess.Popen(
-                        argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-                    )
-                self.processes.append(worker)
-                self.guards.append(lifeline.guard(worker.pid))
-            asyncio.run(self._polling())
+                worker = TemporaryWorker(
+                    self.pool,
+                    name,
+                    self.api_env,
+                    limit=1,
+                    settings={"PREFECT_LOGGING_TO_API_ENABLED": "false"},
+                    kill_tree=True,
+                )
+                self.workers.append(self.enter_context(worker))
+            for worker in self.workers:
+                worker.wait_until_online(WORKER_START_SECONDS)
         except BaseException:
             self.close()
             raise
         return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    async def _polling(self) -> None:
-        """Wait until the pool lists every worker of this block."""
-        deadline = time.monotonic() + WORKER_START_SECONDS
-        async with get_client() as client:
-            while time.monotonic() < deadline:
-                for process in self.processes:
-                    if process.poll() is not None:
-                        raise RuntimeError(f"a worker exited with {process.returncode}: {self.log_tail()}")
-                listed = {worker.name for worker in await client.read_workers_for_work_pool(self.pool)}
-                if listed >= set(self.names):
-                    return
-                await asyncio.sleep(1.0)
-        raise RuntimeError(f"the workers did not poll within {WORKER_START_SECONDS:.0f} s: {self.log_tail()}")
-
-    def log_tail(self) -> str:
-        logs = sorted(self.folder.glob("*.log"))
-        text = logs[0].read_text(encoding="utf-8", errors="replace") if logs else ""
-        return " ".join(text[-400:].split())
-
-    def close(self) -> None:
-        for process in self.processes:
-            kill_tree(process.pid)
-            process.wait()
-        for guard in self.guards:  # each ends once its worker has
-            try:
-                guard.wait(15)
-            except subprocess.TimeoutExpired:
-                guard.kill()
-        self.processes, self.guards = [], []
-
-
-def kill_tree(pid: int) -> None:
-    """SIGKILL a process and everything it started (a process worker's flow runs have sessions of their own)."""
-    try:
-        process = psutil.Process(pid)
-        tree = [*process.children(recursive=True), process]
-    except psutil.NoSuchProcess:
-        return
-    for member in tree:
-        try:
-            member.send_signal(signal.SIGKILL)
-        except psutil.NoSuchProcess:
-            pass
 
 
 # ------------------------------------------------------------------ the load lane's work

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from portalwatch.errors import PortalwatchError
+from portalwatch.storage.rawcommands import EndpointOption, RawDirOption
 from portalwatch.storage.rawcommands import register as register_raw
 from portalwatch.terminal import (
     ConfigOption,
@@ -328,7 +329,7 @@ def backfill(
     config: ConfigOption = None,
     source: SourceOption = None,
     pages: Annotated[
-        str | None, typer.Option(help="Listing pages to walk, e.g. 100-135 [default: all].")
+        str | None, typer.Option(help=escape("Listing pages to walk, e.g. 100-135 [default: all]."))
     ] = None,
     since: Annotated[
         datetime | None,
@@ -512,7 +513,9 @@ def status(
         typer.Option(
             "--config",
             "-c",
-            help="Sources file [default: the one the warehouse's latest run read, else config/sources.toml].",
+            help=escape(
+                "Sources file [default: the one the warehouse's latest run read, else config/sources.toml]."
+            ),
         ),
     ] = None,
     warehouse: WarehouseOption = None,
@@ -606,7 +609,7 @@ def probe(
         typer.Option(
             "--profile",
             "-p",
-            help="CMS profile to parse with [default: the first that matches, else generic].",
+            help=escape("CMS profile to parse with [default: the first that matches, else generic]."),
         ),
     ] = None,
     kind: Annotated[ProbeKind, typer.Option(help="What the page is.")] = ProbeKind.auto,
@@ -793,10 +796,10 @@ def history(
 def diff(
     url: ArticleUrlArgument,
     from_version: Annotated[
-        int | None, typer.Option("--from", help="Older version [default: the one before --to].")
+        int | None, typer.Option("--from", help=escape("Older version [default: the one before --to]."))
     ] = None,
     to_version: Annotated[
-        int | None, typer.Option("--to", help="Newer version [default: the current one].")
+        int | None, typer.Option("--to", help=escape("Newer version [default: the current one]."))
     ] = None,
     source: ArticleSourceOption = None,
     warehouse: WarehouseOption = None,
@@ -858,6 +861,26 @@ def report(
 
 
 # The archive commands: export warc, import warc (portalwatch.archive.commands).
+ImportRawDirOption = Annotated[
+    str | None,
+    typer.Option(
+        "--raw-dir",
+        help=escape(
+            "Raw store folder or s3://bucket/prefix [default: $PORTALWATCH_RAW_DIR, else the sources "
+            "file's [settings.raw] location, else raw/ beside the warehouse]"
+        ),
+    ),
+]
+ImportEndpointOption = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint-url",
+        help=escape(
+            "The S3-compatible server of an s3:// raw store [default: the sources file's [settings.raw] "
+            "endpoint_url, else $AWS_ENDPOINT_URL, else AWS]"
+        ),
+    ),
+]
 import_app = typer.Typer(help="Load pages captured by other tools into the warehouse.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 
@@ -872,6 +895,9 @@ def export_warc(
     ] = None,
     max_file_mb: Annotated[float, typer.Option(help="Start a new file past this size (MB).")] = 1000.0,
     warehouse: WarehouseOption = None,
+    wait: WaitOption = None,
+    raw_dir: RawDirOption = None,
+    endpoint_url: EndpointOption = None,
 ) -> None:
     """Every stored page as WARC 1.1 (request and response records, revisits for repeated bodies).
 
@@ -879,7 +905,7 @@ def export_warc(
     """
     from portalwatch.archive.commands import export_warc_command
 
-    export_warc_command(directory, source, since, max_file_mb, warehouse)
+    export_warc_command(directory, source, since, max_file_mb, warehouse, wait, raw_dir, endpoint_url)
 
 
 @import_app.command("warc")
@@ -890,6 +916,8 @@ def import_warc(
         list[str] | None, typer.Option("--source", "-s", help="Only this source's pages (repeatable).")
     ] = None,
     warehouse: WarehouseOption = None,
+    raw_dir: ImportRawDirOption = None,
+    endpoint_url: ImportEndpointOption = None,
 ) -> None:
     """Record the pages of WARC files under the sources whose hosts they belong to.
 
@@ -899,7 +927,7 @@ def import_warc(
     """
     from portalwatch.archive.commands import import_warc_command
 
-    import_warc_command(files, config, source, warehouse)
+    import_warc_command(files, config, source, warehouse, raw_dir, endpoint_url)
 
 
 # raw cat, raw verify, raw migrate

@@ -8,7 +8,7 @@ three workers. The bundled simulator's network is ingested through the pool (eac
 warehouse's load lane), then crawled again by one process into a DuckDB file; the two
 warehouses must hold the same articles, versions, changes and documents.
 
-Every server and worker is a throwaway service (:class:`portalwatch.lake._TemporaryService`),
+Every server and worker is a throwaway service (:mod:`portalwatch.lake`),
 stopped however the demo ends (an error, Ctrl-C, SIGTERM) and by its guard should the demo
 be killed outright; the workers' flow runs end with their worker (:mod:`portalwatch.flowrun`).
 """
@@ -18,18 +18,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import os
 import shlex
 import shutil
 import signal
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
@@ -50,8 +47,7 @@ from portalwatch.lake import (
     TemporaryPostgres,
     TemporaryPrefectServer,
     TemporaryS3,
-    _Server,
-    _TemporaryService,
+    TemporaryWorker,
     environment,
 )
 from portalwatch.sim.process import SimulatorProcess
@@ -77,42 +73,6 @@ CONTENT = {
                   FROM changes""",
     "documents": "SELECT document_id, source_id, url, version, content_hash FROM documents",
 }
-
-
-class TemporaryWorker(_TemporaryService):
-    """A Prefect process worker of `pool`, named `name`, running at most `limit` flow runs at once,
-    on the Prefect API in `env`; its own PREFECT_HOME in a temporary folder."""
-
-    def __init__(self, pool: str, name: str, limit: int, env: dict[str, str]) -> None:
-        super().__init__()
-        self.pool, self.name, self.limit, self.env = pool, name, limit, env
-
-    def _start(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="portalwatch-worker-"))
-        env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
-        env |= self.env | {
-            "PREFECT_HOME": str(self.folder),
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-            "PREFECT_WORKER_QUERY_SECONDS": "1",
-        }
-        argv = [sys.executable, "-m", "prefect", "worker", "start", "--pool", self.pool, "--type", "process"]
-        argv += ["--name", self.name, "--limit", str(self.limit)]
-        self.server = _Server(f"The worker {self.name}", argv, self.folder, env=env)
-
-    def wait_until_online(self, api_url: str) -> None:
-        """Return once the pool lists this worker online (it has polled the server)."""
-        if self.server is None:
-            raise LakeError(f"the worker {self.name} is not running")
-        self.server.wait_until(lambda: self._online(api_url))
-
-    def _online(self, api_url: str) -> bool:
-        try:
-            response = httpx.post(f"{api_url}/work_pools/{self.pool}/workers/filter", json={}, timeout=5)
-        except httpx.HTTPError:
-            return False
-        return response.status_code == 200 and any(
-            worker["name"] == self.name and worker.get("status") == "ONLINE" for worker in response.json()
-        )
 
 
 @dataclass
@@ -151,10 +111,10 @@ def start_cluster(
     # Each worker takes a fair share of the portals at once, so that every one gets some.
     limit = math.ceil(len(sim.base_urls) / workers)
     for number in range(1, workers + 1):
-        worker = TemporaryWorker(POOL, f"worker-{number}", limit, server.env)
+        worker = TemporaryWorker(POOL, f"worker-{number}", server.env, limit=limit)
         cluster.workers.append(stack.enter_context(worker))
     for worker in cluster.workers:
-        worker.wait_until_online(server.api_url)
+        worker.wait_until_online()
     return cluster
 
 

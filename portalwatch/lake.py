@@ -12,10 +12,10 @@ AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION (or
 AWS_DEFAULT_REGION) and AWS_ENDPOINT_URL (an S3-compatible server such as MinIO).
 
 For tests and demonstrations, throwaway services: :class:`TemporaryPostgres`,
-:class:`TemporaryS3` (moto's server) and :class:`TemporaryPrefectServer` (on a PostgreSQL
-database). Each is a context manager that stops what it started however the block ends,
-and each server runs under a guard (:mod:`portalwatch.lifeline`) that stops it when the
-process that started it ends, even by SIGKILL.
+:class:`TemporaryS3` (moto's server), :class:`TemporaryPrefectServer` (on a PostgreSQL
+database) and :class:`TemporaryWorker` (a Prefect process worker). Each is a context manager
+that stops what it started however the block ends, and each server runs under a guard
+(:mod:`portalwatch.lifeline`) that stops it when the process that started it ends, even by SIGKILL.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 import httpx
+import psutil
 import tenacity
 
 from portalwatch import lifeline
@@ -570,6 +571,83 @@ class TemporaryPrefectServer(_TemporaryService):
     def env(self) -> dict[str, str]:
         """What a Prefect client or worker needs to use this server."""
         return {"PREFECT_API_URL": self.api_url}
+
+
+class TemporaryWorker(_TemporaryService):
+    """A Prefect process worker of `pool`, named `name`, on the Prefect API in `api_env` (such as
+    :attr:`TemporaryPrefectServer.env`), with its own PREFECT_HOME in a temporary folder.
+
+    `limit`: the most flow runs it runs at once (None: no limit). `settings`: more of its
+    environment (S3 keys, ``PREFECT_…`` settings). A process worker runs each flow run in a
+    session of its own, out of reach of the worker's: with `kill_tree`, leaving the block
+    SIGKILLs the worker and every process it started, flow runs included; without, the worker
+    is stopped (SIGTERM) and its flow runs must end with it (:mod:`portalwatch.flowrun`).
+    """
+
+    def __init__(
+        self,
+        pool: str,
+        name: str,
+        api_env: Mapping[str, str],
+        *,
+        limit: int | None = None,
+        settings: Mapping[str, str] | None = None,
+        kill_tree: bool = False,
+    ) -> None:
+        super().__init__()
+        self.pool, self.name, self.limit, self.kill_tree = pool, name, limit, kill_tree
+        self.api_env, self.settings = dict(api_env), dict(settings or {})
+
+    def _start(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="portalwatch-worker-"))
+        env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
+        env |= self.api_env | {
+            "PREFECT_HOME": str(self.folder),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
+        }
+        env |= self.settings
+        argv = [sys.executable, "-m", "prefect", "worker", "start", "--pool", self.pool, "--type", "process"]
+        argv += ["--name", self.name, *(["--limit", str(self.limit)] if self.limit else [])]
+        self.server = _Server(f"The worker {self.name}", argv, self.folder, env=env)
+
+    def wait_until_online(self, timeout: float = STARTUP_SECONDS) -> None:
+        """Return once the pool lists this worker online (it has polled the server)."""
+        if self.server is None:
+            raise LakeError(f"the worker {self.name} is not running")
+        self.server.wait_until(self._online, timeout)
+
+    def _online(self) -> bool:
+        api_url = self.api_env.get("PREFECT_API_URL", "")
+        try:
+            response = httpx.post(f"{api_url}/work_pools/{self.pool}/workers/filter", json={}, timeout=5)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200 and any(
+            worker["name"] == self.name and worker.get("status") == "ONLINE" for worker in response.json()
+        )
+
+    def kill(self) -> None:
+        """SIGKILL the worker and every process it started, now (as a crash would)."""
+        if self.server:
+            kill_tree(self.server.pid)
+
+    def close(self) -> None:
+        if self.kill_tree:
+            self.kill()
+        super().close()
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL process `pid` and every process it started, whatever their session."""
+    try:
+        process = psutil.Process(pid)
+        tree = [process, *process.children(recursive=True)]  # the parent first: it starts no more
+    except psutil.NoSuchProcess:
+        return
+    for member in tree:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            member.send_signal(signal.SIGKILL)
 
 
 def _remove_when_ended(pid: int, folder: str) -> None:

@@ -9,15 +9,19 @@ flow or task, a load takes the single slot of the limit named after its warehous
 (``host:<netloc>``, as many slots as the portal's politeness connections), so two
 workers never crawl one host at once, each with its full allowance.
 
-Limits are created on first use; a limit an operator created already (``prefect gcl
-create``) is used as it is. A holder that dies keeps its slots until its lease expires
+Limits are created on first use, by one request of a process at a time (a request that
+creates a limit another created first makes the server log a traceback); a limit an operator
+created already (``prefect gcl create``) is used as it is. A holder that dies keeps its slots until its lease expires
 (the server's repossessor frees them; Prefect's shortest lease is a minute).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
+import threading
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -51,9 +55,24 @@ def host_limit_name(url: str) -> str:
     return f"host:{urlsplit(url).netloc.lower()}"
 
 
+# Per event loop, a lock per limit name: its coroutines look a limit up and create it in turn.
+_creation_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+_creation_locks_guard = threading.Lock()
+
+
+def _creation_lock(name: str) -> asyncio.Lock:
+    with _creation_locks_guard:
+        locks = _creation_locks.setdefault(asyncio.get_running_loop(), {})
+        return locks.setdefault(name, asyncio.Lock())
+
+
 async def ensure_limit(name: str, slots: int) -> None:
-    """Create the global concurrency limit `name` with `slots` slots, unless it exists."""
-    async with get_client() as client:
+    """Create the global concurrency limit `name` with `slots` slots, unless it exists.
+
+    Coroutines of one event loop take turns: the first creates it, the others find it."""
+    async with _creation_lock(name), get_client() as client:
         try:
             await client.read_global_concurrency_limit_by_name(name)
             return

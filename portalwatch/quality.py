@@ -26,6 +26,7 @@ import duckdb
 
 from portalwatch.config import load_sources
 from portalwatch.crawl import Revisit
+from portalwatch.paths import raw_store_path
 from portalwatch.pipeline import run_portal
 from portalwatch.sim.process import SimulatorProcess
 from portalwatch.sim.republish import KINDS
@@ -130,7 +131,10 @@ def score_citations(truth: list[dict], resolved: set[tuple[str, str]], held: set
 def crawl(config_path: Path, warehouse: Warehouse, revisit: Revisit) -> None:
     """One run over every portal with the plain stages: crawl them together, load each."""
     config = load_sources(config_path)
-    raw = RawStore(warehouse.path.parent / "raw")
+    # The configured raw store: $PORTALWATCH_RAW_DIR, else [settings.raw], else raw/ beside the warehouse.
+    raw = RawStore(
+        raw_store_path(warehouse.path, None, config.settings.raw.location), config.settings.raw.endpoint_url
+    )
     run_id = warehouse.start_run("quality", {"revisit": str(revisit)})
 
     async def run_all():

@@ -13,10 +13,12 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from portalwatch.paths import is_lake, warehouse_location
 
+# Help texts go through escape(): Rich, which draws the help, reads [words] as markup and drops them.
 # Tables keep their columns when printed to a pipe or a log (rich assumes 80 there).
 console = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
@@ -26,8 +28,10 @@ WarehouseOption = Annotated[
     typer.Option(
         "--warehouse",
         "-w",
-        help="DuckDB file, or a DuckLake: 'ducklake:postgres:dbname=… host=… port=… data_path=…' "
-        "[default: $PORTALWATCH_WAREHOUSE, else the sources file's [settings.warehouse], else data/warehouse.duckdb]",
+        help=escape(
+            "DuckDB file, or a DuckLake: 'ducklake:postgres:dbname=… host=… port=… data_path=…' "
+            "[default: $PORTALWATCH_WAREHOUSE, else the sources file's [settings.warehouse], else data/warehouse.duckdb]"
+        ),
     ),
 ]
 WaitOption = Annotated[
@@ -40,7 +44,7 @@ WaitOption = Annotated[
     ),
 ]
 ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="Sources file [default: config/sources.toml].")
+    Path | None, typer.Option("--config", "-c", help=escape("Sources file [default: config/sources.toml]."))
 ]
 SourceOption = Annotated[
     list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from portalwatch.errors import PortalwatchError
 from portalwatch.paths import raw_store_path, warehouse_path
@@ -21,21 +22,25 @@ raw_app = typer.Typer(help="The raw store: every fetched page, by its SHA-256.",
 WarehouseOption = Annotated[
     Path | None,
     typer.Option(
-        "--warehouse", "-w", help="DuckDB file [default: $PORTALWATCH_WAREHOUSE or data/warehouse.duckdb]"
+        "--warehouse",
+        "-w",
+        help=escape("DuckDB file [default: $PORTALWATCH_WAREHOUSE or data/warehouse.duckdb]"),
     ),
 ]
 RawDirOption = Annotated[
     str | None,
     typer.Option(
         "--raw-dir",
-        help="Raw store folder or s3://bucket/prefix [default: $PORTALWATCH_RAW_DIR or raw/ beside the warehouse]",
+        help=escape(
+            "Raw store folder or s3://bucket/prefix [default: $PORTALWATCH_RAW_DIR or raw/ beside the warehouse]"
+        ),
     ),
 ]
 EndpointOption = Annotated[
     str | None,
     typer.Option(
         "--endpoint-url",
-        help="The S3-compatible server of an s3:// raw store [default: $AWS_ENDPOINT_URL, else AWS]",
+        help=escape("The S3-compatible server of an s3:// raw store [default: $AWS_ENDPOINT_URL, else AWS]"),
     ),
 ]
 HASH = re.compile(r"[0-9a-f]{64}")

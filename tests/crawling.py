@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from asyncio import selector_events
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import httpx
-import pytest
 
 from portalwatch.config import load_sources
 from portalwatch.crawl import Revisit, crawl_portal
@@ -53,11 +51,13 @@ def crawl_into(
     warehouse: Warehouse,
     revisit: str = "none",
     now: datetime | None = None,
+    raw: RawStore | None = None,
 ) -> tuple[PortalCrawl, LoadSummary]:
-    """One portal's crawl and load, as the ingest flow does it, without the orchestration."""
+    """One portal's crawl and load, as the ingest flow does it, without the orchestration; the
+    pages kept in `raw` (default: raw/ beside the warehouse)."""
     config = load_sources(config_path)
     source = config.select([source_id])[0]
-    raw = RawStore(raw_folder(warehouse))
+    raw = raw or RawStore(raw_folder(warehouse))
     run_id = warehouse.start_run("test", {"source": source_id})
     crawl, summary = asyncio.run(
         run_portal(source, config, warehouse, raw, run_id, Revisit(revisit), now=now)
@@ -193,28 +193,3 @@ def answer_seconds(sim, portal: str, samples: int = 3) -> float:
     clean = [seconds for seconds, entry in zip(took, log, strict=True) if entry["fault"] is None]
     assert clean, f"every request of {portal} met a fault: sample more"
     return max(clean)
-
-
-class SentRequests:
-    """Every HTTP request line the process writes to a socket: (host:port, monotonic time)."""
-
-    def __init__(self) -> None:
-        self.starts: list[tuple[str, float]] = []
-        self.original = selector_events._SelectorSocketTransport.write
-
-    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        original, starts = self.original, self.starts
-
-        def write(transport, data) -> None:
-            if bytes(data[:4]) in (b"GET ", b"HEAD"):
-                host, port = transport.get_extra_info("peername")[:2]
-                starts.append((f"{host}:{port}", time.monotonic()))
-            original(transport, data)
-
-        monkeypatch.setattr(selector_events._SelectorSocketTransport, "write", write)
-
-    def by_host(self) -> dict[str, list[float]]:
-        hosts: dict[str, list[float]] = {}
-        for host, start in self.starts:
-            hosts.setdefault(host, []).append(start)
-        return {host: sorted(starts) for host, starts in hosts.items()}

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from crawling import SentRequests
+from portalwatch.sim.sent import SentRequests
 
 from portalwatch import pipeline
 from portalwatch.config import load_sources

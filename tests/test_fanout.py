@@ -4,12 +4,10 @@ the same warehouse as the in-process run, and a worker killed mid-crawl loses no
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
+import contextlib
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -25,6 +23,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from portalwatch.flows import fanout
 from portalwatch.flows.fanout import crawl_portal
 from portalwatch.flows.ingest import ingest
+from portalwatch.lake import TemporaryWorker
 from portalwatch.sim.process import SimulatorProcess
 from portalwatch.storage.rawstore import RawStore
 
@@ -60,51 +59,26 @@ async def _deploy() -> None:
 
 
 @pytest.fixture
-def workers(cluster, tmp_path):
+def workers(cluster):
     """Start process workers of the pool; every one, and every flow run it started, is killed after the test."""
     _, server, _, _ = cluster
-    started: list[subprocess.Popen] = []
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
-    env |= server.env | {
-        "PREFECT_HOME": str(tmp_path / "worker-home"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_WORKER_QUERY_SECONDS": "1",
-        "PREFECT_LOGGING_TO_API_ENABLED": "false",
-    }
+    started: list[TemporaryWorker] = []
 
-    def start(count: int, extra_env: dict[str, str] | None = None) -> list[subprocess.Popen]:
-        for _ in range(count):
-            log = open(tmp_path / f"worker-{len(started)}.log", "wb")  # noqa: SIM115 (the worker writes it)
-            argv = [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL, "--type", "process"]
-            started.append(
-                subprocess.Popen(
-                    argv,
-                    env=env | (extra_env or {}),
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
+    with contextlib.ExitStack() as stack:
+
+        def start(count: int, extra_env: dict[str, str] | None = None) -> list[TemporaryWorker]:
+            for _ in range(count):
+                worker = TemporaryWorker(
+                    POOL,
+                    f"worker-{uuid.uuid4().hex[:8]}",
+                    server.env,
+                    settings={"PREFECT_LOGGING_TO_API_ENABLED": "false", **(extra_env or {})},
+                    kill_tree=True,
                 )
-            )
-        return started
+                started.append(stack.enter_context(worker))
+            return started
 
-    yield start
-    for worker in started:
-        kill_tree(worker.pid)
-        worker.wait()
-
-
-def kill_tree(pid: int) -> None:
-    """SIGKILL a process and everything it started (flow runs start in sessions of their own)."""
-    try:
-        process = psutil.Process(pid)
-        tree = [*process.children(recursive=True), process]
-    except psutil.NoSuchProcess:
-        return
-    for member in tree:
-        try:
-            member.send_signal(signal.SIGKILL)
-        except psutil.NoSuchProcess:
-            pass
+        yield start
 
 
 def warehouse_content(path: Path) -> dict[str, list[tuple]]:
@@ -187,7 +161,7 @@ def test_a_worker_killed_mid_crawl_costs_nothing(cluster, workers, tmp_path, mon
     thread = threading.Thread(target=parent, daemon=True)
     thread.start()
     with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-        killed_run, source_id = kill_a_worker_mid_crawl(sim, before, {worker.pid for worker in started})
+        killed_run, source_id = kill_a_worker_mid_crawl(sim, before, started)
     thread.join(timeout=540)
     assert not thread.is_alive(), "the fanned-out run did not finish"
     summary = outcome["summary"]
@@ -203,19 +177,20 @@ def test_a_worker_killed_mid_crawl_costs_nothing(cluster, workers, tmp_path, mon
         assert asyncio.run(state_of_the_killed_run()).is_crashed()
 
 
-def kill_a_worker_mid_crawl(sim, before: dict[str, int], worker_pids: set[int]):
+def kill_a_worker_mid_crawl(sim, before: dict[str, int], workers: list[TemporaryWorker]):
     """Wait for a crawl-portal run that has started fetching, then SIGKILL its worker and the run's process."""
+    by_pid = {worker.pid: worker for worker in workers}
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         for run in asyncio.run(_running_crawls()):
             pid = int(run.infrastructure_pid.rsplit(":", 1)[-1])
             source_id = run.parameters["source_id"]
             try:
-                worker = next(p.pid for p in psutil.Process(pid).parents() if p.pid in worker_pids)
+                worker = next(by_pid[p.pid] for p in psutil.Process(pid).parents() if p.pid in by_pid)
             except (psutil.NoSuchProcess, StopIteration):
                 continue
             if len(sim.requests(source_id)) > before[source_id]:
-                kill_tree(worker)
+                worker.kill()
                 return run, source_id
         time.sleep(0.2)
     pytest.fail("no crawl-portal run started fetching")

@@ -11,7 +11,6 @@ import pytest
 import trustme
 from aiohttp import web
 from crawling import (
-    SentRequests,
     answer_seconds,
     by_host,
     crawl_into,
@@ -28,6 +27,7 @@ from portalwatch.config import Politeness, Source, load_sources
 from portalwatch.crawl import crawl_portal
 from portalwatch.fetch import PortalFetcher
 from portalwatch.sim.faults import FaultInjector, get_profile
+from portalwatch.sim.sent import SentRequests
 from portalwatch.storage.rawstore import RawStore
 
 PORTAL = "muongang"  # a district portal of 30 articles at the test scale

@@ -9,9 +9,11 @@ import duckdb
 import pytest
 from prefect import flow
 from prefect.client.orchestration import get_client
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from portalwatch.config import load_sources
-from portalwatch.lane import lane_name, load_lane, under_prefect
+from portalwatch.lake import TemporaryPrefectServer
+from portalwatch.lane import host_limit_name, host_turn, lane_name, load_lane, under_prefect
 from portalwatch.loadpackage import PackageError, decode, encode, read_package, write_package
 from portalwatch.pipeline import crawl_stage, load_package_stage, load_stage
 from portalwatch.storage.rawstore import RawStore
@@ -112,3 +114,39 @@ def test_without_prefect_the_lane_is_open(tmp_path):
             return True
 
     assert asyncio.run(inside())
+
+
+@pytest.mark.prefect
+def test_portals_loading_at_once_on_a_fresh_server_create_the_lane_without_a_conflict(tmp_path, monkeypatch):
+    # Prefect's server logs a traceback (UNIQUE constraint failed) for each request that creates
+    # a limit another request created first: several portals reaching the lane at once must not.
+    warehouse = Warehouse(tmp_path / "warehouse.duckdb")
+    monkeypatch.setattr(Warehouse, "load_portal", lambda self, run_id, crawl, cause="portal": None)
+    hosts = [f"http://127.0.0.1:{port}" for port in (8001, 8001, 8002, 8002)]
+
+    @flow
+    async def portals_at_once() -> None:
+        async def portal(number: int) -> None:
+            async with host_turn(hosts[number % len(hosts)], 2):
+                await load_stage(warehouse, f"r{number}", None)
+
+        await asyncio.gather(*(portal(number) for number in range(8)))
+
+    database = f"sqlite+aiosqlite:///{tmp_path / 'prefect.db'}"
+    with TemporaryPrefectServer(database) as server:
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            asyncio.run(portals_at_once())
+
+            async def limits():
+                async with get_client() as client:
+                    return await client.read_global_concurrency_limits(limit=100)
+
+            created = {limit.name: limit.limit for limit in asyncio.run(limits())}
+        assert created == {
+            lane_name(warehouse.path): 1,
+            host_limit_name(hosts[0]): 2,
+            host_limit_name(hosts[2]): 2,
+        }
+        log = server.server.log_tail(1_000_000) if server.server else ""
+    assert f"PREFECT_API_URL={server.api_url}" in log, log[-2000:]  # the server's own log, read
+    assert "UNIQUE constraint failed" not in log and "IntegrityError" not in log, log[-4000:]

@@ -109,10 +109,13 @@ def test_a_read_waits_for_the_load_in_progress_says_so_and_reads_what_it_committ
 
 
 @pytest.mark.parametrize("holder", HOLDERS)
-@pytest.mark.parametrize("command", [*READS, "report"])
+@pytest.mark.parametrize("command", [*READS, "report", "export warc"])
 def test_past_its_wait_a_read_fails_naming_the_file_and_what_holds_it(migrated, tmp_path, command, holder):
     script, reason = HOLDERS[holder]
-    args = READS[command][0] if command in READS else ["report", str(tmp_path / "report.html")]
+    args = {
+        "report": ["report", str(tmp_path / "report.html")],
+        "export warc": ["export", "warc", str(tmp_path / "warc")],
+    }.get(command) or READS[command][0]
     with held(migrated, script) as process:
         result = CliRunner().invoke(app, [*args, "-w", str(migrated), "--wait", "0.3"])
         release(process)

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from crawling import SentRequests, politeness
+from crawling import politeness
 
 from portalwatch import pipeline
 from portalwatch.config import Politeness, default_sources_path, load_sources
@@ -29,6 +29,7 @@ from portalwatch.crawl import Revisit
 from portalwatch.errors import StorageError
 from portalwatch.fetch import PortalFetcher
 from portalwatch.hostshare import HOSTS_DIR_ENV
+from portalwatch.sim.sent import SentRequests
 from portalwatch.storage.rawstore import RawStore
 
 PORTALS = ["muongang", "tuachua"]

@@ -7,12 +7,13 @@ import hashlib
 from collections import Counter
 
 import duckdb
-from crawling import crawl_into, politeness, query
+from crawling import crawl_into, politeness, query, raw_folder
 from typer.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
 from portalwatch.archive.captures import payload_digest
 from portalwatch.cli import app
+from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 
 VERSIONS_SQL = """
@@ -139,3 +140,35 @@ def test_import_of_a_file_that_is_not_warc_names_it(tmp_path, warehouse, sim):
     assert "bogus.warc.gz" in said and "not a readable WARC file" in said
     with duckdb.connect(str(warehouse.path), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM article_versions").fetchone() == (0,)
+
+
+def test_export_and_import_take_the_raw_store_named_by_raw_dir(sim, tmp_path, warehouse):
+    config = sim.write_sources(tmp_path / "sources.toml", politeness=politeness(), portals=["muongang"])
+    elsewhere = tmp_path / "elsewhere" / "raw"
+    crawl_into(config, "muongang", warehouse, raw=RawStore(elsewhere))
+    assert not raw_folder(warehouse).exists()
+
+    missing = CliRunner().invoke(app, ["export", "warc", str(tmp_path / "a"), "-w", str(warehouse.path)])
+    assert missing.exit_code == 1 and "missing from the raw store" in missing.output, missing.output
+    out = tmp_path / "b"
+    found = CliRunner().invoke(
+        app, ["export", "warc", str(out), "-w", str(warehouse.path), "--raw-dir", str(elsewhere)]
+    )
+    assert found.exit_code == 0, found.output
+    files = [str(path) for path in sorted(out.glob("*.warc.gz"))]
+    stored = query(warehouse, "SELECT count(*) FROM fetches WHERE raw_hash IS NOT NULL")[0][0]
+    assert (
+        stored > 10
+        and sum(1 for _, r, _ in read_warcs(out.glob("*.warc.gz")) if r.rec_type == "request") == stored
+    )
+
+    fresh, kept = Warehouse(tmp_path / "fresh" / "warehouse.duckdb"), tmp_path / "kept"
+    result = CliRunner().invoke(
+        app, ["import", "warc", *files, "-c", str(config), "-w", str(fresh.path), "--raw-dir", str(kept)]
+    )
+    assert result.exit_code == 0, result.output
+    bodies = {
+        row[0] for row in query(fresh, "SELECT DISTINCT raw_hash FROM fetches WHERE raw_hash IS NOT NULL")
+    }
+    assert bodies and bodies <= RawStore(kept).hashes()
+    assert not raw_folder(fresh).exists()

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import typer
 
-from portalwatch.archive.warc import export_warc, import_warc
+from portalwatch.archive.warc import export_warc, import_warc, stored_fetches
 from portalwatch.config import default_sources_path, load_sources
 from portalwatch.errors import PortalwatchError
 from portalwatch.flows.ingest import sources_file_parameters
 from portalwatch.paths import raw_store_path, warehouse_location
+from portalwatch.reading import read_warehouse
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 from portalwatch.terminal import console, err, existing_warehouse, fail
@@ -26,18 +27,23 @@ def export_warc_command(
     since: datetime | None,
     max_file_mb: float,
     warehouse: str | Path | None,
+    wait: float | None = None,
+    raw_dir: str | None = None,
+    endpoint_url: str | None = None,
 ) -> None:
-    """`portalwatch export warc`: every stored page as WARC files under `directory`."""
+    """`portalwatch export warc`: every stored page as WARC files under `directory`; the pages
+    from the raw store `raw_dir` (default: $PORTALWATCH_RAW_DIR, else raw/ beside the warehouse)."""
     path = existing_warehouse(warehouse)
     if max_file_mb < 0.01:
         fail("--max-file-mb must be at least 0.01")
+    with read_warehouse(path, wait) as con:  # the fetches read between two loads; the files written after
+        fetches = stored_fetches(con, source, since.replace(tzinfo=UTC) if since else None)
     try:
         result = export_warc(
-            path,
-            RawStore(raw_store_path(path)),
+            fetches,
+            RawStore(raw_store_path(path, raw_dir), endpoint_url),
             directory,
             source,
-            since.replace(tzinfo=UTC) if since else None,
             int(max_file_mb * 1_000_000),
         )
     except PortalwatchError as exc:
@@ -55,9 +61,16 @@ def export_warc_command(
 
 
 def import_warc_command(
-    files: list[Path], config: Path | None, source: list[str] | None, warehouse: str | Path | None
+    files: list[Path],
+    config: Path | None,
+    source: list[str] | None,
+    warehouse: str | Path | None,
+    raw_dir: str | None = None,
+    endpoint_url: str | None = None,
 ) -> None:
-    """`portalwatch import warc`: the pages of WARC files, recorded in an import run."""
+    """`portalwatch import warc`: the pages of WARC files, recorded in an import run; their bodies
+    kept in the raw store `raw_dir` (default: $PORTALWATCH_RAW_DIR, else the sources file's
+    [settings.raw], else raw/ beside the warehouse)."""
     config_file = (config or default_sources_path()).resolve()
     path = warehouse_location(warehouse)
     try:
@@ -75,8 +88,8 @@ def import_warc_command(
                 sources,
                 store,
                 RawStore(
-                    raw_store_path(path, None, sources.settings.raw.location),
-                    sources.settings.raw.endpoint_url,
+                    raw_store_path(path, raw_dir, sources.settings.raw.location),
+                    endpoint_url or sources.settings.raw.endpoint_url,
                 ),
                 run_id,
                 selected,

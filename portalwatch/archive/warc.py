@@ -25,6 +25,7 @@ from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import duckdb
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
@@ -103,18 +104,24 @@ class _RollingWriter:
             self.handle, self.writer = None, None
 
 
+def stored_fetches(
+    con: duckdb.DuckDBPyConnection, source: str | None = None, since: datetime | None = None
+) -> list[tuple]:
+    """The fetches whose page the raw store holds (of one source, since a time), oldest first:
+    what :func:`export_warc` writes."""
+    return con.execute(STORED_FETCHES_SQL, {"source": source, "since": since}).fetchall()
+
+
 def export_warc(
-    warehouse: str | Path,
+    fetches: list[tuple],
     raw_store: RawStore,
     directory: Path,
     source: str | None = None,
-    since: datetime | None = None,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> WarcExport:
-    """Write the stored fetches (of one source, since a time) as WARC files in `directory`."""
+    """Write `fetches` (:func:`stored_fetches`, of `source` if one) as WARC files in `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
-    with Warehouse(warehouse).connect(read_only=True) as con:
-        rows = con.execute(STORED_FETCHES_SQL, {"source": source, "since": since}).fetchall()
+    rows = fetches
     prefix = f"portalwatch-{datetime.now(UTC):%Y%m%d%H%M%S}" + (f"-{source}" if source else "")
     out, export = _RollingWriter(directory, prefix, max_file_bytes), WarcExport()
     written: dict[str, tuple[str, str, str]] = {}  # raw hash -> (URL, WARC-Date, record id) of its response

@@ -1,0 +1,44 @@
+"""The help of every command shows its texts as written: Rich, which draws it, reads square
+brackets as markup and drops what they hold unless they are escaped."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from portalwatch.cli import app
+
+
+def commands(command=None, path: tuple[str, ...] = ()):
+    command = command or typer.main.get_command(app)
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from commands(sub, (*path, name))
+
+
+def bracketed() -> list[tuple[tuple[str, ...], str]]:
+    """(command, text as written) of each command help and option help that holds a [."""
+    found = []
+    for path, command in commands():
+        for text in [command.help, *(getattr(param, "help", None) for param in command.params)]:
+            if text and "[" in text:
+                found.append((path, re.sub(r"\\(\[)", r"\1", text)))  # Rich's escape undone
+    return found
+
+
+def shown(path: tuple[str, ...]) -> str:
+    result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.replace("│", " ").split())
+
+
+def test_the_warehouse_option_names_the_setting_it_falls_back_to():
+    assert "else the sources file's [settings.warehouse], else data/warehouse.duckdb" in shown(("status",))
+
+
+@pytest.mark.parametrize(("path", "text"), bracketed(), ids=lambda value: str(value)[:60])
+def test_every_help_text_with_square_brackets_shows_them(path, text):
+    assert " ".join(text.split()) in shown(path)
