@@ -22,6 +22,7 @@ os.environ.pop("PORTALWATCH_WAREHOUSE", None)
 os.environ.pop("PORTALWATCH_RAW_DIR", None)
 
 import pytest  # noqa: E402
+from budget import SCALE, SCALE_ENV, budget  # noqa: E402
 
 from portalwatch import lake  # noqa: E402
 from portalwatch.flows.api import start_temporary_api  # noqa: E402
@@ -136,6 +137,25 @@ def guarded_prefect_server(request):
     if request.node.get_closest_marker("prefect"):
         start_temporary_api()
     yield
+
+
+def pytest_configure(config):
+    """One time scale for the whole run: test processes started after this inherit it."""
+    os.environ.setdefault(SCALE_ENV, f"{SCALE:.2f}")
+
+
+def pytest_report_header(config):
+    return f"time budgets: {SCALE:.2f}x (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+
+
+def pytest_collection_modifyitems(config, items):
+    """pytest-timeout's limits (the marker's, else the configured default) grow with the load."""
+    default = float(config.getini("timeout") or 0)
+    for item in items:
+        marker = item.get_closest_marker("timeout")
+        seconds = (marker.args[0] if marker.args else marker.kwargs.get("timeout")) if marker else default
+        if seconds:
+            item.add_marker(pytest.mark.timeout(budget(float(seconds))), append=False)
 
 
 def pytest_sessionfinish(session, exitstatus):

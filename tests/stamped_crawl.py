@@ -16,11 +16,11 @@ import time
 from pathlib import Path
 
 import pytest
-from portalwatch.sim.sent import SentRequests
 
 from portalwatch import pipeline
 from portalwatch.config import load_sources
 from portalwatch.crawl import Revisit
+from portalwatch.sim.sent import SentRequests
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 
