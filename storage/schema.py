@@ -25,6 +25,9 @@ _TABLE_KEY = re.compile(
 _COLUMN_KEY = re.compile(r"^\s*(\w+)\s[^,\n]*?\s(?:PRIMARY\s+KEY|UNIQUE)\b", re.IGNORECASE | re.MULTILINE)
 _OR_IGNORE = re.compile(r"INSERT\s+OR\s+IGNORE\s+INTO", re.IGNORECASE)
 _COLUMN_KEY_WORDS = re.compile(r"\s+(?:PRIMARY\s+KEY|UNIQUE)\b(?!\s*\()", re.IGNORECASE)
+# A migration that changes how a DuckDB file stores its tables, meaningless for a DuckLake's Parquet:
+# a DuckLake records it as applied and runs none of it.
+FILE_ONLY = "-- portalwatch: DuckDB file only"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +80,8 @@ def migrate(con: duckdb.DuckDBPyConnection, path: Path | str, keyless: bool = Fa
 
     Applied migrations are listed one by one in ``portalwatch_migrations``,
     so a migration added between two others is still applied. `keyless` (a DuckLake)
-    applies the same DDL without its keys (:func:`without_keys`).
+    applies the same DDL without its keys (:func:`without_keys`), and skips the migrations
+    marked FILE_ONLY.
     """
 
     def ddl(sql: str) -> str:
@@ -101,7 +105,8 @@ def migrate(con: duckdb.DuckDBPyConnection, path: Path | str, keyless: bool = Fa
         if version in applied:
             continue
         con.execute("BEGIN")
-        con.execute(ddl(sql))
+        if not (keyless and FILE_ONLY in sql):
+            con.execute(ddl(sql))
         con.execute("INSERT INTO portalwatch_migrations VALUES (?, ?)", [version, datetime.now(UTC)])
         _set_schema_version(con, str(max(applied | {version})), keyless)
         con.execute("COMMIT")

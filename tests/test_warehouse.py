@@ -18,6 +18,7 @@ from filelock import FileLock
 
 from portalwatch.model import FetchRow, Gone, Observation, PortalCrawl, SourceRow
 from portalwatch.record import ArticleRecord, Image, article_id
+from portalwatch.storage.load import load_portal
 from portalwatch.storage.warehouse import Warehouse
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -634,3 +635,18 @@ def test_warehouse_settings_reach_the_connection(tmp_path):
         ).fetchone()
     assert threads == 1
     assert limit.startswith("300.0 MiB") or limit.startswith("314.5 MB")
+
+
+def test_a_load_leaves_the_connections_thread_setting_as_it_found_it(warehouse):
+    """The load runs on one DuckDB thread and gives the connection back with its own setting,
+    whether it commits or fails."""
+    good = [observe(1, T0), observe(2, T0)]
+    bad = [observe(3, T0 + HOUR, record(3, view_count="nhiều"))]  # not a number: the load fails
+    with warehouse.connect() as con:
+        con.execute("SET threads = 3")
+        load_portal(con, "run-1", PortalCrawl(SOURCE, fetches_for(good), good), "portal")
+        assert con.execute("SELECT current_setting('threads')").fetchone() == (3,)
+        with pytest.raises((duckdb.Error, ValueError)):
+            load_portal(con, "run-2", PortalCrawl(SOURCE, fetches_for(bad), bad), "portal")
+        assert con.execute("SELECT current_setting('threads')").fetchone() == (3,)
+        assert con.execute("SELECT count(*) FROM article_versions").fetchone() == (2,)
