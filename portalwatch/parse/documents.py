@@ -94,6 +94,10 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
+# A type named in any case, with or without diacritics -> its name (the first of _TYPE_NAMES that folds alike).
+_TYPE_BY_FOLDED: dict[str, str] = {}
+for _name in _TYPE_NAMES:
+    _TYPE_BY_FOLDED.setdefault(_fold(_name).lower(), _name)
 _KIND_NAMES = sorted({*_TYPE_NAMES, *map(_fold, _TYPE_NAMES)}, key=len, reverse=True)
 REFERENCE = re.compile(
     rf"(?P<kind>{'|'.join(re.escape(name) for name in _KIND_NAMES)})"
@@ -210,7 +214,7 @@ def find_references(text: str) -> list[Reference]:
         end = min([*ends, match.end() + 300, len(text)])
         context = clean_line(text[start : end + 1])
         kind = match.group("kind")
-        kind = next((name for name in _TYPE_NAMES if _fold(name).lower() == _fold(kind).lower()), kind)
+        kind = _TYPE_BY_FOLDED.get(_fold(kind).lower(), kind)
         found.setdefault(number_key(number), Reference(number, kind, referenced, context))
     return list(found.values())
 
