@@ -493,7 +493,12 @@ def test_a_cookie_a_portal_sets_goes_back_with_the_next_requests(transport):
             async with PortalFetcher(
                 source, Politeness(retries=1, delay_seconds=0, transport=transport), "portalwatch/0.1"
             ) as fetcher:
-                for path in ("/tin-tuc/bai-1.html", "/dang-nhap", "/tin-tuc/bai-2.html", "/tin-tuc/bai-3.html"):
+                for path in (
+                    "/tin-tuc/bai-1.html",
+                    "/dang-nhap",
+                    "/tin-tuc/bai-2.html",
+                    "/tin-tuc/bai-3.html",
+                ):
                     assert (await fetcher.fetch(base + path, "article")).ok
         finally:
             await runner.cleanup()
