@@ -332,14 +332,15 @@ class PortalCrawler:
         _release_body(result)
         if self._outside(article.published_at):
             return Outcome.OK, None, result
+        content_hash = page.content_hash or article.content_hash
         reparsed = _parser_change_only(
-            prior, article.content_hash, article.parser_version, self.raw_store, url, self.profile
+            prior, content_hash, article.parser_version, self.raw_store, url, self.profile
         )
         observation = Observation(
             key,
             url,
             article,
-            article.content_hash,
+            content_hash,
             page.raw_hash,
             result.fetched_at,
             reparsed,

@@ -310,6 +310,23 @@ class _AiohttpTransport(AiohttpTransport):
         return response
 
 
+class _Cookies(httpx.Cookies):
+    """httpx's cookies, read from an answer only when it sets one: the urllib request and response
+    that httpx wraps around every answer for the cookie jar cost more than the rest of its reading."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        if "set-cookie" in response.headers or "set-cookie2" in response.headers:
+            super().extract_cookies(response)
+
+
+class _Client(httpx.AsyncClient):
+    """httpx's client, keeping its cookies in `_Cookies`."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._cookies = _Cookies(self._cookies)
+
+
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
@@ -370,7 +387,7 @@ class PortalFetcher:
             max_keepalive_connections=politeness.concurrency * len(source.hosts),
         )
         tls = _tls_context(source.verify_tls, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
-        self._client = httpx.AsyncClient(
+        self._client = _Client(
             headers={"User-Agent": user_agent, "Accept-Language": "vi,en;q=0.5"},
             timeout=httpx.Timeout(
                 connect=politeness.connect_timeout_seconds,

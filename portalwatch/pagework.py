@@ -62,6 +62,7 @@ class ArticlePage:
     fingerprint: Fingerprint | None = None
     references: tuple[Reference, ...] | None = None
     wrong_page: bool = False  # the answer was not an article page at all (maintenance, soft-404, ...)
+    content_hash: str | None = None  # the record's (computed once, here, not again by the crawl)
 
 
 def article_page(
@@ -81,10 +82,13 @@ def article_page(
         record = parse_article(text, url, profile, final_url)
     except ExtractionError as exc:
         return ArticlePage(raw_hash, packed, decoded, None, exc.reason, wrong_page=isinstance(exc, WrongPage))
-    if record.content_hash == stored_hash:
-        return ArticlePage(raw_hash, packed, decoded, record, None)
+    content_hash = record.content_hash
+    if content_hash == stored_hash:
+        return ArticlePage(raw_hash, packed, decoded, record, None, content_hash=content_hash)
     fingerprint = fingerprint_text(article_text(record.lead, record.body_text))
-    return ArticlePage(raw_hash, packed, decoded, record, None, fingerprint, references_of(record))
+    return ArticlePage(
+        raw_hash, packed, decoded, record, None, fingerprint, references_of(record), content_hash=content_hash
+    )
 
 
 def attachment_file(data: bytes, attachment: Attachment, sha256: str, where: str) -> DocumentFile:

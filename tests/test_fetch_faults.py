@@ -461,6 +461,54 @@ def test_redirects_are_followed_only_within_the_portal(tmp_path):
     assert elsewhere_hits == []  # never followed off the portal
 
 
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+def test_a_cookie_a_portal_sets_goes_back_with_the_next_requests(transport):
+    """Answers that set no cookie are not read for one; a Set-Cookie is kept and sent back."""
+    received: list[str | None] = []
+
+    async def scenario() -> str:
+        async def page(request):
+            received.append(request.headers.get("Cookie"))
+            response = web.Response(text="<html>trang</html>", content_type="text/html")
+            if request.path == "/dang-nhap":
+                response.set_cookie("ASP.NET_SessionId", "phien-1")
+            return response
+
+        portal = web.Application()
+        portal.router.add_get("/{path:.*}", page)
+        runner = web.AppRunner(portal, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+        source = Source(
+            id="cookies",
+            name="Cổng",
+            level="commune",
+            profile="joomla_commune",
+            base_url=base,
+            sections=[{"name": "tin-tuc", "listing_url": base + "/tin-tuc?start={offset}"}],
+        )
+        try:
+            async with PortalFetcher(
+                source, Politeness(retries=1, delay_seconds=0, transport=transport), "portalwatch/0.1"
+            ) as fetcher:
+                for path in (
+                    "/tin-tuc/bai-1.html",
+                    "/dang-nhap",
+                    "/tin-tuc/bai-2.html",
+                    "/tin-tuc/bai-3.html",
+                ):
+                    assert (await fetcher.fetch(base + path, "article")).ok
+        finally:
+            await runner.cleanup()
+        return base
+
+    asyncio.run(scenario())
+    # robots.txt, then the pages: the cookie goes out with every request after the one that set it.
+    assert received == [None, None, None, "ASP.NET_SessionId=phien-1", "ASP.NET_SessionId=phien-1"]
+
+
 def test_fault_decisions_depend_on_seed_url_and_count_not_on_arrival_order():
     profile = get_profile("flaky")
     urls = [f"/tin-tuc/bai-{n}.html" for n in range(40)]

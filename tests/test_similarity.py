@@ -13,6 +13,7 @@ import pytest
 import rensa
 
 from portalwatch.model import FetchRow, Observation, PortalCrawl, SourceRow
+from portalwatch.parse import documents
 from portalwatch.parse.documents import find_references
 from portalwatch.record import ArticleRecord, article_id
 from portalwatch.sim import corpus
@@ -164,6 +165,37 @@ def test_reference_prefilter_keeps_every_reference():
     }
     for text, numbers in texts.items():
         assert [reference.number for reference in find_references(text)] == numbers, text
+
+
+def test_references_are_found_as_a_scan_of_the_whole_text_finds_them():
+    """Only the stretches between full stops, semicolons, brackets and quotes that hold a "số" are
+    scanned: the same citations, in the same order, as REFERENCE over the whole text."""
+    pieces = [
+        "Quyết định số 123/QĐ-UBND",
+        "kết luận số: 296 - KL/TU ngày 26/3/2020",
+        "Công văn hỏa tốc số 45/2020/NĐ-CP",
+        "Nghi quyet so 12-NQ/TW",
+        "CÔNG VĂN SỐ 7/UBND-VP",
+        " số 5",
+        "ngày 1/2/2021",
+        ". ",
+        "; ",
+        "(",
+        ")",
+        "“",
+        "”",
+        "\n",
+        " ",
+        ", ",
+        "-",
+        "hội nghị triển khai",
+    ]
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        whole = [(m.span(), m.groupdict()) for m in documents.REFERENCE.finditer(text)]
+        stretches = [(m.span(), m.groupdict()) for m in documents._reference_matches(text)]
+        assert stretches == whole, text
 
 
 # ------------------------------------------------------------------ derivation and the load

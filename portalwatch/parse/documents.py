@@ -19,6 +19,8 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
@@ -92,6 +94,10 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
+# A type named in any case, with or without diacritics -> its name (the first of _TYPE_NAMES that folds alike).
+_TYPE_BY_FOLDED: dict[str, str] = {}
+for _name in _TYPE_NAMES:
+    _TYPE_BY_FOLDED.setdefault(_fold(_name).lower(), _name)
 _KIND_NAMES = sorted({*_TYPE_NAMES, *map(_fold, _TYPE_NAMES)}, key=len, reverse=True)
 REFERENCE = re.compile(
     rf"(?P<kind>{'|'.join(re.escape(name) for name in _KIND_NAMES)})"
@@ -102,6 +108,9 @@ REFERENCE = re.compile(
 # Every reference gives its number after "số" (both NUMBER forms start with a digit): a text
 # without "số" and a digit after it cites nothing, and skips the scan with REFERENCE.
 _NUMBER_AFTER_SO = re.compile(r"s[oố]\s*:?\s*\d", re.IGNORECASE)
+# No reference holds any of these (its words, numbers and date are letters, digits, spaces, dashes,
+# slashes, colons and commas): REFERENCE scans only the stretches between two of them that hold a "số".
+_NOT_IN_REFERENCES = re.compile(r"[.;!?()\[\]\"“”]")
 _PLACE_DATE = re.compile(
     r"^(?P<place>[^,\d]{2,60}),\s*ngày\s+(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s+năm\s+(?P<y>\d{4})",
     re.IGNORECASE,
@@ -188,7 +197,7 @@ def find_references(text: str) -> list[Reference]:
     text = unicodedata.normalize("NFC", text)
     if not _NUMBER_AFTER_SO.search(text):
         return []
-    for match in REFERENCE.finditer(text):
+    for match in _reference_matches(text):
         number = match.group("number")
         referenced = None
         if match.group("year"):
@@ -205,9 +214,24 @@ def find_references(text: str) -> list[Reference]:
         end = min([*ends, match.end() + 300, len(text)])
         context = clean_line(text[start : end + 1])
         kind = match.group("kind")
-        kind = next((name for name in _TYPE_NAMES if _fold(name).lower() == _fold(kind).lower()), kind)
+        kind = _TYPE_BY_FOLDED.get(_fold(kind).lower(), kind)
         found.setdefault(number_key(number), Reference(number, kind, referenced, context))
     return list(found.values())
+
+
+def _reference_matches(text: str) -> Iterator[re.Match[str]]:
+    """REFERENCE's matches in `text`, as its `finditer` gives them, found in the stretches of the
+    text that can hold one: a match never crosses a character of _NOT_IN_REFERENCES and always
+    has a "số" followed by a digit, so the rest of the text need not be scanned."""
+    breaks = [match.start() for match in _NOT_IN_REFERENCES.finditer(text)]
+    scanned = 0  # the end of the last stretch scanned
+    for anchor in _NUMBER_AFTER_SO.finditer(text):
+        if anchor.start() < scanned:
+            continue
+        index = bisect_right(breaks, anchor.start())
+        start = breaks[index - 1] + 1 if index else 0
+        scanned = breaks[index] if index < len(breaks) else len(text)
+        yield from REFERENCE.finditer(text, start, scanned)
 
 
 @dataclass(frozen=True, slots=True)
