@@ -9,6 +9,8 @@ crawl handed over by another worker is loaded from its package (:func:`load_pack
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from functools import partial
 
@@ -95,6 +97,19 @@ async def load_package_stage(
     return crawl, loaded
 
 
+@asynccontextmanager
+async def load_to_come(warehouse: Warehouse) -> AsyncIterator[None]:
+    """A load into `warehouse` to come at the end of the block: the run's loads in this process
+    share one writer's connection (:meth:`Session.expect_load`) instead of opening and
+    checkpointing the file for each."""
+    session = warehouse.session
+    session.expect_load()
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(session.load_done)
+
+
 async def run_portal(
     source: Source,
     config: SourcesConfig,
@@ -110,16 +125,17 @@ async def run_portal(
     observer: CrawlObserver | None = None,
 ) -> tuple[PortalCrawl, LoadSummary]:
     """One portal crawled, then loaded in run `run_id`: the crawl and what its load changed."""
-    crawl = await crawl_stage(
-        source,
-        config,
-        warehouse,
-        raw_store,
-        revisit,
-        max_listing_pages,
-        pages=pages,
-        published=published,
-        now=now,
-        observer=observer,
-    )
-    return crawl, await load_stage(warehouse, run_id, crawl)
+    async with load_to_come(warehouse):
+        crawl = await crawl_stage(
+            source,
+            config,
+            warehouse,
+            raw_store,
+            revisit,
+            max_listing_pages,
+            pages=pages,
+            published=published,
+            now=now,
+            observer=observer,
+        )
+        return crawl, await load_stage(warehouse, run_id, crawl)
