@@ -28,7 +28,7 @@ from portalwatch.model import KnownArticle, LoadSummary, PortalCrawl, PortalStat
 from portalwatch.storage import runs, schema
 from portalwatch.storage.compat import explain_open_error
 from portalwatch.storage.crawlstate import read_portal_state
-from portalwatch.storage.load import load_portal
+from portalwatch.storage.load import load_portal, load_portals
 from portalwatch.storage.session import Session, lake_session_for, session_for
 
 T = TypeVar("T")
@@ -226,3 +226,11 @@ class Warehouse:
         304s count as unchanged.
         """
         return self.write(lambda con: load_portal(con, run_id, crawl, cause))
+
+    def load_portals(
+        self, run_id: str, crawls: list[PortalCrawl], cause: str = "portal"
+    ) -> list[LoadSummary]:
+        """Record several portals' crawls in one transaction (all of them or none), as
+        :meth:`load_portal` records one: what each changed, in order. The crawls that are
+        ready together go in at the cost of one load."""
+        return self.write(lambda con: load_portals(con, run_id, crawls, cause))
