@@ -220,7 +220,8 @@ def bench_latency_bound(work: Path, quick: bool) -> Figure:
         ratio,
         ">= 0.9",
         ratio >= 0.9,
-        "CPU: one crawling process and one page worker for every portal; the loads after the last pages",
+        "CPU: one crawling process (fetches, listing pages, raw store, loads) and one page worker "
+        "for every portal; the last portals' loads, one transaction, after the last pages",
     )
 
 

@@ -26,7 +26,7 @@ from portalwatch.flows.fanout import fan_out as fan_out_portals
 from portalwatch.flows.fanout import package_folder, portal_summary
 from portalwatch.flows.setup import FlowSetup
 from portalwatch.model import PortalCrawl
-from portalwatch.pipeline import crawl_stage, load_stage
+from portalwatch.pipeline import crawl_stage, load_stage, load_to_come
 from portalwatch.progress import CrawlObserver, PortalProgress
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
@@ -145,17 +145,19 @@ async def ingest(
 
     async def one_portal(source: Source) -> dict:
         try:
-            crawl = await crawl_portal_task(
-                source,
-                config,
-                warehouse_file,
-                setup.raw_folder,
-                Revisit(revisit),
-                max_listing_pages,
-                observer=quote(watched[source.id]),  # the task gets this very object, to count into
-                raw_endpoint=setup.raw_endpoint,
-            )
-            summary = await load_portal_task(warehouse_file, run_id, crawl)
+            # The run's loads in this process share one writer's connection.
+            async with load_to_come(Warehouse(warehouse_file)):
+                crawl = await crawl_portal_task(
+                    source,
+                    config,
+                    warehouse_file,
+                    setup.raw_folder,
+                    Revisit(revisit),
+                    max_listing_pages,
+                    observer=quote(watched[source.id]),  # the task gets this very object, to count into
+                    raw_endpoint=setup.raw_endpoint,
+                )
+                summary = await load_portal_task(warehouse_file, run_id, crawl)
         finally:
             watched[source.id].finish()
         log_portal(logger, source.id, crawl, summary)

@@ -9,6 +9,8 @@ crawl handed over by another worker is loaded from its package (:func:`load_pack
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from functools import partial
 
@@ -80,9 +82,86 @@ async def load_stage(
     warehouse: Warehouse, run_id: str, crawl: PortalCrawl, cause: str = "portal"
 ) -> LoadSummary:
     """Record a crawl in the warehouse (in a thread: the load holds the writer lock), in the
-    warehouse's load lane when it runs under Prefect."""
-    async with load_lane(str(warehouse)):
-        return await asyncio.to_thread(warehouse.load_portal, run_id, crawl, cause)
+    warehouse's load lane when it runs under Prefect.
+
+    Loads take turns; the crawls of this process that finish while another load runs wait
+    for the next turn together and go in in one transaction (:meth:`Warehouse.load_portals`):
+    most of a small load's cost is the same whatever its size, and the portals of a run
+    tend to finish together. A batch that fails is loaded again portal by portal, so one crawl
+    that cannot be loaded never holds back another."""
+    loop = asyncio.get_running_loop()
+    key = (loop, str(warehouse), run_id, cause)
+    queue = _load_queues.setdefault(key, _LoadQueue())
+    entry = (crawl, loop.create_future())
+    queue.waiting.append(entry)
+    if queue.driver is None:
+        queue.driver = asyncio.ensure_future(_load_turns(warehouse, run_id, cause, key, queue))
+    try:
+        return await asyncio.shield(entry[1])
+    except asyncio.CancelledError:
+        if entry in queue.waiting:  # not taken yet: it will not be loaded
+            queue.waiting.remove(entry)
+        raise
+
+
+class _LoadQueue:
+    """The crawls waiting for their load's turn, and the task that gives them turns."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[PortalCrawl, asyncio.Future[LoadSummary]]] = []
+        self.driver: asyncio.Future[None] | None = None
+
+
+# By event loop, warehouse, run and cause: a batch goes in as one run's loads of one cause.
+_load_queues: dict[tuple[asyncio.AbstractEventLoop, str, str, str], _LoadQueue] = {}
+
+
+async def _load_turns(warehouse: Warehouse, run_id: str, cause: str, key: tuple, queue: _LoadQueue) -> None:
+    """Load what waits, a batch per turn of the load lane, until nothing does."""
+    batch: list[tuple[PortalCrawl, asyncio.Future[LoadSummary]]] = []
+    try:
+        while queue.waiting:
+            async with load_lane(str(warehouse)):
+                batch, queue.waiting = queue.waiting, []
+                outcomes = await asyncio.to_thread(
+                    _load_batch, warehouse, run_id, [c for c, _ in batch], cause
+                )
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if isinstance(outcome, BaseException):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+            batch = []
+    except BaseException as exc:
+        for _, future in [*batch, *queue.waiting]:
+            if not future.done():
+                future.set_exception(exc)
+        queue.waiting.clear()
+        raise
+    finally:
+        queue.driver = None
+        _load_queues.pop(key, None)
+
+
+def _load_batch(
+    warehouse: Warehouse, run_id: str, crawls: list[PortalCrawl], cause: str
+) -> list[LoadSummary | Exception]:
+    """Each crawl's load summary, or what stopped its load: the lot in one transaction, or,
+    when that fails, one by one."""
+    if len(crawls) > 1:
+        try:
+            return list(warehouse.load_portals(run_id, crawls, cause))
+        except Exception:
+            pass  # each crawl is loaded again on its own, and says what stopped it
+    outcomes: list[LoadSummary | Exception] = []
+    for crawl in crawls:
+        try:
+            outcomes.append(warehouse.load_portal(run_id, crawl, cause))
+        except Exception as exc:
+            outcomes.append(exc)
+    return outcomes
 
 
 async def load_package_stage(
@@ -93,6 +172,19 @@ async def load_package_stage(
     loaded = await load_stage(warehouse, run_id, crawl, cause)
     await asyncio.to_thread(remove_package, package)
     return crawl, loaded
+
+
+@asynccontextmanager
+async def load_to_come(warehouse: Warehouse) -> AsyncIterator[None]:
+    """A load into `warehouse` to come at the end of the block: the run's loads in this process
+    share one writer's connection (:meth:`Session.expect_load`) instead of opening and
+    checkpointing the file for each."""
+    session = warehouse.session
+    session.expect_load()
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(session.load_done)
 
 
 async def run_portal(
@@ -110,16 +202,17 @@ async def run_portal(
     observer: CrawlObserver | None = None,
 ) -> tuple[PortalCrawl, LoadSummary]:
     """One portal crawled, then loaded in run `run_id`: the crawl and what its load changed."""
-    crawl = await crawl_stage(
-        source,
-        config,
-        warehouse,
-        raw_store,
-        revisit,
-        max_listing_pages,
-        pages=pages,
-        published=published,
-        now=now,
-        observer=observer,
-    )
-    return crawl, await load_stage(warehouse, run_id, crawl)
+    async with load_to_come(warehouse):
+        crawl = await crawl_stage(
+            source,
+            config,
+            warehouse,
+            raw_store,
+            revisit,
+            max_listing_pages,
+            pages=pages,
+            published=published,
+            now=now,
+            observer=observer,
+        )
+        return crawl, await load_stage(warehouse, run_id, crawl)

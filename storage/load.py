@@ -140,6 +140,28 @@ def load_portal(con: duckdb.DuckDBPyConnection, run_id: str, crawl: PortalCrawl,
     validators, frontier, listing walks, section members, outages) and the coverage
     of the sections walked go in the same transaction; its 304s count as unchanged.
     """
+    return load_portals(con, run_id, [crawl], cause)[0]
+
+
+def load_portals(
+    con: duckdb.DuckDBPyConnection, run_id: str, crawls: Sequence[PortalCrawl], cause: str
+) -> list[LoadSummary]:
+    """Record several portals' crawls, one after the other, in one transaction (all or none);
+    what each load changed, in order."""
+    with one_thread(con):
+        con.execute("BEGIN")
+        try:
+            take_write_turn(con)
+            summaries = [_load_one(con, run_id, crawl, cause) for crawl in crawls]
+            con.execute("COMMIT")
+        except BaseException:
+            rollback(con)
+            raise
+    return summaries
+
+
+def _load_one(con: duckdb.DuckDBPyConnection, run_id: str, crawl: PortalCrawl, cause: str) -> LoadSummary:
+    """One portal's crawl, within the caller's transaction."""
     latest: dict[str, Observation] = {
         observation.article_id: observation for observation in crawl.observations
     }
@@ -152,22 +174,14 @@ def load_portal(con: duckdb.DuckDBPyConnection, run_id: str, crawl: PortalCrawl,
         if g.article_id not in seen_documents
     ]
     source, state = crawl.source, crawl.state
-    with one_thread(con):
-        con.execute("BEGIN")
-        try:
-            take_write_turn(con)
-            summary = load_articles(
-                con, run_id, source, crawl.fetches, list(latest.values()), list(gone_by_id.values()), cause
-            )
-            load_documents(con, run_id, source, documents, summary)
-            document_lifecycle(con, run_id, source, documents, gone_documents, cause, summary)
-            summary.references += resolve_references(con)
-            summary.unchanged += write_portal_state(con, run_id, source.source_id, state)
-            summary.coverage = write_coverage(con, run_id, source.source_id, state.coverage)
-            con.execute("COMMIT")
-        except BaseException:
-            rollback(con)
-            raise
+    summary = load_articles(
+        con, run_id, source, crawl.fetches, list(latest.values()), list(gone_by_id.values()), cause
+    )
+    load_documents(con, run_id, source, documents, summary)
+    document_lifecycle(con, run_id, source, documents, gone_documents, cause, summary)
+    summary.references += resolve_references(con)
+    summary.unchanged += write_portal_state(con, run_id, source.source_id, state)
+    summary.coverage = write_coverage(con, run_id, source.source_id, state.coverage)
     return summary
 
 

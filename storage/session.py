@@ -4,6 +4,12 @@ Writers of a file are serialized by a lock file beside the warehouse (``<warehou
 which works across processes and threads with or without a Prefect server; connections are
 opened per unit of work and closed at once, so readers wait seconds at most.
 
+Opening a file and closing it (which checkpoints it) costs more than a small portal's load,
+so while a run in this process announces loads still to come (:meth:`Session.expect_load`),
+a writer's connection stays open between them, for at most ``LINGER_SECONDS`` without a
+turn: the run's loads share one connection, and another process waits that long at most
+beyond the last of them. Each load still commits on its own.
+
 A DuckLake warehouse has no lock: each connection is an in-memory DuckDB with the lake
 attached (and used) as ``lake``; writers from many processes commit concurrently and a
 transaction that meets another's change runs again (``storage.warehouse``).
@@ -26,6 +32,8 @@ from portalwatch.storage.compat import explain_open_error, held_elsewhere
 
 LOCK_TIMEOUT_SECONDS = 600.0
 RETRY_OPEN_SECONDS = 0.2  # how often a file another program holds open is tried again
+# How long a writer's connection stays open without a turn while loads are still to come.
+LINGER_SECONDS = 3.0
 
 
 class Session:
@@ -41,6 +49,8 @@ class Session:
         self.lock: FileLock | None = None
         self.config: dict[str, str | int] = {}  # DuckDB settings of the connections opened from now on
         self.stays_open = False  # kept open between turns (nothing to release for others)
+        self.coming = 0  # loads announced in this process and not done yet (loads_coming)
+        self.turns_taken = 0  # turns begun so far: a lingering connection closes if none begins
 
     @contextmanager
     def turn(
@@ -55,6 +65,7 @@ class Session:
         try:
             with self.count:
                 self.waiting -= 1
+            self.turns_taken += 1
             if self.con is not None and self.read_only and not read_only:
                 self._close()  # a writer needs the file open for writing
             if self.con is None:
@@ -67,11 +78,43 @@ class Session:
                 raise
             finally:
                 with self.count:
-                    keep = (self.waiting > 0 or self.stays_open) and not broken
-                if not keep:
+                    passed_on = self.waiting > 0 or self.stays_open
+                    lingers = not passed_on and self.coming > 0 and not self.read_only
+                if broken or not (passed_on or lingers):
                     self._close()
+                elif lingers:
+                    self._linger(self.turns_taken)
         finally:
             self.turns.release()
+
+    def expect_load(self) -> None:
+        """A load of this process is to come (a crawl is under way): until every load expected
+        is done (:meth:`load_done`), a writer's connection stays open between turns, for at most
+        LINGER_SECONDS without one."""
+        with self.count:
+            self.coming += 1
+
+    def load_done(self) -> None:
+        """A load expected is done (or will not come): the last one closes an idle connection."""
+        with self.count:
+            self.coming -= 1
+            last = self.coming == 0
+        if last:
+            self._close_idle()
+
+    def _linger(self, turn: int) -> None:
+        """Close the connection LINGER_SECONDS from now, unless a turn begins meanwhile."""
+        timer = threading.Timer(LINGER_SECONDS, self._close_idle, args=(turn,))
+        timer.daemon = True
+        timer.start()
+
+    def _close_idle(self, turn: int | None = None) -> None:
+        """Close a connection nobody uses or waits for (and no turn began since `turn`)."""
+        with self.turns:
+            with self.count:
+                idle = self.waiting == 0 and not self.stays_open
+            if idle and (turn is None or turn == self.turns_taken):
+                self._close()
 
     @contextmanager
     def exclusive(self, wait: float, on_wait: Callable[[], None] | None = None) -> Iterator[None]:

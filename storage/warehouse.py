@@ -28,8 +28,8 @@ from portalwatch.model import KnownArticle, LoadSummary, PortalCrawl, PortalStat
 from portalwatch.storage import runs, schema
 from portalwatch.storage.compat import explain_open_error
 from portalwatch.storage.crawlstate import read_portal_state
-from portalwatch.storage.load import load_portal
-from portalwatch.storage.session import lake_session_for, session_for
+from portalwatch.storage.load import load_portal, load_portals
+from portalwatch.storage.session import Session, lake_session_for, session_for
 
 T = TypeVar("T")
 
@@ -117,6 +117,11 @@ class Warehouse:
     def __str__(self) -> str:
         return str(self.lake) if self.lake else str(self.path)
 
+    @property
+    def session(self) -> Session:
+        """This process's connection to the warehouse, shared by every `Warehouse` naming it."""
+        return lake_session_for(self.lake) if self.lake else session_for(self.path)
+
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived connection, holding the writer lock for its lifetime.
@@ -127,8 +132,7 @@ class Warehouse:
         is opened and checkpointed once for the lot; it closes, and the lock
         is released for other processes, as soon as nobody here waits.
         """
-        session = lake_session_for(self.lake) if self.lake else session_for(self.path)
-        with session.turn(read_only) as con:
+        with self.session.turn(read_only) as con:
             yield con
 
     def write(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
@@ -222,3 +226,11 @@ class Warehouse:
         304s count as unchanged.
         """
         return self.write(lambda con: load_portal(con, run_id, crawl, cause))
+
+    def load_portals(
+        self, run_id: str, crawls: list[PortalCrawl], cause: str = "portal"
+    ) -> list[LoadSummary]:
+        """Record several portals' crawls in one transaction (all of them or none), as
+        :meth:`load_portal` records one: what each changed, in order. The crawls that are
+        ready together go in at the cost of one load."""
+        return self.write(lambda con: load_portals(con, run_id, crawls, cause))

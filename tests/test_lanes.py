@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 
 import duckdb
@@ -122,6 +123,9 @@ def test_portals_loading_at_once_on_a_fresh_server_create_the_lane_without_a_con
     # a limit another request created first: several portals reaching the lane at once must not.
     warehouse = Warehouse(tmp_path / "warehouse.duckdb")
     monkeypatch.setattr(Warehouse, "load_portal", lambda self, run_id, crawl, cause="portal": None)
+    monkeypatch.setattr(
+        Warehouse, "load_portals", lambda self, run_id, crawls, cause="portal": [None] * len(crawls)
+    )
     hosts = [f"http://127.0.0.1:{port}" for port in (8001, 8001, 8002, 8002)]
 
     @flow
@@ -150,3 +154,61 @@ def test_portals_loading_at_once_on_a_fresh_server_create_the_lane_without_a_con
         log = server.server.log_tail(1_000_000) if server.server else ""
     assert f"PREFECT_API_URL={server.api_url}" in log, log[-2000:]  # the server's own log, read
     assert "UNIQUE constraint failed" not in log and "IntegrityError" not in log, log[-4000:]
+
+
+def test_crawls_waiting_together_load_in_one_turn_and_a_bad_one_holds_back_none(sim, tmp_path, monkeypatch):
+    config = load_sources(sim.config_path)
+    sources = config.select(None)[:3]
+    one_by_one, together = Warehouse(tmp_path / "one.duckdb"), Warehouse(tmp_path / "together.duckdb")
+    for store in (one_by_one, together):
+        store.migrate()
+    raw = RawStore(tmp_path / "raw")
+
+    async def crawl_all():
+        return await asyncio.gather(*(crawl_stage(source, config, one_by_one, raw) for source in sources))
+
+    crawls = asyncio.run(crawl_all())
+    run_id = one_by_one.start_run("test", {})
+    alone = [one_by_one.load_portal(run_id, crawl) for crawl in crawls]
+    batches: list[int] = []
+    load_portals = Warehouse.load_portals
+
+    def counted(self, run_id, crawls, cause="portal"):
+        batches.append(len(crawls))
+        return load_portals(self, run_id, crawls, cause)
+
+    monkeypatch.setattr(Warehouse, "load_portals", counted)
+    run_id = together.start_run("test", {})
+
+    async def load_all(crawls):
+        return await asyncio.gather(
+            *(load_stage(together, run_id, crawl) for crawl in crawls), return_exceptions=True
+        )
+
+    loaded = asyncio.run(load_all(crawls))
+    assert batches == [3]  # all three waited for the same turn
+    assert loaded == alone
+    assert warehouse_rows(tmp_path / "together.duckdb") == warehouse_rows(tmp_path / "one.duckdb")
+
+    # A crawl that cannot be loaded fails its own load only.
+    batches.clear()
+    broken = dataclasses.replace(
+        crawls[0], fetches=[dataclasses.replace(crawls[0].fetches[0], status="no status")]
+    )
+    third = Warehouse(tmp_path / "third.duckdb")
+    third.migrate()
+    run_id = third.start_run("test", {})
+
+    async def load_third():
+        return await asyncio.gather(
+            *(load_stage(third, run_id, crawl) for crawl in (crawls[1], broken, crawls[2])),
+            return_exceptions=True,
+        )
+
+    outcomes = asyncio.run(load_third())
+    assert batches == [3]
+    assert isinstance(outcomes[1], Exception)
+    assert [outcomes[0], outcomes[2]] == [alone[1], alone[2]]
+    with duckdb.connect(str(tmp_path / "third.duckdb"), read_only=True) as con:
+        fetches = dict(con.execute("SELECT source_id, count(*) FROM fetches GROUP BY 1").fetchall())
+    assert fetches == {sources[1].id: len(crawls[1].fetches), sources[2].id: len(crawls[2].fetches)}
