@@ -84,7 +84,11 @@ class PssSampler:
 def descendants(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
+        try:
+            children = (task / "children").read_text().split()
+        except FileNotFoundError:  # a thread that ended while it was read
+            continue
+        for child in children:
             found += [int(child), *descendants(int(child))]
     return found
 
