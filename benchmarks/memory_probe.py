@@ -83,7 +83,11 @@ class PssSampler:
 
 def descendants(pid: int) -> list[int]:
     found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except FileNotFoundError:  # a process that ended
+        return []
+    for task in tasks:
         try:
             children = (task / "children").read_text().split()
         except FileNotFoundError:  # a thread that ended while it was read
