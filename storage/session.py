@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock, Timeout
 
-from portalwatch import lake
+from portalwatch import heap, lake
 from portalwatch.errors import StorageError
 from portalwatch.storage.compat import explain_open_error, held_elsewhere
 
@@ -171,6 +171,7 @@ class Session:
         self.lock, self.read_only = lock, read_only
 
     def _connect(self, read_only: bool, deadline: float, waiting: _Waiting) -> duckdb.DuckDBPyConnection:
+        heap.limit_arenas()  # DuckDB's threads, started with the connection, share two arenas
         while True:
             try:
                 return duckdb.connect(str(self.path), read_only=read_only, config=dict(self.config))
@@ -189,6 +190,10 @@ class Session:
         finally:
             if lock is not None:
                 lock.release()
+        if con is not None:
+            # What the connection's work freed (a load's Arrow tables, DuckDB's transaction and
+            # checkpoint) goes back to the system, not kept for the next load to add to.
+            heap.release_freed()
 
 
 class _Waiting:
