@@ -377,7 +377,10 @@ def bench_memory(work: Path, quick: bool) -> Figure:
     env = os.environ | ({"PREFECT_API_URL": api} if api else {})
     peaks = []
     for scale in (small, large):
-        with SimulatorProcess(work / f"sim-f-{scale}.toml", scale=scale) as sim:
+        # The simulator builds its whole world before it answers: minutes at the full size.
+        with SimulatorProcess(
+            work / f"sim-f-{scale}.toml", scale=scale, startup_timeout=max(120.0, 40.0 * scale)
+        ) as sim:
             config = with_politeness(sim.config_path, work / f"f-{scale}.toml", 4)
             probe = subprocess.run(
                 [
