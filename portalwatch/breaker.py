@@ -81,22 +81,25 @@ class CircuitBreaker:
                 pass
         return False
 
-    def succeeded(self) -> None:
+    def succeeded(self, probe: bool) -> None:
+        """An answer. While the circuit is open only the probe's closes it: a request that left
+        before the circuit opened and answered late says nothing of the host since."""
         self._consecutive = 0
-        if self._open:
+        if self._open and probe:
             self._open = False
             self._probing = False
             self._cooldown_factor = 1
             self.outages[-1].closed_at = datetime.now(UTC)
             self._notify()
 
-    def failed(self, error: str) -> None:
+    def failed(self, error: str, probe: bool) -> None:
+        """No answer, or a server error; `probe`: the request was the open circuit's probe."""
         self._consecutive += 1
         now = self._now()
         if self._open:
             self.outages[-1].failures += 1
             self.outages[-1].last_error = error
-            if self._probing:
+            if probe and self._probing:
                 self._probing = False
                 self._cooldown_factor = min(self._cooldown_factor * 2, MAX_COOLDOWN_FACTOR)
                 self._probe_at = now + self.cooldown * self._cooldown_factor

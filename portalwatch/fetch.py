@@ -640,10 +640,10 @@ class PortalFetcher:
                     except TimeoutError:
                         raise _TotalTimeout(self.politeness.total_timeout_seconds) from None
         except (httpx.TransportError, _TotalTimeout) as exc:
-            host.breaker.failed(_error_text(exc))
+            host.breaker.failed(_error_text(exc), probe)
             raise
         except _TooLarge:
-            host.breaker.succeeded()
+            host.breaker.succeeded(probe)
             raise
         except BaseException:
             if probe:
@@ -651,9 +651,9 @@ class PortalFetcher:
             raise
         status = answer.response.status_code
         if status >= 500:
-            host.breaker.failed(f"HTTP {status}")
+            host.breaker.failed(f"HTTP {status}", probe)
         else:
-            host.breaker.succeeded()
+            host.breaker.succeeded(probe)
         if status >= 500 or status == 429:
             transient = _Transient(answer.response)
             if transient.retry_after is not None:

@@ -163,6 +163,14 @@ def _left(processes: list[psutil.Process]) -> list[str]:
     return left
 
 
+def command_line(process: psutil.Process) -> str:
+    """A process's command line; empty for one that has ended (a short-lived helper, a zombie)."""
+    try:
+        return " ".join(process.cmdline())
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return ""
+
+
 def test_prefect_server_on_postgres_and_nothing_outlives_a_killed_owner(owner):
     try:
         line = owner.stdout.readline()
@@ -175,7 +183,7 @@ def test_prefect_server_on_postgres_and_nothing_outlives_a_killed_owner(owner):
             con.execute(f"ATTACH '{where['db']}' AS prefect (TYPE postgres, READ_ONLY)")
             assert con.execute("SELECT count(*) FROM prefect.public.flow_run").fetchone() == (0,)
         started = psutil.Process(owner.pid).children(recursive=True)
-        names = " ".join(" ".join(p.cmdline()) for p in started)
+        names = " ".join(command_line(p) for p in started)
         assert "postgres" in names and "moto.server" in names and "prefect" in names
     finally:
         owner.kill()
