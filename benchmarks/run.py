@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from portalwatch.config import Politeness, load_sources
+from portalwatch.config import Politeness, Source, load_sources
 from portalwatch.fetch import PortalFetcher
 from portalwatch.hostshare import HOSTS_DIR_ENV, HostFile, SharedHost, host_file_name
 from portalwatch.sim.process import SimulatorProcess
@@ -512,14 +512,20 @@ def fetch_cpu_per_request(
     return asyncio.run(measured())
 
 
+def busiest_portal_pages(sim: SimulatorProcess, requests: int) -> tuple[Source, list[str]]:
+    """The simulator's largest portal and `requests` URLs of its live articles, repeated as needed."""
+    truth = sim.truth()
+    portal = max(sim.base_urls, key=lambda id: sum(row["source"] == id for row in truth))
+    pages = [row["url"] for row in truth if row["source"] == portal and not row["removed"]]
+    return load_sources(sim.config_path).select([portal])[0], (pages * (requests // len(pages) + 1))[
+        :requests
+    ]
+
+
 def bench_transport(work: Path, quick: bool) -> list[Figure]:
     requests, rounds = (500, 3) if quick else (2000, 3)
     with SimulatorProcess(work / "sim-h.toml", scale=0.3) as sim:
-        truth = sim.truth()
-        portal = max(sim.base_urls, key=lambda id: sum(row["source"] == id for row in truth))
-        pages = [row["url"] for row in truth if row["source"] == portal and not row["removed"]]
-        urls = (pages * (requests // len(pages) + 1))[:requests]
-        source = load_sources(sim.config_path).select([portal])[0]
+        source, urls = busiest_portal_pages(sim, requests)
         fetch_all = functools.partial(fetch_cpu_per_request, source, urls=urls)
         fetch_all(transport="httpx", connections=4)  # the simulator renders each page once
         # Alternated rounds, the least CPU of each: other processes on the cores only ever add to it.
@@ -582,11 +588,7 @@ def bench_host_politeness(work: Path, quick: bool) -> list[Figure]:
     os.environ[HOSTS_DIR_ENV] = str(folder)
     try:
         with SimulatorProcess(work / "sim-p.toml", scale=0.2) as sim:
-            truth = sim.truth()
-            portal = max(sim.base_urls, key=lambda id: sum(row["source"] == id for row in truth))
-            pages = [row["url"] for row in truth if row["source"] == portal and not row["removed"]]
-            urls = (pages * (requests // len(pages) + 1))[:requests]
-            source = load_sources(sim.config_path).select([portal])[0]
+            source, urls = busiest_portal_pages(sim, requests)
             fetch_all = functools.partial(fetch_cpu_per_request, source, "aiohttp", 4, urls)
             fetch_all()  # the simulator renders each page once
             stage: dict[bool, list[float]] = {True: [], False: []}

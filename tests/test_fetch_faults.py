@@ -347,6 +347,29 @@ def test_a_body_over_the_size_limit_is_abandoned(start_simulator, warehouse, tmp
     assert crawl.failures and stored_titles(warehouse, PORTAL) == {}
 
 
+async def serve(app: web.Application, ssl_context: ssl.SSLContext | None = None) -> tuple[web.AppRunner, str]:
+    """Serve `app` on a free loopback port: its runner (to clean up) and its base URL."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context)
+    await site.start()
+    scheme = "https" if ssl_context else "http"
+    return runner, f"{scheme}://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+
+
+def local_source(source_id: str, base: str, **options) -> Source:
+    """A commune portal at `base` with one news section."""
+    return Source(
+        id=source_id,
+        name="Cổng",
+        level="commune",
+        profile="joomla_commune",
+        base_url=base,
+        sections=[{"name": "tin-tuc", "listing_url": base + "/tin-tuc?start={offset}"}],
+        **options,
+    )
+
+
 @pytest.mark.parametrize("verify", [True, False])
 def test_tls_is_verified_unless_a_source_opts_out_and_every_opt_out_is_logged(tmp_path, caplog, verify):
     authority = trustme.CA()  # an authority the client does not trust: a broken chain, as far as it knows
@@ -360,20 +383,8 @@ def test_tls_is_verified_unless_a_source_opts_out_and_every_opt_out_is_logged(tm
             "/tin-tuc",
             lambda request: web.Response(text="<html><body>tin tức</body></html>", content_type="text/html"),
         )
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
-        await site.start()
-        base = f"https://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
-        source = Source(
-            id="tls-portal",
-            name="Cổng TLS",
-            level="commune",
-            profile="joomla_commune",
-            base_url=base,
-            sections=[{"name": "tin-tuc", "listing_url": base + "/tin-tuc?start={offset}"}],
-            verify_tls=verify,
-        )
+        runner, base = await serve(app, context)
+        source = local_source("tls-portal", base, verify_tls=verify)
         try:
             async with PortalFetcher(
                 source, Politeness(retries=1, delay_seconds=0), "portalwatch/0.1"
@@ -400,13 +411,6 @@ def test_tls_is_verified_unless_a_source_opts_out_and_every_opt_out_is_logged(tm
 def test_redirects_are_followed_only_within_the_portal(tmp_path):
     elsewhere_hits: list[str] = []
 
-    async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        return runner, f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
-
     async def scenario():
         async def elsewhere_page(request):
             elsewhere_hits.append(request.path)
@@ -430,14 +434,7 @@ def test_redirects_are_followed_only_within_the_portal(tmp_path):
         portal.router.add_get("/tin-tuc/bai-moi-2.html", article)
         portal.router.add_get("/tin-tuc/bai-3.html", away)
         portal_runner, base = await serve(portal)
-        source = Source(
-            id="redirects",
-            name="Cổng",
-            level="commune",
-            profile="joomla_commune",
-            base_url=base,
-            sections=[{"name": "tin-tuc", "listing_url": base + "/tin-tuc?start={offset}"}],
-        )
+        source = local_source("redirects", base)
         try:
             async with PortalFetcher(
                 source, Politeness(retries=1, delay_seconds=0), "portalwatch/0.1"
@@ -476,19 +473,8 @@ def test_a_cookie_a_portal_sets_goes_back_with_the_next_requests(transport):
 
         portal = web.Application()
         portal.router.add_get("/{path:.*}", page)
-        runner = web.AppRunner(portal, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        base = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
-        source = Source(
-            id="cookies",
-            name="Cổng",
-            level="commune",
-            profile="joomla_commune",
-            base_url=base,
-            sections=[{"name": "tin-tuc", "listing_url": base + "/tin-tuc?start={offset}"}],
-        )
+        runner, base = await serve(portal)
+        source = local_source("cookies", base)
         try:
             async with PortalFetcher(
                 source, Politeness(retries=1, delay_seconds=0, transport=transport), "portalwatch/0.1"
