@@ -22,7 +22,7 @@ os.environ.pop("PORTALWATCH_WAREHOUSE", None)
 os.environ.pop("PORTALWATCH_RAW_DIR", None)
 
 import pytest  # noqa: E402
-from budget import SCALE, SCALE_ENV, budget  # noqa: E402
+from budget import FLOOR_ENV, START_SCALE, budget  # noqa: E402
 
 from portalwatch import lake  # noqa: E402
 from portalwatch.flows.api import start_temporary_api  # noqa: E402
@@ -140,22 +140,37 @@ def guarded_prefect_server(request):
 
 
 def pytest_configure(config):
-    """One time scale for the whole run: test processes started after this inherit it."""
-    os.environ.setdefault(SCALE_ENV, f"{SCALE:.2f}")
+    """The suite's starting factor is the least any budget gets, in every test process."""
+    os.environ.setdefault(FLOOR_ENV, f"{START_SCALE:.2f}")
 
 
 def pytest_report_header(config):
-    return f"time budgets: {SCALE:.2f}x (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+    return (
+        f"time budgets: {START_SCALE:.2f}x at the start (load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores), grown with the load as the tests start"
+    )
+
+
+TIMEOUT_SECONDS = pytest.StashKey[float]()
 
 
 def pytest_collection_modifyitems(config, items):
-    """pytest-timeout's limits (the marker's, else the configured default) grow with the load."""
+    """Each test's pytest-timeout limit (the marker's, else the configured default) on an idle machine."""
     default = float(config.getini("timeout") or 0)
     for item in items:
         marker = item.get_closest_marker("timeout")
         seconds = (marker.args[0] if marker.args else marker.kwargs.get("timeout")) if marker else default
         if seconds:
-            item.add_marker(pytest.mark.timeout(budget(float(seconds))), append=False)
+            item.stash[TIMEOUT_SECONDS] = float(seconds)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Grow the test's limit with the load as it starts, before pytest-timeout reads it."""
+    seconds = item.stash.get(TIMEOUT_SECONDS, None)
+    if seconds:
+        item.add_marker(pytest.mark.timeout(budget(seconds)), append=False)
+    yield
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -106,7 +106,6 @@ def test_a_simulator_whose_owner_is_killed_stops_with_its_workers(tmp_path):
 # The stages of the test below: the run reaching mid-crawl (its Prefect server started), and the
 # whole second run. On a busy machine each can take minutes; the test may take them all.
 MID_CRAWL_LIMIT, RUN_LIMIT = 180, 600  # seconds on an idle machine; the waits grow with the load
-MID_CRAWL_SECONDS, RUN_SECONDS = budget(MID_CRAWL_LIMIT), budget(RUN_LIMIT)
 
 
 @pytest.mark.prefect
@@ -121,7 +120,7 @@ def test_a_run_killed_with_sigkill_mid_crawl_leaves_nothing_and_the_next_run_com
     command = [sys.executable, "-m", "portalwatch", "run", "-c", str(sim.config_path)]
     run = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + MID_CRAWL_SECONDS
+        deadline = time.monotonic() + budget(MID_CRAWL_LIMIT)
         articles = [row["url"] for row in sim.truth() if not row["removed"]]
         # Mid-crawl: listing pages walked and a good share of the articles asked for, not all.
         while (
@@ -138,7 +137,7 @@ def test_a_run_killed_with_sigkill_mid_crawl_leaves_nothing_and_the_next_run_com
         run.kill()
     assert left_behind(tree, tag) == []
 
-    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=RUN_SECONDS)
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=budget(RUN_LIMIT))
     assert again.returncode == 0, again.stderr[-3000:]
     truth = {row["url"]: row["title"] for row in sim.truth() if not row["removed"]}
     stored = query(warehouse, "SELECT url, title FROM articles WHERE removed_at IS NULL")

@@ -32,7 +32,6 @@ pytestmark = pytest.mark.prefect
 # this long for itself: on a busy machine the server's start alone can take minutes, and a
 # single wait for everything would leave the runs whatever the start left over.
 STAGE_LIMIT = 180  # seconds on an idle machine; the waits grow with the load (budget.py)
-STAGE_SECONDS = budget(STAGE_LIMIT)
 STAGES = 7  # 5 waits for serve and its runs, 2 Prefect CLI calls
 GONE_WITHIN_SECONDS = 20.0
 
@@ -146,17 +145,17 @@ def test_serve_schedules_ingest_and_runs_a_backfill_from_the_prefect_cli(sim, tm
         # Stage by stage, each with a wait of its own: on a busy machine the server alone may
         # take most of a single wait to start, and the run must not pay for it.
         # No PREFECT_API_URL: serve started its own server, with its database under the data folder.
-        wait_for(lambda: api_answers(port), STAGE_SECONDS, "the Prefect server of serve", serve, log)
+        wait_for(lambda: api_answers(port), budget(STAGE_LIMIT), "the Prefect server of serve", serve, log)
         wait_for(
             lambda: flow_run_started(port, "ingest"),
-            STAGE_SECONDS,
+            budget(STAGE_LIMIT),
             "a scheduled ingest run to start",
             serve,
             log,
         )
         wait_for(
             lambda: ("ingest", "completed") in completed_runs(warehouse),
-            STAGE_SECONDS,
+            budget(STAGE_LIMIT),
             "a scheduled ingest run",
             serve,
             log,
@@ -169,7 +168,7 @@ def test_serve_schedules_ingest_and_runs_a_backfill_from_the_prefect_cli(sim, tm
             env=api,
             capture_output=True,
             text=True,
-            timeout=STAGE_SECONDS,
+            timeout=budget(STAGE_LIMIT),
         )
         assert listing.returncode == 0, listing.stderr
         for name in ("ingest/every-10-seconds", "backfill/on-demand", "reparse/on-demand"):
@@ -195,15 +194,19 @@ def test_serve_schedules_ingest_and_runs_a_backfill_from_the_prefect_cli(sim, tm
             env=api,
             capture_output=True,
             text=True,
-            timeout=STAGE_SECONDS,
+            timeout=budget(STAGE_LIMIT),
         )
         assert started.returncode == 0, started.stderr
         wait_for(
-            lambda: flow_run_started(port, "backfill"), STAGE_SECONDS, "the backfill run to start", serve, log
+            lambda: flow_run_started(port, "backfill"),
+            budget(STAGE_LIMIT),
+            "the backfill run to start",
+            serve,
+            log,
         )
         wait_for(
             lambda: ("backfill", "completed") in completed_runs(warehouse),
-            STAGE_SECONDS,
+            budget(STAGE_LIMIT),
             "the backfill run",
             serve,
             log,
