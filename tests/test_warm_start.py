@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+from budget import budget
 from crawling import by_host, max_concurrency, politeness, spacing_kept
 
 from portalwatch import pipeline
@@ -69,7 +70,12 @@ def test_warm_start_keeps_each_host_within_its_limits(start_simulator, warehouse
 
 def test_warm_start_fetches_what_a_plain_crawl_fetches(start_simulator, tmp_path):
     sim = start_simulator()
-    config = load_sources(sim.write_sources(tmp_path / "sources.toml", politeness(), portals=PORTALS))
+    # No fault is injected: timeouts long enough that a busy machine cannot make one answer
+    # time out in one crawl and not in the other.
+    patient = politeness(
+        connect_timeout_seconds=budget(10.0), timeout_seconds=budget(10.0), total_timeout_seconds=budget(30.0)
+    )
+    config = load_sources(sim.write_sources(tmp_path / "sources.toml", patient, portals=PORTALS))
     store = Warehouse(tmp_path / "warm.duckdb")
     store.migrate()
     warm = run_portals(config, store, RawStore(tmp_path / "raw-warm"))
