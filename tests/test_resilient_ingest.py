@@ -55,7 +55,7 @@ def test_flaky_portals_and_an_outage_lose_nothing_and_invent_nothing(start_simul
     # a slow answer counts as a failure, and a few in a row open the circuit of a portal that
     # is up. Measured on a portal whose outage or faults nothing below counts on, and never
     # below a floor that grows with the load (budget.py): the load can build up after the measure.
-    read_timeout = max(budget(0.5), 3 * answer_seconds(sim, "xa-tua-thang"))
+    read_timeout = max(budget(1.0), 3 * answer_seconds(sim, "xa-tua-thang"))
     since = max(entry["seq"] for entry in sim.requests())
     config = sim.write_sources(
         tmp_path / "sources.toml",
