@@ -10,7 +10,8 @@ become versions or changes.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,7 +45,6 @@ from portalwatch.storage.tables import (
     observed_table,
     references_table,
     state_update_table,
-    version_keys_table,
     versions_table,
 )
 
@@ -225,31 +225,36 @@ def load_articles(
 ) -> LoadSummary:
     """Article versions, changes and state of one batch, with its source and fetches."""
     _upsert_source(con, source)
-    insert(con, "fetches", fetch_table(run_id, fetches))
     summary = LoadSummary()
     observations = _drop_outdated(con, observations)
     joined = _join_state(con, observations, reparsed=cause == "parser")
     _count(joined, observations, summary)
+    # Python ints and bools, not numpy's nor Arrow's: reading those one row at a time is slow.
+    new_version = joined.new_version.tolist()
     new_rows = np.flatnonzero(joined.created | joined.changed).tolist()
-    versions = [NewVersion(observations[i], int(joined.new_version[i])) for i in new_rows]
+    versions = [NewVersion(observations[i], new_version[i]) for i in new_rows]
+    changed_rows = np.flatnonzero(joined.changed)
     edited = {
         observations[i].article_id: Edit(
-            int(joined.current_version[i]),
-            joined.current_hash[i].as_py(),
-            observations[i],
-            int(joined.new_version[i]),
-            bool(joined.reparsed[i]),
+            current_version, current_hash, observations[i], new_version[i], reparsed
         )
-        for i in np.flatnonzero(joined.changed).tolist()
+        for i, current_version, current_hash, reparsed in zip(
+            changed_rows.tolist(),
+            joined.current_version[changed_rows].tolist(),
+            joined.current_hash.take(pa.array(changed_rows, pa.int64())).to_pylist(),
+            joined.reparsed[changed_rows].tolist(),
+            strict=True,
+        )
     }
     # Read before anything is written: the versions the edits replace.
     changes = updated_changes(con, source, edited, run_id)
-    _insert_versions(con, run_id, source.source_id, versions, summary)
-    con.register("batch", joined.batch)
-    params = {"source": source.source_id, "run": run_id, "cause": cause}
-    for sql in BATCH_SQL:
-        con.execute(sql, {name: value for name, value in params.items() if f"${name}" in sql})
-    con.unregister("batch")
+    # From here until the versions are in, the statements run on a thread of their own, in
+    # order, while this one builds the versions' Arrow columns (see `_insert_versions`).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load") as pool:
+        writer = InOrder(pool)
+        params = {"source": source.source_id, "run": run_id, "cause": cause}
+        writer.submit(_write_batch, con, fetch_table(run_id, fetches), joined.batch, params)
+        _insert_versions(con, writer, run_id, source.source_id, versions, summary)
     removals = _removals(con, run_id, source, gone, summary)
     insert(con, "changes", changes_table(changes + [change for change, _ in removals], cause))
     if removals:
@@ -351,8 +356,37 @@ def _count(joined: Joined, observations: list[Observation], summary: LoadSummary
             summary.changes.append(("reparsed" if is_reparsed else "updated", url))
 
 
+class InOrder:
+    """Work on a pool of one thread, run in the order it is submitted (statements on the
+    caller's connection and transaction, one at a time); `wait` re-raises the first failure."""
+
+    def __init__(self, pool: ThreadPoolExecutor):
+        self.pool = pool
+        self.pending: deque[Future] = deque()
+
+    def submit(self, work: Callable[..., object], *args: object) -> None:
+        self.pending.append(self.pool.submit(work, *args))
+
+    def wait(self) -> None:
+        """Until all that was submitted has run; its first failure, if any, raised here."""
+        while self.pending:
+            self.pending.popleft().result()
+
+
+def _write_batch(con: duckdb.DuckDBPyConnection, fetches: pa.Table, batch: pa.Table, params: dict) -> None:
+    """The batch's fetches, and what BATCH_SQL writes of its observations (`batch`)."""
+    insert(con, "fetches", fetches)
+    con.register("batch", batch)
+    try:
+        for sql in BATCH_SQL:
+            con.execute(sql, {name: value for name, value in params.items() if f"${name}" in sql})
+    finally:
+        con.unregister("batch")
+
+
 def _insert_versions(
     con: duckdb.DuckDBPyConnection,
+    writer: InOrder,
     run_id: str,
     source_id: str,
     versions: list[NewVersion],
@@ -360,30 +394,33 @@ def _insert_versions(
 ) -> None:
     """The new versions, their fingerprints and the references their text makes.
 
-    Python builds each chunk's Arrow columns while DuckDB, which lets go of the GIL as it
-    works, appends the chunk before it: on two cores the two halves of the work overlap.
-    One append at a time, in order, on the caller's connection and transaction.
+    Python builds each chunk's Arrow columns (its versions and their fingerprints) while
+    DuckDB, which lets go of the GIL as it works, runs the statements before it on `writer`
+    (one thread: one statement at a time, in the order given, on the caller's connection
+    and transaction) and appends the chunk before it: on two cores the two halves of the
+    work overlap. This thread uses the connection again only once the last append is done.
     """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load") as writer:
-        appending: Future | None = None
-        for start in range(0, len(versions), VERSION_CHUNK):
-            chunk = versions_table(versions[start : start + VERSION_CHUNK], source_id, run_id)
-            if appending is not None:
-                appending.result()
-            appending = writer.submit(insert, con, "article_versions", chunk)
+    for start in range(0, len(versions), VERSION_CHUNK):
+        part = versions[start : start + VERSION_CHUNK]
+        chunk = versions_table(part, source_id, run_id)
         fingerprints = fingerprint_table(
-            version_keys_table(versions, source_id), fingerprints_of([o for o, _ in versions])
+            chunk.select(["article_id", "version", "source_id"]), fingerprints_of([o for o, _ in part])
         )
-        if appending is not None:
-            appending.result()
-    insert_fingerprints(con, fingerprints)
+        writer.wait()  # one chunk in the writer's hands at a time: the one before is in
+        writer.submit(_append_versions, con, chunk, fingerprints)
     references = [
         ReferenceRow(source_id, "article", o.article_id, version, ref, o.fetched_at)
         for o, version in versions
         for ref in (o.references if o.references is not None else references_of(o.record))
     ]
+    writer.wait()
     insert(con, "document_references", references_table(references, run_id))
     summary.references += len(references)
+
+
+def _append_versions(con: duckdb.DuckDBPyConnection, versions: pa.Table, fingerprints: pa.Table) -> None:
+    insert(con, "article_versions", versions)
+    insert_fingerprints(con, fingerprints)
 
 
 def _removals(

@@ -183,17 +183,6 @@ def versions_table(versions: Sequence[NewVersion], source_id: str, run_id: str) 
     )
 
 
-def version_keys_table(versions: Sequence[NewVersion], source_id: str) -> pa.Table:
-    """(article_id, version, source_id) of new versions: the keys of their fingerprints."""
-    return pa.table(
-        {
-            "article_id": pa.array([o.article_id for o, _ in versions], pa.string()),
-            "version": pa.array([version for _, version in versions], pa.int32()),
-            "source_id": pa.array([source_id] * len(versions), pa.string()),
-        }
-    )
-
-
 def changes_table(changes: Sequence[Change], cause: str) -> pa.Table:
     return pa.table(
         {

@@ -17,7 +17,7 @@ from portalwatch.parse import documents
 from portalwatch.parse.documents import find_references
 from portalwatch.record import ArticleRecord, article_id
 from portalwatch.sim import corpus
-from portalwatch.storage import fingerprints, similarity
+from portalwatch.storage import fingerprints, load, similarity
 from portalwatch.storage.derive import derive
 from portalwatch.storage.similarity import (
     METHOD,
@@ -289,6 +289,28 @@ def test_loading_without_derivation_stores_what_derivation_gives(tmp_path):
             expected.shingles,
             expected.signature,
         )
+
+
+def test_a_load_of_many_chunks_stores_each_version_with_its_own_fingerprint(tmp_path, monkeypatch):
+    observed = observations(30)
+    batch = [o if n % 2 else derive([o])[0] for n, o in enumerate(observed)]
+    results = []
+    for name, chunk in (("whole", 1000), ("chunked", 7)):
+        monkeypatch.setattr(load, "VERSION_CHUNK", chunk)
+        store = Warehouse(tmp_path / f"{name}.duckdb")
+        store.migrate()
+        summary = store.load_portal(store.start_run("ingest", {}), PortalCrawl(SOURCE, fetches(batch), batch))
+        assert summary.created == len(observed) and summary.references > 0
+        results.append(stored(store))
+    assert results[0] == results[1]
+    prints, references = results[1]
+    expected = {o.article_id: o.fingerprint for o in derive(observed)}
+    assert len(prints) == len(observed)
+    assert all(
+        (text_hash, tuple(minhash)) == (expected[article].text_hash, expected[article].signature)
+        for article, _, _, _, text_hash, _, minhash in prints
+    )
+    assert {citing for citing, *_ in references} == {o.article_id for o in derive(observed) if o.references}
 
 
 def test_an_edit_gets_a_fingerprint_of_its_own(tmp_path):
