@@ -220,8 +220,9 @@ def bench_latency_bound(work: Path, quick: bool) -> Figure:
         ratio,
         ">= 0.9",
         ratio >= 0.9,
-        "CPU: one crawling process (fetches, listing pages, raw store, loads) and one page worker "
-        "for every portal; the last portals' loads, one transaction, after the last pages",
+        "CPU: one crawling process (fetches, listing pages, raw store, loads, the pages its page "
+        "workers are behind on) and the page workers (one fewer than the CPUs); the last portals' "
+        "loads, one transaction, after the last pages",
     )
 
 

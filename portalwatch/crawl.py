@@ -319,6 +319,7 @@ class PortalCrawler:
             self.profile,
             prior.content_hash if prior else None,
             result.final_url,
+            share=True,
         )
         stored = self.raw_store.put_packed(page.packed)
         if page.record is None:

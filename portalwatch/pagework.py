@@ -105,14 +105,24 @@ def default_workers() -> int:
 
 
 class PageWorkers:
-    """Runs page work in the process pool (or inline when it has no workers)."""
+    """Runs page work in the process pool (or inline when it has no workers).
+
+    Work a caller may share (:meth:`run` with ``share=True``: an article page, a few
+    milliseconds) is done in the calling process instead when every worker already has a page
+    waiting behind the one it parses: the crawling loop takes turns with the workers on a queue
+    that grows faster than they empty it (answers arriving in bursts, a machine whose other
+    processes leave the workers little time, the last pages of a run), rather than idle while
+    it waits for its pages to come back.
+    """
 
     def __init__(self, workers: int):
         self.workers = workers
 
-    async def run(self, function, *args):
+    async def run(self, function, *args, share: bool = False):
         pool = _pool(self.workers)
         if pool is None:
+            return function(*args)
+        if not _enqueue(pool, 2 * self.workers if share else None):
             return function(*args)
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
@@ -122,6 +132,8 @@ class PageWorkers:
             )
             _discard(pool)
             return function(*args)
+        finally:
+            _dequeue(pool)
 
 
 class _WorkerProcess(ForkServerProcess):
@@ -151,6 +163,8 @@ class _WorkerContext(ForkServerContext):
 
 _lock = threading.Lock()
 _pools: dict[int, ProcessPoolExecutor] = {}
+# Per pool: the calls handed to it that have not come back yet.
+_queued: dict[Executor, int] = {}
 
 
 def _pool(workers: int) -> Executor | None:
@@ -174,7 +188,24 @@ def _pool(workers: int) -> Executor | None:
         return pool
 
 
-def _discard(pool: ProcessPoolExecutor) -> None:
+def _enqueue(pool: Executor, limit: int | None) -> bool:
+    """Count a call handed to `pool`, unless `limit` calls or more are there already (False)."""
+    with _lock:
+        queued = _queued.get(pool, 0)
+        if limit is not None and queued >= limit:
+            return False
+        _queued[pool] = queued + 1
+        return True
+
+
+def _dequeue(pool: Executor) -> None:
+    with _lock:
+        left = _queued.pop(pool) - 1
+        if left:
+            _queued[pool] = left
+
+
+def _discard(pool: Executor) -> None:
     with _lock:
         for key, value in list(_pools.items()):
             if value is pool:

@@ -30,13 +30,14 @@ LATERAL (
 """
 # This run's rows beside the same section's latest row of an earlier run that had a figure.
 COMPARED_SQL = """
-SELECT c.section, c.kind, c.entries, c.entries_basis, c.listed, c.held, c.coverage_pct, c.missing_pages,
+SELECT c.source_id, c.section, c.kind, c.entries, c.entries_basis, c.listed, c.held, c.coverage_pct, c.missing_pages,
        c.resume_pages, c.walk_complete,
        (SELECT p.coverage_pct FROM section_coverage AS p
         WHERE p.source_id = c.source_id AND p.section = c.section AND p.run_id <> c.run_id
           AND p.walked_at <= c.walked_at AND p.coverage_pct IS NOT NULL
         ORDER BY p.walked_at DESC LIMIT 1) AS previous_pct
-FROM section_coverage AS c WHERE c.run_id = ? AND c.source_id = ? ORDER BY c.section
+FROM section_coverage AS c WHERE c.run_id = ? AND c.source_id IN (SELECT source_id FROM coverage_sources)
+ORDER BY c.source_id, c.section
 """
 # Each section's latest figure: what `portalwatch status` and the report show.
 LATEST_COVERAGE_SQL = """
@@ -64,12 +65,22 @@ def write_coverage(
     con: duckdb.DuckDBPyConnection, run_id: str, source_id: str, rows: list[SectionCoverage]
 ) -> list[Coverage]:
     """Record this run's coverage rows inside the caller's transaction; returns them with the previous figures."""
-    if not rows:
-        return []
+    return write_coverages(con, run_id, [(source_id, rows)])[0]
+
+
+def write_coverages(
+    con: duckdb.DuckDBPyConnection, run_id: str, portals: list[tuple[str, list[SectionCoverage]]]
+) -> list[list[Coverage]]:
+    """:func:`write_coverage` for several portals, each another (source id, rows), in one statement
+    for them all; returns each portal's rows with their previous figures."""
+    flat = [(source_id, r) for source_id, rows in portals for r in rows]
+    if not flat:
+        return [[] for _ in portals]
+    rows = [r for _, r in flat]
     table = pa.table(
         {
             "run_id": [run_id] * len(rows),
-            "source_id": [source_id] * len(rows),
+            "source_id": [source_id for source_id, _ in flat],
             "section": [r.section for r in rows],
             "kind": [r.kind for r in rows],
             "walked_at": pa.array([r.walked_at for r in rows], TS),
@@ -91,7 +102,17 @@ def write_coverage(
         con.execute(INSERT_COVERAGE_SQL)
     finally:
         con.unregister("coverage_rows")
-    return [Coverage(*row) for row in con.execute(COMPARED_SQL, [run_id, source_id]).fetchall()]
+    walked = [source_id for source_id, rows in portals if rows]
+    ids = pa.table({"source_id": pa.array(walked, pa.string())})
+    con.register("coverage_sources", ids)
+    try:
+        compared = con.execute(COMPARED_SQL, [run_id]).fetchall()
+    finally:
+        con.unregister("coverage_sources")
+    by_source: dict[str, list[Coverage]] = {}
+    for source_id, *row in compared:
+        by_source.setdefault(source_id, []).append(Coverage(*row))
+    return [by_source.get(source_id, []) if walked_rows else [] for source_id, walked_rows in portals]
 
 
 def latest_coverage(con: duckdb.DuckDBPyConnection) -> list[tuple]:

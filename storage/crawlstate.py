@@ -10,6 +10,7 @@ portal's load transaction (:func:`write_portal_state`), through Arrow.
 from __future__ import annotations
 
 from datetime import timedelta
+from operator import attrgetter
 
 import duckdb
 import pyarrow as pa
@@ -166,29 +167,46 @@ def write_portal_state(
     con: duckdb.DuckDBPyConnection, run_id: str, source_id: str, update: PortalStateUpdate
 ) -> int:
     """Write a crawl's update inside the caller's transaction; returns the 304s that matched the stored state."""
-    for rows, sql in (
-        (update.schedules, UPSERT_SCHEDULES_SQL),
-        (update.document_schedules, UPSERT_DOCUMENT_SCHEDULES_SQL),
-    ):
-        if rows:
-            replace_for(con, "schedule_rows", _schedules_table(rows, source_id), sql)
-    unchanged = _mark_not_modified(con, update.not_modified) if update.not_modified else 0
-    if update.frontier_done:
-        table = pa.table({"article_id": pa.array(update.frontier_done, pa.string())})
+    return write_portal_states(con, run_id, [(source_id, update)])[0]
+
+
+def write_portal_states(
+    con: duckdb.DuckDBPyConnection, run_id: str, updates: list[tuple[str, PortalStateUpdate]]
+) -> list[int]:
+    """Write the updates of several crawls, each of another portal (source id, update), inside the
+    caller's transaction: each kind of row of them all in one statement, whose cost barely
+    grows with its rows. Returns, per update, the 304s that matched the stored state."""
+
+    def together(rows_of, table_of, name: str, sql: str) -> None:
+        tables = [table_of(rows_of(update), source_id) for source_id, update in updates if rows_of(update)]
+        if tables:
+            replace_for(con, name, _concat(tables), sql)
+
+    together(attrgetter("schedules"), _schedules_table, "schedule_rows", UPSERT_SCHEDULES_SQL)
+    together(
+        attrgetter("document_schedules"), _schedules_table, "schedule_rows", UPSERT_DOCUMENT_SCHEDULES_SQL
+    )
+    unchanged = [
+        _mark_not_modified(con, update.not_modified) if update.not_modified else 0 for _, update in updates
+    ]
+    done = [key for _, update in updates for key in update.frontier_done]
+    if done:
+        table = pa.table({"article_id": pa.array(done, pa.string())})
         register_for(con, "frontier_done", table, DELETE_FRONTIER_SQL)
-    if update.frontier_pending:
-        replace_for(
-            con, "frontier_rows", _frontier_table(update.frontier_pending, source_id), UPSERT_FRONTIER_SQL
-        )
-    if update.walks:
-        replace_for(con, "walk_rows", _walks_table(update.walks, source_id), UPSERT_WALKS_SQL)
-    if update.members:
-        replace_for(con, "member_rows", _members_table(update.members, source_id), UPSERT_MEMBERS_SQL)
-    if update.outages:
-        register_for(
-            con, "outage_rows", _outages_table(update.outages, run_id, source_id), INSERT_OUTAGES_SQL
-        )
+    together(attrgetter("frontier_pending"), _frontier_table, "frontier_rows", UPSERT_FRONTIER_SQL)
+    together(attrgetter("walks"), _walks_table, "walk_rows", UPSERT_WALKS_SQL)
+    together(attrgetter("members"), _members_table, "member_rows", UPSERT_MEMBERS_SQL)
+    outages = [
+        _outages_table(update.outages, run_id, source_id) for source_id, update in updates if update.outages
+    ]
+    if outages:
+        register_for(con, "outage_rows", _concat(outages), INSERT_OUTAGES_SQL)
     return unchanged
+
+
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    """The rows of several portals' tables of one kind (a column all None in one is typed by the others)."""
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
 
 
 def _mark_not_modified(con: duckdb.DuckDBPyConnection, rows: list[NotModified]) -> int:

@@ -21,11 +21,11 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from portalwatch.model import FetchRow, Gone, LoadSummary, Observation, PortalCrawl, SourceRow
+from portalwatch.model import Gone, LoadSummary, Observation, PortalCrawl, SourceRow
 from portalwatch.record import CONTENT_FIELDS
-from portalwatch.storage.backend import insert, on_lake, replace_into, take_write_turn
-from portalwatch.storage.coverage import write_coverage
-from portalwatch.storage.crawlstate import write_portal_state
+from portalwatch.storage.backend import insert, on_lake, replace_for, take_write_turn
+from portalwatch.storage.coverage import write_coverages
+from portalwatch.storage.crawlstate import write_portal_states
 from portalwatch.storage.derive import fingerprints_of, references_of
 from portalwatch.storage.fingerprints import (
     fingerprint_missing_versions,
@@ -33,7 +33,7 @@ from portalwatch.storage.fingerprints import (
     insert_fingerprints,
 )
 from portalwatch.storage.load_documents import document_lifecycle, load_documents, resolve_references
-from portalwatch.storage.sqlarrow import flags, query_arrow, register_for
+from portalwatch.storage.sqlarrow import TS, flags, query_arrow, register_for
 from portalwatch.storage.tables import (
     Change,
     Edit,
@@ -51,9 +51,11 @@ from portalwatch.storage.tables import (
 # Article versions go in by chunks: the Arrow buffers of one chunk are reused by the next.
 VERSION_CHUNK = 8192
 
-UPSERT_SOURCE_SQL = """
+UPSERT_SOURCES_SQL = """
 INSERT OR REPLACE INTO sources (source_id, name, level, profile, base_url, updated_at, status, active_from,
-    active_until, successors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    active_until, successors)
+SELECT source_id, name, level, profile, base_url, updated_at, status, active_from, active_until, successors
+FROM source_rows
 """
 
 CURRENT_STATE_SQL = """
@@ -147,12 +149,20 @@ def load_portals(
     con: duckdb.DuckDBPyConnection, run_id: str, crawls: Sequence[PortalCrawl], cause: str
 ) -> list[LoadSummary]:
     """Record several portals' crawls, one after the other, in one transaction (all or none);
-    what each load changed, in order."""
+    what each load changed, in order.
+
+    Most statements of a small portal's load cost what they cost whatever their rows: the
+    crawls of distinct portals share theirs where the order does not matter (their sources
+    and fetches before their articles and documents, their crawl memory and coverage after),
+    so a batch costs a few statements per portal instead of a few dozen."""
     with one_thread(con):
         con.execute("BEGIN")
         try:
             take_write_turn(con)
-            summaries = [_load_one(con, run_id, crawl, cause) for crawl in crawls]
+            if len({crawl.source.source_id for crawl in crawls}) == len(crawls):
+                summaries = _load_together(con, run_id, crawls, cause)
+            else:  # a portal's crawls in turn: each one's memory and coverage before the next
+                summaries = [_load_together(con, run_id, [crawl], cause)[0] for crawl in crawls]
             con.execute("COMMIT")
         except BaseException:
             rollback(con)
@@ -160,8 +170,26 @@ def load_portals(
     return summaries
 
 
-def _load_one(con: duckdb.DuckDBPyConnection, run_id: str, crawl: PortalCrawl, cause: str) -> LoadSummary:
-    """One portal's crawl, within the caller's transaction."""
+def _load_together(
+    con: duckdb.DuckDBPyConnection, run_id: str, crawls: Sequence[PortalCrawl], cause: str
+) -> list[LoadSummary]:
+    """Crawls of distinct portals, within the caller's transaction."""
+    _upsert_sources(con, [crawl.source for crawl in crawls])
+    insert(con, "fetches", fetch_table(run_id, [fetch for crawl in crawls for fetch in crawl.fetches]))
+    summaries = [_load_content(con, run_id, crawl, cause) for crawl in crawls]
+    fingerprint_missing_versions(con)  # those of versions stored before, once the crawls' own are in
+    states = [(crawl.source.source_id, crawl.state) for crawl in crawls]
+    for summary, unchanged in zip(summaries, write_portal_states(con, run_id, states), strict=True):
+        summary.unchanged += unchanged
+    coverages = write_coverages(con, run_id, [(source_id, state.coverage) for source_id, state in states])
+    for summary, coverage in zip(summaries, coverages, strict=True):
+        summary.coverage = coverage
+    return summaries
+
+
+def _load_content(con: duckdb.DuckDBPyConnection, run_id: str, crawl: PortalCrawl, cause: str) -> LoadSummary:
+    """One portal's articles and documents, within the caller's transaction (its source and
+    fetches are in already)."""
     latest: dict[str, Observation] = {
         observation.article_id: observation for observation in crawl.observations
     }
@@ -173,15 +201,11 @@ def _load_one(con: duckdb.DuckDBPyConnection, run_id: str, crawl: PortalCrawl, c
         for g in {g.article_id: g for g in crawl.gone_documents}.values()
         if g.article_id not in seen_documents
     ]
-    source, state = crawl.source, crawl.state
-    summary = load_articles(
-        con, run_id, source, crawl.fetches, list(latest.values()), list(gone_by_id.values()), cause
-    )
+    source = crawl.source
+    summary = load_articles(con, run_id, source, list(latest.values()), list(gone_by_id.values()), cause)
     load_documents(con, run_id, source, documents, summary)
     document_lifecycle(con, run_id, source, documents, gone_documents, cause, summary)
     summary.references += resolve_references(con)
-    summary.unchanged += write_portal_state(con, run_id, source.source_id, state)
-    summary.coverage = write_coverage(con, run_id, source.source_id, state.coverage)
     return summary
 
 
@@ -218,13 +242,11 @@ def load_articles(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
     source: SourceRow,
-    fetches: Sequence[FetchRow],
     observations: list[Observation],
     gone: list[Gone],
     cause: str,
 ) -> LoadSummary:
-    """Article versions, changes and state of one batch, with its source and fetches."""
-    _upsert_source(con, source)
+    """Article versions, changes and state of one batch (its source in the warehouse already)."""
     summary = LoadSummary()
     observations = _drop_outdated(con, observations)
     joined = _join_state(con, observations, reparsed=cause == "parser")
@@ -253,33 +275,34 @@ def load_articles(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load") as pool:
         writer = InOrder(pool)
         params = {"source": source.source_id, "run": run_id, "cause": cause}
-        writer.submit(_write_batch, con, fetch_table(run_id, fetches), joined.batch, params)
+        writer.submit(_write_batch, con, joined.batch, params)
         _insert_versions(con, writer, run_id, source.source_id, versions, summary)
     removals = _removals(con, run_id, source, gone, summary)
     insert(con, "changes", changes_table(changes + [change for change, _ in removals], cause))
     if removals:
         register_for(con, "state_upd", state_update_table([update for _, update in removals]), REMOVE_SQL)
-    fingerprint_missing_versions(con)
     return summary
 
 
-def _upsert_source(con: duckdb.DuckDBPyConnection, source: SourceRow) -> None:
-    replace_into(
-        con,
-        UPSERT_SOURCE_SQL,
-        [
-            source.source_id,
-            source.name,
-            source.level,
-            source.profile,
-            source.base_url,
-            datetime.now(UTC),
-            source.status,
-            source.active_from,
-            source.active_until,
-            list(source.successors),
-        ],
+def _upsert_sources(con: duckdb.DuckDBPyConnection, sources: list[SourceRow]) -> None:
+    if not sources:
+        return
+    now = datetime.now(UTC)
+    rows = pa.table(
+        {
+            "source_id": pa.array([s.source_id for s in sources], pa.string()),
+            "name": pa.array([s.name for s in sources], pa.string()),
+            "level": pa.array([s.level for s in sources], pa.string()),
+            "profile": pa.array([s.profile for s in sources], pa.string()),
+            "base_url": pa.array([s.base_url for s in sources], pa.string()),
+            "updated_at": pa.array([now] * len(sources), TS),
+            "status": pa.array([s.status for s in sources], pa.string()),
+            "active_from": pa.array([s.active_from for s in sources], pa.date32()),
+            "active_until": pa.array([s.active_until for s in sources], pa.date32()),
+            "successors": pa.array([list(s.successors) for s in sources], pa.list_(pa.string())),
+        }
     )
+    replace_for(con, "source_rows", rows, UPSERT_SOURCES_SQL)
 
 
 def _drop_outdated(con: duckdb.DuckDBPyConnection, observations: list[Observation]) -> list[Observation]:
@@ -373,9 +396,8 @@ class InOrder:
             self.pending.popleft().result()
 
 
-def _write_batch(con: duckdb.DuckDBPyConnection, fetches: pa.Table, batch: pa.Table, params: dict) -> None:
-    """The batch's fetches, and what BATCH_SQL writes of its observations (`batch`)."""
-    insert(con, "fetches", fetches)
+def _write_batch(con: duckdb.DuckDBPyConnection, batch: pa.Table, params: dict) -> None:
+    """What BATCH_SQL writes of the batch's observations (`batch`)."""
     con.register("batch", batch)
     try:
         for sql in BATCH_SQL:

@@ -16,7 +16,16 @@ import pytest
 from crawling import query
 from filelock import FileLock
 
-from portalwatch.model import FetchRow, Gone, Observation, PortalCrawl, SourceRow
+from portalwatch.model import (
+    FetchRow,
+    Gone,
+    ListingWalk,
+    Observation,
+    PortalCrawl,
+    PortalStateUpdate,
+    SectionMember,
+    SourceRow,
+)
 from portalwatch.record import ArticleRecord, Image, article_id
 from portalwatch.storage.load import load_portal
 from portalwatch.storage.warehouse import Warehouse
@@ -546,6 +555,32 @@ def test_duplicate_observations_in_one_batch_keep_the_last(warehouse):
     summary = load(warehouse, [early, late])
     assert summary.created == 1
     assert [(v[0], v[2]) for v in versions_of(warehouse, 1)] == [(1, late.record.title)]
+
+
+def test_two_crawls_of_one_portal_in_one_batch_load_as_one_after_the_other(tmp_path):
+    def crawl(at: datetime, title: str, entries: int) -> PortalCrawl:
+        observations = [observe(1, at, record(1, title=title)), observe(2, at)]
+        walk = ListingWalk("tin-tuc", True, 1, 1, at, entries)
+        member = SectionMember("tin-tuc", observations[0].article_id, "article", url_for(1), at)
+        state = PortalStateUpdate(walks=[walk], members=[member])
+        return PortalCrawl(SOURCE, fetches_for(observations), observations, state=state)
+
+    crawls = [crawl(T0, "Tiêu đề đầu tiên của bài số 1", 2), crawl(T0 + HOUR, "Tiêu đề sau của bài số 1", 3)]
+    together, in_turn = Warehouse(tmp_path / "together.duckdb"), Warehouse(tmp_path / "in-turn.duckdb")
+    for store in (together, in_turn):
+        store.migrate()
+    batched = together.load_portals("run-1", crawls)
+    alone = [in_turn.load_portal("run-1", crawl) for crawl in crawls]
+    assert batched == alone
+    assert [(s.created, s.updated, s.unchanged) for s in batched] == [(2, 0, 0), (0, 1, 1)]
+    for sql in (
+        "SELECT section, walked_at, entries FROM listing_walks",
+        "SELECT section, item_id, first_listed_at, last_listed_at FROM section_members",
+        "SELECT article_id, current_version, content_hash FROM article_state ORDER BY 1",
+        "SELECT article_id, change_type, version FROM changes ORDER BY 1, 3",
+    ):
+        assert query(together, sql) == query(in_turn, sql)
+    assert query(together, "SELECT entries FROM listing_walks") == [(3,)]
 
 
 # ------------------------------------------------------------------ one transaction
