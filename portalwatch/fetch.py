@@ -373,6 +373,7 @@ class PortalFetcher:
         self, source: Source, politeness: Politeness, user_agent: str, robots_agent: str | None = None
     ):
         self.source = source
+        self._portal_hosts = source.hosts  # read for every request and redirect
         self.politeness = politeness
         self.robots_agent = robots_agent or user_agent.split("/", 1)[0].split()[0]
         self.robots_fetches: list[FetchResult] = []
@@ -383,8 +384,8 @@ class PortalFetcher:
                 source.id,
             )
         limits = httpx.Limits(
-            max_connections=politeness.concurrency * len(source.hosts),
-            max_keepalive_connections=politeness.concurrency * len(source.hosts),
+            max_connections=politeness.concurrency * len(self._portal_hosts),
+            max_keepalive_connections=politeness.concurrency * len(self._portal_hosts),
         )
         tls = _tls_context(source.verify_tls, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
         self._client = _Client(
@@ -490,7 +491,7 @@ class PortalFetcher:
         current = url
         for _hop in range(self.politeness.max_redirects + 1):
             netloc = urlsplit(current).netloc
-            if netloc not in self.source.hosts:
+            if netloc not in self._portal_hosts:
                 return self._done(
                     result,
                     started,
