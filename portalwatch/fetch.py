@@ -327,6 +327,15 @@ class _Client(httpx.AsyncClient):
         self._cookies = _Cookies(self._cookies)
 
 
+@functools.lru_cache(maxsize=256)
+def _declared_charset(content_type: str | None) -> str | None:
+    """The charset a Content-Type header declares, as httpx reads it (``Response.charset_encoding``),
+    read once per header value: httpx parses it with the email package, for every answer."""
+    if content_type is None:
+        return None
+    return httpx.Response(200, headers={"content-type": content_type}).charset_encoding
+
+
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
@@ -543,7 +552,7 @@ class PortalFetcher:
     def _answered(self, result: FetchResult, started: float, answer: _Answer, url: str) -> FetchResult:
         response = answer.response
         result.body = answer.body
-        result.charset = response.charset_encoding
+        result.charset = _declared_charset(response.headers.get("content-type"))
         result.final_url = url
         result.etag = response.headers.get("etag")
         result.last_modified = response.headers.get("last-modified")
