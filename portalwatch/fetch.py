@@ -327,6 +327,15 @@ class _Client(httpx.AsyncClient):
         self._cookies = _Cookies(self._cookies)
 
 
+@functools.lru_cache(maxsize=256)
+def _declared_charset(content_type: str | None) -> str | None:
+    """The charset a Content-Type header declares, as httpx reads it (``Response.charset_encoding``),
+    read once per header value: httpx parses it with the email package, for every answer."""
+    if content_type is None:
+        return None
+    return httpx.Response(200, headers={"content-type": content_type}).charset_encoding
+
+
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
@@ -373,6 +382,7 @@ class PortalFetcher:
         self, source: Source, politeness: Politeness, user_agent: str, robots_agent: str | None = None
     ):
         self.source = source
+        self._portal_hosts = source.hosts  # read for every request and redirect
         self.politeness = politeness
         self.robots_agent = robots_agent or user_agent.split("/", 1)[0].split()[0]
         self.robots_fetches: list[FetchResult] = []
@@ -383,8 +393,8 @@ class PortalFetcher:
                 source.id,
             )
         limits = httpx.Limits(
-            max_connections=politeness.concurrency * len(source.hosts),
-            max_keepalive_connections=politeness.concurrency * len(source.hosts),
+            max_connections=politeness.concurrency * len(self._portal_hosts),
+            max_keepalive_connections=politeness.concurrency * len(self._portal_hosts),
         )
         tls = _tls_context(source.verify_tls, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
         self._client = _Client(
@@ -490,7 +500,7 @@ class PortalFetcher:
         current = url
         for _hop in range(self.politeness.max_redirects + 1):
             netloc = urlsplit(current).netloc
-            if netloc not in self.source.hosts:
+            if netloc not in self._portal_hosts:
                 return self._done(
                     result,
                     started,
@@ -542,7 +552,7 @@ class PortalFetcher:
     def _answered(self, result: FetchResult, started: float, answer: _Answer, url: str) -> FetchResult:
         response = answer.response
         result.body = answer.body
-        result.charset = response.charset_encoding
+        result.charset = _declared_charset(response.headers.get("content-type"))
         result.final_url = url
         result.etag = response.headers.get("etag")
         result.last_modified = response.headers.get("last-modified")

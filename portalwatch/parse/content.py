@@ -51,8 +51,11 @@ def body_links(body: LexborNode, url: str, extensions) -> tuple[list[Link], list
     A paragraph that only lists files ("Tải về: 53-CV-TU.pdf") is an
     attachment list, not text: it leaves the body.
     """
-    files = unique(attachment_links(body.css("a[href]"), url, extensions))
-    for block in body.css("p, li, div"):
+    body_anchors = body.css("a[href]")
+    files = unique(attachment_links(body_anchors, url, extensions))
+    # A block's file links are among the body's: a body without any has no block to look at.
+    linked = any(_file_kind(a.attributes.get("href") or "", extensions) for a in body_anchors)
+    for block in body.css("p, li, div") if linked else ():
         anchors = [a for a in block.css("a[href]") if _file_kind(a.attributes.get("href") or "", extensions)]
         if anchors:
             rest = node_text(block)

@@ -69,8 +69,9 @@ def paragraphs_text(text: str) -> str:
     """Normalize text whose paragraphs are separated by blank (or whitespace-only) lines."""
     paragraphs: list[str] = []
     current: list[str] = []
-    for line in unicodedata.normalize("NFC", text).split("\n"):
-        line = _SPACES.sub(" ", line).strip()
+    # One pass over the whole text: a run of spaces never spans a line break.
+    for line in _SPACES.sub(" ", unicodedata.normalize("NFC", text)).split("\n"):
+        line = line.strip()
         if line:
             current.append(line)
         elif current:
@@ -94,6 +95,12 @@ _KEPT_ATTRIBUTES = {
     "th": ("colspan", "rowspan"),
 }
 _UNWRAPPED_TAGS = ["span", "font", "center", "section", "article"]
+# Two or more spaces or tabs; a line break with the spaces around it. Each is written to begin
+# with a character class that every match starts with, so that the regex engine skips ahead to
+# the next candidate instead of trying a match at every position (the same matches as
+# "[ \t]{2,}" and "[ \t\r\f\v]*\n\s*").
+_SPACE_RUN = re.compile(r"[ \t][ \t]+")
+_LINE_BREAK = re.compile(r"[ \t\r\f\v\n](?:(?<=\n)|[ \t\r\f\v]*\n)\s*")
 
 
 def clean_html(node: LexborNode) -> str:
@@ -112,4 +119,4 @@ def clean_html(node: LexborNode) -> str:
                 del element.attrs[name]
     html = copy.inner_html or ""
     html = unicodedata.normalize("NFC", html).replace("\u00a0", " ").replace("&nbsp;", " ")
-    return re.sub(r"[ \t\r\f\v]*\n\s*", "\n", re.sub(r"[ \t]{2,}", " ", html)).strip()
+    return _LINE_BREAK.sub("\n", _SPACE_RUN.sub(" ", html)).strip()
