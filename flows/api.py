@@ -40,7 +40,7 @@ def start_temporary_api() -> str | None:
     # Only here: Prefect's server (its FastAPI app, database models and migrations) is about
     # 80 MiB resident in a process that imports it, and one that runs flows on a configured
     # API never does.
-    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.server.api.server import SubprocessASGIServer  # noqa: PLC0415
 
     server = SubprocessASGIServer()
     home = None

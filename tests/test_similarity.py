@@ -401,7 +401,9 @@ def test_the_word_table_is_every_code_point_that_starts_or_continues_a_word_and_
         "assert [bool(table[c]) for c in sample] == [bool(re.fullmatch(r'\\w', chr(c))) for c in sample]\n"
         "print(int(table.sum()), round(grown))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=240, check=False
+    )
     assert result.returncode == 0, result.stderr
     words, grown_mib = map(int, result.stdout.split())
     assert words > 100_000

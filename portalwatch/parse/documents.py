@@ -687,8 +687,8 @@ def pdf_text(data: bytes, where: str) -> tuple[str, int]:
     # Imported on the first PDF, not with the parsers: the crawling process, which hands its
     # pages to the page workers, never reads one, and pypdf (with Pillow and fontTools) is
     # about 18 MiB resident.
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf import PdfReader  # noqa: PLC0415
+    from pypdf.errors import PdfReadError  # noqa: PLC0415
 
     try:
         reader = PdfReader(io.BytesIO(data))
