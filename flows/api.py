@@ -21,7 +21,6 @@ import shutil
 import subprocess
 import tempfile
 
-from prefect.server.api.server import SubprocessASGIServer
 from prefect.settings import (
     PREFECT_API_URL,
     PREFECT_HOME,
@@ -38,6 +37,11 @@ def start_temporary_api() -> str | None:
     """Start Prefect's temporary API server, guarded, unless an API is configured; its URL, or None."""
     if os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value():
         return None
+    # Only here: Prefect's server (its FastAPI app, database models and migrations) is about
+    # 80 MiB resident in a process that imports it, and one that runs flows on a configured
+    # API never does.
+    from prefect.server.api.server import SubprocessASGIServer  # noqa: PLC0415
+
     server = SubprocessASGIServer()
     home = None
     if not server.running:

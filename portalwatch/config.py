@@ -330,9 +330,20 @@ class Archive(_Strict):
         return value.rstrip("/")
 
 
+# DuckDB's memory in the crawling process when [settings.warehouse] names none. The checkpoint
+# after a load (as its connection closes) writes again the whole last row group of each table
+# the load appended to, up to 122,880 rows: in a warehouse of that size, the texts of every
+# article version. Under DuckDB's own limit, 80% of the RAM, each block read for that stays in
+# memory until the connection closes, so the crawler's peak grew with the warehouse (measured:
+# 20,000 versions, a 630 MB file, +380 MiB at the close of a 100-row load; +165 MiB under this
+# limit). Under a limit DuckDB evicts blocks, and spills to <warehouse>.tmp what it must.
+DEFAULT_MEMORY_LIMIT = "128MiB"
+
+
 class WarehouseSettings(_Strict):
     """Where the flows record what they crawl (unless --warehouse or $PORTALWATCH_WAREHOUSE says
-    otherwise), and what its DuckDB may use in the crawling process (unset: DuckDB's defaults).
+    otherwise), and what its DuckDB may use in the crawling process (memory: DEFAULT_MEMORY_LIMIT
+    unless set; threads: DuckDB's default, every core, unless set).
 
     Relative paths (`location`, `data_path`, a DuckLake spec's data_path= entry, and
     `[settings.raw] location`) are relative to the sources file's folder, as `profile_dirs` are (see :func:`load_sources`)."""
@@ -356,18 +367,18 @@ class WarehouseSettings(_Strict):
             raise ValueError("data_path must not contain spaces")
         return self
 
-    memory_limit: str | None = Field(
-        None,
+    memory_limit: str = Field(
+        DEFAULT_MEMORY_LIMIT,
         pattern=r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$",
-        description="DuckDB's memory_limit for the warehouse connection, e.g. '256MiB'.",
+        description="DuckDB's memory_limit for the warehouse connection, e.g. '256MiB' "
+        f"[default: {DEFAULT_MEMORY_LIMIT}].",
     )
     threads: int | None = Field(None, ge=1, description="DuckDB's threads for the warehouse connection.")
 
     def duckdb_config(self) -> dict[str, str | int]:
         """The settings as DuckDB's connection config (only those set)."""
         config: dict[str, str | int] = {}
-        if self.memory_limit is not None:
-            config["memory_limit"] = self.memory_limit.strip()
+        config["memory_limit"] = self.memory_limit.strip()
         if self.threads is not None:
             config["threads"] = self.threads
         return config

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from portalwatch.config import SourcesConfig, default_sources_path, load_sources
+from portalwatch.config import DEFAULT_MEMORY_LIMIT, SourcesConfig, default_sources_path, load_sources
 from portalwatch.errors import ConfigError
 from portalwatch.flows.setup import FlowSetup
 
@@ -201,9 +201,10 @@ def test_warehouse_settings_become_duckdb_settings(tmp_path):
     text = '[settings.warehouse]\nmemory_limit = "256MiB"\nthreads = 1\n\n' + source_block()
     config = load_sources(write(tmp_path, text))
     assert config.settings.warehouse.duckdb_config() == {"memory_limit": "256MiB", "threads": 1}
-    assert (
-        load_sources(write(tmp_path, source_block(), "plain.toml")).settings.warehouse.duckdb_config() == {}
-    )
+    # Unset: DuckDB's own thread count, and the crawling process's memory limit.
+    assert load_sources(write(tmp_path, source_block(), "plain.toml")).settings.warehouse.duckdb_config() == {
+        "memory_limit": DEFAULT_MEMORY_LIMIT
+    }
     error = load_error(
         write(tmp_path, '[settings.warehouse]\nmemory_limit = "lots"\n\n' + source_block(), "bad.toml")
     )

@@ -33,6 +33,21 @@ def test_the_crawler_imports_nothing_of_the_simulator():
     assert json.loads(result.stdout.splitlines()[-1]) == []
 
 
+def test_the_crawler_and_its_page_workers_leave_prefects_server_and_pypdf_unimported():
+    # Prefect's server is imported only to start a temporary one (about 80 MiB), pypdf only to
+    # read a PDF's text (about 18 MiB): a crawl on a configured API, and its page workers until
+    # they meet a PDF, carry neither.
+    code = (
+        "import json, sys\n"
+        + "".join(f"import {name}\n" for name in CRAWLER_MODULES)
+        + "import portalwatch.flows.api, portalwatch.flows.backfill, portalwatch.pagework\n"
+        + "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('prefect.server.api', 'pypdf')))))\n"
+    )
+    result = _python(code)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == []
+
+
 def test_the_simulator_commands_name_the_missing_extra():
     # The simulator's PDF library made unimportable, as when the `sim` extra is not installed.
     code = (

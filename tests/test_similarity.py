@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import random
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -401,3 +403,31 @@ def test_fingerprint_objects():
         a.similarity(replace(b, method="other"))
     with pytest.raises(AttributeError):
         a.shingles = 3  # frozen
+
+
+def test_the_word_table_is_every_code_point_that_starts_or_continues_a_word_and_is_made_in_little_memory():
+    # A process of its own: the table is made once per process, and its peak resident set is its own
+    # (Linux only: /proc).
+    # VmHWM, not getrusage's ru_maxrss: Linux carries that over an exec, from this process.
+    code = (
+        "import re\n"
+        "from pathlib import Path\n"
+        "from portalwatch.storage import similarity\n"
+        "def peak():\n"
+        "    line = next(l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('VmHWM:'))\n"
+        "    return int(line.split()[1]) / 1024\n"
+        "before = peak()\n"
+        "table = similarity._word_table()\n"
+        "grown = peak() - before\n"
+        "sample = [0x41, 0x5F, 0x30, 0x20, 0x2C, 0x1EA1, 0x0300, 0xD800, 0x10FFFF, 0x4E00, 0x1F600]\n"
+        "assert [bool(table[c]) for c in sample] == [bool(re.fullmatch(r'\\w', chr(c))) for c in sample]\n"
+        "print(int(table.sum()), round(grown))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=240, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    words, grown_mib = map(int, result.stdout.split())
+    assert words > 100_000
+    # Joining a million one-character strings took about 90 MiB; the table itself is 1.1 MiB.
+    assert grown_mib < 40

@@ -24,8 +24,6 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from portalwatch.errors import ExtractionError, WrongPage
@@ -686,6 +684,12 @@ def _trailing_signature(body: list[str]) -> tuple[list[str], list[str]]:
 
 def pdf_text(data: bytes, where: str) -> tuple[str, int]:
     """The text of a PDF (pages separated by blank lines) and its page count, by pypdf."""
+    # Imported on the first PDF, not with the parsers: the crawling process, which hands its
+    # pages to the page workers, never reads one, and pypdf (with Pillow and fontTools) is
+    # about 18 MiB resident.
+    from pypdf import PdfReader  # noqa: PLC0415
+    from pypdf.errors import PdfReadError  # noqa: PLC0415
+
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
