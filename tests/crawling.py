@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import httpx
+from budget import budget
 
 from portalwatch.config import load_sources
 from portalwatch.crawl import Revisit, crawl_portal
@@ -132,9 +133,11 @@ def max_concurrency(entries: list[dict], notice: float = 0.0) -> int:
 def spacing_kept(entries: list[dict], delay: float, jitter: float) -> bool:
     """Whether request starts were at least `delay` apart, as the server saw them.
 
-    The server logs a request when its event loop gets to it, up to `jitter` late, so
-    one pair can look closer than it was; but no run of k+1 requests may span less than
-    k delays minus that jitter."""
+    The server logs a request when its event loop gets to it, up to `jitter` late on an idle
+    machine (later on a busy one: the jitter grows with the load, as budgets do), so one pair
+    can look closer than it was; but no run of k+1 requests may span less than k delays minus
+    that jitter."""
+    jitter = budget(jitter)
     starts = sorted(entry["start"] for entry in entries)
     return all(
         starts[j] - starts[i] >= (j - i) * delay - jitter
