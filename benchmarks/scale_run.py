@@ -29,7 +29,6 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from contextlib import ExitStack
@@ -43,8 +42,8 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 # After the settings above: Prefect reads them as it is imported.
-import psutil
 import scaling
+from memsample import MemorySampler
 
 from portalwatch.config import default_sources_path, load_sources
 from portalwatch.flows.api import start_temporary_api
@@ -56,7 +55,6 @@ from portalwatch.sim.world import network
 from portalwatch.storage.session import close_sessions
 from portalwatch.storage.warehouse import Warehouse, open_reader
 
-SAMPLE_SECONDS = 0.5
 TABLE_BYTES_SQL = """
 SELECT t.table_name, sum(f.record_count), sum(f.file_size_bytes), count(*)
 FROM __ducklake_metadata_lake.ducklake_data_file AS f
@@ -68,57 +66,33 @@ HOURS_PER_DAY = 24  # the simulator's steps are hours
 
 
 class LoadTimer:
-    """The seconds each load held the warehouse, taken around Warehouse.load_portal while open."""
+    """The seconds each load held the warehouse, taken around Warehouse.load_portal and
+    Warehouse.load_portals (crawls that finish together go in as one load) while open."""
 
     def __init__(self) -> None:
         self.seconds: list[float] = []
-        self.original = Warehouse.load_portal
+        self.originals = {name: getattr(Warehouse, name) for name in ("load_portal", "load_portals")}
 
     def __enter__(self) -> LoadTimer:
-        original, seconds = self.original, self.seconds
+        for name, original in self.originals.items():
+            setattr(Warehouse, name, self._timed(original))
+        return self
 
-        def timed(store, run_id, crawl, cause="portal"):
+    def _timed(self, original):
+        seconds = self.seconds
+
+        def timed(store, *args, **kwargs):
             started = time.perf_counter()
             try:
-                return original(store, run_id, crawl, cause)
+                return original(store, *args, **kwargs)
             finally:
                 seconds.append(time.perf_counter() - started)
 
-        Warehouse.load_portal = timed  # type: ignore[method-assign]
-        return self
+        return timed
 
     def __exit__(self, *exc) -> None:
-        Warehouse.load_portal = self.original  # type: ignore[method-assign]
-
-
-class PeakMemory:
-    """The peak of the summed RSS of this process and its page workers, sampled in a thread."""
-
-    def __init__(self) -> None:
-        self.peak_mb = 0.0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
-
-    def __enter__(self) -> PeakMemory:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop.set()
-        self.thread.join()
-
-    def _run(self) -> None:
-        me = psutil.Process()
-        while not self.stop.is_set():
-            total = me.memory_info().rss
-            for child in me.children(recursive=False):
-                try:
-                    if "multiprocessing" in " ".join(child.cmdline()):  # a page worker
-                        total += child.memory_info().rss
-                except psutil.Error:
-                    continue
-            self.peak_mb = max(self.peak_mb, total / 2**20)
-            self.stop.wait(SAMPLE_SECONDS)
+        for name, original in self.originals.items():
+            setattr(Warehouse, name, original)
 
 
 def politeness_held(
@@ -170,7 +144,7 @@ def one_run(sim: SimulatorProcess, config: Path, warehouse: str, days: int) -> d
     politeness = sources.settings.politeness
     since = max((entry["seq"] for entry in sim.requests()), default=0)
     portals = {urlsplit(url).netloc for url in sim.base_urls.values()}
-    with PeakMemory() as memory, LoadTimer() as loads, SentRequests() as sent:
+    with MemorySampler(every=0.5) as memory, LoadTimer() as loads, SentRequests() as sent:
         started = time.perf_counter()
         summary = asyncio.run(ingest(config_path=str(config), warehouse=warehouse))
         seconds = time.perf_counter() - started
@@ -192,7 +166,8 @@ def one_run(sim: SimulatorProcess, config: Path, warehouse: str, days: int) -> d
         "pages": pages,
         "seconds": round(seconds, 1),
         "pages_per_s": round(pages / seconds, 1),
-        "peak_rss_mb": round(memory.peak_mb),
+        "peak_rss_mb": round(memory.peak_rss_mb),
+        "peak_pss_mb": round(memory.peak_pss_mb),
         "loads": len(loads.seconds),
         "load_seconds": round(sum(loads.seconds), 1),
         "longest_load_s": round(max(loads.seconds, default=0.0), 2),
