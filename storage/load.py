@@ -213,7 +213,7 @@ def _load_together(
     _upsert_sources(con, [crawl.source for crawl in crawls])
     insert(con, "fetches", fetch_table(run_id, [fetch for crawl in crawls for fetch in crawl.fetches]))
     contents = [Content.of(crawl) for crawl in crawls]
-    if _disjoint(contents):
+    if len(contents) == 1 or _disjoint(contents):
         summaries = _load_content(con, run_id, contents, cause)
     else:  # an article or document in two portals' crawls: theirs one after the other
         summaries = [_load_content(con, run_id, [content], cause)[0] for content in contents]
@@ -345,12 +345,7 @@ def load_articles(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load") as pool:
         writer = InOrder(pool)
         writer.submit(_write_batch, con, joined.batch, {"run": run_id, "cause": cause})
-        _insert_versions(con, writer, run_id, versions, version_sources)
-    references = [
-        ReferenceRow(source_id, "article", o.article_id, version, ref, o.fetched_at)
-        for (o, version), source_id in zip(versions, version_sources, strict=True)
-        for ref in (o.references if o.references is not None else references_of(o.record))
-    ]
+        references = _insert_versions(con, writer, run_id, versions, version_sources)
     portal_of = {content.source_id: p for p, content in enumerate(contents)}
     for reference in references:
         summaries[portal_of[reference.source_id]].references += 1
@@ -500,8 +495,9 @@ def _insert_versions(
     run_id: str,
     versions: list[NewVersion],
     source_ids: list[str],
-) -> None:
-    """The new versions (of the portals `source_ids` gives) and their fingerprints.
+) -> list[ReferenceRow]:
+    """The new versions (of the portals `source_ids` gives) and their fingerprints; returns the
+    references their text makes.
 
     Python builds each chunk's Arrow columns (its versions and their fingerprints) while
     DuckDB, which lets go of the GIL as it works, runs the statements before it on `writer`
@@ -517,7 +513,13 @@ def _insert_versions(
         )
         writer.wait()  # one chunk in the writer's hands at a time: the one before is in
         writer.submit(_append_versions, con, chunk, fingerprints)
+    references = [
+        ReferenceRow(source_id, "article", o.article_id, version, ref, o.fetched_at)
+        for (o, version), source_id in zip(versions, source_ids, strict=True)
+        for ref in (o.references if o.references is not None else references_of(o.record))
+    ]
     writer.wait()
+    return references
 
 
 def _append_versions(con: duckdb.DuckDBPyConnection, versions: pa.Table, fingerprints: pa.Table) -> None:

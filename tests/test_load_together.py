@@ -293,3 +293,36 @@ def test_an_article_in_two_portals_crawls_loads_them_one_after_the_other(pair):
     summaries = load_both(pair, "run-1", crawls, "portal")
     assert [(s.created, s.updated) for s in summaries] == [(1, 0), (0, 1)]
     assert tables(together) == tables(in_turn)
+
+
+LOADED_TABLES = (
+    "article_versions",
+    "article_state",
+    "changes",
+    "view_counts",
+    "text_fingerprints",
+    "documents",
+    "document_references",
+    "document_state",
+)
+
+
+def test_loaded_together_on_either_backend_as_one_after_the_other_on_a_file(any_warehouse, tmp_path):
+    together, in_turn = any_warehouse, Warehouse(tmp_path / "in-turn.duckdb")
+    in_turn.migrate()
+    for n, (cause, crawls) in enumerate(rounds()):
+        load_both((together, in_turn), f"run-{n}", crawls, cause)
+    for table in LOADED_TABLES:
+        columns = ", ".join(
+            f'"{row[0]}"'
+            for row in query(
+                in_turn,
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                [table],
+            )
+        )
+        rows = [
+            sorted(query(store, f"SELECT {columns} FROM {table}"), key=repr) for store in (together, in_turn)
+        ]
+        assert rows[0] == rows[1], table
+        assert rows[0], table
