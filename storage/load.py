@@ -15,7 +15,7 @@ them one after the other, in that order, leaves.
 from __future__ import annotations
 
 import json
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -346,9 +346,9 @@ def load_articles(
         writer = InOrder(pool)
         writer.submit(_write_batch, con, joined.batch, {"run": run_id, "cause": cause})
         references = _insert_versions(con, writer, run_id, versions, version_sources)
-    portal_of = {content.source_id: p for p, content in enumerate(contents)}
-    for reference in references:
-        summaries[portal_of[reference.source_id]].references += 1
+    made = Counter(reference.source_id for reference in references)
+    for content, summary in zip(contents, summaries, strict=True):
+        summary.references += made[content.source_id]
     gone = [(p, g) for p, content in enumerate(contents) for g in content.gone]
     removals = _removals(con, run_id, contents, gone, summaries)
     if removals:
