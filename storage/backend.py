@@ -11,6 +11,9 @@ append into a keyed table skips the rows whose key is already stored (:func:`ins
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from weakref import WeakKeyDictionary
 
 import duckdb
 import pyarrow as pa
@@ -24,12 +27,34 @@ _REPLACE = re.compile(
 )
 
 
+# The backend of the connections inside `known_backend`: asked once, not at every statement.
+_known: WeakKeyDictionary[duckdb.DuckDBPyConnection, bool] = WeakKeyDictionary()
+
+
 def on_lake(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the connection's current catalog is a DuckLake."""
+    known = _known.get(con)
+    if known is not None:
+        return known
     row = con.execute(
         "SELECT type FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchone()
     return row is not None and row[0] == "ducklake"
+
+
+@contextmanager
+def known_backend(con: duckdb.DuckDBPyConnection) -> Iterator[bool]:
+    """Within: :func:`on_lake` of `con` answered without a query (a load's writers ask at most of
+    their statements; its catalog does not change under it). Yields whether it is a DuckLake."""
+    if con in _known:
+        yield _known[con]
+        return
+    lake = on_lake(con)
+    _known[con] = lake
+    try:
+        yield lake
+    finally:
+        _known.pop(con, None)
 
 
 def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:

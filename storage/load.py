@@ -5,12 +5,17 @@ change (created, updated, reparsed, removed, restored). All rows of one portal's
 go in through Arrow in one transaction: a crash leaves either the whole batch or none
 of it. The work is set-wise in SQL over Arrow tables; Python touches only the rows that
 become versions or changes.
+
+The crawls of several distinct portals load together: their rows side by side, each with
+its portal's position in the load (and its source id), through the same statements as one
+portal's, each portal's summary counted from its own rows. What they leave is what loading
+them one after the other, in that order, leaves.
 """
 
 from __future__ import annotations
 
 import json
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -21,9 +26,9 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from portalwatch.model import Gone, LoadSummary, Observation, PortalCrawl, SourceRow
+from portalwatch.model import DocumentObservation, Gone, LoadSummary, Observation, PortalCrawl, SourceRow
 from portalwatch.record import CONTENT_FIELDS
-from portalwatch.storage.backend import insert, on_lake, replace_for, take_write_turn
+from portalwatch.storage.backend import insert, known_backend, on_lake, replace_for, take_write_turn
 from portalwatch.storage.coverage import write_coverages
 from portalwatch.storage.crawlstate import write_portal_states
 from portalwatch.storage.derive import fingerprints_of, references_of
@@ -79,14 +84,14 @@ ORDER BY o.idx
 BATCH_SQL = (
     """INSERT INTO changes (article_id, source_id, url, change_type, changed_fields, old_content_hash,
                             new_content_hash, version, detected_at, run_id, cause)
-       SELECT article_id, $source, url, CASE WHEN created THEN 'created' ELSE 'restored' END, NULL,
+       SELECT article_id, source_id, url, CASE WHEN created THEN 'created' ELSE 'restored' END, NULL,
               CASE WHEN created THEN NULL ELSE current_hash END, coalesce(current_hash, content_hash),
               CASE WHEN created THEN 1 ELSE current_version END, fetched_at, $run, $cause
        FROM batch WHERE created OR restored ORDER BY idx""",
     """UPDATE article_versions SET valid_to = b.fetched_at FROM batch AS b
        WHERE b.changed AND article_versions.article_id = b.article_id AND article_versions.version = b.current_version""",
     """INSERT INTO article_state (article_id, source_id, url, current_version, content_hash, first_seen, last_seen, removed_at)
-       SELECT article_id, $source, url, 1, content_hash, fetched_at, fetched_at, NULL FROM batch WHERE created ORDER BY idx""",
+       SELECT article_id, source_id, url, 1, content_hash, fetched_at, fetched_at, NULL FROM batch WHERE created ORDER BY idx""",
     """UPDATE article_state SET url = b.url, current_version = b.new_version, content_hash = b.content_hash,
                                 last_seen = b.fetched_at, removed_at = NULL
        FROM batch AS b WHERE NOT b.created AND article_state.article_id = b.article_id""",
@@ -152,10 +157,9 @@ def load_portals(
     what each load changed, in order.
 
     Most statements of a small portal's load cost what they cost whatever their rows: the
-    crawls of distinct portals share theirs where the order does not matter (their sources
-    and fetches before their articles and documents, their crawl memory and coverage after),
-    so a batch costs a few statements per portal instead of a few dozen."""
-    with one_thread(con):
+    crawls of distinct portals share them all, their rows side by side, so a batch costs
+    the statements of one portal's load whatever the number of portals."""
+    with known_backend(con), one_thread(con):
         con.execute("BEGIN")
         try:
             take_write_turn(con)
@@ -170,13 +174,49 @@ def load_portals(
     return summaries
 
 
+@dataclass(frozen=True, slots=True)
+class Content:
+    """What a portal's crawl loads of its articles and documents: the last observation of
+    each, and the removals of those it did not also see."""
+
+    source_id: str
+    observations: list[Observation]
+    gone: list[Gone]
+    documents: list[DocumentObservation]
+    gone_documents: list[Gone]
+
+    @classmethod
+    def of(cls, crawl: PortalCrawl) -> Content:
+        latest = {observation.article_id: observation for observation in crawl.observations}
+        gone = {g.article_id: g for g in crawl.gone if g.article_id not in latest}
+        documents = {d.document_id: d for d in crawl.documents}
+        gone_documents = {g.article_id: g for g in crawl.gone_documents}
+        return cls(
+            crawl.source.source_id,
+            list(latest.values()),
+            list(gone.values()),
+            list(documents.values()),
+            [g for document_id, g in gone_documents.items() if document_id not in documents],
+        )
+
+    def articles(self) -> set[str]:
+        return {o.article_id for o in self.observations} | {g.article_id for g in self.gone}
+
+    def document_ids(self) -> set[str]:
+        return {d.document_id for d in self.documents} | {g.article_id for g in self.gone_documents}
+
+
 def _load_together(
     con: duckdb.DuckDBPyConnection, run_id: str, crawls: Sequence[PortalCrawl], cause: str
 ) -> list[LoadSummary]:
     """Crawls of distinct portals, within the caller's transaction."""
     _upsert_sources(con, [crawl.source for crawl in crawls])
     insert(con, "fetches", fetch_table(run_id, [fetch for crawl in crawls for fetch in crawl.fetches]))
-    summaries = [_load_content(con, run_id, crawl, cause) for crawl in crawls]
+    contents = [Content.of(crawl) for crawl in crawls]
+    if len(contents) == 1 or _disjoint(contents):
+        summaries = _load_content(con, run_id, contents, cause)
+    else:  # an article or document in two portals' crawls: theirs one after the other
+        summaries = [_load_content(con, run_id, [content], cause)[0] for content in contents]
     fingerprint_missing_versions(con)  # those of versions stored before, once the crawls' own are in
     states = [(crawl.source.source_id, crawl.state) for crawl in crawls]
     for summary, unchanged in zip(summaries, write_portal_states(con, run_id, states), strict=True):
@@ -187,26 +227,46 @@ def _load_together(
     return summaries
 
 
-def _load_content(con: duckdb.DuckDBPyConnection, run_id: str, crawl: PortalCrawl, cause: str) -> LoadSummary:
-    """One portal's articles and documents, within the caller's transaction (its source and
-    fetches are in already)."""
-    latest: dict[str, Observation] = {
-        observation.article_id: observation for observation in crawl.observations
-    }
-    gone_by_id = {g.article_id: g for g in crawl.gone if g.article_id not in latest}
-    documents = list({d.document_id: d for d in crawl.documents}.values())
-    seen_documents = {d.document_id for d in documents}
-    gone_documents = [
-        g
-        for g in {g.article_id: g for g in crawl.gone_documents}.values()
-        if g.article_id not in seen_documents
-    ]
-    source = crawl.source
-    summary = load_articles(con, run_id, source, list(latest.values()), list(gone_by_id.values()), cause)
-    load_documents(con, run_id, source, documents, summary)
-    document_lifecycle(con, run_id, source, documents, gone_documents, cause, summary)
-    summary.references += resolve_references(con)
-    return summary
+def _disjoint(contents: Sequence[Content]) -> bool:
+    """Whether no article and no document is in more than one of the crawls."""
+    articles: set[str] = set()
+    documents: set[str] = set()
+    for content in contents:
+        own_articles, own_documents = content.articles(), content.document_ids()
+        if not (articles.isdisjoint(own_articles) and documents.isdisjoint(own_documents)):
+            return False
+        articles |= own_articles
+        documents |= own_documents
+    return True
+
+
+def _load_content(
+    con: duckdb.DuckDBPyConnection, run_id: str, contents: Sequence[Content], cause: str
+) -> list[LoadSummary]:
+    """The articles and documents of distinct portals' crawls, no article or document in two
+    of them, within the caller's transaction (their sources and fetches are in already): what
+    each portal's changed, in order."""
+    summaries = [LoadSummary() for _ in contents]
+    changes, references = load_articles(con, run_id, contents, cause, summaries)
+    document_references, document_portals = load_documents(
+        con, run_id, [(c.source_id, c.documents) for c in contents], summaries
+    )
+    references += document_references
+    insert(con, "document_references", references_table(references, run_id))
+    article_changes = len(changes)
+    changes += document_lifecycle(
+        con, run_id, [(c.source_id, c.documents, c.gone_documents) for c in contents], summaries
+    )
+    table = changes_table(changes, cause)
+    kinds = ["article"] * article_changes + ["document"] * (len(changes) - article_changes)
+    insert(con, "changes", table.append_column("item_kind", pa.array(kinds, pa.string())))
+    if len(contents) > 1:
+        portal_of = {source_id: p for p, source_id in enumerate(c.source_id for c in contents)}
+        citing = {(r.citing_type, r.citing_id, r.citing_version): portal_of[r.source_id] for r in references}
+        resolve_references(con, len(contents), citing, document_portals)
+    else:
+        resolve_references(con)
+    return summaries
 
 
 @contextmanager
@@ -241,24 +301,34 @@ def rollback(con: duckdb.DuckDBPyConnection) -> None:
 def load_articles(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
-    source: SourceRow,
-    observations: list[Observation],
-    gone: list[Gone],
+    contents: Sequence[Content],
     cause: str,
-) -> LoadSummary:
-    """Article versions, changes and state of one batch (its source in the warehouse already)."""
-    summary = LoadSummary()
-    observations = _drop_outdated(con, observations)
-    joined = _join_state(con, observations, reparsed=cause == "parser")
-    _count(joined, observations, summary)
+    summaries: Sequence[LoadSummary],
+) -> tuple[list[Change], list[ReferenceRow]]:
+    """Article versions, changes and state of distinct portals' crawls (their sources in the
+    warehouse already), each portal's counted in its summary. Returns the 'updated' (or
+    'reparsed') and 'removed' changes and the references the new versions make, for the
+    caller to insert; the rest is written."""
+    observations = [o for content in contents for o in content.observations]
+    portals = [p for p, content in enumerate(contents) for _ in content.observations]
+    kept = _kept(con, observations)
+    if kept is not None:
+        observations = [observations[i] for i in kept]
+        portals = [portals[i] for i in kept]
+    source_ids = [contents[p].source_id for p in portals]
+    joined = _join_state(con, observations, source_ids, reparsed=cause == "parser")
+    bounds = np.searchsorted(np.array(portals, dtype=np.int64), np.arange(len(contents) + 1)).tolist()
+    for p, summary in enumerate(summaries):
+        _count(joined, observations, summary, bounds[p], bounds[p + 1])
     # Python ints and bools, not numpy's nor Arrow's: reading those one row at a time is slow.
     new_version = joined.new_version.tolist()
     new_rows = np.flatnonzero(joined.created | joined.changed).tolist()
     versions = [NewVersion(observations[i], new_version[i]) for i in new_rows]
+    version_sources = [source_ids[i] for i in new_rows]
     changed_rows = np.flatnonzero(joined.changed)
     edited = {
         observations[i].article_id: Edit(
-            current_version, current_hash, observations[i], new_version[i], reparsed
+            current_version, current_hash, observations[i], new_version[i], reparsed, source_ids[i]
         )
         for i, current_version, current_hash, reparsed in zip(
             changed_rows.tolist(),
@@ -269,19 +339,21 @@ def load_articles(
         )
     }
     # Read before anything is written: the versions the edits replace.
-    changes = updated_changes(con, source, edited, run_id)
+    changes = updated_changes(con, edited, run_id)
     # From here until the versions are in, the statements run on a thread of their own, in
     # order, while this one builds the versions' Arrow columns (see `_insert_versions`).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="load") as pool:
         writer = InOrder(pool)
-        params = {"source": source.source_id, "run": run_id, "cause": cause}
-        writer.submit(_write_batch, con, joined.batch, params)
-        _insert_versions(con, writer, run_id, source.source_id, versions, summary)
-    removals = _removals(con, run_id, source, gone, summary)
-    insert(con, "changes", changes_table(changes + [change for change, _ in removals], cause))
+        writer.submit(_write_batch, con, joined.batch, {"run": run_id, "cause": cause})
+        references = _insert_versions(con, writer, run_id, versions, version_sources)
+    made = Counter(reference.source_id for reference in references)
+    for content, summary in zip(contents, summaries, strict=True):
+        summary.references += made[content.source_id]
+    gone = [(p, g) for p, content in enumerate(contents) for g in content.gone]
+    removals = _removals(con, run_id, contents, gone, summaries)
     if removals:
         register_for(con, "state_upd", state_update_table([update for _, update in removals]), REMOVE_SQL)
-    return summary
+    return changes + [change for change, _ in removals], references
 
 
 def _upsert_sources(con: duckdb.DuckDBPyConnection, sources: list[SourceRow]) -> None:
@@ -305,23 +377,27 @@ def _upsert_sources(con: duckdb.DuckDBPyConnection, sources: list[SourceRow]) ->
     replace_for(con, "source_rows", rows, UPSERT_SOURCES_SQL)
 
 
-def _drop_outdated(con: duckdb.DuckDBPyConnection, observations: list[Observation]) -> list[Observation]:
-    """Without the articles seen unchanged against a version that is no longer the current
-    one: nothing to record of them."""
+def _kept(con: duckdb.DuckDBPyConnection, observations: list[Observation]) -> list[int] | None:
+    """The positions of the observations to record (None: all of them): without the articles
+    seen unchanged against a version that is no longer the current one, nothing to record
+    of them."""
     unparsed = [o.article_id for o in observations if o.record is None]
     if not unparsed:
-        return observations
+        return None
     state = current_state(con, unparsed)
     return [
-        o
-        for o in observations
+        i
+        for i, o in enumerate(observations)
         if o.record is not None
         or (o.article_id in state and state[o.article_id].content_hash == o.content_hash)
     ]
 
 
-def _join_state(con: duckdb.DuckDBPyConnection, observations: list[Observation], reparsed: bool) -> Joined:
-    """Every observation beside its article's current state, in one join."""
+def _join_state(
+    con: duckdb.DuckDBPyConnection, observations: list[Observation], source_ids: list[str], reparsed: bool
+) -> Joined:
+    """Every observation (of the portal `source_ids` gives) beside its article's current state,
+    in one join."""
     observed = observed_table(observations, reparsed=reparsed)
     con.register("observed", observed)
     seen = query_arrow(con, OBSERVED_STATE_SQL)
@@ -331,7 +407,8 @@ def _join_state(con: duckdb.DuckDBPyConnection, observations: list[Observation],
     current_version = seen["current_version"].to_numpy()
     new_version = np.where(created, 1, current_version + changed).astype(np.int32)
     batch = (
-        observed.append_column("current_version", seen["current_version"])
+        observed.append_column("source_id", pa.array(source_ids, pa.string()))
+        .append_column("current_version", seen["current_version"])
         .append_column("current_hash", seen["current_hash"])
         .append_column("created", seen["created"])
         .append_column("changed", seen["changed"])
@@ -350,9 +427,15 @@ def _join_state(con: duckdb.DuckDBPyConnection, observations: list[Observation],
     )
 
 
-def _count(joined: Joined, observations: list[Observation], summary: LoadSummary) -> None:
-    """What the batch creates, edits, restores and leaves unchanged, into the summary."""
-    created, changed, restored, reparsed = joined.created, joined.changed, joined.restored, joined.reparsed
+def _count(
+    joined: Joined, observations: list[Observation], summary: LoadSummary, start: int, stop: int
+) -> None:
+    """What the batch's observations from `start` to `stop` (a portal's) create, edit, restore
+    and leave unchanged, into the summary."""
+    created, changed, restored, reparsed = (
+        flags[start:stop] for flags in (joined.created, joined.changed, joined.restored, joined.reparsed)
+    )
+    observations = observations[start:stop]
     summary.created = int(created.sum())
     summary.restored = int(restored.sum())
     summary.reparsed = int((changed & reparsed).sum())
@@ -410,11 +493,11 @@ def _insert_versions(
     con: duckdb.DuckDBPyConnection,
     writer: InOrder,
     run_id: str,
-    source_id: str,
     versions: list[NewVersion],
-    summary: LoadSummary,
-) -> None:
-    """The new versions, their fingerprints and the references their text makes.
+    source_ids: list[str],
+) -> list[ReferenceRow]:
+    """The new versions (of the portals `source_ids` gives) and their fingerprints; returns the
+    references their text makes.
 
     Python builds each chunk's Arrow columns (its versions and their fingerprints) while
     DuckDB, which lets go of the GIL as it works, runs the statements before it on `writer`
@@ -424,7 +507,7 @@ def _insert_versions(
     """
     for start in range(0, len(versions), VERSION_CHUNK):
         part = versions[start : start + VERSION_CHUNK]
-        chunk = versions_table(part, source_id, run_id)
+        chunk = versions_table(part, source_ids[start : start + VERSION_CHUNK], run_id)
         fingerprints = fingerprint_table(
             chunk.select(["article_id", "version", "source_id"]), fingerprints_of([o for o, _ in part])
         )
@@ -432,12 +515,11 @@ def _insert_versions(
         writer.submit(_append_versions, con, chunk, fingerprints)
     references = [
         ReferenceRow(source_id, "article", o.article_id, version, ref, o.fetched_at)
-        for o, version in versions
+        for (o, version), source_id in zip(versions, source_ids, strict=True)
         for ref in (o.references if o.references is not None else references_of(o.record))
     ]
     writer.wait()
-    insert(con, "document_references", references_table(references, run_id))
-    summary.references += len(references)
+    return references
 
 
 def _append_versions(con: duckdb.DuckDBPyConnection, versions: pa.Table, fingerprints: pa.Table) -> None:
@@ -446,18 +528,23 @@ def _append_versions(con: duckdb.DuckDBPyConnection, versions: pa.Table, fingerp
 
 
 def _removals(
-    con: duckdb.DuckDBPyConnection, run_id: str, source: SourceRow, gone: list[Gone], summary: LoadSummary
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    contents: Sequence[Content],
+    gone: list[tuple[int, Gone]],
+    summaries: Sequence[LoadSummary],
 ) -> list[tuple[Change, StateUpdate]]:
-    """The 'removed' change and the state each confirmed removal of a live article makes."""
-    state = current_state(con, [g.article_id for g in gone])
+    """The 'removed' change and the state each confirmed removal of a live article makes
+    (`gone`: the removals with their portal's position)."""
+    state = current_state(con, [g.article_id for _, g in gone])
     out = []
-    for g in gone:
+    for p, g in gone:
         current = state.get(g.article_id)
         if current is None or current.removed:
             continue
         change = Change(
             g.article_id,
-            source.source_id,
+            contents[p].source_id,
             g.url,
             "removed",
             None,
@@ -473,8 +560,8 @@ def _removals(
                 StateUpdate(g.article_id, g.url, current.version, current.content_hash, None, g.fetched_at),
             )
         )
-        summary.removed += 1
-        summary.changes.append(("removed", g.url))
+        summaries[p].removed += 1
+        summaries[p].changes.append(("removed", g.url))
     return out
 
 
@@ -487,9 +574,7 @@ def current_state(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, C
     return {row[0]: CurrentState(row[1], row[2], row[3]) for row in rows}
 
 
-def updated_changes(
-    con: duckdb.DuckDBPyConnection, source: SourceRow, edited: dict[str, Edit], run_id: str
-) -> list[Change]:
+def updated_changes(con: duckdb.DuckDBPyConnection, edited: dict[str, Edit], run_id: str) -> list[Change]:
     """'updated' (or 'reparsed') changes, naming the fields that differ from the previous version."""
     if not edited:
         return []
@@ -505,7 +590,7 @@ def updated_changes(
         changes.append(
             Change(
                 article_id,
-                source.source_id,
+                edit.source_id,
                 edit.observation.url,
                 "reparsed" if edit.reparsed else "updated",
                 fields,

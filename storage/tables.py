@@ -43,6 +43,7 @@ class Edit(NamedTuple):
     observation: Observation
     version: int
     reparsed: bool
+    source_id: str
 
 
 class Change(NamedTuple):
@@ -140,7 +141,8 @@ def _json_list(items: tuple) -> str:
     return json.dumps([asdict(item) for item in items], ensure_ascii=False)
 
 
-def versions_table(versions: Sequence[NewVersion], source_id: str, run_id: str) -> pa.Table:
+def versions_table(versions: Sequence[NewVersion], source_ids: Sequence[str], run_id: str) -> pa.Table:
+    """Rows of ``article_versions``: each version with its portal's id (`source_ids`, one a version)."""
     observations = [o for o, _ in versions]
     records = [o.record for o in observations]
     count = len(versions)
@@ -154,7 +156,7 @@ def versions_table(versions: Sequence[NewVersion], source_id: str, run_id: str) 
     return pa.table(
         {
             "article_id": column("article_id", rows=observations),
-            "source_id": pa.array([source_id] * count, pa.string()),
+            "source_id": pa.array(source_ids, pa.string()),
             "url": column("url", rows=observations),
             "version": pa.array([version for _, version in versions], pa.int32()),
             "content_hash": column("content_hash", rows=observations),
@@ -251,12 +253,13 @@ def _document_files(record) -> str:
     )
 
 
-def documents_table(rows: Sequence[NewDocument], source_id: str, run_id: str) -> pa.Table:
+def documents_table(rows: Sequence[NewDocument], source_ids: Sequence[str], run_id: str) -> pa.Table:
+    """Rows of ``documents``: each new version with its portal's id (`source_ids`, one a row)."""
     records = [o.record for o, _ in rows]
     return pa.table(
         {
             "document_id": [o.document_id for o, _ in rows],
-            "source_id": [source_id] * len(rows),
+            "source_id": pa.array(source_ids, pa.string()),
             "url": [o.url for o, _ in rows],
             "version": pa.array([version for _, version in rows], pa.int32()),
             "content_hash": [r.content_hash for r in records],
