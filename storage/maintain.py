@@ -28,9 +28,10 @@ from pathlib import Path
 import duckdb
 
 from portalwatch import lake
+from portalwatch.config import DEFAULT_ROW_GROUP_SIZE
 from portalwatch.errors import StorageError
 from portalwatch.integrity import Problem, check_warehouse
-from portalwatch.storage.session import session_for
+from portalwatch.storage.session import open_file, session_for
 
 DEFAULT_MIN_FREE = 0.2  # rewrite a file once this share of its blocks is free
 DEFAULT_KEEP_DAYS = 7.0  # snapshots younger than this stay (time travel reaches back so far)
@@ -95,7 +96,9 @@ class LakeResult:
 
 
 def file_size(con: duckdb.DuckDBPyConnection, path: Path) -> FileSize:
-    row = con.execute("SELECT total_blocks, free_blocks FROM pragma_database_size()").fetchone()
+    row = con.execute(
+        "SELECT total_blocks, free_blocks FROM pragma_database_size() WHERE database_name = current_database()"
+    ).fetchone()
     total, free = row if row else (0, 0)
     return FileSize(path.stat().st_size, int(total), int(free))
 
@@ -157,8 +160,9 @@ def maintain_file(
     path = Path(path)
     if not path.exists():
         raise StorageError(path, "no warehouse file here")
+    row_group_size = session_for(path).row_group_size
     with _writer_turn(path, wait, on_wait):
-        with duckdb.connect(str(path)) as con:
+        with open_file(path, read_only=False, row_group_size=row_group_size) as con:
             con.execute("CHECKPOINT")
             before = file_size(con, path)
             digests = table_digests(con)
@@ -167,7 +171,7 @@ def maintain_file(
             rewrite = before.free_share >= min_free and before.free_blocks > 0
             if rewrite:
                 fresh = path.with_name(path.name + NEW_SUFFIX)
-                _copy_database(con, fresh)
+                _copy_database(con, fresh, row_group_size)
         if rewrite:
             _verify(fresh, digests, problems, objects)
             _swap(path, fresh)
@@ -178,12 +182,15 @@ def maintain_file(
     return FileResult(before, after, rewrite, {name: rows for name, (rows, _) in digests.items()}, problems)
 
 
-def _copy_database(con: duckdb.DuckDBPyConnection, fresh: Path) -> None:
-    """Every table, view, sequence and macro of the connection's database into a new file."""
+def _copy_database(
+    con: duckdb.DuckDBPyConnection, fresh: Path, row_group_size: int = DEFAULT_ROW_GROUP_SIZE
+) -> None:
+    """Every table, view, sequence and macro of the connection's database into a new file, in
+    row groups of `row_group_size` rows, as a writer appends them."""
     for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
         leftover.unlink(missing_ok=True)  # a copy an earlier run left when it was stopped
     (source,) = con.execute("SELECT current_database()").fetchone()  # type: ignore[misc]
-    con.execute(f"ATTACH '{_quote(fresh)}' AS maintain_fresh")
+    con.execute(f"ATTACH '{_quote(fresh)}' AS maintain_fresh (ROW_GROUP_SIZE {int(row_group_size)})")
     try:
         con.execute(f'COPY FROM DATABASE "{source}" TO maintain_fresh')
         con.execute("CHECKPOINT maintain_fresh")

@@ -10,6 +10,10 @@ a writer's connection stays open between them, for at most ``LINGER_SECONDS`` wi
 turn: the run's loads share one connection, and another process waits that long at most
 beyond the last of them. Each load still commits on its own.
 
+A file is opened by attaching it to an in-memory DuckDB (and using it), under the name DuckDB
+would give it (its file name's stem): the size of the row groups its appends write is an option
+of the attachment, not kept in the file (:func:`open_file`).
+
 A DuckLake warehouse has no lock: each connection is an in-memory DuckDB with the lake
 attached (and used) as ``lake``; writers from many processes commit concurrently and a
 transaction that meets another's change runs again (``storage.warehouse``).
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,6 +31,7 @@ import duckdb
 from filelock import FileLock, Timeout
 
 from portalwatch import heap, lake
+from portalwatch.config import DEFAULT_ROW_GROUP_SIZE
 from portalwatch.errors import StorageError
 from portalwatch.storage.compat import explain_open_error, held_elsewhere
 
@@ -34,6 +39,42 @@ LOCK_TIMEOUT_SECONDS = 600.0
 RETRY_OPEN_SECONDS = 0.2  # how often a file another program holds open is tried again
 # How long a writer's connection stays open without a turn while loads are still to come.
 LINGER_SECONDS = 3.0
+RESERVED_NAMES = {"memory", "system", "temp", "main"}
+
+
+def catalog_name(path: Path | str) -> str:
+    """The name a warehouse file is attached as: DuckDB's own name for it (its file name up to
+    the first dot), unless that names one of DuckDB's own catalogs."""
+    name = Path(path).name.split(".")[0]
+    return "warehouse" if not name or name.lower() in RESERVED_NAMES else name
+
+
+def open_file(
+    path: Path | str,
+    read_only: bool,
+    config: Mapping[str, str | int] | None = None,
+    row_group_size: int = DEFAULT_ROW_GROUP_SIZE,
+) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse file `path`: an in-memory DuckDB (`config` its settings)
+    with the file attached (read-only, or writing row groups of `row_group_size` rows) and used,
+    so unqualified names are the file's. Appends write each row group as it fills (one at a
+    time, not DuckDB's five), so a large load compresses its rows as it goes, and the commit's
+    checkpoint rewrites only the last row groups of each table (a partly filled one, merged with
+    its neighbours when they fit in fewer: three row groups' rows at most). Spills go to
+    `<path>.tmp`, as for a file opened directly. Raises duckdb.Error as opening the file does."""
+    settings: dict[str, str | int] = {"temp_directory": f"{Path(path).absolute()}.tmp", **(config or {})}
+    con = duckdb.connect(config=settings)
+    try:
+        options = "READ_ONLY" if read_only else f"ROW_GROUP_SIZE {int(row_group_size)}"
+        name = '"' + catalog_name(path).replace('"', '""') + '"'
+        con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS {name} ({options})")
+        con.execute(f"USE {name}")
+        if not read_only:
+            con.execute("SET write_buffer_row_group_count = 1")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 class Session:
@@ -48,6 +89,7 @@ class Session:
         self.read_only = False
         self.lock: FileLock | None = None
         self.config: dict[str, str | int] = {}  # DuckDB settings of the connections opened from now on
+        self.row_group_size = DEFAULT_ROW_GROUP_SIZE  # of what writers append, from the next connection
         self.stays_open = False  # kept open between turns (nothing to release for others)
         self.coming = 0  # loads announced in this process and not done yet (loads_coming)
         self.turns_taken = 0  # turns begun so far: a lingering connection closes if none begins
@@ -174,7 +216,7 @@ class Session:
         heap.limit_arenas()  # DuckDB's threads, started with the connection, share two arenas
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only, config=dict(self.config))
+                return open_file(self.path, read_only, self.config, self.row_group_size)
             except duckdb.Error as exc:
                 # A reader waits for another program to close the file; a load fails at once.
                 if not (read_only and held_elsewhere(exc)) or time.monotonic() >= deadline:

@@ -29,7 +29,7 @@ from portalwatch.storage import runs, schema
 from portalwatch.storage.compat import explain_open_error
 from portalwatch.storage.crawlstate import read_portal_state
 from portalwatch.storage.load import load_portal, load_portals
-from portalwatch.storage.session import Session, lake_session_for, session_for
+from portalwatch.storage.session import Session, lake_session_for, open_file, session_for
 
 T = TypeVar("T")
 
@@ -76,7 +76,7 @@ def open_reader(location: str | Path) -> duckdb.DuckDBPyConnection:
             raise
         return con
     try:
-        return duckdb.connect(str(location), read_only=True)
+        return open_file(Path(location), read_only=True)
     except duckdb.Error as exc:
         raise StorageError(location, explain_open_error(location, exc)) from None
 
@@ -105,14 +105,23 @@ def reading(
 class Warehouse:
     """A warehouse file or DuckLake spec: ``Warehouse(path).migrate()`` creates or upgrades it."""
 
-    def __init__(self, path: str | Path, duckdb_config: dict[str, str | int] | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        duckdb_config: dict[str, str | int] | None = None,
+        row_group_size: int | None = None,
+    ):
         """`path`: a DuckDB file, or a DuckLake spec ('ducklake:postgres:…'). `duckdb_config`
-        (memory_limit, threads: `WarehouseSettings.duckdb_config()`) applies to a file's
+        (memory_limit, threads: `WarehouseSettings.duckdb_config()`) and `row_group_size` (rows
+        per row group a writer appends: `WarehouseSettings.row_group_size`) apply to a file's
         connections in this process from the next one opened."""
         self.lake = lake.parse_spec(str(path)) if lake.is_lake_spec(path) else None
         self.path = Path(path)  # the file (for a DuckLake: its spec, as a name only)
-        if duckdb_config is not None and self.lake is None:
-            session_for(self.path).config = dict(duckdb_config)
+        if self.lake is None:
+            if duckdb_config is not None:
+                session_for(self.path).config = dict(duckdb_config)
+            if row_group_size is not None:
+                session_for(self.path).row_group_size = row_group_size
 
     def __str__(self) -> str:
         return str(self.lake) if self.lake else str(self.path)

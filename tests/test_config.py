@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from portalwatch.config import DEFAULT_MEMORY_LIMIT, SourcesConfig, default_sources_path, load_sources
+from portalwatch.config import (
+    DEFAULT_MEMORY_LIMIT,
+    DEFAULT_ROW_GROUP_SIZE,
+    SourcesConfig,
+    default_sources_path,
+    load_sources,
+)
 from portalwatch.errors import ConfigError
 from portalwatch.flows.setup import FlowSetup
 
@@ -209,6 +215,33 @@ def test_warehouse_settings_become_duckdb_settings(tmp_path):
         write(tmp_path, '[settings.warehouse]\nmemory_limit = "lots"\n\n' + source_block(), "bad.toml")
     )
     assert "memory_limit" in str(error)
+
+
+def test_the_row_group_size_is_a_checked_warehouse_setting(tmp_path):
+    path = write(tmp_path, "[settings.warehouse]\nrow_group_size = 32768\n\n" + source_block())
+    config = load_sources(path)
+    assert config.settings.warehouse.row_group_size == 32768
+    # The flows' warehouse opens its writers' connections with it.
+    setup = FlowSetup.load(str(path), str(tmp_path / "rows.duckdb"), None)
+    assert setup.store.session.row_group_size == 32768
+    assert (
+        "row_group_size" not in config.settings.warehouse.duckdb_config()
+    )  # an option of the file's, not DuckDB's
+    plain = load_sources(write(tmp_path, source_block(), "plain.toml"))
+    assert plain.settings.warehouse.row_group_size == DEFAULT_ROW_GROUP_SIZE
+    for value, said in (
+        ("3000", "multiple of 2048"),
+        ("1024", "greater than or equal to 2048"),
+        ("245760", "less than or equal to 122880"),
+        ('"big"', "valid integer"),
+    ):
+        error = load_error(
+            write(
+                tmp_path, f"[settings.warehouse]\nrow_group_size = {value}\n\n" + source_block(), "bad.toml"
+            )
+        )
+        assert isinstance(error, ConfigError)
+        assert "row_group_size" in str(error) and said in str(error), str(error)
 
 
 # ------------------------------------------------------------------ paths in the sources file

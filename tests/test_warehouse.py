@@ -672,6 +672,76 @@ def test_warehouse_settings_reach_the_connection(tmp_path):
     assert limit.startswith("300.0 MiB") or limit.startswith("314.5 MB")
 
 
+def row_groups(con: duckdb.DuckDBPyConnection, table: str) -> list[int]:
+    """The rows of each row group of a table, in order."""
+    rows = con.execute(
+        f"SELECT row_group_id, max(count) FROM pragma_storage_info('{table}') GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    return [count for _, count in rows]
+
+
+def test_a_load_appends_row_groups_of_the_configured_size(tmp_path):
+    """A writer's appends fill row groups of `row_group_size` rows, each written as it fills:
+    the load's versions are in full row groups but the last, and stay so after the commit's
+    checkpoint."""
+    store = Warehouse(tmp_path / "warehouse.duckdb", row_group_size=2048)
+    store.migrate()
+    observations = [observe(n, T0) for n in range(5000)]
+    load(store, observations)
+    assert count(store, "article_versions") == 5000
+    with store.connect() as con:
+        assert row_groups(con, "article_versions") == [2048, 2048, 904]
+        assert row_groups(con, "fetches") == [2048, 2048, 904]
+    # A small load rewrites the last row groups only: the full ones before them stay.
+    load(store, [observe(n, T0) for n in range(5000, 5100)], run_id="run-2")
+    with store.connect() as con:
+        assert row_groups(con, "article_versions") == [2048, 2048, 1004]
+    # The file keeps no row group size: a writer of another setting appends row groups of its
+    # own, and its commit merges the table's smaller row groups into them.
+    again = Warehouse(tmp_path / "warehouse.duckdb", row_group_size=4096)
+    load(again, [observe(n, T0) for n in range(5100, 9500)], run_id="run-3")
+    with again.connect(read_only=True) as con:
+        assert row_groups(con, "article_versions") == [4096, 4096, 1308]
+
+
+def test_the_file_is_attached_under_its_own_name_and_used(tmp_path):
+    """Unqualified names, CHECKPOINT and the database's own catalog views are the file's, named as
+    DuckDB names a file it opens."""
+    store = Warehouse(tmp_path / "history.2025.duckdb")
+    store.migrate()
+    load(store, [observe(1, T0)])
+    for read_only in (False, True):
+        with store.connect(read_only=read_only) as con:
+            assert con.execute("SELECT current_database()").fetchone() == ("history",)
+            (size,) = con.execute(
+                "SELECT count(*) FROM pragma_database_size() WHERE database_name = current_database()"
+            ).fetchone()
+            assert size == 1
+            assert con.execute("SELECT count(*) FROM article_versions").fetchone() == (1,)
+            if not read_only:
+                con.execute("CHECKPOINT")
+    assert duckdb.connect(str(tmp_path / "history.2025.duckdb"), read_only=True).execute(
+        "SELECT count(*) FROM history.main.article_versions"
+    ).fetchone() == (1,)
+
+
+def test_a_file_named_as_a_duckdb_catalog_opens(tmp_path):
+    store = Warehouse(tmp_path / "memory.duckdb")
+    store.migrate()
+    load(store, [observe(1, T0)])
+    with store.connect(read_only=True) as con:
+        assert con.execute("SELECT current_database()").fetchone() == ("warehouse",)
+        assert con.execute("SELECT count(*) FROM article_versions").fetchone() == (1,)
+
+
+def test_a_writer_spills_beside_the_file(tmp_path):
+    store = Warehouse(tmp_path / "warehouse.duckdb")
+    store.migrate()
+    with store.connect() as con:
+        (folder,) = con.execute("SELECT current_setting('temp_directory')").fetchone()
+    assert folder == f"{tmp_path / 'warehouse.duckdb'}.tmp"
+
+
 def test_a_load_leaves_the_connections_thread_setting_as_it_found_it(warehouse):
     """The load runs on one DuckDB thread and gives the connection back with its own setting,
     whether it commits or fails."""
