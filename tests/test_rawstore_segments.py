@@ -348,6 +348,7 @@ def test_pages_are_stored_while_a_flush_waits_for_the_disk(tmp_path, monkeypatch
     assert set(early) <= pages.keys()
     assert late[0] not in pages  # stored during the flush: left for the next one
     assert late[0] in store and store.get(late[0]) == body(5)
+    assert store.put(body(0)) == (early[0], False)  # indexed by the flush, seen by the store
     disk.assert_index_within(root)
 
     store.flush()
