@@ -15,7 +15,9 @@ takes a segment nobody writes, so processes that store pages side by side (a
 run and a backfill) append to segments of their own and never wait for one
 another. Readers read at any time. ``flush()`` (called before the warehouse
 commits a load) fsyncs the segment, then commits the index rows in one short
-transaction: the index never names bytes that are not on disk. Records written
+transaction: the index never names bytes that are not on disk. Pages are stored
+meanwhile (a flush holds the store only to take its rows and to drop them once
+indexed, never while the disk syncs); those are left for the next flush. Records written
 but not indexed (a writer killed between flushes) are indexed by the next
 writer after their hash is checked; a torn record at a segment's end is cut
 off. Two processes storing the same new body at once both append it; the index
@@ -239,8 +241,14 @@ class _Store:
         self.root = root
         self.segments = root / "segments"
         self.index_path = root / "index.sqlite"
+        # `lock` guards the segment, `pending` and `con`, and is held only for in-memory steps and
+        # short reads, except to change segments, close and migrate, which flush while holding it.
+        # `flushing` serializes the flushes and guards `flush_con`; it is taken before `lock`, never
+        # while holding it.
         self.lock = threading.RLock()
+        self.flushing = threading.Lock()
         self.con: sqlite3.Connection | None = None
+        self.flush_con: sqlite3.Connection | None = None  # the flushes' own, used outside `lock`
         self.readers: dict[int, int] = {}  # segment -> read-only descriptor
         self.pending: dict[str, tuple[int, int, int]] = {}  # appended, not yet in the index
         self.ends: dict[
@@ -291,7 +299,7 @@ class _Store:
             ).fetchone()
 
     def count(self) -> int:
-        with self.lock:
+        with self.flushing, self.lock:  # not during a flush: its rows, indexed, still pending
             con = self._connection()
             return len(self.pending) + (
                 0 if con is None else con.execute("SELECT count(*) FROM pages").fetchone()[0]
@@ -303,18 +311,27 @@ class _Store:
             stored = set() if con is None else {key.hex() for (key,) in con.execute("SELECT hash FROM pages")}
             return stored | set(self.pending)
 
-    def _write_index(self, rows: list[tuple[str, int, int, int]], ends: dict[int, int]) -> None:
-        """One short transaction: the writers of other segments wait for it at most that long."""
-        self.con.execute("BEGIN IMMEDIATE")
+    @staticmethod
+    def _write_index(
+        con: sqlite3.Connection, rows: list[tuple[str, int, int, int]], ends: dict[int, int]
+    ) -> None:
+        """One short transaction: the writers of other segments wait for it at most that long. A
+        segment's indexed end only moves forward: a flush that took its rows before another one
+        indexed more of the segment leaves the later end."""
+        con.execute("BEGIN IMMEDIATE")
         try:
-            self.con.executemany(
+            con.executemany(
                 "INSERT OR IGNORE INTO pages VALUES (?, ?, ?, ?)",
                 [(bytes.fromhex(raw_hash), *place) for raw_hash, *place in rows],
             )
-            self.con.executemany("INSERT OR REPLACE INTO segments VALUES (?, ?)", list(ends.items()))
-            self.con.execute("COMMIT")
+            con.executemany(
+                "INSERT INTO segments VALUES (?, ?) ON CONFLICT (segment)"
+                " DO UPDATE SET indexed_end = max(indexed_end, excluded.indexed_end)",
+                list(ends.items()),
+            )
+            con.execute("COMMIT")
         except BaseException:
-            self.con.execute("ROLLBACK")
+            con.execute("ROLLBACK")
             raise
 
     # -- reading
@@ -389,7 +406,7 @@ class _Store:
             os.truncate(path, good)
         if rows:
             log.warning("raw store %s: %d unindexed records indexed", path, len(rows))
-        self._write_index(rows, {segment: good})
+        self._write_index(self.con, rows, {segment: good})
 
     # -- writing
 
@@ -429,7 +446,7 @@ class _Store:
 
     def _next_segment(self) -> None:
         """The segment is full: it is made durable and indexed, and a new one is taken."""
-        self.flush()
+        self._flush_held()
         self._release()
         self._claim_segment()
 
@@ -451,14 +468,51 @@ class _Store:
             return True
 
     def flush(self) -> None:
-        """The segment's bytes on disk first, then the index rows that name them."""
+        """The segment's bytes on disk first, then the index rows that name them. The lock is held
+        only to take the rows (and a descriptor of their segment, which a change of segment
+        meanwhile does not close) and to drop them once indexed: appends go on while the disk syncs,
+        and what they add is left for the next flush. Never called with the lock held (a flush
+        waiting for it would wait for this one): such callers use `_flush_held`."""
+        with self.flushing:
+            with self.lock:
+                if self.claim is None or not self.pending:
+                    return
+                rows, segment, end = dict(self.pending), self.segment, self.end
+                try:
+                    fd = os.dup(self.fd)
+                except OSError as exc:
+                    raise StorageError(
+                        self.segment_path(segment), f"cannot make raw pages durable: {exc}"
+                    ) from None
+            try:
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                if self.flush_con is None:
+                    self.flush_con = self._open_index()
+                self._write_index(
+                    self.flush_con, [(key, *place) for key, place in rows.items()], {segment: end}
+                )
+            except (OSError, sqlite3.Error) as exc:
+                raise StorageError(
+                    self.segment_path(segment), f"cannot make raw pages durable: {exc}"
+                ) from None
+            with self.lock:
+                for key, place in rows.items():
+                    if self.pending.get(key) == place:  # indexed by a change of segment meanwhile?
+                        del self.pending[key]
+
+    def _flush_held(self) -> None:
+        """`flush` in one step under the lock, for a caller that holds it: changing segments,
+        closing, migrating (rare; the appends wait for them)."""
         with self.lock:
             if self.claim is None or not self.pending:
                 return
             try:
                 os.fsync(self.fd)
                 self._write_index(
-                    [(key, *place) for key, place in self.pending.items()], {self.segment: self.end}
+                    self.con, [(key, *place) for key, place in self.pending.items()], {self.segment: self.end}
                 )
             except (OSError, sqlite3.Error) as exc:
                 raise StorageError(
@@ -467,8 +521,9 @@ class _Store:
             self.pending.clear()
 
     def close(self) -> None:
+        self.flush()  # the appends go on meanwhile; what they add is flushed below
         with self.lock:
-            self.flush()
+            self._flush_held()
             self._release()
 
     def _release(self) -> None:
@@ -508,9 +563,9 @@ class _Store:
                     continue
                 done.append(path)
                 if len(done) >= MIGRATE_BATCH:
-                    self.flush()
+                    self._flush_held()
                     _unlink_all(done)
-            self.flush()
+            self._flush_held()
             _unlink_all(done)
             for folder in self.root.glob("[0-9a-f][0-9a-f]"):
                 if folder.is_dir() and not any(folder.iterdir()):

@@ -7,12 +7,17 @@ import gzip
 import hashlib
 import os
 import signal
+import sqlite3
+import stat
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
+from portalwatch.storage import rawstore
 from portalwatch.storage.rawstore import RawStore
 
 PORTALWATCH = str(Path(sys.executable).parent / "portalwatch")
@@ -243,3 +248,151 @@ def test_a_lost_index_is_rebuilt_from_the_segments(tmp_path):
         timeout=120,
     )
     assert check.stdout.split() == ["30", "0"], check.stderr
+
+
+def segments_of(root: Path) -> list[Path]:
+    return sorted((root / "segments").glob("*.warc.gz"))
+
+
+class SlowDisk:
+    """`os.fsync` that holds the first sync of a segment file until `go` is set, and notes how far
+    each segment was on disk when a sync of it returned."""
+
+    def __init__(self, root: Path):
+        self.segments = root / "segments"
+        self.syncing, self.go = threading.Event(), threading.Event()
+        self.synced: dict[int, int] = {}  # segment -> its size when a sync of it began, once it returned
+        self.real = os.fsync
+
+    def __call__(self, fd: int) -> None:
+        info = os.fstat(fd)
+        segment = self.segment_of(info) if stat.S_ISREG(info.st_mode) else None
+        if segment is not None and not self.syncing.is_set():
+            self.syncing.set()
+            self.go.wait()
+        self.real(fd)
+        if segment is not None:
+            self.synced[segment] = max(self.synced.get(segment, 0), info.st_size)
+
+    def segment_of(self, info: os.stat_result) -> int | None:
+        for path in self.segments.glob("*.warc.gz"):
+            if os.stat(path).st_ino == info.st_ino:
+                return int(path.name.removesuffix(".warc.gz"))
+        return None
+
+    def assert_index_within(self, root: Path) -> None:
+        """The index names only bytes a finished sync had on disk."""
+        pages, ends = index_of(root)
+        for raw_hash, (segment, offset, length) in pages.items():
+            assert offset + length <= self.synced.get(segment, 0), raw_hash
+        for segment, end in ends.items():
+            assert end <= self.synced.get(segment, 0), segment
+
+
+def index_of(root: Path) -> tuple[dict[str, tuple[int, int, int]], dict[int, int]]:
+    """The index as another reader sees it: hash -> (segment, offset, length), and segment -> indexed end."""
+    with closing(sqlite3.connect(root / "index.sqlite")) as con:
+        pages = {
+            key.hex(): (segment, offset, length)
+            for key, segment, offset, length in con.execute("SELECT * FROM pages")
+        }
+        return pages, dict(con.execute("SELECT segment, indexed_end FROM segments").fetchall())
+
+
+class Flusher(threading.Thread):
+    def __init__(self, store: RawStore):
+        super().__init__()
+        self.store, self.error = store, None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.store.flush()
+        except Exception as exc:
+            self.error = exc
+
+
+def stored_while_held(disk: SlowDisk, put) -> None:
+    """Run `put` while the flush's sync is held; fails (after a minute) if it waited for the sync."""
+    assert disk.syncing.wait(60)
+    safety = threading.Timer(60, disk.go.set)  # lets a store that waits for the sync finish, and fail
+    safety.start()
+    try:
+        put()
+        assert not disk.go.is_set(), "the page was stored only once the flush's sync had ended"
+    finally:
+        disk.go.set()
+        safety.cancel()
+
+
+def test_pages_are_stored_while_a_flush_waits_for_the_disk(tmp_path, monkeypatch):
+    root = tmp_path / "raw"
+    store = RawStore(root)
+    early = [store.put(body(number))[0] for number in range(5)]
+    disk = SlowDisk(root)
+    monkeypatch.setattr(os, "fsync", disk)
+    flusher = Flusher(store)
+    assert disk.syncing.wait(60)
+    assert index_of(root)[0].keys().isdisjoint(early)  # nothing named before its bytes are on disk
+    late: list[str] = []
+
+    def put_one() -> None:
+        raw_hash, new = store.put(body(5))
+        assert new and store.get(raw_hash) == body(5)
+        late.append(raw_hash)
+
+    stored_while_held(disk, put_one)
+    flusher.join()
+    assert flusher.error is None
+    pages, _ = index_of(root)
+    assert set(early) <= pages.keys()
+    assert late[0] not in pages  # stored during the flush: left for the next one
+    assert late[0] in store and store.get(late[0]) == body(5)
+    assert store.put(body(0)) == (early[0], False)  # indexed by the flush, seen by the store
+    disk.assert_index_within(root)
+
+    store.flush()
+    pages, ends = index_of(root)
+    assert late[0] in pages
+    disk.assert_index_within(root)
+    [segment] = segments_of(root)
+    assert ends == {pages[late[0]][0]: segment.stat().st_size}
+    assert store.count() == 6
+    assert list(store.verify()) == []
+
+
+def test_a_new_segment_taken_during_a_flush_keeps_the_index_whole(tmp_path, monkeypatch):
+    root = tmp_path / "raw"
+    store = RawStore(root)
+    first = store.put(body(0))[0]
+    [segment] = segments_of(root)
+    monkeypatch.setattr(rawstore, "SEGMENT_BYTES", segment.stat().st_size + 1)  # full at the next page
+    disk = SlowDisk(root)
+    monkeypatch.setattr(os, "fsync", disk)
+    flusher = Flusher(store)
+    later: list[str] = []
+
+    def put_two() -> None:
+        later.append(store.put(body(1))[0])  # fills the segment
+        later.append(store.put(body(2))[0])  # in a new one, once the full one is flushed
+        assert store.get(later[1]) == body(2)
+
+    stored_while_held(disk, put_two)
+    flusher.join()
+    assert flusher.error is None
+    full, fresh = segments_of(root)
+    full_number = int(full.name.removesuffix(".warc.gz"))
+    pages, ends = index_of(root)
+    assert pages[first][0] == pages[later[0]][0] == full_number
+    assert later[1] not in pages
+    # The flush that took the first page's end before the segment filled did not move it back.
+    assert ends[full_number] == full.stat().st_size
+    disk.assert_index_within(root)
+
+    store.flush()
+    pages, ends = index_of(root)
+    assert pages[later[1]][0] == int(fresh.name.removesuffix(".warc.gz"))
+    assert ends[pages[later[1]][0]] == fresh.stat().st_size
+    disk.assert_index_within(root)
+    assert store.count() == 3
+    assert list(store.verify()) == []
