@@ -11,6 +11,7 @@ import pytest
 from prefect import flow
 from prefect.client.orchestration import get_client
 from prefect.settings import PREFECT_API_URL, temporary_settings
+from warehouse_rows import warehouse_rows
 
 from portalwatch.config import load_sources
 from portalwatch.lake import TemporaryPrefectServer
@@ -21,31 +22,14 @@ from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 
 
-def warehouse_rows(path) -> dict[str, list[tuple]]:
+def same_content(path) -> dict[str, list[tuple]]:
     """Every table's rows, but the columns that name a run (run ids differ from one warehouse to
     another) and the time a source's row was written."""
-    with duckdb.connect(str(path), read_only=True) as con:
-        tables = [
-            row[0]
-            for row in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
-                "AND table_name NOT IN ('runs', 'portalwatch_migrations') ORDER BY table_name"
-            ).fetchall()
-        ]
-        rows = {}
-        for table in tables:
-            columns = [
-                row[0]
-                for row in con.execute(
-                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-                    "AND column_name NOT LIKE '%run%' AND (table_name, column_name) <> ('sources', 'updated_at') "
-                    "ORDER BY ordinal_position",
-                    [table],
-                ).fetchall()
-            ]
-            listed = ", ".join(f'"{c}"' for c in columns)
-            rows[table] = sorted(con.execute(f"SELECT {listed} FROM {table}").fetchall(), key=repr)
-        return rows
+    return warehouse_rows(
+        path,
+        lambda table, column: "run" in column or (table, column) == ("sources", "updated_at"),
+        frozenset({"runs", "portalwatch_migrations"}),
+    )
 
 
 def test_a_crawl_through_a_package_loads_the_same_warehouse_as_the_direct_path(sim, s3_bucket, tmp_path):
@@ -64,7 +48,7 @@ def test_a_crawl_through_a_package_loads_the_same_warehouse_as_the_direct_path(s
 
     run_id = direct.start_run("test", {})
     asyncio.run(load_stage(direct, run_id, crawl))
-    expected = warehouse_rows(direct.path)
+    expected = same_content(direct.path)
     assert expected["article_versions"]
 
     for label, folder in (("file", str(tmp_path / "packages")), ("s3", f"{s3_bucket}packages")):
@@ -74,7 +58,7 @@ def test_a_crawl_through_a_package_loads_the_same_warehouse_as_the_direct_path(s
         packaged.migrate()
         loaded_crawl, _ = asyncio.run(load_package_stage(packaged, packaged.start_run("test", {}), url))
         assert loaded_crawl == crawl
-        assert warehouse_rows(packaged.path) == expected, label
+        assert same_content(packaged.path) == expected, label
         with pytest.raises(FileNotFoundError):  # loaded: the package is gone
             read_package(url)
 
@@ -188,7 +172,7 @@ def test_crawls_waiting_together_load_in_one_turn_and_a_bad_one_holds_back_none(
     loaded = asyncio.run(load_all(crawls))
     assert batches == [3]  # all three waited for the same turn
     assert loaded == alone
-    assert warehouse_rows(tmp_path / "together.duckdb") == warehouse_rows(tmp_path / "one.duckdb")
+    assert same_content(tmp_path / "together.duckdb") == same_content(tmp_path / "one.duckdb")
 
     # A crawl that cannot be loaded fails its own load only.
     batches.clear()

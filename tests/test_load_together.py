@@ -8,10 +8,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
-import duckdb
 import pytest
 from crawling import query
 from test_warehouse import record
+from warehouse_rows import warehouse_rows
 
 from portalwatch.model import (
     DocumentObservation,
@@ -177,26 +177,7 @@ def rounds() -> list[tuple[str, list[PortalCrawl]]]:
 
 def tables(warehouse: Warehouse) -> dict[str, list[tuple]]:
     """Every table's rows, sorted, without the columns that say when a row was written."""
-    with duckdb.connect(str(warehouse.path), read_only=True) as con:
-        names = [
-            row[0]
-            for row in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1"
-            ).fetchall()
-        ]
-        out = {}
-        for table in names:
-            columns = [
-                row[0]
-                for row in con.execute(
-                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
-                    [table],
-                ).fetchall()
-                if (table, row[0]) not in WRITTEN_AT
-            ]
-            listed = ", ".join(f'"{c}"' for c in columns)
-            out[table] = sorted(con.execute(f"SELECT {listed} FROM {table}").fetchall(), key=repr)
-        return out
+    return warehouse_rows(warehouse.path, lambda table, column: (table, column) in WRITTEN_AT)
 
 
 @pytest.fixture
