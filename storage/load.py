@@ -26,6 +26,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from portalwatch import heap
 from portalwatch.model import DocumentObservation, Gone, LoadSummary, Observation, PortalCrawl, SourceRow
 from portalwatch.record import CONTENT_FIELDS
 from portalwatch.storage.backend import insert, known_backend, on_lake, replace_for, take_write_turn
@@ -159,7 +160,7 @@ def load_portals(
     Most statements of a small portal's load cost what they cost whatever their rows: the
     crawls of distinct portals share them all, their rows side by side, so a batch costs
     the statements of one portal's load whatever the number of portals."""
-    with known_backend(con), one_thread(con):
+    with known_backend(con), one_thread(con), heap.collections_paused():
         con.execute("BEGIN")
         try:
             take_write_turn(con)
