@@ -26,6 +26,10 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+# DuckDB imports pyarrow.dataset as an Arrow table is first registered (about 0.1 s): here,
+# as the loader is imported, rather than inside the first load, beside the crawling loop.
+import pyarrow.dataset
+
 from portalwatch import heap
 from portalwatch.model import DocumentObservation, Gone, LoadSummary, Observation, PortalCrawl, SourceRow
 from portalwatch.record import CONTENT_FIELDS
