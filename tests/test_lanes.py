@@ -13,11 +13,12 @@ from prefect.client.orchestration import get_client
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from warehouse_rows import warehouse_rows
 
+from portalwatch import pipeline
 from portalwatch.config import load_sources
 from portalwatch.lake import TemporaryPrefectServer
 from portalwatch.lane import host_limit_name, host_turn, lane_name, load_lane, under_prefect
 from portalwatch.loadpackage import PackageError, decode, encode, read_package, write_package
-from portalwatch.pipeline import crawl_stage, load_package_stage, load_stage
+from portalwatch.pipeline import crawl_stage, load_package_stage, load_stage, load_to_come
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
 
@@ -138,6 +139,78 @@ def test_portals_loading_at_once_on_a_fresh_server_create_the_lane_without_a_con
         log = server.server.log_tail(1_000_000) if server.server else ""
     assert f"PREFECT_API_URL={server.api_url}" in log, log[-2000:]  # the server's own log, read
     assert "UNIQUE constraint failed" not in log and "IntegrityError" not in log, log[-4000:]
+
+
+def test_crawls_finishing_just_after_the_first_go_in_with_it(sim, tmp_path, monkeypatch):
+    config = load_sources(sim.config_path)
+    sources = config.select(None)[:3]
+    raw = RawStore(tmp_path / "raw")
+    first = Warehouse(tmp_path / "first.duckdb")
+    first.migrate()
+
+    async def crawl_all():
+        return await asyncio.gather(*(crawl_stage(source, config, first, raw) for source in sources))
+
+    crawls = asyncio.run(crawl_all())
+    batches: list[int] = []
+    load_portals = Warehouse.load_portals
+
+    def counted(self, run_id, crawls, cause="portal"):
+        batches.append(len(crawls))
+        return load_portals(self, run_id, crawls, cause)
+
+    load_portal = Warehouse.load_portal
+
+    def counted_one(self, run_id, crawl, cause="portal"):
+        batches.append(1)
+        return load_portal(self, run_id, crawl, cause)
+
+    monkeypatch.setattr(Warehouse, "load_portals", counted)
+    monkeypatch.setattr(Warehouse, "load_portal", counted_one)
+
+    def staggered(name: str) -> list[int]:
+        """Three crawls of this process whose loads come 20 ms apart: the batches they went in."""
+        batches.clear()
+        store = Warehouse(tmp_path / f"{name}.duckdb")
+        store.migrate()
+        run_id = store.start_run("test", {})
+
+        async def one(index, crawl):
+            async with load_to_come(store):
+                await asyncio.sleep(0.02 * index)
+                return await load_stage(store, run_id, crawl)
+
+        async def load_all():
+            return await asyncio.gather(*(one(index, crawl) for index, crawl in enumerate(crawls)))
+
+        loaded = asyncio.run(load_all())
+        assert len(loaded) == 3 and all(summary.created for summary in loaded)
+        return list(batches)
+
+    assert staggered("gathered") == [3]
+    monkeypatch.setattr(pipeline, "GATHER_MAX_SECONDS", 0.0)
+    assert staggered("not_gathered")[0] == 1  # the first load began alone
+
+
+def test_a_load_waits_for_no_crawl_when_none_is_expected(tmp_path, monkeypatch):
+    store = Warehouse(tmp_path / "warehouse.duckdb")
+    monkeypatch.setattr(pipeline, "GATHER_GAP_SECONDS", 30.0)
+    queue = pipeline._LoadQueue()
+    queue.waiting.append((None, None))
+
+    async def gather(expected: int) -> None:
+        for _ in range(expected):
+            store.session.expect_load()
+        try:
+            await asyncio.wait_for(pipeline._gather(queue, store), 2)
+        finally:
+            for _ in range(expected):
+                store.session.load_done()
+
+    asyncio.run(gather(1))  # the one waiting is the only load expected: no wait
+    asyncio.run(gather(0))
+    with pytest.raises(TimeoutError):
+        asyncio.run(gather(2))  # another is expected: it waits for it
 
 
 def test_crawls_waiting_together_load_in_one_turn_and_a_bad_one_holds_back_none(sim, tmp_path, monkeypatch):
