@@ -79,7 +79,9 @@ from portalwatch.record import ArticleRecord, article_id  # noqa: E402
 from portalwatch.sim import pages  # noqa: E402
 from portalwatch.sim.server import PROFILE_FOR_FAMILY  # noqa: E402
 from portalwatch.sim.world import World, network  # noqa: E402
+from portalwatch.storage.backend import insert  # noqa: E402
 from portalwatch.storage.derive import derive  # noqa: E402
+from portalwatch.storage.load import one_thread  # noqa: E402
 from portalwatch.storage.rawstore import RawStore, pack  # noqa: E402
 from portalwatch.storage.session import close_sessions  # noqa: E402
 from portalwatch.storage.sqlarrow import query_arrow  # noqa: E402
@@ -288,13 +290,10 @@ def duckdb_alone(loaded: Warehouse, empty: Warehouse) -> float:
         tables = {name: query_arrow(con, f'SELECT * FROM "{name}"') for name in names}
     tables = {name: rows for name, rows in tables.items() if rows.num_rows and name not in seeded}
     started = time.perf_counter()
-    with empty.connect() as con:
-        con.execute("SET threads = 1")  # as a load's
+    with empty.connect() as con, one_thread(con):  # on one DuckDB thread, as a load
         con.execute("BEGIN")
         for name, rows in tables.items():
-            con.register("prebuilt", rows)
-            con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM prebuilt')
-            con.unregister("prebuilt")
+            insert(con, name, rows)
         con.execute("COMMIT")
     return time.perf_counter() - started
 
