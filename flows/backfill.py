@@ -20,6 +20,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from portalwatch import progress
 from portalwatch.config import Source, SourcesConfig
@@ -120,7 +121,7 @@ class BackfillRun:
         setup, run_id = self.setup, self.run_id
         crawl = await crawl_portal_task(
             source,
-            setup.config,
+            quote(setup.config),
             setup.warehouse_file,
             setup.raw_folder,
             self.revisit,
@@ -130,7 +131,7 @@ class BackfillRun:
             raw_endpoint=setup.raw_endpoint,
         )
         if crawl.listed:
-            summary = await load_portal_task(setup.warehouse_file, run_id, crawl)
+            summary = await load_portal_task(setup.warehouse_file, run_id, quote(crawl))
             await asyncio.to_thread(
                 setup.store.mark_chunk_loaded, self.backfill_key, source.id, section, pages, run_id
             )

@@ -62,6 +62,8 @@ PROGRESS_SECONDS = 2.0  # how often the run's progress artifact is brought up to
 
 # A crawl that raised (not a page that failed: those are recorded, not raised)
 # is tried once more; a load is retried after a pause, e.g. when the lock timed out.
+# Callers pass a crawl (and a sources config) `quote`d: Prefect would otherwise walk every
+# object in it looking for futures (about 0.7 ms a page of a crawl).
 @task(
     name="crawl-portal",
     task_run_name="crawl-{source.id}",
@@ -149,7 +151,7 @@ async def ingest(
             async with load_to_come(Warehouse(warehouse_file)):
                 crawl = await crawl_portal_task(
                     source,
-                    config,
+                    quote(config),
                     warehouse_file,
                     setup.raw_folder,
                     Revisit(revisit),
@@ -157,7 +159,7 @@ async def ingest(
                     observer=quote(watched[source.id]),  # the task gets this very object, to count into
                     raw_endpoint=setup.raw_endpoint,
                 )
-                summary = await load_portal_task(warehouse_file, run_id, crawl)
+                summary = await load_portal_task(warehouse_file, run_id, quote(crawl))
         finally:
             watched[source.id].finish()
         log_portal(logger, source.id, crawl, summary)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from portalwatch import progress
 from portalwatch.config import Source
@@ -119,9 +120,14 @@ async def reparse(
         }
         for number, batch in enumerate(batches, 1):
             crawl = await reparse_pages_task(
-                source, config.settings.profile_dirs, setup.raw_folder, batch, number, setup.raw_endpoint
+                source,
+                config.settings.profile_dirs,
+                setup.raw_folder,
+                quote(batch),
+                number,
+                setup.raw_endpoint,
             )
-            summary = await load_portal_task(setup.warehouse_file, run_id, crawl, cause="parser")
+            summary = await load_portal_task(setup.warehouse_file, run_id, quote(crawl), cause="parser")
             for column in ("created", "reparsed", "unchanged", "failed"):
                 totals[column] += summary[column]
             totals["failures"].extend(summary["failures"])

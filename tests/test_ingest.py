@@ -8,13 +8,17 @@ import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
+import prefect.task_engine
+import prefect.utilities.engine
 import pytest
 from crawling import query
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from prefect.client.schemas.sorting import ArtifactSort
 
+from portalwatch.config import SourcesConfig
 from portalwatch.flows.ingest import ingest
+from portalwatch.model import PortalCrawl
 from portalwatch.storage.rawstore import RawStore
 
 pytestmark = pytest.mark.prefect
@@ -188,3 +192,23 @@ async def _latest_artifacts(*keys: str) -> list[str]:
 
 def _utc_iso(local_iso: str) -> str:
     return datetime.fromisoformat(local_iso).astimezone(UTC).replace(tzinfo=None).isoformat()
+
+
+def test_a_crawl_goes_to_its_load_task_without_prefect_walking_it(sim, tmp_path, monkeypatch):
+    """Prefect looks for futures in a task's parameters by walking every object in them: a
+    crawl of thousands of pages (or a sources config of hundreds of portals) costs it seconds.
+    The flows hand them over quoted, so Prefect never walks into one."""
+    walked: list[type] = []
+    for module in (prefect.task_engine, prefect.utilities.engine):
+        original = module.visit_collection
+
+        def recording(expr, *args, _original=original, **kwargs):
+            if kwargs.get("max_depth", -1) < 0:  # into every object, however deep
+                walked.append(type(expr))
+            return _original(expr, *args, **kwargs)
+
+        monkeypatch.setattr(module, "visit_collection", recording)
+    summary = run_ingest(sim.config_path, tmp_path / "warehouse.duckdb", sources=["tuachua"])
+    assert summary["portals"]["tuachua"]["created"] > 0
+    assert walked  # the parameters were looked at, only not these
+    assert PortalCrawl not in walked and SourcesConfig not in walked
