@@ -34,6 +34,11 @@ from prefect.context import FlowRunContext, TaskRunContext
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
 LEASE_SECONDS = 60.0  # renewed while held; what a dead holder keeps its slots for
+# A load asks for its turn this long after it reaches the lane. Its task has usually just
+# started, and a Prefect server on SQLite (its default database) that records the task's start
+# as the request for the slot arrives answers one of the two "database is locked" (a 503),
+# which Prefect's client asks again only 2 s later: measured, most runs' last load waited so.
+LANE_SETTLE_SECONDS = 0.1
 
 
 def under_prefect() -> bool:
@@ -98,6 +103,7 @@ async def load_lane(warehouse: str | Path) -> AsyncIterator[None]:
     if not under_prefect():
         yield
         return
+    await asyncio.sleep(LANE_SETTLE_SECONDS)
     async with limit_slots(lane_name(warehouse), 1, 1):
         yield
 

@@ -9,14 +9,21 @@ import time
 import duckdb
 import pytest
 from prefect import flow
-from prefect.client.orchestration import get_client
+from prefect.client.orchestration import PrefectClient, get_client
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from warehouse_rows import warehouse_rows
 
 from portalwatch import pipeline
 from portalwatch.config import load_sources
 from portalwatch.lake import TemporaryPrefectServer
-from portalwatch.lane import host_limit_name, host_turn, lane_name, load_lane, under_prefect
+from portalwatch.lane import (
+    LANE_SETTLE_SECONDS,
+    host_limit_name,
+    host_turn,
+    lane_name,
+    load_lane,
+    under_prefect,
+)
 from portalwatch.loadpackage import PackageError, decode, encode, read_package, write_package
 from portalwatch.pipeline import crawl_stage, load_package_stage, load_stage, load_to_come
 from portalwatch.storage.rawstore import RawStore
@@ -100,6 +107,33 @@ def test_without_prefect_the_lane_is_open(tmp_path):
             return True
 
     assert asyncio.run(inside())
+
+
+@pytest.mark.prefect
+def test_under_prefect_a_load_asks_for_its_turn_only_once_its_task_has_settled(tmp_path, monkeypatch):
+    # A request for the lane's slot that arrives as the server records the task's start is
+    # answered "database is locked" on Prefect's default SQLite server, and asked again 2 s later.
+    asked: list[float] = []
+    original = PrefectClient.increment_concurrency_slots_with_lease
+
+    async def increment(self, *args, **kwargs):
+        asked.append(time.monotonic())
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(PrefectClient, "increment_concurrency_slots_with_lease", increment)
+
+    @flow
+    async def two_loads() -> float:
+        async with load_lane(tmp_path / "w.duckdb"):  # the first creates the lane's limit
+            pass
+        reached = time.monotonic()
+        async with load_lane(tmp_path / "w.duckdb"):
+            pass
+        return reached
+
+    reached = asyncio.run(two_loads())
+    assert len(asked) == 2
+    assert asked[1] - reached >= LANE_SETTLE_SECONDS
 
 
 @pytest.mark.prefect
