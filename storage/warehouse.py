@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from sys import intern
 from typing import TypeVar
 
 import duckdb
@@ -27,7 +28,7 @@ from portalwatch.errors import StorageError
 from portalwatch.model import KnownArticle, LoadSummary, PortalCrawl, PortalState
 from portalwatch.storage import runs, schema
 from portalwatch.storage.compat import explain_open_error
-from portalwatch.storage.crawlstate import read_portal_state
+from portalwatch.storage.crawlstate import fetched_rows, read_portal_state
 from portalwatch.storage.load import load_portal, load_portals
 from portalwatch.storage.session import Session, lake_session_for, open_file, session_for
 
@@ -195,9 +196,22 @@ class Warehouse:
 
     def known_articles(self, source_id: str) -> dict[str, KnownArticle]:
         """Every article and document of a source the warehouse has seen, by id."""
+        known = {}
+        label = {}.setdefault  # parser versions and kinds: a few values
         with self.connect() as con:
-            rows = con.execute(KNOWN_SQL, [source_id, source_id]).fetchall()
-        return {row[0]: KnownArticle(*row) for row in rows}
+            rows = fetched_rows(con.execute(KNOWN_SQL, [source_id, source_id]))
+            for article_id, url, removed, content_hash, parser_version, raw_hash, kind in rows:
+                article_id = intern(article_id)  # the same objects as the crawl memory's (read_portal_state)
+                known[article_id] = KnownArticle(
+                    article_id,
+                    intern(url),
+                    removed,
+                    content_hash and intern(content_hash),
+                    label(parser_version, parser_version),
+                    raw_hash,
+                    label(kind, kind),
+                )
+        return known
 
     def latest_article_pages(self, source_id: str) -> list[tuple[str, str, datetime, str | None]]:
         """(url, raw hash, fetched at, charset it was decoded with) of the latest answer of every

@@ -12,6 +12,7 @@ from crawling import crawl_into, politeness, query, truth_of
 from portalwatch.charset import decode_html
 from portalwatch.config import RevisitPolicy
 from portalwatch.schedule import ArticleSchedule, due_for_revisit, initial_interval, next_interval
+from portalwatch.storage import crawlstate
 
 PORTAL = "muongang"
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
@@ -198,3 +199,26 @@ def test_due_revisits_take_the_longest_overdue_within_the_budget(start_simulator
         assert due_next[key] > now
     for key in ids[:3]:
         assert due_next[key] < now  # still due, next run
+
+
+def test_a_portals_memory_is_read_whole_in_parts_holding_each_value_once(
+    start_simulator, warehouse, tmp_path, monkeypatch
+):
+    # Read whole for each crawl (each chunk of a backfill) while other portals crawl: the known
+    # articles and the schedules share their ids, URLs and hashes, and a run's instants.
+    sim = start_simulator()
+    config = sim.write_sources(tmp_path / "sources.toml", politeness())
+    crawl_into(config, PORTAL, warehouse)
+    monkeypatch.setattr(crawlstate, "READ_ROWS", 7)  # many parts, one of them short
+    known, state = warehouse.known_articles(PORTAL), warehouse.portal_state(PORTAL)
+    stored = query(
+        warehouse, "SELECT article_id, url, content_hash FROM article_state WHERE source_id = ?", [PORTAL]
+    )
+    assert len(stored) > 7 * 3 and len(stored) % 7
+    assert {(k, a.url, a.content_hash) for k, a in known.items() if a.kind == "article"} == set(stored)
+    assert set(state.articles) == {row[0] for row in stored}
+    for key, schedule in state.articles.items():
+        assert schedule.url is known[key].url and schedule.content_hash is known[key].content_hash
+    assert len({id(s.last_checked_at) for s in state.articles.values()}) == len(
+        {s.last_checked_at for s in state.articles.values()}
+    )
