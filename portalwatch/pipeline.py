@@ -58,7 +58,10 @@ async def crawl_stage(
         observer=observer,
     )
     if source.closed or pages is not None:
-        known, state = await _memory(warehouse, source.id)
+        # A chunk of a backfill that fetches no known article again (fetches only what its
+        # listing pages name that the warehouse lacks) never looks up an article's schedule:
+        # each chunk would otherwise read every one of the portal's again.
+        known, state = await _memory(warehouse, source.id, article_schedules=revisit is not Revisit.NONE)
         crawled = await crawl(known, state=state)
     else:
         profile = get_profile(source.profile, config.settings.profile_dirs)
@@ -69,11 +72,13 @@ async def crawl_stage(
     return crawled
 
 
-async def _memory(warehouse: Warehouse, source_id: str) -> tuple[dict[str, KnownArticle], PortalState]:
+async def _memory(
+    warehouse: Warehouse, source_id: str, article_schedules: bool = True
+) -> tuple[dict[str, KnownArticle], PortalState]:
     """What the warehouse knows of a portal: its articles and its crawl memory, read side by side."""
     known, state = await asyncio.gather(
         asyncio.to_thread(warehouse.known_articles, source_id),
-        asyncio.to_thread(warehouse.portal_state, source_id),
+        asyncio.to_thread(warehouse.portal_state, source_id, article_schedules),
     )
     return known, state
 

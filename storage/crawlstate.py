@@ -105,8 +105,12 @@ LEFT JOIN section_members AS s USING (source_id, section, item_id)
 INSERT_OUTAGES_SQL = "INSERT INTO portal_outages SELECT * FROM outage_rows"
 
 
-def read_portal_state(con: duckdb.DuckDBPyConnection, source_id: str) -> PortalState:
-    articles = _schedules(con, ARTICLE_SCHEDULES_SQL, source_id)
+def read_portal_state(
+    con: duckdb.DuckDBPyConnection, source_id: str, article_schedules: bool = True
+) -> PortalState:
+    """A portal's crawl memory; without its articles' schedules unless `article_schedules`
+    (a crawl that fetches no known article again looks none up)."""
+    articles = _schedules(con, ARTICLE_SCHEDULES_SQL, source_id) if article_schedules else {}
     schedules = _schedules(con, DOCUMENT_SCHEDULES_SQL, source_id)
     frontier_rows = con.execute(FRONTIER_SQL, [source_id]).fetchall()
     frontier = {key: url for key, url, kind in frontier_rows if kind == "article"}

@@ -232,10 +232,11 @@ class Warehouse:
             rows = con.execute(STORED_CAPTURES_SQL, [source_id]).fetchall()
         return set(rows)
 
-    def portal_state(self, source_id: str) -> PortalState:
-        """What the crawler remembers of a source: schedules, validators, frontier, completed walks."""
+    def portal_state(self, source_id: str, article_schedules: bool = True) -> PortalState:
+        """What the crawler remembers of a source: schedules, validators, frontier, completed walks
+        (without the articles' schedules unless `article_schedules`)."""
         with self.connect() as con:
-            return read_portal_state(con, source_id)
+            return read_portal_state(con, source_id, article_schedules)
 
     # -------------------------------------------------------------- load
 

@@ -3,6 +3,7 @@ Last-Modified, 304 recorded as unchanged against the stored state of that URL)."
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
 from datetime import UTC, datetime, timedelta
 
@@ -10,9 +11,13 @@ import duckdb
 from crawling import crawl_into, politeness, query, truth_of
 
 from portalwatch.charset import decode_html
-from portalwatch.config import RevisitPolicy
+from portalwatch.config import RevisitPolicy, load_sources
+from portalwatch.crawl import Revisit
+from portalwatch.pipeline import run_portal
 from portalwatch.schedule import ArticleSchedule, due_for_revisit, initial_interval, next_interval
 from portalwatch.storage import crawlstate
+from portalwatch.storage.rawstore import RawStore
+from portalwatch.storage.warehouse import Warehouse
 
 PORTAL = "muongang"
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
@@ -222,3 +227,57 @@ def test_a_portals_memory_is_read_whole_in_parts_holding_each_value_once(
     assert len({id(s.last_checked_at) for s in state.articles.values()}) == len(
         {s.last_checked_at for s in state.articles.values()}
     )
+
+
+def test_a_backfill_chunk_reads_no_article_schedule_and_records_what_a_full_read_would(
+    start_simulator, tmp_path, monkeypatch
+):
+    # A chunk that fetches no known article again looks up no schedule: it skips reading them
+    # (every chunk read the whole portal's), and what it records is the same.
+    sim = start_simulator()
+    config = load_sources(sim.write_sources(tmp_path / "sources.toml", politeness()))
+    source = config.select([PORTAL])[0]
+    section = source.sections[0].name
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    original = Warehouse.portal_state
+    asked: list[bool] = []
+
+    def recorded(self, source_id, article_schedules=True):
+        asked.append(article_schedules)
+        return original(self, source_id, article_schedules)
+
+    def whole(self, source_id, article_schedules=True):
+        return original(self, source_id, True)
+
+    tables = {}
+    for name, reading in (("lean", recorded), ("whole", whole)):
+        monkeypatch.setattr(Warehouse, "portal_state", reading)
+        warehouse = Warehouse(tmp_path / f"{name}.duckdb")
+        warehouse.migrate()
+        raw = RawStore(tmp_path / f"raw-{name}")
+        fetched = []
+        for pages in (range(1, 2), range(1, 3)):  # the second chunk lists the first's articles again
+            run_id = warehouse.start_run("backfill", {})
+            crawl, _ = asyncio.run(
+                run_portal(
+                    source, config, warehouse, raw, run_id, Revisit.NONE, pages={section: pages}, now=now
+                )
+            )
+            fetched.append(len(crawl.observations))
+        tables[name] = (
+            fetched,
+            query(
+                warehouse, "SELECT article_id, url, content_hash, removed_at FROM article_state ORDER BY 1"
+            ),
+            query(
+                warehouse,
+                # the interval counts from when the page was fetched: to the hour
+                "SELECT article_id, checks, changes_seen, failed_checks, round(revisit_interval_s / 3600) "
+                "FROM article_fetch_state ORDER BY 1",
+            ),
+        )
+    assert asked == [False, False]
+    assert tables["lean"] == tables["whole"]
+    fetched, articles, schedules = tables["lean"]
+    assert fetched[0] > 0 and fetched[1] > 0  # the second chunk fetched only its new page's articles
+    assert len(articles) == len(schedules) == sum(fetched)
