@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import UTC, datetime, time
 from enum import StrEnum
@@ -30,6 +31,7 @@ from portalwatch.model import (
     FrontierEntry,
     Gone,
     KnownArticle,
+    KnownKeys,
     ListingWalk,
     NotModified,
     Observation,
@@ -84,7 +86,7 @@ class Revisit(StrEnum):
 async def crawl_portal(
     source: Source,
     config: SourcesConfig,
-    known: dict[str, KnownArticle],
+    known: dict[str, KnownArticle] | KnownKeys,
     raw_store: RawStore,
     revisit: Revisit = Revisit.NONE,
     max_listing_pages: int | None = None,
@@ -144,7 +146,7 @@ class PortalCrawler:
         self,
         source: Source,
         config: SourcesConfig,
-        known: dict[str, KnownArticle],
+        known: dict[str, KnownArticle] | KnownKeys,
         raw_store: RawStore,
         revisit: Revisit = Revisit.NONE,
         max_listing_pages: int | None = None,
@@ -162,8 +164,20 @@ class PortalCrawler:
         self.revisiting, self.max_listing_pages, self.pages = revisit, max_listing_pages, pages
         self.profile = get_profile(source.profile, config.settings.profile_dirs)
         self.since, self.until = published
-        self.known_documents = {key: item for key, item in known.items() if item.kind == "document"}
-        self.known = {key: item for key, item in known.items() if item.kind != "document"}
+        # Which pages are known, and what is known of each (for revisits and for skipping the
+        # parse of a page unchanged since): a crawl that revisits nothing needs only the first.
+        self.details: dict[str, KnownArticle]
+        if isinstance(known, KnownKeys):
+            if revisit is not Revisit.NONE:
+                raise ValueError(
+                    f"{source.id}: a crawl that revisits pages ({revisit.value}) needs what is known "
+                    "of each, not only their ids"
+                )
+            self.details, self.known_documents, self.known = {}, known.documents, known.articles
+        else:
+            self.details = known
+            self.known_documents = frozenset(k for k, item in known.items() if item.kind == "document")
+            self.known = frozenset(k for k, item in known.items() if item.kind != "document")
         self.policy = config.revisit_for(source)
         self.now = now or datetime.now(UTC)
         self.remembered = state is not None
@@ -306,7 +320,7 @@ class PortalCrawler:
         if not result.ok:
             self.record(result)
             return result.outcome, result.error, result
-        prior = self.known.get(key)
+        prior = self.details.get(key) if key in self.known else None
         if _parsed_before(prior, result.body, self.today):
             # The very page the current version was parsed from, and today's parser: nothing to parse.
             self._observe_unparsed(key, url, result, prior)
@@ -395,9 +409,14 @@ class PortalCrawler:
         base_url = self.source.base_url
         if self.revisiting is Revisit.ALL:
             revisits = {
-                key: rebase(a.url, base_url) for key, a in self.known.items() if key not in self.frontier
+                key: rebase(a.url, base_url)
+                for key, a in self.details.items()
+                if a.kind != "document" and key not in self.frontier
             }
-            return revisits, {key: rebase(d.url, base_url) for key, d in self.known_documents.items()}
+            documents = {
+                key: rebase(d.url, base_url) for key, d in self.details.items() if d.kind == "document"
+            }
+            return revisits, documents
         if self.revisiting is Revisit.DUE:
             candidates = [*self.state.articles.values(), *self.state.documents.values()]
             due = {
@@ -680,7 +699,12 @@ def _remember_walk(crawl: PortalCrawl, section, found: SectionDiscovery, now: da
 
 
 def _settle_documents(
-    crawl: PortalCrawl, state: PortalState, known: dict, urls: dict[str, str], finals: dict, gone: set[str]
+    crawl: PortalCrawl,
+    state: PortalState,
+    known: AbstractSet[str],
+    urls: dict[str, str],
+    finals: dict,
+    gone: set[str],
 ) -> None:
     """Report the documents this run could not record; new ones wait in the frontier for the next run
     (unless the last request said 404/410: a dead link, nothing to record)."""

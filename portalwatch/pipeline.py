@@ -19,7 +19,7 @@ from portalwatch.crawl import Revisit, crawl_portal, open_fetcher
 from portalwatch.discover import WarmStart
 from portalwatch.lane import load_lane
 from portalwatch.loadpackage import read_package, remove_package
-from portalwatch.model import KnownArticle, LoadSummary, PortalCrawl, PortalState
+from portalwatch.model import KnownArticle, KnownKeys, LoadSummary, PortalCrawl, PortalState
 from portalwatch.parse.profile import get_profile
 from portalwatch.progress import CrawlObserver
 from portalwatch.storage.rawstore import RawStore
@@ -59,25 +59,30 @@ async def crawl_stage(
     )
     if source.closed or pages is not None:
         # A chunk of a backfill that fetches no known article again (fetches only what its
-        # listing pages name that the warehouse lacks) never looks up an article's schedule:
-        # each chunk would otherwise read every one of the portal's again.
-        known, state = await _memory(warehouse, source.id, article_schedules=revisit is not Revisit.NONE)
+        # listing pages name that the warehouse lacks) never looks up an article's schedule,
+        # nor anything of a known page but that it is known: each chunk would otherwise read
+        # all of it, for every one of the portal's pages, again.
+        known, state = await _memory(
+            warehouse, source.id, revisit, article_schedules=revisit is not Revisit.NONE
+        )
         crawled = await crawl(known, state=state)
     else:
         profile = get_profile(source.profile, config.settings.profile_dirs)
         async with open_fetcher(source, config) as fetcher, WarmStart(fetcher, source, profile) as warm:
-            known, state = await _memory(warehouse, source.id)
+            known, state = await _memory(warehouse, source.id, revisit)
             crawled = await crawl(known, state=state, fetcher=warm)
     await asyncio.to_thread(raw_store.flush)  # the pages on disk before the load names them
     return crawled
 
 
 async def _memory(
-    warehouse: Warehouse, source_id: str, article_schedules: bool = True
-) -> tuple[dict[str, KnownArticle], PortalState]:
-    """What the warehouse knows of a portal: its articles and its crawl memory, read side by side."""
+    warehouse: Warehouse, source_id: str, revisit: Revisit, article_schedules: bool = True
+) -> tuple[dict[str, KnownArticle] | KnownKeys, PortalState]:
+    """What the warehouse knows of a portal: its articles (their ids only, for a crawl that
+    revisits none of them) and its crawl memory, read side by side."""
+    read_known = warehouse.known_keys if revisit is Revisit.NONE else warehouse.known_articles
     known, state = await asyncio.gather(
-        asyncio.to_thread(warehouse.known_articles, source_id),
+        asyncio.to_thread(read_known, source_id),
         asyncio.to_thread(warehouse.portal_state, source_id, article_schedules),
     )
     return known, state

@@ -25,7 +25,7 @@ import duckdb
 
 from portalwatch import lake
 from portalwatch.errors import StorageError
-from portalwatch.model import KnownArticle, LoadSummary, PortalCrawl, PortalState
+from portalwatch.model import KnownArticle, KnownKeys, LoadSummary, PortalCrawl, PortalState
 from portalwatch.storage import runs, schema
 from portalwatch.storage.compat import explain_open_error
 from portalwatch.storage.crawlstate import fetched_rows, read_portal_state
@@ -43,6 +43,12 @@ UNION ALL
 SELECT d.document_id, d.url, s.removed_at IS NOT NULL, d.content_hash, d.parser_version, d.raw_hash, 'document'
 FROM documents AS d LEFT JOIN document_state AS s ON s.document_id = d.document_id
 WHERE d.source_id = ? QUALIFY d.version = max(d.version) OVER (PARTITION BY d.document_id)
+"""
+
+KNOWN_KEYS_SQL = """
+SELECT article_id, 'article' FROM article_state WHERE source_id = ?
+UNION ALL
+SELECT DISTINCT document_id, 'document' FROM documents WHERE source_id = ?
 """
 
 LATEST_ARTICLE_PAGES_SQL = """
@@ -212,6 +218,15 @@ class Warehouse:
                     label(kind, kind),
                 )
         return known
+
+    def known_keys(self, source_id: str) -> KnownKeys:
+        """The ids of every article and document of a source the warehouse has seen, and nothing
+        else of them (:meth:`known_articles` without the details)."""
+        ids: dict[str, list[str]] = {"article": [], "document": []}
+        with self.connect() as con:
+            for article_id, kind in fetched_rows(con.execute(KNOWN_KEYS_SQL, [source_id, source_id])):
+                ids[kind].append(intern(article_id))  # the same objects as the crawl memory's
+        return KnownKeys(frozenset(ids["article"]), frozenset(ids["document"]))
 
     def latest_article_pages(self, source_id: str) -> list[tuple[str, str, datetime, str | None]]:
         """(url, raw hash, fetched at, charset it was decoded with) of the latest answer of every

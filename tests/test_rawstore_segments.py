@@ -165,10 +165,11 @@ def test_an_interrupted_migration_loses_nothing_and_resumes(tmp_path):
     migrate = subprocess.Popen(
         [PORTALWATCH, "raw", "migrate", "--raw-dir", str(root)], stderr=subprocess.PIPE, text=True
     )
+    # Killed once its first durable step has moved some files (a batch of MIGRATE_BATCH), while
+    # the rest are still to move: a fixed wait raced a migration that can finish within it.
     deadline = time.monotonic() + 60
-    while not (root / "index.sqlite").exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.3)
+    while len(list(root.glob("??/*.gz"))) == len(bodies) and time.monotonic() < deadline:
+        time.sleep(0.005)
     migrate.send_signal(signal.SIGKILL)
     migrate.wait()
     left = len(list(root.glob("??/*.gz")))

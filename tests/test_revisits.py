@@ -8,11 +8,12 @@ import unicodedata
 from datetime import UTC, datetime, timedelta
 
 import duckdb
+import pytest
 from crawling import crawl_into, politeness, query, truth_of
 
 from portalwatch.charset import decode_html
 from portalwatch.config import RevisitPolicy, load_sources
-from portalwatch.crawl import Revisit
+from portalwatch.crawl import Revisit, crawl_portal
 from portalwatch.pipeline import run_portal
 from portalwatch.schedule import ArticleSchedule, due_for_revisit, initial_interval, next_interval
 from portalwatch.storage import crawlstate
@@ -227,31 +228,48 @@ def test_a_portals_memory_is_read_whole_in_parts_holding_each_value_once(
     assert len({id(s.last_checked_at) for s in state.articles.values()}) == len(
         {s.last_checked_at for s in state.articles.values()}
     )
+    # The ids alone, for a crawl that revisits nothing: the same pages, split the same way.
+    keys = warehouse.known_keys(PORTAL)
+    assert keys.articles == {k for k, a in known.items() if a.kind == "article"} == set(state.articles)
+    assert keys.documents == {k for k, a in known.items() if a.kind == "document"}
+    assert keys.documents and not keys.documents & keys.articles
+    memory = {key: key for key in state.articles}
+    assert all(memory[key] is key for key in keys.articles)
 
 
-def test_a_backfill_chunk_reads_no_article_schedule_and_records_what_a_full_read_would(
+def test_a_backfill_chunk_reads_no_article_schedule_nor_more_than_known_ids_and_records_what_a_full_read_would(
     start_simulator, tmp_path, monkeypatch
 ):
-    # A chunk that fetches no known article again looks up no schedule: it skips reading them
-    # (every chunk read the whole portal's), and what it records is the same.
+    # A chunk that fetches no known article again looks up no schedule and nothing of a known
+    # page but its id: it reads only those (every chunk read the whole portal's), and what it
+    # records is the same.
     sim = start_simulator()
     config = load_sources(sim.write_sources(tmp_path / "sources.toml", politeness()))
     source = config.select([PORTAL])[0]
     section = source.sections[0].name
     now = datetime(2026, 6, 1, tzinfo=UTC)
-    original = Warehouse.portal_state
+    original, original_keys = Warehouse.portal_state, Warehouse.known_keys
     asked: list[bool] = []
+    keys_read: list[str] = []
 
     def recorded(self, source_id, article_schedules=True):
         asked.append(article_schedules)
         return original(self, source_id, article_schedules)
 
+    def recorded_keys(self, source_id):
+        keys_read.append(source_id)
+        return original_keys(self, source_id)
+
     def whole(self, source_id, article_schedules=True):
         return original(self, source_id, True)
 
     tables = {}
-    for name, reading in (("lean", recorded), ("whole", whole)):
+    for name, reading, known in (
+        ("lean", recorded, recorded_keys),
+        ("whole", whole, Warehouse.known_articles),
+    ):
         monkeypatch.setattr(Warehouse, "portal_state", reading)
+        monkeypatch.setattr(Warehouse, "known_keys", known)
         warehouse = Warehouse(tmp_path / f"{name}.duckdb")
         warehouse.migrate()
         raw = RawStore(tmp_path / f"raw-{name}")
@@ -277,7 +295,23 @@ def test_a_backfill_chunk_reads_no_article_schedule_and_records_what_a_full_read
             ),
         )
     assert asked == [False, False]
+    assert keys_read == [source.id, source.id]
     assert tables["lean"] == tables["whole"]
     fetched, articles, schedules = tables["lean"]
     assert fetched[0] > 0 and fetched[1] > 0  # the second chunk fetched only its new page's articles
     assert len(articles) == len(schedules) == sum(fetched)
+
+
+def test_a_crawl_that_revisits_known_pages_refuses_to_start_from_their_ids_alone(
+    start_simulator, warehouse, tmp_path
+):
+    # Revisits need each known page's URL and its current version: ids alone would quietly revisit nothing.
+    sim = start_simulator()
+    config = load_sources(sim.write_sources(tmp_path / "sources.toml", politeness()))
+    source = config.select([PORTAL])[0]
+    keys = warehouse.known_keys(PORTAL)
+    for revisit in (Revisit.ALL, Revisit.DUE, Revisit.LISTED):
+        with pytest.raises(ValueError, match=f"{PORTAL}: a crawl that revisits pages \\({revisit.value}\\)"):
+            asyncio.run(crawl_portal(source, config, keys, RawStore(tmp_path / "raw"), revisit))
+    crawl = asyncio.run(crawl_portal(source, config, keys, RawStore(tmp_path / "raw"), Revisit.NONE))
+    assert crawl.fetches
