@@ -223,6 +223,20 @@ def test_a_portals_memory_is_read_whole_in_parts_holding_each_value_once(
     assert len(stored) > 7 * 3 and len(stored) % 7
     assert {(k, a.url, a.content_hash) for k, a in known.items() if a.kind == "article"} == set(stored)
     assert set(state.articles) == {row[0] for row in stored}
+    # The instants, read as microseconds and made datetimes once each, are the ones stored.
+    instants = query(
+        warehouse,
+        "SELECT s.article_id, v.published_at, s.last_seen, f.next_revisit_at, f.last_checked_at "
+        "FROM article_state AS s JOIN article_versions AS v ON v.article_id = s.article_id "
+        "AND v.version = s.current_version JOIN article_fetch_state AS f ON f.article_id = s.article_id "
+        "WHERE s.source_id = ?",
+        [PORTAL],
+    )
+    assert len(instants) == len(stored) and all(row[3] and row[4] for row in instants)
+    assert {
+        (k, a.published_at, a.last_seen, a.next_revisit_at, a.last_checked_at)
+        for k, a in state.articles.items()
+    } == set(instants)
     for key, schedule in state.articles.items():
         assert schedule.url is known[key].url and schedule.content_hash is known[key].content_hash
     assert len({id(s.last_checked_at) for s in state.articles.values()}) == len(
