@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import UTC, datetime, time
 from enum import StrEnum
 from functools import partial
+from typing import cast
 from urllib.parse import urljoin
 
 from portalwatch.config import Source, SourcesConfig
@@ -26,6 +28,7 @@ from portalwatch.discover import Repair, SectionDiscovery, WarmStart, discover_p
 from portalwatch.errors import ConfigError, ExtractionError
 from portalwatch.fetch import TRANSIENT_OUTCOMES, FetchResult, Outcome, PortalFetcher, Validators
 from portalwatch.model import (
+    CurrentVersion,
     DocumentObservation,
     FetchRow,
     FrontierEntry,
@@ -164,24 +167,29 @@ class PortalCrawler:
         self.revisiting, self.max_listing_pages, self.pages = revisit, max_listing_pages, pages
         self.profile = get_profile(source.profile, config.settings.profile_dirs)
         self.since, self.until = published
+        self.remembered = state is not None
+        self.state = state or PortalState()
         # Which pages are known, and what is known of each (for revisits and for skipping the
-        # parse of a page unchanged since): a crawl that revisits nothing needs only the first.
-        self.details: dict[str, KnownArticle]
+        # parse of a page unchanged since): a crawl that revisits nothing needs only the first,
+        # one that revisits the due pages finds the rest in their schedules.
+        self.details: Mapping[str, CurrentVersion]
         if isinstance(known, KnownKeys):
-            if revisit is not Revisit.NONE:
+            if revisit not in (Revisit.NONE, Revisit.DUE):
                 raise ValueError(
                     f"{source.id}: a crawl that revisits pages ({revisit.value}) needs what is known "
                     "of each, not only their ids"
                 )
-            self.details, self.known_documents, self.known = {}, known.documents, known.articles
+            self.details, self.known_documents, self.known = (
+                self.state.articles,
+                known.documents,
+                known.articles,
+            )
         else:
             self.details = known
             self.known_documents = frozenset(k for k, item in known.items() if item.kind == "document")
             self.known = frozenset(k for k, item in known.items() if item.kind != "document")
         self.policy = config.revisit_for(source)
         self.now = now or datetime.now(UTC)
-        self.remembered = state is not None
-        self.state = state or PortalState()
         self.crawl = PortalCrawl(source_row(source), tls_verified=source.verify_tls)
         workers = config.settings.parse_workers
         self.workers = PageWorkers(default_workers() if workers is None else workers)
@@ -365,7 +373,7 @@ class PortalCrawler:
         self._observe(key, observation, result)
         return Outcome.OK, None, result
 
-    def _observe_unparsed(self, key: str, url: str, result: FetchResult, prior: KnownArticle) -> None:
+    def _observe_unparsed(self, key: str, url: str, result: FetchResult, prior: CurrentVersion) -> None:
         """An article page that is the one its current version was parsed from: observed as it stands."""
         # Stored already, most likely: the put finds it (on an object store, without making the
         # crawl wait for a request), and stores it again if it was lost.
@@ -408,14 +416,13 @@ class PortalCrawler:
         within the same budget."""
         base_url = self.source.base_url
         if self.revisiting is Revisit.ALL:
+            details = cast(dict[str, KnownArticle], self.details)  # KnownKeys cannot revisit all
             revisits = {
                 key: rebase(a.url, base_url)
-                for key, a in self.details.items()
+                for key, a in details.items()
                 if a.kind != "document" and key not in self.frontier
             }
-            documents = {
-                key: rebase(d.url, base_url) for key, d in self.details.items() if d.kind == "document"
-            }
+            documents = {key: rebase(d.url, base_url) for key, d in details.items() if d.kind == "document"}
             return revisits, documents
         if self.revisiting is Revisit.DUE:
             candidates = [*self.state.articles.values(), *self.state.documents.values()]
@@ -729,7 +736,7 @@ def _settle_documents(
     crawl.state.frontier_done.extend(key for key in state.document_frontier if key in known)
 
 
-def _parsed_before(prior: KnownArticle | None, body: bytes, today: frozenset[str]) -> bool:
+def _parsed_before(prior: CurrentVersion | None, body: bytes, today: frozenset[str]) -> bool:
     """Whether `body` is the raw page the current version was parsed from, by a parser that is still today's."""
     if prior is None or prior.removed or not prior.raw_hash or prior.content_hash is None:
         return False
@@ -944,7 +951,7 @@ def _sha256(body: bytes) -> str:
 
 
 def _parser_change_only(
-    known: KnownArticle | None,
+    known: CurrentVersion | None,
     new_hash: str,
     parser_version: str,
     raw_store: RawStore,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from portalwatch.config import Source
 from portalwatch.parse.documents import DocumentRecord, Reference
@@ -120,10 +120,30 @@ class KnownArticle:
 class KnownKeys:
     """The ids of a portal's known articles and documents, without what is known of each: all a
     crawl that fetches no known page again (`Revisit.NONE`) asks of them, at a fifth of the
-    memory of their :class:`KnownArticle` (a backfill reads them again at every chunk)."""
+    memory of their :class:`KnownArticle` (a backfill reads them again at every chunk). A crawl
+    that revisits the due ones finds the rest in their schedules (:meth:`of`)."""
 
     articles: frozenset[str]
     documents: frozenset[str]
+
+    @classmethod
+    def of(cls, state: PortalState) -> KnownKeys:
+        """The pages a crawl memory read with its articles' schedules holds: every known one."""
+        return cls(frozenset(state.articles), frozenset(state.documents))
+
+
+class CurrentVersion(Protocol):
+    """What a crawl asks of a known page's current version when it fetches the page again:
+    a :class:`KnownArticle`, or the page's schedule."""
+
+    @property
+    def content_hash(self) -> str | None: ...
+    @property
+    def removed(self) -> bool: ...
+    @property
+    def raw_hash(self) -> str | None: ...
+    @property
+    def parser_version(self) -> str | None: ...
 
 
 # -------------------------------------------------------------- the crawler's memory

@@ -78,8 +78,16 @@ async def crawl_stage(
 async def _memory(
     warehouse: Warehouse, source_id: str, revisit: Revisit, article_schedules: bool = True
 ) -> tuple[dict[str, KnownArticle] | KnownKeys, PortalState]:
-    """What the warehouse knows of a portal: its articles (their ids only, for a crawl that
-    revisits none of them) and its crawl memory, read side by side."""
+    """What the warehouse knows of a portal: its crawl memory, and its known articles.
+
+    The articles' schedules name every known page, with what a revisit asks of its current
+    version: a crawl that reads them (every run but a backfill's chunk) and revisits only
+    the due pages, or none, reads nothing else. A chunk reads the known pages' ids beside
+    the memory; a crawl that revisits every page, or every listed one, reads all that is
+    known of each."""
+    if revisit in (Revisit.NONE, Revisit.DUE) and article_schedules:
+        state = await asyncio.to_thread(warehouse.portal_state, source_id)
+        return KnownKeys.of(state), state
     read_known = warehouse.known_keys if revisit is Revisit.NONE else warehouse.known_articles
     known, state = await asyncio.gather(
         asyncio.to_thread(read_known, source_id),

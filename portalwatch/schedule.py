@@ -45,6 +45,10 @@ class ArticleSchedule:
     last_checked_at: datetime | None = None
     failed_checks: int = 0  # in a row, since the last check that settled the article
     unconfirmed_removal_at: datetime | None = None  # a 404/410 a failed check met, for a later one to confirm
+    # The current version's raw page and parser: a revisit that fetches that very page again,
+    # with a parser that is still today's, has nothing to parse.
+    raw_hash: str | None = None
+    parser_version: str | None = None
 
     def due_at(self, policy: RevisitPolicy) -> datetime:
         """When the article is due; articles without a schedule yet start from their last sighting."""

@@ -35,7 +35,7 @@ ARTICLE_SCHEDULES_SQL = """
 SELECT s.article_id, s.url, s.content_hash, s.removed_at IS NOT NULL AS removed, epoch_us(v.published_at),
        epoch_us(s.last_seen), f.etag, f.last_modified, f.validated_hash, f.revisit_interval_s, epoch_us(f.next_revisit_at),
        f.checks, f.changes_seen, epoch_us(f.last_changed_at), epoch_us(f.last_checked_at), f.failed_checks,
-       epoch_us(f.unconfirmed_removal_at)
+       epoch_us(f.unconfirmed_removal_at), v.raw_hash, v.parser_version
 FROM article_state AS s
 LEFT JOIN article_versions AS v ON v.article_id = s.article_id AND v.version = s.current_version
 LEFT JOIN article_fetch_state AS f ON f.article_id = s.article_id
@@ -47,7 +47,7 @@ SELECT d.document_id, d.url, d.content_hash, s.removed_at IS NOT NULL AS removed
        epoch_us(d.issued_date::TIMESTAMPTZ), epoch_us(coalesce(f.last_checked_at, d.valid_from)),
        f.etag, f.last_modified, f.validated_hash, f.revisit_interval_s, epoch_us(f.next_revisit_at), f.checks,
        f.changes_seen, epoch_us(f.last_changed_at), epoch_us(f.last_checked_at), f.failed_checks,
-       epoch_us(f.unconfirmed_removal_at)
+       epoch_us(f.unconfirmed_removal_at), d.raw_hash, d.parser_version
 FROM documents AS d
 LEFT JOIN document_state AS s ON s.document_id = d.document_id
 LEFT JOIN document_fetch_state AS f ON f.document_id = d.document_id
@@ -168,6 +168,7 @@ def fetched_rows(cursor: duckdb.DuckDBPyConnection) -> Iterator[tuple]:
 def _schedules(con: duckdb.DuckDBPyConnection, sql: str, source_id: str) -> dict[str, ArticleSchedule]:
     schedules = {}
     instant = instants()
+    label = {}.setdefault  # parser versions: a few values
     for row in fetched_rows(con.execute(sql, [source_id])):
         (
             item_id,
@@ -187,6 +188,8 @@ def _schedules(con: duckdb.DuckDBPyConnection, sql: str, source_id: str) -> dict
             last_checked_at,
             failed_checks,
             unconfirmed_removal_at,
+            raw_hash,
+            parser_version,
         ) = row
         item_id = intern(item_id)
         schedules[item_id] = ArticleSchedule(
@@ -207,6 +210,8 @@ def _schedules(con: duckdb.DuckDBPyConnection, sql: str, source_id: str) -> dict
             instant(last_checked_at),
             failed_checks or 0,
             instant(unconfirmed_removal_at),
+            raw_hash,
+            label(parser_version, parser_version),
         )
     return schedules
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,9 @@ from portalwatch.errors import ConfigError
 from portalwatch.model import PortalCrawl
 from portalwatch.parse import parse_article
 from portalwatch.parse.profile import get_profile
+from portalwatch.pipeline import run_portal
 from portalwatch.storage.rawstore import RawStore
+from portalwatch.storage.warehouse import Warehouse
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ARTICLES = [
@@ -235,6 +237,44 @@ def test_a_raw_page_already_parsed_by_todays_parser_is_not_parsed_again(
     assert summary.updated == 1 and summary.unchanged == len(ARTICLES) - 1
     with duckdb.connect(str(warehouse.path), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM article_versions").fetchone()[0] == len(ARTICLES) + 1
+
+
+def test_a_due_revisit_finds_in_the_schedules_alone_which_pages_were_parsed_already(
+    portal, warehouse, tmp_path, monkeypatch
+):
+    # A due run reads the crawl memory, not the known articles: the schedules say which raw
+    # page, and which parser, each current version came from.
+    config = load_sources(sources_file(tmp_path, portal, "portlet_cms"))
+    (source,) = config.sources
+    raw = RawStore(tmp_path / "raw")
+
+    def run(revisit: Revisit, days_later: int = 0):
+        run_id = warehouse.start_run("test", {})
+        now = datetime.now(UTC) + timedelta(days=days_later)  # far enough: every article due
+        return asyncio.run(run_portal(source, config, warehouse, raw, run_id, revisit, now=now))
+
+    run(Revisit.NONE)
+    monkeypatch.setattr(
+        Warehouse, "known_articles", lambda *_: pytest.fail("a due run read the known articles")
+    )
+    again, summary = run(Revisit.DUE, days_later=400)
+    assert again.revisited == len(ARTICLES) and len(again.observations) == len(ARTICLES)
+    assert all(o.record is None for o in again.observations)
+    assert summary.unchanged == len(ARTICLES) and summary.created == summary.updated == 0
+
+    # One version's parser is an older one: that page alone is parsed again.
+    with duckdb.connect(str(warehouse.path)) as con:
+        older = con.execute(
+            "SELECT article_id FROM articles WHERE url LIKE ?", [f"%/{ARTICLES[1]['id']}"]
+        ).fetchone()[0]
+        con.execute(
+            "UPDATE article_versions SET parser_version = 'portlet_cms/0+1' WHERE article_id = ?", [older]
+        )
+    third, summary = run(Revisit.DUE, days_later=800)
+    assert [o.url.rsplit("/", 1)[1] for o in third.observations if o.record is not None] == [
+        str(ARTICLES[1]["id"])
+    ]
+    assert summary.unchanged == len(ARTICLES)
 
 
 def test_the_generic_extractor_on_the_unknown_page_and_its_error_page():

@@ -4,6 +4,7 @@ Last-Modified, 304 recorded as unchanged against the stored state of that URL)."
 from __future__ import annotations
 
 import asyncio
+import shutil
 import unicodedata
 from datetime import UTC, datetime, timedelta
 
@@ -11,9 +12,11 @@ import duckdb
 import pytest
 from crawling import crawl_into, politeness, query, truth_of
 
+from portalwatch import pipeline
 from portalwatch.charset import decode_html
 from portalwatch.config import RevisitPolicy, load_sources
 from portalwatch.crawl import Revisit, crawl_portal
+from portalwatch.model import KnownKeys
 from portalwatch.pipeline import run_portal
 from portalwatch.schedule import ArticleSchedule, due_for_revisit, initial_interval, next_interval
 from portalwatch.storage import crawlstate
@@ -245,6 +248,17 @@ def test_a_portals_memory_is_read_whole_in_parts_holding_each_value_once(
     # The ids alone, for a crawl that revisits nothing: the same pages, split the same way.
     keys = warehouse.known_keys(PORTAL)
     assert keys.articles == {k for k, a in known.items() if a.kind == "article"} == set(state.articles)
+    assert keys == KnownKeys.of(state)
+    # What a revisit asks of a page's current version, its schedule holds as the known article does.
+    for key, schedule in [*state.articles.items(), *state.documents.items()]:
+        current = known[key]
+        assert (schedule.content_hash, schedule.removed, schedule.raw_hash, schedule.parser_version) == (
+            current.content_hash,
+            current.removed,
+            current.raw_hash,
+            current.parser_version,
+        )
+    assert all(s.raw_hash and s.parser_version for s in state.articles.values())
     assert keys.documents == {k for k, a in known.items() if a.kind == "document"}
     assert keys.documents and not keys.documents & keys.articles
     memory = {key: key for key in state.articles}
@@ -319,13 +333,68 @@ def test_a_backfill_chunk_reads_no_article_schedule_nor_more_than_known_ids_and_
 def test_a_crawl_that_revisits_known_pages_refuses_to_start_from_their_ids_alone(
     start_simulator, warehouse, tmp_path
 ):
-    # Revisits need each known page's URL and its current version: ids alone would quietly revisit nothing.
+    # Revisiting every page, or every listed one, needs each known page's URL and current version:
+    # ids alone would quietly revisit nothing. (A due revisit finds them in the schedules.)
     sim = start_simulator()
     config = load_sources(sim.write_sources(tmp_path / "sources.toml", politeness()))
     source = config.select([PORTAL])[0]
     keys = warehouse.known_keys(PORTAL)
-    for revisit in (Revisit.ALL, Revisit.DUE, Revisit.LISTED):
+    for revisit in (Revisit.ALL, Revisit.LISTED):
         with pytest.raises(ValueError, match=f"{PORTAL}: a crawl that revisits pages \\({revisit.value}\\)"):
             asyncio.run(crawl_portal(source, config, keys, RawStore(tmp_path / "raw"), revisit))
     crawl = asyncio.run(crawl_portal(source, config, keys, RawStore(tmp_path / "raw"), Revisit.NONE))
     assert crawl.fetches
+
+
+def test_a_due_run_reads_only_the_crawl_memory_and_records_what_reading_the_known_articles_would(
+    start_simulator, tmp_path, monkeypatch
+):
+    # The schedules name every known page and hold what a revisit asks of its current version:
+    # a due run reads nothing else, and records what it did when it read the known articles too.
+    sim = start_simulator()
+    config = sim.write_sources(tmp_path / "sources.toml", politeness())
+    first = Warehouse(tmp_path / "lean" / "warehouse.duckdb")
+    first.migrate()
+    crawl_into(config, PORTAL, first)
+    shutil.copytree(tmp_path / "lean", tmp_path / "whole")
+    later = datetime.now(UTC) + timedelta(days=90)  # every article due: the budget picks
+    original = Warehouse.known_articles
+    read: list[str] = []
+
+    def recorded(self, source_id):
+        read.append(self.path.parent.name)
+        return original(self, source_id)
+
+    async def whole(warehouse, source_id, revisit, article_schedules=True):
+        return await asyncio.gather(
+            asyncio.to_thread(warehouse.known_articles, source_id),
+            asyncio.to_thread(warehouse.portal_state, source_id, article_schedules),
+        )
+
+    monkeypatch.setattr(Warehouse, "known_articles", recorded)
+    results = {}
+    for name in ("lean", "whole"):
+        if name == "whole":
+            monkeypatch.setattr(pipeline, "_memory", whole)
+        warehouse = Warehouse(tmp_path / name / "warehouse.duckdb")
+        crawl, summary = crawl_into(config, PORTAL, warehouse, revisit="due", now=later)
+        unparsed = sum(1 for o in crawl.observations if o.record is None)
+        results[name] = (
+            crawl.revisited,
+            unparsed,
+            summary.unchanged,
+            summary.updated,
+            query(
+                warehouse,
+                "SELECT article_id, url, content_hash, current_version, removed_at IS NULL FROM article_state ORDER BY 1",
+            ),
+            query(
+                warehouse,
+                "SELECT article_id, checks, changes_seen, failed_checks, round(revisit_interval_s / 3600) "
+                "FROM article_fetch_state ORDER BY 1",
+            ),
+        )
+    assert read == ["whole"]
+    assert results["lean"] == results["whole"]
+    revisited, _, unchanged, _, articles, schedules = results["lean"]
+    assert revisited > 0 and unchanged > 0 and len(articles) == len(schedules)
