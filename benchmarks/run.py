@@ -393,8 +393,11 @@ def bench_prefect_overhead(work: Path, quick: bool) -> Figure:
             )
         )
         for turn in range(E_PAIRS):
-            pages_direct, direct = crawl_all(config, work / f"e1-{turn}" / "warehouse.duckdb")
-            direct_runs.append(direct)
+            # Each way timed from its start: the sources read, the new warehouse created and
+            # migrated, the run recorded, as the flow does before its tasks.
+            started = time.perf_counter()
+            pages_direct, _ = crawl_all(config, work / f"e1-{turn}" / "warehouse.duckdb")
+            direct_runs.append(time.perf_counter() - started)
             started = time.perf_counter()
             asyncio.run(
                 ingest(config_path=str(config), warehouse=str(work / f"e2-{turn}" / "warehouse.duckdb"))
@@ -666,7 +669,7 @@ def bench_host_politeness(work: Path, quick: bool) -> list[Figure]:
             with_file / in_process,
             "< 25 µs more",
             extra < 25,
-            "four system calls (flock, pread, pwrite, flock) and their Python calls",
+            "two system calls (flock, flock) and their Python calls; the record is read and written through a shared memory map",
         ),
         Figure(
             "p2",
