@@ -199,6 +199,17 @@ def test_the_generic_profile_ingests_the_unknown_cms_as_fallback_records(portal,
         assert author == article["byline"].split(" - ")[0]
 
 
+def parsed_by_an_older_parser(warehouse, article: dict) -> None:
+    """Mark the current version of `article` as the work of an older parser of its profile."""
+    with duckdb.connect(str(warehouse.path)) as con:
+        older = con.execute(
+            "SELECT article_id FROM articles WHERE url LIKE ?", [f"%/{article['id']}"]
+        ).fetchone()[0]
+        con.execute(
+            "UPDATE article_versions SET parser_version = 'portlet_cms/0+1' WHERE article_id = ?", [older]
+        )
+
+
 def test_a_raw_page_already_parsed_by_todays_parser_is_not_parsed_again(
     portal, warehouse, tmp_path, monkeypatch
 ):
@@ -223,13 +234,7 @@ def test_a_raw_page_already_parsed_by_todays_parser_is_not_parsed_again(
 
     # One page is edited, another's version comes from an older parser: those two are parsed.
     monkeypatch.setitem(ARTICLES[0], "lead", ARTICLES[0]["lead"] + " Hội nghị đã thành công tốt đẹp.")
-    with duckdb.connect(str(warehouse.path)) as con:
-        older = con.execute(
-            "SELECT article_id FROM articles WHERE url LIKE ?", [f"%/{ARTICLES[1]['id']}"]
-        ).fetchone()[0]
-        con.execute(
-            "UPDATE article_versions SET parser_version = 'portlet_cms/0+1' WHERE article_id = ?", [older]
-        )
+    parsed_by_an_older_parser(warehouse, ARTICLES[1])
     third, summary = crawl_and_load()
     assert sorted(o.url.rsplit("/", 1)[1] for o in third.observations if o.record is not None) == sorted(
         str(a["id"]) for a in ARTICLES[:2]
@@ -263,13 +268,7 @@ def test_a_due_revisit_finds_in_the_schedules_alone_which_pages_were_parsed_alre
     assert summary.unchanged == len(ARTICLES) and summary.created == summary.updated == 0
 
     # One version's parser is an older one: that page alone is parsed again.
-    with duckdb.connect(str(warehouse.path)) as con:
-        older = con.execute(
-            "SELECT article_id FROM articles WHERE url LIKE ?", [f"%/{ARTICLES[1]['id']}"]
-        ).fetchone()[0]
-        con.execute(
-            "UPDATE article_versions SET parser_version = 'portlet_cms/0+1' WHERE article_id = ?", [older]
-        )
+    parsed_by_an_older_parser(warehouse, ARTICLES[1])
     third, summary = run(Revisit.DUE, days_later=800)
     assert [o.url.rsplit("/", 1)[1] for o in third.observations if o.record is not None] == [
         str(ARTICLES[1]["id"])
