@@ -119,7 +119,7 @@ class KnownArticle:
 @dataclass(frozen=True, slots=True)
 class KnownKeys:
     """The ids of a portal's known articles and documents, without what is known of each: all a
-    crawl that fetches no known page again (`Revisit.NONE`) asks of them, at a fifth of the
+    crawl that fetches no known page again (`Revisit.NONE`) asks of them, at a sixth of the
     memory of their :class:`KnownArticle` (a backfill reads them again at every chunk). A crawl
     that revisits the due ones finds the rest in their schedules (:meth:`of`)."""
 
