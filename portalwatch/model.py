@@ -8,6 +8,7 @@ imports another for its records, only this module.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -123,13 +124,14 @@ class KnownKeys:
     memory of their :class:`KnownArticle` (a backfill reads them again at every chunk). A crawl
     that revisits the due ones finds the rest in their schedules (:meth:`of`)."""
 
-    articles: frozenset[str]
-    documents: frozenset[str]
+    articles: AbstractSet[str]
+    documents: AbstractSet[str]
 
     @classmethod
     def of(cls, state: PortalState) -> KnownKeys:
-        """The pages a crawl memory read with its articles' schedules holds: every known one."""
-        return cls(frozenset(state.articles), frozenset(state.documents))
+        """The pages a crawl memory read with its articles' schedules holds: every known one
+        (the keys of its schedules, not a copy of them)."""
+        return cls(state.articles.keys(), state.documents.keys())
 
 
 class CurrentVersion(Protocol):

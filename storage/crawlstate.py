@@ -140,7 +140,11 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def at(microseconds: int | None) -> datetime | None:
     """The UTC datetime of microseconds since the epoch."""
-    return None if microseconds is None else EPOCH + timedelta(microseconds=microseconds)
+    return None if microseconds is None else _since_epoch(microseconds)
+
+
+def _since_epoch(microseconds: int) -> datetime:
+    return EPOCH + timedelta(microseconds=microseconds)
 
 
 def instants() -> Callable[[int | None], datetime | None]:
@@ -153,7 +157,7 @@ def instants() -> Callable[[int | None], datetime | None]:
             return None
         value = made.get(microseconds)
         if value is None:
-            value = made[microseconds] = EPOCH + timedelta(microseconds=microseconds)
+            value = made[microseconds] = _since_epoch(microseconds)
         return value
 
     return instant
