@@ -195,8 +195,8 @@ def bench_end_to_end(work: Path, quick: bool) -> Figure:
         ratio,
         ">= 1.5x",
         ratio >= 1.5,
-        "CPU of the crawling process (httpx and aiohttp per request, the load), which shares 2 cores "
-        "with the page worker and the simulator",
+        "CPU per page on 2 cores shared with the simulator: parsing (the page worker, and the crawling "
+        "process when the worker is behind), the HTTP client, the loads; Scrapy fetches and writes JSON",
     )
 
 
@@ -225,8 +225,8 @@ def bench_latency_bound(work: Path, quick: bool) -> Figure:
         ">= 0.9",
         ratio >= 0.9,
         "CPU: one crawling process (fetches, listing pages, raw store, loads, the pages its page "
-        "workers are behind on) and the page workers (one fewer than the CPUs); the last portals' "
-        "loads, one transaction, after the last pages",
+        "workers are behind on) and the page workers (one fewer than the CPUs); after the last answers, "
+        "the last PDFs' parse, one load of the last portals and the checkpoint as the warehouse closes",
     )
 
 
