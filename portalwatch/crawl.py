@@ -927,7 +927,14 @@ async def fetch_document(
             continue
         try:
             files.append(
-                await workers.run(attachment_file, fetched.body, attachment, _sha256(fetched.body), file_url)
+                await workers.run(
+                    attachment_file,
+                    fetched.body,
+                    attachment,
+                    _sha256(fetched.body),
+                    file_url,
+                    contained=file_url,
+                )
             )
         except ExtractionError as exc:
             record(fetched, "extraction_failed", exc.reason)

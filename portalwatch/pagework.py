@@ -10,7 +10,9 @@ keeps everything in the crawling process (as for a machine with one core).
 
 The pool is started once per process (with ``forkserver``, so a worker never
 inherits the threads of a Prefect flow) and reused by every crawl; a worker
-that dies is replaced, and the page is then parsed in the crawling process.
+that dies is replaced, and the page is then parsed in the crawling process (an attached
+file, read by a library written in C, is read again in the new worker instead, never in
+the crawling process: a file that kills its reader must not kill the crawl).
 A worker imports this module and what it needs, not the program that started
 it (see `_WorkerProcess`).
 """
@@ -118,21 +120,43 @@ class PageWorkers:
 
     def __init__(self, workers: int):
         self.workers = workers
+        # Work read again after its worker died goes one call at a time: a file that kills
+        # its worker then dies alone, not with the calls beside it.
+        self._again = asyncio.Lock()
 
-    async def run(self, function, *args, share: bool = False):
+    async def run(self, function, *args, share: bool = False, contained: str | None = None):
+        """`function(*args)` in a worker. `contained`: the URL of work that must never run in
+        the calling process should it kill its worker (a file handed to a library written in
+        C): it is read once more in a new worker, alone (a worker dies with every call it
+        holds, not only the one that killed it), then refused with an ExtractionError naming
+        that URL."""
+        try:
+            return await self._in_worker(function, args, share)
+        except BrokenProcessPool:
+            if contained is None:
+                log.warning(
+                    "a page worker process died; it is replaced and this page is parsed in the crawling process"
+                )
+                return function(*args)
+        log.warning("a page worker process died; it is replaced and %s is read again in a new one", contained)
+        async with self._again:
+            try:
+                return await self._in_worker(function, args, share=False)
+            except BrokenProcessPool:
+                log.warning("%s: a page worker process died reading it, twice; it is not read", contained)
+                raise ExtractionError(
+                    contained, "the page worker process reading it died, twice: the file is not read"
+                ) from None
+
+    async def _in_worker(self, function, args: tuple, share: bool):
         pool = _pool(self.workers)
-        if pool is None:
-            return function(*args)
-        if not _enqueue(pool, 2 * self.workers if share else None):
+        if pool is None or not _enqueue(pool, 2 * self.workers if share else None):
             return function(*args)
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
         except BrokenProcessPool:
-            log.warning(
-                "a page worker process died; it is replaced and this page is parsed in the crawling process"
-            )
             _discard(pool)
-            return function(*args)
+            raise
         finally:
             _dequeue(pool)
 

@@ -14,10 +14,12 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+import pytest
 from crawling import query
 
 from portalwatch.config import load_sources
 from portalwatch.crawl import Revisit, crawl_portal
+from portalwatch.errors import ExtractionError
 from portalwatch.model import PortalCrawl
 from portalwatch.parse.documents import document_from_lines, number_key, pdf_text
 from portalwatch.parse.profile import profiles_dir
@@ -201,3 +203,34 @@ def test_a_parser_change_is_recorded_as_reparsed_and_an_edit_as_updated(sim, war
             query(warehouse, "SELECT url, parser_version FROM articles WHERE source_id = 'tuachua'")
         ).values()
     ) == {"district_portal/3+2"}
+
+
+def _two_page_pdf() -> bytes:
+    from fpdf import FPDF  # noqa: PLC0415 - the simulator's PDF library
+
+    pdf = FPDF(format="A4")
+    pdf.set_font("helvetica", size=11)
+    pdf.add_page()
+    pdf.multi_cell(0, 6, "Page one, line one\nPage one, line two", new_x="LMARGIN", new_y="NEXT")
+    pdf.add_page()  # a page with no text at all, as a scanned page has none
+    pdf.add_page()
+    pdf.multi_cell(0, 6, "Page three", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def test_a_pdfs_text_comes_by_page_and_line_and_a_broken_one_is_refused_by_url():
+    data = _two_page_pdf()
+    text, pages = pdf_text(data, "https://portal.example/a.pdf")
+    assert pages == 3
+    assert "\r" not in text
+    assert text.split("\n\n") == ["Page one, line one\nPage one, line two", "", "Page three"]
+
+    for broken, what in [
+        (b"%PDF-1.4\n" + bytes(range(256)) * 4, "garbage after a PDF header"),
+        (data[: len(data) // 3], "a third of a PDF"),
+        (b"<html><body>Bao tri</body></html>", "a web page"),
+    ]:
+        with pytest.raises(ExtractionError) as refused:
+            pdf_text(broken, "https://portal.example/broken.pdf")
+        assert refused.value.url == "https://portal.example/broken.pdf", what
+        assert "PDF" in refused.value.reason, what

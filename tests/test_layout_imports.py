@@ -33,15 +33,15 @@ def test_the_crawler_imports_nothing_of_the_simulator():
     assert json.loads(result.stdout.splitlines()[-1]) == []
 
 
-def test_the_crawler_and_its_page_workers_leave_prefects_server_and_pypdf_unimported():
-    # Prefect's server is imported only to start a temporary one (about 80 MiB), pypdf only to
-    # read a PDF's text (about 18 MiB): a crawl on a configured API, and its page workers until
+def test_the_crawler_and_its_page_workers_leave_prefects_server_and_the_pdf_reader_unimported():
+    # Prefect's server is imported only to start a temporary one (about 80 MiB), PDFium only to
+    # read a PDF's text (about 8 MiB): a crawl on a configured API, and its page workers until
     # they meet a PDF, carry neither.
     code = (
         "import json, sys\n"
         + "".join(f"import {name}\n" for name in CRAWLER_MODULES)
         + "import portalwatch.flows.api, portalwatch.flows.backfill, portalwatch.pagework\n"
-        + "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('prefect.server.api', 'pypdf')))))\n"
+        + "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('prefect.server.api', 'pypdfium2')))))\n"
     )
     result = _python(code)
     assert result.returncode == 0, result.stderr

@@ -3,12 +3,10 @@ fpdf2 writes with the font added anew (its own subset of glyphs, nothing of the 
 
 from __future__ import annotations
 
-import io
-
 import fontpkg
-import pypdf
 from fpdf.fonts import TTFFont
 
+from portalwatch.parse.documents import pdf_text
 from portalwatch.sim import pdf
 from portalwatch.sim.world import World
 
@@ -37,5 +35,5 @@ def test_each_pdf_is_the_one_written_with_the_font_read_anew_and_the_font_is_rea
     monkeypatch.setattr(pdf, "_add_font", lambda document_pdf: document_pdf.add_font(pdf.FAMILY, "", path))
     assert rendered == [render(document) for document in chosen]
     for document, data in zip(chosen, rendered, strict=True):
-        text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+        text, _ = pdf_text(data, document.number)
         assert document.lines()[0].split()[0] in text
