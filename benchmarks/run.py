@@ -226,7 +226,7 @@ def bench_latency_bound(work: Path, quick: bool) -> Figure:
         ratio >= 0.9,
         "CPU: one crawling process (fetches, listing pages, raw store, loads, the pages its page "
         "workers are behind on) and the page workers (one fewer than the CPUs); after the last answers, "
-        "the last PDFs' parse, one load of the last portals and the checkpoint as the warehouse closes",
+        "one load of the last portals and the checkpoint as the warehouse closes",
     )
 
 
