@@ -695,10 +695,10 @@ def pdf_text(data: bytes, where: str) -> tuple[str, int]:
     """The text of a PDF (pages separated by blank lines) and its page count, by PDFium.
 
     PDFium (pypdfium2) is the PDF engine of Chromium, written in C++: about six times
-    faster than a reader in Python on the portals' documents, and hardened against broken
-    files by the fuzzing of a browser's. The page workers read PDFs (see
-    :mod:`portalwatch.pagework`): should a file still crash it, it takes down a worker, not
-    the crawl."""
+    faster than pypdf on the simulator's documents, and hardened against broken files by a
+    browser's fuzzing. The page workers read PDFs (see :mod:`portalwatch.pagework`): should
+    a file still crash it, it takes down a worker, not the crawl (unless
+    ``settings.parse_workers = 0`` keeps all page work in the crawling process)."""
     # Imported on the first PDF, not with the parsers: the crawling process, which hands its
     # pages to the page workers, never reads one.
     import pypdfium2  # noqa: PLC0415
