@@ -937,8 +937,12 @@ async def fetch_document(
                 )
             )
         except ExtractionError as exc:
+            # The document is kept without the file's text, and the run reports the file: a
+            # file no reader can open is news to whoever publishes it, and retried next run.
             record(fetched, "extraction_failed", exc.reason)
             warnings.append(f"attachment {attachment.url}: {exc.reason}")
+            if (file_url, exc.reason) not in crawl.failures:
+                crawl.failures.append((file_url, exc.reason))
             continue
         record(fetched)
     document = replace(document, files=tuple(files), warnings=tuple(warnings))

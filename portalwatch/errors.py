@@ -8,7 +8,14 @@ from __future__ import annotations
 
 
 class PortalwatchError(Exception):
-    """Base of every error portalwatch raises on purpose."""
+    """Base of every error portalwatch raises on purpose.
+
+    Errors cross process boundaries whole (a page worker's error comes back to the crawl
+    as itself): pickling keeps the class and its attributes, whatever the ``__init__`` takes.
+    """
+
+    def __reduce__(self):
+        return _rebuilt, (type(self), self.args, self.__dict__)
 
 
 class ConfigError(PortalwatchError):
@@ -55,3 +62,12 @@ class StorageError(PortalwatchError):
     def __init__(self, path: object, message: str):
         self.path = str(path)
         super().__init__(f"{self.path}: {message}")
+
+
+def _rebuilt(cls: type[PortalwatchError], args: tuple, state: dict) -> PortalwatchError:
+    """An error unpickled: built without its ``__init__`` (whose arguments differ from
+    ``Exception.args``), then given its message and attributes back."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error

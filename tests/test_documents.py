@@ -234,3 +234,47 @@ def test_a_pdfs_text_comes_by_page_and_line_and_a_broken_one_is_refused_by_url()
             pdf_text(broken, "https://portal.example/broken.pdf")
         assert refused.value.url == "https://portal.example/broken.pdf", what
         assert "PDF" in refused.value.reason, what
+
+
+def test_an_attached_pdf_no_reader_can_open_is_reported_and_its_document_kept_without_it(
+    start_simulator, warehouse, tmp_path
+):
+    # Files that answer 200 in full but are damaged past reading: the run finishes, keeps each
+    # document (its page is whole), records the file's fetch as a failed extraction, and reports
+    # the file among the run's failures, by URL, so whoever reads the report can tell the portal.
+    sim = start_simulator("damaged", faults="damaged-files")
+    damaged = set(httpx.get(f"{sim.control_url}/_sim/faults", timeout=30).json()["damaged_files"])
+    truth = httpx.get(f"{sim.control_url}/_sim/documents", timeout=30).json()
+    assert damaged and len(damaged) < len(truth)
+    raw = RawStore(tmp_path / "raw")
+    summaries = crawl_into(sim.config_path, warehouse, raw)
+
+    failures = [failure for summary in summaries.values() for failure in summary.failures]
+    assert {url for url, _ in failures} == damaged
+    assert len(failures) == len(damaged)
+    assert all(reason.startswith("not a readable PDF") for _, reason in failures), failures
+    stored = {
+        url: (json.loads(files), text)
+        for url, files, text in query(warehouse, "SELECT url, attachments, attachment_text FROM documents")
+    }
+    assert set(stored) == {doc["url"] for doc in truth}
+    for doc in truth:
+        files, text = stored[doc["url"]]
+        (attachment,) = files  # the link is kept; what was read of the file is not
+        if doc["file_url"] in damaged:
+            assert "sha256" not in attachment and not text, (doc["url"], attachment, text)
+        else:
+            assert attachment["sha256"] and doc["number"] in text
+    recorded = {
+        url: (outcome, error)
+        for url, outcome, error in query(
+            warehouse, "SELECT url, outcome, error FROM fetches WHERE kind = 'attachment'"
+        )
+    }
+    for url in damaged:
+        outcome, error = recorded[url]
+        assert outcome == "extraction_failed" and error.startswith("not a readable PDF"), (
+            url,
+            outcome,
+            error,
+        )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pickle
 import time
 
-from portalwatch.errors import ExtractionError
+from portalwatch.errors import ConfigError, ExtractionError, StorageError, WrongPage
 from portalwatch.pagework import PageWorkers
 
 
@@ -56,3 +57,45 @@ def test_a_file_that_kills_its_worker_is_refused_by_url_and_never_read_in_the_cr
     assert first != after
     # The call beside it died with it, and was read again.
     assert "https://portal.example/g.pdf is read again in a new one" in caplog.text
+
+
+def _refuse(url: str) -> int:
+    raise ExtractionError(url, "not a readable PDF: Data format error")
+
+
+def test_an_error_raised_in_a_worker_comes_back_whole_and_the_worker_lives_on():
+    # A parser that refuses a file raises in the worker; the crawl must get that error, with its
+    # URL and reason, and the pool must go on with the same worker.
+    async def scenario():
+        workers = PageWorkers(1)
+        before = await workers.run(os.getpid)
+        refused = await asyncio.gather(
+            workers.run(
+                _refuse, "https://portal.example/bad.pdf", contained="https://portal.example/bad.pdf"
+            ),
+            return_exceptions=True,
+        )
+        after = await workers.run(os.getpid)
+        return before, refused[0], after
+
+    before, refused, after = asyncio.run(scenario())
+    assert isinstance(refused, ExtractionError)
+    assert (refused.url, refused.reason) == (
+        "https://portal.example/bad.pdf",
+        "not a readable PDF: Data format error",
+    )
+    assert before == after != os.getpid()
+
+
+def test_every_error_survives_a_pickle_round_trip_with_its_class_and_fields():
+    errors = [
+        ExtractionError("https://a.example/x", "no title"),
+        WrongPage("https://a.example/y", "a maintenance notice"),
+        ConfigError("sources.toml", "must be a list", source="tinhx", field="listing"),
+        StorageError("/data/raw", "disk full"),
+    ]
+    for error in errors:
+        again = pickle.loads(pickle.dumps(error))
+        assert type(again) is type(error)
+        assert str(again) == str(error)
+        assert vars(again) == vars(error)

@@ -15,7 +15,9 @@ faults whatever its timing. Two kinds of fault:
   as a transient fault clears on a retry;
 - permanent, drawn per article: a wrong charset in the Content-Type header,
   a redirect loop, a removed article that redirects to the home page instead
-  of answering 404, a robots.txt rule that disallows it.
+  of answering 404, a robots.txt rule that disallows it; drawn per official
+  document: its attached PDF damaged past reading (a broken upload, a file
+  rewritten by a faulty converter), which answers 200 in full every time.
 
 Per-host latency delays every response of a portal; an outage makes one portal
 drop every connection after its first `after_requests` requests, for
@@ -68,6 +70,8 @@ class FaultProfile:
     wrong_charset: float = 0.0
     redirect_loop: float = 0.0
     removed_redirect_home: float = 0.0
+    # permanent, per official document
+    damaged_file: float = 0.0  # its PDF answers 200, whole in length, damaged past reading
     # per host and per portal
     latency: tuple[float, float] = (0.0, 0.0)  # seconds added to every response, drawn per portal
     outage: Outage | None = None
@@ -89,6 +93,7 @@ class FaultProfile:
             or self.wrong_charset
             or self.redirect_loop
             or self.removed_redirect_home
+            or self.damaged_file
             or self.latency[1]
             or self.outage
             or self.robots
@@ -187,6 +192,11 @@ PROFILES: dict[str, FaultProfile] = {
             "removed articles redirect to the home page instead of answering 404",
             removed_redirect_home=1.0,
         ),
+        FaultProfile(
+            "damaged-files",
+            "20% of official documents attach a PDF damaged past reading, answered 200 in full",
+            damaged_file=0.2,
+        ),
         FaultProfile("latency", "every portal answers 50-200 ms late", latency=(0.05, 0.2)),
         FaultProfile(
             "down",
@@ -245,7 +255,8 @@ class FaultInjector:
         )
 
     def permanent(self, kind: str, portal_id: str, article_id: int) -> bool:
-        """Whether an article carries a permanent fault (wrong_charset, redirect_loop, ...)."""
+        """Whether an article (a document, for ``damaged_file``) carries a permanent fault
+        (wrong_charset, redirect_loop, ...)."""
         rate = (
             getattr(self.profile, kind)
             if kind != "robots"

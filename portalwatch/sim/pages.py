@@ -676,6 +676,15 @@ def cut_at(body: bytes, variant: int) -> int:
     return max(1, int(len(body) * share))
 
 
+def damaged_file(pdf: bytes, seed: str) -> bytes:
+    """A PDF damaged past reading, as a broken upload or a faulty converter leaves it: its
+    header and its end marker where a reader looks for them, noise of the same length between."""
+    head = pdf[: pdf.index(b"\n") + 1] if b"\n" in pdf[:16] else b"%PDF-1.4\n"
+    tail = b"\n%%EOF\n"
+    noise = random.Random(f"damaged:{seed}").randbytes(max(0, len(pdf) - len(head) - len(tail)))
+    return head + noise + tail
+
+
 def server_error(status: int) -> str:
     """The error page of an overloaded IIS or nginx in front of the portal."""
     titles = {500: "500 - Internal server error.", 502: "502 Bad Gateway", 503: "Service Unavailable"}

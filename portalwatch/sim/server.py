@@ -19,8 +19,9 @@ delays) is real. Every port also answers the control endpoints:
   parsed it: on a busy machine that still trails the arrival by as long as the
   event loop took to come back to the socket (tens of milliseconds were seen);
   the exact start of a request is on the client's side, when it wrote it;
-- ``GET /_sim/faults`` names the fault profile and the articles with a
-  permanent fault (wrong charset, redirect loop, robots-disallowed, ...).
+- ``GET /_sim/faults`` names the fault profile, the articles with a
+  permanent fault (wrong charset, redirect loop, robots-disallowed, ...) and
+  the attached files damaged past reading (``damaged_files``).
 
 With a fault profile (:mod:`portalwatch.sim.faults`) the pages misbehave as
 real portals do; without one (the default) they answer at once. Every portal
@@ -330,8 +331,20 @@ class Simulator:
                     kinds.append("removed_redirect_home")
                 if kinds:
                     articles[base + pages.article_path(article)] = kinds
+        damaged_files = [
+            base + pages.document_file_path(portal.spec.family, document)
+            for portal_id, portal in self.world.portals.items()
+            if (base := self.base_urls.get(portal_id, ""))
+            for document in portal.documents
+            if self.injector.permanent("damaged_file", portal_id, document.id)
+        ]
         return web.json_response(
-            {"profile": self.faults.name, "description": self.faults.description, "articles": articles}
+            {
+                "profile": self.faults.name,
+                "description": self.faults.description,
+                "articles": articles,
+                "damaged_files": damaged_files,
+            }
         )
 
     async def _robots(self, request: web.Request) -> web.Response:
@@ -466,6 +479,8 @@ class Simulator:
             for document in portal.documents:
                 if request.path == pages.document_file_path(family, document):
                     pdf = await self._pdf(portal, document)
+                    if self.injector.permanent("damaged_file", portal.spec.id, document.id):
+                        pdf = pages.damaged_file(pdf, f"{portal.spec.id}:{document.id}")
                     if fault == "cut":
                         pdf = pdf[
                             : pages.cut_at(
