@@ -235,22 +235,30 @@ def references_table(rows: Sequence[ReferenceRow], run_id: str) -> pa.Table:
 
 
 def _document_files(record) -> str:
-    """A document's files (or, before they were fetched, its attachment links) as stored: JSON."""
-    return json.dumps(
-        [
-            {
-                "url": f.url,
-                "name": f.name,
-                "kind": f.kind,
-                "sha256": f.sha256,
-                "bytes": f.size,
-                "pages": f.pages,
-            }
-            for f in record.files
-        ]
-        or [{"url": a.url, "name": a.name, "kind": a.kind} for a in record.attachments],
-        ensure_ascii=False,
-    )
+    """A document's attachments as stored, JSON: each file read with its hash, size and page
+    count; each link whose file was not fetched or could not be read (not yet fetched, gone,
+    damaged) as the link alone, so that no attachment the page names is left out."""
+    read = {f.url: f for f in record.files}
+    entries = []
+    for attachment in record.attachments:
+        file = read.pop(attachment.url, None)
+        if file is None:
+            entries.append({"url": attachment.url, "name": attachment.name, "kind": attachment.kind})
+        else:
+            entries.append(_file_entry(file))
+    entries += [_file_entry(f) for f in read.values()]
+    return json.dumps(entries, ensure_ascii=False)
+
+
+def _file_entry(f) -> dict:
+    return {
+        "url": f.url,
+        "name": f.name,
+        "kind": f.kind,
+        "sha256": f.sha256,
+        "bytes": f.size,
+        "pages": f.pages,
+    }
 
 
 def documents_table(rows: Sequence[NewDocument], source_ids: Sequence[str], run_id: str) -> pa.Table:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import shutil
 import unicodedata
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -21,10 +22,11 @@ from portalwatch.config import load_sources
 from portalwatch.crawl import Revisit, crawl_portal
 from portalwatch.errors import ExtractionError
 from portalwatch.model import PortalCrawl
-from portalwatch.parse.documents import document_from_lines, number_key, pdf_text
+from portalwatch.parse.documents import DocumentFile, document_from_lines, number_key, pdf_text
 from portalwatch.parse.profile import profiles_dir
-from portalwatch.record import article_id
+from portalwatch.record import Attachment, article_id
 from portalwatch.storage.rawstore import RawStore
+from portalwatch.storage.tables import _document_files
 from portalwatch.storage.warehouse import Warehouse
 
 
@@ -278,3 +280,30 @@ def test_an_attached_pdf_no_reader_can_open_is_reported_and_its_document_kept_wi
             outcome,
             error,
         )
+
+
+PARAGRAPH = (
+    "Thực hiện chương trình công tác năm, Ban Thường vụ Huyện ủy xây dựng kế hoạch tổ chức hội nghị "
+    "sơ kết công tác xây dựng Đảng sáu tháng đầu năm như sau."
+)
+
+
+def test_every_attachment_a_page_names_is_stored_read_or_not():
+    # Two files, the second damaged: the first is stored with its hash, the second keeps its link.
+    attachments = (
+        Attachment("/Uploads/12-KH.pdf", "12-KH.pdf", "pdf"),
+        Attachment("/Uploads/12-KH-phu-luc.pdf", "Phụ lục", "pdf"),
+    )
+    read = DocumentFile("/Uploads/12-KH.pdf", "12-KH.pdf", "pdf", "ab" * 32, 2048, 1, "KẾ HOẠCH")
+    record = document_from_lines(
+        ["HUYỆN ỦY TỦA CHÙA", "Số: 12-KH/HU", "KẾ HOẠCH", "về việc tổ chức hội nghị", PARAGRAPH],
+        "https://x.example/vb/12",
+    )
+    stored = json.loads(_document_files(replace(record, attachments=attachments, files=(read,))))
+    assert [entry["url"] for entry in stored] == ["/Uploads/12-KH.pdf", "/Uploads/12-KH-phu-luc.pdf"]
+    assert stored[0]["sha256"] == "ab" * 32 and stored[0]["pages"] == 1
+    assert stored[1] == {"url": "/Uploads/12-KH-phu-luc.pdf", "name": "Phụ lục", "kind": "pdf"}
+    # Before any file is read, the links alone.
+    assert [
+        entry.get("sha256") for entry in json.loads(_document_files(replace(record, attachments=attachments)))
+    ] == [None, None]
