@@ -195,8 +195,8 @@ def bench_end_to_end(work: Path, quick: bool) -> Figure:
         ratio,
         ">= 1.5x",
         ratio >= 1.5,
-        "CPU per page on 2 cores shared with the simulator: parsing (the page worker, and the crawling "
-        "process when the worker is behind), the HTTP client, the loads; Scrapy fetches and writes JSON",
+        "CPU per page on 2 cores shared with the simulator: parsing (the page worker), the crawling "
+        "process (HTTP client, raw store, bookkeeping, the loads); Scrapy fetches and writes JSON",
     )
 
 
@@ -224,8 +224,8 @@ def bench_latency_bound(work: Path, quick: bool) -> Figure:
         ratio,
         ">= 0.9",
         ratio >= 0.9,
-        "CPU: one crawling process (fetches, listing pages, raw store, loads, the pages its page "
-        "workers are behind on) and the page workers (one fewer than the CPUs); after the last answers, "
+        "CPU: one crawling process (fetches, listing pages, raw store, loads) and the page workers "
+        "(one fewer than the CPUs), in waves as all hosts answer together; after the last answers, "
         "one load of the last portals and the checkpoint as the warehouse closes",
     )
 

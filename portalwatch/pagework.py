@@ -107,19 +107,26 @@ def default_workers() -> int:
     return max(1, cpus - 1)
 
 
+# Pages waiting for the workers before the crawling process parses one itself.
+SHARE_BACKLOG = 256
+
+
 class PageWorkers:
     """Runs page work in the process pool (or inline when it has no workers).
 
     Work a caller may share (:meth:`run` with ``share=True``: an article page, a few
-    milliseconds) is done in the calling process instead when every worker already has a page
-    waiting behind the one it parses: the crawling loop takes turns with the workers on a queue
-    that grows faster than they empty it (answers arriving in bursts, a machine whose other
-    processes leave the workers little time, the last pages of a run), rather than idle while
-    it waits for its pages to come back.
+    milliseconds) is done in the calling process instead only when `backlog` calls already
+    wait for the workers: a bound on the pages the queue holds (about 12 MB at 50 kB a page),
+    and a brake on fetching when parsing falls that far behind. Below it the crawling process
+    fetches and the workers parse. The crawling process is the run's one serial part: every
+    page it parses is a page's fetching, storing and bookkeeping that waits; measured in turns
+    on two cores (benchmarks/RESULTS.md), taking a page once two waited (the earlier rule) gave
+    25% fewer pages a second end to end than this, and a lower share of the latency-bound ideal.
     """
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, backlog: int = SHARE_BACKLOG):
         self.workers = workers
+        self.backlog = backlog
         # Work read again after its worker died goes one call at a time: a file that kills
         # its worker then dies alone, not with the calls beside it.
         self._again = asyncio.Lock()
@@ -150,7 +157,7 @@ class PageWorkers:
 
     async def _in_worker(self, function, args: tuple, share: bool):
         pool = _pool(self.workers)
-        if pool is None or not _enqueue(pool, 2 * self.workers if share else None):
+        if pool is None or not _enqueue(pool, self.backlog if share else None):
             return function(*args)
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, function, *args)

@@ -11,10 +11,10 @@ from portalwatch.errors import ConfigError, ExtractionError, StorageError, Wrong
 from portalwatch.pagework import PageWorkers
 
 
-def test_shared_work_runs_in_the_crawling_process_when_every_worker_has_a_page_waiting():
-    async def scenario() -> tuple[int, int, int]:
-        workers = PageWorkers(1)
-        # The worker parses one page and has another waiting: the queue is full.
+def test_shared_work_runs_in_the_crawling_process_only_once_the_backlog_is_full():
+    async def scenario() -> tuple[int, int, int, int]:
+        workers = PageWorkers(1, backlog=2)
+        # The worker parses one page and has another waiting: the backlog is full.
         busy = [asyncio.ensure_future(workers.run(time.sleep, 1.0)) for _ in range(2)]
         await asyncio.sleep(0)
         shared = await workers.run(os.getpid, share=True)
@@ -25,12 +25,19 @@ def test_shared_work_runs_in_the_crawling_process_when_every_worker_has_a_page_w
         kept = await workers.run(os.getpid)
         await asyncio.gather(*busy)
         idle = await workers.run(os.getpid, share=True)
-        return shared, kept, idle
+        # With the default backlog, a few pages waiting are no reason to parse here.
+        default = PageWorkers(1)
+        busy = [asyncio.ensure_future(default.run(time.sleep, 0.1)) for _ in range(4)]
+        await asyncio.sleep(0)
+        queued = await default.run(os.getpid, share=True)
+        await asyncio.gather(*busy)
+        return shared, kept, idle, queued
 
-    shared, kept, idle = asyncio.run(scenario())
+    shared, kept, idle, queued = asyncio.run(scenario())
     assert shared == os.getpid()
     assert kept != os.getpid()
     assert idle != os.getpid()  # nothing waiting: the worker takes it
+    assert queued != os.getpid()
 
 
 def test_a_file_that_kills_its_worker_is_refused_by_url_and_never_read_in_the_crawling_process(caplog):
