@@ -12,11 +12,12 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
 from portalwatch.errors import ExtractionError
 from portalwatch.parse import canonical_url, parse_article, parse_listing
 from portalwatch.parse.profile import get_profile
-from portalwatch.parse.text import clean_line, paragraphs_text
+from portalwatch.parse.text import clean_html, clean_line, paragraphs_text
 from portalwatch.record import article_id, rebase
 from portalwatch.sim import pages
 from portalwatch.sim.server import PROFILE_FOR_FAMILY
@@ -335,6 +336,25 @@ def test_paragraphs_text_is_idempotent():
     assert paragraphs_text(once) == once
 
 
+def test_every_run_of_whitespace_becomes_one_space_whatever_it_is_made_of():
+    """Stored texts and their hashes depend on this normalization: whatever the runs are made
+    of (one space, other spaces, zero-width space, BOM, mixed), each becomes one space, and
+    nothing else does (zero-width non-joiner, NEL, line separator stay)."""
+    spaces = [" ", "\t", "\r", "\f", "\v", "\u00a0", "\u2000", "\u2009", "\u200a", "\u200b", "\u202f"]
+    spaces += ["\u205f", "\u3000", "\ufeff"]
+    others = ["a", "ệ", "Đ", "\u200c", "\x85", "\u2028", "\u1680", "-"]
+    run = "[" + "".join(spaces) + "]+"
+    rng = random.Random(3)
+    for _ in range(20_000):
+        text = "".join(rng.choices(spaces + others + ["\n"], k=rng.randint(0, 14)))
+        flat = text.replace("\n", " ")
+        assert clean_line(text) == re.sub(run, " ", flat).strip(), repr(text)
+        # Lines cleaned the same way; a line left empty separates paragraphs.
+        lines = "\n".join(re.sub(run, " ", line).strip() for line in text.split("\n"))
+        paragraphs = [p.strip("\n") for p in re.split(r"\n{2,}", lines) if p.strip("\n")]
+        assert paragraphs_text(text) == "\n\n".join(paragraphs), repr(text)
+
+
 # ------------------------------------------------------------------ article ids and URLs
 
 
@@ -374,3 +394,27 @@ def test_canonical_url_lowercases_host_and_drops_fragment():
     assert canonical_url(" HTTP://TuaChua.DienBien.gov.vn/Tin-Tuc/A-1.html?x=1#top ") == (
         "http://tuachua.dienbien.gov.vn/Tin-Tuc/A-1.html?x=1"
     )
+
+
+def test_the_body_markup_keeps_structure_links_and_images_and_leaves_the_page_as_it_was():
+    page = (
+        '<div id="main"><article class="post"><div id="body" class="content" style="x">'
+        '<center><section><p class="c" style="color:red">Một&nbsp;&nbsp;<span style="a"><span>'
+        '<font color="red">hai</font></span></span>   ba</p></section></center>\n   '
+        '<p>Xem <a href="/van-ban/1.pdf" onclick="track()" title="Tệp" class="dl">tệp</a>'
+        '<img src="/a.jpg" alt="Ảnh" width="300" data-src="/b.jpg"></p>\n'
+        '<table class="t"><tr><td colspan="2" style="w">ô</td></tr></table></div></article></div>'
+    )
+    tree = LexborHTMLParser(page)
+    before = tree.html
+    assert clean_html(tree.css_first("#body")) == (
+        "<p>Một hai ba</p>\n"
+        '<p>Xem <a href="/van-ban/1.pdf" title="Tệp">tệp</a><img src="/a.jpg" alt="Ảnh"></p>\n'
+        '<table><tbody><tr><td colspan="2">ô</td></tr></tbody></table>'
+    )
+    assert tree.html == before  # the text and the rest of the record are read from the same tree
+    # A body that is a table row keeps its cells.
+    row = LexborHTMLParser(
+        '<table><tr id="r" class="x"><td rowspan="2" style="s"><span>a</span></td><td>b</td></tr></table>'
+    )
+    assert clean_html(row.css_first("#r")) == '<td rowspan="2">a</td><td>b</td>'

@@ -5,11 +5,17 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborNode
 
 from portalwatch.charset import decode_html as decode_page
 
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
+# The whitespace a line's runs of are made one space: ASCII's but the line break, no-break and
+# typographic spaces, zero-width space and BOM.
+_WHITESPACE = r" \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff"
+# Every run of that whitespace but a lone " ", the only run already as it should be: most of a
+# text's runs. Matching those too (as "[...]+" would) costs a match and a replacement per word;
+# this finds the same runs that need a change, at half the time over a page's text.
+_SPACES = re.compile(rf"[{_WHITESPACE[1:]}][{_WHITESPACE}]*|[ ][{_WHITESPACE}]+")
 _BLOCK_TAGS = (
     "p",
     "div",
@@ -95,6 +101,7 @@ _KEPT_ATTRIBUTES = {
     "th": ("colspan", "rowspan"),
 }
 _UNWRAPPED_TAGS = ["span", "font", "center", "section", "article"]
+_UNWRAPPED_SELECTOR = ",".join(_UNWRAPPED_TAGS)
 # Two or more spaces or tabs; a line break with the spaces around it. Each is written to begin
 # with a character class that every match starts with, so that the regex engine skips ahead to
 # the next candidate instead of trying a match at every position (the same matches as
@@ -108,8 +115,9 @@ def clean_html(node: LexborNode) -> str:
 
     Works on a copy; ``node`` is unchanged.
     """
-    copy = LexborHTMLParser(f"<div id='pw-body'>{node.inner_html or ''}</div>").css_first("#pw-body")
-    copy.unwrap_tags(_UNWRAPPED_TAGS)
+    copy = node.clone()  # a deep copy, outside the document: half the cost of parsing its HTML again
+    for wrapper in copy.css(_UNWRAPPED_SELECTOR):  # (`unwrap_tags` finds nothing in such a copy)
+        wrapper.unwrap()
     for element in copy.traverse(include_text=False):
         if element is copy:
             continue
