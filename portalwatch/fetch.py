@@ -157,7 +157,11 @@ class FetchResult:
 
     @property
     def decoded_charset(self) -> str | None:
-        if not self.body:
+        """The charset the body was (or is now) decoded with; None without a body, and for a
+        document's attached file, which is read as bytes and never as a page (detecting the
+        charset of a PDF's bytes took milliseconds of the event loop and named a charset the
+        file does not have)."""
+        if not self.body or self.kind == "attachment":
             return None
         self.text()
         return self._decoded[1]

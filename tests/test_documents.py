@@ -97,6 +97,16 @@ def test_documents_and_references_reach_the_warehouse(sim, warehouse, tmp_path):
         assert doc["number"] in text and doc["signer"] in text and "ngày" in text
         assert attachment["sha256"] in RawStore(tmp_path / "raw")
 
+    # An attached file is read as bytes: no charset is recorded for it, where every page has one.
+    ((files, files_with_charset, pages_without),) = query(
+        warehouse,
+        """SELECT count(*) FILTER (kind = 'attachment'),
+                  count(charset) FILTER (kind = 'attachment'),
+                  count(*) FILTER (kind IN ('listing', 'article', 'document') AND charset IS NULL)
+           FROM fetches WHERE outcome = 'ok'""",
+    )
+    assert files == len(truth) and files_with_charset == 0 and pages_without == 0
+
     # Every citation the simulator wrote is a resolved reference to the cited document.
     # Articles write numbers as portals do (spaced, with en dashes, without diacritics): compared by key.
     by_number = {number_key(doc["number"]): article_id(doc["source"], doc["url"]) for doc in truth}
