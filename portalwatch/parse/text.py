@@ -9,13 +9,14 @@ from selectolax.lexbor import LexborNode
 
 from portalwatch.charset import decode_html as decode_page
 
-# The whitespace a line's runs of are made one space: ASCII's but the line break, no-break and
-# typographic spaces, zero-width space and BOM.
-_WHITESPACE = r" \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff"
+# What is whitespace within a line: the space, ASCII's other spaces but the line break, the
+# no-break and typographic spaces, the zero-width space and the BOM.
+_OTHER_SPACES = r"\t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000\ufeff"
+_WHITESPACE = " " + _OTHER_SPACES
 # Every run of that whitespace but a lone " ", the only run already as it should be: most of a
 # text's runs. Matching those too (as "[...]+" would) costs a match and a replacement per word;
 # this finds the same runs that need a change, at half the time over a page's text.
-_SPACES = re.compile(rf"[{_WHITESPACE[1:]}][{_WHITESPACE}]*|[ ][{_WHITESPACE}]+")
+_SPACES = re.compile(rf"[{_OTHER_SPACES}][{_WHITESPACE}]*|[ ][{_WHITESPACE}]+")
 _BLOCK_TAGS = (
     "p",
     "div",
