@@ -5,10 +5,16 @@ from __future__ import annotations
 import asyncio
 import os
 import pickle
+import random
+import sys
 import time
 
 from portalwatch.errors import ConfigError, ExtractionError, StorageError, WrongPage
-from portalwatch.pagework import PageWorkers
+from portalwatch.pagework import BATCH_PAGES, PageWorkers, article_page, article_pages
+from portalwatch.parse.profile import get_profile
+from portalwatch.sim import pages
+from portalwatch.sim.server import PROFILE_FOR_FAMILY
+from portalwatch.sim.world import World
 
 
 def test_shared_work_runs_in_the_crawling_process_only_once_the_backlog_is_full():
@@ -106,3 +112,81 @@ def test_every_error_survives_a_pickle_round_trip_with_its_class_and_fields():
         assert type(again) is type(error)
         assert str(again) == str(error)
         assert vars(again) == vars(error)
+
+
+def _in_batch(tag: str, seconds: float = 0.0) -> tuple[str, int, int]:
+    """In a worker: (tag, how many calls the batch this call came in holds, the worker's pid)."""
+    calls = sys._getframe(1).f_locals["calls"]  # run_batch's arguments
+    time.sleep(seconds)
+    if tag == "refused":
+        raise ExtractionError("https://portal.example/x", "no title")
+    return tag, len(calls), os.getpid()
+
+
+def test_shared_work_goes_to_the_worker_in_batches_while_it_is_busy_and_each_call_gets_its_own_outcome():
+    async def scenario():
+        workers = PageWorkers(1)
+        # Nothing in the pool: the first calls go at once (one with the worker, one waiting).
+        first = asyncio.ensure_future(workers.run(_in_batch, "first", 0.5, share=True))
+        await asyncio.sleep(0)
+        second = asyncio.ensure_future(workers.run(_in_batch, "second", 0.2, share=True))
+        await asyncio.sleep(0.1)
+        # Both in the pool: what comes in now waits, over several turns of the loop, and goes in
+        # one call when the first comes back; more than a batch holds goes in two.
+        later = []
+        for index in range(BATCH_PAGES + 4):
+            tag = "refused" if index == 3 else f"later-{index}"
+            later.append(asyncio.ensure_future(workers.run(_in_batch, tag, share=True)))
+            await asyncio.sleep(0)
+        return (
+            await first,
+            await second,
+            await asyncio.gather(*later, return_exceptions=True),
+        )
+
+    first, second, later = asyncio.run(scenario())
+    assert first[:2] == ("first", 1)
+    assert second[:2] == ("second", 1)
+    refused = later.pop(3)
+    assert isinstance(refused, ExtractionError) and refused.reason == "no title"
+    assert [tag for tag, _, _ in later] == [f"later-{i}" for i in range(BATCH_PAGES + 4) if i != 3]
+    assert sorted({size for _, size, _ in later}) == [4, BATCH_PAGES]
+    assert {pid for _, _, pid in [first, second, *later]} == {first[2]} != {os.getpid()}
+
+
+def test_article_pages_parsed_together_equal_each_parsed_alone():
+    world = World(seed=7, scale=0.05)
+    calls = []
+    for portal in world.portals.values():
+        profile = get_profile(PROFILE_FOR_FAMILY[portal.spec.family])
+        for article in portal.live()[:3]:
+            html = pages.render_article(portal, article, random.Random(1))
+            calls.append((html.encode(), "utf-8", "http://127.0.0.1" + pages.article_path(article), profile))
+    calls.append((b"<html><body>B\xe1o tr\xec</body></html>", None, "http://127.0.0.1/bao-tri", calls[0][3]))
+    # A call that fails outright (no profile) fails alone: its exception in its place.
+    calls.insert(2, (calls[0][0], "utf-8", "http://127.0.0.1/x", None))
+    together = article_pages(calls)
+    assert isinstance(together.pop(2), AttributeError)
+    del calls[2]
+    alone = [article_page(*args) for args in calls]
+    assert [_parsed(page) for page in together] == [_parsed(page) for page in alone]
+    assert alone[-1].record is None and alone[-1].fingerprint is None
+    alone.pop()
+    assert all(page.fingerprint is not None and page.fingerprint.shingles > 1 for page in alone)
+    # A page whose record is the stored one gets no fingerprint, alone or with others.
+    stored = (*calls[0], alone[0].content_hash)
+    assert article_pages([stored, calls[1]])[0].fingerprint is None
+    assert _parsed(article_pages([stored, calls[1]])[1]) == _parsed(alone[1])
+
+
+def _parsed(page) -> tuple:
+    """All an ArticlePage holds but its packed record (whose WARC header is dated)."""
+    return (
+        page.raw_hash,
+        page.charset,
+        page.record,
+        page.error,
+        page.fingerprint,
+        page.references,
+        page.content_hash,
+    )
