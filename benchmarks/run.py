@@ -10,6 +10,8 @@
     g  raw store: write cost per page of the packed store (WARC segments, index, fsync per load)
        against the one-file-per-page layout it replaced
     h  fetch client CPU per request: aiohttp's pool under httpx against httpx's own, at 4 and 16 connections
+    s  article pages handed to the page worker: CPU a page (crawling process and worker) in batches,
+       as a crawl hands them over, against one call to the process pool a page
     p  host politeness across processes: CPU per request of a host's turn with the machine-wide file
        (flock, read, write) against one kept in the process only (p1), and of the fetch stage (p2)
     w  crawl pages/s through the fan-out path (crawl-portal flow runs on a process work pool) with 1,
@@ -74,6 +76,8 @@ from portalwatch.flows.api import start_temporary_api  # noqa: E402
 from portalwatch.flows.ingest import ingest  # noqa: E402
 from portalwatch.lake import TemporaryPostgres, TemporaryPrefectServer, TemporaryS3, environment  # noqa: E402
 from portalwatch.model import FetchRow, Observation, PortalCrawl, SourceRow  # noqa: E402
+from portalwatch.pagework import PageWorkers, article_page  # noqa: E402
+from portalwatch.pagework import _pool as worker_pool  # noqa: E402  (the pool PageWorkers(1) calls)
 from portalwatch.parse import parse_article  # noqa: E402
 from portalwatch.parse.profile import get_profile  # noqa: E402
 from portalwatch.record import ArticleRecord, article_id  # noqa: E402
@@ -256,6 +260,60 @@ def bench_parser(quick: bool) -> Figure:
         ">= 20x",
         ratio >= 20,
         "selectolax's parse of the page; trafilatura's lxml tree building",
+    )
+
+
+def bench_page_handover(quick: bool) -> Figure:
+    """s: simulator article pages through one page worker, 32 in flight (a crawl's share of its
+    hosts' connections): handed over by `PageWorkers` as a crawl does (in batches while the worker
+    is busy) against one call to the same process pool a page; three rounds each way in turns."""
+    world = World(seed=11, scale=0.2)
+    calls = []
+    for portal in world.portals.values():
+        profile = get_profile(PROFILE_FOR_FAMILY[portal.spec.family])
+        for article in portal.articles[: 60 if quick else 240]:
+            html = pages.render_article(portal, article, random.Random(article.id))
+            calls.append(
+                (html.encode(), "utf-8", "http://portal.example" + pages.article_path(article), profile)
+            )
+    workers = PageWorkers(1)
+
+    async def handed_over(batched: bool) -> tuple[float, float]:
+        """Milliseconds of CPU a page: (this process, the worker)."""
+        in_flight = asyncio.Semaphore(32)
+        loop = asyncio.get_running_loop()
+
+        async def one(args: tuple):
+            async with in_flight:
+                if batched:
+                    return await workers.run(article_page, *args, share=True)
+                return await loop.run_in_executor(worker_pool(1), article_page, *args)
+
+        process, tree = time.process_time(), tree_cpu_seconds()
+        done = await asyncio.gather(*(one(args) for args in calls))
+        assert all(page.record is not None for page in done)
+        process, tree = time.process_time() - process, tree_cpu_seconds() - tree
+        return process / len(calls) * 1000, (tree - process) / len(calls) * 1000
+
+    asyncio.run(handed_over(True))  # the worker started, its imports done
+    rounds: dict[bool, list[tuple[float, float]]] = {True: [], False: []}
+    for _ in range(3):
+        for batched in (False, True):
+            rounds[batched].append(asyncio.run(handed_over(batched)))
+    ours, theirs = (
+        tuple(statistics.median(r[i] for r in rounds[batched]) for i in (0, 1)) for batched in (True, False)
+    )
+    ratio = sum(theirs) / sum(ours)
+    return Figure(
+        "s",
+        f"article pages to the page worker, {len(calls):,} pages, 32 in flight: CPU a page",
+        f"in batches: crawling process {ours[0]:.2f} ms, worker {ours[1]:.2f} ms",
+        f"a call a page: {theirs[0]:.2f} ms, {theirs[1]:.2f} ms",
+        ratio,
+        "-",
+        None,
+        "per call: the pool's threads and pipes, the wake-ups on both sides, a fingerprint's fixed "
+        "numpy cost; per page: the parse, the raw record's gzip, the fingerprint",
     )
 
 
@@ -710,6 +768,7 @@ def main() -> None:
             "f": lambda: [bench_memory(work, args.quick)],
             "g": lambda: [bench_raw_store(work, args.quick)],
             "h": lambda: bench_transport(work, args.quick),
+            "s": lambda: [bench_page_handover(args.quick)],
             "p": lambda: bench_host_politeness(work, args.quick),
             "w": lambda: bench_workers(work, args.quick),
             "k": lambda: bench_lake_load(work, args.quick),
