@@ -78,42 +78,12 @@ def article_page(
     profile: Profile,
     stored_hash: str | None = None,
     final_url: str | None = None,
+    *,
+    fingerprint: bool = True,
 ) -> ArticlePage:
     """Pack the raw page for the store, decode and parse it, and derive what a new version
-    carries unless the record hashes to `stored_hash`."""
-    (page,) = article_pages([(body, charset, url, profile, stored_hash, final_url)])
-    if isinstance(page, Exception):
-        raise page
-    return page
-
-
-def article_pages(calls: Sequence[tuple]) -> list[ArticlePage | Exception]:
-    """`article_page` of each call's arguments, or the exception it raised; the fingerprints of
-    the new versions' texts computed together (one text alone costs about twice its share of
-    a batch: the vectorized steps' fixed cost)."""
-    pages: list[ArticlePage | Exception] = []
-    for args in calls:
-        try:
-            pages.append(_unsigned_article_page(*args))
-        except Exception as exc:  # the caller's, as if it had made the call itself
-            pages.append(exc)
-    new = [i for i, page in enumerate(pages) if isinstance(page, ArticlePage) and page.references is not None]
-    texts = [article_text(pages[i].record.lead, pages[i].record.body_text) for i in new]  # type: ignore[union-attr]
-    for i, fingerprint in zip(new, fingerprint_texts(texts), strict=True):
-        pages[i] = replace(pages[i], fingerprint=fingerprint)  # type: ignore[type-var]
-    return pages
-
-
-def _unsigned_article_page(
-    body: bytes,
-    charset: str | None,
-    url: str,
-    profile: Profile,
-    stored_hash: str | None = None,
-    final_url: str | None = None,
-) -> ArticlePage:
-    """`article_page` without the fingerprint of a new version (its references set: what
-    tells `article_pages` to add one)."""
+    carries unless the record hashes to `stored_hash`. Without `fingerprint`, a new version's
+    fingerprint is left to the caller (its references are set: what tells one)."""
     packed = pack(body)
     raw_hash = packed.raw_hash
     text, decoded = decode_html(body, charset)
@@ -124,9 +94,27 @@ def _unsigned_article_page(
     content_hash = record.content_hash
     if content_hash == stored_hash:
         return ArticlePage(raw_hash, packed, decoded, record, None, content_hash=content_hash)
+    signed = fingerprint_texts([article_text(record.lead, record.body_text)])[0] if fingerprint else None
     return ArticlePage(
-        raw_hash, packed, decoded, record, None, None, references_of(record), content_hash=content_hash
+        raw_hash, packed, decoded, record, None, signed, references_of(record), content_hash=content_hash
     )
+
+
+def article_pages(calls: Sequence[tuple]) -> list[ArticlePage | Exception]:
+    """`article_page` of each call's arguments, or the exception it raised; the fingerprints of
+    the new versions' texts computed together (one text alone costs about twice its share of
+    a batch: the vectorized steps' fixed cost)."""
+    pages: list[ArticlePage | Exception] = []
+    for args in calls:
+        try:
+            pages.append(article_page(*args, fingerprint=False))
+        except Exception as exc:  # the caller's, as if it had made the call itself
+            pages.append(exc)
+    new = [i for i, page in enumerate(pages) if isinstance(page, ArticlePage) and page.references is not None]
+    texts = [article_text(pages[i].record.lead, pages[i].record.body_text) for i in new]  # type: ignore[union-attr]
+    for i, signed in zip(new, fingerprint_texts(texts), strict=True):
+        pages[i] = replace(pages[i], fingerprint=signed)  # type: ignore[type-var]
+    return pages
 
 
 def attachment_file(data: bytes, attachment: Attachment, sha256: str, where: str) -> DocumentFile:
