@@ -44,7 +44,7 @@ from portalwatch.parse.profile import Profile
 from portalwatch.record import ArticleRecord, Attachment
 from portalwatch.storage.derive import references_of
 from portalwatch.storage.rawstore import PackedPage, pack
-from portalwatch.storage.similarity import Fingerprint, article_text, fingerprint_texts
+from portalwatch.storage.similarity import Fingerprint, article_text, fingerprint_text, fingerprint_texts
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def article_page(
     content_hash = record.content_hash
     if content_hash == stored_hash:
         return ArticlePage(raw_hash, packed, decoded, record, None, content_hash=content_hash)
-    signed = fingerprint_texts([article_text(record.lead, record.body_text)])[0] if fingerprint else None
+    signed = fingerprint_text(article_text(record.lead, record.body_text)) if fingerprint else None
     return ArticlePage(
         raw_hash, packed, decoded, record, None, signed, references_of(record), content_hash=content_hash
     )
