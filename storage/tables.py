@@ -236,7 +236,8 @@ def references_table(rows: Sequence[ReferenceRow], run_id: str) -> pa.Table:
 
 def _document_files(record) -> str:
     """A document's attachments as stored, JSON: each file read with its hash, size and page
-    count; each link whose file was not fetched or could not be read (not yet fetched, gone,
+    count, and for a PDF how many of its pages gave text and how many are scans (pictures
+    without text, whose text is not extracted); each link whose file was not fetched or could not be read (not yet fetched, gone,
     damaged) as the link alone, so that no attachment the page names is left out."""
     read = {f.url: f for f in record.files}
     entries = []
@@ -258,6 +259,8 @@ def _file_entry(f) -> dict:
         "sha256": f.sha256,
         "bytes": f.size,
         "pages": f.pages,
+        "text_pages": f.text_pages,
+        "scanned_pages": f.scanned_pages,
     }
 
 

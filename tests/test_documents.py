@@ -159,8 +159,9 @@ def test_documents_and_references_reach_the_warehouse(sim, warehouse, tmp_path):
 def test_the_pdf_carries_the_same_document_as_its_page(sim):
     truth = httpx.get(f"{sim.control_url}/_sim/documents", timeout=30).json()
     for doc in truth[:6]:
-        text, pages = pdf_text(httpx.get(doc["file_url"], timeout=30).content, doc["file_url"])
-        record = document_from_lines(text.split("\n"), doc["file_url"])
+        read = pdf_text(httpx.get(doc["file_url"], timeout=30).content, doc["file_url"])
+        assert read.text_pages == read.pages >= 1 and read.scanned_pages == 0
+        record = document_from_lines(read.text.split("\n"), doc["file_url"])
         assert (record.number, record.kind, record.issued_date.isoformat(), record.signer) == (
             doc["number"],
             doc["kind"],
@@ -232,10 +233,10 @@ def _two_page_pdf() -> bytes:
 
 def test_a_pdfs_text_comes_by_page_and_line_and_a_broken_one_is_refused_by_url():
     data = _two_page_pdf()
-    text, pages = pdf_text(data, "https://portal.example/a.pdf")
-    assert pages == 3
-    assert "\r" not in text
-    assert text.split("\n\n") == ["Page one, line one\nPage one, line two", "", "Page three"]
+    read = pdf_text(data, "https://portal.example/a.pdf")
+    assert read.pages == 3 and read.text_pages == 2 and read.scanned_pages == 0  # an empty page is no scan
+    assert "\r" not in read.text
+    assert read.text.split("\n\n") == ["Page one, line one\nPage one, line two", "", "Page three"]
 
     for broken, what in [
         (b"%PDF-1.4\n" + bytes(range(256)) * 4, "garbage after a PDF header"),
@@ -290,6 +291,51 @@ def test_an_attached_pdf_no_reader_can_open_is_reported_and_its_document_kept_wi
             outcome,
             error,
         )
+
+
+# The query docs/warehouse.md gives for the documents with scanned pages in their files.
+SCANNED_SQL = """
+SELECT url FROM documents
+WHERE valid_to IS NULL
+  AND list_sum(CAST(json_extract(attachments, '$[*].scanned_pages') AS INTEGER[])) > 0
+"""
+
+
+def test_a_scanned_pdf_is_stored_as_read_with_its_pages_counted_as_scans_and_no_text(
+    start_simulator, warehouse, tmp_path
+):
+    # Portals often attach the signed paper put through a scanner: pictures of its pages, no text
+    # in the file. The file is read, stored and counted (nothing failed, nothing to retry), its
+    # pages are told as scans, and the document keeps what its page says.
+    sim = start_simulator("scanned", faults="scanned-files")
+    scanned = set(httpx.get(f"{sim.control_url}/_sim/faults", timeout=30).json()["scanned_files"])
+    truth = httpx.get(f"{sim.control_url}/_sim/documents", timeout=30).json()
+    assert scanned and len(scanned) < len(truth)
+    summaries = crawl_into(sim.config_path, warehouse, RawStore(tmp_path / "raw"))
+
+    assert not [failure for summary in summaries.values() for failure in summary.failures]
+    stored = {
+        url: (number, json.loads(files), text)
+        for url, number, files, text in query(
+            warehouse, "SELECT url, number, attachments, attachment_text FROM documents"
+        )
+    }
+    assert set(stored) == {doc["url"] for doc in truth}
+    for doc in truth:
+        number, files, text = stored[doc["url"]]
+        (attachment,) = files
+        assert number == doc["number"] and attachment["sha256"] and attachment["pages"] >= 1
+        if doc["file_url"] in scanned:
+            assert attachment["scanned_pages"] == attachment["pages"] and attachment["text_pages"] == 0
+            assert not text.strip(), (doc["url"], text[:80])
+        else:
+            assert attachment["text_pages"] == attachment["pages"] and attachment["scanned_pages"] == 0
+            assert doc["number"] in text
+    assert query(warehouse, "SELECT DISTINCT outcome FROM fetches WHERE kind = 'attachment'") == [("ok",)]
+    # What a user asks of the warehouse: the documents whose files hold pages with no text to search.
+    assert set(query(warehouse, SCANNED_SQL)) == {
+        (doc["url"],) for doc in truth if doc["file_url"] in scanned
+    }
 
 
 PARAGRAPH = (

@@ -23,6 +23,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
+from typing import NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -243,6 +244,10 @@ class DocumentFile:
     size: int
     pages: int | None
     text: str
+    # A PDF's pages that gave text, and those that gave none but carry a picture: scanned
+    # pages, whose text is not extracted (no OCR). None for files other than PDFs.
+    text_pages: int | None = None
+    scanned_pages: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -691,8 +696,18 @@ _PDFIUM_HYPHEN = "\x02"
 _PDFIUM_MARKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe]")
 
 
-def pdf_text(data: bytes, where: str) -> tuple[str, int]:
-    """The text of a PDF (pages separated by blank lines) and its page count, by PDFium.
+class PdfText(NamedTuple):
+    """What PDFium read of a PDF."""
+
+    text: str  # the pages' text, separated by blank lines
+    pages: int
+    text_pages: int  # pages that gave text
+    scanned_pages: int  # pages that gave none but carry a picture (a scan: text not extracted)
+
+
+def pdf_text(data: bytes, where: str) -> PdfText:
+    """The text of a PDF (pages separated by blank lines), its page count, and how many of its
+    pages gave text or are pictures without any (scanned), by PDFium.
 
     PDFium (pypdfium2) is the PDF engine of Chromium, written in C++: about six times
     faster than pypdf on the simulator's documents, and hardened against broken files by a
@@ -704,6 +719,7 @@ def pdf_text(data: bytes, where: str) -> tuple[str, int]:
     import pypdfium2  # noqa: PLC0415
 
     pages: list[str] = []
+    scanned = 0
     with _pdfium_lock:
         try:
             document = pypdfium2.PdfDocument(data)
@@ -714,8 +730,11 @@ def pdf_text(data: bytes, where: str) -> tuple[str, int]:
                 page = document[number]
                 try:
                     textpage = page.get_textpage()
-                    pages.append(textpage.get_text_range())
+                    pages.append(_page_text(textpage.get_text_range()))
                     textpage.close()
+                    pictures = page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE])  # lazily
+                    if not pages[-1] and next(pictures, None) is not None:
+                        scanned += 1
                 except pypdfium2.PdfiumError as exc:
                     raise ExtractionError(
                         where, f"page {number + 1} of the PDF is not readable: {exc}"
@@ -724,8 +743,8 @@ def pdf_text(data: bytes, where: str) -> tuple[str, int]:
                     page.close()
         finally:
             document.close()
-    text = "\n\n".join(_page_text(page) for page in pages)
-    return unicodedata.normalize("NFC", text), len(pages)
+    text = unicodedata.normalize("NFC", "\n\n".join(pages))
+    return PdfText(text, len(pages), sum(1 for page in pages if page), scanned)
 
 
 def _page_text(text: str) -> str:
@@ -762,7 +781,17 @@ class FileCheck:
 
 def document_file(data: bytes, attachment: Attachment, sha256: str, where: str) -> DocumentFile:
     """An attached file with its text (PDF only; other kinds keep their hash and size)."""
-    text, pages = ("", None)
-    if attachment.kind == "pdf":
-        text, pages = pdf_text(data, where)
-    return DocumentFile(attachment.url, attachment.name, attachment.kind, sha256, len(data), pages, text)
+    if attachment.kind != "pdf":
+        return DocumentFile(attachment.url, attachment.name, attachment.kind, sha256, len(data), None, "")
+    read = pdf_text(data, where)
+    return DocumentFile(
+        attachment.url,
+        attachment.name,
+        attachment.kind,
+        sha256,
+        len(data),
+        read.pages,
+        read.text,
+        read.text_pages,
+        read.scanned_pages,
+    )

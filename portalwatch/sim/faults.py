@@ -17,7 +17,9 @@ faults whatever its timing. Two kinds of fault:
   a redirect loop, a removed article that redirects to the home page instead
   of answering 404, a robots.txt rule that disallows it; drawn per official
   document: its attached PDF damaged past reading (a broken upload, a file
-  rewritten by a faulty converter), which answers 200 in full every time.
+  rewritten by a faulty converter), which answers 200 in full every time, or
+  scanned (pictures of the signed paper, no text in the file), which is no
+  fault of the file's but leaves a reader nothing to extract.
 
 Per-host latency delays every response of a portal; an outage makes one portal
 drop every connection after its first `after_requests` requests, for
@@ -72,6 +74,7 @@ class FaultProfile:
     removed_redirect_home: float = 0.0
     # permanent, per official document
     damaged_file: float = 0.0  # its PDF answers 200, whole in length, damaged past reading
+    scanned_file: float = 0.0  # its PDF is a scan: page pictures, no text
     # per host and per portal
     latency: tuple[float, float] = (0.0, 0.0)  # seconds added to every response, drawn per portal
     outage: Outage | None = None
@@ -94,6 +97,7 @@ class FaultProfile:
             or self.redirect_loop
             or self.removed_redirect_home
             or self.damaged_file
+            or self.scanned_file
             or self.latency[1]
             or self.outage
             or self.robots
@@ -130,6 +134,7 @@ _REAL_WORLD = {
     "error_redirect": 0.025,
     "empty": 0.015,
     "cut": 0.02,
+    "scanned_file": 0.15,
     "latency": (0.001, 0.01),
 }
 
@@ -161,7 +166,8 @@ PROFILES: dict[str, FaultProfile] = {
         FaultProfile(
             "real-world",
             "20% of page requests fail as broken portals do: maintenance, soft-404, error-page, "
-            "empty and cut pages that say 200, 5xx, 429, resets, timeouts",
+            "empty and cut pages that say 200, 5xx, 429, resets, timeouts; 15% of official "
+            "documents attach a scanned PDF (page pictures, no text)",
             **_REAL_WORLD,
         ),
         FaultProfile("maintenance", "30% of pages answer 200 with a maintenance notice", maintenance=0.3),
@@ -196,6 +202,11 @@ PROFILES: dict[str, FaultProfile] = {
             "damaged-files",
             "20% of official documents attach a PDF damaged past reading, answered 200 in full",
             damaged_file=0.2,
+        ),
+        FaultProfile(
+            "scanned-files",
+            "30% of official documents attach a scanned PDF: page pictures, no text in the file",
+            scanned_file=0.3,
         ),
         FaultProfile("latency", "every portal answers 50-200 ms late", latency=(0.05, 0.2)),
         FaultProfile(
@@ -255,7 +266,7 @@ class FaultInjector:
         )
 
     def permanent(self, kind: str, portal_id: str, article_id: int) -> bool:
-        """Whether an article (a document, for ``damaged_file``) carries a permanent fault
+        """Whether an article (a document, for ``damaged_file`` and ``scanned_file``) carries a permanent fault
         (wrong_charset, redirect_loop, ...)."""
         rate = (
             getattr(self.profile, kind)

@@ -33,9 +33,11 @@ def start_pdf_worker() -> ProcessPoolExecutor:
     return pool
 
 
-def render_pdf(document) -> bytes:
-    """The document's PDF, rendered in the worker (its initializer loaded the library)."""
-    return importlib.import_module(PDF_MODULE).document_pdf(document)
+def render_pdf(document, scanned: bool = False) -> bytes:
+    """The document's PDF, rendered in the worker (its initializer loaded the library):
+    typeset, or `scanned` (pictures of its pages, no text)."""
+    module = importlib.import_module(PDF_MODULE)
+    return module.scanned_pdf(document) if scanned else module.document_pdf(document)
 
 
 def _begin(owner: int) -> None:

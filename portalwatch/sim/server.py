@@ -21,7 +21,8 @@ delays) is real. Every port also answers the control endpoints:
   the exact start of a request is on the client's side, when it wrote it;
 - ``GET /_sim/faults`` names the fault profile, the articles with a
   permanent fault (wrong charset, redirect loop, robots-disallowed, ...) and
-  the attached files damaged past reading (``damaged_files``).
+  the attached files damaged past reading (``damaged_files``) and those that
+  are scans, page pictures without text (``scanned_files``).
 
 With a fault profile (:mod:`portalwatch.sim.faults`) the pages misbehave as
 real portals do; without one (the default) they answer at once. Every portal
@@ -140,7 +141,7 @@ class Simulator:
             self.archive.closed = self.closed
         self._runners: list[web.AppRunner] = []
         self._pdf_worker = self.pdf_worker
-        self._pdfs: dict[tuple[str, str], asyncio.Future[bytes]] = {}
+        self._pdfs: dict[tuple[str, str, bool], asyncio.Future[bytes]] = {}
         self._prerendering: dict[str, asyncio.Task] = {}
         self.request_log: deque[dict] = deque(maxlen=REQUEST_LOG_LIMIT)
         self._seq = 0
@@ -207,13 +208,16 @@ class Simulator:
 
     def _render_pdf(self, portal: Portal, document: Document) -> asyncio.Future[bytes]:
         """The rendering of a document's PDF, started once and shared by every request of it."""
-        key = (portal.spec.id, document.number)
+        scanned = self.injector.permanent("scanned_file", portal.spec.id, document.id)
+        key = (portal.spec.id, document.number, scanned)
         rendering = self._pdfs.get(key)
         if rendering is None or (rendering.done() and (rendering.cancelled() or rendering.exception())):
             if self._pdf_worker is None:
                 self._pdf_worker = start_pdf_worker()
             loop = asyncio.get_running_loop()
-            rendering = self._pdfs[key] = loop.run_in_executor(self._pdf_worker, render_pdf, document)
+            rendering = self._pdfs[key] = loop.run_in_executor(
+                self._pdf_worker, render_pdf, document, scanned
+            )
         return rendering
 
     def _prerender(self, portal: Portal) -> None:
@@ -331,19 +335,23 @@ class Simulator:
                     kinds.append("removed_redirect_home")
                 if kinds:
                     articles[base + pages.article_path(article)] = kinds
-        damaged_files = [
-            base + pages.document_file_path(portal.spec.family, document)
-            for portal_id, portal in self.world.portals.items()
-            if (base := self.base_urls.get(portal_id, ""))
-            for document in portal.documents
-            if self.injector.permanent("damaged_file", portal_id, document.id)
-        ]
+        files = {
+            kind: [
+                base + pages.document_file_path(portal.spec.family, document)
+                for portal_id, portal in self.world.portals.items()
+                if (base := self.base_urls.get(portal_id, ""))
+                for document in portal.documents
+                if self.injector.permanent(kind, portal_id, document.id)
+            ]
+            for kind in ("damaged_file", "scanned_file")
+        }
         return web.json_response(
             {
                 "profile": self.faults.name,
                 "description": self.faults.description,
                 "articles": articles,
-                "damaged_files": damaged_files,
+                "damaged_files": files["damaged_file"],
+                "scanned_files": files["scanned_file"],
             }
         )
 
