@@ -7,9 +7,11 @@ warehouse converges to the portals' truth within three runs."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -260,6 +262,21 @@ def test_under_real_world_faults_the_warehouse_converges_to_the_truth_within_thr
             break
         crawl_every_portal(sim, config, warehouse, "due")
     assert dict(query(warehouse, "SELECT DISTINCT url, number FROM documents")) == documents
+    # Their attached files as the portals left them: each damaged one kept as its link alone, each
+    # scanned one read, with its pages told as scans.
+    files = httpx.get(f"{sim.control_url}/_sim/faults", timeout=30).json()
+    by_path = {
+        urlsplit(url).path: entry
+        for (attachments,) in query(warehouse, "SELECT attachments FROM documents WHERE valid_to IS NULL")
+        for entry in json.loads(attachments)
+        if (url := entry["url"])
+    }
+    assert files["damaged_files"] and files["scanned_files"]
+    for url in files["damaged_files"]:
+        assert "sha256" not in by_path[urlsplit(url).path], url
+    for url in files["scanned_files"]:
+        entry = by_path[urlsplit(url).path]
+        assert entry["sha256"] and entry["scanned_pages"] == entry["pages"] > 0, (url, entry)
     assert query(warehouse, "SELECT count(*) FROM article_versions") == [(len(live),)]
     assert query(warehouse, "SELECT DISTINCT change_type FROM changes") == [("created",)]
     faults = {entry["fault"] for entry in sim.requests()}

@@ -134,6 +134,7 @@ _REAL_WORLD = {
     "error_redirect": 0.025,
     "empty": 0.015,
     "cut": 0.02,
+    "damaged_file": 0.05,
     "scanned_file": 0.15,
     "latency": (0.001, 0.01),
 }
@@ -166,8 +167,8 @@ PROFILES: dict[str, FaultProfile] = {
         FaultProfile(
             "real-world",
             "20% of page requests fail as broken portals do: maintenance, soft-404, error-page, "
-            "empty and cut pages that say 200, 5xx, 429, resets, timeouts; 15% of official "
-            "documents attach a scanned PDF (page pictures, no text)",
+            "empty and cut pages that say 200, 5xx, 429, resets, timeouts; of the official "
+            "documents, 5% attach a PDF damaged past reading and 15% a scanned one (page pictures, no text)",
             **_REAL_WORLD,
         ),
         FaultProfile("maintenance", "30% of pages answer 200 with a maintenance notice", maintenance=0.3),
