@@ -144,22 +144,30 @@ class Joined:
     new_version: np.ndarray
 
 
-def load_portal(con: duckdb.DuckDBPyConnection, run_id: str, crawl: PortalCrawl, cause: str) -> LoadSummary:
+def load_portal(
+    con: duckdb.DuckDBPyConnection, run_id: str, crawl: PortalCrawl, cause: str, checkpoint: bool = False
+) -> LoadSummary:
     """Record one portal's crawl in one transaction; returns what changed.
 
     `cause` is stored on every change: 'portal' for what a crawl saw, 'parser' for
     what a re-parse of stored pages produced. The crawl's state update (schedules,
     validators, frontier, listing walks, section members, outages) and the coverage
     of the sections walked go in the same transaction; its 304s count as unchanged.
+    `checkpoint`: as in :func:`load_portals`.
     """
-    return load_portals(con, run_id, [crawl], cause)[0]
+    return load_portals(con, run_id, [crawl], cause, checkpoint)[0]
 
 
 def load_portals(
-    con: duckdb.DuckDBPyConnection, run_id: str, crawls: Sequence[PortalCrawl], cause: str
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    crawls: Sequence[PortalCrawl],
+    cause: str,
+    checkpoint: bool = False,
 ) -> list[LoadSummary]:
     """Record several portals' crawls, one after the other, in one transaction (all or none);
-    what each load changed, in order.
+    what each load changed, in order. With `checkpoint`, the commit writes the transaction
+    into the file itself (:func:`commit_checkpointed`): for a load the connection closes after.
 
     Most statements of a small portal's load cost what they cost whatever their rows: the
     crawls of distinct portals share them all, their rows side by side, so a batch costs
@@ -172,11 +180,36 @@ def load_portals(
                 summaries = _load_together(con, run_id, crawls, cause)
             else:  # a portal's crawls in turn: each one's memory and coverage before the next
                 summaries = [_load_together(con, run_id, [crawl], cause)[0] for crawl in crawls]
-            con.execute("COMMIT")
+            if checkpoint:
+                commit_checkpointed(con)
+            else:
+                con.execute("COMMIT")
         except BaseException:
             rollback(con)
             raise
     return summaries
+
+
+def commit_checkpointed(con: duckdb.DuckDBPyConnection) -> None:
+    """COMMIT the open transaction into the file itself (a checkpoint), not into its write-ahead
+    log first, then restore the threshold.
+
+    A commit writes the log unless the log would then pass ``checkpoint_threshold`` (or the
+    transaction is large); the file's close checkpoints what the log holds. For the last load
+    before a close, the log is written for nothing: measured on a run's last load (20 portals,
+    800 versions; 100 portals, 4,000), the load and the close took 0.37 s against 0.44 s and
+    0.78 s against 1.08 s (medians of 8 and 5). DuckDB checkpoints at a commit only when no
+    other transaction is open; otherwise this commit writes the log as any other. Nothing
+    changes on a DuckLake."""
+    if on_lake(con):
+        con.execute("COMMIT")
+        return
+    (threshold,) = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone() or (None,)
+    con.execute("SET checkpoint_threshold = '0 bytes'")
+    try:
+        con.execute("COMMIT")
+    finally:
+        con.execute(f"SET checkpoint_threshold = '{threshold}'")  # DuckDB's own words for it
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,6 +136,13 @@ class Session:
         with self.count:
             self.coming += 1
 
+    def closes_after(self, loads: int) -> bool:
+        """Whether the connection is likely to close after a turn that does `loads` of the loads
+        expected (no other expected, and the connection not kept open): such a load commits into
+        the file itself (``storage.load.commit_checkpointed``). A wrong guess costs time only."""
+        with self.count:
+            return self.coming <= loads and not self.stays_open
+
     def load_done(self) -> None:
         """A load expected is done (or will not come): the last one closes an idle connection."""
         with self.count:

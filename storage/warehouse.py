@@ -264,7 +264,8 @@ class Warehouse:
         outages) and the coverage of the sections walked go in with it; its
         304s count as unchanged.
         """
-        return self.write(lambda con: load_portal(con, run_id, crawl, cause))
+        last = self.session.closes_after(1)
+        return self.write(lambda con: load_portal(con, run_id, crawl, cause, last))
 
     def load_portals(
         self, run_id: str, crawls: list[PortalCrawl], cause: str = "portal"
@@ -272,4 +273,5 @@ class Warehouse:
         """Record several portals' crawls in one transaction (all of them or none), as
         :meth:`load_portal` records one: what each changed, in order. The crawls that are
         ready together go in at the cost of one load."""
-        return self.write(lambda con: load_portals(con, run_id, crawls, cause))
+        last = self.session.closes_after(len(crawls))
+        return self.write(lambda con: load_portals(con, run_id, crawls, cause, last))

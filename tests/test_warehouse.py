@@ -755,3 +755,37 @@ def test_a_load_leaves_the_connections_thread_setting_as_it_found_it(warehouse):
             load_portal(con, "run-2", PortalCrawl(SOURCE, fetches_for(bad), bad), "portal")
         assert con.execute("SELECT current_setting('threads')").fetchone() == (3,)
         assert con.execute("SELECT count(*) FROM article_versions").fetchone() == (2,)
+
+
+def test_the_last_load_before_its_connection_closes_commits_into_the_file_and_an_earlier_one_into_the_log(
+    tmp_path,
+):
+    warehouse = Warehouse(tmp_path / "warehouse.duckdb")
+    warehouse.migrate()
+    wal = tmp_path / "warehouse.duckdb.wal"
+    run_id = warehouse.start_run("test", {})
+    assert not wal.exists()  # each connection so far closed, checkpointing the file
+
+    def crawl(name: str) -> PortalCrawl:
+        source = SourceRow(name, name.title(), "district", "dcs_aspnet", f"http://{name}.example")
+        now = datetime.now(UTC)
+        fetch = FetchRow(name, f"http://{name}.example/", "listing", now, 200, "ok", None, 1, 5.0, 100, None)
+        return PortalCrawl(source, [fetch], [])
+
+    session = warehouse.session
+    session.expect_load()
+    session.expect_load()
+    try:
+        warehouse.load_portal(run_id, crawl("first"))  # another load is still to come
+        assert wal.exists() and wal.stat().st_size > 0
+        session.load_done()
+        warehouse.load_portal(run_id, crawl("second"))  # the last: the close would checkpoint it
+        assert session.con is not None  # the connection still open
+        assert not wal.exists() or wal.stat().st_size == 0
+        with warehouse.connect() as con:
+            assert con.execute("SELECT current_setting('checkpoint_threshold')").fetchone() == ("16.0 MiB",)
+    finally:
+        session.load_done()
+    assert session.con is None
+    assert query(warehouse, "SELECT source_id FROM sources ORDER BY 1") == [("first",), ("second",)]
+    assert query(warehouse, "SELECT count(*) FROM fetches") == [(2,)]
