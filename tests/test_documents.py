@@ -249,16 +249,23 @@ def test_a_pdfs_text_comes_by_page_and_line_and_a_broken_one_is_refused_by_url()
         assert "PDF" in refused.value.reason, what
 
 
+def struck_files(start_simulator, faults: str):
+    """A simulator whose documents' files meet `faults` (damaged-files, scanned-files): it, the
+    files' URLs it struck (some, not all), and every document's truth."""
+    sim = start_simulator(faults, faults=faults)
+    struck = set(httpx.get(f"{sim.control_url}/_sim/faults", timeout=30).json()[faults.replace("-", "_")])
+    truth = httpx.get(f"{sim.control_url}/_sim/documents", timeout=30).json()
+    assert struck and len(struck) < len(truth)
+    return sim, struck, truth
+
+
 def test_an_attached_pdf_no_reader_can_open_is_reported_and_its_document_kept_without_it(
     start_simulator, warehouse, tmp_path
 ):
     # Files that answer 200 in full but are damaged past reading: the run finishes, keeps each
     # document (its page is whole), records the file's fetch as a failed extraction, and reports
     # the file among the run's failures, by URL, so whoever reads the report can tell the portal.
-    sim = start_simulator("damaged", faults="damaged-files")
-    damaged = set(httpx.get(f"{sim.control_url}/_sim/faults", timeout=30).json()["damaged_files"])
-    truth = httpx.get(f"{sim.control_url}/_sim/documents", timeout=30).json()
-    assert damaged and len(damaged) < len(truth)
+    sim, damaged, truth = struck_files(start_simulator, "damaged-files")
     raw = RawStore(tmp_path / "raw")
     summaries = crawl_into(sim.config_path, warehouse, raw)
 
@@ -307,10 +314,7 @@ def test_a_scanned_pdf_is_stored_as_read_with_its_pages_counted_as_scans_and_no_
     # Portals often attach the signed paper put through a scanner: pictures of its pages, no text
     # in the file. The file is read, stored and counted (nothing failed, nothing to retry), its
     # pages are told as scans, and the document keeps what its page says.
-    sim = start_simulator("scanned", faults="scanned-files")
-    scanned = set(httpx.get(f"{sim.control_url}/_sim/faults", timeout=30).json()["scanned_files"])
-    truth = httpx.get(f"{sim.control_url}/_sim/documents", timeout=30).json()
-    assert scanned and len(scanned) < len(truth)
+    sim, scanned, truth = struck_files(start_simulator, "scanned-files")
     summaries = crawl_into(sim.config_path, warehouse, RawStore(tmp_path / "raw"))
 
     assert not [failure for summary in summaries.values() for failure in summary.failures]
