@@ -9,7 +9,7 @@ portal's load transaction (:func:`write_portal_state`), through Arrow.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from sys import intern
@@ -31,19 +31,20 @@ from portalwatch.schedule import ArticleSchedule
 from portalwatch.storage.backend import replace_for
 from portalwatch.storage.sqlarrow import TS, register_for
 
+# Each reads the portals named by {sources} (placeholders filled in by `_read`), source first.
 ARTICLE_SCHEDULES_SQL = """
-SELECT s.article_id, s.url, s.content_hash, s.removed_at IS NOT NULL AS removed, epoch_us(v.published_at),
+SELECT s.source_id, s.article_id, s.url, s.content_hash, s.removed_at IS NOT NULL AS removed, epoch_us(v.published_at),
        epoch_us(s.last_seen), f.etag, f.last_modified, f.validated_hash, f.revisit_interval_s, epoch_us(f.next_revisit_at),
        f.checks, f.changes_seen, epoch_us(f.last_changed_at), epoch_us(f.last_checked_at), f.failed_checks,
        epoch_us(f.unconfirmed_removal_at), v.raw_hash, v.parser_version
 FROM article_state AS s
 LEFT JOIN article_versions AS v ON v.article_id = s.article_id AND v.version = s.current_version
 LEFT JOIN article_fetch_state AS f ON f.article_id = s.article_id
-WHERE s.source_id = ?
+WHERE s.source_id IN ({sources})
 """
 # A document's schedule is an article's; its age is its issue date's.
 DOCUMENT_SCHEDULES_SQL = """
-SELECT d.document_id, d.url, d.content_hash, s.removed_at IS NOT NULL AS removed,
+SELECT d.source_id, d.document_id, d.url, d.content_hash, s.removed_at IS NOT NULL AS removed,
        epoch_us(d.issued_date::TIMESTAMPTZ), epoch_us(coalesce(f.last_checked_at, d.valid_from)),
        f.etag, f.last_modified, f.validated_hash, f.revisit_interval_s, epoch_us(f.next_revisit_at), f.checks,
        f.changes_seen, epoch_us(f.last_changed_at), epoch_us(f.last_checked_at), f.failed_checks,
@@ -51,15 +52,16 @@ SELECT d.document_id, d.url, d.content_hash, s.removed_at IS NOT NULL AS removed
 FROM documents AS d
 LEFT JOIN document_state AS s ON s.document_id = d.document_id
 LEFT JOIN document_fetch_state AS f ON f.document_id = d.document_id
-WHERE d.source_id = ?
+WHERE d.source_id IN ({sources})
 QUALIFY d.version = max(d.version) OVER (PARTITION BY d.document_id)
 """
 FRONTIER_SQL = """
-SELECT article_id, url, coalesce(kind, 'article') FROM crawl_frontier WHERE source_id = ? ORDER BY first_seen_at, article_id
+SELECT source_id, article_id, url, coalesce(kind, 'article') FROM crawl_frontier
+WHERE source_id IN ({sources}) ORDER BY first_seen_at, article_id
 """
 WALKS_SQL = """
-SELECT section, walk_complete, total_pages, pages_fetched, walked_at, entries, missing_pages, resume_pages
-FROM listing_walks WHERE source_id = ?
+SELECT source_id, section, walk_complete, total_pages, pages_fetched, walked_at, entries, missing_pages, resume_pages
+FROM listing_walks WHERE source_id IN ({sources})
 """
 
 UPSERT_SCHEDULES_SQL = """
@@ -112,19 +114,42 @@ def read_portal_state(
 ) -> PortalState:
     """A portal's crawl memory; without its articles' schedules unless `article_schedules`
     (a crawl that fetches no known article again looks none up)."""
-    articles = _schedules(con, ARTICLE_SCHEDULES_SQL, source_id) if article_schedules else {}
-    schedules = _schedules(con, DOCUMENT_SCHEDULES_SQL, source_id)
-    frontier_rows = con.execute(FRONTIER_SQL, [source_id]).fetchall()
-    frontier = {key: url for key, url, kind in frontier_rows if kind == "article"}
-    documents = {key: url for key, url, kind in frontier_rows if kind == "document"}
-    walks = {}
-    for row in con.execute(WALKS_SQL, [source_id]).fetchall():
-        section, complete, total_pages, fetched, walked_at, entries, missing, resume = row
+    return read_portal_states(con, [source_id], article_schedules)[source_id]
+
+
+def read_portal_states(
+    con: duckdb.DuckDBPyConnection, source_ids: Sequence[str], article_schedules: bool = True
+) -> dict[str, PortalState]:
+    """The crawl memories of several portals, by source id, in the statements of one: a run's
+    crawls start together, and each statement reads its tables whole whatever the portals."""
+    ids = list(dict.fromkeys(source_ids))
+    articles = _schedules(con, ARTICLE_SCHEDULES_SQL, ids) if article_schedules else {}
+    documents = _schedules(con, DOCUMENT_SCHEDULES_SQL, ids)
+    frontiers: dict[str, dict[str, dict[str, str]]] = {}
+    for source_id, key, url, kind in _read(con, FRONTIER_SQL, ids).fetchall():
+        frontiers.setdefault(source_id, {}).setdefault(kind, {})[key] = url
+    walks: dict[str, dict[str, ListingWalk]] = {}
+    for row in _read(con, WALKS_SQL, ids).fetchall():
+        source_id, section, complete, total_pages, fetched, walked_at, entries, missing, resume = row
         missing = tuple(missing) if missing is not None else None
-        walks[section] = ListingWalk(
+        walks.setdefault(source_id, {})[section] = ListingWalk(
             section, complete, total_pages, fetched, walked_at, entries, missing, tuple(resume or ())
         )
-    return PortalState(articles, frontier, walks, documents, schedules)
+    return {
+        source_id: PortalState(
+            articles.get(source_id, {}),
+            frontiers.get(source_id, {}).get("article", {}),
+            walks.get(source_id, {}),
+            frontiers.get(source_id, {}).get("document", {}),
+            documents.get(source_id, {}),
+        )
+        for source_id in ids
+    }
+
+
+def _read(con: duckdb.DuckDBPyConnection, sql: str, source_ids: list[str]) -> duckdb.DuckDBPyConnection:
+    """`sql` executed for the portals `source_ids` (its {sources}, one placeholder each)."""
+    return con.execute(sql.format(sources=", ".join("?" * len(source_ids))), source_ids)
 
 
 # A portal's memory is read whole for each crawl of it (and each chunk of a backfill), while
@@ -169,12 +194,16 @@ def fetched_rows(cursor: duckdb.DuckDBPyConnection) -> Iterator[tuple]:
         yield from rows
 
 
-def _schedules(con: duckdb.DuckDBPyConnection, sql: str, source_id: str) -> dict[str, ArticleSchedule]:
-    schedules = {}
+def _schedules(
+    con: duckdb.DuckDBPyConnection, sql: str, source_ids: list[str]
+) -> dict[str, dict[str, ArticleSchedule]]:
+    """The schedules `sql` reads, by portal, then by article (or document) id."""
+    by_source: dict[str, dict[str, ArticleSchedule]] = {}
     instant = instants()
     label = {}.setdefault  # parser versions: a few values
-    for row in fetched_rows(con.execute(sql, [source_id])):
+    for row in fetched_rows(_read(con, sql, source_ids)):
         (
+            source_id,
             item_id,
             url,
             content_hash,
@@ -196,6 +225,9 @@ def _schedules(con: duckdb.DuckDBPyConnection, sql: str, source_id: str) -> dict
             parser_version,
         ) = row
         item_id = intern(item_id)
+        schedules = by_source.get(source_id)
+        if schedules is None:
+            schedules = by_source[source_id] = {}
         schedules[item_id] = ArticleSchedule(
             item_id,
             intern(url),
@@ -217,7 +249,7 @@ def _schedules(con: duckdb.DuckDBPyConnection, sql: str, source_id: str) -> dict
             raw_hash,
             label(parser_version, parser_version),
         )
-    return schedules
+    return by_source
 
 
 def write_portal_state(

@@ -28,7 +28,7 @@ from portalwatch.errors import StorageError
 from portalwatch.model import KnownArticle, KnownKeys, LoadSummary, PortalCrawl, PortalState
 from portalwatch.storage import runs, schema
 from portalwatch.storage.compat import explain_open_error
-from portalwatch.storage.crawlstate import fetched_rows, read_portal_state
+from portalwatch.storage.crawlstate import fetched_rows, read_portal_state, read_portal_states
 from portalwatch.storage.load import load_portal, load_portals
 from portalwatch.storage.session import Session, lake_session_for, open_file, session_for
 
@@ -252,6 +252,11 @@ class Warehouse:
         (without the articles' schedules unless `article_schedules`)."""
         with self.connect() as con:
             return read_portal_state(con, source_id, article_schedules)
+
+    def portal_states(self, source_ids: list[str], article_schedules: bool = True) -> dict[str, PortalState]:
+        """:meth:`portal_state` of several sources, by id, read together."""
+        with self.connect() as con:
+            return read_portal_states(con, source_ids, article_schedules)
 
     # -------------------------------------------------------------- load
 

@@ -276,27 +276,27 @@ def test_a_backfill_chunk_reads_no_article_schedule_nor_more_than_known_ids_and_
     source = config.select([PORTAL])[0]
     section = source.sections[0].name
     now = datetime(2026, 6, 1, tzinfo=UTC)
-    original, original_keys = Warehouse.portal_state, Warehouse.known_keys
+    original, original_keys = Warehouse.portal_states, Warehouse.known_keys
     asked: list[bool] = []
     keys_read: list[str] = []
 
-    def recorded(self, source_id, article_schedules=True):
+    def recorded(self, source_ids, article_schedules=True):
         asked.append(article_schedules)
-        return original(self, source_id, article_schedules)
+        return original(self, source_ids, article_schedules)
 
     def recorded_keys(self, source_id):
         keys_read.append(source_id)
         return original_keys(self, source_id)
 
-    def whole(self, source_id, article_schedules=True):
-        return original(self, source_id, True)
+    def whole(self, source_ids, article_schedules=True):
+        return original(self, source_ids, True)
 
     tables = {}
     for name, reading, known in (
         ("lean", recorded, recorded_keys),
         ("whole", whole, Warehouse.known_articles),
     ):
-        monkeypatch.setattr(Warehouse, "portal_state", reading)
+        monkeypatch.setattr(Warehouse, "portal_states", reading)
         monkeypatch.setattr(Warehouse, "known_keys", known)
         warehouse = Warehouse(tmp_path / f"{name}.duckdb")
         warehouse.migrate()
@@ -328,6 +328,47 @@ def test_a_backfill_chunk_reads_no_article_schedule_nor_more_than_known_ids_and_
     fetched, articles, schedules = tables["lean"]
     assert fetched[0] > 0 and fetched[1] > 0  # the second chunk fetched only its new page's articles
     assert len(articles) == len(schedules) == sum(fetched)
+
+
+def test_crawls_that_start_together_read_their_memories_together_and_each_gets_its_own(
+    start_simulator, warehouse, tmp_path, monkeypatch
+):
+    # A run's crawls start together: their memories are read in the statements of one read, and
+    # each is what reading its portal alone gives (schedules, documents, frontier, walks).
+    sim = start_simulator(faults="maintenance")  # pages that fail twice wait in the frontier
+    config = load_sources(sim.write_sources(tmp_path / "sources.toml", politeness()))
+    run_id = warehouse.start_run("test", {})
+    raw = RawStore(tmp_path / "raw")
+
+    async def crawl_all():
+        await asyncio.gather(*(run_portal(s, config, warehouse, raw, run_id) for s in config.sources))
+
+    asyncio.run(crawl_all())
+    ids = [source.id for source in config.sources]
+    alone = {source_id: warehouse.portal_state(source_id) for source_id in ids}
+    assert all(state.articles and state.walks for state in alone.values())
+    assert any(state.frontier for state in alone.values()) and any(
+        state.documents for state in alone.values()
+    )
+    original = Warehouse.portal_states
+    reads: list[list[str]] = []
+
+    def recorded(self, source_ids, article_schedules=True):
+        reads.append(list(source_ids))
+        return original(self, source_ids, article_schedules)
+
+    monkeypatch.setattr(Warehouse, "portal_states", recorded)
+
+    async def together():
+        return await asyncio.gather(*(pipeline._portal_state(warehouse, i) for i in [*ids, ids[0]]))
+
+    states = asyncio.run(together())
+    assert reads == [ids, [ids[0]]]  # a portal asked for twice at once is read twice
+    assert states[:-1] == [alone[source_id] for source_id in ids]
+    assert states[-1] == states[0] and states[-1] is not states[0]
+    lean = original(warehouse, ids, article_schedules=False)
+    assert lean == {source_id: warehouse.portal_state(source_id, False) for source_id in ids}
+    assert not any(state.articles for state in lean.values())
 
 
 def test_a_crawl_that_revisits_known_pages_refuses_to_start_from_their_ids_alone(
