@@ -267,8 +267,8 @@ class FaultInjector:
         )
 
     def permanent(self, kind: str, portal_id: str, article_id: int) -> bool:
-        """Whether an article (a document, for ``damaged_file`` and ``scanned_file``) carries a permanent fault
-        (wrong_charset, redirect_loop, ...)."""
+        """Whether an article (a document, for ``damaged_file`` and ``scanned_file``) carries a
+        permanent fault (wrong_charset, redirect_loop, ...)."""
         rate = (
             getattr(self.profile, kind)
             if kind != "robots"
