@@ -266,10 +266,9 @@ def test_under_real_world_faults_the_warehouse_converges_to_the_truth_within_thr
     # scanned one read, with its pages told as scans.
     files = httpx.get(f"{sim.control_url}/_sim/faults", timeout=30).json()
     by_path = {
-        urlsplit(url).path: entry
+        urlsplit(entry["url"]).path: entry
         for (attachments,) in query(warehouse, "SELECT attachments FROM documents WHERE valid_to IS NULL")
         for entry in json.loads(attachments)
-        if (url := entry["url"])
     }
     assert files["damaged_files"] and files["scanned_files"]
     for url in files["damaged_files"]:
