@@ -1,5 +1,6 @@
-"""Warehouse files another DuckDB release wrote: what went wrong when one does not open, how
-to carry it over, and the import that does.
+"""Warehouse files and DuckDB releases: the storage format portalwatch writes
+(STORAGE_VERSION); for a file another DuckDB release wrote, what went wrong when it does not
+open, how to carry it over, and the import that does.
 
 A file written by a newer DuckDB (2.0 writes storage versions 1.5.5 cannot read) fails
 to open with "Trying to read a database file with version number …". Nothing is done to
@@ -15,6 +16,13 @@ from pathlib import Path
 import duckdb
 
 from portalwatch.errors import StorageError
+
+# The DuckDB storage format a warehouse file is written in. From v1.2.0 DuckDB compresses long
+# strings (over about 4 kB, as most article bodies are) with zstd; in the older formats they
+# are stored uncompressed, FSST and dictionaries taking only short ones. A file in an older
+# format is upgraded in place the first time a writer attaches it (its rows stay as they are
+# until rewritten); DuckDB releases before 1.2 cannot read it afterwards.
+STORAGE_VERSION = "v1.2.0"
 
 _NEWER = re.compile(r"database file with version number (\d+)", re.IGNORECASE)
 
@@ -65,7 +73,7 @@ def import_database(folder: Path, target: Path) -> None:
         raise StorageError(target, "already exists; import into a new file")
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with duckdb.connect(str(target)) as con:
+        with duckdb.connect(str(target), config={"storage_compatibility_version": STORAGE_VERSION}) as con:
             _run_in_any_order(con, _statements(folder / "schema.sql"))
             for statement in _statements(folder / "load.sql"):
                 con.execute(_COPY_FROM.sub(lambda m: _relocated(m, folder), statement, count=1))

@@ -31,6 +31,7 @@ from portalwatch import lake
 from portalwatch.config import DEFAULT_ROW_GROUP_SIZE
 from portalwatch.errors import StorageError
 from portalwatch.integrity import Problem, check_warehouse
+from portalwatch.storage.compat import STORAGE_VERSION
 from portalwatch.storage.session import open_file, session_for
 
 DEFAULT_MIN_FREE = 0.2  # rewrite a file once this share of its blocks is free
@@ -190,7 +191,10 @@ def _copy_database(
     for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
         leftover.unlink(missing_ok=True)  # a copy an earlier run left when it was stopped
     (source,) = con.execute("SELECT current_database()").fetchone()  # type: ignore[misc]
-    con.execute(f"ATTACH '{_quote(fresh)}' AS maintain_fresh (ROW_GROUP_SIZE {int(row_group_size)})")
+    con.execute(
+        f"ATTACH '{_quote(fresh)}' AS maintain_fresh "
+        f"(ROW_GROUP_SIZE {int(row_group_size)}, STORAGE_VERSION '{STORAGE_VERSION}')"
+    )
     try:
         con.execute(f'COPY FROM DATABASE "{source}" TO maintain_fresh')
         con.execute("CHECKPOINT maintain_fresh")

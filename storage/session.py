@@ -33,7 +33,7 @@ from filelock import FileLock, Timeout
 from portalwatch import heap, lake
 from portalwatch.config import DEFAULT_ROW_GROUP_SIZE
 from portalwatch.errors import StorageError
-from portalwatch.storage.compat import explain_open_error, held_elsewhere
+from portalwatch.storage.compat import STORAGE_VERSION, explain_open_error, held_elsewhere
 
 LOCK_TIMEOUT_SECONDS = 600.0
 RETRY_OPEN_SECONDS = 0.2  # how often a file another program holds open is tried again
@@ -60,12 +60,17 @@ def open_file(
     so unqualified names are the file's. Appends write each row group as it fills (one at a
     time, not DuckDB's five), so a large load compresses its rows as it goes, and the commit's
     checkpoint rewrites only the last row groups of each table (a partly filled one, merged with
-    its neighbours when they fit in fewer: three row groups' rows at most). Spills go to
-    `<path>.tmp`, as for a file opened directly. Raises duckdb.Error as opening the file does."""
+    its neighbours when they fit in fewer: three row groups' rows at most). A writer creates the
+    file, or upgrades it, in the storage format STORAGE_VERSION. Spills go to `<path>.tmp`, as
+    for a file opened directly. Raises duckdb.Error as opening the file does."""
     settings: dict[str, str | int] = {"temp_directory": f"{Path(path).absolute()}.tmp", **(config or {})}
     con = duckdb.connect(config=settings)
     try:
-        options = "READ_ONLY" if read_only else f"ROW_GROUP_SIZE {int(row_group_size)}"
+        options = (
+            "READ_ONLY"
+            if read_only
+            else f"ROW_GROUP_SIZE {int(row_group_size)}, STORAGE_VERSION '{STORAGE_VERSION}'"
+        )
         name = '"' + catalog_name(path).replace('"', '""') + '"'
         con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS {name} ({options})")
         con.execute(f"USE {name}")

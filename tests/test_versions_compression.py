@@ -1,8 +1,11 @@
-"""Migration 14: article versions' long texts stored with FSST, on a warehouse that already holds
-data (every row kept, the key still kept, analytics answering as before); nothing on a DuckLake."""
+"""Migrations 14 and 15: how article versions' texts are stored, on a warehouse that already holds
+data (every row kept, the key still kept, analytics answering as before); nothing on a DuckLake.
+A warehouse file in DuckDB's older storage format is upgraded when a writer opens it, and its
+article bodies, stored uncompressed there, are compressed by migration 15."""
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 import duckdb
@@ -12,8 +15,8 @@ from planted import FIRST_CRAWL, SOURCES, fetch, observation, plant
 from portalwatch.lake import LakeSpec
 from portalwatch.model import PortalCrawl
 from portalwatch.record import ArticleRecord
-from portalwatch.storage import schema
-from portalwatch.storage.maintain import table_digests
+from portalwatch.storage import schema, session
+from portalwatch.storage.maintain import maintain_file, table_digests
 from portalwatch.storage.session import close_sessions
 from portalwatch.storage.warehouse import Warehouse
 
@@ -27,10 +30,10 @@ ANALYTICS = {
 }
 
 
-def before_014(monkeypatch) -> None:
-    """Migrations as a portalwatch without migration 14 has them."""
+def before(monkeypatch, version: int) -> None:
+    """Migrations as a portalwatch without migration `version` and those after it has them."""
     every = schema.migrations()
-    monkeypatch.setattr(schema, "migrations", lambda: [(v, sql) for v, sql in every if v < 14])
+    monkeypatch.setattr(schema, "migrations", lambda: [(v, sql) for v, sql in every if v < version])
 
 
 def snapshot(store: Warehouse) -> tuple[dict, dict]:
@@ -49,6 +52,79 @@ def stored_compression(store: Warehouse, column: str) -> set[str]:
             [column],
         ).fetchall()
     return {row[0] for row in rows}
+
+
+def storage_version(store: Warehouse) -> str:
+    with store.connect(read_only=True) as con:
+        (tags,) = con.execute(
+            "SELECT tags FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()
+    return tags["storage_version"]
+
+
+def storage(store: Warehouse) -> tuple[int, int, int]:
+    """The bytes of the file's blocks in use, of those DuckDB lists for article versions (not
+    the blocks of strings it stores uncompressed), and of the versions' bodies as text."""
+    with store.connect(read_only=True) as con:
+        ((used, block_size),) = con.execute(
+            "SELECT total_blocks - free_blocks, block_size FROM pragma_database_size() "
+            "WHERE database_name = current_database()"
+        ).fetchall()
+        ((versions,),) = con.execute(
+            "SELECT count(DISTINCT block_id) FROM pragma_storage_info('article_versions') WHERE block_id >= 0"
+        ).fetchall()
+        ((text,),) = con.execute("SELECT sum(strlen(body_text)) FROM article_versions").fetchall()
+    return used * block_size, versions * block_size, text
+
+
+WORDS = [
+    "ủy",
+    "ban",
+    "nhân",
+    "dân",
+    "xã",
+    "huyện",
+    "tỉnh",
+    "triển",
+    "khai",
+    "kế",
+    "hoạch",
+    "năm",
+    "2025",
+    "đồng",
+    "bào",
+    "hội",
+    "nghị",
+    "nông",
+    "thôn",
+    "mới",
+]
+
+
+def load_long_bodies(store: Warehouse, count: int) -> None:
+    """`count` new articles of xa-c whose bodies run to about 6 kB of text that does not repeat,
+    as most article pages' do."""
+    rng = random.Random(15)
+    observations = [
+        observation(
+            "xa-c",
+            f"http://xa-c.example/tin/dai-{n}.html",
+            ArticleRecord(
+                title=f"Bài dài {n}",
+                published_at=FIRST_CRAWL,
+                body_text="\n\n".join(" ".join(rng.choices(WORDS, k=130)) for _ in range(8)),
+                parser_version="test/1",
+            ),
+            FIRST_CRAWL,
+        )
+        for n in range(count)
+    ]
+    store.load_portal(
+        store.start_run("ingest", {}),
+        PortalCrawl(
+            SOURCES["xa-c"], [fetch("xa-c", o.url, o.fetched_at) for o in observations], observations
+        ),
+    )
 
 
 def load_repeated_titles(store: Warehouse, count: int, start: int) -> None:
@@ -78,24 +154,25 @@ def load_repeated_titles(store: Warehouse, count: int, start: int) -> None:
 def test_a_warehouse_written_before_it_keeps_every_row_and_answers_the_same(tmp_path, monkeypatch):
     store = Warehouse(tmp_path / "warehouse.duckdb")
     with monkeypatch.context() as patch:
-        before_014(patch)
+        before(patch, 14)
         assert store.migrate() == 13
         plant(store)
         load_repeated_titles(store, 300, 0)
         close_sessions()
     assert stored_compression(store, "title") == {"Dictionary"}
-    before = snapshot(store)
-    assert before[0]["article_versions"][0] > 300 and before[0]["text_fingerprints"][0] > 300
-    assert before[1]["republications"] and before[1]["edit_log"]
+    held = snapshot(store)
+    assert held[0]["article_versions"][0] > 300 and held[0]["text_fingerprints"][0] > 300
+    assert held[1]["republications"] and held[1]["edit_log"]
 
-    assert store.migrate() == 14
-    assert snapshot(store) == before
-    assert store.migrate() == 14  # once only
-    assert snapshot(store) == before
+    assert store.migrate() == 15
+    assert snapshot(store) == held
+    assert store.migrate() == 15  # once only
+    assert snapshot(store) == held
 
-    # New rows of the long texts go in with FSST, however much they repeat.
+    # New bodies go in with zstd, however short; DuckDB picks for the titles.
     load_repeated_titles(store, 300, 300)
-    assert stored_compression(store, "title") == {"FSST"}
+    assert stored_compression(store, "body_text") == {"ZSTD"}
+    assert stored_compression(store, "title") == {"Dictionary"}
     # The key is kept as before: a version stored twice is refused.
     with store.connect() as con, pytest.raises(duckdb.ConstraintException):
         con.execute("INSERT INTO article_versions SELECT * FROM article_versions WHERE version = 1 LIMIT 1")
@@ -127,21 +204,21 @@ def test_a_ducklake_records_it_and_changes_nothing(lake_postgres, tmp_path, monk
     spec = str(LakeSpec(lake_postgres.create_database("lake_migration_14"), str(tmp_path / "data")))
     store = Warehouse(spec)
     with monkeypatch.context() as patch:
-        before_014(patch)
+        before(patch, 14)
         assert store.migrate() == 13
         plant(store)
-    before = snapshot(store)
-    assert before[1]["republications"]
-    assert store.migrate() == 14
-    assert snapshot(store) == before
+    held = snapshot(store)
+    assert held[1]["republications"]
+    assert store.migrate() == 15
+    assert snapshot(store) == held
     with store.connect(read_only=True) as con:
         applied = [
             row[0] for row in con.execute("SELECT version FROM portalwatch_migrations ORDER BY 1").fetchall()
         ]
         assert con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE '%_014'"
+            "SELECT count(*) FROM information_schema.tables WHERE table_name LIKE '%_01_'"
         ).fetchone() == (0,)
-    assert applied[-2:] == [13, 14]
+    assert applied[-3:] == [13, 14, 15]
     # Loads go on as before.
     new = ArticleRecord(
         title="Bài mới", published_at=FIRST_CRAWL, body_text="Nội dung", parser_version="test/1"
@@ -154,4 +231,44 @@ def test_a_ducklake_records_it_and_changes_nothing(lake_postgres, tmp_path, monk
         ),
     )
     assert summary.created == 1
+    close_sessions()
+
+
+def test_a_file_in_the_older_storage_format_is_upgraded_and_its_bodies_compressed(tmp_path, monkeypatch):
+    """A warehouse written before: DuckDB's v1.0 storage format, migrations up to 14, long bodies
+    stored as they came. Opened by a writer, the file is upgraded to STORAGE_VERSION, migration 15
+    compresses every body already stored, and maintenance gives the space back; no row changes."""
+    store = Warehouse(tmp_path / "warehouse.duckdb")
+    with monkeypatch.context() as patch:
+        before(patch, 15)
+        patch.setattr(session, "STORAGE_VERSION", "v0.10.2")
+        assert store.migrate() == 14
+        plant(store)
+        load_long_bodies(store, 2000)
+        close_sessions()
+        assert storage_version(store) == "v1.0.0+"
+        # What FSST leaves: bodies over about 4 kB, and the segments they are in, uncompressed.
+        assert stored_compression(store, "body_text") == {"Uncompressed"}
+        used_before, _, text = storage(store)
+        assert text > 12_000_000
+        close_sessions()
+    held = snapshot(store)
+    assert held[0]["article_versions"][0] > 2000
+
+    assert store.migrate() == 15
+    close_sessions()
+    assert storage_version(store) == "v1.2.0+"
+    assert stored_compression(store, "body_text") == {"ZSTD"}
+    close_sessions()
+    assert snapshot(store) == held
+    result = maintain_file(store.path, min_free=0.2)
+    assert result.rewritten
+    used, versions, _ = storage(store)
+    assert used_before - used > text / 2
+    assert versions < text / 4
+    assert result.after.bytes < result.before.bytes
+    assert storage_version(store) == "v1.2.0+"
+    assert snapshot(store) == held
+    # Loads go on: new bodies are compressed.
+    load_long_bodies(store, 0)
     close_sessions()
