@@ -49,6 +49,10 @@ def catalog_name(path: Path | str) -> str:
     return "warehouse" if not name or name.lower() in RESERVED_NAMES else name
 
 
+# What DuckDB says when asked to write a file in a format older than its own.
+_LATER_FORMAT = "storage version of an existing database cannot be lowered"
+
+
 def open_file(
     path: Path | str,
     read_only: bool,
@@ -61,18 +65,24 @@ def open_file(
     time, not DuckDB's five), so a large load compresses its rows as it goes, and the commit's
     checkpoint rewrites only the last row groups of each table (a partly filled one, merged with
     its neighbours when they fit in fewer: three row groups' rows at most). A writer creates the
-    file, or upgrades it, in the storage format STORAGE_VERSION. Spills go to `<path>.tmp`, as
-    for a file opened directly. Raises duckdb.Error as opening the file does."""
+    file, or upgrades it, in the storage format STORAGE_VERSION; a file in a later format keeps
+    its own. Spills go to `<path>.tmp`, as for a file opened directly. Raises duckdb.Error as
+    opening the file does."""
     settings: dict[str, str | int] = {"temp_directory": f"{Path(path).absolute()}.tmp", **(config or {})}
     con = duckdb.connect(config=settings)
     try:
-        options = (
-            "READ_ONLY"
-            if read_only
-            else f"ROW_GROUP_SIZE {int(row_group_size)}, STORAGE_VERSION '{STORAGE_VERSION}'"
-        )
         name = '"' + catalog_name(path).replace('"', '""') + '"'
-        con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS {name} ({options})")
+        attach = f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS {name}"
+        if read_only:
+            con.execute(f"{attach} (READ_ONLY)")
+        else:
+            options = f"ROW_GROUP_SIZE {int(row_group_size)}"
+            try:
+                con.execute(f"{attach} ({options}, STORAGE_VERSION '{STORAGE_VERSION}')")
+            except duckdb.InvalidInputException as exc:
+                if _LATER_FORMAT not in str(exc):
+                    raise
+                con.execute(f"{attach} ({options})")  # DuckDB never lowers a file's format
         con.execute(f"USE {name}")
         if not read_only:
             con.execute("SET write_buffer_row_group_count = 1")

@@ -101,16 +101,16 @@ WORDS = [
 ]
 
 
-def load_long_bodies(store: Warehouse, count: int) -> None:
+def load_long_bodies(store: Warehouse, count: int, first: int = 0) -> None:
     """`count` new articles of xa-c whose bodies run to about 6 kB of text that does not repeat,
     as most article pages' do."""
-    rng = random.Random(15)
+    rng = random.Random(15 + first)
     observations = [
         observation(
             "xa-c",
-            f"http://xa-c.example/tin/dai-{n}.html",
+            f"http://xa-c.example/tin/dai-{first + n}.html",
             ArticleRecord(
-                title=f"Bài dài {n}",
+                title=f"Bài dài {first + n}",
                 published_at=FIRST_CRAWL,
                 body_text="\n\n".join(" ".join(rng.choices(WORDS, k=130)) for _ in range(8)),
                 parser_version="test/1",
@@ -269,6 +269,34 @@ def test_a_file_in_the_older_storage_format_is_upgraded_and_its_bodies_compresse
     assert result.after.bytes < result.before.bytes
     assert storage_version(store) == "v1.2.0+"
     assert snapshot(store) == held
-    # Loads go on: new bodies are compressed.
-    load_long_bodies(store, 0)
+    # Loads go on, their bodies compressed.
+    load_long_bodies(store, 100, first=2000)
+    close_sessions()
+    assert stored_compression(store, "body_text") == {"ZSTD"}
+    close_sessions()
+    with store.connect(read_only=True) as con:
+        (versions,) = con.execute("SELECT count(*) FROM article_versions").fetchone()
+    assert versions == held[0]["article_versions"][0] + 100
+    close_sessions()
+
+
+def test_a_file_in_a_later_storage_format_keeps_it(tmp_path):
+    """A warehouse a DuckDB client has since written in its latest storage format (later than
+    STORAGE_VERSION, and DuckDB cannot lower a file's format) opens for loads as it is."""
+    path = tmp_path / "warehouse.duckdb"
+    store = Warehouse(path)
+    assert store.migrate() == 15
+    load_long_bodies(store, 20)
+    close_sessions()
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{path}' AS w (STORAGE_VERSION 'latest')")
+        con.execute("CREATE TABLE w.notes AS SELECT 'an analyst was here' AS note")
+        con.execute("CHECKPOINT w")
+    latest = storage_version(store)
+    assert latest not in ("v1.0.0+", "v1.2.0+")
+    load_long_bodies(store, 50, first=20)
+    close_sessions()
+    assert storage_version(store) == latest
+    with store.connect(read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM article_versions").fetchone() == (70,)
     close_sessions()
