@@ -434,6 +434,116 @@ def bench_warehouse(work: Path, quick: bool) -> list[Figure]:
     ]
 
 
+def made_up_crawl(source_id: str, count: int, edited: range = range(0), seed: int = 1) -> PortalCrawl:
+    """A portal's crawl of `count` made-up articles in the words of BENCH_WORDS, the same for the
+    same seed; those in `edited` with one more sentence at the end of their body."""
+    source = SourceRow(source_id, source_id, "district", "dcs_aspnet", f"http://{source_id}.example")
+    rng = random.Random(seed)
+    published = datetime(2026, 1, 1, tzinfo=UTC)
+    now = datetime.now(UTC)
+    observations, fetches = [], []
+    for index in range(count):
+        url = f"http://{source_id}.example/tin-tuc/{index}.html"
+        title = f"Bài {index} " + " ".join(rng.choices(BENCH_WORDS, k=8))
+        body = "\n\n".join(" ".join(rng.choices(BENCH_WORDS, k=60)) for _ in range(5))
+        lead = " ".join(rng.choices(BENCH_WORDS, k=20))
+        if index in edited:
+            body += "\n\nBài viết đã được cập nhật."
+        record = ArticleRecord(
+            title=title,
+            published_at=published - timedelta(minutes=index),
+            body_text=body,
+            lead=lead,
+            byline="Tin, ảnh: Lò Văn A",
+            author="Lò Văn A",
+            parser_version="bench/1+1",
+        )
+        raw_hash = hashlib.sha256(f"{source_id} {index} {record.content_hash}".encode()).hexdigest()
+        observations.append(
+            Observation(article_id(source_id, url), url, record, record.content_hash, raw_hash, now)
+        )
+        fetches.append(FetchRow(source_id, url, "article", now, 200, "ok", None, 1, 10.0, 30_000, raw_hash))
+    observations = [o for i in range(0, count, 1000) for o in derive(observations[i : i + 1000])]
+    return PortalCrawl(source, fetches, observations)
+
+
+# The rows of a grown warehouse's other portals: copies of the measured portal's own, under
+# new portal ids (and so new article ids and URLs).
+GROW_SQL = """
+INSERT INTO {table} SELECT {columns} FROM {table}, range(1, {copies}) AS copy(n) WHERE source_id = 'g0'
+"""
+
+
+def bench_growth(work: Path, quick: bool) -> Figure:
+    """A portal's crawl memory read and its re-crawl's load (2,000 articles, 200 of them edited)
+    in a warehouse that holds that portal alone and in one grown to `total` article versions,
+    the other portals' rows copies of its own: the loads and reads of a portal should cost what
+    they cost whatever the rest of the warehouse holds."""
+    per, edits, rounds = 2_000, 200, 3
+    total = 200_000 if quick else 1_000_000
+    first = made_up_crawl("g0", per)
+    stores = {}
+    for name in ("alone", "grown"):
+        store = Warehouse(work / "r" / name / "warehouse.duckdb")
+        store.migrate()
+        store.load_portal(store.start_run("bench", {}), first)
+        stores[name] = store
+    close_sessions()
+    started = time.perf_counter()
+    with stores["grown"].connect() as con:
+        for (table,) in con.execute(
+            "SELECT DISTINCT table_name FROM duckdb_columns() WHERE column_name = 'source_id' "
+            "AND database_name = current_database() AND table_name IN (SELECT table_name FROM duckdb_tables())"
+        ).fetchall():
+            names = [
+                name
+                for (name,) in con.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+                    "AND database_name = current_database() ORDER BY column_index",
+                    [table],
+                ).fetchall()
+            ]
+            renamed = {
+                "source_id": "'g' || n",
+                "article_id": "article_id || '-' || n",
+                "document_id": "document_id || '-' || n",
+                "url": "replace(url, 'g0.example', 'g' || n || '.example')",
+            }
+            columns = ", ".join(renamed.get(name, name) for name in names)
+            con.execute(GROW_SQL.format(table=table, columns=columns, copies=total // per))
+        (versions,) = con.execute("SELECT count(*) FROM article_versions").fetchone()
+    grow_seconds = time.perf_counter() - started
+    close_sessions()
+    timings: dict[str, dict[str, list[float]]] = {name: {"read": [], "load": []} for name in stores}
+    for turn in range(rounds):
+        crawl = made_up_crawl("g0", per, edited=range((turn + 1) * edits))  # 200 more each turn
+        for name in ("alone", "grown") if turn % 2 == 0 else ("grown", "alone"):
+            store = stores[name]
+            started = time.perf_counter()
+            store.portal_state("g0")
+            timings[name]["read"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            summary = store.load_portal(store.start_run("bench", {}), crawl)
+            timings[name]["load"].append(time.perf_counter() - started)
+            assert summary.updated == edits, summary
+    close_sessions()
+    read = {name: statistics.median(t["read"]) for name, t in timings.items()}
+    load = {name: statistics.median(t["load"]) for name, t in timings.items()}
+    ratio = (read["grown"] + load["grown"]) / (read["alone"] + load["alone"])
+    return Figure(
+        "r",
+        f"a portal's memory read and re-crawl load ({per:,} articles, {edits} edited), warehouse of {versions:,} versions",
+        f"read {read['grown'] * 1000:.0f} ms, load {load['grown'] * 1000:.0f} ms",
+        f"that portal alone: read {read['alone'] * 1000:.0f} ms, load {load['alone'] * 1000:.0f} ms",
+        ratio,
+        "-",
+        None,
+        "the commit and the checkpoint (DuckDB's, growing with the tables they write into); the "
+        "statements that join on article ids scan the shared tables' keys; the texts and states "
+        f"read are the portal's own (filtered by portal). Growing took {grow_seconds:.0f} s",
+    )
+
+
 def bench_prefect_overhead(work: Path, quick: bool) -> Figure:
     """The same portals crawled into a new warehouse through the ingest flow and through the
     stages called directly, in turns: each way's median of E_PAIRS runs, so that one run slowed
@@ -762,6 +872,7 @@ def main() -> None:
         steps = {
             "c": lambda: [bench_parser(args.quick)],
             "d": lambda: bench_warehouse(work, args.quick),
+            "r": lambda: [bench_growth(work, args.quick)],
             "a": lambda: [bench_end_to_end(work, args.quick)],
             "b": lambda: [bench_latency_bound(work, args.quick)],
             "e": lambda: [bench_prefect_overhead(work, args.quick)],
