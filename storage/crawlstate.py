@@ -31,7 +31,7 @@ from portalwatch.schedule import ArticleSchedule
 from portalwatch.storage.backend import replace_for
 from portalwatch.storage.sqlarrow import TS, register_for
 
-# Each reads the portals named by {sources} (placeholders filled in by `_read`), source first.
+# Each reads the portals named by {sources} (placeholders filled in by `read_for_portals`), source first.
 # Every table joined is filtered by portal too (an item's rows all carry its portal): a join on
 # the item's id alone scans the whole table, which grows with the warehouse (a million
 # versions: 26-64 ms a portal's read, against 8-10 ms so, as in a warehouse of that portal alone).
@@ -130,10 +130,10 @@ def read_portal_states(
     articles = _schedules(con, ARTICLE_SCHEDULES_SQL, ids) if article_schedules else {}
     documents = _schedules(con, DOCUMENT_SCHEDULES_SQL, ids)
     frontiers: dict[str, dict[str, dict[str, str]]] = {}
-    for source_id, key, url, kind in _read(con, FRONTIER_SQL, ids).fetchall():
+    for source_id, key, url, kind in read_for_portals(con, FRONTIER_SQL, ids).fetchall():
         frontiers.setdefault(source_id, {}).setdefault(kind, {})[key] = url
     walks: dict[str, dict[str, ListingWalk]] = {}
-    for row in _read(con, WALKS_SQL, ids).fetchall():
+    for row in read_for_portals(con, WALKS_SQL, ids).fetchall():
         source_id, section, complete, total_pages, fetched, walked_at, entries, missing, resume = row
         missing = tuple(missing) if missing is not None else None
         walks.setdefault(source_id, {})[section] = ListingWalk(
@@ -151,11 +151,13 @@ def read_portal_states(
     }
 
 
-def _read(con: duckdb.DuckDBPyConnection, sql: str, source_ids: list[str]) -> duckdb.DuckDBPyConnection:
+def read_for_portals(
+    con: duckdb.DuckDBPyConnection, sql: str, source_ids: Sequence[str]
+) -> duckdb.DuckDBPyConnection:
     """`sql` executed for the portals `source_ids` (its {sources}, one numbered parameter each,
     wherever it appears)."""
     numbered = ", ".join(f"${n}" for n in range(1, len(source_ids) + 1))
-    return con.execute(sql.format(sources=numbered), source_ids)
+    return con.execute(sql.format(sources=numbered), list(source_ids))
 
 
 # A portal's memory is read whole for each crawl of it (and each chunk of a backfill), while
@@ -207,7 +209,7 @@ def _schedules(
     by_source: dict[str, dict[str, ArticleSchedule]] = {}
     instant = instants()
     label = {}.setdefault  # parser versions: a few values
-    for row in fetched_rows(_read(con, sql, source_ids)):
+    for row in fetched_rows(read_for_portals(con, sql, source_ids)):
         (
             source_id,
             item_id,

@@ -35,7 +35,7 @@ from portalwatch.model import DocumentObservation, Gone, LoadSummary, Observatio
 from portalwatch.record import CONTENT_FIELDS
 from portalwatch.storage.backend import insert, known_backend, on_lake, replace_for, take_write_turn
 from portalwatch.storage.coverage import write_coverages
-from portalwatch.storage.crawlstate import write_portal_states
+from portalwatch.storage.crawlstate import read_for_portals, write_portal_states
 from portalwatch.storage.derive import fingerprints_of, references_of
 from portalwatch.storage.fingerprints import (
     fingerprint_missing_versions,
@@ -658,7 +658,7 @@ def _previous_content(con: duckdb.DuckDBPyConnection, edited: dict[str, Edit]) -
         ),
     )
     sources = sorted({edit.source_id for edit in edited.values()})
-    rows = con.execute(PREVIOUS_CONTENT_SQL.format(sources=", ".join("?" * len(sources))), sources).fetchall()
+    rows = read_for_portals(con, PREVIOUS_CONTENT_SQL, sources).fetchall()
     con.unregister("prev")
     return {
         row[0]: {
