@@ -364,26 +364,7 @@ def bench_warehouse(work: Path, quick: bool) -> list[Figure]:
     store = Warehouse(work / "d" / "warehouse.duckdb")
     store.migrate()
     source = SourceRow("bench", "Bench portal", "province", "dcs_aspnet", "http://bench.example")
-    now = datetime.now(UTC)
-    rng = random.Random(1)
-    observations, fetches = [], []
-    for index in range(count):
-        url = f"http://bench.example/tin-tuc/{index}.html"
-        record = ArticleRecord(
-            title=f"Bài {index} " + " ".join(rng.choices(BENCH_WORDS, k=8)),
-            published_at=now - timedelta(minutes=index),
-            body_text="\n\n".join(" ".join(rng.choices(BENCH_WORDS, k=60)) for _ in range(5)),
-            lead=" ".join(rng.choices(BENCH_WORDS, k=20)),
-            byline="Tin, ảnh: Lò Văn A",
-            author="Lò Văn A",
-            view_count=index,
-            parser_version="bench/1+1",
-        )
-        raw_hash = f"{index:064x}"
-        observations.append(
-            Observation(article_id("bench", url), url, record, record.content_hash, raw_hash, now)
-        )
-        fetches.append(FetchRow("bench", url, "article", now, 200, "ok", None, 1, 10.0, 30_000, raw_hash))
+    observations, fetches = made_up_articles("bench", count)
     # The parse stage derives fingerprints and references, in batches of a crawl's size, on its own cores.
     started = time.process_time()
     observations = [o for i in range(0, count, 1000) for o in derive(observations[i : i + 1000])]
@@ -436,11 +417,13 @@ def bench_warehouse(work: Path, quick: bool) -> list[Figure]:
     ]
 
 
-def made_up_crawl(source_id: str, count: int, edited: range = range(0), seed: int = 1) -> PortalCrawl:
-    """A portal's crawl of `count` made-up articles in the words of BENCH_WORDS, the same for the
-    same seed; those in `edited` with one more sentence at the end of their body."""
-    source = SourceRow(source_id, source_id, "district", "dcs_aspnet", f"http://{source_id}.example")
-    rng = random.Random(seed)
+def made_up_articles(
+    source_id: str, count: int, edited: range = range(0)
+) -> tuple[list[Observation], list[FetchRow]]:
+    """A portal's observations and fetches of `count` made-up articles in the words of
+    BENCH_WORDS, the same at every call; those in `edited` with one more sentence at the end of
+    their body. Not yet derived (fingerprints, references): the parse stage's part."""
+    rng = random.Random(1)
     published = datetime(2026, 1, 1, tzinfo=UTC)
     now = datetime.now(UTC)
     observations, fetches = [], []
@@ -458,6 +441,7 @@ def made_up_crawl(source_id: str, count: int, edited: range = range(0), seed: in
             lead=lead,
             byline="Tin, ảnh: Lò Văn A",
             author="Lò Văn A",
+            view_count=index,
             parser_version="bench/1+1",
         )
         raw_hash = hashlib.sha256(f"{source_id} {index} {record.content_hash}".encode()).hexdigest()
@@ -465,6 +449,13 @@ def made_up_crawl(source_id: str, count: int, edited: range = range(0), seed: in
             Observation(article_id(source_id, url), url, record, record.content_hash, raw_hash, now)
         )
         fetches.append(FetchRow(source_id, url, "article", now, 200, "ok", None, 1, 10.0, 30_000, raw_hash))
+    return observations, fetches
+
+
+def made_up_crawl(source_id: str, count: int, edited: range = range(0)) -> PortalCrawl:
+    """:func:`made_up_articles` as a crawl ready for the load, derived in batches of 1,000."""
+    source = SourceRow(source_id, source_id, "district", "dcs_aspnet", f"http://{source_id}.example")
+    observations, fetches = made_up_articles(source_id, count, edited)
     observations = [o for i in range(0, count, 1000) for o in derive(observations[i : i + 1000])]
     return PortalCrawl(source, fetches, observations)
 
