@@ -49,6 +49,15 @@ def catalog_name(path: Path | str) -> str:
     return "warehouse" if not name or name.lower() in RESERVED_NAMES else name
 
 
+# The compression a writer's checkpoints do not try: FSST. Its analysis trains a symbol table
+# for every string column of every row group written, whatever the rows: measured on the
+# last load of a run (20 portals, 800 versions, a new file) it was half the commit's time,
+# 127 ms against 51 ms without it, and the load 0.33 s against 0.22 s; for a 20,000-version
+# load, 18.7-18.8k against 20.5-22.4k versions a second. The other methods (dictionary,
+# ZSTD for long strings) cover what FSST did: the files of a crawl came out 4% larger (51
+# blocks against 49). `warehouse maintain` writes its compact copy with FSST allowed.
+WRITER_DISABLED_COMPRESSION = "fsst"
+
 # What DuckDB says when asked to write a file in a format older than its own.
 _LATER_FORMAT = "storage version of an existing database cannot be lowered"
 
@@ -66,7 +75,7 @@ def open_file(
     checkpoint rewrites only the last row groups of each table (a partly filled one, merged with
     its neighbours when they fit in fewer: three row groups' rows at most). A writer creates the
     file, or upgrades it, in the storage format STORAGE_VERSION; a file in a later format keeps
-    its own. Spills go to `<path>.tmp`, as for a file opened directly. Raises duckdb.Error as
+    its own; its checkpoints leave WRITER_DISABLED_COMPRESSION out. Spills go to `<path>.tmp`, as for a file opened directly. Raises duckdb.Error as
     opening the file does."""
     settings: dict[str, str | int] = {"temp_directory": f"{Path(path).absolute()}.tmp", **(config or {})}
     con = duckdb.connect(config=settings)
@@ -86,6 +95,7 @@ def open_file(
         con.execute(f"USE {name}")
         if not read_only:
             con.execute("SET write_buffer_row_group_count = 1")
+            con.execute(f"SET disabled_compression_methods = '{WRITER_DISABLED_COMPRESSION}'")
     except BaseException:
         con.close()
         raise

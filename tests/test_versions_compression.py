@@ -300,3 +300,40 @@ def test_a_file_in_a_later_storage_format_keeps_it(tmp_path):
     with store.connect(read_only=True) as con:
         assert con.execute("SELECT count(*) FROM article_versions").fetchone() == (70,)
     close_sessions()
+
+
+def fsst_columns(store: Warehouse) -> set[tuple[str, str]]:
+    """The (table, column) pairs with a segment DuckDB stored with FSST."""
+    with store.connect(read_only=True) as con:
+        tables = [name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        return {
+            (table, column)
+            for table in tables
+            for (column,) in con.execute(
+                f"SELECT DISTINCT column_name FROM pragma_storage_info('{table}') WHERE compression = 'FSST'"
+            ).fetchall()
+        }
+
+
+def test_loads_leave_fsst_out_and_maintenance_uses_it(tmp_path):
+    """A writer's checkpoints do not try FSST (its analysis was half a small load's commit);
+    `warehouse maintain` writes its copy with every method, FSST among them where it wins (the
+    articles' distinct URLs); the loads after it go on."""
+    store = Warehouse(tmp_path / "warehouse.duckdb")
+    store.migrate()
+    plant(store)
+    load_long_bodies(store, 1000)
+    load_long_bodies(store, 1000, first=1000)
+    close_sessions()
+    assert fsst_columns(store) == set()
+    held = snapshot(store)
+    result = maintain_file(store.path, min_free=0.0)
+    assert result.rewritten
+    assert ("article_versions", "url") in fsst_columns(store)
+    assert snapshot(store) == held
+    load_long_bodies(store, 10, first=2000)
+    close_sessions()
+    with store.connect(read_only=True) as con:
+        (versions,) = con.execute("SELECT count(*) FROM article_versions").fetchone()
+    assert versions == held[0]["article_versions"][0] + 10
+    close_sessions()
