@@ -22,16 +22,17 @@ import hashlib
 import re
 import threading
 import weakref
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 from prefect.concurrency.asyncio import concurrency
-from prefect.context import FlowRunContext, TaskRunContext
+from prefect.context import FlowRunContext, SyncClientContext, TaskRunContext
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+from prefect.settings import PREFECT_API_URL
 
 LEASE_SECONDS = 60.0  # renewed while held; what a dead holder keeps its slots for
 # A load asks for its turn this long after it reaches the lane. Its task has usually just
@@ -93,8 +94,39 @@ async def ensure_limit(name: str, slots: int) -> None:
 async def limit_slots(name: str, slots: int, occupy: int) -> AsyncIterator[None]:
     """`occupy` slots of the limit `name` (created with `slots` slots if missing), held for the block."""
     await ensure_limit(name, slots)
-    async with concurrency(name, occupy=occupy, lease_duration=LEASE_SECONDS, strict=True):
+    with _renewals_share_a_client():
+        async with concurrency(name, occupy=occupy, lease_duration=LEASE_SECONDS, strict=True):
+            yield
+
+
+# By API URL: the client the lease renewals of this process share, open for its lifetime.
+_renewal_clients: dict[str, SyncClientContext] = {}
+_renewal_clients_guard = threading.Lock()
+
+
+@contextmanager
+def _renewals_share_a_client() -> Iterator[None]:
+    """Slots taken in the block have their lease renewed through this process's one client.
+
+    Prefect renews a lease from a thread of its own, with the sync client of the context it
+    starts in, else a new one: a new client reads the CA bundle into a TLS context, about
+    12 ms of CPU, for every portal's turn at its host and every load's at the lane (a third
+    of a second of a 20-portal run's CPU, measured). The thread starts in a copy of this
+    context: a client set here is the one it uses (an httpx client serves threads at once)."""
+    if SyncClientContext.get() is not None:
         yield
+        return
+    api = str(PREFECT_API_URL.value())
+    with _renewal_clients_guard:
+        shared = _renewal_clients.get(api)
+        if shared is None:
+            shared = _renewal_clients[api] = SyncClientContext()
+            shared.client.__enter__()
+    token = SyncClientContext.__var__.set(shared)
+    try:
+        yield
+    finally:
+        SyncClientContext.__var__.reset(token)
 
 
 @asynccontextmanager

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import threading
 import time
 
 import duckdb
 import pytest
 from prefect import flow
-from prefect.client.orchestration import PrefectClient, get_client
+from prefect.client.orchestration import PrefectClient, SyncPrefectClient, get_client
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from warehouse_rows import warehouse_rows
 
@@ -134,6 +135,51 @@ def test_under_prefect_a_load_asks_for_its_turn_only_once_its_task_has_settled(t
     reached = asyncio.run(two_loads())
     assert len(asked) == 2
     assert asked[1] - reached >= LANE_SETTLE_SECONDS
+
+
+@pytest.mark.prefect
+def test_the_leases_of_a_process_are_renewed_through_one_client(tmp_path, monkeypatch):
+    # Prefect renews each lease from a thread of its own, which made a client of its own (a TLS
+    # context read from the CA bundle, about 12 ms of CPU) for every host's turn and every load.
+    made: list[str] = []
+    renewed_by: list[tuple[int, str]] = []
+    make, renew = SyncPrefectClient.__init__, SyncPrefectClient.renew_concurrency_lease
+
+    def making(self, *args, **kwargs):
+        made.append(threading.current_thread().name)
+        make(self, *args, **kwargs)
+
+    def renewing(self, *args, **kwargs):
+        renewed_by.append((id(self), threading.current_thread().name))
+        return renew(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncPrefectClient, "__init__", making)
+    monkeypatch.setattr(SyncPrefectClient, "renew_concurrency_lease", renewing)
+    # Hosts of this test alone: Prefect keeps a slot service per limit for the process.
+    hosts = [f"http://renewals-{number}.example" for number in range(3)]
+
+    @flow
+    async def turns() -> None:
+        for host in hosts:
+            async with host_turn(host, 2):
+                await asyncio.sleep(0.05)
+        async with load_lane(tmp_path / "w.duckdb"):
+            await asyncio.sleep(0.05)
+
+    asyncio.run(turns())
+    assert len(renewed_by) >= 4, renewed_by  # each lease renewed from its own thread
+    assert all(name.startswith("concurrency-lease-renewal") for _, name in renewed_by)
+    assert len({client for client, _ in renewed_by}) == 1
+    assert not [name for name in made if name.startswith("concurrency-lease-renewal")], made
+
+    async def active() -> dict[str, int]:
+        async with get_client() as client:
+            limits = await client.read_global_concurrency_limits(limit=100)
+        return {limit.name: limit.active_slots for limit in limits}
+
+    held = asyncio.run(active())
+    assert [held[host_limit_name(host)] for host in hosts] == [0, 0, 0]
+    assert held[lane_name(tmp_path / "w.duckdb")] == 0
 
 
 @pytest.mark.prefect
