@@ -75,8 +75,8 @@ def open_file(
     checkpoint rewrites only the last row groups of each table (a partly filled one, merged with
     its neighbours when they fit in fewer: three row groups' rows at most). A writer creates the
     file, or upgrades it, in the storage format STORAGE_VERSION; a file in a later format keeps
-    its own; its checkpoints leave WRITER_DISABLED_COMPRESSION out. Spills go to `<path>.tmp`, as for a file opened directly. Raises duckdb.Error as
-    opening the file does."""
+    its own; its checkpoints leave WRITER_DISABLED_COMPRESSION out. Spills go to `<path>.tmp`,
+    as for a file opened directly. Raises duckdb.Error as opening the file does."""
     settings: dict[str, str | int] = {"temp_directory": f"{Path(path).absolute()}.tmp", **(config or {})}
     con = duckdb.connect(config=settings)
     try:
