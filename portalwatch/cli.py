@@ -969,6 +969,7 @@ def warehouse_import(
 @warehouse_app.command("maintain")
 def warehouse_maintain(
     warehouse: WarehouseOption = None,
+    config: ConfigOption = None,
     wait: WaitOption = None,
     min_free: Annotated[
         float,
@@ -989,8 +990,11 @@ def warehouse_maintain(
     maintenance (flush inlined rows, merge small files, expire old snapshots, delete retired files).
 
     A DuckDB file is rewritten under the writer lock (loads wait; this waits --wait seconds for
-    a running load) and replaced only once the copy holds the same rows; then the history is
-    checked as `portalwatch check` does (exit 1 on a problem). See docs/warehouse.md."""
+    a running load) and replaced only once the copy holds the same rows, by a connection with
+    the sources file's warehouse settings (memory_limit, threads, row_group_size), as the
+    flows' connections have them; then the history is checked as `portalwatch check` does (exit 1 on a problem).
+    See docs/warehouse.md."""
+    from portalwatch.config import default_sources_path, load_sources
     from portalwatch.paths import is_lake
     from portalwatch.storage.maintain import maintain_file, maintain_lake
 
@@ -1005,7 +1009,8 @@ def warehouse_maintain(
             result = maintain_lake(str(target), keep_days, grace_hours)
             before, after, problems = str(result.before), str(result.after), result.problems
         else:
-            done = maintain_file(Path(target), min_free, seconds, waiting)
+            settings = load_sources(config or default_sources_path()).settings.warehouse
+            done = maintain_file(Path(target), min_free, seconds, waiting, settings)
             before, after, problems = str(done.before), str(done.after), done.problems
             if not done.rewritten:
                 console.print(

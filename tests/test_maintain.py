@@ -186,3 +186,37 @@ def test_a_copy_that_lost_a_row_is_refused_and_removed(warehouse):
     with pytest.raises(StorageError, match="tables changes differ"):
         _verify(fresh, digests, [], objects)
     assert not fresh.exists()
+
+
+def test_maintain_takes_the_sources_files_warehouse_settings(warehouse, tmp_path):
+    small_loads(warehouse, 3)
+    close_sessions()
+    with duckdb.connect(str(warehouse.path)) as con:  # fetches enough for several row groups
+        con.execute(
+            "INSERT INTO fetches SELECT f.* REPLACE (f.url || '?copy=' || t.n AS url) "
+            "FROM fetches AS f, range(300) AS t(n)"
+        )
+        (rows,) = con.execute("SELECT count(*) FROM fetches").fetchone()  # type: ignore[misc]
+    assert rows > 3 * 2048
+    sources = tmp_path / "sources.toml"
+    bundled = (TESTS.parent / "config" / "sources.toml").read_text(encoding="utf-8")
+    sources.write_text('[settings.warehouse]\nrow_group_size = 2048\nmemory_limit = "300MiB"\n\n' + bundled)
+    inode = warehouse.path.stat().st_ino
+
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[settings.warehouse]\nmemory_limit = "lots"\n\n' + bundled)
+    cli = ["warehouse", "maintain", "--warehouse", str(warehouse.path), "--min-free", "0"]
+    refused = CliRunner().invoke(app, [*cli, "--config", str(broken)])
+    assert refused.exit_code == 2 and "broken.toml" in refused.output and "memory_limit" in refused.output
+    assert warehouse.path.stat().st_ino == inode  # nothing rewritten
+
+    result = CliRunner().invoke(app, [*cli, "--config", str(sources)])
+
+    assert result.exit_code == 0, result.output
+    assert warehouse.path.stat().st_ino != inode  # rewritten
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        groups = con.execute(
+            "SELECT count(DISTINCT row_group_id), max(count) FROM pragma_storage_info('fetches')"
+        ).fetchone()
+        assert con.execute("SELECT count(*) FROM fetches").fetchone() == (rows,)
+    assert groups is not None and groups[0] >= 3 and groups[1] <= 2048  # the file's own 8,192 would make one
