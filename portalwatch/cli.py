@@ -992,8 +992,8 @@ def warehouse_maintain(
     A DuckDB file is rewritten under the writer lock (loads wait; this waits --wait seconds for
     a running load) and replaced only once the copy holds the same rows, by a connection with
     the sources file's warehouse settings (memory_limit, threads, row_group_size), as the
-    flows' connections have them; then the history is checked as `portalwatch check` does (exit 1 on a problem).
-    See docs/warehouse.md."""
+    flows' connections have them; then the history is checked as `portalwatch check` does
+    (exit 1 on a problem). See docs/warehouse.md."""
     from portalwatch.config import default_sources_path, load_sources
     from portalwatch.paths import is_lake
     from portalwatch.storage.maintain import maintain_file, maintain_lake
