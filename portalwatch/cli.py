@@ -997,6 +997,7 @@ def warehouse_maintain(
     from portalwatch.config import default_sources_path, load_sources
     from portalwatch.paths import is_lake
     from portalwatch.storage.maintain import maintain_file, maintain_lake
+    from portalwatch.storage.warehouse import Warehouse
 
     target = existing_warehouse(warehouse)
     seconds = 600.0 if wait is None else wait
@@ -1010,7 +1011,9 @@ def warehouse_maintain(
             before, after, problems = str(result.before), str(result.after), result.problems
         else:
             settings = load_sources(config or default_sources_path()).settings.warehouse
-            done = maintain_file(Path(target), min_free, seconds, waiting, settings)
+            # The file's connections in this process take them, as the flows' do.
+            Warehouse(target, settings.duckdb_config(), settings.row_group_size)
+            done = maintain_file(Path(target), min_free, seconds, waiting)
             before, after, problems = str(done.before), str(done.after), done.problems
             if not done.rewritten:
                 console.print(

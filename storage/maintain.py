@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from portalwatch import lake
-from portalwatch.config import DEFAULT_ROW_GROUP_SIZE, WarehouseSettings
+from portalwatch.config import DEFAULT_ROW_GROUP_SIZE
 from portalwatch.errors import StorageError
 from portalwatch.integrity import Problem, check_warehouse
 from portalwatch.storage.compat import STORAGE_VERSION
@@ -154,21 +154,20 @@ def maintain_file(
     min_free: float = DEFAULT_MIN_FREE,
     wait: float = 600.0,
     on_wait: Callable[[], None] | None = None,
-    settings: WarehouseSettings | None = None,
 ) -> FileResult:
     """Checkpoint the warehouse file and, when `min_free` of its blocks are free, rewrite it
-    compactly (see the module's docstring), with the DuckDB settings and row groups of
-    `settings` (a sources file's [settings.warehouse]; by default, those this process's
-    connections to the file take). Raises StorageError, leaving the file as it was, when the
-    copy does not hold what the file held."""
+    compactly (see the module's docstring), with the DuckDB settings and row groups this
+    process's connections to the file take (`Warehouse(path, duckdb_config, row_group_size)`).
+    Raises StorageError, leaving the file as it was, when the copy does not hold what the file
+    held."""
     path = Path(path)
     if not path.exists():
         raise StorageError(path, "no warehouse file here")
     session = session_for(path)
-    config = session.config if settings is None else settings.duckdb_config()
-    row_group_size = session.row_group_size if settings is None else settings.row_group_size
     with _writer_turn(path, wait, on_wait):
-        with open_file(path, read_only=False, config=config, row_group_size=row_group_size) as con:
+        with open_file(
+            path, read_only=False, config=session.config, row_group_size=session.row_group_size
+        ) as con:
             con.execute("CHECKPOINT")
             before = file_size(con, path)
             digests = table_digests(con)
@@ -177,7 +176,7 @@ def maintain_file(
             rewrite = before.free_share >= min_free and before.free_blocks > 0
             if rewrite:
                 fresh = path.with_name(path.name + NEW_SUFFIX)
-                _copy_database(con, fresh, row_group_size)
+                _copy_database(con, fresh, session.row_group_size)
         if rewrite:
             _verify(fresh, digests, problems, objects)
             _swap(path, fresh)
