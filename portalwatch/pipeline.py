@@ -9,6 +9,7 @@ crawl handed over by another worker is loaded from its package (:func:`load_pack
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -171,10 +172,10 @@ async def load_stage(
     """Record a crawl in the warehouse (in a thread: the load holds the writer lock), in the
     warehouse's load lane when it runs under Prefect.
 
-    Loads take turns; the crawls of this process that finish while another load runs wait
-    for the next turn together and go in in one transaction (:meth:`Warehouse.load_portals`):
-    most of a small load's cost is the same whatever its size, and the portals of a run
-    tend to finish together. A batch that fails is loaded again portal by portal, so one crawl
+    Loads take turns; the crawls of this process that finish while another load runs, or
+    while the lane rests after one (:func:`_gather`), wait for the next turn together and go in
+    in one transaction (:meth:`Warehouse.load_portals`): most of a small load's cost is the
+    same whatever its size. A batch that fails is loaded again portal by portal, so one crawl
     that cannot be loaded never holds back another."""
     loop = asyncio.get_running_loop()
     key = (loop, str(warehouse), run_id, cause)
@@ -211,9 +212,12 @@ async def _load_turns(warehouse: Warehouse, run_id: str, cause: str, key: tuple,
             await _gather(queue, warehouse)
             async with load_lane(str(warehouse)):
                 batch, queue.waiting = queue.waiting, []
+                started = time.monotonic()
                 outcomes = await asyncio.to_thread(
                     _load_batch, warehouse, run_id, [c for c, _ in batch], cause
                 )
+                ended = time.monotonic()
+                _last_loads[str(warehouse)] = (ended, ended - started)
             for (_, future), outcome in zip(batch, outcomes, strict=True):
                 if future.done():
                     continue
@@ -234,25 +238,47 @@ async def _load_turns(warehouse: Warehouse, run_id: str, cause: str, key: tuple,
 
 
 # A batch waits for crawls of this process finishing right behind it: while one more arrives
-# within GATHER_GAP_SECONDS, for at most GATHER_MAX_SECONDS in all.
+# within GATHER_GAP_SECONDS, for at most GATHER_MAX_SECONDS in all. After a load of d seconds
+# the next one also rests, gathering, until LOAD_REST × d have passed since it ended (at most
+# REST_MAX_SECONDS): the lane is then busy at most a 1 / (1 + LOAD_REST) share of a run's time.
 GATHER_GAP_SECONDS = 0.05
 GATHER_MAX_SECONDS = 0.3
+LOAD_REST = 4.0
+REST_MAX_SECONDS = 10.0
+
+# By warehouse: when this process's last load into it ended (time.monotonic) and how long it took.
+_last_loads: dict[str, tuple[float, float]] = {}
+
+
+def _rest_until(warehouse: Warehouse) -> float:
+    """The time.monotonic() before which the next load into `warehouse` rests, gathering crawls."""
+    ended, seconds = _last_loads.get(str(warehouse), (0.0, 0.0))
+    return ended + min(LOAD_REST * seconds, REST_MAX_SECONDS)
 
 
 async def _gather(queue: _LoadQueue, warehouse: Warehouse) -> None:
-    """Wait, before a load's turn, for the crawls of this process that finish right after the
-    ones waiting, so that they go in with them.
+    """Wait, before a load's turn, for the crawls of this process that finish after the ones
+    waiting, so that they go in with them.
 
-    A load costs about the same whatever the number of portals in it, and one runs at a time:
-    portals that finish within a load's time of each other (as a run's last ones do) would
-    otherwise go in one or two loads later, each waiting for the one before. Nothing waits
-    when no other load is expected in this process (:meth:`Session.expect_load`)."""
+    A load costs about the same whatever the number of portals in it (a tenth of a second for
+    a DuckDB file, seconds for a DuckLake), and one runs at a time: loading each crawl as it
+    finishes would spend most of a run's loads on their fixed cost, beside the crawls on the
+    same cores. So the crawls that finish right after the ones waiting join them, and after a
+    load the next one rests for LOAD_REST times its length. Nothing waits once every load
+    expected in this process is waiting (:meth:`Session.expect_load`): the run's last crawl is
+    loaded as soon as it is done."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + GATHER_MAX_SECONDS
-    while warehouse.session.coming > len(queue.waiting) and loop.time() < deadline:
+    rest = _rest_until(warehouse)
+    while warehouse.session.coming > len(queue.waiting):
+        resting = time.monotonic() < rest
+        if not resting and loop.time() >= deadline:
+            return
         arrived = len(queue.waiting)
-        await asyncio.sleep(GATHER_GAP_SECONDS)
-        if len(queue.waiting) == arrived:
+        await asyncio.sleep(
+            min(GATHER_GAP_SECONDS, rest - time.monotonic()) if resting else GATHER_GAP_SECONDS
+        )
+        if not resting and len(queue.waiting) == arrived:
             return
 
 

@@ -272,6 +272,59 @@ def test_crawls_finishing_just_after_the_first_go_in_with_it(sim, tmp_path, monk
     assert staggered("not_gathered")[0] == 1  # the first load began alone
 
 
+def test_after_a_load_the_next_rests_and_the_crawls_finishing_meanwhile_go_in_together(
+    sim, tmp_path, monkeypatch
+):
+    config = load_sources(sim.config_path)
+    sources = config.select(None)[:4]
+    raw = RawStore(tmp_path / "raw")
+    first = Warehouse(tmp_path / "first.duckdb")
+    first.migrate()
+
+    async def crawl_all():
+        return await asyncio.gather(*(crawl_stage(source, config, first, raw) for source in sources))
+
+    crawls = asyncio.run(crawl_all())
+    batches: list[int] = []
+    load_portals, load_portal = Warehouse.load_portals, Warehouse.load_portal
+    monkeypatch.setattr(
+        Warehouse, "load_portals", lambda self, *a: batches.append(len(a[1])) or load_portals(self, *a)
+    )
+    monkeypatch.setattr(Warehouse, "load_portal", lambda self, *a: batches.append(1) or load_portal(self, *a))
+    monkeypatch.setattr(pipeline, "GATHER_MAX_SECONDS", 0.0)  # no gathering but the rest
+    monkeypatch.setattr(pipeline, "REST_MAX_SECONDS", 6.0)
+
+    def staggered(name: str, rest: float) -> list[int]:
+        """Four crawls whose loads come at 0, 10 ms, 20 ms and 2 s: the batches they went in."""
+        monkeypatch.setattr(pipeline, "LOAD_REST", rest)
+        batches.clear()
+        store = Warehouse(tmp_path / f"{name}.duckdb")
+        store.migrate()
+        run_id = store.start_run("test", {})
+
+        async def one(delay, crawl):
+            async with load_to_come(store):
+                await asyncio.sleep(delay)
+                return await load_stage(store, run_id, crawl)
+
+        async def load_all():
+            return await asyncio.gather(
+                *(one(d, c) for d, c in zip((0, 0.01, 0.02, 2.0), crawls, strict=True))
+            )
+
+        started = time.monotonic()
+        loaded = asyncio.run(load_all())
+        assert len(loaded) == 4 and all(summary.created for summary in loaded)
+        assert time.monotonic() - started < 5.5  # the last crawl's arrival ended the rest
+        return list(batches)
+
+    # The first load goes alone; the two crawls that finish during it rest with the next load
+    # (up to REST_MAX_SECONDS) until the last expected crawl joins them.
+    assert staggered("rested", 1000.0) == [1, 3]
+    # Without the rest, the two went in as soon as the first load was done, the last alone.
+    assert staggered("unrested", 0.0) == [1, 2, 1]
+
+
 def test_a_load_waits_for_no_crawl_when_none_is_expected(tmp_path, monkeypatch):
     store = Warehouse(tmp_path / "warehouse.duckdb")
     monkeypatch.setattr(pipeline, "GATHER_GAP_SECONDS", 30.0)
@@ -288,6 +341,10 @@ def test_a_load_waits_for_no_crawl_when_none_is_expected(tmp_path, monkeypatch):
                 store.session.load_done()
 
     asyncio.run(gather(1))  # the one waiting is the only load expected: no wait
+    monkeypatch.setitem(
+        pipeline._last_loads, str(store), (time.monotonic(), 100.0)
+    )  # a long rest after a load...
+    asyncio.run(gather(1))  # ...and still none for the last load expected
     asyncio.run(gather(0))
     with pytest.raises(TimeoutError):
         asyncio.run(gather(2))  # another is expected: it waits for it
