@@ -221,108 +221,81 @@ def test_portals_loading_at_once_on_a_fresh_server_create_the_lane_without_a_con
     assert "UNIQUE constraint failed" not in log and "IntegrityError" not in log, log[-4000:]
 
 
-def test_crawls_finishing_just_after_the_first_go_in_with_it(sim, tmp_path, monkeypatch):
+def crawls_of(sim, tmp_path, count: int) -> list:
+    """The crawls of the simulator's first `count` portals (into a warehouse of their own)."""
     config = load_sources(sim.config_path)
-    sources = config.select(None)[:3]
     raw = RawStore(tmp_path / "raw")
     first = Warehouse(tmp_path / "first.duckdb")
     first.migrate()
 
     async def crawl_all():
-        return await asyncio.gather(*(crawl_stage(source, config, first, raw) for source in sources))
+        return await asyncio.gather(
+            *(crawl_stage(s, config, first, raw) for s in config.select(None)[:count])
+        )
 
-    crawls = asyncio.run(crawl_all())
-    batches: list[int] = []
-    load_portals = Warehouse.load_portals
-
-    def counted(self, run_id, crawls, cause="portal"):
-        batches.append(len(crawls))
-        return load_portals(self, run_id, crawls, cause)
-
-    load_portal = Warehouse.load_portal
-
-    def counted_one(self, run_id, crawl, cause="portal"):
-        batches.append(1)
-        return load_portal(self, run_id, crawl, cause)
-
-    monkeypatch.setattr(Warehouse, "load_portals", counted)
-    monkeypatch.setattr(Warehouse, "load_portal", counted_one)
-
-    def staggered(name: str) -> list[int]:
-        """Three crawls of this process whose loads come 20 ms apart: the batches they went in."""
-        batches.clear()
-        store = Warehouse(tmp_path / f"{name}.duckdb")
-        store.migrate()
-        run_id = store.start_run("test", {})
-
-        async def one(index, crawl):
-            async with load_to_come(store):
-                await asyncio.sleep(0.02 * index)
-                return await load_stage(store, run_id, crawl)
-
-        async def load_all():
-            return await asyncio.gather(*(one(index, crawl) for index, crawl in enumerate(crawls)))
-
-        loaded = asyncio.run(load_all())
-        assert len(loaded) == 3 and all(summary.created for summary in loaded)
-        return list(batches)
-
-    assert staggered("gathered") == [3]
-    monkeypatch.setattr(pipeline, "GATHER_MAX_SECONDS", 0.0)
-    assert staggered("not_gathered")[0] == 1  # the first load began alone
+    return asyncio.run(crawl_all())
 
 
-def test_after_a_load_the_next_rests_and_the_crawls_finishing_meanwhile_go_in_together(
-    sim, tmp_path, monkeypatch
-):
-    config = load_sources(sim.config_path)
-    sources = config.select(None)[:4]
-    raw = RawStore(tmp_path / "raw")
-    first = Warehouse(tmp_path / "first.duckdb")
-    first.migrate()
-
-    async def crawl_all():
-        return await asyncio.gather(*(crawl_stage(source, config, first, raw) for source in sources))
-
-    crawls = asyncio.run(crawl_all())
+def batches_counted(monkeypatch) -> list[int]:
+    """The number of crawls in each load from now on (the list fills as loads run)."""
     batches: list[int] = []
     load_portals, load_portal = Warehouse.load_portals, Warehouse.load_portal
     monkeypatch.setattr(
         Warehouse, "load_portals", lambda self, *a: batches.append(len(a[1])) or load_portals(self, *a)
     )
     monkeypatch.setattr(Warehouse, "load_portal", lambda self, *a: batches.append(1) or load_portal(self, *a))
+    return batches
+
+
+def staggered(store: Warehouse, crawls: list, delays: tuple[float, ...]) -> float:
+    """The crawls loaded by as many crawl-and-load turns of this process (each expecting its
+    load from the start), whose loads come `delays` seconds after the start: the seconds all took."""
+    store.migrate()
+    run_id = store.start_run("test", {})
+
+    async def one(delay, crawl):
+        async with load_to_come(store):
+            await asyncio.sleep(delay)
+            return await load_stage(store, run_id, crawl)
+
+    async def load_all():
+        return await asyncio.gather(*(one(d, c) for d, c in zip(delays, crawls, strict=True)))
+
+    started = time.monotonic()
+    loaded = asyncio.run(load_all())
+    assert len(loaded) == len(crawls) and all(summary.created for summary in loaded)
+    return time.monotonic() - started
+
+
+def test_crawls_finishing_just_after_the_first_go_in_with_it(sim, tmp_path, monkeypatch):
+    crawls = crawls_of(sim, tmp_path, 3)
+    batches = batches_counted(monkeypatch)
+    staggered(Warehouse(tmp_path / "gathered.duckdb"), crawls, (0, 0.02, 0.04))
+    assert batches == [3]
+    batches.clear()
+    monkeypatch.setattr(pipeline, "GATHER_MAX_SECONDS", 0.0)
+    staggered(Warehouse(tmp_path / "not_gathered.duckdb"), crawls, (0, 0.02, 0.04))
+    assert batches[0] == 1  # the first load began alone
+
+
+def test_after_a_load_the_next_rests_and_the_crawls_finishing_meanwhile_go_in_together(
+    sim, tmp_path, monkeypatch
+):
+    crawls = crawls_of(sim, tmp_path, 4)
+    batches = batches_counted(monkeypatch)
     monkeypatch.setattr(pipeline, "GATHER_MAX_SECONDS", 0.0)  # no gathering but the rest
     monkeypatch.setattr(pipeline, "REST_MAX_SECONDS", 6.0)
-
-    def staggered(name: str, rest: float) -> list[int]:
-        """Four crawls whose loads come at 0, 10 ms, 20 ms and 2 s: the batches they went in."""
-        monkeypatch.setattr(pipeline, "LOAD_REST", rest)
-        batches.clear()
-        store = Warehouse(tmp_path / f"{name}.duckdb")
-        store.migrate()
-        run_id = store.start_run("test", {})
-
-        async def one(delay, crawl):
-            async with load_to_come(store):
-                await asyncio.sleep(delay)
-                return await load_stage(store, run_id, crawl)
-
-        async def load_all():
-            return await asyncio.gather(
-                *(one(d, c) for d, c in zip((0, 0.01, 0.02, 2.0), crawls, strict=True))
-            )
-
-        started = time.monotonic()
-        loaded = asyncio.run(load_all())
-        assert len(loaded) == 4 and all(summary.created for summary in loaded)
-        assert time.monotonic() - started < 5.5  # the last crawl's arrival ended the rest
-        return list(batches)
-
+    delays = (0, 0.01, 0.02, 2.0)
     # The first load goes alone; the two crawls that finish during it rest with the next load
-    # (up to REST_MAX_SECONDS) until the last expected crawl joins them.
-    assert staggered("rested", 1000.0) == [1, 3]
-    # Without the rest, the two went in as soon as the first load was done, the last alone.
-    assert staggered("unrested", 0.0) == [1, 2, 1]
+    # (up to REST_MAX_SECONDS) until the last expected crawl joins them, which ends the rest.
+    monkeypatch.setattr(pipeline, "LOAD_REST", 1000.0)
+    assert staggered(Warehouse(tmp_path / "rested.duckdb"), crawls, delays) < 5.5
+    assert batches == [1, 3]
+    # Without the rest, the two go in as soon as the first load is done, the last alone.
+    batches.clear()
+    monkeypatch.setattr(pipeline, "LOAD_REST", 0.0)
+    staggered(Warehouse(tmp_path / "unrested.duckdb"), crawls, delays)
+    assert batches == [1, 2, 1]
 
 
 def test_a_load_waits_for_no_crawl_when_none_is_expected(tmp_path, monkeypatch):
