@@ -33,11 +33,7 @@ class FlowSetup:
         warehouse_file = warehouse_location(warehouse, config.settings.warehouse_location)
         raw_folder = raw_store_path(warehouse_file, raw_dir, config.settings.raw.location)
         # The DuckDB settings apply to every connection to this file in this process.
-        store = Warehouse(
-            warehouse_file,
-            config.settings.warehouse.duckdb_config(),
-            config.settings.warehouse.row_group_size,
-        )
+        store = Warehouse.configured(warehouse_file, config.settings.warehouse)
         return cls(config_file, config, warehouse_file, raw_folder, store, config.settings.raw.endpoint_url)
 
     def raw_store(self) -> RawStore:

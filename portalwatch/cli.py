@@ -1010,9 +1010,8 @@ def warehouse_maintain(
             result = maintain_lake(str(target), keep_days, grace_hours)
             before, after, problems = str(result.before), str(result.after), result.problems
         else:
-            settings = load_sources(config or default_sources_path()).settings.warehouse
-            # The file's connections in this process take them, as the flows' do.
-            Warehouse(target, settings.duckdb_config(), settings.row_group_size)
+            # The file's connections in this process take its settings, as the flows' do.
+            Warehouse.configured(target, load_sources(config or default_sources_path()).settings.warehouse)
             done = maintain_file(Path(target), min_free, seconds, waiting)
             before, after, problems = str(done.before), str(done.after), done.problems
             if not done.rewritten:

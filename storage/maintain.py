@@ -157,9 +157,8 @@ def maintain_file(
 ) -> FileResult:
     """Checkpoint the warehouse file and, when `min_free` of its blocks are free, rewrite it
     compactly (see the module's docstring), with the DuckDB settings and row groups this
-    process's connections to the file take (`Warehouse(path, duckdb_config, row_group_size)`).
-    Raises StorageError, leaving the file as it was, when the copy does not hold what the file
-    held."""
+    process's connections to the file take (:meth:`Warehouse.configured`). Raises StorageError,
+    leaving the file as it was, when the copy does not hold what the file held."""
     path = Path(path)
     if not path.exists():
         raise StorageError(path, "no warehouse file here")

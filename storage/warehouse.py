@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from sys import intern
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
 
@@ -31,6 +31,9 @@ from portalwatch.storage.compat import explain_open_error
 from portalwatch.storage.crawlstate import fetched_rows, read_portal_state, read_portal_states
 from portalwatch.storage.load import load_portal, load_portals
 from portalwatch.storage.session import Session, lake_session_for, open_file, session_for
+
+if TYPE_CHECKING:
+    from portalwatch.config import WarehouseSettings
 
 T = TypeVar("T")
 
@@ -129,6 +132,12 @@ class Warehouse:
                 session_for(self.path).config = dict(duckdb_config)
             if row_group_size is not None:
                 session_for(self.path).row_group_size = row_group_size
+
+    @classmethod
+    def configured(cls, path: str | Path, settings: WarehouseSettings) -> Warehouse:
+        """`path` with a sources file's ``[settings.warehouse]`` (its DuckDB settings and row group
+        size) applied to the file's connections in this process, as every flow and command does."""
+        return cls(path, settings.duckdb_config(), settings.row_group_size)
 
     def __str__(self) -> str:
         return str(self.lake) if self.lake else str(self.path)
