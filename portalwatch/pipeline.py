@@ -267,18 +267,18 @@ async def _gather(queue: _LoadQueue, warehouse: Warehouse) -> None:
     load the next one rests for LOAD_REST times its length. Nothing waits once every load
     expected in this process is waiting (:meth:`Session.expect_load`): the run's last crawl is
     loaded as soon as it is done."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + GATHER_MAX_SECONDS
+    deadline = time.monotonic() + GATHER_MAX_SECONDS
     rest = _rest_until(warehouse)
     while warehouse.session.coming > len(queue.waiting):
-        resting = time.monotonic() < rest
-        if not resting and loop.time() >= deadline:
+        now = time.monotonic()
+        if now < rest:  # resting: whatever arrives or not, until the rest is over
+            await asyncio.sleep(min(GATHER_GAP_SECONDS, rest - now))
+            continue
+        if now >= deadline:
             return
         arrived = len(queue.waiting)
-        await asyncio.sleep(
-            min(GATHER_GAP_SECONDS, rest - time.monotonic()) if resting else GATHER_GAP_SECONDS
-        )
-        if not resting and len(queue.waiting) == arrived:
+        await asyncio.sleep(GATHER_GAP_SECONDS)
+        if len(queue.waiting) == arrived:
             return
 
 
