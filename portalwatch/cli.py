@@ -1036,7 +1036,7 @@ def main() -> None:  # pragma: no cover - console entry point
 
 @app.command()
 def check(warehouse: WarehouseOption = None, wait: WaitOption = None) -> None:
-    """Check the warehouse's history: no duplicate version, state or change, no gap in a version chain.
+    """Check the warehouse's history: no duplicate version, fingerprint, state or change, no gap in a version chain.
 
     A DuckDB file is checked between two loads: while another process loads into it, the check
     waits for that load to finish (--wait)."""

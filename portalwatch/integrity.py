@@ -1,8 +1,9 @@
 """Integrity checks of a warehouse's history: the keys and version chains the loader keeps.
 
-A DuckDB file enforces its primary keys; a DuckLake warehouse (catalog in PostgreSQL,
-data as Parquet) has none, so what many crawlers wrote there concurrently is checked
-afterwards, with SQL that answers on either. :func:`check_warehouse` runs on the
+A DuckLake warehouse (catalog in PostgreSQL, data as Parquet) has no keys at all, and a
+DuckDB file none on its history tables (article versions, their fingerprints, documents:
+schema version 16) while it enforces its state tables' keys; what the loaders wrote is
+checked afterwards, with SQL that answers on either. :func:`check_warehouse` runs on the
 connection's current catalog and schema (`USE lake` first for an attached DuckLake) and
 skips the checks whose tables are not there.
 """
@@ -66,6 +67,7 @@ def _version_chain(name: str, table: str, id_column: str) -> _Check:
 CHECKS: tuple[_Check, ...] = (
     _duplicates("duplicate version", "article_versions", ("article_id", "version")),
     _duplicates("duplicate version", "documents", ("document_id", "version")),
+    _duplicates("duplicate fingerprint", "text_fingerprints", ("article_id", "version")),
     _duplicates("duplicate state", "article_state", ("article_id",)),
     _duplicates("duplicate change", "changes", ("article_id", "change_type", "version", "detected_at")),
     _Check(

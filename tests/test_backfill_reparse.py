@@ -20,6 +20,7 @@ from portalwatch.flows.api import start_temporary_api
 from portalwatch.flows.backfill import backfill
 from portalwatch.flows.ingest import ingest
 from portalwatch.flows.reparse import reparse
+from portalwatch.integrity import check_warehouse
 from portalwatch.parse.profile import get_profile
 from portalwatch.sim.pages import PAGE_SIZE
 
@@ -168,6 +169,8 @@ def test_reparse_records_parser_changes_apart_from_portal_edits(sim, tmp_path):
     versions = query(warehouse, "SELECT DISTINCT parser_version FROM articles WHERE source_id = 'tuachua'")
     assert versions == [(get_profile("district_portal", [str(profiles)]).parser_version,)]
     assert query(warehouse, "SELECT count(*) FROM fetches WHERE run_id = ?", [changed["run_id"]]) == [(0,)]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert check_warehouse(con) == []
 
 
 def test_backfill_and_ingest_at_the_same_time_keep_the_warehouse_consistent(sim, tmp_path):
@@ -190,6 +193,8 @@ def test_backfill_and_ingest_at_the_same_time_keep_the_warehouse_consistent(sim,
     assert query(
         warehouse, "SELECT count(*), count(DISTINCT (article_id, version)) FROM article_versions"
     ) == [(len(live), len(live))]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert check_warehouse(con) == []
     assert query(warehouse, "SELECT flow, status FROM runs ORDER BY flow") == [
         ("backfill", "completed"),
         ("ingest", "completed"),

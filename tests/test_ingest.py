@@ -8,6 +8,7 @@ import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import prefect.task_engine
 import prefect.utilities.engine
 import pytest
@@ -18,6 +19,7 @@ from prefect.client.schemas.sorting import ArtifactSort
 
 from portalwatch.config import SourcesConfig
 from portalwatch.flows.ingest import ingest
+from portalwatch.integrity import check_warehouse
 from portalwatch.model import PortalCrawl
 from portalwatch.storage.rawstore import RawStore
 
@@ -117,6 +119,9 @@ def test_ingest_records_the_simulated_world_and_its_changes(sim, tmp_path):
     assert list(raw.verify()) == []
     runs = query(warehouse, "SELECT status FROM runs ORDER BY started_at")
     assert runs == [("completed",)] * 3
+    # The keys the loader keeps (a file enforces none on its history tables) hold.
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert check_warehouse(con) == []
 
 
 def test_a_run_without_revisits_fetches_only_what_is_new(sim, tmp_path):
