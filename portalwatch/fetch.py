@@ -68,6 +68,7 @@ from portalwatch.charset import decode_html
 from portalwatch.config import Politeness, Source
 from portalwatch.errors import WrongPage
 from portalwatch.hostshare import SharedHost, hosts_dir, shared_host
+from portalwatch.pagework import requesting
 
 log = logging.getLogger(__name__)
 
@@ -456,6 +457,12 @@ class PortalFetcher:
         With a `judge`, a page it refuses is fetched again (with backoff, up to the
         politeness' `retries` times, redirects and all), as a transient failure is.
         """
+        with requesting():
+            return await self._fetch_judged(url, kind, validators, judge)
+
+    async def _fetch_judged(
+        self, url: str, kind: str, validators: Validators | None, judge: PageJudge | None
+    ) -> FetchResult:
         if judge is None:
             return await self._fetch(url, kind, validators)
         attempts = 0

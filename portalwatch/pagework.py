@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import functools
 import gc
 import logging
@@ -29,11 +30,12 @@ import sys
 import threading
 import types
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from multiprocessing.context import ForkServerContext, ForkServerProcess
+from typing import cast
 
 from portalwatch.charset import decode_html
 from portalwatch.errors import ExtractionError, WrongPage
@@ -141,9 +143,9 @@ class PageWorkers:
 
     Work a caller may share (:meth:`run` with ``share=True``: an article page, a few
     milliseconds) is done in the calling process instead only when `backlog` calls already
-    wait for the workers: a bound on the pages the queue holds (about 12 MB at 50 kB a page),
-    and a brake on fetching when parsing falls that far behind. Below it the crawling process
-    fetches and the workers parse. The crawling process is the run's one serial part: every
+    wait for the workers (a bound on the pages the queue holds, about 12 MB at 50 kB a page,
+    and a brake on fetching when parsing falls that far behind), or while the calling loop has
+    no request out (`_Batches`). Otherwise the crawling process fetches and the workers parse. The crawling process is the run's one serial part: every
     page it parses is a page's fetching, storing and bookkeeping that waits; measured in turns
     on two cores (benchmarks/RESULTS.md), taking a page once two waited (the earlier rule) gave
     25% fewer pages a second end to end than this, and a lower share of the latency-bound ideal.
@@ -218,6 +220,27 @@ def run_batch(function: Callable, calls: list[tuple]) -> list[tuple[bool, object
     return outcomes
 
 
+# Per event loop: the requests it has out (`requesting`).
+_requests: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, int] = weakref.WeakKeyDictionary()
+
+
+@contextlib.contextmanager
+def requesting() -> Iterator[None]:
+    """Count a fetch of the running event loop while it is under way (the fetcher wraps each):
+    while the loop has none, the shared work waiting for the workers is done in this process."""
+    loop = asyncio.get_running_loop()
+    _requests[loop] = _requests.get(loop, 0) + 1
+    try:
+        yield
+    finally:
+        _requests[loop] -= 1
+        if not _requests[loop]:
+            with _lock:
+                waiting = list(_batches_of.get(loop, {}).values())
+            for batches in waiting:
+                batches._offer(loop)
+
+
 class _Batches:
     """The shared calls of one event loop to one pool, handed over in batches.
 
@@ -226,6 +249,11 @@ class _Batches:
     that come in meanwhile wait here, and go, `BATCH_PAGES` at most a batch, as batches come
     back. Each call's future gets its own result or exception. The loop is held weakly: it
     keys these in `_batches_of`, which must not keep it alive.
+
+    While the loop has no request out (`requesting`: the end of a crawl, whose last pages wait
+    for the workers), the calls waiting here are done in this process, the last to come first,
+    one a turn of the loop, beside the workers: its core would otherwise idle while they
+    catch up. A call is never taken back from a worker.
     """
 
     def __init__(self, pool: Executor, loop: asyncio.AbstractEventLoop, workers: int):
@@ -235,6 +263,7 @@ class _Batches:
         self.sent = 0
         self.waiting: dict[Callable, list[tuple[tuple, asyncio.Future]]] = {}
         self.sending = False
+        self.taking = False  # a call waiting here is to be done in this process (`_take`)
 
     def call(self, function: Callable, args: tuple) -> asyncio.Future:
         loop = asyncio.get_running_loop()
@@ -244,6 +273,8 @@ class _Batches:
             # After the callbacks this turn of the loop runs: the pages they bring go along.
             self.sending = True
             loop.call_soon(self._send)
+        else:
+            self._offer(loop)
         return future
 
     def _send(self) -> None:
@@ -294,6 +325,33 @@ class _Batches:
             else:
                 future.set_exception(value)
         self._send()
+        loop = self.loop()
+        if loop is not None:
+            self._offer(loop)
+
+    def _offer(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Have a waiting call done in this process, in a coming turn of `loop`, if it has no request out."""
+        if self.waiting and not self.taking and not _requests.get(loop, 0):
+            self.taking = True
+            loop.call_soon(self._take, loop)
+
+    def _take(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Do the last waiting call here, while the loop has no request out; then offer the next."""
+        self.taking = False
+        if not self.waiting or _requests.get(loop, 0):
+            return
+        function = next(reversed(self.waiting))
+        calls = self.waiting[function]
+        args, future = calls.pop()
+        if not calls:
+            del self.waiting[function]
+        if not future.done():
+            ((ok, value),) = run_batch(function, [args])
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(cast(BaseException, value))
+        self._offer(loop)
 
 
 # Per event loop, per pool: its `_Batches`.

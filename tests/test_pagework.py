@@ -10,7 +10,7 @@ import sys
 import time
 
 from portalwatch.errors import ConfigError, ExtractionError, StorageError, WrongPage
-from portalwatch.pagework import BATCH_PAGES, PageWorkers, article_page, article_pages
+from portalwatch.pagework import BATCH_PAGES, PageWorkers, article_page, article_pages, requesting
 from portalwatch.parse.profile import get_profile
 from portalwatch.sim import pages
 from portalwatch.sim.server import PROFILE_FOR_FAMILY
@@ -125,7 +125,10 @@ def _in_batch(tag: str, seconds: float = 0.0) -> tuple[str, int, int]:
 
 def test_shared_work_goes_to_the_worker_in_batches_while_it_is_busy_and_each_call_gets_its_own_outcome():
     async def scenario():
-        workers = PageWorkers(1)
+        with requesting():  # a request out all along: the crawling process has fetching to do
+            return await batched(PageWorkers(1))
+
+    async def batched(workers: PageWorkers):
         # Nothing in the pool: the first calls go at once (one with the worker, one waiting).
         first = asyncio.ensure_future(workers.run(_in_batch, "first", 0.5, share=True))
         await asyncio.sleep(0)
@@ -152,6 +155,31 @@ def test_shared_work_goes_to_the_worker_in_batches_while_it_is_busy_and_each_cal
     assert [tag for tag, _, _ in later] == [f"later-{i}" for i in range(BATCH_PAGES + 4) if i != 3]
     assert sorted({size for _, size, _ in later}) == [4, BATCH_PAGES]
     assert {pid for _, _, pid in [first, second, *later]} == {first[2]} != {os.getpid()}
+
+
+def test_while_no_request_is_out_the_work_waiting_for_the_workers_is_done_here_the_last_first():
+    async def scenario():
+        workers = PageWorkers(1)
+        done_here: list[str] = []
+        with requesting():
+            first = asyncio.ensure_future(workers.run(_in_batch, "first", 0.8, share=True))
+            await asyncio.sleep(0)
+            second = asyncio.ensure_future(workers.run(_in_batch, "second", 0.8, share=True))
+            await asyncio.sleep(0.1)
+            waiting = [asyncio.ensure_future(workers.run(_in_batch, f"w-{i}", share=True)) for i in range(3)]
+            for future in waiting:
+                future.add_done_callback(lambda f: done_here.append(f.result()[0]))
+            await asyncio.sleep(0.2)
+            assert not any(future.done() for future in waiting)  # a request is out: they wait
+        # No request out: this process does them, without waiting for the busy worker.
+        here = await asyncio.gather(*waiting)
+        assert not first.done() and not second.done()
+        return here, done_here, await first, await second
+
+    here, order, first, second = asyncio.run(scenario())
+    assert [(tag, pid) for tag, _, pid in here] == [(f"w-{i}", os.getpid()) for i in range(3)]
+    assert order == ["w-2", "w-1", "w-0"]
+    assert {first[2], second[2]} == {first[2]} != {os.getpid()}
 
 
 def test_article_pages_parsed_together_equal_each_parsed_alone():
