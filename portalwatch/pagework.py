@@ -145,10 +145,11 @@ class PageWorkers:
     milliseconds) is done in the calling process instead only when `backlog` calls already
     wait for the workers (a bound on the pages the queue holds, about 12 MB at 50 kB a page,
     and a brake on fetching when parsing falls that far behind), or while the calling loop has
-    no request out (`_Batches`). Otherwise the crawling process fetches and the workers parse. The crawling process is the run's one serial part: every
-    page it parses is a page's fetching, storing and bookkeeping that waits; measured in turns
-    on two cores (benchmarks/RESULTS.md), taking a page once two waited (the earlier rule) gave
-    25% fewer pages a second end to end than this, and a lower share of the latency-bound ideal.
+    no request out (`_Batches`). Otherwise the crawling process fetches and the workers parse.
+    The crawling process is the run's one serial part: every page it parses is a page's
+    fetching, storing and bookkeeping that waits; measured in turns on two cores
+    (benchmarks/RESULTS.md), taking a page once two waited (the earlier rule) gave 25% fewer
+    pages a second end to end than this, and a lower share of the latency-bound ideal.
 
     Shared work goes to the workers in batches (`_Batches`): while every worker has a call in
     hand and one more waits, the pages that come in wait in the crawling process and go as
