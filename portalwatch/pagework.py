@@ -317,14 +317,7 @@ class _Batches:
         except BaseException as exc:  # the whole call failed (the worker died): each call fails with it
             outcomes = [(False, exc)] * len(batch)
         for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
-            if future.done():
-                continue
-            if ok:
-                future.set_result(value)
-            elif isinstance(value, CancelledError):
-                future.cancel()
-            else:
-                future.set_exception(value)
+            _settle(future, ok, value)
         self._send()
         loop = self.loop()
         if loop is not None:
@@ -348,11 +341,21 @@ class _Batches:
             del self.waiting[function]
         if not future.done():
             ((ok, value),) = run_batch(function, [args])
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(cast(BaseException, value))
+            _settle(future, ok, value)
         self._offer(loop)
+
+
+def _settle(future: asyncio.Future, ok: bool, value: object) -> None:
+    """Give a call's future its outcome from `run_batch` (or the pool): its result, its
+    exception, or its cancellation; nothing when it is done already (cancelled meanwhile)."""
+    if future.done():
+        return
+    if ok:
+        future.set_result(value)
+    elif isinstance(value, CancelledError):
+        future.cancel()
+    else:
+        future.set_exception(cast(BaseException, value))
 
 
 # Per event loop, per pool: its `_Batches`.
