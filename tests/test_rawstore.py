@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import subprocess
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -50,6 +52,26 @@ def test_put_returns_sha256_and_stores_once(tmp_path):
     assert len(records) == 1
     assert records[0].rec_type == "resource"
     assert records[0].rec_headers.get_header("WARC-Target-URI") == f"urn:sha256:{expected}"
+
+
+def test_a_segment_is_a_gzip_file_the_system_tools_read(tmp_path):
+    """Each record is a gzip member of its own: the system's gzip finds the whole segment sound,
+    and it and Python's gzip expand it to the WARC records, each body whole in its own."""
+    store = RawStore(tmp_path / "raw")
+    bodies = [PAGE, "Điện Biên Phủ, ngày 05/05/2025".encode() * 300, bytes(range(256)) * 40]
+    for body in bodies:
+        store.put(body)
+    store.flush()
+    [segment] = segments_of(tmp_path / "raw")
+    subprocess.run(["gzip", "--test", str(segment)], check=True)
+    unzipped = subprocess.run(
+        ["gzip", "--decompress", "--stdout", str(segment)], check=True, capture_output=True
+    )
+    assert unzipped.stdout == gzip.decompress(segment.read_bytes())
+    assert unzipped.stdout.count(b"WARC/1.1\r\n") == len(bodies)
+    for body in bodies:
+        assert body in unzipped.stdout
+        assert f"urn:sha256:{hashlib.sha256(body).hexdigest()}".encode() in unzipped.stdout
 
 
 def test_get_round_trips(tmp_path):
