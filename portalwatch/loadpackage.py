@@ -22,6 +22,7 @@ import json
 from pathlib import Path
 
 import fsspec
+from isal import igzip
 from pydantic import BaseModel, ConfigDict
 
 from portalwatch.errors import PortalwatchError
@@ -68,7 +69,8 @@ def encode(crawl: PortalCrawl) -> tuple[str, bytes]:
     digest = hashlib.sha256(body).hexdigest()
     header = {"format": FORMAT, "version": VERSION, "source": crawl.source.source_id, "sha256": digest}
     text = json.dumps(header).encode() + b"\n" + body + b"\n"
-    return f"{crawl.source.source_id}-{digest}{SUFFIX}", gzip.compress(text, compresslevel=5, mtime=0)
+    # ISA-L's deflate, as the raw store's records (storage/rawrecord.py): a standard gzip file.
+    return f"{crawl.source.source_id}-{digest}{SUFFIX}", igzip.compress(text, compresslevel=3, mtime=0)
 
 
 def decode(url: str, data: bytes) -> PortalCrawl:
