@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import fcntl
 import functools
 import gc
 import logging
@@ -55,6 +56,14 @@ SWITCH_INTERVAL_SECONDS = 0.0005
 # glibc's malloc arenas for the crawling process's children (the workers, which run one page at
 # a time): its default, eight per core, keeps freed memory in each arena a thread has used.
 MALLOC_ARENAS = "2"
+
+# What each pipe between the crawling process and its workers holds (Linux; 64 kB by default):
+# a batch of pages, up to BATCH_PAGES bodies of tens of kB one way and their records the other,
+# then crosses in a write or two instead of one for every 64 kB, each waking the other side's
+# thread, which then wants the GIL the fetching loop holds. Measured on a's quick crawl, eight
+# runs each way in turns (medians): 657 against 633 pages a second, the crawling process's CPU
+# 1.50 against 1.56 ms a page.
+PIPE_BYTES = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,7 +438,31 @@ def _pool(workers: int) -> Executor | None:
             pool = _pools[workers] = ProcessPoolExecutor(
                 max_workers=workers, mp_context=context, initializer=exit_with, initargs=(os.getpid(),)
             )
+            _widen_pipes(pool)
         return pool
+
+
+def pipe_ends(pool: ProcessPoolExecutor) -> list:
+    """The connections over which the pool's calls go out and their results come back (the
+    executor's own, not part of its public interface: none if a Python release renames them)."""
+    ends = [
+        getattr(getattr(pool, "_call_queue", None), "_writer", None),
+        getattr(getattr(pool, "_result_queue", None), "_reader", None),
+    ]
+    return [end for end in ends if end is not None]
+
+
+def _widen_pipes(pool: ProcessPoolExecutor) -> None:
+    """Make the pool's pipes hold PIPE_BYTES where the system lets this user (Linux's
+    /proc/sys/fs/pipe-max-size, 1 MiB by default); they stay as they are otherwise."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if set_size is None:
+        return
+    for end in pipe_ends(pool):
+        try:
+            fcntl.fcntl(end.fileno(), set_size, PIPE_BYTES)
+        except OSError as exc:  # above the user's limit, or not a pipe
+            log.debug("the page workers' pipe keeps its size: %s", exc)
 
 
 def _enqueue(pool: Executor, limit: int | None) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import pickle
 import random
@@ -10,7 +11,16 @@ import sys
 import time
 
 from portalwatch.errors import ConfigError, ExtractionError, StorageError, WrongPage
-from portalwatch.pagework import BATCH_PAGES, PageWorkers, article_page, article_pages, requesting
+from portalwatch.pagework import (
+    BATCH_PAGES,
+    PIPE_BYTES,
+    PageWorkers,
+    _pool,
+    article_page,
+    article_pages,
+    pipe_ends,
+    requesting,
+)
 from portalwatch.parse.profile import get_profile
 from portalwatch.sim import pages
 from portalwatch.sim.server import PROFILE_FOR_FAMILY
@@ -98,6 +108,18 @@ def test_an_error_raised_in_a_worker_comes_back_whole_and_the_worker_lives_on():
         "not a readable PDF: Data format error",
     )
     assert before == after != os.getpid()
+
+
+def test_a_batch_of_pages_crosses_to_the_worker_and_back_through_pipes_of_a_mebibyte():
+    # The pool's call and result pipes are widened as it is made: a batch of pages (hundreds of
+    # kB) then crosses in a write or two, not one for every 64 kB (the default).
+    async def scenario():
+        return await PageWorkers(1).run(len, b"x" * (3 * PIPE_BYTES // 4))
+
+    assert asyncio.run(scenario()) == 3 * PIPE_BYTES // 4
+    ends = pipe_ends(_pool(1))
+    assert len(ends) == 2
+    assert [fcntl.fcntl(end.fileno(), fcntl.F_GETPIPE_SZ) for end in ends] == [PIPE_BYTES, PIPE_BYTES]
 
 
 def test_every_error_survives_a_pickle_round_trip_with_its_class_and_fields():
