@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 from portalwatch.errors import PortalwatchError
 from portalwatch.model import PortalCrawl
+from portalwatch.storage.rawrecord import COMPRESS_LEVEL
 from portalwatch.storage.similarity import Fingerprint
 
 FORMAT = "portalwatch-load-package"
@@ -69,8 +70,10 @@ def encode(crawl: PortalCrawl) -> tuple[str, bytes]:
     digest = hashlib.sha256(body).hexdigest()
     header = {"format": FORMAT, "version": VERSION, "source": crawl.source.source_id, "sha256": digest}
     text = json.dumps(header).encode() + b"\n" + body + b"\n"
-    # ISA-L's deflate, as the raw store's records (storage/rawrecord.py): a standard gzip file.
-    return f"{crawl.source.source_id}-{digest}{SUFFIX}", igzip.compress(text, compresslevel=3, mtime=0)
+    # ISA-L's deflate at the raw store's level (storage/rawrecord.py): a standard gzip file.
+    return f"{crawl.source.source_id}-{digest}{SUFFIX}", igzip.compress(
+        text, compresslevel=COMPRESS_LEVEL, mtime=0
+    )
 
 
 def decode(url: str, data: bytes) -> PortalCrawl:
