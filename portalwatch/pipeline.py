@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from functools import partial
 
+from portalwatch import heap
 from portalwatch.config import Source, SourcesConfig
 from portalwatch.crawl import Revisit, crawl_portal, open_fetcher
 from portalwatch.discover import WarmStart
@@ -58,20 +59,26 @@ async def crawl_stage(
         published=published,
         observer=observer,
     )
-    if source.closed or pages is not None:
-        # A chunk of a backfill that fetches no known article again (fetches only what its
-        # listing pages name that the warehouse lacks) never looks up an article's schedule,
-        # nor anything of a known page but that it is known: each chunk would otherwise read
-        # all of it, for every one of the portal's pages, again.
-        known, state = await _memory(
-            warehouse, source.id, revisit, article_schedules=revisit is not Revisit.NONE
-        )
-        crawled = await crawl(known, state=state)
-    else:
-        profile = get_profile(source.profile, config.settings.profile_dirs)
-        async with open_fetcher(source, config) as fetcher, WarmStart(fetcher, source, profile) as warm:
-            known, state = await _memory(warehouse, source.id, revisit)
-            crawled = await crawl(known, state=state, fetcher=warm)
+    # A crawl keeps what it finds until its load: the collector's full passes, which would go
+    # over all of it again and again, come rarer meanwhile (portalwatch.heap).
+    with heap.full_passes_spaced():
+        if source.closed or pages is not None:
+            # A chunk of a backfill that fetches no known article again (fetches only what its
+            # listing pages name that the warehouse lacks) never looks up an article's schedule,
+            # nor anything of a known page but that it is known: each chunk would otherwise read
+            # all of it, for every one of the portal's pages, again.
+            known, state = await _memory(
+                warehouse, source.id, revisit, article_schedules=revisit is not Revisit.NONE
+            )
+            crawled = await crawl(known, state=state)
+        else:
+            profile = get_profile(source.profile, config.settings.profile_dirs)
+            async with (
+                open_fetcher(source, config) as fetcher,
+                WarmStart(fetcher, source, profile) as warm,
+            ):
+                known, state = await _memory(warehouse, source.id, revisit)
+                crawled = await crawl(known, state=state, fetcher=warm)
     await asyncio.to_thread(raw_store.flush)  # the pages on disk before the load names them
     return crawled
 

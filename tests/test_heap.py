@@ -1,5 +1,5 @@
 """Freed memory handed back to the system: on glibc, and by every warehouse connection as it
-closes; the garbage collector held off while a load runs."""
+closes; the garbage collector held off while a load runs, its full passes rarer while a crawl runs."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import platform
 import threading
 
 import pytest
+from crawling import crawl_into
 
-from portalwatch import heap
+from portalwatch import heap, pipeline
 from portalwatch.model import PortalCrawl, SourceRow
 from portalwatch.storage import load
 from portalwatch.storage.warehouse import Warehouse
@@ -83,3 +84,66 @@ def test_a_load_runs_with_the_collector_paused(tmp_path, monkeypatch):
     warehouse.load_portal(warehouse.start_run("test", {}), PortalCrawl(source, [], []))
     assert states == [False]
     assert gc.isenabled()
+
+
+def test_full_passes_are_spaced_until_the_last_block_ends():
+    before = gc.get_threshold()
+    inner_entered, outer_may_end = threading.Event(), threading.Event()
+    seen = []
+
+    def other_thread():
+        with heap.full_passes_spaced(500):
+            inner_entered.set()
+            outer_may_end.wait(5)
+            seen.append(gc.get_threshold())
+        seen.append(gc.get_threshold())
+
+    with heap.full_passes_spaced(500):
+        assert gc.get_threshold() == (before[0], before[1], 500)
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        assert inner_entered.wait(5)
+    assert gc.get_threshold() == (before[0], before[1], 500)  # the other thread's block is still open
+    outer_may_end.set()
+    thread.join(5)
+    assert seen == [(before[0], before[1], 500), before]
+    assert gc.get_threshold() == before
+
+
+def test_full_passes_spaced_never_makes_them_more_frequent():
+    before = gc.get_threshold()
+    gc.set_threshold(before[0], before[1], 5000)
+    try:
+        with heap.full_passes_spaced(100):
+            assert gc.get_threshold() == (before[0], before[1], 5000)
+        assert gc.get_threshold() == (before[0], before[1], 5000)
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_a_crawl_runs_with_full_passes_spaced_and_a_load_with_the_collector_paused(
+    sim, warehouse, monkeypatch
+):
+    before = gc.get_threshold()
+    during_crawl, during_load = [], []
+    crawl_portal, load_together = pipeline.crawl_portal, load._load_together
+
+    async def watched_crawl(*args, **kwargs):
+        during_crawl.append(gc.get_threshold())
+        crawl = await crawl_portal(*args, **kwargs)
+        during_crawl.append(gc.get_threshold())
+        return crawl
+
+    def watched_load(*args, **kwargs):
+        during_load.append((gc.get_threshold(), gc.isenabled()))
+        return load_together(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "crawl_portal", watched_crawl)
+    monkeypatch.setattr(load, "_load_together", watched_load)
+    crawl, summary = crawl_into(sim.config_path, "xa-tua-thang", warehouse)
+    assert crawl.observations and summary.created > 0
+    spaced = (before[0], before[1], max(before[2], heap.CRAWL_FULL_PASS_EVERY))
+    assert spaced != before
+    assert during_crawl == [spaced, spaced]
+    assert during_load == [(before, False)]  # the crawl's block ended before its load
+    assert gc.get_threshold() == before
