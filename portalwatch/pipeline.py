@@ -322,11 +322,14 @@ async def load_package_stage(
 async def load_to_come(warehouse: Warehouse) -> AsyncIterator[None]:
     """A load into `warehouse` to come at the end of the block: the run's loads in this process
     share one writer's connection (:meth:`Session.expect_load`) instead of opening and
-    checkpointing the file for each."""
+    checkpointing the file for each. The collector's full passes stay rare (as while a crawl
+    runs) until the load is done: the one the crawl put off then comes after the load, not
+    before it."""
     session = warehouse.session
     session.expect_load()
     try:
-        yield
+        with heap.full_passes_spaced():
+            yield
     finally:
         await asyncio.to_thread(session.load_done)
 
