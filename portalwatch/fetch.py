@@ -204,6 +204,10 @@ class _TooLarge(Exception):
         super().__init__(f"body larger than {limit} bytes")
 
 
+# The failures of a request that another attempt may not meet.
+_RETRIED = (_Transient, httpx.TransportError, _TotalTimeout)
+
+
 @dataclass(slots=True)
 class _Answer:
     """One HTTP exchange that produced a response."""
@@ -483,13 +487,27 @@ class PortalFetcher:
                     )
             return result
 
+        # The first attempt outside tenacity: most pages are taken at once, and a retry state
+        # (tenacity's objects hold each other in a cycle) would be left for the garbage
+        # collector on every page. A refused page is handed to tenacity as its first attempt.
+        first: FetchResult | None = await judged()
+        if first.outcome != WRONG_PAGE_OUTCOMES[kind]:
+            return first
+
+        async def attempt() -> FetchResult:
+            nonlocal first
+            if first is not None:
+                replayed, first = first, None
+                return replayed
+            return await judged()
+
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.politeness.retries),
             wait=self._backoff,
             retry=retry_if_result(lambda result: result.outcome == WRONG_PAGE_OUTCOMES[kind]),
             retry_error_callback=lambda state: state.outcome.result(),
         )
-        return await retrying(judged)
+        return await retrying(attempt)
 
     async def _fetch(self, url: str, kind: str, validators: Validators | None) -> FetchResult:
         started = time.perf_counter()
@@ -600,16 +618,28 @@ class PortalFetcher:
     async def _attempts(
         self, host: _Host, url: str, headers: dict, result: FetchResult, started: float
     ) -> _Answer | FetchResult:
-        """One request, retried on transient failures; a FetchResult when it failed for good."""
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.politeness.retries),
-            wait=self._wait,
-            retry=retry_if_exception_type((_Transient, httpx.TransportError, _TotalTimeout)),
-            reraise=True,
-        )
+        """One request, retried on transient failures; a FetchResult when it failed for good.
+
+        The first attempt runs outside tenacity (as in `_fetch_judged`); when it fails in a way
+        worth retrying, its failure is tenacity's first attempt, and tenacity decides the rest.
+        """
+        first: BaseException | None = None
         try:
+            try:
+                return await self._request(host, url, headers, result)
+            except _RETRIED as exc:
+                first = exc
+            retrying = AsyncRetrying(
+                stop=stop_after_attempt(self.politeness.retries),
+                wait=self._wait,
+                retry=retry_if_exception_type(_RETRIED),
+                reraise=True,
+            )
             async for attempt in retrying:
                 with attempt:
+                    if first is not None:
+                        failed, first = first, None
+                        raise failed
                     return await self._request(host, url, headers, result)
         except CircuitOpen as exc:
             return self._done(

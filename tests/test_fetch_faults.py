@@ -23,12 +23,14 @@ from crawling import (
     truth_of,
 )
 
+from portalwatch import fetch
 from portalwatch.config import Politeness, Source, load_sources
 from portalwatch.crawl import crawl_portal
 from portalwatch.fetch import PortalFetcher
 from portalwatch.sim.faults import FaultInjector, get_profile
 from portalwatch.sim.sent import SentRequests
 from portalwatch.storage.rawstore import RawStore
+from portalwatch.storage.warehouse import Warehouse
 
 PORTAL = "muongang"  # a district portal of 30 articles at the test scale
 # How much later than its arrival the simulator may log a request (its event loop busy, or
@@ -65,6 +67,39 @@ def test_server_errors_are_retried_until_the_page_answers(start_simulator, wareh
     assert_every_live_article_stored_once(warehouse, sim)
     retried = query(warehouse, "SELECT count(*) FROM fetches WHERE attempts > 1 AND outcome = 'ok'")[0][0]
     assert retried > 0
+
+
+def test_tenacity_takes_over_only_a_request_whose_first_attempt_failed(
+    start_simulator, warehouse, tmp_path, monkeypatch
+):
+    made = []
+
+    class Counted(fetch.AsyncRetrying):
+        def __init__(self, *args, **kwargs):
+            made.append(kwargs["stop"])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(fetch, "AsyncRetrying", Counted)
+    healthy = start_simulator("healthy")
+    crawl, _ = crawl_into(
+        healthy.write_sources(tmp_path / "healthy.toml", politeness(retries=3)), PORTAL, warehouse
+    )
+    assert crawl.failures == [] and len(crawl.fetches) > 30
+    assert made == []
+
+    failing = start_simulator("failing", faults="server-errors")
+    second = Warehouse(tmp_path / "second.duckdb")
+    second.migrate()
+    crawl, _ = crawl_into(
+        failing.write_sources(tmp_path / "failing.toml", politeness(retries=3)), PORTAL, second
+    )
+    assert faults_met(failing, "server_error")
+    retried = query(second, "SELECT count(*) FROM fetches WHERE attempts > 1")[0][0]
+    # Each retried request went through tenacity, which counted the failed first attempt as
+    # its own first: three attempts in all, as before.
+    assert 0 < retried <= len(made) < len(crawl.fetches)
+    assert query(second, "SELECT max(attempts) FROM fetches")[0][0] <= 3
+    assert_every_live_article_stored_once(second, failing)
 
 
 def test_a_server_error_on_every_attempt_is_recorded_then_retried_at_the_end_of_the_run(
