@@ -204,6 +204,9 @@ class _TooLarge(Exception):
         super().__init__(f"body larger than {limit} bytes")
 
 
+# What a response's stream is once its body is read.
+_READ = httpx.ByteStream(b"")
+
 # The failures of a request that another attempt may not meet.
 _RETRIED = (_Transient, httpx.TransportError, _TotalTimeout)
 
@@ -736,6 +739,7 @@ class PortalFetcher:
                     chunks.append(chunk)
         finally:
             _ON_THE_WIRE.reset(token)
+        response.stream = _READ  # httpx's stream and its response name each other: a cycle less
         return _Answer(response, b"".join(chunks))
 
     def _wait(self, retry_state: RetryCallState) -> float:
