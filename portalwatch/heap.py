@@ -81,8 +81,8 @@ def collections_paused() -> Iterator[None]:
                 gc.enable()
 
 
-# Passes over the two younger generations between two full passes while a crawl runs
-# (CPython's default: 10).
+# Passes of the middle generation between two full passes while a crawl runs (CPython's
+# default: 10).
 CRAWL_FULL_PASS_EVERY = 100
 
 _spaced_lock = threading.Lock()
@@ -93,18 +93,15 @@ _threshold_before: tuple[int, ...] = ()  # the collector's thresholds as the fir
 @contextmanager
 def full_passes_spaced(every: int = CRAWL_FULL_PASS_EVERY) -> Iterator[None]:
     """While the block runs (in any thread), the cyclic garbage collector makes a full pass
-    at most once every `every` passes of its middle generation; its young passes, which
-    free the cycles a page's fetch leaves (about 175 objects a page: httpx's response and
-    its stream, tenacity's retry state, aiohttp's trace), run as before. The thresholds are
-    put back as the last such block ends.
+    at most once every `every` passes of its middle generation; its young passes run as
+    before. The thresholds are put back as the last such block ends.
 
     A crawl keeps what it found (records, their links and images, fetch results: hundreds of
-    objects a page) until its load, and every request in flight holds its own. Each time
-    the objects that outlived two passes have grown by a quarter, a full pass goes over all
-    of them and finds little: measured with 100 portals answering in 300 ms, 7 or 8 full
-    passes of 50-190 ms each, every one a stall of all 200 connections. What the young
-    passes miss (a request's cycle that was still in flight as they ran) waits for the
-    next full pass.
+    objects a page) until its load. Each time the objects that outlived two passes have
+    grown by a quarter, a full pass goes over all of them and finds little: measured with
+    100 portals answering in 300 ms, 7 or 8 full passes of 50-200 ms each, every one a stall
+    of all 200 connections. Cyclic garbage that outlives two passes waits for the next full
+    pass (a fetched page leaves none: `portalwatch.fetch`).
     """
     global _spaced, _threshold_before
     with _spaced_lock:
