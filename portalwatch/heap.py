@@ -19,7 +19,7 @@ import ctypes
 import gc
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 M_ARENA_MAX = -8  # mallopt's parameter (malloc.h)
@@ -51,9 +51,31 @@ def release_freed() -> None:
         _LIBC.malloc_trim(0)
 
 
-_paused_lock = threading.Lock()
-_paused = 0  # how many `collections_paused` blocks are open, in any thread
-_enable_after = False  # whether the collector was on as the first of them began
+class _HeldWhileOpen:
+    """A change to the collector that holds while any of its blocks is open, in any thread:
+    made as the first of them begins (`make` returns what undoes it), undone as the last ends."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open = 0  # how many blocks are open
+        self._undo: Callable[[], None] = lambda: None
+
+    @contextmanager
+    def block(self, make: Callable[[], Callable[[], None]]) -> Iterator[None]:
+        with self._lock:
+            if self._open == 0:
+                self._undo = make()
+            self._open += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._open -= 1
+                if self._open == 0:
+                    self._undo()
+
+
+_paused = _HeldWhileOpen()
 
 
 @contextmanager
@@ -66,28 +88,21 @@ def collections_paused() -> Iterator[None]:
     pass goes over all of it again, and finds nothing to free (measured: 0.2-0.4 s of a
     20,000-version load). The cyclic garbage made meanwhile waits for the next pass after it.
     """
-    global _paused, _enable_after
-    with _paused_lock:
-        if _paused == 0:
-            _enable_after = gc.isenabled()
-            gc.disable()
-        _paused += 1
-    try:
+    with _paused.block(_pause):
         yield
-    finally:
-        with _paused_lock:
-            _paused -= 1
-            if _paused == 0 and _enable_after:
-                gc.enable()
+
+
+def _pause() -> Callable[[], None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    return gc.enable if enabled else lambda: None
 
 
 # Passes of the middle generation between two full passes while a crawl runs (CPython's
 # default: 10).
 CRAWL_FULL_PASS_EVERY = 100
 
-_spaced_lock = threading.Lock()
-_spaced = 0  # how many `full_passes_spaced` blocks are open, in any thread
-_threshold_before: tuple[int, ...] = ()  # the collector's thresholds as the first of them began
+_spaced = _HeldWhileOpen()
 
 
 @contextmanager
@@ -103,17 +118,12 @@ def full_passes_spaced(every: int = CRAWL_FULL_PASS_EVERY) -> Iterator[None]:
     of all 200 connections. Cyclic garbage that outlives two passes waits for the next full
     pass (a fetched page leaves none: `portalwatch.fetch`).
     """
-    global _spaced, _threshold_before
-    with _spaced_lock:
-        if _spaced == 0:
-            _threshold_before = gc.get_threshold()
-            young, middle, full = _threshold_before
-            gc.set_threshold(young, middle, max(full, every))
-        _spaced += 1
-    try:
+
+    def space() -> Callable[[], None]:
+        before = gc.get_threshold()
+        young, middle, full = before
+        gc.set_threshold(young, middle, max(full, every))
+        return lambda: gc.set_threshold(*before)
+
+    with _spaced.block(space):
         yield
-    finally:
-        with _spaced_lock:
-            _spaced -= 1
-            if _spaced == 0:
-                gc.set_threshold(*_threshold_before)
