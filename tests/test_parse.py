@@ -17,7 +17,7 @@ from selectolax.lexbor import LexborHTMLParser
 from portalwatch.errors import ExtractionError
 from portalwatch.parse import canonical_url, parse_article, parse_listing
 from portalwatch.parse.profile import get_profile
-from portalwatch.parse.text import clean_html, clean_line, paragraphs_text
+from portalwatch.parse.text import clean_html, clean_line, markup_spaces, paragraphs_text
 from portalwatch.record import article_id, rebase
 from portalwatch.sim import pages
 from portalwatch.sim.server import PROFILE_FOR_FAMILY
@@ -353,6 +353,18 @@ def test_every_run_of_whitespace_becomes_one_space_whatever_it_is_made_of():
         lines = "\n".join(re.sub(run, " ", line).strip() for line in text.split("\n"))
         paragraphs = [p.strip("\n") for p in re.split(r"\n{2,}", lines) if p.strip("\n")]
         assert paragraphs_text(text) == "\n\n".join(paragraphs), repr(text)
+
+
+def test_the_markup_keeps_one_space_of_a_run_and_one_line_break_of_the_spaces_around_one():
+    """The body markup's whitespace as two regexes put it (runs of spaces and tabs, then a line
+    break with the spaces around it), whatever the markup's whitespace is made of."""
+    space_run = re.compile(r"[ \t]{2,}")
+    line_break = re.compile(r"[ \t\r\f\v]*\n\s*")
+    pieces = [" ", "  ", "\t", "\r", "\f", "\v", "\n", "\u3000", "\u2028", "\x85", "\x1c", "<p>", "a", "ệ"]
+    rng = random.Random(5)
+    for _ in range(20_000):
+        html = "".join(rng.choices(pieces, k=rng.randint(0, 16)))
+        assert markup_spaces(html) == line_break.sub("\n", space_run.sub(" ", html)).strip(), repr(html)
 
 
 # ------------------------------------------------------------------ article ids and URLs
