@@ -104,7 +104,7 @@ def load_documents(
     sources = [portals[p][0] for p, _ in rows]
     insert(con, "documents", documents_table([row for _, row in rows], sources, run_id))
     references = []
-    for (p, (o, version)), source_id in zip(rows, sources, strict=True):
+    for (p, (o, version, _)), source_id in zip(rows, sources, strict=True):
         made = [
             ReferenceRow(source_id, "document", o.document_id, version, ref, o.fetched_at)
             for ref in o.record.references()
@@ -112,7 +112,7 @@ def load_documents(
         references += made
         summaries[p].documents += 1
         summaries[p].references += len(made)
-    return references, {(o.document_id, version): p for p, (o, version) in rows}
+    return references, {(o.document_id, version): p for p, (o, version, _) in rows}
 
 
 def document_lifecycle(
@@ -189,13 +189,14 @@ def _document_versions(
     out = []
     for p, document in documents:
         version, known_hash = current.get(document.document_id, (0, None))
-        if known_hash != document.record.content_hash:
-            out.append((p, NewDocument(document, version + 1)))
+        content_hash = document.record.content_hash
+        if known_hash != content_hash:
+            out.append((p, NewDocument(document, version + 1, content_hash)))
     return out
 
 
 def _close_documents(con: duckdb.DuckDBPyConnection, rows: list[NewDocument]) -> None:
-    closes = [(o.document_id, version - 1, o.fetched_at) for o, version in rows if version > 1]
+    closes = [(o.document_id, version - 1, o.fetched_at) for o, version, _ in rows if version > 1]
     if not closes:
         return
     table = pa.table(

@@ -30,10 +30,12 @@ class NewVersion(NamedTuple):
 
 
 class NewDocument(NamedTuple):
-    """A document observation that becomes a version."""
+    """A document observation that becomes a version, with its record's content hash (computed
+    once: a record's hash serializes its whole content)."""
 
     observation: DocumentObservation
     version: int
+    content_hash: str
 
 
 class Edit(NamedTuple):
@@ -278,14 +280,14 @@ def _file_entry(f) -> dict:
 
 def documents_table(rows: Sequence[NewDocument], source_ids: Sequence[str], run_id: str) -> pa.Table:
     """Rows of ``documents``: each new version with its portal's id (`source_ids`, one a row)."""
-    records = [o.record for o, _ in rows]
+    records = [o.record for o, _, _ in rows]
     return pa.table(
         {
-            "document_id": [o.document_id for o, _ in rows],
+            "document_id": [o.document_id for o, _, _ in rows],
             "source_id": pa.array(source_ids, pa.string()),
-            "url": [o.url for o, _ in rows],
-            "version": pa.array([version for _, version in rows], pa.int32()),
-            "content_hash": [r.content_hash for r in records],
+            "url": [o.url for o, _, _ in rows],
+            "version": pa.array([version for _, version, _ in rows], pa.int32()),
+            "content_hash": [content_hash for _, _, content_hash in rows],
             "number": [r.number for r in records],
             "number_key": [r.number_key for r in records],
             "kind": [r.kind for r in records],
@@ -301,9 +303,9 @@ def documents_table(rows: Sequence[NewDocument], source_ids: Sequence[str], run_
             "signer_title": [r.signer_title for r in records],
             "attachments": [_document_files(r) for r in records],
             "attachment_text": ["\n\n".join(f.text for f in r.files if f.text) for r in records],
-            "valid_from": pa.array([o.fetched_at for o, _ in rows], TS),
+            "valid_from": pa.array([o.fetched_at for o, _, _ in rows], TS),
             "run_id": [run_id] * len(rows),
-            "raw_hash": [o.raw_hash for o, _ in rows],
+            "raw_hash": [o.raw_hash for o, _, _ in rows],
             "parser_version": [r.parser_version for r in records],
         }
     )
