@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -167,6 +168,23 @@ def test_reference_prefilter_keeps_every_reference():
     }
     for text, numbers in texts.items():
         assert [reference.number for reference in find_references(text)] == numbers, text
+
+
+def test_the_search_for_a_number_after_so_is_the_case_blind_one():
+    """The letters of "số" spelled out in both cases match what a case-blind "s[oố]" matches,
+    character by character over all of Unicode and in texts, so no citation is skipped."""
+    spelled = documents._NUMBER_AFTER_SO
+    blind = re.compile(r"s[oố]\s*:?\s*\d", re.IGNORECASE)
+    every = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    for first, second in (("s", "o"), ("s", "ố"), ("S", "Ố")):
+        # Every character in the first place, then in the second: the same matches, at the same places.
+        for text in (" ".join(c + second + "1" for c in every), " ".join(first + c + "1" for c in every)):
+            assert [m.span() for m in spelled.finditer(text)] == [m.span() for m in blind.finditer(text)]
+    rng = random.Random(11)
+    pieces = ["s", "S", "ſ", "o", "O", "ố", "Ố", "ô", "số", " ", ":", "\n", "1", "9", "a", "ệ"]
+    for _ in range(5000):
+        text = "".join(rng.choices(pieces, k=rng.randint(0, 12)))
+        assert [m.span() for m in spelled.finditer(text)] == [m.span() for m in blind.finditer(text)], text
 
 
 def test_references_are_found_as_a_scan_of_the_whole_text_finds_them():

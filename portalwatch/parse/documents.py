@@ -105,8 +105,11 @@ REFERENCE = re.compile(
     re.IGNORECASE,
 )
 # Every reference gives its number after "số" (both NUMBER forms start with a digit): a text
-# without "số" and a digit after it cites nothing, and skips the scan with REFERENCE.
-_NUMBER_AFTER_SO = re.compile(r"s[oố]\s*:?\s*\d", re.IGNORECASE)
+# without "số" and a digit after it cites nothing, and skips the scan with REFERENCE. The letters
+# are spelled out in both cases (every character re.IGNORECASE takes for "s", "o" and "ố", the
+# long s included): a case-blind search tries a match at every s of the text, and a Vietnamese
+# text has many. Over the simulator's articles: 18 against 52 µs a text.
+_NUMBER_AFTER_SO = re.compile(r"[sSſ][oOốỐ]\s*:?\s*\d")
 # No reference holds any of these (its words, numbers and date are letters, digits, spaces, dashes,
 # slashes, colons and commas): REFERENCE scans only the stretches between two of them that hold a "số".
 _NOT_IN_REFERENCES = re.compile(r"[.;!?()\[\]\"“”]")
