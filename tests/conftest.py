@@ -10,6 +10,17 @@ import sys
 import tempfile
 from pathlib import Path
 
+_SESSION_TMP_ENV = "PORTALWATCH_TEST_TMP"
+# Every temporary file of the session's processes (the tests', the servers' they start,
+# Prefect's runners', multiprocessing's, pytest's own) goes in one folder that the process
+# starting the session removes as it ends: those a killed process would leave go with it.
+if _SESSION_TMP_ENV not in os.environ:
+    _SESSION_TMP = tempfile.mkdtemp(prefix="portalwatch-tests-")
+    os.chmod(_SESSION_TMP, 0o1777)  # as /tmp: the throwaway PostgreSQL runs as its own user
+    os.environ[_SESSION_TMP_ENV] = os.environ["TMPDIR"] = _SESSION_TMP
+    tempfile.tempdir = None  # found again, from TMPDIR
+    atexit.register(shutil.rmtree, _SESSION_TMP, ignore_errors=True)
+
 # Before anything imports prefect: a Prefect home of the test session's own, no
 # telemetry, and no configured API so that flows run on an ephemeral server.
 _PREFECT_HOME = tempfile.mkdtemp(prefix="portalwatch-prefect-")
