@@ -27,6 +27,7 @@ from portalwatch.terminal import (
     console,
     err,
     existing_warehouse,
+    print_as_is,
     print_rows,
 )
 from portalwatch.terminal import fail as _fail
@@ -963,7 +964,7 @@ def warehouse_import(
         version = Warehouse(warehouse).migrate()
     except PortalwatchError as exc:
         _fail(str(exc))
-    console.print(f"{warehouse}: imported from {directory} (schema version {version})", highlight=False)
+    print_as_is(f"{warehouse}: imported from {directory} (schema version {version})")
 
 
 @warehouse_app.command("maintain")
@@ -1025,9 +1026,9 @@ def warehouse_maintain(
     for problem in problems:
         console.print(f"problem: {problem}", markup=False, highlight=False)
     if problems:
-        err.print(f"{target}: {len(problems)} problem(s), as before the maintenance", highlight=False)
+        print_as_is(f"{target}: {len(problems)} problem(s), as before the maintenance", err)
         raise typer.Exit(1)
-    console.print(f"{target}: no problem found", highlight=False)
+    print_as_is(f"{target}: no problem found")
 
 
 def main() -> None:  # pragma: no cover - console entry point
@@ -1056,6 +1057,6 @@ def check(warehouse: WarehouseOption = None, wait: WaitOption = None) -> None:
     for problem in problems:
         console.print(f"problem: {problem}", markup=False, highlight=False)
     if problems:
-        err.print(f"{target}: {len(problems)} problem(s)", highlight=False)
+        print_as_is(f"{target}: {len(problems)} problem(s)", err)
         raise typer.Exit(1)
-    console.print(f"{target}: no problem found", highlight=False)
+    print_as_is(f"{target}: no problem found")

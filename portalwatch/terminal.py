@@ -23,6 +23,13 @@ from portalwatch.paths import is_lake, warehouse_location
 console = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
+
+def print_as_is(text: str, to: Console = console) -> None:
+    """A line naming a warehouse, a file or a folder, printed as it is: never broken at the
+    width (a DuckLake's spec or a deep path is longer than any), nor read as markup."""
+    to.print(text, soft_wrap=True, markup=False, highlight=False)
+
+
 WarehouseOption = Annotated[
     str | None,
     typer.Option(
@@ -58,8 +65,9 @@ class OutputFormat(StrEnum):
 
 
 def fail(message: str) -> NoReturn:
-    """Print the error and exit with status 2."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    """Print the error and exit with status 2. The message as it is, on one line: a URL, a path
+    or a spec in it is neither broken at the width nor read as markup."""
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 

@@ -16,7 +16,7 @@ _SESSION_TMP_ENV = "PORTALWATCH_TEST_TMP"
 # starting the session removes as it ends: those a killed process would leave go with it.
 if _SESSION_TMP_ENV not in os.environ:
     _SESSION_TMP = tempfile.mkdtemp(prefix="portalwatch-tests-")
-    os.chmod(_SESSION_TMP, 0o1777)  # as /tmp: the throwaway PostgreSQL runs as its own user
+    os.chmod(_SESSION_TMP, 0o711)  # the throwaway PostgreSQL, run as its own user, passes through it
     os.environ[_SESSION_TMP_ENV] = os.environ["TMPDIR"] = _SESSION_TMP
     tempfile.tempdir = None  # found again, from TMPDIR
     atexit.register(shutil.rmtree, _SESSION_TMP, ignore_errors=True)

@@ -1,5 +1,6 @@
 """The help of every command shows its texts as written: Rich, which draws it, reads square
-brackets as markup and drops what they hold unless they are escaped."""
+brackets as markup and drops what they hold unless they are escaped. So do the lines that name
+a file: whole, on one line, however long."""
 
 from __future__ import annotations
 
@@ -42,3 +43,12 @@ def test_the_warehouse_option_names_the_setting_it_falls_back_to():
 @pytest.mark.parametrize(("path", "text"), bracketed(), ids=lambda value: str(value)[:60])
 def test_every_help_text_with_square_brackets_shows_them(path, text):
     assert " ".join(text.split()) in shown(path)
+
+
+@pytest.mark.parametrize("command", [["check"], ["warehouse", "maintain"]])
+def test_an_error_names_a_long_path_with_brackets_whole_on_one_line(tmp_path, command):
+    # Longer than the 200 columns a pipe or a log gets, with a folder name Rich would read as a style.
+    missing = tmp_path / "[draft] báo cáo" / ("x" * 120) / ("y" * 100) / "warehouse.duckdb"
+    result = CliRunner().invoke(app, [*command, "--warehouse", str(missing)])
+    assert result.exit_code == 2, result.output
+    assert f"error: {missing}: no warehouse here yet" in result.output.splitlines()[0]

@@ -30,7 +30,7 @@ from portalwatch.analytics.report import write_report
 from portalwatch.errors import PortalwatchError
 from portalwatch.reading import read_warehouse
 from portalwatch.record import CONTENT_FIELDS
-from portalwatch.terminal import OutputFormat, console, existing_warehouse, fail, print_rows
+from portalwatch.terminal import OutputFormat, console, existing_warehouse, fail, print_as_is, print_rows
 
 
 @contextmanager
@@ -126,7 +126,7 @@ def export_parquet_command(directory: Path, warehouse: str | Path | None, wait: 
     with _read(warehouse, wait) as (_, con):
         written = export_parquet(con, directory)
     for name, path in written.items():
-        console.print(f"{name}: {path}", highlight=False)
+        print_as_is(f"{name}: {path}")
 
 
 def export_text_command(directory: Path, warehouse: str | Path | None, wait: float | None = None) -> None:
@@ -144,4 +144,4 @@ def report_command(out: Path, warehouse: str | Path | None, wait: float | None =
     with _read(warehouse, wait) as (path, con):
         data = write_report(con, str(path), out)
     drawn = sum(1 for chart in data.charts if chart.svg)
-    console.print(f"{out}: {drawn} of {len(data.charts)} charts drawn", highlight=False)
+    print_as_is(f"{out}: {drawn} of {len(data.charts)} charts drawn")
