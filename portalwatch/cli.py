@@ -499,7 +499,7 @@ def serve(
     warehouse_file = warehouse_location(warehouse, sources.settings.warehouse_location)
     home = DEFAULT_WAREHOUSE.parent if is_lake(warehouse_file) else Path(warehouse_file).parent
     with prefect_api(home, port) as api_url:
-        err.print(f"Prefect API: {api_url}")
+        print_as_is(f"Prefect API: {api_url}", err)
         deployments = build_deployments(Path(config_path), sources, warehouse_file)
         try:
             asyncio.run(serve_deployments(deployments, limit))
@@ -556,13 +556,19 @@ def _sources_file_for_status(con) -> Path:
     path, digest = used
     if not path.is_file():
         err.print(
-            f"[yellow]note:[/] {path}, the sources file of the latest run, is gone; showing {default_sources_path()}",
+            f"[yellow]note:[/] {escape(str(path))}, the sources file of the latest run, is gone; showing "
+            f"{escape(str(default_sources_path()))}",
             highlight=False,
+            soft_wrap=True,
         )
         return default_sources_path()
     if digest and sources_digest(path) != digest:
-        err.print(f"[yellow]note:[/] {path} changed since the latest run read it", highlight=False)
-    err.print(f"sources: {path}", highlight=False)
+        err.print(
+            f"[yellow]note:[/] {escape(str(path))} changed since the latest run read it",
+            highlight=False,
+            soft_wrap=True,
+        )
+    print_as_is(f"sources: {path}", err)
     return path
 
 
@@ -634,7 +640,7 @@ def probe(
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=1, default=str) + "\n")
     else:
         for note in result.notes:
-            console.print(f"[dim]{note}[/]", highlight=False)
+            console.print(f"[dim]{escape(note)}[/]", highlight=False)
         if result.record is not None:
             table = Table(
                 "field", "value", "rule", title=f"{target} — {result.kind}, profile {result.profile}"
@@ -643,9 +649,9 @@ def probe(
                 table.add_row(escape(name), escape(value), escape(rule))
             console.print(table)
             for warning in result.record.warnings:
-                err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+                err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     if result.failure:
-        err.print(f"[bold red]not recorded:[/] {result.failure}", highlight=False)
+        err.print(f"[bold red]not recorded:[/] {escape(result.failure)}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
 
 
@@ -698,7 +704,7 @@ def profile_learn(
         style = "green" if choice.agree == choice.total else "yellow"
         table.add_row(choice.field, escape(choice.rule), f"[{style}]{choice.agree}/{choice.total}[/]")
     console.print(table)
-    console.print(f"wrote {written}", highlight=False)
+    print_as_is(f"wrote {written}")
 
 
 def _read_example(target: str):
@@ -1004,7 +1010,9 @@ def warehouse_maintain(
     seconds = 600.0 if wait is None else wait
 
     def waiting() -> None:
-        err.print(f"{target}: a load is writing to the warehouse; waiting for it (up to {seconds:g} s)")
+        print_as_is(
+            f"{target}: a load is writing to the warehouse; waiting for it (up to {seconds:g} s)", err
+        )
 
     try:
         if is_lake(target):

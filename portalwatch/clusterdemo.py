@@ -172,8 +172,8 @@ def print_services(cluster: Cluster, console: Console) -> None:
     for name, where, pid in rows:
         table.add_row(name, where, str(pid))
     console.print(table)
-    console.print(f"Warehouse: {cluster.spec}", highlight=False)
-    console.print(f"Load packages: {cluster.packages}", highlight=False)
+    console.print(f"Warehouse: {cluster.spec}", highlight=False, markup=False, soft_wrap=True)
+    console.print(f"Load packages: {cluster.packages}", highlight=False, markup=False, soft_wrap=True)
 
 
 async def crawl_runs() -> dict[str, FlowRun]:

@@ -17,7 +17,7 @@ from portalwatch.flows.ingest import ingest
 from portalwatch.quality import FOUND_SQL, score_republications
 from portalwatch.sim.process import SimulatorProcess
 from portalwatch.summary import print_summary
-from portalwatch.terminal import OutputFormat, print_rows
+from portalwatch.terminal import OutputFormat, print_as_is, print_rows
 
 PER_PORTAL_SQL = """
 SELECT s.source_id AS source, s.level,
@@ -80,9 +80,9 @@ def run_demo(directory: Path, scale: float, seed: int, console: Console, familie
         cursor = con.execute(PER_PORTAL_SQL)
         print_rows([d[0] for d in cursor.description], cursor.fetchall(), OutputFormat.table)
         _republications(console, con, truth)
-    console.print(f"Warehouse: {warehouse}   raw pages: {directory / 'raw'}")
-    console.print(
-        f'Try: portalwatch sql -w {warehouse} "SELECT change_type, count(*) FROM changes GROUP BY 1"'
+    print_as_is(f"Warehouse: {warehouse}   raw pages: {directory / 'raw'}", console)
+    print_as_is(
+        f'Try: portalwatch sql -w {warehouse} "SELECT change_type, count(*) FROM changes GROUP BY 1"', console
     )
 
 

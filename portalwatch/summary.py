@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
 
 from portalwatch.flows.ingest import SUMMARY_COLUMNS
-from portalwatch.terminal import console, err
+from portalwatch.terminal import console, err, print_as_is
 
 
 def print_summary(summary: dict) -> None:
@@ -16,16 +17,16 @@ def print_summary(summary: dict) -> None:
         table.add_column(column.replace("_", " "), justify="left" if column == "source" else "right")
     for portal in summary["portals"].values():
         if "skipped" in portal:
-            err.print(f"[yellow]{portal['source']}[/]: {portal['skipped']}", highlight=False)
+            err.print(f"[yellow]{escape(portal['source'])}[/]: {escape(portal['skipped'])}", highlight=False)
         elif "error" in portal:
-            table.add_row(portal["source"], f"[red]{portal['error']}[/]")
+            table.add_row(escape(portal["source"]), f"[red]{escape(portal['error'])}[/]")
         else:
-            table.add_row(*(str(portal.get(column, "")) for column in SUMMARY_COLUMNS))
+            table.add_row(*(escape(str(portal.get(column, ""))) for column in SUMMARY_COLUMNS))
     console.print(table)
     for portal in summary["portals"].values():
         if portal.get("outcomes"):
             counts = ", ".join(f"{outcome} {count}" for outcome, count in portal["outcomes"].items())
-            console.print(f"{portal['source']}: fetches {counts}", highlight=False)
+            print_as_is(f"{portal['source']}: fetches {counts}")
         for outage in portal.get("outages", []):
             state = (
                 "back at " + outage["closed_at"]
@@ -33,13 +34,21 @@ def print_summary(summary: dict) -> None:
                 else "still down: the next run resumes"
             )
             err.print(
-                f"[yellow]{portal['source']}[/]: {outage['host']} down since {outage['opened_at']} ({state}), "
+                f"[yellow]{escape(portal['source'])}[/]: {escape(outage['host'])} down since {outage['opened_at']} ({state}), "
                 f"{outage['skipped']} request(s) skipped",
                 highlight=False,
             )
         for section in portal.get("sections", []):
-            console.print(f"{portal['source']}: coverage of {section['text']}", highlight=False)
+            print_as_is(f"{portal['source']}: coverage of {section['text']}")
         for warning in portal.get("warnings", []):
-            err.print(f"[yellow]{portal['source']}: warning:[/] {warning}", highlight=False)
+            err.print(
+                f"[yellow]{escape(portal['source'])}: warning:[/] {escape(warning)}",
+                highlight=False,
+                soft_wrap=True,
+            )
         for url, reason in portal.get("failures", [])[:5]:
-            err.print(f"[yellow]{portal['source']}[/]: {url}: {reason}", highlight=False)
+            err.print(
+                f"[yellow]{escape(portal['source'])}[/]: {escape(url)}: {escape(reason)}",
+                highlight=False,
+                soft_wrap=True,
+            )

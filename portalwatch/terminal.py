@@ -64,11 +64,11 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-def fail(message: str) -> NoReturn:
-    """Print the error and exit with status 2. The message as it is, on one line: a URL, a path
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print the error and exit with status `code`. The message as it is, on one line: a URL, a path
     or a spec in it is neither broken at the width nor read as markup."""
     err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
+    raise typer.Exit(code)
 
 
 def existing_warehouse(warehouse: str | Path | None) -> Path | str:

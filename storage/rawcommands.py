@@ -8,14 +8,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from portalwatch.errors import PortalwatchError
 from portalwatch.paths import raw_store_path, warehouse_path
 from portalwatch.storage.rawstore import RawStore
-
-err = Console(stderr=True)
+from portalwatch.terminal import err, fail, print_as_is
 
 raw_app = typer.Typer(help="The raw store: every fetched page, by its SHA-256.", no_args_is_help=True)
 
@@ -47,20 +45,15 @@ HASH = re.compile(r"[0-9a-f]{64}")
 COPY_BATCH = 1000  # pages copied per durable step
 
 
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
 def _store(warehouse: Path | None, raw_dir: str | None, endpoint_url: str | None = None) -> RawStore:
     root = raw_store_path(warehouse_path(warehouse), raw_dir)
     try:
         store = RawStore(root, endpoint_url)
         found = store.exists()
     except PortalwatchError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if not found:
-        _fail(f"{root}: no raw store here (pass --raw-dir or --warehouse)")
+        fail(f"{root}: no raw store here (pass --raw-dir or --warehouse)")
     return store
 
 
@@ -74,14 +67,14 @@ def cat_command(
     """Write the stored page's bytes to stdout, as fetched (decoded of transfer encodings)."""
     raw_hash = raw_hash.strip().lower()
     if not HASH.fullmatch(raw_hash):
-        _fail(f"{raw_hash!r} is not a SHA-256 (64 hex digits)")
+        fail(f"{raw_hash!r} is not a SHA-256 (64 hex digits)")
     store = _store(warehouse, raw_dir, endpoint_url)
     try:
         if raw_hash not in store:
-            _fail(f"{raw_hash}: not in the raw store at {store.location}", 1)
+            fail(f"{raw_hash}: not in the raw store at {store.location}", 1)
         body = store.get(raw_hash)
     except PortalwatchError as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), 1)
     sys.stdout.buffer.write(body)
     sys.stdout.buffer.flush()
 
@@ -99,14 +92,15 @@ def verify_command(
             print(f"{problem.raw_hash}\t{problem.where}\t{problem.error}", flush=True)
         checked = store.count()
     except PortalwatchError as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), 1)
     if problems:
         err.print(
-            f"[bold red]{problems} corrupt[/] of {checked:,} pages indexed in {store.location}",
+            f"[bold red]{problems} corrupt[/] of {checked:,} pages indexed in {escape(str(store.location))}",
             highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(1)
-    err.print(f"{checked:,} pages indexed in {store.location}: all read back to their hash", highlight=False)
+    print_as_is(f"{checked:,} pages indexed in {store.location}: all read back to their hash", err)
 
 
 @raw_app.command("migrate")
@@ -117,14 +111,12 @@ def migrate_command(warehouse: WarehouseOption = None, raw_dir: RawDirOption = N
     """
     store = _store(warehouse, raw_dir)
     if store.remote is not None:
-        _fail(f"{store.location}: an object store holds one object per page already; nothing to move")
+        fail(f"{store.location}: an object store holds one object per page already; nothing to move")
     try:
         moved = store.migrate()
     except PortalwatchError as exc:
-        _fail(str(exc), 1)
-    err.print(
-        f"{moved:,} pages moved into segments; {store.count():,} pages in {store.location}", highlight=False
-    )
+        fail(str(exc), 1)
+    print_as_is(f"{moved:,} pages moved into segments; {store.count():,} pages in {store.location}", err)
 
 
 @raw_app.command("copy")
@@ -149,8 +141,8 @@ def copy_command(
                 target.flush()
         target.close()
     except PortalwatchError as exc:
-        _fail(str(exc), 1)
-    err.print(f"{len(missing):,} pages copied from {store.location} to {target.location}", highlight=False)
+        fail(str(exc), 1)
+    print_as_is(f"{len(missing):,} pages copied from {store.location} to {target.location}", err)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from portalwatch.cli import app
+from portalwatch.summary import print_summary
 
 
 def commands(command=None, path: tuple[str, ...] = ()):
@@ -52,3 +53,23 @@ def test_an_error_names_a_long_path_with_brackets_whole_on_one_line(tmp_path, co
     result = CliRunner().invoke(app, [*command, "--warehouse", str(missing)])
     assert result.exit_code == 2, result.output
     assert f"error: {missing}: no warehouse here yet" in result.output.splitlines()[0]
+
+
+def test_a_run_summary_names_failed_urls_and_warnings_as_they_are(capsys):
+    # Query strings with square brackets are common on portals' listings; "[/" would be a closing tag.
+    url = "http://portal.example/tin-tuc?filter[category]=5&page[/x]=2&" + "q" * 200
+    summary = {
+        "run_id": "r1",
+        "status": "completed",
+        "portals": {
+            "p1": {
+                "source": "p1",
+                "failures": [(url, "HTTP 500 [server]")],
+                "warnings": ["listing [red]2[/red] looks empty"],
+            }
+        },
+    }
+    print_summary(summary)
+    lines = capsys.readouterr().err.splitlines()
+    assert f"p1: {url}: HTTP 500 [server]" in lines
+    assert "p1: warning: listing [red]2[/red] looks empty" in lines

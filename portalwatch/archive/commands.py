@@ -18,7 +18,7 @@ from portalwatch.paths import raw_store_path, warehouse_location
 from portalwatch.reading import read_warehouse
 from portalwatch.storage.rawstore import RawStore
 from portalwatch.storage.warehouse import Warehouse
-from portalwatch.terminal import console, err, existing_warehouse, fail
+from portalwatch.terminal import console, err, existing_warehouse, fail, print_as_is
 
 
 def export_warc_command(
@@ -49,7 +49,7 @@ def export_warc_command(
     except PortalwatchError as exc:
         fail(str(exc))
     for file in result.files:
-        console.print(str(file), highlight=False)
+        print_as_is(str(file))
     console.print(
         f"{result.responses} response and {result.revisits} revisit record(s) in {len(result.files)} file(s)",
         highlight=False,
