@@ -100,9 +100,10 @@ def print_rows(columns: list[str], rows: list[tuple], output: OutputFormat, max_
         writer.writerows(rows)
         sys.stdout.write(buffer.getvalue())
     else:
-        table = Table(*columns)
+        # As stored: a title's "[video]" or "[/]" is text, not markup for Rich to drop or refuse.
+        table = Table(*(escape(column) for column in columns))
         for row in rows[:max_rows]:
-            table.add_row(*("" if value is None else str(value) for value in row))
+            table.add_row(*("" if value is None else escape(str(value)) for value in row))
         console.print(table)
         if len(rows) > max_rows:
             console.print(f"({len(rows)} rows, {max_rows} shown)")

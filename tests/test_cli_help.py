@@ -73,3 +73,12 @@ def test_a_run_summary_names_failed_urls_and_warnings_as_they_are(capsys):
     lines = capsys.readouterr().err.splitlines()
     assert f"p1: {url}: HTTP 500 [server]" in lines
     assert "p1: warning: listing [red]2[/red] looks empty" in lines
+
+
+def test_sql_prints_values_and_column_names_as_stored(warehouse):
+    # Portal titles carry tags such as "[video]" or "[trực tiếp]"; "[/]" would be a closing tag.
+    title = "[video] Hội nghị [trực tiếp] tổng kết [/] năm"
+    query = f"SELECT '{title}' AS \"tiêu đề [1]\""
+    result = CliRunner().invoke(app, ["sql", "-w", str(warehouse.path), query])
+    assert result.exit_code == 0, result.output
+    assert title in result.output and "tiêu đề [1]" in result.output

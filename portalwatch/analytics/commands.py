@@ -69,7 +69,7 @@ def history_command(
         rows = history_rows(con, article)
         trail = republication_rows(con, article) if chosen is OutputFormat.table else []
     if chosen is OutputFormat.table:
-        console.print(f"{article.url} ({article.source_id}, article {article.article_id})", highlight=False)
+        print_as_is(f"{article.url} ({article.source_id}, article {article.article_id})")
     print_rows(HISTORY_COLUMNS, rows, chosen, max_rows=len(rows))
     if trail:
         console.print(f"The same text on {len(trail)} portals (first publication, then copies):")
@@ -92,13 +92,11 @@ def diff_command(
         if older < 1:
             fail(f"{article.url}: version {newer} has no earlier version to compare with (use --from/--to)")
         old, new = get_version(con, article, older), get_version(con, article, newer)
-    console.print(
-        f"--- {article.url} version {old.version} (recorded {old.valid_from:%Y-%m-%d %H:%M %Z}, {old.content_hash[:16]})",
-        highlight=False,
+    print_as_is(
+        f"--- {article.url} version {old.version} (recorded {old.valid_from:%Y-%m-%d %H:%M %Z}, {old.content_hash[:16]})"
     )
-    console.print(
-        f"+++ {article.url} version {new.version} (recorded {new.valid_from:%Y-%m-%d %H:%M %Z}, {new.content_hash[:16]})",
-        highlight=False,
+    print_as_is(
+        f"+++ {article.url} version {new.version} (recorded {new.valid_from:%Y-%m-%d %H:%M %Z}, {new.content_hash[:16]})"
     )
     for name, before, after in (
         ("title", old.title, new.title),
@@ -133,9 +131,8 @@ def export_text_command(directory: Path, warehouse: str | Path | None, wait: flo
     """`portalwatch export text`: one text file per article version under `directory`."""
     with _read(warehouse, wait) as (_, con):
         result = export_text(con, directory)
-    console.print(
-        f"{result.written} file(s) written, {result.unchanged} unchanged, index: {directory / 'index.csv'}",
-        highlight=False,
+    print_as_is(
+        f"{result.written} file(s) written, {result.unchanged} unchanged, index: {directory / 'index.csv'}"
     )
 
 
