@@ -294,12 +294,12 @@ def _run_with_progress(label: str | None, flow_call) -> dict:
     from portalwatch.flows.api import start_temporary_api
 
     start_temporary_api()
-    with Progress(
-        TextColumn("{task.description}"),
+    with Progress(  # descriptions and details name portals, sections and captures: text, not markup
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        TextColumn("{task.fields[detail]}"),
+        TextColumn("{task.fields[detail]}", markup=False),
         console=err,
         transient=False,
     ) as bar:
