@@ -63,7 +63,7 @@ def _require_simulator() -> None:
     if missing:
         _fail(
             f"the simulator needs the 'sim' extra ({', '.join(missing)} not installed): "
-            + escape("pip install 'portalwatch[sim]'")
+            "pip install 'portalwatch[sim]'"
         )
 
 
@@ -755,7 +755,7 @@ def cluster_demo(
     from importlib.util import find_spec
 
     if find_spec("moto") is None:
-        _fail("the cluster demo serves S3 with moto: " + escape("pip install 'moto[server]'"))
+        _fail("the cluster demo serves S3 with moto: pip install 'moto[server]'")
     from portalwatch.clusterdemo import run_cluster_demo
 
     try:
