@@ -605,6 +605,9 @@ class TemporaryWorker(_TemporaryService):
             "PREFECT_HOME": str(self.folder),
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_WORKER_QUERY_SECONDS": "1",
+            # The temporary files of the worker and its flow runs (Prefect's runner storage, a
+            # folder a run) go in its folder, and with it.
+            "TMPDIR": str(self.folder),
         }
         env |= self.settings
         argv = [sys.executable, "-m", "prefect", "worker", "start", "--pool", self.pool, "--type", "process"]
