@@ -1029,8 +1029,8 @@ def warehouse_maintain(
                 )
     except PortalwatchError as exc:
         _fail(str(exc))
-    console.print(f"before: {before}", highlight=False, soft_wrap=True)
-    console.print(f"after:  {after}", highlight=False, soft_wrap=True)
+    print_as_is(f"before: {before}")
+    print_as_is(f"after:  {after}")
     for problem in problems:
         console.print(f"problem: {problem}", markup=False, highlight=False)
     if problems:

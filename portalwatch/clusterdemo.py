@@ -53,6 +53,7 @@ from portalwatch.lake import (
 from portalwatch.sim.process import SimulatorProcess
 from portalwatch.storage.warehouse import open_reader
 from portalwatch.summary import print_summary
+from portalwatch.terminal import print_as_is
 
 POOL = "portalwatch-cluster-demo"
 BUCKET = "portalwatch"
@@ -172,8 +173,8 @@ def print_services(cluster: Cluster, console: Console) -> None:
     for name, where, pid in rows:
         table.add_row(name, where, str(pid))
     console.print(table)
-    console.print(f"Warehouse: {cluster.spec}", highlight=False, markup=False, soft_wrap=True)
-    console.print(f"Load packages: {cluster.packages}", highlight=False, markup=False, soft_wrap=True)
+    print_as_is(f"Warehouse: {cluster.spec}", console)
+    print_as_is(f"Load packages: {cluster.packages}", console)
 
 
 async def crawl_runs() -> dict[str, FlowRun]:

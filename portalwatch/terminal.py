@@ -25,8 +25,8 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
 def print_as_is(text: str, to: Console = console) -> None:
-    """A line naming a warehouse, a file or a folder, printed as it is: never broken at the
-    width (a DuckLake's spec or a deep path is longer than any), nor read as markup."""
+    """A line naming a warehouse, a file, a folder or a URL, printed as it is: never broken at
+    the width (a DuckLake's spec or a deep path is longer than any), nor read as markup."""
     to.print(text, soft_wrap=True, markup=False, highlight=False)
 
 

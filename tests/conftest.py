@@ -23,8 +23,7 @@ if _SESSION_TMP_ENV not in os.environ:
 
 # Before anything imports prefect: a Prefect home of the test session's own, no
 # telemetry, and no configured API so that flows run on an ephemeral server.
-_PREFECT_HOME = tempfile.mkdtemp(prefix="portalwatch-prefect-")
-atexit.register(shutil.rmtree, _PREFECT_HOME, ignore_errors=True)  # each test process's, gone after it
+_PREFECT_HOME = tempfile.mkdtemp(prefix="portalwatch-prefect-")  # each process's, in the session's folder
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_LOGGING_TO_API_ENABLED"] = "false"  # the ephemeral server stops before the last flush
