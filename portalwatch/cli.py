@@ -523,9 +523,11 @@ def status(
     runs: Annotated[int, typer.Option(help="How many recent runs to list.")] = 10,
     wait: WaitOption = None,
 ) -> None:
-    """The last runs; per source: last run, newest article, articles and documents held and removed, error
-    rate, next scheduled run, lifecycle; per listing section: the entries the warehouse holds of those the
-    portal states (coverage)."""
+    """The last runs, each source's freshness, and each listing section's coverage.
+
+    Per source: last run, newest article, articles and documents held and removed, error rate,
+    next scheduled run, lifecycle. Per listing section: the entries the warehouse holds of those
+    the portal states (coverage)."""
     import duckdb
 
     from portalwatch.config import load_sources
@@ -747,10 +749,12 @@ def cluster_demo(
         "data/cluster-demo"
     ),
 ) -> None:
-    """Past one machine, on one: PostgreSQL, S3 (moto), a Prefect server and a pool of process
-    workers; one ingest run spread over the workers into a DuckLake on S3, the same crawl in one
-    process into a DuckDB file, and whether the two warehouses match (exit 1 when they do not).
-    Everything it starts is stopped when it ends, however it ends."""
+    """Past one machine, on one: a run over a pool of workers into a DuckLake, checked against one process.
+
+    PostgreSQL, S3 (moto), a Prefect server and a pool of process workers; one ingest run
+    spread over the workers into a DuckLake on S3, the same crawl in one process into a DuckDB
+    file, and whether the two warehouses match (exit 1 when they do not). Everything it starts
+    is stopped when it ends, however it ends."""
     _require_simulator()
     from importlib.util import find_spec
 
@@ -993,8 +997,10 @@ def warehouse_maintain(
         typer.Option(min=0, help="DuckLake: delete Parquet files retired at least this long ago."),
     ] = 1.0,
 ) -> None:
-    """Give back the space small loads leave: rewrite a DuckDB file compactly, or run DuckLake's
-    maintenance (flush inlined rows, merge small files, expire old snapshots, delete retired files).
+    """Give back the space small loads leave: compact a DuckDB file, or maintain a DuckLake.
+
+    A DuckLake's maintenance flushes inlined rows, merges small files, expires old snapshots and
+    deletes retired files.
 
     A DuckDB file is rewritten under the writer lock (loads wait; this waits --wait seconds for
     a running load) and replaced only once the copy holds the same rows, by a connection with

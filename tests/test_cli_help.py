@@ -82,3 +82,23 @@ def test_sql_prints_values_and_column_names_as_stored(warehouse):
     result = CliRunner().invoke(app, ["sql", "-w", str(warehouse.path), query])
     assert result.exit_code == 0, result.output
     assert title in result.output and "tiêu đề [1]" in result.output
+
+
+def groups() -> list[tuple[str, ...]]:
+    return [path for path, command in commands() if getattr(command, "commands", None)]
+
+
+@pytest.mark.parametrize("path", groups(), ids=lambda path: " ".join(path) or "portalwatch")
+def test_each_command_of_a_group_is_summed_up_on_its_own_line(path):
+    """A command's summary in its group's list is its help's first paragraph, on the command's
+    line: Rich keeps the line breaks of that paragraph, which would break it under the next
+    columns' text."""
+    result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    lines = [line.replace("│", " ").strip() for line in result.output.splitlines()]
+    group = dict(commands()).get(path) or typer.main.get_command(app)
+    for name, sub in group.commands.items():
+        summary = " ".join((sub.short_help or sub.help or "").split("\n\n")[0].split())
+        row = next((line for line in lines if line.startswith(f"{name} ")), None)
+        assert row is not None, f"{name} is not listed in {path}"
+        assert " ".join(row.split()) == f"{name} {summary}", f"{name}: {row!r}"
