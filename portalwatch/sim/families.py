@@ -11,7 +11,8 @@ chrome:
 - ``sharepoint``: a SharePoint publishing site: web part zones, ``ctl00_``
   ids, rich-text fields (``ms-rtestate-field``, ``ExternalClass`` divs,
   zero-width spaces), ``(Cập nhật lúc 10:15 ngày 28/12/2023)``, no counter, and
-  a pager that says ``11 - 20`` but never how many there are;
+  a pager that says ``11 - 20`` but never how many there are, and any page
+  number past the last answered with the last page again;
 - ``wordpress``: a WordPress theme with Yoast SEO: ``entry-title``,
   ``entry-content``, ``03 Tháng Sáu, 2024`` in a ``<time datetime>`` (the
   minute only in the markup), author in a vcard, a views plugin and sharing
@@ -458,6 +459,8 @@ ExecuteOrDelayUntilScriptLoaded(function(){{var initInfo = {{ listPermsMask: nul
 
     def listing(self, portal: Portal, page: int, rng: random.Random) -> str:
         live = portal.live()
+        # Past the last page the list view answers with its last page again, as a 200.
+        page = min(page, _pages(len(live)))
         items = _page_items(live, page)
         rows = "\n".join(
             f'<li class="dfwp-item"><div class="item"><div class="image-area-left"><img class="image" src="/PublishingImages/TinTuc/thumb-{a.id}.jpg" alt="" /></div>'

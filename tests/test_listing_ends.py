@@ -1,0 +1,134 @@
+"""Where a listing without a readable pager ends: a portal that answers any page number past the
+last with a page it has already served (its last page again, or its first), as a 200, ends the
+walk there instead of sending it on to `max_listing_pages`.
+
+The portal is a small aiohttp server on loopback: full pages of three entries (so no page is
+shorter than the ones before it), a pager of page links the generic reader does not take for
+one, and article pages the generic reader reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from portalwatch.config import load_sources
+from portalwatch.crawl import crawl_portal
+from portalwatch.storage.rawstore import RawStore
+
+PAGE_SIZE = 3
+PAGES = 2
+ARTICLES = [
+    {
+        "id": 500 - n,
+        "title": f"Huyện Mường Ảng triển khai kế hoạch chuyển đổi số năm 2026, đợt {n + 1}",
+        "posted": datetime(2026, 11, 20 - n, 8, 30),
+    }
+    for n in range(PAGE_SIZE * PAGES)
+]
+
+
+def listing_page(page: int) -> str:
+    rows = "".join(
+        f'<div class="item-news"><h3><a href="/tin/{a["id"]}.html">{a["title"]}</a></h3>'
+        f'<p class="date">{a["posted"]:%d/%m/%Y}</p></div>'
+        for a in ARTICLES[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    )
+    pager = "".join(f'<a href="/tin?p={n}">{n}</a> ' for n in range(1, PAGES + 1))
+    return (
+        "<html><head><meta charset='utf-8'><title>Tin tức - UBND huyện Mường Ảng</title></head>"
+        f"<body><div class='list-news'>{rows}</div><div class='phan-trang'>{pager}</div></body></html>"
+    )
+
+
+def article_page(article: dict) -> str:
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{article["title"]}</title></head>
+<body><div class="header"><b>CỔNG THÔNG TIN ĐIỆN TỬ HUYỆN MƯỜNG ẢNG</b></div>
+<div class="detail"><h1 class="title">{article["title"]}</h1>
+<div class="meta">Ngày đăng: {article["posted"]:%d/%m/%Y %H:%M}</div>
+<div class="content"><p>Thực hiện Nghị quyết của Huyện ủy, UBND huyện Mường Ảng ban hành kế hoạch triển khai
+chuyển đổi số trên địa bàn, tập trung vào dịch vụ công trực tuyến và thanh toán không dùng tiền mặt.</p>
+<p>Theo kế hoạch, đến cuối năm 2026 toàn huyện phấn đấu 80% hồ sơ thủ tục hành chính được tiếp nhận
+và giải quyết trực tuyến; các xã, thị trấn rà soát hạ tầng mạng, bố trí cán bộ hướng dẫn người dân.</p>
+<p>Mã kế hoạch {article["id"]}.</p></div></div></body></html>"""
+
+
+@pytest.fixture
+def portal():
+    """Yields (base URL, listing requests by path and page): `/last/...` answers any page past
+    the last with the last page, `/first/...` with the first."""
+    app = web.Application()
+    requests: Counter[tuple[str, int]] = Counter()
+
+    async def listing(request: web.Request) -> web.Response:
+        mode, page = request.match_info["mode"], int(request.query.get("p", "1"))
+        requests[(mode, page)] += 1
+        shown = page if page <= PAGES else (PAGES if mode == "last" else 1)
+        return web.Response(text=listing_page(shown), content_type="text/html")
+
+    async def article(request: web.Request) -> web.Response:
+        found = [a for a in ARTICLES if str(a["id"]) == request.match_info["id"]]
+        if not found:
+            return web.Response(status=404)
+        return web.Response(text=article_page(found[0]), content_type="text/html")
+
+    app.router.add_get("/{mode}/tin", listing)
+    app.router.add_get("/tin/{id}.html", article)
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(app, access_log=None)
+    loop.run_until_complete(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    loop.run_until_complete(site.start())
+    port = site._server.sockets[0].getsockname()[1]
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}", requests
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=10)
+    loop.run_until_complete(runner.cleanup())
+    loop.close()
+
+
+def sources_file(tmp_path: Path, base: str) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        f"""
+[settings]
+user_agent = "portalwatch-test/0.1"
+politeness = {{ concurrency = 2, delay_seconds = 0.0, timeout_seconds = 5.0, retries = 1 }}
+
+[[sources]]
+id = "muong-ang"
+name = "Cổng thông tin điện tử huyện Mường Ảng"
+level = "district"
+profile = "generic"
+base_url = "{base}"
+page_size = {PAGE_SIZE}
+sections = [{{ name = "tin", listing_url = "{base}/tin?p={{page}}" }}]
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize("mode", ["last", "first"])
+def test_a_listing_that_repeats_a_page_past_its_end_is_walked_to_its_end_and_no_further(
+    portal, tmp_path, mode
+):
+    base, requests = portal
+    config = load_sources(sources_file(tmp_path, f"{base}/{mode}"))
+    (source,) = config.sources
+    crawl = asyncio.run(crawl_portal(source, config, {}, RawStore(tmp_path / "raw")))
+    assert not crawl.failures, crawl.failures
+    assert sorted(o.record.title for o in crawl.observations) == sorted(a["title"] for a in ARTICLES)
+    # Every page once, and one page past the end: the one that brought nothing new.
+    assert sorted(page for (seen, page), count in requests.items() if seen == mode for _ in range(count)) == [
+        *range(1, PAGES + 1),
+        PAGES + 1,
+    ]
