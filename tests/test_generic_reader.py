@@ -406,3 +406,27 @@ def test_credits_and_counters_on_the_posting_line(info_line, byline, author, att
         attribution,
         views,
     )
+
+
+def test_the_day_a_header_shows_is_not_taken_for_the_posting_date():
+    """Portals show today's date in their header ('Thứ Sáu, ngày 04/12/2026'): a new one every day.
+    Taken for the posting date of an article that shows none, every crawl would store a new date
+    and record an edit."""
+    paragraph = "<p>Ngày 20/12/2024, Ban Thường vụ Huyện ủy tổ chức hội nghị tổng kết công tác xây dựng Đảng năm 2024.</p>"
+
+    def shaped(posting: str) -> str:
+        return f"""<html><head><title>Hội nghị tổng kết công tác xây dựng Đảng năm 2024</title></head><body>
+        <table><tr><td class="menu"><a href="/">Trang chủ</a> | <a href="/tin">Tin tức</a></td></tr>
+        <tr><td class="ngayhientai">Thứ Sáu, ngày 04/12/2026</td></tr>
+        <tr><td><h3 class="tieude">Hội nghị tổng kết công tác xây dựng Đảng năm 2024</h3>{posting}</td></tr>
+        <tr><td class="noidung">{paragraph * 4}</td></tr></table></body></html>"""
+
+    with pytest.raises(ExtractionError) as refused:
+        extract_fallback(shaped(""), URL)
+    assert "no posting time" in refused.value.reason
+    assert extract_fallback(shaped("<p>Ngày đăng: 22/12/2024 07:45</p>"), URL).published_at == at(
+        2024, 12, 22, 7, 45
+    )
+    # Under the heading, the same kind of line is the article's own date.
+    below = extract_fallback(shaped('<div class="ngay">Thứ Hai, ngày 23/12/2024</div>'), URL)
+    assert below.published_at == at(2024, 12, 23)

@@ -88,6 +88,11 @@ class FoundDate:
     has_time: bool
 
 
+def has_weekday(text: str) -> bool:
+    """Whether `text` names a day of the week ('Thứ Sáu', 'Chủ nhật', 'T6', 'CN')."""
+    return _WEEKDAY.search(unicodedata.normalize("NFC", text)) is not None
+
+
 def find_dates(text: str) -> list[FoundDate]:
     """Every date-shaped stretch of `text` that reads as a real date, in order."""
     text = _WEEKDAY.sub(" ", unicodedata.normalize("NFC", text))

@@ -28,7 +28,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from portalwatch.errors import ExtractionError
 from portalwatch.parse.checks import error_page_reason
 from portalwatch.parse.content import body_links, drop_chrome_paragraphs
-from portalwatch.parse.dates import FoundDate, first_date, parse_date
+from portalwatch.parse.dates import FoundDate, first_date, has_weekday, parse_date
 from portalwatch.parse.fields import Credits, split_byline
 from portalwatch.parse.profile import DEFAULT_ATTACHMENT_EXTENSIONS, DEFAULT_BYLINE_PATTERNS, PageRules
 from portalwatch.parse.records import CHROME_LINE_PATTERNS, BodyContent, article_record
@@ -37,7 +37,7 @@ from portalwatch.parse.version import PARSER_VERSION
 from portalwatch.record import EXTRACTION_FALLBACK, ArticleRecord, Image
 
 # Bumped whenever these heuristics change their output.
-FALLBACK_VERSION = 3
+FALLBACK_VERSION = 4
 # What records the generic extractor reads are stored with.
 FALLBACK_PARSER_VERSION = f"fallback/{FALLBACK_VERSION}+{PARSER_VERSION}"
 
@@ -631,6 +631,9 @@ def _metadata_date(page: _Page, dates: list[_Date]) -> _Date | None:
 
 def _visible_date(page: _Page, dates: list[_Date], titles: list[_Title]) -> _Date | None:
     anchors = _anchor_titles(page, titles)
+    if anchors:
+        top = min(t.order for t in anchors)
+        dates = [d for d in dates if not (d.order < top and _calendar_line(d))]
     for tier, reach in ((1, None), (2, None), (3, 60), (4, 25)):
         found = [d for d in dates if d.tier == tier]
         posted = [d for d in found if not d.updated] or found
@@ -649,6 +652,18 @@ def _visible_date(page: _Page, dates: list[_Date], titles: list[_Title]) -> _Dat
                 1
             ]
     return None
+
+
+def _calendar_line(date: _Date) -> bool:
+    """A weekday and a day, no time and no label: the line a portal's header shows with today's
+    date ('Thứ Sáu, ngày 04/12/2026'). Above the article's heading it is the day the page was
+    served, a new one every day, not the day the article was posted."""
+    return (
+        date.tier >= 3
+        and not date.found.has_time
+        and date.node is not None
+        and has_weekday(node_text(date.node))
+    )
 
 
 def _anchor_titles(page: _Page, titles: list[_Title]) -> list[_Title]:
