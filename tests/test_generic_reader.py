@@ -430,3 +430,17 @@ def test_the_day_a_header_shows_is_not_taken_for_the_posting_date():
     # Under the heading, the same kind of line is the article's own date.
     below = extract_fallback(shaped('<div class="ngay">Thứ Hai, ngày 23/12/2024</div>'), URL)
     assert below.published_at == at(2024, 12, 23)
+
+
+def test_a_box_s_heading_yields_to_the_article_s_title_beside_the_posting_time():
+    """A web part's heading ('Chi tiết tin', three words) above a title set in a named span."""
+    paragraph = "<p>Chiều 15/11, Ban Công tác Mặt trận xã tổ chức Ngày hội Đại đoàn kết toàn dân tộc tại bản Thẩm Táng.</p>"
+    html = f"""<html><head><title>Tin tức</title></head><body>
+    <div class="ms-webpart-chrome"><div class="ms-webpart-chrome-title"><h2 class="ms-webpart-titleText"><span>Chi tiết tin</span></h2></div>
+    <div class="ms-WPBody"><table class="tbl-chitiet">
+    <tr><td><span class="lblTieuDe">Xã Tuần Giáo tổ chức Ngày hội Đại đoàn kết toàn dân tộc năm 2026</span></td></tr>
+    <tr><td><span class="lblNgay">Ngày đăng: 16/11/2026 15:15</span></td></tr>
+    <tr><td class="noidung">{paragraph * 4}</td></tr></table></div></div></body></html>"""
+    record = extract_fallback(html, URL)
+    assert record.title == "Xã Tuần Giáo tổ chức Ngày hội Đại đoàn kết toàn dân tộc năm 2026"
+    assert record.published_at == at(2026, 11, 16, 15, 15)

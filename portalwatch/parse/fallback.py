@@ -74,6 +74,9 @@ _AUTHOR_ELEMENTS = "[rel='author'], .author, .byline, [itemprop='author'], .tacg
 _PLACE_AND_DATE = re.compile(r"(?i)^[^,\d]{2,60},\s*ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}")
 _TRAIL = "[class*='breadcrumb'], [id*='breadcrumb'], [class*='pathway'], .path, .duongdan, .duong-dan, [aria-label*='readcrumb']"
 _HEADINGS = {"h1": 3.0, "h2": 2.0, "h3": 1.5, "h4": 1.0}
+# A heading of this many words or fewer names a box ('Chi tiết tin', 'Tin tức - Sự kiện'), seldom an
+# article: it yields to a longer title near the posting time.
+_LABEL_WORDS = 3
 _TITLE_NAMES = re.compile(
     r"(?i)title|tieude|tieu-de|tieu_de|headline|heading|tenbai|ten-bai|contentheading|news-?name|subject"
 )
@@ -787,6 +790,7 @@ def _choose_title(page: _Page, titles: list[_Title], posted: _Date) -> _Title | 
             - 1.5 * title.link
             - distance / 40
             - (title in after) * 0.5
+            - (len(title.text.split()) <= _LABEL_WORDS)
         )
 
     return max(window, key=score)
