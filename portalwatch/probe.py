@@ -2,10 +2,11 @@
 
 The tool to run while writing or adapting a CMS profile: it shows every
 extracted field, the rule that produced it, and warnings for fields that are
-missing or look wrong. Without ``--profile`` it picks the first profile whose
-rules find an article or a document on the page, else the generic readers: the
-document layout reader when the page shows an official document, the generic
-article extractor otherwise.
+missing or look wrong. Without ``--profile`` it reads the page with the first
+profile whose rules find an article or a document on it and can read it, else
+with the generic readers: the document layout reader when the page shows an
+official document, the generic article extractor otherwise. The notes name
+each profile that found the page but could not read it, and why.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class ProbeResult:
             "profile": self.profile,
             "page_kind": self.kind,
             "failure": self.failure,
+            "notes": self.notes,
         }
         if self.record is not None:
             out |= self.record.to_json()
@@ -67,22 +69,27 @@ def read_page(target: str) -> tuple[str, str]:
     return decode_html(data), path.resolve().as_uri()
 
 
-def pick_profile(html: str, kind: str, extra_dirs: list[str]) -> tuple[Profile, str]:
-    """The first profile whose rules find a page of the wanted kind; the generic one otherwise."""
+def profile_candidates(html: str, kind: str, extra_dirs: list[str]) -> list[tuple[Profile, str]]:
+    """(profile, page kind) to read the page with, in turn: each profile whose rules find a page of
+    the wanted kind on it, in the order they are known, then the generic readers."""
     tree = LexborHTMLParser(html)
     profiles = available_profiles(extra_dirs)
+    found = []
     for profile in profiles.values():
+        if profile.name == "generic":
+            continue
         if kind in ("auto", "document") and _finds(tree, profile.documents and profile.documents.root):
-            return profile, "document"
-        if (
+            found.append((profile, "document"))
+        elif (
             kind in ("auto", "article")
             and profile.article
             and tree.css_first(profile.article.root) is not None
         ):
-            return profile, "article"
-    return profiles["generic"], "document" if kind == "document" or (
-        kind == "auto" and looks_like_document(html)
-    ) else "article"
+            found.append((profile, "article"))
+    generic_kind = (
+        "document" if kind == "document" or (kind == "auto" and looks_like_document(html)) else "article"
+    )
+    return [*found, (profiles["generic"], generic_kind)]
 
 
 def _finds(tree: LexborHTMLParser, selector: str | None) -> bool:
@@ -94,37 +101,60 @@ def probe(
 ) -> ProbeResult:
     extra_dirs = extra_dirs or []
     html, url = read_page(target)
-    if profile_name:
-        profile = get_profile(profile_name, extra_dirs)
+    if not profile_name:
+        return _probe_in_turn(target, html, url, profile_candidates(html, kind, extra_dirs))
+    profile = get_profile(profile_name, extra_dirs)
+    if kind == "auto":
         tree = LexborHTMLParser(html)
-        if kind == "auto":
-            documents, article = profile.documents, profile.article
-            if (
-                _finds(tree, documents and documents.root)
-                or not (article and tree.css_first(article.root) is not None)
-                and looks_like_document(html)
-            ):
-                kind = "document"
-            else:
-                kind = "article"
-        notes = []
-    else:
-        profile, kind = pick_profile(html, kind, extra_dirs)
-        found = "a document" if kind == "document" else "an article"
-        reader = "document layout reader" if kind == "document" else "extractor"
-        notes = [
-            f"profile '{profile.name}' chosen: its rules find {found}"
-            if profile.name != "generic"
-            else f"no profile's rules match: the generic {reader} reads the page"
-        ]
-    result = ProbeResult(target, profile.name, kind, notes=notes)
+        documents, article = profile.documents, profile.article
+        if (
+            _finds(tree, documents and documents.root)
+            or not (article and tree.css_first(article.root) is not None)
+            and looks_like_document(html)
+        ):
+            kind = "document"
+        else:
+            kind = "article"
+    result = ProbeResult(target, profile.name, kind)
     try:
-        result.record = (
-            parse_document(html, url, profile) if kind == "document" else parse_article(html, url, profile)
-        )
+        result.record = _read(html, url, profile, kind)
     except ExtractionError as exc:
         result.failure = exc.reason
     return result
+
+
+def _read(html: str, url: str, profile: Profile, kind: str) -> ArticleRecord | DocumentRecord:
+    return parse_document(html, url, profile) if kind == "document" else parse_article(html, url, profile)
+
+
+def _probe_in_turn(target: str, html: str, url: str, candidates: list[tuple[Profile, str]]) -> ProbeResult:
+    """The first candidate that reads the page; the notes say which were tried and why they refused it.
+    When every one refuses, the result is the generic reader's (the last), with its reason."""
+    notes: list[str] = []
+    for profile, kind in candidates:
+        found = "a document" if kind == "document" else "an article"
+        try:
+            record = _read(html, url, profile, kind)
+        except ExtractionError as exc:
+            if profile.name != "generic":
+                notes.append(f"profile '{profile.name}' finds {found} here but cannot read it: {exc.reason}")
+                continue
+            notes.append(_generic_note(kind, notes))
+            return ProbeResult(target, profile.name, kind, failure=exc.reason, notes=notes)
+        notes.append(
+            f"profile '{profile.name}' chosen: its rules find {found}"
+            if profile.name != "generic"
+            else _generic_note(kind, notes)
+        )
+        return ProbeResult(target, profile.name, kind, record=record, notes=notes)
+    raise AssertionError("the generic profile is always a candidate")
+
+
+def _generic_note(kind: str, tried: list[str]) -> str:
+    reader = "document layout reader" if kind == "document" else "extractor"
+    if tried:
+        return f"the generic {reader} reads the page instead"
+    return f"no profile's rules match: the generic {reader} reads the page"
 
 
 def rows(result: ProbeResult) -> list[tuple[str, str, str]]:

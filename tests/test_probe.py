@@ -75,3 +75,33 @@ def test_probe_a_simulator_url_and_a_page_that_is_not_an_article(sim, tmp_path):
 
     unreadable = runner.invoke(app, ["probe", str(tmp_path / "nowhere.html")])
     assert unreadable.exit_code == 2 and "nowhere.html" in unreadable.output
+
+
+def test_a_profile_that_finds_the_page_but_cannot_read_it_yields_to_the_generic_reader(tmp_path):
+    """A page of a CMS no profile knows, whose article box shares its class with a known profile's
+    ('div.news-detail'): probe names that profile and why it refused, and reads the page with the
+    generic reader instead of stopping there."""
+    paragraph = (
+        "<p>Sáng 1/12, tại xã Mường Ảng, Sở Nông nghiệp tổ chức hội nghị đầu bờ đánh giá mô hình cà phê.</p>"
+    )
+    page = tmp_path / "liferay.html"
+    page.write_text(
+        f"""<html><head><title>Điện Biên triển khai thu hoạch cà phê niên vụ 2026</title></head><body>
+        <div class="journal-content-article"><div class="news-detail">
+        <h1 class="asset-title">Điện Biên triển khai thu hoạch cà phê niên vụ 2026</h1>
+        <div class="info-detail">01/12/2026 - 08:30</div><div class="body">{paragraph * 4}</div></div></div></body></html>""",
+        encoding="utf-8",
+    )
+    shown = runner.invoke(app, ["probe", str(page), "--json"])
+    assert shown.exit_code == 0, shown.output
+    record = json.loads(shown.stdout)
+    assert record["profile"] == "generic" and record["failure"] is None
+    assert record["title"] == "Điện Biên triển khai thu hoạch cà phê niên vụ 2026"
+    assert record["published_at"] == "2026-12-01T08:30:00+07:00"
+    assert any(
+        note.startswith("profile 'district_portal' finds an article here but cannot read it: no title")
+        for note in record["notes"]
+    ), record["notes"]
+    table = runner.invoke(app, ["probe", str(page)], terminal_width=400)
+    assert "profile 'district_portal' finds an article here but cannot read it" in table.output
+    assert "profile generic" in table.output
