@@ -324,6 +324,10 @@ DATE_FORMS = {
     "2024-03-14T16:05:00+07:00": at(2024, 3, 14, 16, 5),
     "2024-03-14 16:05:00+0700": at(2024, 3, 14, 16, 5),
     "14h30 ngày 5/6/2024": at(2024, 6, 5, 14, 30),
+    "08 giờ 30 phút, ngày 01/12/2026": at(2026, 12, 1, 8, 30),
+    "Ngày 01.12.2026, 8g30": at(2026, 12, 1, 8, 30),
+    "14h25' ngày 17/03/2025": at(2025, 3, 17, 14, 25),
+    "2026/12/01 08:30": at(2026, 12, 1, 8, 30),
 }
 
 
@@ -347,6 +351,7 @@ def test_a_profile_shares_the_date_reader():
 def test_text_that_only_looks_like_a_date_is_not_read_as_one():
     assert find_dates("31/02/2024") == []  # no such day
     assert find_dates("Lượt xem: 1.234 - Số: 214/UBND-VP") == []
+    assert find_dates("Số hồ sơ 2026/12/01234") == []  # not the year 123
     assert first_date("03 Tháng Sáu, 2024").has_time is False
     assert parse_date("Ngày 18/6, đồng chí Bí thư đã đến thăm và làm việc tại huyện Nậm Pồ năm 2024") is None
 

@@ -43,15 +43,23 @@ _MONTH_NAMES = {
     "chạp": 12,
 }
 _MONTH_WORD = "|".join(sorted(_MONTH_NAMES, key=len, reverse=True))
-_TIME = r"\d{1,2}\s*(?::|h|giờ)\s*\d{2}(?:\s*:\s*\d{2})?(?:\s*(?:SA|CH|AM|PM|sáng|chiều|tối)\b)?"
+# 08:30, 8h30, 8g30, 08 giờ 30 phút, 14h25' (the minutes' mark), with seconds and a meridiem.
+_TIME = (
+    r"\d{1,2}(?:\s*(?::|h|giờ)\s*|g)\d{2}(?:\s*(?:phút|['′]))?(?:\s*:\s*\d{2})?"
+    r"(?:\s*(?:SA|CH|AM|PM|sáng|chiều|tối)\b)?"
+)
 _ZONE = r"(?:\s*[\[(]?\s*(?:GMT|UTC)\s*[+-]\s*\d{1,2}(?::?\d{2})?\s*[\])]?)"
 _DAY_MONTH_YEAR = (
     r"(?:ngày\s+)?\d{1,2}\s+tháng\s+\d{1,2}\s*,?\s+năm\s+\d{4}"
     rf"|\d{{1,2}}\s+(?:tháng|thg)\s+(?:\d{{1,2}}|{_MONTH_WORD})\s*[,/]?\s*(?:năm\s+)?\d{{4}}"
     r"|\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4}"
     rf"|(?:tháng|thg)\s+(?:\d{{1,2}}|{_MONTH_WORD})\s+\d{{1,2}}\s*,\s*\d{{4}}"  # month first: Tháng Sáu 3, 2024
+    r"|\d{4}\s*[/.]\s*\d{1,2}\s*[/.]\s*\d{1,2}(?!\d)"  # year first: 2026/12/01
 )
-_BETWEEN = r"\s*(?:[,|\-–]|\blúc\b|\bngày\b)?\s*[\[(]?\s*"
+# The years a page of a portal can give as a date.
+_YEARS = (1900, 2199)
+_YEAR_FIRST = re.compile(r"^(?P<year>\d{4})[/.](?P<month>\d{1,2})[/.](?P<day>\d{1,2})$")
+_BETWEEN = r"\s*(?:[,|\-–]\s*)?(?:\blúc\b|\bngày\b)?\s*[\[(]?\s*"
 DATE_SHAPE = re.compile(
     r"(?P<iso>\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|\s?[+-]\d{2}:?\d{2})?)?)"
     rf"|(?:(?P<before>{_TIME}){_BETWEEN})?(?P<date>{_DAY_MONTH_YEAR})(?:{_BETWEEN}(?P<after>{_TIME})\s*[\])]?)?(?P<zone>{_ZONE})?",
@@ -127,12 +135,11 @@ def _read(match: re.Match) -> FoundDate | None:
         if month_first := _MONTH_FIRST.match(date):
             date = "{day}/{month}/{year}".format(**month_first.groupdict())
         date = re.sub(r"(?i)^ngày\s+", "", re.sub(r"\s*([/.-])\s*", r"\1", date))
+        if year_first := _YEAR_FIRST.match(date):
+            date = "{day}/{month}/{year}".format(**year_first.groupdict())
         clock = match.group("before") or match.group("after") or ""
-        clock = (
-            re.sub(r"(?i)\s*(?:h|giờ)\s*", ":", clock, count=1)
-            if re.search(r"(?i)\d\s*(?:h|giờ)", clock)
-            else clock
-        )
+        clock = re.sub(r"(?i)(?<=\d)\s*(?:h|giờ)\s*(?=\d)|(?<=\d)g(?=\d)", ":", clock, count=1)
+        clock = re.sub(r"(?i)\s*(?:phút|['′])", "", clock)
         clock = re.sub(r"(?i)\bsáng\b", "SA", re.sub(r"(?i)\b(?:chiều|tối)\b", "CH", clock))
         zone = re.sub(r"[\[\]()\s]", "", match.group("zone") or "").replace("GMT", "UTC")
         normal, has_time = clean_line(f"{date} {clock} {zone}"), bool(clock)
@@ -140,6 +147,8 @@ def _read(match: re.Match) -> FoundDate | None:
     year = re.search(r"\d{4}", match.group("date") or raw)
     if value is None or year is None or value.year != int(year.group(0)):
         return None  # dateparser filled in what the text does not say
+    if not _YEARS[0] <= value.year <= _YEARS[1]:
+        return None  # a number that only looks like a date ('Số 2026/12/01234' holds '26/12/0123')
     return FoundDate(value.astimezone(LOCAL_TZ), raw, has_time)
 
 
