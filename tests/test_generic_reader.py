@@ -449,3 +449,40 @@ def test_a_box_s_heading_yields_to_the_article_s_title_beside_the_posting_time()
     record = extract_fallback(html, URL)
     assert record.title == "Xã Tuần Giáo tổ chức Ngày hội Đại đoàn kết toàn dân tộc năm 2026"
     assert record.published_at == at(2026, 11, 16, 15, 15)
+
+
+@pytest.mark.parametrize("lead_class", ["NewsSummary", "lblTrichDan", "news-sapo"])
+def test_a_lead_named_in_camel_case_is_the_lead_and_a_photo_s_description_is_its_caption(lead_class):
+    lead = (
+        "Sở Y tế vừa ban hành kế hoạch tiêm bổ sung vắc xin sởi - rubella cho trẻ từ 1 đến 10 tuổi tại 18 xã."
+    )
+    paragraph = (
+        "<p>Chiến dịch được thực hiện từ ngày 01/12 đến 20/12/2026 tại các trạm y tế xã và điểm trường.</p>"
+    )
+    photo = (
+        '<table class="image"><tr><td><img src="/uploads/tiem-soi.jpg"></td></tr>'
+        '<tr><td class="image_desc"><em>Cán bộ y tế tiêm vắc xin cho trẻ tại xã Mường Phăng.</em></td></tr></table>'
+    )
+    html = f"""<html><head><title>Triển khai chiến dịch tiêm vắc xin sởi năm 2026</title></head><body>
+    <div class="news-detail"><h1>Triển khai chiến dịch tiêm vắc xin sởi năm 2026</h1>
+    <div class="date">Cập nhật lúc: 10:42 - 26/11/2026</div>
+    <div class="{lead_class}"><strong>{lead}</strong></div>
+    <div class="news-content">{photo}{paragraph * 4}</div></div></body></html>"""
+    record = extract_fallback(html, URL)
+    assert record.lead == lead
+    assert lead not in record.body_text and "Cán bộ y tế tiêm" not in record.body_text
+    assert [image.caption for image in record.images] == [
+        "Cán bộ y tế tiêm vắc xin cho trẻ tại xã Mường Phăng."
+    ]
+
+
+def test_a_photo_s_description_is_not_taken_for_the_lead():
+    paragraph = (
+        "<p>Chiến dịch được thực hiện từ ngày 01/12 đến 20/12/2026 tại các trạm y tế xã và điểm trường.</p>"
+    )
+    html = f"""<html><head><title>Triển khai chiến dịch tiêm vắc xin sởi năm 2026</title></head><body>
+    <div class="news-detail"><h1>Triển khai chiến dịch tiêm vắc xin sởi năm 2026</h1>
+    <div class="date">Cập nhật lúc: 10:42 - 26/11/2026</div><div class="news-content">
+    <table class="image"><tr><td><img src="/uploads/tiem-soi.jpg"></td></tr>
+    <tr><td class="image_desc">Cán bộ y tế tiêm vắc xin cho trẻ tại xã Mường Phăng.</td></tr></table>{paragraph * 4}</div></div></body></html>"""
+    assert extract_fallback(html, URL).lead == ""

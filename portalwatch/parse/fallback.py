@@ -101,7 +101,10 @@ _SITE_PARTS = re.compile(
 )
 _SITE_PART_CHARS = 2000  # more text than a header, logo or banner holds
 _LEAD_NAMES = re.compile(
-    r"(?i)(?:^|[\s_-])(?:sapo|lead|summary|description|desc|chapeau|tomtat|tom-tat|intro|excerpt|trich-?yeu)(?:$|[\s_-])"
+    r"(?i)(?:^|[\s_-])(?:sapo|lead|summary|description|desc|chapeau|tomtat|tom-tat|intro|excerpt|trich-?yeu|trich-?dan)(?:$|[\s_-])"
+)
+_PICTURE_NAMES = re.compile(
+    r"(?i)(?:^|[\s_-])(?:image|img|photo|picture|pic|caption|figure|figcaption|anh)(?:$|[\s_-])"
 )
 _BLOCKS = "div, td, article, section, li, ul, main"
 _BLOCK_TAGS = {
@@ -934,7 +937,10 @@ def _lead(page: _Page, body: LexborNode, title: _Title | None, rules: dict[str, 
     scope = _common_ancestor(title.node, body) if title is not None else body
     after = title.order if title is not None else -1
     for node in (scope or body).css("[class], [id]"):
-        if not _LEAD_NAMES.search(_names(node)) or page.order.get(node.mem_id, -1) <= after:
+        words = _name_words(node)
+        if not _LEAD_NAMES.search(words) or _PICTURE_NAMES.search(words):
+            continue  # a photo's 'image_desc' is its caption
+        if page.order.get(node.mem_id, -1) <= after:
             continue
         if 20 <= len(text := node_text(node)) <= 1000:
             rules["lead"] = "generic: element with a lead class"
@@ -1090,6 +1096,12 @@ def _leaf(node: LexborNode) -> bool:
 
 def _names(node: LexborNode) -> str:
     return f"{node.attributes.get('class') or ''} {node.attributes.get('id') or ''}"
+
+
+def _name_words(node: LexborNode) -> str:
+    """Class and id with their camel-cased words apart: 'NewsSummary' as 'News-Summary',
+    'lblTrichDan' as 'lbl-Trich-Dan' (ASP.NET and SharePoint name controls so)."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", _names(node))
 
 
 def _chrome_named(node: LexborNode) -> bool:
