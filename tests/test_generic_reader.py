@@ -486,3 +486,20 @@ def test_a_photo_s_description_is_not_taken_for_the_lead():
     <table class="image"><tr><td><img src="/uploads/tiem-soi.jpg"></td></tr>
     <tr><td class="image_desc">Cán bộ y tế tiêm vắc xin cho trẻ tại xã Mường Phăng.</td></tr></table>{paragraph * 4}</div></div></body></html>"""
     assert extract_fallback(html, URL).lead == ""
+
+
+def test_a_cms_login_is_no_author_and_the_closing_name_before_a_share_box_is():
+    paragraph = (
+        "<p>Đoàn Thanh niên xã trao 2.000 chiếc áo ấm cho học sinh bán trú các điểm trường vùng cao.</p>"
+    )
+    html = f"""<html><head><title>Nậm Pồ: Hơn 2.000 học sinh bán trú được hỗ trợ áo ấm</title></head><body>
+    <article><h1 class="entry-title">Nậm Pồ: Hơn 2.000 học sinh bán trú được hỗ trợ áo ấm</h1>
+    <div class="entry-meta">Đăng ngày 02/12/2026 08:45 bởi <span class="author vcard"><a class="url fn n" href="/author/admin/">admin</a></span></div>
+    <div class="entry-content">{paragraph * 4}<p style="text-align: right;"><strong>Lò Thị Ngọc</strong></p>
+    <div class="sharedaddy"><h3>Chia sẻ:</h3><ul><li><a href="?share=facebook">Facebook</a></li><li><a href="?share=x">X</a></li></ul></div>
+    <div class="jp-relatedposts"><p><a href="/2026/11/20/tang-qua/">Tặng quà hộ nghèo nhân dịp Ngày hội Đại đoàn kết</a> <span>20/11/2026</span></p>
+    <p><a href="/2026/11/12/khai-giang/">Khai giảng lớp xóa mù chữ cho phụ nữ tại bản Nậm Chua</a> <span>12/11/2026</span></p></div>
+    </div></article></body></html>"""
+    record = extract_fallback(html, URL)
+    assert record.author == "Lò Thị Ngọc"
+    assert "Lò Thị Ngọc" not in record.body_text and "Tặng quà" not in record.body_text

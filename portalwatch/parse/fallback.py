@@ -103,6 +103,9 @@ _SITE_PART_CHARS = 2000  # more text than a header, logo or banner holds
 _LEAD_NAMES = re.compile(
     r"(?i)(?:^|[\s_-])(?:sapo|lead|summary|description|desc|chapeau|tomtat|tom-tat|intro|excerpt|trich-?yeu|trich-?dan)(?:$|[\s_-])"
 )
+# A CMS login shown as the poster ('admin', 'bientap02'): no person's or office's name, which have
+# capitals and spaces; the credit is then the one the text closes with.
+_ACCOUNT = re.compile(r"[a-z0-9._-]{2,32}")
 _PICTURE_NAMES = re.compile(
     r"(?i)(?:^|[\s_-])(?:image|img|photo|picture|pic|caption|figure|figcaption|anh)(?:$|[\s_-])"
 )
@@ -212,6 +215,10 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     for node in (posted.node, title.node if title else None):
         if node is not None and _inside(node, body):
             node.decompose()
+    # What sits in the body without being the article (share lines, related boxes) goes first:
+    # the byline is the text's last line, not the last line of a box after it.
+    drop_chrome_paragraphs(body, CHROME_LINE_PATTERNS)
+    _drop_inner_chrome(body)
     byline = _byline(body, rules) or credits_line
     lead = _lead(page, body, title, rules)
     credits = _credits(byline, rules)
@@ -279,8 +286,6 @@ def _headline(page: _Page, main: LexborNode | None, rules: dict[str, str], facto
 
 def _body_content(body: LexborNode, url: str, factors: list[tuple[str, float]]) -> BodyContent:
     """Text, cleaned HTML, images, links and files of the body; refuses a body too short or made of links."""
-    drop_chrome_paragraphs(body, CHROME_LINE_PATTERNS)
-    _drop_inner_chrome(body)
     links, attachments = body_links(body, url, DEFAULT_ATTACHMENT_EXTENSIONS)
     body_html = clean_html(body)
     images = _images(body)
@@ -851,13 +856,14 @@ def _info_fields(page: _Page, info_nodes: list[LexborNode], rules: dict[str, str
             if view_count is None and (count := _count(element, text)) is not None:
                 view_count = count
                 rules["view_count"] = "generic: counter on or beside the posting line"
-            if not byline and (name := _labelled_author(element)):
+            if not byline and (name := _labelled_author(element)) and not _ACCOUNT.fullmatch(name):
                 byline = name
                 rules["byline"] = "generic: author label on the posting line"
             if (
                 not byline
                 and (author := element.css_first(_AUTHOR_ELEMENTS)) is not None
                 and 2 <= len(node_text(author)) <= 80
+                and not _ACCOUNT.fullmatch(_AUTHOR_LABEL.sub("", node_text(author)).strip())
             ):
                 byline = _AUTHOR_LABEL.sub("", node_text(author))
                 rules["byline"] = "generic: author element beside the posting line"
@@ -866,6 +872,7 @@ def _info_fields(page: _Page, info_nodes: list[LexborNode], rules: dict[str, str
         not byline
         and "author" in page.metadata
         and not re.search(r"(?i)https?:|www\.|\.vn\b", page.metadata["author"])
+        and not _ACCOUNT.fullmatch(page.metadata["author"].strip())
     ):
         byline = page.metadata["author"]
         rules["byline"] = "generic: <meta name=author>"
