@@ -503,3 +503,16 @@ def test_a_cms_login_is_no_author_and_the_closing_name_before_a_share_box_is():
     record = extract_fallback(html, URL)
     assert record.author == "Lò Thị Ngọc"
     assert "Lò Thị Ngọc" not in record.body_text and "Tặng quà" not in record.body_text
+
+
+def test_files_listed_under_the_text_are_the_article_s_and_a_box_of_other_files_is_not():
+    paragraph = "<p>Bản Huổi Lếch có 142 hộ với 687 nhân khẩu, chủ yếu là đồng bào dân tộc Mông, nằm sát tuyến biên giới.</p>"
+    html = f"""<html><head><title>Mường Nhé ra mắt mô hình Bản an toàn về an ninh trật tự</title></head><body>
+    <div class="chi-tiet-tin"><div class="ngay-dang">08:30 | 01-12-2026</div>
+    <h1 class="tieu-de-tin">Mường Nhé ra mắt mô hình Bản an toàn về an ninh trật tự</h1>
+    <div class="noi-dung">{paragraph * 4}</div>
+    <div class="file-dinh-kem">Tệp đính kèm: <a href="/files/KH-ban-an-toan.pdf">KH-ban-an-toan.pdf</a></div>
+    <div class="vb-moi"><b>Văn bản mới ban hành</b><a href="/files/QD-12.pdf">Quyết định 12/QĐ-UBND</a></div>
+    </div></body></html>"""
+    record = extract_fallback(html, URL)
+    assert [(a.url, a.kind) for a in record.attachments] == [("/files/KH-ban-an-toan.pdf", "pdf")]

@@ -45,6 +45,17 @@ def attachment_links(nodes: list[LexborNode], url: str, extensions) -> list[Atta
     return found
 
 
+def only_files(block: LexborNode, extensions) -> bool:
+    """Whether a block only lists files, with or without its label ('Tệp đính kèm: KH-12.pdf')."""
+    anchors = [a for a in block.css("a[href]") if _file_kind(a.attributes.get("href") or "", extensions)]
+    if not anchors:
+        return False
+    rest = node_text(block)
+    for anchor in anchors:
+        rest = rest.replace(node_text(anchor), "", 1)
+    return bool(_ATTACHMENT_LABEL.match(clean_line(rest)))
+
+
 def body_links(body: LexborNode, url: str, extensions) -> tuple[list[Link], list[Attachment]]:
     """Outgoing links and linked files of the body, in order, without repeats.
 
@@ -56,13 +67,8 @@ def body_links(body: LexborNode, url: str, extensions) -> tuple[list[Link], list
     # A block's file links are among the body's: a body without any has no block to look at.
     linked = any(_file_kind(a.attributes.get("href") or "", extensions) for a in body_anchors)
     for block in body.css("p, li, div") if linked else ():
-        anchors = [a for a in block.css("a[href]") if _file_kind(a.attributes.get("href") or "", extensions)]
-        if anchors:
-            rest = node_text(block)
-            for anchor in anchors:
-                rest = rest.replace(node_text(anchor), "", 1)
-            if _ATTACHMENT_LABEL.match(clean_line(rest)):
-                block.decompose()
+        if only_files(block, extensions):
+            block.decompose()
     links: list[Link] = []
     for node in body.css("a[href]"):
         href = (node.attributes.get("href") or "").strip()

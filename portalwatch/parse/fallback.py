@@ -20,21 +20,21 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from portalwatch.errors import ExtractionError
 from portalwatch.parse.checks import error_page_reason
-from portalwatch.parse.content import body_links, drop_chrome_paragraphs
+from portalwatch.parse.content import attachment_links, body_links, drop_chrome_paragraphs, only_files
 from portalwatch.parse.dates import FoundDate, first_date, has_weekday, parse_date
 from portalwatch.parse.fields import Credits, split_byline
 from portalwatch.parse.profile import DEFAULT_ATTACHMENT_EXTENSIONS, DEFAULT_BYLINE_PATTERNS, PageRules
 from portalwatch.parse.records import CHROME_LINE_PATTERNS, BodyContent, article_record
 from portalwatch.parse.text import block_text, clean_html, clean_line, node_text
 from portalwatch.parse.version import PARSER_VERSION
-from portalwatch.record import EXTRACTION_FALLBACK, ArticleRecord, Image
+from portalwatch.record import EXTRACTION_FALLBACK, ArticleRecord, Attachment, Image
 
 # Bumped whenever these heuristics change their output.
 FALLBACK_VERSION = 4
@@ -223,6 +223,8 @@ def extract_fallback(html: str, url: str) -> ArticleRecord:
     lead = _lead(page, body, title, rules)
     credits = _credits(byline, rules)
     content = _body_content(body, url, factors)
+    if files := _files_after(body, url, content.attachments):
+        content = replace(content, attachments=(*content.attachments, *files))
     confidence = 1.0
     for _, factor in factors:
         confidence *= factor
@@ -1007,6 +1009,21 @@ def _closing_lines(body: LexborNode, count: int = 3) -> list[LexborNode]:
         node = node.parent
         if len(found) >= count or node is None or node.tag in ("body", "html"):
             break
+    return found
+
+
+def _files_after(body: LexborNode, url: str, known: tuple[Attachment, ...]) -> list[Attachment]:
+    """Files listed on a closing line of the article ('Tệp đính kèm: KH-12.pdf' under the text): a
+    line of files alone, with or without its label; a box with a heading of its own is the page's."""
+    seen = {attachment.url for attachment in known}
+    found = []
+    for line in _closing_lines(body):
+        if _chrome_named(line) or not only_files(line, DEFAULT_ATTACHMENT_EXTENSIONS):
+            continue
+        for attachment in attachment_links(line.css("a[href]"), url, DEFAULT_ATTACHMENT_EXTENSIONS):
+            if attachment.url not in seen:
+                seen.add(attachment.url)
+                found.append(attachment)
     return found
 
 
