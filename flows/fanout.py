@@ -39,7 +39,7 @@ from portalwatch.lane import host_turn
 from portalwatch.loadpackage import summary_url, take_summary, write_package, write_summary
 from portalwatch.model import LoadSummary, PortalCrawl
 from portalwatch.pipeline import crawl_stage, load_package_stage
-from portalwatch.storage.coverage import describe, drop_warning
+from portalwatch.storage.coverage import describe, section_warnings
 from portalwatch.storage.warehouse import Warehouse
 
 CRAWL_DEPLOYMENT = "crawl-portal/on-demand"
@@ -92,7 +92,7 @@ def portal_summary(crawl: PortalCrawl, loaded: LoadSummary) -> dict:
         "tls_verified": crawl.tls_verified,
         "coverage": portal_coverage(loaded.coverage),
         "sections": [c.as_dict() | {"text": describe(c)} for c in loaded.coverage],
-        "warnings": [drop_warning(c) for c in loaded.coverage if c.dropped],
+        "warnings": section_warnings(loaded.coverage),
     }
 
 

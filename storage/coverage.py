@@ -133,6 +133,22 @@ def describe(coverage: Coverage) -> str:
     return text
 
 
+def section_warnings(coverages: list[Coverage]) -> list[str]:
+    """What a run's summary warns of, per section walked: coverage that dropped, and a listing in
+    which the profile's rules found no entry at all (an empty section, or rules that do not match
+    the portal's list: the walk then says nothing else)."""
+    warnings = []
+    for coverage in coverages:
+        if coverage.dropped:
+            warnings.append(drop_warning(coverage))
+        if coverage.listed == 0:
+            warnings.append(
+                f"{coverage.section}: its listing lists no entries (an empty section, or the profile's "
+                "listing rules match none of its links)"
+            )
+    return warnings
+
+
 def drop_warning(coverage: Coverage) -> str:
     return (
         f"{coverage.section}: coverage dropped from {coverage.previous_pct:.1f}% to {coverage.pct:.1f}% "

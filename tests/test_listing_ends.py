@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from crawling import crawl_into
 
 from portalwatch.config import load_sources
 from portalwatch.crawl import crawl_portal
+from portalwatch.flows.fanout import portal_summary
 from portalwatch.storage.rawstore import RawStore
 
 PAGE_SIZE = 3
@@ -47,6 +49,18 @@ def listing_page(page: int) -> str:
     )
 
 
+def table_listing() -> str:
+    """Every entry on one page, as table rows whose links no generic listing rule takes."""
+    rows = "".join(
+        f'<tr><td><a class="tieude-tin" href="/tin/{a["id"]}.html">{a["title"]}</a></td><td>{a["posted"]:%d/%m/%Y}</td></tr>'
+        for a in ARTICLES
+    )
+    return (
+        "<html><head><meta charset='utf-8'><title>Tin tức - UBND huyện Mường Ảng</title></head>"
+        f"<body><table class='ds-tin'>{rows}</table><div class='pagination'>Trang 1 của 1</div></body></html>"
+    )
+
+
 def article_page(article: dict) -> str:
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{article["title"]}</title></head>
 <body><div class="header"><b>CỔNG THÔNG TIN ĐIỆN TỬ HUYỆN MƯỜNG ẢNG</b></div>
@@ -69,6 +83,8 @@ def portal():
     async def listing(request: web.Request) -> web.Response:
         mode, page = request.match_info["mode"], int(request.query.get("p", "1"))
         requests[(mode, page)] += 1
+        if mode == "table":
+            return web.Response(text=table_listing(), content_type="text/html")
         shown = page if page <= PAGES else (PAGES if mode == "last" else 1)
         return web.Response(text=listing_page(shown), content_type="text/html")
 
@@ -131,4 +147,16 @@ def test_a_listing_that_repeats_a_page_past_its_end_is_walked_to_its_end_and_no_
     assert sorted(page for (seen, page), count in requests.items() if seen == mode for _ in range(count)) == [
         *range(1, PAGES + 1),
         PAGES + 1,
+    ]
+
+
+def test_a_listing_whose_entries_the_rules_do_not_find_is_warned_of(portal, tmp_path, warehouse):
+    """A pager that says there is one page, and no entry found on it: the walk is complete and
+    finds nothing, which the run's summary says instead of reporting a quiet success."""
+    base, _ = portal
+    crawl, loaded = crawl_into(sources_file(tmp_path, f"{base}/table"), "muong-ang", warehouse)
+    assert (loaded.created, crawl.failures) == (0, [])
+    warnings = portal_summary(crawl, loaded)["warnings"]
+    assert warnings == [
+        "tin: its listing lists no entries (an empty section, or the profile's listing rules match none of its links)"
     ]
