@@ -105,6 +105,7 @@ _LEAD_NAMES = re.compile(
 )
 # A CMS login shown as the poster ('admin', 'bientap02'): no person's or office's name, which have
 # capitals and spaces; the credit is then the one the text closes with.
+_TODAY = re.compile(r"(?i)\bhôm nay\b|\btoday\b")
 _ACCOUNT = re.compile(r"[a-z0-9._-]{2,32}")
 _PICTURE_NAMES = re.compile(
     r"(?i)(?:^|[\s_-])(?:image|img|photo|picture|pic|caption|figure|figcaption|anh)(?:$|[\s_-])"
@@ -668,15 +669,13 @@ def _visible_date(page: _Page, dates: list[_Date], titles: list[_Title]) -> _Dat
 
 
 def _calendar_line(date: _Date) -> bool:
-    """A weekday and a day, no time and no label: the line a portal's header shows with today's
-    date ('Thứ Sáu, ngày 04/12/2026'). Above the article's heading it is the day the page was
+    """A day with its weekday or 'Hôm nay', no time and no label: the line a portal's header shows
+    with today's date ('Thứ Sáu, ngày 04/12/2026'). Above the article's heading it is the day the page was
     served, a new one every day, not the day the article was posted."""
-    return (
-        date.tier >= 3
-        and not date.found.has_time
-        and date.node is not None
-        and has_weekday(node_text(date.node))
-    )
+    if date.tier < 3 or date.found.has_time or date.node is None:
+        return False
+    text = node_text(date.node)
+    return has_weekday(text) or bool(_TODAY.search(text))
 
 
 def _anchor_titles(page: _Page, titles: list[_Title]) -> list[_Title]:
