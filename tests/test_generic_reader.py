@@ -517,3 +517,19 @@ def test_files_listed_under_the_text_are_the_article_s_and_a_box_of_other_files_
     </div></body></html>"""
     record = extract_fallback(html, URL)
     assert [(a.url, a.kind) for a in record.attachments] == [("/files/KH-ban-an-toan.pdf", "pdf")]
+
+
+def test_a_table_layout_s_bold_row_above_the_text_is_its_lead():
+    """An old table layout sets the lead in a bold row of its own, a photo's row between it and
+    the text's row: the lead is kept, not left out with the rows around the text."""
+    sentence = "Vụ đông xuân năm nay, thời tiết trên địa bàn huyện tương đối thuận lợi, nguồn nước bảo đảm."
+    lead = "Đến ngày 15/3, toàn huyện đã gieo cấy được 1.826 ha lúa đông xuân, đạt 101,4% kế hoạch."
+    html = f"""<html><head><title>UBND HUYỆN ĐIỆN BIÊN ĐÔNG - Tin tức</title></head><body><table>
+    <tr><td><font size="4"><b>Điện Biên Đông: Hơn 1.800 ha lúa đông xuân được gieo cấy đúng khung thời vụ</b></font></td></tr>
+    <tr><td><b><i>Ngày đăng: 17/03/2025 14:25</i></b></td></tr>
+    <tr><td><font size="2"><b>{lead}</b></font></td></tr>
+    <tr><td><table><tr><td><img src="/upload/lua.jpg"></td></tr><tr><td><i>Người dân chăm sóc lúa.</i></td></tr></table></td></tr>
+    <tr><td><font size="2">{(sentence + "<br><br>") * 4}</font></td></tr></table></body></html>"""
+    record = extract_fallback(html, URL)
+    assert record.lead == lead and lead not in record.body_text
+    assert record.published_at == at(2025, 3, 17, 14, 25)

@@ -964,7 +964,41 @@ def _lead(page: _Page, body: LexborNode, title: _Title | None, rules: dict[str, 
         text = node_text(first)
         first.decompose()
         return text
+    before = _block_before(body) if title is not None else None
+    if (
+        before is not None
+        and page.order.get(before.mem_id, -1) > after
+        and _all_bold(before)
+        and 20 <= len(text := node_text(before)) <= 1000
+        and not (len(text) <= 80 and first_date(text))  # a posting line set in bold
+    ):
+        # A table layout's bold row above the text's row: the text's lead, left out of its block.
+        rules["lead"] = "generic: bold block just before the body"
+        return text
     return ""
+
+
+def _block_before(body: LexborNode) -> LexborNode | None:
+    """The block with text just before the body, past photos (a table layout's row above the
+    text's row, a div above the text's div)."""
+    node = body
+    for _ in range(3):
+        sibling = _previous_element(node)
+        while sibling is not None and (not node_text(sibling) or _figure(sibling)):
+            sibling = _previous_element(sibling)
+        if sibling is not None:
+            return sibling
+        node = node.parent
+        if node is None or node.tag in ("body", "html"):
+            return None
+    return None
+
+
+def _previous_element(node: LexborNode) -> LexborNode | None:
+    sibling = node.prev
+    while sibling is not None and sibling.tag == "-text":
+        sibling = sibling.prev
+    return sibling
 
 
 def _byline(body: LexborNode, rules: dict[str, str]) -> str:
