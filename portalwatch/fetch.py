@@ -677,6 +677,27 @@ class PortalFetcher:
                 final_url=url,
                 error_class=type(exc).__name__,
             )
+        except httpx.DecodingError as exc:
+            # The server's answer, not the connection: asking again gets the same bytes.
+            return self._done(
+                result,
+                started,
+                Outcome.NETWORK_ERROR,
+                f"the body does not decode as its Content-Encoding says: {exc}",
+                final_url=url,
+                error_class="DecodingError",
+            )
+        except httpx.InvalidURL as exc:
+            # httpx reads a redirect's Location as it answers; one that is no web address
+            # (javascript:, mailto:) cannot be followed, and leads nowhere on the portal.
+            return self._done(
+                result,
+                started,
+                Outcome.OFF_SITE,
+                f"redirected to an address that is no web page ({exc})",
+                final_url=url,
+                error_class="InvalidURL",
+            )
         raise AssertionError("unreachable: tenacity either returns or reraises")
 
     async def _request(self, host: _Host, url: str, headers: dict, result: FetchResult) -> _Answer:

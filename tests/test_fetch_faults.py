@@ -574,3 +574,35 @@ def test_fault_decisions_depend_on_seed_url_and_count_not_on_arrival_order():
         for k in rounds:
             streak = streak + 1 if seen_forward[(url, k)] else 0
             assert streak <= profile.max_streak
+
+
+@pytest.mark.parametrize(
+    ("faults", "kind", "outcome", "error"),
+    [
+        ("bad-encodings", "bad_encoding", "network_error", "does not decode as its Content-Encoding says"),
+        ("scheme-redirects", "scheme_redirect", "off_site", "redirected to an address that is no web page"),
+    ],
+)
+def test_an_answer_that_cannot_be_read_fails_its_page_alone(
+    start_simulator, warehouse, tmp_path, faults, kind, outcome, error
+):
+    """A body sent as it is under 'Content-Encoding: gzip', a redirect to javascript: or mailto::
+    the page fails, named, and the portal's other pages are stored (either one used to end the
+    portal's crawl with nothing stored)."""
+    sim = start_simulator(faults=faults)
+    config = sim.write_sources(tmp_path / "sources.toml", politeness())
+    crawl, _ = crawl_into(config, PORTAL, warehouse)
+    faulty = {url for url, kinds in sim.permanent_faults().items() if kind in kinds} & set(
+        truth_of(sim, PORTAL)
+    )
+    assert faulty
+    recorded = {
+        url: (got, message)
+        for url, got, message in query(
+            warehouse, "SELECT url, outcome, error FROM fetches WHERE kind = 'article'"
+        )
+    }
+    assert {recorded[url][0] for url in faulty} == {outcome}
+    assert all(error in recorded[url][1] for url in faulty)
+    assert {url for url, _ in crawl.failures} == faulty
+    assert_every_live_article_stored_once(warehouse, sim, except_urls=faulty)

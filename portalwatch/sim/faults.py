@@ -14,7 +14,8 @@ faults whatever its timing. Two kinds of fault:
   matches the cut. A URL never meets more than `max_streak` of them in a row,
   as a transient fault clears on a retry;
 - permanent, drawn per article: a wrong charset in the Content-Type header,
-  a redirect loop, a removed article that redirects to the home page instead
+  a redirect loop, a body sent as it is under ``Content-Encoding: gzip``, a
+  redirect to a ``javascript:`` or ``mailto:`` address, a removed article that redirects to the home page instead
   of answering 404, a robots.txt rule that disallows it; drawn per official
   document: its attached PDF damaged past reading (a broken upload, a file
   rewritten by a faulty converter), which answers 200 in full every time, or
@@ -71,6 +72,8 @@ class FaultProfile:
     # permanent, per article
     wrong_charset: float = 0.0
     redirect_loop: float = 0.0
+    bad_encoding: float = 0.0  # 200 under 'Content-Encoding: gzip', the body sent as it is
+    scheme_redirect: float = 0.0  # 302 to a Location that is no web address (javascript:, mailto:)
     removed_redirect_home: float = 0.0
     # permanent, per official document
     damaged_file: float = 0.0  # its PDF answers 200, whole in length, damaged past reading
@@ -95,6 +98,8 @@ class FaultProfile:
             self.transient_rate
             or self.wrong_charset
             or self.redirect_loop
+            or self.bad_encoding
+            or self.scheme_redirect
             or self.removed_redirect_home
             or self.damaged_file
             or self.scanned_file
@@ -156,11 +161,14 @@ PROFILES: dict[str, FaultProfile] = {
         ),
         FaultProfile(
             "hostile",
-            "outage, plus wrong charsets, redirect loops, removals that redirect home, robots rules",
+            "outage, plus wrong charsets, redirect loops, bodies that do not decode, redirects to "
+            "javascript: and mailto:, removals that redirect home, robots rules",
             **_FLAKY,
             outage=Outage("muongang", 40),
             wrong_charset=0.1,
             redirect_loop=0.02,
+            bad_encoding=0.02,
+            scheme_redirect=0.02,
             removed_redirect_home=0.5,
             robots=RobotsRules(crawl_delay=None, disallow_share=0.02),
         ),
@@ -194,6 +202,16 @@ PROFILES: dict[str, FaultProfile] = {
             "wrong-charset", "half the articles are UTF-8 declared as windows-1252", wrong_charset=0.5
         ),
         FaultProfile("redirect-loops", "10% of articles redirect in a loop", redirect_loop=0.1),
+        FaultProfile(
+            "bad-encodings",
+            "10% of articles answer 200 under 'Content-Encoding: gzip' with a body that is not gzip",
+            bad_encoding=0.1,
+        ),
+        FaultProfile(
+            "scheme-redirects",
+            "10% of articles redirect to a javascript: or mailto: address",
+            scheme_redirect=0.1,
+        ),
         FaultProfile(
             "redirect-home",
             "removed articles redirect to the home page instead of answering 404",

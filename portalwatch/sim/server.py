@@ -326,7 +326,13 @@ class Simulator:
             for article in portal.articles:
                 kinds = [
                     kind
-                    for kind in ("wrong_charset", "redirect_loop", "robots")
+                    for kind in (
+                        "wrong_charset",
+                        "redirect_loop",
+                        "bad_encoding",
+                        "scheme_redirect",
+                        "robots",
+                    )
                     if self.injector.permanent(kind, portal_id, article.id)
                 ]
                 if article.removed and self.injector.permanent(
@@ -501,6 +507,9 @@ class Simulator:
         article = portal.by_id.get(article_id) if article_id is not None else None
         if article is not None and self.injector.permanent("redirect_loop", portal.spec.id, article.id):
             return _loop_redirect(request)
+        if article is not None and self.injector.permanent("scheme_redirect", portal.spec.id, article.id):
+            target = "javascript:void(0)" if article.id % 2 else "mailto:bbt@example.gov.vn"
+            return web.Response(status=302, headers={"Location": target})
         if (
             article is not None
             and article.removed
@@ -523,6 +532,12 @@ class Simulator:
         if portal.spec.misdeclared_share and rng.random() < portal.spec.misdeclared_share:
             charset = "iso-8859-1"  # some portals send UTF-8 under a header that claims another charset
         html = pages.render_article(portal, article, rng, self.world)
+        if self.injector.permanent("bad_encoding", portal.spec.id, article.id):
+            # A server that says it compressed the page and did not.
+            headers = {**headers, "Content-Encoding": "gzip"}
+            return web.Response(
+                body=html.encode(charset), headers=headers, content_type=HTML, charset=charset
+            )
         return await self._send(request, html, fault, headers, charset)
 
     async def _early_fault(
