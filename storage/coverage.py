@@ -141,7 +141,7 @@ def section_warnings(coverages: list[Coverage]) -> list[str]:
     for coverage in coverages:
         if coverage.dropped:
             warnings.append(drop_warning(coverage))
-        if coverage.listed == 0:
+        if coverage.listed == 0 and coverage.entries is not None:  # its pager read, not its pages failed
             warnings.append(
                 f"{coverage.section}: its listing lists no entries (an empty section, or the profile's "
                 "listing rules match none of its links)"

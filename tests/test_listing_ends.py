@@ -10,6 +10,7 @@ one, and article pages the generic reader reads.
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from collections import Counter
 from datetime import datetime
@@ -160,3 +161,15 @@ def test_a_listing_whose_entries_the_rules_do_not_find_is_warned_of(portal, tmp_
     assert warnings == [
         "tin: its listing lists no entries (an empty section, or the profile's listing rules match none of its links)"
     ]
+
+
+def test_a_listing_that_could_not_be_read_is_not_called_empty(tmp_path, warehouse):
+    """Its first page never answered: the run reports the failure, and does not say the section
+    lists nothing."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    closed.close()  # nothing listens there: every request is refused
+    crawl, loaded = crawl_into(sources_file(tmp_path, base), "muong-ang", warehouse)
+    assert crawl.failures
+    assert not [w for w in portal_summary(crawl, loaded)["warnings"] if "lists no entries" in w]
