@@ -217,6 +217,7 @@ class PortalCrawler:
         self.finals: dict[str, _Attempt] = {}
         self.document_finals: dict[str, _Attempt] = {}
         self.confirmed_gone: set[str] = set()  # removals two requests agree on
+        self.still_listed: set[str] = set()  # answered gone twice, but the run's listing links to them
         self.gone_seen: set[str] = set()  # a 404/410 not confirmed yet
         self.documents_gone: set[str] = set()
         self.documents_gone_seen: set[str] = set()
@@ -550,6 +551,11 @@ class PortalCrawler:
         self.document_seconds = dict(zip(document_retry, second_tries[len(retry) :], strict=False))
         self.document_finals = self.document_firsts | self.document_seconds
         self.confirmed_gone, self.gone_seen = _removals(retry, self.firsts, self.seconds, self.state.articles)
+        # A page its portal's listing links to in this very run is not gone, whatever its own
+        # address answers (a maintenance redirect to the home page, a broken route): not yet.
+        self.still_listed = self.confirmed_gone & self.found_urls.keys()
+        self.confirmed_gone -= self.still_listed
+        self.gone_seen |= self.still_listed
         self.documents_gone, self.documents_gone_seen = _removals(
             [key for key in document_retry if key in self.known_documents],
             self.document_firsts,
@@ -578,7 +584,9 @@ class PortalCrawler:
             if outcome in _SETTLED or key in self.confirmed_gone or outcome in _NOT_FAILURES:
                 continue
             reason = error or outcome
-            if outcome == Outcome.GONE:
+            if key in self.still_listed:
+                reason = f"{reason} (not a removal: the portal's listing still links to it)"
+            elif outcome == Outcome.GONE:
                 reason = f"{reason} (not confirmed by a second request)"
             crawl.failures.append((self.work[key], reason))
         self._settle_frontier()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from crawling import crawl_into
+from crawling import crawl_into, query
 
 from portalwatch.config import load_sources
 from portalwatch.crawl import crawl_portal
@@ -26,6 +26,8 @@ from portalwatch.flows.fanout import portal_summary
 from portalwatch.storage.rawstore import RawStore
 
 PAGE_SIZE = 3
+# Set: the portal sends every article page to its home page.
+MAINTENANCE = threading.Event()
 PAGES = 2
 ARTICLES = [
     {
@@ -90,6 +92,8 @@ def portal():
         return web.Response(text=listing_page(shown), content_type="text/html")
 
     async def article(request: web.Request) -> web.Response:
+        if MAINTENANCE.is_set():
+            raise web.HTTPFound(f"/{request.query.get('mode', 'last')}")
         found = [a for a in ARTICLES if str(a["id"]) == request.match_info["id"]]
         if not found:
             return web.Response(status=404)
@@ -173,3 +177,21 @@ def test_a_listing_that_could_not_be_read_is_not_called_empty(tmp_path, warehous
     crawl, loaded = crawl_into(sources_file(tmp_path, base), "muong-ang", warehouse)
     assert crawl.failures
     assert not [w for w in portal_summary(crawl, loaded)["warnings"] if "lists no entries" in w]
+
+
+def test_pages_a_listing_still_links_to_are_not_removed_when_they_redirect_home(portal, tmp_path, warehouse):
+    """A portal in maintenance sends every article to its home page while its listing still
+    links to them all: no removal is recorded, run after run, and each page is reported."""
+    base, _ = portal
+    config = sources_file(tmp_path, f"{base}/last")
+    crawl_into(config, "muong-ang", warehouse)
+    MAINTENANCE.set()
+    try:
+        for _ in range(2):
+            crawl, loaded = crawl_into(config, "muong-ang", warehouse, revisit="all")
+            assert loaded.removed == 0 and len(crawl.gone) == 0
+            assert len(crawl.failures) == len(ARTICLES)
+            assert all("the portal's listing still links to it" in reason for _, reason in crawl.failures)
+    finally:
+        MAINTENANCE.clear()
+    assert query(warehouse, "SELECT count(*) FROM articles WHERE removed_at IS NULL")[0][0] == len(ARTICLES)
