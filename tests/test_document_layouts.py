@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-import threading
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 from aiohttp import web
+from loopback import one_source, serving
 from typer.testing import CliRunner
 
 from portalwatch.cli import app
@@ -216,40 +216,24 @@ def document_portal():
     app = web.Application()
     app.router.add_get("/van-ban", listing_page)
     app.router.add_get("/van-ban/{name}.html", document_page)
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(app, access_log=None)
-    loop.run_until_complete(runner.setup())
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    loop.run_until_complete(site.start())
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=10)
-    loop.run_until_complete(runner.cleanup())
-    loop.close()
+    with serving(app) as base:
+        yield base
 
 
 def test_a_crawl_with_the_generic_profile_stores_documents_of_an_unknown_template(
     document_portal, warehouse, tmp_path
 ):
-    config_path = tmp_path / "sources.toml"
-    config_path.write_text(
-        f"""
-[settings]
-user_agent = "portalwatch-test/0.1"
-politeness = {{ concurrency = 2, delay_seconds = 0.0, timeout_seconds = 5.0, retries = 1 }}
-
-[[sources]]
-id = "xa-moi"
-name = "Trang thông tin điện tử xã mới"
-level = "commune"
-profile = "generic"
-base_url = "{document_portal}"
-sections = [{{ name = "van-ban", kind = "documents", listing_url = "{document_portal}/van-ban?p={{page}}" }}]
-""",
-        encoding="utf-8",
-    )
+    source = {
+        "id": "xa-moi",
+        "name": "Trang thông tin điện tử xã mới",
+        "level": "commune",
+        "profile": "generic",
+        "base_url": document_portal,
+        "sections": [
+            {"name": "van-ban", "kind": "documents", "listing_url": f"{document_portal}/van-ban?p={{page}}"}
+        ],
+    }
+    config_path = one_source(tmp_path / "sources.toml", source)
     config = load_sources(config_path)
     (source,) = config.sources
     crawl = asyncio.run(

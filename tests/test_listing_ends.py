@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from crawling import crawl_into, query
+from loopback import one_source, serving
 
 from portalwatch.config import load_sources
 from portalwatch.crawl import crawl_portal
@@ -101,41 +102,21 @@ def portal():
 
     app.router.add_get("/{mode}/tin", listing)
     app.router.add_get("/tin/{id}.html", article)
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(app, access_log=None)
-    loop.run_until_complete(runner.setup())
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    loop.run_until_complete(site.start())
-    port = site._server.sockets[0].getsockname()[1]
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}", requests
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=10)
-    loop.run_until_complete(runner.cleanup())
-    loop.close()
+    with serving(app) as base:
+        yield base, requests
 
 
 def sources_file(tmp_path: Path, base: str) -> Path:
-    path = tmp_path / "sources.toml"
-    path.write_text(
-        f"""
-[settings]
-user_agent = "portalwatch-test/0.1"
-politeness = {{ concurrency = 2, delay_seconds = 0.0, timeout_seconds = 5.0, retries = 1 }}
-
-[[sources]]
-id = "muong-ang"
-name = "Cổng thông tin điện tử huyện Mường Ảng"
-level = "district"
-profile = "generic"
-base_url = "{base}"
-page_size = {PAGE_SIZE}
-sections = [{{ name = "tin", listing_url = "{base}/tin?p={{page}}" }}]
-""",
-        encoding="utf-8",
-    )
-    return path
+    source = {
+        "id": "muong-ang",
+        "name": "Cổng thông tin điện tử huyện Mường Ảng",
+        "level": "district",
+        "profile": "generic",
+        "base_url": base,
+        "page_size": PAGE_SIZE,
+        "sections": [{"name": "tin", "listing_url": f"{base}/tin?p={{page}}"}],
+    }
+    return one_source(tmp_path / "sources.toml", source)
 
 
 @pytest.mark.parametrize("mode", ["last", "first"])

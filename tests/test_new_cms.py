@@ -10,7 +10,6 @@ byline in a div of its own, and a sidebar of latest news.
 from __future__ import annotations
 
 import asyncio
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 from aiohttp import web
+from loopback import one_source, serving
 
 from portalwatch.config import load_sources
 from portalwatch.crawl import Revisit, crawl_portal
@@ -118,40 +118,20 @@ def portal():
 
     app.router.add_get("/web/pa-ham/tin", listing)
     app.router.add_get("/web/pa-ham/tin/{id}", article)
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(app, access_log=None)
-    loop.run_until_complete(runner.setup())
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    loop.run_until_complete(site.start())
-    port = site._server.sockets[0].getsockname()[1]
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(timeout=10)
-    loop.run_until_complete(runner.cleanup())
-    loop.close()
+    with serving(app) as base:
+        yield base
 
 
 def sources_file(tmp_path: Path, base: str, profile: str) -> Path:
-    path = tmp_path / "sources.toml"
-    path.write_text(
-        f"""
-[settings]
-user_agent = "portalwatch-test/0.1"
-profile_dirs = ["my-profiles"]
-politeness = {{ concurrency = 2, delay_seconds = 0.0, timeout_seconds = 5.0, retries = 2 }}
-
-[[sources]]
-id = "xa-pa-ham"
-name = "Cổng thông tin điện tử xã Pa Ham"
-level = "commune"
-profile = "{profile}"
-base_url = "{base}"
-sections = [{{ name = "tin", listing_url = "{base}/web/pa-ham/tin?p={{page}}" }}]
-""",
-        encoding="utf-8",
-    )
+    source = {
+        "id": "xa-pa-ham",
+        "name": "Cổng thông tin điện tử xã Pa Ham",
+        "level": "commune",
+        "profile": profile,
+        "base_url": base,
+        "sections": [{"name": "tin", "listing_url": f"{base}/web/pa-ham/tin?p={{page}}"}],
+    }
+    path = one_source(tmp_path / "sources.toml", source, retries=2, profile_dirs=["my-profiles"])
     (tmp_path / "my-profiles").mkdir(exist_ok=True)
     (tmp_path / "my-profiles" / "portlet_cms.toml").write_text(PROFILE, encoding="utf-8")
     return path
