@@ -644,61 +644,75 @@ class PortalFetcher:
                         failed, first = first, None
                         raise failed
                     return await self._request(host, url, headers, result)
-        except CircuitOpen as exc:
-            return self._done(
-                result, started, Outcome.CIRCUIT_OPEN, str(exc), final_url=url, error_class="CircuitOpen"
-            )
-        except _TooLarge as exc:
-            result.status = exc.response.status_code
-            return self._done(
-                result, started, Outcome.TOO_LARGE, str(exc), final_url=url, error_class="TooLarge"
-            )
-        except _Transient as exc:
-            result.status = exc.response.status_code
-            result.charset = exc.response.charset_encoding
-            return self._done(
-                result, started, Outcome.HTTP_ERROR, str(exc), final_url=url, error_class=str(exc)
-            )
-        except (httpx.TimeoutException, _TotalTimeout) as exc:
-            return self._done(
-                result,
-                started,
-                Outcome.TIMEOUT,
-                _error_text(exc),
-                final_url=url,
-                error_class=type(exc).__name__.lstrip("_"),
-            )
-        except httpx.TransportError as exc:
-            return self._done(
-                result,
-                started,
-                Outcome.NETWORK_ERROR,
-                _error_text(exc),
-                final_url=url,
-                error_class=type(exc).__name__,
-            )
-        except httpx.DecodingError as exc:
-            # The server's answer, not the connection: asking again gets the same bytes.
-            return self._done(
-                result,
-                started,
-                Outcome.NETWORK_ERROR,
-                f"the body does not decode as its Content-Encoding says: {exc}",
-                final_url=url,
-                error_class="DecodingError",
-            )
-        except httpx.InvalidURL as exc:
-            # httpx reads a redirect's Location as it answers; one that is no web address
-            # (javascript:, mailto:) cannot be followed, and leads nowhere on the portal.
-            return self._done(
-                result,
-                started,
-                Outcome.OFF_SITE,
-                f"redirected to an address that is no web page ({exc})",
-                final_url=url,
-                error_class="InvalidURL",
-            )
+        except (
+            CircuitOpen,
+            _TooLarge,
+            _Transient,
+            httpx.TimeoutException,
+            _TotalTimeout,
+            httpx.TransportError,
+            httpx.DecodingError,
+            httpx.InvalidURL,
+        ) as exc:
+            return self._failed(result, started, url, exc)
         raise AssertionError("unreachable: tenacity either returns or reraises")
+
+    def _failed(self, result: FetchResult, started: float, url: str, exc: Exception) -> FetchResult:
+        """The fetch's result when its request failed for good, by what failed."""
+        match exc:
+            case CircuitOpen():
+                return self._done(
+                    result, started, Outcome.CIRCUIT_OPEN, str(exc), final_url=url, error_class="CircuitOpen"
+                )
+            case _TooLarge():
+                result.status = exc.response.status_code
+                return self._done(
+                    result, started, Outcome.TOO_LARGE, str(exc), final_url=url, error_class="TooLarge"
+                )
+            case _Transient():
+                result.status = exc.response.status_code
+                result.charset = exc.response.charset_encoding
+                return self._done(
+                    result, started, Outcome.HTTP_ERROR, str(exc), final_url=url, error_class=str(exc)
+                )
+            case httpx.TimeoutException() | _TotalTimeout():
+                return self._done(
+                    result,
+                    started,
+                    Outcome.TIMEOUT,
+                    _error_text(exc),
+                    final_url=url,
+                    error_class=type(exc).__name__.lstrip("_"),
+                )
+            case httpx.DecodingError():
+                # The server's answer, not the connection: asking again gets the same bytes.
+                return self._done(
+                    result,
+                    started,
+                    Outcome.NETWORK_ERROR,
+                    f"the body does not decode as its Content-Encoding says: {exc}",
+                    final_url=url,
+                    error_class="DecodingError",
+                )
+            case httpx.InvalidURL():
+                # httpx reads a redirect's Location as it answers; one that is no web address
+                # (javascript:, mailto:) cannot be followed, and leads nowhere on the portal.
+                return self._done(
+                    result,
+                    started,
+                    Outcome.OFF_SITE,
+                    f"redirected to an address that is no web page ({exc})",
+                    final_url=url,
+                    error_class="InvalidURL",
+                )
+        return self._done(
+            result,
+            started,
+            Outcome.NETWORK_ERROR,
+            _error_text(exc),
+            final_url=url,
+            error_class=type(exc).__name__,
+        )
 
     async def _request(self, host: _Host, url: str, headers: dict, result: FetchResult) -> _Answer:
         probe = False

@@ -503,6 +503,13 @@ class Simulator:
                         ]
                     return web.Response(body=pdf, content_type="application/pdf")
             return web.Response(text=pages.not_found(portal), status=404, content_type=HTML)
+        return await self._article_page(request, portal, fault, rng)
+
+    async def _article_page(
+        self, request: web.Request, portal: Portal, fault: str | None, rng: random.Random
+    ) -> web.StreamResponse:
+        """An article's page, or the permanent fault the article carries, or a 404."""
+        family = portal.spec.family
         article_id = _article_id(request, family)
         article = portal.by_id.get(article_id) if article_id is not None else None
         if article is not None and self.injector.permanent("redirect_loop", portal.spec.id, article.id):
