@@ -105,8 +105,9 @@ _LEAD_NAMES = re.compile(
 )
 # A CMS login shown as the poster ('admin', 'bientap02'): no person's or office's name, which have
 # capitals and spaces; the credit is then the one the text closes with.
-_TODAY = re.compile(r"(?i)\bhôm nay\b|\btoday\b")
 _ACCOUNT = re.compile(r"[a-z0-9._-]{2,32}")
+# A header's line of the day: 'Hôm nay: 04/12/2026'.
+_TODAY = re.compile(r"(?i)\bhôm nay\b|\btoday\b")
 _PICTURE_NAMES = re.compile(
     r"(?i)(?:^|[\s_-])(?:image|img|photo|picture|pic|caption|figure|figcaption|anh)(?:$|[\s_-])"
 )
