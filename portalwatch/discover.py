@@ -151,7 +151,6 @@ class _Walk:
         self.size = source.page_size
         self.found: dict[str, None] = {}
         self.listed: dict[int, tuple[str, int]] = {}  # page -> (URL, entries it listed)
-        self.new: dict[int, int] = {}  # page -> entries it listed that no page read before it had
         self.failed: set[int] = set()
         self.fetched = 0
         self.total_pages: int | None = None
@@ -174,7 +173,6 @@ class _Walk:
         if listing_page is None:
             self.failed.add(page)
             return None
-        self.new[page] = sum(url not in self.found for url in listing_page.article_urls)
         self.found.update(dict.fromkeys(listing_page.article_urls))
         return listing_page
 
@@ -200,6 +198,7 @@ class _Walk:
             if page > cap:
                 self.resumes.add(page)
                 break
+            known = len(self.found)
             current = await self.read(page)
             if current is None:
                 self.resumes.add(page)
@@ -208,7 +207,7 @@ class _Walk:
                 break  # past the end of the list
             if self.total_pages is None and page > 1 and len(current.article_urls) < self._most_listed(page):
                 break  # with no pager to say so, a page shorter than the ones before it is the last one
-            if page > 1 and not self.new[page]:
+            if page > 1 and len(self.found) == known:
                 # Nothing this walk had not read already: past its end, many portals answer any page
                 # number with their last page (or their first) again, so the walk ends here.
                 break

@@ -865,9 +865,9 @@ def _info_fields(page: _Page, info_nodes: list[LexborNode], rules: dict[str, str
                 not byline
                 and (author := element.css_first(_AUTHOR_ELEMENTS)) is not None
                 and 2 <= len(node_text(author)) <= 80
-                and not _ACCOUNT.fullmatch(_AUTHOR_LABEL.sub("", node_text(author)).strip())
+                and not _ACCOUNT.fullmatch((name := _AUTHOR_LABEL.sub("", node_text(author))).strip())
             ):
-                byline = _AUTHOR_LABEL.sub("", node_text(author))
+                byline = name
                 rules["byline"] = "generic: author element beside the posting line"
             element, level = element.parent, level + 1
     if (

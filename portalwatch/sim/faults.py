@@ -15,8 +15,9 @@ faults whatever its timing. Two kinds of fault:
   as a transient fault clears on a retry;
 - permanent, drawn per article: a wrong charset in the Content-Type header,
   a redirect loop, a body sent as it is under ``Content-Encoding: gzip``, a
-  redirect to a ``javascript:`` or ``mailto:`` address, a removed article that redirects to the home page instead
-  of answering 404, a robots.txt rule that disallows it; drawn per official
+  redirect to a ``javascript:`` or ``mailto:`` address, a removed article
+  that redirects to the home page instead of answering 404, a robots.txt rule
+  that disallows it; drawn per official
   document: its attached PDF damaged past reading (a broken upload, a file
   rewritten by a faulty converter), which answers 200 in full every time, or
   scanned (pictures of the signed paper, no text in the file), which is no
